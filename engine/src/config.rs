@@ -1,0 +1,76 @@
+//! Engine configuration.
+
+use alloc::sync::Arc;
+
+/// Knobs of the engine. Built by value: `Config::default().prescan(true)`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) prescan: bool,
+    pub(crate) max_call_depth: usize,
+    pub(crate) max_value_stack: usize,
+    pub(crate) max_memory_pages: u64,
+    pub(crate) max_table_elements: u64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            prescan: false,
+            max_call_depth: 10_000,
+            max_value_stack: 1 << 20,
+            max_memory_pages: 65_536,
+            max_table_elements: 10_000_000,
+        }
+    }
+}
+
+impl Config {
+    /// Translate every function at instantiation instead of on first call.
+    pub fn prescan(mut self, on: bool) -> Config {
+        self.prescan = on;
+        self
+    }
+
+    /// Maximum depth of nested wasm calls before `call stack exhausted`.
+    pub fn max_call_depth(mut self, depth: usize) -> Config {
+        self.max_call_depth = depth;
+        self
+    }
+
+    /// Maximum number of 64-bit value cells on the engine's stack.
+    pub fn max_value_stack(mut self, cells: usize) -> Config {
+        self.max_value_stack = cells;
+        self
+    }
+
+    /// Upper bound on any linear memory's size, in 64 KiB pages (`memory.grow` returns -1
+    /// past it).
+    pub fn max_memory_pages(mut self, pages: u64) -> Config {
+        self.max_memory_pages = pages;
+        self
+    }
+
+    /// Upper bound on any table's size, in elements.
+    pub fn max_table_elements(mut self, n: u64) -> Config {
+        self.max_table_elements = n;
+        self
+    }
+}
+
+/// A configured engine; cheap to clone and share between stores.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    pub(crate) config: Arc<Config>,
+}
+
+impl Engine {
+    /// An engine with the given configuration.
+    pub fn new(config: Config) -> Engine {
+        Engine { config: Arc::new(config) }
+    }
+
+    /// This engine's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}

@@ -1,0 +1,201 @@
+//! Errors and traps.
+
+use alloc::string::String;
+use core::fmt;
+
+/// Why execution trapped. Traps are values: the engine never panics on guest behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrapCode {
+    /// `unreachable` was executed.
+    Unreachable,
+    /// A load, store or bulk memory operation went out of bounds.
+    MemoryOutOfBounds,
+    /// A table access went out of bounds.
+    TableOutOfBounds,
+    /// `call_indirect` hit a null entry.
+    IndirectCallToNull,
+    /// `call_indirect` hit a function of another signature.
+    BadSignature,
+    /// Integer overflow (`i32.div_s` of MIN by -1, float-to-int out of range).
+    IntegerOverflow,
+    /// Integer division or remainder by zero.
+    IntegerDivisionByZero,
+    /// Float-to-int conversion of a NaN.
+    BadConversionToInteger,
+    /// The call depth or value-stack limit was reached.
+    StackOverflow,
+    /// The configured fuel ran out.
+    OutOfFuel,
+    /// A host function returned an error.
+    Host,
+}
+
+impl TrapCode {
+    /// The message the WebAssembly spec interpreter uses for this trap.
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+            TrapCode::TableOutOfBounds => "out of bounds table access",
+            TrapCode::IndirectCallToNull => "uninitialized element",
+            TrapCode::BadSignature => "indirect call type mismatch",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::IntegerDivisionByZero => "integer divide by zero",
+            TrapCode::BadConversionToInteger => "invalid conversion to integer",
+            TrapCode::StackOverflow => "call stack exhausted",
+            TrapCode::OutOfFuel => "all fuel consumed",
+            TrapCode::Host => "host function error",
+        }
+    }
+}
+
+impl fmt::Display for TrapCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// A trap: execution stopped with a [`TrapCode`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trap {
+    code: TrapCode,
+    message: Option<String>,
+}
+
+impl Trap {
+    /// A trap with the given code.
+    pub fn new(code: TrapCode) -> Trap {
+        Trap { code, message: None }
+    }
+
+    /// A host trap with a message.
+    pub fn host(message: impl Into<String>) -> Trap {
+        Trap { code: TrapCode::Host, message: Some(message.into()) }
+    }
+
+    /// The trap's kind.
+    pub fn code(&self) -> TrapCode {
+        self.code
+    }
+}
+
+impl From<TrapCode> for Trap {
+    fn from(code: TrapCode) -> Trap {
+        Trap::new(code)
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.message {
+            Some(m) => write!(f, "{}: {}", self.code, m),
+            None => write!(f, "{}", self.code),
+        }
+    }
+}
+
+/// A module failed to decode or validate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleError {
+    /// Byte offset in the module where the problem was found.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ModuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid module at offset {:#x}: {}", self.offset, self.message)
+    }
+}
+
+impl From<wasmparser::BinaryReaderError> for ModuleError {
+    fn from(e: wasmparser::BinaryReaderError) -> ModuleError {
+        ModuleError { offset: e.offset() as usize, message: String::from(e.message()) }
+    }
+}
+
+/// An import could not be satisfied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    /// Nothing is defined under this module and name.
+    Missing {
+        /// Import module name.
+        module: String,
+        /// Import field name.
+        name: String,
+    },
+    /// Something is defined, but of an incompatible type.
+    Incompatible {
+        /// Import module name.
+        module: String,
+        /// Import field name.
+        name: String,
+        /// Why it does not fit.
+        reason: &'static str,
+    },
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Missing { module, name } => write!(f, "unknown import: `{module}::{name}`"),
+            LinkError::Incompatible { module, name, reason } => {
+                write!(f, "incompatible import type for `{module}::{name}`: {reason}")
+            }
+        }
+    }
+}
+
+/// Every error the engine returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// Malformed or invalid module bytes.
+    Module(ModuleError),
+    /// An import could not be resolved.
+    Link(LinkError),
+    /// Execution trapped (also during instantiation: start function, segment initialisation).
+    Trap(Trap),
+    /// A value of the wrong type or count crossed the API.
+    Type(&'static str),
+    /// A configured limit was hit outside of execution (e.g. creating a too-large memory).
+    Limit(&'static str),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Module(e) => e.fmt(f),
+            Error::Link(e) => e.fmt(f),
+            Error::Trap(t) => write!(f, "trap: {t}"),
+            Error::Type(m) => write!(f, "type mismatch: {m}"),
+            Error::Limit(m) => write!(f, "limit exceeded: {m}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}
+#[cfg(feature = "std")]
+impl std::error::Error for Trap {}
+
+impl From<Trap> for Error {
+    fn from(t: Trap) -> Error {
+        Error::Trap(t)
+    }
+}
+impl From<TrapCode> for Error {
+    fn from(t: TrapCode) -> Error {
+        Error::Trap(Trap::new(t))
+    }
+}
+impl From<ModuleError> for Error {
+    fn from(e: ModuleError) -> Error {
+        Error::Module(e)
+    }
+}
+impl From<LinkError> for Error {
+    fn from(e: LinkError) -> Error {
+        Error::Link(e)
+    }
+}

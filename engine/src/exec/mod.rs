@@ -1,0 +1,605 @@
+//! The interpreter: runs microcode on the engine's own value stack.
+//!
+//! **Invariant:** `exec` never validates wasm. It runs microcode produced by the translator
+//! from a validated module, so operand slots are below the frame size, branch targets are
+//! inside the function and indices name existing entities. (Every access is still
+//! bounds-checked by safe indexing; a verifier for reloaded microcode arrives with offload.)
+//!
+//! Wasm-to-wasm calls push a [`Frame`] and continue in the same loop; they never recurse on the
+//! native stack. Traps leave the loop as `Err`.
+
+mod numeric;
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::error::{Error, Trap, TrapCode};
+use crate::microcode::translate::translate;
+use crate::microcode::{Compiled, Op};
+use crate::runtime::{Caller, CodeState, Func, FuncKind, Instance, Store, StoreInner};
+use crate::value::Val;
+
+/// A suspended caller.
+#[derive(Debug)]
+struct Frame {
+    code: Arc<Compiled>,
+    pc: usize,
+    base: usize,
+    instance: u32,
+}
+
+/// The engine's value stack and call stack.
+#[derive(Debug, Default)]
+pub(crate) struct Stack {
+    cells: Vec<u64>,
+    frames: Vec<Frame>,
+}
+
+/// The microcode of wasm function `f`, translating it on first use.
+pub(crate) fn compiled(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, Error> {
+    let (instance, def) = match &inner.funcs[f as usize].kind {
+        FuncKind::Wasm { code: CodeState::Translated(c), .. } => return Ok(c.clone()),
+        FuncKind::Wasm { instance, def, .. } => (*instance, *def),
+        FuncKind::Host { .. } => return Err(Error::Type("host functions have no microcode")),
+    };
+    let module = inner.instances[instance as usize].module.clone();
+    let code = Arc::new(translate(&module, def)?);
+    if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {
+        *state = CodeState::Translated(code.clone());
+    }
+    Ok(code)
+}
+
+fn ensure_cells(cells: &mut Vec<u64>, need: usize, max: usize) -> Result<(), TrapCode> {
+    if need <= cells.len() {
+        return Ok(());
+    }
+    if need > max {
+        return Err(TrapCode::StackOverflow);
+    }
+    let new_len = need.max(cells.len() * 2).clamp(256, max.max(need));
+    cells.try_reserve(new_len - cells.len()).map_err(|_| TrapCode::StackOverflow)?;
+    cells.resize(new_len, 0);
+    Ok(())
+}
+
+fn call_host<T>(
+    store: &mut Store<T>,
+    f: u32,
+    host: u32,
+    instance: Option<Instance>,
+    params: &[Val],
+    results: &mut [Val],
+) -> Result<(), Trap> {
+    let h = store.hosts[host as usize].clone();
+    h(Caller { store: &mut *store, instance }, params, results)?;
+    let ty = &store.inner.funcs[f as usize].ty;
+    if results.iter().zip(ty.results()).any(|(r, t)| r.ty() != *t) {
+        return Err(Trap::host("host function returned a value of the wrong type"));
+    }
+    Ok(())
+}
+
+/// Call `func` from the host.
+pub(crate) fn call<T>(store: &mut Store<T>, func: Func, params: &[Val], results: &mut [Val]) -> Result<(), Error> {
+    let entity = store.inner.funcs.get(func.0 as usize).ok_or(Error::Type("no such function in this store"))?;
+    let ty = entity.ty.clone();
+    if params.len() != ty.params().len() || params.iter().zip(ty.params()).any(|(p, t)| p.ty() != *t) {
+        return Err(Error::Type("arguments do not match the function's parameters"));
+    }
+    if results.len() != ty.results().len() {
+        return Err(Error::Type("result buffer does not match the function's results"));
+    }
+    let instance = match entity.kind {
+        FuncKind::Host { host } => return call_host(store, func.0, host, None, params, results).map_err(Error::Trap),
+        FuncKind::Wasm { instance, .. } => instance,
+    };
+    let code = compiled(&mut store.inner, func.0)?;
+    let mut stack = store.inner.stack.take().unwrap_or_default();
+    let config = store.engine.config.clone();
+    let outcome = ensure_cells(&mut stack.cells, code.frame_size as usize, config.max_value_stack)
+        .map_err(Trap::new)
+        .and_then(|()| {
+            for (cell, p) in stack.cells.iter_mut().zip(params) {
+                *cell = p.to_cell();
+            }
+            let np = code.num_params as usize;
+            stack.cells[np..np + code.num_locals as usize].fill(0);
+            run(store, &mut stack, code, instance)
+        });
+    if outcome.is_ok() {
+        for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
+            *r = Val::from_cell(*t, stack.cells[i]);
+        }
+    }
+    stack.frames.clear();
+    store.inner.stack = Some(stack);
+    outcome.map_err(Error::Trap)
+}
+
+/// Two distinct elements of a slice, mutably.
+fn two_mut<E>(v: &mut [E], a: usize, b: usize) -> (&mut E, &mut E) {
+    if a < b {
+        let (lo, hi) = v.split_at_mut(b);
+        (&mut lo[a], &mut hi[0])
+    } else {
+        let (lo, hi) = v.split_at_mut(a);
+        (&mut hi[0], &mut lo[b])
+    }
+}
+
+fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_instance: u32) -> Result<(), Trap> {
+    use numeric as n;
+    let max_depth = store.engine.config.max_call_depth;
+    let max_cells = store.engine.config.max_value_stack;
+    let mut code = entry;
+    let mut pc: usize = 0;
+    let mut base: usize = 0;
+    let mut inst = entry_instance as usize;
+
+    macro_rules! c {
+        ($s:expr) => {
+            stack.cells[base + $s as usize]
+        };
+    }
+    macro_rules! r_i32 {
+        ($s:expr) => {
+            c!($s) as u32 as i32
+        };
+    }
+    macro_rules! r_i64 {
+        ($s:expr) => {
+            c!($s) as i64
+        };
+    }
+    macro_rules! r_f32 {
+        ($s:expr) => {
+            f32::from_bits(c!($s) as u32)
+        };
+    }
+    macro_rules! r_f64 {
+        ($s:expr) => {
+            f64::from_bits(c!($s))
+        };
+    }
+    macro_rules! w_i32 {
+        ($s:expr, $v:expr) => {{
+            let v = $v as u32 as u64;
+            c!($s) = v;
+        }};
+    }
+    macro_rules! w_i64 {
+        ($s:expr, $v:expr) => {{
+            let v = $v as u64;
+            c!($s) = v;
+        }};
+    }
+    macro_rules! w_f32 {
+        ($s:expr, $v:expr) => {{
+            let v: f32 = $v;
+            c!($s) = v.to_bits() as u64;
+        }};
+    }
+    macro_rules! w_f64 {
+        ($s:expr, $v:expr) => {{
+            let v: f64 = $v;
+            c!($s) = v.to_bits();
+        }};
+    }
+    macro_rules! mem_index {
+        ($m:expr) => {
+            store.inner.instances[inst].memories[$m as usize] as usize
+        };
+    }
+    macro_rules! mem {
+        ($m:expr) => {{
+            let i = mem_index!($m);
+            &mut store.inner.memories[i]
+        }};
+    }
+    macro_rules! table {
+        ($t:expr) => {{
+            let i = store.inner.instances[inst].tables[$t as usize] as usize;
+            &mut store.inner.tables[i]
+        }};
+    }
+    macro_rules! load {
+        ($dst:expr, $addr:expr, $mem:expr, $offset:expr, $n:literal, $conv:expr) => {{
+            let addr = c!($addr);
+            let bytes = mem!($mem).load::<$n>(addr, $offset)?;
+            c!($dst) = ($conv)(bytes);
+        }};
+    }
+    macro_rules! store_op {
+        ($addr:expr, $src:expr, $mem:expr, $offset:expr, $conv:expr) => {{
+            let addr = c!($addr);
+            let bytes = ($conv)(c!($src));
+            mem!($mem).store(addr, $offset, bytes)?;
+        }};
+    }
+
+    loop {
+        let op = code.ops[pc];
+        pc += 1;
+        match op {
+            Op::Unreachable => return Err(TrapCode::Unreachable.into()),
+            Op::Br { target } => pc = target as usize,
+            Op::BrIfNez { cond, target } => {
+                if c!(cond) as u32 != 0 {
+                    pc = target as usize;
+                }
+            }
+            Op::BrIfEqz { cond, target } => {
+                if c!(cond) as u32 == 0 {
+                    pc = target as usize;
+                }
+            }
+            Op::BrTable { index, len } => {
+                pc += (c!(index) as u32).min(len) as usize;
+            }
+            Op::Return { src, count } => {
+                let s = base + src as usize;
+                stack.cells.copy_within(s..s + count as usize, base);
+                match stack.frames.pop() {
+                    Some(f) => {
+                        code = f.code;
+                        pc = f.pc;
+                        base = f.base;
+                        inst = f.instance as usize;
+                    }
+                    None => return Ok(()),
+                }
+            }
+            Op::Call { .. } | Op::CallIndirect { .. } => {
+                let (f, args) = match op {
+                    Op::Call { func, args } => (store.inner.instances[inst].funcs[func as usize], args),
+                    Op::CallIndirect { ty, table, index, args } => {
+                        let cell = table!(table).get(c!(index)).map_err(|_| TrapCode::TableOutOfBounds)?;
+                        let f = cell.checked_sub(1).ok_or(TrapCode::IndirectCallToNull)? as u32;
+                        let expected = store.inner.instances[inst].types[ty as usize];
+                        if store.inner.funcs[f as usize].type_id != expected {
+                            return Err(TrapCode::BadSignature.into());
+                        }
+                        (f, args)
+                    }
+                    _ => unreachable!(),
+                };
+                let new_base = base + args as usize;
+                match store.inner.funcs[f as usize].kind {
+                    FuncKind::Wasm { instance, .. } => {
+                        let callee = compiled(&mut store.inner, f).map_err(|_| Trap::new(TrapCode::Unreachable))?;
+                        if stack.frames.len() >= max_depth {
+                            return Err(TrapCode::StackOverflow.into());
+                        }
+                        ensure_cells(&mut stack.cells, new_base + callee.frame_size as usize, max_cells)?;
+                        let np = new_base + callee.num_params as usize;
+                        stack.cells[np..np + callee.num_locals as usize].fill(0);
+                        let caller = core::mem::replace(&mut code, callee);
+                        stack.frames.push(Frame { code: caller, pc, base, instance: inst as u32 });
+                        pc = 0;
+                        base = new_base;
+                        inst = instance as usize;
+                    }
+                    FuncKind::Host { host } => {
+                        let ty = store.inner.funcs[f as usize].ty.clone();
+                        let params: Vec<Val> = ty
+                            .params()
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| Val::from_cell(*t, stack.cells[new_base + i]))
+                            .collect();
+                        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+                        call_host(store, f, host, Some(Instance(inst as u32)), &params, &mut results)?;
+                        for (i, r) in results.iter().enumerate() {
+                            stack.cells[new_base + i] = r.to_cell();
+                        }
+                    }
+                }
+            }
+            Op::Copy { dst, src } => c!(dst) = c!(src),
+            Op::Const { dst, val } => c!(dst) = val,
+            Op::Select { dst, cond, a, b } => {
+                c!(dst) = if c!(cond) as u32 != 0 { c!(a) } else { c!(b) };
+            }
+            Op::GlobalGet { dst, global } => {
+                let g = store.inner.instances[inst].globals[global as usize] as usize;
+                c!(dst) = store.inner.globals[g].value;
+            }
+            Op::GlobalSet { src, global } => {
+                let g = store.inner.instances[inst].globals[global as usize] as usize;
+                store.inner.globals[g].value = c!(src);
+            }
+            Op::I32AddImm { dst, lhs, imm } => w_i32!(dst, r_i32!(lhs).wrapping_add(imm)),
+            Op::I64AddImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs).wrapping_add(imm)),
+
+            // Memory.
+            Op::I32Load { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 4, |b| u32::from_le_bytes(b) as u64)
+            }
+            Op::I64Load { dst, addr, mem, offset } => load!(dst, addr, mem, offset, 8, u64::from_le_bytes),
+            Op::I32Load8S { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64)
+            }
+            Op::I32Load8U { dst, addr, mem, offset } => load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as u64),
+            Op::I32Load16S { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64)
+            }
+            Op::I32Load16U { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 2, |b| u16::from_le_bytes(b) as u64)
+            }
+            Op::I64Load8S { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64)
+            }
+            Op::I64Load8U { dst, addr, mem, offset } => load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as u64),
+            Op::I64Load16S { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 2, |b| i16::from_le_bytes(b) as i64 as u64)
+            }
+            Op::I64Load16U { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 2, |b| u16::from_le_bytes(b) as u64)
+            }
+            Op::I64Load32S { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 4, |b| i32::from_le_bytes(b) as i64 as u64)
+            }
+            Op::I64Load32U { dst, addr, mem, offset } => {
+                load!(dst, addr, mem, offset, 4, |b| u32::from_le_bytes(b) as u64)
+            }
+            Op::I32Store { addr, src, mem, offset } => {
+                store_op!(addr, src, mem, offset, |v: u64| (v as u32).to_le_bytes())
+            }
+            Op::I64Store { addr, src, mem, offset } => store_op!(addr, src, mem, offset, |v: u64| v.to_le_bytes()),
+            Op::I32Store8 { addr, src, mem, offset } | Op::I64Store8 { addr, src, mem, offset } => {
+                store_op!(addr, src, mem, offset, |v: u64| [v as u8])
+            }
+            Op::I32Store16 { addr, src, mem, offset } | Op::I64Store16 { addr, src, mem, offset } => {
+                store_op!(addr, src, mem, offset, |v: u64| (v as u16).to_le_bytes())
+            }
+            Op::I64Store32 { addr, src, mem, offset } => {
+                store_op!(addr, src, mem, offset, |v: u64| (v as u32).to_le_bytes())
+            }
+            Op::MemorySize { dst, mem } => c!(dst) = mem!(mem).pages(),
+            Op::MemoryGrow { dst, delta, mem } => {
+                let delta = c!(delta);
+                let m = mem!(mem);
+                let fail = if m.ty.memory64 { u64::MAX } else { u32::MAX as u64 };
+                c!(dst) = m.grow(delta).unwrap_or(fail);
+            }
+            Op::MemoryFill { mem, dst, val, len } => {
+                let (d, v, l) = (c!(dst), c!(val) as u8, c!(len));
+                let m = mem!(mem);
+                let r = m.range(d, l)?;
+                m.data[r].fill(v);
+            }
+            Op::MemoryCopy { dst_mem, src_mem, dst, src, len } => {
+                let (d, s, l) = (c!(dst), c!(src), c!(len));
+                let (di, si) = (mem_index!(dst_mem), mem_index!(src_mem));
+                if di == si {
+                    let m = &mut store.inner.memories[di];
+                    let sr = m.range(s, l)?;
+                    let dr = m.range(d, l)?;
+                    m.data.copy_within(sr, dr.start);
+                } else {
+                    let (dm, sm) = two_mut(&mut store.inner.memories, di, si);
+                    let sr = sm.range(s, l)?;
+                    let dr = dm.range(d, l)?;
+                    dm.data[dr].copy_from_slice(&sm.data[sr]);
+                }
+            }
+            Op::MemoryInit { mem, data, dst, src, len } => {
+                let (d, s, l) = (c!(dst), c!(src), c!(len));
+                let di = store.inner.instances[inst].datas[data as usize] as usize;
+                let mi = mem_index!(mem);
+                let bytes = store.inner.datas[di].bytes();
+                let s_end = s.checked_add(l).filter(|&e| e <= bytes.len() as u64).ok_or(TrapCode::MemoryOutOfBounds)?;
+                let m = &mut store.inner.memories[mi];
+                let dr = m.range(d, l)?;
+                m.data[dr].copy_from_slice(&bytes[s as usize..s_end as usize]);
+            }
+            Op::DataDrop { data } => {
+                let di = store.inner.instances[inst].datas[data as usize] as usize;
+                store.inner.datas[di].range = 0..0;
+            }
+
+            // Tables and references.
+            Op::TableGet { dst, table, index } => {
+                let i = c!(index);
+                c!(dst) = table!(table).get(i)?;
+            }
+            Op::TableSet { table, index, val } => {
+                let (i, v) = (c!(index), c!(val));
+                table!(table).set(i, v)?;
+            }
+            Op::TableSize { dst, table } => c!(dst) = table!(table).size(),
+            Op::TableGrow { dst, table, init, delta } => {
+                let (v, d) = (c!(init), c!(delta));
+                let t = table!(table);
+                let fail = if t.ty.table64 { u64::MAX } else { u32::MAX as u64 };
+                c!(dst) = t.grow(d, v).unwrap_or(fail);
+            }
+            Op::TableFill { table, dst, val, len } => {
+                let (d, v, l) = (c!(dst), c!(val), c!(len));
+                let t = table!(table);
+                let r = t.range(d, l)?;
+                t.elems[r].fill(v);
+            }
+            Op::TableCopy { dst_table, src_table, dst, src, len } => {
+                let (d, s, l) = (c!(dst), c!(src), c!(len));
+                let ti = store.inner.instances[inst].tables[dst_table as usize] as usize;
+                let si = store.inner.instances[inst].tables[src_table as usize] as usize;
+                if ti == si {
+                    let t = &mut store.inner.tables[ti];
+                    let sr = t.range(s, l)?;
+                    let dr = t.range(d, l)?;
+                    t.elems.copy_within(sr, dr.start);
+                } else {
+                    let (dt, st) = two_mut(&mut store.inner.tables, ti, si);
+                    let sr = st.range(s, l)?;
+                    let dr = dt.range(d, l)?;
+                    dt.elems[dr].copy_from_slice(&st.elems[sr]);
+                }
+            }
+            Op::TableInit { table, elem, dst, src, len } => {
+                let (d, s, l) = (c!(dst), c!(src), c!(len));
+                let ei = store.inner.instances[inst].elems[elem as usize] as usize;
+                let ti = store.inner.instances[inst].tables[table as usize] as usize;
+                let items = &store.inner.elems[ei];
+                let s_end = s.checked_add(l).filter(|&e| e <= items.len() as u64).ok_or(TrapCode::TableOutOfBounds)?;
+                let t = &mut store.inner.tables[ti];
+                let dr = t.range(d, l)?;
+                t.elems[dr].copy_from_slice(&items[s as usize..s_end as usize]);
+            }
+            Op::ElemDrop { elem } => {
+                let ei = store.inner.instances[inst].elems[elem as usize] as usize;
+                store.inner.elems[ei] = Vec::new();
+            }
+            Op::RefFunc { dst, func } => {
+                c!(dst) = store.inner.instances[inst].funcs[func as usize] as u64 + 1;
+            }
+
+            // i32 numerics.
+            Op::I32Eqz { dst, src } => w_i32!(dst, (r_i32!(src) == 0) as i32),
+            Op::I32Eq { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) == r_i32!(rhs)) as i32),
+            Op::I32Ne { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) != r_i32!(rhs)) as i32),
+            Op::I32LtS { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) < r_i32!(rhs)) as i32),
+            Op::I32LtU { dst, lhs, rhs } => w_i32!(dst, ((r_i32!(lhs) as u32) < r_i32!(rhs) as u32) as i32),
+            Op::I32GtS { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) > r_i32!(rhs)) as i32),
+            Op::I32GtU { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) as u32 > r_i32!(rhs) as u32) as i32),
+            Op::I32LeS { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) <= r_i32!(rhs)) as i32),
+            Op::I32LeU { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) as u32 <= r_i32!(rhs) as u32) as i32),
+            Op::I32GeS { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) >= r_i32!(rhs)) as i32),
+            Op::I32GeU { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) as u32 >= r_i32!(rhs) as u32) as i32),
+            Op::I32Clz { dst, src } => w_i32!(dst, n::i32_clz(r_i32!(src))),
+            Op::I32Ctz { dst, src } => w_i32!(dst, n::i32_ctz(r_i32!(src))),
+            Op::I32Popcnt { dst, src } => w_i32!(dst, n::i32_popcnt(r_i32!(src))),
+            Op::I32Add { dst, lhs, rhs } => w_i32!(dst, r_i32!(lhs).wrapping_add(r_i32!(rhs))),
+            Op::I32Sub { dst, lhs, rhs } => w_i32!(dst, r_i32!(lhs).wrapping_sub(r_i32!(rhs))),
+            Op::I32Mul { dst, lhs, rhs } => w_i32!(dst, r_i32!(lhs).wrapping_mul(r_i32!(rhs))),
+            Op::I32DivS { dst, lhs, rhs } => w_i32!(dst, n::i32_div_s(r_i32!(lhs), r_i32!(rhs))?),
+            Op::I32DivU { dst, lhs, rhs } => {
+                w_i32!(dst, n::i32_div_u(r_i32!(lhs) as u32, r_i32!(rhs) as u32)?)
+            }
+            Op::I32RemS { dst, lhs, rhs } => w_i32!(dst, n::i32_rem_s(r_i32!(lhs), r_i32!(rhs))?),
+            Op::I32RemU { dst, lhs, rhs } => {
+                w_i32!(dst, n::i32_rem_u(r_i32!(lhs) as u32, r_i32!(rhs) as u32)?)
+            }
+            Op::I32And { dst, lhs, rhs } => w_i32!(dst, r_i32!(lhs) & r_i32!(rhs)),
+            Op::I32Or { dst, lhs, rhs } => w_i32!(dst, r_i32!(lhs) | r_i32!(rhs)),
+            Op::I32Xor { dst, lhs, rhs } => w_i32!(dst, r_i32!(lhs) ^ r_i32!(rhs)),
+            Op::I32Shl { dst, lhs, rhs } => w_i32!(dst, n::i32_shl(r_i32!(lhs), r_i32!(rhs))),
+            Op::I32ShrS { dst, lhs, rhs } => w_i32!(dst, n::i32_shr_s(r_i32!(lhs), r_i32!(rhs))),
+            Op::I32ShrU { dst, lhs, rhs } => w_i32!(dst, n::i32_shr_u(r_i32!(lhs), r_i32!(rhs))),
+            Op::I32Rotl { dst, lhs, rhs } => w_i32!(dst, n::i32_rotl(r_i32!(lhs), r_i32!(rhs))),
+            Op::I32Rotr { dst, lhs, rhs } => w_i32!(dst, n::i32_rotr(r_i32!(lhs), r_i32!(rhs))),
+
+            // i64 numerics.
+            Op::I64Eqz { dst, src } => w_i32!(dst, (c!(src) == 0) as i32),
+            Op::I64Eq { dst, lhs, rhs } => w_i32!(dst, (r_i64!(lhs) == r_i64!(rhs)) as i32),
+            Op::I64Ne { dst, lhs, rhs } => w_i32!(dst, (r_i64!(lhs) != r_i64!(rhs)) as i32),
+            Op::I64LtS { dst, lhs, rhs } => w_i32!(dst, (r_i64!(lhs) < r_i64!(rhs)) as i32),
+            Op::I64LtU { dst, lhs, rhs } => w_i32!(dst, (c!(lhs) < c!(rhs)) as i32),
+            Op::I64GtS { dst, lhs, rhs } => w_i32!(dst, (r_i64!(lhs) > r_i64!(rhs)) as i32),
+            Op::I64GtU { dst, lhs, rhs } => w_i32!(dst, (c!(lhs) > c!(rhs)) as i32),
+            Op::I64LeS { dst, lhs, rhs } => w_i32!(dst, (r_i64!(lhs) <= r_i64!(rhs)) as i32),
+            Op::I64LeU { dst, lhs, rhs } => w_i32!(dst, (c!(lhs) <= c!(rhs)) as i32),
+            Op::I64GeS { dst, lhs, rhs } => w_i32!(dst, (r_i64!(lhs) >= r_i64!(rhs)) as i32),
+            Op::I64GeU { dst, lhs, rhs } => w_i32!(dst, (c!(lhs) >= c!(rhs)) as i32),
+            Op::I64Clz { dst, src } => w_i64!(dst, n::i64_clz(r_i64!(src))),
+            Op::I64Ctz { dst, src } => w_i64!(dst, n::i64_ctz(r_i64!(src))),
+            Op::I64Popcnt { dst, src } => w_i64!(dst, n::i64_popcnt(r_i64!(src))),
+            Op::I64Add { dst, lhs, rhs } => w_i64!(dst, r_i64!(lhs).wrapping_add(r_i64!(rhs))),
+            Op::I64Sub { dst, lhs, rhs } => w_i64!(dst, r_i64!(lhs).wrapping_sub(r_i64!(rhs))),
+            Op::I64Mul { dst, lhs, rhs } => w_i64!(dst, r_i64!(lhs).wrapping_mul(r_i64!(rhs))),
+            Op::I64DivS { dst, lhs, rhs } => w_i64!(dst, n::i64_div_s(r_i64!(lhs), r_i64!(rhs))?),
+            Op::I64DivU { dst, lhs, rhs } => w_i64!(dst, n::i64_div_u(c!(lhs), c!(rhs))?),
+            Op::I64RemS { dst, lhs, rhs } => w_i64!(dst, n::i64_rem_s(r_i64!(lhs), r_i64!(rhs))?),
+            Op::I64RemU { dst, lhs, rhs } => w_i64!(dst, n::i64_rem_u(c!(lhs), c!(rhs))?),
+            Op::I64And { dst, lhs, rhs } => c!(dst) = c!(lhs) & c!(rhs),
+            Op::I64Or { dst, lhs, rhs } => c!(dst) = c!(lhs) | c!(rhs),
+            Op::I64Xor { dst, lhs, rhs } => c!(dst) = c!(lhs) ^ c!(rhs),
+            Op::I64Shl { dst, lhs, rhs } => w_i64!(dst, n::i64_shl(r_i64!(lhs), r_i64!(rhs))),
+            Op::I64ShrS { dst, lhs, rhs } => w_i64!(dst, n::i64_shr_s(r_i64!(lhs), r_i64!(rhs))),
+            Op::I64ShrU { dst, lhs, rhs } => w_i64!(dst, n::i64_shr_u(r_i64!(lhs), r_i64!(rhs))),
+            Op::I64Rotl { dst, lhs, rhs } => w_i64!(dst, n::i64_rotl(r_i64!(lhs), r_i64!(rhs))),
+            Op::I64Rotr { dst, lhs, rhs } => w_i64!(dst, n::i64_rotr(r_i64!(lhs), r_i64!(rhs))),
+
+            // f32 numerics.
+            Op::F32Eq { dst, lhs, rhs } => w_i32!(dst, (r_f32!(lhs) == r_f32!(rhs)) as i32),
+            Op::F32Ne { dst, lhs, rhs } => w_i32!(dst, (r_f32!(lhs) != r_f32!(rhs)) as i32),
+            Op::F32Lt { dst, lhs, rhs } => w_i32!(dst, (r_f32!(lhs) < r_f32!(rhs)) as i32),
+            Op::F32Gt { dst, lhs, rhs } => w_i32!(dst, (r_f32!(lhs) > r_f32!(rhs)) as i32),
+            Op::F32Le { dst, lhs, rhs } => w_i32!(dst, (r_f32!(lhs) <= r_f32!(rhs)) as i32),
+            Op::F32Ge { dst, lhs, rhs } => w_i32!(dst, (r_f32!(lhs) >= r_f32!(rhs)) as i32),
+            Op::F32Abs { dst, src } => w_f32!(dst, n::f32_abs(r_f32!(src))),
+            Op::F32Neg { dst, src } => w_f32!(dst, n::f32_neg(r_f32!(src))),
+            Op::F32Ceil { dst, src } => w_f32!(dst, n::f32_ceil(r_f32!(src))),
+            Op::F32Floor { dst, src } => w_f32!(dst, n::f32_floor(r_f32!(src))),
+            Op::F32Trunc { dst, src } => w_f32!(dst, n::f32_trunc(r_f32!(src))),
+            Op::F32Nearest { dst, src } => w_f32!(dst, n::f32_nearest(r_f32!(src))),
+            Op::F32Sqrt { dst, src } => w_f32!(dst, n::f32_sqrt(r_f32!(src))),
+            Op::F32Add { dst, lhs, rhs } => w_f32!(dst, r_f32!(lhs) + r_f32!(rhs)),
+            Op::F32Sub { dst, lhs, rhs } => w_f32!(dst, r_f32!(lhs) - r_f32!(rhs)),
+            Op::F32Mul { dst, lhs, rhs } => w_f32!(dst, r_f32!(lhs) * r_f32!(rhs)),
+            Op::F32Div { dst, lhs, rhs } => w_f32!(dst, r_f32!(lhs) / r_f32!(rhs)),
+            Op::F32Min { dst, lhs, rhs } => w_f32!(dst, n::f32_min(r_f32!(lhs), r_f32!(rhs))),
+            Op::F32Max { dst, lhs, rhs } => w_f32!(dst, n::f32_max(r_f32!(lhs), r_f32!(rhs))),
+            Op::F32Copysign { dst, lhs, rhs } => w_f32!(dst, n::f32_copysign(r_f32!(lhs), r_f32!(rhs))),
+
+            // f64 numerics.
+            Op::F64Eq { dst, lhs, rhs } => w_i32!(dst, (r_f64!(lhs) == r_f64!(rhs)) as i32),
+            Op::F64Ne { dst, lhs, rhs } => w_i32!(dst, (r_f64!(lhs) != r_f64!(rhs)) as i32),
+            Op::F64Lt { dst, lhs, rhs } => w_i32!(dst, (r_f64!(lhs) < r_f64!(rhs)) as i32),
+            Op::F64Gt { dst, lhs, rhs } => w_i32!(dst, (r_f64!(lhs) > r_f64!(rhs)) as i32),
+            Op::F64Le { dst, lhs, rhs } => w_i32!(dst, (r_f64!(lhs) <= r_f64!(rhs)) as i32),
+            Op::F64Ge { dst, lhs, rhs } => w_i32!(dst, (r_f64!(lhs) >= r_f64!(rhs)) as i32),
+            Op::F64Abs { dst, src } => w_f64!(dst, n::f64_abs(r_f64!(src))),
+            Op::F64Neg { dst, src } => w_f64!(dst, n::f64_neg(r_f64!(src))),
+            Op::F64Ceil { dst, src } => w_f64!(dst, n::f64_ceil(r_f64!(src))),
+            Op::F64Floor { dst, src } => w_f64!(dst, n::f64_floor(r_f64!(src))),
+            Op::F64Trunc { dst, src } => w_f64!(dst, n::f64_trunc(r_f64!(src))),
+            Op::F64Nearest { dst, src } => w_f64!(dst, n::f64_nearest(r_f64!(src))),
+            Op::F64Sqrt { dst, src } => w_f64!(dst, n::f64_sqrt(r_f64!(src))),
+            Op::F64Add { dst, lhs, rhs } => w_f64!(dst, r_f64!(lhs) + r_f64!(rhs)),
+            Op::F64Sub { dst, lhs, rhs } => w_f64!(dst, r_f64!(lhs) - r_f64!(rhs)),
+            Op::F64Mul { dst, lhs, rhs } => w_f64!(dst, r_f64!(lhs) * r_f64!(rhs)),
+            Op::F64Div { dst, lhs, rhs } => w_f64!(dst, r_f64!(lhs) / r_f64!(rhs)),
+            Op::F64Min { dst, lhs, rhs } => w_f64!(dst, n::f64_min(r_f64!(lhs), r_f64!(rhs))),
+            Op::F64Max { dst, lhs, rhs } => w_f64!(dst, n::f64_max(r_f64!(lhs), r_f64!(rhs))),
+            Op::F64Copysign { dst, lhs, rhs } => w_f64!(dst, n::f64_copysign(r_f64!(lhs), r_f64!(rhs))),
+
+            // Conversions.
+            Op::I32WrapI64 { dst, src } => w_i32!(dst, c!(src) as u32),
+            Op::I32TruncF32S { dst, src } => w_i32!(dst, n::i32_trunc_f32_s(r_f32!(src))?),
+            Op::I32TruncF32U { dst, src } => w_i32!(dst, n::i32_trunc_f32_u(r_f32!(src))?),
+            Op::I32TruncF64S { dst, src } => w_i32!(dst, n::i32_trunc_f64_s(r_f64!(src))?),
+            Op::I32TruncF64U { dst, src } => w_i32!(dst, n::i32_trunc_f64_u(r_f64!(src))?),
+            Op::I64ExtendI32S { dst, src } => w_i64!(dst, r_i32!(src) as i64),
+            Op::I64ExtendI32U { dst, src } => w_i64!(dst, r_i32!(src) as u32),
+            Op::I64TruncF32S { dst, src } => w_i64!(dst, n::i64_trunc_f32_s(r_f32!(src))?),
+            Op::I64TruncF32U { dst, src } => w_i64!(dst, n::i64_trunc_f32_u(r_f32!(src))?),
+            Op::I64TruncF64S { dst, src } => w_i64!(dst, n::i64_trunc_f64_s(r_f64!(src))?),
+            Op::I64TruncF64U { dst, src } => w_i64!(dst, n::i64_trunc_f64_u(r_f64!(src))?),
+            Op::F32ConvertI32S { dst, src } => w_f32!(dst, n::f32_convert_i32_s(r_i32!(src))),
+            Op::F32ConvertI32U { dst, src } => w_f32!(dst, n::f32_convert_i32_u(r_i32!(src) as u32)),
+            Op::F32ConvertI64S { dst, src } => w_f32!(dst, n::f32_convert_i64_s(r_i64!(src))),
+            Op::F32ConvertI64U { dst, src } => w_f32!(dst, n::f32_convert_i64_u(c!(src))),
+            Op::F32DemoteF64 { dst, src } => w_f32!(dst, n::f32_demote_f64(r_f64!(src))),
+            Op::F64ConvertI32S { dst, src } => w_f64!(dst, n::f64_convert_i32_s(r_i32!(src))),
+            Op::F64ConvertI32U { dst, src } => w_f64!(dst, n::f64_convert_i32_u(r_i32!(src) as u32)),
+            Op::F64ConvertI64S { dst, src } => w_f64!(dst, n::f64_convert_i64_s(r_i64!(src))),
+            Op::F64ConvertI64U { dst, src } => w_f64!(dst, n::f64_convert_i64_u(c!(src))),
+            Op::F64PromoteF32 { dst, src } => w_f64!(dst, n::f64_promote_f32(r_f32!(src))),
+            Op::I32Extend8S { dst, src } => w_i32!(dst, n::i32_extend8_s(r_i32!(src))),
+            Op::I32Extend16S { dst, src } => w_i32!(dst, n::i32_extend16_s(r_i32!(src))),
+            Op::I64Extend8S { dst, src } => w_i64!(dst, n::i64_extend8_s(r_i64!(src))),
+            Op::I64Extend16S { dst, src } => w_i64!(dst, n::i64_extend16_s(r_i64!(src))),
+            Op::I64Extend32S { dst, src } => w_i64!(dst, n::i64_extend32_s(r_i64!(src))),
+            Op::I32TruncSatF32S { dst, src } => w_i32!(dst, n::i32_trunc_sat_f32_s(r_f32!(src))),
+            Op::I32TruncSatF32U { dst, src } => w_i32!(dst, n::i32_trunc_sat_f32_u(r_f32!(src))),
+            Op::I32TruncSatF64S { dst, src } => w_i32!(dst, n::i32_trunc_sat_f64_s(r_f64!(src))),
+            Op::I32TruncSatF64U { dst, src } => w_i32!(dst, n::i32_trunc_sat_f64_u(r_f64!(src))),
+            Op::I64TruncSatF32S { dst, src } => w_i64!(dst, n::i64_trunc_sat_f32_s(r_f32!(src))),
+            Op::I64TruncSatF32U { dst, src } => w_i64!(dst, n::i64_trunc_sat_f32_u(r_f32!(src))),
+            Op::I64TruncSatF64S { dst, src } => w_i64!(dst, n::i64_trunc_sat_f64_s(r_f64!(src))),
+            Op::I64TruncSatF64U { dst, src } => w_i64!(dst, n::i64_trunc_sat_f64_u(r_f64!(src))),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! # fayasm
+//!
+//! A WebAssembly runtime for machines where RAM is the scarce thing.
+//!
+//! Modules are decoded and validated with `wasmparser`, each function is translated (lazily, on
+//! its first call, or eagerly with [`Config::prescan`]) into fayasm's own register-style
+//! *microcode*, and an interpreter loop runs that microcode. Wasm calls never recurse on the
+//! native stack: frames live on the engine's own stack, bounded by [`Config::max_call_depth`]
+//! and [`Config::max_value_stack`].
+//!
+//! ```
+//! use fayasm::{Engine, Linker, Module, Store, Val};
+//!
+//! let wasm = wat_like_bytes();
+//! # fn wat_like_bytes() -> Vec<u8> {
+//! #     // (module (func (export "add") (param i32 i32) (result i32)
+//! #     //   local.get 0 local.get 1 i32.add))
+//! #     vec![0,97,115,109,1,0,0,0,1,7,1,96,2,127,127,1,127,3,2,1,0,7,7,1,3,97,100,100,0,0,
+//! #          10,9,1,7,0,32,0,32,1,106,11]
+//! # }
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, &wasm).unwrap();
+//! let mut store = Store::new(&engine, ());
+//! let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+//! let add = instance.get_func(&store, "add").unwrap();
+//! let mut out = [Val::I32(0)];
+//! add.call(&mut store, &[Val::I32(2), Val::I32(40)], &mut out).unwrap();
+//! assert_eq!(out[0], Val::I32(42));
+//! ```
+//!
+//! ## Cargo features
+//!
+//! | feature | default | effect |
+//! | --- | --- | --- |
+//! | `std` | yes | `std::error::Error` impls; without it the crate is `no_std` + `alloc` |
+
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod config;
+mod error;
+mod exec;
+pub mod microcode;
+mod module;
+mod runtime;
+mod types;
+mod value;
+
+pub use config::{Config, Engine};
+pub use error::{Error, LinkError, ModuleError, Trap, TrapCode};
+pub use module::{ExportType, ExternType, ImportType, Module};
+pub use runtime::{Caller, Extern, Func, Global, Instance, Linker, Memory, Store, Table};
+pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+pub use value::{ExternRef, Val};

@@ -1,0 +1,202 @@
+//! The microcode: fayasm's own pre-decoded, register-style instruction set.
+//!
+//! Each function is translated once (see [`translate`]) into a flat `Vec<Op>`. Operands are
+//! *slots*: offsets from the frame base on the engine's value stack, where slots
+//! `0..num_params` are the parameters, then the declared locals, then the operand-stack
+//! temporaries (stack height `h` lives in slot `num_locals_total + h`). Branch targets are
+//! absolute indices into the function's op vector. The form holds no pointers, so it can be
+//! stored and reloaded as is (the offload work serialises it).
+//!
+//! The instruction set is declared once, in the `define_ops!` table below; the enum, the op
+//! names and the result-slot accessor are derived from it.
+
+pub(crate) mod translate;
+
+use alloc::vec::Vec;
+
+/// A frame-relative value-stack slot.
+pub type Slot = u32;
+
+macro_rules! define_ops {
+    (
+        special { $( $(#[$sdoc:meta])* $sname:ident $({ $($sfield:ident : $sty:ty),* $(,)? })? ; )* }
+        result { $( $(#[$rdoc:meta])* $rname:ident { dst: Slot $(, $rfield:ident : $rty:ty)* $(,)? } ; )* }
+        unary { $( $uname:ident )* }
+        binary { $( $bname:ident )* }
+        load { $( $lname:ident )* }
+        store { $( $stname:ident )* }
+    ) => {
+        /// One microcode instruction.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        #[allow(missing_docs)]
+        pub enum Op {
+            $( $(#[$sdoc])* $sname $({ $($sfield: $sty),* })?, )*
+            $( $(#[$rdoc])* $rname { dst: Slot $(, $rfield: $rty)* }, )*
+            $( #[doc = "Unary numeric op: `dst = op(src)`."] $uname { dst: Slot, src: Slot }, )*
+            $( #[doc = "Binary numeric op: `dst = op(lhs, rhs)`."] $bname { dst: Slot, lhs: Slot, rhs: Slot }, )*
+            $( #[doc = "Load from memory `mem` at `addr + offset` into `dst`."] $lname { dst: Slot, addr: Slot, mem: u32, offset: u64 }, )*
+            $( #[doc = "Store `src` to memory `mem` at `addr + offset`."] $stname { addr: Slot, src: Slot, mem: u32, offset: u64 }, )*
+        }
+
+        impl Op {
+            /// The op's name, as the disassembler prints it.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Op::$sname { .. } => stringify!($sname), )*
+                    $( Op::$rname { .. } => stringify!($rname), )*
+                    $( Op::$uname { .. } => stringify!($uname), )*
+                    $( Op::$bname { .. } => stringify!($bname), )*
+                    $( Op::$lname { .. } => stringify!($lname), )*
+                    $( Op::$stname { .. } => stringify!($stname), )*
+                }
+            }
+
+            /// The single slot this op writes, if it writes exactly one and reads all its
+            /// inputs before writing it (so the translator may retarget it).
+            pub(crate) fn result_slot_mut(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $( Op::$rname { dst, .. } => Some(dst), )*
+                    $( Op::$uname { dst, .. } => Some(dst), )*
+                    $( Op::$bname { dst, .. } => Some(dst), )*
+                    $( Op::$lname { dst, .. } => Some(dst), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+define_ops! {
+    special {
+        /// Trap with `unreachable`.
+        Unreachable;
+        /// Jump to `target`.
+        Br { target: u32 };
+        /// Jump to `target` if `cond` (an i32) is non-zero.
+        BrIfNez { cond: Slot, target: u32 };
+        /// Jump to `target` if `cond` (an i32) is zero.
+        BrIfEqz { cond: Slot, target: u32 };
+        /// Jump to the `min(index, len)`-th of the `len + 1` `Br` ops that follow.
+        BrTable { index: Slot, len: u32 };
+        /// Return the `count` values at `src..` to the caller.
+        Return { src: Slot, count: u32 };
+        /// Call function `func` (module index); arguments at `args..`, results written there.
+        Call { func: u32, args: Slot };
+        /// Call through table `table` at `index`, checking signature `ty` (module type index).
+        CallIndirect { ty: u32, table: u32, index: Slot, args: Slot };
+        /// `global[global] = src`.
+        GlobalSet { src: Slot, global: u32 };
+        /// `memory.fill`.
+        MemoryFill { mem: u32, dst: Slot, val: Slot, len: Slot };
+        /// `memory.copy` from `src_mem` to `dst_mem`.
+        MemoryCopy { dst_mem: u32, src_mem: u32, dst: Slot, src: Slot, len: Slot };
+        /// `memory.init` from passive data segment `data`.
+        MemoryInit { mem: u32, data: u32, dst: Slot, src: Slot, len: Slot };
+        /// `data.drop`.
+        DataDrop { data: u32 };
+        /// `table.set`.
+        TableSet { table: u32, index: Slot, val: Slot };
+        /// `table.fill`.
+        TableFill { table: u32, dst: Slot, val: Slot, len: Slot };
+        /// `table.copy`.
+        TableCopy { dst_table: u32, src_table: u32, dst: Slot, src: Slot, len: Slot };
+        /// `table.init` from element segment `elem`.
+        TableInit { table: u32, elem: u32, dst: Slot, src: Slot, len: Slot };
+        /// `elem.drop`.
+        ElemDrop { elem: u32 };
+    }
+    result {
+        /// `dst = src` (a whole cell).
+        Copy { dst: Slot, src: Slot };
+        /// `dst = val` (a pre-encoded cell).
+        Const { dst: Slot, val: u64 };
+        /// `dst = cond != 0 ? a : b`.
+        Select { dst: Slot, cond: Slot, a: Slot, b: Slot };
+        /// `dst = global[global]`.
+        GlobalGet { dst: Slot, global: u32 };
+        /// `dst = memory.size` in pages.
+        MemorySize { dst: Slot, mem: u32 };
+        /// `dst = memory.grow(delta)`.
+        MemoryGrow { dst: Slot, delta: Slot, mem: u32 };
+        /// `dst = table.get(index)`.
+        TableGet { dst: Slot, table: u32, index: Slot };
+        /// `dst = table.size`.
+        TableSize { dst: Slot, table: u32 };
+        /// `dst = table.grow(init, delta)`.
+        TableGrow { dst: Slot, table: u32, init: Slot, delta: Slot };
+        /// `dst = ref.func func`.
+        RefFunc { dst: Slot, func: u32 };
+        /// `dst = lhs + imm` (i32).
+        I32AddImm { dst: Slot, lhs: Slot, imm: i32 };
+        /// `dst = lhs + imm` (i64).
+        I64AddImm { dst: Slot, lhs: Slot, imm: i64 };
+    }
+    unary {
+        I32Eqz I32Clz I32Ctz I32Popcnt
+        I64Eqz I64Clz I64Ctz I64Popcnt
+        F32Abs F32Neg F32Ceil F32Floor F32Trunc F32Nearest F32Sqrt
+        F64Abs F64Neg F64Ceil F64Floor F64Trunc F64Nearest F64Sqrt
+        I32WrapI64 I32TruncF32S I32TruncF32U I32TruncF64S I32TruncF64U
+        I64ExtendI32S I64ExtendI32U I64TruncF32S I64TruncF32U I64TruncF64S I64TruncF64U
+        F32ConvertI32S F32ConvertI32U F32ConvertI64S F32ConvertI64U F32DemoteF64
+        F64ConvertI32S F64ConvertI32U F64ConvertI64S F64ConvertI64U F64PromoteF32
+        I32Extend8S I32Extend16S I64Extend8S I64Extend16S I64Extend32S
+        I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U
+        I64TruncSatF32S I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U
+    }
+    binary {
+        I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU
+        I64Eq I64Ne I64LtS I64LtU I64GtS I64GtU I64LeS I64LeU I64GeS I64GeU
+        F32Eq F32Ne F32Lt F32Gt F32Le F32Ge
+        F64Eq F64Ne F64Lt F64Gt F64Le F64Ge
+        I32Add I32Sub I32Mul I32DivS I32DivU I32RemS I32RemU
+        I32And I32Or I32Xor I32Shl I32ShrS I32ShrU I32Rotl I32Rotr
+        I64Add I64Sub I64Mul I64DivS I64DivU I64RemS I64RemU
+        I64And I64Or I64Xor I64Shl I64ShrS I64ShrU I64Rotl I64Rotr
+        F32Add F32Sub F32Mul F32Div F32Min F32Max F32Copysign
+        F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign
+    }
+    load {
+        I32Load I64Load I32Load8S I32Load8U I32Load16S I32Load16U
+        I64Load8S I64Load8U I64Load16S I64Load16U I64Load32S I64Load32U
+    }
+    store {
+        I32Store I64Store I32Store8 I32Store16 I64Store8 I64Store16 I64Store32
+    }
+}
+
+/// A translated function: its microcode and frame shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compiled {
+    /// The instructions.
+    pub ops: Vec<Op>,
+    /// Number of parameters (slots `0..num_params`).
+    pub num_params: u32,
+    /// Number of declared locals after the parameters (zeroed on entry).
+    pub num_locals: u32,
+    /// Number of results.
+    pub num_results: u32,
+    /// Total slots the frame uses (params, locals and temporaries).
+    pub frame_size: u32,
+}
+
+impl Compiled {
+    /// Bytes of RAM this function's microcode occupies.
+    pub fn byte_size(&self) -> usize {
+        self.ops.len() * core::mem::size_of::<Op>() + core::mem::size_of::<Compiled>()
+    }
+}
+
+impl core::fmt::Display for Compiled {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        writeln!(
+            f,
+            "; params {} locals {} results {} frame {}",
+            self.num_params, self.num_locals, self.num_results, self.frame_size
+        )?;
+        for (i, op) in self.ops.iter().enumerate() {
+            writeln!(f, "{i:5}: {op:?}")?;
+        }
+        Ok(())
+    }
+}

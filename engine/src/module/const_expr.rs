@@ -1,0 +1,96 @@
+//! Constant expressions (global initialisers, segment offsets, element items).
+
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+use crate::error::ModuleError;
+
+/// One instruction of a constant expression (including extended-const arithmetic).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ConstOp {
+    /// Push a raw cell (`i32`/`i64`/`f32`/`f64` constants, pre-encoded).
+    Cell(u64),
+    RefNull,
+    RefFunc(u32),
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+/// A validated constant expression, as a short postfix program.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ConstExpr {
+    pub ops: Vec<ConstOp>,
+}
+
+impl ConstExpr {
+    pub fn from_op(op: ConstOp) -> ConstExpr {
+        ConstExpr { ops: alloc::vec![op] }
+    }
+
+    pub fn decode(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, ModuleError> {
+        use wasmparser::Operator as O;
+        let mut ops = Vec::new();
+        let mut reader = expr.get_operators_reader();
+        while !reader.eof() {
+            let offset = reader.original_position() as usize;
+            let op = match reader.read()? {
+                O::I32Const { value } => ConstOp::Cell(value as u32 as u64),
+                O::I64Const { value } => ConstOp::Cell(value as u64),
+                O::F32Const { value } => ConstOp::Cell(value.bits() as u64),
+                O::F64Const { value } => ConstOp::Cell(value.bits()),
+                O::RefNull { .. } => ConstOp::RefNull,
+                O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+                O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+                O::I32Add => ConstOp::I32Add,
+                O::I32Sub => ConstOp::I32Sub,
+                O::I32Mul => ConstOp::I32Mul,
+                O::I64Add => ConstOp::I64Add,
+                O::I64Sub => ConstOp::I64Sub,
+                O::I64Mul => ConstOp::I64Mul,
+                O::End => continue,
+                _ => {
+                    return Err(ModuleError {
+                        offset,
+                        message: "unsupported constant expression".to_string(),
+                    })
+                }
+            };
+            ops.push(op);
+        }
+        Ok(ConstExpr { ops })
+    }
+
+    /// Evaluate to a cell. `global` reads a global's cell, `func_ref` turns a function index
+    /// into a reference cell.
+    pub fn eval(&self, global: impl Fn(u32) -> u64, func_ref: impl Fn(u32) -> u64) -> u64 {
+        let mut stack: Vec<u64> = Vec::with_capacity(4);
+        for op in &self.ops {
+            let v = match *op {
+                ConstOp::Cell(c) => c,
+                ConstOp::RefNull => 0,
+                ConstOp::RefFunc(f) => func_ref(f),
+                ConstOp::GlobalGet(g) => global(g),
+                bin => {
+                    // Validation guarantees two operands.
+                    let b = stack.pop().unwrap_or(0);
+                    let a = stack.pop().unwrap_or(0);
+                    match bin {
+                        ConstOp::I32Add => (a as u32).wrapping_add(b as u32) as u64,
+                        ConstOp::I32Sub => (a as u32).wrapping_sub(b as u32) as u64,
+                        ConstOp::I32Mul => (a as u32).wrapping_mul(b as u32) as u64,
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    }
+                }
+            };
+            stack.push(v);
+        }
+        stack.pop().unwrap_or(0)
+    }
+}

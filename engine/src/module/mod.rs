@@ -1,0 +1,419 @@
+//! Decoding and validation: bytes in, [`Module`] out.
+//!
+//! Validation is wasmparser's; this file only records what instantiation and translation need.
+//! Function bodies are kept as byte ranges into the module's bytes so they can be translated
+//! lazily (and re-translated after an eviction) without keeping a decoded copy.
+
+mod const_expr;
+
+pub(crate) use const_expr::{ConstExpr, ConstOp};
+
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::ops::Range;
+
+use wasmparser::{Parser, Payload, Validator, WasmFeatures};
+
+use crate::config::Engine;
+use crate::error::{Error, ModuleError};
+use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+
+/// The type of an import or export.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExternType {
+    /// A function.
+    Func(FuncType),
+    /// A table.
+    Table(TableType),
+    /// A linear memory.
+    Memory(MemoryType),
+    /// A global.
+    Global(GlobalType),
+}
+
+/// An import of a module.
+#[derive(Debug, Clone)]
+pub struct ImportType {
+    /// The module name.
+    pub module: String,
+    /// The field name.
+    pub name: String,
+    /// What is imported.
+    pub ty: ExternType,
+}
+
+/// An export of a module.
+#[derive(Debug, Clone)]
+pub struct ExportType {
+    /// The export name.
+    pub name: String,
+    /// What is exported.
+    pub ty: ExternType,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExternKind {
+    Func,
+    Table,
+    Memory,
+    Global,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Import {
+    pub module: String,
+    pub name: String,
+    pub kind: ExternKind,
+    /// Index into the module's index space of `kind` (imports come first in each space).
+    pub index: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Export {
+    pub name: String,
+    pub kind: ExternKind,
+    pub index: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum ElemMode {
+    Passive,
+    Active { table: u32, offset: ConstExpr },
+    Declared,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ElemSegment {
+    pub mode: ElemMode,
+    pub items: Vec<ConstExpr>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum DataMode {
+    Passive,
+    Active { memory: u32, offset: ConstExpr },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DataSegment {
+    pub mode: DataMode,
+    /// Byte range of the segment's contents in the module bytes.
+    pub range: Range<usize>,
+}
+
+/// Everything decoded from a module. Shared by all instances.
+#[derive(Debug)]
+pub(crate) struct ModuleInner {
+    pub bytes: Arc<[u8]>,
+    pub types: Vec<FuncType>,
+    pub imports: Vec<Import>,
+    /// Type index of every function (imported first).
+    pub funcs: Vec<u32>,
+    pub num_imported_funcs: u32,
+    pub tables: Vec<TableType>,
+    pub num_imported_tables: u32,
+    pub memories: Vec<MemoryType>,
+    pub num_imported_memories: u32,
+    pub globals: Vec<GlobalType>,
+    pub num_imported_globals: u32,
+    /// Initialisers of the defined globals.
+    pub global_inits: Vec<ConstExpr>,
+    pub exports: Vec<Export>,
+    pub start: Option<u32>,
+    pub elems: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    /// Byte range of each defined function's body (locals and code) in `bytes`.
+    pub bodies: Vec<Range<usize>>,
+}
+
+/// A decoded and validated WebAssembly module. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+    /// The engine the module was validated for.
+    pub(crate) engine: Engine,
+}
+
+impl Module {
+    /// The engine this module belongs to.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+/// The features fayasm implements; anything else is rejected by validation.
+pub(crate) fn supported_features() -> WasmFeatures {
+    let mut f = WasmFeatures::WASM2;
+    f.remove(WasmFeatures::SIMD);
+    f
+}
+
+impl Module {
+    /// Decode and validate `bytes`.
+    pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        let mut validator = Validator::new_with_features(supported_features());
+        validator.validate_all(bytes).map_err(ModuleError::from)?;
+        let inner = decode(Arc::from(bytes)).map_err(Error::Module)?;
+        Ok(Module { inner: Arc::new(inner), engine: engine.clone() })
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> impl Iterator<Item = ImportType> + '_ {
+        self.inner.imports.iter().map(|i| ImportType {
+            module: i.module.clone(),
+            name: i.name.clone(),
+            ty: self.inner.extern_type(i.kind, i.index),
+        })
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> impl Iterator<Item = ExportType> + '_ {
+        self.inner
+            .exports
+            .iter()
+            .map(|e| ExportType { name: e.name.clone(), ty: self.inner.extern_type(e.kind, e.index) })
+    }
+
+    /// Number of functions (imported and defined).
+    pub fn num_funcs(&self) -> usize {
+        self.inner.funcs.len()
+    }
+}
+
+impl ModuleInner {
+    pub(crate) fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.funcs[func as usize] as usize]
+    }
+
+    pub(crate) fn extern_type(&self, kind: ExternKind, index: u32) -> ExternType {
+        let i = index as usize;
+        match kind {
+            ExternKind::Func => ExternType::Func(self.func_type(index).clone()),
+            ExternKind::Table => ExternType::Table(self.tables[i]),
+            ExternKind::Memory => ExternType::Memory(self.memories[i]),
+            ExternKind::Global => ExternType::Global(self.globals[i]),
+        }
+    }
+}
+
+fn val_type(ty: wasmparser::ValType, offset: usize) -> Result<ValType, ModuleError> {
+    ValType::from_wasmparser(ty)
+        .ok_or_else(|| ModuleError { offset, message: "unsupported value type".to_string() })
+}
+
+fn ref_type(ty: wasmparser::RefType, offset: usize) -> Result<RefType, ModuleError> {
+    RefType::from_wasmparser(ty)
+        .ok_or_else(|| ModuleError { offset, message: "unsupported reference type".to_string() })
+}
+
+fn table_type(t: &wasmparser::TableType, offset: usize) -> Result<TableType, ModuleError> {
+    Ok(TableType {
+        element: ref_type(t.element_type, offset)?,
+        min: t.initial,
+        max: t.maximum,
+        table64: t.table64,
+    })
+}
+
+fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
+    MemoryType { min: m.initial, max: m.maximum, memory64: m.memory64 }
+}
+
+fn global_type(g: &wasmparser::GlobalType, offset: usize) -> Result<GlobalType, ModuleError> {
+    Ok(GlobalType { content: val_type(g.content_type, offset)?, mutable: g.mutable })
+}
+
+/// Second pass over already-validated bytes: record what we need.
+fn decode(bytes: Arc<[u8]>) -> Result<ModuleInner, ModuleError> {
+    let mut m = ModuleInner {
+        bytes: bytes.clone(),
+        types: Vec::new(),
+        imports: Vec::new(),
+        funcs: Vec::new(),
+        num_imported_funcs: 0,
+        tables: Vec::new(),
+        num_imported_tables: 0,
+        memories: Vec::new(),
+        num_imported_memories: 0,
+        globals: Vec::new(),
+        num_imported_globals: 0,
+        global_inits: Vec::new(),
+        exports: Vec::new(),
+        start: None,
+        elems: Vec::new(),
+        datas: Vec::new(),
+        bodies: Vec::new(),
+    };
+    let base = bytes.as_ptr() as usize;
+    for payload in Parser::new(0).parse_all(&bytes) {
+        match payload? {
+            Payload::TypeSection(reader) => {
+                for rec in reader {
+                    let rec = rec?;
+                    for sub in rec.into_types() {
+                        let offset = 0;
+                        match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => {
+                                let params = f
+                                    .params()
+                                    .iter()
+                                    .map(|t| val_type(*t, offset))
+                                    .collect::<Result<Vec<_>, _>>()?;
+                                let results = f
+                                    .results()
+                                    .iter()
+                                    .map(|t| val_type(*t, offset))
+                                    .collect::<Result<Vec<_>, _>>()?;
+                                m.types.push(FuncType::new(params, results));
+                            }
+                            _ => {
+                                return Err(ModuleError {
+                                    offset,
+                                    message: "GC types are not supported".to_string(),
+                                })
+                            }
+                        }
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import?;
+                    let (kind, index) = match import.ty {
+                        wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
+                            m.funcs.push(t);
+                            m.num_imported_funcs += 1;
+                            (ExternKind::Func, m.funcs.len() - 1)
+                        }
+                        wasmparser::TypeRef::Table(t) => {
+                            m.tables.push(table_type(&t, 0)?);
+                            m.num_imported_tables += 1;
+                            (ExternKind::Table, m.tables.len() - 1)
+                        }
+                        wasmparser::TypeRef::Memory(t) => {
+                            m.memories.push(memory_type(&t));
+                            m.num_imported_memories += 1;
+                            (ExternKind::Memory, m.memories.len() - 1)
+                        }
+                        wasmparser::TypeRef::Global(t) => {
+                            m.globals.push(global_type(&t, 0)?);
+                            m.num_imported_globals += 1;
+                            (ExternKind::Global, m.globals.len() - 1)
+                        }
+                        wasmparser::TypeRef::Tag(_) => {
+                            return Err(ModuleError {
+                                offset: 0,
+                                message: "exception tags are not supported".to_string(),
+                            })
+                        }
+                    };
+                    m.imports.push(Import {
+                        module: import.module.to_string(),
+                        name: import.name.to_string(),
+                        kind,
+                        index: index as u32,
+                    });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    m.funcs.push(t?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for t in reader {
+                    let t = t?;
+                    m.tables.push(table_type(&t.ty, 0)?);
+                    // Tables with an explicit initialiser (function-references) are rejected
+                    // by validation under the WebAssembly 2.0 feature set.
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for mem in reader {
+                    m.memories.push(memory_type(&mem?));
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for g in reader {
+                    let g = g?;
+                    m.globals.push(global_type(&g.ty, 0)?);
+                    m.global_inits.push(ConstExpr::decode(&g.init_expr)?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for e in reader {
+                    let e = e?;
+                    let kind = match e.kind {
+                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                            ExternKind::Func
+                        }
+                        wasmparser::ExternalKind::Table => ExternKind::Table,
+                        wasmparser::ExternalKind::Memory => ExternKind::Memory,
+                        wasmparser::ExternalKind::Global => ExternKind::Global,
+                        wasmparser::ExternalKind::Tag => {
+                            return Err(ModuleError {
+                                offset: 0,
+                                message: "exception tags are not supported".to_string(),
+                            })
+                        }
+                    };
+                    m.exports.push(Export { name: e.name.to_string(), kind, index: e.index });
+                }
+            }
+            Payload::StartSection { func, .. } => m.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for e in reader {
+                    let e = e?;
+                    let mode = match e.kind {
+                        wasmparser::ElementKind::Passive => ElemMode::Passive,
+                        wasmparser::ElementKind::Declared => ElemMode::Declared,
+                        wasmparser::ElementKind::Active { table_index, offset_expr } => ElemMode::Active {
+                            table: table_index.unwrap_or(0),
+                            offset: ConstExpr::decode(&offset_expr)?,
+                        },
+                    };
+                    let (ty, items) = match e.items {
+                        wasmparser::ElementItems::Functions(funcs) => {
+                            let items = funcs
+                                .into_iter()
+                                .map(|f| f.map(|f| ConstExpr::from_op(ConstOp::RefFunc(f))))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            (RefType::FuncRef, items)
+                        }
+                        wasmparser::ElementItems::Expressions(ty, exprs) => {
+                            let items = exprs
+                                .into_iter()
+                                .map(|e| ConstExpr::decode(&e?))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            (ref_type(ty, 0)?, items)
+                        }
+                    };
+                    let _ = ty;
+                    m.elems.push(ElemSegment { mode, items });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for d in reader {
+                    let d = d?;
+                    let start = d.data.as_ptr() as usize - base;
+                    let range = start..start + d.data.len();
+                    let mode = match d.kind {
+                        wasmparser::DataKind::Passive => DataMode::Passive,
+                        wasmparser::DataKind::Active { memory_index, offset_expr } => DataMode::Active {
+                            memory: memory_index,
+                            offset: ConstExpr::decode(&offset_expr)?,
+                        },
+                    };
+                    m.datas.push(DataSegment { mode, range });
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let r = body.range();
+                m.bodies.push(r.start as usize..r.end as usize);
+            }
+            _ => {}
+        }
+    }
+    Ok(m)
+}

@@ -1,0 +1,195 @@
+//! Instantiation: resolve imports, allocate entities, initialise segments, run start.
+
+use alloc::vec::Vec;
+
+use super::memory::MemoryEntity;
+use super::table::TableEntity;
+use super::{
+    CodeState, DataEntity, Extern, Func, FuncEntity, FuncKind, GlobalEntity, Instance, InstanceEntity, Store,
+};
+use crate::error::{Error, LinkError, TrapCode};
+use crate::module::{DataMode, ElemMode, ExternKind, Module};
+use crate::types::limits_match;
+
+fn incompatible(module: &str, name: &str, reason: &'static str) -> Error {
+    Error::Link(LinkError::Incompatible { module: module.into(), name: name.into(), reason })
+}
+
+pub(crate) fn instantiate<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    resolve: impl Fn(&str, &str) -> Option<Extern>,
+) -> Result<Instance, Error> {
+    let m = module.inner.clone();
+    let config = store.engine.config.clone();
+    let inst_idx = store.inner.instances.len() as u32;
+    let mut inst = InstanceEntity {
+        module: m.clone(),
+        funcs: Vec::with_capacity(m.funcs.len()),
+        tables: Vec::with_capacity(m.tables.len()),
+        memories: Vec::with_capacity(m.memories.len()),
+        globals: Vec::with_capacity(m.globals.len()),
+        types: Vec::with_capacity(m.types.len()),
+        elems: Vec::with_capacity(m.elems.len()),
+        datas: Vec::with_capacity(m.datas.len()),
+    };
+
+    // 1. Imports.
+    for imp in &m.imports {
+        let ext = resolve(&imp.module, &imp.name).ok_or_else(|| {
+            Error::Link(LinkError::Missing { module: imp.module.clone(), name: imp.name.clone() })
+        })?;
+        let i = imp.index as usize;
+        match (imp.kind, ext) {
+            (ExternKind::Func, Extern::Func(f)) => {
+                if store.inner.funcs[f.0 as usize].ty != *m.func_type(imp.index) {
+                    return Err(incompatible(&imp.module, &imp.name, "function signature differs"));
+                }
+                inst.funcs.push(f.0);
+            }
+            (ExternKind::Global, Extern::Global(g)) => {
+                let actual = store.inner.globals[g.0 as usize].ty;
+                if actual != m.globals[i] {
+                    return Err(incompatible(&imp.module, &imp.name, "global type differs"));
+                }
+                inst.globals.push(g.0);
+            }
+            (ExternKind::Memory, Extern::Memory(mem)) => {
+                let e = &store.inner.memories[mem.0 as usize];
+                let want = m.memories[i];
+                if e.ty.memory64 != want.memory64 || !limits_match(e.pages(), e.ty.max, want.min, want.max) {
+                    return Err(incompatible(&imp.module, &imp.name, "memory limits do not fit"));
+                }
+                inst.memories.push(mem.0);
+            }
+            (ExternKind::Table, Extern::Table(t)) => {
+                let e = &store.inner.tables[t.0 as usize];
+                let want = m.tables[i];
+                if e.ty.element != want.element
+                    || e.ty.table64 != want.table64
+                    || !limits_match(e.size(), e.ty.max, want.min, want.max)
+                {
+                    return Err(incompatible(&imp.module, &imp.name, "table type does not fit"));
+                }
+                inst.tables.push(t.0);
+            }
+            _ => return Err(incompatible(&imp.module, &imp.name, "kind of import differs")),
+        }
+    }
+
+    // 2. Types, functions, tables, memories.
+    for ty in &m.types {
+        inst.types.push(store.inner.type_id(ty));
+    }
+    for def in 0..m.bodies.len() as u32 {
+        let index = m.num_imported_funcs + def;
+        let ty = m.func_type(index).clone();
+        let type_id = inst.types[m.funcs[index as usize] as usize];
+        store.inner.funcs.push(FuncEntity {
+            ty,
+            type_id,
+            kind: FuncKind::Wasm { instance: inst_idx, def, code: CodeState::Untranslated },
+        });
+        inst.funcs.push(store.inner.funcs.len() as u32 - 1);
+    }
+    for ty in &m.tables[m.num_imported_tables as usize..] {
+        let t = TableEntity::new(*ty, 0, config.max_table_elements).ok_or(Error::Limit("table size"))?;
+        store.inner.tables.push(t);
+        inst.tables.push(store.inner.tables.len() as u32 - 1);
+    }
+    for ty in &m.memories[m.num_imported_memories as usize..] {
+        let mem = MemoryEntity::new(*ty, config.max_memory_pages).ok_or(Error::Limit("memory size"))?;
+        store.inner.memories.push(mem);
+        inst.memories.push(store.inner.memories.len() as u32 - 1);
+    }
+
+    // 3. Globals, in order (an initialiser may read earlier globals).
+    for (k, init) in m.global_inits.iter().enumerate() {
+        let ty = m.globals[m.num_imported_globals as usize + k];
+        let value = {
+            let globals = &store.inner.globals;
+            init.eval(|g| globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
+        };
+        store.inner.globals.push(GlobalEntity { value, ty });
+        inst.globals.push(store.inner.globals.len() as u32 - 1);
+    }
+
+    // 4. Segments.
+    for seg in &m.elems {
+        let items: Vec<u64> = {
+            let globals = &store.inner.globals;
+            seg.items
+                .iter()
+                .map(|e| {
+                    e.eval(|g| globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
+                })
+                .collect()
+        };
+        store.inner.elems.push(items);
+        inst.elems.push(store.inner.elems.len() as u32 - 1);
+    }
+    for seg in &m.datas {
+        store.inner.datas.push(DataEntity { bytes: m.bytes.clone(), range: seg.range.clone() });
+        inst.datas.push(store.inner.datas.len() as u32 - 1);
+    }
+
+    let eval_offset = |store: &Store<T>, inst: &InstanceEntity, e: &crate::module::ConstExpr| {
+        e.eval(
+            |g| store.inner.globals[inst.globals[g as usize] as usize].value,
+            |f| inst.funcs[f as usize] as u64 + 1,
+        )
+    };
+
+    store.inner.instances.push(inst);
+    let inst = &store.inner.instances[inst_idx as usize];
+    let (elems, datas, tables, memories) =
+        (inst.elems.clone(), inst.datas.clone(), inst.tables.clone(), inst.memories.clone());
+
+    if config.prescan {
+        let funcs = store.inner.instances[inst_idx as usize].funcs.clone();
+        for f in funcs {
+            if let FuncKind::Wasm { instance, .. } = store.inner.funcs[f as usize].kind {
+                if instance == inst_idx {
+                    crate::exec::compiled(&mut store.inner, f)?;
+                }
+            }
+        }
+    }
+
+    // 5. Active element segments, then active data segments, in order.
+    for (k, seg) in m.elems.iter().enumerate() {
+        match &seg.mode {
+            ElemMode::Active { table, offset } => {
+                let start = eval_offset(store, &store.inner.instances[inst_idx as usize], offset);
+                let start = if m.tables[*table as usize].table64 { start } else { start as u32 as u64 };
+                let elem = elems[k] as usize;
+                let n = store.inner.elems[elem].len() as u64;
+                let t = &mut store.inner.tables[tables[*table as usize] as usize];
+                let r = t.range(start, n).map_err(Error::from)?;
+                t.elems[r].copy_from_slice(&store.inner.elems[elem]);
+                store.inner.elems[elem] = Vec::new();
+            }
+            ElemMode::Declared => store.inner.elems[elems[k] as usize] = Vec::new(),
+            ElemMode::Passive => {}
+        }
+    }
+    for (k, seg) in m.datas.iter().enumerate() {
+        if let DataMode::Active { memory, offset } = &seg.mode {
+            let start = eval_offset(store, &store.inner.instances[inst_idx as usize], offset);
+            let start = if m.memories[*memory as usize].memory64 { start } else { start as u32 as u64 };
+            let data = datas[k] as usize;
+            let d = &store.inner.datas[data];
+            let mem = &mut store.inner.memories[memories[*memory as usize] as usize];
+            let r = mem.range(start, d.range.len() as u64).map_err(|_| Error::from(TrapCode::MemoryOutOfBounds))?;
+            mem.data[r].copy_from_slice(d.bytes());
+            store.inner.datas[data].range = 0..0;
+        }
+    }
+
+    // 6. Start function.
+    if let Some(start) = m.start {
+        let f = Func(store.inner.instances[inst_idx as usize].funcs[start as usize]);
+        f.call(store, &[], &mut [])?;
+    }
+    Ok(Instance(inst_idx))
+}

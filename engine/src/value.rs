@@ -1,0 +1,115 @@
+//! Values crossing the API boundary, and their encoding in 64-bit cells.
+
+use crate::runtime::Func;
+use crate::types::ValType;
+
+/// An opaque host reference (`externref`), identified by a host-chosen number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExternRef(u32);
+
+impl ExternRef {
+    /// A reference carrying `value`.
+    pub fn new(value: u32) -> ExternRef {
+        ExternRef(value)
+    }
+
+    /// The number this reference carries.
+    pub fn value(self) -> u32 {
+        self.0
+    }
+}
+
+/// A WebAssembly value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Val {
+    /// `i32`
+    I32(i32),
+    /// `i64`
+    I64(i64),
+    /// `f32`, as raw bits so NaN payloads survive.
+    F32(u32),
+    /// `f64`, as raw bits so NaN payloads survive.
+    F64(u64),
+    /// `v128`
+    V128(u128),
+    /// `funcref` (`None` is null).
+    FuncRef(Option<Func>),
+    /// `externref` (`None` is null).
+    ExternRef(Option<ExternRef>),
+}
+
+impl Val {
+    /// The type of this value.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FuncRef,
+            Val::ExternRef(_) => ValType::ExternRef,
+        }
+    }
+
+    /// The default (zero or null) value of a type.
+    pub fn default_for(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }
+    }
+
+    /// Encode into a 64-bit cell. **Invariant:** an `i32` or `f32` cell has its upper 32 bits
+    /// zero; a reference cell is 0 for null, else the handle plus one.
+    pub(crate) fn to_cell(self) -> u64 {
+        match self {
+            Val::I32(v) => v as u32 as u64,
+            Val::I64(v) => v as u64,
+            Val::F32(v) => v as u64,
+            Val::F64(v) => v,
+            Val::V128(v) => v as u64,
+            Val::FuncRef(f) => f.map_or(0, |f| f.0 as u64 + 1),
+            Val::ExternRef(e) => e.map_or(0, |e| e.0 as u64 + 1),
+        }
+    }
+
+    /// Decode a cell of the given type.
+    pub(crate) fn from_cell(ty: ValType, cell: u64) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(cell as u32 as i32),
+            ValType::I64 => Val::I64(cell as i64),
+            ValType::F32 => Val::F32(cell as u32),
+            ValType::F64 => Val::F64(cell),
+            ValType::V128 => Val::V128(cell as u128),
+            ValType::FuncRef => Val::FuncRef(cell.checked_sub(1).map(|i| Func(i as u32))),
+            ValType::ExternRef => Val::ExternRef(cell.checked_sub(1).map(|i| ExternRef(i as u32))),
+        }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::I32(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I64(v)
+    }
+}
+impl From<f32> for Val {
+    fn from(v: f32) -> Val {
+        Val::F32(v.to_bits())
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::F64(v.to_bits())
+    }
+}
