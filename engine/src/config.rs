@@ -10,6 +10,10 @@ pub struct Config {
     pub(crate) max_value_stack: usize,
     pub(crate) max_memory_pages: u64,
     pub(crate) max_table_elements: u64,
+    pub(crate) memory64: bool,
+    pub(crate) multi_memory: bool,
+    pub(crate) tail_call: bool,
+    pub(crate) extended_const: bool,
 }
 
 impl Default for Config {
@@ -20,6 +24,10 @@ impl Default for Config {
             max_value_stack: 1 << 20,
             max_memory_pages: 65_536,
             max_table_elements: 10_000_000,
+            memory64: true,
+            multi_memory: true,
+            tail_call: true,
+            extended_const: true,
         }
     }
 }
@@ -50,6 +58,42 @@ impl Config {
         self
     }
 
+    /// Accept modules using memory64 (64-bit memory and table indices). On by default.
+    pub fn wasm_memory64(mut self, on: bool) -> Config {
+        self.memory64 = on;
+        self
+    }
+
+    /// Accept modules with more than one memory. On by default.
+    pub fn wasm_multi_memory(mut self, on: bool) -> Config {
+        self.multi_memory = on;
+        self
+    }
+
+    /// Accept `return_call` and `return_call_indirect`. On by default.
+    pub fn wasm_tail_call(mut self, on: bool) -> Config {
+        self.tail_call = on;
+        self
+    }
+
+    /// Accept arithmetic in constant expressions. On by default.
+    pub fn wasm_extended_const(mut self, on: bool) -> Config {
+        self.extended_const = on;
+        self
+    }
+
+    /// The wasmparser feature set this configuration accepts.
+    pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
+        use wasmparser::WasmFeatures as F;
+        let mut f = F::WASM2;
+        f.remove(F::SIMD);
+        f.set(F::MEMORY64, self.memory64);
+        f.set(F::MULTI_MEMORY, self.multi_memory);
+        f.set(F::TAIL_CALL, self.tail_call);
+        f.set(F::EXTENDED_CONST, self.extended_const);
+        f
+    }
+
     /// Upper bound on any table's size, in elements.
     pub fn max_table_elements(mut self, n: u64) -> Config {
         self.max_table_elements = n;
@@ -66,7 +110,9 @@ pub struct Engine {
 impl Engine {
     /// An engine with the given configuration.
     pub fn new(config: Config) -> Engine {
-        Engine { config: Arc::new(config) }
+        Engine {
+            config: Arc::new(config),
+        }
     }
 
     /// This engine's configuration.

@@ -65,12 +65,18 @@ pub struct Trap {
 impl Trap {
     /// A trap with the given code.
     pub fn new(code: TrapCode) -> Trap {
-        Trap { code, message: None }
+        Trap {
+            code,
+            message: None,
+        }
     }
 
     /// A host trap with a message.
     pub fn host(message: impl Into<String>) -> Trap {
-        Trap { code: TrapCode::Host, message: Some(message.into()) }
+        Trap {
+            code: TrapCode::Host,
+            message: Some(message.into()),
+        }
     }
 
     /// The trap's kind.
@@ -105,13 +111,20 @@ pub struct ModuleError {
 
 impl fmt::Display for ModuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid module at offset {:#x}: {}", self.offset, self.message)
+        write!(
+            f,
+            "invalid module at offset {:#x}: {}",
+            self.offset, self.message
+        )
     }
 }
 
 impl From<wasmparser::BinaryReaderError> for ModuleError {
     fn from(e: wasmparser::BinaryReaderError) -> ModuleError {
-        ModuleError { offset: e.offset() as usize, message: String::from(e.message()) }
+        ModuleError {
+            offset: e.offset() as usize,
+            message: String::from(e.message()),
+        }
     }
 }
 
@@ -140,8 +153,15 @@ impl fmt::Display for LinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LinkError::Missing { module, name } => write!(f, "unknown import: `{module}::{name}`"),
-            LinkError::Incompatible { module, name, reason } => {
-                write!(f, "incompatible import type for `{module}::{name}`: {reason}")
+            LinkError::Incompatible {
+                module,
+                name,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "incompatible import type for `{module}::{name}`: {reason}"
+                )
             }
         }
     }

@@ -87,7 +87,10 @@ impl FuncType {
         let mut types: Vec<ValType> = params.into_iter().collect();
         let params = types.len();
         types.extend(results);
-        FuncType { types: types.into(), params }
+        FuncType {
+            types: types.into(),
+            params,
+        }
     }
 
     /// Parameter types.
@@ -131,12 +134,20 @@ pub struct MemoryType {
 impl MemoryType {
     /// A 32-bit memory type.
     pub fn new(min: u64, max: Option<u64>) -> MemoryType {
-        MemoryType { min, max, memory64: false }
+        MemoryType {
+            min,
+            max,
+            memory64: false,
+        }
     }
 
     /// A 64-bit (memory64) memory type.
     pub fn new64(min: u64, max: Option<u64>) -> MemoryType {
-        MemoryType { min, max, memory64: true }
+        MemoryType {
+            min,
+            max,
+            memory64: true,
+        }
     }
 }
 
@@ -156,12 +167,22 @@ pub struct TableType {
 impl TableType {
     /// A 32-bit-indexed table type.
     pub fn new(element: RefType, min: u64, max: Option<u64>) -> TableType {
-        TableType { element, min, max, table64: false }
+        TableType {
+            element,
+            min,
+            max,
+            table64: false,
+        }
     }
 }
 
 /// Whether `actual` limits fit where `expected` limits are required (import subtyping).
-pub(crate) fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<u64>) -> bool {
+pub(crate) fn limits_match(
+    actual_min: u64,
+    actual_max: Option<u64>,
+    min: u64,
+    max: Option<u64>,
+) -> bool {
     if actual_min < min {
         return false;
     }

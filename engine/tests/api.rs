@@ -1,8 +1,8 @@
 //! Public API behaviour the spec testsuite does not cover.
 
 use fayasm::{
-    Config, Engine, Error, ExternRef, Func, FuncType, Global, GlobalType, Linker, Memory, MemoryType, Module,
-    RefType, Store, Table, TableType, TrapCode, Val, ValType,
+    Config, Engine, Error, ExternRef, Func, FuncType, Global, GlobalType, Linker, Memory,
+    MemoryType, Module, RefType, Store, Table, TableType, TrapCode, Val, ValType,
 };
 
 fn module(engine: &Engine, wat: &str) -> Module {
@@ -13,11 +13,19 @@ fn instantiate(wat: &str) -> (Store<()>, fayasm::Instance) {
     let engine = Engine::default();
     let m = module(&engine, wat);
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &m).expect("instantiates");
+    let inst = Linker::new()
+        .instantiate(&mut store, &m)
+        .expect("instantiates");
     (store, inst)
 }
 
-fn call(store: &mut Store<()>, inst: fayasm::Instance, name: &str, args: &[Val], n: usize) -> Result<Vec<Val>, Error> {
+fn call(
+    store: &mut Store<()>,
+    inst: fayasm::Instance,
+    name: &str,
+    args: &[Val],
+    n: usize,
+) -> Result<Vec<Val>, Error> {
     let f = inst.get_func(store, name).expect("export exists");
     let mut out = vec![Val::I32(0); n];
     f.call(store, args, &mut out)?;
@@ -41,8 +49,14 @@ fn factorial_loop_and_recursion() {
                 (br 0)))
               (local.get 1)))"#,
     );
-    assert_eq!(call(&mut store, inst, "rec", &[Val::I64(20)], 1).unwrap(), [Val::I64(2432902008176640000)]);
-    assert_eq!(call(&mut store, inst, "iter", &[Val::I64(20)], 1).unwrap(), [Val::I64(2432902008176640000)]);
+    assert_eq!(
+        call(&mut store, inst, "rec", &[Val::I64(20)], 1).unwrap(),
+        [Val::I64(2432902008176640000)]
+    );
+    assert_eq!(
+        call(&mut store, inst, "iter", &[Val::I64(20)], 1).unwrap(),
+        [Val::I64(2432902008176640000)]
+    );
 }
 
 #[test]
@@ -64,7 +78,9 @@ fn bad_bytes_are_typed_errors() {
     }
     // Every prefix of a valid module decodes or fails with a typed error, never a panic; the
     // prefixes that cut a section in two are errors.
-    let cut_in_section = (9..good.len()).filter(|&n| Module::new(&engine, &good[..n]).is_err()).count();
+    let cut_in_section = (9..good.len())
+        .filter(|&n| Module::new(&engine, &good[..n]).is_err())
+        .count();
     assert!(cut_in_section > 0);
 }
 
@@ -72,7 +88,10 @@ fn bad_bytes_are_typed_errors() {
 fn invalid_module_is_rejected() {
     let engine = Engine::default();
     let bytes = wat::parse_str("(module (func (result i32) (i64.const 0)))").unwrap();
-    assert!(matches!(Module::new(&engine, &bytes), Err(Error::Module(_))));
+    assert!(matches!(
+        Module::new(&engine, &bytes),
+        Err(Error::Module(_))
+    ));
 }
 
 #[test]
@@ -97,18 +116,52 @@ fn traps_are_values() {
         Err(Error::Trap(t)) => t.code(),
         other => panic!("expected trap, got {other:?}"),
     };
-    assert_eq!(code(call(&mut store, inst, "div", &[Val::I32(1), Val::I32(0)], 1)), TrapCode::IntegerDivisionByZero);
-    assert_eq!(code(call(&mut store, inst, "div", &[Val::I32(i32::MIN), Val::I32(-1)], 1)), TrapCode::IntegerOverflow);
-    assert_eq!(code(call(&mut store, inst, "oob", &[], 1)), TrapCode::MemoryOutOfBounds);
-    assert_eq!(code(call(&mut store, inst, "unreachable", &[], 0)), TrapCode::Unreachable);
+    assert_eq!(
+        code(call(
+            &mut store,
+            inst,
+            "div",
+            &[Val::I32(1), Val::I32(0)],
+            1
+        )),
+        TrapCode::IntegerDivisionByZero
+    );
+    assert_eq!(
+        code(call(
+            &mut store,
+            inst,
+            "div",
+            &[Val::I32(i32::MIN), Val::I32(-1)],
+            1
+        )),
+        TrapCode::IntegerOverflow
+    );
+    assert_eq!(
+        code(call(&mut store, inst, "oob", &[], 1)),
+        TrapCode::MemoryOutOfBounds
+    );
+    assert_eq!(
+        code(call(&mut store, inst, "unreachable", &[], 0)),
+        TrapCode::Unreachable
+    );
     // The store stays usable after a trap.
-    assert_eq!(call(&mut store, inst, "div", &[Val::I32(7), Val::I32(2)], 1).unwrap(), [Val::I32(3)]);
+    assert_eq!(
+        call(&mut store, inst, "div", &[Val::I32(7), Val::I32(2)], 1).unwrap(),
+        [Val::I32(3)]
+    );
 }
 
 #[test]
 fn deep_recursion_is_a_trap_not_a_native_overflow() {
-    let engine = Engine::new(Config::default().max_call_depth(1_000_000).max_value_stack(1 << 24));
-    let m = module(&engine, r#"(module (func $f (export "f") (param i32) (result i32) (call $f (local.get 0))))"#);
+    let engine = Engine::new(
+        Config::default()
+            .max_call_depth(1_000_000)
+            .max_value_stack(1 << 24),
+    );
+    let m = module(
+        &engine,
+        r#"(module (func $f (export "f") (param i32) (result i32) (call $f (local.get 0))))"#,
+    );
     let mut store = Store::new(&engine, ());
     let inst = Linker::new().instantiate(&mut store, &m).unwrap();
     let f = inst.get_func(&store, "f").unwrap();
@@ -152,18 +205,36 @@ fn host_functions_globals_memories_tables() {
             (func (export "ext") (param externref) (result externref) (local.get 0)))"#,
     );
     let mut store = Store::new(&engine, 0u32);
-    let add = Func::new(&mut store, FuncType::new([ValType::I32, ValType::I32], [ValType::I32]), |mut caller, p, r| {
-        *caller.data_mut() += 1;
-        if let (Val::I32(a), Val::I32(b)) = (p[0], p[1]) {
-            r[0] = Val::I32(a + b);
-        }
-        Ok(())
-    });
-    let g = Global::new(&mut store, GlobalType::new(ValType::I32, true), Val::I32(10)).unwrap();
+    let add = Func::new(
+        &mut store,
+        FuncType::new([ValType::I32, ValType::I32], [ValType::I32]),
+        |mut caller, p, r| {
+            *caller.data_mut() += 1;
+            if let (Val::I32(a), Val::I32(b)) = (p[0], p[1]) {
+                r[0] = Val::I32(a + b);
+            }
+            Ok(())
+        },
+    );
+    let g = Global::new(
+        &mut store,
+        GlobalType::new(ValType::I32, true),
+        Val::I32(10),
+    )
+    .unwrap();
     let mem = Memory::new(&mut store, MemoryType::new(1, Some(2))).unwrap();
-    let tab = Table::new(&mut store, TableType::new(RefType::FuncRef, 2, None), Val::FuncRef(None)).unwrap();
+    let tab = Table::new(
+        &mut store,
+        TableType::new(RefType::FuncRef, 2, None),
+        Val::FuncRef(None),
+    )
+    .unwrap();
     let mut linker = Linker::new();
-    linker.define("env", "add", add).define("env", "g", g).define("env", "mem", mem).define("env", "tab", tab);
+    linker
+        .define("env", "add", add)
+        .define("env", "g", g)
+        .define("env", "mem", mem)
+        .define("env", "tab", tab);
     let inst = linker.instantiate(&mut store, &m).unwrap();
     let run = inst.get_func(&store, "run").unwrap();
     let mut out = [Val::I32(0)];
@@ -176,12 +247,19 @@ fn host_functions_globals_memories_tables() {
     let ext = inst.get_func(&store, "ext").unwrap();
     let r = ExternRef::new(u32::MAX);
     let mut out = [Val::ExternRef(None)];
-    ext.call(&mut store, &[Val::ExternRef(Some(r))], &mut out).unwrap();
+    ext.call(&mut store, &[Val::ExternRef(Some(r))], &mut out)
+        .unwrap();
     assert_eq!(out, [Val::ExternRef(Some(r))]);
 
     // Wrong argument types and counts are typed errors.
-    assert!(matches!(run.call(&mut store, &[Val::I32(1)], &mut [Val::I32(0)]), Err(Error::Type(_))));
-    assert!(matches!(ext.call(&mut store, &[Val::I32(1)], &mut [Val::I32(0)]), Err(Error::Type(_))));
+    assert!(matches!(
+        run.call(&mut store, &[Val::I32(1)], &mut [Val::I32(0)]),
+        Err(Error::Type(_))
+    ));
+    assert!(matches!(
+        ext.call(&mut store, &[Val::I32(1)], &mut [Val::I32(0)]),
+        Err(Error::Type(_))
+    ));
 }
 
 #[test]
@@ -189,17 +267,26 @@ fn missing_and_mismatched_imports_are_link_errors() {
     let engine = Engine::default();
     let m = module(&engine, r#"(module (import "env" "f" (func (param i32))))"#);
     let mut store = Store::new(&engine, ());
-    assert!(matches!(Linker::new().instantiate(&mut store, &m), Err(Error::Link(_))));
+    assert!(matches!(
+        Linker::new().instantiate(&mut store, &m),
+        Err(Error::Link(_))
+    ));
     let wrong = Func::new(&mut store, FuncType::new([], []), |_, _, _| Ok(()));
     let mut linker = Linker::new();
     linker.define("env", "f", wrong);
-    assert!(matches!(linker.instantiate(&mut store, &m), Err(Error::Link(_))));
+    assert!(matches!(
+        linker.instantiate(&mut store, &m),
+        Err(Error::Link(_))
+    ));
 }
 
 #[test]
 fn prescan_translates_everything_at_instantiation() {
     let engine = Engine::new(Config::default().prescan(true));
-    let m = module(&engine, r#"(module (func (export "f") (result i32) (i32.const 7)))"#);
+    let m = module(
+        &engine,
+        r#"(module (func (export "f") (result i32) (i32.const 7)))"#,
+    );
     let mut store = Store::new(&engine, ());
     let inst = Linker::new().instantiate(&mut store, &m).unwrap();
     let f = inst.get_func(&store, "f").unwrap();

@@ -38,7 +38,10 @@ pub(crate) struct Stack {
 /// The microcode of wasm function `f`, translating it on first use.
 pub(crate) fn compiled(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, Error> {
     let (instance, def) = match &inner.funcs[f as usize].kind {
-        FuncKind::Wasm { code: CodeState::Translated(c), .. } => return Ok(c.clone()),
+        FuncKind::Wasm {
+            code: CodeState::Translated(c),
+            ..
+        } => return Ok(c.clone()),
         FuncKind::Wasm { instance, def, .. } => (*instance, *def),
         FuncKind::Host { .. } => return Err(Error::Type("host functions have no microcode")),
     };
@@ -58,7 +61,9 @@ fn ensure_cells(cells: &mut Vec<u64>, need: usize, max: usize) -> Result<(), Tra
         return Err(TrapCode::StackOverflow);
     }
     let new_len = need.max(cells.len() * 2).clamp(256, max.max(need));
-    cells.try_reserve(new_len - cells.len()).map_err(|_| TrapCode::StackOverflow)?;
+    cells
+        .try_reserve(new_len - cells.len())
+        .map_err(|_| TrapCode::StackOverflow)?;
     cells.resize(new_len, 0);
     Ok(())
 }
@@ -72,41 +77,71 @@ fn call_host<T>(
     results: &mut [Val],
 ) -> Result<(), Trap> {
     let h = store.hosts[host as usize].clone();
-    h(Caller { store: &mut *store, instance }, params, results)?;
+    h(
+        Caller {
+            store: &mut *store,
+            instance,
+        },
+        params,
+        results,
+    )?;
     let ty = &store.inner.funcs[f as usize].ty;
     if results.iter().zip(ty.results()).any(|(r, t)| r.ty() != *t) {
-        return Err(Trap::host("host function returned a value of the wrong type"));
+        return Err(Trap::host(
+            "host function returned a value of the wrong type",
+        ));
     }
     Ok(())
 }
 
 /// Call `func` from the host.
-pub(crate) fn call<T>(store: &mut Store<T>, func: Func, params: &[Val], results: &mut [Val]) -> Result<(), Error> {
-    let entity = store.inner.funcs.get(func.0 as usize).ok_or(Error::Type("no such function in this store"))?;
+pub(crate) fn call<T>(
+    store: &mut Store<T>,
+    func: Func,
+    params: &[Val],
+    results: &mut [Val],
+) -> Result<(), Error> {
+    let entity = store
+        .inner
+        .funcs
+        .get(func.0 as usize)
+        .ok_or(Error::Type("no such function in this store"))?;
     let ty = entity.ty.clone();
-    if params.len() != ty.params().len() || params.iter().zip(ty.params()).any(|(p, t)| p.ty() != *t) {
-        return Err(Error::Type("arguments do not match the function's parameters"));
+    if params.len() != ty.params().len()
+        || params.iter().zip(ty.params()).any(|(p, t)| p.ty() != *t)
+    {
+        return Err(Error::Type(
+            "arguments do not match the function's parameters",
+        ));
     }
     if results.len() != ty.results().len() {
-        return Err(Error::Type("result buffer does not match the function's results"));
+        return Err(Error::Type(
+            "result buffer does not match the function's results",
+        ));
     }
     let instance = match entity.kind {
-        FuncKind::Host { host } => return call_host(store, func.0, host, None, params, results).map_err(Error::Trap),
+        FuncKind::Host { host } => {
+            return call_host(store, func.0, host, None, params, results).map_err(Error::Trap)
+        }
         FuncKind::Wasm { instance, .. } => instance,
     };
     let code = compiled(&mut store.inner, func.0)?;
     let mut stack = store.inner.stack.take().unwrap_or_default();
     let config = store.engine.config.clone();
-    let outcome = ensure_cells(&mut stack.cells, code.frame_size as usize, config.max_value_stack)
-        .map_err(Trap::new)
-        .and_then(|()| {
-            for (cell, p) in stack.cells.iter_mut().zip(params) {
-                *cell = p.to_cell();
-            }
-            let np = code.num_params as usize;
-            stack.cells[np..np + code.num_locals as usize].fill(0);
-            run(store, &mut stack, code, instance)
-        });
+    let outcome = ensure_cells(
+        &mut stack.cells,
+        code.frame_size as usize,
+        config.max_value_stack,
+    )
+    .map_err(Trap::new)
+    .and_then(|()| {
+        for (cell, p) in stack.cells.iter_mut().zip(params) {
+            *cell = p.to_cell();
+        }
+        let np = code.num_params as usize;
+        stack.cells[np..np + code.num_locals as usize].fill(0);
+        run(store, &mut stack, code, instance)
+    });
     if outcome.is_ok() {
         for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
             *r = Val::from_cell(*t, stack.cells[i]);
@@ -128,7 +163,12 @@ fn two_mut<E>(v: &mut [E], a: usize, b: usize) -> (&mut E, &mut E) {
     }
 }
 
-fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_instance: u32) -> Result<(), Trap> {
+fn run<T>(
+    store: &mut Store<T>,
+    stack: &mut Stack,
+    entry: Arc<Compiled>,
+    entry_instance: u32,
+) -> Result<(), Trap> {
     use numeric as n;
     let max_depth = store.engine.config.max_call_depth;
     let max_cells = store.engine.config.max_value_stack;
@@ -250,34 +290,78 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
                     None => return Ok(()),
                 }
             }
-            Op::Call { .. } | Op::CallIndirect { .. } => {
-                let (f, args) = match op {
-                    Op::Call { func, args } => (store.inner.instances[inst].funcs[func as usize], args),
-                    Op::CallIndirect { ty, table, index, args } => {
-                        let cell = table!(table).get(c!(index)).map_err(|_| TrapCode::TableOutOfBounds)?;
+            Op::Call { .. }
+            | Op::CallIndirect { .. }
+            | Op::ReturnCall { .. }
+            | Op::ReturnCallIndirect { .. } => {
+                let (f, args, tail) = match op {
+                    Op::Call { func, args } => (
+                        store.inner.instances[inst].funcs[func as usize],
+                        args,
+                        false,
+                    ),
+                    Op::ReturnCall { func, args } => {
+                        (store.inner.instances[inst].funcs[func as usize], args, true)
+                    }
+                    Op::CallIndirect {
+                        ty,
+                        table,
+                        index,
+                        args,
+                    }
+                    | Op::ReturnCallIndirect {
+                        ty,
+                        table,
+                        index,
+                        args,
+                    } => {
+                        let cell = table!(table)
+                            .get(c!(index))
+                            .map_err(|_| TrapCode::TableOutOfBounds)?;
                         let f = cell.checked_sub(1).ok_or(TrapCode::IndirectCallToNull)? as u32;
                         let expected = store.inner.instances[inst].types[ty as usize];
                         if store.inner.funcs[f as usize].type_id != expected {
                             return Err(TrapCode::BadSignature.into());
                         }
-                        (f, args)
+                        (f, args, matches!(op, Op::ReturnCallIndirect { .. }))
                     }
                     _ => unreachable!(),
                 };
                 let new_base = base + args as usize;
                 match store.inner.funcs[f as usize].kind {
                     FuncKind::Wasm { instance, .. } => {
-                        let callee = compiled(&mut store.inner, f).map_err(|_| Trap::new(TrapCode::Unreachable))?;
-                        if stack.frames.len() >= max_depth {
-                            return Err(TrapCode::StackOverflow.into());
-                        }
-                        ensure_cells(&mut stack.cells, new_base + callee.frame_size as usize, max_cells)?;
-                        let np = new_base + callee.num_params as usize;
-                        stack.cells[np..np + callee.num_locals as usize].fill(0);
+                        let callee = compiled(&mut store.inner, f)
+                            .map_err(|_| Trap::new(TrapCode::Unreachable))?;
+                        let np = callee.num_params as usize;
+                        let frame_base = if tail {
+                            // The callee replaces the current frame: its arguments move down to
+                            // this frame's base and the call depth stays the same.
+                            stack.cells.copy_within(new_base..new_base + np, base);
+                            base
+                        } else {
+                            if stack.frames.len() >= max_depth {
+                                return Err(TrapCode::StackOverflow.into());
+                            }
+                            new_base
+                        };
+                        ensure_cells(
+                            &mut stack.cells,
+                            frame_base + callee.frame_size as usize,
+                            max_cells,
+                        )?;
+                        let locals = frame_base + np;
+                        stack.cells[locals..locals + callee.num_locals as usize].fill(0);
                         let caller = core::mem::replace(&mut code, callee);
-                        stack.frames.push(Frame { code: caller, pc, base, instance: inst as u32 });
+                        if !tail {
+                            stack.frames.push(Frame {
+                                code: caller,
+                                pc,
+                                base,
+                                instance: inst as u32,
+                            });
+                        }
                         pc = 0;
-                        base = new_base;
+                        base = frame_base;
                         inst = instance as usize;
                     }
                     FuncKind::Host { host } => {
@@ -288,10 +372,31 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
                             .enumerate()
                             .map(|(i, t)| Val::from_cell(*t, stack.cells[new_base + i]))
                             .collect();
-                        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-                        call_host(store, f, host, Some(Instance(inst as u32)), &params, &mut results)?;
+                        let mut results: Vec<Val> =
+                            ty.results().iter().map(|t| Val::default_for(*t)).collect();
+                        call_host(
+                            store,
+                            f,
+                            host,
+                            Some(Instance(inst as u32)),
+                            &params,
+                            &mut results,
+                        )?;
+                        let dst = if tail { base } else { new_base };
+                        ensure_cells(&mut stack.cells, dst + results.len(), max_cells)?;
                         for (i, r) in results.iter().enumerate() {
-                            stack.cells[new_base + i] = r.to_cell();
+                            stack.cells[dst + i] = r.to_cell();
+                        }
+                        if tail {
+                            match stack.frames.pop() {
+                                Some(f) => {
+                                    code = f.code;
+                                    pc = f.pc;
+                                    base = f.base;
+                                    inst = f.instance as usize;
+                                }
+                                None => return Ok(()),
+                            }
                         }
                     }
                 }
@@ -313,54 +418,172 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
             Op::I64AddImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs).wrapping_add(imm)),
 
             // Memory.
-            Op::I32Load { dst, addr, mem, offset } => {
+            Op::I32Load {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
                 load!(dst, addr, mem, offset, 4, |b| u32::from_le_bytes(b) as u64)
             }
-            Op::I64Load { dst, addr, mem, offset } => load!(dst, addr, mem, offset, 8, u64::from_le_bytes),
-            Op::I32Load8S { dst, addr, mem, offset } => {
-                load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64)
+            Op::I64Load {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => load!(dst, addr, mem, offset, 8, u64::from_le_bytes),
+            Op::I32Load8S {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
+                load!(
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                    1,
+                    |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64
+                )
             }
-            Op::I32Load8U { dst, addr, mem, offset } => load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as u64),
-            Op::I32Load16S { dst, addr, mem, offset } => {
-                load!(dst, addr, mem, offset, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64)
+            Op::I32Load8U {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as u64),
+            Op::I32Load16S {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
+                load!(
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                    2,
+                    |b| i16::from_le_bytes(b) as i32 as u32 as u64
+                )
             }
-            Op::I32Load16U { dst, addr, mem, offset } => {
+            Op::I32Load16U {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
                 load!(dst, addr, mem, offset, 2, |b| u16::from_le_bytes(b) as u64)
             }
-            Op::I64Load8S { dst, addr, mem, offset } => {
-                load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as i8 as i64 as u64)
+            Op::I64Load8S {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
+                load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as i8 as i64
+                    as u64)
             }
-            Op::I64Load8U { dst, addr, mem, offset } => load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as u64),
-            Op::I64Load16S { dst, addr, mem, offset } => {
-                load!(dst, addr, mem, offset, 2, |b| i16::from_le_bytes(b) as i64 as u64)
+            Op::I64Load8U {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => load!(dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as u64),
+            Op::I64Load16S {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
+                load!(dst, addr, mem, offset, 2, |b| i16::from_le_bytes(b) as i64
+                    as u64)
             }
-            Op::I64Load16U { dst, addr, mem, offset } => {
+            Op::I64Load16U {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
                 load!(dst, addr, mem, offset, 2, |b| u16::from_le_bytes(b) as u64)
             }
-            Op::I64Load32S { dst, addr, mem, offset } => {
-                load!(dst, addr, mem, offset, 4, |b| i32::from_le_bytes(b) as i64 as u64)
+            Op::I64Load32S {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
+                load!(dst, addr, mem, offset, 4, |b| i32::from_le_bytes(b) as i64
+                    as u64)
             }
-            Op::I64Load32U { dst, addr, mem, offset } => {
+            Op::I64Load32U {
+                dst,
+                addr,
+                mem,
+                offset,
+            } => {
                 load!(dst, addr, mem, offset, 4, |b| u32::from_le_bytes(b) as u64)
             }
-            Op::I32Store { addr, src, mem, offset } => {
+            Op::I32Store {
+                addr,
+                src,
+                mem,
+                offset,
+            } => {
                 store_op!(addr, src, mem, offset, |v: u64| (v as u32).to_le_bytes())
             }
-            Op::I64Store { addr, src, mem, offset } => store_op!(addr, src, mem, offset, |v: u64| v.to_le_bytes()),
-            Op::I32Store8 { addr, src, mem, offset } | Op::I64Store8 { addr, src, mem, offset } => {
+            Op::I64Store {
+                addr,
+                src,
+                mem,
+                offset,
+            } => store_op!(addr, src, mem, offset, |v: u64| v.to_le_bytes()),
+            Op::I32Store8 {
+                addr,
+                src,
+                mem,
+                offset,
+            }
+            | Op::I64Store8 {
+                addr,
+                src,
+                mem,
+                offset,
+            } => {
                 store_op!(addr, src, mem, offset, |v: u64| [v as u8])
             }
-            Op::I32Store16 { addr, src, mem, offset } | Op::I64Store16 { addr, src, mem, offset } => {
+            Op::I32Store16 {
+                addr,
+                src,
+                mem,
+                offset,
+            }
+            | Op::I64Store16 {
+                addr,
+                src,
+                mem,
+                offset,
+            } => {
                 store_op!(addr, src, mem, offset, |v: u64| (v as u16).to_le_bytes())
             }
-            Op::I64Store32 { addr, src, mem, offset } => {
+            Op::I64Store32 {
+                addr,
+                src,
+                mem,
+                offset,
+            } => {
                 store_op!(addr, src, mem, offset, |v: u64| (v as u32).to_le_bytes())
             }
             Op::MemorySize { dst, mem } => c!(dst) = mem!(mem).pages(),
             Op::MemoryGrow { dst, delta, mem } => {
                 let delta = c!(delta);
                 let m = mem!(mem);
-                let fail = if m.ty.memory64 { u64::MAX } else { u32::MAX as u64 };
+                let fail = if m.ty.memory64 {
+                    u64::MAX
+                } else {
+                    u32::MAX as u64
+                };
                 c!(dst) = m.grow(delta).unwrap_or(fail);
             }
             Op::MemoryFill { mem, dst, val, len } => {
@@ -369,7 +592,13 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
                 let r = m.range(d, l)?;
                 m.data[r].fill(v);
             }
-            Op::MemoryCopy { dst_mem, src_mem, dst, src, len } => {
+            Op::MemoryCopy {
+                dst_mem,
+                src_mem,
+                dst,
+                src,
+                len,
+            } => {
                 let (d, s, l) = (c!(dst), c!(src), c!(len));
                 let (di, si) = (mem_index!(dst_mem), mem_index!(src_mem));
                 if di == si {
@@ -384,12 +613,21 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
                     dm.data[dr].copy_from_slice(&sm.data[sr]);
                 }
             }
-            Op::MemoryInit { mem, data, dst, src, len } => {
+            Op::MemoryInit {
+                mem,
+                data,
+                dst,
+                src,
+                len,
+            } => {
                 let (d, s, l) = (c!(dst), c!(src), c!(len));
                 let di = store.inner.instances[inst].datas[data as usize] as usize;
                 let mi = mem_index!(mem);
                 let bytes = store.inner.datas[di].bytes();
-                let s_end = s.checked_add(l).filter(|&e| e <= bytes.len() as u64).ok_or(TrapCode::MemoryOutOfBounds)?;
+                let s_end = s
+                    .checked_add(l)
+                    .filter(|&e| e <= bytes.len() as u64)
+                    .ok_or(TrapCode::MemoryOutOfBounds)?;
                 let m = &mut store.inner.memories[mi];
                 let dr = m.range(d, l)?;
                 m.data[dr].copy_from_slice(&bytes[s as usize..s_end as usize]);
@@ -409,19 +647,39 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
                 table!(table).set(i, v)?;
             }
             Op::TableSize { dst, table } => c!(dst) = table!(table).size(),
-            Op::TableGrow { dst, table, init, delta } => {
+            Op::TableGrow {
+                dst,
+                table,
+                init,
+                delta,
+            } => {
                 let (v, d) = (c!(init), c!(delta));
                 let t = table!(table);
-                let fail = if t.ty.table64 { u64::MAX } else { u32::MAX as u64 };
+                let fail = if t.ty.table64 {
+                    u64::MAX
+                } else {
+                    u32::MAX as u64
+                };
                 c!(dst) = t.grow(d, v).unwrap_or(fail);
             }
-            Op::TableFill { table, dst, val, len } => {
+            Op::TableFill {
+                table,
+                dst,
+                val,
+                len,
+            } => {
                 let (d, v, l) = (c!(dst), c!(val), c!(len));
                 let t = table!(table);
                 let r = t.range(d, l)?;
                 t.elems[r].fill(v);
             }
-            Op::TableCopy { dst_table, src_table, dst, src, len } => {
+            Op::TableCopy {
+                dst_table,
+                src_table,
+                dst,
+                src,
+                len,
+            } => {
                 let (d, s, l) = (c!(dst), c!(src), c!(len));
                 let ti = store.inner.instances[inst].tables[dst_table as usize] as usize;
                 let si = store.inner.instances[inst].tables[src_table as usize] as usize;
@@ -437,12 +695,21 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
                     dt.elems[dr].copy_from_slice(&st.elems[sr]);
                 }
             }
-            Op::TableInit { table, elem, dst, src, len } => {
+            Op::TableInit {
+                table,
+                elem,
+                dst,
+                src,
+                len,
+            } => {
                 let (d, s, l) = (c!(dst), c!(src), c!(len));
                 let ei = store.inner.instances[inst].elems[elem as usize] as usize;
                 let ti = store.inner.instances[inst].tables[table as usize] as usize;
                 let items = &store.inner.elems[ei];
-                let s_end = s.checked_add(l).filter(|&e| e <= items.len() as u64).ok_or(TrapCode::TableOutOfBounds)?;
+                let s_end = s
+                    .checked_add(l)
+                    .filter(|&e| e <= items.len() as u64)
+                    .ok_or(TrapCode::TableOutOfBounds)?;
                 let t = &mut store.inner.tables[ti];
                 let dr = t.range(d, l)?;
                 t.elems[dr].copy_from_slice(&items[s as usize..s_end as usize]);
@@ -460,13 +727,21 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
             Op::I32Eq { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) == r_i32!(rhs)) as i32),
             Op::I32Ne { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) != r_i32!(rhs)) as i32),
             Op::I32LtS { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) < r_i32!(rhs)) as i32),
-            Op::I32LtU { dst, lhs, rhs } => w_i32!(dst, ((r_i32!(lhs) as u32) < r_i32!(rhs) as u32) as i32),
+            Op::I32LtU { dst, lhs, rhs } => {
+                w_i32!(dst, ((r_i32!(lhs) as u32) < r_i32!(rhs) as u32) as i32)
+            }
             Op::I32GtS { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) > r_i32!(rhs)) as i32),
-            Op::I32GtU { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) as u32 > r_i32!(rhs) as u32) as i32),
+            Op::I32GtU { dst, lhs, rhs } => {
+                w_i32!(dst, (r_i32!(lhs) as u32 > r_i32!(rhs) as u32) as i32)
+            }
             Op::I32LeS { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) <= r_i32!(rhs)) as i32),
-            Op::I32LeU { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) as u32 <= r_i32!(rhs) as u32) as i32),
+            Op::I32LeU { dst, lhs, rhs } => {
+                w_i32!(dst, (r_i32!(lhs) as u32 <= r_i32!(rhs) as u32) as i32)
+            }
             Op::I32GeS { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) >= r_i32!(rhs)) as i32),
-            Op::I32GeU { dst, lhs, rhs } => w_i32!(dst, (r_i32!(lhs) as u32 >= r_i32!(rhs) as u32) as i32),
+            Op::I32GeU { dst, lhs, rhs } => {
+                w_i32!(dst, (r_i32!(lhs) as u32 >= r_i32!(rhs) as u32) as i32)
+            }
             Op::I32Clz { dst, src } => w_i32!(dst, n::i32_clz(r_i32!(src))),
             Op::I32Ctz { dst, src } => w_i32!(dst, n::i32_ctz(r_i32!(src))),
             Op::I32Popcnt { dst, src } => w_i32!(dst, n::i32_popcnt(r_i32!(src))),
@@ -541,7 +816,9 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
             Op::F32Div { dst, lhs, rhs } => w_f32!(dst, r_f32!(lhs) / r_f32!(rhs)),
             Op::F32Min { dst, lhs, rhs } => w_f32!(dst, n::f32_min(r_f32!(lhs), r_f32!(rhs))),
             Op::F32Max { dst, lhs, rhs } => w_f32!(dst, n::f32_max(r_f32!(lhs), r_f32!(rhs))),
-            Op::F32Copysign { dst, lhs, rhs } => w_f32!(dst, n::f32_copysign(r_f32!(lhs), r_f32!(rhs))),
+            Op::F32Copysign { dst, lhs, rhs } => {
+                w_f32!(dst, n::f32_copysign(r_f32!(lhs), r_f32!(rhs)))
+            }
 
             // f64 numerics.
             Op::F64Eq { dst, lhs, rhs } => w_i32!(dst, (r_f64!(lhs) == r_f64!(rhs)) as i32),
@@ -563,7 +840,9 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
             Op::F64Div { dst, lhs, rhs } => w_f64!(dst, r_f64!(lhs) / r_f64!(rhs)),
             Op::F64Min { dst, lhs, rhs } => w_f64!(dst, n::f64_min(r_f64!(lhs), r_f64!(rhs))),
             Op::F64Max { dst, lhs, rhs } => w_f64!(dst, n::f64_max(r_f64!(lhs), r_f64!(rhs))),
-            Op::F64Copysign { dst, lhs, rhs } => w_f64!(dst, n::f64_copysign(r_f64!(lhs), r_f64!(rhs))),
+            Op::F64Copysign { dst, lhs, rhs } => {
+                w_f64!(dst, n::f64_copysign(r_f64!(lhs), r_f64!(rhs)))
+            }
 
             // Conversions.
             Op::I32WrapI64 { dst, src } => w_i32!(dst, c!(src) as u32),
@@ -578,12 +857,16 @@ fn run<T>(store: &mut Store<T>, stack: &mut Stack, entry: Arc<Compiled>, entry_i
             Op::I64TruncF64S { dst, src } => w_i64!(dst, n::i64_trunc_f64_s(r_f64!(src))?),
             Op::I64TruncF64U { dst, src } => w_i64!(dst, n::i64_trunc_f64_u(r_f64!(src))?),
             Op::F32ConvertI32S { dst, src } => w_f32!(dst, n::f32_convert_i32_s(r_i32!(src))),
-            Op::F32ConvertI32U { dst, src } => w_f32!(dst, n::f32_convert_i32_u(r_i32!(src) as u32)),
+            Op::F32ConvertI32U { dst, src } => {
+                w_f32!(dst, n::f32_convert_i32_u(r_i32!(src) as u32))
+            }
             Op::F32ConvertI64S { dst, src } => w_f32!(dst, n::f32_convert_i64_s(r_i64!(src))),
             Op::F32ConvertI64U { dst, src } => w_f32!(dst, n::f32_convert_i64_u(c!(src))),
             Op::F32DemoteF64 { dst, src } => w_f32!(dst, n::f32_demote_f64(r_f64!(src))),
             Op::F64ConvertI32S { dst, src } => w_f64!(dst, n::f64_convert_i32_s(r_i32!(src))),
-            Op::F64ConvertI32U { dst, src } => w_f64!(dst, n::f64_convert_i32_u(r_i32!(src) as u32)),
+            Op::F64ConvertI32U { dst, src } => {
+                w_f64!(dst, n::f64_convert_i32_u(r_i32!(src) as u32))
+            }
             Op::F64ConvertI64S { dst, src } => w_f64!(dst, n::f64_convert_i64_s(r_i64!(src))),
             Op::F64ConvertI64U { dst, src } => w_f64!(dst, n::f64_convert_i64_u(c!(src))),
             Op::F64PromoteF32 { dst, src } => w_f64!(dst, n::f64_promote_f32(r_f32!(src))),

@@ -84,6 +84,10 @@ define_ops! {
         Call { func: u32, args: Slot };
         /// Call through table `table` at `index`, checking signature `ty` (module type index).
         CallIndirect { ty: u32, table: u32, index: Slot, args: Slot };
+        /// Tail-call function `func`: arguments at `args..` replace the current frame.
+        ReturnCall { func: u32, args: Slot };
+        /// Tail-call through table `table` at `index`, checking signature `ty`.
+        ReturnCallIndirect { ty: u32, table: u32, index: Slot, args: Slot };
         /// `global[global] = src`.
         GlobalSet { src: Slot, global: u32 };
         /// `memory.fill`.

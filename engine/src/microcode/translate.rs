@@ -99,7 +99,10 @@ fn unsupported(offset: usize, what: &str) -> ModuleError {
 /// Translate defined function `def` of `module`.
 pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, ModuleError> {
     let range = module.bodies[def as usize].clone();
-    let body = FunctionBody::new(BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let body = FunctionBody::new(BinaryReader::new(
+        &module.bytes[range.clone()],
+        range.start as u64,
+    ));
     let func_index = module.num_imported_funcs + def;
     let ty = module.func_type(func_index);
     let num_params = ty.params().len() as u32;
@@ -150,7 +153,13 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         .checked_add(t.max_height)
         .and_then(|s| s.checked_add(1))
         .ok_or_else(|| unsupported(range.start, "frame too large"))?;
-    Ok(Compiled { ops: t.ops, num_params, num_locals, num_results, frame_size })
+    Ok(Compiled {
+        ops: t.ops,
+        num_params,
+        num_locals,
+        num_results,
+        frame_size,
+    })
 }
 
 impl Translator<'_> {
@@ -315,9 +324,9 @@ impl Translator<'_> {
 
     fn patch(&mut self, at: usize, target: u32) {
         match &mut self.ops[at] {
-            Op::Br { target: t } | Op::BrIfNez { target: t, .. } | Op::BrIfEqz { target: t, .. } => {
-                *t = target
-            }
+            Op::Br { target: t }
+            | Op::BrIfNez { target: t, .. }
+            | Op::BrIfEqz { target: t, .. } => *t = target,
             _ => {}
         }
     }
@@ -454,7 +463,10 @@ impl Translator<'_> {
         let results = self.ctrl[0].results;
         self.materialize_top(results);
         let src = self.slot_at(self.height() - results);
-        self.emit(Op::Return { src, count: results });
+        self.emit(Op::Return {
+            src,
+            count: results,
+        });
     }
 
     fn end(&mut self) {
@@ -480,13 +492,20 @@ impl Translator<'_> {
         }
         self.last_result = None;
         if self.ctrl.is_empty() {
-            self.emit(Op::Return { src: self.first_temp, count: c.results });
+            self.emit(Op::Return {
+                src: self.first_temp,
+                count: c.results,
+            });
         }
     }
 
     fn op(&mut self, op: Operator<'_>, offset: usize) -> Result<(), ModuleError> {
         use Operator as O;
-        let top = self.ctrl.last().map(|c| (c.unreachable || c.dead, c.dead)).unwrap_or((true, true));
+        let top = self
+            .ctrl
+            .last()
+            .map(|c| (c.unreachable || c.dead, c.dead))
+            .unwrap_or((true, true));
         if top.0 {
             // Unreachable code: track nesting only.
             match op {
@@ -527,7 +546,10 @@ impl Translator<'_> {
             O::If { blockty } => {
                 let cond = self.pop_slot();
                 self.materialize_all();
-                let at = self.emit(Op::BrIfEqz { cond, target: u32::MAX });
+                let at = self.emit(Op::BrIfEqz {
+                    cond,
+                    target: u32::MAX,
+                });
                 self.push_ctrl(CtrlKind::If, blockty);
                 if let Some(c) = self.ctrl.last_mut() {
                     c.else_fixup = Some(at);
@@ -574,7 +596,10 @@ impl Translator<'_> {
                     (l.height, l.branch_arity())
                 };
                 if self.copy_to(height, arity, true) {
-                    let skip = self.emit(Op::BrIfEqz { cond, target: u32::MAX });
+                    let skip = self.emit(Op::BrIfEqz {
+                        cond,
+                        target: u32::MAX,
+                    });
                     self.branch(relative_depth);
                     let here = self.pc();
                     self.patch(skip, here);
@@ -582,7 +607,10 @@ impl Translator<'_> {
                     let target = self.label(relative_depth).start;
                     self.emit(Op::BrIfNez { cond, target });
                 } else {
-                    let at = self.emit(Op::BrIfNez { cond, target: u32::MAX });
+                    let at = self.emit(Op::BrIfNez {
+                        cond,
+                        target: u32::MAX,
+                    });
                     let idx = self.ctrl.len() - 1 - relative_depth as usize;
                     self.ctrl[idx].fixups.push(at);
                 }
@@ -595,7 +623,10 @@ impl Translator<'_> {
                     depths.push(d?);
                 }
                 depths.push(targets.default());
-                self.emit(Op::BrTable { index, len: depths.len() as u32 - 1 });
+                self.emit(Op::BrTable {
+                    index,
+                    len: depths.len() as u32 - 1,
+                });
                 let mut stubs = Vec::new();
                 for &depth in &depths {
                     let (height, arity) = {
@@ -621,7 +652,10 @@ impl Translator<'_> {
                 self.set_unreachable();
             }
             O::Call { function_index } => self.call(function_index),
-            O::CallIndirect { type_index, table_index } => {
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => {
                 let index = self.pop_slot();
                 let ft = &self.module.types[type_index as usize];
                 let (params, results) = (ft.params().len() as u32, ft.results().len() as u32);
@@ -631,6 +665,30 @@ impl Translator<'_> {
                     index,
                     args,
                 });
+            }
+            O::ReturnCall { function_index } => {
+                let ty = self.module.func_type(function_index);
+                let (params, results) = (ty.params().len() as u32, ty.results().len() as u32);
+                self.call_with(params, results, |args| Op::ReturnCall {
+                    func: function_index,
+                    args,
+                });
+                self.set_unreachable();
+            }
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => {
+                let index = self.pop_slot();
+                let ft = &self.module.types[type_index as usize];
+                let (params, results) = (ft.params().len() as u32, ft.results().len() as u32);
+                self.call_with(params, results, |args| Op::ReturnCallIndirect {
+                    ty: type_index,
+                    table: table_index,
+                    index,
+                    args,
+                });
+                self.set_unreachable();
             }
             O::Drop => {
                 self.pop();
@@ -645,69 +703,158 @@ impl Translator<'_> {
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
                 let dst = self.push_temp();
-                self.emit_result(Op::GlobalGet { dst, global: global_index });
+                self.emit_result(Op::GlobalGet {
+                    dst,
+                    global: global_index,
+                });
             }
             O::GlobalSet { global_index } => {
                 let src = self.pop_slot();
-                self.emit(Op::GlobalSet { src, global: global_index });
+                self.emit(Op::GlobalSet {
+                    src,
+                    global: global_index,
+                });
             }
 
             O::I32Load { memarg } | O::F32Load { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I32Load { dst, addr, mem, offset })
+                self.load(memarg, |dst, addr, mem, offset| Op::I32Load {
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                })
             }
             O::I64Load { memarg } | O::F64Load { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I64Load { dst, addr, mem, offset })
+                self.load(memarg, |dst, addr, mem, offset| Op::I64Load {
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                })
             }
-            O::I32Load8S { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I32Load8S { dst, addr, mem, offset })
-            }
-            O::I32Load8U { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I32Load8U { dst, addr, mem, offset })
-            }
+            O::I32Load8S { memarg } => self.load(memarg, |dst, addr, mem, offset| Op::I32Load8S {
+                dst,
+                addr,
+                mem,
+                offset,
+            }),
+            O::I32Load8U { memarg } => self.load(memarg, |dst, addr, mem, offset| Op::I32Load8U {
+                dst,
+                addr,
+                mem,
+                offset,
+            }),
             O::I32Load16S { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I32Load16S { dst, addr, mem, offset })
+                self.load(memarg, |dst, addr, mem, offset| Op::I32Load16S {
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                })
             }
             O::I32Load16U { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I32Load16U { dst, addr, mem, offset })
+                self.load(memarg, |dst, addr, mem, offset| Op::I32Load16U {
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                })
             }
-            O::I64Load8S { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I64Load8S { dst, addr, mem, offset })
-            }
-            O::I64Load8U { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I64Load8U { dst, addr, mem, offset })
-            }
+            O::I64Load8S { memarg } => self.load(memarg, |dst, addr, mem, offset| Op::I64Load8S {
+                dst,
+                addr,
+                mem,
+                offset,
+            }),
+            O::I64Load8U { memarg } => self.load(memarg, |dst, addr, mem, offset| Op::I64Load8U {
+                dst,
+                addr,
+                mem,
+                offset,
+            }),
             O::I64Load16S { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I64Load16S { dst, addr, mem, offset })
+                self.load(memarg, |dst, addr, mem, offset| Op::I64Load16S {
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                })
             }
             O::I64Load16U { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I64Load16U { dst, addr, mem, offset })
+                self.load(memarg, |dst, addr, mem, offset| Op::I64Load16U {
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                })
             }
             O::I64Load32S { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I64Load32S { dst, addr, mem, offset })
+                self.load(memarg, |dst, addr, mem, offset| Op::I64Load32S {
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                })
             }
             O::I64Load32U { memarg } => {
-                self.load(memarg, |dst, addr, mem, offset| Op::I64Load32U { dst, addr, mem, offset })
+                self.load(memarg, |dst, addr, mem, offset| Op::I64Load32U {
+                    dst,
+                    addr,
+                    mem,
+                    offset,
+                })
             }
             O::I32Store { memarg } | O::F32Store { memarg } => {
-                self.store(memarg, |addr, src, mem, offset| Op::I32Store { addr, src, mem, offset })
+                self.store(memarg, |addr, src, mem, offset| Op::I32Store {
+                    addr,
+                    src,
+                    mem,
+                    offset,
+                })
             }
             O::I64Store { memarg } | O::F64Store { memarg } => {
-                self.store(memarg, |addr, src, mem, offset| Op::I64Store { addr, src, mem, offset })
+                self.store(memarg, |addr, src, mem, offset| Op::I64Store {
+                    addr,
+                    src,
+                    mem,
+                    offset,
+                })
             }
-            O::I32Store8 { memarg } => {
-                self.store(memarg, |addr, src, mem, offset| Op::I32Store8 { addr, src, mem, offset })
-            }
+            O::I32Store8 { memarg } => self.store(memarg, |addr, src, mem, offset| Op::I32Store8 {
+                addr,
+                src,
+                mem,
+                offset,
+            }),
             O::I32Store16 { memarg } => {
-                self.store(memarg, |addr, src, mem, offset| Op::I32Store16 { addr, src, mem, offset })
+                self.store(memarg, |addr, src, mem, offset| Op::I32Store16 {
+                    addr,
+                    src,
+                    mem,
+                    offset,
+                })
             }
-            O::I64Store8 { memarg } => {
-                self.store(memarg, |addr, src, mem, offset| Op::I64Store8 { addr, src, mem, offset })
-            }
+            O::I64Store8 { memarg } => self.store(memarg, |addr, src, mem, offset| Op::I64Store8 {
+                addr,
+                src,
+                mem,
+                offset,
+            }),
             O::I64Store16 { memarg } => {
-                self.store(memarg, |addr, src, mem, offset| Op::I64Store16 { addr, src, mem, offset })
+                self.store(memarg, |addr, src, mem, offset| Op::I64Store16 {
+                    addr,
+                    src,
+                    mem,
+                    offset,
+                })
             }
             O::I64Store32 { memarg } => {
-                self.store(memarg, |addr, src, mem, offset| Op::I64Store32 { addr, src, mem, offset })
+                self.store(memarg, |addr, src, mem, offset| Op::I64Store32 {
+                    addr,
+                    src,
+                    mem,
+                    offset,
+                })
             }
             O::MemorySize { mem } => {
                 let dst = self.push_temp();
@@ -724,11 +871,23 @@ impl Translator<'_> {
             }
             O::MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
-                self.emit(Op::MemoryCopy { dst_mem, src_mem, dst, src, len });
+                self.emit(Op::MemoryCopy {
+                    dst_mem,
+                    src_mem,
+                    dst,
+                    src,
+                    len,
+                });
             }
             O::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
-                self.emit(Op::MemoryInit { mem, data: data_index, dst, src, len });
+                self.emit(Op::MemoryInit {
+                    mem,
+                    data: data_index,
+                    dst,
+                    src,
+                    len,
+                });
             }
             O::DataDrop { data_index } => {
                 self.emit(Op::DataDrop { data: data_index });
@@ -743,7 +902,10 @@ impl Translator<'_> {
             O::RefIsNull => self.unary(|dst, src| Op::I64Eqz { dst, src }),
             O::RefFunc { function_index } => {
                 let dst = self.push_temp();
-                self.emit_result(Op::RefFunc { dst, func: function_index });
+                self.emit_result(Op::RefFunc {
+                    dst,
+                    func: function_index,
+                });
             }
             O::TableGet { table } => {
                 let index = self.pop_slot();
@@ -767,19 +929,44 @@ impl Translator<'_> {
                 let init = self.operand_slot(i, pi);
                 let delta = self.operand_slot(d, pd);
                 let dst = self.push_temp();
-                self.emit_result(Op::TableGrow { dst, table, init, delta });
+                self.emit_result(Op::TableGrow {
+                    dst,
+                    table,
+                    init,
+                    delta,
+                });
             }
             O::TableFill { table } => {
                 let (dst, val, len) = self.pop3();
-                self.emit(Op::TableFill { table, dst, val, len });
+                self.emit(Op::TableFill {
+                    table,
+                    dst,
+                    val,
+                    len,
+                });
             }
-            O::TableCopy { dst_table, src_table } => {
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => {
                 let (dst, src, len) = self.pop3();
-                self.emit(Op::TableCopy { dst_table, src_table, dst, src, len });
+                self.emit(Op::TableCopy {
+                    dst_table,
+                    src_table,
+                    dst,
+                    src,
+                    len,
+                });
             }
             O::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
-                self.emit(Op::TableInit { table, elem: elem_index, dst, src, len });
+                self.emit(Op::TableInit {
+                    table,
+                    elem: elem_index,
+                    dst,
+                    src,
+                    len,
+                });
             }
             O::ElemDrop { elem_index } => {
                 self.emit(Op::ElemDrop { elem: elem_index });
@@ -799,7 +986,11 @@ impl Translator<'_> {
             self.pop();
             let lhs = self.pop_slot();
             let dst = self.push_temp();
-            self.emit_result(Op::I32AddImm { dst, lhs, imm: c as u32 as i32 });
+            self.emit_result(Op::I32AddImm {
+                dst,
+                lhs,
+                imm: c as u32 as i32,
+            });
         } else {
             self.binary(|dst, lhs, rhs| Op::I32Add { dst, lhs, rhs });
         }
@@ -811,7 +1002,11 @@ impl Translator<'_> {
             self.pop();
             let lhs = self.pop_slot();
             let dst = self.push_temp();
-            self.emit_result(Op::I64AddImm { dst, lhs, imm: c as i64 });
+            self.emit_result(Op::I64AddImm {
+                dst,
+                lhs,
+                imm: c as i64,
+            });
         } else {
             self.binary(|dst, lhs, rhs| Op::I64Add { dst, lhs, rhs });
         }
@@ -949,7 +1144,10 @@ impl Translator<'_> {
             O::F64PromoteF32 => un!(F64PromoteF32),
             // Reinterpretations are no-ops on cells: f32 bits live in the low 32 bits of the
             // cell exactly like an i32, and f64 bits like an i64.
-            O::I32ReinterpretF32 | O::I64ReinterpretF64 | O::F32ReinterpretI32 | O::F64ReinterpretI64 => {}
+            O::I32ReinterpretF32
+            | O::I64ReinterpretF64
+            | O::F32ReinterpretI32
+            | O::F64ReinterpretI64 => {}
             O::I32Extend8S => un!(I32Extend8S),
             O::I32Extend16S => un!(I32Extend16S),
             O::I64Extend8S => un!(I64Extend8S),

@@ -29,7 +29,9 @@ pub(crate) struct ConstExpr {
 
 impl ConstExpr {
     pub fn from_op(op: ConstOp) -> ConstExpr {
-        ConstExpr { ops: alloc::vec![op] }
+        ConstExpr {
+            ops: alloc::vec![op],
+        }
     }
 
     pub fn decode(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, ModuleError> {

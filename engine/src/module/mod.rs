@@ -13,7 +13,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use wasmparser::{Parser, Payload, Validator, WasmFeatures};
+use wasmparser::{Parser, Payload, Validator};
 
 use crate::config::Engine;
 use crate::error::{Error, ModuleError};
@@ -142,20 +142,16 @@ impl Module {
     }
 }
 
-/// The features fayasm implements; anything else is rejected by validation.
-pub(crate) fn supported_features() -> WasmFeatures {
-    let mut f = WasmFeatures::WASM2;
-    f.remove(WasmFeatures::SIMD);
-    f
-}
-
 impl Module {
     /// Decode and validate `bytes`.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
-        let mut validator = Validator::new_with_features(supported_features());
+        let mut validator = Validator::new_with_features(engine.config.features());
         validator.validate_all(bytes).map_err(ModuleError::from)?;
         let inner = decode(Arc::from(bytes)).map_err(Error::Module)?;
-        Ok(Module { inner: Arc::new(inner), engine: engine.clone() })
+        Ok(Module {
+            inner: Arc::new(inner),
+            engine: engine.clone(),
+        })
     }
 
     /// The module's imports, in order.
@@ -169,10 +165,10 @@ impl Module {
 
     /// The module's exports, in order.
     pub fn exports(&self) -> impl Iterator<Item = ExportType> + '_ {
-        self.inner
-            .exports
-            .iter()
-            .map(|e| ExportType { name: e.name.clone(), ty: self.inner.extern_type(e.kind, e.index) })
+        self.inner.exports.iter().map(|e| ExportType {
+            name: e.name.clone(),
+            ty: self.inner.extern_type(e.kind, e.index),
+        })
     }
 
     /// Number of functions (imported and defined).
@@ -198,13 +194,17 @@ impl ModuleInner {
 }
 
 fn val_type(ty: wasmparser::ValType, offset: usize) -> Result<ValType, ModuleError> {
-    ValType::from_wasmparser(ty)
-        .ok_or_else(|| ModuleError { offset, message: "unsupported value type".to_string() })
+    ValType::from_wasmparser(ty).ok_or_else(|| ModuleError {
+        offset,
+        message: "unsupported value type".to_string(),
+    })
 }
 
 fn ref_type(ty: wasmparser::RefType, offset: usize) -> Result<RefType, ModuleError> {
-    RefType::from_wasmparser(ty)
-        .ok_or_else(|| ModuleError { offset, message: "unsupported reference type".to_string() })
+    RefType::from_wasmparser(ty).ok_or_else(|| ModuleError {
+        offset,
+        message: "unsupported reference type".to_string(),
+    })
 }
 
 fn table_type(t: &wasmparser::TableType, offset: usize) -> Result<TableType, ModuleError> {
@@ -217,11 +217,18 @@ fn table_type(t: &wasmparser::TableType, offset: usize) -> Result<TableType, Mod
 }
 
 fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
-    MemoryType { min: m.initial, max: m.maximum, memory64: m.memory64 }
+    MemoryType {
+        min: m.initial,
+        max: m.maximum,
+        memory64: m.memory64,
+    }
 }
 
 fn global_type(g: &wasmparser::GlobalType, offset: usize) -> Result<GlobalType, ModuleError> {
-    Ok(GlobalType { content: val_type(g.content_type, offset)?, mutable: g.mutable })
+    Ok(GlobalType {
+        content: val_type(g.content_type, offset)?,
+        mutable: g.mutable,
+    })
 }
 
 /// Second pass over already-validated bytes: record what we need.
@@ -358,7 +365,11 @@ fn decode(bytes: Arc<[u8]>) -> Result<ModuleInner, ModuleError> {
                             })
                         }
                     };
-                    m.exports.push(Export { name: e.name.to_string(), kind, index: e.index });
+                    m.exports.push(Export {
+                        name: e.name.to_string(),
+                        kind,
+                        index: e.index,
+                    });
                 }
             }
             Payload::StartSection { func, .. } => m.start = Some(func),
@@ -368,7 +379,10 @@ fn decode(bytes: Arc<[u8]>) -> Result<ModuleInner, ModuleError> {
                     let mode = match e.kind {
                         wasmparser::ElementKind::Passive => ElemMode::Passive,
                         wasmparser::ElementKind::Declared => ElemMode::Declared,
-                        wasmparser::ElementKind::Active { table_index, offset_expr } => ElemMode::Active {
+                        wasmparser::ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => ElemMode::Active {
                             table: table_index.unwrap_or(0),
                             offset: ConstExpr::decode(&offset_expr)?,
                         },
@@ -400,7 +414,10 @@ fn decode(bytes: Arc<[u8]>) -> Result<ModuleInner, ModuleError> {
                     let range = start..start + d.data.len();
                     let mode = match d.kind {
                         wasmparser::DataKind::Passive => DataMode::Passive,
-                        wasmparser::DataKind::Active { memory_index, offset_expr } => DataMode::Active {
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => DataMode::Active {
                             memory: memory_index,
                             offset: ConstExpr::decode(&offset_expr)?,
                         },

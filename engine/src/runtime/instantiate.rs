@@ -5,14 +5,19 @@ use alloc::vec::Vec;
 use super::memory::MemoryEntity;
 use super::table::TableEntity;
 use super::{
-    CodeState, DataEntity, Extern, Func, FuncEntity, FuncKind, GlobalEntity, Instance, InstanceEntity, Store,
+    CodeState, DataEntity, Extern, Func, FuncEntity, FuncKind, GlobalEntity, Instance,
+    InstanceEntity, Store,
 };
 use crate::error::{Error, LinkError, TrapCode};
 use crate::module::{DataMode, ElemMode, ExternKind, Module};
 use crate::types::limits_match;
 
 fn incompatible(module: &str, name: &str, reason: &'static str) -> Error {
-    Error::Link(LinkError::Incompatible { module: module.into(), name: name.into(), reason })
+    Error::Link(LinkError::Incompatible {
+        module: module.into(),
+        name: name.into(),
+        reason,
+    })
 }
 
 pub(crate) fn instantiate<T>(
@@ -37,13 +42,20 @@ pub(crate) fn instantiate<T>(
     // 1. Imports.
     for imp in &m.imports {
         let ext = resolve(&imp.module, &imp.name).ok_or_else(|| {
-            Error::Link(LinkError::Missing { module: imp.module.clone(), name: imp.name.clone() })
+            Error::Link(LinkError::Missing {
+                module: imp.module.clone(),
+                name: imp.name.clone(),
+            })
         })?;
         let i = imp.index as usize;
         match (imp.kind, ext) {
             (ExternKind::Func, Extern::Func(f)) => {
                 if store.inner.funcs[f.0 as usize].ty != *m.func_type(imp.index) {
-                    return Err(incompatible(&imp.module, &imp.name, "function signature differs"));
+                    return Err(incompatible(
+                        &imp.module,
+                        &imp.name,
+                        "function signature differs",
+                    ));
                 }
                 inst.funcs.push(f.0);
             }
@@ -57,8 +69,14 @@ pub(crate) fn instantiate<T>(
             (ExternKind::Memory, Extern::Memory(mem)) => {
                 let e = &store.inner.memories[mem.0 as usize];
                 let want = m.memories[i];
-                if e.ty.memory64 != want.memory64 || !limits_match(e.pages(), e.ty.max, want.min, want.max) {
-                    return Err(incompatible(&imp.module, &imp.name, "memory limits do not fit"));
+                if e.ty.memory64 != want.memory64
+                    || !limits_match(e.pages(), e.ty.max, want.min, want.max)
+                {
+                    return Err(incompatible(
+                        &imp.module,
+                        &imp.name,
+                        "memory limits do not fit",
+                    ));
                 }
                 inst.memories.push(mem.0);
             }
@@ -69,11 +87,21 @@ pub(crate) fn instantiate<T>(
                     || e.ty.table64 != want.table64
                     || !limits_match(e.size(), e.ty.max, want.min, want.max)
                 {
-                    return Err(incompatible(&imp.module, &imp.name, "table type does not fit"));
+                    return Err(incompatible(
+                        &imp.module,
+                        &imp.name,
+                        "table type does not fit",
+                    ));
                 }
                 inst.tables.push(t.0);
             }
-            _ => return Err(incompatible(&imp.module, &imp.name, "kind of import differs")),
+            _ => {
+                return Err(incompatible(
+                    &imp.module,
+                    &imp.name,
+                    "kind of import differs",
+                ))
+            }
         }
     }
 
@@ -88,17 +116,23 @@ pub(crate) fn instantiate<T>(
         store.inner.funcs.push(FuncEntity {
             ty,
             type_id,
-            kind: FuncKind::Wasm { instance: inst_idx, def, code: CodeState::Untranslated },
+            kind: FuncKind::Wasm {
+                instance: inst_idx,
+                def,
+                code: CodeState::Untranslated,
+            },
         });
         inst.funcs.push(store.inner.funcs.len() as u32 - 1);
     }
     for ty in &m.tables[m.num_imported_tables as usize..] {
-        let t = TableEntity::new(*ty, 0, config.max_table_elements).ok_or(Error::Limit("table size"))?;
+        let t = TableEntity::new(*ty, 0, config.max_table_elements)
+            .ok_or(Error::Limit("table size"))?;
         store.inner.tables.push(t);
         inst.tables.push(store.inner.tables.len() as u32 - 1);
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
-        let mem = MemoryEntity::new(*ty, config.max_memory_pages).ok_or(Error::Limit("memory size"))?;
+        let mem =
+            MemoryEntity::new(*ty, config.max_memory_pages).ok_or(Error::Limit("memory size"))?;
         store.inner.memories.push(mem);
         inst.memories.push(store.inner.memories.len() as u32 - 1);
     }
@@ -108,7 +142,10 @@ pub(crate) fn instantiate<T>(
         let ty = m.globals[m.num_imported_globals as usize + k];
         let value = {
             let globals = &store.inner.globals;
-            init.eval(|g| globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
+            init.eval(
+                |g| globals[inst.globals[g as usize] as usize].value,
+                |f| inst.funcs[f as usize] as u64 + 1,
+            )
         };
         store.inner.globals.push(GlobalEntity { value, ty });
         inst.globals.push(store.inner.globals.len() as u32 - 1);
@@ -121,7 +158,10 @@ pub(crate) fn instantiate<T>(
             seg.items
                 .iter()
                 .map(|e| {
-                    e.eval(|g| globals[inst.globals[g as usize] as usize].value, |f| inst.funcs[f as usize] as u64 + 1)
+                    e.eval(
+                        |g| globals[inst.globals[g as usize] as usize].value,
+                        |f| inst.funcs[f as usize] as u64 + 1,
+                    )
                 })
                 .collect()
         };
@@ -129,7 +169,10 @@ pub(crate) fn instantiate<T>(
         inst.elems.push(store.inner.elems.len() as u32 - 1);
     }
     for seg in &m.datas {
-        store.inner.datas.push(DataEntity { bytes: m.bytes.clone(), range: seg.range.clone() });
+        store.inner.datas.push(DataEntity {
+            bytes: m.bytes.clone(),
+            range: seg.range.clone(),
+        });
         inst.datas.push(store.inner.datas.len() as u32 - 1);
     }
 
@@ -142,8 +185,12 @@ pub(crate) fn instantiate<T>(
 
     store.inner.instances.push(inst);
     let inst = &store.inner.instances[inst_idx as usize];
-    let (elems, datas, tables, memories) =
-        (inst.elems.clone(), inst.datas.clone(), inst.tables.clone(), inst.memories.clone());
+    let (elems, datas, tables, memories) = (
+        inst.elems.clone(),
+        inst.datas.clone(),
+        inst.tables.clone(),
+        inst.memories.clone(),
+    );
 
     if config.prescan {
         let funcs = store.inner.instances[inst_idx as usize].funcs.clone();
@@ -161,7 +208,11 @@ pub(crate) fn instantiate<T>(
         match &seg.mode {
             ElemMode::Active { table, offset } => {
                 let start = eval_offset(store, &store.inner.instances[inst_idx as usize], offset);
-                let start = if m.tables[*table as usize].table64 { start } else { start as u32 as u64 };
+                let start = if m.tables[*table as usize].table64 {
+                    start
+                } else {
+                    start as u32 as u64
+                };
                 let elem = elems[k] as usize;
                 let n = store.inner.elems[elem].len() as u64;
                 let t = &mut store.inner.tables[tables[*table as usize] as usize];
@@ -176,11 +227,17 @@ pub(crate) fn instantiate<T>(
     for (k, seg) in m.datas.iter().enumerate() {
         if let DataMode::Active { memory, offset } = &seg.mode {
             let start = eval_offset(store, &store.inner.instances[inst_idx as usize], offset);
-            let start = if m.memories[*memory as usize].memory64 { start } else { start as u32 as u64 };
+            let start = if m.memories[*memory as usize].memory64 {
+                start
+            } else {
+                start as u32 as u64
+            };
             let data = datas[k] as usize;
             let d = &store.inner.datas[data];
             let mem = &mut store.inner.memories[memories[*memory as usize] as usize];
-            let r = mem.range(start, d.range.len() as u64).map_err(|_| Error::from(TrapCode::MemoryOutOfBounds))?;
+            let r = mem
+                .range(start, d.range.len() as u64)
+                .map_err(|_| Error::from(TrapCode::MemoryOutOfBounds))?;
             mem.data[r].copy_from_slice(d.bytes());
             store.inner.datas[data].range = 0..0;
         }

@@ -15,7 +15,9 @@ pub struct Linker<T> {
 
 impl<T> core::fmt::Debug for Linker<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Linker").field("defs", &self.defs.len()).finish()
+        f.debug_struct("Linker")
+            .field("defs", &self.defs.len())
+            .finish()
     }
 }
 
@@ -28,17 +30,26 @@ impl<T> Default for Linker<T> {
 impl<T> Linker<T> {
     /// An empty linker.
     pub fn new() -> Linker<T> {
-        Linker { defs: BTreeMap::new(), _marker: core::marker::PhantomData }
+        Linker {
+            defs: BTreeMap::new(),
+            _marker: core::marker::PhantomData,
+        }
     }
 
     /// Define `module::name`. A later definition of the same name replaces the earlier one.
     pub fn define(&mut self, module: &str, name: &str, item: impl Into<Extern>) -> &mut Self {
-        self.defs.insert((module.to_string(), name.to_string()), item.into());
+        self.defs
+            .insert((module.to_string(), name.to_string()), item.into());
         self
     }
 
     /// Define every export of `instance` under the module name `module`.
-    pub fn instance(&mut self, store: &Store<T>, module: &str, instance: Instance) -> Result<&mut Self, Error> {
+    pub fn instance(
+        &mut self,
+        store: &Store<T>,
+        module: &str,
+        instance: Instance,
+    ) -> Result<&mut Self, Error> {
         for (name, ext) in instance.exports(store) {
             self.define(module, &name, ext);
         }
@@ -47,7 +58,9 @@ impl<T> Linker<T> {
 
     /// The definition of `module::name`, if any.
     pub fn get(&self, module: &str, name: &str) -> Option<Extern> {
-        self.defs.get(&(module.to_string(), name.to_string())).copied()
+        self.defs
+            .get(&(module.to_string(), name.to_string()))
+            .copied()
     }
 
     /// Resolve `module`'s imports and instantiate it in `store` (running its start function).

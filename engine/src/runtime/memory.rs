@@ -29,7 +29,11 @@ impl MemoryEntity {
         } else {
             65_536
         };
-        let max_pages = ty.max.unwrap_or(u64::MAX).min(engine_max_pages).min(width_max);
+        let max_pages = ty
+            .max
+            .unwrap_or(u64::MAX)
+            .min(engine_max_pages)
+            .min(width_max);
         if ty.min > max_pages {
             return None;
         }
@@ -37,7 +41,11 @@ impl MemoryEntity {
         let mut data = Vec::new();
         data.try_reserve_exact(len).ok()?;
         data.resize(len, 0);
-        Some(MemoryEntity { data, ty, max_pages })
+        Some(MemoryEntity {
+            data,
+            ty,
+            max_pages,
+        })
     }
 
     pub fn pages(&self) -> u64 {
@@ -70,7 +78,9 @@ impl MemoryEntity {
 
     #[inline(always)]
     pub fn load<const N: usize>(&self, addr: u64, offset: u64) -> Result<[u8; N], TrapCode> {
-        let ea = addr.checked_add(offset).ok_or(TrapCode::MemoryOutOfBounds)?;
+        let ea = addr
+            .checked_add(offset)
+            .ok_or(TrapCode::MemoryOutOfBounds)?;
         let r = self.range(ea, N as u64)?;
         let mut out = [0u8; N];
         out.copy_from_slice(&self.data[r]);
@@ -78,8 +88,15 @@ impl MemoryEntity {
     }
 
     #[inline(always)]
-    pub fn store<const N: usize>(&mut self, addr: u64, offset: u64, bytes: [u8; N]) -> Result<(), TrapCode> {
-        let ea = addr.checked_add(offset).ok_or(TrapCode::MemoryOutOfBounds)?;
+    pub fn store<const N: usize>(
+        &mut self,
+        addr: u64,
+        offset: u64,
+        bytes: [u8; N],
+    ) -> Result<(), TrapCode> {
+        let ea = addr
+            .checked_add(offset)
+            .ok_or(TrapCode::MemoryOutOfBounds)?;
         let r = self.range(ea, N as u64)?;
         self.data[r].copy_from_slice(&bytes);
         Ok(())

@@ -37,8 +37,14 @@ pub(crate) enum CodeState {
 
 #[derive(Debug)]
 pub(crate) enum FuncKind {
-    Wasm { instance: u32, def: u32, code: CodeState },
-    Host { host: u32 },
+    Wasm {
+        instance: u32,
+        def: u32,
+        code: CodeState,
+    },
+    Host {
+        host: u32,
+    },
 }
 
 #[derive(Debug)]
@@ -112,14 +118,21 @@ pub struct Store<T> {
 
 impl<T> core::fmt::Debug for Store<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Store").field("funcs", &self.inner.funcs.len()).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("funcs", &self.inner.funcs.len())
+            .finish_non_exhaustive()
     }
 }
 
 impl<T> Store<T> {
     /// A new, empty store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
-        Store { inner: StoreInner::default(), hosts: Vec::new(), engine: engine.clone(), data }
+        Store {
+            inner: StoreInner::default(),
+            hosts: Vec::new(),
+            engine: engine.clone(),
+            data,
+        }
     }
 
     /// The host data.
@@ -235,7 +248,9 @@ pub struct Caller<'a, T> {
 
 impl<T> core::fmt::Debug for Caller<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Caller").field("instance", &self.instance).finish_non_exhaustive()
+        f.debug_struct("Caller")
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
     }
 }
 
@@ -263,7 +278,10 @@ impl<T> Caller<'_, T> {
     /// The calling instance's memory `index` (0 for the default memory).
     pub fn memory(&self, index: u32) -> Option<Memory> {
         let inst = self.instance?;
-        self.store.inner.instances[inst.0 as usize].memories.get(index as usize).map(|&m| Memory(m))
+        self.store.inner.instances[inst.0 as usize]
+            .memories
+            .get(index as usize)
+            .map(|&m| Memory(m))
     }
 }
 
@@ -277,7 +295,11 @@ impl Func {
         let host = store.hosts.len() as u32;
         store.hosts.push(Arc::new(f));
         let type_id = store.inner.type_id(&ty);
-        store.inner.funcs.push(FuncEntity { ty, type_id, kind: FuncKind::Host { host } });
+        store.inner.funcs.push(FuncEntity {
+            ty,
+            type_id,
+            kind: FuncKind::Host { host },
+        });
         Func(store.inner.funcs.len() as u32 - 1)
     }
 
@@ -287,7 +309,12 @@ impl Func {
     }
 
     /// Call the function. `results` must have room for exactly the function's results.
-    pub fn call<T>(&self, store: &mut Store<T>, params: &[Val], results: &mut [Val]) -> Result<(), Error> {
+    pub fn call<T>(
+        &self,
+        store: &mut Store<T>,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), Error> {
         crate::exec::call(store, *self, params, results)
     }
 
@@ -312,7 +339,10 @@ impl Global {
     /// A new host global.
     pub fn new<T>(store: &mut Store<T>, ty: GlobalType, value: Val) -> Result<Global, Error> {
         check_val(ty.content, &value)?;
-        store.inner.globals.push(GlobalEntity { value: value.to_cell(), ty });
+        store.inner.globals.push(GlobalEntity {
+            value: value.to_cell(),
+            ty,
+        });
         Ok(Global(store.inner.globals.len() as u32 - 1))
     }
 
@@ -351,7 +381,10 @@ impl Memory {
     /// Its type (with the current size as minimum).
     pub fn ty<T>(&self, store: &Store<T>) -> MemoryType {
         let m = &store.inner.memories[self.0 as usize];
-        MemoryType { min: m.pages(), ..m.ty }
+        MemoryType {
+            min: m.pages(),
+            ..m.ty
+        }
     }
 
     /// Its contents.
@@ -371,7 +404,9 @@ impl Memory {
 
     /// Grow by `delta` pages, returning the old size.
     pub fn grow<T>(&self, store: &mut Store<T>, delta: u64) -> Result<u64, Error> {
-        store.inner.memories[self.0 as usize].grow(delta).ok_or(Error::Limit("memory size"))
+        store.inner.memories[self.0 as usize]
+            .grow(delta)
+            .ok_or(Error::Limit("memory size"))
     }
 }
 
@@ -388,7 +423,10 @@ impl Table {
     /// Its type (with the current size as minimum).
     pub fn ty<T>(&self, store: &Store<T>) -> TableType {
         let t = &store.inner.tables[self.0 as usize];
-        TableType { min: t.size(), ..t.ty }
+        TableType {
+            min: t.size(),
+            ..t.ty
+        }
     }
 
     /// Its size.
@@ -399,7 +437,9 @@ impl Table {
     /// Element `index`, if in bounds.
     pub fn get<T>(&self, store: &Store<T>, index: u64) -> Option<Val> {
         let t = &store.inner.tables[self.0 as usize];
-        t.get(index).ok().map(|c| Val::from_cell(t.ty.element.into(), c))
+        t.get(index)
+            .ok()
+            .map(|c| Val::from_cell(t.ty.element.into(), c))
     }
 
     /// Set element `index`.
@@ -413,7 +453,8 @@ impl Table {
     pub fn grow<T>(&self, store: &mut Store<T>, delta: u64, init: Val) -> Result<u64, Error> {
         let t = &mut store.inner.tables[self.0 as usize];
         check_val(t.ty.element.into(), &init)?;
-        t.grow(delta, init.to_cell()).ok_or(Error::Limit("table size"))
+        t.grow(delta, init.to_cell())
+            .ok_or(Error::Limit("table size"))
     }
 }
 
@@ -428,7 +469,11 @@ impl Instance {
     /// All exports, in order.
     pub fn exports<T>(&self, store: &Store<T>) -> Vec<(String, Extern)> {
         let inst = &store.inner.instances[self.0 as usize];
-        inst.module.exports.iter().map(|e| (e.name.clone(), export_extern(inst, e.kind, e.index))).collect()
+        inst.module
+            .exports
+            .iter()
+            .map(|e| (e.name.clone(), export_extern(inst, e.kind, e.index)))
+            .collect()
     }
 
     /// The exported function `name`.
@@ -453,7 +498,10 @@ impl Instance {
 
     /// The function at module index `index` (imported or defined).
     pub fn func_by_index<T>(&self, store: &Store<T>, index: u32) -> Option<Func> {
-        store.inner.instances[self.0 as usize].funcs.get(index as usize).map(|&f| Func(f))
+        store.inner.instances[self.0 as usize]
+            .funcs
+            .get(index as usize)
+            .map(|&f| Func(f))
     }
 }
 
@@ -466,4 +514,3 @@ fn export_extern(inst: &InstanceEntity, kind: ExternKind, index: u32) -> Extern 
         ExternKind::Global => Extern::Global(Global(inst.globals[i])),
     }
 }
-

@@ -17,7 +17,11 @@ pub(crate) struct TableEntity {
 
 impl TableEntity {
     pub fn new(ty: TableType, init: u64, engine_max: u64) -> Option<TableEntity> {
-        let width_max = if ty.table64 { u64::MAX } else { u32::MAX as u64 };
+        let width_max = if ty.table64 {
+            u64::MAX
+        } else {
+            u32::MAX as u64
+        };
         let max = ty.max.unwrap_or(u64::MAX).min(engine_max).min(width_max);
         if ty.min > max {
             return None;
@@ -41,7 +45,9 @@ impl TableEntity {
             return None;
         }
         let new_len = usize::try_from(new).ok()?;
-        self.elems.try_reserve_exact(new_len - self.elems.len()).ok()?;
+        self.elems
+            .try_reserve_exact(new_len - self.elems.len())
+            .ok()?;
         self.elems.resize(new_len, init);
         Some(old)
     }
