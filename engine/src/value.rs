@@ -79,6 +79,45 @@ impl Val {
         }
     }
 
+    /// Write this value into `cells` (two cells for a v128, low half first); returns the
+    /// number of cells written.
+    pub(crate) fn write_cells(self, cells: &mut [u64]) -> usize {
+        if let Val::V128(v) = self {
+            cells[0] = v as u64;
+            cells[1] = (v >> 64) as u64;
+            2
+        } else {
+            cells[0] = self.to_cell();
+            1
+        }
+    }
+
+    /// Read a value of type `ty` from `cells`.
+    pub(crate) fn read_cells(ty: ValType, cells: &[u64]) -> Val {
+        if ty == ValType::V128 {
+            Val::V128(cells[0] as u128 | (cells[1] as u128) << 64)
+        } else {
+            Val::from_cell(ty, cells[0])
+        }
+    }
+
+    /// The value as 128 bits (how globals hold it).
+    pub(crate) fn to_bits128(self) -> u128 {
+        match self {
+            Val::V128(v) => v,
+            other => other.to_cell() as u128,
+        }
+    }
+
+    /// Decode 128 bits of the given type.
+    pub(crate) fn from_bits128(ty: ValType, bits: u128) -> Val {
+        if ty == ValType::V128 {
+            Val::V128(bits)
+        } else {
+            Val::from_cell(ty, bits as u64)
+        }
+    }
+
     /// Decode a cell of the given type.
     pub(crate) fn from_cell(ty: ValType, cell: u64) -> Val {
         match ty {

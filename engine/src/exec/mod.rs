@@ -9,12 +9,13 @@
 //! native stack. Traps leave the loop as `Err`.
 
 mod numeric;
+mod simd;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::error::{Error, Trap, TrapCode};
-use crate::microcode::translate::translate;
+use crate::microcode::translate::{translate, width};
 use crate::microcode::{Compiled, Op};
 use crate::runtime::{Caller, CodeState, Func, FuncKind, Instance, Store, StoreInner};
 use crate::value::Val;
@@ -143,8 +144,10 @@ pub(crate) fn call<T>(
         run(store, &mut stack, code, instance)
     });
     if outcome.is_ok() {
-        for (i, (r, t)) in results.iter_mut().zip(ty.results()).enumerate() {
-            *r = Val::from_cell(*t, stack.cells[i]);
+        let mut at = 0;
+        for (r, t) in results.iter_mut().zip(ty.results()) {
+            *r = Val::read_cells(*t, &stack.cells[at..]);
+            at += width(*t) as usize;
         }
     }
     stack.frames.clear();
@@ -366,11 +369,15 @@ fn run<T>(
                     }
                     FuncKind::Host { host } => {
                         let ty = store.inner.funcs[f as usize].ty.clone();
+                        let mut at = new_base;
                         let params: Vec<Val> = ty
                             .params()
                             .iter()
-                            .enumerate()
-                            .map(|(i, t)| Val::from_cell(*t, stack.cells[new_base + i]))
+                            .map(|t| {
+                                let v = Val::read_cells(*t, &stack.cells[at..]);
+                                at += width(*t) as usize;
+                                v
+                            })
                             .collect();
                         let mut results: Vec<Val> =
                             ty.results().iter().map(|t| Val::default_for(*t)).collect();
@@ -383,9 +390,10 @@ fn run<T>(
                             &mut results,
                         )?;
                         let dst = if tail { base } else { new_base };
-                        ensure_cells(&mut stack.cells, dst + results.len(), max_cells)?;
-                        for (i, r) in results.iter().enumerate() {
-                            stack.cells[dst + i] = r.to_cell();
+                        ensure_cells(&mut stack.cells, dst + 2 * results.len(), max_cells)?;
+                        let mut at = dst;
+                        for r in &results {
+                            at += r.write_cells(&mut stack.cells[at..]);
                         }
                         if tail {
                             match stack.frames.pop() {
@@ -402,17 +410,37 @@ fn run<T>(
                 }
             }
             Op::Copy { dst, src } => c!(dst) = c!(src),
+            Op::Copy2 { dst, src } => {
+                c!(dst) = c!(src);
+                c!(dst + 1) = c!(src + 1);
+            }
+            Op::Select2 { dst, cond, a, b } => {
+                let s = if c!(cond) as u32 != 0 { a } else { b };
+                let (lo, hi) = (c!(s), c!(s + 1));
+                c!(dst) = lo;
+                c!(dst + 1) = hi;
+            }
             Op::Const { dst, val } => c!(dst) = val,
             Op::Select { dst, cond, a, b } => {
                 c!(dst) = if c!(cond) as u32 != 0 { c!(a) } else { c!(b) };
             }
             Op::GlobalGet { dst, global } => {
                 let g = store.inner.instances[inst].globals[global as usize] as usize;
-                c!(dst) = store.inner.globals[g].value;
+                c!(dst) = store.inner.globals[g].value as u64;
+            }
+            Op::GlobalGet2 { dst, global } => {
+                let g = store.inner.instances[inst].globals[global as usize] as usize;
+                let v = store.inner.globals[g].value;
+                c!(dst) = v as u64;
+                c!(dst + 1) = (v >> 64) as u64;
+            }
+            Op::GlobalSet2 { src, global } => {
+                let g = store.inner.instances[inst].globals[global as usize] as usize;
+                store.inner.globals[g].value = c!(src) as u128 | (c!(src + 1) as u128) << 64;
             }
             Op::GlobalSet { src, global } => {
                 let g = store.inner.instances[inst].globals[global as usize] as usize;
-                store.inner.globals[g].value = c!(src);
+                store.inner.globals[g].value = c!(src) as u128;
             }
             Op::I32AddImm { dst, lhs, imm } => w_i32!(dst, r_i32!(lhs).wrapping_add(imm)),
             Op::I64AddImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs).wrapping_add(imm)),

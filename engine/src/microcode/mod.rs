@@ -12,6 +12,9 @@
 
 pub(crate) mod translate;
 
+#[cfg(test)]
+mod tests;
+
 use alloc::vec::Vec;
 
 /// A frame-relative value-stack slot.
@@ -90,6 +93,8 @@ define_ops! {
         ReturnCallIndirect { ty: u32, table: u32, index: Slot, args: Slot };
         /// `global[global] = src`.
         GlobalSet { src: Slot, global: u32 };
+        /// `global[global] = src..src+2` (a v128 global).
+        GlobalSet2 { src: Slot, global: u32 };
         /// `memory.fill`.
         MemoryFill { mem: u32, dst: Slot, val: Slot, len: Slot };
         /// `memory.copy` from `src_mem` to `dst_mem`.
@@ -112,10 +117,16 @@ define_ops! {
     result {
         /// `dst = src` (a whole cell).
         Copy { dst: Slot, src: Slot };
+        /// `dst..dst+2 = src..src+2` (a v128).
+        Copy2 { dst: Slot, src: Slot };
         /// `dst = val` (a pre-encoded cell).
         Const { dst: Slot, val: u64 };
         /// `dst = cond != 0 ? a : b`.
         Select { dst: Slot, cond: Slot, a: Slot, b: Slot };
+        /// `dst..dst+2 = cond != 0 ? a : b` (v128 operands).
+        Select2 { dst: Slot, cond: Slot, a: Slot, b: Slot };
+        /// `dst..dst+2 = global[global]` (a v128 global).
+        GlobalGet2 { dst: Slot, global: u32 };
         /// `dst = global[global]`.
         GlobalGet { dst: Slot, global: u32 };
         /// `dst = memory.size` in pages.
@@ -174,11 +185,13 @@ define_ops! {
 pub struct Compiled {
     /// The instructions.
     pub ops: Vec<Op>,
-    /// Number of parameters (slots `0..num_params`).
+    /// v128 constants and shuffle masks that ops refer to by index.
+    pub pool: Vec<u128>,
+    /// Cells taken by the parameters (slots `0..num_params`; a v128 takes two).
     pub num_params: u32,
-    /// Number of declared locals after the parameters (zeroed on entry).
+    /// Cells taken by the declared locals after the parameters (zeroed on entry).
     pub num_locals: u32,
-    /// Number of results.
+    /// Cells taken by the results.
     pub num_results: u32,
     /// Total slots the frame uses (params, locals and temporaries).
     pub frame_size: u32,
@@ -187,7 +200,7 @@ pub struct Compiled {
 impl Compiled {
     /// Bytes of RAM this function's microcode occupies.
     pub fn byte_size(&self) -> usize {
-        self.ops.len() * core::mem::size_of::<Op>() + core::mem::size_of::<Compiled>()
+        self.ops.len() * core::mem::size_of::<Op>() + self.pool.len() * 16 + core::mem::size_of::<Compiled>()
     }
 }
 

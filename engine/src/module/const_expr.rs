@@ -10,6 +10,8 @@ use crate::error::ModuleError;
 pub(crate) enum ConstOp {
     /// Push a raw cell (`i32`/`i64`/`f32`/`f64` constants, pre-encoded).
     Cell(u64),
+    /// Push a v128 constant.
+    V128(u128),
     RefNull,
     RefFunc(u32),
     GlobalGet(u32),
@@ -45,6 +47,7 @@ impl ConstExpr {
                 O::I64Const { value } => ConstOp::Cell(value as u64),
                 O::F32Const { value } => ConstOp::Cell(value.bits() as u64),
                 O::F64Const { value } => ConstOp::Cell(value.bits()),
+                O::V128Const { value } => ConstOp::V128(value.i128() as u128),
                 O::RefNull { .. } => ConstOp::RefNull,
                 O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
@@ -67,28 +70,30 @@ impl ConstExpr {
         Ok(ConstExpr { ops })
     }
 
-    /// Evaluate to a cell. `global` reads a global's cell, `func_ref` turns a function index
-    /// into a reference cell.
-    pub fn eval(&self, global: impl Fn(u32) -> u64, func_ref: impl Fn(u32) -> u64) -> u64 {
-        let mut stack: Vec<u64> = Vec::with_capacity(4);
+    /// Evaluate to 128 bits (a scalar cell zero-extended, or a v128). `global` reads a
+    /// global's bits, `func_ref` turns a function index into a reference cell.
+    pub fn eval(&self, global: impl Fn(u32) -> u128, func_ref: impl Fn(u32) -> u64) -> u128 {
+        let mut stack: Vec<u128> = Vec::with_capacity(4);
         for op in &self.ops {
             let v = match *op {
-                ConstOp::Cell(c) => c,
+                ConstOp::Cell(c) => c as u128,
+                ConstOp::V128(v) => v,
                 ConstOp::RefNull => 0,
-                ConstOp::RefFunc(f) => func_ref(f),
+                ConstOp::RefFunc(f) => func_ref(f) as u128,
                 ConstOp::GlobalGet(g) => global(g),
                 bin => {
                     // Validation guarantees two operands.
-                    let b = stack.pop().unwrap_or(0);
-                    let a = stack.pop().unwrap_or(0);
-                    match bin {
+                    let b = stack.pop().unwrap_or(0) as u64;
+                    let a = stack.pop().unwrap_or(0) as u64;
+                    let v = match bin {
                         ConstOp::I32Add => (a as u32).wrapping_add(b as u32) as u64,
                         ConstOp::I32Sub => (a as u32).wrapping_sub(b as u32) as u64,
                         ConstOp::I32Mul => (a as u32).wrapping_mul(b as u32) as u64,
                         ConstOp::I64Add => a.wrapping_add(b),
                         ConstOp::I64Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
-                    }
+                    };
+                    v as u128
                 }
             };
             stack.push(v);

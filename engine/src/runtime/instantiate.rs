@@ -161,7 +161,7 @@ pub(crate) fn instantiate<T>(
                     e.eval(
                         |g| globals[inst.globals[g as usize] as usize].value,
                         |f| inst.funcs[f as usize] as u64 + 1,
-                    )
+                    ) as u64
                 })
                 .collect()
         };
@@ -180,7 +180,7 @@ pub(crate) fn instantiate<T>(
         e.eval(
             |g| store.inner.globals[inst.globals[g as usize] as usize].value,
             |f| inst.funcs[f as usize] as u64 + 1,
-        )
+        ) as u64
     };
 
     store.inner.instances.push(inst);

@@ -57,7 +57,8 @@ pub(crate) struct FuncEntity {
 
 #[derive(Debug)]
 pub(crate) struct GlobalEntity {
-    pub value: u64,
+    /// The value's bits (a scalar cell zero-extended, or a whole v128).
+    pub value: u128,
     pub ty: GlobalType,
 }
 
@@ -340,7 +341,7 @@ impl Global {
     pub fn new<T>(store: &mut Store<T>, ty: GlobalType, value: Val) -> Result<Global, Error> {
         check_val(ty.content, &value)?;
         store.inner.globals.push(GlobalEntity {
-            value: value.to_cell(),
+            value: value.to_bits128(),
             ty,
         });
         Ok(Global(store.inner.globals.len() as u32 - 1))
@@ -354,7 +355,7 @@ impl Global {
     /// Its current value.
     pub fn get<T>(&self, store: &Store<T>) -> Val {
         let g = &store.inner.globals[self.0 as usize];
-        Val::from_cell(g.ty.content, g.value)
+        Val::from_bits128(g.ty.content, g.value)
     }
 
     /// Set its value (only mutable globals).
@@ -364,7 +365,7 @@ impl Global {
             return Err(Error::Type("global is immutable"));
         }
         check_val(g.ty.content, &value)?;
-        g.value = value.to_cell();
+        g.value = value.to_bits128();
         Ok(())
     }
 }

@@ -1,0 +1,1 @@
+//! Translator unit tests: the shape of the microcode for small bodies.

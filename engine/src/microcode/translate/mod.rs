@@ -1,0 +1,568 @@
+//! Wasm function bodies to microcode.
+//!
+//! The body was validated when the module was created, so translation trusts the operator
+//! stream's shape (stack heights, label depths, types) and only tracks what it needs: the
+//! operand stack as a list of [`Entry`]s and the control stack as [`Ctrl`] frames.
+//!
+//! Every operand-stack entry owns a *canonical slot*: the frame slot right above the entries
+//! below it (`first_temp + cells below`). Scalars take one 64-bit cell, `v128` takes two.
+//!
+//! Operands are *lazy*: `local.get` and scalar constants are not copied into the frame when
+//! pushed; the instruction that consumes them reads the local's slot (or a materialised
+//! constant) directly. Lazy operands are materialised into their canonical slot before
+//! anything that could change what they denote (`local.set`/`local.tee` of the same local) and
+//! at the boundaries where values must sit in canonical slots (block entry, branches, calls,
+//! returns). A `local.set` right after the instruction that computed its value rewrites that
+//! instruction's destination instead of adding a copy.
+
+mod ops;
+mod simd;
+
+use alloc::string::ToString;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use wasmparser::{BinaryReader, BlockType, FunctionBody};
+
+use super::{Compiled, Op, Slot};
+use crate::error::ModuleError;
+use crate::module::ModuleInner;
+use crate::types::ValType;
+
+/// Cells a value of `ty` occupies.
+pub(crate) fn width(ty: ValType) -> u32 {
+    if ty == ValType::V128 {
+        2
+    } else {
+        1
+    }
+}
+
+/// What an operand-stack entry currently is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operand {
+    /// In its canonical slot.
+    Temp,
+    /// Still in local `n`.
+    Local(u32),
+    /// A scalar constant cell not yet written anywhere.
+    Const(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Entry {
+    operand: Operand,
+    /// The canonical slot.
+    slot: Slot,
+    wide: bool,
+}
+
+impl Entry {
+    fn width(&self) -> u32 {
+        1 + self.wide as u32
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CtrlKind {
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+#[derive(Debug)]
+struct Ctrl {
+    kind: CtrlKind,
+    /// Entry count below the block's parameters.
+    height: u32,
+    /// The canonical slot of the block's first parameter (or result).
+    base_slot: Slot,
+    /// Whether each parameter / result is a v128.
+    params: Vec<bool>,
+    results: Vec<bool>,
+    /// For loops, the branch target.
+    start: u32,
+    /// Ops whose target is this block's end.
+    fixups: Vec<usize>,
+    /// For `if`, the conditional jump to the `else` arm.
+    else_fixup: Option<usize>,
+    /// The rest of this block is unreachable.
+    unreachable: bool,
+    /// The whole block sits in unreachable code and emits nothing.
+    dead: bool,
+}
+
+impl Ctrl {
+    fn branch_types(&self) -> &[bool] {
+        if self.kind == CtrlKind::Loop {
+            &self.params
+        } else {
+            &self.results
+        }
+    }
+}
+
+pub(super) struct Translator<'m> {
+    module: &'m ModuleInner,
+    ops: Vec<Op>,
+    /// v128 constants and shuffle masks, referenced by index.
+    pool: Vec<u128>,
+    stack: Vec<Entry>,
+    /// Slot and width of every local (parameters first).
+    locals: Vec<(Slot, bool)>,
+    /// Number of `Operand::Local(n)` entries per local, to find aliases quickly.
+    local_refs: Vec<u32>,
+    first_temp: Slot,
+    max_cells: u32,
+    ctrl: Vec<Ctrl>,
+    /// Index of the last op if its result may be retargeted by a following `local.set`.
+    last_result: Option<usize>,
+}
+
+/// The memory a (validated, non-GC) memory argument names.
+fn mem_index(memarg: &wasmparser::MemArg) -> u32 {
+    match memarg.target {
+        wasmparser::MemArgTarget::Memory(m) | wasmparser::MemArgTarget::Array(m) => m,
+    }
+}
+
+fn unsupported(offset: usize, what: &str) -> ModuleError {
+    let mut message = "unsupported instruction: ".to_string();
+    message.push_str(what);
+    ModuleError { offset, message }
+}
+
+fn widths(types: &[ValType]) -> Vec<bool> {
+    types.iter().map(|t| *t == ValType::V128).collect()
+}
+
+fn cells(wide: &[bool]) -> u32 {
+    wide.iter().map(|w| 1 + *w as u32).sum()
+}
+
+/// Translate defined function `def` of `module`.
+pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, ModuleError> {
+    let range = module.bodies[def as usize].clone();
+    let body = FunctionBody::new(BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let func_index = module.num_imported_funcs + def;
+    let ty = module.func_type(func_index);
+    let too_big = || unsupported(range.start, "function frame too large");
+
+    let mut locals = Vec::new();
+    let mut next: Slot = 0;
+    for &p in ty.params() {
+        locals.push((next, p == ValType::V128));
+        next += width(p);
+    }
+    let num_params = next;
+    for local in body.get_locals_reader()? {
+        let (count, vt) = local?;
+        let vt = ValType::from_wasmparser(vt).ok_or_else(|| unsupported(range.start, "local type"))?;
+        // Validation bounds the number of locals (wasmparser allows at most 50 000).
+        for _ in 0..count {
+            locals.push((next, vt == ValType::V128));
+            next = next.checked_add(width(vt)).ok_or_else(too_big)?;
+        }
+    }
+    let first_temp = next;
+
+    let mut t = Translator {
+        module,
+        ops: Vec::new(),
+        pool: Vec::new(),
+        stack: Vec::new(),
+        local_refs: vec![0; locals.len()],
+        locals,
+        first_temp,
+        max_cells: 0,
+        ctrl: Vec::new(),
+        last_result: None,
+    };
+    t.ctrl.push(Ctrl {
+        kind: CtrlKind::Block,
+        height: 0,
+        base_slot: first_temp,
+        params: Vec::new(),
+        results: widths(ty.results()),
+        start: 0,
+        fixups: Vec::new(),
+        else_fixup: None,
+        unreachable: false,
+        dead: false,
+    });
+
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let offset = reader.original_position() as usize;
+        let op = reader.read()?;
+        t.op(op, offset)?;
+        if t.ctrl.is_empty() {
+            break;
+        }
+    }
+
+    let frame_size = first_temp.checked_add(t.max_cells).and_then(|s| s.checked_add(2)).ok_or_else(too_big)?;
+    Ok(Compiled {
+        ops: t.ops,
+        pool: t.pool,
+        num_params,
+        num_locals: first_temp - num_params,
+        num_results: cells(&widths(ty.results())),
+        frame_size,
+    })
+}
+
+impl Translator<'_> {
+    fn height(&self) -> u32 {
+        self.stack.len() as u32
+    }
+
+    /// The slot right above the top entry.
+    fn top_slot(&self) -> Slot {
+        self.stack.last().map_or(self.first_temp, |e| e.slot + e.width())
+    }
+
+    fn emit(&mut self, op: Op) -> usize {
+        self.ops.push(op);
+        self.last_result = None;
+        self.ops.len() - 1
+    }
+
+    /// Emit an op whose result a following `local.set` may retarget.
+    fn emit_result(&mut self, op: Op) {
+        self.ops.push(op);
+        self.last_result = Some(self.ops.len() - 1);
+    }
+
+    fn pc(&self) -> u32 {
+        self.ops.len() as u32
+    }
+
+    fn pool(&mut self, v: u128) -> u32 {
+        self.pool.push(v);
+        self.pool.len() as u32 - 1
+    }
+
+    fn push(&mut self, operand: Operand, wide: bool) -> Slot {
+        if let Operand::Local(l) = operand {
+            self.local_refs[l as usize] += 1;
+        }
+        let slot = self.top_slot();
+        self.stack.push(Entry { operand, slot, wide });
+        self.max_cells = self.max_cells.max(slot + 1 + wide as u32 - self.first_temp);
+        slot
+    }
+
+    /// Push a scalar temporary and return its slot.
+    fn push_temp(&mut self) -> Slot {
+        self.push(Operand::Temp, false)
+    }
+
+    /// Push a v128 temporary and return its slot.
+    fn push_wide(&mut self) -> Slot {
+        self.push(Operand::Temp, true)
+    }
+
+    fn pop(&mut self) -> Entry {
+        // Validation guarantees the operand exists in reachable code.
+        let e = self.stack.pop().unwrap_or(Entry { operand: Operand::Temp, slot: self.first_temp, wide: false });
+        if let Operand::Local(l) = e.operand {
+            self.local_refs[l as usize] -= 1;
+        }
+        e
+    }
+
+    /// Pop an operand and return a slot holding its value.
+    fn pop_slot(&mut self) -> Slot {
+        let e = self.pop();
+        self.entry_slot(e)
+    }
+
+    fn entry_slot(&mut self, e: Entry) -> Slot {
+        match e.operand {
+            Operand::Temp => e.slot,
+            Operand::Local(l) => self.locals[l as usize].0,
+            Operand::Const(val) => {
+                self.emit(Op::Const { dst: e.slot, val });
+                e.slot
+            }
+        }
+    }
+
+    fn copy(&mut self, dst: Slot, src: Slot, wide: bool) {
+        if wide {
+            self.emit(Op::Copy2 { dst, src });
+        } else {
+            self.emit(Op::Copy { dst, src });
+        }
+    }
+
+    /// Make stack entry `pos` a `Temp` in its canonical slot.
+    fn materialize(&mut self, pos: u32) {
+        let e = self.stack[pos as usize];
+        match e.operand {
+            Operand::Temp => return,
+            Operand::Local(l) => {
+                self.local_refs[l as usize] -= 1;
+                let src = self.locals[l as usize].0;
+                self.copy(e.slot, src, e.wide);
+            }
+            Operand::Const(val) => {
+                self.emit(Op::Const { dst: e.slot, val });
+            }
+        }
+        self.stack[pos as usize].operand = Operand::Temp;
+    }
+
+    fn materialize_top(&mut self, n: u32) {
+        let h = self.height();
+        for pos in h - n..h {
+            self.materialize(pos);
+        }
+    }
+
+    fn materialize_all(&mut self) {
+        self.materialize_top(self.height());
+    }
+
+    /// Move the top `types.len()` operands into the slots starting at `base`. With `dry`,
+    /// only report whether any move is needed.
+    fn copy_to(&mut self, base: Slot, types: &[bool], dry: bool) -> bool {
+        let h = self.height() as usize;
+        let n = types.len();
+        let mut needed = false;
+        let mut dst = base;
+        for k in 0..n {
+            let e = self.stack[h - n + k];
+            let src = match e.operand {
+                Operand::Temp if e.slot == dst => None,
+                Operand::Temp => Some(e.slot),
+                Operand::Local(l) => Some(self.locals[l as usize].0),
+                Operand::Const(val) => {
+                    needed = true;
+                    if !dry {
+                        self.emit(Op::Const { dst, val });
+                    }
+                    None
+                }
+            };
+            if let Some(src) = src {
+                needed = true;
+                if !dry {
+                    self.copy(dst, src, e.wide);
+                }
+            }
+            dst += e.width();
+        }
+        needed
+    }
+
+    fn label_index(&self, depth: u32) -> usize {
+        self.ctrl.len() - 1 - depth as usize
+    }
+
+    /// Whether branching to label `depth` needs moves.
+    fn branch_needs_copies(&mut self, depth: u32) -> bool {
+        let l = &self.ctrl[self.label_index(depth)];
+        let (base, types) = (l.base_slot, l.branch_types().to_vec());
+        self.copy_to(base, &types, true)
+    }
+
+    /// Emit a jump to the label `depth` levels out, assuming its values are in place.
+    fn jump_to_label(&mut self, depth: u32) {
+        let idx = self.label_index(depth);
+        if self.ctrl[idx].kind == CtrlKind::Loop {
+            let target = self.ctrl[idx].start;
+            self.emit(Op::Br { target });
+        } else {
+            let at = self.emit(Op::Br { target: u32::MAX });
+            self.ctrl[idx].fixups.push(at);
+        }
+    }
+
+    /// Emit the full branch (moves and jump) to label `depth`.
+    fn branch(&mut self, depth: u32) {
+        let l = &self.ctrl[self.label_index(depth)];
+        let (base, types) = (l.base_slot, l.branch_types().to_vec());
+        self.copy_to(base, &types, false);
+        self.jump_to_label(depth);
+    }
+
+    fn set_unreachable(&mut self) {
+        let height = self.ctrl.last().map_or(0, |c| c.height);
+        while self.height() > height {
+            self.pop();
+        }
+        if let Some(c) = self.ctrl.last_mut() {
+            c.unreachable = true;
+        }
+        self.last_result = None;
+    }
+
+    fn patch(&mut self, at: usize, target: u32) {
+        match &mut self.ops[at] {
+            Op::Br { target: t } | Op::BrIfNez { target: t, .. } | Op::BrIfEqz { target: t, .. } => *t = target,
+            _ => {}
+        }
+    }
+
+    fn block_types(&self, ty: BlockType) -> (Vec<bool>, Vec<bool>) {
+        match ty {
+            BlockType::Empty => (Vec::new(), Vec::new()),
+            BlockType::Type(t) => (Vec::new(), vec![ValType::from_wasmparser(t) == Some(ValType::V128)]),
+            BlockType::FuncType(idx) => {
+                let ft = &self.module.types[idx as usize];
+                (widths(ft.params()), widths(ft.results()))
+            }
+        }
+    }
+
+    fn push_ctrl(&mut self, kind: CtrlKind, ty: BlockType) {
+        let (params, results) = self.block_types(ty);
+        let height = self.height() - params.len() as u32;
+        let base_slot = self.stack.get(height as usize).map_or(self.top_slot(), |e| e.slot);
+        self.ctrl.push(Ctrl {
+            kind,
+            height,
+            base_slot,
+            params,
+            results,
+            start: self.pc(),
+            fixups: Vec::new(),
+            else_fixup: None,
+            unreachable: false,
+            dead: false,
+        });
+    }
+
+    fn push_dead_ctrl(&mut self) {
+        self.ctrl.push(Ctrl {
+            kind: CtrlKind::Block,
+            height: self.height(),
+            base_slot: self.top_slot(),
+            params: Vec::new(),
+            results: Vec::new(),
+            start: 0,
+            fixups: Vec::new(),
+            else_fixup: None,
+            unreachable: true,
+            dead: true,
+        });
+    }
+
+    fn local_set(&mut self, local: u32, tee: bool) {
+        let v = self.pop();
+        let (dst, wide) = self.locals[local as usize];
+        if v.operand != Operand::Local(local) {
+            if self.local_refs[local as usize] > 0 {
+                for p in 0..self.height() {
+                    if self.stack[p as usize].operand == Operand::Local(local) {
+                        self.materialize(p);
+                    }
+                }
+            }
+            match v.operand {
+                Operand::Temp => {
+                    let retarget = self.last_result.filter(|&at| {
+                        matches!(self.ops[at].result_slot_mut(), Some(slot) if *slot == v.slot)
+                    });
+                    match retarget.and_then(|at| self.ops[at].result_slot_mut()) {
+                        Some(slot) => *slot = dst,
+                        None => self.copy(dst, v.slot, wide),
+                    }
+                }
+                Operand::Local(l) => {
+                    let src = self.locals[l as usize].0;
+                    self.copy(dst, src, wide);
+                }
+                Operand::Const(val) => {
+                    self.emit(Op::Const { dst, val });
+                }
+            }
+        }
+        self.last_result = None;
+        if tee {
+            self.push(Operand::Local(local), wide);
+        }
+    }
+
+    /// Emit a call whose arguments are the top `params` entries; pushes `results`.
+    fn call_with(&mut self, params: usize, results: &[ValType], make: impl FnOnce(Slot) -> Op) {
+        self.materialize_top(params as u32);
+        let base = self.height() as usize - params;
+        let args = self.stack.get(base).map_or(self.top_slot(), |e| e.slot);
+        for _ in 0..params {
+            self.pop();
+        }
+        self.emit(make(args));
+        for r in results {
+            self.push(Operand::Temp, *r == ValType::V128);
+        }
+    }
+
+    fn ret(&mut self) {
+        let n = self.ctrl[0].results.len() as u32;
+        self.materialize_top(n);
+        let first = self.height() as usize - n as usize;
+        let src = self.stack.get(first).map_or(self.top_slot(), |e| e.slot);
+        let count = cells(&self.ctrl[0].results);
+        self.emit(Op::Return { src, count });
+    }
+
+    fn end(&mut self) {
+        let Some(c) = self.ctrl.pop() else { return };
+        if c.dead {
+            return;
+        }
+        if !c.unreachable {
+            self.materialize_top(c.results.len() as u32);
+        }
+        let here = self.pc();
+        if let Some(at) = c.else_fixup {
+            self.patch(at, here);
+        }
+        for &at in &c.fixups {
+            self.patch(at, here);
+        }
+        while self.height() > c.height {
+            self.pop();
+        }
+        for &w in &c.results {
+            self.push(Operand::Temp, w);
+        }
+        self.last_result = None;
+        if self.ctrl.is_empty() {
+            self.emit(Op::Return { src: self.first_temp, count: cells(&c.results) });
+        }
+    }
+
+    fn else_(&mut self) {
+        let Some(c) = self.ctrl.last() else { return };
+        let (height, unreachable, nresults) = (c.height, c.unreachable, c.results.len() as u32);
+        if !unreachable {
+            self.materialize_top(nresults);
+            let at = self.emit(Op::Br { target: u32::MAX });
+            if let Some(c) = self.ctrl.last_mut() {
+                c.fixups.push(at);
+            }
+        }
+        let here = self.pc();
+        let else_fixup = self.ctrl.last_mut().and_then(|c| c.else_fixup.take());
+        if let Some(at) = else_fixup {
+            self.patch(at, here);
+        }
+        while self.height() > height {
+            self.pop();
+        }
+        let params = self.ctrl.last().map(|c| c.params.clone()).unwrap_or_default();
+        for w in params {
+            self.push(Operand::Temp, w);
+        }
+        if let Some(c) = self.ctrl.last_mut() {
+            c.kind = CtrlKind::Else;
+            c.unreachable = false;
+        }
+        self.last_result = None;
+    }
+}
