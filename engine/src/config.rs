@@ -14,6 +14,7 @@ pub struct Config {
     pub(crate) multi_memory: bool,
     pub(crate) tail_call: bool,
     pub(crate) extended_const: bool,
+    pub(crate) simd: bool,
 }
 
 impl Default for Config {
@@ -28,6 +29,7 @@ impl Default for Config {
             multi_memory: true,
             tail_call: true,
             extended_const: true,
+            simd: cfg!(feature = "simd"),
         }
     }
 }
@@ -76,6 +78,13 @@ impl Config {
         self
     }
 
+    /// Accept SIMD and relaxed SIMD (`v128`). On by default when the `simd` cargo feature is;
+    /// without the feature this switch cannot turn SIMD on.
+    pub fn wasm_simd(mut self, on: bool) -> Config {
+        self.simd = on;
+        self
+    }
+
     /// Accept arithmetic in constant expressions. On by default.
     pub fn wasm_extended_const(mut self, on: bool) -> Config {
         self.extended_const = on;
@@ -86,7 +95,10 @@ impl Config {
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
         let mut f = F::WASM2;
-        f.remove(F::SIMD);
+        // SIMD needs the `simd` cargo feature; relaxed SIMD comes with it.
+        let simd = self.simd && cfg!(feature = "simd");
+        f.set(F::SIMD, simd);
+        f.set(F::RELAXED_SIMD, simd);
         f.set(F::MEMORY64, self.memory64);
         f.set(F::MULTI_MEMORY, self.multi_memory);
         f.set(F::TAIL_CALL, self.tail_call);

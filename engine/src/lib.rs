@@ -42,6 +42,8 @@ extern crate alloc;
 extern crate std;
 
 mod config;
+#[cfg(feature = "dylib")]
+pub mod dylib;
 mod error;
 mod exec;
 pub mod microcode;
@@ -49,6 +51,8 @@ mod module;
 mod runtime;
 mod types;
 mod value;
+#[cfg(feature = "std")]
+pub mod wasi;
 
 pub use config::{Config, Engine};
 pub use error::{Error, LinkError, ModuleError, Trap, TrapCode};

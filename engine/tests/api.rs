@@ -95,8 +95,8 @@ fn invalid_module_is_rejected() {
 }
 
 #[test]
-fn simd_is_rejected_with_a_clear_error() {
-    let engine = Engine::default();
+fn simd_switched_off_is_rejected_with_a_clear_error() {
+    let engine = Engine::new(Config::default().wasm_simd(false));
     let bytes = wat::parse_str("(module (func (result v128) (v128.const i64x2 0 0)))").unwrap();
     match Module::new(&engine, &bytes) {
         Err(Error::Module(e)) => assert!(e.message.contains("SIMD"), "{}", e.message),

@@ -9,7 +9,12 @@
 //! native stack. Traps leave the loop as `Err`.
 
 mod numeric;
-mod simd;
+pub(crate) mod simd;
+#[cfg(feature = "simd")]
+mod vector;
+#[cfg(not(feature = "simd"))]
+#[path = "vector_disabled.rs"]
+mod vector;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -136,8 +141,9 @@ pub(crate) fn call<T>(
     )
     .map_err(Trap::new)
     .and_then(|()| {
-        for (cell, p) in stack.cells.iter_mut().zip(params) {
-            *cell = p.to_cell();
+        let mut at = 0;
+        for p in params {
+            at += p.write_cells(&mut stack.cells[at..]);
         }
         let np = code.num_params as usize;
         stack.cells[np..np + code.num_locals as usize].fill(0);
@@ -408,6 +414,45 @@ fn run<T>(
                         }
                     }
                 }
+            }
+            Op::V128Const { .. }
+            | Op::V128Shuffle { .. }
+            | Op::V128Un { .. }
+            | Op::V128Bin { .. }
+            | Op::V128Tern { .. }
+            | Op::V128Shift { .. }
+            | Op::V128Test { .. }
+            | Op::V128Splat { .. }
+            | Op::V128Extract { .. }
+            | Op::V128Replace { .. }
+            | Op::V128Load { .. }
+            | Op::V128Load32Zero { .. }
+            | Op::V128Load64Zero { .. }
+            | Op::V128Load8Splat { .. }
+            | Op::V128Load16Splat { .. }
+            | Op::V128Load32Splat { .. }
+            | Op::V128Load64Splat { .. }
+            | Op::V128Load8x8S { .. }
+            | Op::V128Load8x8U { .. }
+            | Op::V128Load16x4S { .. }
+            | Op::V128Load16x4U { .. }
+            | Op::V128Load32x2S { .. }
+            | Op::V128Load32x2U { .. }
+            | Op::V128Store { .. }
+            | Op::V128Load8Lane { .. }
+            | Op::V128Load16Lane { .. }
+            | Op::V128Load32Lane { .. }
+            | Op::V128Load64Lane { .. }
+            | Op::V128Store8Lane { .. }
+            | Op::V128Store16Lane { .. }
+            | Op::V128Store32Lane { .. }
+            | Op::V128Store64Lane { .. } => {
+                let mut frame = vector::Frame {
+                    cells: &mut stack.cells[base..],
+                    pool: &code.pool,
+                    instance: inst,
+                };
+                vector::execute(op, &mut frame, &mut store.inner)?;
             }
             Op::Copy { dst, src } => c!(dst) = c!(src),
             Op::Copy2 { dst, src } => {

@@ -17,6 +17,11 @@ mod tests;
 
 use alloc::vec::Vec;
 
+pub use crate::exec::simd::{
+    SimdBinOp, SimdExtractOp, SimdReplaceOp, SimdShiftOp, SimdSplatOp, SimdTernOp, SimdTestOp,
+    SimdUnOp,
+};
+
 /// A frame-relative value-stack slot.
 pub type Slot = u32;
 
@@ -95,6 +100,14 @@ define_ops! {
         GlobalSet { src: Slot, global: u32 };
         /// `global[global] = src..src+2` (a v128 global).
         GlobalSet2 { src: Slot, global: u32 };
+        /// Store one lane of `src`; `pool[arg]` packs memory, lane and offset.
+        V128Store8Lane { addr: Slot, src: Slot, arg: u32 };
+        /// As `V128Store8Lane`, 16-bit lane.
+        V128Store16Lane { addr: Slot, src: Slot, arg: u32 };
+        /// As `V128Store8Lane`, 32-bit lane.
+        V128Store32Lane { addr: Slot, src: Slot, arg: u32 };
+        /// As `V128Store8Lane`, 64-bit lane.
+        V128Store64Lane { addr: Slot, src: Slot, arg: u32 };
         /// `memory.fill`.
         MemoryFill { mem: u32, dst: Slot, val: Slot, len: Slot };
         /// `memory.copy` from `src_mem` to `dst_mem`.
@@ -141,6 +154,34 @@ define_ops! {
         TableGrow { dst: Slot, table: u32, init: Slot, delta: Slot };
         /// `dst = ref.func func`.
         RefFunc { dst: Slot, func: u32 };
+        /// `dst..dst+2 = pool[idx]` (a v128 constant).
+        V128Const { dst: Slot, idx: u32 };
+        /// `dst = shuffle(a, b)` with the lane indices in `pool[idx]`.
+        V128Shuffle { dst: Slot, a: Slot, b: Slot, idx: u32 };
+        /// v128 to v128 lane operation.
+        V128Un { dst: Slot, op: SimdUnOp, src: Slot };
+        /// (v128, v128) to v128 lane operation.
+        V128Bin { dst: Slot, op: SimdBinOp, lhs: Slot, rhs: Slot };
+        /// (v128, v128, v128) to v128 lane operation.
+        V128Tern { dst: Slot, op: SimdTernOp, a: Slot, b: Slot, c: Slot };
+        /// Lane-wise shift of `src` by the i32 `count`.
+        V128Shift { dst: Slot, op: SimdShiftOp, src: Slot, count: Slot };
+        /// v128 to i32 test (`any_true`, `all_true`, `bitmask`).
+        V128Test { dst: Slot, op: SimdTestOp, src: Slot };
+        /// Scalar to v128 splat.
+        V128Splat { dst: Slot, op: SimdSplatOp, src: Slot };
+        /// Extract lane `lane` of `src` into a scalar.
+        V128Extract { dst: Slot, op: SimdExtractOp, src: Slot, lane: u8 };
+        /// Replace lane `lane` of `src` with scalar `x`.
+        V128Replace { dst: Slot, op: SimdReplaceOp, src: Slot, x: Slot, lane: u8 };
+        /// Load one lane into a copy of `src`; `pool[arg]` packs memory, lane and offset.
+        V128Load8Lane { dst: Slot, addr: Slot, src: Slot, arg: u32 };
+        /// As `V128Load8Lane`, 16-bit lane.
+        V128Load16Lane { dst: Slot, addr: Slot, src: Slot, arg: u32 };
+        /// As `V128Load8Lane`, 32-bit lane.
+        V128Load32Lane { dst: Slot, addr: Slot, src: Slot, arg: u32 };
+        /// As `V128Load8Lane`, 64-bit lane.
+        V128Load64Lane { dst: Slot, addr: Slot, src: Slot, arg: u32 };
         /// `dst = lhs + imm` (i32).
         I32AddImm { dst: Slot, lhs: Slot, imm: i32 };
         /// `dst = lhs + imm` (i64).
@@ -174,9 +215,12 @@ define_ops! {
     load {
         I32Load I64Load I32Load8S I32Load8U I32Load16S I32Load16U
         I64Load8S I64Load8U I64Load16S I64Load16U I64Load32S I64Load32U
+        V128Load V128Load32Zero V128Load64Zero
+        V128Load8Splat V128Load16Splat V128Load32Splat V128Load64Splat
+        V128Load8x8S V128Load8x8U V128Load16x4S V128Load16x4U V128Load32x2S V128Load32x2U
     }
     store {
-        I32Store I64Store I32Store8 I32Store16 I64Store8 I64Store16 I64Store32
+        I32Store I64Store I32Store8 I32Store16 I64Store8 I64Store16 I64Store32 V128Store
     }
 }
 
@@ -200,7 +244,9 @@ pub struct Compiled {
 impl Compiled {
     /// Bytes of RAM this function's microcode occupies.
     pub fn byte_size(&self) -> usize {
-        self.ops.len() * core::mem::size_of::<Op>() + self.pool.len() * 16 + core::mem::size_of::<Compiled>()
+        self.ops.len() * core::mem::size_of::<Op>()
+            + self.pool.len() * 16
+            + core::mem::size_of::<Compiled>()
     }
 }
 

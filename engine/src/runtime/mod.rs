@@ -4,6 +4,7 @@
 mod instantiate;
 mod linker;
 pub(crate) mod memory;
+mod rebind;
 pub(crate) mod table;
 
 pub use linker::Linker;

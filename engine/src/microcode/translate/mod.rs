@@ -144,7 +144,10 @@ fn cells(wide: &[bool]) -> u32 {
 /// Translate defined function `def` of `module`.
 pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, ModuleError> {
     let range = module.bodies[def as usize].clone();
-    let body = FunctionBody::new(BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let body = FunctionBody::new(BinaryReader::new(
+        &module.bytes[range.clone()],
+        range.start as u64,
+    ));
     let func_index = module.num_imported_funcs + def;
     let ty = module.func_type(func_index);
     let too_big = || unsupported(range.start, "function frame too large");
@@ -158,7 +161,8 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
     let num_params = next;
     for local in body.get_locals_reader()? {
         let (count, vt) = local?;
-        let vt = ValType::from_wasmparser(vt).ok_or_else(|| unsupported(range.start, "local type"))?;
+        let vt =
+            ValType::from_wasmparser(vt).ok_or_else(|| unsupported(range.start, "local type"))?;
         // Validation bounds the number of locals (wasmparser allows at most 50 000).
         for _ in 0..count {
             locals.push((next, vt == ValType::V128));
@@ -202,7 +206,10 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         }
     }
 
-    let frame_size = first_temp.checked_add(t.max_cells).and_then(|s| s.checked_add(2)).ok_or_else(too_big)?;
+    let frame_size = first_temp
+        .checked_add(t.max_cells)
+        .and_then(|s| s.checked_add(2))
+        .ok_or_else(too_big)?;
     Ok(Compiled {
         ops: t.ops,
         pool: t.pool,
@@ -220,7 +227,9 @@ impl Translator<'_> {
 
     /// The slot right above the top entry.
     fn top_slot(&self) -> Slot {
-        self.stack.last().map_or(self.first_temp, |e| e.slot + e.width())
+        self.stack
+            .last()
+            .map_or(self.first_temp, |e| e.slot + e.width())
     }
 
     fn emit(&mut self, op: Op) -> usize {
@@ -249,7 +258,11 @@ impl Translator<'_> {
             self.local_refs[l as usize] += 1;
         }
         let slot = self.top_slot();
-        self.stack.push(Entry { operand, slot, wide });
+        self.stack.push(Entry {
+            operand,
+            slot,
+            wide,
+        });
         self.max_cells = self.max_cells.max(slot + 1 + wide as u32 - self.first_temp);
         slot
     }
@@ -266,7 +279,11 @@ impl Translator<'_> {
 
     fn pop(&mut self) -> Entry {
         // Validation guarantees the operand exists in reachable code.
-        let e = self.stack.pop().unwrap_or(Entry { operand: Operand::Temp, slot: self.first_temp, wide: false });
+        let e = self.stack.pop().unwrap_or(Entry {
+            operand: Operand::Temp,
+            slot: self.first_temp,
+            wide: false,
+        });
         if let Operand::Local(l) = e.operand {
             self.local_refs[l as usize] -= 1;
         }
@@ -402,7 +419,9 @@ impl Translator<'_> {
 
     fn patch(&mut self, at: usize, target: u32) {
         match &mut self.ops[at] {
-            Op::Br { target: t } | Op::BrIfNez { target: t, .. } | Op::BrIfEqz { target: t, .. } => *t = target,
+            Op::Br { target: t }
+            | Op::BrIfNez { target: t, .. }
+            | Op::BrIfEqz { target: t, .. } => *t = target,
             _ => {}
         }
     }
@@ -410,7 +429,10 @@ impl Translator<'_> {
     fn block_types(&self, ty: BlockType) -> (Vec<bool>, Vec<bool>) {
         match ty {
             BlockType::Empty => (Vec::new(), Vec::new()),
-            BlockType::Type(t) => (Vec::new(), vec![ValType::from_wasmparser(t) == Some(ValType::V128)]),
+            BlockType::Type(t) => (
+                Vec::new(),
+                vec![ValType::from_wasmparser(t) == Some(ValType::V128)],
+            ),
             BlockType::FuncType(idx) => {
                 let ft = &self.module.types[idx as usize];
                 (widths(ft.params()), widths(ft.results()))
@@ -421,7 +443,10 @@ impl Translator<'_> {
     fn push_ctrl(&mut self, kind: CtrlKind, ty: BlockType) {
         let (params, results) = self.block_types(ty);
         let height = self.height() - params.len() as u32;
-        let base_slot = self.stack.get(height as usize).map_or(self.top_slot(), |e| e.slot);
+        let base_slot = self
+            .stack
+            .get(height as usize)
+            .map_or(self.top_slot(), |e| e.slot);
         self.ctrl.push(Ctrl {
             kind,
             height,
@@ -533,7 +558,10 @@ impl Translator<'_> {
         }
         self.last_result = None;
         if self.ctrl.is_empty() {
-            self.emit(Op::Return { src: self.first_temp, count: cells(&c.results) });
+            self.emit(Op::Return {
+                src: self.first_temp,
+                count: cells(&c.results),
+            });
         }
     }
 
@@ -555,7 +583,11 @@ impl Translator<'_> {
         while self.height() > height {
             self.pop();
         }
-        let params = self.ctrl.last().map(|c| c.params.clone()).unwrap_or_default();
+        let params = self
+            .ctrl
+            .last()
+            .map(|c| c.params.clone())
+            .unwrap_or_default();
         for w in params {
             self.push(Operand::Temp, w);
         }

@@ -52,12 +52,18 @@ impl Translator<'_> {
 
     fn call(&mut self, func: u32) {
         let ty = self.module.func_type(func).clone();
-        self.call_with(ty.params().len(), ty.results(), |args| Op::Call { func, args });
+        self.call_with(ty.params().len(), ty.results(), |args| Op::Call {
+            func,
+            args,
+        });
     }
 
     pub(super) fn op(&mut self, op: Operator<'_>, offset: usize) -> Result<(), ModuleError> {
         use Operator as O;
-        let (skip, dead) = self.ctrl.last().map_or((true, true), |c| (c.unreachable || c.dead, c.dead));
+        let (skip, dead) = self
+            .ctrl
+            .last()
+            .map_or((true, true), |c| (c.unreachable || c.dead, c.dead));
         if skip {
             // Unreachable code: track nesting only.
             match op {
@@ -88,7 +94,10 @@ impl Translator<'_> {
             O::If { blockty } => {
                 let cond = self.pop_slot();
                 self.materialize_all();
-                let at = self.emit(Op::BrIfEqz { cond, target: u32::MAX });
+                let at = self.emit(Op::BrIfEqz {
+                    cond,
+                    target: u32::MAX,
+                });
                 self.push_ctrl(CtrlKind::If, blockty);
                 if let Some(c) = self.ctrl.last_mut() {
                     c.else_fixup = Some(at);
@@ -104,7 +113,10 @@ impl Translator<'_> {
                 let cond = self.pop_slot();
                 let idx = self.label_index(relative_depth);
                 if self.branch_needs_copies(relative_depth) {
-                    let skip = self.emit(Op::BrIfEqz { cond, target: u32::MAX });
+                    let skip = self.emit(Op::BrIfEqz {
+                        cond,
+                        target: u32::MAX,
+                    });
                     self.branch(relative_depth);
                     let here = self.pc();
                     self.patch(skip, here);
@@ -112,7 +124,10 @@ impl Translator<'_> {
                     let target = self.ctrl[idx].start;
                     self.emit(Op::BrIfNez { cond, target });
                 } else {
-                    let at = self.emit(Op::BrIfNez { cond, target: u32::MAX });
+                    let at = self.emit(Op::BrIfNez {
+                        cond,
+                        target: u32::MAX,
+                    });
                     self.ctrl[idx].fixups.push(at);
                 }
                 self.last_result = None;
@@ -124,7 +139,10 @@ impl Translator<'_> {
                     depths.push(d?);
                 }
                 depths.push(targets.default());
-                self.emit(Op::BrTable { index, len: depths.len() as u32 - 1 });
+                self.emit(Op::BrTable {
+                    index,
+                    len: depths.len() as u32 - 1,
+                });
                 let mut stubs = Vec::new();
                 for &depth in &depths {
                     if self.branch_needs_copies(depth) {
@@ -146,7 +164,10 @@ impl Translator<'_> {
                 self.set_unreachable();
             }
             O::Call { function_index } => self.call(function_index),
-            O::CallIndirect { type_index, table_index } => {
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => {
                 let index = self.pop_slot();
                 let ft = self.module.types[type_index as usize].clone();
                 self.call_with(ft.params().len(), ft.results(), |args| Op::CallIndirect {
@@ -158,17 +179,25 @@ impl Translator<'_> {
             }
             O::ReturnCall { function_index } => {
                 let ft = self.module.func_type(function_index).clone();
-                self.call_with(ft.params().len(), ft.results(), |args| Op::ReturnCall { func: function_index, args });
+                self.call_with(ft.params().len(), ft.results(), |args| Op::ReturnCall {
+                    func: function_index,
+                    args,
+                });
                 self.set_unreachable();
             }
-            O::ReturnCallIndirect { type_index, table_index } => {
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => {
                 let index = self.pop_slot();
                 let ft = self.module.types[type_index as usize].clone();
-                self.call_with(ft.params().len(), ft.results(), |args| Op::ReturnCallIndirect {
-                    ty: type_index,
-                    table: table_index,
-                    index,
-                    args,
+                self.call_with(ft.params().len(), ft.results(), |args| {
+                    Op::ReturnCallIndirect {
+                        ty: type_index,
+                        table: table_index,
+                        index,
+                        args,
+                    }
                 });
                 self.set_unreachable();
             }
@@ -197,18 +226,30 @@ impl Translator<'_> {
             O::GlobalGet { global_index } => {
                 if self.module.globals[global_index as usize].content == ValType::V128 {
                     let dst = self.push_wide();
-                    self.emit_result(Op::GlobalGet2 { dst, global: global_index });
+                    self.emit_result(Op::GlobalGet2 {
+                        dst,
+                        global: global_index,
+                    });
                 } else {
                     let dst = self.push_temp();
-                    self.emit_result(Op::GlobalGet { dst, global: global_index });
+                    self.emit_result(Op::GlobalGet {
+                        dst,
+                        global: global_index,
+                    });
                 }
             }
             O::GlobalSet { global_index } => {
                 let src = self.pop_slot();
                 if self.module.globals[global_index as usize].content == ValType::V128 {
-                    self.emit(Op::GlobalSet2 { src, global: global_index });
+                    self.emit(Op::GlobalSet2 {
+                        src,
+                        global: global_index,
+                    });
                 } else {
-                    self.emit(Op::GlobalSet { src, global: global_index });
+                    self.emit(Op::GlobalSet {
+                        src,
+                        global: global_index,
+                    });
                 }
             }
             O::I32Load { memarg } | O::F32Load { memarg } => {
@@ -488,7 +529,11 @@ impl Translator<'_> {
             self.pop();
             let lhs = self.pop_slot();
             let dst = self.push_temp();
-            self.emit_result(Op::I32AddImm { dst, lhs, imm: c as u32 as i32 });
+            self.emit_result(Op::I32AddImm {
+                dst,
+                lhs,
+                imm: c as u32 as i32,
+            });
         } else {
             self.binary(|dst, lhs, rhs| Op::I32Add { dst, lhs, rhs });
         }
@@ -499,7 +544,11 @@ impl Translator<'_> {
             self.pop();
             let lhs = self.pop_slot();
             let dst = self.push_temp();
-            self.emit_result(Op::I64AddImm { dst, lhs, imm: c as i64 });
+            self.emit_result(Op::I64AddImm {
+                dst,
+                lhs,
+                imm: c as i64,
+            });
         } else {
             self.binary(|dst, lhs, rhs| Op::I64Add { dst, lhs, rhs });
         }

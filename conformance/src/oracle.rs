@@ -1,0 +1,274 @@
+//! The differential oracle: wasmtime behind the [`Backend`] interface. This is the only file
+//! that knows about wasmtime.
+
+use wasmtime::{
+    Config, Engine, ExternRef, Func, FuncType, Global, GlobalType, Instance, Linker, Memory,
+    MemoryType, Module, Mutability, OptLevel, Ref, RefType, Store, Table, TableType, Trap, Val,
+    ValType,
+};
+
+use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
+use crate::spectest;
+use crate::suites::Features;
+use crate::values::{OpaqueFunc, TrapKind, Trapped, Value};
+
+/// The wasmtime engine configured for the feature set a suite is written against
+/// ([`Features::for_suite`]).
+/// A wasmtime engine set up for one suite; opaque so that nothing outside this file names
+/// wasmtime types.
+#[derive(Clone)]
+pub struct OracleEngine(Engine);
+
+impl OracleEngine {
+    pub fn for_suite(suite: &str) -> Result<OracleEngine, String> {
+        engine_for_suite(suite).map(OracleEngine)
+    }
+}
+
+fn engine_for_suite(suite: &str) -> Result<Engine, String> {
+    let mut c = Config::new();
+    // Cranelift only compiles each test module once; spend no time optimising.
+    c.cranelift_opt_level(OptLevel::None);
+    // WebAssembly 2.0 (sign-extension and non-trapping float-to-int are always on).
+    c.wasm_reference_types(true)
+        .wasm_bulk_memory(true)
+        .wasm_multi_value(true)
+        .wasm_simd(true);
+    // Everything later only when the suite is written against it.
+    let f = Features::for_suite(suite);
+    c.wasm_relaxed_simd(f.relaxed_simd)
+        .wasm_tail_call(f.tail_call)
+        .wasm_multi_memory(f.multi_memory)
+        .wasm_memory64(f.memory64)
+        .wasm_extended_const(f.extended_const)
+        .wasm_function_references(f.function_references)
+        .wasm_gc(f.gc)
+        .wasm_exceptions(f.exceptions)
+        .wasm_wide_arithmetic(f.wide_arithmetic)
+        .wasm_custom_page_sizes(f.custom_page_sizes);
+    // Deterministic relaxed SIMD keeps the comparison meaningful.
+    c.relaxed_simd_deterministic(true);
+    Engine::new(&c).map_err(|e| format!("wasmtime engine for {suite}: {e}"))
+}
+
+pub struct WasmtimeBackend {
+    engine: Engine,
+    store: Store<()>,
+    linker: Linker<()>,
+    instances: Vec<Instance>,
+}
+
+impl WasmtimeBackend {
+    /// A fresh store with `spectest` defined.
+    pub fn new(engine: &OracleEngine) -> Result<WasmtimeBackend, String> {
+        let engine = &engine.0;
+        let mut store = Store::new(engine, ());
+        let mut linker = Linker::new(engine);
+        linker.allow_shadowing(true);
+        define_spectest(engine, &mut store, &mut linker).map_err(|e| format!("spectest: {e}"))?;
+        Ok(WasmtimeBackend {
+            engine: engine.clone(),
+            store,
+            linker,
+            instances: Vec::new(),
+        })
+    }
+
+    fn instance(&self, id: InstanceId) -> Result<Instance, String> {
+        self.instances
+            .get(id)
+            .copied()
+            .ok_or_else(|| format!("no wasmtime instance {id}"))
+    }
+
+    fn wasm_val(&mut self, v: &Value) -> Result<Val, String> {
+        Ok(match *v {
+            Value::I32(x) => Val::I32(x),
+            Value::I64(x) => Val::I64(x),
+            Value::F32(x) => Val::F32(x),
+            Value::F64(x) => Val::F64(x),
+            Value::V128(x) => Val::V128(x.into()),
+            Value::FuncRef(None) => Val::FuncRef(None),
+            Value::FuncRef(Some(_)) => return Err("a non-null funcref cannot be passed in".into()),
+            Value::ExternRef(None) => Val::ExternRef(None),
+            Value::ExternRef(Some(n)) => Val::ExternRef(Some(
+                ExternRef::new(&mut self.store, n)
+                    .map_err(|e| format!("wasmtime externref: {e}"))?,
+            )),
+        })
+    }
+
+    fn value_of(&self, v: &Val) -> Result<Value, String> {
+        Ok(match v {
+            Val::I32(x) => Value::I32(*x),
+            Val::I64(x) => Value::I64(*x),
+            Val::F32(x) => Value::F32(*x),
+            Val::F64(x) => Value::F64(*x),
+            Val::V128(x) => Value::V128(x.as_u128()),
+            Val::FuncRef(f) => Value::FuncRef(f.map(|_| OpaqueFunc)),
+            Val::ExternRef(None) => Value::ExternRef(None),
+            Val::ExternRef(Some(r)) => {
+                let data = r
+                    .data(&self.store)
+                    .map_err(|e| format!("wasmtime externref: {e}"))?;
+                match data.and_then(|d| d.downcast_ref::<u32>()) {
+                    Some(n) => Value::ExternRef(Some(*n)),
+                    None => return Err("externref without a u32 payload".into()),
+                }
+            }
+            other => return Err(format!("unsupported wasmtime value {other:?}")),
+        })
+    }
+}
+
+fn define_spectest(
+    engine: &Engine,
+    store: &mut Store<()>,
+    linker: &mut Linker<()>,
+) -> wasmtime::Result<()> {
+    let m = spectest::MODULE;
+    for (name, params) in spectest::PRINT_FUNCS {
+        let params = params.iter().map(|p| match p {
+            spectest::Param::I32 => ValType::I32,
+            spectest::Param::I64 => ValType::I64,
+            spectest::Param::F32 => ValType::F32,
+            spectest::Param::F64 => ValType::F64,
+        });
+        let ty = FuncType::new(engine, params, []);
+        let func = Func::new(&mut *store, ty, |_caller, _params, _results| Ok(()));
+        linker.define(&*store, m, name, func)?;
+    }
+    let globals = [
+        ("global_i32", ValType::I32, Val::I32(spectest::GLOBAL_I32)),
+        ("global_i64", ValType::I64, Val::I64(spectest::GLOBAL_I64)),
+        (
+            "global_f32",
+            ValType::F32,
+            Val::F32(spectest::GLOBAL_F32.to_bits()),
+        ),
+        (
+            "global_f64",
+            ValType::F64,
+            Val::F64(spectest::GLOBAL_F64.to_bits()),
+        ),
+    ];
+    for (name, ty, val) in globals {
+        let g = Global::new(&mut *store, GlobalType::new(ty, Mutability::Const), val)?;
+        linker.define(&*store, m, name, g)?;
+    }
+    let (min, max) = spectest::TABLE_LIMITS;
+    let table = Table::new(
+        &mut *store,
+        TableType::new(RefType::FUNCREF, min, max),
+        Ref::Func(None),
+    )?;
+    linker.define(&*store, m, "table", table)?;
+    let (min, max) = spectest::MEMORY_LIMITS;
+    let memory = Memory::new(&mut *store, MemoryType::new(min, max))?;
+    linker.define(&*store, m, "memory", memory)?;
+    Ok(())
+}
+
+fn trap_kind(trap: Trap) -> TrapKind {
+    match trap {
+        Trap::UnreachableCodeReached => TrapKind::Unreachable,
+        Trap::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        Trap::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        Trap::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        Trap::BadSignature => TrapKind::BadSignature,
+        Trap::IntegerOverflow => TrapKind::IntegerOverflow,
+        Trap::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        Trap::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        Trap::StackOverflow => TrapKind::StackOverflow,
+        Trap::OutOfFuel => TrapKind::OutOfFuel,
+        _ => TrapKind::Other,
+    }
+}
+
+/// The trap inside a wasmtime error, if it is one.
+fn as_trap(e: &wasmtime::Error) -> Option<Trapped> {
+    e.downcast_ref::<Trap>().map(|t| Trapped {
+        kind: trap_kind(*t),
+        message: t.to_string(),
+    })
+}
+
+impl Backend for WasmtimeBackend {
+    fn name(&self) -> &'static str {
+        "wasmtime"
+    }
+
+    fn compile(&mut self, bytes: &[u8]) -> Result<(), String> {
+        Module::new(&self.engine, bytes)
+            .map(|_| ())
+            .map_err(|e| format!("{e:#}"))
+    }
+
+    fn instantiate(&mut self, bytes: &[u8]) -> Result<InstanceId, InstantiateError> {
+        let module = Module::new(&self.engine, bytes)
+            .map_err(|e| InstantiateError::Compile(format!("{e:#}")))?;
+        let instance = self
+            .linker
+            .instantiate(&mut self.store, &module)
+            .map_err(|e| {
+                if let Some(t) = as_trap(&e) {
+                    return InstantiateError::Trap(t);
+                }
+                let msg = format!("{e:#}");
+                if msg.contains("import") {
+                    InstantiateError::Link(msg)
+                } else {
+                    InstantiateError::Other(msg)
+                }
+            })?;
+        self.instances.push(instance);
+        Ok(self.instances.len() - 1)
+    }
+
+    fn register(&mut self, name: &str, instance: InstanceId) -> Result<(), String> {
+        let instance = self.instance(instance)?;
+        self.linker
+            .instance(&mut self.store, name, instance)
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(())
+    }
+
+    fn invoke(
+        &mut self,
+        instance: InstanceId,
+        func: &str,
+        args: &[Value],
+    ) -> Result<CallOutcome, String> {
+        let instance = self.instance(instance)?;
+        let f = instance
+            .get_func(&mut self.store, func)
+            .ok_or_else(|| format!("no exported function `{func}`"))?;
+        let n_results = f.ty(&self.store).results().len();
+        let args = args
+            .iter()
+            .map(|a| self.wasm_val(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut results = vec![Val::I32(0); n_results];
+        match f.call(&mut self.store, &args, &mut results) {
+            Ok(()) => Ok(CallOutcome::Returned(
+                results
+                    .iter()
+                    .map(|v| self.value_of(v))
+                    .collect::<Result<_, _>>()?,
+            )),
+            Err(e) => match as_trap(&e) {
+                Some(t) => Ok(CallOutcome::Trapped(t)),
+                None => Err(format!("call failed without a trap: {e:#}")),
+            },
+        }
+    }
+
+    fn get_global(&mut self, instance: InstanceId, name: &str) -> Result<Value, String> {
+        let instance = self.instance(instance)?;
+        let g = instance
+            .get_global(&mut self.store, name)
+            .ok_or_else(|| format!("no exported global `{name}`"))?;
+        let v = g.get(&mut self.store);
+        self.value_of(&v)
+    }
+}

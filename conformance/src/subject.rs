@@ -1,0 +1,162 @@
+//! The engine under test: fayasm behind the [`Backend`] interface.
+
+use fayasm::{Config, Engine, Error, Instance, Linker, Module, Store, TrapCode, Val};
+
+use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
+use crate::suites::Features;
+use crate::values::{OpaqueFunc, TrapKind, Trapped, Value};
+
+pub struct FayasmBackend {
+    engine: Engine,
+    store: Store<()>,
+    linker: Linker<()>,
+    instances: Vec<Instance>,
+}
+
+impl FayasmBackend {
+    /// A fresh store with `spectest` defined, the engine configured for `features`.
+    pub fn new(prescan: bool, features: &Features) -> Result<FayasmBackend, String> {
+        let config = Config::default()
+            .prescan(prescan)
+            .wasm_memory64(features.memory64)
+            .wasm_multi_memory(features.multi_memory)
+            .wasm_tail_call(features.tail_call)
+            .wasm_extended_const(features.extended_const);
+        let engine = Engine::new(config);
+        let mut store = Store::new(&engine, ());
+        let mut linker = Linker::new();
+        crate::spectest::define_fayasm(&mut store, &mut linker)
+            .map_err(|e| format!("defining spectest in fayasm: {e}"))?;
+        Ok(FayasmBackend {
+            engine,
+            store,
+            linker,
+            instances: Vec::new(),
+        })
+    }
+
+    fn instance(&self, id: InstanceId) -> Result<Instance, String> {
+        self.instances
+            .get(id)
+            .copied()
+            .ok_or_else(|| format!("no fayasm instance {id}"))
+    }
+}
+
+fn trap_kind(code: TrapCode) -> TrapKind {
+    match code {
+        TrapCode::Unreachable => TrapKind::Unreachable,
+        TrapCode::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        TrapCode::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        TrapCode::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        TrapCode::BadSignature => TrapKind::BadSignature,
+        TrapCode::IntegerOverflow => TrapKind::IntegerOverflow,
+        TrapCode::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        TrapCode::BadConversionToInteger => TrapKind::BadConversionToInteger,
+        TrapCode::StackOverflow => TrapKind::StackOverflow,
+        TrapCode::OutOfFuel => TrapKind::OutOfFuel,
+        TrapCode::Host => TrapKind::Host,
+        #[allow(unreachable_patterns)]
+        _ => TrapKind::Other,
+    }
+}
+
+fn trapped(trap: &fayasm::Trap) -> Trapped {
+    Trapped {
+        kind: trap_kind(trap.code()),
+        message: trap.to_string(),
+    }
+}
+
+fn to_val(v: &Value) -> Result<Val, String> {
+    Ok(match *v {
+        Value::I32(x) => Val::I32(x),
+        Value::I64(x) => Val::I64(x),
+        Value::F32(x) => Val::F32(x),
+        Value::F64(x) => Val::F64(x),
+        Value::V128(x) => Val::V128(x),
+        Value::FuncRef(None) => Val::FuncRef(None),
+        Value::FuncRef(Some(_)) => return Err("a non-null funcref cannot be passed in".into()),
+        Value::ExternRef(x) => Val::ExternRef(x.map(fayasm::ExternRef::new)),
+    })
+}
+
+fn from_val(v: &Val) -> Value {
+    match *v {
+        Val::I32(x) => Value::I32(x),
+        Val::I64(x) => Value::I64(x),
+        Val::F32(x) => Value::F32(x),
+        Val::F64(x) => Value::F64(x),
+        Val::V128(x) => Value::V128(x),
+        Val::FuncRef(f) => Value::FuncRef(f.map(|_| OpaqueFunc)),
+        Val::ExternRef(r) => Value::ExternRef(r.map(|r| r.value())),
+    }
+}
+
+impl Backend for FayasmBackend {
+    fn name(&self) -> &'static str {
+        "fayasm"
+    }
+
+    fn compile(&mut self, bytes: &[u8]) -> Result<(), String> {
+        Module::new(&self.engine, bytes)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn instantiate(&mut self, bytes: &[u8]) -> Result<InstanceId, InstantiateError> {
+        let module = Module::new(&self.engine, bytes).map_err(|e| match e {
+            Error::Module(m) => InstantiateError::Compile(m.to_string()),
+            other => InstantiateError::Other(other.to_string()),
+        })?;
+        let instance = self
+            .linker
+            .instantiate(&mut self.store, &module)
+            .map_err(|e| match e {
+                Error::Link(l) => InstantiateError::Link(l.to_string()),
+                Error::Trap(t) => InstantiateError::Trap(trapped(&t)),
+                Error::Module(m) => InstantiateError::Compile(m.to_string()),
+                other => InstantiateError::Other(other.to_string()),
+            })?;
+        self.instances.push(instance);
+        Ok(self.instances.len() - 1)
+    }
+
+    fn register(&mut self, name: &str, instance: InstanceId) -> Result<(), String> {
+        let instance = self.instance(instance)?;
+        self.linker
+            .instance(&self.store, name, instance)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    fn invoke(
+        &mut self,
+        instance: InstanceId,
+        func: &str,
+        args: &[Value],
+    ) -> Result<CallOutcome, String> {
+        let instance = self.instance(instance)?;
+        let f = instance
+            .get_func(&self.store, func)
+            .ok_or_else(|| format!("no exported function `{func}`"))?;
+        let ty = f.ty(&self.store);
+        let args = args.iter().map(to_val).collect::<Result<Vec<_>, _>>()?;
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+        match f.call(&mut self.store, &args, &mut results) {
+            Ok(()) => Ok(CallOutcome::Returned(
+                results.iter().map(from_val).collect(),
+            )),
+            Err(Error::Trap(t)) => Ok(CallOutcome::Trapped(trapped(&t))),
+            Err(e) => Err(format!("call failed without a trap: {e}")),
+        }
+    }
+
+    fn get_global(&mut self, instance: InstanceId, name: &str) -> Result<Value, String> {
+        let instance = self.instance(instance)?;
+        let g = instance
+            .get_global(&self.store, name)
+            .ok_or_else(|| format!("no exported global `{name}`"))?;
+        Ok(from_val(&g.get(&self.store)))
+    }
+}

@@ -1,0 +1,72 @@
+//! `cargo test` entry for the spec suites (harness = false): runs every claimed suite against
+//! fayasm with the wasmtime oracle, prints the tables, writes
+//! `target/conformance/summary.json`, and fails if any directive failed or mismatched.
+//!
+//! Free arguments filter like libtest filters: `cargo test -p fayasm-conformance -- wasm-v1`
+//! runs only the claimed suites whose name contains `wasm-v1`; a filter matching no suite (a
+//! unit-test name given to `cargo test --workspace NAME`) runs nothing.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use fayasm_conformance::{final_line, run_suite, summary_json, CLAIMED_SUITES};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        // libtest's listing format, so `cargo test -- --list` works across the workspace.
+        if !args.iter().any(|a| a == "--ignored") {
+            for s in CLAIMED_SUITES {
+                println!("{s}: test");
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    if args.iter().any(|a| a == "--ignored") {
+        return ExitCode::SUCCESS;
+    }
+    // Free arguments are filters; skip the values of libtest options that take one.
+    let mut filters: Vec<&String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--skip" | "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" => {
+                it.next();
+            }
+            _ if a.starts_with('-') => {}
+            _ => filters.push(a),
+        }
+    }
+    let suites: Vec<&str> = CLAIMED_SUITES
+        .iter()
+        .copied()
+        .filter(|s| filters.is_empty() || filters.iter().any(|f| s.contains(f.as_str())))
+        .collect();
+    if suites.is_empty() {
+        println!("spec: no claimed suite matches the filter; nothing run");
+        return ExitCode::SUCCESS;
+    }
+
+    let mut reports = Vec::new();
+    for suite in suites {
+        let report = run_suite(suite);
+        println!("{}", report.table(false));
+        reports.push(report);
+    }
+    // Integration tests know `target/tmp`; the summary goes next to it.
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    if let Some(target) = tmp.parent() {
+        let dir = target.join("conformance");
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join("summary.json"), summary_json(&reports)));
+        if let Err(e) = written {
+            eprintln!("spec: cannot write {}: {e}", dir.display());
+        }
+    }
+    println!("{}", final_line(&reports));
+    if reports.iter().all(|r| r.ok()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,114 @@
+//! `fayasm run`: call an export with typed arguments, or run a WASI command.
+
+use fayasm::wasi::{self, WasiCtx};
+use fayasm::{Error, Func, Linker, Store, Val};
+
+use crate::values::{format, parse, signature, type_name};
+use crate::{read_module, usage, Failure, RunArgs};
+
+/// The guest's WASI view from the command line: `argv` is FILE then the arguments after `--`.
+fn wasi_ctx(args: &RunArgs) -> Result<WasiCtx, Failure> {
+    let mut ctx = WasiCtx::new()
+        .arg(args.file.as_str())
+        .args(args.program_args.iter().map(String::as_str));
+    for kv in &args.envs {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| usage(format!("--env expects KEY=VALUE, got `{kv}`")))?;
+        ctx = ctx.env(k, v);
+    }
+    for dir in &args.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir.as_str(), dir.as_str()));
+        ctx = ctx
+            .preopen_dir(host, guest)
+            .map_err(|e| usage(format!("--dir `{host}`: {e}")))?;
+    }
+    Ok(ctx)
+}
+
+/// A failed call: a `proc_exit` becomes the exit code, a trap exit code 1.
+fn call_failure(store: &Store<WasiCtx>, e: Error) -> Failure {
+    if let Some(code) = store.data().exit_code() {
+        return Failure::Exit(code);
+    }
+    match e {
+        Error::Trap(t) => Failure::Trap(t),
+        e => Failure::Runtime(e.to_string()),
+    }
+}
+
+fn exported_funcs(module: &fayasm::Module) -> String {
+    let names: Vec<String> = module
+        .exports()
+        .filter(|e| matches!(e.ty, fayasm::ExternType::Func(_)))
+        .map(|e| e.name)
+        .collect();
+    if names.is_empty() {
+        "it exports no functions".to_string()
+    } else {
+        format!("exported functions: {}", names.join(", "))
+    }
+}
+
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    let engine = args.engine.engine();
+    let (_, module) = read_module(&engine, &args.file)?;
+    let mut store = Store::new(&engine, wasi_ctx(args)?);
+    let mut linker = Linker::new();
+    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    let instance = linker
+        .instantiate(&mut store, &module)
+        .map_err(|e| match e {
+            Error::Trap(_) => call_failure(&store, e),
+            e => usage(format!("`{}`: {e}", args.file)),
+        })?;
+
+    let Some(name) = &args.export else {
+        if !args.args.is_empty() {
+            return Err(usage("arguments for a WASI program go after `--`"));
+        }
+        let start = instance.get_func(&store, "_start").ok_or_else(|| {
+            usage(format!(
+                "`{}` has no `_start`; name an export to call ({})",
+                args.file,
+                exported_funcs(&module)
+            ))
+        })?;
+        return start
+            .call(&mut store, &[], &mut [])
+            .map_err(|e| call_failure(&store, e));
+    };
+
+    let func: Func = instance.get_func(&store, name).ok_or_else(|| {
+        usage(format!(
+            "no exported function `{name}` in `{}` ({})",
+            args.file,
+            exported_funcs(&module)
+        ))
+    })?;
+    let ty = func.ty(&store);
+    if args.args.len() != ty.params().len() {
+        return Err(usage(format!(
+            "`{name}` {} takes {} argument(s), got {}",
+            signature(&ty),
+            ty.params().len(),
+            args.args.len()
+        )));
+    }
+    let params = args
+        .args
+        .iter()
+        .zip(ty.params())
+        .enumerate()
+        .map(|(i, (text, t))| {
+            parse(text, *t).map_err(|m| usage(format!("argument {i} of `{name}`: {m}")))
+        })
+        .collect::<Result<Vec<Val>, Failure>>()?;
+    let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+    func.call(&mut store, &params, &mut results)
+        .map_err(|e| call_failure(&store, e))?;
+    for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
+        println!("result[{i}] ({}): {}", type_name(*t), format(v));
+    }
+    Ok(())
+}

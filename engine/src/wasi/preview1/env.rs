@@ -1,0 +1,144 @@
+//! Arguments, environment, clocks, randomness, yielding and `poll_oneoff`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::super::abi::*;
+use super::super::guest::{Args, Guest};
+use super::super::WasiCtx;
+
+/// Write `items` as a NUL-terminated string table: pointers at `ptrs`, bytes at `buf`.
+fn write_table(g: &mut Guest<'_>, items: &[String], ptrs: u32, buf: u32) -> Result<(), Errno> {
+    let mut at = buf;
+    for (i, s) in items.iter().enumerate() {
+        g.write_u32(ptrs.wrapping_add((i as u32).wrapping_mul(4)), at)?;
+        g.write(at, s.as_bytes())?;
+        g.write_u8(at.wrapping_add(s.len() as u32), 0)?;
+        at = at.wrapping_add(s.len() as u32 + 1);
+    }
+    Ok(())
+}
+
+fn write_sizes(
+    g: &mut Guest<'_>,
+    items: &[String],
+    count_ptr: u32,
+    size_ptr: u32,
+) -> Result<(), Errno> {
+    let size: usize = items.iter().map(|s| s.len() + 1).sum();
+    g.write_u32(count_ptr, items.len() as u32)?;
+    g.write_u32(size_ptr, u32::try_from(size).map_err(|_| Errno::Overflow)?)
+}
+
+pub fn args_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+    write_table(g, &ctx.args, a.u32(0), a.u32(1))
+}
+
+pub fn args_sizes_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+    write_sizes(g, &ctx.args, a.u32(0), a.u32(1))
+}
+
+pub fn environ_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+    write_table(g, &ctx.env, a.u32(0), a.u32(1))
+}
+
+pub fn environ_sizes_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+    write_sizes(g, &ctx.env, a.u32(0), a.u32(1))
+}
+
+/// Nanoseconds on clock `id`. The monotonic and CPU-time clocks count from the first use.
+fn now(ctx: &mut WasiCtx, id: u32) -> Result<u64, Errno> {
+    match id {
+        CLOCK_REALTIME => {
+            let d = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            Ok(d.as_nanos().min(u64::MAX as u128) as u64)
+        }
+        CLOCK_MONOTONIC | CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME => {
+            let epoch = *ctx.epoch.get_or_insert_with(Instant::now);
+            Ok(epoch.elapsed().as_nanos().min(u64::MAX as u128) as u64)
+        }
+        _ => Err(Errno::Inval),
+    }
+}
+
+pub fn clock_res_get(_: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+    match a.u32(0) {
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME => {
+            g.write_u64(a.u32(1), 1)
+        }
+        _ => Err(Errno::Inval),
+    }
+}
+
+pub fn clock_time_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+    let t = now(ctx, a.u32(0))?;
+    g.write_u64(a.u32(2), t)
+}
+
+pub fn random_get(_: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+    let buf = g.bytes_mut(a.u32(0), a.u32(1))?;
+    getrandom::fill(buf).map_err(|_| Errno::Io)
+}
+
+pub fn sched_yield(_: &mut WasiCtx, _: &mut Guest<'_>, _: &Args<'_>) -> Result<(), Errno> {
+    std::thread::yield_now();
+    Ok(())
+}
+
+/// Clock subscriptions sleep until the earliest deadline; descriptor subscriptions are reported
+/// ready at once (fayasm has no non-blocking I/O), and then no clock is waited for.
+pub fn poll_oneoff(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+    let (subs, events, n, nevents_ptr) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
+    if n == 0 {
+        return Err(Errno::Inval);
+    }
+    // (userdata, type, wait in ns or None for a descriptor)
+    let mut parsed: Vec<(u64, u8, Option<u64>)> = Vec::new();
+    for i in 0..n {
+        let s = subs
+            .checked_add(i.checked_mul(SUBSCRIPTION_SIZE).ok_or(Errno::Fault)?)
+            .ok_or(Errno::Fault)?;
+        g.bytes(s, SUBSCRIPTION_SIZE)?;
+        let userdata = g.u64(s)?;
+        let tag = g.u8(s + 8)?;
+        match tag {
+            EVENTTYPE_CLOCK => {
+                let id = g.u32(s + 16)?;
+                let timeout = g.u64(s + 24)?;
+                let flags = g.u16(s + 40)?;
+                let wait = if flags & SUBCLOCK_ABSTIME != 0 {
+                    timeout.saturating_sub(now(ctx, id)?)
+                } else {
+                    timeout
+                };
+                parsed.push((userdata, tag, Some(wait)));
+            }
+            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => parsed.push((userdata, tag, None)),
+            _ => return Err(Errno::Inval),
+        }
+    }
+    let any_fd = parsed.iter().any(|p| p.2.is_none());
+    let min_wait = parsed.iter().filter_map(|p| p.2).min();
+    if let (false, Some(wait)) = (any_fd, min_wait) {
+        std::thread::sleep(Duration::from_nanos(wait));
+    }
+    let mut count = 0u32;
+    for (userdata, tag, wait) in parsed {
+        let fired = match wait {
+            None => true,
+            Some(w) => !any_fd && Some(w) == min_wait,
+        };
+        if !fired {
+            continue;
+        }
+        let e = events.checked_add(count * EVENT_SIZE).ok_or(Errno::Fault)?;
+        g.write(e, &[0; EVENT_SIZE as usize])?;
+        g.write_u64(e, userdata)?;
+        g.write_u8(e + 10, tag)?;
+        count += 1;
+    }
+    g.write_u32(nevents_ptr, count)
+}

@@ -1,0 +1,458 @@
+//! `cargo xtask bench [--quick] [--no-run] [-- CRITERION ARGS]`: run the criterion comparison
+//! benchmarks (`engine/benches/compare.rs`: fayasm against wasmi, wasm3, wasmtime with Cranelift
+//! and wasmtime's Pulley interpreter) and summarise them in `target/bench/`:
+//!
+//! - `summary.json`: `{"execute": {PROGRAM: {ENGINE: ns}}, "translate": {...}, "instantiate":
+//!   {...}, "geomean_ratio": {ENGINE: r}}`, where `r` is the geometric mean over the execute
+//!   programs of fayasm's time divided by that engine's (below 1: fayasm is faster), plus
+//!   `geomean_ratio_translate` / `geomean_ratio_instantiate` and the programs each mean covers;
+//! - `summary.md`: tables of times and ratios per program, and the geometric means;
+//! - `chart.svg`: the execute and translate ratios as bars on a log scale.
+//!
+//! Times are criterion's headline estimate: the slope of the linear fit when criterion sampled
+//! linearly (translate, instantiate), else the mean (execute uses flat sampling).
+//! `--quick` shortens warm-up and measurement (10 samples); `--no-run` only re-reads the last
+//! results. Arguments after `--` go to criterion (e.g. a name filter such as `execute/fib`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Map, Value};
+use xshell::cmd;
+
+const GROUPS: [&str; 3] = ["execute", "translate", "instantiate"];
+/// The engines fayasm is compared with, in table order.
+const OTHERS: [&str; 4] = ["wasmi", "wasm3", "wasmtime", "pulley"];
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--no-run] [-- CRITERION ARGS]";
+
+pub fn run(args: &[String]) -> Result<bool> {
+    let mut quick = false;
+    let mut no_run = false;
+    let mut passthrough: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--no-run" => no_run = true,
+            "--" => passthrough.extend(it.by_ref().cloned()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(true);
+            }
+            other => bail!("unknown argument `{other}`\n{USAGE}"),
+        }
+    }
+
+    let target = crate::target_dir();
+    let criterion_home = target.join("criterion");
+    if !no_run {
+        // A full run replaces every result, so results of programs or engines that no longer
+        // exist cannot linger in the summary. A filtered run keeps the others.
+        if passthrough.iter().all(|a| a.starts_with('-')) {
+            for g in GROUPS {
+                let _ = std::fs::remove_dir_all(criterion_home.join(g));
+            }
+        }
+        let mut criterion_args: Vec<String> = Vec::new();
+        if quick {
+            criterion_args.extend(
+                [
+                    "--warm-up-time",
+                    "0.2",
+                    "--measurement-time",
+                    "0.5",
+                    "--sample-size",
+                    "10",
+                    "--nresamples",
+                    "2000",
+                ]
+                .map(String::from),
+            );
+        }
+        criterion_args.extend(passthrough);
+        let sh = crate::shell()?;
+        let cargo = crate::cargo();
+        let started = std::time::Instant::now();
+        cmd!(
+            sh,
+            "{cargo} bench -p fayasm --bench compare -- {criterion_args...}"
+        )
+        .env("CRITERION_HOME", &criterion_home)
+        .run()?;
+        println!(
+            "bench: criterion finished in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    let programs = program_order()?;
+    let mut summary = Map::new();
+    let mut times: BTreeMap<&str, BTreeMap<String, BTreeMap<String, f64>>> = BTreeMap::new();
+    for g in GROUPS {
+        let t = read_group(&criterion_home.join(g), &programs)?;
+        let mut obj = Map::new();
+        for p in &programs {
+            if let Some(row) = t.get(p) {
+                obj.insert(p.clone(), json!(row));
+            }
+        }
+        summary.insert(g.to_string(), Value::Object(obj));
+        times.insert(g, t);
+    }
+    if times["execute"].is_empty() {
+        bail!(
+            "no execute results under {}; run without --no-run first",
+            criterion_home.display()
+        );
+    }
+    for g in GROUPS {
+        let (ratios, covered) = geomean_ratios(&times[g]);
+        let key = if g == "execute" {
+            "geomean_ratio".to_string()
+        } else {
+            format!("geomean_ratio_{g}")
+        };
+        summary.insert(key, json!(ratios));
+        summary.insert(format!("geomean_programs_{g}"), json!(covered));
+    }
+    summary.insert("unit".into(), json!("ns"));
+    summary.insert("quick".into(), json!(quick));
+
+    let out = target.join("bench");
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(
+        out.join("summary.json"),
+        serde_json::to_string_pretty(&Value::Object(summary))? + "\n",
+    )?;
+    let md = markdown(&times, &programs);
+    std::fs::write(out.join("summary.md"), &md)?;
+    std::fs::write(out.join("chart.svg"), chart(&times, &programs))?;
+    println!("{md}");
+    println!(
+        "bench: wrote {0}/summary.json, {0}/summary.md, {0}/chart.svg",
+        out.display()
+    );
+    Ok(true)
+}
+
+/// Benchmark program names in the order of `wasm_samples/expected.json`.
+fn program_order() -> Result<Vec<String>> {
+    let path = crate::root().join("wasm_samples/expected.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let json: Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let list = json["benchmarks"]
+        .as_array()
+        .context("expected.json has no `benchmarks` array")?;
+    Ok(list
+        .iter()
+        .filter_map(|b| b["name"].as_str().map(String::from))
+        .collect())
+}
+
+/// `PROGRAM -> ENGINE -> ns` for one criterion group directory.
+fn read_group(dir: &Path, programs: &[String]) -> Result<BTreeMap<String, BTreeMap<String, f64>>> {
+    let mut out = BTreeMap::new();
+    for p in programs {
+        let Ok(entries) = std::fs::read_dir(dir.join(p)) else {
+            continue;
+        };
+        for e in entries {
+            let e = e?;
+            let engine = e.file_name().to_string_lossy().into_owned();
+            let file = e.path().join("new/estimates.json");
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let est: Value = serde_json::from_str(&text)
+                .with_context(|| format!("parsing {}", file.display()))?;
+            let ns = est["slope"]["point_estimate"]
+                .as_f64()
+                .or_else(|| est["mean"]["point_estimate"].as_f64())
+                .with_context(|| format!("no estimate in {}", file.display()))?;
+            out.entry(p.clone())
+                .or_insert_with(BTreeMap::new)
+                .insert(engine, ns);
+        }
+    }
+    Ok(out)
+}
+
+/// Geometric mean of fayasm/other over the programs both ran; also the programs covered.
+fn geomean_ratios(
+    t: &BTreeMap<String, BTreeMap<String, f64>>,
+) -> (BTreeMap<String, f64>, BTreeMap<String, Vec<String>>) {
+    let mut ratios = BTreeMap::new();
+    let mut covered = BTreeMap::new();
+    for other in OTHERS {
+        let mut logs = Vec::new();
+        let mut names = Vec::new();
+        for (p, row) in t {
+            if let (Some(f), Some(o)) = (row.get("fayasm"), row.get(other)) {
+                logs.push((f / o).ln());
+                names.push(p.clone());
+            }
+        }
+        if !logs.is_empty() {
+            ratios.insert(
+                other.to_string(),
+                (logs.iter().sum::<f64>() / logs.len() as f64).exp(),
+            );
+            covered.insert(other.to_string(), names);
+        }
+    }
+    (ratios, covered)
+}
+
+fn ratio(row: &BTreeMap<String, f64>, other: &str) -> Option<f64> {
+    Some(row.get("fayasm")? / row.get(other)?)
+}
+
+fn fmt_time(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn markdown(
+    times: &BTreeMap<&str, BTreeMap<String, BTreeMap<String, f64>>>,
+    programs: &[String],
+) -> String {
+    let mut s = String::new();
+    let engines: Vec<&str> = std::iter::once("fayasm").chain(OTHERS).collect();
+    s.push_str("# fayasm benchmarks\n\n");
+    s.push_str(
+        "Ratios are fayasm's time divided by the other engine's: below 1.00 fayasm is faster. ",
+    );
+    s.push_str("Geometric means cover the programs both engines ran (SIMD programs run on wasmtime and pulley only ");
+    s.push_str("until fayasm has SIMD). `pulley` is wasmtime's portable interpreter.\n");
+    for g in GROUPS {
+        let t = &times[g];
+        if t.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n## {g}\n");
+        let _ = writeln!(
+            s,
+            "| program | {} | {} |",
+            engines.join(" | "),
+            OTHERS
+                .iter()
+                .map(|o| format!("÷ {o}"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        let _ = writeln!(s, "|---|{}", "---:|".repeat(engines.len() + OTHERS.len()));
+        for p in programs {
+            let Some(row) = t.get(p) else { continue };
+            let cells: Vec<String> = engines
+                .iter()
+                .map(|e| row.get(*e).map_or("–".to_string(), |ns| fmt_time(*ns)))
+                .collect();
+            let ratios: Vec<String> = OTHERS
+                .iter()
+                .map(|o| ratio(row, o).map_or("–".to_string(), |r| format!("{r:.2}")))
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {p} | {} | {} |",
+                cells.join(" | "),
+                ratios.join(" | ")
+            );
+        }
+        let (geo, _) = geomean_ratios(t);
+        let geo_cells: Vec<String> = OTHERS
+            .iter()
+            .map(|o| {
+                geo.get(*o)
+                    .map_or("–".to_string(), |r| format!("**{r:.2}**"))
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "| **geomean** |{} {} |",
+            " |".repeat(engines.len()),
+            geo_cells.join(" | ")
+        );
+    }
+    s
+}
+
+const COLORS: [(&str, &str); 4] = [
+    ("wasmi", "#1f77b4"),
+    ("wasm3", "#ff7f0e"),
+    ("wasmtime", "#2ca02c"),
+    ("pulley", "#9467bd"),
+];
+
+/// Horizontal bars of fayasm/other per program on a log axis centred on 1, execute and
+/// translate side by side.
+fn chart(
+    times: &BTreeMap<&str, BTreeMap<String, BTreeMap<String, f64>>>,
+    programs: &[String],
+) -> String {
+    const ROW: f64 = 8.0; // height of one bar
+    const GAP: f64 = 10.0; // between programs
+    const LABEL_W: f64 = 110.0;
+    const PANEL_W: f64 = 380.0;
+    const PANEL_GAP: f64 = 70.0;
+    const TOP: f64 = 70.0;
+    let panels = ["execute", "translate"];
+
+    // One shared log range, whole decades, always including 1.
+    let mut lo: f64 = 1.0;
+    let mut hi: f64 = 1.0;
+    for g in panels {
+        for row in times[g].values() {
+            for o in OTHERS {
+                if let Some(r) = ratio(row, o) {
+                    lo = lo.min(r);
+                    hi = hi.max(r);
+                }
+            }
+        }
+    }
+    let (dlo, dhi) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let (dlo, dhi) = (dlo.min(-1), dhi.max(1));
+    let x_of = |panel: usize, r: f64| -> f64 {
+        let x0 = LABEL_W + panel as f64 * (PANEL_W + PANEL_GAP);
+        x0 + (r.log10() - dlo as f64) / (dhi - dlo) as f64 * PANEL_W
+    };
+
+    let rows: Vec<&String> = programs
+        .iter()
+        .filter(|p| panels.iter().any(|g| times[*g].contains_key(*p)))
+        .collect();
+    let block = ROW * OTHERS.len() as f64 + GAP;
+    let height = TOP + block * (rows.len() + 1) as f64 + 50.0;
+    let width = LABEL_W + 2.0 * PANEL_W + PANEL_GAP + 20.0;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{LABEL_W}" y="18" font-size="14" font-weight="bold">fayasm time ÷ other engine's time (log scale; left of 1 = fayasm faster)</text>"#
+    );
+    // Legend.
+    for (i, (name, color)) in COLORS.iter().enumerate() {
+        let x = LABEL_W + i as f64 * 110.0;
+        let _ = writeln!(
+            s,
+            r#"<rect x="{x}" y="28" width="12" height="10" fill="{color}"/>"#
+        );
+        let _ = writeln!(s, r#"<text x="{}" y="37">{name}</text>"#, x + 16.0);
+    }
+    for (pi, g) in panels.iter().enumerate() {
+        let x0 = x_of(pi, 10f64.powi(dlo));
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" font-weight="bold">{g}</text>"#,
+            x0,
+            TOP - 14.0
+        );
+        // Decade grid lines.
+        for d in dlo..=dhi {
+            let x = x_of(pi, 10f64.powi(d));
+            let stroke = if d == 0 { "#000" } else { "#ccc" };
+            let _ = writeln!(
+                s,
+                r#"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="{stroke}"/>"#,
+                TOP - 6.0,
+                height - 40.0
+            );
+            let label = 10f64.powi(d);
+            let _ = writeln!(
+                s,
+                r#"<text x="{x:.1}" y="{}" text-anchor="middle">{label}×</text>"#,
+                height - 26.0
+            );
+        }
+        let t = &times[*g];
+        let (geo, _) = geomean_ratios(t);
+        let draw_row = |s: &mut String, y: f64, ratios: Vec<Option<f64>>| {
+            for (k, r) in ratios.into_iter().enumerate() {
+                let Some(r) = r else { continue };
+                let (a, b) = (x_of(pi, 1.0), x_of(pi, r));
+                let (x, w) = (a.min(b), (a - b).abs().max(1.0));
+                let yy = y + k as f64 * ROW;
+                let _ = writeln!(
+                    s,
+                    r#"<rect x="{x:.1}" y="{yy:.1}" width="{w:.1}" height="{:.1}" fill="{}"><title>{}: {r:.2}×</title></rect>"#,
+                    ROW - 1.0,
+                    COLORS[k].1,
+                    COLORS[k].0
+                );
+            }
+        };
+        for (ri, p) in rows.iter().enumerate() {
+            let y = TOP + ri as f64 * block;
+            if pi == 0 {
+                let _ = writeln!(
+                    s,
+                    r#"<text x="{}" y="{:.1}" text-anchor="end">{p}</text>"#,
+                    LABEL_W - 8.0,
+                    y + ROW * 2.0 + 3.0
+                );
+            }
+            let ratios: Vec<Option<f64>> = OTHERS
+                .iter()
+                .map(|o| t.get(*p).and_then(|r| ratio(r, o)))
+                .collect();
+            if ratios.iter().all(Option::is_none) {
+                let _ = writeln!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.1}" fill="#888">no fayasm result (SIMD)</text>"##,
+                    x_of(pi, 1.0) + 4.0,
+                    y + ROW * 2.0 + 3.0
+                );
+            }
+            draw_row(&mut s, y, ratios);
+        }
+        let y = TOP + rows.len() as f64 * block;
+        if pi == 0 {
+            let _ = writeln!(
+                s,
+                r#"<text x="{}" y="{:.1}" text-anchor="end" font-weight="bold">geomean</text>"#,
+                LABEL_W - 8.0,
+                y + ROW * 2.0 + 3.0
+            );
+        }
+        let _ = writeln!(
+            s,
+            r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#888"/>"##,
+            x_of(pi, 10f64.powi(dlo)),
+            y - GAP / 2.0,
+            x_of(pi, 10f64.powi(dhi)),
+            y - GAP / 2.0
+        );
+        let geo_ratios: Vec<Option<f64>> = OTHERS.iter().map(|o| geo.get(*o).copied()).collect();
+        for (k, r) in geo_ratios.iter().enumerate() {
+            if let Some(r) = r {
+                let (a, b) = (x_of(pi, 1.0), x_of(pi, *r));
+                let (x, anchor) = if b >= a {
+                    (b + 3.0, "start")
+                } else {
+                    (b - 3.0, "end")
+                };
+                let _ = writeln!(
+                    s,
+                    r#"<text x="{x:.1}" y="{:.1}" font-size="9" text-anchor="{anchor}">{r:.2}×</text>"#,
+                    y + k as f64 * ROW + ROW - 1.0
+                );
+            }
+        }
+        draw_row(&mut s, y, geo_ratios);
+    }
+    s.push_str("</svg>\n");
+    s
+}
