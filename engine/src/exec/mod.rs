@@ -66,7 +66,7 @@ fn ensure_cells(cells: &mut Vec<u64>, need: usize, max: usize) -> Result<(), Tra
     if need > max {
         return Err(TrapCode::StackOverflow);
     }
-    let new_len = need.max(cells.len() * 2).clamp(256, max.max(need));
+    let new_len = need.max(cells.len() * 2).max(256).min(max);
     cells
         .try_reserve(new_len - cells.len())
         .map_err(|_| TrapCode::StackOverflow)?;
@@ -234,6 +234,13 @@ fn run<T>(
             let v: f64 = $v;
             c!($s) = v.to_bits();
         }};
+    }
+    macro_rules! br_if {
+        ($cond:expr, $target:expr) => {
+            if $cond {
+                pc = $target as usize;
+            }
+        };
     }
     macro_rules! mem_index {
         ($m:expr) => {
@@ -488,7 +495,89 @@ fn run<T>(
                 store.inner.globals[g].value = c!(src) as u128;
             }
             Op::I32AddImm { dst, lhs, imm } => w_i32!(dst, r_i32!(lhs).wrapping_add(imm)),
+            Op::I32SubImm { dst, lhs, imm } => w_i32!(dst, r_i32!(lhs).wrapping_sub(imm)),
+            Op::I32MulImm { dst, lhs, imm } => w_i32!(dst, r_i32!(lhs).wrapping_mul(imm)),
+            Op::I32AndImm { dst, lhs, imm } => w_i32!(dst, r_i32!(lhs) & imm),
+            Op::I32OrImm { dst, lhs, imm } => w_i32!(dst, r_i32!(lhs) | imm),
+            Op::I32XorImm { dst, lhs, imm } => w_i32!(dst, r_i32!(lhs) ^ imm),
+            Op::I32ShlImm { dst, lhs, imm } => w_i32!(dst, n::i32_shl(r_i32!(lhs), imm)),
+            Op::I32ShrSImm { dst, lhs, imm } => w_i32!(dst, n::i32_shr_s(r_i32!(lhs), imm)),
+            Op::I32ShrUImm { dst, lhs, imm } => w_i32!(dst, n::i32_shr_u(r_i32!(lhs), imm)),
+            Op::I32EqImm { dst, lhs, imm } => w_i32!(dst, (r_i32!(lhs) == imm) as i32),
+            Op::I32NeImm { dst, lhs, imm } => w_i32!(dst, (r_i32!(lhs) != imm) as i32),
+            Op::I32LtSImm { dst, lhs, imm } => w_i32!(dst, (r_i32!(lhs) < imm) as i32),
+            Op::I32LtUImm { dst, lhs, imm } => {
+                w_i32!(dst, ((r_i32!(lhs) as u32) < imm as u32) as i32)
+            }
+            Op::I32GtSImm { dst, lhs, imm } => w_i32!(dst, (r_i32!(lhs) > imm) as i32),
+            Op::I32GtUImm { dst, lhs, imm } => {
+                w_i32!(dst, (r_i32!(lhs) as u32 > imm as u32) as i32)
+            }
+            Op::I32LeSImm { dst, lhs, imm } => w_i32!(dst, (r_i32!(lhs) <= imm) as i32),
+            Op::I32LeUImm { dst, lhs, imm } => {
+                w_i32!(dst, (r_i32!(lhs) as u32 <= imm as u32) as i32)
+            }
+            Op::I32GeSImm { dst, lhs, imm } => w_i32!(dst, (r_i32!(lhs) >= imm) as i32),
+            Op::I32GeUImm { dst, lhs, imm } => {
+                w_i32!(dst, (r_i32!(lhs) as u32 >= imm as u32) as i32)
+            }
             Op::I64AddImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs).wrapping_add(imm)),
+            Op::I64SubImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs).wrapping_sub(imm)),
+            Op::I64MulImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs).wrapping_mul(imm)),
+            Op::I64AndImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs) & imm),
+            Op::I64OrImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs) | imm),
+            Op::I64XorImm { dst, lhs, imm } => w_i64!(dst, r_i64!(lhs) ^ imm),
+            Op::I64ShlImm { dst, lhs, imm } => w_i64!(dst, n::i64_shl(r_i64!(lhs), imm)),
+            Op::I64ShrSImm { dst, lhs, imm } => w_i64!(dst, n::i64_shr_s(r_i64!(lhs), imm)),
+            Op::I64ShrUImm { dst, lhs, imm } => w_i64!(dst, n::i64_shr_u(r_i64!(lhs), imm)),
+            Op::I64EqImm { dst, lhs, imm } => w_i32!(dst, (r_i64!(lhs) == imm) as i32),
+            Op::I64NeImm { dst, lhs, imm } => w_i32!(dst, (r_i64!(lhs) != imm) as i32),
+            Op::I64LtSImm { dst, lhs, imm } => w_i32!(dst, (r_i64!(lhs) < imm) as i32),
+            Op::I64LtUImm { dst, lhs, imm } => w_i32!(dst, (c!(lhs) < imm as u64) as i32),
+            Op::I64GtSImm { dst, lhs, imm } => w_i32!(dst, (r_i64!(lhs) > imm) as i32),
+            Op::I64GtUImm { dst, lhs, imm } => w_i32!(dst, (c!(lhs) > imm as u64) as i32),
+            Op::I64LeSImm { dst, lhs, imm } => w_i32!(dst, (r_i64!(lhs) <= imm) as i32),
+            Op::I64LeUImm { dst, lhs, imm } => w_i32!(dst, (c!(lhs) <= imm as u64) as i32),
+            Op::I64GeSImm { dst, lhs, imm } => w_i32!(dst, (r_i64!(lhs) >= imm) as i32),
+            Op::I64GeUImm { dst, lhs, imm } => w_i32!(dst, (c!(lhs) >= imm as u64) as i32),
+
+            // Fused compare-and-branch.
+            Op::BrIfI32Eq { lhs, rhs, target } => br_if!(r_i32!(lhs) == r_i32!(rhs), target),
+            Op::BrIfI32Ne { lhs, rhs, target } => br_if!(r_i32!(lhs) != r_i32!(rhs), target),
+            Op::BrIfI32LtS { lhs, rhs, target } => br_if!(r_i32!(lhs) < r_i32!(rhs), target),
+            Op::BrIfI32LtU { lhs, rhs, target } => {
+                br_if!((r_i32!(lhs) as u32) < r_i32!(rhs) as u32, target)
+            }
+            Op::BrIfI32GtS { lhs, rhs, target } => br_if!(r_i32!(lhs) > r_i32!(rhs), target),
+            Op::BrIfI32GtU { lhs, rhs, target } => {
+                br_if!(r_i32!(lhs) as u32 > r_i32!(rhs) as u32, target)
+            }
+            Op::BrIfI32LeS { lhs, rhs, target } => br_if!(r_i32!(lhs) <= r_i32!(rhs), target),
+            Op::BrIfI32LeU { lhs, rhs, target } => {
+                br_if!(r_i32!(lhs) as u32 <= r_i32!(rhs) as u32, target)
+            }
+            Op::BrIfI32GeS { lhs, rhs, target } => br_if!(r_i32!(lhs) >= r_i32!(rhs), target),
+            Op::BrIfI32GeU { lhs, rhs, target } => {
+                br_if!(r_i32!(lhs) as u32 >= r_i32!(rhs) as u32, target)
+            }
+            Op::BrIfI32EqImm { lhs, imm, target } => br_if!(r_i32!(lhs) == imm, target),
+            Op::BrIfI32NeImm { lhs, imm, target } => br_if!(r_i32!(lhs) != imm, target),
+            Op::BrIfI32LtSImm { lhs, imm, target } => br_if!(r_i32!(lhs) < imm, target),
+            Op::BrIfI32LtUImm { lhs, imm, target } => {
+                br_if!((r_i32!(lhs) as u32) < imm as u32, target)
+            }
+            Op::BrIfI32GtSImm { lhs, imm, target } => br_if!(r_i32!(lhs) > imm, target),
+            Op::BrIfI32GtUImm { lhs, imm, target } => {
+                br_if!(r_i32!(lhs) as u32 > imm as u32, target)
+            }
+            Op::BrIfI32LeSImm { lhs, imm, target } => br_if!(r_i32!(lhs) <= imm, target),
+            Op::BrIfI32LeUImm { lhs, imm, target } => {
+                br_if!(r_i32!(lhs) as u32 <= imm as u32, target)
+            }
+            Op::BrIfI32GeSImm { lhs, imm, target } => br_if!(r_i32!(lhs) >= imm, target),
+            Op::BrIfI32GeUImm { lhs, imm, target } => {
+                br_if!(r_i32!(lhs) as u32 >= imm as u32, target)
+            }
 
             // Memory.
             Op::I32Load {

@@ -31,6 +31,10 @@ macro_rules! define_ops {
         result { $( $(#[$rdoc:meta])* $rname:ident { dst: Slot $(, $rfield:ident : $rty:ty)* $(,)? } ; )* }
         unary { $( $uname:ident )* }
         binary { $( $bname:ident )* }
+        binary_imm32 { $( $iname:ident )* }
+        binary_imm64 { $( $jname:ident )* }
+        branch_cmp { $( $cname:ident )* }
+        branch_cmp_imm { $( $kname:ident )* }
         load { $( $lname:ident )* }
         store { $( $stname:ident )* }
     ) => {
@@ -42,6 +46,10 @@ macro_rules! define_ops {
             $( $(#[$rdoc])* $rname { dst: Slot $(, $rfield: $rty)* }, )*
             $( #[doc = "Unary numeric op: `dst = op(src)`."] $uname { dst: Slot, src: Slot }, )*
             $( #[doc = "Binary numeric op: `dst = op(lhs, rhs)`."] $bname { dst: Slot, lhs: Slot, rhs: Slot }, )*
+            $( #[doc = "Binary i32 op with a constant right operand: `dst = op(lhs, imm)`."] $iname { dst: Slot, lhs: Slot, imm: i32 }, )*
+            $( #[doc = "Binary i64 op with a constant right operand: `dst = op(lhs, imm)`."] $jname { dst: Slot, lhs: Slot, imm: i64 }, )*
+            $( #[doc = "Jump to `target` if the comparison of `lhs` and `rhs` holds."] $cname { lhs: Slot, rhs: Slot, target: u32 }, )*
+            $( #[doc = "Jump to `target` if the comparison of `lhs` and `imm` holds."] $kname { lhs: Slot, imm: i32, target: u32 }, )*
             $( #[doc = "Load from memory `mem` at `addr + offset` into `dst`."] $lname { dst: Slot, addr: Slot, mem: u32, offset: u64 }, )*
             $( #[doc = "Store `src` to memory `mem` at `addr + offset`."] $stname { addr: Slot, src: Slot, mem: u32, offset: u64 }, )*
         }
@@ -54,8 +62,40 @@ macro_rules! define_ops {
                     $( Op::$rname { .. } => stringify!($rname), )*
                     $( Op::$uname { .. } => stringify!($uname), )*
                     $( Op::$bname { .. } => stringify!($bname), )*
+                    $( Op::$iname { .. } => stringify!($iname), )*
+                    $( Op::$jname { .. } => stringify!($jname), )*
+                    $( Op::$cname { .. } => stringify!($cname), )*
+                    $( Op::$kname { .. } => stringify!($kname), )*
                     $( Op::$lname { .. } => stringify!($lname), )*
                     $( Op::$stname { .. } => stringify!($stname), )*
+                }
+            }
+
+            /// The branch target of a jump op, for patching.
+            pub(crate) fn branch_target_mut(&mut self) -> Option<&mut u32> {
+                match self {
+                    Op::Br { target } | Op::BrIfNez { target, .. } | Op::BrIfEqz { target, .. } => Some(target),
+                    $( Op::$cname { target, .. } => Some(target), )*
+                    $( Op::$kname { target, .. } => Some(target), )*
+                    _ => None,
+                }
+            }
+
+            /// Call `f` with the name and value of every operand field. The verifier checks
+            /// operands by field name (`dst`, `lhs`, ... are slots, `target` is a branch
+            /// target, `global` a global index, ...).
+            pub fn for_each_field(&self, f: &mut dyn FnMut(&'static str, u64)) {
+                match *self {
+                    $( Op::$sname $({ $($sfield),* })? => { $($( f(stringify!($sfield), $sfield as u64); )*)? } )*
+                    $( Op::$rname { dst $(, $rfield)* } => { f("dst", dst as u64); $( f(stringify!($rfield), $rfield as u64); )* } )*
+                    $( Op::$uname { dst, src } => { f("dst", dst as u64); f("src", src as u64); } )*
+                    $( Op::$bname { dst, lhs, rhs } => { f("dst", dst as u64); f("lhs", lhs as u64); f("rhs", rhs as u64); } )*
+                    $( Op::$iname { dst, lhs, .. } => { f("dst", dst as u64); f("lhs", lhs as u64); } )*
+                    $( Op::$jname { dst, lhs, .. } => { f("dst", dst as u64); f("lhs", lhs as u64); } )*
+                    $( Op::$cname { lhs, rhs, target } => { f("lhs", lhs as u64); f("rhs", rhs as u64); f("target", target as u64); } )*
+                    $( Op::$kname { lhs, target, .. } => { f("lhs", lhs as u64); f("target", target as u64); } )*
+                    $( Op::$lname { dst, addr, mem, .. } => { f("dst", dst as u64); f("addr", addr as u64); f("mem", mem as u64); } )*
+                    $( Op::$stname { addr, src, mem, .. } => { f("addr", addr as u64); f("src", src as u64); f("mem", mem as u64); } )*
                 }
             }
 
@@ -66,6 +106,8 @@ macro_rules! define_ops {
                     $( Op::$rname { dst, .. } => Some(dst), )*
                     $( Op::$uname { dst, .. } => Some(dst), )*
                     $( Op::$bname { dst, .. } => Some(dst), )*
+                    $( Op::$iname { dst, .. } => Some(dst), )*
+                    $( Op::$jname { dst, .. } => Some(dst), )*
                     $( Op::$lname { dst, .. } => Some(dst), )*
                     _ => None,
                 }
@@ -182,10 +224,6 @@ define_ops! {
         V128Load32Lane { dst: Slot, addr: Slot, src: Slot, arg: u32 };
         /// As `V128Load8Lane`, 64-bit lane.
         V128Load64Lane { dst: Slot, addr: Slot, src: Slot, arg: u32 };
-        /// `dst = lhs + imm` (i32).
-        I32AddImm { dst: Slot, lhs: Slot, imm: i32 };
-        /// `dst = lhs + imm` (i64).
-        I64AddImm { dst: Slot, lhs: Slot, imm: i64 };
     }
     unary {
         I32Eqz I32Clz I32Ctz I32Popcnt
@@ -211,6 +249,21 @@ define_ops! {
         I64And I64Or I64Xor I64Shl I64ShrS I64ShrU I64Rotl I64Rotr
         F32Add F32Sub F32Mul F32Div F32Min F32Max F32Copysign
         F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign
+    }
+    binary_imm32 {
+        I32AddImm I32SubImm I32MulImm I32AndImm I32OrImm I32XorImm I32ShlImm I32ShrSImm I32ShrUImm
+        I32EqImm I32NeImm I32LtSImm I32LtUImm I32GtSImm I32GtUImm I32LeSImm I32LeUImm I32GeSImm I32GeUImm
+    }
+    binary_imm64 {
+        I64AddImm I64SubImm I64MulImm I64AndImm I64OrImm I64XorImm I64ShlImm I64ShrSImm I64ShrUImm
+        I64EqImm I64NeImm I64LtSImm I64LtUImm I64GtSImm I64GtUImm I64LeSImm I64LeUImm I64GeSImm I64GeUImm
+    }
+    branch_cmp {
+        BrIfI32Eq BrIfI32Ne BrIfI32LtS BrIfI32LtU BrIfI32GtS BrIfI32GtU BrIfI32LeS BrIfI32LeU BrIfI32GeS BrIfI32GeU
+    }
+    branch_cmp_imm {
+        BrIfI32EqImm BrIfI32NeImm BrIfI32LtSImm BrIfI32LtUImm BrIfI32GtSImm BrIfI32GtUImm
+        BrIfI32LeSImm BrIfI32LeUImm BrIfI32GeSImm BrIfI32GeUImm
     }
     load {
         I32Load I64Load I32Load8S I32Load8U I32Load16S I32Load16U

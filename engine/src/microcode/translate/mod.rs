@@ -15,6 +15,7 @@
 //! returns). A `local.set` right after the instruction that computed its value rewrites that
 //! instruction's destination instead of adding a copy.
 
+mod fuse;
 mod ops;
 mod simd;
 
@@ -418,11 +419,31 @@ impl Translator<'_> {
     }
 
     fn patch(&mut self, at: usize, target: u32) {
-        match &mut self.ops[at] {
-            Op::Br { target: t }
-            | Op::BrIfNez { target: t, .. }
-            | Op::BrIfEqz { target: t, .. } => *t = target,
-            _ => {}
+        if let Some(t) = self.ops[at].branch_target_mut() {
+            *t = target;
+        }
+    }
+
+    /// Emit a conditional jump to `target` taken when the i32 `cond` is non-zero (`jump_if`)
+    /// or zero. When `cond` is a temporary just computed by a comparison, the comparison and
+    /// the jump fuse into one op. Returns the jump's index.
+    fn cond_branch(&mut self, cond: Entry, jump_if: bool, target: u32) -> usize {
+        if cond.operand == Operand::Temp {
+            if let Some(at) = self.last_result.filter(|&at| at + 1 == self.ops.len()) {
+                if fuse::cond_slot(&self.ops[at]) == Some(cond.slot) {
+                    if let Some(op) = fuse::branch_on(self.ops[at], jump_if, target) {
+                        self.ops[at] = op;
+                        self.last_result = None;
+                        return at;
+                    }
+                }
+            }
+        }
+        let cond = self.entry_slot(cond);
+        if jump_if {
+            self.emit(Op::BrIfNez { cond, target })
+        } else {
+            self.emit(Op::BrIfEqz { cond, target })
         }
     }
 

@@ -18,6 +18,22 @@ impl Translator<'_> {
 
     fn binary(&mut self, make: fn(Slot, Slot, Slot) -> Op) {
         let b = self.pop();
+        if let Operand::Const(c) = b.operand {
+            let a = self.pop();
+            let lhs = self.entry_slot(a);
+            let dst = self.push_temp();
+            if let Some(op) = super::fuse::with_imm(make(dst, lhs, 0), c) {
+                self.emit_result(op);
+                return;
+            }
+            // No immediate form: materialise the constant above the result slot.
+            self.pop();
+            let rhs = self.top_slot() + 1;
+            self.emit(Op::Const { dst: rhs, val: c });
+            let dst = self.push_temp();
+            self.emit_result(make(dst, lhs, rhs));
+            return;
+        }
         let a = self.pop();
         let lhs = self.entry_slot(a);
         let rhs = self.entry_slot(b);
@@ -92,12 +108,9 @@ impl Translator<'_> {
                 self.last_result = None;
             }
             O::If { blockty } => {
-                let cond = self.pop_slot();
+                let cond = self.pop();
                 self.materialize_all();
-                let at = self.emit(Op::BrIfEqz {
-                    cond,
-                    target: u32::MAX,
-                });
+                let at = self.cond_branch(cond, false, u32::MAX);
                 self.push_ctrl(CtrlKind::If, blockty);
                 if let Some(c) = self.ctrl.last_mut() {
                     c.else_fixup = Some(at);
@@ -110,24 +123,18 @@ impl Translator<'_> {
                 self.set_unreachable();
             }
             O::BrIf { relative_depth } => {
-                let cond = self.pop_slot();
+                let cond = self.pop();
                 let idx = self.label_index(relative_depth);
                 if self.branch_needs_copies(relative_depth) {
-                    let skip = self.emit(Op::BrIfEqz {
-                        cond,
-                        target: u32::MAX,
-                    });
+                    let skip = self.cond_branch(cond, false, u32::MAX);
                     self.branch(relative_depth);
                     let here = self.pc();
                     self.patch(skip, here);
                 } else if self.ctrl[idx].kind == CtrlKind::Loop {
                     let target = self.ctrl[idx].start;
-                    self.emit(Op::BrIfNez { cond, target });
+                    self.cond_branch(cond, true, target);
                 } else {
-                    let at = self.emit(Op::BrIfNez {
-                        cond,
-                        target: u32::MAX,
-                    });
+                    let at = self.cond_branch(cond, true, u32::MAX);
                     self.ctrl[idx].fixups.push(at);
                 }
                 self.last_result = None;
@@ -508,8 +515,6 @@ impl Translator<'_> {
                 self.emit(Op::ElemDrop { elem: elem_index });
             }
 
-            O::I32Add => self.add_imm32(),
-            O::I64Add => self.add_imm64(),
             other => {
                 if !self.simd(&other)? {
                     self.numeric(other, offset)?;
@@ -521,37 +526,6 @@ impl Translator<'_> {
 
     fn push_const(&mut self, val: u64) {
         self.push(Operand::Const(val), false);
-    }
-
-    /// `i32.add` with a constant operand becomes `I32AddImm`.
-    fn add_imm32(&mut self) {
-        if let Some(Operand::Const(c)) = self.stack.last().map(|e| e.operand) {
-            self.pop();
-            let lhs = self.pop_slot();
-            let dst = self.push_temp();
-            self.emit_result(Op::I32AddImm {
-                dst,
-                lhs,
-                imm: c as u32 as i32,
-            });
-        } else {
-            self.binary(|dst, lhs, rhs| Op::I32Add { dst, lhs, rhs });
-        }
-    }
-
-    fn add_imm64(&mut self) {
-        if let Some(Operand::Const(c)) = self.stack.last().map(|e| e.operand) {
-            self.pop();
-            let lhs = self.pop_slot();
-            let dst = self.push_temp();
-            self.emit_result(Op::I64AddImm {
-                dst,
-                lhs,
-                imm: c as i64,
-            });
-        } else {
-            self.binary(|dst, lhs, rhs| Op::I64Add { dst, lhs, rhs });
-        }
     }
 
     fn numeric(&mut self, op: Operator<'_>, offset: usize) -> Result<(), ModuleError> {
@@ -604,6 +578,7 @@ impl Translator<'_> {
             O::I32Clz => un!(I32Clz),
             O::I32Ctz => un!(I32Ctz),
             O::I32Popcnt => un!(I32Popcnt),
+            O::I32Add => bin!(I32Add),
             O::I32Sub => bin!(I32Sub),
             O::I32Mul => bin!(I32Mul),
             O::I32DivS => bin!(I32DivS),
@@ -621,6 +596,7 @@ impl Translator<'_> {
             O::I64Clz => un!(I64Clz),
             O::I64Ctz => un!(I64Ctz),
             O::I64Popcnt => un!(I64Popcnt),
+            O::I64Add => bin!(I64Add),
             O::I64Sub => bin!(I64Sub),
             O::I64Mul => bin!(I64Mul),
             O::I64DivS => bin!(I64DivS),
