@@ -83,6 +83,11 @@ impl Trap {
     pub fn code(&self) -> TrapCode {
         self.code
     }
+
+    /// The message a host function gave, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
 }
 
 impl From<TrapCode> for Trap {

@@ -52,7 +52,15 @@ pub(crate) fn compiled(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, 
         FuncKind::Host { .. } => return Err(Error::Type("host functions have no microcode")),
     };
     let module = inner.instances[instance as usize].module.clone();
-    let code = Arc::new(translate(&module, def)?);
+    let code = translate(&module, def)?;
+    // The interpreter's unchecked frame and op accesses rest on this check (see `run`).
+    crate::microcode::verify(&code, &module).map_err(|e| {
+        Error::Module(crate::error::ModuleError {
+            offset: 0,
+            message: alloc::format!("{e}"),
+        })
+    })?;
+    let code = Arc::new(code);
     if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {
         *state = CodeState::Translated(code.clone());
     }
@@ -186,10 +194,32 @@ fn run<T>(
     let mut base: usize = 0;
     let mut inst = entry_instance as usize;
 
+    // The current frame and code, as raw pointers so operand and op accesses are unchecked.
+    // `sync!` re-derives them after anything that may move the value stack (a call growing
+    // it) or switch functions, and after every safe access to `stack.cells`.
+    let mut fp: *mut u64 = stack.cells.as_mut_ptr().wrapping_add(base);
+    let mut ops: *const Op = code.ops.as_ptr();
+    macro_rules! sync {
+        () => {
+            fp = stack.cells.as_mut_ptr().wrapping_add(base);
+            ops = code.ops.as_ptr();
+        };
+    }
     macro_rules! c {
         ($s:expr) => {
-            stack.cells[base + $s as usize]
+            // SAFETY: `verify` proved every slot operand (plus one cell for a v128) is below
+            // the function's `frame_size`, and the frame was entered only after
+            // `ensure_cells` made `stack.cells` at least `base + frame_size` long; `fp` was
+            // re-derived (`sync!`) after the last access that could move or alias the cells.
+            unsafe { *fp.add($s as usize) }
         };
+    }
+    macro_rules! set {
+        ($s:expr, $v:expr) => {{
+            let v: u64 = $v;
+            // SAFETY: as for `c!`.
+            unsafe { *fp.add($s as usize) = v }
+        }};
     }
     macro_rules! r_i32 {
         ($s:expr) => {
@@ -214,25 +244,25 @@ fn run<T>(
     macro_rules! w_i32 {
         ($s:expr, $v:expr) => {{
             let v = $v as u32 as u64;
-            c!($s) = v;
+            set!($s, v);
         }};
     }
     macro_rules! w_i64 {
         ($s:expr, $v:expr) => {{
             let v = $v as u64;
-            c!($s) = v;
+            set!($s, v);
         }};
     }
     macro_rules! w_f32 {
         ($s:expr, $v:expr) => {{
             let v: f32 = $v;
-            c!($s) = v.to_bits() as u64;
+            set!($s, v.to_bits() as u64);
         }};
     }
     macro_rules! w_f64 {
         ($s:expr, $v:expr) => {{
             let v: f64 = $v;
-            c!($s) = v.to_bits();
+            set!($s, v.to_bits());
         }};
     }
     macro_rules! br_if {
@@ -263,7 +293,7 @@ fn run<T>(
         ($dst:expr, $addr:expr, $mem:expr, $offset:expr, $n:literal, $conv:expr) => {{
             let addr = c!($addr);
             let bytes = mem!($mem).load::<$n>(addr, $offset)?;
-            c!($dst) = ($conv)(bytes);
+            set!($dst, ($conv)(bytes));
         }};
     }
     macro_rules! store_op {
@@ -275,7 +305,10 @@ fn run<T>(
     }
 
     loop {
-        let op = code.ops[pc];
+        // SAFETY: `verify` proved every branch target is an op index, every `BrTable` is
+        // followed by its entries, and the last op does not fall through, so `pc` is always
+        // below `code.ops.len()`; `ops` points at `code.ops` (re-derived on every switch).
+        let op = unsafe { *ops.add(pc) };
         pc += 1;
         match op {
             Op::Unreachable => return Err(TrapCode::Unreachable.into()),
@@ -305,6 +338,7 @@ fn run<T>(
                     }
                     None => return Ok(()),
                 }
+                sync!();
             }
             Op::Call { .. }
             | Op::CallIndirect { .. }
@@ -421,6 +455,7 @@ fn run<T>(
                         }
                     }
                 }
+                sync!();
             }
             Op::V128Const { .. }
             | Op::V128Shuffle { .. }
@@ -460,31 +495,32 @@ fn run<T>(
                     instance: inst,
                 };
                 vector::execute(op, &mut frame, &mut store.inner)?;
+                sync!();
             }
-            Op::Copy { dst, src } => c!(dst) = c!(src),
+            Op::Copy { dst, src } => set!(dst, c!(src)),
             Op::Copy2 { dst, src } => {
-                c!(dst) = c!(src);
-                c!(dst + 1) = c!(src + 1);
+                set!(dst, c!(src));
+                set!(dst + 1, c!(src + 1));
             }
             Op::Select2 { dst, cond, a, b } => {
                 let s = if c!(cond) as u32 != 0 { a } else { b };
                 let (lo, hi) = (c!(s), c!(s + 1));
-                c!(dst) = lo;
-                c!(dst + 1) = hi;
+                set!(dst, lo);
+                set!(dst + 1, hi);
             }
-            Op::Const { dst, val } => c!(dst) = val,
+            Op::Const { dst, bits } => set!(dst, bits),
             Op::Select { dst, cond, a, b } => {
-                c!(dst) = if c!(cond) as u32 != 0 { c!(a) } else { c!(b) };
+                set!(dst, if c!(cond) as u32 != 0 { c!(a) } else { c!(b) });
             }
             Op::GlobalGet { dst, global } => {
                 let g = store.inner.instances[inst].globals[global as usize] as usize;
-                c!(dst) = store.inner.globals[g].value as u64;
+                set!(dst, store.inner.globals[g].value as u64);
             }
             Op::GlobalGet2 { dst, global } => {
                 let g = store.inner.instances[inst].globals[global as usize] as usize;
                 let v = store.inner.globals[g].value;
-                c!(dst) = v as u64;
-                c!(dst + 1) = (v >> 64) as u64;
+                set!(dst, v as u64);
+                set!(dst + 1, (v >> 64) as u64);
             }
             Op::GlobalSet2 { src, global } => {
                 let g = store.inner.instances[inst].globals[global as usize] as usize;
@@ -737,7 +773,7 @@ fn run<T>(
             } => {
                 store_op!(addr, src, mem, offset, |v: u64| (v as u32).to_le_bytes())
             }
-            Op::MemorySize { dst, mem } => c!(dst) = mem!(mem).pages(),
+            Op::MemorySize { dst, mem } => set!(dst, mem!(mem).pages()),
             Op::MemoryGrow { dst, delta, mem } => {
                 let delta = c!(delta);
                 let m = mem!(mem);
@@ -746,7 +782,7 @@ fn run<T>(
                 } else {
                     u32::MAX as u64
                 };
-                c!(dst) = m.grow(delta).unwrap_or(fail);
+                set!(dst, m.grow(delta).unwrap_or(fail));
             }
             Op::MemoryFill { mem, dst, val, len } => {
                 let (d, v, l) = (c!(dst), c!(val) as u8, c!(len));
@@ -802,13 +838,13 @@ fn run<T>(
             // Tables and references.
             Op::TableGet { dst, table, index } => {
                 let i = c!(index);
-                c!(dst) = table!(table).get(i)?;
+                set!(dst, table!(table).get(i)?);
             }
             Op::TableSet { table, index, val } => {
                 let (i, v) = (c!(index), c!(val));
                 table!(table).set(i, v)?;
             }
-            Op::TableSize { dst, table } => c!(dst) = table!(table).size(),
+            Op::TableSize { dst, table } => set!(dst, table!(table).size()),
             Op::TableGrow {
                 dst,
                 table,
@@ -822,7 +858,7 @@ fn run<T>(
                 } else {
                     u32::MAX as u64
                 };
-                c!(dst) = t.grow(d, v).unwrap_or(fail);
+                set!(dst, t.grow(d, v).unwrap_or(fail));
             }
             Op::TableFill {
                 table,
@@ -881,7 +917,10 @@ fn run<T>(
                 store.inner.elems[ei] = Vec::new();
             }
             Op::RefFunc { dst, func } => {
-                c!(dst) = store.inner.instances[inst].funcs[func as usize] as u64 + 1;
+                set!(
+                    dst,
+                    store.inner.instances[inst].funcs[func as usize] as u64 + 1
+                );
             }
 
             // i32 numerics.
@@ -949,9 +988,9 @@ fn run<T>(
             Op::I64DivU { dst, lhs, rhs } => w_i64!(dst, n::i64_div_u(c!(lhs), c!(rhs))?),
             Op::I64RemS { dst, lhs, rhs } => w_i64!(dst, n::i64_rem_s(r_i64!(lhs), r_i64!(rhs))?),
             Op::I64RemU { dst, lhs, rhs } => w_i64!(dst, n::i64_rem_u(c!(lhs), c!(rhs))?),
-            Op::I64And { dst, lhs, rhs } => c!(dst) = c!(lhs) & c!(rhs),
-            Op::I64Or { dst, lhs, rhs } => c!(dst) = c!(lhs) | c!(rhs),
-            Op::I64Xor { dst, lhs, rhs } => c!(dst) = c!(lhs) ^ c!(rhs),
+            Op::I64And { dst, lhs, rhs } => set!(dst, c!(lhs) & c!(rhs)),
+            Op::I64Or { dst, lhs, rhs } => set!(dst, c!(lhs) | c!(rhs)),
+            Op::I64Xor { dst, lhs, rhs } => set!(dst, c!(lhs) ^ c!(rhs)),
             Op::I64Shl { dst, lhs, rhs } => w_i64!(dst, n::i64_shl(r_i64!(lhs), r_i64!(rhs))),
             Op::I64ShrS { dst, lhs, rhs } => w_i64!(dst, n::i64_shr_s(r_i64!(lhs), r_i64!(rhs))),
             Op::I64ShrU { dst, lhs, rhs } => w_i64!(dst, n::i64_shr_u(r_i64!(lhs), r_i64!(rhs))),

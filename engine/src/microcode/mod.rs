@@ -11,6 +11,10 @@
 //! names and the result-slot accessor are derived from it.
 
 pub(crate) mod translate;
+mod verify;
+
+pub(crate) use verify::verify;
+pub use verify::VerifyError;
 
 #[cfg(test)]
 mod tests;
@@ -175,7 +179,7 @@ define_ops! {
         /// `dst..dst+2 = src..src+2` (a v128).
         Copy2 { dst: Slot, src: Slot };
         /// `dst = val` (a pre-encoded cell).
-        Const { dst: Slot, val: u64 };
+        Const { dst: Slot, bits: u64 };
         /// `dst = cond != 0 ? a : b`.
         Select { dst: Slot, cond: Slot, a: Slot, b: Slot };
         /// `dst..dst+2 = cond != 0 ? a : b` (v128 operands).

@@ -399,6 +399,14 @@ impl Memory {
         &mut store.inner.memories[self.0 as usize].data
     }
 
+    /// Its contents and the store's host data together, for host functions that need both.
+    pub fn data_and_store_mut<'a, T>(&self, store: &'a mut Store<T>) -> (&'a mut [u8], &'a mut T) {
+        (
+            &mut store.inner.memories[self.0 as usize].data,
+            &mut store.data,
+        )
+    }
+
     /// Its size in pages.
     pub fn size<T>(&self, store: &Store<T>) -> u64 {
         store.inner.memories[self.0 as usize].pages()

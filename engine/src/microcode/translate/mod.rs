@@ -302,7 +302,10 @@ impl Translator<'_> {
             Operand::Temp => e.slot,
             Operand::Local(l) => self.locals[l as usize].0,
             Operand::Const(val) => {
-                self.emit(Op::Const { dst: e.slot, val });
+                self.emit(Op::Const {
+                    dst: e.slot,
+                    bits: val,
+                });
                 e.slot
             }
         }
@@ -327,7 +330,10 @@ impl Translator<'_> {
                 self.copy(e.slot, src, e.wide);
             }
             Operand::Const(val) => {
-                self.emit(Op::Const { dst: e.slot, val });
+                self.emit(Op::Const {
+                    dst: e.slot,
+                    bits: val,
+                });
             }
         }
         self.stack[pos as usize].operand = Operand::Temp;
@@ -360,7 +366,7 @@ impl Translator<'_> {
                 Operand::Const(val) => {
                     needed = true;
                     if !dry {
-                        self.emit(Op::Const { dst, val });
+                        self.emit(Op::Const { dst, bits: val });
                     }
                     None
                 }
@@ -523,7 +529,7 @@ impl Translator<'_> {
                     self.copy(dst, src, wide);
                 }
                 Operand::Const(val) => {
-                    self.emit(Op::Const { dst, val });
+                    self.emit(Op::Const { dst, bits: val });
                 }
             }
         }

@@ -29,7 +29,7 @@ impl Translator<'_> {
             // No immediate form: materialise the constant above the result slot.
             self.pop();
             let rhs = self.top_slot() + 1;
-            self.emit(Op::Const { dst: rhs, val: c });
+            self.emit(Op::Const { dst: rhs, bits: c });
             let dst = self.push_temp();
             self.emit_result(make(dst, lhs, rhs));
             return;
