@@ -194,6 +194,23 @@ fn run<T>(
     let mut base: usize = 0;
     let mut inst = entry_instance as usize;
 
+    // The default memory's bytes, cached as a raw pointer and length for the scalar load and
+    // store fast path. Re-derived (`refresh_mem0!`) after anything that may resize or
+    // reference the memory's buffer: calls and returns (via `sync!`), `memory.grow`, bulk
+    // memory ops, host calls and accesses to other memories.
+    let mut mem0: (*mut u8, u64);
+    macro_rules! refresh_mem0 {
+        () => {
+            mem0 = match store.inner.instances[inst].memories.first() {
+                Some(&i) => {
+                    let d = &mut store.inner.memories[i as usize].data;
+                    (d.as_mut_ptr(), d.len() as u64)
+                }
+                None => (core::ptr::null_mut(), 0),
+            };
+        };
+    }
+    refresh_mem0!();
     // The current frame and code, as raw pointers so operand and op accesses are unchecked.
     // `sync!` re-derives them after anything that may move the value stack (a call growing
     // it) or switch functions, and after every safe access to `stack.cells`.
@@ -203,6 +220,7 @@ fn run<T>(
         () => {
             fp = stack.cells.as_mut_ptr().wrapping_add(base);
             ops = code.ops.as_ptr();
+            refresh_mem0!();
         };
     }
     macro_rules! c {
@@ -289,10 +307,27 @@ fn run<T>(
             &mut store.inner.tables[i]
         }};
     }
+    macro_rules! in_mem0 {
+        ($addr:expr, $offset:expr, $n:expr) => {
+            match $addr.checked_add($offset) {
+                Some(ea) if ea.checked_add($n).is_some_and(|end| end <= mem0.1) => ea as usize,
+                _ => return Err(TrapCode::MemoryOutOfBounds.into()),
+            }
+        };
+    }
     macro_rules! load {
         ($dst:expr, $addr:expr, $mem:expr, $offset:expr, $n:literal, $conv:expr) => {{
             let addr = c!($addr);
-            let bytes = mem!($mem).load::<$n>(addr, $offset)?;
+            let bytes: [u8; $n] = if $mem == 0 {
+                let ea = in_mem0!(addr, $offset, $n);
+                // SAFETY: `ea + N <= len` of memory 0's buffer, which `mem0` points at
+                // (refreshed after every resize or other access to it).
+                unsafe { core::ptr::read_unaligned(mem0.0.add(ea) as *const [u8; $n]) }
+            } else {
+                let b = mem!($mem).load::<$n>(addr, $offset)?;
+                refresh_mem0!();
+                b
+            };
             set!($dst, ($conv)(bytes));
         }};
     }
@@ -300,7 +335,14 @@ fn run<T>(
         ($addr:expr, $src:expr, $mem:expr, $offset:expr, $conv:expr) => {{
             let addr = c!($addr);
             let bytes = ($conv)(c!($src));
-            mem!($mem).store(addr, $offset, bytes)?;
+            if $mem == 0 {
+                let ea = in_mem0!(addr, $offset, { core::mem::size_of_val(&bytes) as u64 });
+                // SAFETY: as for `load!`.
+                unsafe { core::ptr::write_unaligned(mem0.0.add(ea) as *mut _, bytes) }
+            } else {
+                mem!($mem).store(addr, $offset, bytes)?;
+                refresh_mem0!();
+            }
         }};
     }
 
@@ -308,9 +350,11 @@ fn run<T>(
         // SAFETY: `verify` proved every branch target is an op index, every `BrTable` is
         // followed by its entries, and the last op does not fall through, so `pc` is always
         // below `code.ops.len()`; `ops` points at `code.ops` (re-derived on every switch).
-        let op = unsafe { *ops.add(pc) };
+        // Arms copy the fields they need out of `op` before anything replaces `code`, and the
+        // replaced `code` stays alive in the frame stack or the function's code state anyway.
+        let op: &Op = unsafe { &*ops.add(pc) };
         pc += 1;
-        match op {
+        match *op {
             Op::Unreachable => return Err(TrapCode::Unreachable.into()),
             Op::Br { target } => pc = target as usize,
             Op::BrIfNez { cond, target } => {
@@ -344,7 +388,7 @@ fn run<T>(
             | Op::CallIndirect { .. }
             | Op::ReturnCall { .. }
             | Op::ReturnCallIndirect { .. } => {
-                let (f, args, tail) = match op {
+                let (f, args, tail) = match *op {
                     Op::Call { func, args } => (
                         store.inner.instances[inst].funcs[func as usize],
                         args,
@@ -373,7 +417,7 @@ fn run<T>(
                         if store.inner.funcs[f as usize].type_id != expected {
                             return Err(TrapCode::BadSignature.into());
                         }
-                        (f, args, matches!(op, Op::ReturnCallIndirect { .. }))
+                        (f, args, matches!(*op, Op::ReturnCallIndirect { .. }))
                     }
                     _ => unreachable!(),
                 };
@@ -494,7 +538,7 @@ fn run<T>(
                     pool: &code.pool,
                     instance: inst,
                 };
-                vector::execute(op, &mut frame, &mut store.inner)?;
+                vector::execute(*op, &mut frame, &mut store.inner)?;
                 sync!();
             }
             Op::Copy { dst, src } => set!(dst, c!(src)),
@@ -773,7 +817,10 @@ fn run<T>(
             } => {
                 store_op!(addr, src, mem, offset, |v: u64| (v as u32).to_le_bytes())
             }
-            Op::MemorySize { dst, mem } => set!(dst, mem!(mem).pages()),
+            Op::MemorySize { dst, mem } => {
+                set!(dst, mem!(mem).pages());
+                refresh_mem0!();
+            }
             Op::MemoryGrow { dst, delta, mem } => {
                 let delta = c!(delta);
                 let m = mem!(mem);
@@ -783,12 +830,14 @@ fn run<T>(
                     u32::MAX as u64
                 };
                 set!(dst, m.grow(delta).unwrap_or(fail));
+                refresh_mem0!();
             }
             Op::MemoryFill { mem, dst, val, len } => {
                 let (d, v, l) = (c!(dst), c!(val) as u8, c!(len));
                 let m = mem!(mem);
                 let r = m.range(d, l)?;
                 m.data[r].fill(v);
+                refresh_mem0!();
             }
             Op::MemoryCopy {
                 dst_mem,
@@ -810,6 +859,7 @@ fn run<T>(
                     let dr = dm.range(d, l)?;
                     dm.data[dr].copy_from_slice(&sm.data[sr]);
                 }
+                refresh_mem0!();
             }
             Op::MemoryInit {
                 mem,
@@ -829,6 +879,7 @@ fn run<T>(
                 let m = &mut store.inner.memories[mi];
                 let dr = m.range(d, l)?;
                 m.data[dr].copy_from_slice(&bytes[s as usize..s_end as usize]);
+                refresh_mem0!();
             }
             Op::DataDrop { data } => {
                 let di = store.inner.instances[inst].datas[data as usize] as usize;
