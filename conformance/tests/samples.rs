@@ -6,9 +6,6 @@
 //! - WASI programs run `_start` against a tiny test-only WASI shim (fd_write into buffers,
 //!   proc_exit, empty args/environ, fixed clock, deterministic random), implemented once over
 //!   plain bytes and bound to each engine; stdout, stderr and the exit code must match.
-//! - Programs marked `"awaits": "simd"` use SIMD, which fayasm rejects at validation until the
-//!   SIMD issue lands: fayasm must reject them with an error that says so, and wasmtime must
-//!   still produce the expected values.
 //! - Benchmark programs run `run(smoke.arg)` on both engines, and `run(bench.arg)` (the size the
 //!   benchmarks use) on wasmtime, which is quick there, so every checksum in the file is checked.
 
@@ -244,24 +241,6 @@ impl Wasmtime {
     }
 }
 
-/// fayasm must refuse a SIMD module at validation, saying why.
-fn assert_fayasm_rejects_simd(name: &str, bytes: &[u8]) {
-    match fayasm::Module::new(&Fayasm::engine(), bytes) {
-        Err(fayasm::Error::Module(e)) => {
-            assert!(e.message.to_lowercase().contains("simd"), "{name}: fayasm's rejection does not mention SIMD: {e}")
-        }
-        Err(other) => panic!("{name}: fayasm rejected the SIMD module with a non-module error: {other}"),
-        Ok(_) => panic!(
-            "{name}: fayasm now accepts SIMD; run this program on fayasm and drop its `awaits` mark in \
-             wasm_samples/expected.json"
-        ),
-    }
-}
-
-fn awaits_simd(entry: &Json) -> bool {
-    entry.get("awaits").and_then(Json::as_str) == Some("simd")
-}
-
 // ---------------------------------------------------------------------------------------------
 // Fixtures with calls.
 
@@ -274,11 +253,7 @@ fn run_fixture(name: &str) {
         .find(|f| f["name"] == name)
         .unwrap_or_else(|| panic!("no fixture `{name}` in expected.json"));
     let bytes = wasm_bytes(str_field(fx, "wasm"));
-    let simd = awaits_simd(fx);
-    if simd {
-        assert_fayasm_rejects_simd(name, &bytes);
-    }
-    let mut fay = (!simd).then(|| Fayasm::new(&bytes));
+    let mut fay = Fayasm::new(&bytes);
     let mut wt = Wasmtime::new(&bytes);
     let calls = fx["calls"].as_array().expect("calls array");
     assert!(!calls.is_empty());
@@ -298,13 +273,11 @@ fn run_fixture(name: &str) {
                 "wasmtime {export}{args:?}: got {got_wt:?}, expected {want:?}"
             ));
         }
-        if let Some(fay) = fay.as_mut() {
-            let got = fay.call(export, &args);
-            if !got.same(&want) {
-                failures.push(format!(
-                    "fayasm {export}{args:?}: got {got:?}, expected {want:?}"
-                ));
-            }
+        let got = fay.call(export, &args);
+        if !got.same(&want) {
+            failures.push(format!(
+                "fayasm {export}{args:?}: got {got:?}, expected {want:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{name}:\n  {}", failures.join("\n  "));
@@ -658,17 +631,13 @@ fn benchmarks() {
             wt.call(export, &[V::I32(bench.0)]),
             bench.1,
         );
-        if awaits_simd(b) {
-            assert_fayasm_rejects_simd(name, &bytes);
-        } else {
-            let mut fay = Fayasm::new(&bytes);
-            check(
-                "fayasm",
-                "smoke",
-                fay.call(export, &[V::I32(smoke.0)]),
-                smoke.1,
-            );
-        }
+        let mut fay = Fayasm::new(&bytes);
+        check(
+            "fayasm",
+            "smoke",
+            fay.call(export, &[V::I32(smoke.0)]),
+            smoke.1,
+        );
     }
     assert!(failures.is_empty(), "\n  {}", failures.join("\n  "));
 }

@@ -16,7 +16,7 @@
 //!   state on every call). Each engine's result is checked against the expected checksum first.
 //!
 //! Engines: `fayasm`, `wasmi`, `wasm3`, `wasmtime` (Cranelift) and `pulley` (wasmtime's
-//! portable interpreter, `Config::target("pulley64")`). Programs with `"awaits": "simd"` run
+//! portable interpreter, `Config::target("pulley64")`). Programs marked `"simd": true` run
 //! only on the engines that take SIMD (wasmtime, pulley); the others are reported as skipped.
 //!
 //! `FAYASM_BENCH_ENGINES=fayasm,wasmi` limits the engines; criterion's own arguments (a name
@@ -51,7 +51,7 @@ fn programs() -> Vec<Program> {
                 .expect("benchmark .wasm"),
             arg: b["bench"]["arg"].as_i64().unwrap() as i32,
             result: b["bench"]["result"].as_i64().unwrap() as i32,
-            simd: b.get("awaits").and_then(|a| a.as_str()) == Some("simd"),
+            simd: b.get("simd").and_then(|a| a.as_bool()) == Some(true),
         })
         .collect()
 }

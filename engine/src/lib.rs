@@ -32,7 +32,10 @@
 //!
 //! | feature | default | effect |
 //! | --- | --- | --- |
-//! | `std` | yes | `std::error::Error` impls; without it the crate is `no_std` + `alloc` |
+//! | `std` | yes | `std::error::Error` impls, WASI preview 1 ([`wasi`]); without it the crate is `no_std` + `alloc` |
+//! | `simd` | yes | SIMD and relaxed SIMD; without it modules using `v128` are rejected at validation |
+//! | `cli` | yes | the `fayasm` command-line binary (clap) |
+//! | `dylib` | no | bind imports to C functions of a shared library (libloading) |
 
 #![no_std]
 #![warn(missing_docs)]

@@ -371,8 +371,12 @@ fn run<T>(
                 pc += (c!(index) as u32).min(len) as usize;
             }
             Op::Return { src, count } => {
-                let s = base + src as usize;
-                stack.cells.copy_within(s..s + count as usize, base);
+                if count == 1 {
+                    set!(0, c!(src));
+                } else {
+                    let s = base + src as usize;
+                    stack.cells.copy_within(s..s + count as usize, base);
+                }
                 match stack.frames.pop() {
                     Some(f) => {
                         code = f.code;
@@ -424,8 +428,14 @@ fn run<T>(
                 let new_base = base + args as usize;
                 match store.inner.funcs[f as usize].kind {
                     FuncKind::Wasm { instance, .. } => {
-                        let callee = compiled(&mut store.inner, f)
-                            .map_err(|_| Trap::new(TrapCode::Unreachable))?;
+                        let callee = match &store.inner.funcs[f as usize].kind {
+                            FuncKind::Wasm {
+                                code: CodeState::Translated(c),
+                                ..
+                            } => c.clone(),
+                            _ => compiled(&mut store.inner, f)
+                                .map_err(|e| Trap::host(alloc::format!("{e}")))?,
+                        };
                         let np = callee.num_params as usize;
                         let frame_base = if tail {
                             // The callee replaces the current frame: its arguments move down to
@@ -438,11 +448,10 @@ fn run<T>(
                             }
                             new_base
                         };
-                        ensure_cells(
-                            &mut stack.cells,
-                            frame_base + callee.frame_size as usize,
-                            max_cells,
-                        )?;
+                        let need = frame_base + callee.frame_size as usize;
+                        if need > stack.cells.len() {
+                            ensure_cells(&mut stack.cells, need, max_cells)?;
+                        }
                         let locals = frame_base + np;
                         stack.cells[locals..locals + callee.num_locals as usize].fill(0);
                         let caller = core::mem::replace(&mut code, callee);

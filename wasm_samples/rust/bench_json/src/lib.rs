@@ -191,7 +191,9 @@ impl Parser<'_> {
         let mut int: u32 = 0;
         let mut digits = 0;
         while self.peek().is_ascii_digit() {
-            int = int.wrapping_mul(10).wrapping_add((self.peek() - b'0') as u32);
+            int = int
+                .wrapping_mul(10)
+                .wrapping_add((self.peek() - b'0') as u32);
             self.pos += 1;
             digits += 1;
         }
@@ -298,7 +300,13 @@ pub extern "C" fn run(n: i32) -> i32 {
     if len > CAP {
         return -1;
     }
-    let mut p = Parser { s: &text[..len], pos: 0, sum: 0x811c_9dc5, depth: 0, max_depth: 0 };
+    let mut p = Parser {
+        s: &text[..len],
+        pos: 0,
+        sum: 0x811c_9dc5,
+        depth: 0,
+        max_depth: 0,
+    };
     if let Err(e) = p.value() {
         return e;
     }
