@@ -10,6 +10,7 @@
 //! The instruction set is declared once, in the `define_ops!` table below; the enum, the op
 //! names and the result-slot accessor are derived from it.
 
+pub mod codec;
 pub(crate) mod translate;
 mod verify;
 
@@ -56,6 +57,76 @@ macro_rules! define_ops {
             $( #[doc = "Jump to `target` if the comparison of `lhs` and `imm` holds."] $kname { lhs: Slot, imm: i32, target: u32 }, )*
             $( #[doc = "Load from memory `mem` at `addr + offset` into `dst`."] $lname { dst: Slot, addr: Slot, mem: u32, offset: u64 }, )*
             $( #[doc = "Store `src` to memory `mem` at `addr + offset`."] $stname { addr: Slot, src: Slot, mem: u32, offset: u64 }, )*
+        }
+
+        /// The opcode of each op in the stored form (its position in the ISA table).
+        #[repr(u16)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum OpCode {
+            $( $sname, )* $( $rname, )* $( $uname, )* $( $bname, )* $( $iname, )* $( $jname, )*
+            $( $cname, )* $( $kname, )* $( $lname, )* $( $stname, )*
+        }
+
+        const ALL_OPCODES: &[OpCode] = &[
+            $( OpCode::$sname, )* $( OpCode::$rname, )* $( OpCode::$uname, )* $( OpCode::$bname, )*
+            $( OpCode::$iname, )* $( OpCode::$jname, )* $( OpCode::$cname, )* $( OpCode::$kname, )*
+            $( OpCode::$lname, )* $( OpCode::$stname, )*
+        ];
+
+        impl Op {
+            /// The op's opcode.
+            pub fn opcode(&self) -> OpCode {
+                match self {
+                    $( Op::$sname { .. } => OpCode::$sname, )*
+                    $( Op::$rname { .. } => OpCode::$rname, )*
+                    $( Op::$uname { .. } => OpCode::$uname, )*
+                    $( Op::$bname { .. } => OpCode::$bname, )*
+                    $( Op::$iname { .. } => OpCode::$iname, )*
+                    $( Op::$jname { .. } => OpCode::$jname, )*
+                    $( Op::$cname { .. } => OpCode::$cname, )*
+                    $( Op::$kname { .. } => OpCode::$kname, )*
+                    $( Op::$lname { .. } => OpCode::$lname, )*
+                    $( Op::$stname { .. } => OpCode::$stname, )*
+                }
+            }
+
+            /// Append the stored form: the opcode (u16) then each field in declaration
+            /// order, little-endian, at its declared width.
+            pub fn encode(&self, out: &mut Vec<u8>) {
+                use codec::Field;
+                (self.opcode() as u16).put(out);
+                match *self {
+                    $( Op::$sname $({ $($sfield),* })? => { $($( $sfield.put(out); )*)? } )*
+                    $( Op::$rname { dst $(, $rfield)* } => { dst.put(out); $( $rfield.put(out); )* } )*
+                    $( Op::$uname { dst, src } => { dst.put(out); src.put(out); } )*
+                    $( Op::$bname { dst, lhs, rhs } => { dst.put(out); lhs.put(out); rhs.put(out); } )*
+                    $( Op::$iname { dst, lhs, imm } => { dst.put(out); lhs.put(out); imm.put(out); } )*
+                    $( Op::$jname { dst, lhs, imm } => { dst.put(out); lhs.put(out); imm.put(out); } )*
+                    $( Op::$cname { lhs, rhs, target } => { lhs.put(out); rhs.put(out); target.put(out); } )*
+                    $( Op::$kname { lhs, imm, target } => { lhs.put(out); imm.put(out); target.put(out); } )*
+                    $( Op::$lname { dst, addr, mem, offset } => { dst.put(out); addr.put(out); mem.put(out); offset.put(out); } )*
+                    $( Op::$stname { addr, src, mem, offset } => { addr.put(out); src.put(out); mem.put(out); offset.put(out); } )*
+                }
+            }
+
+            /// Read one op in the stored form; `None` if the bytes end early or name no op.
+            pub fn decode(r: &mut codec::Reader<'_>) -> Option<Op> {
+                use codec::Field;
+                let code = *ALL_OPCODES.get(u16::get(r)? as usize)?;
+                Some(match code {
+                    $( OpCode::$sname => Op::$sname $({ $($sfield: Field::get(r)?),* })?, )*
+                    $( OpCode::$rname => Op::$rname { dst: Field::get(r)? $(, $rfield: Field::get(r)?)* }, )*
+                    $( OpCode::$uname => Op::$uname { dst: Field::get(r)?, src: Field::get(r)? }, )*
+                    $( OpCode::$bname => Op::$bname { dst: Field::get(r)?, lhs: Field::get(r)?, rhs: Field::get(r)? }, )*
+                    $( OpCode::$iname => Op::$iname { dst: Field::get(r)?, lhs: Field::get(r)?, imm: Field::get(r)? }, )*
+                    $( OpCode::$jname => Op::$jname { dst: Field::get(r)?, lhs: Field::get(r)?, imm: Field::get(r)? }, )*
+                    $( OpCode::$cname => Op::$cname { lhs: Field::get(r)?, rhs: Field::get(r)?, target: Field::get(r)? }, )*
+                    $( OpCode::$kname => Op::$kname { lhs: Field::get(r)?, imm: Field::get(r)?, target: Field::get(r)? }, )*
+                    $( OpCode::$lname => Op::$lname { dst: Field::get(r)?, addr: Field::get(r)?, mem: Field::get(r)?, offset: Field::get(r)? }, )*
+                    $( OpCode::$stname => Op::$stname { addr: Field::get(r)?, src: Field::get(r)?, mem: Field::get(r)?, offset: Field::get(r)? }, )*
+                })
+            }
         }
 
         impl Op {

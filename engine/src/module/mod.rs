@@ -171,6 +171,15 @@ impl Module {
         })
     }
 
+    /// Check that `code` is safe to run as a function of this module: every slot, branch
+    /// target and entity index in range (microcode read back from storage must pass this).
+    pub fn verify_microcode(
+        &self,
+        code: &crate::microcode::Compiled,
+    ) -> Result<(), crate::microcode::VerifyError> {
+        crate::microcode::verify(code, &self.inner)
+    }
+
     /// Number of functions (imported and defined).
     pub fn num_funcs(&self) -> usize {
         self.inner.funcs.len()

@@ -5,44 +5,32 @@ use crate::microcode::{Op, Slot};
 
 /// The immediate form of a binary op whose right operand is the constant `c`, if there is one.
 pub(super) fn with_imm(op: Op, c: u64) -> Option<Op> {
+    // An i32 constant is zero-extended in its cell; `as u32 as i32` recovers it.
+    let (i, l) = (c as u32 as i32, c as i64);
     macro_rules! imm {
-        ($($reg:ident => $imm:ident, $ty:ty;)*) => {
+        ($($reg:ident => $imm:ident, $v:ident;)*) => {
             match op {
-                $( Op::$reg { dst, lhs, .. } => Some(Op::$imm { dst, lhs, imm: c as $ty }), )*
+                $( Op::$reg { dst, lhs, .. } => Some(Op::$imm { dst, lhs, imm: $v }), )*
                 _ => None,
             }
         };
     }
-    // i32 constants are zero-extended in their cell; `as u32 as i32` recovers them.
-    let c32 = c as u32 as i32;
-    let op32 = |op: Op| -> Option<Op> {
-        macro_rules! imm32 {
-            ($($reg:ident => $imm:ident;)*) => {
-                match op {
-                    $( Op::$reg { dst, lhs, .. } => Some(Op::$imm { dst, lhs, imm: c32 }), )*
-                    _ => None,
-                }
-            };
-        }
-        imm32! {
-            I32Add => I32AddImm; I32Sub => I32SubImm; I32Mul => I32MulImm; I32And => I32AndImm;
-            I32Or => I32OrImm; I32Xor => I32XorImm; I32Shl => I32ShlImm; I32ShrS => I32ShrSImm;
-            I32ShrU => I32ShrUImm; I32Eq => I32EqImm; I32Ne => I32NeImm; I32LtS => I32LtSImm;
-            I32LtU => I32LtUImm; I32GtS => I32GtSImm; I32GtU => I32GtUImm; I32LeS => I32LeSImm;
-            I32LeU => I32LeUImm; I32GeS => I32GeSImm; I32GeU => I32GeUImm;
-        }
-    };
-    op32(op).or_else(|| {
-        imm! {
-            I64Add => I64AddImm, i64; I64Sub => I64SubImm, i64; I64Mul => I64MulImm, i64;
-            I64And => I64AndImm, i64; I64Or => I64OrImm, i64; I64Xor => I64XorImm, i64;
-            I64Shl => I64ShlImm, i64; I64ShrS => I64ShrSImm, i64; I64ShrU => I64ShrUImm, i64;
-            I64Eq => I64EqImm, i64; I64Ne => I64NeImm, i64; I64LtS => I64LtSImm, i64;
-            I64LtU => I64LtUImm, i64; I64GtS => I64GtSImm, i64; I64GtU => I64GtUImm, i64;
-            I64LeS => I64LeSImm, i64; I64LeU => I64LeUImm, i64; I64GeS => I64GeSImm, i64;
-            I64GeU => I64GeUImm, i64;
-        }
-    })
+    imm! {
+        I32Add => I32AddImm, i; I32Sub => I32SubImm, i; I32Mul => I32MulImm, i;
+        I32And => I32AndImm, i; I32Or => I32OrImm, i; I32Xor => I32XorImm, i;
+        I32Shl => I32ShlImm, i; I32ShrS => I32ShrSImm, i; I32ShrU => I32ShrUImm, i;
+        I32Eq => I32EqImm, i; I32Ne => I32NeImm, i; I32LtS => I32LtSImm, i;
+        I32LtU => I32LtUImm, i; I32GtS => I32GtSImm, i; I32GtU => I32GtUImm, i;
+        I32LeS => I32LeSImm, i; I32LeU => I32LeUImm, i; I32GeS => I32GeSImm, i;
+        I32GeU => I32GeUImm, i;
+        I64Add => I64AddImm, l; I64Sub => I64SubImm, l; I64Mul => I64MulImm, l;
+        I64And => I64AndImm, l; I64Or => I64OrImm, l; I64Xor => I64XorImm, l;
+        I64Shl => I64ShlImm, l; I64ShrS => I64ShrSImm, l; I64ShrU => I64ShrUImm, l;
+        I64Eq => I64EqImm, l; I64Ne => I64NeImm, l; I64LtS => I64LtSImm, l;
+        I64LtU => I64LtUImm, l; I64GtS => I64GtSImm, l; I64GtU => I64GtUImm, l;
+        I64LeS => I64LeSImm, l; I64LeU => I64LeUImm, l; I64GeS => I64GeSImm, l;
+        I64GeU => I64GeUImm, l;
+    }
 }
 
 /// A branch to `target` taken when `cmp` (an op computing an i32 condition) yields
