@@ -60,6 +60,8 @@ pub mod wasi;
 pub use config::{Config, Engine};
 pub use error::{Error, LinkError, ModuleError, Trap, TrapCode};
 pub use module::{ExportType, ExternType, ImportType, Module};
-pub use runtime::{Caller, Extern, Func, Global, Instance, Linker, Memory, Store, Table};
+pub use runtime::{
+    Caller, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory, Store, Table,
+};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 pub use value::{ExternRef, Val};

@@ -133,7 +133,10 @@ pub(crate) fn call<T>(
             "result buffer does not match the function's results",
         ));
     }
-    let instance = match entity.kind {
+    if entity.trapped {
+        store.run_trap_hook(func).map_err(Error::Trap)?;
+    }
+    let instance = match store.inner.funcs[func.0 as usize].kind {
         FuncKind::Host { host } => {
             return call_host(store, func.0, host, None, params, results).map_err(Error::Trap)
         }
@@ -426,6 +429,11 @@ fn run<T>(
                     _ => unreachable!(),
                 };
                 let new_base = base + args as usize;
+                if store.inner.funcs[f as usize].trapped {
+                    // The hook may translate, evict or reload code and grow memories; the
+                    // callee's code is read after it, and `sync!` below re-derives the rest.
+                    store.run_trap_hook(Func(f))?;
+                }
                 match store.inner.funcs[f as usize].kind {
                     FuncKind::Wasm { instance, .. } => {
                         let callee = match &store.inner.funcs[f as usize].kind {

@@ -114,6 +114,7 @@ pub(crate) fn instantiate<T>(
         let ty = m.func_type(index).clone();
         let type_id = inst.types[m.funcs[index as usize] as usize];
         store.inner.funcs.push(FuncEntity {
+            trapped: false,
             ty,
             type_id,
             kind: FuncKind::Wasm {

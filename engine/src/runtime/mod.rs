@@ -1,12 +1,16 @@
 //! Runtime objects: the [`Store`] owns every function, memory, table, global and instance;
 //! the public handles ([`Func`], [`Memory`], ...) are indices into it.
 
+mod code;
+mod hooks;
 mod instantiate;
 mod linker;
 pub(crate) mod memory;
 mod rebind;
 pub(crate) mod table;
 
+pub use code::CodeStatus;
+pub use hooks::HookAction;
 pub use linker::Linker;
 
 use alloc::string::String;
@@ -54,6 +58,8 @@ pub(crate) struct FuncEntity {
     /// Store-wide canonical id of `ty` (for `call_indirect` checks).
     pub type_id: u32,
     pub kind: FuncKind,
+    /// Run the store's trap hook before this function executes.
+    pub trapped: bool,
 }
 
 #[derive(Debug)]
@@ -114,6 +120,7 @@ impl StoreInner {
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) hosts: Vec<HostFn<T>>,
+    pub(crate) trap_hook: Option<hooks::TrapHook<T>>,
     pub(crate) engine: Engine,
     data: T,
 }
@@ -132,6 +139,7 @@ impl<T> Store<T> {
         Store {
             inner: StoreInner::default(),
             hosts: Vec::new(),
+            trap_hook: None,
             engine: engine.clone(),
             data,
         }
@@ -298,6 +306,7 @@ impl Func {
         store.hosts.push(Arc::new(f));
         let type_id = store.inner.type_id(&ty);
         store.inner.funcs.push(FuncEntity {
+            trapped: false,
             ty,
             type_id,
             kind: FuncKind::Host { host },

@@ -1,0 +1,61 @@
+//! Per-function trap hooks: the host runs code before a marked function executes.
+//!
+//! Marking is a flag on the function; the interpreter tests it at function entry (one
+//! predictable branch for unmarked functions). The hook gets the whole store, so it may spill
+//! or load code and memories (the SD-trap sample reloads a function's microcode from the card
+//! inside the hook) before deciding whether the call proceeds.
+
+use alloc::boxed::Box;
+
+use super::{Func, Store};
+use crate::error::Trap;
+
+/// What a trap hook decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookAction {
+    /// Run the function.
+    Continue,
+    /// Do not run it: the call traps with this trap.
+    Abort(Trap),
+}
+
+pub(crate) type TrapHook<T> = Box<dyn FnMut(&mut Store<T>, Func) -> HookAction>;
+
+impl<T> Store<T> {
+    /// Install the hook that runs before every marked function (replacing any earlier one).
+    pub fn set_trap_hook(&mut self, hook: impl FnMut(&mut Store<T>, Func) -> HookAction + 'static) {
+        self.trap_hook = Some(Box::new(hook));
+    }
+
+    /// Remove the trap hook; marked functions then run as if unmarked.
+    pub fn clear_trap_hook(&mut self) {
+        self.trap_hook = None;
+    }
+
+    /// Run the hook for `func`. A hook that calls into wasm does not re-trigger itself.
+    pub(crate) fn run_trap_hook(&mut self, func: Func) -> Result<(), Trap> {
+        let Some(mut hook) = self.trap_hook.take() else {
+            return Ok(());
+        };
+        let action = hook(self, func);
+        if self.trap_hook.is_none() {
+            self.trap_hook = Some(hook);
+        }
+        match action {
+            HookAction::Continue => Ok(()),
+            HookAction::Abort(trap) => Err(trap),
+        }
+    }
+}
+
+impl Func {
+    /// Mark or unmark this function for the store's trap hook.
+    pub fn set_trap<T>(&self, store: &mut Store<T>, on: bool) {
+        store.inner.funcs[self.0 as usize].trapped = on;
+    }
+
+    /// Whether this function is marked for the trap hook.
+    pub fn is_trapped<T>(&self, store: &Store<T>) -> bool {
+        store.inner.funcs[self.0 as usize].trapped
+    }
+}
