@@ -113,5 +113,7 @@ fn ci(args: &[String]) -> Result<bool> {
     cmd!(sh, "{cargo} build -p fayasm --no-default-features").run()?;
     // Unit, integration and doc tests, and the claimed spec suites (conformance/tests/spec.rs).
     cmd!(sh, "{cargo} test --workspace").run()?;
+    // Binding imports to a shared library is behind a feature the workspace run leaves off.
+    cmd!(sh, "{cargo} test -p fayasm --features dylib --test dylib").run()?;
     Ok(true)
 }
