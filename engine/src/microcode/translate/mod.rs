@@ -119,6 +119,8 @@ pub(super) struct Translator<'m> {
     ctrl: Vec<Ctrl>,
     /// Index of the last op if its result may be retargeted by a following `local.set`.
     last_result: Option<usize>,
+    /// Hoisted constants: bits, slot, and whether any op read the slot.
+    const_slots: Vec<(u64, Slot, bool)>,
 }
 
 /// The memory a (validated, non-GC) memory argument names.
@@ -170,7 +172,16 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
             next = next.checked_add(width(vt)).ok_or_else(too_big)?;
         }
     }
-    let first_temp = next;
+    // Constants used inside loops get a frame slot written once, by a prologue, instead of
+    // a `Const` op at every use in every iteration.
+    let hoisted = loop_constants(&body)?;
+    let const_base = next;
+    let const_slots: Vec<(u64, Slot, bool)> = hoisted
+        .iter()
+        .enumerate()
+        .map(|(i, &bits)| (bits, const_base + i as u32, false))
+        .collect();
+    let first_temp = next.checked_add(hoisted.len() as u32).ok_or_else(too_big)?;
 
     let mut t = Translator {
         module,
@@ -183,6 +194,7 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         max_cells: 0,
         ctrl: Vec::new(),
         last_result: None,
+        const_slots,
     };
     t.ctrl.push(Ctrl {
         kind: CtrlKind::Block,
@@ -211,14 +223,73 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         .checked_add(t.max_cells)
         .and_then(|s| s.checked_add(2))
         .ok_or_else(too_big)?;
+    let prologue: Vec<Op> = t
+        .const_slots
+        .iter()
+        .filter(|c| c.2)
+        .map(|&(bits, dst, _)| Op::Const { dst, bits })
+        .collect();
+    let mut ops = t.ops;
+    if !prologue.is_empty() {
+        let shift = prologue.len() as u32;
+        for op in &mut ops {
+            if let Some(target) = op.branch_target_mut() {
+                *target += shift;
+            }
+        }
+        ops.splice(0..0, prologue);
+    }
     Ok(Compiled {
-        ops: t.ops,
+        ops,
         pool: t.pool,
         num_params,
         num_locals: first_temp - num_params,
         num_results: cells(&widths(ty.results())),
         frame_size,
     })
+}
+
+/// Most distinct constants hoisted out of loops per function.
+const MAX_HOISTED: usize = 16;
+
+/// The distinct constants that appear inside loops of `body` (first seen first).
+fn loop_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
+    use wasmparser::Operator as O;
+    let mut found: Vec<u64> = Vec::new();
+    let mut nesting: Vec<bool> = Vec::new();
+    let mut loops = 0usize;
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let bits = match reader.read()? {
+            O::Block { .. } | O::If { .. } => {
+                nesting.push(false);
+                continue;
+            }
+            O::Loop { .. } => {
+                nesting.push(true);
+                loops += 1;
+                continue;
+            }
+            O::End => {
+                if nesting.pop() == Some(true) {
+                    loops -= 1;
+                }
+                continue;
+            }
+            O::I32Const { value } if loops > 0 => value as u32 as u64,
+            O::I64Const { value } if loops > 0 => value as u64,
+            O::F32Const { value } if loops > 0 => value.bits() as u64,
+            O::F64Const { value } if loops > 0 => value.bits(),
+            _ => continue,
+        };
+        if !found.contains(&bits) {
+            found.push(bits);
+            if found.len() == MAX_HOISTED {
+                break;
+            }
+        }
+    }
+    Ok(found)
 }
 
 impl Translator<'_> {
@@ -302,6 +373,10 @@ impl Translator<'_> {
             Operand::Temp => e.slot,
             Operand::Local(l) => self.locals[l as usize].0,
             Operand::Const(val) => {
+                if let Some(c) = self.const_slots.iter_mut().find(|c| c.0 == val) {
+                    c.2 = true;
+                    return c.1;
+                }
                 self.emit(Op::Const {
                     dst: e.slot,
                     bits: val,

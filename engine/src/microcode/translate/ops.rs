@@ -18,24 +18,16 @@ impl Translator<'_> {
 
     fn binary(&mut self, make: fn(Slot, Slot, Slot) -> Op) {
         let b = self.pop();
+        let a = self.pop();
+        let lhs = self.entry_slot(a);
         if let Operand::Const(c) = b.operand {
-            let a = self.pop();
-            let lhs = self.entry_slot(a);
-            let dst = self.push_temp();
-            if let Some(op) = super::fuse::with_imm(make(dst, lhs, 0), c) {
+            // The result goes to `a`'s canonical slot, where `push_temp` puts it.
+            if let Some(op) = super::fuse::with_imm(make(a.slot, lhs, 0), c) {
+                self.push_temp();
                 self.emit_result(op);
                 return;
             }
-            // No immediate form: materialise the constant above the result slot.
-            self.pop();
-            let rhs = self.top_slot() + 1;
-            self.emit(Op::Const { dst: rhs, bits: c });
-            let dst = self.push_temp();
-            self.emit_result(make(dst, lhs, rhs));
-            return;
         }
-        let a = self.pop();
-        let lhs = self.entry_slot(a);
         let rhs = self.entry_slot(b);
         let dst = self.push_temp();
         self.emit_result(make(dst, lhs, rhs));
