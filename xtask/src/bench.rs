@@ -120,13 +120,41 @@ pub fn run(args: &[String]) -> Result<bool> {
     summary.insert("unit".into(), json!("ns"));
     summary.insert("quick".into(), json!(quick));
 
+    // Footprint: microcode bytes per wasm code byte and peak heap per program (fayasm only).
+    let sh = crate::shell()?;
+    let cargo = crate::cargo();
+    let lines = cmd!(
+        sh,
+        "{cargo} run --quiet --release -p fayasm --example footprint"
+    )
+    .read()?;
+    let footprint: Vec<Value> = lines
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .context("parsing the footprint example's output")?;
+    let mut footprint_md = String::from(
+        "\n## footprint (fayasm)\n\n| program | wasm code bytes | microcode bytes | per wasm byte | peak heap |\n|---|---:|---:|---:|---:|\n",
+    );
+    for f in &footprint {
+        footprint_md += &format!(
+            "| {} | {} | {} | {:.2} | {:.1} KiB |\n",
+            f["program"].as_str().unwrap_or("?"),
+            f["wasm_code_bytes"],
+            f["microcode_bytes"],
+            f["microcode_per_wasm_byte"].as_f64().unwrap_or(0.0),
+            f["peak_heap_bytes"].as_f64().unwrap_or(0.0) / 1024.0
+        );
+    }
+    summary.insert("footprint".into(), json!(footprint));
+
     let out = target.join("bench");
     std::fs::create_dir_all(&out)?;
     std::fs::write(
         out.join("summary.json"),
         serde_json::to_string_pretty(&Value::Object(summary))? + "\n",
     )?;
-    let md = markdown(&times, &programs);
+    let md = markdown(&times, &programs) + &footprint_md;
     std::fs::write(out.join("summary.md"), &md)?;
     std::fs::write(out.join("chart.svg"), chart(&times, &programs))?;
     println!("{md}");
