@@ -51,6 +51,7 @@ mod error;
 mod exec;
 pub mod microcode;
 mod module;
+pub mod offload;
 mod runtime;
 mod types;
 mod value;

@@ -106,6 +106,8 @@ pub(crate) struct DataSegment {
 #[derive(Debug)]
 pub(crate) struct ModuleInner {
     pub bytes: Arc<[u8]>,
+    /// A hash of `bytes` that ties spilled blobs to this module.
+    pub fingerprint: u64,
     pub types: Vec<FuncType>,
     pub imports: Vec<Import>,
     /// Type index of every function (imported first).
@@ -180,6 +182,11 @@ impl Module {
         crate::microcode::verify(code, &self.inner)
     }
 
+    /// The hash of the module's bytes that spilled blobs carry.
+    pub fn fingerprint(&self) -> u64 {
+        self.inner.fingerprint
+    }
+
     /// Number of functions (imported and defined).
     pub fn num_funcs(&self) -> usize {
         self.inner.funcs.len()
@@ -243,6 +250,7 @@ fn global_type(g: &wasmparser::GlobalType, offset: usize) -> Result<GlobalType, 
 /// Second pass over already-validated bytes: record what we need.
 fn decode(bytes: Arc<[u8]>) -> Result<ModuleInner, ModuleError> {
     let mut m = ModuleInner {
+        fingerprint: crate::offload::fingerprint(&bytes),
         bytes: bytes.clone(),
         types: Vec::new(),
         imports: Vec::new(),

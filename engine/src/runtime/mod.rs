@@ -7,6 +7,7 @@ mod instantiate;
 mod linker;
 pub(crate) mod memory;
 mod rebind;
+mod spill;
 pub(crate) mod table;
 
 pub use code::CodeStatus;

@@ -1,0 +1,124 @@
+//! A storage of one file per key in a directory (std only).
+//!
+//! [`Slot::Single`] keys are replaced atomically: the blob goes to a temporary file, which is
+//! fsynced, renamed over the key's file, and the directory is fsynced. Keys in a
+//! [`Slot::Ring`] or [`Slot::Pair`] belong to protocols that never overwrite a copy they still
+//! need and that check every copy's CRC and generation ([`super::Ring`],
+//! [`super::checkpoint`]); they are written in place (truncate, write, fsync), which rewrites
+//! no directory entry after the first time. Wrap the storage in a [`super::Ring`] to spread
+//! hot keys over slots.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::vec::Vec;
+
+use super::key::{Key, Slot};
+use super::storage::Storage;
+
+/// The suffix of temporary files; leftovers from an interrupted write are deleted on open.
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// A directory of blob files; see the module documentation.
+#[derive(Debug)]
+pub struct FileStorage {
+    dir: PathBuf,
+}
+
+impl FileStorage {
+    /// Opens (creating it if needed) the directory `dir`, and deletes temporary files left by
+    /// writes that a crash interrupted.
+    pub fn open(dir: impl Into<PathBuf>) -> io::Result<FileStorage> {
+        let dir = dir.into();
+        fs::create_dir_all(&dir)?;
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            if entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.ends_with(TEMP_SUFFIX))
+            {
+                fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(FileStorage { dir })
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path of `key`'s file.
+    pub fn path(&self, key: &Key) -> PathBuf {
+        self.dir.join(key.file_name().as_str())
+    }
+
+    /// Makes renames, creations and removals in the directory durable.
+    fn sync_dir(&self) -> io::Result<()> {
+        #[cfg(unix)]
+        File::open(&self.dir)?.sync_all()?;
+        Ok(())
+    }
+
+    fn write_file(path: &Path, parts: &[&[u8]], truncate_existing: bool) -> io::Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(truncate_existing)
+            .open(path)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
+        file.sync_all()
+    }
+}
+
+impl Storage for FileStorage {
+    type Error = io::Error;
+
+    fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> io::Result<bool> {
+        buf.clear();
+        let mut file = match File::open(self.path(key)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let len =
+            usize::try_from(file.metadata()?.len()).map_err(|_| io::ErrorKind::OutOfMemory)?;
+        buf.try_reserve_exact(len)
+            .map_err(|_| io::ErrorKind::OutOfMemory)?;
+        file.read_to_end(buf)?;
+        Ok(true)
+    }
+
+    fn write(&mut self, key: &Key, parts: &[&[u8]]) -> io::Result<()> {
+        let path = self.path(key);
+        if key.slot != Slot::Single {
+            let new = !path.exists();
+            Self::write_file(&path, parts, true)?;
+            return if new { self.sync_dir() } else { Ok(()) };
+        }
+        let mut temp = path.clone().into_os_string();
+        temp.push(TEMP_SUFFIX);
+        let temp = PathBuf::from(temp);
+        let result = Self::write_file(&temp, parts, true).and_then(|()| fs::rename(&temp, &path));
+        if let Err(e) = result {
+            let _ = fs::remove_file(&temp);
+            return Err(e);
+        }
+        self.sync_dir()
+    }
+
+    fn remove(&mut self, key: &Key) -> io::Result<()> {
+        match fs::remove_file(self.path(key)) {
+            Ok(()) => self.sync_dir(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        self.sync_dir()
+    }
+}

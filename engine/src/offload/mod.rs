@@ -1,0 +1,46 @@
+//! Offload storage: where spilled microcode, spilled or paged linear memory and checkpoints go.
+//!
+//! The layers, bottom up:
+//!
+//! - [`Storage`]: the small trait all offload I/O goes through (read, atomic write, remove,
+//!   sync), with [`MemStorage`] in RAM, [`FileStorage`] on std, and [`FaultyStorage`] to
+//!   inject power cuts, torn writes, bit flips, lost writes and I/O errors in tests.
+//! - [`blob`]: the one envelope every stored blob is wrapped in (magic, version, kind, module
+//!   fingerprint, item index, generation, length, CRC-32), specified in
+//!   `docs/spill-format.md`; [`io`] saves and loads enveloped blobs through a storage.
+//! - [`Ring`]: spreads hot keys over a ring of slots, so one file is not rewritten every time
+//!   and a torn write falls back to the previous copy.
+//! - [`checkpoint`]: atomic multi-blob commits with a manifest written last.
+//! - [`Metrics`]: counters and latency histograms.
+//!
+//! Everything here is `no_std` + `alloc` except [`FileStorage`].
+
+pub mod blob;
+pub mod checkpoint;
+mod error;
+mod faulty;
+#[cfg(feature = "std")]
+mod file;
+pub mod io;
+mod key;
+mod manifest;
+mod metrics;
+mod ring;
+mod storage;
+
+#[cfg(test)]
+mod tests;
+
+pub use blob::{fingerprint, BlobError, Header};
+pub use error::OffloadError;
+pub use faulty::{
+    Counts, Fault, FaultError, FaultyStorage, Op, Persistence, PowerCut, Unsynced, Wear,
+};
+#[cfg(feature = "std")]
+pub use file::FileStorage;
+pub use key::{Key, KeyName, Kind, Slot};
+#[cfg(feature = "std")]
+pub use metrics::std_clock;
+pub use metrics::{Clock, Histogram, KindCounters, Metrics, Timer};
+pub use ring::Ring;
+pub use storage::{MemStorage, Storage};

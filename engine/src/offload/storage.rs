@@ -1,0 +1,171 @@
+//! The storage trait the engine does all its offload I/O through, and an in-RAM storage.
+
+use alloc::collections::BTreeMap;
+use alloc::collections::TryReserveError;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::key::Key;
+
+/// A place to keep blobs by key: a directory of files, a FAT volume on an SD card, RAM.
+///
+/// The contract every implementation keeps:
+///
+/// - [`write`](Storage::write) replaces the blob under a key *atomically* for
+///   [`Slot::Single`](super::Slot::Single) keys: after a power cut at any moment, a read returns
+///   either the whole old blob or the whole new one. Keys in other slots belong to protocols
+///   (the [ring](super::Ring), [checkpoints](super::checkpoint)) that never overwrite a copy they
+///   may still need and that check every copy's CRC and generation, so a storage may write them
+///   in place.
+/// - A write is durable once [`sync`](Storage::sync) returns `Ok` after it (a storage may make
+///   it durable earlier). Protocols sync before writing anything that refers to earlier writes.
+/// - Errors are values; no call panics.
+pub trait Storage {
+    /// The storage's own error type, wrapped by [`OffloadError::Storage`](super::OffloadError).
+    type Error: fmt::Debug;
+
+    /// Reads the blob under `key` into `buf` (cleared first). Returns `Ok(false)`, with `buf`
+    /// empty, when there is no such blob.
+    fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> Result<bool, Self::Error>;
+
+    /// Stores the concatenation of `parts` under `key`, replacing what was there. Taking the
+    /// blob in parts lets a caller write an envelope header and a large payload (a whole
+    /// linear memory) without first copying them into one buffer.
+    fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error>;
+
+    /// Removes the blob under `key`; removing a missing blob is not an error.
+    fn remove(&mut self, key: &Key) -> Result<(), Self::Error>;
+
+    /// Makes every earlier write and remove durable.
+    fn sync(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+impl<S: Storage + ?Sized> Storage for &mut S {
+    type Error = S::Error;
+
+    fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> Result<bool, Self::Error> {
+        (**self).read(key, buf)
+    }
+
+    fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        (**self).write(key, parts)
+    }
+
+    fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {
+        (**self).remove(key)
+    }
+
+    fn sync(&mut self) -> Result<(), Self::Error> {
+        (**self).sync()
+    }
+}
+
+/// Total length of a gather list, saturating (a list that long cannot be stored anyway).
+pub(crate) fn total_len(parts: &[&[u8]]) -> usize {
+    parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()))
+}
+
+/// Concatenates a gather list into a new vector, reporting allocation failure as an error.
+pub(crate) fn concat(parts: &[&[u8]]) -> Result<Vec<u8>, TryReserveError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(total_len(parts))?;
+    for p in parts {
+        v.extend_from_slice(p);
+    }
+    Ok(v)
+}
+
+/// A storage in RAM, for tests and for hosts that want offload semantics without a device.
+/// Every write is immediately durable (until the value is dropped).
+#[derive(Clone, Debug, Default)]
+pub struct MemStorage {
+    blobs: BTreeMap<Key, Vec<u8>>,
+}
+
+impl MemStorage {
+    /// An empty storage.
+    pub fn new() -> MemStorage {
+        MemStorage::default()
+    }
+
+    /// The number of stored blobs.
+    pub fn len(&self) -> usize {
+        self.blobs.len()
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.blobs.is_empty()
+    }
+
+    /// The stored bytes under `key`, if any.
+    pub fn get(&self, key: &Key) -> Option<&[u8]> {
+        self.blobs.get(key).map(Vec::as_slice)
+    }
+
+    /// Mutable access to the stored bytes under `key`, for corrupting them in tests.
+    pub fn get_mut(&mut self, key: &Key) -> Option<&mut Vec<u8>> {
+        self.blobs.get_mut(key)
+    }
+
+    /// Every stored key, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &Key> + '_ {
+        self.blobs.keys()
+    }
+}
+
+impl Storage for MemStorage {
+    type Error = TryReserveError;
+
+    fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> Result<bool, Self::Error> {
+        buf.clear();
+        match self.blobs.get(key) {
+            Some(data) => {
+                buf.try_reserve(data.len())?;
+                buf.extend_from_slice(data);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        let data = concat(parts)?;
+        self.blobs.insert(*key, data);
+        Ok(())
+    }
+
+    fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {
+        self.blobs.remove(key);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::offload::{Kind, Slot};
+
+    #[test]
+    fn mem_storage_round_trip() {
+        let mut s = MemStorage::new();
+        let k = Key::new(Kind::Code, 1, 2);
+        let mut buf = Vec::from(*b"stale");
+        assert!(!s.read(&k, &mut buf).unwrap());
+        assert!(buf.is_empty());
+        s.write(&k, &[b"head", b"", b"tail"]).unwrap();
+        assert!(s.read(&k, &mut buf).unwrap());
+        assert_eq!(buf, b"headtail");
+        s.write(&k, &[b"new"]).unwrap();
+        assert!(s.read(&k, &mut buf).unwrap());
+        assert_eq!(buf, b"new");
+        let other_slot = k.with_slot(Slot::Ring(0));
+        assert!(!s.read(&other_slot, &mut buf).unwrap());
+        s.remove(&k).unwrap();
+        s.remove(&k).unwrap();
+        assert!(!s.read(&k, &mut buf).unwrap());
+        assert!(s.is_empty());
+    }
+}

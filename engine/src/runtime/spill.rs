@@ -1,0 +1,95 @@
+//! Host-driven offload of microcode: write a function's microcode to storage in the blob
+//! envelope, and load it back. Loading never trusts the bytes: the envelope checks the kind,
+//! module fingerprint, function index and CRC, the decoder checks the shape, and the verifier
+//! checks every operand against the module before the code is installed.
+
+use alloc::vec::Vec;
+
+use super::{FuncKind, Store};
+use crate::microcode::Compiled;
+use crate::offload::{blob, Key, Kind, OffloadError, Storage};
+use crate::Func;
+
+/// Why microcode read from storage was not installed (the function keeps its state).
+#[derive(Debug)]
+pub enum CodeLoadError<E> {
+    /// Reading the blob failed, or the envelope was rejected.
+    Offload(OffloadError<E>),
+    /// The payload is not well-formed microcode.
+    Decode(crate::microcode::codec::DecodeError),
+    /// The microcode does not verify against the module.
+    Rejected(crate::Error),
+}
+
+impl<E: core::fmt::Debug> core::fmt::Display for CodeLoadError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CodeLoadError::Offload(e) => write!(f, "{e}"),
+            CodeLoadError::Decode(e) => write!(f, "{e}"),
+            CodeLoadError::Rejected(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl Func {
+    /// The storage key of this function's microcode, if it is a wasm function.
+    pub fn code_key<T>(&self, store: &Store<T>) -> Option<Key> {
+        let FuncKind::Wasm { instance, def, .. } = store.inner.funcs[self.0 as usize].kind else {
+            return None;
+        };
+        let module = &store.inner.instances[instance as usize].module;
+        Some(Key::new(
+            Kind::Code,
+            module.fingerprint,
+            module.num_imported_funcs + def,
+        ))
+    }
+
+    /// Write this function's microcode (translating it first if needed) to `storage` under
+    /// [`code_key`](Func::code_key), with generation `generation`. Returns the bytes written.
+    /// The code stays in RAM; [`evict_code`](Func::evict_code) drops it.
+    pub fn spill_code<T, S: Storage>(
+        &self,
+        store: &mut Store<T>,
+        storage: &mut S,
+        generation: u64,
+    ) -> Result<usize, OffloadError<S::Error>> {
+        let Some(key) = self.code_key(store) else {
+            return Ok(0);
+        };
+        let code = crate::exec::compiled(&mut store.inner, self.0)
+            .map_err(|_| OffloadError::OutOfMemory)?;
+        let payload = code.encode();
+        let header = blob::encode_header(&key, generation, &payload)
+            .map_err(|error| OffloadError::NotABlob { key, error })?;
+        storage
+            .write(&key, &[&header, &payload])
+            .map_err(OffloadError::Storage)?;
+        Ok(header.len() + payload.len())
+    }
+
+    /// Read this function's microcode back from `storage` and install it. On any error the
+    /// function keeps its current state (callers fall back to re-translation, which the next
+    /// call does by itself for an evicted function).
+    pub fn load_code<T, S: Storage>(
+        &self,
+        store: &mut Store<T>,
+        storage: &mut S,
+    ) -> Result<(), CodeLoadError<S::Error>> {
+        let Some(key) = self.code_key(store) else {
+            return Ok(());
+        };
+        let mut buf = Vec::new();
+        let found = storage
+            .read(&key, &mut buf)
+            .map_err(|e| CodeLoadError::Offload(OffloadError::Storage(e)))?;
+        if !found {
+            return Err(CodeLoadError::Offload(OffloadError::NotFound(key)));
+        }
+        let (_, payload) = blob::decode(&buf, &key)
+            .map_err(|error| CodeLoadError::Offload(OffloadError::Blob { key, error }))?;
+        let code = Compiled::decode(payload).map_err(CodeLoadError::Decode)?;
+        self.install_code(store, code)
+            .map_err(CodeLoadError::Rejected)
+    }
+}
