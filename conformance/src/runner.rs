@@ -39,6 +39,10 @@ pub struct RunOptions {
     pub oracle: bool,
     /// Translate every function at instantiation (fayasm `Config::prescan`).
     pub prescan: bool,
+    /// Before every call, spill the microcode of every function of the called instance to
+    /// storage, drop it from RAM and load it back (verified): the stored form must be
+    /// transparent to every claimed suite.
+    pub spill_code: bool,
     /// Worker threads (files run in parallel).
     pub jobs: usize,
     /// Run only files whose name contains one of these (all files when empty).
@@ -52,6 +56,7 @@ impl Default for RunOptions {
             subject: Subject::Fayasm,
             oracle: true,
             prescan: false,
+            spill_code: false,
             jobs: cores.min(2),
             files: Vec::new(),
         }
@@ -169,9 +174,11 @@ fn run_script(
         Ok(Box::new(WasmtimeBackend::new(engine)?))
     };
     let primary: Result<Box<dyn Backend>, String> = match opts.subject {
-        Subject::Fayasm => catch(|| FayasmBackend::new(opts.prescan, &Features::for_suite(suite)))
-            .map_err(|p| format!("panic: {p}"))
-            .and_then(|r| r.map(|b| Box::new(b) as Box<dyn Backend>)),
+        Subject::Fayasm => {
+            catch(|| FayasmBackend::new(opts.prescan, opts.spill_code, &Features::for_suite(suite)))
+                .map_err(|p| format!("panic: {p}"))
+                .and_then(|r| r.map(|b| Box::new(b) as Box<dyn Backend>))
+        }
         Subject::Wasmtime => wasmtime(engine),
     };
     let oracle = opts.oracle.then(|| wasmtime(engine));

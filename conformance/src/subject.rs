@@ -11,11 +11,18 @@ pub struct FayasmBackend {
     store: Store<()>,
     linker: Linker<()>,
     instances: Vec<Instance>,
+    /// Where microcode goes between calls when spill transparency is being checked.
+    spill: Option<fayasm::offload::MemStorage>,
+    generation: u64,
 }
 
 impl FayasmBackend {
     /// A fresh store with `spectest` defined, the engine configured for `features`.
-    pub fn new(prescan: bool, features: &Features) -> Result<FayasmBackend, String> {
+    pub fn new(
+        prescan: bool,
+        spill_code: bool,
+        features: &Features,
+    ) -> Result<FayasmBackend, String> {
         let config = Config::default()
             .prescan(prescan)
             .wasm_memory64(features.memory64)
@@ -32,7 +39,30 @@ impl FayasmBackend {
             store,
             linker,
             instances: Vec::new(),
+            spill: spill_code.then(fayasm::offload::MemStorage::new),
+            generation: 0,
         })
+    }
+
+    /// Spill, drop and reload the microcode of every function of `instance`.
+    fn cycle_code(&mut self, instance: Instance) -> Result<(), String> {
+        let Some(storage) = self.spill.as_mut() else {
+            return Ok(());
+        };
+        self.generation += 1;
+        let mut i = 0;
+        while let Some(f) = instance.func_by_index(&self.store, i) {
+            i += 1;
+            if f.code_status(&self.store) != fayasm::CodeStatus::Translated {
+                continue;
+            }
+            f.spill_code(&mut self.store, storage, self.generation)
+                .map_err(|e| format!("spilling function {}: {e}", i - 1))?;
+            f.evict_code(&mut self.store);
+            f.load_code(&mut self.store, storage)
+                .map_err(|e| format!("reloading function {}: {e}", i - 1))?;
+        }
+        Ok(())
     }
 
     fn instance(&self, id: InstanceId) -> Result<Instance, String> {
@@ -137,6 +167,7 @@ impl Backend for FayasmBackend {
         args: &[Value],
     ) -> Result<CallOutcome, String> {
         let instance = self.instance(instance)?;
+        self.cycle_code(instance)?;
         let f = instance
             .get_func(&self.store, func)
             .ok_or_else(|| format!("no exported function `{func}`"))?;

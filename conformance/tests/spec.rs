@@ -9,7 +9,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use fayasm_conformance::{final_line, run_suite, summary_json, CLAIMED_SUITES};
+use fayasm_conformance::{
+    final_line, run_suite, run_suite_with, summary_json, RunOptions, CLAIMED_SUITES,
+};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,11 +50,30 @@ fn main() -> ExitCode {
     }
 
     let mut reports = Vec::new();
-    for suite in suites {
+    for suite in &suites {
         let report = run_suite(suite);
         println!("{}", report.table(false));
         reports.push(report);
     }
+    // Spill transparency for microcode: every function translated up front, and before every
+    // call the called instance's microcode is spilled to storage, dropped and reloaded through
+    // decode and verify. The oracle already compared the first pass; this one checks fayasm
+    // alone against the scripts.
+    let spill = RunOptions {
+        prescan: true,
+        spill_code: true,
+        oracle: false,
+        ..RunOptions::default()
+    };
+    let mut spilled = Vec::new();
+    for suite in &suites {
+        let report = run_suite_with(suite, &spill);
+        if !report.ok() {
+            println!("with --prescan --spill-code:\n{}", report.table(false));
+        }
+        spilled.push(report);
+    }
+    println!("spill-code pass: {}", final_line(&spilled));
     // Integration tests know `target/tmp`; the summary goes next to it.
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     if let Some(target) = tmp.parent() {
@@ -64,7 +85,7 @@ fn main() -> ExitCode {
         }
     }
     println!("{}", final_line(&reports));
-    if reports.iter().all(|r| r.ok()) {
+    if reports.iter().chain(&spilled).all(|r| r.ok()) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

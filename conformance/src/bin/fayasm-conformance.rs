@@ -20,6 +20,8 @@ usage: fayasm-conformance [options]
   --subject wasmtime
                    check the scripts against wasmtime alone (self-check of the harness)
   --prescan        translate every function at instantiation
+  --spill-code     before every call, spill the called instance's microcode to storage, drop it
+                   and load it back (checks the stored form and its verifier are transparent)
   --list           list the suite names and exit
 ";
 
@@ -58,6 +60,7 @@ fn run() -> Result<bool, String> {
                 other => return Err(format!("unknown subject `{other}`")),
             },
             "--prescan" => opts.prescan = true,
+            "--spill-code" => opts.spill_code = true,
             "--all-rows" => all_rows = true,
             "--list" => {
                 for s in all_suites() {
