@@ -286,6 +286,20 @@ fn run<T>(
             set!($s, v.to_bits());
         }};
     }
+    // Return to the caller's frame, or out of `run` when the entry function returns.
+    macro_rules! pop_frame {
+        () => {
+            match stack.frames.pop() {
+                Some(f) => {
+                    code = f.code;
+                    pc = f.pc;
+                    base = f.base;
+                    inst = f.instance as usize;
+                }
+                None => return Ok(()),
+            }
+        };
+    }
     macro_rules! br_if {
         ($cond:expr, $target:expr) => {
             if $cond {
@@ -380,15 +394,7 @@ fn run<T>(
                     let s = base + src as usize;
                     stack.cells.copy_within(s..s + count as usize, base);
                 }
-                match stack.frames.pop() {
-                    Some(f) => {
-                        code = f.code;
-                        pc = f.pc;
-                        base = f.base;
-                        inst = f.instance as usize;
-                    }
-                    None => return Ok(()),
-                }
+                pop_frame!();
                 sync!();
             }
             Op::Call { .. }
@@ -504,15 +510,7 @@ fn run<T>(
                             at += r.write_cells(&mut stack.cells[at..]);
                         }
                         if tail {
-                            match stack.frames.pop() {
-                                Some(f) => {
-                                    code = f.code;
-                                    pc = f.pc;
-                                    base = f.base;
-                                    inst = f.instance as usize;
-                                }
-                                None => return Ok(()),
-                            }
+                            pop_frame!();
                         }
                     }
                 }
