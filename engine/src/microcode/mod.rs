@@ -17,8 +17,6 @@ mod verify;
 pub(crate) use verify::verify;
 pub use verify::VerifyError;
 
-#[cfg(test)]
-mod tests;
 
 use alloc::vec::Vec;
 

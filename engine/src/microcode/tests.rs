@@ -1,1 +1,0 @@
-//! Translator unit tests: the shape of the microcode for small bodies.
