@@ -72,7 +72,7 @@ struct Fayasm(fayasm::Engine);
 
 impl Runner for Fayasm {
     const NAME: &'static str = "fayasm";
-    const SIMD: bool = false;
+    const SIMD: bool = true;
     type Module = fayasm::Module;
     type Instance = (fayasm::Store<()>, fayasm::Func);
 

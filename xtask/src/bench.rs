@@ -259,8 +259,8 @@ fn markdown(
     s.push_str(
         "Ratios are fayasm's time divided by the other engine's: below 1.00 fayasm is faster. ",
     );
-    s.push_str("Geometric means cover the programs both engines ran (SIMD programs run on wasmtime and pulley only ");
-    s.push_str("until fayasm has SIMD). `pulley` is wasmtime's portable interpreter.\n");
+    s.push_str("Geometric means cover the programs both engines ran (the SIMD programs skip wasmi and wasm3, ");
+    s.push_str("which are built without SIMD here). `pulley` is wasmtime's portable interpreter.\n");
     for g in GROUPS {
         let t = &times[g];
         if t.is_empty() {
