@@ -260,7 +260,9 @@ fn markdown(
         "Ratios are fayasm's time divided by the other engine's: below 1.00 fayasm is faster. ",
     );
     s.push_str("Geometric means cover the programs both engines ran (the SIMD programs skip wasmi and wasm3, ");
-    s.push_str("which are built without SIMD here). `pulley` is wasmtime's portable interpreter.\n");
+    s.push_str(
+        "which are built without SIMD here). `pulley` is wasmtime's portable interpreter.\n",
+    );
     for g in GROUPS {
         let t = &times[g];
         if t.is_empty() {

@@ -17,7 +17,6 @@ mod verify;
 pub(crate) use verify::verify;
 pub use verify::VerifyError;
 
-
 use alloc::vec::Vec;
 
 pub use crate::exec::simd::{
