@@ -43,6 +43,8 @@ pub struct RunOptions {
     /// storage, drop it from RAM and load it back (verified): the stored form must be
     /// transparent to every claimed suite.
     pub spill_code: bool,
+    /// fayasm's code-cache budget in bytes (`None`: unbounded).
+    pub code_budget: Option<usize>,
     /// Worker threads (files run in parallel).
     pub jobs: usize,
     /// Run only files whose name contains one of these (all files when empty).
@@ -57,6 +59,7 @@ impl Default for RunOptions {
             oracle: true,
             prescan: false,
             spill_code: false,
+            code_budget: None,
             jobs: cores.min(2),
             files: Vec::new(),
         }
@@ -174,11 +177,16 @@ fn run_script(
         Ok(Box::new(WasmtimeBackend::new(engine)?))
     };
     let primary: Result<Box<dyn Backend>, String> = match opts.subject {
-        Subject::Fayasm => {
-            catch(|| FayasmBackend::new(opts.prescan, opts.spill_code, &Features::for_suite(suite)))
-                .map_err(|p| format!("panic: {p}"))
-                .and_then(|r| r.map(|b| Box::new(b) as Box<dyn Backend>))
-        }
+        Subject::Fayasm => catch(|| {
+            FayasmBackend::new(
+                opts.prescan,
+                opts.spill_code,
+                opts.code_budget,
+                &Features::for_suite(suite),
+            )
+        })
+        .map_err(|p| format!("panic: {p}"))
+        .and_then(|r| r.map(|b| Box::new(b) as Box<dyn Backend>)),
         Subject::Wasmtime => wasmtime(engine),
     };
     let oracle = opts.oracle.then(|| wasmtime(engine));

@@ -21,10 +21,12 @@ impl FayasmBackend {
     pub fn new(
         prescan: bool,
         spill_code: bool,
+        code_budget: Option<usize>,
         features: &Features,
     ) -> Result<FayasmBackend, String> {
         let config = Config::default()
             .prescan(prescan)
+            .code_cache_budget(code_budget)
             .wasm_memory64(features.memory64)
             .wasm_multi_memory(features.multi_memory)
             .wasm_tail_call(features.tail_call)

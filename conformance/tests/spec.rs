@@ -55,13 +55,16 @@ fn main() -> ExitCode {
         println!("{}", report.table(false));
         reports.push(report);
     }
-    // Spill transparency for microcode: every function translated up front, and before every
+    // Spill transparency for microcode: every function translated up front (under a 4 KiB
+    // code-cache budget), and before every
     // call the called instance's microcode is spilled to storage, dropped and reloaded through
     // decode and verify. The oracle already compared the first pass; this one checks fayasm
     // alone against the scripts.
     let spill = RunOptions {
         prescan: true,
         spill_code: true,
+        // A small code-cache budget adds eviction and re-translation to the mix.
+        code_budget: Some(4096),
         oracle: false,
         ..RunOptions::default()
     };

@@ -15,6 +15,7 @@ pub struct Config {
     pub(crate) tail_call: bool,
     pub(crate) extended_const: bool,
     pub(crate) simd: bool,
+    pub(crate) code_budget: Option<usize>,
 }
 
 impl Default for Config {
@@ -30,6 +31,7 @@ impl Default for Config {
             tail_call: true,
             extended_const: true,
             simd: cfg!(feature = "simd"),
+            code_budget: None,
         }
     }
 }
@@ -104,6 +106,14 @@ impl Config {
         f.set(F::TAIL_CALL, self.tail_call);
         f.set(F::EXTENDED_CONST, self.extended_const);
         f
+    }
+
+    /// Byte budget for translated microcode held in RAM per store (`None`: unbounded). When a
+    /// translation goes over it, the oldest translated functions are dropped (FIFO) and
+    /// re-translated on their next call; a function larger than the budget still runs.
+    pub fn code_cache_budget(mut self, bytes: Option<usize>) -> Config {
+        self.code_budget = bytes;
+        self
     }
 
     /// Upper bound on any table's size, in elements.

@@ -119,3 +119,29 @@ fn install_rejects_microcode_for_another_signature_or_out_of_range() {
     assert_eq!(call(&mut store, inst, "sum_sq", 3).unwrap(), 14);
     assert_eq!(sum.code_status(&store), CodeStatus::Translated);
 }
+
+#[test]
+fn code_cache_budget_evicts_the_oldest_code_and_calls_still_work() {
+    let wat = (0..20)
+        .map(|i| format!("(func (export \"f{i}\") (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))"))
+        .collect::<String>();
+    let engine = Engine::new(fayasm::Config::default().code_cache_budget(Some(400)));
+    let module = Module::new(&engine, &wat::parse_str(format!("(module {wat})")).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    for round in 0..3 {
+        for i in 0..20 {
+            let f = inst.get_func(&store, &format!("f{i}")).unwrap();
+            let mut out = [Val::I32(0)];
+            f.call(&mut store, &[Val::I32(round)], &mut out).unwrap();
+            assert_eq!(out, [Val::I32(round + i)]);
+            let (used, _) = store.code_cache_usage();
+            assert!(
+                used <= 400,
+                "{used} bytes of microcode over a 400-byte budget"
+            );
+        }
+    }
+    let (_, evictions) = store.code_cache_usage();
+    assert!(evictions > 20, "expected evictions, got {evictions}");
+}

@@ -20,6 +20,7 @@ usage: fayasm-conformance [options]
   --subject wasmtime
                    check the scripts against wasmtime alone (self-check of the harness)
   --prescan        translate every function at instantiation
+  --code-budget N  keep at most N bytes of microcode per store (evicting the oldest)
   --spill-code     before every call, spill the called instance's microcode to storage, drop it
                    and load it back (checks the stored form and its verifier are transparent)
   --list           list the suite names and exit
@@ -61,6 +62,13 @@ fn run() -> Result<bool, String> {
             },
             "--prescan" => opts.prescan = true,
             "--spill-code" => opts.spill_code = true,
+            "--code-budget" => {
+                opts.code_budget = Some(
+                    value("a byte count")?
+                        .parse()
+                        .map_err(|e| format!("--code-budget: {e}"))?,
+                )
+            }
             "--all-rows" => all_rows = true,
             "--list" => {
                 for s in all_suites() {

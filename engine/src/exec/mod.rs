@@ -60,10 +60,12 @@ pub(crate) fn compiled(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, 
             message: alloc::format!("{e}"),
         })
     })?;
+    let bytes = code.byte_size();
     let code = Arc::new(code);
     if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {
         *state = CodeState::Translated(code.clone());
     }
+    inner.code_cache.admit(&mut inner.funcs, f, bytes);
     Ok(code)
 }
 

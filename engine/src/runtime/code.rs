@@ -2,11 +2,63 @@
 //! dropped (it is re-translated from the module bytes on the next call) or replaced by
 //! microcode loaded from storage (verified against the module first).
 
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 
-use super::{CodeState, Func, FuncKind, Store};
+use super::{CodeState, Func, FuncEntity, FuncKind, Store};
 use crate::error::{Error, ModuleError};
 use crate::microcode::Compiled;
+
+/// The bytes of microcode a store holds and the budget they are kept under.
+#[derive(Debug, Default)]
+pub(crate) struct CodeCache {
+    budget: Option<usize>,
+    used: usize,
+    /// Functions in the order their code was admitted (only tracked under a budget; an entry
+    /// may be stale after an explicit eviction, which only makes that function go earlier).
+    order: VecDeque<u32>,
+    evictions: u64,
+}
+
+impl CodeCache {
+    pub fn new(budget: Option<usize>) -> CodeCache {
+        CodeCache {
+            budget,
+            ..CodeCache::default()
+        }
+    }
+
+    /// Account for `f`'s new code of `bytes`, evicting the oldest other functions while over
+    /// budget.
+    pub fn admit(&mut self, funcs: &mut [FuncEntity], f: u32, bytes: usize) {
+        self.used += bytes;
+        let Some(budget) = self.budget else { return };
+        self.order.push_back(f);
+        let mut spared = 0;
+        while self.used > budget && spared < self.order.len() {
+            let Some(victim) = self.order.pop_front() else {
+                break;
+            };
+            if victim == f {
+                self.order.push_back(victim);
+                spared += 1;
+                continue;
+            }
+            if let FuncKind::Wasm { code, .. } = &mut funcs[victim as usize].kind {
+                if let CodeState::Translated(c) = core::mem::replace(code, CodeState::Untranslated)
+                {
+                    self.used -= c.byte_size();
+                    self.evictions += 1;
+                }
+            }
+        }
+    }
+
+    /// Account for code dropped by the host.
+    pub fn release(&mut self, bytes: usize) {
+        self.used = self.used.saturating_sub(bytes);
+    }
+}
 
 /// Where a function's microcode is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,9 +134,26 @@ impl Func {
                 message: alloc::format!("{e}"),
             })
         })?;
+        let bytes = code.byte_size();
         if let FuncKind::Wasm { code: state, .. } = &mut store.inner.funcs[self.0 as usize].kind {
-            *state = CodeState::Translated(Arc::new(code));
+            if let CodeState::Translated(old) =
+                core::mem::replace(state, CodeState::Translated(Arc::new(code)))
+            {
+                store.inner.code_cache.release(old.byte_size());
+            }
         }
+        store
+            .inner
+            .code_cache
+            .admit(&mut store.inner.funcs, self.0, bytes);
         Ok(())
+    }
+}
+
+impl<T> Store<T> {
+    /// Bytes of microcode this store holds in RAM, and how many functions the code-cache
+    /// budget has evicted so far.
+    pub fn code_cache_usage(&self) -> (usize, u64) {
+        (self.inner.code_cache.used, self.inner.code_cache.evictions)
     }
 }

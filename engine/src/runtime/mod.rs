@@ -108,6 +108,8 @@ pub(crate) struct StoreInner {
     type_ids: HashMap<FuncType, u32>,
     /// A reusable value stack for the outermost call.
     pub stack: Option<Stack>,
+    /// Accounting and eviction of translated microcode.
+    pub code_cache: code::CodeCache,
 }
 
 impl StoreInner {
@@ -138,7 +140,10 @@ impl<T> Store<T> {
     /// A new, empty store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         Store {
-            inner: StoreInner::default(),
+            inner: StoreInner {
+                code_cache: code::CodeCache::new(engine.config.code_budget),
+                ..StoreInner::default()
+            },
             hosts: Vec::new(),
             trap_hook: None,
             engine: engine.clone(),
