@@ -657,6 +657,14 @@ fn run<T>(
             Op::BrIfI32GeU { lhs, rhs, target } => {
                 br_if!(r_i32!(lhs) as u32 >= r_i32!(rhs) as u32, target)
             }
+            Op::BrIfF32Lt { lhs, rhs, target } => br_if!(r_f32!(lhs) < r_f32!(rhs), target),
+            Op::BrIfF32Gt { lhs, rhs, target } => br_if!(r_f32!(lhs) > r_f32!(rhs), target),
+            Op::BrIfF32Le { lhs, rhs, target } => br_if!(r_f32!(lhs) <= r_f32!(rhs), target),
+            Op::BrIfF32Ge { lhs, rhs, target } => br_if!(r_f32!(lhs) >= r_f32!(rhs), target),
+            Op::BrIfF64Lt { lhs, rhs, target } => br_if!(r_f64!(lhs) < r_f64!(rhs), target),
+            Op::BrIfF64Gt { lhs, rhs, target } => br_if!(r_f64!(lhs) > r_f64!(rhs), target),
+            Op::BrIfF64Le { lhs, rhs, target } => br_if!(r_f64!(lhs) <= r_f64!(rhs), target),
+            Op::BrIfF64Ge { lhs, rhs, target } => br_if!(r_f64!(lhs) >= r_f64!(rhs), target),
             Op::BrIfI32EqImm { lhs, imm, target } => br_if!(r_i32!(lhs) == imm, target),
             Op::BrIfI32NeImm { lhs, imm, target } => br_if!(r_i32!(lhs) != imm, target),
             Op::BrIfI32LtSImm { lhs, imm, target } => br_if!(r_i32!(lhs) < imm, target),

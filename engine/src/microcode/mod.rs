@@ -332,6 +332,7 @@ define_ops! {
     }
     branch_cmp {
         BrIfI32Eq BrIfI32Ne BrIfI32LtS BrIfI32LtU BrIfI32GtS BrIfI32GtU BrIfI32LeS BrIfI32LeU BrIfI32GeS BrIfI32GeU
+        BrIfF32Lt BrIfF32Gt BrIfF32Le BrIfF32Ge BrIfF64Lt BrIfF64Gt BrIfF64Le BrIfF64Ge
     }
     branch_cmp_imm {
         BrIfI32EqImm BrIfI32NeImm BrIfI32LtSImm BrIfI32LtUImm BrIfI32GtSImm BrIfI32GtUImm

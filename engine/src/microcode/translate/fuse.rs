@@ -51,6 +51,16 @@ pub(super) fn branch_on(cmp: Op, jump_if: bool, target: u32) -> Option<Op> {
                         Op::$nbrimm { lhs, imm, target }
                     }),
                 )*
+                // Float comparisons fuse only for "jump if true": with NaNs, the negation of
+                // `a < b` is not `a >= b`.
+                Op::F32Lt { lhs, rhs, .. } if jump_if => Some(Op::BrIfF32Lt { lhs, rhs, target }),
+                Op::F32Gt { lhs, rhs, .. } if jump_if => Some(Op::BrIfF32Gt { lhs, rhs, target }),
+                Op::F32Le { lhs, rhs, .. } if jump_if => Some(Op::BrIfF32Le { lhs, rhs, target }),
+                Op::F32Ge { lhs, rhs, .. } if jump_if => Some(Op::BrIfF32Ge { lhs, rhs, target }),
+                Op::F64Lt { lhs, rhs, .. } if jump_if => Some(Op::BrIfF64Lt { lhs, rhs, target }),
+                Op::F64Gt { lhs, rhs, .. } if jump_if => Some(Op::BrIfF64Gt { lhs, rhs, target }),
+                Op::F64Le { lhs, rhs, .. } if jump_if => Some(Op::BrIfF64Le { lhs, rhs, target }),
+                Op::F64Ge { lhs, rhs, .. } if jump_if => Some(Op::BrIfF64Ge { lhs, rhs, target }),
                 Op::I32Eqz { src, .. } => Some(if jump_if {
                     Op::BrIfEqz { cond: src, target }
                 } else {
