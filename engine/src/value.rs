@@ -65,7 +65,8 @@ impl Val {
         }
     }
 
-    /// Encode into a 64-bit cell. **Invariant:** an `i32` or `f32` cell has its upper 32 bits
+    /// Encode into a 64-bit cell (a v128 takes two cells: use [`Val::write_cells`]; here it
+    /// gives only its low half). **Invariant:** an `i32` or `f32` cell has its upper 32 bits
     /// zero; a reference cell is 0 for null, else the handle plus one.
     pub(crate) fn to_cell(self) -> u64 {
         match self {

@@ -54,12 +54,7 @@ pub(crate) fn compiled(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, 
     let module = inner.instances[instance as usize].module.clone();
     let code = translate(&module, def)?;
     // The interpreter's unchecked frame and op accesses rest on this check (see `run`).
-    crate::microcode::verify(&code, &module).map_err(|e| {
-        Error::Module(crate::error::ModuleError {
-            offset: 0,
-            message: alloc::format!("{e}"),
-        })
-    })?;
+    crate::microcode::verify(&code, &module)?;
     let bytes = code.byte_size();
     let code = Arc::new(code);
     if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {

@@ -103,3 +103,12 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
     }
     Ok(())
 }
+
+impl From<VerifyError> for crate::Error {
+    fn from(e: VerifyError) -> crate::Error {
+        crate::Error::Module(crate::ModuleError {
+            offset: 0,
+            message: alloc::format!("{e}"),
+        })
+    }
+}

@@ -110,30 +110,14 @@ impl Func {
         };
         let module = &store.inner.instances[instance as usize].module;
         let ty = &store.inner.funcs[self.0 as usize].ty;
-        let shape_ok = code.num_params as usize
-            == ty
-                .params()
-                .iter()
-                .map(|t| crate::microcode::translate::width(*t) as usize)
-                .sum::<usize>()
-            && code.num_results as usize
-                == ty
-                    .results()
-                    .iter()
-                    .map(|t| crate::microcode::translate::width(*t) as usize)
-                    .sum::<usize>();
-        if !shape_ok {
+        let cells_of = crate::microcode::translate::cells_of;
+        if code.num_params != cells_of(ty.params()) || code.num_results != cells_of(ty.results()) {
             return Err(Error::Module(ModuleError {
                 offset: 0,
                 message: "microcode does not match the function's signature".into(),
             }));
         }
-        crate::microcode::verify(&code, module).map_err(|e| {
-            Error::Module(ModuleError {
-                offset: 0,
-                message: alloc::format!("{e}"),
-            })
-        })?;
+        crate::microcode::verify(&code, module)?;
         let bytes = code.byte_size();
         if let FuncKind::Wasm { code: state, .. } = &mut store.inner.funcs[self.0 as usize].kind {
             if let CodeState::Translated(old) =

@@ -140,6 +140,11 @@ fn widths(types: &[ValType]) -> Vec<bool> {
     types.iter().map(|t| *t == ValType::V128).collect()
 }
 
+/// Cells taken by values of `types` laid out one after another.
+pub(crate) fn cells_of(types: &[ValType]) -> u32 {
+    types.iter().map(|t| width(*t)).sum()
+}
+
 fn cells(wide: &[bool]) -> u32 {
     wide.iter().map(|w| 1 + *w as u32).sum()
 }
@@ -244,7 +249,7 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         pool: t.pool,
         num_params,
         num_locals: first_temp - num_params,
-        num_results: cells(&widths(ty.results())),
+        num_results: cells_of(ty.results()),
         frame_size,
     })
 }
