@@ -62,7 +62,8 @@ pub use config::{Config, Engine};
 pub use error::{Error, LinkError, ModuleError, Trap, TrapCode};
 pub use module::{ExportType, ExternType, ImportType, Module};
 pub use runtime::{
-    Caller, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory, Store, Table,
+    Caller, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory, StorageFailure,
+    Store, StoreStorage, Table,
 };
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 pub use value::{ExternRef, Val};

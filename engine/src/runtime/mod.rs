@@ -6,6 +6,7 @@ mod hooks;
 mod instantiate;
 mod linker;
 pub(crate) mod memory;
+mod offload;
 mod rebind;
 mod spill;
 pub(crate) mod table;
@@ -13,6 +14,7 @@ pub(crate) mod table;
 pub use code::CodeStatus;
 pub use hooks::HookAction;
 pub use linker::Linker;
+pub use offload::{StorageFailure, StoreStorage};
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -110,6 +112,8 @@ pub(crate) struct StoreInner {
     pub stack: Option<Stack>,
     /// Accounting and eviction of translated microcode.
     pub code_cache: code::CodeCache,
+    /// The store's own storage and offload metrics.
+    pub offload: offload::OffloadState,
 }
 
 impl StoreInner {
