@@ -17,6 +17,8 @@ use xshell::{cmd, Shell};
 
 mod bench;
 mod conformance;
+mod esp32;
+mod fuzz;
 mod samples;
 
 const USAGE: &str = "\
@@ -41,6 +43,8 @@ fn main() -> ExitCode {
         Some("ci") => ci(&args[1..]),
         Some("samples") => samples::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
+        Some("esp32") => esp32::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(true)
@@ -115,5 +119,13 @@ fn ci(args: &[String]) -> Result<bool> {
     cmd!(sh, "{cargo} test --workspace").run()?;
     // Binding imports to a shared library is behind a feature the workspace run leaves off.
     cmd!(sh, "{cargo} test -p fayasm --features dylib --test dylib").run()?;
+    // Every fuzz target for a short time (`fuzz/`, nightly-style build of its own).
+    if !fuzz::ci_step()? {
+        return Ok(false);
+    }
+    // The firmware on the 32-bit target: boot it under QEMU, and build the ESP32-C3 image.
+    if !esp32::ci_step()? {
+        return Ok(false);
+    }
     Ok(true)
 }
