@@ -426,6 +426,23 @@ impl Memory {
         )
     }
 
+    /// Copy `buf.len()` bytes starting at `offset` out of the memory. Works whatever the
+    /// memory's residency (a spilled memory is loaded back, a paged one pages in).
+    pub fn read<T>(&self, store: &mut Store<T>, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
+        let m = &store.inner.memories[self.0 as usize];
+        let r = m.range(offset, buf.len() as u64).map_err(Error::from)?;
+        buf.copy_from_slice(&m.data[r]);
+        Ok(())
+    }
+
+    /// Copy `bytes` into the memory at `offset`. Works whatever the memory's residency.
+    pub fn write<T>(&self, store: &mut Store<T>, offset: u64, bytes: &[u8]) -> Result<(), Error> {
+        let m = &mut store.inner.memories[self.0 as usize];
+        let r = m.range(offset, bytes.len() as u64).map_err(Error::from)?;
+        m.data[r].copy_from_slice(bytes);
+        Ok(())
+    }
+
     /// Its size in pages.
     pub fn size<T>(&self, store: &Store<T>) -> u64 {
         store.inner.memories[self.0 as usize].pages()
