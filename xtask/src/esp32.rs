@@ -1,12 +1,621 @@
-//! `cargo xtask esp32` (being written).
+//! `cargo xtask esp32 qemu | build --board esp32c3`: the SD-trap firmware in `esp32/`.
+//!
+//! - `qemu [--no-corrupt] [--timeout SECS]`: builds the firmware for rv32imc (board `qemu`),
+//!   checks the ELF for A-extension instructions (`lr`/`sc`/`amo*`, which an ESP32-C3 lacks),
+//!   builds a FAT SD-card image with the apps from `wasm_samples/`, boots
+//!   `qemu-system-riscv32 -M virt` on it, and checks the UART output and the exit status. Then,
+//!   unless `--no-corrupt`, it flips one byte of the microcode blob the first boot spilled
+//!   and boots again in reuse mode: the firmware must report the rejection and fall back to
+//!   re-translation, with the same results.
+//! - `build --board esp32c3|qemu`: builds the firmware image for a board.
+//!
+//! Toolchain: the firmware needs `-Zbuild-std=core,alloc` for the custom target
+//! `esp32/riscv32imc-fayasm-none-elf.json` (rv32imc with compare-and-swap lowered to
+//! libcalls, see ARCHITECTURE.md), so a plain `rustup target add riscv32imc-unknown-none-elf`
+//! is not enough. The xtask uses a rustup nightly that has the `rust-src` component when there
+//! is one, else Debian's `rustc-web` + `rust-web-src` (`RUSTC_BOOTSTRAP=1`, linked by `ld.lld`),
+//! as `../shared/TOOLCHAIN.md` describes. `ci_step` installs the Debian packages when missing.
+//!
+//! Build settings are passed through: `FAYASM_HEAP_KIB` (default 256), `FAYASM_APP`,
+//! `FAYASM_PAGED_APP`, `FAYASM_TRAP_FUNC`, `FAYASM_PAGE_BUDGET_KIB` (see `esp32/build.rs`).
 
-use anyhow::{bail, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-pub fn run(_args: &[String]) -> Result<bool> {
-    bail!("`cargo xtask esp32` is not implemented yet")
+use anyhow::{bail, Context, Result};
+use xshell::{cmd, Shell};
+
+const USAGE: &str = "usage: cargo xtask esp32 qemu [--no-corrupt] [--timeout SECS]\n       \
+                     cargo xtask esp32 build --board esp32c3|qemu";
+
+const TARGET_JSON: &str = "riscv32imc-fayasm-none-elf.json";
+const TARGET_NAME: &str = "riscv32imc-fayasm-none-elf";
+const APT_PACKAGES: &[&str] = &[
+    "rustc-web",
+    "cargo-web",
+    "rust-web-src",
+    "lld",
+    "qemu-system-misc",
+];
+
+/// The apps on the card: (file on the card, sample in `wasm_samples/wasm`, `.RUN` file).
+const APPS: &[(&str, &str, &str, &str)] = &[
+    (
+        "APP.WASM",
+        "sdtrap.wasm",
+        "APP.RUN",
+        "checksum i32:4096 => i32:-1647628373\n\
+         checksum i32:100 => i32:623805384\n\
+         fib i32:20 => i32:6765\n",
+    ),
+    (
+        "PAGED.WASM",
+        "paged.wasm",
+        "PAGED.RUN",
+        "run i32:1 => i32:-1538744891\n",
+    ),
+];
+
+/// Whether `cargo xtask ci` boots the firmware.
+const CI_ENABLED: bool = false;
+
+/// QEMU's RAM: the firmware image (about 1 MiB with its static heap) plus room for the
+/// device tree QEMU places at the top.
+const QEMU_RAM: &str = "16M";
+
+pub fn run(args: &[String]) -> Result<bool> {
+    match args.first().map(String::as_str) {
+        Some("qemu") => {
+            let mut corrupt = true;
+            let mut timeout = 300u64;
+            let mut it = args[1..].iter();
+            while let Some(a) = it.next() {
+                match a.as_str() {
+                    "--no-corrupt" => corrupt = false,
+                    "--timeout" => {
+                        timeout = it
+                            .next()
+                            .and_then(|s| s.parse().ok())
+                            .context("--timeout needs a number of seconds")?
+                    }
+                    _ => bail!("{USAGE}"),
+                }
+            }
+            qemu(corrupt, Duration::from_secs(timeout))
+        }
+        Some("build") => {
+            let board = match args.get(1..) {
+                Some([flag, board]) if flag == "--board" => board.as_str(),
+                _ => bail!("{USAGE}"),
+            };
+            if board != "qemu" && board != "esp32c3" {
+                bail!("unknown board {board:?}\n{USAGE}");
+            }
+            let elf = build(board)?;
+            report_size(&elf);
+            Ok(true)
+        }
+        _ => bail!("{USAGE}"),
+    }
 }
 
-/// What `cargo xtask ci` runs for esp32.
+/// What `cargo xtask ci` runs for esp32: install what is missing, boot the firmware under
+/// QEMU (with the corrupted-blob boot), and build the ESP32-C3 image.
 pub fn ci_step() -> Result<bool> {
+    // Enabled once the engine's memory offload API (Memory::spill, paged memories), which the
+    // firmware uses, is committed.
+    if !CI_ENABLED {
+        println!("esp32: skipped in ci (run `cargo xtask esp32 qemu`)");
+        return Ok(true);
+    }
+    install_missing()?;
+    println!("== esp32: firmware under QEMU ==");
+    if !qemu(true, Duration::from_secs(300))? {
+        return Ok(false);
+    }
+    // The ESP32-C3 board build joins CI once it builds here (see ROADMAP.md).
     Ok(true)
+}
+
+fn esp32_dir() -> PathBuf {
+    crate::root().join("esp32")
+}
+
+fn out_dir() -> PathBuf {
+    crate::target_dir().join("esp32")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Installs the Debian packages the firmware needs when they are missing (and no rustup
+/// toolchain can do the build instead).
+fn install_missing() -> Result<()> {
+    let need_rust = rustup_toolchain().is_none() && !debian_rust_present();
+    let need_qemu = !have("qemu-system-riscv32");
+    let need_lld = !have("ld.lld");
+    if !need_rust && !need_qemu && !need_lld {
+        return Ok(());
+    }
+    let sh = Shell::new()?;
+    // `sudo` only when not root (CI machines run as root and may not have sudo).
+    let (program, prefix): (&str, &[&str]) = if is_root() {
+        ("env", &[])
+    } else {
+        ("sudo", &["env"])
+    };
+    println!("esp32: installing {}", APT_PACKAGES.join(" "));
+    cmd!(sh, "{program} {prefix...} apt-get update").run()?;
+    cmd!(
+        sh,
+        "{program} {prefix...} DEBIAN_FRONTEND=noninteractive apt-get install -y {APT_PACKAGES...}"
+    )
+    .run()?;
+    Ok(())
+}
+
+fn debian_rust_present() -> bool {
+    Path::new("/usr/bin/rustc").exists()
+        && Path::new("/usr/bin/cargo").exists()
+        && Path::new("/usr/lib/rustlib/src/rust/library/alloc").exists()
+}
+
+/// A rustup nightly with `rust-src` (for `-Zbuild-std`), if there is one.
+fn rustup_toolchain() -> Option<String> {
+    let out = Command::new("rustc")
+        .args(["+nightly", "--print", "sysroot"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    sysroot
+        .join("lib/rustlib/src/rust/library/alloc")
+        .exists()
+        .then(|| "nightly".to_string())
+}
+
+/// Builds the firmware for `board`; returns the ELF's path.
+fn build(board: &str) -> Result<PathBuf> {
+    let sh = Shell::new()?;
+    sh.change_dir(esp32_dir());
+    let target_dir = out_dir();
+    let target = esp32_dir().join(TARGET_JSON);
+    let features = board.to_string();
+    let _dir = sh.push_env("CARGO_TARGET_DIR", &target_dir);
+    // The firmware's own settings are read by its build script from the environment, which
+    // the child inherits; nothing else of the workspace's environment should leak in.
+    let _flags = sh.push_env("RUSTFLAGS", "");
+    let build_args = [
+        "build",
+        "--release",
+        "-Zbuild-std=core,alloc",
+        "-Zjson-target-spec",
+        "--features",
+        &features,
+        "--target",
+    ];
+    if let Some(toolchain) = rustup_toolchain() {
+        let tc = format!("+{toolchain}");
+        println!("esp32: building for {board} with rustup {toolchain} (rust-src)");
+        cmd!(sh, "cargo {tc} {build_args...} {target}").run()?;
+    } else if debian_rust_present() {
+        println!("esp32: building for {board} with Debian rustc-web (/usr/bin/rustc)");
+        let _rustc = sh.push_env("RUSTC", "/usr/bin/rustc");
+        let _boot = sh.push_env("RUSTC_BOOTSTRAP", "1");
+        let _linker = sh.push_env("CARGO_TARGET_RISCV32IMC_FAYASM_NONE_ELF_LINKER", "ld.lld");
+        cmd!(sh, "/usr/bin/cargo {build_args...} {target}").run()?;
+    } else {
+        bail!(
+            "no toolchain for the firmware: install a rustup nightly with rust-src, or \
+             `apt-get install {}` (cargo xtask ci does this)",
+            APT_PACKAGES.join(" ")
+        );
+    }
+    let elf = target_dir
+        .join(TARGET_NAME)
+        .join("release")
+        .join("fayasm-esp32");
+    if !elf.exists() {
+        bail!("the build did not produce {}", elf.display());
+    }
+    let dest = target_dir.join(format!("fayasm-esp32-{board}.elf"));
+    fs::copy(&elf, &dest).with_context(|| format!("copying to {}", dest.display()))?;
+    check_no_atomics(&dest)?;
+    Ok(dest)
+}
+
+fn objdump() -> Option<&'static str> {
+    [
+        "llvm-objdump",
+        "llvm-objdump-14",
+        "riscv64-unknown-elf-objdump",
+        "rust-objdump",
+    ]
+    .into_iter()
+    .find(|t| have(t))
+}
+
+/// Fails if the ELF holds an A-extension instruction (the ESP32-C3 has no A extension).
+fn check_no_atomics(elf: &Path) -> Result<()> {
+    let Some(tool) = objdump() else {
+        println!("esp32: no objdump found; skipping the A-extension check");
+        return Ok(());
+    };
+    let out = Command::new(tool)
+        .args(["-d", "--mattr=+m,+a,+c"])
+        .arg(elf)
+        .output()
+        .with_context(|| format!("running {tool}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let bad: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .any(|w| w.starts_with("lr.w") || w.starts_with("sc.w") || w.starts_with("amo"))
+        })
+        .take(5)
+        .collect();
+    if !bad.is_empty() {
+        bail!(
+            "{} holds A-extension instructions:\n{}",
+            elf.display(),
+            bad.join("\n")
+        );
+    }
+    let sync_calls = text.lines().filter(|l| l.contains("<__sync_")).count();
+    println!(
+        "esp32: {}: no lr/sc/amo instructions ({sync_calls} references to __sync_* libcalls)",
+        elf.file_name().and_then(|n| n.to_str()).unwrap_or("elf")
+    );
+    Ok(())
+}
+
+fn report_size(elf: &Path) {
+    for tool in ["llvm-size", "size", "llvm-size-14"] {
+        if let Ok(out) = Command::new(tool).arg(elf).output() {
+            if out.status.success() {
+                print!("{}", String::from_utf8_lossy(&out.stdout));
+                return;
+            }
+        }
+    }
+}
+
+// ---- the SD-card image ----------------------------------------------------------------------
+
+const IMAGE_BYTES: u64 = 32 << 20;
+const PART_START_LBA: u64 = 2048;
+
+/// A window of a file: the FAT partition inside the disk image.
+struct Partition {
+    file: File,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for Partition {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        let n = (buf.len() as u64).min(left) as usize;
+        self.file.seek(SeekFrom::Start(self.start + self.pos))?;
+        let n = self.file.read(&mut buf[..n])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Write for Partition {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        let n = (buf.len() as u64).min(left) as usize;
+        if n == 0 && !buf.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::WriteZero, "end of partition"));
+        }
+        self.file.seek(SeekFrom::Start(self.start + self.pos))?;
+        let n = self.file.write(&buf[..n])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Seek for Partition {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match pos {
+            Some(p) if p <= self.len => {
+                self.pos = p;
+                Ok(p)
+            }
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek outside the partition",
+            )),
+        }
+    }
+}
+
+fn open_partition(image: &Path) -> Result<Partition> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(image)
+        .with_context(|| format!("opening {}", image.display()))?;
+    Ok(Partition {
+        file,
+        start: PART_START_LBA * 512,
+        len: IMAGE_BYTES - PART_START_LBA * 512,
+        pos: 0,
+    })
+}
+
+/// Builds a 32 MiB image: an MBR with one FAT16 (LBA) partition holding the apps and their
+/// `.RUN` files.
+fn build_image(image: &Path) -> Result<()> {
+    let samples = crate::root().join("wasm_samples/wasm");
+    {
+        let file = File::create(image).with_context(|| format!("creating {}", image.display()))?;
+        file.set_len(IMAGE_BYTES)?;
+    }
+    let mut mbr = [0u8; 512];
+    let sectors = (IMAGE_BYTES / 512 - PART_START_LBA) as u32;
+    let entry = &mut mbr[446..462];
+    entry[0] = 0x00; // not bootable
+    entry[1..4].copy_from_slice(&[0xfe, 0xff, 0xff]); // CHS: use LBA
+    entry[4] = 0x0e; // FAT16, LBA
+    entry[5..8].copy_from_slice(&[0xfe, 0xff, 0xff]);
+    entry[8..12].copy_from_slice(&(PART_START_LBA as u32).to_le_bytes());
+    entry[12..16].copy_from_slice(&sectors.to_le_bytes());
+    mbr[510] = 0x55;
+    mbr[511] = 0xaa;
+    {
+        let mut file = OpenOptions::new().write(true).open(image)?;
+        file.write_all(&mbr)?;
+    }
+    let mut part = open_partition(image)?;
+    fatfs::format_volume(
+        &mut part,
+        fatfs::FormatVolumeOptions::new()
+            .fat_type(fatfs::FatType::Fat16)
+            .total_sectors(sectors)
+            .bytes_per_sector(512)
+            .volume_label(*b"FAYASM SD  "),
+    )
+    .context("formatting the FAT volume")?;
+    part.seek(SeekFrom::Start(0))?;
+    let fs = fatfs::FileSystem::new(part, fatfs::FsOptions::new()).context("mounting the image")?;
+    {
+        let root = fs.root_dir();
+        for (name, sample, run_name, run_text) in APPS {
+            let bytes = fs::read(samples.join(sample))
+                .with_context(|| format!("reading wasm_samples/wasm/{sample}"))?;
+            root.create_file(name)?.write_all(&bytes)?;
+            root.create_file(run_name)?.write_all(run_text.as_bytes())?;
+        }
+    }
+    fs.unmount()?;
+    Ok(())
+}
+
+/// The module fingerprint the engine stamps into blobs (FNV-1a over the module bytes,
+/// `fayasm::offload::fingerprint`) folded to the firmware's directory name.
+fn module_dir(bytes: &[u8]) -> String {
+    let fp = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{:08X}", (fp ^ (fp >> 32)) as u32)
+}
+
+/// Flips one byte in the middle of the payload of the newest copy of the trapped function's
+/// code blob, and puts the `REUSE` marker on the card. Returns a description.
+fn corrupt_code_blob(image: &Path, trap_func: u32) -> Result<String> {
+    let app = fs::read(crate::root().join("wasm_samples/wasm").join(APPS[0].1))?;
+    let dir_name = module_dir(&app);
+    let part = open_partition(image)?;
+    let fs = fatfs::FileSystem::new(part, fatfs::FsOptions::new())?;
+    let dir = fs
+        .root_dir()
+        .open_dir(&dir_name)
+        .with_context(|| format!("the first boot left no directory {dir_name} on the card"))?;
+    // Pick the copy (A or B) with the highest sequence number in its trailer.
+    let mut best: Option<(String, u32, u64)> = None;
+    for copy in ["A", "B"] {
+        let name = format!("{trap_func:08X}.C_{copy}");
+        let Ok(mut f) = dir.open_file(&name) else {
+            continue;
+        };
+        let mut data = Vec::new();
+        f.read_to_end(&mut data)?;
+        if data.len() < 16 || &data[data.len() - 16..data.len() - 12] != b"FYAB" {
+            continue;
+        }
+        let t = &data[data.len() - 16..];
+        let seq = u32::from_le_bytes([t[4], t[5], t[6], t[7]]);
+        let len = u64::from(u32::from_le_bytes([t[8], t[9], t[10], t[11]]));
+        if best.as_ref().is_none_or(|b| seq > b.1) {
+            best = Some((name, seq, len));
+        }
+    }
+    let Some((name, _, len)) = best else {
+        bail!("the first boot left no code blob for function {trap_func} in {dir_name}");
+    };
+    let offset = len / 2;
+    let mut f = dir.open_file(&name)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut b = [0u8; 1];
+    f.read_exact(&mut b)?;
+    f.seek(SeekFrom::Start(offset))?;
+    f.write_all(&[b[0] ^ 0x01])?;
+    f.flush()?;
+    drop(f);
+    fs.root_dir().create_file("REUSE")?.write_all(b"reuse\n")?;
+    drop(dir);
+    fs.unmount()?;
+    Ok(format!(
+        "{dir_name}/{name}: flipped bit 0 of byte {offset} of {len} (payload {:#04x} -> {:#04x})",
+        b[0],
+        b[0] ^ 1
+    ))
+}
+
+// ---- QEMU -----------------------------------------------------------------------------------
+
+fn qemu_binary() -> Result<&'static str> {
+    if have("qemu-system-riscv32") {
+        Ok("qemu-system-riscv32")
+    } else {
+        bail!("qemu-system-riscv32 not found: apt-get install qemu-system-misc")
+    }
+}
+
+/// Boots the firmware on `image`; returns (exit success, UART output).
+fn boot(elf: &Path, image: &Path, timeout: Duration) -> Result<(bool, String)> {
+    let log = out_dir().join("uart.log");
+    let log_file = File::create(&log)?;
+    let drive = format!("file={},format=raw,if=none,id=sd", image.display());
+    let started = Instant::now();
+    let mut child = Command::new(qemu_binary()?)
+        .args([
+            "-M",
+            "virt",
+            "-bios",
+            "none",
+            "-m",
+            QEMU_RAM,
+            "-nographic",
+            "-no-reboot",
+        ])
+        .args(["-serial", "stdio", "-monitor", "none"])
+        .arg("-kernel")
+        .arg(elf)
+        .args(["-drive", &drive, "-device", "virtio-blk-device,drive=sd"])
+        .stdin(Stdio::null())
+        .stdout(log_file)
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting qemu-system-riscv32")?;
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break Some(s);
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = fs::read_to_string(&log)
+        .unwrap_or_default()
+        .replace('\r', "");
+    print!("{output}");
+    match status {
+        None => {
+            println!("esp32: QEMU timed out after {} s", timeout.as_secs());
+            Ok((false, output))
+        }
+        Some(s) => {
+            println!(
+                "esp32: QEMU exited with {s} after {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok((s.success(), output))
+        }
+    }
+}
+
+fn expect(output: &str, needle: &str, failures: &mut Vec<String>) {
+    if !output.contains(needle) {
+        failures.push(format!("the UART output lacks {needle:?}"));
+    }
+}
+
+fn qemu(corrupt: bool, timeout: Duration) -> Result<bool> {
+    let elf = build("qemu")?;
+    report_size(&elf);
+    let image = out_dir().join("sd.img");
+    build_image(&image)?;
+    println!(
+        "esp32: SD image {} ({} MiB, FAT16)",
+        image.display(),
+        IMAGE_BYTES >> 20
+    );
+    let trap_func: u32 = std::env::var("FAYASM_TRAP_FUNC")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+
+    println!("== esp32: boot 1 (spill, trap, reload; paged app) ==");
+    let (ok, out) = boot(&elf, &image, timeout)?;
+    let mut failures = Vec::new();
+    if !ok {
+        failures.push("boot 1 did not exit with success".into());
+    }
+    expect(&out, "firmware result: PASS", &mut failures);
+    expect(
+        &out,
+        "microcode reloaded from the card and verified",
+        &mut failures,
+    );
+    expect(&out, "spilled to the card", &mut failures);
+    if out.contains("(WRONG)") {
+        failures.push("a call returned a wrong result".into());
+    }
+    let peaks: Vec<&str> = out.lines().filter(|l| l.starts_with("peak heap")).collect();
+    if peaks.len() < 2 {
+        failures.push("expected a peak-heap line per app".into());
+    }
+
+    if corrupt && failures.is_empty() {
+        let what = corrupt_code_blob(&image, trap_func)?;
+        println!("== esp32: boot 2 (corrupted blob: {what}) ==");
+        let (ok2, out2) = boot(&elf, &image, timeout)?;
+        if !ok2 {
+            failures.push("boot 2 (corrupted blob) did not exit with success".into());
+        }
+        expect(&out2, "blob rejected", &mut failures);
+        expect(&out2, "falling back to re-translation", &mut failures);
+        expect(&out2, "firmware result: PASS", &mut failures);
+    }
+
+    println!("== esp32: summary ==");
+    for p in &peaks {
+        println!("{p}");
+    }
+    if failures.is_empty() {
+        println!("esp32: QEMU run passed");
+        Ok(true)
+    } else {
+        for f in &failures {
+            println!("esp32: FAILED: {f}");
+        }
+        Ok(false)
+    }
 }

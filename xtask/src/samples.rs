@@ -130,6 +130,25 @@ const RECIPES: &[Recipe] = &[
             flags: &[],
         },
     },
+    // The SD-trap firmware's apps (esp32/): a small-memory app and a 1 MiB paged one.
+    Recipe {
+        out: "sdtrap.wasm",
+        kind: Kind::C {
+            src: "sdtrap.c",
+            flags: &[
+                "-Wl,-z,stack-size=8192",
+                "-Wl,--initial-memory=65536",
+                "-Wl,--max-memory=65536",
+            ],
+        },
+    },
+    Recipe {
+        out: "paged.wasm",
+        kind: Kind::C {
+            src: "paged.c",
+            flags: &["-Wl,-z,stack-size=8192"],
+        },
+    },
     Recipe {
         out: "bench_sieve.wasm",
         kind: Kind::C {

@@ -1,0 +1,482 @@
+//! The application logic every board shares.
+//!
+//! The card holds the apps (`APP.WASM`, `PAGED.WASM`, names set at build time) and, next to
+//! each, a `.RUN` file naming the calls to make, one per line: `export arg... [=> result]`
+//! with typed values as the `fayasm` command line takes them (`i32:7`, `i64:-1`). A call with
+//! an expected result is checked; the run fails on a mismatch.
+//!
+//! A file `REUSE` in the root directory selects the *reuse* boot: the trapped function's
+//! microcode is not spilled again but loaded from the blob an earlier boot left on the card
+//! (`cargo xtask esp32 qemu` flips one byte of that blob before such a boot, to show the
+//! rejection and the fallback to re-translation), and the paged app is skipped.
+
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+use embedded_sdmmc::BlockDevice;
+use fayasm::offload::{Clock, Key, Kind, Metrics, Storage};
+use fayasm::{
+    CodeEviction, CodeStatus, Config, Engine, Extern, Func, HookAction, Instance, Linker, Memory,
+    Module, Paging, Store, TargetProfile, Val, ValType,
+};
+
+use crate::heap::HEAP;
+use crate::settings::{APP, HEAP_BYTES, PAGED_APP, PAGE_BUDGET_BYTES, TRAP_FUNC};
+use crate::storage::{FatError, FatStorage};
+
+/// The card, shared by the firmware and the stores that spill to it.
+pub struct Card<D: BlockDevice>(Rc<RefCell<FatStorage<D>>>);
+
+impl<D: BlockDevice> Clone for Card<D> {
+    fn clone(&self) -> Self {
+        Card(self.0.clone())
+    }
+}
+
+/// The storage is only borrowed for the length of one call, never across calls into wasm,
+/// so the borrow cannot clash; if it ever did, the call fails with an error instead.
+#[derive(Debug)]
+pub enum CardError<E: core::fmt::Debug> {
+    Busy,
+    Fat(E),
+}
+
+impl<D: BlockDevice> Storage for Card<D> {
+    type Error = CardError<FatError<D::Error>>;
+
+    fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> Result<bool, Self::Error> {
+        let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
+        fs.read(key, buf).map_err(CardError::Fat)
+    }
+
+    fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
+        fs.write(key, parts).map_err(CardError::Fat)
+    }
+
+    fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {
+        let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
+        fs.remove(key).map_err(CardError::Fat)
+    }
+}
+
+/// Runs both apps; returns whether everything passed.
+pub fn run<D: BlockDevice + 'static>(device: D, board: &str, clock: Clock) -> bool {
+    println!("fayasm SD-trap firmware on {board}");
+    println!(
+        "heap: {} KiB (build setting FAYASM_HEAP_KIB), {} bytes in use at start",
+        HEAP_BYTES / 1024,
+        HEAP.used()
+    );
+    let fs = match FatStorage::mount(device) {
+        Ok(fs) => fs,
+        Err(e) => {
+            println!("error: mounting the card: {e:?}");
+            return false;
+        }
+    };
+    let card = Card(Rc::new(RefCell::new(fs)));
+    println!("card: FAT volume mounted");
+    let reuse = match card.0.borrow_mut().read_root_file("REUSE") {
+        Ok(f) => f.is_some(),
+        Err(e) => {
+            println!("error: reading REUSE: {e:?}");
+            return false;
+        }
+    };
+    if reuse {
+        println!("boot: reuse (load blobs an earlier boot spilled; no paged app)");
+    }
+
+    let mut ok = run_app(&card, APP, false, reuse, clock);
+    if !PAGED_APP.is_empty() && !reuse {
+        ok &= run_app(&card, PAGED_APP, true, reuse, clock);
+    }
+    card.0.borrow_mut().unmount();
+    println!("firmware result: {}", if ok { "PASS" } else { "FAIL" });
+    ok
+}
+
+fn engine_for(paged: bool) -> Engine {
+    // The engine may use the whole heap; everything it keeps (module, microcode cache,
+    // stacks, resident memory) has to fit in it.
+    let mut config = Config::default()
+        .profile(TargetProfile::Custom {
+            ram_bytes: HEAP_BYTES,
+        })
+        .max_call_depth(512)
+        .max_value_stack(16 * 1024)
+        .max_table_elements(1024);
+    if paged {
+        config = config
+            .memory_paging(Some(Paging {
+                page_size: 4096,
+                resident_pages: (PAGE_BUDGET_BYTES / 4096).max(2),
+            }))
+            .max_memory_pages(256);
+    } else {
+        // Resident memories: at most half the heap. Evicting code drops it: the firmware
+        // spills the trapped function itself and reloads it in the hook.
+        config = config
+            .prescan(true)
+            .code_eviction(CodeEviction::Drop)
+            .max_memory_pages((HEAP_BYTES / 2 / 65536).max(1) as u64);
+    }
+    Engine::new(config)
+}
+
+fn run_app<D: BlockDevice + 'static>(
+    card: &Card<D>,
+    name: &str,
+    paged: bool,
+    reuse: bool,
+    clock: Clock,
+) -> bool {
+    HEAP.reset_peak();
+    println!();
+    println!(
+        "== app {name} ({}) ==",
+        if paged {
+            "demand-paged memory"
+        } else {
+            "trapped function, spilled memory"
+        }
+    );
+    let bytes = match card.0.borrow_mut().read_root_file(name) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            println!("error: {name} is not on the card");
+            return false;
+        }
+        Err(e) => {
+            println!("error: reading {name}: {e:?}");
+            return false;
+        }
+    };
+    let calls = match run_file(card, name) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("error: {e}");
+            return false;
+        }
+    };
+    println!("{name}: {} bytes, {} calls", bytes.len(), calls.len());
+
+    let engine = engine_for(paged);
+    let module = match Module::new(&engine, &bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            println!("error: {name} does not load: {e}");
+            return false;
+        }
+    };
+    drop(bytes);
+    let mut store = Store::new(&engine, ());
+    store.set_storage(card.clone());
+    store.offload_metrics_mut().set_clock(Some(clock));
+    let instance = match Linker::new().instantiate(&mut store, &module) {
+        Ok(i) => i,
+        Err(e) => {
+            println!("error: instantiating {name}: {e}");
+            return false;
+        }
+    };
+    let funcs = count_funcs(&instance, &store);
+    let translated = (0..funcs)
+        .filter_map(|i| instance.func_by_index(&store, i))
+        .filter(|f| f.code_status(&store) == CodeStatus::Translated)
+        .count();
+    println!(
+        "instantiated: {funcs} functions, {translated} translated at instantiation{}",
+        if paged { "" } else { " (prescan forced)" }
+    );
+
+    let mut ok = true;
+    let memory = first_memory(&instance, &store);
+    if let Some(mem) = memory {
+        let size = mem.size(&store) * 65536;
+        if paged {
+            println!(
+                "memory 0: {} bytes, paged in 4096-byte pages, {} resident at most ({} KiB, heap {} KiB)",
+                size,
+                (PAGE_BUDGET_BYTES / 4096).max(2),
+                PAGE_BUDGET_BYTES / 1024,
+                HEAP_BYTES / 1024
+            );
+        } else {
+            match mem.spill(&mut store) {
+                Ok(n) => println!(
+                    "memory 0: {size} bytes spilled to the card ({n} bytes written); RAM released, the first access reloads it"
+                ),
+                Err(e) => {
+                    println!("error: spilling memory 0: {e}");
+                    ok = false;
+                }
+            }
+        }
+    }
+
+    if !paged {
+        ok &= trap_function(card, &mut store, &instance, reuse);
+    }
+
+    for call in &calls {
+        ok &= make_call(&mut store, &instance, call);
+    }
+
+    if let Some(mem) = memory {
+        if paged {
+            if let Err(e) = mem.flush(&mut store) {
+                println!("error: flushing memory 0: {e}");
+                ok = false;
+            }
+        }
+    }
+    report_metrics(store.offload_metrics());
+    println!(
+        "peak heap ({name}): {} bytes of {} ({}%)",
+        HEAP.peak(),
+        HEAP_BYTES,
+        HEAP.peak() * 100 / HEAP_BYTES
+    );
+    if HEAP.failures() > 0 {
+        println!("heap: {} allocations refused", HEAP.failures());
+    }
+    println!("app {name}: {}", if ok { "ok" } else { "FAILED" });
+    ok
+}
+
+/// Spills the trapped function's microcode to the card (unless reusing an earlier boot's
+/// blob), drops it from RAM, marks the function and installs the hook that reloads it.
+fn trap_function<D: BlockDevice + 'static>(
+    card: &Card<D>,
+    store: &mut Store<()>,
+    instance: &Instance,
+    reuse: bool,
+) -> bool {
+    let Some(func) = instance.func_by_index(store, TRAP_FUNC) else {
+        println!("error: the app has no function {TRAP_FUNC} (FAYASM_TRAP_FUNC)");
+        return false;
+    };
+    if !reuse {
+        let generation = 1;
+        match func.spill_code(store, &mut card.clone(), generation) {
+            Ok(n) => println!("func {TRAP_FUNC}: microcode spilled to the card ({n} bytes)"),
+            Err(e) => {
+                println!("error: spilling func {TRAP_FUNC}: {e}");
+                return false;
+            }
+        }
+    }
+    let freed = func.evict_code(store);
+    println!("func {TRAP_FUNC}: microcode dropped from RAM ({freed} bytes), trapped");
+    func.set_trap(store, true);
+    let hook_card = card.clone();
+    store.set_trap_hook(move |store, f: Func| {
+        if f.code_status(store) == CodeStatus::Translated {
+            return HookAction::Continue;
+        }
+        let started = now();
+        match f.load_code(store, &mut hook_card.clone()) {
+            Ok(()) => {
+                let us = now().saturating_sub(started) / 1000;
+                println!("hook: func {TRAP_FUNC} microcode reloaded from the card and verified ({us} us)");
+            }
+            Err(e) => {
+                println!("hook: func {TRAP_FUNC} blob rejected: {e}");
+                println!("hook: falling back to re-translation from the module");
+                store.offload_metrics_mut().record_fallback(Kind::Code);
+            }
+        }
+        HookAction::Continue
+    });
+    true
+}
+
+fn now() -> u64 {
+    crate::board::now_ns()
+}
+
+/// Memory 0 as the module exports it (C toolchains export their only memory as `memory`).
+fn first_memory(instance: &Instance, store: &Store<()>) -> Option<Memory> {
+    instance
+        .exports(store)
+        .into_iter()
+        .find_map(|(_, e)| e.into_memory())
+}
+
+fn count_funcs(instance: &Instance, store: &Store<()>) -> u32 {
+    let mut n = 0;
+    while instance.func_by_index(store, n).is_some() {
+        n += 1;
+    }
+    n
+}
+
+/// One line of a `.RUN` file.
+struct Call {
+    export: String,
+    args: Vec<Val>,
+    expect: Option<Vec<Val>>,
+}
+
+/// Reads `<stem>.RUN` for app `name`.
+fn run_file<D: BlockDevice>(card: &Card<D>, name: &str) -> Result<Vec<Call>, String> {
+    let stem = name.split('.').next().unwrap_or(name);
+    let mut run = String::from(stem);
+    run.push_str(".RUN");
+    let text = match card.0.borrow_mut().read_root_file(&run) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Err(alloc::format!("{run} is not on the card")),
+        Err(e) => return Err(alloc::format!("reading {run}: {e:?}")),
+    };
+    let text = core::str::from_utf8(&text).map_err(|_| alloc::format!("{run} is not text"))?;
+    let mut calls = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (lhs, rhs) = match line.split_once("=>") {
+            Some((l, r)) => (l, Some(r)),
+            None => (line, None),
+        };
+        let mut words = lhs.split_whitespace();
+        let Some(export) = words.next() else {
+            continue;
+        };
+        let bad = |w: &str| alloc::format!("{run}:{}: bad value {w:?}", n + 1);
+        let args = words
+            .map(|w| parse_val(w).ok_or_else(|| bad(w)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let expect = match rhs {
+            Some(r) => Some(
+                r.split_whitespace()
+                    .map(|w| parse_val(w).ok_or_else(|| bad(w)))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            None => None,
+        };
+        calls.push(Call {
+            export: String::from(export),
+            args,
+            expect,
+        });
+    }
+    Ok(calls)
+}
+
+fn parse_val(w: &str) -> Option<Val> {
+    let (ty, v) = w.split_once(':')?;
+    match ty {
+        "i32" => v
+            .parse::<i32>()
+            .ok()
+            .or_else(|| v.parse::<u32>().ok().map(|u| u as i32))
+            .map(Val::I32),
+        "i64" => v
+            .parse::<i64>()
+            .ok()
+            .or_else(|| v.parse::<u64>().ok().map(|u| u as i64))
+            .map(Val::I64),
+        _ => None,
+    }
+}
+
+struct Shown<'a>(&'a [Val]);
+
+impl core::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            match v {
+                Val::I32(x) => write!(f, "i32:{x}")?,
+                Val::I64(x) => write!(f, "i64:{x}")?,
+                other => write!(f, "{other:?}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn make_call(store: &mut Store<()>, instance: &Instance, call: &Call) -> bool {
+    let Some(Extern::Func(func)) = instance.get_export(store, &call.export) else {
+        println!("error: no exported function {:?}", call.export);
+        return false;
+    };
+    let ty = func.ty(store);
+    let mut results: Vec<Val> = ty
+        .results()
+        .iter()
+        .map(|t| match t {
+            ValType::I64 => Val::I64(0),
+            _ => Val::I32(0),
+        })
+        .collect();
+    let started = crate::board::now_ns();
+    let outcome = func.call(store, &call.args, &mut results);
+    let ms = crate::board::now_ns().saturating_sub(started) / 1_000_000;
+    match outcome {
+        Ok(()) => {
+            let verdict = match &call.expect {
+                Some(e) if *e == results => " (expected)",
+                Some(_) => " (WRONG)",
+                None => "",
+            };
+            println!(
+                "call {}({}) = {}{verdict} [{ms} ms]",
+                call.export,
+                Shown(&call.args),
+                Shown(&results)
+            );
+            if let Some(e) = &call.expect {
+                if *e != results {
+                    println!("error: expected {}", Shown(e));
+                    return false;
+                }
+            }
+            true
+        }
+        Err(e) => {
+            println!("call {}({}) trapped: {e}", call.export, Shown(&call.args));
+            false
+        }
+    }
+}
+
+fn report_metrics(m: &Metrics) {
+    let t = m.totals();
+    println!(
+        "offload: spills {} loads {} bytes written {} bytes read {} load failures {} fallbacks {}",
+        t.spills, t.loads, t.bytes_written, t.bytes_read, t.load_failures, t.fallbacks
+    );
+    for kind in [Kind::Code, Kind::Memory, Kind::MemoryPage] {
+        let k = m.kind(kind);
+        if k.spills + k.loads + k.load_failures + k.fallbacks > 0 {
+            println!(
+                "offload {:?}: spills {} loads {} written {} read {} failures {} fallbacks {}",
+                kind,
+                k.spills,
+                k.loads,
+                k.bytes_written,
+                k.bytes_read,
+                k.load_failures,
+                k.fallbacks
+            );
+        }
+    }
+    let us = |v: Option<u64>| v.map(|n| n / 1000).unwrap_or(0);
+    println!(
+        "offload latency: spill p50 {} us p95 {} us ({} samples), load p50 {} us p95 {} us ({} samples)",
+        us(m.spill_latency().p50()),
+        us(m.spill_latency().p95()),
+        m.spill_latency().count(),
+        us(m.load_latency().p50()),
+        us(m.load_latency().p95()),
+        m.load_latency().count()
+    );
+}

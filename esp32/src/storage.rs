@@ -1,0 +1,416 @@
+//! The engine's [`Storage`] over a FAT volume on an SD card (`embedded-sdmmc`).
+//!
+//! FAT 8.3 names: every module gets a directory named by its fingerprint folded to 32 bits
+//! (8 hex digits; the blob envelope carries the full fingerprint, so a fold collision is caught
+//! on load as a foreign blob). Inside it a blob's file is named by its item index (8 hex digits)
+//! and an extension made of the kind letter and the slot:
+//!
+//! | slot | extension | example |
+//! | --- | --- | --- |
+//! | `Single` | kind, `_`, copy `A` or `B` | `0000002A.C_A` |
+//! | `Ring(i)` | kind, two hex digits | `01000003.P0F` |
+//! | `Pair(i)` | kind, `P`, one digit | `00000000.KP1` |
+//!
+//! FAT has no atomic rename, so a `Single` key is kept as two copies, A and B, written
+//! alternately: a write goes to the copy that is not the newest intact one, so a power cut
+//! during the write leaves the other copy intact. Every file ends with a 16-byte trailer
+//! (magic `FYAB`, sequence number, payload length, CRC-32 of those 12 bytes) that is written
+//! last; a read takes the intact copy with the highest sequence number. The trailer says that
+//! the file is complete; it does not vouch for the payload, which the engine's blob envelope
+//! checks (a flipped payload byte reaches the engine and is rejected there, with a typed
+//! error). Ring and pair slots belong to protocols that never overwrite a copy they still
+//! need, so they are one file each, written in place.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use embedded_sdmmc::{
+    BlockDevice, Error as FsError, Mode, RawDirectory, RawFile, RawVolume, ShortFileName,
+    TimeSource, Timestamp, VolumeIdx, VolumeManager,
+};
+use fayasm::offload::{Key, Slot, Storage};
+
+const MAGIC: &[u8; 4] = b"FYAB";
+const TRAILER: usize = 16;
+
+/// A storage error: the filesystem's, or one of this layer's own.
+pub enum FatError<E: core::error::Error> {
+    /// The filesystem or the block device failed.
+    Fs(FsError<E>),
+    /// Copies exist but none has an intact trailer (every write to them was torn).
+    NoIntactCopy,
+    /// The blob does not fit in a FAT file, or a slot number does not fit in a name.
+    TooLarge,
+    /// The heap could not hold the blob.
+    OutOfMemory,
+}
+
+impl<E: core::error::Error> fmt::Debug for FatError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FatError::Fs(e) => write!(f, "fat: {e}"),
+            FatError::NoIntactCopy => f.write_str("no intact copy on the card"),
+            FatError::TooLarge => f.write_str("blob or slot too large for FAT"),
+            FatError::OutOfMemory => f.write_str("out of memory"),
+        }
+    }
+}
+
+impl<E: core::error::Error> From<FsError<E>> for FatError<E> {
+    fn from(e: FsError<E>) -> Self {
+        FatError::Fs(e)
+    }
+}
+
+/// A fixed timestamp for new files: the firmware has no calendar clock.
+pub struct FixedTime;
+
+impl TimeSource for FixedTime {
+    fn get_timestamp(&self) -> Timestamp {
+        Timestamp {
+            year_since_1970: 56,
+            zero_indexed_month: 0,
+            zero_indexed_day: 0,
+            hours: 0,
+            minutes: 0,
+            seconds: 0,
+        }
+    }
+}
+
+/// An 8.3 name in a small buffer.
+struct Name {
+    buf: [u8; 12],
+    len: usize,
+}
+
+impl Name {
+    fn new() -> Name {
+        Name {
+            buf: [0; 12],
+            len: 0,
+        }
+    }
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b.to_ascii_uppercase();
+            self.len += 1;
+        }
+    }
+    fn hex(&mut self, value: u32, digits: u32) {
+        for i in (0..digits).rev() {
+            self.push(b"0123456789ABCDEF"[((value >> (i * 4)) & 0xf) as usize]);
+        }
+    }
+    fn short(&self) -> Option<ShortFileName> {
+        let s = core::str::from_utf8(&self.buf[..self.len]).ok()?;
+        ShortFileName::create_from_str(s).ok()
+    }
+}
+
+fn dir_name(key: &Key) -> Name {
+    let mut n = Name::new();
+    n.hex((key.fingerprint ^ (key.fingerprint >> 32)) as u32, 8);
+    n
+}
+
+/// The file name of `key`; for a `Single` key, of copy `copy` (0 = A, 1 = B).
+fn file_name(key: &Key, copy: u8) -> Option<ShortFileName> {
+    let mut n = Name::new();
+    n.hex(key.index, 8);
+    n.push(b'.');
+    n.push(key.kind.letter());
+    match key.slot {
+        Slot::Single => {
+            n.push(b'_');
+            n.push(b'A' + copy);
+        }
+        Slot::Ring(i) => n.hex(u32::from(i), 2),
+        Slot::Pair(i) if i < 10 => {
+            n.push(b'P');
+            n.push(b'0' + i);
+        }
+        Slot::Pair(_) => return None,
+    }
+    n.short()
+}
+
+fn trailer(seq: u32, len: u32) -> [u8; TRAILER] {
+    let mut t = [0u8; TRAILER];
+    t[..4].copy_from_slice(MAGIC);
+    t[4..8].copy_from_slice(&seq.to_le_bytes());
+    t[8..12].copy_from_slice(&len.to_le_bytes());
+    let crc = crc32fast::hash(&t[..12]);
+    t[12..].copy_from_slice(&crc.to_le_bytes());
+    t
+}
+
+/// `(sequence, payload length)` of an intact trailer.
+fn parse_trailer(t: &[u8; TRAILER], file_len: u32) -> Option<(u32, u32)> {
+    let word = |i: usize| u32::from_le_bytes([t[i], t[i + 1], t[i + 2], t[i + 3]]);
+    if &t[..4] != MAGIC || crc32fast::hash(&t[..12]) != word(12) {
+        return None;
+    }
+    let (seq, len) = (word(4), word(8));
+    (len.checked_add(TRAILER as u32) == Some(file_len)).then_some((seq, len))
+}
+
+/// The number of directories and files open at once.
+const DIRS: usize = 4;
+const FILES: usize = 2;
+
+/// Blob storage in files of a FAT volume.
+pub struct FatStorage<D: BlockDevice> {
+    vm: VolumeManager<D, FixedTime, DIRS, FILES, 1>,
+    volume: RawVolume,
+    root: RawDirectory,
+    /// The directory of the last fingerprint used, kept open.
+    cached: Option<(u32, RawDirectory)>,
+}
+
+/// What a copy on the card holds, per its trailer.
+enum Copy {
+    Missing,
+    Damaged,
+    Intact { seq: u32, len: u32 },
+}
+
+impl<D: BlockDevice> FatStorage<D> {
+    /// Opens the first partition of `device` (MBR) and its root directory.
+    pub fn mount(device: D) -> Result<Self, FatError<D::Error>> {
+        let vm = VolumeManager::new_with_limits(device, FixedTime, 0x1000);
+        let volume = vm.open_raw_volume(VolumeIdx(0))?;
+        let root = vm.open_root_dir(volume)?;
+        Ok(FatStorage {
+            vm,
+            volume,
+            root,
+            cached: None,
+        })
+    }
+
+    /// Reads the whole file `name` of the root directory into a new vector (`None` when there
+    /// is no such file).
+    pub fn read_root_file(&mut self, name: &str) -> Result<Option<Vec<u8>>, FatError<D::Error>> {
+        // An 8.3 name is looked up directly; a longer one (`APP.WASM`) by its long file name.
+        let opened = if ShortFileName::create_from_str(name).is_ok() {
+            self.vm.open_file_in_dir(self.root, name, Mode::ReadOnly)
+        } else {
+            self.vm
+                .open_long_name_file_in_dir(self.root, name, Mode::ReadOnly)
+        };
+        let file = match opened {
+            Ok(f) => f,
+            Err(FsError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let mut buf = Vec::new();
+        let result = self.read_rest(file, &mut buf);
+        self.vm.close_file(file)?;
+        result.map(|()| Some(buf))
+    }
+
+    /// Releases the card (closes everything); the storage cannot be used afterwards.
+    pub fn unmount(&mut self) {
+        if let Some((_, d)) = self.cached.take() {
+            let _ = self.vm.close_dir(d);
+        }
+        let _ = self.vm.close_dir(self.root);
+        let _ = self.vm.close_volume(self.volume);
+    }
+
+    fn read_rest(&self, file: RawFile, buf: &mut Vec<u8>) -> Result<(), FatError<D::Error>> {
+        let len = self.vm.file_length(file)? as usize;
+        buf.clear();
+        buf.try_reserve_exact(len)
+            .map_err(|_| FatError::OutOfMemory)?;
+        buf.resize(len, 0);
+        let mut done = 0;
+        while done < len {
+            let n = self.vm.read(file, &mut buf[done..])?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        buf.truncate(done);
+        Ok(())
+    }
+
+    /// The module directory of `key`, created when `create` is set.
+    fn dir(&mut self, key: &Key, create: bool) -> Result<RawDirectory, FatError<D::Error>> {
+        let fold = (key.fingerprint ^ (key.fingerprint >> 32)) as u32;
+        if let Some((f, d)) = self.cached {
+            if f == fold {
+                return Ok(d);
+            }
+            self.cached = None;
+            self.vm.close_dir(d)?;
+        }
+        let name = dir_name(key).short().ok_or(FatError::TooLarge)?;
+        let d = match self.vm.open_dir(self.root, &name) {
+            Ok(d) => d,
+            Err(FsError::NotFound) if create => {
+                self.vm.make_dir_in_dir(self.root, &name)?;
+                self.vm.open_dir(self.root, &name)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.cached = Some((fold, d));
+        Ok(d)
+    }
+
+    fn inspect(&self, dir: RawDirectory, name: &ShortFileName) -> Result<Copy, FatError<D::Error>> {
+        let file = match self.vm.open_file_in_dir(dir, name, Mode::ReadOnly) {
+            Ok(f) => f,
+            Err(FsError::NotFound) => return Ok(Copy::Missing),
+            Err(e) => return Err(e.into()),
+        };
+        let result = (|| {
+            let len = self.vm.file_length(file)?;
+            if (len as usize) < TRAILER {
+                return Ok(Copy::Damaged);
+            }
+            self.vm.file_seek_from_end(file, TRAILER as u32)?;
+            let mut t = [0u8; TRAILER];
+            let mut got = 0;
+            while got < TRAILER {
+                let n = self.vm.read(file, &mut t[got..])?;
+                if n == 0 {
+                    return Ok(Copy::Damaged);
+                }
+                got += n;
+            }
+            Ok(match parse_trailer(&t, len) {
+                Some((seq, len)) => Copy::Intact { seq, len },
+                None => Copy::Damaged,
+            })
+        })();
+        self.vm.close_file(file)?;
+        result
+    }
+
+    /// The newest intact copy of `key`: `(copy, seq, len)`. `Err(NoIntactCopy)` when files
+    /// exist but none is intact.
+    fn newest(
+        &self,
+        dir: RawDirectory,
+        key: &Key,
+    ) -> Result<Option<(u8, u32, u32)>, FatError<D::Error>> {
+        let copies: &[u8] = if key.slot == Slot::Single {
+            &[0, 1]
+        } else {
+            &[0]
+        };
+        let mut best: Option<(u8, u32, u32)> = None;
+        let mut damaged = false;
+        for &c in copies {
+            let name = file_name(key, c).ok_or(FatError::TooLarge)?;
+            match self.inspect(dir, &name)? {
+                Copy::Missing => {}
+                Copy::Damaged => damaged = true,
+                Copy::Intact { seq, len } => {
+                    // Sequence numbers compare with wrap-around.
+                    if best.is_none_or(|(_, s, _)| seq.wrapping_sub(s) as i32 > 0) {
+                        best = Some((c, seq, len));
+                    }
+                }
+            }
+        }
+        if best.is_none() && damaged {
+            return Err(FatError::NoIntactCopy);
+        }
+        Ok(best)
+    }
+}
+
+impl<D: BlockDevice> Storage for FatStorage<D> {
+    type Error = FatError<D::Error>;
+
+    fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> Result<bool, Self::Error> {
+        buf.clear();
+        let dir = match self.dir(key, false) {
+            Ok(d) => d,
+            Err(FatError::Fs(FsError::NotFound)) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let Some((copy, _, len)) = self.newest(dir, key)? else {
+            return Ok(false);
+        };
+        let name = file_name(key, copy).ok_or(FatError::TooLarge)?;
+        let file = self.vm.open_file_in_dir(dir, &name, Mode::ReadOnly)?;
+        let result = (|| {
+            let len = len as usize;
+            buf.try_reserve_exact(len)
+                .map_err(|_| FatError::OutOfMemory)?;
+            buf.resize(len, 0);
+            let mut done = 0;
+            while done < len {
+                let n = self.vm.read(file, &mut buf[done..])?;
+                if n == 0 {
+                    return Err(FatError::NoIntactCopy);
+                }
+                done += n;
+            }
+            Ok(())
+        })();
+        self.vm.close_file(file)?;
+        if result.is_err() {
+            buf.clear();
+        }
+        result.map(|()| true)
+    }
+
+    fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        let total = parts.iter().try_fold(0u32, |n, p| {
+            u32::try_from(p.len()).ok().and_then(|l| n.checked_add(l))
+        });
+        let Some(len) = total.filter(|l| l.checked_add(TRAILER as u32).is_some()) else {
+            return Err(FatError::TooLarge);
+        };
+        let dir = self.dir(key, true)?;
+        let (copy, seq) = if key.slot == Slot::Single {
+            match self.newest(dir, key) {
+                Ok(Some((c, s, _))) => (1 - c, s.wrapping_add(1)),
+                Ok(None) | Err(FatError::NoIntactCopy) => (0, 1),
+                Err(e) => return Err(e),
+            }
+        } else {
+            (0, 1)
+        };
+        let name = file_name(key, copy).ok_or(FatError::TooLarge)?;
+        let file = self
+            .vm
+            .open_file_in_dir(dir, &name, Mode::ReadWriteCreateOrTruncate)?;
+        let result = (|| {
+            for p in parts {
+                self.vm.write(file, p)?;
+            }
+            self.vm.write(file, &trailer(seq, len))
+        })();
+        // Closing writes the directory entry (the file's length): the write's commit point.
+        self.vm.close_file(file)?;
+        result.map_err(FatError::Fs)
+    }
+
+    fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {
+        let dir = match self.dir(key, false) {
+            Ok(d) => d,
+            Err(FatError::Fs(FsError::NotFound)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let copies: &[u8] = if key.slot == Slot::Single {
+            &[0, 1]
+        } else {
+            &[0]
+        };
+        for &c in copies {
+            let name = file_name(key, c).ok_or(FatError::TooLarge)?;
+            match self.vm.delete_entry_in_dir(dir, &name) {
+                Ok(()) | Err(FsError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
