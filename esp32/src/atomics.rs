@@ -1,6 +1,6 @@
 //! Atomic read-modify-write operations for a core without the A extension.
 //!
-//! The firmware's target (`riscv32imc-fayasm-none-elf.json`) is `riscv32imc-unknown-none-elf`
+//! The firmware's target (`targets/riscv32imc-unknown-none-elf.json`) is `riscv32imc-unknown-none-elf`
 //! with `atomic-cas` switched on, so `alloc::sync::Arc` (used by `wasmparser` and the engine)
 //! exists. LLVM's `+forced-atomics` lowers atomic loads and stores to plain loads and stores
 //! and every read-modify-write (compare-and-swap, swap, fetch-add, ...) to a call to a

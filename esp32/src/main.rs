@@ -53,7 +53,7 @@ pub struct Console;
 
 impl core::fmt::Write for Console {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        board::write_bytes(s.as_bytes());
+        board::write_str(s);
         Ok(())
     }
 }

@@ -10,8 +10,8 @@
 //! - `build --board esp32c3|qemu`: builds the firmware image for a board.
 //!
 //! Toolchain: the firmware needs `-Zbuild-std=core,alloc` for the custom target
-//! `esp32/riscv32imc-fayasm-none-elf.json` (rv32imc with compare-and-swap lowered to
-//! libcalls, see ARCHITECTURE.md), so a plain `rustup target add riscv32imc-unknown-none-elf`
+//! `esp32/targets/riscv32imc-unknown-none-elf.json` (rv32imc with compare-and-swap lowered
+//! to libcalls, see ARCHITECTURE.md), so a plain `rustup target add riscv32imc-unknown-none-elf`
 //! is not enough. The xtask uses a rustup nightly that has the `rust-src` component when there
 //! is one, else Debian's `rustc-web` + `rust-web-src` (`RUSTC_BOOTSTRAP=1`, linked by `ld.lld`),
 //! as `../shared/TOOLCHAIN.md` describes. `ci_step` installs the Debian packages when missing.
@@ -31,8 +31,8 @@ use xshell::{cmd, Shell};
 const USAGE: &str = "usage: cargo xtask esp32 qemu [--no-corrupt] [--timeout SECS]\n       \
                      cargo xtask esp32 build --board esp32c3|qemu";
 
-const TARGET_JSON: &str = "riscv32imc-fayasm-none-elf.json";
-const TARGET_NAME: &str = "riscv32imc-fayasm-none-elf";
+const TARGET_JSON: &str = "targets/riscv32imc-unknown-none-elf.json";
+const TARGET_NAME: &str = "riscv32imc-unknown-none-elf";
 const APT_PACKAGES: &[&str] = &[
     "rustc-web",
     "cargo-web",
@@ -116,7 +116,9 @@ pub fn ci_step() -> Result<bool> {
     if !qemu(true, Duration::from_secs(300))? {
         return Ok(false);
     }
-    // The ESP32-C3 board build joins CI once it builds here (see ROADMAP.md).
+    println!("== esp32: ESP32-C3 image ==");
+    let elf = build("esp32c3")?;
+    report_size(&elf);
     Ok(true)
 }
 
@@ -221,7 +223,7 @@ fn build(board: &str) -> Result<PathBuf> {
         println!("esp32: building for {board} with Debian rustc-web (/usr/bin/rustc)");
         let _rustc = sh.push_env("RUSTC", "/usr/bin/rustc");
         let _boot = sh.push_env("RUSTC_BOOTSTRAP", "1");
-        let _linker = sh.push_env("CARGO_TARGET_RISCV32IMC_FAYASM_NONE_ELF_LINKER", "ld.lld");
+        let _linker = sh.push_env("CARGO_TARGET_RISCV32IMC_UNKNOWN_NONE_ELF_LINKER", "ld.lld");
         cmd!(sh, "/usr/bin/cargo {build_args...} {target}").run()?;
     } else {
         bail!(

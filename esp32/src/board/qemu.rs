@@ -69,9 +69,9 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     exit(false)
 }
 
-/// Writes bytes to the UART.
-pub fn write_bytes(bytes: &[u8]) {
-    for &b in bytes {
+/// Writes text to the UART.
+pub fn write_str(s: &str) {
+    for &b in s.as_bytes() {
         if b == b'\n' {
             put(b'\r');
         }
