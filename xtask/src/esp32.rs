@@ -41,22 +41,17 @@ const APT_PACKAGES: &[&str] = &[
     "qemu-system-misc",
 ];
 
-/// The apps on the card: (file on the card, sample in `wasm_samples/wasm`, `.RUN` file).
-const APPS: &[(&str, &str, &str, &str)] = &[
+/// The apps on the card: (default file name on the card, sample in `wasm_samples/wasm`,
+/// contents of its `.RUN` file, which sits next to it with the same stem).
+const APPS: &[(&str, &str, &str)] = &[
     (
         "APP.WASM",
         "sdtrap.wasm",
-        "APP.RUN",
         "checksum i32:4096 => i32:-1647628373\n\
          checksum i32:100 => i32:623805384\n\
          fib i32:20 => i32:6765\n",
     ),
-    (
-        "PAGED.WASM",
-        "paged.wasm",
-        "PAGED.RUN",
-        "run i32:1 => i32:-1538744891\n",
-    ),
+    ("PAGED.WASM", "paged.wasm", "run i32:1 => i32:-1538744891\n"),
 ];
 
 /// Whether `cargo xtask ci` boots the firmware.
@@ -415,15 +410,34 @@ fn build_image(image: &Path) -> Result<()> {
     let fs = fatfs::FileSystem::new(part, fatfs::FsOptions::new()).context("mounting the image")?;
     {
         let root = fs.root_dir();
-        for (name, sample, run_name, run_text) in APPS {
+        for (i, (default_name, sample, run_text)) in APPS.iter().enumerate() {
             let bytes = fs::read(samples.join(sample))
                 .with_context(|| format!("reading wasm_samples/wasm/{sample}"))?;
-            root.create_file(name)?.write_all(&bytes)?;
-            root.create_file(run_name)?.write_all(run_text.as_bytes())?;
+            let name = card_name(i, default_name);
+            if name.is_empty() {
+                continue;
+            }
+            let stem = name.split('.').next().unwrap_or(&name);
+            root.create_file(&name)?.write_all(&bytes)?;
+            root.create_file(&format!("{stem}.RUN"))?
+                .write_all(run_text.as_bytes())?;
         }
     }
     fs.unmount()?;
     Ok(())
+}
+
+/// The file name app `i` has on the card: the firmware's build setting (`FAYASM_APP`,
+/// `FAYASM_PAGED_APP`) when set, else the default.
+fn card_name(i: usize, default: &str) -> String {
+    let var = if i == 0 {
+        "FAYASM_APP"
+    } else {
+        "FAYASM_PAGED_APP"
+    };
+    std::env::var(var)
+        .unwrap_or_else(|_| default.to_string())
+        .to_ascii_uppercase()
 }
 
 /// The module fingerprint the engine stamps into blobs (FNV-1a over the module bytes,
