@@ -65,5 +65,6 @@ pub use runtime::{
     Caller, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory, StorageFailure,
     Store, StoreStorage, Table,
 };
+pub use runtime::{CheckpointError, Checkpointer};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 pub use value::{ExternRef, Val};

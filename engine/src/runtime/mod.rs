@@ -1,6 +1,7 @@
 //! Runtime objects: the [`Store`] owns every function, memory, table, global and instance;
 //! the public handles ([`Func`], [`Memory`], ...) are indices into it.
 
+mod checkpoint;
 mod code;
 mod hooks;
 mod instantiate;
@@ -11,6 +12,7 @@ mod rebind;
 mod spill;
 pub(crate) mod table;
 
+pub use checkpoint::{CheckpointError, Checkpointer};
 pub use code::CodeStatus;
 pub use hooks::HookAction;
 pub use linker::Linker;
