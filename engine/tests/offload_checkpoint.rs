@@ -88,6 +88,9 @@ const WAT_OTHER: &str = r#"(module
   (global (export "g") (mut i64) (i64.const 1))
   (func (export "step") (result i64) (i64.const 0)))"#;
 
+/// Memory chunk size of the fault tests: small, so a checkpoint has many parts to cut between.
+const CHUNK: u32 = 1024;
+
 fn engine() -> Engine {
     Engine::default()
 }
@@ -239,6 +242,8 @@ struct TwoCheckpoints {
     gen_a: u64,
     gen_b: u64,
     writes_b: u64,
+    /// The checkpointer that wrote A, as it was right after (for incremental commits of B).
+    cp_after_a: Checkpointer,
 }
 
 fn run_to(vm: &mut Vm, from: u32, to: u32) {
@@ -251,14 +256,15 @@ fn two_checkpoints(engine: &Engine, module: &Module, a: u32, b: u32) -> TwoCheck
     let mut vm = Vm::boot(engine, module);
     run_to(&mut vm, 0, a);
     let mut storage = MemStorage::new();
-    let mut cp = Checkpointer::new(0).with_chunk_size(4096);
+    let mut cp = Checkpointer::new(0).with_chunk_size(CHUNK);
     let gen_a = cp.checkpoint(vm.inst, &mut vm.store, &mut storage).unwrap();
     let snap_a = vm.snap();
     let only_a = storage.clone();
+    let cp_after_a = cp.clone();
     run_to(&mut vm, a, b);
     let mut faulty = FaultyStorage::new(storage);
     let gen_b = Checkpointer::new(0)
-        .with_chunk_size(4096)
+        .with_chunk_size(CHUNK)
         .checkpoint(vm.inst, &mut vm.store, &mut faulty)
         .unwrap();
     let writes_b = faulty.counts().writes;
@@ -272,6 +278,7 @@ fn two_checkpoints(engine: &Engine, module: &Module, a: u32, b: u32) -> TwoCheck
         gen_a,
         gen_b,
         writes_b,
+        cp_after_a,
     }
 }
 
@@ -419,20 +426,28 @@ fn offload_checkpoint_power_cut_sweep() {
     let mut simulated = 0;
     let (mut old, mut new) = (0, 0);
     // The second checkpoint over the first, then the first over nothing.
-    for (base, previous) in [
-        (t.only_a.clone(), Some((t.gen_a, &t.snap_a))),
-        (MemStorage::new(), None),
+    // The second checkpoint over the first (rewriting everything, then incrementally), then
+    // the first over nothing.
+    let fresh = Checkpointer::new(0).with_chunk_size(CHUNK);
+    for (base, previous, cp) in [
+        (
+            t.only_a.clone(),
+            Some((t.gen_a, &t.snap_a)),
+            fresh.clone().with_incremental(false),
+        ),
+        (
+            t.only_a.clone(),
+            Some((t.gen_a, &t.snap_a)),
+            t.cp_after_a.clone(),
+        ),
+        (MemStorage::new(), None, fresh),
     ] {
         let mut vm = Vm::boot(&engine, &module);
         run_to(&mut vm, 0, 16);
         for n in 0..=t.writes_b {
             for cut in cuts(n) {
                 let mut faulty = FaultyStorage::new(base.clone()).with_power_cut(cut);
-                let result = Checkpointer::new(0).with_chunk_size(4096).checkpoint(
-                    vm.inst,
-                    &mut vm.store,
-                    &mut faulty,
-                );
+                let result = cp.clone().checkpoint(vm.inst, &mut vm.store, &mut faulty);
                 let mut storage = faulty.into_inner();
                 simulated += 1;
                 match reboot_restore(&engine, &module, &mut storage) {
@@ -557,7 +572,7 @@ fn offload_checkpoint_io_errors_and_lost_writes() {
                     persistence,
                 };
                 let mut faulty = FaultyStorage::new(t.only_a.clone()).with_fault(fault);
-                let mut cp = Checkpointer::new(0).with_chunk_size(4096);
+                let mut cp = Checkpointer::new(0).with_chunk_size(CHUNK);
                 let result = cp.checkpoint(vm.inst, &mut vm.store, &mut faulty);
                 injected += 1;
                 let hit = match &result {
@@ -627,7 +642,7 @@ fn offload_checkpoint_io_errors_and_lost_writes() {
             },
         ] {
             let mut faulty = FaultyStorage::new(t.only_a.clone()).with_fault(fault);
-            let result = Checkpointer::new(0).with_chunk_size(4096).checkpoint(
+            let result = Checkpointer::new(0).with_chunk_size(CHUNK).checkpoint(
                 vm.inst,
                 &mut vm.store,
                 &mut faulty,
@@ -759,7 +774,7 @@ fn offload_checkpoint_crafted_payloads_with_valid_crc_never_panic() {
         (
             Kind::MemoryPage,
             Key::page_index(3, 0).unwrap(),
-            vec![1; 4096],
+            vec![1; CHUNK as usize],
         ),
         (
             Kind::MemoryPage,
@@ -880,4 +895,60 @@ fn offload_checkpoint_grown_memory_and_table_survive_and_shrink_is_rejected() {
         big.inst.restore(&mut big.store, &mut small),
         Err(CheckpointError::Mismatch { .. })
     ));
+}
+
+#[test]
+fn offload_checkpoint_incremental_rewrites_only_changed_chunks() {
+    let engine = engine();
+    let module = module(&engine);
+    let mut vm = Vm::boot(&engine, &module);
+    run_to(&mut vm, 0, 60);
+    let mut storage = FaultyStorage::new(MemStorage::new());
+    let mut cp = Checkpointer::new(0).with_chunk_size(1024);
+    cp.checkpoint(vm.inst, &mut vm.store, &mut storage).unwrap();
+    let chunk_writes = |s: &FaultyStorage<MemStorage>| -> u64 {
+        s.wear()
+            .iter()
+            .filter(|(k, _)| k.kind == Kind::MemoryPage)
+            .map(|(_, w)| w.writes)
+            .sum()
+    };
+    let full = chunk_writes(&storage);
+    assert!(full > 20, "{full} chunks");
+
+    // Nothing changed: no chunk is written again.
+    cp.checkpoint(vm.inst, &mut vm.store, &mut storage).unwrap();
+    assert_eq!(chunk_writes(&storage), full);
+    // One step changes the counter's chunk and one scattered chunk.
+    vm.op(100);
+    let generation = cp.checkpoint(vm.inst, &mut vm.store, &mut storage).unwrap();
+    assert_eq!(chunk_writes(&storage), full + 2);
+    let snap = vm.snap();
+    let mut storage = storage.into_inner();
+    assert_eq!(
+        reboot_restore(&engine, &module, &mut storage).unwrap(),
+        (generation, snap.clone())
+    );
+
+    // A restoring checkpointer continues incrementally; without it every chunk is rewritten.
+    let mut rebooted = Vm::boot(&engine, &module);
+    let mut cp = Checkpointer::new(0).with_chunk_size(1024);
+    cp.restore(rebooted.inst, &mut rebooted.store, &mut storage)
+        .unwrap();
+    let mut faulty = FaultyStorage::new(storage);
+    cp.checkpoint(rebooted.inst, &mut rebooted.store, &mut faulty)
+        .unwrap();
+    assert_eq!(chunk_writes(&faulty), 0);
+    Checkpointer::new(0)
+        .with_chunk_size(1024)
+        .with_incremental(false)
+        .checkpoint(rebooted.inst, &mut rebooted.store, &mut faulty)
+        .unwrap();
+    // Every non-zero chunk (the last step may have made one more non-zero).
+    assert!(chunk_writes(&faulty) >= full);
+    let mut storage = faulty.into_inner();
+    assert_eq!(
+        reboot_restore(&engine, &module, &mut storage).unwrap().1,
+        snap
+    );
 }

@@ -158,6 +158,12 @@ pub struct Checkpointer {
     chunk_size: u32,
     /// The module fingerprint the log belongs to, and the log.
     log: Option<(u64, Checkpoints)>,
+    /// Carry unchanged memory chunks over instead of rewriting them.
+    incremental: bool,
+    /// A 64-bit hash of every memory chunk of the current checkpoint (0: not stored), per
+    /// memory, valid for the (fingerprint, generation, chunk size) in `hashes_for`.
+    hashes: Vec<Vec<u64>>,
+    hashes_for: Option<(u64, u64, u32)>,
 }
 
 impl Default for Checkpointer {
@@ -309,7 +315,19 @@ impl Checkpointer {
             set,
             chunk_size: DEFAULT_CHUNK_SIZE,
             log: None,
+            incremental: true,
+            hashes: Vec::new(),
+            hashes_for: None,
         }
+    }
+
+    /// Whether memory chunks whose contents did not change since the current checkpoint (as
+    /// committed or restored by this checkpointer) are carried over by reference instead of
+    /// being written again (default: yes). Unchanged means equal 64-bit FNV-1a hashes; turn
+    /// this off to rewrite every chunk every time.
+    pub fn with_incremental(mut self, incremental: bool) -> Checkpointer {
+        self.incremental = incremental;
+        self
     }
 
     /// Sets the size of the chunks memory is written in: a power of two from 512 bytes to
@@ -389,8 +407,25 @@ impl Checkpointer {
         }
 
         let mut buf = vec_zeroed(chunk as usize)?;
+        let incremental = self.incremental;
+        let old_hashes = core::mem::take(&mut self.hashes);
+        let hashes_for = self.hashes_for;
+        let mut new_hashes: Vec<Vec<u64>> = Vec::new();
+        new_hashes
+            .try_reserve_exact(pages.len())
+            .map_err(|_| CheckpointError::OutOfMemory)?;
         let log = self.log(shape.fingerprint);
-        let mut tx = log.begin(storage)?;
+        // The hashes describe the current checkpoint only if it is the one they were taken of.
+        let current = log.current().map(|m| m.generation);
+        let reuse = incremental
+            && current.is_some_and(|g| hashes_for == Some((shape.fingerprint, g, chunk)));
+        let mut tx = match log.begin(storage) {
+            Ok(tx) => tx,
+            Err(e) => {
+                self.hashes = old_hashes;
+                return Err(e.into());
+            }
+        };
         let metrics = &mut store.inner.offload.metrics;
         let started = metrics.start();
         tx.put(Kind::Meta, 0, &meta)?;
@@ -414,28 +449,44 @@ impl Checkpointer {
             let mut written = 0usize;
             let mut offset = 0u64;
             let mut c = 0u64;
+            let mut hashes = Vec::new();
+            // Checked above: at most 2^24 chunks.
+            hashes
+                .try_reserve_exact(bytes.div_ceil(u64::from(chunk)) as usize)
+                .map_err(|_| CheckpointError::OutOfMemory)?;
             while offset < bytes {
                 let n = (bytes - offset).min(u64::from(chunk)) as usize;
                 let part = &mut buf[..n];
                 Memory(mem)
                     .read(store, offset, part)
                     .map_err(CheckpointError::Memory)?;
+                let mut hash = 0;
                 if part.iter().any(|&b| b != 0) {
                     // Checked above: m <= 0xff and c < 2^24.
                     let index = Key::page_index(m as u32, c).unwrap_or(u32::MAX);
-                    tx.put(Kind::MemoryPage, index, part)?;
-                    written += n;
+                    hash = chunk_hash(part);
+                    let old = old_hashes.get(m).and_then(|h| h.get(c as usize));
+                    // `keep` fails if the current checkpoint lacks the part: then write it.
+                    if !(reuse && old == Some(&hash) && tx.keep(Kind::MemoryPage, index).is_ok()) {
+                        tx.put(Kind::MemoryPage, index, part)?;
+                        written += n;
+                    }
                 }
+                hashes.push(hash);
                 offset += n as u64;
                 c += 1;
             }
+            new_hashes.push(hashes);
             store
                 .inner
                 .offload
                 .metrics
                 .record_spill(Kind::Memory, written, started);
         }
-        Ok(tx.finish()?)
+        let generation = tx.finish()?;
+        self.hashes = new_hashes;
+        self.hashes_for = Some((shape.fingerprint, generation, chunk));
+        Ok(generation)
     }
 
     /// Restores the newest intact checkpoint of this module (and set) into `instance`, which
@@ -453,6 +504,8 @@ impl Checkpointer {
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
         let shape = Shape::of(instance, store);
+        self.hashes_for = None;
+        let mut new_hashes: Vec<Vec<u64>> = Vec::new();
         let log = self.log(shape.fingerprint);
         let loaded = log.load_latest(storage).map(|m| m.cloned());
         let rejected = log.rejected();
@@ -613,12 +666,20 @@ impl Checkpointer {
         }
 
         let mut zeros: Vec<u8> = Vec::new();
+        new_hashes
+            .try_reserve_exact(shape.memories.len())
+            .map_err(|_| CheckpointError::OutOfMemory)?;
         for (m, (&mem, &pages)) in shape.memories.iter().zip(&meta.memory_pages).enumerate() {
             let started = store.inner.offload.metrics.start();
             let bytes = pages * WASM_PAGE;
             let mut read = 0usize;
             let mut offset = 0u64;
             let mut c = 0u64;
+            let mut hashes = Vec::new();
+            // Validated in the meta part: at most 2^24 chunks.
+            hashes
+                .try_reserve_exact(bytes.div_ceil(chunk) as usize)
+                .map_err(|_| CheckpointError::OutOfMemory)?;
             while offset < bytes {
                 let n = (bytes - offset).min(chunk) as usize;
                 let index = Key::page_index(m as u32, c);
@@ -641,8 +702,10 @@ impl Checkpointer {
                     Memory(mem)
                         .write(store, offset, part)
                         .map_err(CheckpointError::Memory)?;
+                    hashes.push(chunk_hash(part));
                     read += n;
                 } else {
+                    hashes.push(0);
                     if zeros.len() < n {
                         zeros = vec_zeroed(n)?;
                     }
@@ -658,9 +721,18 @@ impl Checkpointer {
                 .offload
                 .metrics
                 .record_load(Kind::Memory, read, started);
+            new_hashes.push(hashes);
         }
+        self.hashes = new_hashes;
+        self.hashes_for = Some((shape.fingerprint, manifest.generation, meta.chunk_size));
         Ok(manifest.generation)
     }
+}
+
+/// The hash that decides whether a memory chunk changed: FNV-1a 64, never 0 (0 marks a chunk
+/// that is not stored).
+fn chunk_hash(bytes: &[u8]) -> u64 {
+    crate::offload::fingerprint(bytes).max(1)
 }
 
 fn vec_zeroed<E>(n: usize) -> Result<Vec<u8>, CheckpointError<E>> {
