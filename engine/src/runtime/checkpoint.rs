@@ -18,6 +18,10 @@
 //! - [`Kind::MemoryPage`] [`Key::page_index`]`(m, c)`: chunk `c` of memory `m` (chunk size from
 //!   the meta part). Chunks that are all zero are not written.
 //!
+//! The state saved is everything the instance refers to, imported memories, tables and globals
+//! included (a restore writes them too); wasm frames are not saved, so checkpoint between calls.
+//! A [`Checkpointer`] kept across checkpoints rewrites only the memory chunks that changed.
+//!
 //! Memory contents go through [`Memory::read`] and [`Memory::write`] only, one chunk at a time,
 //! so a checkpoint needs one chunk of RAM besides the instance, whatever the memory's residency.
 //!
