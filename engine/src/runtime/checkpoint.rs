@@ -313,7 +313,7 @@ struct TableState {
 
 impl Checkpointer {
     /// Checkpoints of checkpoint set `set` (a module may keep several independent sets on one
-    /// storage, for example one per instance), with [`DEFAULT_CHUNK_SIZE`] memory chunks.
+    /// storage, for example one per instance), with 16 KiB memory chunks.
     pub fn new(set: u32) -> Checkpointer {
         Checkpointer {
             set,
