@@ -43,6 +43,14 @@ fn main() {
     let mut s = String::new();
     let heap = number("FAYASM_HEAP_KIB", 256);
     let pages = number("FAYASM_PAGE_BUDGET_KIB", 64);
+    if heap < 32 {
+        panic!("FAYASM_HEAP_KIB={heap}: the firmware needs at least 32 KiB of heap");
+    }
+    if pages < 8 || pages >= heap {
+        panic!(
+            "FAYASM_PAGE_BUDGET_KIB={pages}: needs at least 8 (two pages) and less than the heap"
+        );
+    }
     let _ = writeln!(s, "pub const HEAP_BYTES: usize = {} * 1024;", heap);
     let _ = writeln!(s, "pub const PAGE_BUDGET_BYTES: usize = {} * 1024;", pages);
     let _ = writeln!(

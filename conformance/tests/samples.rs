@@ -323,6 +323,17 @@ fn rust_fixtures() {
     run_fixture("rust_fixtures");
 }
 
+// The SD-trap firmware's apps (esp32/).
+#[test]
+fn sdtrap() {
+    run_fixture("sdtrap");
+}
+
+#[test]
+fn paged() {
+    run_fixture("paged");
+}
+
 // ---------------------------------------------------------------------------------------------
 // WASI programs.
 
