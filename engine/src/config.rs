@@ -1,6 +1,50 @@
 //! Engine configuration.
 
+use alloc::string::String;
 use alloc::sync::Arc;
+use core::fmt;
+
+use crate::profile::{parse_size, TargetProfile};
+
+/// What the code cache does with the microcode it evicts to stay within its budget (and what
+/// [`Func::evict_code`](crate::Func::evict_code) does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CodeEviction {
+    /// Drop it; the function is re-translated from the module bytes on its next call.
+    #[default]
+    Drop,
+    /// Write it to the store's storage ([`Store::set_storage`](crate::Store::set_storage)) in
+    /// the blob envelope and drop it from RAM; the next call loads it back (envelope, decode,
+    /// verify) instead of translating. Code already stored and unchanged since is not written
+    /// again. A failed write degrades to `Drop`; a failed load re-translates (counted as a load
+    /// failure and a fallback in [`Store::offload_metrics`](crate::Store::offload_metrics)).
+    /// Without a storage this is `Drop`.
+    Spill,
+}
+
+/// An environment variable with a value the configuration does not understand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The variable's name.
+    pub var: &'static str,
+    /// Its value.
+    pub value: String,
+    /// What was expected.
+    pub expected: &'static str,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}={:?}: expected {}",
+            self.var, self.value, self.expected
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ConfigError {}
 
 /// Knobs of the engine. Built by value: `Config::default().prescan(true)`.
 #[derive(Debug, Clone)]
@@ -16,9 +60,15 @@ pub struct Config {
     pub(crate) extended_const: bool,
     pub(crate) simd: bool,
     pub(crate) code_budget: Option<usize>,
+    pub(crate) code_eviction: CodeEviction,
+    /// Resident-page budget of paged memories created without an explicit one.
+    pub(crate) page_budget: Option<usize>,
+    pub(crate) profile: TargetProfile,
 }
 
 impl Default for Config {
+    /// The defaults of the build's target profile ([`TargetProfile::build_default`]). Never
+    /// reads the environment; see [`Config::from_env`].
     fn default() -> Config {
         Config {
             prescan: false,
@@ -32,7 +82,11 @@ impl Default for Config {
             extended_const: true,
             simd: cfg!(feature = "simd"),
             code_budget: None,
+            code_eviction: CodeEviction::Drop,
+            page_budget: None,
+            profile: TargetProfile::Host,
         }
+        .profile(TargetProfile::build_default())
     }
 }
 
@@ -114,6 +168,149 @@ impl Config {
     pub fn code_cache_budget(mut self, bytes: Option<usize>) -> Config {
         self.code_budget = bytes;
         self
+    }
+
+    /// Take the defaults of a target profile: its code-cache budget, page budget, eviction
+    /// policy, and prescan off. Call it before the builders of single knobs, which override it.
+    pub fn profile(mut self, profile: TargetProfile) -> Config {
+        self.profile = profile;
+        self.code_budget = profile.code_cache_budget();
+        self.page_budget = profile.page_budget();
+        self.code_eviction = profile.code_eviction();
+        self.prescan = false;
+        self
+    }
+
+    /// The target profile the defaults came from.
+    pub fn target_profile(&self) -> TargetProfile {
+        self.profile
+    }
+
+    /// What the code cache does with evicted microcode (see [`CodeEviction`]).
+    pub fn code_eviction(mut self, policy: CodeEviction) -> Config {
+        self.code_eviction = policy;
+        self
+    }
+
+    /// Resident pages a paged memory keeps in RAM when it is not given its own budget
+    /// (`None`: the paging code's default).
+    pub fn page_budget(mut self, pages: Option<usize>) -> Config {
+        self.page_budget = pages;
+        self
+    }
+
+    /// The current code-cache budget in bytes.
+    pub fn code_cache_budget_bytes(&self) -> Option<usize> {
+        self.code_budget
+    }
+
+    /// The current resident-page budget of paged memories.
+    pub fn page_budget_pages(&self) -> Option<usize> {
+        self.page_budget
+    }
+
+    /// The current code-eviction policy.
+    pub fn code_eviction_policy(&self) -> CodeEviction {
+        self.code_eviction
+    }
+
+    /// Whether functions are translated at instantiation.
+    pub fn prescan_enabled(&self) -> bool {
+        self.prescan
+    }
+
+    /// The defaults ([`Config::default`]) with the environment applied ([`Config::apply_env`]).
+    #[cfg(feature = "std")]
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::default().apply_env()
+    }
+
+    /// Apply the process environment on top of this configuration; see
+    /// [`apply_vars`](Config::apply_vars) for the variables.
+    #[cfg(feature = "std")]
+    pub fn apply_env(self) -> Result<Config, ConfigError> {
+        self.apply_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Apply configuration variables looked up by `get` (the environment, on std hosts), in
+    /// this order; unset or empty variables change nothing:
+    ///
+    /// - `FAYASM_TARGET_PROFILE=host|esp32c3|<RAM bytes, k/m suffix>`: [`Config::profile`].
+    /// - `FAYASM_CODE_BUDGET=<bytes, k/m suffix>|none`: [`Config::code_cache_budget`].
+    /// - `FAYASM_MICROCODE=0|1`: `0` keeps no microcode cached between calls (budget 0: every
+    ///   translation or load evicts all other functions' code, so a function is re-translated,
+    ///   or reloaded under the spill policy, whenever another ran in between; code of the
+    ///   functions on the call stack stays alive until they return). `1` keeps the cache with
+    ///   the budget set so far.
+    /// - `FAYASM_CODE_EVICTION=drop|spill`: [`Config::code_eviction`].
+    /// - `FAYASM_PAGE_BUDGET=<pages>|none`: [`Config::page_budget`].
+    /// - `FAYASM_JIT_PRESCAN=0|1`: translate everything at instantiation, if the profile
+    ///   allows it ([`TargetProfile::prescan_allowed`]); `0` turns prescan off.
+    /// - `FAYASM_JIT_PRESCAN_FORCE=1`: prescan whatever the profile says.
+    pub fn apply_vars(
+        mut self,
+        mut get: impl FnMut(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut var = |name: &'static str| {
+            get(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (name, v))
+        };
+        let err = |var: &'static str, value: String, expected: &'static str| ConfigError {
+            var,
+            value,
+            expected,
+        };
+        let flag = |name: &'static str, v: String| match v.trim() {
+            "1" | "true" | "on" | "yes" => Ok(true),
+            "0" | "false" | "off" | "no" => Ok(false),
+            _ => Err(err(name, v, "0 or 1")),
+        };
+        let optional_size = |v: &str| {
+            if v.trim().eq_ignore_ascii_case("none") {
+                Some(None)
+            } else {
+                parse_size(v).map(Some)
+            }
+        };
+        if let Some((n, v)) = var("FAYASM_TARGET_PROFILE") {
+            let p =
+                TargetProfile::parse(&v).ok_or_else(|| err(n, v, "host, esp32c3 or a RAM size"))?;
+            self = self.profile(p);
+        }
+        if let Some((n, v)) = var("FAYASM_CODE_BUDGET") {
+            let b = optional_size(&v).ok_or_else(|| err(n, v, "a byte count or none"))?;
+            self.code_budget = b;
+        }
+        if let Some((n, v)) = var("FAYASM_MICROCODE") {
+            if !flag(n, v)? {
+                self.code_budget = Some(0);
+            }
+        }
+        if let Some((n, v)) = var("FAYASM_CODE_EVICTION") {
+            self.code_eviction = match v.trim() {
+                s if s.eq_ignore_ascii_case("drop") => CodeEviction::Drop,
+                s if s.eq_ignore_ascii_case("spill") => CodeEviction::Spill,
+                _ => return Err(err(n, v, "drop or spill")),
+            };
+        }
+        if let Some((n, v)) = var("FAYASM_PAGE_BUDGET") {
+            let pages = match optional_size(&v) {
+                Some(Some(p)) if v.trim().bytes().all(|b| b.is_ascii_digit()) => Some(p),
+                Some(None) => None,
+                _ => return Err(err(n, v, "a page count or none")),
+            };
+            self.page_budget = pages;
+        }
+        if let Some((n, v)) = var("FAYASM_JIT_PRESCAN") {
+            self.prescan = flag(n, v)? && self.profile.prescan_allowed();
+        }
+        if let Some((n, v)) = var("FAYASM_JIT_PRESCAN_FORCE") {
+            if flag(n, v)? {
+                self.prescan = true;
+            }
+        }
+        Ok(self)
     }
 
     /// Upper bound on any table's size, in elements.

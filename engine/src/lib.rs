@@ -52,18 +52,20 @@ mod exec;
 pub mod microcode;
 mod module;
 pub mod offload;
+pub mod profile;
 mod runtime;
 mod types;
 mod value;
 #[cfg(feature = "std")]
 pub mod wasi;
 
-pub use config::{Config, Engine};
+pub use config::{CodeEviction, Config, ConfigError, Engine};
 pub use error::{Error, LinkError, ModuleError, Trap, TrapCode};
 pub use module::{ExportType, ExternType, ImportType, Module};
+pub use profile::TargetProfile;
 pub use runtime::{
-    Caller, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory, StorageFailure,
-    Store, StoreStorage, Table,
+    Caller, CodeLoadError, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory,
+    StorageFailure, Store, StoreStorage, Table,
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};

@@ -89,6 +89,12 @@ fn fayasm_in(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> St
         .stderr(Stdio::piped());
     for var in [
         "FAYASM_JIT_PRESCAN",
+        "FAYASM_JIT_PRESCAN_FORCE",
+        "FAYASM_MICROCODE",
+        "FAYASM_CODE_BUDGET",
+        "FAYASM_CODE_EVICTION",
+        "FAYASM_PAGE_BUDGET",
+        "FAYASM_TARGET_PROFILE",
         "FAYASM_MAX_CALL_DEPTH",
         "FAYASM_MAX_STACK",
     ] {
@@ -199,6 +205,57 @@ fn engine_options_and_environment() {
             "i32:5000"
         ])
     );
+}
+
+#[test]
+fn offload_environment_variables() {
+    let expected = fayasm(&["run", "calc.wasm", "add", "i32:1", "i32:2"]);
+    for env in [
+        [("FAYASM_MICROCODE", "0"), ("FAYASM_JIT_PRESCAN", "1")],
+        [("FAYASM_MICROCODE", "1"), ("FAYASM_JIT_PRESCAN_FORCE", "1")],
+        [("FAYASM_CODE_BUDGET", "64"), ("FAYASM_PAGE_BUDGET", "4")],
+        [
+            ("FAYASM_TARGET_PROFILE", "esp32c3"),
+            ("FAYASM_CODE_EVICTION", "spill"),
+        ],
+        [
+            ("FAYASM_TARGET_PROFILE", "96k"),
+            ("FAYASM_CODE_BUDGET", "none"),
+        ],
+    ] {
+        assert_eq!(
+            fayasm_with(&["run", "calc.wasm", "add", "i32:1", "i32:2"], "", &env),
+            expected,
+            "{env:?}"
+        );
+    }
+    assert_eq!(
+        fayasm(&[
+            "run",
+            "--code-budget",
+            "0",
+            "calc.wasm",
+            "add",
+            "i32:1",
+            "i32:2"
+        ]),
+        expected
+    );
+    for (var, value) in [
+        ("FAYASM_MICROCODE", "maybe"),
+        ("FAYASM_CODE_BUDGET", "lots"),
+        ("FAYASM_PAGE_BUDGET", "4k"),
+        ("FAYASM_TARGET_PROFILE", "pdp11"),
+        ("FAYASM_JIT_PRESCAN_FORCE", "2"),
+    ] {
+        let out = fayasm_with(
+            &["run", "calc.wasm", "add", "i32:1", "i32:2"],
+            "",
+            &[(var, value)],
+        );
+        assert!(out.starts_with("exit: 2\n"), "{var}={value}: {out}");
+        assert!(out.contains(var), "{out}");
+    }
 }
 
 #[test]

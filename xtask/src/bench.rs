@@ -51,7 +51,10 @@ pub fn run(args: &[String]) -> Result<bool> {
         // A full run replaces every result, so results of programs or engines that no longer
         // exist cannot linger in the summary. A filtered run keeps the others.
         if passthrough.iter().all(|a| a.starts_with('-')) {
-            for g in GROUPS {
+            for g in GROUPS
+                .into_iter()
+                .chain(["offload_spill", "offload_load", "paged_memory"])
+            {
                 let _ = std::fs::remove_dir_all(criterion_home.join(g));
             }
         }
@@ -75,9 +78,17 @@ pub fn run(args: &[String]) -> Result<bool> {
         let sh = crate::shell()?;
         let cargo = crate::cargo();
         let started = std::time::Instant::now();
+        let offload_args = criterion_args.clone();
         cmd!(
             sh,
             "{cargo} bench -p fayasm --bench compare -- {criterion_args...}"
+        )
+        .env("CRITERION_HOME", &criterion_home)
+        .run()?;
+        // Offload I/O (engine/benches/offload.rs): spill and load against plain file I/O.
+        cmd!(
+            sh,
+            "{cargo} bench -p fayasm --bench offload -- {offload_args...}"
         )
         .env("CRITERION_HOME", &criterion_home)
         .run()?;
@@ -147,6 +158,9 @@ pub fn run(args: &[String]) -> Result<bool> {
         );
     }
     summary.insert("footprint".into(), json!(footprint));
+    let (offload, offload_md) = offload_table(&criterion_home)?;
+    summary.insert("offload".into(), offload);
+    footprint_md += &offload_md;
 
     let out = target.join("bench");
     std::fs::create_dir_all(&out)?;
@@ -163,6 +177,79 @@ pub fn run(args: &[String]) -> Result<bool> {
         out.display()
     );
     Ok(true)
+}
+
+/// Criterion's headline estimate (ns) and byte throughput of one benchmark directory.
+fn estimate(dir: &Path) -> Option<(f64, Option<u64>)> {
+    let est: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("new/estimates.json")).ok()?)
+            .ok()?;
+    let ns = est["slope"]["point_estimate"]
+        .as_f64()
+        .or_else(|| est["mean"]["point_estimate"].as_f64())?;
+    let bytes = std::fs::read_to_string(dir.join("new/benchmark.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|b| b["throughput"]["Bytes"].as_u64());
+    Some((ns, bytes))
+}
+
+/// The offload table: spill and load throughput of fayasm's `FileStorage` against plain file
+/// I/O (`engine/benches/offload.rs`), and the paged-memory overhead when measured.
+fn offload_table(criterion_home: &Path) -> Result<(Value, String)> {
+    let mut md = String::from(
+        "\n## offload I/O (fayasm FileStorage vs plain fs::write+fsync / fs::read)\n\n\
+         | operation | payload | fayasm | fayasm MB/s | plain | plain MB/s | fayasm ÷ plain |\n\
+         |---|---|---:|---:|---:|---:|---:|\n",
+    );
+    let mut json_rows = Vec::new();
+    for group in ["offload_spill", "offload_load"] {
+        for payload in ["code", "64KiB", "1MiB"] {
+            let dir = criterion_home.join(group).join(payload);
+            let (Some((f, bytes)), Some((p, _))) =
+                (estimate(&dir.join("fayasm")), estimate(&dir.join("plain")))
+            else {
+                continue;
+            };
+            let mbps = |ns: f64| bytes.map(|b| b as f64 / ns * 1e3);
+            let fmt_mbps = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.1}"));
+            let _ = writeln!(
+                md,
+                "| {} | {payload} | {} | {} | {} | {} | {:.2} |",
+                group.trim_start_matches("offload_"),
+                fmt_time(f),
+                fmt_mbps(mbps(f)),
+                fmt_time(p),
+                fmt_mbps(mbps(p)),
+                f / p
+            );
+            json_rows.push(json!({
+                "operation": group.trim_start_matches("offload_"), "payload": payload,
+                "fayasm_ns": f, "plain_ns": p, "bytes": bytes, "ratio": f / p,
+                "fayasm_mb_s": mbps(f), "plain_mb_s": mbps(p),
+            }));
+        }
+    }
+    // Paged memory: every benchmark of the group relative to `resident`.
+    let paged_dir = criterion_home.join("paged_memory");
+    let mut paged = Map::new();
+    if let Some((base, _)) = estimate(&paged_dir.join("resident")) {
+        md += "\n| paged memory | time | ÷ resident |\n|---|---:|---:|\n";
+        if let Ok(entries) = std::fs::read_dir(&paged_dir) {
+            let mut names: Vec<String> = entries
+                .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                .filter(|n| n != "report")
+                .collect();
+            names.sort();
+            for n in names {
+                if let Some((ns, _)) = estimate(&paged_dir.join(&n)) {
+                    let _ = writeln!(md, "| {n} | {} | {:.2} |", fmt_time(ns), ns / base);
+                    paged.insert(n, json!({"ns": ns, "ratio": ns / base}));
+                }
+            }
+        }
+    }
+    Ok((json!({"io": json_rows, "paged_memory": paged}), md))
 }
 
 /// Benchmark program names in the order of `wasm_samples/expected.json`.

@@ -20,7 +20,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::error::{Error, Trap, TrapCode};
-use crate::microcode::translate::{translate, width};
+use crate::microcode::translate::width;
 use crate::microcode::{Compiled, Op};
 use crate::runtime::{Caller, CodeState, Func, FuncKind, Instance, Store, StoreInner};
 use crate::value::Val;
@@ -41,27 +41,10 @@ pub(crate) struct Stack {
     frames: Vec<Frame>,
 }
 
-/// The microcode of wasm function `f`, translating it on first use.
+/// The microcode of wasm function `f`: in RAM, loaded back from the store's storage if the
+/// code cache spilled it, or translated (see `runtime::code::materialize`).
 pub(crate) fn compiled(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, Error> {
-    let (instance, def) = match &inner.funcs[f as usize].kind {
-        FuncKind::Wasm {
-            code: CodeState::Translated(c),
-            ..
-        } => return Ok(c.clone()),
-        FuncKind::Wasm { instance, def, .. } => (*instance, *def),
-        FuncKind::Host { .. } => return Err(Error::Type("host functions have no microcode")),
-    };
-    let module = inner.instances[instance as usize].module.clone();
-    let code = translate(&module, def)?;
-    // The interpreter's unchecked frame and op accesses rest on this check (see `run`).
-    crate::microcode::verify(&code, &module)?;
-    let bytes = code.byte_size();
-    let code = Arc::new(code);
-    if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {
-        *state = CodeState::Translated(code.clone());
-    }
-    inner.code_cache.admit(&mut inner.funcs, f, bytes);
-    Ok(code)
+    crate::runtime::materialize_code(inner, f)
 }
 
 fn ensure_cells(cells: &mut Vec<u64>, need: usize, max: usize) -> Result<(), TrapCode> {

@@ -1,63 +1,243 @@
-//! A function's code state, as the host sees and steers it: translated microcode can be
-//! dropped (it is re-translated from the module bytes on the next call) or replaced by
-//! microcode loaded from storage (verified against the module first).
+//! A function's code state and the store's code cache.
+//!
+//! Translated microcode can be dropped (it is re-translated from the module bytes on the next
+//! call), spilled to the store's storage (loaded back, through envelope checks, decoding and
+//! verification, on the next call), or replaced by microcode loaded from any storage (verified
+//! against the module first).
+//!
+//! Under a budget ([`Config::code_cache_budget`](crate::Config::code_cache_budget)),
+//! admitting code past it evicts the oldest other functions (FIFO), following the
+//! [`CodeEviction`] policy. Under [`CodeEviction::Spill`] the cache remembers, per function,
+//! the generation of the blob it wrote (or loaded) in the store's storage: code evicted while
+//! that blob is current is not written again, and a load accepts only a blob of exactly that
+//! generation, so a lost or stale write is never taken as current. The record is forgotten
+//! whenever the function gets code from elsewhere or the store's storage is replaced.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
-use super::{CodeState, Func, FuncEntity, FuncKind, Store};
+use hashbrown::HashMap;
+
+use super::spill::CodeLoadError;
+use super::{CodeState, Func, FuncKind, StorageFailure, Store, StoreInner};
+use crate::config::{CodeEviction, Config};
 use crate::error::{Error, ModuleError};
 use crate::microcode::Compiled;
+use crate::module::ModuleInner;
+use crate::offload::{blob, Key, Kind, OffloadError};
 
 /// The bytes of microcode a store holds and the budget they are kept under.
 #[derive(Debug, Default)]
 pub(crate) struct CodeCache {
     budget: Option<usize>,
+    policy: CodeEviction,
     used: usize,
     /// Functions in the order their code was admitted (only tracked under a budget; an entry
     /// may be stale after an explicit eviction, which only makes that function go earlier).
     order: VecDeque<u32>,
     evictions: u64,
+    /// Functions whose current microcode is in the store's storage, with that blob's
+    /// generation (only under [`CodeEviction::Spill`]).
+    stored: HashMap<u32, u64>,
+    /// Why the last automatic load from the store's storage failed.
+    last_load_error: Option<CodeLoadError<StorageFailure>>,
 }
 
 impl CodeCache {
-    pub fn new(budget: Option<usize>) -> CodeCache {
+    pub fn new(config: &Config) -> CodeCache {
         CodeCache {
-            budget,
+            budget: config.code_budget,
+            policy: config.code_eviction,
             ..CodeCache::default()
         }
     }
 
-    /// Account for `f`'s new code of `bytes`, evicting the oldest other functions while over
-    /// budget.
-    pub fn admit(&mut self, funcs: &mut [FuncEntity], f: u32, bytes: usize) {
-        self.used += bytes;
-        let Some(budget) = self.budget else { return };
-        self.order.push_back(f);
-        let mut spared = 0;
-        while self.used > budget && spared < self.order.len() {
-            let Some(victim) = self.order.pop_front() else {
-                break;
-            };
-            if victim == f {
-                self.order.push_back(victim);
-                spared += 1;
-                continue;
+    /// Forget which functions have their code in the store's storage (the storage changed).
+    pub fn forget_stored(&mut self) {
+        self.stored.clear();
+    }
+}
+
+/// Accounts for `f`'s new code of `bytes`, evicting the oldest other functions while over
+/// budget.
+fn admit(inner: &mut StoreInner, f: u32, bytes: usize) {
+    let cache = &mut inner.code_cache;
+    cache.used += bytes;
+    let Some(budget) = cache.budget else { return };
+    cache.order.push_back(f);
+    let mut spared = 0;
+    while inner.code_cache.used > budget && spared < inner.code_cache.order.len() {
+        let Some(victim) = inner.code_cache.order.pop_front() else {
+            break;
+        };
+        if victim == f {
+            inner.code_cache.order.push_back(victim);
+            spared += 1;
+            continue;
+        }
+        if evict(inner, victim) > 0 {
+            inner.code_cache.evictions += 1;
+        }
+    }
+}
+
+/// Drops `f`'s microcode from RAM, spilling it first under [`CodeEviction::Spill`] when the
+/// store has a storage and the stored copy is not already current. Returns the bytes freed.
+fn evict(inner: &mut StoreInner, f: u32) -> usize {
+    let FuncKind::Wasm { code, .. } = &mut inner.funcs[f as usize].kind else {
+        return 0;
+    };
+    let CodeState::Translated(c) = core::mem::replace(code, CodeState::Untranslated) else {
+        return 0;
+    };
+    let bytes = c.byte_size();
+    inner.code_cache.used = inner.code_cache.used.saturating_sub(bytes);
+    if inner.code_cache.policy == CodeEviction::Spill
+        && inner.offload.storage.is_some()
+        && !inner.code_cache.stored.contains_key(&f)
+    {
+        // A failed write degrades to a drop: the function is re-translated on its next call.
+        let _ = spill_to_store(inner, f, &c);
+    }
+    bytes
+}
+
+/// The storage key of wasm function `f`'s microcode.
+pub(crate) fn code_key(inner: &StoreInner, f: u32) -> Option<Key> {
+    let FuncKind::Wasm { instance, def, .. } = inner.funcs[f as usize].kind else {
+        return None;
+    };
+    let module = &inner.instances[instance as usize].module;
+    Some(Key::new(
+        Kind::Code,
+        module.fingerprint,
+        module.num_imported_funcs + def,
+    ))
+}
+
+/// Writes `code` (the current microcode of `f`) to the store's storage under a fresh
+/// generation and records it as stored. Returns the bytes written.
+fn spill_to_store(inner: &mut StoreInner, f: u32, code: &Compiled) -> Result<usize, ()> {
+    let key = code_key(inner, f).ok_or(())?;
+    let started = inner.offload.metrics.start();
+    let generation = inner.offload.next_generation();
+    let payload = code.encode();
+    let header = blob::encode_header(&key, generation, &payload).map_err(|_| ())?;
+    let storage = inner.offload.storage.as_deref_mut().ok_or(())?;
+    storage.write(&key, &[&header, &payload]).map_err(|_| ())?;
+    let written = header.len() + payload.len();
+    inner
+        .offload
+        .metrics
+        .record_spill(Kind::Code, written, started);
+    inner.code_cache.stored.insert(f, generation);
+    Ok(written)
+}
+
+/// Checks that `code` fits function `f`'s signature and verifies it against `module`.
+fn check(inner: &StoreInner, f: u32, module: &ModuleInner, code: &Compiled) -> Result<(), Error> {
+    let ty = &inner.funcs[f as usize].ty;
+    let cells_of = crate::microcode::translate::cells_of;
+    if code.num_params != cells_of(ty.params()) || code.num_results != cells_of(ty.results()) {
+        return Err(Error::Module(ModuleError {
+            offset: 0,
+            message: "microcode does not match the function's signature".into(),
+        }));
+    }
+    crate::microcode::verify(code, module)?;
+    Ok(())
+}
+
+/// Makes verified `code` the current microcode of `f` and admits it to the cache.
+fn install(inner: &mut StoreInner, f: u32, code: Arc<Compiled>) {
+    let bytes = code.byte_size();
+    if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {
+        if let CodeState::Translated(old) = core::mem::replace(state, CodeState::Translated(code)) {
+            inner.code_cache.used = inner.code_cache.used.saturating_sub(old.byte_size());
+        }
+    }
+    admit(inner, f, bytes);
+}
+
+/// Reads `f`'s stored microcode of generation `generation` from the store's storage.
+fn load_stored(
+    inner: &mut StoreInner,
+    f: u32,
+    module: &ModuleInner,
+    generation: u64,
+) -> Result<Compiled, CodeLoadError<StorageFailure>> {
+    let key = code_key(inner, f).ok_or(CodeLoadError::Rejected(Error::Type(
+        "host functions have no microcode",
+    )))?;
+    let started = inner.offload.metrics.start();
+    let storage = inner
+        .offload
+        .storage
+        .as_deref_mut()
+        .ok_or(CodeLoadError::Offload(OffloadError::NotFound(key)))?;
+    let mut buf = Vec::new();
+    let found = storage
+        .read(&key, &mut buf)
+        .map_err(|e| CodeLoadError::Offload(OffloadError::Storage(e)))?;
+    if !found {
+        return Err(CodeLoadError::Offload(OffloadError::NotFound(key)));
+    }
+    let (header, payload) = blob::decode(&buf, &key)
+        .map_err(|error| CodeLoadError::Offload(OffloadError::Blob { key, error }))?;
+    if header.generation != generation {
+        return Err(CodeLoadError::Offload(OffloadError::Stale {
+            key,
+            expected: generation,
+            found: Some(header.generation),
+        }));
+    }
+    let code = Compiled::decode(payload).map_err(CodeLoadError::Decode)?;
+    check(inner, f, module, &code).map_err(CodeLoadError::Rejected)?;
+    inner
+        .offload
+        .metrics
+        .record_load(Kind::Code, buf.len(), started);
+    Ok(code)
+}
+
+/// The microcode of wasm function `f`: the code in RAM, else the copy the code cache spilled
+/// to the store's storage, else a fresh translation (also the fallback when loading fails).
+/// The cold path of every call of a function without code in RAM.
+pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, Error> {
+    let instance = match &inner.funcs[f as usize].kind {
+        FuncKind::Wasm {
+            code: CodeState::Translated(c),
+            ..
+        } => return Ok(c.clone()),
+        FuncKind::Wasm { instance, .. } => *instance,
+        FuncKind::Host { .. } => return Err(Error::Type("host functions have no microcode")),
+    };
+    let module = inner.instances[instance as usize].module.clone();
+    if let Some(generation) = inner.code_cache.stored.get(&f).copied() {
+        match load_stored(inner, f, &module, generation) {
+            Ok(code) => {
+                let code = Arc::new(code);
+                install(inner, f, code.clone());
+                return Ok(code);
             }
-            if let FuncKind::Wasm { code, .. } = &mut funcs[victim as usize].kind {
-                if let CodeState::Translated(c) = core::mem::replace(code, CodeState::Untranslated)
-                {
-                    self.used -= c.byte_size();
-                    self.evictions += 1;
-                }
+            Err(e) => {
+                inner.code_cache.stored.remove(&f);
+                inner.code_cache.last_load_error = Some(e);
+                inner.offload.metrics.record_load_failure(Kind::Code);
+                inner.offload.metrics.record_fallback(Kind::Code);
             }
         }
     }
-
-    /// Account for code dropped by the host.
-    pub fn release(&mut self, bytes: usize) {
-        self.used = self.used.saturating_sub(bytes);
-    }
+    let FuncKind::Wasm { def, .. } = inner.funcs[f as usize].kind else {
+        return Err(Error::Type("host functions have no microcode"));
+    };
+    let code = crate::microcode::translate::translate(&module, def)?;
+    // The interpreter's unchecked frame and op accesses rest on this check (see `exec::run`).
+    crate::microcode::verify(&code, &module)?;
+    let code = Arc::new(code);
+    install(inner, f, code.clone());
+    Ok(code)
 }
 
 /// Where a function's microcode is.
@@ -69,6 +249,9 @@ pub enum CodeStatus {
     Untranslated,
     /// In RAM, ready to run.
     Translated,
+    /// Not in RAM, but spilled to the store's storage by the code cache: the next call loads
+    /// it (and re-translates if that fails).
+    Spilled,
 }
 
 impl Func {
@@ -79,7 +262,15 @@ impl Func {
             FuncKind::Wasm {
                 code: CodeState::Untranslated,
                 ..
-            } => CodeStatus::Untranslated,
+            } => {
+                if store.inner.code_cache.stored.contains_key(&self.0)
+                    && store.inner.offload.storage.is_some()
+                {
+                    CodeStatus::Spilled
+                } else {
+                    CodeStatus::Untranslated
+                }
+            }
             FuncKind::Wasm {
                 code: CodeState::Translated(_),
                 ..
@@ -87,18 +278,13 @@ impl Func {
         }
     }
 
-    /// Drop this function's microcode from RAM; returns the bytes freed. A call in progress
-    /// keeps running on its own reference; the next call re-translates.
+    /// Drop this function's microcode from RAM, following the store's
+    /// [`CodeEviction`] policy: under `Spill` with a store storage it is written there first
+    /// (unless the stored copy is already current) and the next call loads it back; otherwise
+    /// the next call re-translates. Returns the bytes freed. A call in progress keeps running
+    /// on its own reference.
     pub fn evict_code<T>(&self, store: &mut Store<T>) -> usize {
-        match &mut store.inner.funcs[self.0 as usize].kind {
-            FuncKind::Wasm { code, .. } => {
-                match core::mem::replace(code, CodeState::Untranslated) {
-                    CodeState::Translated(c) => c.byte_size(),
-                    CodeState::Untranslated => 0,
-                }
-            }
-            FuncKind::Host { .. } => 0,
-        }
+        evict(&mut store.inner, self.0)
     }
 
     /// Install microcode for this function (e.g. read back from storage). It is verified
@@ -108,28 +294,12 @@ impl Func {
         let FuncKind::Wasm { instance, .. } = store.inner.funcs[self.0 as usize].kind else {
             return Err(Error::Type("host functions have no microcode"));
         };
-        let module = &store.inner.instances[instance as usize].module;
-        let ty = &store.inner.funcs[self.0 as usize].ty;
-        let cells_of = crate::microcode::translate::cells_of;
-        if code.num_params != cells_of(ty.params()) || code.num_results != cells_of(ty.results()) {
-            return Err(Error::Module(ModuleError {
-                offset: 0,
-                message: "microcode does not match the function's signature".into(),
-            }));
-        }
-        crate::microcode::verify(&code, module)?;
-        let bytes = code.byte_size();
-        if let FuncKind::Wasm { code: state, .. } = &mut store.inner.funcs[self.0 as usize].kind {
-            if let CodeState::Translated(old) =
-                core::mem::replace(state, CodeState::Translated(Arc::new(code)))
-            {
-                store.inner.code_cache.release(old.byte_size());
-            }
-        }
-        store
-            .inner
-            .code_cache
-            .admit(&mut store.inner.funcs, self.0, bytes);
+        let module = store.inner.instances[instance as usize].module.clone();
+        check(&store.inner, self.0, &module, &code)?;
+        // The code comes from elsewhere: a copy in the store's storage is no longer known to
+        // match it.
+        store.inner.code_cache.stored.remove(&self.0);
+        install(&mut store.inner, self.0, Arc::new(code));
         Ok(())
     }
 }
@@ -139,5 +309,11 @@ impl<T> Store<T> {
     /// budget has evicted so far.
     pub fn code_cache_usage(&self) -> (usize, u64) {
         (self.inner.code_cache.used, self.inner.code_cache.evictions)
+    }
+
+    /// Why the last automatic load of spilled microcode failed (the function was
+    /// re-translated instead), if one has failed.
+    pub fn last_code_load_error(&self) -> Option<&CodeLoadError<StorageFailure>> {
+        self.inner.code_cache.last_load_error.as_ref()
     }
 }

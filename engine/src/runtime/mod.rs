@@ -13,10 +13,12 @@ mod spill;
 pub(crate) mod table;
 
 pub use checkpoint::{CheckpointError, Checkpointer};
+pub(crate) use code::materialize as materialize_code;
 pub use code::CodeStatus;
 pub use hooks::HookAction;
 pub use linker::Linker;
 pub use offload::{StorageFailure, StoreStorage};
+pub use spill::CodeLoadError;
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -147,7 +149,7 @@ impl<T> Store<T> {
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         Store {
             inner: StoreInner {
-                code_cache: code::CodeCache::new(engine.config.code_budget),
+                code_cache: code::CodeCache::new(&engine.config),
                 ..StoreInner::default()
             },
             hosts: Vec::new(),

@@ -76,7 +76,6 @@ impl fmt::Debug for OffloadState {
 
 impl OffloadState {
     /// A fresh generation number for the next blob written (monotonic per store).
-    #[allow(dead_code)] // used by the code-cache spill policy and memory offload
     pub fn next_generation(&mut self) -> u64 {
         self.generation += 1;
         self.generation
@@ -88,15 +87,18 @@ impl<T> Store<T> {
     /// spills, memory reload on first access, paged memories). Replaces any earlier one.
     pub fn set_storage<S: Storage + 'static>(&mut self, storage: S) {
         self.inner.offload.storage = Some(Box::new(Erased(storage)));
+        self.inner.code_cache.forget_stored();
     }
 
     /// Install an already boxed storage (as returned by [`take_storage`](Store::take_storage)).
     pub fn set_boxed_storage(&mut self, storage: StoreStorage) {
         self.inner.offload.storage = Some(storage);
+        self.inner.code_cache.forget_stored();
     }
 
     /// Remove the store's storage and hand it back.
     pub fn take_storage(&mut self) -> Option<StoreStorage> {
+        self.inner.code_cache.forget_stored();
         self.inner.offload.storage.take()
     }
 

@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use super::{FuncKind, Store};
+use super::Store;
 use crate::microcode::Compiled;
 use crate::offload::{blob, Key, Kind, OffloadError, Storage};
 use crate::Func;
@@ -34,15 +34,7 @@ impl<E: core::fmt::Debug> core::fmt::Display for CodeLoadError<E> {
 impl Func {
     /// The storage key of this function's microcode, if it is a wasm function.
     pub fn code_key<T>(&self, store: &Store<T>) -> Option<Key> {
-        let FuncKind::Wasm { instance, def, .. } = store.inner.funcs[self.0 as usize].kind else {
-            return None;
-        };
-        let module = &store.inner.instances[instance as usize].module;
-        Some(Key::new(
-            Kind::Code,
-            module.fingerprint,
-            module.num_imported_funcs + def,
-        ))
+        super::code::code_key(&store.inner, self.0)
     }
 
     /// Write this function's microcode (translating it first if needed) to `storage` under
@@ -59,18 +51,26 @@ impl Func {
         };
         let code = crate::exec::compiled(&mut store.inner, self.0)
             .map_err(|_| OffloadError::OutOfMemory)?;
+        let started = store.inner.offload.metrics.start();
         let payload = code.encode();
         let header = blob::encode_header(&key, generation, &payload)
             .map_err(|error| OffloadError::NotABlob { key, error })?;
         storage
             .write(&key, &[&header, &payload])
             .map_err(OffloadError::Storage)?;
-        Ok(header.len() + payload.len())
+        let written = header.len() + payload.len();
+        store
+            .inner
+            .offload
+            .metrics
+            .record_spill(Kind::Code, written, started);
+        Ok(written)
     }
 
     /// Read this function's microcode back from `storage` and install it. On any error the
     /// function keeps its current state (callers fall back to re-translation, which the next
-    /// call does by itself for an evicted function).
+    /// call does by itself for an evicted function). Successes and failures are counted in
+    /// the store's [offload metrics](Store::offload_metrics).
     pub fn load_code<T, S: Storage>(
         &self,
         store: &mut Store<T>,
@@ -79,6 +79,29 @@ impl Func {
         let Some(key) = self.code_key(store) else {
             return Ok(());
         };
+        let started = store.inner.offload.metrics.start();
+        match self.read_code(store, storage, key) {
+            Ok(bytes) => {
+                store
+                    .inner
+                    .offload
+                    .metrics
+                    .record_load(Kind::Code, bytes, started);
+                Ok(())
+            }
+            Err(e) => {
+                store.inner.offload.metrics.record_load_failure(Kind::Code);
+                Err(e)
+            }
+        }
+    }
+
+    fn read_code<T, S: Storage>(
+        &self,
+        store: &mut Store<T>,
+        storage: &mut S,
+        key: Key,
+    ) -> Result<usize, CodeLoadError<S::Error>> {
         let mut buf = Vec::new();
         let found = storage
             .read(&key, &mut buf)
@@ -90,6 +113,7 @@ impl Func {
             .map_err(|error| CodeLoadError::Offload(OffloadError::Blob { key, error }))?;
         let code = Compiled::decode(payload).map_err(CodeLoadError::Decode)?;
         self.install_code(store, code)
-            .map_err(CodeLoadError::Rejected)
+            .map_err(CodeLoadError::Rejected)?;
+        Ok(buf.len())
     }
 }

@@ -130,7 +130,7 @@ fn layout(bytes: &[u8]) -> Result<Layout, wasmparser::BinaryReaderError> {
 }
 
 pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
-    let engine = args.engine.engine();
+    let engine = args.engine.engine()?;
     let (bytes, module) = read_module(&engine, &args.file)?;
     let layout = layout(&bytes).map_err(|e| usage(format!("`{}`: {e}", args.file)))?;
     match &args.microcode {

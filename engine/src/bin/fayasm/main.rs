@@ -65,11 +65,20 @@ struct InspectArgs {
 }
 
 /// Knobs of the engine. Fuel is not offered: the engine does not meter it yet.
+///
+/// The offload knobs come from the environment (`fayasm::Config::apply_env`):
+/// `FAYASM_TARGET_PROFILE`, `FAYASM_CODE_BUDGET`, `FAYASM_MICROCODE`, `FAYASM_CODE_EVICTION`,
+/// `FAYASM_PAGE_BUDGET`, `FAYASM_JIT_PRESCAN`, `FAYASM_JIT_PRESCAN_FORCE`; flags override them.
 #[derive(Debug, Args)]
 struct EngineArgs {
-    /// Translate every function at instantiation instead of on first call.
-    #[arg(long, env = "FAYASM_JIT_PRESCAN", value_parser = clap::builder::BoolishValueParser::new())]
+    /// Translate every function at instantiation instead of on first call (also
+    /// FAYASM_JIT_PRESCAN=1, honoured when the target profile allows prescan, and
+    /// FAYASM_JIT_PRESCAN_FORCE=1).
+    #[arg(long)]
     prescan: bool,
+    /// Byte budget of the microcode cache (also FAYASM_CODE_BUDGET; `none` for unbounded).
+    #[arg(long, value_name = "BYTES")]
+    code_budget: Option<String>,
     /// Maximum depth of nested wasm calls.
     #[arg(long, value_name = "N", env = "FAYASM_MAX_CALL_DEPTH")]
     max_call_depth: Option<usize>,
@@ -79,15 +88,23 @@ struct EngineArgs {
 }
 
 impl EngineArgs {
-    fn engine(&self) -> fayasm::Engine {
-        let mut config = fayasm::Config::default().prescan(self.prescan);
+    fn engine(&self) -> Result<fayasm::Engine, Failure> {
+        let mut config = fayasm::Config::from_env().map_err(|e| usage(e.to_string()))?;
+        if self.prescan {
+            config = config.prescan(true);
+        }
+        if let Some(budget) = &self.code_budget {
+            config = config
+                .apply_vars(|name| (name == "FAYASM_CODE_BUDGET").then(|| budget.clone()))
+                .map_err(|e| usage(format!("--code-budget: {e}")))?;
+        }
         if let Some(n) = self.max_call_depth {
             config = config.max_call_depth(n);
         }
         if let Some(n) = self.max_stack {
             config = config.max_value_stack(n);
         }
-        fayasm::Engine::new(config)
+        Ok(fayasm::Engine::new(config))
     }
 }
 

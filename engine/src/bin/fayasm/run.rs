@@ -51,7 +51,7 @@ fn exported_funcs(module: &fayasm::Module) -> String {
 }
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let engine = args.engine.engine();
+    let engine = args.engine.engine()?;
     let (_, module) = read_module(&engine, &args.file)?;
     let mut store = Store::new(&engine, wasi_ctx(args)?);
     let mut linker = Linker::new();
