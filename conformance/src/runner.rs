@@ -17,7 +17,7 @@ use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet, Wat}
 use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
 use crate::oracle::{OracleEngine, WasmtimeBackend};
 use crate::skip::skip_reason;
-use crate::subject::FayasmBackend;
+use crate::subject::{FayasmBackend, FayasmOptions};
 use crate::suites::{suite_files, Features, ScriptFile};
 use crate::summary::{FileReport, SuiteReport};
 use crate::values::{arg_value, check_rets, check_trap, show_values, values_agree, Value};
@@ -45,6 +45,10 @@ pub struct RunOptions {
     pub spill_code: bool,
     /// fayasm's code-cache budget in bytes (`None`: unbounded).
     pub code_budget: Option<usize>,
+    /// Before every directive, spill all microcode and all memories of the fayasm store.
+    pub spill_every_assertion: bool,
+    /// Run fayasm's memories demand-paged (1 KiB pages) with this many resident pages.
+    pub paged: Option<usize>,
     /// Worker threads (files run in parallel).
     pub jobs: usize,
     /// Run only files whose name contains one of these (all files when empty).
@@ -60,6 +64,8 @@ impl Default for RunOptions {
             prescan: false,
             spill_code: false,
             code_budget: None,
+            spill_every_assertion: false,
+            paged: None,
             jobs: cores.min(2),
             files: Vec::new(),
         }
@@ -179,9 +185,13 @@ fn run_script(
     let primary: Result<Box<dyn Backend>, String> = match opts.subject {
         Subject::Fayasm => catch(|| {
             FayasmBackend::new(
-                opts.prescan,
-                opts.spill_code,
-                opts.code_budget,
+                &FayasmOptions {
+                    prescan: opts.prescan,
+                    spill_code: opts.spill_code,
+                    code_budget: opts.code_budget,
+                    spill_every_assertion: opts.spill_every_assertion,
+                    paged: opts.paged,
+                },
                 &Features::for_suite(suite),
             )
         })

@@ -6,7 +6,24 @@ use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
 use crate::suites::Features;
 use crate::values::{OpaqueFunc, TrapKind, Trapped, Value};
 
+/// How the fayasm store under test is configured and stressed.
+#[derive(Debug, Clone, Default)]
+pub struct FayasmOptions {
+    /// Translate every function at instantiation.
+    pub prescan: bool,
+    /// Before every call, spill, drop and reload the called instance's microcode.
+    pub spill_code: bool,
+    /// The code-cache budget in bytes.
+    pub code_budget: Option<usize>,
+    /// Before every directive, spill the microcode of every function and every memory of the
+    /// store (memories are reloaded by their first access).
+    pub spill_every_assertion: bool,
+    /// Create every memory demand-paged with 1 KiB pages and this many resident pages.
+    pub paged: Option<usize>,
+}
+
 pub struct FayasmBackend {
+    opts: FayasmOptions,
     engine: Engine,
     store: Store<()>,
     linker: Linker<()>,
@@ -18,21 +35,23 @@ pub struct FayasmBackend {
 
 impl FayasmBackend {
     /// A fresh store with `spectest` defined, the engine configured for `features`.
-    pub fn new(
-        prescan: bool,
-        spill_code: bool,
-        code_budget: Option<usize>,
-        features: &Features,
-    ) -> Result<FayasmBackend, String> {
+    pub fn new(opts: &FayasmOptions, features: &Features) -> Result<FayasmBackend, String> {
         let config = Config::default()
-            .prescan(prescan)
-            .code_cache_budget(code_budget)
+            .prescan(opts.prescan)
+            .code_cache_budget(opts.code_budget)
+            .memory_paging(opts.paged.map(|resident_pages| fayasm::Paging {
+                page_size: 1024,
+                resident_pages,
+            }))
             .wasm_memory64(features.memory64)
             .wasm_multi_memory(features.multi_memory)
             .wasm_tail_call(features.tail_call)
             .wasm_extended_const(features.extended_const);
         let engine = Engine::new(config);
         let mut store = Store::new(&engine, ());
+        if opts.spill_every_assertion || opts.paged.is_some() {
+            store.set_storage(fayasm::offload::MemStorage::new());
+        }
         let mut linker = Linker::new();
         crate::spectest::define_fayasm(&mut store, &mut linker)
             .map_err(|e| format!("defining spectest in fayasm: {e}"))?;
@@ -41,9 +60,29 @@ impl FayasmBackend {
             store,
             linker,
             instances: Vec::new(),
-            spill: spill_code.then(fayasm::offload::MemStorage::new),
+            spill: (opts.spill_code || opts.spill_every_assertion)
+                .then(fayasm::offload::MemStorage::new),
             generation: 0,
+            opts: opts.clone(),
         })
+    }
+
+    /// With `spill_every_assertion`: spill, drop and reload the microcode of every function of
+    /// every instance, and spill every memory (its next access reloads or pages it back in).
+    fn spill_everything(&mut self) -> Result<(), String> {
+        if !self.opts.spill_every_assertion {
+            return Ok(());
+        }
+        for instance in self.instances.clone() {
+            self.cycle_code(instance)?;
+            let mut i = 0;
+            while let Some(m) = instance.memory_by_index(&self.store, i) {
+                i += 1;
+                m.spill(&mut self.store)
+                    .map_err(|e| format!("spilling memory {}: {e}", i - 1))?;
+            }
+        }
+        Ok(())
     }
 
     /// Spill, drop and reload the microcode of every function of `instance`.
@@ -88,6 +127,7 @@ fn trap_kind(code: TrapCode) -> TrapKind {
         TrapCode::StackOverflow => TrapKind::StackOverflow,
         TrapCode::OutOfFuel => TrapKind::OutOfFuel,
         TrapCode::Host => TrapKind::Host,
+        TrapCode::MemoryUnavailable => TrapKind::Other,
         #[allow(unreachable_patterns)]
         _ => TrapKind::Other,
     }
@@ -137,6 +177,7 @@ impl Backend for FayasmBackend {
     }
 
     fn instantiate(&mut self, bytes: &[u8]) -> Result<InstanceId, InstantiateError> {
+        self.spill_everything().map_err(InstantiateError::Other)?;
         let module = Module::new(&self.engine, bytes).map_err(|e| match e {
             Error::Module(m) => InstantiateError::Compile(m.to_string()),
             other => InstantiateError::Other(other.to_string()),
@@ -168,6 +209,7 @@ impl Backend for FayasmBackend {
         func: &str,
         args: &[Value],
     ) -> Result<CallOutcome, String> {
+        self.spill_everything()?;
         let instance = self.instance(instance)?;
         self.cycle_code(instance)?;
         let f = instance
@@ -186,6 +228,7 @@ impl Backend for FayasmBackend {
     }
 
     fn get_global(&mut self, instance: InstanceId, name: &str) -> Result<Value, String> {
+        self.spill_everything()?;
         let instance = self.instance(instance)?;
         let g = instance
             .get_global(&self.store, name)

@@ -55,28 +55,46 @@ fn main() -> ExitCode {
         println!("{}", report.table(false));
         reports.push(report);
     }
-    // Spill transparency for microcode: every function translated up front (under a 4 KiB
-    // code-cache budget), and before every
-    // call the called instance's microcode is spilled to storage, dropped and reloaded through
-    // decode and verify. The oracle already compared the first pass; this one checks fayasm
-    // alone against the scripts.
-    let spill = RunOptions {
-        prescan: true,
-        spill_code: true,
-        // A small code-cache budget adds eviction and re-translation to the mix.
-        code_budget: Some(4096),
-        oracle: false,
-        ..RunOptions::default()
-    };
+    // Spill transparency, fayasm alone against the scripts (the oracle already compared the
+    // first pass). Before every directive, the microcode of every function of the store is
+    // spilled, dropped and reloaded through decode and verify, and every memory is spilled.
+    // Pass 2: every function translated up front under a 4 KiB code-cache budget (eviction
+    // and re-translation in the mix), memories demand-paged with two resident 1 KiB pages.
+    // Pass 3: memories resident, spilled whole and reloaded by their next access.
+    let passes = [
+        (
+            "--prescan --code-budget 4096 --spill-every-assertion --paged 2",
+            RunOptions {
+                prescan: true,
+                code_budget: Some(4096),
+                spill_every_assertion: true,
+                paged: Some(2),
+                oracle: false,
+                ..RunOptions::default()
+            },
+        ),
+        (
+            "--spill-every-assertion",
+            RunOptions {
+                spill_every_assertion: true,
+                oracle: false,
+                ..RunOptions::default()
+            },
+        ),
+    ];
     let mut spilled = Vec::new();
-    for suite in &suites {
-        let report = run_suite_with(suite, &spill);
-        if !report.ok() {
-            println!("with --prescan --spill-code:\n{}", report.table(false));
+    for (flags, opts) in &passes {
+        let mut pass = Vec::new();
+        for suite in &suites {
+            let report = run_suite_with(suite, opts);
+            if !report.ok() {
+                println!("with {flags}:\n{}", report.table(false));
+            }
+            pass.push(report);
         }
-        spilled.push(report);
+        println!("{flags}: {}", final_line(&pass));
+        spilled.extend(pass);
     }
-    println!("spill-code pass: {}", final_line(&spilled));
     // Integration tests know `target/tmp`; the summary goes next to it.
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     if let Some(target) = tmp.parent() {

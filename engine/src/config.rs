@@ -60,6 +60,8 @@ pub struct Config {
     pub(crate) extended_const: bool,
     pub(crate) simd: bool,
     pub(crate) code_budget: Option<usize>,
+    pub(crate) memory_paging: Option<crate::runtime::Paging>,
+    pub(crate) memory_policy: crate::runtime::MemoryPolicy,
     pub(crate) code_eviction: CodeEviction,
     /// Resident-page budget of paged memories created without an explicit one.
     pub(crate) page_budget: Option<usize>,
@@ -82,6 +84,8 @@ impl Default for Config {
             extended_const: true,
             simd: cfg!(feature = "simd"),
             code_budget: None,
+            memory_paging: None,
+            memory_policy: crate::runtime::MemoryPolicy::Cache,
             code_eviction: CodeEviction::Drop,
             page_budget: None,
             profile: TargetProfile::Host,
@@ -167,6 +171,22 @@ impl Config {
     /// re-translated on their next call; a function larger than the budget still runs.
     pub fn code_cache_budget(mut self, bytes: Option<usize>) -> Config {
         self.code_budget = bytes;
+        self
+    }
+
+    /// Create every linear memory (defined by a module or by the host) demand-paged with this
+    /// page size and resident-page budget (`None`: memories are fully resident). Paged memories
+    /// need a store storage ([`Store::set_storage`](crate::Store::set_storage)); instantiating
+    /// without one fails. An invalid `Paging` (see [`Paging::is_valid`](crate::Paging::is_valid))
+    /// makes memory creation fail with a limit error.
+    pub fn memory_paging(mut self, paging: Option<crate::runtime::Paging>) -> Config {
+        self.memory_paging = paging;
+        self
+    }
+
+    /// The storage policy of new memories (default [`MemoryPolicy::Cache`](crate::MemoryPolicy)).
+    pub fn memory_policy(mut self, policy: crate::runtime::MemoryPolicy) -> Config {
+        self.memory_policy = policy;
         self
     }
 

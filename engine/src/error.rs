@@ -28,6 +28,10 @@ pub enum TrapCode {
     OutOfFuel,
     /// A host function returned an error.
     Host,
+    /// A spilled or paged memory's data could not be brought back from storage (missing,
+    /// damaged or stale blob, I/O error, no storage), or a dirty page could not be written
+    /// back to make room. The memory keeps its state; a later access may succeed.
+    MemoryUnavailable,
 }
 
 impl TrapCode {
@@ -45,6 +49,7 @@ impl TrapCode {
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::OutOfFuel => "all fuel consumed",
             TrapCode::Host => "host function error",
+            TrapCode::MemoryUnavailable => "memory data unavailable from storage",
         }
     }
 }

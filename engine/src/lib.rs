@@ -65,7 +65,8 @@ pub use module::{ExportType, ExternType, ImportType, Module};
 pub use profile::TargetProfile;
 pub use runtime::{
     Caller, CodeLoadError, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory,
-    StorageFailure, Store, StoreStorage, Table,
+    MemoryOffloadError, MemoryPolicy, Paging, Residency, StorageFailure, Store, StoreStorage,
+    Table,
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};

@@ -23,6 +23,10 @@ usage: fayasm-conformance [options]
   --code-budget N  keep at most N bytes of microcode per store (evicting the oldest)
   --spill-code     before every call, spill the called instance's microcode to storage, drop it
                    and load it back (checks the stored form and its verifier are transparent)
+  --spill-every-assertion
+                   before every directive, spill the microcode of every function and every
+                   memory of the store (memories reload on their next access)
+  --paged N        create every memory demand-paged (1 KiB pages, N resident pages)
   --list           list the suite names and exit
 ";
 
@@ -62,6 +66,14 @@ fn run() -> Result<bool, String> {
             },
             "--prescan" => opts.prescan = true,
             "--spill-code" => opts.spill_code = true,
+            "--spill-every-assertion" => opts.spill_every_assertion = true,
+            "--paged" => {
+                opts.paged = Some(
+                    value("a page count")?
+                        .parse()
+                        .map_err(|e| format!("--paged: {e}"))?,
+                );
+            }
             "--code-budget" => {
                 opts.code_budget = Some(
                     value("a byte count")?

@@ -102,7 +102,7 @@ pub struct Engines {
 impl Engines {
     pub fn new(wat: &str) -> Engines {
         let bytes = wat::parse_str(wat).unwrap_or_else(|e| panic!("test module: {e}"));
-        let mut fay = FayasmBackend::new(false, false, None, &Features::for_suite(SUITE)).unwrap();
+        let mut fay = FayasmBackend::new(&Default::default(), &Features::for_suite(SUITE)).unwrap();
         let fi = fay
             .instantiate(&bytes)
             .unwrap_or_else(|e| panic!("fayasm rejects the test module: {e}"));
@@ -138,7 +138,7 @@ impl Engines {
 
 /// Do both engines reject `bytes` at validation?
 pub fn both_reject(bytes: &[u8]) -> (Result<(), String>, Result<(), String>) {
-    let mut fay = FayasmBackend::new(false, false, None, &Features::for_suite(SUITE)).unwrap();
+    let mut fay = FayasmBackend::new(&Default::default(), &Features::for_suite(SUITE)).unwrap();
     let engine = OracleEngine::for_suite(SUITE).unwrap();
     let mut wt = WasmtimeBackend::new(&engine).unwrap();
     (fay.compile(bytes), wt.compile(bytes))

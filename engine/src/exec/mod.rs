@@ -304,26 +304,44 @@ fn run<T>(
             &mut store.inner.tables[i]
         }};
     }
+    // A memory and the offload state its slow paths need.
+    macro_rules! mem_off {
+        ($m:expr) => {{
+            let i = mem_index!($m);
+            store.inner.memory_and_offload(i)
+        }};
+    }
+    // The fast path covers memory 0's resident bytes. Anything else (another memory, a
+    // spilled or paged memory 0, which show no resident bytes, or an access out of bounds)
+    // goes through the memory's own checked path, which reloads or pages in as needed.
     macro_rules! in_mem0 {
         ($addr:expr, $offset:expr, $n:expr) => {
             match $addr.checked_add($offset) {
-                Some(ea) if ea.checked_add($n).is_some_and(|end| end <= mem0.1) => ea as usize,
-                _ => return Err(TrapCode::MemoryOutOfBounds.into()),
+                Some(ea) if ea.checked_add($n).is_some_and(|end| end <= mem0.1) => {
+                    Some(ea as usize)
+                }
+                _ => None,
             }
         };
     }
     macro_rules! load {
         ($dst:expr, $addr:expr, $mem:expr, $offset:expr, $n:literal, $conv:expr) => {{
             let addr = c!($addr);
-            let bytes: [u8; $n] = if $mem == 0 {
-                let ea = in_mem0!(addr, $offset, $n);
-                // SAFETY: `ea + N <= len` of memory 0's buffer, which `mem0` points at
-                // (refreshed after every resize or other access to it).
-                unsafe { core::ptr::read_unaligned(mem0.0.add(ea) as *const [u8; $n]) }
+            let fast = if $mem == 0 {
+                in_mem0!(addr, $offset, $n)
             } else {
-                let b = mem!($mem).load::<$n>(addr, $offset)?;
-                refresh_mem0!();
-                b
+                None
+            };
+            let bytes: [u8; $n] = match fast {
+                // SAFETY: `ea + N <= len` of memory 0's resident buffer, which `mem0` points
+                // at (refreshed after every resize, spill or other access to it).
+                Some(ea) => unsafe { core::ptr::read_unaligned(mem0.0.add(ea) as *const [u8; $n]) },
+                None => {
+                    let (m, off) = mem_off!($mem);
+                    let b = m.load::<$n>(off, addr, $offset)?;
+                    refresh_mem0!();
+                    b
+                }
             };
             set!($dst, ($conv)(bytes));
         }};
@@ -332,13 +350,19 @@ fn run<T>(
         ($addr:expr, $src:expr, $mem:expr, $offset:expr, $conv:expr) => {{
             let addr = c!($addr);
             let bytes = ($conv)(c!($src));
-            if $mem == 0 {
-                let ea = in_mem0!(addr, $offset, { core::mem::size_of_val(&bytes) as u64 });
-                // SAFETY: as for `load!`.
-                unsafe { core::ptr::write_unaligned(mem0.0.add(ea) as *mut _, bytes) }
+            let fast = if $mem == 0 {
+                in_mem0!(addr, $offset, { core::mem::size_of_val(&bytes) as u64 })
             } else {
-                mem!($mem).store(addr, $offset, bytes)?;
-                refresh_mem0!();
+                None
+            };
+            match fast {
+                // SAFETY: as for `load!`.
+                Some(ea) => unsafe { core::ptr::write_unaligned(mem0.0.add(ea) as *mut _, bytes) },
+                None => {
+                    let (m, off) = mem_off!($mem);
+                    m.store(off, addr, $offset, bytes)?;
+                    refresh_mem0!();
+                }
             }
         }};
     }
@@ -826,20 +850,19 @@ fn run<T>(
             }
             Op::MemoryGrow { dst, delta, mem } => {
                 let delta = c!(delta);
-                let m = mem!(mem);
+                let (m, off) = mem_off!(mem);
                 let fail = if m.ty.memory64 {
                     u64::MAX
                 } else {
                     u32::MAX as u64
                 };
-                set!(dst, m.grow(delta).unwrap_or(fail));
+                set!(dst, m.grow(off, delta).unwrap_or(fail));
                 refresh_mem0!();
             }
             Op::MemoryFill { mem, dst, val, len } => {
                 let (d, v, l) = (c!(dst), c!(val) as u8, c!(len));
-                let m = mem!(mem);
-                let r = m.range(d, l)?;
-                m.data[r].fill(v);
+                let (m, off) = mem_off!(mem);
+                m.fill(off, d, l, v)?;
                 refresh_mem0!();
             }
             Op::MemoryCopy {
@@ -852,15 +875,12 @@ fn run<T>(
                 let (d, s, l) = (c!(dst), c!(src), c!(len));
                 let (di, si) = (mem_index!(dst_mem), mem_index!(src_mem));
                 if di == si {
-                    let m = &mut store.inner.memories[di];
-                    let sr = m.range(s, l)?;
-                    let dr = m.range(d, l)?;
-                    m.data.copy_within(sr, dr.start);
+                    let (m, off) = store.inner.memory_and_offload(di);
+                    m.copy_within(off, d, s, l)?;
                 } else {
-                    let (dm, sm) = two_mut(&mut store.inner.memories, di, si);
-                    let sr = sm.range(s, l)?;
-                    let dr = dm.range(d, l)?;
-                    dm.data[dr].copy_from_slice(&sm.data[sr]);
+                    let inner = &mut store.inner;
+                    let (dm, sm) = two_mut(&mut inner.memories, di, si);
+                    dm.copy_from(sm, &mut inner.offload, d, s, l)?;
                 }
                 refresh_mem0!();
             }
@@ -874,14 +894,19 @@ fn run<T>(
                 let (d, s, l) = (c!(dst), c!(src), c!(len));
                 let di = store.inner.instances[inst].datas[data as usize] as usize;
                 let mi = mem_index!(mem);
-                let bytes = store.inner.datas[di].bytes();
+                let inner = &mut store.inner;
+                let bytes = inner.datas[di].bytes();
                 let s_end = s
                     .checked_add(l)
                     .filter(|&e| e <= bytes.len() as u64)
                     .ok_or(TrapCode::MemoryOutOfBounds)?;
-                let m = &mut store.inner.memories[mi];
-                let dr = m.range(d, l)?;
-                m.data[dr].copy_from_slice(&bytes[s as usize..s_end as usize]);
+                // Bounds of the destination are checked before any byte moves.
+                let m = &mut inner.memories[mi];
+                m.write(
+                    &mut inner.offload,
+                    d,
+                    &inner.datas[di].bytes()[s as usize..s_end as usize],
+                )?;
                 refresh_mem0!();
             }
             Op::DataDrop { data } => {

@@ -35,9 +35,12 @@ fn memory(
     store: &mut StoreInner,
     instance: usize,
     mem: u32,
-) -> &mut crate::runtime::memory::MemoryEntity {
+) -> (
+    &mut crate::runtime::memory::MemoryEntity,
+    &mut crate::runtime::OffloadState,
+) {
     let i = store.instances[instance].memories[mem as usize] as usize;
-    &mut store.memories[i]
+    store.memory_and_offload(i)
 }
 
 fn splat_bytes<const N: usize>(b: [u8; N]) -> u128 {
@@ -54,7 +57,10 @@ pub(super) fn execute(op: Op, f: &mut Frame<'_>, store: &mut StoreInner) -> Resu
     macro_rules! load {
         ($dst:expr, $addr:expr, $mem:expr, $offset:expr, $n:literal, $conv:expr) => {{
             let addr = f.cell($addr);
-            let bytes = memory(store, f.instance, $mem).load::<$n>(addr, $offset)?;
+            let bytes = {
+                let (m, off) = memory(store, f.instance, $mem);
+                m.load::<$n>(off, addr, $offset)?
+            };
             f.set($dst, ($conv)(bytes));
         }};
     }
@@ -68,7 +74,10 @@ pub(super) fn execute(op: Op, f: &mut Frame<'_>, store: &mut StoreInner) -> Resu
         ($dst:expr, $addr:expr, $src:expr, $arg:expr, $n:literal) => {{
             let (mem, lane, offset) = lane_arg!($arg);
             let addr = f.cell($addr);
-            let bytes = memory(store, f.instance, mem).load::<$n>(addr, offset)?;
+            let bytes = {
+                let (m, off) = memory(store, f.instance, mem);
+                m.load::<$n>(off, addr, offset)?
+            };
             let mut v = f.get($src).to_le_bytes();
             let at = (lane as usize % (16 / $n)) * $n;
             v[at..at + $n].copy_from_slice(&bytes);
@@ -83,7 +92,8 @@ pub(super) fn execute(op: Op, f: &mut Frame<'_>, store: &mut StoreInner) -> Resu
             let at = (lane as usize % (16 / $n)) * $n;
             let mut bytes = [0u8; $n];
             bytes.copy_from_slice(&v[at..at + $n]);
-            memory(store, f.instance, mem).store(addr, offset, bytes)?;
+            let (m, off) = memory(store, f.instance, mem);
+            m.store(off, addr, offset, bytes)?;
         }};
     }
     match op {
@@ -255,7 +265,8 @@ pub(super) fn execute(op: Op, f: &mut Frame<'_>, store: &mut StoreInner) -> Resu
         } => {
             let a = f.cell(addr);
             let v = f.get(src).to_le_bytes();
-            memory(store, f.instance, mem).store(a, offset, v)?;
+            let (m, off) = memory(store, f.instance, mem);
+            m.store(off, a, offset, v)?;
         }
         Op::V128Load8Lane {
             dst,

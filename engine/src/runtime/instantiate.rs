@@ -2,13 +2,12 @@
 
 use alloc::vec::Vec;
 
-use super::memory::MemoryEntity;
 use super::table::TableEntity;
 use super::{
     CodeState, DataEntity, Extern, Func, FuncEntity, FuncKind, GlobalEntity, Instance,
     InstanceEntity, Store,
 };
-use crate::error::{Error, LinkError, TrapCode};
+use crate::error::{Error, LinkError};
 use crate::module::{DataMode, ElemMode, ExternKind, Module};
 use crate::types::limits_match;
 
@@ -132,10 +131,10 @@ pub(crate) fn instantiate<T>(
         inst.tables.push(store.inner.tables.len() as u32 - 1);
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
-        let mem =
-            MemoryEntity::new(*ty, config.max_memory_pages).ok_or(Error::Limit("memory size"))?;
-        store.inner.memories.push(mem);
-        inst.memories.push(store.inner.memories.len() as u32 - 1);
+        let index = store.inner.memories.len() as u32;
+        let engine = store.engine.clone();
+        store.inner.new_memory(&engine, *ty, m.fingerprint, index)?;
+        inst.memories.push(index);
     }
 
     // 3. Globals, in order (an initialiser may read earlier globals).
@@ -234,12 +233,12 @@ pub(crate) fn instantiate<T>(
                 start as u32 as u64
             };
             let data = datas[k] as usize;
-            let d = &store.inner.datas[data];
-            let mem = &mut store.inner.memories[memories[*memory as usize] as usize];
-            let r = mem
-                .range(start, d.range.len() as u64)
-                .map_err(|_| Error::from(TrapCode::MemoryOutOfBounds))?;
-            mem.data[r].copy_from_slice(d.bytes());
+            let bytes = store.inner.datas[data].bytes.clone();
+            let range = store.inner.datas[data].range.clone();
+            let (mem, off) = store
+                .inner
+                .memory_and_offload(memories[*memory as usize] as usize);
+            mem.write(off, start, &bytes[range]).map_err(Error::from)?;
             store.inner.datas[data].range = 0..0;
         }
     }

@@ -1,104 +1,889 @@
-//! Linear memory.
+//! Linear memory, resident, spilled to storage, or demand-paged.
 //!
-//! **Invariant:** `data.len()` is always `pages * PAGE_SIZE` and never exceeds the type's
-//! maximum, the engine's `max_memory_pages`, or what the address width can express.
-//! Every access is bounds-checked with overflow-free arithmetic in `u64`.
+//! **Invariants:**
+//! - `size` is always a multiple of the wasm page size and never exceeds the effective
+//!   maximum (the type's maximum, the engine's `max_memory_pages`, what the address width can
+//!   express, and for paged memories what a page key can name).
+//! - `data` holds bytes only while the memory is [`Backing::Resident`], and then
+//!   `data.len() == size`. A spilled or paged memory has an empty `data`, so the interpreter's
+//!   fast path (`end <= data.len()`) fails for it and every access takes the slow path here,
+//!   which reloads or pages in. A resident memory pays nothing for offload: its slow path is
+//!   only ever taken by an access that traps anyway.
+//! - Every access is bounds-checked against `size` with overflow-free arithmetic in `u64`
+//!   before any byte moves, so a trapping bulk operation changes nothing.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use super::offload::OffloadState;
 use crate::error::TrapCode;
+use crate::offload::{io, Key, Kind, OffloadError};
 use crate::types::MemoryType;
 
 /// Bytes per wasm page.
 pub const PAGE_SIZE: u64 = 65_536;
 
-/// A linear memory's state in the store (the resident backing).
+/// The most pages a paged memory can have: page numbers are 24 bits in a page key.
+const MAX_PAGED_PAGES: u64 = 1 << 24;
+
+/// Dirty pages written back together when an eviction has to write one.
+const WRITEBACK_BATCH: usize = 8;
+
+/// What happens to a memory's data on storage, and what a failure to read it back means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemoryPolicy {
+    /// Storage is a cache for this store: writes are not synced. A page that was never
+    /// written reads as zeros; a spilled memory or written page that is missing or damaged
+    /// on storage makes the access trap with [`TrapCode::MemoryUnavailable`].
+    #[default]
+    Cache,
+    /// Every spill and every batch of page write-backs is synced before it counts as done,
+    /// so what was spilled survives a power cut. Read failures trap as for `Cache`.
+    Durable,
+}
+
+/// How a demand-paged memory is laid out in RAM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// Bytes per page: a power of two from 256 to 65,536 (default 4,096).
+    pub page_size: u32,
+    /// How many pages may be resident at once (at least 1).
+    pub resident_pages: usize,
+}
+
+impl Default for Paging {
+    fn default() -> Paging {
+        Paging {
+            page_size: 4096,
+            resident_pages: 64,
+        }
+    }
+}
+
+impl Paging {
+    /// Whether the page size and budget are usable.
+    pub fn is_valid(&self) -> bool {
+        self.page_size.is_power_of_two()
+            && (256..=65_536).contains(&self.page_size)
+            && self.resident_pages >= 1
+    }
+}
+
+/// Where a memory's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Residency {
+    /// All in RAM.
+    Resident,
+    /// On storage; the first access (or [`Memory::load`](crate::Memory::load)) reloads it.
+    Spilled,
+    /// Demand-paged: `resident` of `pages` pages (of the paging page size) are in RAM.
+    Paged {
+        /// Pages in RAM now.
+        resident: usize,
+        /// Pages in the memory.
+        pages: u64,
+        /// Pages in RAM that differ from storage.
+        dirty: usize,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) enum Backing {
+    Resident,
+    Spilled { generation: u64 },
+    Paged(Box<Pager>),
+}
+
+/// A linear memory's state in the store.
 #[derive(Debug)]
 pub(crate) struct MemoryEntity {
+    /// The bytes, while resident (see the module invariants).
     pub data: Vec<u8>,
+    /// The size in bytes.
+    size: u64,
     pub ty: MemoryType,
-    /// The effective maximum in pages (type max, engine limit and address width combined).
+    /// The effective maximum in pages.
     pub max_pages: u64,
+    pub backing: Backing,
+    pub policy: MemoryPolicy,
+    /// The module fingerprint and store index that name this memory's blobs.
+    pub fingerprint: u64,
+    pub index: u32,
 }
 
 impl MemoryEntity {
-    pub fn new(ty: MemoryType, engine_max_pages: u64) -> Option<MemoryEntity> {
+    /// A memory of type `ty`, resident, or paged when `paging` is given (then no RAM is taken
+    /// until pages are touched). `None` when the minimum size is over a limit or the
+    /// allocation fails.
+    pub fn new(ty: MemoryType, engine_max_pages: u64, paging: Option<Paging>) -> Option<Self> {
         let width_max = if ty.memory64 {
             // The largest size whose byte length fits in a usize on this host.
             (usize::MAX as u64) / PAGE_SIZE
         } else {
             65_536
         };
-        let max_pages = ty
+        let mut max_pages = ty
             .max
             .unwrap_or(u64::MAX)
             .min(engine_max_pages)
             .min(width_max);
+        if let Some(p) = paging {
+            if !p.is_valid() {
+                return None;
+            }
+            max_pages = max_pages.min(MAX_PAGED_PAGES * u64::from(p.page_size) / PAGE_SIZE);
+        }
         if ty.min > max_pages {
             return None;
         }
-        let len = usize::try_from(ty.min.checked_mul(PAGE_SIZE)?).ok()?;
-        let mut data = Vec::new();
-        data.try_reserve_exact(len).ok()?;
-        data.resize(len, 0);
+        let size = ty.min.checked_mul(PAGE_SIZE)?;
+        let len = usize::try_from(size).ok()?;
+        let (data, backing) = match paging {
+            None => {
+                let mut data = Vec::new();
+                data.try_reserve_exact(len).ok()?;
+                data.resize(len, 0);
+                (data, Backing::Resident)
+            }
+            Some(p) => (Vec::new(), Backing::Paged(Box::new(Pager::new(p, size)?))),
+        };
         Some(MemoryEntity {
             data,
+            size,
             ty,
             max_pages,
+            backing,
+            policy: MemoryPolicy::Cache,
+            fingerprint: 0,
+            index: 0,
         })
     }
 
     pub fn pages(&self) -> u64 {
-        self.data.len() as u64 / PAGE_SIZE
+        self.size / PAGE_SIZE
     }
 
-    /// Grow by `delta` pages; the old size in pages, or `None` (wasm's -1).
-    pub fn grow(&mut self, delta: u64) -> Option<u64> {
+    pub fn residency(&self) -> Residency {
+        match &self.backing {
+            Backing::Resident => Residency::Resident,
+            Backing::Spilled { .. } => Residency::Spilled,
+            Backing::Paged(p) => Residency::Paged {
+                resident: p.frames.len(),
+                pages: p.table.len() as u64,
+                dirty: p.frames.iter().filter(|f| f.dirty).count(),
+            },
+        }
+    }
+
+    fn key(&self) -> Key {
+        Key::new(Kind::Memory, self.fingerprint, self.index)
+    }
+
+    /// Grow by `delta` pages; the old size in pages, or `None` (wasm's -1). A spilled memory
+    /// is reloaded first (a failed reload also fails the grow).
+    pub fn grow(&mut self, off: &mut OffloadState, delta: u64) -> Option<u64> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
         if new > self.max_pages {
             return None;
         }
-        let new_len = usize::try_from(new.checked_mul(PAGE_SIZE)?).ok()?;
-        let extra = new_len - self.data.len();
-        self.data.try_reserve_exact(extra).ok()?;
-        self.data.resize(new_len, 0);
+        let new_size = new.checked_mul(PAGE_SIZE)?;
+        let new_len = usize::try_from(new_size).ok()?;
+        if let Backing::Spilled { .. } = self.backing {
+            self.reload(off).ok()?;
+        }
+        match &mut self.backing {
+            Backing::Resident => {
+                let extra = new_len - self.data.len();
+                self.data.try_reserve_exact(extra).ok()?;
+                self.data.resize(new_len, 0);
+            }
+            Backing::Paged(p) => p.grow(new_size)?,
+            Backing::Spilled { .. } => return None,
+        }
+        self.size = new_size;
         Some(old)
     }
 
-    /// The byte range `addr..addr+len` if it is in bounds.
+    /// `addr + offset` if `N` bytes from there are in bounds.
+    #[inline(always)]
+    fn effective(&self, addr: u64, offset: u64, n: u64) -> Result<u64, TrapCode> {
+        let ea = addr
+            .checked_add(offset)
+            .ok_or(TrapCode::MemoryOutOfBounds)?;
+        match ea.checked_add(n) {
+            Some(end) if end <= self.size => Ok(ea),
+            _ => Err(TrapCode::MemoryOutOfBounds),
+        }
+    }
+
+    /// The byte range `addr..addr+len` of `data` if it is in bounds of a resident memory.
+    /// For a spilled or paged memory, in-bounds ranges are reported as unavailable.
     #[inline(always)]
     pub fn range(&self, addr: u64, len: u64) -> Result<core::ops::Range<usize>, TrapCode> {
         let end = addr.checked_add(len).ok_or(TrapCode::MemoryOutOfBounds)?;
         if end > self.data.len() as u64 {
-            return Err(TrapCode::MemoryOutOfBounds);
+            return Err(if end <= self.size {
+                TrapCode::MemoryUnavailable
+            } else {
+                TrapCode::MemoryOutOfBounds
+            });
         }
         Ok(addr as usize..end as usize)
     }
 
     #[inline(always)]
-    pub fn load<const N: usize>(&self, addr: u64, offset: u64) -> Result<[u8; N], TrapCode> {
-        let ea = addr
-            .checked_add(offset)
-            .ok_or(TrapCode::MemoryOutOfBounds)?;
-        let r = self.range(ea, N as u64)?;
+    pub fn load<const N: usize>(
+        &mut self,
+        off: &mut OffloadState,
+        addr: u64,
+        offset: u64,
+    ) -> Result<[u8; N], TrapCode> {
+        if let Some(ea) = addr.checked_add(offset) {
+            if ea
+                .checked_add(N as u64)
+                .is_some_and(|e| e <= self.data.len() as u64)
+            {
+                let mut out = [0u8; N];
+                out.copy_from_slice(&self.data[ea as usize..ea as usize + N]);
+                return Ok(out);
+            }
+        }
+        self.load_cold(off, addr, offset)
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub fn load_cold<const N: usize>(
+        &mut self,
+        off: &mut OffloadState,
+        addr: u64,
+        offset: u64,
+    ) -> Result<[u8; N], TrapCode> {
+        let ea = self.effective(addr, offset, N as u64)?;
         let mut out = [0u8; N];
-        out.copy_from_slice(&self.data[r]);
+        self.read(off, ea, &mut out)?;
         Ok(out)
     }
 
     #[inline(always)]
     pub fn store<const N: usize>(
         &mut self,
+        off: &mut OffloadState,
         addr: u64,
         offset: u64,
         bytes: [u8; N],
     ) -> Result<(), TrapCode> {
-        let ea = addr
-            .checked_add(offset)
-            .ok_or(TrapCode::MemoryOutOfBounds)?;
-        let r = self.range(ea, N as u64)?;
-        self.data[r].copy_from_slice(&bytes);
+        if let Some(ea) = addr.checked_add(offset) {
+            if ea
+                .checked_add(N as u64)
+                .is_some_and(|e| e <= self.data.len() as u64)
+            {
+                self.data[ea as usize..ea as usize + N].copy_from_slice(&bytes);
+                return Ok(());
+            }
+        }
+        self.store_cold(off, addr, offset, bytes)
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub fn store_cold<const N: usize>(
+        &mut self,
+        off: &mut OffloadState,
+        addr: u64,
+        offset: u64,
+        bytes: [u8; N],
+    ) -> Result<(), TrapCode> {
+        let ea = self.effective(addr, offset, N as u64)?;
+        self.write(off, ea, &bytes)
+    }
+
+    /// Copy bytes out of the memory at `ea`, in any backing.
+    pub fn read(
+        &mut self,
+        off: &mut OffloadState,
+        ea: u64,
+        buf: &mut [u8],
+    ) -> Result<(), TrapCode> {
+        self.effective(ea, 0, buf.len() as u64)?;
+        self.make_accessible(off)?;
+        match &mut self.backing {
+            Backing::Paged(p) => p.read(off, self.fingerprint, self.index, self.policy, ea, buf),
+            _ => {
+                let r = self.range(ea, buf.len() as u64)?;
+                buf.copy_from_slice(&self.data[r]);
+                Ok(())
+            }
+        }
+    }
+
+    /// Copy `bytes` into the memory at `ea`, in any backing.
+    pub fn write(&mut self, off: &mut OffloadState, ea: u64, bytes: &[u8]) -> Result<(), TrapCode> {
+        self.effective(ea, 0, bytes.len() as u64)?;
+        self.make_accessible(off)?;
+        match &mut self.backing {
+            Backing::Paged(p) => p.write(off, self.fingerprint, self.index, self.policy, ea, bytes),
+            _ => {
+                let r = self.range(ea, bytes.len() as u64)?;
+                self.data[r].copy_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// `memory.fill`.
+    pub fn fill(
+        &mut self,
+        off: &mut OffloadState,
+        ea: u64,
+        len: u64,
+        val: u8,
+    ) -> Result<(), TrapCode> {
+        self.effective(ea, 0, len)?;
+        self.make_accessible(off)?;
+        match &mut self.backing {
+            Backing::Paged(p) => {
+                let chunk = [val; 256];
+                let mut done = 0u64;
+                while done < len {
+                    let n = (len - done).min(chunk.len() as u64) as usize;
+                    p.write(
+                        off,
+                        self.fingerprint,
+                        self.index,
+                        self.policy,
+                        ea + done,
+                        &chunk[..n],
+                    )?;
+                    done += n as u64;
+                }
+                Ok(())
+            }
+            _ => {
+                let r = self.range(ea, len)?;
+                self.data[r].fill(val);
+                Ok(())
+            }
+        }
+    }
+
+    /// `memory.copy` within this memory.
+    pub fn copy_within(
+        &mut self,
+        off: &mut OffloadState,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> Result<(), TrapCode> {
+        self.effective(src, 0, len)?;
+        self.effective(dst, 0, len)?;
+        self.make_accessible(off)?;
+        if let Backing::Paged(_) = self.backing {
+            // Through a bounce buffer, in the direction that never overwrites unread bytes.
+            let mut tmp = [0u8; 256];
+            let step = tmp.len() as u64;
+            if dst <= src {
+                let mut done = 0;
+                while done < len {
+                    let n = (len - done).min(step) as usize;
+                    self.read(off, src + done, &mut tmp[..n])?;
+                    self.write(off, dst + done, &tmp[..n])?;
+                    done += n as u64;
+                }
+            } else {
+                let mut left = len;
+                while left > 0 {
+                    let n = left.min(step) as usize;
+                    left -= n as u64;
+                    self.read(off, src + left, &mut tmp[..n])?;
+                    self.write(off, dst + left, &tmp[..n])?;
+                }
+            }
+            return Ok(());
+        }
+        let sr = self.range(src, len)?;
+        let dr = self.range(dst, len)?;
+        self.data.copy_within(sr, dr.start);
+        Ok(())
+    }
+
+    /// `memory.copy` from another memory into this one.
+    pub fn copy_from(
+        &mut self,
+        src_mem: &mut MemoryEntity,
+        off: &mut OffloadState,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> Result<(), TrapCode> {
+        src_mem.effective(src, 0, len)?;
+        self.effective(dst, 0, len)?;
+        self.make_accessible(off)?;
+        src_mem.make_accessible(off)?;
+        if matches!(self.backing, Backing::Resident) && matches!(src_mem.backing, Backing::Resident)
+        {
+            let sr = src_mem.range(src, len)?;
+            let dr = self.range(dst, len)?;
+            self.data[dr].copy_from_slice(&src_mem.data[sr]);
+            return Ok(());
+        }
+        let mut tmp = [0u8; 256];
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(tmp.len() as u64) as usize;
+            src_mem.read(off, src + done, &mut tmp[..n])?;
+            self.write(off, dst + done, &tmp[..n])?;
+            done += n as u64;
+        }
+        Ok(())
+    }
+
+    /// Reload a spilled memory so the resident path can serve it.
+    fn make_accessible(&mut self, off: &mut OffloadState) -> Result<(), TrapCode> {
+        if let Backing::Spilled { .. } = self.backing {
+            self.reload(off).map_err(|_| TrapCode::MemoryUnavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Write the whole memory to the store's storage and release its RAM. A paged memory
+    /// writes back its dirty pages and releases every frame instead. Returns bytes written.
+    pub fn spill(&mut self, off: &mut OffloadState) -> Result<usize, MemoryOffloadError> {
+        let key = self.key();
+        let generation = off.next_generation();
+        let OffloadState {
+            storage, metrics, ..
+        } = off;
+        let storage = storage
+            .as_deref_mut()
+            .ok_or(MemoryOffloadError::NoStorage)?;
+        match &mut self.backing {
+            Backing::Spilled { .. } => Ok(0),
+            Backing::Resident => {
+                let started = metrics.start();
+                let header =
+                    io::save(storage, &key, generation, &self.data).map_err(offload_error)?;
+                if self.policy == MemoryPolicy::Durable {
+                    storage
+                        .sync()
+                        .map_err(|e| offload_error(OffloadError::Storage(e)))?;
+                }
+                let bytes = crate::offload::blob::HEADER_LEN + header.payload_len as usize;
+                metrics.record_spill(Kind::Memory, bytes, started);
+                self.data = Vec::new();
+                self.backing = Backing::Spilled { generation };
+                Ok(bytes)
+            }
+            Backing::Paged(p) => {
+                let (fp, index, policy) = (self.fingerprint, self.index, self.policy);
+                let before = metrics.kind(Kind::MemoryPage).bytes_written;
+                p.release_all(off, fp, index, policy)
+                    .map_err(|_| MemoryOffloadError::WriteBack)?;
+                Ok((off.metrics.kind(Kind::MemoryPage).bytes_written - before) as usize)
+            }
+        }
+    }
+
+    /// Bring a spilled memory back into RAM (a no-op otherwise). On failure the memory stays
+    /// spilled, so a later access or call may retry.
+    pub fn reload(&mut self, off: &mut OffloadState) -> Result<(), MemoryOffloadError> {
+        let Backing::Spilled { generation } = self.backing else {
+            return Ok(());
+        };
+        let key = self.key();
+        let OffloadState {
+            storage, metrics, ..
+        } = off;
+        let Some(storage) = storage.as_deref_mut() else {
+            metrics.record_load_failure(Kind::Memory);
+            return Err(MemoryOffloadError::NoStorage);
+        };
+        let started = metrics.start();
+        let mut buf = Vec::new();
+        let loaded = io::load_generation(storage, &key, generation, &mut buf)
+            .map_err(offload_error)
+            .and_then(|_| {
+                let len = buf.len() as u64;
+                if len > self.size || !len.is_multiple_of(PAGE_SIZE) {
+                    return Err(MemoryOffloadError::BadSize);
+                }
+                let extra = (self.size - len) as usize;
+                buf.try_reserve_exact(extra)
+                    .map_err(|_| MemoryOffloadError::OutOfMemory)?;
+                Ok(len)
+            });
+        match loaded {
+            Ok(len) => {
+                metrics.record_load(
+                    Kind::Memory,
+                    len as usize + crate::offload::blob::HEADER_LEN,
+                    started,
+                );
+                buf.resize(self.size as usize, 0);
+                self.data = buf;
+                self.backing = Backing::Resident;
+                Ok(())
+            }
+            Err(e) => {
+                metrics.record_load_failure(Kind::Memory);
+                Err(e)
+            }
+        }
+    }
+
+    /// Write back every dirty page of a paged memory (and sync for a durable one).
+    pub fn flush(&mut self, off: &mut OffloadState) -> Result<(), MemoryOffloadError> {
+        let (fp, index, policy) = (self.fingerprint, self.index, self.policy);
+        match &mut self.backing {
+            Backing::Paged(p) => p
+                .write_back(off, fp, index, policy, usize::MAX)
+                .map_err(|_| MemoryOffloadError::WriteBack),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why a memory could not be spilled or loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemoryOffloadError {
+    /// The store has no storage ([`Store::set_storage`](crate::Store::set_storage)).
+    NoStorage,
+    /// Reading or writing the blob failed, or the blob was rejected (text of the error).
+    Offload(alloc::string::String),
+    /// The stored memory is larger than the memory or not a whole number of pages.
+    BadSize,
+    /// Writing back dirty pages failed; they stay resident and dirty.
+    WriteBack,
+    /// No RAM for the reloaded contents.
+    OutOfMemory,
+}
+
+impl core::fmt::Display for MemoryOffloadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MemoryOffloadError::NoStorage => f.write_str("the store has no storage"),
+            MemoryOffloadError::Offload(e) => f.write_str(e),
+            MemoryOffloadError::BadSize => f.write_str("stored memory has the wrong size"),
+            MemoryOffloadError::WriteBack => f.write_str("writing back dirty pages failed"),
+            MemoryOffloadError::OutOfMemory => f.write_str("out of memory reloading a memory"),
+        }
+    }
+}
+
+fn offload_error<E: core::fmt::Debug>(e: OffloadError<E>) -> MemoryOffloadError {
+    MemoryOffloadError::Offload(alloc::format!("{e:?}"))
+}
+
+/// A resident page frame.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    page: u32,
+    dirty: bool,
+    referenced: bool,
+}
+
+const NOT_RESIDENT: u32 = u32::MAX;
+
+/// Demand paging for one memory: a page table, a fixed budget of frames, and second-chance
+/// (clock) eviction. A page that was never written back reads as zeros; one that was is
+/// read back and checked (CRC, key, generation) on its next touch.
+#[derive(Debug)]
+pub(crate) struct Pager {
+    shift: u32,
+    budget: usize,
+    /// Per page: its frame, or `NOT_RESIDENT`.
+    table: Vec<u32>,
+    /// Per page: the generation of its stored copy (0: never written back).
+    stored: Vec<u32>,
+    frames: Vec<Frame>,
+    /// `frames.len()` pages of bytes.
+    bytes: Vec<u8>,
+    hand: usize,
+    next_generation: u32,
+    /// Reused I/O buffer (one page plus the envelope).
+    scratch: Vec<u8>,
+}
+
+impl Pager {
+    fn new(p: Paging, size: u64) -> Option<Pager> {
+        let shift = p.page_size.trailing_zeros();
+        let pages = usize::try_from(size >> shift).ok()?;
+        let mut table = Vec::new();
+        table.try_reserve_exact(pages).ok()?;
+        table.resize(pages, NOT_RESIDENT);
+        let mut stored = Vec::new();
+        stored.try_reserve_exact(pages).ok()?;
+        stored.resize(pages, 0);
+        Some(Pager {
+            shift,
+            budget: p.resident_pages,
+            table,
+            stored,
+            frames: Vec::new(),
+            bytes: Vec::new(),
+            hand: 0,
+            next_generation: 0,
+            scratch: Vec::new(),
+        })
+    }
+
+    fn page_size(&self) -> usize {
+        1 << self.shift
+    }
+
+    fn grow(&mut self, new_size: u64) -> Option<()> {
+        let pages = usize::try_from(new_size >> self.shift).ok()?;
+        let extra = pages.checked_sub(self.table.len())?;
+        self.table.try_reserve_exact(extra).ok()?;
+        self.stored.try_reserve_exact(extra).ok()?;
+        self.table.resize(pages, NOT_RESIDENT);
+        self.stored.resize(pages, 0);
+        Some(())
+    }
+
+    fn read(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+        policy: MemoryPolicy,
+        ea: u64,
+        buf: &mut [u8],
+    ) -> Result<(), TrapCode> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let at = ea + done as u64;
+            let in_page = (at & (self.page_size() as u64 - 1)) as usize;
+            let n = (self.page_size() - in_page).min(buf.len() - done);
+            let base = self.frame_of(off, fp, index, policy, at >> self.shift, false)?;
+            buf[done..done + n].copy_from_slice(&self.bytes[base + in_page..base + in_page + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    fn write(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+        policy: MemoryPolicy,
+        ea: u64,
+        src: &[u8],
+    ) -> Result<(), TrapCode> {
+        let mut done = 0usize;
+        while done < src.len() {
+            let at = ea + done as u64;
+            let in_page = (at & (self.page_size() as u64 - 1)) as usize;
+            let n = (self.page_size() - in_page).min(src.len() - done);
+            let base = self.frame_of(off, fp, index, policy, at >> self.shift, true)?;
+            self.bytes[base + in_page..base + in_page + n].copy_from_slice(&src[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    fn page_key(fp: u64, index: u32, page: u32) -> Result<Key, TrapCode> {
+        let item = Key::page_index(index, u64::from(page)).ok_or(TrapCode::MemoryUnavailable)?;
+        Ok(Key::new(Kind::MemoryPage, fp, item))
+    }
+
+    /// The byte offset in `bytes` of `page`'s frame, paging it in if needed.
+    fn frame_of(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+        policy: MemoryPolicy,
+        page: u64,
+        write: bool,
+    ) -> Result<usize, TrapCode> {
+        let page = page as usize;
+        let f = self.table[page];
+        if f != NOT_RESIDENT {
+            let frame = &mut self.frames[f as usize];
+            frame.referenced = true;
+            frame.dirty |= write;
+            return Ok(f as usize * self.page_size());
+        }
+        let f = self.free_frame(off, fp, index, policy)?;
+        let ps = self.page_size();
+        let base = f * ps;
+        let generation = self.stored[page];
+        if generation == 0 {
+            self.bytes[base..base + ps].fill(0);
+        } else {
+            let key = Self::page_key(fp, index, page as u32)?;
+            let OffloadState {
+                storage, metrics, ..
+            } = off;
+            let started = metrics.start();
+            let storage = storage.as_deref_mut().ok_or(TrapCode::MemoryUnavailable)?;
+            let ok = io::load_generation(storage, &key, u64::from(generation), &mut self.scratch)
+                .is_ok()
+                && self.scratch.len() == ps;
+            if !ok {
+                metrics.record_load_failure(Kind::MemoryPage);
+                // The frame stays unmapped (the clock takes it first on the next fault).
+                self.frames[f] = Frame {
+                    page: NOT_RESIDENT,
+                    dirty: false,
+                    referenced: false,
+                };
+                return Err(TrapCode::MemoryUnavailable);
+            }
+            metrics.record_load(
+                Kind::MemoryPage,
+                ps + crate::offload::blob::HEADER_LEN,
+                started,
+            );
+            self.bytes[base..base + ps].copy_from_slice(&self.scratch);
+        }
+        self.frames[f] = Frame {
+            page: page as u32,
+            dirty: write,
+            referenced: true,
+        };
+        self.table[page] = f as u32;
+        Ok(base)
+    }
+
+    /// A frame index to page into: a new one while under budget (and RAM allows), else an
+    /// evicted one. The returned frame is unmapped (its `page` is stale until filled).
+    fn free_frame(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+        policy: MemoryPolicy,
+    ) -> Result<usize, TrapCode> {
+        let ps = self.page_size();
+        if self.frames.len() < self.budget && self.bytes.try_reserve_exact(ps).is_ok() {
+            self.bytes.resize(self.bytes.len() + ps, 0);
+            self.frames.push(Frame {
+                page: NOT_RESIDENT,
+                dirty: false,
+                referenced: false,
+            });
+            return Ok(self.frames.len() - 1);
+        }
+        if self.frames.is_empty() {
+            return Err(TrapCode::MemoryUnavailable);
+        }
+        // Second chance: skip (and clear) referenced frames once.
+        let victim = loop {
+            if self.hand >= self.frames.len() {
+                self.hand = 0;
+            }
+            let i = self.hand;
+            self.hand += 1;
+            let frame = &mut self.frames[i];
+            if frame.page == NOT_RESIDENT {
+                break i;
+            }
+            if frame.referenced {
+                frame.referenced = false;
+                continue;
+            }
+            break i;
+        };
+        if self.frames[victim].dirty {
+            // Write back a batch of dirty pages, the victim first.
+            self.write_back_one(off, fp, index, victim)
+                .map_err(|_| TrapCode::MemoryUnavailable)?;
+            self.write_back(off, fp, index, policy, WRITEBACK_BATCH - 1)
+                .map_err(|_| TrapCode::MemoryUnavailable)?;
+        }
+        let page = self.frames[victim].page;
+        if page != NOT_RESIDENT {
+            self.table[page as usize] = NOT_RESIDENT;
+            self.frames[victim].page = NOT_RESIDENT;
+        }
+        Ok(victim)
+    }
+
+    fn write_back_one(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+        f: usize,
+    ) -> Result<(), MemoryOffloadError> {
+        let ps = self.page_size();
+        let page = self.frames[f].page;
+        let key = Self::page_key(fp, index, page).map_err(|_| MemoryOffloadError::BadSize)?;
+        self.next_generation = self.next_generation.wrapping_add(1).max(1);
+        let generation = self.next_generation;
+        let OffloadState {
+            storage, metrics, ..
+        } = off;
+        let storage = storage
+            .as_deref_mut()
+            .ok_or(MemoryOffloadError::NoStorage)?;
+        let started = metrics.start();
+        io::save(
+            storage,
+            &key,
+            u64::from(generation),
+            &self.bytes[f * ps..(f + 1) * ps],
+        )
+        .map_err(offload_error)?;
+        metrics.record_spill(
+            Kind::MemoryPage,
+            ps + crate::offload::blob::HEADER_LEN,
+            started,
+        );
+        self.stored[page as usize] = generation;
+        self.frames[f].dirty = false;
+        Ok(())
+    }
+
+    /// Write back up to `limit` dirty pages, then sync when the policy is durable.
+    fn write_back(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+        policy: MemoryPolicy,
+        limit: usize,
+    ) -> Result<(), MemoryOffloadError> {
+        let mut written = 0;
+        for f in 0..self.frames.len() {
+            if written >= limit {
+                break;
+            }
+            if self.frames[f].dirty && self.frames[f].page != NOT_RESIDENT {
+                self.write_back_one(off, fp, index, f)?;
+                written += 1;
+            }
+        }
+        if policy == MemoryPolicy::Durable {
+            if let Some(s) = off.storage.as_deref_mut() {
+                s.sync()
+                    .map_err(|e| offload_error(OffloadError::Storage(e)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Write back every dirty page and release all frames.
+    fn release_all(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+        policy: MemoryPolicy,
+    ) -> Result<(), MemoryOffloadError> {
+        self.write_back(off, fp, index, policy, usize::MAX)?;
+        for f in &self.frames {
+            if f.page != NOT_RESIDENT {
+                self.table[f.page as usize] = NOT_RESIDENT;
+            }
+        }
+        self.frames = Vec::new();
+        self.bytes = Vec::new();
+        self.hand = 0;
         Ok(())
     }
 }

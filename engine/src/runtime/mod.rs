@@ -7,7 +7,7 @@ mod hooks;
 mod instantiate;
 mod linker;
 pub(crate) mod memory;
-mod offload;
+pub(crate) mod offload;
 mod rebind;
 mod spill;
 pub(crate) mod table;
@@ -17,6 +17,8 @@ pub(crate) use code::materialize as materialize_code;
 pub use code::CodeStatus;
 pub use hooks::HookAction;
 pub use linker::Linker;
+pub use memory::{MemoryOffloadError, MemoryPolicy, Paging, Residency};
+pub(crate) use offload::OffloadState;
 pub use offload::{StorageFailure, StoreStorage};
 pub use spill::CodeLoadError;
 
@@ -121,6 +123,38 @@ pub(crate) struct StoreInner {
 }
 
 impl StoreInner {
+    /// A memory together with the offload state its slow paths need.
+    pub fn memory_and_offload(
+        &mut self,
+        i: usize,
+    ) -> (&mut MemoryEntity, &mut offload::OffloadState) {
+        (&mut self.memories[i], &mut self.offload)
+    }
+
+    /// Create a memory of `ty` as the engine's config says (resident or paged, policy), named
+    /// on storage by `fingerprint` and `index` (its store index).
+    pub fn new_memory(
+        &mut self,
+        engine: &Engine,
+        ty: MemoryType,
+        fingerprint: u64,
+        index: u32,
+    ) -> Result<(), Error> {
+        let config = &engine.config;
+        if config.memory_paging.is_some() && self.offload.storage.is_none() {
+            return Err(Error::Limit(
+                "paged memories need a storage: call Store::set_storage first",
+            ));
+        }
+        let mut m = MemoryEntity::new(ty, config.max_memory_pages, config.memory_paging)
+            .ok_or(Error::Limit("memory size"))?;
+        m.policy = config.memory_policy;
+        m.fingerprint = fingerprint;
+        m.index = index;
+        self.memories.push(m);
+        Ok(())
+    }
+
     pub fn type_id(&mut self, ty: &FuncType) -> u32 {
         let next = self.type_ids.len() as u32;
         *self.type_ids.entry(ty.clone()).or_insert(next)
@@ -395,12 +429,12 @@ impl Global {
 }
 
 impl Memory {
-    /// A new host memory.
+    /// A new host memory (paged if the engine's config says so; its blobs are named with
+    /// fingerprint 0 and the memory's store index).
     pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
-        let m = MemoryEntity::new(ty, store.engine.config.max_memory_pages)
-            .ok_or(Error::Limit("memory size"))?;
-        store.inner.memories.push(m);
-        Ok(Memory(store.inner.memories.len() as u32 - 1))
+        let index = store.inner.memories.len() as u32;
+        store.inner.new_memory(&store.engine, ty, 0, index)?;
+        Ok(Memory(index))
     }
 
     /// Its type (with the current size as minimum).
@@ -412,39 +446,40 @@ impl Memory {
         }
     }
 
-    /// Its contents.
+    /// Its contents, if it is resident: a spilled or paged memory has no contiguous bytes in
+    /// RAM and shows an empty slice here (use [`read`](Memory::read), or
+    /// [`data_mut`](Memory::data_mut), which reloads a spilled memory).
     pub fn data<'a, T>(&self, store: &'a Store<T>) -> &'a [u8] {
         &store.inner.memories[self.0 as usize].data
     }
 
-    /// Its contents, mutably.
+    /// Its contents, mutably. A spilled memory is reloaded first; if that fails, or the memory
+    /// is paged, the slice is empty.
     pub fn data_mut<'a, T>(&self, store: &'a mut Store<T>) -> &'a mut [u8] {
-        &mut store.inner.memories[self.0 as usize].data
+        let (m, off) = store.inner.memory_and_offload(self.0 as usize);
+        let _ = m.reload(off);
+        &mut m.data
     }
 
-    /// Its contents and the store's host data together, for host functions that need both.
+    /// Its contents and the store's host data together, for host functions that need both
+    /// (the contents as for [`data_mut`](Memory::data_mut)).
     pub fn data_and_store_mut<'a, T>(&self, store: &'a mut Store<T>) -> (&'a mut [u8], &'a mut T) {
-        (
-            &mut store.inner.memories[self.0 as usize].data,
-            &mut store.data,
-        )
+        let (m, off) = store.inner.memory_and_offload(self.0 as usize);
+        let _ = m.reload(off);
+        (&mut m.data, &mut store.data)
     }
 
     /// Copy `buf.len()` bytes starting at `offset` out of the memory. Works whatever the
     /// memory's residency (a spilled memory is loaded back, a paged one pages in).
     pub fn read<T>(&self, store: &mut Store<T>, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
-        let m = &store.inner.memories[self.0 as usize];
-        let r = m.range(offset, buf.len() as u64).map_err(Error::from)?;
-        buf.copy_from_slice(&m.data[r]);
-        Ok(())
+        let (m, off) = store.inner.memory_and_offload(self.0 as usize);
+        m.read(off, offset, buf).map_err(Error::from)
     }
 
     /// Copy `bytes` into the memory at `offset`. Works whatever the memory's residency.
     pub fn write<T>(&self, store: &mut Store<T>, offset: u64, bytes: &[u8]) -> Result<(), Error> {
-        let m = &mut store.inner.memories[self.0 as usize];
-        let r = m.range(offset, bytes.len() as u64).map_err(Error::from)?;
-        m.data[r].copy_from_slice(bytes);
-        Ok(())
+        let (m, off) = store.inner.memory_and_offload(self.0 as usize);
+        m.write(off, offset, bytes).map_err(Error::from)
     }
 
     /// Its size in pages.
@@ -454,9 +489,45 @@ impl Memory {
 
     /// Grow by `delta` pages, returning the old size.
     pub fn grow<T>(&self, store: &mut Store<T>, delta: u64) -> Result<u64, Error> {
-        store.inner.memories[self.0 as usize]
-            .grow(delta)
-            .ok_or(Error::Limit("memory size"))
+        let (m, off) = store.inner.memory_and_offload(self.0 as usize);
+        m.grow(off, delta).ok_or(Error::Limit("memory size"))
+    }
+
+    /// Where its bytes are.
+    pub fn residency<T>(&self, store: &Store<T>) -> Residency {
+        store.inner.memories[self.0 as usize].residency()
+    }
+
+    /// Write the whole memory to the store's storage ([`Store::set_storage`]) and release its
+    /// RAM; the first access (or [`load`](Memory::load)) reads it back, checked by CRC, key and
+    /// generation. A paged memory writes back its dirty pages and releases every frame.
+    /// Returns the bytes written; spilling a spilled memory writes nothing.
+    pub fn spill<T>(&self, store: &mut Store<T>) -> Result<usize, MemoryOffloadError> {
+        let (m, off) = store.inner.memory_and_offload(self.0 as usize);
+        m.spill(off)
+    }
+
+    /// Bring a spilled memory back into RAM now (a no-op for other memories). On failure it
+    /// stays spilled and the error says why.
+    pub fn load<T>(&self, store: &mut Store<T>) -> Result<(), MemoryOffloadError> {
+        let (m, off) = store.inner.memory_and_offload(self.0 as usize);
+        m.reload(off)
+    }
+
+    /// Write back the dirty pages of a paged memory (synced for a durable one).
+    pub fn flush<T>(&self, store: &mut Store<T>) -> Result<(), MemoryOffloadError> {
+        let (m, off) = store.inner.memory_and_offload(self.0 as usize);
+        m.flush(off)
+    }
+
+    /// Its storage policy.
+    pub fn policy<T>(&self, store: &Store<T>) -> MemoryPolicy {
+        store.inner.memories[self.0 as usize].policy
+    }
+
+    /// Set its storage policy (applies to later spills and write-backs).
+    pub fn set_policy<T>(&self, store: &mut Store<T>, policy: MemoryPolicy) {
+        store.inner.memories[self.0 as usize].policy = policy;
     }
 }
 
@@ -544,6 +615,14 @@ impl Instance {
     /// The exported table `name`.
     pub fn get_table<T>(&self, store: &Store<T>, name: &str) -> Option<Table> {
         self.get_export(store, name)?.into_table()
+    }
+
+    /// The memory at module index `index` (imported or defined).
+    pub fn memory_by_index<T>(&self, store: &Store<T>, index: u32) -> Option<Memory> {
+        store.inner.instances[self.0 as usize]
+            .memories
+            .get(index as usize)
+            .map(|&m| Memory(m))
     }
 
     /// The function at module index `index` (imported or defined).
