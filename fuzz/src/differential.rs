@@ -5,6 +5,7 @@
 
 use arbitrary::{Result, Unstructured};
 use fayasm::{Extern, TrapCode, Val, ValType};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use crate::smith;
@@ -149,8 +150,30 @@ fn oracle() -> &'static wasmtime::Engine {
     })
 }
 
+/// Counters for `FAYASM_FUZZ_STATS=1`: inputs, modules compared, calls compared, calls that
+/// both engines returned from, calls that trapped on both.
+static STATS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+
+fn bump(i: usize) {
+    STATS[i].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Print the counters at powers of two and every 1024 inputs when `FAYASM_FUZZ_STATS` is set.
+fn report() {
+    let n = STATS[0].load(Ordering::Relaxed);
+    if (n.is_power_of_two() || n % 1024 == 0) && std::env::var_os("FAYASM_FUZZ_STATS").is_some() {
+        let v: Vec<u64> = STATS.iter().map(|s| s.load(Ordering::Relaxed)).collect();
+        eprintln!(
+            "differential: {} inputs, {} modules, {} calls ({} returned, {} trapped)",
+            v[0], v[1], v[2], v[3], v[4]
+        );
+    }
+}
+
 /// Run one input.
 pub fn check(data: &[u8]) -> Result<()> {
+    bump(0);
+    report();
     let mut u = Unstructured::new(data);
     let wasm = smith::module(&mut u)?;
     compare(&wasm, &mut u);
@@ -198,6 +221,7 @@ pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
         }
     };
 
+    bump(1);
     for (name, ext) in inst.exports(&store) {
         let Extern::Func(f) = ext else { continue };
         let wf = winst
@@ -226,6 +250,11 @@ pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
         if fo == Outcome::Limit || wo == Outcome::Limit {
             // The stores may differ from here on.
             return;
+        }
+        bump(2);
+        match fo {
+            Outcome::Returned(_) => bump(3),
+            _ => bump(4),
         }
         assert!(
             agree(&fo, &wo),

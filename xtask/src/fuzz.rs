@@ -367,6 +367,11 @@ fn start(target: &str, bin: &Path, seconds: u64) -> Result<Child> {
         .arg(format!("-max_total_time={seconds}"))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .arg("-print_final_stats=1")
+        // Symbolizing every newly covered function costs more than the run on a small machine.
+        .arg("-print_funcs=0")
+        // Structured inputs (wasm-smith modules, step lists) need room from the start.
+        .arg("-max_len=4096")
+        .arg("-len_control=0")
         // An input that runs this long is a hang (every target bounds its own work).
         .arg("-timeout=30")
         .stdout(log.try_clone()?)
