@@ -54,9 +54,6 @@ const APPS: &[(&str, &str, &str)] = &[
     ("PAGED.WASM", "paged.wasm", "run i32:1 => i32:-1538744891\n"),
 ];
 
-/// Whether `cargo xtask ci` boots the firmware.
-const CI_ENABLED: bool = false;
-
 /// QEMU's RAM: the firmware image (about 1 MiB with its static heap) plus room for the
 /// device tree QEMU places at the top.
 const QEMU_RAM: &str = "16M";
@@ -100,12 +97,6 @@ pub fn run(args: &[String]) -> Result<bool> {
 /// What `cargo xtask ci` runs for esp32: install what is missing, boot the firmware under
 /// QEMU (with the corrupted-blob boot), and build the ESP32-C3 image.
 pub fn ci_step() -> Result<bool> {
-    // Enabled once the engine's memory offload API (Memory::spill, paged memories), which the
-    // firmware uses, is committed.
-    if !CI_ENABLED {
-        println!("esp32: skipped in ci (run `cargo xtask esp32 qemu`)");
-        return Ok(true);
-    }
     install_missing()?;
     println!("== esp32: firmware under QEMU ==");
     if !qemu(true, Duration::from_secs(300))? {
