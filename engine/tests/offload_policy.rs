@@ -157,7 +157,7 @@ fn offload_spill_eviction_runs_every_benchmark_sample_under_a_tiny_budget() {
         .unwrap();
         // 2 KiB of microcode: most samples need several times that, so calls keep evicting,
         // spilling and loading.
-        let engine = Engine::new(spill_config(Some(2048)));
+        let engine = Engine::new(spill_config(Some(0)).prescan(true));
         let module = Module::new(&engine, &bytes).unwrap();
         let mut store = Store::new(&engine, ());
         store.set_storage(MemStorage::new());
@@ -783,4 +783,77 @@ fn offload_environment_variables_configure_the_engine() {
         assert_eq!((e.var, e.value.as_str()), (var, value));
         assert!(e.to_string().contains(var));
     }
+}
+
+/// The power-cut sweep again on a real program: the json sample (Rust) with prescan under a
+/// zero budget (prescan spills every function it translates, every call to another function
+/// evicts), cut at every write its spills make.
+#[test]
+fn offload_power_cut_sweep_over_the_json_sample() {
+    let bytes = std::fs::read(samples_dir().join("wasm/bench_json.wasm")).unwrap();
+    let (arg, want) = (20, 1881885462);
+    let run = |storage: Option<Shared<FaultyStorage<MemStorage>>>| {
+        let engine = Engine::new(spill_config(Some(0)).prescan(true));
+        let module = Module::new(&engine, &bytes).unwrap();
+        let mut store = Store::new(&engine, ());
+        if let Some(s) = storage {
+            store.set_storage(s);
+        }
+        let inst = instantiate_with_stubs(&mut store, &module).unwrap();
+        let f = inst.get_func(&store, "run").unwrap();
+        for _ in 0..2 {
+            assert_eq!(call_i32(&mut store, f, arg).unwrap(), want);
+        }
+        (store, module, inst)
+    };
+    let reference = Shared::new(FaultyStorage::new(MemStorage::new()));
+    run(Some(reference.clone()));
+    let writes = reference.0.borrow().counts().writes;
+    assert!(writes >= 4, "only {writes} writes");
+    let mut cuts = 0;
+    let (mut loaded, mut rejected) = (0, 0);
+    for at in 0..writes {
+        for (torn_prefix, unsynced) in [(None, Unsynced::Keep), (Some(17), Unsynced::Keep)] {
+            cuts += 1;
+            let storage = Shared::new(FaultyStorage::new(MemStorage::new()).with_power_cut(
+                PowerCut {
+                    at_write: at,
+                    torn_prefix,
+                    unsynced,
+                },
+            ));
+            let (store, module, _) = run(Some(storage.clone()));
+            drop(store);
+            let mut disk = Rc::try_unwrap(storage.0)
+                .ok()
+                .unwrap()
+                .into_inner()
+                .into_inner();
+            // Reboot: load what survived, then run.
+            let engine = Engine::new(spill_config(Some(0)));
+            let mut store = Store::new(&engine, ());
+            let inst = instantiate_with_stubs(&mut store, &module).unwrap();
+            for i in 0..module.num_funcs() as u32 {
+                let Some(f) = inst.func_by_index(&store, i) else {
+                    continue;
+                };
+                if f.code_key(&store).is_none() {
+                    continue;
+                }
+                match f.load_code(&mut store, &mut disk) {
+                    Ok(()) => loaded += 1,
+                    Err(CodeLoadError::Offload(
+                        OffloadError::Blob { .. } | OffloadError::NotFound(_),
+                    )) => rejected += 1,
+                    Err(e) => panic!("cut at {at}: unexpected {e}"),
+                }
+            }
+            let f = inst.get_func(&store, "run").unwrap();
+            assert_eq!(call_i32(&mut store, f, arg).unwrap(), want, "cut at {at}");
+        }
+    }
+    eprintln!(
+        "json power cuts: {cuts} ({writes} write indices x 2); after reboot {loaded} blobs \
+         loaded, {rejected} missing or rejected"
+    );
 }
