@@ -70,10 +70,13 @@ fn main() {
     );
     std::fs::write(out.join("settings.rs"), s).expect("write settings.rs");
 
-    let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    // The linker script is copied next to the build's other outputs, so the link does not
+    // depend on where the source tree is (target directories may be shared between checkouts).
     println!("cargo:rerun-if-changed=qemu.ld");
     if env::var_os("CARGO_FEATURE_QEMU").is_some() {
-        println!("cargo:rustc-link-arg=-T{}", dir.join("qemu.ld").display());
+        std::fs::copy("qemu.ld", out.join("qemu.ld")).expect("copy qemu.ld to OUT_DIR");
+        println!("cargo:rustc-link-search={}", out.display());
+        println!("cargo:rustc-link-arg=-Tqemu.ld");
     }
     if env::var_os("CARGO_FEATURE_ESP32C3").is_some() {
         println!("cargo:rustc-link-arg=-Tlinkall.x");
