@@ -11,8 +11,8 @@
 //! - `offload_load/{code,64KiB,1MiB}/{fayasm,plain}`: `code` is `Func::load_code` (read,
 //!   envelope and CRC check, decode, verify, install); the others `offload::io::load` (read and
 //!   CRC check).
-//! - `paged_memory`: **stub** for the paged-memory overhead (all pages resident, 25%
-//!   resident) once the paging API lands; see [`paged_memory`].
+//! - `paged_memory`: a paged memory against a resident one on memory-bound samples, with
+//!   every page resident and with 25% resident; see [`paged_memory`].
 //!
 //! Files go to a directory under `CARGO_TARGET_TMPDIR` (the target directory's disk, not a
 //! tmpfs), so fsync costs what it costs on that disk.
@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fayasm::offload::{io, FileStorage, Key, Kind};
-use fayasm::{Config, Engine, Func, Linker, Module, Store};
+use fayasm::offload::{io, FileStorage, Key, Kind, MemStorage};
+use fayasm::{Config, Engine, Func, Instance, Linker, Module, Paging, Store, Val};
 
 fn bench_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -171,10 +171,70 @@ fn spill_and_load(c: &mut Criterion) {
     load.finish();
 }
 
-/// STUB (to be filled in with the paging API): the overhead of a paged memory against a
-/// resident one on a memory-bound sample, with every page resident and with 25% resident,
-/// as `paged_memory/{resident,paged_all,paged_25}`. The xtask summary picks up those names.
-fn paged_memory(_c: &mut Criterion) {}
+/// One memory-bound sample (sieve, quicksort), instantiated with its memory resident or
+/// demand-paged (4 KiB pages) under a frame budget, on a RAM storage.
+fn paged_subject(wasm: &str, paging: Option<Paging>) -> (Store<()>, Func, Instance) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../wasm_samples/wasm")
+        .join(wasm);
+    let engine = Engine::new(Config::default().memory_paging(paging));
+    let module = Module::new(&engine, &std::fs::read(path).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    store.set_storage(MemStorage::new());
+    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let run = inst.get_func(&store, "run").unwrap();
+    (store, run, inst)
+}
+
+/// The overhead of a paged memory against a resident one, on memory-bound samples: every
+/// page resident (`paged_all`: the cost of the slow path alone), and a quarter of the pages
+/// the program touches resident (`paged_25`: eviction and write-back to a RAM storage too).
+/// Reported as `paged_memory/{program}-{resident,paged_all,paged_25}`; the xtask divides each
+/// by its program's `resident`.
+fn paged_memory(c: &mut Criterion) {
+    let mut group = c.benchmark_group("paged_memory");
+    group.sample_size(10);
+    for (name, wasm, arg) in [
+        ("sieve", "bench_sieve.wasm", 600_000),
+        ("quicksort", "bench_quicksort.wasm", 30_000),
+    ] {
+        // Pages the program's memory spans (all 4 KiB pages of its 64 KiB pages).
+        let (mut store, run, inst) = paged_subject(wasm, None);
+        let mut out = [Val::I32(0)];
+        run.call(&mut store, &[Val::I32(arg)], &mut out).unwrap();
+        let want = out[0];
+        let pages = inst.memory_by_index(&store, 0).unwrap().size(&store) as usize * 16;
+        let configs = [
+            ("resident", None),
+            (
+                "paged_all",
+                Some(Paging {
+                    page_size: 4096,
+                    resident_pages: pages,
+                }),
+            ),
+            (
+                "paged_25",
+                Some(Paging {
+                    page_size: 4096,
+                    resident_pages: (pages / 4).max(1),
+                }),
+            ),
+        ];
+        for (label, paging) in configs {
+            let (mut store, run, _) = paged_subject(wasm, paging);
+            group.bench_function(BenchmarkId::new(name, label), |b| {
+                b.iter(|| {
+                    let mut out = [Val::I32(0)];
+                    run.call(&mut store, &[Val::I32(arg)], &mut out).unwrap();
+                    assert_eq!(out[0], want);
+                    black_box(&out);
+                })
+            });
+        }
+    }
+    group.finish();
+}
 
 criterion_group!(benches, spill_and_load, paged_memory);
 criterion_main!(benches);

@@ -179,9 +179,24 @@ impl Config {
     /// need a store storage ([`Store::set_storage`](crate::Store::set_storage)); instantiating
     /// without one fails. An invalid `Paging` (see [`Paging::is_valid`](crate::Paging::is_valid))
     /// makes memory creation fail with a limit error.
+    ///
+    /// The resident-page budget actually used is [`page_budget`](Config::page_budget) when it
+    /// is set (by a target profile, `FAYASM_PAGE_BUDGET` or the builder, whichever came last);
+    /// this call sets it to `paging.resident_pages`.
     pub fn memory_paging(mut self, paging: Option<crate::runtime::Paging>) -> Config {
         self.memory_paging = paging;
+        if let Some(p) = paging {
+            self.page_budget = Some(p.resident_pages);
+        }
         self
+    }
+
+    /// The paging of new memories, with the configured page budget applied.
+    pub(crate) fn effective_paging(&self) -> Option<crate::runtime::Paging> {
+        self.memory_paging.map(|p| crate::runtime::Paging {
+            resident_pages: self.page_budget.unwrap_or(p.resident_pages),
+            ..p
+        })
     }
 
     /// The storage policy of new memories (default [`MemoryPolicy::Cache`](crate::MemoryPolicy)).

@@ -32,7 +32,7 @@ fn setup() -> (Store<()>, fayasm::Func) {
 fn run(store: &mut Store<()>, f: fayasm::Func) -> Result<Val, Error> {
     let mut out = [Val::I32(0)];
     f.call(store, &[Val::I32(6), Val::I32(7)], &mut out)?;
-    Ok(out[0].clone())
+    Ok(out[0])
 }
 
 /// blob_corruption: a resealed code blob whose frame size is huge verifies (every slot is in

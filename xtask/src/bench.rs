@@ -230,24 +230,43 @@ fn offload_table(criterion_home: &Path) -> Result<(Value, String)> {
             }));
         }
     }
-    // Paged memory: every benchmark of the group relative to `resident`.
+    // Paged memory: per program, every configuration relative to its `resident` run.
     let paged_dir = criterion_home.join("paged_memory");
     let mut paged = Map::new();
-    if let Some((base, _)) = estimate(&paged_dir.join("resident")) {
-        md += "\n| paged memory | time | ÷ resident |\n|---|---:|---:|\n";
-        if let Ok(entries) = std::fs::read_dir(&paged_dir) {
-            let mut names: Vec<String> = entries
-                .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-                .filter(|n| n != "report")
-                .collect();
-            names.sort();
-            for n in names {
-                if let Some((ns, _)) = estimate(&paged_dir.join(&n)) {
-                    let _ = writeln!(md, "| {n} | {} | {:.2} |", fmt_time(ns), ns / base);
-                    paged.insert(n, json!({"ns": ns, "ratio": ns / base}));
-                }
+    let list = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .filter(|n| n != "report")
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let programs = list(&paged_dir);
+    if !programs.is_empty() {
+        md += "\n## paged memory (4 KiB pages, RAM storage) vs resident\n\n               | program | configuration | time | ÷ resident |\n|---|---|---:|---:|\n";
+    }
+    for program in programs {
+        let dir = paged_dir.join(&program);
+        let Some((base, _)) = estimate(&dir.join("resident")) else {
+            continue;
+        };
+        let mut rows = Map::new();
+        for n in list(&dir) {
+            if let Some((ns, _)) = estimate(&dir.join(&n)) {
+                let _ = writeln!(
+                    md,
+                    "| {program} | {n} | {} | {:.2} |",
+                    fmt_time(ns),
+                    ns / base
+                );
+                rows.insert(n, json!({"ns": ns, "ratio": ns / base}));
             }
         }
+        paged.insert(program, Value::Object(rows));
     }
     Ok((json!({"io": json_rows, "paged_memory": paged}), md))
 }

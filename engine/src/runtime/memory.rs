@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 
 use super::offload::OffloadState;
 use crate::error::TrapCode;
-use crate::offload::{io, Key, Kind, OffloadError};
+use crate::offload::{io, Key, Kind, OffloadError, Slot};
 use crate::types::MemoryType;
 
 /// Bytes per wasm page.
@@ -90,7 +90,11 @@ pub enum Residency {
 #[derive(Debug)]
 pub(crate) enum Backing {
     Resident,
-    Spilled { generation: u64 },
+    /// Spilled as `generation` in ring slot `slot` of its key.
+    Spilled {
+        generation: u64,
+        slot: u8,
+    },
     Paged(Box<Pager>),
 }
 
@@ -109,6 +113,9 @@ pub(crate) struct MemoryEntity {
     /// The module fingerprint and store index that name this memory's blobs.
     pub fingerprint: u64,
     pub index: u32,
+    /// The ring slot the last whole-memory spill went to; the next one takes the other, so a
+    /// torn write never destroys the previous copy.
+    last_slot: u8,
 }
 
 impl MemoryEntity {
@@ -156,6 +163,7 @@ impl MemoryEntity {
             policy: MemoryPolicy::Cache,
             fingerprint: 0,
             index: 0,
+            last_slot: 1,
         })
     }
 
@@ -175,8 +183,8 @@ impl MemoryEntity {
         }
     }
 
-    fn key(&self) -> Key {
-        Key::new(Kind::Memory, self.fingerprint, self.index)
+    fn key(&self, slot: u8) -> Key {
+        Key::new(Kind::Memory, self.fingerprint, self.index).with_slot(Slot::Ring(slot))
     }
 
     /// Grow by `delta` pages; the old size in pages, or `None` (wasm's -1). A spilled memory
@@ -450,7 +458,8 @@ impl MemoryEntity {
     /// Write the whole memory to the store's storage and release its RAM. A paged memory
     /// writes back its dirty pages and releases every frame instead. Returns bytes written.
     pub fn spill(&mut self, off: &mut OffloadState) -> Result<usize, MemoryOffloadError> {
-        let key = self.key();
+        let slot = 1 - self.last_slot;
+        let key = self.key(slot);
         let generation = off.next_generation();
         let OffloadState {
             storage, metrics, ..
@@ -472,7 +481,8 @@ impl MemoryEntity {
                 let bytes = crate::offload::blob::HEADER_LEN + header.payload_len as usize;
                 metrics.record_spill(Kind::Memory, bytes, started);
                 self.data = Vec::new();
-                self.backing = Backing::Spilled { generation };
+                self.last_slot = slot;
+                self.backing = Backing::Spilled { generation, slot };
                 Ok(bytes)
             }
             Backing::Paged(p) => {
@@ -488,10 +498,10 @@ impl MemoryEntity {
     /// Bring a spilled memory back into RAM (a no-op otherwise). On failure the memory stays
     /// spilled, so a later access or call may retry.
     pub fn reload(&mut self, off: &mut OffloadState) -> Result<(), MemoryOffloadError> {
-        let Backing::Spilled { generation } = self.backing else {
+        let Backing::Spilled { generation, slot } = self.backing else {
             return Ok(());
         };
-        let key = self.key();
+        let key = self.key(slot);
         let OffloadState {
             storage, metrics, ..
         } = off;
@@ -594,7 +604,8 @@ pub(crate) struct Pager {
     budget: usize,
     /// Per page: its frame, or `NOT_RESIDENT`.
     table: Vec<u32>,
-    /// Per page: the generation of its stored copy (0: never written back).
+    /// Per page: the generation of its stored copy shifted left by one, with the ring slot it
+    /// is in as the low bit (0: never written back).
     stored: Vec<u32>,
     frames: Vec<Frame>,
     /// `frames.len()` pages of bytes.
@@ -684,9 +695,9 @@ impl Pager {
         Ok(())
     }
 
-    fn page_key(fp: u64, index: u32, page: u32) -> Result<Key, TrapCode> {
+    fn page_key(fp: u64, index: u32, page: u32, slot: u8) -> Result<Key, TrapCode> {
         let item = Key::page_index(index, u64::from(page)).ok_or(TrapCode::MemoryUnavailable)?;
-        Ok(Key::new(Kind::MemoryPage, fp, item))
+        Ok(Key::new(Kind::MemoryPage, fp, item).with_slot(Slot::Ring(slot)))
     }
 
     /// The byte offset in `bytes` of `page`'s frame, paging it in if needed.
@@ -710,11 +721,12 @@ impl Pager {
         let f = self.free_frame(off, fp, index, policy)?;
         let ps = self.page_size();
         let base = f * ps;
-        let generation = self.stored[page];
-        if generation == 0 {
+        let stored = self.stored[page];
+        if stored == 0 {
             self.bytes[base..base + ps].fill(0);
         } else {
-            let key = Self::page_key(fp, index, page as u32)?;
+            let (generation, slot) = (stored >> 1, (stored & 1) as u8);
+            let key = Self::page_key(fp, index, page as u32, slot)?;
             let OffloadState {
                 storage, metrics, ..
             } = off;
@@ -812,8 +824,11 @@ impl Pager {
     ) -> Result<(), MemoryOffloadError> {
         let ps = self.page_size();
         let page = self.frames[f].page;
-        let key = Self::page_key(fp, index, page).map_err(|_| MemoryOffloadError::BadSize)?;
-        self.next_generation = self.next_generation.wrapping_add(1).max(1);
+        // The other slot than the page's current stored copy, so a torn write leaves it.
+        let slot = 1 - (self.stored[page as usize] & 1) as u8;
+        let key = Self::page_key(fp, index, page, slot).map_err(|_| MemoryOffloadError::BadSize)?;
+        // Generations are 31 bits (the low bit of `stored` is the slot), never 0.
+        self.next_generation = (self.next_generation.wrapping_add(1) & 0x7fff_ffff).max(1);
         let generation = self.next_generation;
         let OffloadState {
             storage, metrics, ..
@@ -834,7 +849,7 @@ impl Pager {
             ps + crate::offload::blob::HEADER_LEN,
             started,
         );
-        self.stored[page as usize] = generation;
+        self.stored[page as usize] = generation << 1 | u32::from(slot);
         self.frames[f].dirty = false;
         Ok(())
     }

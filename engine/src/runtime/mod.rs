@@ -146,7 +146,7 @@ impl StoreInner {
                 "paged memories need a storage: call Store::set_storage first",
             ));
         }
-        let mut m = MemoryEntity::new(ty, config.max_memory_pages, config.memory_paging)
+        let mut m = MemoryEntity::new(ty, config.max_memory_pages, config.effective_paging())
             .ok_or(Error::Limit("memory size"))?;
         m.policy = config.memory_policy;
         m.fingerprint = fingerprint;
