@@ -146,6 +146,10 @@ impl StoreInner {
                 "paged memories need a storage: call Store::set_storage first",
             ));
         }
+        if config.memory_paging.is_some() && index > 0xff {
+            // Page keys hold the memory's store index in 8 bits (`Key::page_index`).
+            return Err(Error::Limit("a store can hold at most 256 paged memories"));
+        }
         let mut m = MemoryEntity::new(ty, config.max_memory_pages, config.effective_paging())
             .ok_or(Error::Limit("memory size"))?;
         m.policy = config.memory_policy;
