@@ -270,6 +270,13 @@ impl MemoryEntity {
     ) -> Result<[u8; N], TrapCode> {
         let ea = self.effective(addr, offset, N as u64)?;
         let mut out = [0u8; N];
+        // A paged access inside one resident page needs no more than a table lookup.
+        if let Backing::Paged(p) = &mut self.backing {
+            if let Some(at) = p.resident_at(ea, N, false) {
+                out.copy_from_slice(&p.bytes[at..at + N]);
+                return Ok(out);
+            }
+        }
         self.read(off, ea, &mut out)?;
         Ok(out)
     }
@@ -304,6 +311,12 @@ impl MemoryEntity {
         bytes: [u8; N],
     ) -> Result<(), TrapCode> {
         let ea = self.effective(addr, offset, N as u64)?;
+        if let Backing::Paged(p) = &mut self.backing {
+            if let Some(at) = p.resident_at(ea, N, true) {
+                p.bytes[at..at + N].copy_from_slice(&bytes);
+                return Ok(());
+            }
+        }
         self.write(off, ea, &bytes)
     }
 
@@ -641,6 +654,24 @@ impl Pager {
 
     fn page_size(&self) -> usize {
         1 << self.shift
+    }
+
+    /// The offset in `bytes` of the in-bounds access `ea..ea + n` if it lies within one
+    /// resident page (marking the page referenced, and dirty for a write).
+    #[inline(always)]
+    fn resident_at(&mut self, ea: u64, n: usize, write: bool) -> Option<usize> {
+        let in_page = (ea & (self.page_size() as u64 - 1)) as usize;
+        if in_page + n > self.page_size() {
+            return None;
+        }
+        let f = *self.table.get((ea >> self.shift) as usize)?;
+        if f == NOT_RESIDENT {
+            return None;
+        }
+        let frame = &mut self.frames[f as usize];
+        frame.referenced = true;
+        frame.dirty |= write;
+        Some((f as usize) * self.page_size() + in_page)
     }
 
     fn grow(&mut self, new_size: u64) -> Option<()> {
