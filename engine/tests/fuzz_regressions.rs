@@ -1,11 +1,9 @@
 //! Inputs from the fuzz targets in `fuzz/`, replayed with the engine's own API so they keep
 //! running in `cargo test` after the fix. Each test names the target and what it found.
 //!
-//! No target has crashed so far (see the fuzz section of `README.md` for the runs); the cases
-//! below are the edges of the `blob_corruption` and `microcode_roundtrip` properties the
-//! fuzzer reaches first, pinned so a regression shows up without a fuzzing toolchain:
-//! microcode that passes the verifier without coming from the translator must trap cleanly,
-//! never touch memory outside its frame.
+//! Microcode that passes the verifier without coming from the translator must trap cleanly and
+//! never touch memory outside its frame; the cases below pin what the `blob_corruption` and
+//! `microcode_roundtrip` targets found or reach first.
 
 use fayasm::microcode::{Compiled, Op};
 use fayasm::{Config, Engine, Error, Linker, Module, Store, TrapCode, Val};
@@ -14,7 +12,8 @@ use fayasm::{Config, Engine, Error, Linker, Module, Store, TrapCode, Val};
 const WAT: &str = r#"(module
   (memory 1 2)
   (func $host (export "host") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
-  (func $leaf (export "leaf") (param i32 i32) (result i32) (i32.mul (local.get 0) (local.get 1))))"#;
+  (func $leaf (export "leaf") (param i32 i32) (result i32) (i32.mul (local.get 0) (local.get 1)))
+  (func $noargs (export "noargs")))"#;
 
 fn setup() -> (Store<()>, fayasm::Func) {
     let engine = Engine::new(
@@ -58,27 +57,49 @@ fn huge_frame_traps_with_stack_overflow() {
     assert_eq!(run(&mut store, f).unwrap(), Val::I32(13));
 }
 
-/// microcode_roundtrip: a call whose arguments start at the very end of the caller's frame
-/// (`args == frame_size`, which the verifier allows) puts the callee's parameters past the
-/// caller's frame; the callee's frame must be provided, not read out of bounds.
+/// microcode_roundtrip crash (`fuzz/artifacts/microcode_roundtrip/crash-25ee63ec...`): a
+/// `return_call` whose arguments lay past the caller's frame (`args == frame_size`, which the
+/// verifier allowed) made the tail-call path copy them from beyond the value stack: a panic
+/// (`copy_within` out of range). The verifier now requires `args + parameter cells` within the
+/// frame for every kind of call.
 #[test]
-fn call_with_args_at_frame_end() {
-    let (mut store, f) = setup();
+fn tail_call_with_args_past_frame_is_rejected() {
+    let (mut store, _) = setup();
+    let engine = store.engine().clone();
+    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let noargs = inst.get_func(&store, "noargs").unwrap();
+    for op in [
+        Op::ReturnCall { func: 1, args: 0 },
+        Op::Call { func: 1, args: 0 },
+    ] {
+        let code = Compiled {
+            ops: vec![op, Op::Return { src: 0, count: 0 }],
+            pool: Vec::new(),
+            num_params: 0,
+            num_locals: 0,
+            num_results: 0,
+            frame_size: 0,
+        };
+        assert!(module.verify_microcode(&code).is_err(), "{op:?} accepted");
+        assert!(noargs.install_code(&mut store, code).is_err());
+    }
+    // With room for the arguments the same code is accepted and runs.
     let code = Compiled {
-        ops: vec![
-            Op::Call { func: 1, args: 4 },
-            Op::Return { src: 0, count: 1 },
-        ],
+        ops: vec![Op::ReturnCall { func: 1, args: 0 }],
         pool: Vec::new(),
-        num_params: 2,
+        num_params: 0,
         num_locals: 0,
-        num_results: 1,
-        frame_size: 4,
+        num_results: 0,
+        frame_size: 2,
     };
-    f.install_code(&mut store, code).unwrap();
-    // Whatever the callee computes from cells it did not get from us, the call must not
-    // panic and must leave the store usable.
-    let _ = run(&mut store, f);
-    f.evict_code(&mut store);
-    assert_eq!(run(&mut store, f).unwrap(), Val::I32(13));
+    assert!(module.verify_microcode(&code).is_ok());
+    noargs.install_code(&mut store, code).unwrap();
+    let _ = noargs.call(&mut store, &[], &mut []);
+    let mut out = [Val::I32(0)];
+    inst.get_func(&store, "host")
+        .unwrap()
+        .call(&mut store, &[Val::I32(6), Val::I32(7)], &mut out)
+        .unwrap();
+    assert_eq!(out[0], Val::I32(13));
 }

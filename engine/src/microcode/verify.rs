@@ -2,7 +2,8 @@
 //! its frame and its op vector.
 //!
 //! The interpreter relies on exactly these facts (see the `SAFETY:` comments in `exec`):
-//! - every slot operand, plus one more cell for a v128, is below `frame_size`, and a
+//! - every slot operand, plus one more cell for a v128, is below `frame_size`, a call's
+//!   arguments (`args` plus its parameter cells) are within the frame, and a
 //!   `Return`'s `src + count` is within the frame;
 //! - every branch target is an op index, a `BrTable`'s `len + 1` entries exist and are `Br`s;
 //! - the last op does not fall through;
@@ -93,6 +94,25 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
         }
         if let Some((field, value)) = bad {
             return Err(err(at, field, value));
+        }
+        // A call's arguments (`args..args + params`) are read from this frame: a tail call
+        // moves them down before the callee's frame exists, so they must lie inside it.
+        let call = match *op {
+            Op::Call { func, args } | Op::ReturnCall { func, args } => module
+                .funcs
+                .get(func as usize)
+                .and_then(|&t| module.types.get(t as usize))
+                .map(|t| (args, t)),
+            Op::CallIndirect { ty, args, .. } | Op::ReturnCallIndirect { ty, args, .. } => {
+                module.types.get(ty as usize).map(|t| (args, t))
+            }
+            _ => None,
+        };
+        if let Some((args, ty)) = call {
+            let params = super::translate::cells_of(ty.params());
+            if args as u64 + params as u64 > frame {
+                return Err(err(at, "args", args as u64));
+            }
         }
         if let Op::BrTable { len: n, .. } = *op {
             if at + 1 + n as usize >= len {
