@@ -13,6 +13,7 @@ pub mod hostile;
 pub mod microcode;
 pub mod smith;
 pub mod spill_code;
+pub mod spill_memory;
 
 use arbitrary::Unstructured;
 use fayasm::{Val, ValType};
