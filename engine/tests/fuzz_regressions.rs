@@ -103,3 +103,36 @@ fn tail_call_with_args_past_frame_is_rejected() {
         .unwrap();
     assert_eq!(out[0], Val::I32(13));
 }
+
+/// microcode_roundtrip crash (`fuzz/artifacts/microcode_roundtrip/crash-e6ad2727...`): a lane
+/// load whose pool entry named memory 7 of a module with one memory passed the verifier (it
+/// checked only that the pool entry exists) and panicked indexing the instance's memories.
+/// The verifier now checks the memory index packed in the entry.
+#[test]
+fn lane_access_to_a_missing_memory_is_rejected() {
+    let (mut store, f) = setup();
+    let engine = store.engine().clone();
+    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let lane_op = |mem: u128| Compiled {
+        ops: vec![
+            Op::V128Load8Lane {
+                dst: 2,
+                addr: 0,
+                src: 2,
+                arg: 0,
+            },
+            Op::Return { src: 0, count: 1 },
+        ],
+        // memory | lane << 32 | offset << 64, as the translator packs it
+        pool: vec![mem | 3 << 32],
+        num_params: 2,
+        num_locals: 0,
+        num_results: 1,
+        frame_size: 4,
+    };
+    assert!(module.verify_microcode(&lane_op(7)).is_err());
+    assert!(f.install_code(&mut store, lane_op(7)).is_err());
+    assert!(module.verify_microcode(&lane_op(0)).is_ok());
+    f.install_code(&mut store, lane_op(0)).unwrap();
+    assert_eq!(run(&mut store, f).unwrap(), Val::I32(6));
+}

@@ -78,12 +78,15 @@ pub fn run(args: &[String]) -> Result<bool> {
     fuzz(&opts)
 }
 
-/// What `cargo xtask ci` runs for fuzz: every target for 20 seconds, two at a time.
+/// What `cargo xtask ci` runs for fuzz: every target for 20 seconds, two at a time, from one
+/// build without a sanitizer. The instrumented wasmtime build dominates (about 17 CPU-minutes
+/// measured); a second, AddressSanitizer build of the engine targets would add about 6 more,
+/// over CI's budget for this step. Long local runs (`cargo xtask fuzz`) use AddressSanitizer.
 pub fn ci_step() -> Result<bool> {
     fuzz(&Options {
         seconds: 20,
         jobs: 2,
-        asan: true,
+        asan: false,
         targets: Vec::new(),
     })
 }

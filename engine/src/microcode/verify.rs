@@ -3,7 +3,8 @@
 //!
 //! The interpreter relies on exactly these facts (see the `SAFETY:` comments in `exec`):
 //! - every slot operand, plus one more cell for a v128, is below `frame_size`, a call's
-//!   arguments (`args` plus its parameter cells) are within the frame, and a
+//!   arguments (`args` plus its parameter cells) are within the frame, a lane access's pool
+//!   entry names an existing memory, and a
 //!   `Return`'s `src + count` is within the frame;
 //! - every branch target is an op index, a `BrTable`'s `len + 1` entries exist and are `Br`s;
 //! - the last op does not fall through;
@@ -112,6 +113,27 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
             let params = super::translate::cells_of(ty.params());
             if args as u64 + params as u64 > frame {
                 return Err(err(at, "args", args as u64));
+            }
+        }
+        // A lane access names its memory in the low 32 bits of its pool entry.
+        let lane_arg = match *op {
+            Op::V128Load8Lane { arg, .. }
+            | Op::V128Load16Lane { arg, .. }
+            | Op::V128Load32Lane { arg, .. }
+            | Op::V128Load64Lane { arg, .. }
+            | Op::V128Store8Lane { arg, .. }
+            | Op::V128Store16Lane { arg, .. }
+            | Op::V128Store32Lane { arg, .. }
+            | Op::V128Store64Lane { arg, .. } => Some(arg),
+            _ => None,
+        };
+        if let Some(arg) = lane_arg {
+            let mem = code
+                .pool
+                .get(arg as usize)
+                .map_or(u64::MAX, |p| *p as u32 as u64);
+            if mem >= module.memories.len() as u64 {
+                return Err(err(at, "mem", mem));
             }
         }
         if let Op::BrTable { len: n, .. } = *op {
