@@ -95,3 +95,46 @@ fn offload_code_from_another_module_is_rejected() {
         .unwrap();
     assert!(g.load_code(&mut store2, &mut storage2).is_err());
 }
+
+#[test]
+fn offload_code_cache_evicts_the_coldest_function() {
+    // Four functions of one size; a budget for about two of them. `hot` is called between
+    // every other call: second-chance eviction keeps it, where FIFO would evict it every
+    // other admission.
+    let wat = r#"(module
+        (func (export "hot") (result i32) (i32.add (i32.const 1) (i32.const 2)))
+        (func (export "c1") (result i32) (i32.add (i32.const 3) (i32.const 4)))
+        (func (export "c2") (result i32) (i32.add (i32.const 5) (i32.const 6)))
+        (func (export "c3") (result i32) (i32.add (i32.const 7) (i32.const 8))))"#;
+    let probe = Engine::default();
+    let module = Module::new(&probe, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&probe, ());
+    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let hot = inst.get_func(&store, "hot").unwrap();
+    let mut out = [Val::I32(0)];
+    hot.call(&mut store, &[], &mut out).unwrap();
+    let one = store.code_cache_usage().0;
+
+    let engine = Engine::new(fayasm::Config::default().code_cache_budget(Some(2 * one + one / 2)));
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let hot = inst.get_func(&store, "hot").unwrap();
+    for round in 0..20 {
+        for cold in ["c1", "c2", "c3"] {
+            hot.call(&mut store, &[], &mut out).unwrap();
+            assert_eq!(out[0], Val::I32(3));
+            let f = inst.get_func(&store, cold).unwrap();
+            f.call(&mut store, &[], &mut out).unwrap();
+            assert_eq!(
+                hot.code_status(&store),
+                CodeStatus::Translated,
+                "round {round}: the hot function was evicted for {cold}"
+            );
+        }
+    }
+    assert!(
+        store.code_cache_usage().1 >= 50,
+        "cold functions were evicted"
+    );
+}

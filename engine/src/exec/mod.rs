@@ -113,7 +113,9 @@ pub(crate) fn call<T>(
             "result buffer does not match the function's results",
         ));
     }
-    if entity.trapped {
+    let trapped = entity.trapped;
+    store.inner.funcs[func.0 as usize].referenced = true;
+    if trapped {
         store.run_trap_hook(func).map_err(Error::Trap)?;
     }
     let instance = match store.inner.funcs[func.0 as usize].kind {
@@ -439,6 +441,7 @@ fn run<T>(
                     _ => unreachable!(),
                 };
                 let new_base = base + args as usize;
+                store.inner.funcs[f as usize].referenced = true;
                 if store.inner.funcs[f as usize].trapped {
                     // The hook may translate, evict or reload code and grow memories; the
                     // callee's code is read after it, and `sync!` below re-derives the rest.

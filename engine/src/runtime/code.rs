@@ -59,19 +59,26 @@ impl CodeCache {
     }
 }
 
-/// Accounts for `f`'s new code of `bytes`, evicting the oldest other functions while over
-/// budget.
+/// Accounts for `f`'s new code of `bytes`, evicting other functions while over budget: the
+/// coldest first, by second chance (CLOCK) over the admission order. A function called since
+/// the last pass (its `referenced` bit, set by every call) goes to the back once with the bit
+/// cleared; one not called since (or since its admission) is evicted.
 fn admit(inner: &mut StoreInner, f: u32, bytes: usize) {
     let cache = &mut inner.code_cache;
     cache.used += bytes;
     let Some(budget) = cache.budget else { return };
     cache.order.push_back(f);
+    // Only calls after its admission count: a function called once is the first to go.
+    inner.funcs[f as usize].referenced = false;
+    // Every entry gets at most one second chance per admission, so the loop ends.
     let mut spared = 0;
-    while inner.code_cache.used > budget && spared < inner.code_cache.order.len() {
+    while inner.code_cache.used > budget && spared < 2 * inner.code_cache.order.len() + 1 {
         let Some(victim) = inner.code_cache.order.pop_front() else {
             break;
         };
-        if victim == f {
+        let entity = &mut inner.funcs[victim as usize];
+        if victim == f || (entity.referenced && spared < inner.code_cache.order.len() + 1) {
+            entity.referenced = false;
             inner.code_cache.order.push_back(victim);
             spared += 1;
             continue;

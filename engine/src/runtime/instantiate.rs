@@ -114,6 +114,7 @@ pub(crate) fn instantiate<T>(
         let type_id = inst.types[m.funcs[index as usize] as usize];
         store.inner.funcs.push(FuncEntity {
             trapped: false,
+            referenced: false,
             ty,
             type_id,
             kind: FuncKind::Wasm {

@@ -18,7 +18,6 @@ pub use code::CodeStatus;
 pub use hooks::HookAction;
 pub use linker::Linker;
 pub use memory::{MemoryOffloadError, MemoryPolicy, Paging, Residency};
-pub(crate) use offload::OffloadState;
 pub use offload::{StorageFailure, StoreStorage};
 pub use spill::CodeLoadError;
 
@@ -69,6 +68,9 @@ pub(crate) struct FuncEntity {
     pub kind: FuncKind,
     /// Run the store's trap hook before this function executes.
     pub trapped: bool,
+    /// Set by every call; the code cache's second-chance eviction clears it (so it evicts
+    /// functions not called since it last looked, the coldest first).
+    pub referenced: bool,
 }
 
 #[derive(Debug)]
@@ -359,6 +361,7 @@ impl Func {
         let type_id = store.inner.type_id(&ty);
         store.inner.funcs.push(FuncEntity {
             trapped: false,
+            referenced: false,
             ty,
             type_id,
             kind: FuncKind::Host { host },
