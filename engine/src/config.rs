@@ -167,8 +167,9 @@ impl Config {
     }
 
     /// Byte budget for translated microcode held in RAM per store (`None`: unbounded). When a
-    /// translation goes over it, the oldest translated functions are dropped (FIFO) and
-    /// re-translated on their next call; a function larger than the budget still runs.
+    /// translation goes over it, the coldest translated functions (not called since the cache
+    /// last looked) are evicted (see [`Config::code_eviction`]) and re-translated or reloaded on
+    /// their next call; a function larger than the budget still runs.
     pub fn code_cache_budget(mut self, bytes: Option<usize>) -> Config {
         self.code_budget = bytes;
         self

@@ -6,7 +6,8 @@
 //! against the module first).
 //!
 //! Under a budget ([`Config::code_cache_budget`](crate::Config::code_cache_budget)),
-//! admitting code past it evicts the oldest other functions (FIFO), following the
+//! admitting code past it evicts the coldest other functions (second chance over the
+//! admission order, with a referenced bit set by every call), following the
 //! [`CodeEviction`] policy. Under [`CodeEviction::Spill`] the cache remembers, per function,
 //! the generation of the blob it wrote (or loaded) in the store's storage: code evicted while
 //! that blob is current is not written again, and a load accepts only a blob of exactly that
