@@ -165,16 +165,3 @@ mod tests {
         }
     }
 }
-
-#[cfg(test)]
-mod timing {
-    #[test]
-    #[ignore]
-    fn time_install() {
-        let t = std::time::Instant::now();
-        for _ in 0..200 {
-            let _ = super::instantiate();
-        }
-        eprintln!("instantiate: {:?}/iter", t.elapsed() / 200);
-    }
-}

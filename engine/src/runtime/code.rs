@@ -26,7 +26,7 @@ use crate::config::{CodeEviction, Config};
 use crate::error::{Error, ModuleError};
 use crate::microcode::Compiled;
 use crate::module::ModuleInner;
-use crate::offload::{blob, Key, Kind, OffloadError};
+use crate::offload::{blob, io, Key, Kind, OffloadError};
 
 /// The bytes of microcode a store holds and the budget they are kept under.
 #[derive(Debug, Default)]
@@ -185,27 +185,14 @@ fn load_stored(
         .as_deref_mut()
         .ok_or(CodeLoadError::Offload(OffloadError::NotFound(key)))?;
     let mut buf = Vec::new();
-    let found = storage
-        .read(&key, &mut buf)
-        .map_err(|e| CodeLoadError::Offload(OffloadError::Storage(e)))?;
-    if !found {
-        return Err(CodeLoadError::Offload(OffloadError::NotFound(key)));
-    }
-    let (header, payload) = blob::decode(&buf, &key)
-        .map_err(|error| CodeLoadError::Offload(OffloadError::Blob { key, error }))?;
-    if header.generation != generation {
-        return Err(CodeLoadError::Offload(OffloadError::Stale {
-            key,
-            expected: generation,
-            found: Some(header.generation),
-        }));
-    }
-    let code = Compiled::decode(payload).map_err(CodeLoadError::Decode)?;
+    // Envelope, identity and generation checks; `buf` keeps only the payload.
+    io::load_generation(storage, &key, generation, &mut buf).map_err(CodeLoadError::Offload)?;
+    let code = Compiled::decode(&buf).map_err(CodeLoadError::Decode)?;
     check(inner, f, module, &code).map_err(CodeLoadError::Rejected)?;
     inner
         .offload
         .metrics
-        .record_load(Kind::Code, buf.len(), started);
+        .record_load(Kind::Code, blob::HEADER_LEN + buf.len(), started);
     Ok(code)
 }
 

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::Store;
 use crate::microcode::Compiled;
-use crate::offload::{blob, Key, Kind, OffloadError, Storage};
+use crate::offload::{blob, io, Key, Kind, OffloadError, Storage};
 use crate::Func;
 
 /// Why microcode read from storage was not installed (the function keeps its state).
@@ -103,17 +103,11 @@ impl Func {
         key: Key,
     ) -> Result<usize, CodeLoadError<S::Error>> {
         let mut buf = Vec::new();
-        let found = storage
-            .read(&key, &mut buf)
-            .map_err(|e| CodeLoadError::Offload(OffloadError::Storage(e)))?;
-        if !found {
-            return Err(CodeLoadError::Offload(OffloadError::NotFound(key)));
-        }
-        let (_, payload) = blob::decode(&buf, &key)
-            .map_err(|error| CodeLoadError::Offload(OffloadError::Blob { key, error }))?;
-        let code = Compiled::decode(payload).map_err(CodeLoadError::Decode)?;
+        // Envelope and identity checks; `buf` keeps only the payload.
+        io::load(storage, &key, &mut buf).map_err(CodeLoadError::Offload)?;
+        let code = Compiled::decode(&buf).map_err(CodeLoadError::Decode)?;
         self.install_code(store, code)
             .map_err(CodeLoadError::Rejected)?;
-        Ok(buf.len())
+        Ok(blob::HEADER_LEN + buf.len())
     }
 }
