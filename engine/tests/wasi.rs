@@ -196,6 +196,10 @@ fn nothing_outside_a_granted_directory_is_reachable() {
     symlink(outside.join("secret.txt"), granted.join("absolute")).unwrap();
     symlink("inner/ok.txt", granted.join("good")).unwrap();
     symlink(outside.join("new.txt"), granted.join("dangling")).unwrap();
+    // A dangling link inside, and a loop of links.
+    symlink("inner/nothing.txt", granted.join("missing")).unwrap();
+    symlink("loop2", granted.join("loop")).unwrap();
+    symlink("loop", granted.join("loop2")).unwrap();
     let paths = [
         "box/inner/ok.txt",
         "box/good",
@@ -206,6 +210,8 @@ fn nothing_outside_a_granted_directory_is_reachable() {
         "box/inner/s.txt",
         "box/absolute",
         "box/dangling",
+        "box/missing",
+        "box/loop",
     ];
     let mut args = vec!["escape"];
     args.extend(paths);
@@ -219,7 +225,9 @@ open /etc/passwd: Capabilities insufficient
 open box/out/secret.txt: Capabilities insufficient
 open box/inner/s.txt: Capabilities insufficient
 open box/absolute: Capabilities insufficient
-open box/dangling: No such file or directory
+open box/dangling: Capabilities insufficient
+open box/missing: No such file or directory
+open box/loop: Symbolic link loop
 ";
     assert_eq!(out, expected);
 
@@ -239,6 +247,25 @@ open box/dangling: No such file or directory
         Some(Errno::Notcapable)
     );
     assert!(outside.join("secret.txt").exists());
+    // A loop of links is ELOOP, not ENOENT; a link leading out is refused even when dangling.
+    assert_eq!(fs.stat("loop", true).err(), Some(Errno::Loop));
+    assert_eq!(
+        fs.open(
+            "loop",
+            OpenOptions {
+                read: true,
+                ..OpenOptions::default()
+            }
+        )
+        .err(),
+        Some(Errno::Loop)
+    );
+    assert_eq!(fs.open("dangling", create).err(), Some(Errno::Notcapable));
+    assert_eq!(fs.stat("missing", true).err(), Some(Errno::Noent));
+    assert_eq!(
+        fs.stat("loop", false).unwrap().filetype,
+        FileType::SymbolicLink
+    );
     std::fs::remove_dir_all(root).unwrap();
 }
 

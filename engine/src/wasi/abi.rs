@@ -54,6 +54,11 @@ impl core::fmt::Display for Errno {
 impl From<std::io::Error> for Errno {
     fn from(e: std::io::Error) -> Errno {
         use std::io::ErrorKind as K;
+        // `ErrorKind` has no stable name for these.
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            return Errno::Loop;
+        }
         match e.kind() {
             K::NotFound => Errno::Noent,
             K::PermissionDenied => Errno::Access,

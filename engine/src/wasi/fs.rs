@@ -3,8 +3,8 @@
 //! A [`WasiFs`] is one granted directory tree (a *mount*). WASI hands it paths that are already
 //! relative to its root and free of `.`, `..` and empty components (see [`normalize`]), so an
 //! implementation only has to refuse what the host adds on top, such as symbolic links that
-//! lead out of the tree. [`HostDir`](super::HostDir) serves a host directory with `std::fs`;
-//! firmware can serve an SD card by implementing the same two traits.
+//! lead out of the tree. [`HostDir`](super::HostDir) serves a host directory through an open
+//! handle (`cap-std`); firmware can serve an SD card by implementing the same two traits.
 
 use alloc::boxed::Box;
 use alloc::string::String;

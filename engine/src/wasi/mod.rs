@@ -20,7 +20,8 @@
 //! [`WasiCtx::exit_code`] before treating the error as a trap.
 //!
 //! **Invariant:** a guest reaches files only through its mounts, by paths that
-//! [`fs::normalize`] keeps under the mount's root.
+//! [`fs::normalize`] keeps under the mount's root; a [`HostDir`] resolves them beneath an open
+//! handle of its directory, so neither links nor concurrent renames lead out of it.
 
 mod abi;
 pub mod fs;
