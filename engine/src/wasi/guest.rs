@@ -2,8 +2,6 @@
 //!
 //! A pointer the guest passes that does not fit in its memory is `EFAULT`, never a panic.
 
-use alloc::vec::Vec;
-
 use super::abi::Errno;
 use crate::value::Val;
 
@@ -80,26 +78,64 @@ impl Guest<'_> {
         self.write(ptr, &v.to_le_bytes())
     }
 
-    /// The `(buf, len)` pairs of an `iovec` / `ciovec` array, each checked to be in bounds.
-    pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
-        let table = self.bytes(ptr, count.checked_mul(8).ok_or(Errno::Fault)?)?;
-        let mut out = Vec::with_capacity(count as usize);
-        for chunk in table.chunks_exact(8) {
-            let buf = u32::from_le_bytes(chunk[..4].try_into().expect("4 bytes"));
-            let len = u32::from_le_bytes(chunk[4..].try_into().expect("4 bytes"));
+    /// The `iovec` / `ciovec` array of `count` entries at `ptr`: the table and every buffer it
+    /// names are checked to lie in memory (`EFAULT` otherwise) before anything is read or
+    /// written, and nothing is allocated, whatever `count` is.
+    pub fn iovecs(&self, ptr: u32, count: u32) -> Result<IoVecs, Errno> {
+        let len = count.checked_mul(8).ok_or(Errno::Fault)?;
+        self.range(ptr, len)?;
+        let table = IoVecs {
+            ptr,
+            count,
+            next: 0,
+            budget: MAX_IO_PER_CALL,
+        };
+        for i in 0..count {
+            let (buf, len) = table.entry(self, i)?;
             self.range(buf, len)?;
-            out.push((buf, len));
         }
-        Ok(out)
+        Ok(table)
+    }
+}
+
+/// The most bytes one `fd_read`, `fd_write`, `fd_pread` or `fd_pwrite` moves. Past it the call
+/// returns a short count, as POSIX `readv`/`writev` may (callers loop), so the host's work per
+/// call is bounded whatever the iovecs add up to.
+pub(crate) const MAX_IO_PER_CALL: u32 = 1 << 20;
+
+/// A checked `iovec` array, walked buffer by buffer (see [`Guest::iovecs`]).
+#[derive(Debug)]
+pub(crate) struct IoVecs {
+    ptr: u32,
+    count: u32,
+    next: u32,
+    /// Bytes the call may still move.
+    budget: u32,
+}
+
+impl IoVecs {
+    fn entry(&self, g: &Guest<'_>, i: u32) -> Result<(u32, u32), Errno> {
+        let at = self.ptr.checked_add(i.checked_mul(8).ok_or(Errno::Fault)?);
+        let at = at.ok_or(Errno::Fault)?;
+        Ok((g.u32(at)?, g.u32(at.checked_add(4).ok_or(Errno::Fault)?)?))
     }
 
-    /// The bytes of a `ciovec` array, concatenated.
-    pub fn gather(&self, ptr: u32, count: u32) -> Result<Vec<u8>, Errno> {
-        let mut out = Vec::new();
-        for (buf, len) in self.iovecs(ptr, count)? {
-            out.extend_from_slice(self.bytes(buf, len)?);
+    /// The next non-empty buffer `(ptr, len)`, cut to what is left of the call's budget; `None`
+    /// after the last one or once the budget is spent. The buffers were checked by
+    /// [`Guest::iovecs`], so reading them again cannot fail unless memory shrank (it cannot
+    /// during a host call); a failure here ends the walk.
+    pub fn next(&mut self, g: &Guest<'_>) -> Option<(u32, u32)> {
+        while self.next < self.count && self.budget > 0 {
+            let (buf, len) = self.entry(g, self.next).ok()?;
+            self.next += 1;
+            if len == 0 {
+                continue;
+            }
+            let len = len.min(self.budget);
+            self.budget -= len;
+            return Some((buf, len));
         }
-        Ok(out)
+        None
     }
 }
 

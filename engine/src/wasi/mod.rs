@@ -22,6 +22,10 @@
 //! **Invariant:** a guest reaches files only through its mounts, by paths that
 //! [`fs::normalize`] keeps under the mount's root; a [`HostDir`] resolves them beneath an open
 //! handle of its directory, so neither links nor concurrent renames lead out of it.
+//!
+//! Host work per call is bounded: `fd_read`, `fd_write`, `fd_pread` and `fd_pwrite` check the
+//! whole iovec array against guest memory first, then stream it without a host buffer, at most
+//! 1 MiB per call (a short count past it).
 
 mod abi;
 pub mod fs;

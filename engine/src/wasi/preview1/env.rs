@@ -1,7 +1,6 @@
 //! Arguments, environment, clocks, randomness, yielding and `poll_oneoff`.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::super::abi::*;
@@ -90,18 +89,29 @@ pub fn sched_yield(_: &mut WasiCtx, _: &mut Guest<'_>, _: &Args<'_>) -> Result<(
 
 /// Clock subscriptions sleep until the earliest deadline; descriptor subscriptions are reported
 /// ready at once (fayasm has no non-blocking I/O), and then no clock is waited for.
+///
+/// Both tables are checked to lie in memory before anything happens, and the subscriptions are
+/// read twice (to find the earliest deadline, then to report the events) instead of being
+/// copied: the host allocates nothing, whatever `n` is. Absolute deadlines are measured from
+/// one reading of each clock, so both passes agree on which subscriptions fire.
 pub fn poll_oneoff(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
     let (subs, events, n, nevents_ptr) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
     if n == 0 {
         return Err(Errno::Inval);
     }
-    // (userdata, type, wait in ns or None for a descriptor)
-    let mut parsed: Vec<(u64, u8, Option<u64>)> = Vec::new();
-    for i in 0..n {
-        let s = subs
-            .checked_add(i.checked_mul(SUBSCRIPTION_SIZE).ok_or(Errno::Fault)?)
-            .ok_or(Errno::Fault)?;
-        g.bytes(s, SUBSCRIPTION_SIZE)?;
+    g.bytes(subs, n.checked_mul(SUBSCRIPTION_SIZE).ok_or(Errno::Fault)?)?;
+    g.bytes(events, n.checked_mul(EVENT_SIZE).ok_or(Errno::Fault)?)?;
+    let mut clocks: [Option<u64>; 4] = [None; 4];
+    let mut now_of = |ctx: &mut WasiCtx, id: u32| -> Result<u64, Errno> {
+        let slot = clocks.get_mut(id as usize).ok_or(Errno::Inval)?;
+        match slot {
+            Some(t) => Ok(*t),
+            None => Ok(*slot.insert(now(ctx, id)?)),
+        }
+    };
+    // Subscription `i`: (userdata, tag, wait in ns or None for a descriptor).
+    let mut parse = |ctx: &mut WasiCtx, g: &Guest<'_>, i: u32| {
+        let s = subs + i * SUBSCRIPTION_SIZE;
         let userdata = g.u64(s)?;
         let tag = g.u8(s + 8)?;
         match tag {
@@ -110,23 +120,29 @@ pub fn poll_oneoff(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result
                 let timeout = g.u64(s + 24)?;
                 let flags = g.u16(s + 40)?;
                 let wait = if flags & SUBCLOCK_ABSTIME != 0 {
-                    timeout.saturating_sub(now(ctx, id)?)
+                    timeout.saturating_sub(now_of(ctx, id)?)
                 } else {
                     timeout
                 };
-                parsed.push((userdata, tag, Some(wait)));
+                Ok((userdata, tag, Some(wait)))
             }
-            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => parsed.push((userdata, tag, None)),
-            _ => return Err(Errno::Inval),
+            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => Ok((userdata, tag, None)),
+            _ => Err(Errno::Inval),
+        }
+    };
+    let (mut any_fd, mut min_wait) = (false, None::<u64>);
+    for i in 0..n {
+        match parse(ctx, g, i)?.2 {
+            None => any_fd = true,
+            Some(w) => min_wait = Some(min_wait.map_or(w, |m| m.min(w))),
         }
     }
-    let any_fd = parsed.iter().any(|p| p.2.is_none());
-    let min_wait = parsed.iter().filter_map(|p| p.2).min();
     if let (false, Some(wait)) = (any_fd, min_wait) {
         std::thread::sleep(Duration::from_nanos(wait));
     }
     let mut count = 0u32;
-    for (userdata, tag, wait) in parsed {
+    for i in 0..n {
+        let (userdata, tag, wait) = parse(ctx, g, i)?;
         let fired = match wait {
             None => true,
             Some(w) => !any_fd && Some(w) == min_wait,
@@ -134,7 +150,7 @@ pub fn poll_oneoff(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result
         if !fired {
             continue;
         }
-        let e = events.checked_add(count * EVENT_SIZE).ok_or(Errno::Fault)?;
+        let e = events + count * EVENT_SIZE;
         g.write(e, &[0; EVENT_SIZE as usize])?;
         g.write_u64(e, userdata)?;
         g.write_u8(e + 10, tag)?;

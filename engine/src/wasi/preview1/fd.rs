@@ -5,102 +5,140 @@ use std::io::{Read, Write};
 
 use super::super::abi::*;
 use super::super::fs::{FileStat, SeekFrom};
-use super::super::guest::{Args, Guest};
+use super::super::guest::{Args, Guest, IoVecs};
 use super::super::{Descriptor, Input, Output, WasiCtx};
 
 /// Rights of the standard streams: all but seek and tell, so wasi-libc's `isatty` says yes.
 const RIGHTS_STDIO: u64 = RIGHTS_ALL & !(1 << 2) & !(1 << 5);
 
-fn write_output(out: &mut Output, data: &[u8], host: &mut dyn Write) -> Result<(), Errno> {
-    match out {
-        Output::Capture(buf) => buf.extend_from_slice(data),
-        Output::Inherit => {
-            host.write_all(data)?;
-            host.flush()?;
+/// Hand the buffers of `iovs` to `write` in order, each until it is taken whole. A write that
+/// takes less than offered (0 included) ends the call, and so does an error once something was
+/// written: the count so far is the result, as `writev` reports it. No byte is copied on the
+/// host.
+fn write_iovecs(
+    g: &Guest<'_>,
+    mut iovs: IoVecs,
+    mut write: impl FnMut(&[u8], u64) -> Result<usize, Errno>,
+) -> Result<u32, Errno> {
+    let mut done: u64 = 0;
+    while let Some((ptr, len)) = iovs.next(g) {
+        let data = g.bytes(ptr, len)?;
+        let mut at = 0;
+        while at < data.len() {
+            match write(&data[at..], done + at as u64) {
+                Ok(0) => return Ok((done + at as u64) as u32),
+                Ok(n) => at += n.min(data.len() - at),
+                Err(e) if done + at as u64 == 0 => return Err(e),
+                Err(_) => return Ok((done + at as u64) as u32),
+            }
+        }
+        done += at as u64;
+    }
+    // At most `MAX_IO_PER_CALL` bytes.
+    Ok(done as u32)
+}
+
+/// Fill the buffers of `iovs` in order from `read`; a short read (end of file, or less data
+/// ready) ends the call, and so does an error once something was read.
+fn read_iovecs(
+    g: &mut Guest<'_>,
+    mut iovs: IoVecs,
+    mut read: impl FnMut(&mut [u8], u64) -> Result<usize, Errno>,
+) -> Result<u32, Errno> {
+    let mut done: u64 = 0;
+    while let Some((ptr, len)) = iovs.next(g) {
+        let dst = g.bytes_mut(ptr, len)?;
+        let n = match read(dst, done) {
+            Ok(n) => n.min(dst.len()),
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += n as u64;
+        if n < len as usize {
+            break;
         }
     }
-    Ok(())
+    Ok(done as u32)
 }
 
 pub fn fd_write(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
-    let data = g.gather(a.u32(1), a.u32(2))?;
+    let iovs = g.iovecs(a.u32(1), a.u32(2))?;
     let written = match ctx.fd(a.u32(0))? {
-        Descriptor::Stdout => {
-            write_output(&mut ctx.stdout, &data, &mut std::io::stdout().lock()).map(|()| data.len())
-        }
-        Descriptor::Stderr => {
-            write_output(&mut ctx.stderr, &data, &mut std::io::stderr().lock()).map(|()| data.len())
-        }
-        Descriptor::File { file, .. } => {
-            let mut done = 0;
-            while done < data.len() {
-                match file.write(&data[done..]) {
-                    Ok(0) => break,
-                    Ok(n) => done += n,
-                    Err(e) if done == 0 => return Err(e),
-                    Err(_) => break,
-                }
-            }
-            Ok(done)
-        }
+        Descriptor::Stdout => write_stream(&mut ctx.stdout, g, iovs, std::io::stdout().lock()),
+        Descriptor::Stderr => write_stream(&mut ctx.stderr, g, iovs, std::io::stderr().lock()),
+        Descriptor::File { file, .. } => write_iovecs(g, iovs, |data, _| file.write(data)),
         Descriptor::Stdin | Descriptor::Dir { .. } => Err(Errno::Badf),
     }?;
-    g.write_u32(a.u32(3), written as u32)
+    g.write_u32(a.u32(3), written)
+}
+
+/// Write to a standard stream: into its capture buffer, or through to the host's stream.
+fn write_stream(
+    out: &mut Output,
+    g: &Guest<'_>,
+    iovs: IoVecs,
+    mut host: impl Write,
+) -> Result<u32, Errno> {
+    match out {
+        Output::Capture(buf) => write_iovecs(g, iovs, |data, _| {
+            buf.extend_from_slice(data);
+            Ok(data.len())
+        }),
+        Output::Inherit => {
+            let n = write_iovecs(g, iovs, |data, _| {
+                host.write_all(data)?;
+                Ok(data.len())
+            })?;
+            host.flush()?;
+            Ok(n)
+        }
+    }
 }
 
 pub fn fd_read(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
     let iovs = g.iovecs(a.u32(1), a.u32(2))?;
-    let mut total = 0usize;
-    for (buf, len) in iovs {
-        let dst = g.bytes_mut(buf, len)?;
-        let n = match ctx.fd(a.u32(0))? {
-            Descriptor::Stdin => match &mut ctx.stdin {
-                Input::Inherit => std::io::stdin().lock().read(dst)?,
-                Input::Bytes { data, pos } => {
-                    let n = dst.len().min(data.len() - *pos);
-                    dst[..n].copy_from_slice(&data[*pos..*pos + n]);
-                    *pos += n;
-                    n
-                }
-            },
-            Descriptor::File { file, .. } => file.read(dst)?,
-            Descriptor::Stdout | Descriptor::Stderr | Descriptor::Dir { .. } => {
-                return Err(Errno::Badf)
+    let total = match ctx.fd(a.u32(0))? {
+        Descriptor::Stdin => match &mut ctx.stdin {
+            Input::Inherit => {
+                let mut stdin = std::io::stdin().lock();
+                read_iovecs(g, iovs, |dst, _| Ok(stdin.read(dst)?))
             }
-        };
-        total += n;
-        if n < len as usize {
-            break;
-        }
-    }
-    g.write_u32(a.u32(3), total as u32)
+            Input::Bytes { data, pos } => read_iovecs(g, iovs, |dst, _| {
+                let rest = data.get(*pos..).unwrap_or_default();
+                let n = dst.len().min(rest.len());
+                dst[..n].copy_from_slice(&rest[..n]);
+                *pos += n;
+                Ok(n)
+            }),
+        },
+        Descriptor::File { file, .. } => read_iovecs(g, iovs, |dst, _| file.read(dst)),
+        Descriptor::Stdout | Descriptor::Stderr | Descriptor::Dir { .. } => Err(Errno::Badf),
+    }?;
+    g.write_u32(a.u32(3), total)
 }
 
 pub fn fd_pread(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
     let iovs = g.iovecs(a.u32(1), a.u32(2))?;
-    let mut offset = a.u64(3);
+    let offset = a.u64(3);
     let Descriptor::File { file, .. } = ctx.fd(a.u32(0))? else {
         return Err(Errno::Spipe);
     };
-    let mut total = 0usize;
-    for (buf, len) in iovs {
-        let n = file.read_at(g.bytes_mut(buf, len)?, offset)?;
-        total += n;
-        offset += n as u64;
-        if n < len as usize {
-            break;
-        }
-    }
-    g.write_u32(a.u32(4), total as u32)
+    let total = read_iovecs(g, iovs, |dst, done| {
+        file.read_at(dst, offset.checked_add(done).ok_or(Errno::Inval)?)
+    })?;
+    g.write_u32(a.u32(4), total)
 }
 
 pub fn fd_pwrite(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
-    let data = g.gather(a.u32(1), a.u32(2))?;
+    let iovs = g.iovecs(a.u32(1), a.u32(2))?;
+    let offset = a.u64(3);
     let Descriptor::File { file, .. } = ctx.fd(a.u32(0))? else {
         return Err(Errno::Spipe);
     };
-    let n = file.write_at(&data, a.u64(3))?;
-    g.write_u32(a.u32(4), n as u32)
+    let total = write_iovecs(g, iovs, |data, done| {
+        file.write_at(data, offset.checked_add(done).ok_or(Errno::Fbig)?)
+    })?;
+    g.write_u32(a.u32(4), total)
 }
 
 pub fn fd_seek(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
@@ -278,6 +316,9 @@ pub fn fd_readdir(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<
         return Err(Errno::Notdir);
     };
     let (mount, path) = (*mount, path.clone());
+    // The buffer is checked before the listing is built: `out` never grows past one entry
+    // beyond `buf_len`, which lies in memory.
+    g.bytes(buf, buf_len)?;
     let fs = &mut ctx.mounts[mount];
     let self_ino = fs.stat(&path, true)?.ino;
     let entries = fs.read_dir(&path)?;
