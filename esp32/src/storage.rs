@@ -175,6 +175,9 @@ enum Copy {
     Intact { seq: u32, len: u32 },
 }
 
+/// What `newest` finds: `(copy, seq, len)` of the newest intact copy, if any.
+type NewestCopy<E> = Result<Option<(u8, u32, u32)>, FatError<E>>;
+
 impl<D: BlockDevice> FatStorage<D> {
     /// Opens the first partition of `device` (MBR) and its root directory.
     pub fn mount(device: D) -> Result<Self, FatError<D::Error>> {
@@ -248,11 +251,11 @@ impl<D: BlockDevice> FatStorage<D> {
             self.vm.close_dir(d)?;
         }
         let name = dir_name(key).short().ok_or(FatError::TooLarge)?;
-        let d = match self.vm.open_dir(self.root, &name) {
+        let d = match self.vm.open_dir(self.root, name) {
             Ok(d) => d,
             Err(FsError::NotFound) if create => {
-                self.vm.make_dir_in_dir(self.root, &name)?;
-                self.vm.open_dir(self.root, &name)?
+                self.vm.make_dir_in_dir(self.root, name)?;
+                self.vm.open_dir(self.root, name)?
             }
             Err(e) => return Err(e.into()),
         };
@@ -292,11 +295,7 @@ impl<D: BlockDevice> FatStorage<D> {
 
     /// The newest intact copy of `key`: `(copy, seq, len)`. `Err(NoIntactCopy)` when files
     /// exist but none is intact.
-    fn newest(
-        &self,
-        dir: RawDirectory,
-        key: &Key,
-    ) -> Result<Option<(u8, u32, u32)>, FatError<D::Error>> {
+    fn newest(&self, dir: RawDirectory, key: &Key) -> NewestCopy<D::Error> {
         let copies: &[u8] = if key.slot == Slot::Single {
             &[0, 1]
         } else {
@@ -338,7 +337,7 @@ impl<D: BlockDevice> Storage for FatStorage<D> {
             return Ok(false);
         };
         let name = file_name(key, copy).ok_or(FatError::TooLarge)?;
-        let file = self.vm.open_file_in_dir(dir, &name, Mode::ReadOnly)?;
+        let file = self.vm.open_file_in_dir(dir, name, Mode::ReadOnly)?;
         let result = (|| {
             let len = len as usize;
             buf.try_reserve_exact(len)
@@ -381,7 +380,7 @@ impl<D: BlockDevice> Storage for FatStorage<D> {
         let name = file_name(key, copy).ok_or(FatError::TooLarge)?;
         let file = self
             .vm
-            .open_file_in_dir(dir, &name, Mode::ReadWriteCreateOrTruncate)?;
+            .open_file_in_dir(dir, name, Mode::ReadWriteCreateOrTruncate)?;
         let result = (|| {
             for p in parts {
                 self.vm.write(file, p)?;
@@ -406,7 +405,7 @@ impl<D: BlockDevice> Storage for FatStorage<D> {
         };
         for &c in copies {
             let name = file_name(key, c).ok_or(FatError::TooLarge)?;
-            match self.vm.delete_entry_in_dir(dir, &name) {
+            match self.vm.delete_entry_in_dir(dir, name) {
                 Ok(()) | Err(FsError::NotFound) => {}
                 Err(e) => return Err(e.into()),
             }

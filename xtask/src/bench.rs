@@ -1,5 +1,5 @@
 //! `cargo xtask bench [--quick] [--no-run] [-- CRITERION ARGS]`: run the criterion comparison
-//! benchmarks (`engine/benches/compare.rs`: fayasm against wasmi, wasm3, wasmtime with Cranelift
+//! benchmarks (`bench/benches/compare.rs`: fayasm against wasmi, wasm3, wasmtime with Cranelift
 //! and wasmtime's Pulley interpreter) and summarise them in `target/bench/`:
 //!
 //! - `summary.json`: `{"execute": {PROGRAM: {ENGINE: ns}}, "translate": {...}, "instantiate":
@@ -79,18 +79,24 @@ pub fn run(args: &[String]) -> Result<bool> {
         let cargo = crate::cargo();
         let started = std::time::Instant::now();
         let offload_args = criterion_args.clone();
+        // The benchmarks are their own workspace (`bench/`), built into the shared target
+        // directory so the fayasm and wasmtime builds are reused where the settings match.
+        let manifest = crate::root().join("bench/Cargo.toml");
+        let target_dir = crate::target_dir();
         cmd!(
             sh,
-            "{cargo} bench -p fayasm --bench compare -- {criterion_args...}"
+            "{cargo} bench --manifest-path {manifest} --bench compare -- {criterion_args...}"
         )
         .env("CRITERION_HOME", &criterion_home)
+        .env("CARGO_TARGET_DIR", &target_dir)
         .run()?;
-        // Offload I/O (engine/benches/offload.rs): spill and load against plain file I/O.
+        // Offload I/O (bench/benches/offload.rs): spill and load against plain file I/O.
         cmd!(
             sh,
-            "{cargo} bench -p fayasm --bench offload -- {offload_args...}"
+            "{cargo} bench --manifest-path {manifest} --bench offload -- {offload_args...}"
         )
         .env("CRITERION_HOME", &criterion_home)
+        .env("CARGO_TARGET_DIR", &target_dir)
         .run()?;
         println!(
             "bench: criterion finished in {:.0} s",
@@ -195,7 +201,7 @@ fn estimate(dir: &Path) -> Option<(f64, Option<u64>)> {
 }
 
 /// The offload table: spill and load throughput of fayasm's `FileStorage` against plain file
-/// I/O (`engine/benches/offload.rs`), and the paged-memory overhead when measured.
+/// I/O (`bench/benches/offload.rs`), and the paged-memory overhead when measured.
 fn offload_table(criterion_home: &Path) -> Result<(Value, String)> {
     let mut md = String::from(
         "\n## offload I/O (fayasm FileStorage vs plain fs::write+fsync / fs::read)\n\n\

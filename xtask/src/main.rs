@@ -3,14 +3,15 @@
 //! - `conformance [--suite NAME]... [runner options]`: run spec suites against fayasm with the
 //!   wasmtime oracle (default: the claimed suites), print a table per suite, write
 //!   `target/conformance/summary.json`.
-//! - `ci`: everything CI runs (format check, clippy when installed, the no_std engine build,
-//!   `cargo test --workspace`, which includes the claimed spec suites).
+//! - `ci [--quick]`: everything CI runs, each step timed (see `ci_steps`); `--quick` is the
+//!   inner loop.
 //! - `samples [--bless] [--twice]`: rebuild `wasm_samples/` and fail on stale `.wasm` files.
 //! - `bench [--quick]`: criterion comparison benchmarks; writes `target/bench/summary.{json,md}`
 //!   and `target/bench/chart.svg`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
@@ -28,7 +29,13 @@ commands:
   conformance [--suite NAME]... [--file PATTERN]... [--jobs N] [--no-oracle] [--prescan]
               run spec suites (default: the claimed ones) against fayasm, checked against
               wasmtime; writes target/conformance/summary.json
-  ci          format check, clippy (if installed), no_std engine build, cargo test --workspace
+  ci [--quick]
+              everything CI runs, each step timed (format, clippy, no_std build, all tests,
+              fuzz smoke, firmware); --quick: format, clippy, engine tests, wasm-v1/v2 suites
+  fuzz [--seconds N] [--jobs J] [--no-asan] [TARGET...]
+              cargo-fuzz targets under libFuzzer
+  esp32 qemu|build
+              the firmware: boot it under QEMU, or build an image
   samples [--bless] [--twice]
               rebuild wasm_samples/ (clang, Rust for wasm32) and fail on a stale committed .wasm
   bench [--quick] [--no-run]
@@ -92,40 +99,154 @@ pub fn shell() -> Result<Shell> {
     Ok(sh)
 }
 
-fn ci(args: &[String]) -> Result<bool> {
-    if let Some(a) = args.first() {
-        bail!("`ci` takes no arguments (got `{a}`)");
+/// One timed CI step: its name and how long it took.
+struct Steps {
+    started: Instant,
+    done: Vec<(String, Duration, bool)>,
+}
+
+impl Steps {
+    fn new() -> Steps {
+        Steps {
+            started: Instant::now(),
+            done: Vec::new(),
+        }
     }
-    let sh = shell()?;
+
+    /// Runs `f` as the step `name`, printing its wall time when it ends (and the table so far
+    /// if it fails, so every log shows where the time went).
+    fn run(&mut self, name: &str, f: impl FnOnce() -> Result<bool>) -> Result<bool> {
+        println!("\n== xtask ci: {name} ==");
+        let t = Instant::now();
+        let outcome = f();
+        let took = t.elapsed();
+        let ok = matches!(outcome, Ok(true));
+        println!(
+            "== xtask ci: {name}: {} in {} ==",
+            if ok { "ok" } else { "FAILED" },
+            mmss(took)
+        );
+        self.done.push((name.to_string(), took, ok));
+        if !ok {
+            self.print();
+        }
+        outcome
+    }
+
+    fn print(&self) {
+        println!("\n| step | wall time | result |\n| --- | ---: | --- |");
+        for (name, took, ok) in &self.done {
+            println!(
+                "| {name} | {} | {} |",
+                mmss(*took),
+                if *ok { "ok" } else { "FAILED" }
+            );
+        }
+        println!("| total | {} | |", mmss(self.started.elapsed()));
+    }
+}
+
+fn mmss(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// `cargo xtask ci [--quick]`. Every step prints its wall time; the table of all steps ends
+/// the log. `--quick` is the inner loop: format, clippy on the workspace, the engine's tests
+/// and the WebAssembly 1.0/2.0 spec suites with the oracle.
+fn ci(args: &[String]) -> Result<bool> {
+    let quick = match args {
+        [] => false,
+        [a] if a == "--quick" => true,
+        [a, ..] => bail!("`ci` takes only `--quick` (got `{a}`)"),
+    };
     let cargo = cargo();
-    cmd!(sh, "{cargo} fmt --all -- --check").run()?;
-    if cmd!(sh, "{cargo} clippy --version")
+    let mut steps = Steps::new();
+    let ok = ci_steps(&mut steps, &cargo, quick);
+    steps.print();
+    ok
+}
+
+fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
+    let sh = shell()?;
+    let run = |c: xshell::Cmd<'_>| -> Result<bool> {
+        c.run()?;
+        Ok(true)
+    };
+    if !steps.run("format", || {
+        run(cmd!(sh, "{cargo} fmt --all -- --check"))?;
+        // The crates outside the workspace.
+        for dir in ["fuzz", "bench", "esp32"] {
+            let manifest = root().join(dir).join("Cargo.toml");
+            run(cmd!(
+                sh,
+                "{cargo} fmt --manifest-path {manifest} -- --check"
+            ))?;
+        }
+        Ok(true)
+    })? {
+        return Ok(false);
+    }
+    let have_clippy = cmd!(sh, "{cargo} clippy --version")
         .quiet()
         .ignore_stderr()
         .read()
-        .is_ok()
-    {
-        cmd!(
-            sh,
-            "{cargo} clippy --workspace --all-targets -- -D warnings"
-        )
-        .run()?;
+        .is_ok();
+    if have_clippy {
+        if !steps.run("clippy (workspace, all targets)", || {
+            run(cmd!(
+                sh,
+                "{cargo} clippy --workspace --all-targets -- -D warnings"
+            ))
+        })? {
+            return Ok(false);
+        }
     } else {
         eprintln!("xtask ci: clippy is not installed; skipping it");
     }
+    if quick {
+        if !steps.run("engine tests", || run(cmd!(sh, "{cargo} test -p fayasm")))? {
+            return Ok(false);
+        }
+        return steps.run(
+            "spec suites wasm-v1, wasm-v2 (oracle, spill, paged)",
+            || {
+                run(cmd!(
+                    sh,
+                    "{cargo} test -p fayasm-conformance --test spec -- wasm-v1 wasm-v2"
+                ))
+            },
+        );
+    }
     // The engine must stay no_std + alloc.
-    cmd!(sh, "{cargo} build -p fayasm --no-default-features").run()?;
-    // Unit, integration and doc tests, and the claimed spec suites (conformance/tests/spec.rs).
-    cmd!(sh, "{cargo} test --workspace").run()?;
+    if !steps.run("no_std engine build", || {
+        run(cmd!(sh, "{cargo} build -p fayasm --no-default-features"))
+    })? {
+        return Ok(false);
+    }
+    // Unit, integration and doc tests, the claimed spec suites (conformance/tests/spec.rs)
+    // and every committed fuzz input (fuzz/replay).
+    if !steps.run("cargo test --workspace", || {
+        run(cmd!(sh, "{cargo} test --workspace"))
+    })? {
+        return Ok(false);
+    }
     // Binding imports to a shared library is behind a feature the workspace run leaves off.
-    cmd!(sh, "{cargo} test -p fayasm --features dylib --test dylib").run()?;
-    // Every fuzz target for a short time (`fuzz/`, nightly-style build of its own).
-    if !fuzz::ci_step()? {
+    if !steps.run("dylib tests", || {
+        run(cmd!(
+            sh,
+            "{cargo} test -p fayasm --features dylib --test dylib"
+        ))
+    })? {
+        return Ok(false);
+    }
+    // The engine-only fuzz targets under libFuzzer for a short time (no wasmtime build).
+    if !steps.run("fuzz smoke", fuzz::ci_step)? {
         return Ok(false);
     }
     // The firmware on the 32-bit target: boot it under QEMU, and build the ESP32-C3 image.
-    if !esp32::ci_step()? {
-        return Ok(false);
-    }
-    Ok(true)
+    steps.run(
+        "esp32 firmware (QEMU boots, ESP32-C3 image)",
+        esp32::ci_step,
+    )
 }
