@@ -63,9 +63,9 @@ pub fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
         Mutation::Header { field, value } => {
             let (off, width) = field.range();
             let v = value.to_le_bytes();
-            for i in 0..width {
+            for (i, byte) in v.iter().take(width).enumerate() {
                 if let Some(b) = bytes.get_mut(off + i) {
-                    *b = v[i];
+                    *b = *byte;
                 }
             }
         }

@@ -161,7 +161,9 @@ fn bump(i: usize) {
 /// Print the counters at powers of two and every 1024 inputs when `FAYASM_FUZZ_STATS` is set.
 fn report() {
     let n = STATS[0].load(Ordering::Relaxed);
-    if (n.is_power_of_two() || n % 1024 == 0) && std::env::var_os("FAYASM_FUZZ_STATS").is_some() {
+    if (n.is_power_of_two() || n.is_multiple_of(1024))
+        && std::env::var_os("FAYASM_FUZZ_STATS").is_some()
+    {
         let v: Vec<u64> = STATS.iter().map(|s| s.load(Ordering::Relaxed)).collect();
         eprintln!(
             "differential: {} inputs, {} modules, {} calls ({} returned, {} trapped)",

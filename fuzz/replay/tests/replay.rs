@@ -9,9 +9,12 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+/// A target's check: panics when a property fails.
+type Check = fn(&[u8]);
+
 /// Each target and its check. A target directory under `fuzz/corpus/` without an entry here
 /// fails the test, so a new target cannot be left out of the replay.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Check)] = &[
     ("decode", |d| fayasm_fuzz::decode::check(d)),
     ("microcode_roundtrip", |d| fayasm_fuzz::microcode::check(d)),
     ("blob_corruption", |d| {
