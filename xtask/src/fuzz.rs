@@ -24,13 +24,14 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 /// Every target, in the order they run.
-pub const TARGETS: [&str; 7] = [
+pub const TARGETS: [&str; 8] = [
     "decode",
     "microcode_roundtrip",
     "blob_corruption",
     "storage_faults",
     "spill_code_roundtrip",
     "spill_memory_roundtrip",
+    "wasi_calls",
     "differential",
 ];
 

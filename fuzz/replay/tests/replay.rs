@@ -29,6 +29,9 @@ const TARGETS: &[(&str, Check)] = &[
     ("spill_memory_roundtrip", |d| {
         let _ = fayasm_fuzz::spill_memory::check(d);
     }),
+    ("wasi_calls", |d| {
+        let _ = fayasm_fuzz::wasi::check(d);
+    }),
     ("differential", |d| {
         let _ = fayasm_fuzz::differential::check(d);
     }),
