@@ -136,3 +136,111 @@ fn lane_access_to_a_missing_memory_is_rejected() {
     f.install_code(&mut store, lane_op(0)).unwrap();
     assert_eq!(run(&mut store, f).unwrap(), Val::I32(6));
 }
+
+/// Whether f32 bits are an arithmetic NaN (exponent all ones, quiet bit set).
+fn arithmetic32(b: u32) -> bool {
+    b & 0x7fc0_0000 == 0x7fc0_0000
+}
+
+/// Whether f64 bits are an arithmetic NaN.
+fn arithmetic64(b: u64) -> bool {
+    b & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000
+}
+
+/// differential (`fuzz/corpus/differential/differential-global-demote-nan`, module in
+/// `fixtures/fuzz-differential-global.wasm`): an exported i32 global accumulated
+/// `i32.reinterpret_f32 (f32.demote_f64 x)` for the f64 argument `-nan:0xf07ffffffffff`.
+/// fayasm demoted it to `-nan:0x783fff` (sign and top payload bits kept, quiet bit set),
+/// wasmtime (NaN canonicalisation on) to `+nan`. The spec allows both: demoting a
+/// non-canonical NaN returns any arithmetic NaN, demoting a canonical one a canonical NaN of
+/// either sign. Not an engine bug; the generator now canonicalises after demote/promote like
+/// after arithmetic. This pins fayasm's results to the spec's sets (scalar and SIMD, demote
+/// and promote) and the cell invariant: the demoted f32, read as i32 and zero-extended, has
+/// no upper bits.
+#[test]
+fn demote_and_promote_of_nan_stay_in_the_spec_sets() {
+    let engine = Engine::default();
+    let wat = r#"(module
+      (func (export "demote") (param f64) (result i32)
+        (i32.reinterpret_f32 (f32.demote_f64 (local.get 0))))
+      (func (export "demote_ext") (param f64) (result i64)
+        (i64.extend_i32_u (i32.reinterpret_f32 (f32.demote_f64 (local.get 0)))))
+      (func (export "promote") (param f32) (result i64)
+        (i64.reinterpret_f64 (f64.promote_f32 (local.get 0))))
+      (func (export "demote_x2") (param f64) (result v128)
+        (f32x4.demote_f64x2_zero (f64x2.splat (local.get 0))))
+      (func (export "promote_x2") (param f32) (result v128)
+        (f64x2.promote_low_f32x4 (f32x4.splat (local.get 0)))))"#;
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let call = |store: &mut Store<()>, name: &str, arg: Val, out: Val| -> Val {
+        let mut res = [out];
+        inst.get_func(store, name)
+            .unwrap()
+            .call(store, &[arg], &mut res)
+            .unwrap();
+        res[0]
+    };
+    // The fuzz argument, other non-canonical NaNs (quiet and signalling), canonical NaNs.
+    for (bits, canonical) in [
+        (0xffff_07ff_ffff_ffff_u64, false),
+        (0x7ff0_0000_0000_0001, false),
+        (0x7ff4_0000_0000_0000, false),
+        (0x7ff8_0000_0000_0000, true),
+        (0xfff8_0000_0000_0000, true),
+    ] {
+        let Val::I32(d) = call(&mut store, "demote", Val::F64(bits), Val::I32(0)) else {
+            panic!("demote: wrong type")
+        };
+        let d = d as u32;
+        assert!(arithmetic32(d), "demote {bits:#x} = {d:#x}");
+        if canonical {
+            assert_eq!(d & 0x7fff_ffff, 0x7fc0_0000, "demote {bits:#x}");
+        }
+        let e = call(&mut store, "demote_ext", Val::F64(bits), Val::I64(0));
+        assert_eq!(e, Val::I64(i64::from(d)), "upper bits of demote {bits:#x}");
+        let Val::V128(v) = call(&mut store, "demote_x2", Val::F64(bits), Val::V128(0)) else {
+            panic!("demote_x2: wrong type")
+        };
+        assert!(arithmetic32(v as u32) && arithmetic32((v >> 32) as u32));
+        assert_eq!(v >> 64, 0, "f32x4.demote_f64x2_zero's upper lanes");
+    }
+    for (bits, canonical) in [
+        (0xff83_ffff_u32, false),
+        (0x7f80_0001, false),
+        (0x7fc0_0000, true),
+        (0xffc0_0000, true),
+    ] {
+        let Val::I64(p) = call(&mut store, "promote", Val::F32(bits), Val::I64(0)) else {
+            panic!("promote: wrong type")
+        };
+        let p = p as u64;
+        assert!(arithmetic64(p), "promote {bits:#x} = {p:#x}");
+        if canonical {
+            assert_eq!(p & !(1 << 63), 0x7ff8_0000_0000_0000, "promote {bits:#x}");
+        }
+        let Val::V128(v) = call(&mut store, "promote_x2", Val::F32(bits), Val::V128(0)) else {
+            panic!("promote_x2: wrong type")
+        };
+        assert!(arithmetic64(v as u64) && arithmetic64((v >> 64) as u64));
+    }
+
+    // The generated module itself, with the argument the input gave it: export "2" (global 0)
+    // ends as `0xffffff7f` (`f32.const -nan:0x7fff7f`) xor the demoted argument.
+    let wasm = include_bytes!("fixtures/fuzz-differential-global.wasm");
+    let module = Module::new(&engine, wasm).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let mut out = [Val::I32(0)];
+    inst.get_func(&store, "")
+        .unwrap()
+        .call(&mut store, &[Val::F64(0xffff_07ff_ffff_ffff)], &mut out)
+        .unwrap();
+    assert_eq!(out[0], Val::I32(-1_970_632_050));
+    let g = inst.get_global(&store, "2").unwrap();
+    let Val::I32(x) = g.get(&store) else {
+        panic!("global 0 is not an i32")
+    };
+    assert!(arithmetic32(x as u32 ^ 0xffff_ff7f), "global 0 = {x:#x}");
+}
