@@ -291,5 +291,5 @@ fn prescan_translates_everything_at_instantiation() {
     let inst = Linker::new().instantiate(&mut store, &m).unwrap();
     let f = inst.get_func(&store, "f").unwrap();
     let code = f.translate(&mut store).unwrap().expect("wasm function");
-    assert!(!code.ops.is_empty());
+    assert!(!code.code.is_empty());
 }

@@ -39,14 +39,14 @@ fn run(store: &mut Store<()>, f: fayasm::Func) -> Result<Val, Error> {
 #[test]
 fn huge_frame_traps_with_stack_overflow() {
     let (mut store, f) = setup();
-    let code = Compiled {
-        ops: vec![Op::Return { src: 0, count: 1 }],
-        pool: Vec::new(),
-        num_params: 2,
-        num_locals: 0,
-        num_results: 1,
-        frame_size: u32::MAX,
-    };
+    let code = Compiled::assemble(
+        &[Op::Return { src: 0, count: 1 }],
+        Vec::new(),
+        2,
+        0,
+        1,
+        u32::MAX,
+    );
     f.install_code(&mut store, code).unwrap();
     match run(&mut store, f) {
         Err(Error::Trap(t)) => assert_eq!(t.code(), TrapCode::StackOverflow),
@@ -73,26 +73,26 @@ fn tail_call_with_args_past_frame_is_rejected() {
         Op::ReturnCall { func: 1, args: 0 },
         Op::Call { func: 1, args: 0 },
     ] {
-        let code = Compiled {
-            ops: vec![op, Op::Return { src: 0, count: 0 }],
-            pool: Vec::new(),
-            num_params: 0,
-            num_locals: 0,
-            num_results: 0,
-            frame_size: 0,
-        };
+        let code = Compiled::assemble(
+            &[op, Op::Return { src: 0, count: 0 }],
+            Vec::new(),
+            0,
+            0,
+            0,
+            0,
+        );
         assert!(module.verify_microcode(&code).is_err(), "{op:?} accepted");
         assert!(noargs.install_code(&mut store, code).is_err());
     }
     // With room for the arguments the same code is accepted and runs.
-    let code = Compiled {
-        ops: vec![Op::ReturnCall { func: 1, args: 0 }],
-        pool: Vec::new(),
-        num_params: 0,
-        num_locals: 0,
-        num_results: 0,
-        frame_size: 2,
-    };
+    let code = Compiled::assemble(
+        &[Op::ReturnCall { func: 1, args: 0 }],
+        Vec::new(),
+        0,
+        0,
+        0,
+        2,
+    );
     assert!(module.verify_microcode(&code).is_ok());
     noargs.install_code(&mut store, code).unwrap();
     let _ = noargs.call(&mut store, &[], &mut []);
@@ -113,22 +113,24 @@ fn lane_access_to_a_missing_memory_is_rejected() {
     let (mut store, f) = setup();
     let engine = store.engine().clone();
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
-    let lane_op = |mem: u128| Compiled {
-        ops: vec![
-            Op::V128Load8Lane {
-                dst: 2,
-                addr: 0,
-                src: 2,
-                arg: 0,
-            },
-            Op::Return { src: 0, count: 1 },
-        ],
-        // memory | lane << 32 | offset << 64, as the translator packs it
-        pool: vec![mem | 3 << 32],
-        num_params: 2,
-        num_locals: 0,
-        num_results: 1,
-        frame_size: 4,
+    let lane_op = |mem: u128| {
+        Compiled::assemble(
+            &[
+                Op::V128Load8Lane {
+                    dst: 2,
+                    addr: 0,
+                    src: 2,
+                    arg: 0,
+                },
+                Op::Return { src: 0, count: 1 },
+            ],
+            // memory | lane << 32 | offset << 64, as the translator packs it
+            vec![mem | 3 << 32],
+            2,
+            0,
+            1,
+            4,
+        )
     };
     assert!(module.verify_microcode(&lane_op(7)).is_err());
     assert!(f.install_code(&mut store, lane_op(7)).is_err());

@@ -60,7 +60,7 @@ fn microcode_round_trips_through_its_stored_form() {
 fn truncated_or_extended_microcode_is_rejected() {
     let (_, _, code) = sample_functions()
         .into_iter()
-        .find(|(_, _, c)| c.ops.len() > 20)
+        .find(|(_, _, c)| c.code.len() > 60)
         .unwrap();
     let bytes = code.encode();
     for n in 0..bytes.len() {
@@ -80,7 +80,7 @@ fn every_bit_flip_is_rejected_or_verified() {
     // verification proved in range (running it may compute garbage, never go out of bounds).
     let (_, module, code) = sample_functions()
         .into_iter()
-        .find(|(_, _, c)| c.ops.len() > 20)
+        .find(|(_, _, c)| c.code.len() > 60)
         .unwrap();
     let bytes = code.encode();
     let (mut undecodable, mut unverified, mut accepted) = (0, 0, 0);
@@ -106,7 +106,7 @@ fn out_of_range_operands_fail_verification() {
     use fayasm::microcode::Op;
     let (_, module, code) = sample_functions()
         .into_iter()
-        .find(|(_, _, c)| c.ops.len() > 5)
+        .find(|(_, _, c)| c.code.len() > 15)
         .unwrap();
     let hostile = [
         Op::Copy {
@@ -114,7 +114,7 @@ fn out_of_range_operands_fail_verification() {
             src: 0,
         },
         Op::Br {
-            target: code.ops.len() as u32 + 7,
+            target: code.code.len() as u32 + 7,
         },
         Op::GlobalGet {
             dst: 0,
@@ -129,16 +129,88 @@ fn out_of_range_operands_fail_verification() {
             len: 1 << 20,
         },
     ];
+    let ops = code.decode_ops().unwrap();
     for op in hostile {
-        let mut bad = code.clone();
-        bad.ops.insert(0, op);
+        let mut bad = ops.clone();
+        bad.insert(0, op);
+        let bad = code.with_ops(&bad);
         assert!(module.verify_microcode(&bad).is_err(), "{op:?} accepted");
     }
-    let mut no_end = code.clone();
-    no_end.ops.pop();
-    no_end.ops.push(Op::Const { dst: 0, bits: 0 });
+    let mut no_end = ops.clone();
+    no_end.pop();
+    no_end.push(Op::Const { dst: 0, bits: 0 });
     assert!(
-        module.verify_microcode(&no_end).is_err(),
+        module.verify_microcode(&code.with_ops(&no_end)).is_err(),
         "fall-through end accepted"
+    );
+    // A branch into the middle of an op (a word offset that starts no op) is rejected.
+    let is_br = |r: Result<(usize, Op), usize>| matches!(r, Ok((_, Op::Br { .. })));
+    let (_, module, mut words) = sample_functions()
+        .into_iter()
+        .find(|(_, _, c)| c.code.len() > 4 && c.ops().any(is_br))
+        .expect("a function with a branch");
+    let (at, _) = words
+        .ops()
+        .map(Result::unwrap)
+        .find(|(_, op)| matches!(op, Op::Br { .. }))
+        .unwrap();
+    words.code[at + 1] = 1;
+    words.code[at + 2] = 0;
+    assert!(
+        module.verify_microcode(&words).is_err(),
+        "branch into an op accepted"
+    );
+}
+
+/// Size of the code section's contents (the function bodies the microcode stands for).
+fn code_section_len(bytes: &[u8]) -> usize {
+    wasmparser::Parser::new(0)
+        .parse_all(bytes)
+        .filter_map(|p| match p {
+            Ok(wasmparser::Payload::CodeSectionStart {
+                unchecked_range: r, ..
+            }) => Some((r.end - r.start) as usize),
+            _ => None,
+        })
+        .sum()
+}
+
+/// Bytes of microcode per byte of wasm code, per sample module: in RAM (`byte_size`) and in the
+/// stored form (`encode`). Prints the table (`--nocapture`) and guards the median against
+/// regressions.
+#[test]
+fn microcode_bytes_per_wasm_byte() {
+    let mut per_module: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for (name, _, code) in sample_functions() {
+        let file = name.rsplit_once('#').unwrap().0.to_string();
+        let e = per_module.entry(file).or_default();
+        e.0 += code.byte_size();
+        e.1 += code.encode().len();
+    }
+    let mut ram = Vec::new();
+    let mut stored = Vec::new();
+    for (file, (r, s)) in &per_module {
+        let wasm = code_section_len(&std::fs::read(file).unwrap());
+        let (r, s) = (*r as f64 / wasm as f64, *s as f64 / wasm as f64);
+        let short = file.rsplit('/').next().unwrap();
+        println!("{short:28} wasm code {wasm:7} B  ram {r:5.2}  stored {s:5.2}");
+        ram.push(r);
+        stored.push(s);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    let (ram_max, stored_max) = (max(&ram), max(&stored));
+    let (ram_median, stored_median) = (median(&mut ram), median(&mut stored));
+    println!("median ram {ram_median:.2} (max {ram_max:.2}), stored {stored_median:.2} (max {stored_max:.2})");
+    assert!(
+        ram_median <= 6.0,
+        "microcode RAM per wasm byte regressed: {ram_median:.2}"
+    );
+    assert!(
+        stored_median <= 6.0,
+        "stored microcode per wasm byte regressed: {stored_median:.2}"
     );
 }

@@ -529,12 +529,13 @@ fn offload_crafted_code_blobs_with_valid_crc_are_rejected_by_the_verifier() {
     store.set_storage(storage.clone());
     let f = inst.get_func(&store, "sum").unwrap();
     let good = (*f.translate(&mut store).unwrap().unwrap()).clone();
-    let n = good.ops.len() as u32;
+    let ops = good.decode_ops().unwrap();
+    let n = ops.len() as u32;
     let mut hostile: Vec<(&str, Compiled)> = Vec::new();
     let with_op = |op: Op| {
-        let mut c = good.clone();
-        c.ops.insert(0, op);
-        c
+        let mut o = ops.clone();
+        o.insert(0, op);
+        good.with_ops(&o)
     };
     hostile.push((
         "slot past the frame",
@@ -579,13 +580,11 @@ fn offload_crafted_code_blobs_with_valid_crc_are_rejected_by_the_verifier() {
     wrong_sig.num_params += 1;
     wrong_sig.frame_size += 1;
     hostile.push(("signature mismatch", wrong_sig));
-    let mut falls_off = good.clone();
-    falls_off.ops.pop();
-    falls_off.ops.push(Op::Const { dst: 0, bits: 0 });
-    hostile.push(("falls off the end", falls_off));
-    let mut empty = good.clone();
-    empty.ops.clear();
-    hostile.push(("no ops", empty));
+    let mut falls_off = ops.clone();
+    falls_off.pop();
+    falls_off.push(Op::Const { dst: 0, bits: 0 });
+    hostile.push(("falls off the end", good.with_ops(&falls_off)));
+    hostile.push(("no ops", good.with_ops(&[])));
 
     let want: i32 = (1..=9).map(|i| i * i).sum();
     for (what, code) in &hostile {

@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use fayasm::microcode::{Compiled, Op};
+use fayasm::microcode::{Compiled, Op, Operand};
 use fayasm::{Config, Engine, Func, Linker, Module, Store, Val};
 
 /// The module hostile code is installed into (text form).
@@ -99,15 +99,18 @@ pub fn instantiate() -> (Store<()>, Module, [Func; 3]) {
 
 /// Whether `code`, installed as a host function, is sure to terminate (see module docs).
 pub fn terminates(code: &Compiled) -> bool {
-    code.ops.iter().enumerate().all(|(at, op)| {
+    code.ops().all(|op| {
+        let Ok((at, op)) = op else {
+            return false;
+        };
         let mut ok = true;
-        op.for_each_field(&mut |field, v| {
-            if field == "target" && v <= at as u64 {
+        op.for_each_operand(&mut |_, operand| {
+            if matches!(operand, Operand::Target(t) if t as usize <= at) {
                 ok = false;
             }
         });
         let host_ref = |f: u32| HOSTS.contains(&f);
-        ok && match *op {
+        ok && match op {
             Op::Call { func, .. } | Op::ReturnCall { func, .. } | Op::RefFunc { func, .. } => {
                 !host_ref(func)
             }

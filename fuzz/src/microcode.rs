@@ -2,38 +2,37 @@
 //! exactly the bytes its fields declare; decoded functions go through the verifier and,
 //! when it accepts them, run (see [`crate::hostile`]).
 
-use fayasm::microcode::codec::Reader;
 use fayasm::microcode::{Compiled, Op};
 
-/// Read ops one at a time from `bytes` (stopping at the first that does not decode), then
-/// wrap them in a function and round-trip it.
+/// Read ops one at a time from the words of `bytes` (stopping at the first that does not
+/// decode), then wrap them in a function and round-trip it.
 pub fn check(data: &[u8]) {
     let (header, body) = data.split_at(data.len().min(9));
-    let mut ops = Vec::new();
-    let mut pos = 0;
-    while pos < body.len() && ops.len() < 4096 {
-        let rest = &body[pos..];
-        let Some(op) = Op::decode(&mut Reader::new(rest)) else {
+    let words: Vec<u16> = body
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let mut at = 0;
+    let mut n_ops = 0;
+    while at < words.len() && n_ops < 4096 {
+        let Some((op, n)) = Op::decode_words(&words, at) else {
             break;
         };
         let mut enc = Vec::new();
-        op.encode(&mut enc);
-        assert!(
-            rest.starts_with(&enc),
-            "{op:?} re-encodes to {enc:?}, not to the bytes it came from"
+        op.encode_words(&mut enc);
+        assert_eq!(
+            &words[at..at + n],
+            &enc[..],
+            "{op:?} re-encodes to other words than it came from"
         );
-        // Exactly the encoded bytes decode to the same op, with nothing left over.
-        let mut r = Reader::new(&enc);
-        assert_eq!(Op::decode(&mut r), Some(op));
-        assert!(
-            r.at_end(),
-            "{op:?}: decoding stopped before its encoded width"
-        );
-        // One byte short never decodes.
-        assert_eq!(Op::decode(&mut Reader::new(&enc[..enc.len() - 1])), None);
-        pos += enc.len();
-        ops.push(op);
+        // Exactly the encoded words decode to the same op.
+        assert_eq!(Op::decode_words(&enc, 0), Some((op, enc.len())));
+        // One word short never decodes.
+        assert_eq!(Op::decode_words(&enc[..enc.len() - 1], 0), None);
+        at += n;
+        n_ops += 1;
     }
+    let pos = at * 2;
     let h = |i: usize| header.get(i).copied().unwrap_or(0) as u32;
     let pool: Vec<u128> = body[pos..]
         .chunks(16)
@@ -45,7 +44,7 @@ pub fn check(data: &[u8]) {
         })
         .collect();
     let code = Compiled {
-        ops,
+        code: words[..at].to_vec(),
         pool,
         num_params: h(0) % 8,
         num_locals: h(1) % 16,

@@ -1,6 +1,10 @@
 //! The microcode verifier: proves a `Compiled` function safe to run without bounds checks on
 //! its frame and its op vector.
 //!
+//! The check is a visit over the typed operands of every op ([`Op::for_each_operand`]), with
+//! one exhaustive `match` over [`Operand`]: an operand type added to the ISA table does not
+//! compile until it is checked here.
+//!
 //! The interpreter relies on exactly these facts (see the `SAFETY:` comments in `exec`):
 //! - every slot operand, plus one more cell for a v128, is below `frame_size`, a call's
 //!   arguments (`args` plus its parameter cells) are within the frame, a lane access's pool
@@ -16,13 +20,18 @@
 
 use core::fmt;
 
-use super::{Compiled, Op};
+use alloc::vec::Vec;
+
+use super::{Compiled, Op, Operand};
+
+/// Words of one `br_table` entry (a `Br`: opcode and a two-word target).
+pub(crate) const BR_TABLE_ENTRY: usize = 3;
 use crate::module::ModuleInner;
 
 /// Why microcode was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyError {
-    /// The op index.
+    /// The op's word offset.
     pub at: usize,
     /// The operand that is out of range.
     pub field: &'static str,
@@ -43,104 +52,134 @@ impl fmt::Display for VerifyError {
 /// Check `code` (a function of `module`) as described in the module docs.
 pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), VerifyError> {
     let frame = code.frame_size as u64;
-    let len = code.ops.len();
     let err = |at: usize, field: &'static str, value: u64| VerifyError { at, field, value };
     if code.num_params as u64 + code.num_locals as u64 > frame || code.num_results as u64 > frame {
         return Err(err(0, "frame_size", frame));
     }
-    match code.ops.last() {
-        Some(Op::Return { .. } | Op::Br { .. } | Op::Unreachable | Op::ReturnCall { .. })
-        | Some(Op::ReturnCallIndirect { .. }) => {}
-        _ => return Err(err(len.saturating_sub(1), "last op", len as u64)),
+    // Every word belongs to a well-formed op (the decoder checks opcodes, lengths, sub-ops
+    // and the canonical width); `starts` are the ops' word offsets, the only valid targets.
+    let ops: Vec<(usize, Op)> = code
+        .ops()
+        .collect::<Result<_, _>>()
+        .map_err(|at| err(at, "opcode", code.code.get(at).copied().unwrap_or(0) as u64))?;
+    let starts: Vec<usize> = ops.iter().map(|(at, _)| *at).collect();
+    let len = code.code.len();
+    match ops.last() {
+        Some((_, Op::Return { .. } | Op::Br { .. } | Op::Unreachable | Op::ReturnCall { .. }))
+        | Some((_, Op::ReturnCallIndirect { .. })) => {}
+        _ => {
+            return Err(err(
+                starts.last().copied().unwrap_or(0),
+                "last op",
+                len as u64,
+            ))
+        }
     }
     let mut table_entries = 0usize;
-    for (at, op) in code.ops.iter().enumerate() {
+    for (i, &(at, op)) in ops.iter().enumerate() {
         if table_entries > 0 {
             table_entries -= 1;
-            if !matches!(op, Op::Br { .. }) {
+            // The interpreter indexes the entries as `BR_TABLE_ENTRY` words each.
+            let next = starts.get(i + 1).copied().unwrap_or(len);
+            if !matches!(op, Op::Br { .. }) || next - at != BR_TABLE_ENTRY {
                 return Err(err(at, "br_table entry", 0));
             }
         }
+        // State carried between the operands of one op (the table fixes their order): the
+        // parameter cells of the callee named by a `FuncIdx` / `TypeIdx` (checked against the
+        // following `Args`), and a `Base` (checked with the following `Cells`).
+        let mut callee_cells: Option<u64> = None;
+        let mut base: Option<u64> = None;
         let mut bad: Option<(&'static str, u64)> = None;
-        let mut check = |field: &'static str, v: u64| {
-            let ok = match field {
-                "dst" | "src" | "lhs" | "rhs" | "cond" | "a" | "b" | "c" | "addr" | "index"
-                | "val" | "len" | "delta" | "init" | "x" | "count" => v + 2 <= frame,
-                "args" => v <= frame,
-                "target" => v < len as u64,
-                "func" => v < module.funcs.len() as u64,
-                "global" => v < module.globals.len() as u64,
-                "mem" | "dst_mem" | "src_mem" => v < module.memories.len() as u64,
-                "table" | "dst_table" | "src_table" => v < module.tables.len() as u64,
-                "ty" => v < module.types.len() as u64,
-                "data" => v < module.datas.len() as u64,
-                "elem" => v < module.elems.len() as u64,
-                "idx" | "arg" => v < code.pool.len() as u64,
-                _ => true,
+        op.for_each_operand(&mut |field, operand| {
+            if bad.is_some() {
+                return;
+            }
+            // Every operand type is named here: a new one does not compile until it is checked.
+            let ok = match operand {
+                // A slot, and the next cell for a v128.
+                Operand::Slot(v) => v as u64 + 2 <= frame,
+                Operand::Target(v) => starts.binary_search(&(v as usize)).is_ok(),
+                Operand::Base(v) => {
+                    base = Some(v as u64);
+                    v as u64 <= frame
+                }
+                Operand::Cells(v) => base.take().is_some_and(|b| b + v as u64 <= frame),
+                // A call's arguments (`args..args + params`) are read from this frame: a tail
+                // call moves them down before the callee's frame exists, so they must lie
+                // inside it.
+                Operand::Args(v) => callee_cells.take().is_some_and(|p| v as u64 + p <= frame),
+                Operand::TableLen(n) => {
+                    let ok = i + 1 + (n as usize) < ops.len();
+                    if ok {
+                        table_entries = n as usize + 1;
+                    }
+                    ok
+                }
+                Operand::Func(v) => {
+                    let ty = module
+                        .funcs
+                        .get(v as usize)
+                        .and_then(|&t| module.types.get(t as usize));
+                    callee_cells = ty.map(|t| super::translate::cells_of(t.params()) as u64);
+                    ty.is_some()
+                }
+                Operand::Type(v) => {
+                    let ty = module.types.get(v as usize);
+                    callee_cells = ty.map(|t| super::translate::cells_of(t.params()) as u64);
+                    ty.is_some()
+                }
+                Operand::Table(v) => (v as usize) < module.tables.len(),
+                Operand::Mem(v) => (v as usize) < module.memories.len(),
+                Operand::Global(v) => (v as usize) < module.globals.len(),
+                Operand::Data(v) => (v as usize) < module.datas.len(),
+                Operand::Elem(v) => (v as usize) < module.elems.len(),
+                Operand::Pool(v) => (v as usize) < code.pool.len(),
+                // A lane access names its memory in the low 32 bits of its pool entry.
+                Operand::LaneArg(v) => code
+                    .pool
+                    .get(v as usize)
+                    .is_some_and(|p| (*p as u32 as usize) < module.memories.len()),
+                // Immediates: every value has a meaning (an offset past the memory traps at
+                // run time), and decoding only produces valid SIMD sub-ops.
+                Operand::Offset(_)
+                | Operand::I32(_)
+                | Operand::I64(_)
+                | Operand::Bits(_)
+                | Operand::Lane(_)
+                | Operand::SimdUn(_)
+                | Operand::SimdBin(_)
+                | Operand::SimdTern(_)
+                | Operand::SimdShift(_)
+                | Operand::SimdTest(_)
+                | Operand::SimdSplat(_)
+                | Operand::SimdExtract(_)
+                | Operand::SimdReplace(_) => true,
             };
-            if !ok && bad.is_none() {
-                bad = Some((field, v));
+            if !ok {
+                let value = match operand {
+                    Operand::Slot(v)
+                    | Operand::Target(v)
+                    | Operand::Base(v)
+                    | Operand::Cells(v)
+                    | Operand::Args(v)
+                    | Operand::TableLen(v)
+                    | Operand::Func(v)
+                    | Operand::Type(v)
+                    | Operand::Table(v)
+                    | Operand::Mem(v)
+                    | Operand::Global(v)
+                    | Operand::Data(v)
+                    | Operand::Elem(v)
+                    | Operand::Pool(v)
+                    | Operand::LaneArg(v) => v as u64,
+                    _ => 0,
+                };
+                bad = Some((field, value));
             }
-        };
-        // `count` of a Return is a cell count, not a slot; check it with `src` below.
-        if let Op::Return { src, count } = *op {
-            if src as u64 + count as u64 > frame {
-                return Err(err(at, "src", src as u64));
-            }
-        } else if let Op::BrTable { index, .. } = *op {
-            // `len` of a BrTable is an entry count, checked below.
-            check("index", index as u64);
-        } else {
-            op.for_each_field(&mut check);
-        }
+        });
         if let Some((field, value)) = bad {
             return Err(err(at, field, value));
-        }
-        // A call's arguments (`args..args + params`) are read from this frame: a tail call
-        // moves them down before the callee's frame exists, so they must lie inside it.
-        let call = match *op {
-            Op::Call { func, args } | Op::ReturnCall { func, args } => module
-                .funcs
-                .get(func as usize)
-                .and_then(|&t| module.types.get(t as usize))
-                .map(|t| (args, t)),
-            Op::CallIndirect { ty, args, .. } | Op::ReturnCallIndirect { ty, args, .. } => {
-                module.types.get(ty as usize).map(|t| (args, t))
-            }
-            _ => None,
-        };
-        if let Some((args, ty)) = call {
-            let params = super::translate::cells_of(ty.params());
-            if args as u64 + params as u64 > frame {
-                return Err(err(at, "args", args as u64));
-            }
-        }
-        // A lane access names its memory in the low 32 bits of its pool entry.
-        let lane_arg = match *op {
-            Op::V128Load8Lane { arg, .. }
-            | Op::V128Load16Lane { arg, .. }
-            | Op::V128Load32Lane { arg, .. }
-            | Op::V128Load64Lane { arg, .. }
-            | Op::V128Store8Lane { arg, .. }
-            | Op::V128Store16Lane { arg, .. }
-            | Op::V128Store32Lane { arg, .. }
-            | Op::V128Store64Lane { arg, .. } => Some(arg),
-            _ => None,
-        };
-        if let Some(arg) = lane_arg {
-            let mem = code
-                .pool
-                .get(arg as usize)
-                .map_or(u64::MAX, |p| *p as u32 as u64);
-            if mem >= module.memories.len() as u64 {
-                return Err(err(at, "mem", mem));
-            }
-        }
-        if let Op::BrTable { len: n, .. } = *op {
-            if at + 1 + n as usize >= len {
-                return Err(err(at, "len", n as u64));
-            }
-            table_entries = n as usize + 1;
         }
     }
     Ok(())

@@ -244,14 +244,14 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         }
         ops.splice(0..0, prologue);
     }
-    Ok(Compiled {
-        ops,
-        pool: t.pool,
+    Ok(Compiled::assemble(
+        &ops,
+        t.pool,
         num_params,
-        num_locals: first_temp - num_params,
-        num_results: cells_of(ty.results()),
+        first_temp - num_params,
+        cells_of(ty.results()),
         frame_size,
-    })
+    ))
 }
 
 /// Most distinct constants hoisted out of loops per function.

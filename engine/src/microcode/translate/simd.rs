@@ -4,7 +4,7 @@ use wasmparser::Operator;
 
 use super::{mem_index, Translator};
 use crate::error::ModuleError;
-use crate::exec::simd as S;
+use crate::microcode::simd_ops as S;
 use crate::microcode::{Op, Slot};
 
 impl Translator<'_> {

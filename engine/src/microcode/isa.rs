@@ -1,0 +1,932 @@
+//! The instruction set: every op declared once, with typed operands, in the `define_ops!`
+//! table at the end of this file.
+//!
+//! The table is the single source of truth. From it the macro derives the [`Op`] enum, the
+//! [`OpCode`] of the stored form, the encoder and decoder (`Op::encode` / `Op::decode`), the
+//! printer (`Display`, what `fayasm inspect --microcode` shows), the operand visit
+//! ([`Op::for_each_operand`]) that the verifier is written against, and the accessors the
+//! translator patches ops with.
+//!
+//! # Operand types
+//! Every operand field has one of the types below. They are plain integers (type aliases), but
+//! the table spells the type of every field, and the macro maps each *type name* to an
+//! [`Operand`] variant (`operand!`, which has no catch-all arm): a field of a new type does not
+//! compile until `operand!` maps it, and a new `Operand` variant does not compile until the
+//! verifier (an exhaustive `match`, no wildcard) and the printer handle it.
+//!
+//! This module is the leaf of the engine: it imports nothing from `exec` (the SIMD sub-op
+//! enums are part of the ISA, in [`super::simd_ops`]).
+
+use alloc::vec::Vec;
+use core::fmt;
+
+pub use super::simd_ops::{
+    SimdBinOp, SimdExtractOp, SimdReplaceOp, SimdShiftOp, SimdSplatOp, SimdTernOp, SimdTestOp,
+    SimdUnOp,
+};
+
+/// A frame-relative value-stack cell (a v128 takes this cell and the next).
+pub type Slot = u32;
+/// A branch target: an op index in the function.
+pub type Target = u32;
+/// The first of a range of cells whose length is the op's [`Cells`] operand (`Return`).
+pub type Base = u32;
+/// A cell count, the length of the op's [`Base`] range.
+pub type Cells = u32;
+/// The first argument cell of a call; the callee's parameter cells follow it in the frame.
+pub type Args = u32;
+/// A `BrTable`'s entry count minus one: `len + 1` `Br` ops follow it.
+pub type TableLen = u32;
+/// A function index of the module.
+pub type FuncIdx = u32;
+/// A type index of the module.
+pub type TypeIdx = u32;
+/// A table index of the module.
+pub type TableIdx = u32;
+/// A memory index of the module.
+pub type MemIdx = u32;
+/// A global index of the module.
+pub type GlobalIdx = u32;
+/// A data segment index of the module.
+pub type DataIdx = u32;
+/// An element segment index of the module.
+pub type ElemIdx = u32;
+/// An index into the function's constant pool (a v128 constant or shuffle mask).
+pub type PoolIdx = u32;
+/// An index into the pool whose entry packs a lane access: memory (low 32 bits), lane, offset.
+pub type LaneArg = u32;
+/// A memory offset immediate.
+pub type Offset = u64;
+/// An i32 immediate.
+pub type I32Imm = i32;
+/// An i64 immediate.
+pub type I64Imm = i64;
+/// A pre-encoded cell (the bits of a constant).
+pub type Bits = u64;
+/// A lane index immediate.
+pub type Lane = u8;
+
+/// One operand of an op, tagged with its type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[allow(missing_docs)]
+pub enum Operand {
+    Slot(Slot),
+    Target(Target),
+    Base(Base),
+    Cells(Cells),
+    Args(Args),
+    TableLen(TableLen),
+    Func(FuncIdx),
+    Type(TypeIdx),
+    Table(TableIdx),
+    Mem(MemIdx),
+    Global(GlobalIdx),
+    Data(DataIdx),
+    Elem(ElemIdx),
+    Pool(PoolIdx),
+    LaneArg(LaneArg),
+    Offset(Offset),
+    I32(I32Imm),
+    I64(I64Imm),
+    Bits(Bits),
+    Lane(Lane),
+    SimdUn(SimdUnOp),
+    SimdBin(SimdBinOp),
+    SimdTern(SimdTernOp),
+    SimdShift(SimdShiftOp),
+    SimdTest(SimdTestOp),
+    SimdSplat(SimdSplatOp),
+    SimdExtract(SimdExtractOp),
+    SimdReplace(SimdReplaceOp),
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Slot(v) | Operand::Base(v) | Operand::Args(v) => write!(f, "s{v}"),
+            Operand::Target(v) => write!(f, "@{v}"),
+            Operand::Cells(v) | Operand::TableLen(v) => write!(f, "{v}"),
+            Operand::Func(v) => write!(f, "func{v}"),
+            Operand::Type(v) => write!(f, "type{v}"),
+            Operand::Table(v) => write!(f, "table{v}"),
+            Operand::Mem(v) => write!(f, "mem{v}"),
+            Operand::Global(v) => write!(f, "global{v}"),
+            Operand::Data(v) => write!(f, "data{v}"),
+            Operand::Elem(v) => write!(f, "elem{v}"),
+            Operand::Pool(v) | Operand::LaneArg(v) => write!(f, "pool{v}"),
+            Operand::Offset(v) => write!(f, "+{v}"),
+            Operand::I32(v) => write!(f, "{v}"),
+            Operand::I64(v) => write!(f, "{v}"),
+            Operand::Bits(v) => write!(f, "0x{v:x}"),
+            Operand::Lane(v) => write!(f, "{v}"),
+            Operand::SimdUn(v) => write!(f, "{v:?}"),
+            Operand::SimdBin(v) => write!(f, "{v:?}"),
+            Operand::SimdTern(v) => write!(f, "{v:?}"),
+            Operand::SimdShift(v) => write!(f, "{v:?}"),
+            Operand::SimdTest(v) => write!(f, "{v:?}"),
+            Operand::SimdSplat(v) => write!(f, "{v:?}"),
+            Operand::SimdExtract(v) => write!(f, "{v:?}"),
+            Operand::SimdReplace(v) => write!(f, "{v:?}"),
+        }
+    }
+}
+
+/// The [`Operand`] for a field of type `$ty` holding `$v`. One arm per operand type and no
+/// catch-all: a table field of an unmapped type is a compile error.
+macro_rules! operand {
+    (Slot, $v:expr) => {
+        Operand::Slot($v)
+    };
+    (Target, $v:expr) => {
+        Operand::Target($v)
+    };
+    (Base, $v:expr) => {
+        Operand::Base($v)
+    };
+    (Cells, $v:expr) => {
+        Operand::Cells($v)
+    };
+    (Args, $v:expr) => {
+        Operand::Args($v)
+    };
+    (TableLen, $v:expr) => {
+        Operand::TableLen($v)
+    };
+    (FuncIdx, $v:expr) => {
+        Operand::Func($v)
+    };
+    (TypeIdx, $v:expr) => {
+        Operand::Type($v)
+    };
+    (TableIdx, $v:expr) => {
+        Operand::Table($v)
+    };
+    (MemIdx, $v:expr) => {
+        Operand::Mem($v)
+    };
+    (GlobalIdx, $v:expr) => {
+        Operand::Global($v)
+    };
+    (DataIdx, $v:expr) => {
+        Operand::Data($v)
+    };
+    (ElemIdx, $v:expr) => {
+        Operand::Elem($v)
+    };
+    (PoolIdx, $v:expr) => {
+        Operand::Pool($v)
+    };
+    (LaneArg, $v:expr) => {
+        Operand::LaneArg($v)
+    };
+    (Offset, $v:expr) => {
+        Operand::Offset($v)
+    };
+    (I32Imm, $v:expr) => {
+        Operand::I32($v)
+    };
+    (I64Imm, $v:expr) => {
+        Operand::I64($v)
+    };
+    (Bits, $v:expr) => {
+        Operand::Bits($v)
+    };
+    (Lane, $v:expr) => {
+        Operand::Lane($v)
+    };
+    (SimdUnOp, $v:expr) => {
+        Operand::SimdUn($v)
+    };
+    (SimdBinOp, $v:expr) => {
+        Operand::SimdBin($v)
+    };
+    (SimdTernOp, $v:expr) => {
+        Operand::SimdTern($v)
+    };
+    (SimdShiftOp, $v:expr) => {
+        Operand::SimdShift($v)
+    };
+    (SimdTestOp, $v:expr) => {
+        Operand::SimdTest($v)
+    };
+    (SimdSplatOp, $v:expr) => {
+        Operand::SimdSplat($v)
+    };
+    (SimdExtractOp, $v:expr) => {
+        Operand::SimdExtract($v)
+    };
+    (SimdReplaceOp, $v:expr) => {
+        Operand::SimdReplace($v)
+    };
+}
+
+/// The word forms of the operand classes (see the module docs, "Encoding").
+pub(crate) mod words {
+    use alloc::vec::Vec;
+
+    /// Read word `k` of the stream at `p`.
+    ///
+    /// # Safety
+    /// `p.add(k)` must be inside the stream.
+    #[inline(always)]
+    pub unsafe fn w16(p: *const u16, k: usize) -> u16 {
+        // SAFETY: the caller's contract.
+        unsafe { p.add(k).read() }
+    }
+
+    /// Read words `k, k + 1` as a little-endian `u32`.
+    ///
+    /// # Safety
+    /// `p.add(k + 1)` must be inside the stream.
+    #[inline(always)]
+    pub unsafe fn w32(p: *const u16, k: usize) -> u32 {
+        // SAFETY: the caller's contract.
+        unsafe { w16(p, k) as u32 | (w16(p, k + 1) as u32) << 16 }
+    }
+
+    /// Read words `k..k + 4` as a little-endian `u64`.
+    ///
+    /// # Safety
+    /// `p.add(k + 3)` must be inside the stream.
+    #[inline(always)]
+    pub unsafe fn w64(p: *const u16, k: usize) -> u64 {
+        // SAFETY: the caller's contract.
+        unsafe { w32(p, k) as u64 | (w32(p, k + 2) as u64) << 32 }
+    }
+
+    pub fn put32(v: u32, out: &mut Vec<u16>) {
+        out.extend_from_slice(&[v as u16, (v >> 16) as u16]);
+    }
+
+    pub fn put64(v: u64, out: &mut Vec<u16>) {
+        put32(v as u32, out);
+        put32((v >> 32) as u32, out);
+    }
+
+    /// A cursor over a word stream for checked decoding.
+    pub struct Cursor<'a> {
+        pub words: &'a [u16],
+        pub pos: usize,
+    }
+
+    impl Cursor<'_> {
+        pub fn w16(&mut self) -> Option<u16> {
+            let v = *self.words.get(self.pos)?;
+            self.pos += 1;
+            Some(v)
+        }
+        pub fn w32(&mut self) -> Option<u32> {
+            Some(self.w16()? as u32 | (self.w16()? as u32) << 16)
+        }
+        pub fn w64(&mut self) -> Option<u64> {
+            Some(self.w32()? as u64 | (self.w32()? as u64) << 32)
+        }
+    }
+
+    /// A variable-width 32-bit operand (slots, entity and pool indices): one word, or two in
+    /// the op's wide form. An op takes its wide form when one of these does not fit 16 bits
+    /// (or a `var64` operand does not fit 32).
+    pub mod var {
+        use super::*;
+        pub fn fits(v: u32) -> bool {
+            v <= u16::MAX as u32
+        }
+        pub fn put(v: u32, out: &mut Vec<u16>, wide: bool) {
+            if wide {
+                put32(v, out)
+            } else {
+                out.push(v as u16)
+            }
+        }
+        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u32> {
+            if wide {
+                c.w32()
+            } else {
+                c.w16().map(u32::from)
+            }
+        }
+        /// # Safety
+        /// The op's words must be inside the stream.
+        #[inline(always)]
+        pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> u32 {
+            // SAFETY: the caller's contract.
+            let v = unsafe {
+                if W {
+                    w32(p, *k)
+                } else {
+                    w16(p, *k) as u32
+                }
+            };
+            *k += 1 + W as usize;
+            v
+        }
+    }
+
+    /// A variable-width unsigned 64-bit immediate (memory offsets, constant bits): two words
+    /// (zero-extended), or four in the op's wide form.
+    pub mod var64u {
+        use super::*;
+        pub fn fits(v: u64) -> bool {
+            v <= u32::MAX as u64
+        }
+        pub fn put(v: u64, out: &mut Vec<u16>, wide: bool) {
+            if wide {
+                put64(v, out)
+            } else {
+                put32(v as u32, out)
+            }
+        }
+        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u64> {
+            if wide {
+                c.w64()
+            } else {
+                c.w32().map(u64::from)
+            }
+        }
+        /// # Safety
+        /// The op's words must be inside the stream.
+        #[inline(always)]
+        pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> u64 {
+            // SAFETY: the caller's contract.
+            let v = unsafe {
+                if W {
+                    w64(p, *k)
+                } else {
+                    w32(p, *k) as u64
+                }
+            };
+            *k += 2 + 2 * W as usize;
+            v
+        }
+    }
+
+    /// A variable-width signed 64-bit immediate: two words (sign-extended), or four in the
+    /// op's wide form.
+    pub mod var64i {
+        use super::*;
+        pub fn fits(v: i64) -> bool {
+            v as i32 as i64 == v
+        }
+        pub fn put(v: i64, out: &mut Vec<u16>, wide: bool) {
+            if wide {
+                put64(v as u64, out)
+            } else {
+                put32(v as u32, out)
+            }
+        }
+        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<i64> {
+            if wide {
+                c.w64().map(|v| v as i64)
+            } else {
+                c.w32().map(|v| v as i32 as i64)
+            }
+        }
+        /// # Safety
+        /// The op's words must be inside the stream.
+        #[inline(always)]
+        pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> i64 {
+            // SAFETY: the caller's contract.
+            let v = unsafe {
+                if W {
+                    w64(p, *k) as i64
+                } else {
+                    w32(p, *k) as i32 as i64
+                }
+            };
+            *k += 2 + 2 * W as usize;
+            v
+        }
+    }
+
+    macro_rules! fixed {
+        ($m:ident, $t:ty, $n:literal, $put:expr, $get:expr, $fast:ident) => {
+            pub mod $m {
+                use super::*;
+                pub fn fits(_: $t) -> bool {
+                    true
+                }
+                pub fn put(v: $t, out: &mut Vec<u16>, _wide: bool) {
+                    ($put)(v, out)
+                }
+                pub fn get(c: &mut Cursor<'_>, _wide: bool) -> Option<$t> {
+                    ($get)(c)
+                }
+                /// # Safety
+                /// The op's words must be inside the stream.
+                #[inline(always)]
+                pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> $t {
+                    // SAFETY: the caller's contract.
+                    let v = unsafe { $fast(p, *k) };
+                    *k += $n;
+                    v
+                }
+            }
+        };
+    }
+    /// # Safety
+    /// As for [`w32`].
+    #[inline(always)]
+    unsafe fn w32i(p: *const u16, k: usize) -> i32 {
+        // SAFETY: the caller's contract.
+        unsafe { w32(p, k) as i32 }
+    }
+    /// # Safety
+    /// As for [`w16`].
+    #[inline(always)]
+    unsafe fn w16u8(p: *const u16, k: usize) -> u8 {
+        // SAFETY: the caller's contract.
+        unsafe { w16(p, k) as u8 }
+    }
+    fixed!(u32w, u32, 2, put32, |c: &mut Cursor<'_>| c.w32(), w32);
+    fixed!(
+        i32w,
+        i32,
+        2,
+        |v: i32, o: &mut Vec<u16>| put32(v as u32, o),
+        |c: &mut Cursor<'_>| c.w32().map(|v| v as i32),
+        w32i
+    );
+    fixed!(
+        lane,
+        u8,
+        1,
+        |v: u8, o: &mut Vec<u16>| o.push(v as u16),
+        |c: &mut Cursor<'_>| c.w16().and_then(|v| u8::try_from(v).ok()),
+        w16u8
+    );
+
+    /// A SIMD sub-op: one word, its position in the enum.
+    macro_rules! sub {
+        ($($m:ident: $t:ident),*) => {$(
+            pub mod $m {
+                use super::*;
+                use crate::microcode::simd_ops::$t;
+                pub fn fits(_: $t) -> bool {
+                    true
+                }
+                pub fn put(v: $t, out: &mut Vec<u16>, _wide: bool) {
+                    out.push(v as u16)
+                }
+                pub fn get(c: &mut Cursor<'_>, _wide: bool) -> Option<$t> {
+                    $t::ALL.get(c.w16()? as usize).copied()
+                }
+                /// # Safety
+                /// The op's words must be inside the stream.
+                #[inline(always)]
+                pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> $t {
+                    // SAFETY: the caller's contract.
+                    let i = unsafe { w16(p, *k) } as usize;
+                    *k += 1;
+                    // The verifier decoded every op with `get`, so `i` names a variant.
+                    $t::ALL.get(i).copied().unwrap_or($t::ALL[0])
+                }
+            }
+        )*};
+    }
+    sub!(sub_un: SimdUnOp, sub_bin: SimdBinOp, sub_tern: SimdTernOp, sub_shift: SimdShiftOp,
+        sub_test: SimdTestOp, sub_splat: SimdSplatOp, sub_extract: SimdExtractOp,
+        sub_replace: SimdReplaceOp);
+}
+
+/// A function of the word class of an operand type (see `words`): `wf!(Slot, put)` is
+/// `words::slot::put`. One arm per operand type and no catch-all.
+macro_rules! wf {
+    (Slot, $($f:tt)*) => { words::var::$($f)* };
+    (Base, $($f:tt)*) => { words::var::$($f)* };
+    (Cells, $($f:tt)*) => { words::var::$($f)* };
+    (Args, $($f:tt)*) => { words::var::$($f)* };
+    (FuncIdx, $($f:tt)*) => { words::var::$($f)* };
+    (TypeIdx, $($f:tt)*) => { words::var::$($f)* };
+    (TableIdx, $($f:tt)*) => { words::var::$($f)* };
+    (MemIdx, $($f:tt)*) => { words::var::$($f)* };
+    (GlobalIdx, $($f:tt)*) => { words::var::$($f)* };
+    (DataIdx, $($f:tt)*) => { words::var::$($f)* };
+    (ElemIdx, $($f:tt)*) => { words::var::$($f)* };
+    (PoolIdx, $($f:tt)*) => { words::var::$($f)* };
+    (LaneArg, $($f:tt)*) => { words::var::$($f)* };
+    (Target, $($f:tt)*) => { words::u32w::$($f)* };
+    (TableLen, $($f:tt)*) => { words::u32w::$($f)* };
+    (I32Imm, $($f:tt)*) => { words::i32w::$($f)* };
+    (Offset, $($f:tt)*) => { words::var64u::$($f)* };
+    (Bits, $($f:tt)*) => { words::var64u::$($f)* };
+    (I64Imm, $($f:tt)*) => { words::var64i::$($f)* };
+    (Lane, $($f:tt)*) => { words::lane::$($f)* };
+    (SimdUnOp, $($f:tt)*) => { words::sub_un::$($f)* };
+    (SimdBinOp, $($f:tt)*) => { words::sub_bin::$($f)* };
+    (SimdTernOp, $($f:tt)*) => { words::sub_tern::$($f)* };
+    (SimdShiftOp, $($f:tt)*) => { words::sub_shift::$($f)* };
+    (SimdTestOp, $($f:tt)*) => { words::sub_test::$($f)* };
+    (SimdSplatOp, $($f:tt)*) => { words::sub_splat::$($f)* };
+    (SimdExtractOp, $($f:tt)*) => { words::sub_extract::$($f)* };
+    (SimdReplaceOp, $($f:tt)*) => { words::sub_replace::$($f)* };
+}
+
+/// The bit an opcode word carries in an op's wide form (slot operands of two words). Opcodes
+/// are below 512, so the narrow and wide opcode words together stay below 1,024 and the
+/// interpreter's dispatch is one dense jump table.
+pub const WIDE: u16 = 0x200;
+
+const _: () = assert!(ALL_OPCODES.len() <= WIDE as usize);
+
+macro_rules! define_ops {
+    (
+        special { $( $(#[$sdoc:meta])* $sname:ident $({ $($sfield:ident : $sty:ident),* $(,)? })? ; )* }
+        result { $( $(#[$rdoc:meta])* $rname:ident { dst: Slot $(, $rfield:ident : $rty:ident)* $(,)? } ; )* }
+        unary { $( $uname:ident )* }
+        binary { $( $bname:ident )* }
+        binary_imm32 { $( $iname:ident )* }
+        binary_imm64 { $( $jname:ident )* }
+        branch_cmp { $( $cname:ident )* }
+        branch_cmp_imm { $( $kname:ident )* }
+        load { $( $lname:ident )* }
+        store { $( $stname:ident )* }
+    ) => {
+        /// One microcode instruction.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        #[allow(missing_docs)]
+        pub enum Op {
+            $( $(#[$sdoc])* $sname $({ $($sfield: $sty),* })?, )*
+            $( $(#[$rdoc])* $rname { dst: Slot $(, $rfield: $rty)* }, )*
+            $( #[doc = "Unary numeric op: `dst = op(src)`."] $uname { dst: Slot, src: Slot }, )*
+            $( #[doc = "Binary numeric op: `dst = op(lhs, rhs)`."] $bname { dst: Slot, lhs: Slot, rhs: Slot }, )*
+            $( #[doc = "Binary i32 op with a constant right operand: `dst = op(lhs, imm)`."] $iname { dst: Slot, lhs: Slot, imm: I32Imm }, )*
+            $( #[doc = "Binary i64 op with a constant right operand: `dst = op(lhs, imm)`."] $jname { dst: Slot, lhs: Slot, imm: I64Imm }, )*
+            $( #[doc = "Jump to `target` if the comparison of `lhs` and `rhs` holds."] $cname { lhs: Slot, rhs: Slot, target: Target }, )*
+            $( #[doc = "Jump to `target` if the comparison of `lhs` and `imm` holds."] $kname { lhs: Slot, imm: I32Imm, target: Target }, )*
+            $( #[doc = "Load from memory `mem` at `addr + offset` into `dst`."] $lname { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset }, )*
+            $( #[doc = "Store `src` to memory `mem` at `addr + offset`."] $stname { addr: Slot, src: Slot, mem: MemIdx, offset: Offset }, )*
+        }
+
+        /// The opcode of each op in the stored form (its position in the ISA table).
+        #[repr(u16)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub enum OpCode {
+            $( $sname, )* $( $rname, )* $( $uname, )* $( $bname, )* $( $iname, )* $( $jname, )*
+            $( $cname, )* $( $kname, )* $( $lname, )* $( $stname, )*
+        }
+
+        const ALL_OPCODES: &[OpCode] = &[
+            $( OpCode::$sname, )* $( OpCode::$rname, )* $( OpCode::$uname, )* $( OpCode::$bname, )*
+            $( OpCode::$iname, )* $( OpCode::$jname, )* $( OpCode::$cname, )* $( OpCode::$kname, )*
+            $( OpCode::$lname, )* $( OpCode::$stname, )*
+        ];
+
+        impl Op {
+            /// The op's opcode.
+            pub fn opcode(&self) -> OpCode {
+                match self {
+                    $( Op::$sname { .. } => OpCode::$sname, )*
+                    $( Op::$rname { .. } => OpCode::$rname, )*
+                    $( Op::$uname { .. } => OpCode::$uname, )*
+                    $( Op::$bname { .. } => OpCode::$bname, )*
+                    $( Op::$iname { .. } => OpCode::$iname, )*
+                    $( Op::$jname { .. } => OpCode::$jname, )*
+                    $( Op::$cname { .. } => OpCode::$cname, )*
+                    $( Op::$kname { .. } => OpCode::$kname, )*
+                    $( Op::$lname { .. } => OpCode::$lname, )*
+                    $( Op::$stname { .. } => OpCode::$stname, )*
+                }
+            }
+
+            /// The op's name, as the disassembler prints it.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( Op::$sname { .. } => stringify!($sname), )*
+                    $( Op::$rname { .. } => stringify!($rname), )*
+                    $( Op::$uname { .. } => stringify!($uname), )*
+                    $( Op::$bname { .. } => stringify!($bname), )*
+                    $( Op::$iname { .. } => stringify!($iname), )*
+                    $( Op::$jname { .. } => stringify!($jname), )*
+                    $( Op::$cname { .. } => stringify!($cname), )*
+                    $( Op::$kname { .. } => stringify!($kname), )*
+                    $( Op::$lname { .. } => stringify!($lname), )*
+                    $( Op::$stname { .. } => stringify!($stname), )*
+                }
+            }
+
+            /// The branch target of a jump op, for patching.
+            pub(crate) fn branch_target_mut(&mut self) -> Option<&mut Target> {
+                match self {
+                    Op::Br { target } | Op::BrIfNez { target, .. } | Op::BrIfEqz { target, .. } => Some(target),
+                    $( Op::$cname { target, .. } => Some(target), )*
+                    $( Op::$kname { target, .. } => Some(target), )*
+                    _ => None,
+                }
+            }
+
+            /// Call `f` with the name and the typed value of every operand, in declaration
+            /// order. The verifier and the printer are written against this visit.
+            pub fn for_each_operand(&self, f: &mut dyn FnMut(&'static str, Operand)) {
+                match *self {
+                    $( Op::$sname $({ $($sfield),* })? => { $($( f(stringify!($sfield), operand!($sty, $sfield)); )*)? } )*
+                    $( Op::$rname { dst $(, $rfield)* } => { f("dst", operand!(Slot, dst)); $( f(stringify!($rfield), operand!($rty, $rfield)); )* } )*
+                    $( Op::$uname { dst, src } => { f("dst", operand!(Slot, dst)); f("src", operand!(Slot, src)); } )*
+                    $( Op::$bname { dst, lhs, rhs } => { f("dst", operand!(Slot, dst)); f("lhs", operand!(Slot, lhs)); f("rhs", operand!(Slot, rhs)); } )*
+                    $( Op::$iname { dst, lhs, imm } => { f("dst", operand!(Slot, dst)); f("lhs", operand!(Slot, lhs)); f("imm", operand!(I32Imm, imm)); } )*
+                    $( Op::$jname { dst, lhs, imm } => { f("dst", operand!(Slot, dst)); f("lhs", operand!(Slot, lhs)); f("imm", operand!(I64Imm, imm)); } )*
+                    $( Op::$cname { lhs, rhs, target } => { f("lhs", operand!(Slot, lhs)); f("rhs", operand!(Slot, rhs)); f("target", operand!(Target, target)); } )*
+                    $( Op::$kname { lhs, imm, target } => { f("lhs", operand!(Slot, lhs)); f("imm", operand!(I32Imm, imm)); f("target", operand!(Target, target)); } )*
+                    $( Op::$lname { dst, addr, mem, offset } => { f("dst", operand!(Slot, dst)); f("addr", operand!(Slot, addr)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
+                    $( Op::$stname { addr, src, mem, offset } => { f("addr", operand!(Slot, addr)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
+                }
+            }
+
+            /// The single slot this op writes, if it writes exactly one and reads all its
+            /// inputs before writing it (so the translator may retarget it).
+            pub(crate) fn result_slot_mut(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $( Op::$rname { dst, .. } => Some(dst), )*
+                    $( Op::$uname { dst, .. } => Some(dst), )*
+                    $( Op::$bname { dst, .. } => Some(dst), )*
+                    $( Op::$iname { dst, .. } => Some(dst), )*
+                    $( Op::$jname { dst, .. } => Some(dst), )*
+                    $( Op::$lname { dst, .. } => Some(dst), )*
+                    _ => None,
+                }
+            }
+        }
+
+        word_codec! {
+            $( $sname { $($($sfield: $sty),*)? } )*
+            $( $rname { dst: Slot $(, $rfield: $rty)* } )*
+            $( $uname { dst: Slot, src: Slot } )*
+            $( $bname { dst: Slot, lhs: Slot, rhs: Slot } )*
+            $( $iname { dst: Slot, lhs: Slot, imm: I32Imm } )*
+            $( $jname { dst: Slot, lhs: Slot, imm: I64Imm } )*
+            $( $cname { lhs: Slot, rhs: Slot, target: Target } )*
+            $( $kname { lhs: Slot, imm: I32Imm, target: Target } )*
+            $( $lname { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset } )*
+            $( $stname { addr: Slot, src: Slot, mem: MemIdx, offset: Offset } )*
+        }
+    };
+}
+
+/// The word stream's encoder, decoders and opcode constants, from the normalised table.
+macro_rules! word_codec {
+    ($( $name:ident { $($f:ident : $t:ident),* } )*) => {
+        /// The opcode word of each op (without [`WIDE`]), for `match`ing on a stream.
+        #[allow(non_upper_case_globals, missing_docs)]
+        pub mod opc {
+            $( pub const $name: u16 = super::OpCode::$name as u16; )*
+        }
+
+        /// The opcode word of each op's wide form.
+        #[allow(non_upper_case_globals, missing_docs)]
+        pub mod opcw {
+            $( pub const $name: u16 = super::OpCode::$name as u16 | super::WIDE; )*
+        }
+
+        impl Op {
+            /// Whether a variable-width operand does not fit its narrow width (a slot or index
+            /// past 65,535, a 64-bit immediate past 32 bits), so the op needs its wide form.
+            pub fn needs_wide(&self) -> bool {
+                match *self {
+                    $( Op::$name { $($f),* } => !(true $(&& wf!($t, fits)($f))*), )*
+                }
+            }
+
+            /// Append the op's words: the opcode word (with [`WIDE`] if the op needs its wide
+            /// form), then each operand in declaration order at its class's width.
+            pub fn encode_words(&self, out: &mut Vec<u16>) {
+                let wide = self.needs_wide();
+                let w = if wide { WIDE } else { 0 };
+                match *self {
+                    $( Op::$name { $($f),* } => {
+                        out.push(OpCode::$name as u16 | w);
+                        $( wf!($t, put)($f, out, wide); )*
+                    } )*
+                }
+            }
+
+            /// Decode the op at word `at`, checking everything but the operands' ranges:
+            /// the opcode exists, the words are there, sub-ops and lanes are valid, and the
+            /// wide form is used exactly when needed (the encoding is canonical). Returns the
+            /// op and its length in words.
+            pub fn decode_words(words: &[u16], at: usize) -> Option<(Op, usize)> {
+                let mut c = words::Cursor { words, pos: at };
+                let w = c.w16()?;
+                let wide = w & WIDE != 0;
+                let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
+                let op = match code {
+                    $( OpCode::$name => Op::$name { $($f: wf!($t, get)(&mut c, wide)?),* }, )*
+                };
+                if wide != op.needs_wide() {
+                    return None;
+                }
+                Some((op, c.pos - at))
+            }
+        }
+
+        /// Unchecked readers of one op each, for the interpreter: `read::I32Add::<W>(p)`
+        /// reads an `I32Add` whose opcode word is at `p` (`W`: its wide form) and returns it
+        /// with its length in words.
+        #[allow(non_snake_case, unused_mut, unused_unsafe, unused_variables)]
+        pub(crate) mod read {
+            use super::*;
+            $(
+                /// # Safety
+                /// `p` is the start of a verified op of this opcode and form `W`.
+                #[inline(always)]
+                pub unsafe fn $name<const W: bool>(p: *const u16) -> (Op, usize) {
+                    let mut k = 1usize;
+                    // SAFETY: the verifier decoded this op (with the checked decoder) inside
+                    // the stream.
+                    $( let $f = unsafe { wf!($t, fast::<W>)(p, &mut k) }; )*
+                    (Op::$name { $($f),* }, k)
+                }
+            )*
+
+            /// Read whichever op starts at `p`.
+            ///
+            /// # Safety
+            /// `p` is the start of a verified op of form `W`.
+            #[inline(always)]
+            pub unsafe fn any<const W: bool>(p: *const u16) -> (Op, usize) {
+                // SAFETY: the caller's contract.
+                unsafe {
+                    match words::w16(p, 0) & !WIDE {
+                        $( opc::$name => $name::<W>(p), )*
+                        _ => (Op::Unreachable, 1),
+                    }
+                }
+            }
+        }
+    };
+}
+
+/// The printer: the op's name, then `field=value` for every operand.
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())?;
+        let mut res = Ok(());
+        self.for_each_operand(&mut |name, v| {
+            if res.is_ok() {
+                res = write!(f, " {name}={v}");
+            }
+        });
+        res
+    }
+}
+
+define_ops! {
+    special {
+        /// Trap with `unreachable`.
+        Unreachable;
+        /// Jump to `target`.
+        Br { target: Target };
+        /// Jump to `target` if `cond` (an i32) is non-zero.
+        BrIfNez { cond: Slot, target: Target };
+        /// Jump to `target` if `cond` (an i32) is zero.
+        BrIfEqz { cond: Slot, target: Target };
+        /// Jump to the `min(index, len)`-th of the `len + 1` `Br` ops that follow.
+        BrTable { index: Slot, len: TableLen };
+        /// Return the `count` values at `src..` to the caller.
+        Return { src: Base, count: Cells };
+        /// Call function `func` (module index); arguments at `args..`, results written there.
+        Call { func: FuncIdx, args: Args };
+        /// Call through table `table` at `index`, checking signature `ty` (module type index).
+        CallIndirect { ty: TypeIdx, table: TableIdx, index: Slot, args: Args };
+        /// Tail-call function `func`: arguments at `args..` replace the current frame.
+        ReturnCall { func: FuncIdx, args: Args };
+        /// Tail-call through table `table` at `index`, checking signature `ty`.
+        ReturnCallIndirect { ty: TypeIdx, table: TableIdx, index: Slot, args: Args };
+        /// `global[global] = src`.
+        GlobalSet { src: Slot, global: GlobalIdx };
+        /// `global[global] = src..src+2` (a v128 global).
+        GlobalSet2 { src: Slot, global: GlobalIdx };
+        /// Store one lane of `src`; `pool[arg]` packs memory, lane and offset.
+        V128Store8Lane { addr: Slot, src: Slot, arg: LaneArg };
+        /// As `V128Store8Lane`, 16-bit lane.
+        V128Store16Lane { addr: Slot, src: Slot, arg: LaneArg };
+        /// As `V128Store8Lane`, 32-bit lane.
+        V128Store32Lane { addr: Slot, src: Slot, arg: LaneArg };
+        /// As `V128Store8Lane`, 64-bit lane.
+        V128Store64Lane { addr: Slot, src: Slot, arg: LaneArg };
+        /// `memory.fill`.
+        MemoryFill { mem: MemIdx, dst: Slot, val: Slot, len: Slot };
+        /// `memory.copy` from `src_mem` to `dst_mem`.
+        MemoryCopy { dst_mem: MemIdx, src_mem: MemIdx, dst: Slot, src: Slot, len: Slot };
+        /// `memory.init` from passive data segment `data`.
+        MemoryInit { mem: MemIdx, data: DataIdx, dst: Slot, src: Slot, len: Slot };
+        /// `data.drop`.
+        DataDrop { data: DataIdx };
+        /// `table.set`.
+        TableSet { table: TableIdx, index: Slot, val: Slot };
+        /// `table.fill`.
+        TableFill { table: TableIdx, dst: Slot, val: Slot, len: Slot };
+        /// `table.copy`.
+        TableCopy { dst_table: TableIdx, src_table: TableIdx, dst: Slot, src: Slot, len: Slot };
+        /// `table.init` from element segment `elem`.
+        TableInit { table: TableIdx, elem: ElemIdx, dst: Slot, src: Slot, len: Slot };
+        /// `elem.drop`.
+        ElemDrop { elem: ElemIdx };
+    }
+    result {
+        /// `dst = src` (a whole cell).
+        Copy { dst: Slot, src: Slot };
+        /// `dst..dst+2 = src..src+2` (a v128).
+        Copy2 { dst: Slot, src: Slot };
+        /// `dst = val` (a pre-encoded cell).
+        Const { dst: Slot, bits: Bits };
+        /// `dst = cond != 0 ? a : b`.
+        Select { dst: Slot, cond: Slot, a: Slot, b: Slot };
+        /// `dst..dst+2 = cond != 0 ? a : b` (v128 operands).
+        Select2 { dst: Slot, cond: Slot, a: Slot, b: Slot };
+        /// `dst..dst+2 = global[global]` (a v128 global).
+        GlobalGet2 { dst: Slot, global: GlobalIdx };
+        /// `dst = global[global]`.
+        GlobalGet { dst: Slot, global: GlobalIdx };
+        /// `dst = memory.size` in pages.
+        MemorySize { dst: Slot, mem: MemIdx };
+        /// `dst = memory.grow(delta)`.
+        MemoryGrow { dst: Slot, delta: Slot, mem: MemIdx };
+        /// `dst = table.get(index)`.
+        TableGet { dst: Slot, table: TableIdx, index: Slot };
+        /// `dst = table.size`.
+        TableSize { dst: Slot, table: TableIdx };
+        /// `dst = table.grow(init, delta)`.
+        TableGrow { dst: Slot, table: TableIdx, init: Slot, delta: Slot };
+        /// `dst = ref.func func`.
+        RefFunc { dst: Slot, func: FuncIdx };
+        /// `dst..dst+2 = pool[idx]` (a v128 constant).
+        V128Const { dst: Slot, idx: PoolIdx };
+        /// `dst = shuffle(a, b)` with the lane indices in `pool[idx]`.
+        V128Shuffle { dst: Slot, a: Slot, b: Slot, idx: PoolIdx };
+        /// v128 to v128 lane operation.
+        V128Un { dst: Slot, op: SimdUnOp, src: Slot };
+        /// (v128, v128) to v128 lane operation.
+        V128Bin { dst: Slot, op: SimdBinOp, lhs: Slot, rhs: Slot };
+        /// (v128, v128, v128) to v128 lane operation.
+        V128Tern { dst: Slot, op: SimdTernOp, a: Slot, b: Slot, c: Slot };
+        /// Lane-wise shift of `src` by the i32 `count`.
+        V128Shift { dst: Slot, op: SimdShiftOp, src: Slot, count: Slot };
+        /// v128 to i32 test (`any_true`, `all_true`, `bitmask`).
+        V128Test { dst: Slot, op: SimdTestOp, src: Slot };
+        /// Scalar to v128 splat.
+        V128Splat { dst: Slot, op: SimdSplatOp, src: Slot };
+        /// Extract lane `lane` of `src` into a scalar.
+        V128Extract { dst: Slot, op: SimdExtractOp, src: Slot, lane: Lane };
+        /// Replace lane `lane` of `src` with scalar `x`.
+        V128Replace { dst: Slot, op: SimdReplaceOp, src: Slot, x: Slot, lane: Lane };
+        /// Load one lane into a copy of `src`; `pool[arg]` packs memory, lane and offset.
+        V128Load8Lane { dst: Slot, addr: Slot, src: Slot, arg: LaneArg };
+        /// As `V128Load8Lane`, 16-bit lane.
+        V128Load16Lane { dst: Slot, addr: Slot, src: Slot, arg: LaneArg };
+        /// As `V128Load8Lane`, 32-bit lane.
+        V128Load32Lane { dst: Slot, addr: Slot, src: Slot, arg: LaneArg };
+        /// As `V128Load8Lane`, 64-bit lane.
+        V128Load64Lane { dst: Slot, addr: Slot, src: Slot, arg: LaneArg };
+    }
+    unary {
+        I32Eqz I32Clz I32Ctz I32Popcnt
+        I64Eqz I64Clz I64Ctz I64Popcnt
+        F32Abs F32Neg F32Ceil F32Floor F32Trunc F32Nearest F32Sqrt
+        F64Abs F64Neg F64Ceil F64Floor F64Trunc F64Nearest F64Sqrt
+        I32WrapI64 I32TruncF32S I32TruncF32U I32TruncF64S I32TruncF64U
+        I64ExtendI32S I64ExtendI32U I64TruncF32S I64TruncF32U I64TruncF64S I64TruncF64U
+        F32ConvertI32S F32ConvertI32U F32ConvertI64S F32ConvertI64U F32DemoteF64
+        F64ConvertI32S F64ConvertI32U F64ConvertI64S F64ConvertI64U F64PromoteF32
+        I32Extend8S I32Extend16S I64Extend8S I64Extend16S I64Extend32S
+        I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U
+        I64TruncSatF32S I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U
+    }
+    binary {
+        I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU
+        I64Eq I64Ne I64LtS I64LtU I64GtS I64GtU I64LeS I64LeU I64GeS I64GeU
+        F32Eq F32Ne F32Lt F32Gt F32Le F32Ge
+        F64Eq F64Ne F64Lt F64Gt F64Le F64Ge
+        I32Add I32Sub I32Mul I32DivS I32DivU I32RemS I32RemU
+        I32And I32Or I32Xor I32Shl I32ShrS I32ShrU I32Rotl I32Rotr
+        I64Add I64Sub I64Mul I64DivS I64DivU I64RemS I64RemU
+        I64And I64Or I64Xor I64Shl I64ShrS I64ShrU I64Rotl I64Rotr
+        F32Add F32Sub F32Mul F32Div F32Min F32Max F32Copysign
+        F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign
+    }
+    binary_imm32 {
+        I32AddImm I32SubImm I32MulImm I32AndImm I32OrImm I32XorImm I32ShlImm I32ShrSImm I32ShrUImm
+        I32EqImm I32NeImm I32LtSImm I32LtUImm I32GtSImm I32GtUImm I32LeSImm I32LeUImm I32GeSImm I32GeUImm
+    }
+    binary_imm64 {
+        I64AddImm I64SubImm I64MulImm I64AndImm I64OrImm I64XorImm I64ShlImm I64ShrSImm I64ShrUImm
+        I64EqImm I64NeImm I64LtSImm I64LtUImm I64GtSImm I64GtUImm I64LeSImm I64LeUImm I64GeSImm I64GeUImm
+    }
+    branch_cmp {
+        BrIfI32Eq BrIfI32Ne BrIfI32LtS BrIfI32LtU BrIfI32GtS BrIfI32GtU BrIfI32LeS BrIfI32LeU BrIfI32GeS BrIfI32GeU
+        BrIfF32Lt BrIfF32Gt BrIfF32Le BrIfF32Ge BrIfF64Lt BrIfF64Gt BrIfF64Le BrIfF64Ge
+    }
+    branch_cmp_imm {
+        BrIfI32EqImm BrIfI32NeImm BrIfI32LtSImm BrIfI32LtUImm BrIfI32GtSImm BrIfI32GtUImm
+        BrIfI32LeSImm BrIfI32LeUImm BrIfI32GeSImm BrIfI32GeUImm
+    }
+    load {
+        I32Load I64Load I32Load8S I32Load8U I32Load16S I32Load16U
+        I64Load8S I64Load8U I64Load16S I64Load16U I64Load32S I64Load32U
+        V128Load V128Load32Zero V128Load64Zero
+        V128Load8Splat V128Load16Splat V128Load32Splat V128Load64Splat
+        V128Load8x8S V128Load8x8U V128Load16x4S V128Load16x4U V128Load32x2S V128Load32x2U
+    }
+    store {
+        I32Store I64Store I32Store8 I32Store16 I64Store8 I64Store16 I64Store32 V128Store
+    }
+}
