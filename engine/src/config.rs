@@ -245,6 +245,11 @@ impl Config {
         self.page_budget
     }
 
+    /// Whether new memories are demand-paged ([`Config::memory_paging`]).
+    pub fn memory_paging_enabled(&self) -> bool {
+        self.memory_paging.is_some()
+    }
+
     /// The current code-eviction policy.
     pub fn code_eviction_policy(&self) -> CodeEviction {
         self.code_eviction
@@ -271,7 +276,8 @@ impl Config {
     /// Apply configuration variables looked up by `get` (the environment, on std hosts), in
     /// this order; unset or empty variables change nothing:
     ///
-    /// - `FAYASM_TARGET_PROFILE=host|esp32c3|<RAM bytes, k/m suffix>`: [`Config::profile`].
+    /// - `FAYASM_TARGET_PROFILE=host|esp32c3|<RAM bytes, k/m/g suffix, not 0>`:
+    ///   [`Config::profile`].
     /// - `FAYASM_CODE_BUDGET=<bytes, k/m suffix>|none`: [`Config::code_cache_budget`].
     /// - `FAYASM_MICROCODE=0|1`: `0` keeps no microcode cached between calls (budget 0: every
     ///   translation or load evicts all other functions' code, so a function is re-translated,
@@ -279,7 +285,7 @@ impl Config {
     ///   functions on the call stack stays alive until they return). `1` keeps the cache with
     ///   the budget set so far.
     /// - `FAYASM_CODE_EVICTION=drop|spill`: [`Config::code_eviction`].
-    /// - `FAYASM_PAGE_BUDGET=<pages>|none`: [`Config::page_budget`].
+    /// - `FAYASM_PAGE_BUDGET=<pages, at least 1>|none`: [`Config::page_budget`].
     /// - `FAYASM_JIT_PRESCAN=0|1`: translate everything at instantiation, if the profile
     ///   allows it ([`TargetProfile::prescan_allowed`]); `0` turns prescan off.
     /// - `FAYASM_JIT_PRESCAN_FORCE=1`: prescan whatever the profile says.
@@ -310,8 +316,8 @@ impl Config {
             }
         };
         if let Some((n, v)) = var("FAYASM_TARGET_PROFILE") {
-            let p =
-                TargetProfile::parse(&v).ok_or_else(|| err(n, v, "host, esp32c3 or a RAM size"))?;
+            let p = TargetProfile::parse(&v)
+                .ok_or_else(|| err(n, v, "host, esp32c3 or a RAM size above 0"))?;
             self = self.profile(p);
         }
         if let Some((n, v)) = var("FAYASM_CODE_BUDGET") {
@@ -332,9 +338,9 @@ impl Config {
         }
         if let Some((n, v)) = var("FAYASM_PAGE_BUDGET") {
             let pages = match optional_size(&v) {
-                Some(Some(p)) if v.trim().bytes().all(|b| b.is_ascii_digit()) => Some(p),
+                Some(Some(p)) if p > 0 && v.trim().bytes().all(|b| b.is_ascii_digit()) => Some(p),
                 Some(None) => None,
-                _ => return Err(err(n, v, "a page count or none")),
+                _ => return Err(err(n, v, "a page count of at least 1, or none")),
             };
             self.page_budget = pages;
         }

@@ -190,6 +190,9 @@ pub enum Error {
     Type(&'static str),
     /// A configured limit was hit outside of execution (e.g. creating a too-large memory).
     Limit(&'static str),
+    /// A handle ([`Func`](crate::Func), [`Memory`](crate::Memory), [`Instance`](crate::Instance),
+    /// a `funcref` value, ...) of one store was used with another store.
+    WrongStore,
 }
 
 impl fmt::Display for Error {
@@ -200,6 +203,7 @@ impl fmt::Display for Error {
             Error::Trap(t) => write!(f, "trap: {t}"),
             Error::Type(m) => write!(f, "type mismatch: {m}"),
             Error::Limit(m) => write!(f, "limit exceeded: {m}"),
+            Error::WrongStore => f.write_str("a handle of another store was used with this store"),
         }
     }
 }

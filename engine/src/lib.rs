@@ -65,8 +65,8 @@ pub use module::{ExportType, ExternType, ImportType, Module};
 pub use profile::TargetProfile;
 pub use runtime::{
     Caller, CodeLoadError, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory,
-    MemoryOffloadError, MemoryPolicy, Paging, Residency, StorageFailure, Store, StoreStorage,
-    Table,
+    MemoryOffloadError, MemoryPolicy, Paging, Residency, StorageFailure, Store, StoreLimits,
+    StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};

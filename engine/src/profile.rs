@@ -70,7 +70,8 @@ impl TargetProfile {
     }
 
     /// Parses `host`, `esp32c3` (also `esp32-c3`), or a RAM size in bytes with an optional
-    /// `k`/`m` suffix (KiB, MiB) for [`Custom`](TargetProfile::Custom). Case-insensitive.
+    /// `k`/`m`/`g` suffix (KiB, MiB, GiB) for [`Custom`](TargetProfile::Custom).
+    /// Case-insensitive. A RAM size of 0 is refused: no engine runs in no RAM.
     pub fn parse(text: &str) -> Option<TargetProfile> {
         let t = text.trim();
         if t.eq_ignore_ascii_case("host") {
@@ -78,7 +79,9 @@ impl TargetProfile {
         } else if t.eq_ignore_ascii_case("esp32c3") || t.eq_ignore_ascii_case("esp32-c3") {
             Some(TargetProfile::Esp32c3)
         } else {
-            parse_size(t).map(|ram_bytes| TargetProfile::Custom { ram_bytes })
+            parse_size(t)
+                .filter(|&ram_bytes| ram_bytes > 0)
+                .map(|ram_bytes| TargetProfile::Custom { ram_bytes })
         }
     }
 
@@ -126,12 +129,13 @@ impl Default for TargetProfile {
     }
 }
 
-/// `123`, `64k`, `2M` -> bytes (KiB and MiB), `None` on anything else or overflow.
-pub(crate) fn parse_size(text: &str) -> Option<usize> {
+/// `123`, `64k`, `2M`, `4g` -> bytes (KiB, MiB and GiB), `None` on anything else or overflow.
+pub fn parse_size(text: &str) -> Option<usize> {
     let t = text.trim();
     let (digits, mul) = match t.as_bytes().last()? {
         b'k' | b'K' => (&t[..t.len() - 1], 1024),
         b'm' | b'M' => (&t[..t.len() - 1], 1024 * 1024),
+        b'g' | b'G' => (&t[..t.len() - 1], 1024 * 1024 * 1024),
         _ => (t, 1),
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -158,6 +162,9 @@ mod tests {
             })
         );
         assert_eq!(TargetProfile::parse("k"), None);
+        assert_eq!(TargetProfile::parse("0"), None);
+        assert_eq!(TargetProfile::parse("0k"), None);
+        assert_eq!(parse_size("2g"), 2usize.checked_mul(1 << 30));
         assert_eq!(TargetProfile::parse("-5"), None);
         assert_eq!(TargetProfile::parse("99999999999999999999999m"), None);
         let esp = TargetProfile::Esp32c3;

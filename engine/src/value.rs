@@ -1,6 +1,6 @@
 //! Values crossing the API boundary, and their encoding in 64-bit cells.
 
-use crate::runtime::Func;
+use crate::runtime::{Func, StoreId};
 use crate::types::ValType;
 
 /// An opaque host reference (`externref`), identified by a host-chosen number.
@@ -93,12 +93,13 @@ impl Val {
         }
     }
 
-    /// Read a value of type `ty` from `cells`.
-    pub(crate) fn read_cells(ty: ValType, cells: &[u64]) -> Val {
+    /// Read a value of type `ty` from `cells` of the store `store` (whose handles a
+    /// `funcref` becomes).
+    pub(crate) fn read_cells(ty: ValType, cells: &[u64], store: StoreId) -> Val {
         if ty == ValType::V128 {
             Val::V128(cells[0] as u128 | (cells[1] as u128) << 64)
         } else {
-            Val::from_cell(ty, cells[0])
+            Val::from_cell(ty, cells[0], store)
         }
     }
 
@@ -110,24 +111,25 @@ impl Val {
         }
     }
 
-    /// Decode 128 bits of the given type.
-    pub(crate) fn from_bits128(ty: ValType, bits: u128) -> Val {
+    /// Decode 128 bits of the given type, from the store `store`.
+    pub(crate) fn from_bits128(ty: ValType, bits: u128, store: StoreId) -> Val {
         if ty == ValType::V128 {
             Val::V128(bits)
         } else {
-            Val::from_cell(ty, bits as u64)
+            Val::from_cell(ty, bits as u64, store)
         }
     }
 
-    /// Decode a cell of the given type.
-    pub(crate) fn from_cell(ty: ValType, cell: u64) -> Val {
+    /// Decode a cell of the given type, from the store `store`: a reference cell holds only
+    /// the function's index plus one, the handle gets the store's id.
+    pub(crate) fn from_cell(ty: ValType, cell: u64, store: StoreId) -> Val {
         match ty {
             ValType::I32 => Val::I32(cell as u32 as i32),
             ValType::I64 => Val::I64(cell as i64),
             ValType::F32 => Val::F32(cell as u32),
             ValType::F64 => Val::F64(cell),
             ValType::V128 => Val::V128(cell as u128),
-            ValType::FuncRef => Val::FuncRef(cell.checked_sub(1).map(|i| Func(i as u32))),
+            ValType::FuncRef => Val::FuncRef(cell.checked_sub(1).map(|i| Func(i as u32, store))),
             ValType::ExternRef => Val::ExternRef(cell.checked_sub(1).map(|i| ExternRef(i as u32))),
         }
     }

@@ -423,3 +423,265 @@ fn inspect() {
         fayasm(&["inspect", "needs_env.wasm", "--microcode", "f"])
     );
 }
+
+/// Run `fayasm ARGS` in `dir` with stdout going to `stdout`; exit code (or `timeout` after
+/// `secs` seconds, when the child is killed) and stderr.
+fn fayasm_to(dir: &Path, args: &[&str], stdout: Stdio, secs: u64) -> (String, String) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fayasm"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the fayasm binary runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status
+                .code()
+                .map_or("signal".to_string(), |c| c.to_string());
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break "timeout".to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status, err)
+}
+
+/// A module exporting `n` functions named `f0`, `f1`, ...
+fn many_exports(n: usize) -> Vec<u8> {
+    let mut wat = String::from("(module (func $f)");
+    for i in 0..n {
+        wat.push_str(&format!(" (export \"f{i}\" (func $f))"));
+    }
+    wat.push(')');
+    wat::parse_str(&wat).unwrap()
+}
+
+#[test]
+fn inspect_never_instantiates() {
+    let dir = workdir();
+    // A start function that never returns, a 4 GiB memory and a data segment out of bounds:
+    // instantiating would hang, allocate or fail. Translating needs none of it.
+    write_once(
+        &dir.join("hostile_start.wasm"),
+        &wat::parse_str(
+            r#"(module
+              (memory 65536)
+              (data (i32.const -1) "xy")
+              (func $spin (loop (br 0)))
+              (start $spin)
+              (func (export "one") (result i32) (i32.const 1)))"#,
+        )
+        .unwrap(),
+    );
+    let (status, err) = fayasm_to(
+        &dir,
+        &["inspect", "--microcode", "one", "hostile_start.wasm"],
+        Stdio::null(),
+        30,
+    );
+    assert_eq!((status.as_str(), err.as_str()), ("0", ""));
+    assert_snapshot!(
+        "inspect_microcode_of_hostile_start",
+        fayasm(&["inspect", "--microcode", "one", "hostile_start.wasm"])
+    );
+}
+
+#[test]
+fn output_failures_never_panic() {
+    let dir = workdir();
+    write_once(&dir.join("many_exports.wasm"), &many_exports(30_000));
+    // A reader that takes one line and closes the pipe: the rest of the output has nowhere
+    // to go, and the command ends quietly.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fayasm"))
+        .args(["inspect", "many_exports.wasm"])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with("module many_exports.wasm"), "{first}");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        (Some(0), "")
+    );
+    // A full disk is an error message and exit code 2.
+    for args in [
+        &["run", "calc.wasm", "add", "1", "2"][..],
+        &["inspect", "calc.wasm"],
+        &["inspect", "--microcode", "add", "calc.wasm"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let (status, err) = fayasm_to(&dir, args, Stdio::from(full), 30);
+        assert_eq!(
+            (status.as_str(), err.as_str()),
+            (
+                "2",
+                "error: cannot write the output: No space left on device (os error 28)\n"
+            ),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn module_size_limit() {
+    let dir = workdir();
+    // A sparse 300 MiB file: refused from its size, before a byte is read.
+    let big = dir.join("huge.wasm");
+    if !big.exists() {
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(300 << 20).unwrap();
+    }
+    assert_snapshot!("usage_module_too_large", fayasm(&["inspect", "huge.wasm"]));
+    // A device that never ends: refused once the limit is passed.
+    let started = std::time::Instant::now();
+    let out = fayasm(&["inspect", "--max-module-size", "1m", "/dev/zero"]);
+    assert_eq!(
+        out,
+        "exit: 2\n--- stdout\n--- stderr\nerror: `/dev/zero` is larger than the module size \
+         limit of 1048576 bytes (--max-module-size)\n"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(
+        fayasm_with(
+            &["run", "calc.wasm", "add", "1", "2"],
+            "",
+            &[("FAYASM_MAX_MODULE_SIZE", "100")]
+        ),
+        "exit: 2\n--- stdout\n--- stderr\nerror: `calc.wasm` is larger than the module size \
+         limit of 100 bytes (--max-module-size)\n"
+    );
+    assert!(
+        fayasm(&["inspect", "--max-module-size", "lots", "calc.wasm"]).starts_with("exit: 2\n")
+    );
+}
+
+#[test]
+fn small_usage_errors() {
+    let dir = workdir();
+    let looped = dir.join("loop.wasm");
+    if std::fs::symlink_metadata(&looped).is_err() {
+        std::os::unix::fs::symlink("loop.wasm", &looped).unwrap();
+    }
+    assert_snapshot!("usage_symlink_loop", fayasm(&["run", "loop.wasm"]));
+    assert_snapshot!(
+        "usage_empty_guest_dir",
+        fayasm(&["run", "--dir", ".::", "hello.wasm"])
+    );
+    assert!(fayasm(&["run", "--dir", "::guest", "hello.wasm"]).starts_with("exit: 2\n"));
+    write_once(&dir.join("hundred_exports.wasm"), &many_exports(100));
+    assert_snapshot!(
+        "usage_unknown_export_of_many",
+        fayasm(&["run", "hundred_exports.wasm", "nope"])
+    );
+    for (var, value) in [("FAYASM_PAGE_BUDGET", "0"), ("FAYASM_TARGET_PROFILE", "0")] {
+        let out = fayasm_with(&["run", "calc.wasm", "add", "1", "2"], "", &[(var, value)]);
+        assert!(out.starts_with("exit: 2\n"), "{var}={value}: {out}");
+        assert!(out.contains(var), "{out}");
+    }
+}
+
+/// A module touching `pages` 4 KiB pages of its memory, then summing one byte of each.
+const TOUCH: &str = r#"(module
+  (memory 16)
+  (func (export "touch") (param $n i32) (result i32)
+    (local $i i32) (local $sum i32)
+    (loop $w
+      (i32.store8 (i32.mul (local.get $i) (i32.const 4096)) (local.get $i))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $w (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $i (i32.const 0))
+    (loop $r
+      (local.set $sum (i32.add (local.get $sum)
+        (i32.load8_u (i32.mul (local.get $i) (i32.const 4096)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $r (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum))
+  (func $a (export "a") (result i32) (i32.const 1))
+  (func $b (export "b") (result i32) (i32.add (call $a) (i32.const 1))))"#;
+
+fn files_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| d.count())
+}
+
+#[test]
+fn bounded_profiles_take_effect() {
+    let dir = workdir();
+    write_once(&dir.join("touch.wasm"), &wat::parse_str(TOUCH).unwrap());
+    let expected = "exit: 0\n--- stdout\nresult[0] (i32): 8256\n--- stderr\n";
+    assert_eq!(fayasm(&["run", "touch.wasm", "touch", "i32:129"]), expected);
+    // esp32c3 keeps 16 pages resident: touching 129 writes dirty pages back to the spill
+    // directory, and the sum still comes out right.
+    let spill = dir.join(format!("spill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&spill);
+    let spill_arg = spill.to_str().unwrap();
+    assert_eq!(
+        fayasm_with(
+            &[
+                "run",
+                "--spill-dir",
+                spill_arg,
+                "touch.wasm",
+                "touch",
+                "i32:129"
+            ],
+            "",
+            &[("FAYASM_TARGET_PROFILE", "esp32c3")]
+        ),
+        expected
+    );
+    assert!(files_in(&spill) > 0, "paged memory wrote nothing");
+    // A page budget alone turns paging on as well; without --spill-dir a temporary
+    // directory is used and removed.
+    assert_eq!(
+        fayasm_with(
+            &["run", "touch.wasm", "touch", "i32:129"],
+            "",
+            &[("FAYASM_PAGE_BUDGET", "2")]
+        ),
+        expected
+    );
+    // Spilled microcode lands in the spill directory: with no code cached, calling `b`
+    // evicts `a` and the other way round.
+    let _ = std::fs::remove_dir_all(&spill);
+    assert_eq!(
+        fayasm_with(
+            &["run", "--spill-dir", spill_arg, "touch.wasm", "b"],
+            "",
+            &[("FAYASM_CODE_EVICTION", "spill"), ("FAYASM_MICROCODE", "0")]
+        ),
+        "exit: 0\n--- stdout\nresult[0] (i32): 2\n--- stderr\n"
+    );
+    assert!(files_in(&spill) > 0, "spilled code wrote nothing");
+    // --spill-dir with nothing to spill is refused.
+    assert!(fayasm(&["run", "--spill-dir", spill_arg, "touch.wasm", "b"]).starts_with("exit: 2\n"));
+    let _ = std::fs::remove_dir_all(&spill);
+}

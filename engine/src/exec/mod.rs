@@ -88,6 +88,11 @@ fn call_host<T>(
             "host function returned a value of the wrong type",
         ));
     }
+    if results.iter().any(|r| store.check_val(r).is_err()) {
+        return Err(Trap::host(
+            "host function returned a reference of another store",
+        ));
+    }
     Ok(())
 }
 
@@ -133,7 +138,7 @@ pub(crate) fn call<T>(
     let outcome = ensure_cells(
         &mut stack.cells,
         code.frame_size as usize,
-        config.max_value_stack,
+        store.inner.limits.max_cells(config.max_value_stack),
     )
     .map_err(Trap::new)
     .and_then(|()| {
@@ -148,7 +153,7 @@ pub(crate) fn call<T>(
     if outcome.is_ok() {
         let mut at = 0;
         for (r, t) in results.iter_mut().zip(ty.results()) {
-            *r = Val::read_cells(*t, &stack.cells[at..]);
+            *r = Val::read_cells(*t, &stack.cells[at..], store.inner.id);
             at += width(*t) as usize;
         }
     }
@@ -178,8 +183,13 @@ fn run<T>(
     entry_instance: u32,
 ) -> Result<(), Trap> {
     use numeric as n;
-    let max_depth = store.engine.config.max_call_depth;
-    let max_cells = store.engine.config.max_value_stack;
+    // The configured bounds, capped by the store's stack byte limits.
+    let limits = store.inner.limits;
+    let max_depth = limits.max_frames(
+        store.engine.config.max_call_depth,
+        core::mem::size_of::<Frame>(),
+    );
+    let max_cells = limits.max_cells(store.engine.config.max_value_stack);
     let mut code = entry;
     let mut pc: usize = 0;
     let mut base: usize = 0;
@@ -506,7 +516,7 @@ fn run<T>(
                         if store.inner.funcs[f as usize].trapped {
                             // The hook may translate, evict or reload code and grow memories; the
                             // callee's code is read after it, and `sync!` below re-derives the rest.
-                            store.run_trap_hook(Func(f))?;
+                            store.run_trap_hook(store.inner.func(f))?;
                         }
                         match store.inner.funcs[f as usize].kind {
                             FuncKind::Wasm { instance, .. } => {
@@ -525,7 +535,11 @@ fn run<T>(
                                     stack.cells.copy_within(new_base..new_base + np, base);
                                     base
                                 } else {
-                                    if stack.frames.len() >= max_depth {
+                                    // Fallible growth: a host out of RAM is a trap, not an
+                                    // abort.
+                                    if stack.frames.len() >= max_depth
+                                        || stack.frames.try_reserve(1).is_err()
+                                    {
                                         return Err(TrapCode::StackOverflow.into());
                                     }
                                     new_base
@@ -556,7 +570,11 @@ fn run<T>(
                                     .params()
                                     .iter()
                                     .map(|t| {
-                                        let v = Val::read_cells(*t, &stack.cells[at..]);
+                                        let v = Val::read_cells(
+                                            *t,
+                                            &stack.cells[at..],
+                                            store.inner.id,
+                                        );
                                         at += width(*t) as usize;
                                         v
                                     })
@@ -567,7 +585,7 @@ fn run<T>(
                                     store,
                                     f,
                                     host,
-                                    Some(Instance(inst as u32)),
+                                    Some(store.inner.instance(inst as u32)),
                                     &params,
                                     &mut results,
                                 )?;

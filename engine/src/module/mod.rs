@@ -182,6 +182,25 @@ impl Module {
         crate::microcode::verify(code, &self.inner)
     }
 
+    /// The microcode of function `index` (imported functions first, as in the module's
+    /// function index space), translated and verified without instantiating anything: no
+    /// memory is allocated, no segment applied and no start function run. `Ok(None)` for an
+    /// imported function (it has no microcode); an index past the functions is an error.
+    pub fn translate_function(
+        &self,
+        index: u32,
+    ) -> Result<Option<crate::microcode::Compiled>, Error> {
+        if index as usize >= self.inner.funcs.len() {
+            return Err(Error::Type("no function with this index in the module"));
+        }
+        let Some(def) = index.checked_sub(self.inner.num_imported_funcs) else {
+            return Ok(None);
+        };
+        let code = crate::microcode::translate::translate(&self.inner, def)?;
+        crate::microcode::verify(&code, &self.inner)?;
+        Ok(Some(code))
+    }
+
     /// The hash of the module's bytes that spilled blobs carry.
     pub fn fingerprint(&self) -> u64 {
         self.inner.fingerprint

@@ -106,6 +106,8 @@ pub enum CheckpointError<E> {
     Memory(Error),
     /// A buffer could not be allocated.
     OutOfMemory,
+    /// The instance handle belongs to another store.
+    WrongStore,
 }
 
 impl<E> From<OffloadError<E>> for CheckpointError<E> {
@@ -143,6 +145,7 @@ impl<E: fmt::Debug> fmt::Display for CheckpointError<E> {
             }
             CheckpointError::Memory(e) => write!(f, "memory access: {e}"),
             CheckpointError::OutOfMemory => f.write_str("out of memory for a checkpoint buffer"),
+            CheckpointError::WrongStore => f.write_str("the instance belongs to another store"),
         }
     }
 }
@@ -378,6 +381,9 @@ impl Checkpointer {
         store: &mut Store<T>,
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
+        if !store.owns(instance.1) {
+            return Err(CheckpointError::WrongStore);
+        }
         let shape = Shape::of(instance, store);
         let chunk = self.chunk_size;
 
@@ -387,7 +393,7 @@ impl Checkpointer {
             .try_reserve_exact(shape.memories.len())
             .map_err(|_| CheckpointError::OutOfMemory)?;
         for (m, &mem) in shape.memories.iter().enumerate() {
-            let size = Memory(mem).size(store);
+            let size = Memory(mem, store.inner.id).size(store);
             let chunks = size.saturating_mul(WASM_PAGE).div_ceil(u64::from(chunk));
             if m > 0xff || chunks > 0x0100_0000 {
                 return Err(CheckpointError::Unrepresentable {
@@ -461,7 +467,7 @@ impl Checkpointer {
             while offset < bytes {
                 let n = (bytes - offset).min(u64::from(chunk)) as usize;
                 let part = &mut buf[..n];
-                Memory(mem)
+                Memory(mem, store.inner.id)
                     .read(store, offset, part)
                     .map_err(CheckpointError::Memory)?;
                 let mut hash = 0;
@@ -507,6 +513,9 @@ impl Checkpointer {
         store: &mut Store<T>,
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
+        if !store.owns(instance.1) {
+            return Err(CheckpointError::WrongStore);
+        }
         let shape = Shape::of(instance, store);
         self.hashes_for = None;
         let mut new_hashes: Vec<Vec<u64>> = Vec::new();
@@ -617,7 +626,7 @@ impl Checkpointer {
 
         // Sizes: the fresh instance may be smaller, never larger.
         for (m, (&mem, &pages)) in shape.memories.iter().zip(&meta.memory_pages).enumerate() {
-            if Memory(mem).size(store) > pages {
+            if Memory(mem, store.inner.id).size(store) > pages {
                 return Err(CheckpointError::Mismatch {
                     kind: Kind::Meta,
                     index: m as u32,
@@ -628,9 +637,9 @@ impl Checkpointer {
 
         // 2. Apply: nothing below fails on validated data except growth and memory I/O.
         for (m, (&mem, &pages)) in shape.memories.iter().zip(&meta.memory_pages).enumerate() {
-            let current = Memory(mem).size(store);
+            let current = Memory(mem, store.inner.id).size(store);
             if pages > current {
-                Memory(mem)
+                Memory(mem, store.inner.id)
                     .grow(store, pages - current)
                     .map_err(|_| CheckpointError::Grow {
                         kind: Kind::MemoryPage,
@@ -703,7 +712,7 @@ impl Checkpointer {
                         index,
                         reason: "short chunk",
                     })?;
-                    Memory(mem)
+                    Memory(mem, store.inner.id)
                         .write(store, offset, part)
                         .map_err(CheckpointError::Memory)?;
                     hashes.push(chunk_hash(part));
@@ -713,7 +722,7 @@ impl Checkpointer {
                     if zeros.len() < n {
                         zeros = vec_zeroed(n)?;
                     }
-                    Memory(mem)
+                    Memory(mem, store.inner.id)
                         .write(store, offset, &zeros[..n])
                         .map_err(CheckpointError::Memory)?;
                 }

@@ -250,8 +250,12 @@ pub enum CodeStatus {
 }
 
 impl Func {
-    /// Where this function's microcode is.
+    /// Where this function's microcode is ([`CodeStatus::Host`], no microcode, for a
+    /// function of another store).
     pub fn code_status<T>(&self, store: &Store<T>) -> CodeStatus {
+        if !store.owns(self.1) {
+            return CodeStatus::Host;
+        }
         match &store.inner.funcs[self.0 as usize].kind {
             FuncKind::Host { .. } => CodeStatus::Host,
             FuncKind::Wasm {
@@ -276,9 +280,12 @@ impl Func {
     /// Drop this function's microcode from RAM, following the store's
     /// [`CodeEviction`] policy: under `Spill` with a store storage it is written there first
     /// (unless the stored copy is already current) and the next call loads it back; otherwise
-    /// the next call re-translates. Returns the bytes freed. A call in progress keeps running
-    /// on its own reference.
+    /// the next call re-translates. Returns the bytes freed (0 for a function of another
+    /// store). A call in progress keeps running on its own reference.
     pub fn evict_code<T>(&self, store: &mut Store<T>) -> usize {
+        if !store.owns(self.1) {
+            return 0;
+        }
         evict(&mut store.inner, self.0)
     }
 
@@ -286,6 +293,7 @@ impl Func {
     /// against the function's module first; microcode that fails is rejected with an error
     /// and the function keeps its current state.
     pub fn install_code<T>(&self, store: &mut Store<T>, code: Compiled) -> Result<(), Error> {
+        store.check(self.1)?;
         let FuncKind::Wasm { instance, .. } = store.inner.funcs[self.0 as usize].kind else {
             return Err(Error::Type("host functions have no microcode"));
         };

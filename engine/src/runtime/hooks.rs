@@ -49,13 +49,17 @@ impl<T> Store<T> {
 }
 
 impl Func {
-    /// Mark or unmark this function for the store's trap hook.
+    /// Mark or unmark this function for the store's trap hook (does nothing for a function
+    /// of another store).
     pub fn set_trap<T>(&self, store: &mut Store<T>, on: bool) {
-        store.inner.funcs[self.0 as usize].trapped = on;
+        if store.owns(self.1) {
+            store.inner.funcs[self.0 as usize].trapped = on;
+        }
     }
 
-    /// Whether this function is marked for the trap hook.
+    /// Whether this function is marked for the trap hook (`false` for a function of another
+    /// store).
     pub fn is_trapped<T>(&self, store: &Store<T>) -> bool {
-        store.inner.funcs[self.0 as usize].trapped
+        store.owns(self.1) && store.inner.funcs[self.0 as usize].trapped
     }
 }

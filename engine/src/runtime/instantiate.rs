@@ -4,8 +4,8 @@ use alloc::vec::Vec;
 
 use super::table::TableEntity;
 use super::{
-    CodeState, DataEntity, Extern, Func, FuncEntity, FuncKind, GlobalEntity, Instance,
-    InstanceEntity, Store,
+    CodeState, DataEntity, Extern, FuncEntity, FuncKind, GlobalEntity, Instance, InstanceEntity,
+    Store,
 };
 use crate::error::{Error, LinkError};
 use crate::module::{DataMode, ElemMode, ExternKind, Module};
@@ -26,6 +26,13 @@ pub(crate) fn instantiate<T>(
 ) -> Result<Instance, Error> {
     let m = module.inner.clone();
     let config = store.engine.config.clone();
+    if !store
+        .inner
+        .limits
+        .instance_fits(store.inner.instances.len())
+    {
+        return Err(Error::Limit("instances over the store's limit"));
+    }
     let inst_idx = store.inner.instances.len() as u32;
     let mut inst = InstanceEntity {
         module: m.clone(),
@@ -46,6 +53,7 @@ pub(crate) fn instantiate<T>(
                 name: imp.name.clone(),
             })
         })?;
+        store.check(ext.store_id())?;
         let i = imp.index as usize;
         match (imp.kind, ext) {
             (ExternKind::Func, Extern::Func(f)) => {
@@ -125,9 +133,14 @@ pub(crate) fn instantiate<T>(
         });
         inst.funcs.push(store.inner.funcs.len() as u32 - 1);
     }
+    let max_elements = store
+        .inner
+        .limits
+        .table_elements_max(config.max_table_elements);
     for ty in &m.tables[m.num_imported_tables as usize..] {
-        let t = TableEntity::new(*ty, 0, config.max_table_elements)
-            .ok_or(Error::Limit("table size"))?;
+        let t = TableEntity::new(*ty, 0, max_elements).ok_or(Error::Limit(
+            "table size: over a limit, or the host has no RAM for it",
+        ))?;
         store.inner.tables.push(t);
         inst.tables.push(store.inner.tables.len() as u32 - 1);
     }
@@ -246,8 +259,10 @@ pub(crate) fn instantiate<T>(
 
     // 6. Start function.
     if let Some(start) = m.start {
-        let f = Func(store.inner.instances[inst_idx as usize].funcs[start as usize]);
+        let f = store
+            .inner
+            .func(store.inner.instances[inst_idx as usize].funcs[start as usize]);
         f.call(store, &[], &mut [])?;
     }
-    Ok(Instance(inst_idx))
+    Ok(store.inner.instance(inst_idx))
 }

@@ -50,6 +50,7 @@ impl<T> Linker<T> {
         module: &str,
         instance: Instance,
     ) -> Result<&mut Self, Error> {
+        store.check(instance.1)?;
         for (name, ext) in instance.exports(store) {
             self.define(module, &name, ext);
         }
@@ -64,6 +65,7 @@ impl<T> Linker<T> {
     }
 
     /// Resolve `module`'s imports and instantiate it in `store` (running its start function).
+    /// An import resolved to a definition of another store is [`Error::WrongStore`].
     pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
         super::instantiate::instantiate(store, module, |m, n| self.get(m, n))
     }

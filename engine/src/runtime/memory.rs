@@ -16,6 +16,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::offload::OffloadState;
+use super::zeroed::{grow_zeroed, zeroed_vec};
 use crate::error::TrapCode;
 use crate::offload::{io, Key, Kind, OffloadError, Slot};
 use crate::types::MemoryType;
@@ -146,12 +147,9 @@ impl MemoryEntity {
         let size = ty.min.checked_mul(PAGE_SIZE)?;
         let len = usize::try_from(size).ok()?;
         let (data, backing) = match paging {
-            None => {
-                let mut data = Vec::new();
-                data.try_reserve_exact(len).ok()?;
-                data.resize(len, 0);
-                (data, Backing::Resident)
-            }
+            // Zeroed by the allocator, not by writing: pages the guest never touches cost
+            // no RAM on hosts.
+            None => (zeroed_vec(len)?, Backing::Resident),
             Some(p) => (Vec::new(), Backing::Paged(Box::new(Pager::new(p, size)?))),
         };
         Some(MemoryEntity {
@@ -187,8 +185,9 @@ impl MemoryEntity {
         Key::new(Kind::Memory, self.fingerprint, self.index).with_slot(Slot::Ring(slot))
     }
 
-    /// Grow by `delta` pages; the old size in pages, or `None` (wasm's -1). A spilled memory
-    /// is reloaded first (a failed reload also fails the grow).
+    /// Grow by `delta` pages; the old size in pages, or `None` (wasm's -1) past the memory's
+    /// maximum, past the store's total memory budget, or when the host has no RAM for it. A
+    /// spilled memory is reloaded first (a failed reload also fails the grow).
     pub fn grow(&mut self, off: &mut OffloadState, delta: u64) -> Option<u64> {
         let old = self.pages();
         let new = old.checked_add(delta)?;
@@ -200,14 +199,18 @@ impl MemoryEntity {
         if let Backing::Spilled { .. } = self.backing {
             self.reload(off).ok()?;
         }
-        match &mut self.backing {
-            Backing::Resident => {
-                let extra = new_len - self.data.len();
-                self.data.try_reserve_exact(extra).ok()?;
-                self.data.resize(new_len, 0);
-            }
-            Backing::Paged(p) => p.grow(new_size)?,
-            Backing::Spilled { .. } => return None,
+        let extra = new_size - self.size;
+        if !off.memory_budget.take(extra) {
+            return None;
+        }
+        let grown = match &mut self.backing {
+            Backing::Resident => grow_zeroed(&mut self.data, new_len),
+            Backing::Paged(p) => p.grow(new_size),
+            Backing::Spilled { .. } => None,
+        };
+        if grown.is_none() {
+            off.memory_budget.give_back(extra);
+            return None;
         }
         self.size = new_size;
         Some(old)
@@ -580,6 +583,8 @@ pub enum MemoryOffloadError {
     WriteBack,
     /// No RAM for the reloaded contents.
     OutOfMemory,
+    /// The memory handle belongs to another store.
+    WrongStore,
 }
 
 impl core::fmt::Display for MemoryOffloadError {
@@ -590,6 +595,7 @@ impl core::fmt::Display for MemoryOffloadError {
             MemoryOffloadError::BadSize => f.write_str("stored memory has the wrong size"),
             MemoryOffloadError::WriteBack => f.write_str("writing back dirty pages failed"),
             MemoryOffloadError::OutOfMemory => f.write_str("out of memory reloading a memory"),
+            MemoryOffloadError::WrongStore => f.write_str("the memory belongs to another store"),
         }
     }
 }

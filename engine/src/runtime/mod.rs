@@ -1,21 +1,32 @@
 //! Runtime objects: the [`Store`] owns every function, memory, table, global and instance;
-//! the public handles ([`Func`], [`Memory`], ...) are indices into it.
+//! the public handles ([`Func`], [`Memory`], ...) are indices into it, tagged with the id of
+//! the store that made them.
+//!
+//! **Invariant:** every public function that takes a handle (or a [`Val::FuncRef`]) checks the
+//! handle's store id against the store it is given before it touches an entity: fallible
+//! functions return [`Error::WrongStore`] (or their own error type's equivalent), infallible
+//! getters return a documented neutral value (size 0, no export, empty slice), setters do
+//! nothing. So an index is only ever used with the store that issued it, where it is in range
+//! (entities are never removed from a store).
 
 mod checkpoint;
 mod code;
 mod hooks;
 mod instantiate;
+mod limits;
 mod linker;
 pub(crate) mod memory;
 pub(crate) mod offload;
 mod rebind;
 mod spill;
 pub(crate) mod table;
+mod zeroed;
 
 pub use checkpoint::{CheckpointError, Checkpointer};
 pub(crate) use code::materialize as materialize_code;
 pub use code::CodeStatus;
 pub use hooks::HookAction;
+pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
 pub use linker::Linker;
 pub use memory::{MemoryOffloadError, MemoryPolicy, Paging, Residency};
 pub use offload::{StorageFailure, StoreStorage};
@@ -25,6 +36,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::Range;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use hashbrown::HashMap;
 
@@ -105,9 +117,30 @@ pub(crate) struct InstanceEntity {
     pub datas: Vec<u32>,
 }
 
+/// Which store a handle belongs to. Ids are handed out from a process-wide counter starting
+/// at 1 (0 is never a store's id); after 2^32 stores they repeat, so a handle kept across
+/// four billion store creations could be taken for one of a new store (still only an index
+/// checked against that store's entities, never an out-of-bounds access).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(crate) struct StoreId(u32);
+
+impl StoreId {
+    fn next() -> StoreId {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        loop {
+            let id = NEXT.fetch_add(1, Ordering::Relaxed);
+            if id != 0 {
+                return StoreId(id);
+            }
+        }
+    }
+}
+
 /// Everything in a store that does not depend on the host data type.
 #[derive(Debug, Default)]
 pub(crate) struct StoreInner {
+    /// The id every handle of this store carries.
+    pub id: StoreId,
     pub funcs: Vec<FuncEntity>,
     pub memories: Vec<MemoryEntity>,
     pub tables: Vec<TableEntity>,
@@ -120,8 +153,10 @@ pub(crate) struct StoreInner {
     pub stack: Option<Stack>,
     /// Accounting and eviction of translated microcode.
     pub code_cache: code::CodeCache,
-    /// The store's own storage and offload metrics.
+    /// The store's own storage and offload metrics, and its memory budget.
     pub offload: offload::OffloadState,
+    /// The store's resource limits.
+    pub limits: StoreLimits,
 }
 
 impl StoreInner {
@@ -152,11 +187,29 @@ impl StoreInner {
             // Page keys hold the memory's store index in 8 bits (`Key::page_index`).
             return Err(Error::Limit("a store can hold at most 256 paged memories"));
         }
-        let mut m = MemoryEntity::new(ty, config.max_memory_pages, config.effective_paging())
-            .ok_or(Error::Limit("memory size"))?;
+        let max_pages = self.limits.memory_pages(config.max_memory_pages);
+        if ty.min > max_pages {
+            return Err(Error::Limit(
+                "memory size over the engine's or store's limit",
+            ));
+        }
+        let bytes = ty.min.saturating_mul(memory::PAGE_SIZE);
+        if !self.offload.memory_budget.take(bytes) {
+            return Err(Error::Limit("memories over the store's total limit"));
+        }
+        let Some(mut m) = MemoryEntity::new(ty, max_pages, config.effective_paging()) else {
+            self.offload.memory_budget.give_back(bytes);
+            return Err(Error::Limit(
+                "memory size: over a limit, or the host has no RAM for it",
+            ));
+        };
         m.policy = config.memory_policy;
         m.fingerprint = fingerprint;
         m.index = index;
+        if self.memories.try_reserve(1).is_err() {
+            self.offload.memory_budget.give_back(bytes);
+            return Err(Error::Limit("no RAM for another memory"));
+        }
         self.memories.push(m);
         Ok(())
     }
@@ -189,6 +242,7 @@ impl<T> Store<T> {
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         Store {
             inner: StoreInner {
+                id: StoreId::next(),
                 code_cache: code::CodeCache::new(&engine.config),
                 ..StoreInner::default()
             },
@@ -213,27 +267,68 @@ impl<T> Store<T> {
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
+
+    /// `Ok` if a handle with store id `id` belongs to this store.
+    pub(crate) fn check(&self, id: StoreId) -> Result<(), Error> {
+        self.inner.check(id)
+    }
+
+    /// Whether a handle with store id `id` belongs to this store.
+    pub(crate) fn owns(&self, id: StoreId) -> bool {
+        self.inner.id == id
+    }
+
+    /// `Ok` if `v` is not a reference to another store's function.
+    pub(crate) fn check_val(&self, v: &Val) -> Result<(), Error> {
+        match v {
+            Val::FuncRef(Some(f)) => self.check(f.1),
+            _ => Ok(()),
+        }
+    }
 }
 
-/// A function handle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Func(pub(crate) u32);
+impl StoreInner {
+    /// `Ok` if a handle with store id `id` belongs to this store.
+    pub(crate) fn check(&self, id: StoreId) -> Result<(), Error> {
+        if self.id == id {
+            Ok(())
+        } else {
+            Err(Error::WrongStore)
+        }
+    }
 
-/// A global handle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Global(pub(crate) u32);
+    /// The handle of function `index` of this store.
+    pub(crate) fn func(&self, index: u32) -> Func {
+        Func(index, self.id)
+    }
 
-/// A linear memory handle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Memory(pub(crate) u32);
+    /// The handle of instance `index` of this store.
+    pub(crate) fn instance(&self, index: u32) -> Instance {
+        Instance(index, self.id)
+    }
+}
 
-/// A table handle.
+/// A function handle: an index into its store and the store's id (8 bytes). Used with
+/// another store, fallible calls return [`Error::WrongStore`]; see each method for the
+/// infallible ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Table(pub(crate) u32);
+pub struct Func(pub(crate) u32, pub(crate) StoreId);
 
-/// An instance handle.
+/// A global handle (index and store id, as [`Func`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Instance(pub(crate) u32);
+pub struct Global(pub(crate) u32, pub(crate) StoreId);
+
+/// A linear memory handle (index and store id, as [`Func`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Memory(pub(crate) u32, pub(crate) StoreId);
+
+/// A table handle (index and store id, as [`Func`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Table(pub(crate) u32, pub(crate) StoreId);
+
+/// An instance handle (index and store id, as [`Func`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Instance(pub(crate) u32, pub(crate) StoreId);
 
 /// Something that can be imported or exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,11 +436,7 @@ impl<T> Caller<'_, T> {
 
     /// The calling instance's memory `index` (0 for the default memory).
     pub fn memory(&self, index: u32) -> Option<Memory> {
-        let inst = self.instance?;
-        self.store.inner.instances[inst.0 as usize]
-            .memories
-            .get(index as usize)
-            .map(|&m| Memory(m))
+        self.instance?.memory_by_index(self.store, index)
     }
 }
 
@@ -366,26 +457,35 @@ impl Func {
             type_id,
             kind: FuncKind::Host { host },
         });
-        Func(store.inner.funcs.len() as u32 - 1)
+        store.inner.func(store.inner.funcs.len() as u32 - 1)
     }
 
-    /// The function's signature.
+    /// The function's signature (`() -> ()` for a function of another store).
     pub fn ty<T>(&self, store: &Store<T>) -> FuncType {
+        if !store.owns(self.1) {
+            return FuncType::new([], []);
+        }
         store.inner.funcs[self.0 as usize].ty.clone()
     }
 
-    /// Call the function. `results` must have room for exactly the function's results.
+    /// Call the function. `results` must have room for exactly the function's results. A
+    /// function or a `funcref` argument of another store is [`Error::WrongStore`].
     pub fn call<T>(
         &self,
         store: &mut Store<T>,
         params: &[Val],
         results: &mut [Val],
     ) -> Result<(), Error> {
+        store.check(self.1)?;
+        for p in params {
+            store.check_val(p)?;
+        }
         crate::exec::call(store, *self, params, results)
     }
 
     /// Translate this function's microcode now (no-op for host functions or when present).
     pub fn translate<T>(&self, store: &mut Store<T>) -> Result<Option<Arc<Compiled>>, Error> {
+        store.check(self.1)?;
         match store.inner.funcs[self.0 as usize].kind {
             FuncKind::Host { .. } => Ok(None),
             FuncKind::Wasm { .. } => crate::exec::compiled(&mut store.inner, self.0).map(Some),
@@ -393,47 +493,64 @@ impl Func {
     }
 }
 
-fn check_val(ty: ValType, v: &Val) -> Result<(), Error> {
-    if v.ty() == ty {
-        Ok(())
-    } else {
-        Err(Error::Type("value does not match the expected type"))
+/// `Ok` if `v` has type `ty` and, if it is a function reference, belongs to `store`.
+fn check_val<T>(store: &Store<T>, ty: ValType, v: &Val) -> Result<(), Error> {
+    if v.ty() != ty {
+        return Err(Error::Type("value does not match the expected type"));
     }
+    store.check_val(v)
 }
 
 impl Global {
     /// A new host global.
     pub fn new<T>(store: &mut Store<T>, ty: GlobalType, value: Val) -> Result<Global, Error> {
-        check_val(ty.content, &value)?;
+        check_val(store, ty.content, &value)?;
         store.inner.globals.push(GlobalEntity {
             value: value.to_bits128(),
             ty,
         });
-        Ok(Global(store.inner.globals.len() as u32 - 1))
+        Ok(Global(store.inner.globals.len() as u32 - 1, store.inner.id))
     }
 
-    /// Its type.
+    /// Its type (an immutable `i32` for a global of another store).
     pub fn ty<T>(&self, store: &Store<T>) -> GlobalType {
+        if !store.owns(self.1) {
+            return GlobalType {
+                content: ValType::I32,
+                mutable: false,
+            };
+        }
         store.inner.globals[self.0 as usize].ty
     }
 
-    /// Its current value.
+    /// Its current value (`i32` 0 for a global of another store).
     pub fn get<T>(&self, store: &Store<T>) -> Val {
+        if !store.owns(self.1) {
+            return Val::I32(0);
+        }
         let g = &store.inner.globals[self.0 as usize];
-        Val::from_bits128(g.ty.content, g.value)
+        Val::from_bits128(g.ty.content, g.value, store.inner.id)
     }
 
     /// Set its value (only mutable globals).
     pub fn set<T>(&self, store: &mut Store<T>, value: Val) -> Result<(), Error> {
-        let g = &mut store.inner.globals[self.0 as usize];
-        if !g.ty.mutable {
+        store.check(self.1)?;
+        let ty = store.inner.globals[self.0 as usize].ty;
+        if !ty.mutable {
             return Err(Error::Type("global is immutable"));
         }
-        check_val(g.ty.content, &value)?;
-        g.value = value.to_bits128();
+        check_val(store, ty.content, &value)?;
+        store.inner.globals[self.0 as usize].value = value.to_bits128();
         Ok(())
     }
 }
+
+/// What the getters of a memory of another store report: no pages.
+const FOREIGN_MEMORY: MemoryType = MemoryType {
+    min: 0,
+    max: Some(0),
+    memory64: false,
+};
 
 impl Memory {
     /// A new host memory (paged if the engine's config says so; its blobs are named with
@@ -441,11 +558,15 @@ impl Memory {
     pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
         let index = store.inner.memories.len() as u32;
         store.inner.new_memory(&store.engine, ty, 0, index)?;
-        Ok(Memory(index))
+        Ok(Memory(index, store.inner.id))
     }
 
-    /// Its type (with the current size as minimum).
+    /// Its type (with the current size as minimum; `0..=0` pages for a memory of another
+    /// store).
     pub fn ty<T>(&self, store: &Store<T>) -> MemoryType {
+        if !store.owns(self.1) {
+            return FOREIGN_MEMORY;
+        }
         let m = &store.inner.memories[self.0 as usize];
         MemoryType {
             min: m.pages(),
@@ -455,14 +576,21 @@ impl Memory {
 
     /// Its contents, if it is resident: a spilled or paged memory has no contiguous bytes in
     /// RAM and shows an empty slice here (use [`read`](Memory::read), or
-    /// [`data_mut`](Memory::data_mut), which reloads a spilled memory).
+    /// [`data_mut`](Memory::data_mut), which reloads a spilled memory). Empty for a memory of
+    /// another store.
     pub fn data<'a, T>(&self, store: &'a Store<T>) -> &'a [u8] {
+        if !store.owns(self.1) {
+            return &[];
+        }
         &store.inner.memories[self.0 as usize].data
     }
 
     /// Its contents, mutably. A spilled memory is reloaded first; if that fails, or the memory
-    /// is paged, the slice is empty.
+    /// is paged or of another store, the slice is empty.
     pub fn data_mut<'a, T>(&self, store: &'a mut Store<T>) -> &'a mut [u8] {
+        if !store.owns(self.1) {
+            return &mut [];
+        }
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         let _ = m.reload(off);
         &mut m.data
@@ -471,6 +599,9 @@ impl Memory {
     /// Its contents and the store's host data together, for host functions that need both
     /// (the contents as for [`data_mut`](Memory::data_mut)).
     pub fn data_and_store_mut<'a, T>(&self, store: &'a mut Store<T>) -> (&'a mut [u8], &'a mut T) {
+        if !store.owns(self.1) {
+            return (&mut [], &mut store.data);
+        }
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         let _ = m.reload(off);
         (&mut m.data, &mut store.data)
@@ -479,29 +610,38 @@ impl Memory {
     /// Copy `buf.len()` bytes starting at `offset` out of the memory. Works whatever the
     /// memory's residency (a spilled memory is loaded back, a paged one pages in).
     pub fn read<T>(&self, store: &mut Store<T>, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
+        store.check(self.1)?;
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.read(off, offset, buf).map_err(Error::from)
     }
 
     /// Copy `bytes` into the memory at `offset`. Works whatever the memory's residency.
     pub fn write<T>(&self, store: &mut Store<T>, offset: u64, bytes: &[u8]) -> Result<(), Error> {
+        store.check(self.1)?;
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.write(off, offset, bytes).map_err(Error::from)
     }
 
-    /// Its size in pages.
+    /// Its size in pages (0 for a memory of another store).
     pub fn size<T>(&self, store: &Store<T>) -> u64 {
+        if !store.owns(self.1) {
+            return 0;
+        }
         store.inner.memories[self.0 as usize].pages()
     }
 
     /// Grow by `delta` pages, returning the old size.
     pub fn grow<T>(&self, store: &mut Store<T>, delta: u64) -> Result<u64, Error> {
+        store.check(self.1)?;
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.grow(off, delta).ok_or(Error::Limit("memory size"))
     }
 
-    /// Where its bytes are.
+    /// Where its bytes are ([`Residency::Resident`] for a memory of another store).
     pub fn residency<T>(&self, store: &Store<T>) -> Residency {
+        if !store.owns(self.1) {
+            return Residency::Resident;
+        }
         store.inner.memories[self.0 as usize].residency()
     }
 
@@ -510,6 +650,9 @@ impl Memory {
     /// generation. A paged memory writes back its dirty pages and releases every frame.
     /// Returns the bytes written; spilling a spilled memory writes nothing.
     pub fn spill<T>(&self, store: &mut Store<T>) -> Result<usize, MemoryOffloadError> {
+        if !store.owns(self.1) {
+            return Err(MemoryOffloadError::WrongStore);
+        }
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.spill(off)
     }
@@ -517,39 +660,65 @@ impl Memory {
     /// Bring a spilled memory back into RAM now (a no-op for other memories). On failure it
     /// stays spilled and the error says why.
     pub fn load<T>(&self, store: &mut Store<T>) -> Result<(), MemoryOffloadError> {
+        if !store.owns(self.1) {
+            return Err(MemoryOffloadError::WrongStore);
+        }
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.reload(off)
     }
 
     /// Write back the dirty pages of a paged memory (synced for a durable one).
     pub fn flush<T>(&self, store: &mut Store<T>) -> Result<(), MemoryOffloadError> {
+        if !store.owns(self.1) {
+            return Err(MemoryOffloadError::WrongStore);
+        }
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.flush(off)
     }
 
-    /// Its storage policy.
+    /// Its storage policy (the default for a memory of another store).
     pub fn policy<T>(&self, store: &Store<T>) -> MemoryPolicy {
+        if !store.owns(self.1) {
+            return MemoryPolicy::default();
+        }
         store.inner.memories[self.0 as usize].policy
     }
 
-    /// Set its storage policy (applies to later spills and write-backs).
+    /// Set its storage policy (applies to later spills and write-backs; does nothing for a
+    /// memory of another store).
     pub fn set_policy<T>(&self, store: &mut Store<T>, policy: MemoryPolicy) {
-        store.inner.memories[self.0 as usize].policy = policy;
+        if store.owns(self.1) {
+            store.inner.memories[self.0 as usize].policy = policy;
+        }
     }
 }
 
 impl Table {
     /// A new host table filled with `init`.
     pub fn new<T>(store: &mut Store<T>, ty: TableType, init: Val) -> Result<Table, Error> {
-        check_val(ty.element.into(), &init)?;
-        let t = TableEntity::new(ty, init.to_cell(), store.engine.config.max_table_elements)
-            .ok_or(Error::Limit("table size"))?;
+        check_val(store, ty.element.into(), &init)?;
+        let max = store
+            .inner
+            .limits
+            .table_elements_max(store.engine.config.max_table_elements);
+        let t = TableEntity::new(ty, init.to_cell(), max).ok_or(Error::Limit(
+            "table size: over a limit, or the host has no RAM for it",
+        ))?;
         store.inner.tables.push(t);
-        Ok(Table(store.inner.tables.len() as u32 - 1))
+        Ok(Table(store.inner.tables.len() as u32 - 1, store.inner.id))
     }
 
-    /// Its type (with the current size as minimum).
+    /// Its type (with the current size as minimum; an empty `funcref` table of maximum 0 for a
+    /// table of another store).
     pub fn ty<T>(&self, store: &Store<T>) -> TableType {
+        if !store.owns(self.1) {
+            return TableType {
+                element: crate::types::RefType::FuncRef,
+                min: 0,
+                max: Some(0),
+                table64: false,
+            };
+        }
         let t = &store.inner.tables[self.0 as usize];
         TableType {
             min: t.size(),
@@ -557,50 +726,81 @@ impl Table {
         }
     }
 
-    /// Its size.
+    /// Its size (0 for a table of another store).
     pub fn size<T>(&self, store: &Store<T>) -> u64 {
+        if !store.owns(self.1) {
+            return 0;
+        }
         store.inner.tables[self.0 as usize].size()
     }
 
-    /// Element `index`, if in bounds.
+    /// Element `index`, if in bounds (`None` for a table of another store).
     pub fn get<T>(&self, store: &Store<T>, index: u64) -> Option<Val> {
+        if !store.owns(self.1) {
+            return None;
+        }
         let t = &store.inner.tables[self.0 as usize];
         t.get(index)
             .ok()
-            .map(|c| Val::from_cell(t.ty.element.into(), c))
+            .map(|c| Val::from_cell(t.ty.element.into(), c, store.inner.id))
     }
 
     /// Set element `index`.
     pub fn set<T>(&self, store: &mut Store<T>, index: u64, val: Val) -> Result<(), Error> {
+        store.check(self.1)?;
+        check_val(
+            store,
+            store.inner.tables[self.0 as usize].ty.element.into(),
+            &val,
+        )?;
         let t = &mut store.inner.tables[self.0 as usize];
-        check_val(t.ty.element.into(), &val)?;
         t.set(index, val.to_cell()).map_err(Error::from)
     }
 
     /// Grow by `delta` elements set to `init`, returning the old size.
     pub fn grow<T>(&self, store: &mut Store<T>, delta: u64, init: Val) -> Result<u64, Error> {
+        store.check(self.1)?;
+        check_val(
+            store,
+            store.inner.tables[self.0 as usize].ty.element.into(),
+            &init,
+        )?;
         let t = &mut store.inner.tables[self.0 as usize];
-        check_val(t.ty.element.into(), &init)?;
         t.grow(delta, init.to_cell())
             .ok_or(Error::Limit("table size"))
     }
 }
 
 impl Instance {
-    /// The export called `name`.
-    pub fn get_export<T>(&self, store: &Store<T>, name: &str) -> Option<Extern> {
-        let inst = &store.inner.instances[self.0 as usize];
-        let e = inst.module.exports.iter().find(|e| e.name == name)?;
-        Some(export_extern(inst, e.kind, e.index))
+    /// The instance's entity, if this handle belongs to `store`.
+    fn entity<'a, T>(&self, store: &'a Store<T>) -> Option<&'a InstanceEntity> {
+        if !store.owns(self.1) {
+            return None;
+        }
+        store.inner.instances.get(self.0 as usize)
     }
 
-    /// All exports, in order.
+    /// The export called `name` (`None` for an instance of another store).
+    pub fn get_export<T>(&self, store: &Store<T>, name: &str) -> Option<Extern> {
+        let inst = self.entity(store)?;
+        let e = inst.module.exports.iter().find(|e| e.name == name)?;
+        Some(export_extern(inst, store.inner.id, e.kind, e.index))
+    }
+
+    /// All exports, in order (none for an instance of another store).
     pub fn exports<T>(&self, store: &Store<T>) -> Vec<(String, Extern)> {
-        let inst = &store.inner.instances[self.0 as usize];
+        let Some(inst) = self.entity(store) else {
+            return Vec::new();
+        };
         inst.module
             .exports
             .iter()
-            .map(|e| (e.name.clone(), export_extern(inst, e.kind, e.index)))
+            .map(|e| {
+                (
+                    e.name.clone(),
+                    export_extern(inst, store.inner.id, e.kind, e.index),
+                )
+            })
             .collect()
     }
 
@@ -624,29 +824,43 @@ impl Instance {
         self.get_export(store, name)?.into_table()
     }
 
-    /// The memory at module index `index` (imported or defined).
+    /// The memory at module index `index` (imported or defined; `None` for an instance of
+    /// another store).
     pub fn memory_by_index<T>(&self, store: &Store<T>, index: u32) -> Option<Memory> {
-        store.inner.instances[self.0 as usize]
+        self.entity(store)?
             .memories
             .get(index as usize)
-            .map(|&m| Memory(m))
+            .map(|&m| Memory(m, store.inner.id))
     }
 
-    /// The function at module index `index` (imported or defined).
+    /// The function at module index `index` (imported or defined; `None` for an instance of
+    /// another store).
     pub fn func_by_index<T>(&self, store: &Store<T>, index: u32) -> Option<Func> {
-        store.inner.instances[self.0 as usize]
+        self.entity(store)?
             .funcs
             .get(index as usize)
-            .map(|&f| Func(f))
+            .map(|&f| Func(f, store.inner.id))
     }
 }
 
-fn export_extern(inst: &InstanceEntity, kind: ExternKind, index: u32) -> Extern {
+fn export_extern(inst: &InstanceEntity, id: StoreId, kind: ExternKind, index: u32) -> Extern {
     let i = index as usize;
     match kind {
-        ExternKind::Func => Extern::Func(Func(inst.funcs[i])),
-        ExternKind::Table => Extern::Table(Table(inst.tables[i])),
-        ExternKind::Memory => Extern::Memory(Memory(inst.memories[i])),
-        ExternKind::Global => Extern::Global(Global(inst.globals[i])),
+        ExternKind::Func => Extern::Func(Func(inst.funcs[i], id)),
+        ExternKind::Table => Extern::Table(Table(inst.tables[i], id)),
+        ExternKind::Memory => Extern::Memory(Memory(inst.memories[i], id)),
+        ExternKind::Global => Extern::Global(Global(inst.globals[i], id)),
+    }
+}
+
+impl Extern {
+    /// The id of the store this handle belongs to.
+    pub(crate) fn store_id(&self) -> StoreId {
+        match self {
+            Extern::Func(f) => f.1,
+            Extern::Global(g) => g.1,
+            Extern::Memory(m) => m.1,
+            Extern::Table(t) => t.1,
+        }
     }
 }

@@ -56,13 +56,16 @@ impl<S: Storage> Storage for Erased<S> {
     }
 }
 
-/// The store's offload state: its storage (if any), metrics, and the generation counter
-/// stamped into the blobs it writes.
+/// The store-wide state a memory's slow paths and growth need besides the memory itself:
+/// the store's storage (if any), offload metrics, the generation counter stamped into the
+/// blobs it writes, and the byte budget all its memories share.
 #[derive(Default)]
 pub(crate) struct OffloadState {
     pub storage: Option<StoreStorage>,
     pub metrics: Metrics,
     generation: u64,
+    /// Bytes of linear memory in the store, against `StoreLimits::memories_total`.
+    pub memory_budget: super::limits::MemoryBudget,
 }
 
 impl fmt::Debug for OffloadState {

@@ -30,6 +30,8 @@ impl Instance {
         index: u32,
         memory: Memory,
     ) -> Result<(), Error> {
+        store.check(self.1)?;
+        store.check(memory.1)?;
         let inst = &store.inner.instances[self.0 as usize];
         let imp = import_of(&inst.module.imports, ExternKind::Memory, index)
             .ok_or(Error::Type("memory index does not name an imported memory"))?;
@@ -55,6 +57,8 @@ impl Instance {
         index: u32,
         table: Table,
     ) -> Result<(), Error> {
+        store.check(self.1)?;
+        store.check(table.1)?;
         let inst = &store.inner.instances[self.0 as usize];
         let imp = import_of(&inst.module.imports, ExternKind::Table, index)
             .ok_or(Error::Type("table index does not name an imported table"))?;

@@ -32,8 +32,13 @@ impl<E: core::fmt::Debug> core::fmt::Display for CodeLoadError<E> {
 }
 
 impl Func {
-    /// The storage key of this function's microcode, if it is a wasm function.
+    /// The storage key of this function's microcode, if it is a wasm function of `store`.
+    /// A host function or a function of another store has none, so
+    /// [`spill_code`](Func::spill_code) writes nothing for it.
     pub fn code_key<T>(&self, store: &Store<T>) -> Option<Key> {
+        if !store.owns(self.1) {
+            return None;
+        }
         super::code::code_key(&store.inner, self.0)
     }
 
@@ -76,6 +81,7 @@ impl Func {
         store: &mut Store<T>,
         storage: &mut S,
     ) -> Result<(), CodeLoadError<S::Error>> {
+        store.check(self.1).map_err(CodeLoadError::Rejected)?;
         let Some(key) = self.code_key(store) else {
             return Ok(());
         };

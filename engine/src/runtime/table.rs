@@ -5,6 +5,7 @@
 
 use alloc::vec::Vec;
 
+use super::zeroed::{grow_zeroed, zeroed_vec};
 use crate::error::TrapCode;
 use crate::types::TableType;
 
@@ -27,9 +28,15 @@ impl TableEntity {
             return None;
         }
         let len = usize::try_from(ty.min).ok()?;
-        let mut elems = Vec::new();
-        elems.try_reserve_exact(len).ok()?;
-        elems.resize(len, init);
+        let elems = if init == 0 {
+            // Null elements, zeroed by the allocator: untouched pages cost no RAM.
+            zeroed_vec(len)?
+        } else {
+            let mut elems = Vec::new();
+            elems.try_reserve_exact(len).ok()?;
+            elems.resize(len, init);
+            elems
+        };
         Some(TableEntity { elems, ty, max })
     }
 
@@ -45,10 +52,14 @@ impl TableEntity {
             return None;
         }
         let new_len = usize::try_from(new).ok()?;
-        self.elems
-            .try_reserve_exact(new_len - self.elems.len())
-            .ok()?;
-        self.elems.resize(new_len, init);
+        if init == 0 {
+            grow_zeroed(&mut self.elems, new_len)?;
+        } else {
+            self.elems
+                .try_reserve_exact(new_len - self.elems.len())
+                .ok()?;
+            self.elems.resize(new_len, init);
+        }
         Some(old)
     }
 

@@ -1,10 +1,9 @@
 //! `fayasm inspect`: sections, imports, exports, function signatures, and microcode.
 
 use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
 
-use fayasm::{
-    ExternType, FuncType, Global, Linker, Memory, Module, Store, Table, Trap, Val, ValType,
-};
+use fayasm::{ExternType, FuncType, Module, ValType};
 use wasmparser::{KnownCustom, Name, Parser, Payload};
 
 use crate::values::{extern_type, signature};
@@ -130,50 +129,57 @@ fn layout(bytes: &[u8]) -> Result<Layout, wasmparser::BinaryReaderError> {
 }
 
 pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
-    let engine = args.engine.engine()?;
-    let (bytes, module) = read_module(&engine, &args.file)?;
+    let engine = fayasm::Engine::new(args.engine.config()?);
+    let limit = args.engine.max_module_size()?;
+    let (bytes, module) = read_module(&engine, &args.file, limit)?;
     let layout = layout(&bytes).map_err(|e| usage(format!("`{}`: {e}", args.file)))?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
     match &args.microcode {
-        Some(func) => microcode(&engine, &module, &layout, func),
-        None => {
-            print_summary(&args.file, bytes.len(), &module, &layout);
-            Ok(())
-        }
+        Some(func) => microcode(&mut out, &module, &layout, func)?,
+        None => print_summary(&mut out, &args.file, bytes.len(), &module, &layout)?,
     }
+    out.flush()?;
+    Ok(())
 }
 
-fn print_summary(file: &str, size: usize, module: &Module, layout: &Layout) {
-    println!("module {file}: {size} bytes");
-    println!("sections:");
+fn print_summary(
+    out: &mut impl Write,
+    file: &str,
+    size: usize,
+    module: &Module,
+    layout: &Layout,
+) -> std::io::Result<()> {
+    writeln!(out, "module {file}: {size} bytes")?;
+    writeln!(out, "sections:")?;
     for (name, range, count) in &layout.sections {
         let count = count.map(|c| format!(", count {c}")).unwrap_or_default();
-        println!(
+        writeln!(
+            out,
             "  {name:<12} at 0x{:06x}, {} bytes{count}",
             range.start,
             range.end - range.start
-        );
+        )?;
     }
     let imports: Vec<_> = module.imports().collect();
-    println!("imports: {}", imports.len());
+    writeln!(out, "imports: {}", imports.len())?;
     for i in &imports {
-        println!("  {}::{}: {}", i.module, i.name, extern_type(&i.ty));
+        writeln!(out, "  {}::{}: {}", i.module, i.name, extern_type(&i.ty))?;
     }
     let exports: Vec<_> = module.exports().collect();
-    println!("exports: {}", exports.len());
+    writeln!(out, "exports: {}", exports.len())?;
     for e in &exports {
-        println!("  {}: {}", e.name, extern_type(&e.ty));
+        writeln!(out, "  {}: {}", e.name, extern_type(&e.ty))?;
     }
-    let imported = imports
+    let imported: Vec<_> = imports
         .iter()
         .filter(|i| matches!(i.ty, ExternType::Func(_)))
-        .count();
-    println!(
-        "functions: {} ({imported} imported)",
-        layout.func_types.len()
-    );
-    let mut import_names = imports
-        .iter()
-        .filter(|i| matches!(i.ty, ExternType::Func(_)));
+        .collect();
+    writeln!(
+        out,
+        "functions: {} ({} imported)",
+        layout.func_types.len(),
+        imported.len()
+    )?;
     for (index, ty) in layout.func_types.iter().enumerate() {
         let mut label: Vec<String> = layout
             .names
@@ -181,22 +187,28 @@ fn print_summary(file: &str, size: usize, module: &Module, layout: &Layout) {
             .map(|n| format!("${n}"))
             .into_iter()
             .collect();
-        if index < imported {
-            let i = import_names
-                .next()
-                .expect("one import per imported function");
+        if let Some(i) = imported.get(index) {
             label.push(format!("import {}::{}", i.module, i.name));
         }
         for e in layout.exports.get(&(index as u32)).into_iter().flatten() {
             label.push(format!("export {e:?}"));
         }
         label.push(signature(ty));
-        println!("  [{index}] {}", label.join(" "));
+        writeln!(out, "  [{index}] {}", label.join(" "))?;
     }
+    Ok(())
 }
 
-/// The function index `func` names: a `name`-section name (with or without `$`) or a number.
+/// The function index `func` names: an export name, a `name`-section name (with or without
+/// `$`) or a number.
 fn find_func(layout: &Layout, func: &str) -> Option<u32> {
+    if let Some((&i, _)) = layout
+        .exports
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n == func))
+    {
+        return Some(i);
+    }
     if let Ok(i) = func.parse::<u32>() {
         return ((i as usize) < layout.func_types.len()).then_some(i);
     }
@@ -208,77 +220,34 @@ fn find_func(layout: &Layout, func: &str) -> Option<u32> {
         .map(|(&i, _)| i)
 }
 
-/// Define a stand-in for every import so the module can be instantiated just to translate it.
-/// Stub functions trap; a start function that calls one fails instantiation.
-fn stub_imports(store: &mut Store<()>, module: &Module) -> Result<Linker<()>, fayasm::Error> {
-    let mut linker = Linker::new();
-    for imp in module.imports() {
-        let (m, n) = (imp.module.clone(), imp.name.clone());
-        match imp.ty {
-            ExternType::Func(ty) => {
-                let f = fayasm::Func::new(store, ty, move |_, _, _| {
-                    Err(Trap::host(format!(
-                        "`{m}::{n}` is a stand-in of `fayasm inspect`"
-                    )))
-                });
-                linker.define(&imp.module, &imp.name, f);
-            }
-            ExternType::Memory(ty) => {
-                let mem = Memory::new(store, ty)?;
-                linker.define(&imp.module, &imp.name, mem);
-            }
-            ExternType::Table(ty) => {
-                let t = Table::new(store, ty, Val::default_for(ty.element.into()))?;
-                linker.define(&imp.module, &imp.name, t);
-            }
-            ExternType::Global(ty) => {
-                let g = Global::new(store, ty, Val::default_for(ty.content))?;
-                linker.define(&imp.module, &imp.name, g);
-            }
-        }
-    }
-    Ok(linker)
-}
-
+/// Print the microcode of `func`, translated from the module alone: nothing is instantiated,
+/// so no memory is allocated, no segment applied and no start function run.
 fn microcode(
-    engine: &fayasm::Engine,
+    out: &mut impl Write,
     module: &Module,
     layout: &Layout,
     func: &str,
 ) -> Result<(), Failure> {
-    let mut store = Store::new(engine, ());
-    let linker = stub_imports(&mut store, module).map_err(|e| usage(e.to_string()))?;
-    let instance = linker
-        .instantiate(&mut store, module)
-        .map_err(|e| Failure::Runtime(format!("cannot instantiate to translate: {e}")))?;
-    let index = match instance.get_func(&store, func) {
-        Some(f) => (0..layout.func_types.len() as u32)
-            .find(|&i| instance.func_by_index(&store, i) == Some(f))
-            .expect("an exported function has an index"),
-        None => find_func(layout, func).ok_or_else(|| {
-            usage(format!(
-                "no function `{func}` (give an export name, a `name`-section name or an index)"
-            ))
-        })?,
-    };
-    let f = instance
-        .func_by_index(&store, index)
-        .expect("index in range");
-    let code = f.translate(&mut store).map_err(|e| usage(e.to_string()))?;
-    let ty = &layout.func_types[index as usize];
+    let index = find_func(layout, func).ok_or_else(|| {
+        usage(format!(
+            "no function `{func}` (give an export name, a `name`-section name or an index)"
+        ))
+    })?;
+    let code = module
+        .translate_function(index)
+        .map_err(|e| usage(e.to_string()))?;
     let name = layout
         .names
         .get(&index)
         .map(|n| format!(" ${n}"))
         .unwrap_or_default();
-    match code {
-        Some(code) => {
-            println!("func [{index}]{name} {}", signature(ty));
-            print!("{code}");
-            Ok(())
-        }
-        None => Err(usage(format!(
+    let Some(code) = code else {
+        return Err(usage(format!(
             "function [{index}]{name} is an import: it has no microcode"
-        ))),
-    }
+        )));
+    };
+    let ty = &layout.func_types[index as usize];
+    writeln!(out, "func [{index}]{name} {}", signature(ty))?;
+    write!(out, "{code}")?;
+    Ok(())
 }

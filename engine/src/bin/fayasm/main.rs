@@ -1,13 +1,17 @@
 //! The `fayasm` command line: run a module's export or a WASI command, or inspect a module.
 //!
 //! Exit codes: 0 on success; 1 when the guest trapped; 2 when it could not be started (bad
-//! usage, unreadable or invalid module, unresolved import, unknown export, wrong arguments);
-//! a WASI program's `proc_exit` code is passed through.
+//! usage, unreadable, oversized or invalid module, unresolved import, unknown export, wrong
+//! arguments) or its output could not be written (a full disk); a WASI program's `proc_exit`
+//! code is passed through. A closed output pipe (`fayasm inspect m.wasm | head -1`) ends the
+//! command quietly with 0. Nothing here panics on bad input or a failing stream.
 
 mod inspect;
 mod run;
+mod setup;
 mod values;
 
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -69,6 +73,9 @@ struct InspectArgs {
 /// The offload knobs come from the environment (`fayasm::Config::apply_env`):
 /// `FAYASM_TARGET_PROFILE`, `FAYASM_CODE_BUDGET`, `FAYASM_MICROCODE`, `FAYASM_CODE_EVICTION`,
 /// `FAYASM_PAGE_BUDGET`, `FAYASM_JIT_PRESCAN`, `FAYASM_JIT_PRESCAN_FORCE`; flags override them.
+/// A page budget (from a RAM-bounded profile or `FAYASM_PAGE_BUDGET`) turns demand paging of
+/// memories on; paging and spilled code use `--spill-dir`, or a temporary directory removed at
+/// exit.
 #[derive(Debug, Args)]
 struct EngineArgs {
     /// Translate every function at instantiation instead of on first call (also
@@ -85,10 +92,28 @@ struct EngineArgs {
     /// Maximum number of 64-bit cells on the engine's value stack.
     #[arg(long, value_name = "N", env = "FAYASM_MAX_STACK")]
     max_stack: Option<usize>,
+    /// Largest module file accepted, in bytes (k/m/g suffixes); larger files are refused
+    /// before they are read.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        env = "FAYASM_MAX_MODULE_SIZE",
+        default_value = "256m"
+    )]
+    max_module_size: String,
+    /// Most bytes of linear memory the module may have, all memories together (k/m/g
+    /// suffixes): a larger declared memory fails instantiation, `memory.grow` past it
+    /// returns -1.
+    #[arg(long, value_name = "BYTES", env = "FAYASM_MAX_MEMORY")]
+    max_memory: Option<String>,
+    /// Directory for spilled microcode and paged memory (default: a temporary directory,
+    /// removed at exit, when paging or spilling is on).
+    #[arg(long, value_name = "DIR")]
+    spill_dir: Option<String>,
 }
 
 impl EngineArgs {
-    fn engine(&self) -> Result<fayasm::Engine, Failure> {
+    fn config(&self) -> Result<fayasm::Config, Failure> {
         let mut config = fayasm::Config::from_env().map_err(|e| usage(e.to_string()))?;
         if self.prescan {
             config = config.prescan(true);
@@ -104,7 +129,32 @@ impl EngineArgs {
         if let Some(n) = self.max_stack {
             config = config.max_value_stack(n);
         }
-        Ok(fayasm::Engine::new(config))
+        Ok(config)
+    }
+
+    /// The store limits the flags ask for.
+    fn limits(&self) -> Result<fayasm::StoreLimits, Failure> {
+        let mut limits = fayasm::StoreLimits::default();
+        if let Some(text) = &self.max_memory {
+            let bytes = fayasm::profile::parse_size(text).ok_or_else(|| {
+                usage(format!(
+                    "--max-memory `{text}`: expected a byte count (k, m, g suffixes)"
+                ))
+            })?;
+            limits = limits.memories_total(bytes as u64);
+        }
+        Ok(limits)
+    }
+
+    fn max_module_size(&self) -> Result<u64, Failure> {
+        fayasm::profile::parse_size(&self.max_module_size)
+            .map(|n| n as u64)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--max-module-size `{}`: expected a byte count (k, m, g suffixes)",
+                    self.max_module_size
+                ))
+            })
     }
 }
 
@@ -119,17 +169,74 @@ enum Failure {
     Runtime(String),
     /// The WASI program exited with this code.
     Exit(i32),
+    /// Writing the command's own output failed: exit code 2, or 0 quietly for a closed pipe.
+    Output(std::io::Error),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::Output(e)
+    }
 }
 
 fn usage(message: impl Into<String>) -> Failure {
     Failure::Usage(message.into())
 }
 
-fn read_module(engine: &fayasm::Engine, file: &str) -> Result<(Vec<u8>, fayasm::Module), Failure> {
-    let bytes = std::fs::read(file).map_err(|e| usage(format!("cannot read `{file}`: {e}")))?;
+/// The module file's bytes, refused before reading when the file is larger than `limit`
+/// (and, for files whose size is unknown up front, such as pipes and devices, as soon as more
+/// than `limit` bytes arrive).
+fn read_file(file: &str, limit: u64) -> Result<Vec<u8>, Failure> {
+    let cannot = |e: std::io::Error| usage(format!("cannot read `{file}`: {e}"));
+    let too_big = || {
+        usage(format!(
+            "`{file}` is larger than the module size limit of {limit} bytes (--max-module-size)"
+        ))
+    };
+    let f = std::fs::File::open(file).map_err(cannot)?;
+    let meta = f.metadata().map_err(cannot)?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+fn read_module(
+    engine: &fayasm::Engine,
+    file: &str,
+    limit: u64,
+) -> Result<(Vec<u8>, fayasm::Module), Failure> {
+    let bytes = read_file(file, limit)?;
     let module =
         fayasm::Module::new(engine, &bytes).map_err(|e| usage(format!("`{file}`: {e}")))?;
     Ok((bytes, module))
+}
+
+/// Names in a message, at most `MAX_LISTED` of them, then how many were left out.
+fn name_list<S: AsRef<str>>(names: &[S]) -> String {
+    const MAX_LISTED: usize = 24;
+    let mut out = names
+        .iter()
+        .take(MAX_LISTED)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > MAX_LISTED {
+        out.push_str(&format!(", ... and {} more", names.len() - MAX_LISTED));
+    }
+    out
+}
+
+/// An error line on stderr; a failing stderr is ignored (there is nowhere left to report to).
+fn report(prefix: &str, message: &str) {
+    let _ = writeln!(std::io::stderr(), "{prefix}: {}", one_line(message));
 }
 
 /// Messages from below (wasmparser's, say) may span lines; an error is one line.
@@ -160,7 +267,7 @@ fn main() -> ExitCode {
                 .take_while(|l| !l.trim().is_empty())
                 .map(str::trim)
                 .collect();
-            eprintln!("{}", first.join(" "));
+            let _ = writeln!(std::io::stderr(), "{}", first.join(" "));
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -169,25 +276,33 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    let outcome = match &cli.command {
+    let mut outcome = match &cli.command {
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::inspect(args),
     };
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    if let Err(e) = std::io::stdout().flush() {
+        if outcome.is_ok() {
+            outcome = Err(Failure::Output(e));
+        }
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(m)) => {
-            eprintln!("error: {}", one_line(&m));
+            report("error", &m);
             ExitCode::from(2)
         }
         Err(Failure::Trap(t)) => {
-            eprintln!("trap: {}", one_line(&t.to_string()));
+            report("trap", &t.to_string());
             ExitCode::from(1)
         }
         Err(Failure::Runtime(m)) => {
-            eprintln!("error: {}", one_line(&m));
+            report("error", &m);
             ExitCode::from(1)
+        }
+        Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            report("error", &format!("cannot write the output: {e}"));
+            ExitCode::from(2)
         }
         Err(Failure::Exit(code)) => std::process::exit(code),
     }

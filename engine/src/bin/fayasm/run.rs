@@ -1,10 +1,13 @@
 //! `fayasm run`: call an export with typed arguments, or run a WASI command.
 
+use std::io::Write;
+
 use fayasm::wasi::{self, WasiCtx};
 use fayasm::{Error, Func, Linker, Store, Val};
 
+use crate::setup::Setup;
 use crate::values::{format, parse, signature, type_name};
-use crate::{read_module, usage, Failure, RunArgs};
+use crate::{name_list, usage, Failure, RunArgs};
 
 /// The guest's WASI view from the command line: `argv` is FILE then the arguments after `--`.
 fn wasi_ctx(args: &RunArgs) -> Result<WasiCtx, Failure> {
@@ -19,6 +22,11 @@ fn wasi_ctx(args: &RunArgs) -> Result<WasiCtx, Failure> {
     }
     for dir in &args.dirs {
         let (host, guest) = dir.split_once("::").unwrap_or((dir.as_str(), dir.as_str()));
+        if host.is_empty() || guest.is_empty() {
+            return Err(usage(format!(
+                "--dir `{dir}`: expected HOST or HOST::GUEST with non-empty names"
+            )));
+        }
         ctx = ctx
             .preopen_dir(host, guest)
             .map_err(|e| usage(format!("--dir `{host}`: {e}")))?;
@@ -46,14 +54,14 @@ fn exported_funcs(module: &fayasm::Module) -> String {
     if names.is_empty() {
         "it exports no functions".to_string()
     } else {
-        format!("exported functions: {}", names.join(", "))
+        format!("exported functions: {}", name_list(&names))
     }
 }
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let engine = args.engine.engine()?;
-    let (_, module) = read_module(&engine, &args.file)?;
-    let mut store = Store::new(&engine, wasi_ctx(args)?);
+    let (setup, _, module) = Setup::load(&args.engine, &args.file)?;
+    let mut store = Store::new(&setup.engine, wasi_ctx(args)?);
+    setup.attach(&mut store)?;
     let mut linker = Linker::new();
     wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
     let instance = linker
@@ -107,8 +115,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
     func.call(&mut store, &params, &mut results)
         .map_err(|e| call_failure(&store, e))?;
+    let mut out = std::io::stdout().lock();
     for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
-        println!("result[{i}] ({}): {}", type_name(*t), format(v));
+        writeln!(out, "result[{i}] ({}): {}", type_name(*t), format(v))?;
     }
+    out.flush()?;
     Ok(())
 }

@@ -1,0 +1,285 @@
+//! Handles carry their store's id: every public function that takes a handle (or a `funcref`
+//! value) refuses one of another store with `Error::WrongStore` (or its error type's
+//! equivalent), and the infallible getters answer a documented neutral value. None panics,
+//! and none touches the other store's entity of the same index.
+
+use fayasm::offload::MemStorage;
+use fayasm::{
+    CheckpointError, Checkpointer, CodeLoadError, CodeStatus, Engine, Error, Extern, Func,
+    FuncType, Global, GlobalType, Linker, Memory, MemoryOffloadError, MemoryPolicy, MemoryType,
+    Module, RefType, Residency, Store, Table, TableType, Trap, Val, ValType,
+};
+
+const WAT: &str = r#"(module
+  (import "host" "mem" (memory 1))
+  (import "host" "table" (table 1 funcref))
+  (memory $own (export "own") 1)
+  (table $t (export "t") 2 funcref)
+  (global $g (export "g") (mut i32) (i32.const 7))
+  (func $a (export "a") (result i32) (i32.const 1))
+  (func $b (export "b") (result i32) (i32.const 2))
+  (func (export "take") (param funcref) (result i32) (i32.const 3)))"#;
+
+/// A store with one instance of `WAT`, its imports defined by the host.
+fn setup(engine: &Engine, module: &Module) -> (Store<()>, fayasm::Instance) {
+    let mut store = Store::new(engine, ());
+    let mem = Memory::new(
+        &mut store,
+        MemoryType {
+            min: 1,
+            max: None,
+            memory64: false,
+        },
+    )
+    .unwrap();
+    let table = Table::new(
+        &mut store,
+        TableType {
+            element: RefType::FuncRef,
+            min: 1,
+            max: None,
+            table64: false,
+        },
+        Val::FuncRef(None),
+    )
+    .unwrap();
+    let mut linker = Linker::new();
+    linker
+        .define("host", "mem", mem)
+        .define("host", "table", table);
+    let inst = linker.instantiate(&mut store, module).unwrap();
+    (store, inst)
+}
+
+#[test]
+fn every_handle_taking_function_refuses_a_foreign_handle() {
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let (mut a, inst_a) = setup(&engine, &module);
+    let (mut b, inst_b) = setup(&engine, &module);
+    let wrong = Err(Error::WrongStore);
+
+    // Func. `b`'s function `a` has the same index as `a`'s: before store ids, calling it on
+    // the wrong store ran the other store's function.
+    let fa = inst_a.get_func(&a, "a").unwrap();
+    let fb_take = inst_b.get_func(&b, "take").unwrap();
+    let mut out = [Val::I32(0)];
+    assert_eq!(fa.call(&mut b, &[], &mut out), wrong);
+    assert_eq!(
+        fb_take.call(&mut b, &[Val::FuncRef(Some(fa))], &mut out),
+        wrong
+    );
+    assert_eq!(out, [Val::I32(0)]);
+    assert_eq!(fa.ty(&b), FuncType::new([], []));
+    assert_eq!(fa.translate(&mut b).err(), Some(Error::WrongStore));
+    fa.set_trap(&mut b, true);
+    assert!(!fa.is_trapped(&b));
+    assert!(!inst_b.get_func(&b, "a").unwrap().is_trapped(&b));
+    assert_eq!(fa.code_status(&b), CodeStatus::Host);
+    assert_eq!(fa.evict_code(&mut b), 0);
+    let code = module.translate_function(2).unwrap().unwrap();
+    assert_eq!(fa.install_code(&mut b, code), wrong);
+    assert_eq!(fa.code_key(&b), None);
+    let mut storage = MemStorage::new();
+    assert_eq!(fa.spill_code(&mut b, &mut storage, 1).ok(), Some(0));
+    assert!(matches!(
+        fa.load_code(&mut b, &mut storage),
+        Err(CodeLoadError::Rejected(Error::WrongStore))
+    ));
+
+    // Global.
+    let ga = inst_a.get_global(&a, "g").unwrap();
+    assert_eq!(ga.get(&b), Val::I32(0));
+    assert_eq!(
+        ga.ty(&b),
+        GlobalType {
+            content: ValType::I32,
+            mutable: false
+        }
+    );
+    assert_eq!(ga.set(&mut b, Val::I32(9)), wrong);
+    assert_eq!(inst_b.get_global(&b, "g").unwrap().get(&b), Val::I32(7));
+    let funcref = GlobalType {
+        content: ValType::FuncRef,
+        mutable: true,
+    };
+    assert_eq!(
+        Global::new(&mut b, funcref, Val::FuncRef(Some(fa))).err(),
+        Some(Error::WrongStore)
+    );
+    let gb = Global::new(&mut b, funcref, Val::FuncRef(None)).unwrap();
+    assert_eq!(gb.set(&mut b, Val::FuncRef(Some(fa))), wrong);
+
+    // Memory.
+    let ma = inst_a.get_memory(&a, "own").unwrap();
+    assert_eq!(ma.size(&b), 0);
+    assert_eq!(ma.ty(&b).min, 0);
+    assert!(ma.data(&b).is_empty());
+    assert!(ma.data_mut(&mut b).is_empty());
+    assert!(ma.data_and_store_mut(&mut b).0.is_empty());
+    let mut buf = [0u8; 4];
+    assert_eq!(ma.read(&mut b, 0, &mut buf), wrong);
+    assert_eq!(ma.write(&mut b, 0, &[1]), wrong);
+    assert_eq!(ma.grow(&mut b, 1), Err(Error::WrongStore));
+    assert_eq!(ma.residency(&b), Residency::Resident);
+    assert_eq!(ma.spill(&mut b), Err(MemoryOffloadError::WrongStore));
+    assert_eq!(ma.load(&mut b), Err(MemoryOffloadError::WrongStore));
+    assert_eq!(ma.flush(&mut b), Err(MemoryOffloadError::WrongStore));
+    assert_eq!(ma.policy(&b), MemoryPolicy::Cache);
+    ma.set_policy(&mut b, MemoryPolicy::Durable);
+    let mb = inst_b.get_memory(&b, "own").unwrap();
+    assert_eq!((mb.size(&b), mb.policy(&b)), (1, MemoryPolicy::Cache));
+
+    // Table.
+    let ta = inst_a.get_table(&a, "t").unwrap();
+    assert_eq!(ta.size(&b), 0);
+    assert_eq!(ta.ty(&b).min, 0);
+    assert_eq!(ta.get(&b, 0), None);
+    assert_eq!(ta.set(&mut b, 0, Val::FuncRef(None)), wrong);
+    assert_eq!(
+        ta.grow(&mut b, 1, Val::FuncRef(None)),
+        Err(Error::WrongStore)
+    );
+    let tb = inst_b.get_table(&b, "t").unwrap();
+    assert_eq!(tb.set(&mut b, 0, Val::FuncRef(Some(fa))), wrong);
+    assert_eq!(
+        tb.grow(&mut b, 1, Val::FuncRef(Some(fa))),
+        Err(Error::WrongStore)
+    );
+    assert_eq!(tb.get(&b, 0), Some(Val::FuncRef(None)));
+    let ty = TableType {
+        element: RefType::FuncRef,
+        min: 1,
+        max: None,
+        table64: false,
+    };
+    assert_eq!(
+        Table::new(&mut b, ty, Val::FuncRef(Some(fa))).err(),
+        Some(Error::WrongStore)
+    );
+
+    // Instance.
+    assert_eq!(inst_a.get_export(&b, "a"), None);
+    assert!(inst_a.exports(&b).is_empty());
+    assert_eq!(inst_a.get_func(&b, "a"), None);
+    assert_eq!(inst_a.get_global(&b, "g"), None);
+    assert_eq!(inst_a.get_memory(&b, "own"), None);
+    assert_eq!(inst_a.get_table(&b, "t"), None);
+    assert_eq!(inst_a.memory_by_index(&b, 0), None);
+    assert_eq!(inst_a.func_by_index(&b, 0), None);
+    assert_eq!(inst_a.rebind_memory(&mut b, 0, mb), wrong);
+    assert_eq!(inst_b.rebind_memory(&mut b, 0, ma), wrong);
+    assert_eq!(inst_a.rebind_table(&mut b, 0, tb), wrong);
+    assert_eq!(inst_b.rebind_table(&mut b, 0, ta), wrong);
+    let mut storage = MemStorage::new();
+    assert!(matches!(
+        inst_a.checkpoint(&mut b, &mut storage),
+        Err(CheckpointError::WrongStore)
+    ));
+    assert!(matches!(
+        inst_a.restore(&mut b, &mut storage),
+        Err(CheckpointError::WrongStore)
+    ));
+    assert!(matches!(
+        Checkpointer::new(1).checkpoint(inst_a, &mut b, &mut storage),
+        Err(CheckpointError::WrongStore)
+    ));
+    assert!(matches!(
+        Checkpointer::new(1).restore(inst_a, &mut b, &mut storage),
+        Err(CheckpointError::WrongStore)
+    ));
+    b.set_storage(MemStorage::new());
+    assert!(matches!(
+        inst_a.checkpoint_to_store_storage(&mut b),
+        Err(CheckpointError::WrongStore)
+    ));
+    assert!(matches!(
+        inst_a.restore_from_store_storage(&mut b),
+        Err(CheckpointError::WrongStore)
+    ));
+
+    // Linker: instances and definitions of another store.
+    let mut linker: Linker<()> = Linker::new();
+    assert_eq!(
+        linker.instance(&b, "other", inst_a).err(),
+        Some(Error::WrongStore)
+    );
+    let own_a = inst_a.get_memory(&a, "own").unwrap();
+    let table_a = inst_a.get_table(&a, "t").unwrap();
+    for (mem, table) in [
+        (Extern::Memory(own_a), Extern::Table(tb)),
+        (mb.into(), table_a.into()),
+    ] {
+        let mut linker = Linker::new();
+        linker
+            .define("host", "mem", mem)
+            .define("host", "table", table);
+        assert_eq!(
+            linker.instantiate(&mut b, &module).err(),
+            Some(Error::WrongStore)
+        );
+    }
+    let imports_func = Module::new(
+        &engine,
+        &wat::parse_str(r#"(module (import "m" "f" (func (result i32))))"#).unwrap(),
+    )
+    .unwrap();
+    let mut linker = Linker::new();
+    linker.define("m", "f", fa);
+    assert_eq!(
+        linker.instantiate(&mut b, &imports_func).err(),
+        Some(Error::WrongStore)
+    );
+
+    // Store `a` is untouched and still works.
+    fa.call(&mut a, &[], &mut out).unwrap();
+    assert_eq!(out, [Val::I32(1)]);
+    assert_eq!(ma.policy(&a), MemoryPolicy::Cache);
+}
+
+#[test]
+fn a_host_function_returning_a_foreign_reference_traps() {
+    let engine = Engine::default();
+    let mut other = Store::new(&engine, ());
+    let foreign = Func::new(&mut other, FuncType::new([], []), |_, _, _| Ok(()));
+    let mut store = Store::new(&engine, ());
+    let leak = Func::new(
+        &mut store,
+        FuncType::new([], [ValType::FuncRef]),
+        move |_, _, results| {
+            results[0] = Val::FuncRef(Some(foreign));
+            Ok(())
+        },
+    );
+    let module = Module::new(
+        &engine,
+        &wat::parse_str(
+            r#"(module (import "h" "leak" (func $leak (result funcref)))
+                 (table 1 funcref)
+                 (func (export "go") (table.set (i32.const 0) (call $leak))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut linker = Linker::new();
+    linker.define("h", "leak", leak);
+    let inst = linker.instantiate(&mut store, &module).unwrap();
+    let err = inst
+        .get_func(&store, "go")
+        .unwrap()
+        .call(&mut store, &[], &mut [])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::Trap(Trap::host(
+            "host function returned a reference of another store"
+        ))
+    );
+}
+
+#[test]
+fn handles_stay_small() {
+    assert_eq!(std::mem::size_of::<Func>(), 8);
+    assert_eq!(std::mem::size_of::<Memory>(), 8);
+    assert_eq!(std::mem::size_of::<Option<Func>>(), 12);
+}
