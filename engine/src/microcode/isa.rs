@@ -530,6 +530,7 @@ const _: () = assert!(ALL_OPCODES.len() <= WIDE as usize);
 
 macro_rules! define_ops {
     (
+        $d:tt
         special { $( $(#[$sdoc:meta])* $sname:ident $({ $($sfield:ident : $sty:ident),* $(,)? })? ; )* }
         result { $( $(#[$rdoc:meta])* $rname:ident { dst: Slot $(, $rfield:ident : $rty:ident)* $(,)? } ; )* }
         unary { $( $uname:ident )* }
@@ -648,6 +649,7 @@ macro_rules! define_ops {
         }
 
         word_codec! {
+            $d
             $( $sname { $($($sfield: $sty),*)? } )*
             $( $rname { dst: Slot $(, $rfield: $rty)* } )*
             $( $uname { dst: Slot, src: Slot } )*
@@ -664,7 +666,15 @@ macro_rules! define_ops {
 
 /// The word stream's encoder, decoders and opcode constants, from the normalised table.
 macro_rules! word_codec {
-    ($( $name:ident { $($f:ident : $t:ident),* } )*) => {
+    ($d:tt $( $name:ident { $($f:ident : $t:ident),* } )*) => {
+        /// `for_each_op!(m)` expands to `m! { Unreachable Br ... }`: every op's name, in
+        /// opcode order. The interpreter's dispatch tables and loop are generated from it, so
+        /// an op without a handler does not compile.
+        macro_rules! for_each_op {
+            ($d m:ident) => { $d m! { $( $name )* } };
+        }
+        pub(crate) use for_each_op;
+
         /// The opcode word of each op (without [`WIDE`]), for `match`ing on a stream.
         #[allow(non_upper_case_globals, missing_docs)]
         pub mod opc {
@@ -770,6 +780,7 @@ impl fmt::Display for Op {
 }
 
 define_ops! {
+    $
     special {
         /// Trap with `unreachable`.
         Unreachable;

@@ -1,0 +1,39 @@
+//! The portable backend: one loop, one `match` on the opcode word (narrow and wide forms
+//! each have their arm), the hot handlers inlined into it.
+
+use super::super::handlers;
+use super::super::state::{Ctx, Exit, Regs};
+use crate::microcode::isa::{opc, opcw};
+
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) const NAME: &str = "loop";
+
+macro_rules! looped {
+    ($($name:ident)*) => {
+        pub(super) fn execute<T>(cx: &mut Ctx<'_, T>, mut r: Regs) -> Exit {
+            loop {
+                // SAFETY: `r.ip` points at an op's opcode word in the current function's
+                // verified code (the previous handler stepped past its op or jumped to a
+                // verified target).
+                let word = unsafe { *r.ip };
+                // SAFETY: each arm runs the handler of the opcode and form it matched, with
+                // `r` consistent with `cx`. `verify` decoded every op, so the word is one of
+                // the arms: the last arm is never reached.
+                let res = unsafe {
+                    match word {
+                        $(
+                            opc::$name => handlers::$name::<T, false>(cx, &mut r),
+                            opcw::$name => handlers::$name::<T, true>(cx, &mut r),
+                        )*
+                        _ => core::hint::unreachable_unchecked(),
+                    }
+                };
+                if let Err(e) = res {
+                    return e;
+                }
+            }
+        }
+    };
+}
+
+crate::microcode::isa::for_each_op!(looped);

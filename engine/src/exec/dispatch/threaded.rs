@@ -1,0 +1,99 @@
+//! Threaded dispatch: tail calls between handlers through a table indexed by the opcode word.
+//!
+//! Stable Rust has no guaranteed tail calls. The calls below are sibling calls LLVM turns into
+//! jumps when the callee has the caller's signature, the call is in tail position and no
+//! local of the caller can be referenced by the callee; every handler function here has the
+//! same signature and calls `next` last. The build script enables this backend only where
+//! that holds (`engine/build.rs`); `tests/dispatch_tail.rs` runs millions of ops on a small
+//! thread stack, which would overflow if any handler it reaches grew the stack.
+
+use core::marker::PhantomData;
+
+use super::super::handlers;
+use super::super::state::{Ctx, Exit, Regs};
+use crate::microcode::isa::{opc, opcw, WIDE};
+
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) const NAME: &str = "threaded";
+
+/// What a handler returns: only that it stopped (why is in `Ctx::exit`).
+pub(super) struct Stop;
+
+/// A handler: the cold state, then the hot state in argument registers.
+type Handler<T> = fn(&mut Ctx<'_, T>, *const u16, *mut u64, *mut u8, u64) -> Stop;
+
+/// Opcode words (narrow and wide) are below this.
+const TABLE_LEN: usize = 2 * WIDE as usize;
+
+/// Run the op at `r.ip`.
+#[inline(always)]
+fn next<T>(cx: &mut Ctx<'_, T>, r: Regs) -> Stop {
+    // SAFETY: `r.ip` points at an op's opcode word in the current function's verified code
+    // (the previous handler stepped past its op or jumped to a verified target).
+    let word = unsafe { *r.ip } as usize;
+    let table = &Table::<T>::HANDLERS;
+    table[word & (TABLE_LEN - 1)](cx, r.ip, r.fp, r.mem0, r.mem0_len)
+}
+
+pub(super) fn execute<T>(cx: &mut Ctx<'_, T>, r: Regs) -> Exit {
+    next(cx, r);
+    cx.exit.take().unwrap_or(Exit::Done)
+}
+
+/// Record why the run stopped.
+#[cold]
+#[inline(never)]
+fn stop<T>(cx: &mut Ctx<'_, T>, e: Exit) -> Stop {
+    cx.exit = Some(e);
+    Stop
+}
+
+/// Table entries that are no opcode: `verify` never lets one run.
+fn invalid<T>(cx: &mut Ctx<'_, T>, _: *const u16, _: *mut u64, _: *mut u8, _: u64) -> Stop {
+    cx.exit = Some(crate::error::TrapCode::Unreachable.into());
+    Stop
+}
+
+struct Table<T>(PhantomData<T>);
+
+macro_rules! threaded {
+    ($($name:ident)*) => {
+        /// One function per op and form: run the handler, then the next op.
+        #[allow(non_snake_case)]
+        mod op {
+            use super::*;
+            $(
+                #[inline(never)]
+                pub(super) fn $name<T, const W: bool>(
+                    cx: &mut Ctx<'_, T>,
+                    ip: *const u16,
+                    fp: *mut u64,
+                    mem0: *mut u8,
+                    mem0_len: u64,
+                ) -> Stop {
+                    let mut r = Regs { ip, fp, mem0, mem0_len };
+                    // SAFETY: `next` chose this function by the opcode word at `ip`, which is
+                    // this op's opcode in form `W` (its table slot), and passed the registers
+                    // consistent with `cx`.
+                    match unsafe { handlers::$name::<T, W>(cx, &mut r) } {
+                        Ok(()) => next(cx, r),
+                        Err(e) => stop(cx, e),
+                    }
+                }
+            )*
+        }
+
+        impl<T> Table<T> {
+            const HANDLERS: [Handler<T>; TABLE_LEN] = {
+                let mut t: [Handler<T>; TABLE_LEN] = [invalid::<T>; TABLE_LEN];
+                $(
+                    t[opc::$name as usize] = op::$name::<T, false>;
+                    t[opcw::$name as usize] = op::$name::<T, true>;
+                )*
+                t
+            };
+        }
+    };
+}
+
+crate::microcode::isa::for_each_op!(threaded);

@@ -1,0 +1,295 @@
+//! The interpreter's state, split by temperature.
+//!
+//! - [`Regs`]: what every op touches: `ip` (the current op's opcode word), `fp` (slot 0 of the
+//!   current frame) and the default memory's resident bytes (`mem0`, `mem0_len`). The threaded
+//!   backend passes these as the handlers' arguments, so they live in machine registers from
+//!   one op to the next; the loop backend keeps them in locals of its loop.
+//! - [`Ctx`]: everything else, behind one pointer: the store, the value and frame stacks, the
+//!   current function (`code`, `ops`: its first word, the origin of branch targets), the
+//!   frame's `base` and instance, the configured bounds, and why execution stopped.
+//!
+//! The slot, operand and memory accesses below are the interpreter's `unsafe` core; they rely
+//! on the verifier's invariants (ARCHITECTURE.md, "Invariants": microcode runs only after
+//! `microcode::verify` accepted it) and on `fp`/`ip`/`mem0` being re-derived after anything
+//! that can move the buffers they point into.
+
+use alloc::sync::Arc;
+
+use super::Stack;
+use crate::error::{Trap, TrapCode};
+use crate::microcode::Compiled;
+use crate::runtime::Store;
+
+/// The hot state: the current op, the frame and the default memory's resident bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Regs {
+    /// The current op's opcode word; handlers step it past the op (or to a branch target).
+    pub ip: *const u16,
+    /// Slot 0 of the current frame in the value stack.
+    pub fp: *mut u64,
+    /// Memory 0's resident bytes (null and 0 without a memory 0, or when it shows none).
+    pub mem0: *mut u8,
+    /// Their length.
+    pub mem0_len: u64,
+}
+
+/// Why a handler stopped the run. Register-sized on purpose: handlers return it, and the
+/// threaded backend's sibling calls need every value a handler moves around out of line to be
+/// (see [`out_of_line`]). A trap with more than a code (a host function's error) is parked
+/// in `Ctx::trap`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// The entry function returned; its results are in its frame.
+    Done,
+    /// A trap.
+    Trap(TrapCode),
+    /// A trap whose details are in `Ctx::trap`.
+    Parked,
+}
+
+impl From<TrapCode> for Exit {
+    #[inline(always)]
+    fn from(t: TrapCode) -> Exit {
+        Exit::Trap(t)
+    }
+}
+
+/// What an op's handler returns: continue at `Regs::ip`, or stop.
+pub(crate) type R = Result<(), Exit>;
+
+/// The cold state.
+pub(crate) struct Ctx<'a, T> {
+    pub store: &'a mut Store<T>,
+    pub stack: &'a mut Stack,
+    /// The running function.
+    pub code: Arc<Compiled>,
+    /// `code.code`'s first word: branch targets are word offsets from it.
+    pub ops: *const u16,
+    /// The current frame's first cell in `stack.cells`.
+    pub base: usize,
+    /// The current function's instance (store index).
+    pub inst: usize,
+    /// The bounds of the frame stack (frames) and the value stack (cells).
+    pub max_depth: usize,
+    pub max_cells: usize,
+    /// Set by the threaded backend when a handler stops.
+    pub exit: Option<Exit>,
+    /// The details of an [`Exit::Parked`] trap.
+    pub trap: Option<Trap>,
+    /// Where the registers are parked while an out-of-line path runs ([`out_of_line`]).
+    pub regs: Regs,
+}
+
+impl<T> Ctx<'_, T> {
+    /// Memory 0's resident bytes for `Regs::mem0`/`mem0_len`, read afresh.
+    #[inline(always)]
+    pub fn mem0(&mut self) -> (*mut u8, u64) {
+        let inner = &mut self.store.inner;
+        match inner.instances[self.inst].memories.first() {
+            Some(&i) => {
+                let d = &mut inner.memories[i as usize].data;
+                (d.as_mut_ptr(), d.len() as u64)
+            }
+            None => (core::ptr::null_mut(), 0),
+        }
+    }
+
+    /// The registers for word `pc` of the current function, everything re-derived: after a
+    /// switch of function or frame, or anything that may have moved the value stack or
+    /// memory 0's buffer.
+    #[inline(always)]
+    pub fn regs_at(&mut self, pc: usize) -> Regs {
+        self.ops = self.code.code.as_ptr();
+        let (mem0, mem0_len) = self.mem0();
+        Regs {
+            ip: self.ops.wrapping_add(pc),
+            fp: self.stack.cells.as_mut_ptr().wrapping_add(self.base),
+            mem0,
+            mem0_len,
+        }
+    }
+
+    /// Park `t` (see [`Exit::Parked`]).
+    #[cold]
+    #[inline(never)]
+    pub fn park_trap(&mut self, t: Trap) -> Exit {
+        self.trap = Some(t);
+        Exit::Parked
+    }
+
+    /// Why the run stopped, as the caller of `exec::run` sees it.
+    pub fn outcome(&mut self, e: Exit) -> Result<(), Trap> {
+        match e {
+            Exit::Done => Ok(()),
+            Exit::Trap(code) => Err(Trap::new(code)),
+            Exit::Parked => Err(self
+                .trap
+                .take()
+                .unwrap_or_else(|| Trap::new(TrapCode::Unreachable))),
+        }
+    }
+
+    /// The word offset of `ip` in the current function.
+    #[inline(always)]
+    pub fn pc_of(&self, ip: *const u16) -> usize {
+        (ip as usize - self.ops as usize) / 2
+    }
+}
+
+/// Run `f` (a cold path) out of line, with the registers parked in `cx.regs`.
+///
+/// Handlers never pass a pointer to their own locals (such as `&mut Regs`, or the hidden
+/// return slot of a value larger than two registers) to a function that is not inlined: LLVM
+/// could then not prove that the callee does not keep it, and would not turn the threaded
+/// backend's call of the next handler into a jump (seen at opt-level 1). Everything an
+/// out-of-line path reads or writes goes through `cx`, which the handler received as an
+/// argument, and what it returns fits in registers (`R`).
+#[inline(always)]
+pub(crate) fn out_of_line<T>(
+    cx: &mut Ctx<'_, T>,
+    r: &mut Regs,
+    f: fn(&mut Ctx<'_, T>, &mut Regs) -> R,
+) -> R {
+    cx.regs = *r;
+    let res = run_parked(cx, f);
+    *r = cx.regs;
+    res
+}
+
+/// The reason an out-of-line path that returned a bare flag left in `cx.exit`.
+#[inline(always)]
+pub(crate) fn stopped<T>(cx: &mut Ctx<'_, T>) -> Exit {
+    cx.exit.take().unwrap_or(Exit::Trap(TrapCode::Unreachable))
+}
+
+/// Run `f` on the parked registers.
+#[inline(never)]
+fn run_parked<T>(cx: &mut Ctx<'_, T>, f: fn(&mut Ctx<'_, T>, &mut Regs) -> R) -> R {
+    let mut r = cx.regs;
+    let res = f(cx, &mut r);
+    cx.regs = r;
+    res
+}
+
+// The accessors handlers are written with. They are macros (not methods) so that each
+// expands to one unsafe block with its own SAFETY argument at the use site's types.
+
+/// Read cell `s` of the frame.
+macro_rules! c {
+    ($r:ident, $s:expr) => {
+        // SAFETY: `verify` proved every slot operand (plus one cell for a v128) below the
+        // function's `frame_size`; the frame was entered only after `ensure_cells` made
+        // `stack.cells` at least `base + frame_size` long, and `fp` was re-derived
+        // (`Ctx::regs_at`) after the last access that could move the cells.
+        unsafe { *$r.fp.add($s as usize) }
+    };
+}
+/// Write cell `s` of the frame.
+macro_rules! set {
+    ($r:ident, $s:expr, $v:expr) => {{
+        let v: u64 = $v;
+        // SAFETY: as for `c!`.
+        unsafe { *$r.fp.add($s as usize) = v }
+    }};
+}
+macro_rules! r_i32 {
+    ($r:ident, $s:expr) => {
+        c!($r, $s) as u32 as i32
+    };
+}
+macro_rules! r_i64 {
+    ($r:ident, $s:expr) => {
+        c!($r, $s) as i64
+    };
+}
+macro_rules! r_f32 {
+    ($r:ident, $s:expr) => {
+        f32::from_bits(c!($r, $s) as u32)
+    };
+}
+macro_rules! r_f64 {
+    ($r:ident, $s:expr) => {
+        f64::from_bits(c!($r, $s))
+    };
+}
+macro_rules! w_i32 {
+    ($r:ident, $s:expr, $v:expr) => {{
+        let v = $v as u32 as u64;
+        set!($r, $s, v);
+    }};
+}
+macro_rules! w_i64 {
+    ($r:ident, $s:expr, $v:expr) => {{
+        let v = $v as u64;
+        set!($r, $s, v);
+    }};
+}
+macro_rules! w_f32 {
+    ($r:ident, $s:expr, $v:expr) => {{
+        let v: f32 = $v;
+        set!($r, $s, v.to_bits() as u64);
+    }};
+}
+macro_rules! w_f64 {
+    ($r:ident, $s:expr, $v:expr) => {{
+        let v: f64 = $v;
+        set!($r, $s, v.to_bits());
+    }};
+}
+
+/// Read the current op's operands (an op of this opcode in form `W`, the handler's const
+/// parameter) and step `ip` past it.
+macro_rules! rd {
+    ($r:ident, $n:ident) => {{
+        // SAFETY: the dispatch ran this handler for the opcode word at `ip`, which `verify`
+        // proved starts a well-formed op of this opcode and form (every word of the stream
+        // belongs to a decoded op, every branch target is an op's start, the last op does
+        // not fall through), inside `code.code`.
+        let (op, n) = unsafe { crate::microcode::isa::read::$n::<W>($r.ip) };
+        $r.ip = $r.ip.wrapping_add(n);
+        op
+    }};
+}
+
+/// Jump to word offset `target` of the current function if `cond`.
+macro_rules! br_if {
+    ($cx:ident, $r:ident, $cond:expr, $target:expr) => {
+        if $cond {
+            $r.ip = $cx.ops.wrapping_add($target as usize);
+        }
+    };
+}
+
+/// Re-read memory 0's resident bytes into the registers.
+macro_rules! refresh_mem0 {
+    ($cx:ident, $r:ident) => {{
+        let (p, l) = $cx.mem0();
+        $r.mem0 = p;
+        $r.mem0_len = l;
+    }};
+}
+
+macro_rules! mem_index {
+    ($cx:ident, $m:expr) => {
+        $cx.store.inner.instances[$cx.inst].memories[$m as usize] as usize
+    };
+}
+macro_rules! mem {
+    ($cx:ident, $m:expr) => {{
+        let i = mem_index!($cx, $m);
+        &mut $cx.store.inner.memories[i]
+    }};
+}
+macro_rules! table {
+    ($cx:ident, $t:expr) => {{
+        let i = $cx.store.inner.instances[$cx.inst].tables[$t as usize] as usize;
+        &mut $cx.store.inner.tables[i]
+    }};
+}
+/// A memory and the offload state its slow paths need.
+macro_rules! mem_off {
+    ($cx:ident, $m:expr) => {{
+        let i = mem_index!($cx, $m);
+        $cx.store.inner.memory_and_offload(i)
+    }};
+}
