@@ -167,6 +167,10 @@ fn ci(args: &[String]) -> Result<bool> {
     ok
 }
 
+/// Features that `ci` adds to the workspace's clippy and test runs: the engine's optional
+/// features that the default build leaves off, so one build covers their code too.
+const WORKSPACE_FEATURES: &str = "fayasm/dylib";
+
 fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
     let sh = shell()?;
     let run = |c: xshell::Cmd<'_>| -> Result<bool> {
@@ -196,7 +200,7 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
         if !steps.run("clippy (workspace, all targets; firmware)", || {
             run(cmd!(
                 sh,
-                "{cargo} clippy --workspace --all-targets -- -D warnings"
+                "{cargo} clippy --workspace --all-targets --features {WORKSPACE_FEATURES} -- -D warnings"
             ))?;
             // The firmware crate, checked for the host with the QEMU board (a check build
             // needs no rv32 toolchain; the ESP32-C3 board's HAL only builds for the chip).
@@ -232,17 +236,12 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
         return Ok(false);
     }
     // Unit, integration and doc tests, the claimed spec suites (conformance/tests/spec.rs)
-    // and every committed fuzz input (fuzz/replay).
-    if !steps.run("cargo test --workspace", || {
-        run(cmd!(sh, "{cargo} test --workspace"))
-    })? {
-        return Ok(false);
-    }
-    // Binding imports to a shared library is behind a feature the workspace run leaves off.
-    if !steps.run("dylib tests", || {
+    // and every committed fuzz input (fuzz/replay), with the engine's optional `dylib`
+    // feature on so its test runs in the same build instead of a second one.
+    if !steps.run("cargo test --workspace (+dylib)", || {
         run(cmd!(
             sh,
-            "{cargo} test -p fayasm --features dylib --test dylib"
+            "{cargo} test --workspace --features {WORKSPACE_FEATURES}"
         ))
     })? {
         return Ok(false);
