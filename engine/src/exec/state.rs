@@ -45,6 +45,9 @@ pub(crate) enum Exit {
     Trap(TrapCode),
     /// A trap whose details are in `Ctx::trap`.
     Parked,
+    /// Not a stop: a load or store missed memory 0's resident bytes, and the backend is to
+    /// run `handlers::MemSlow` on the op (its handler changed nothing).
+    Slow,
 }
 
 impl From<TrapCode> for Exit {
@@ -122,10 +125,28 @@ impl<T> Ctx<'_, T> {
         match e {
             Exit::Done => Ok(()),
             Exit::Trap(code) => Err(Trap::new(code)),
-            Exit::Parked => Err(self
+            Exit::Slow | Exit::Parked => Err(self
                 .trap
                 .take()
                 .unwrap_or_else(|| Trap::new(TrapCode::Unreachable))),
+        }
+    }
+
+    /// `regs_at(pc)` after a switch of function or frame that did not move memory 0's buffer
+    /// if the instance stayed `prev`'s: memory 0's registers are then kept from `prev`, the
+    /// registers that were current before the switch (a call or return does not resize a
+    /// memory; anything that did re-read them).
+    #[inline(always)]
+    pub fn regs_after_switch(&mut self, pc: usize, prev: &Regs, same_instance: bool) -> Regs {
+        if !same_instance {
+            return self.regs_at(pc);
+        }
+        self.ops = self.code.code.as_ptr();
+        Regs {
+            ip: self.ops.wrapping_add(pc),
+            fp: self.stack.cells.as_mut_ptr().wrapping_add(self.base),
+            mem0: prev.mem0,
+            mem0_len: prev.mem0_len,
         }
     }
 
@@ -154,12 +175,6 @@ pub(crate) fn out_of_line<T>(
     let res = run_parked(cx, f);
     *r = cx.regs;
     res
-}
-
-/// The reason an out-of-line path that returned a bare flag left in `cx.exit`.
-#[inline(always)]
-pub(crate) fn stopped<T>(cx: &mut Ctx<'_, T>) -> Exit {
-    cx.exit.take().unwrap_or(Exit::Trap(TrapCode::Unreachable))
 }
 
 /// Run `f` on the parked registers.

@@ -541,6 +541,10 @@ macro_rules! define_ops {
         branch_cmp_imm { $( $kname:ident )* }
         load { $( $lname:ident )* }
         store { $( $stname:ident )* }
+        load_imm { $( $laname:ident )* }
+        load_reg { $( $lrname:ident )* }
+        store_imm { $( $saname:ident )* }
+        store_reg { $( $srname:ident )* }
     ) => {
         /// One microcode instruction.
         #[derive(Debug, Clone, Copy, PartialEq)]
@@ -556,6 +560,10 @@ macro_rules! define_ops {
             $( #[doc = "Jump to `target` if the comparison of `lhs` and `imm` holds."] $kname { lhs: Slot, imm: I32Imm, target: Target }, )*
             $( #[doc = "Load from memory `mem` at `addr + offset` into `dst`."] $lname { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset }, )*
             $( #[doc = "Store `src` to memory `mem` at `addr + offset`."] $stname { addr: Slot, src: Slot, mem: MemIdx, offset: Offset }, )*
+            $( #[doc = "Load from memory `mem` at `(base + imm) mod 2^32 + offset` (a fused `i32.add` with a constant) into `dst`."] $laname { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset }, )*
+            $( #[doc = "Load from memory `mem` at `(base + index) mod 2^32 + offset` (a fused `i32.add`) into `dst`."] $lrname { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset }, )*
+            $( #[doc = "Store `src` to memory `mem` at `(base + imm) mod 2^32 + offset` (a fused `i32.add` with a constant)."] $saname { base: Slot, imm: I32Imm, src: Slot, mem: MemIdx, offset: Offset }, )*
+            $( #[doc = "Store `src` to memory `mem` at `(base + index) mod 2^32 + offset` (a fused `i32.add`)."] $srname { base: Slot, index: Slot, src: Slot, mem: MemIdx, offset: Offset }, )*
         }
 
         /// The opcode of each op in the stored form (its position in the ISA table).
@@ -565,12 +573,14 @@ macro_rules! define_ops {
         pub enum OpCode {
             $( $sname, )* $( $rname, )* $( $uname, )* $( $bname, )* $( $iname, )* $( $jname, )*
             $( $cname, )* $( $kname, )* $( $lname, )* $( $stname, )*
+            $( $laname, )* $( $lrname, )* $( $saname, )* $( $srname, )*
         }
 
         const ALL_OPCODES: &[OpCode] = &[
             $( OpCode::$sname, )* $( OpCode::$rname, )* $( OpCode::$uname, )* $( OpCode::$bname, )*
             $( OpCode::$iname, )* $( OpCode::$jname, )* $( OpCode::$cname, )* $( OpCode::$kname, )*
             $( OpCode::$lname, )* $( OpCode::$stname, )*
+            $( OpCode::$laname, )* $( OpCode::$lrname, )* $( OpCode::$saname, )* $( OpCode::$srname, )*
         ];
 
         impl Op {
@@ -587,6 +597,10 @@ macro_rules! define_ops {
                     $( Op::$kname { .. } => OpCode::$kname, )*
                     $( Op::$lname { .. } => OpCode::$lname, )*
                     $( Op::$stname { .. } => OpCode::$stname, )*
+                    $( Op::$laname { .. } => OpCode::$laname, )*
+                    $( Op::$lrname { .. } => OpCode::$lrname, )*
+                    $( Op::$saname { .. } => OpCode::$saname, )*
+                    $( Op::$srname { .. } => OpCode::$srname, )*
                 }
             }
 
@@ -603,6 +617,10 @@ macro_rules! define_ops {
                     $( Op::$kname { .. } => stringify!($kname), )*
                     $( Op::$lname { .. } => stringify!($lname), )*
                     $( Op::$stname { .. } => stringify!($stname), )*
+                    $( Op::$laname { .. } => stringify!($laname), )*
+                    $( Op::$lrname { .. } => stringify!($lrname), )*
+                    $( Op::$saname { .. } => stringify!($saname), )*
+                    $( Op::$srname { .. } => stringify!($srname), )*
                 }
             }
 
@@ -630,6 +648,10 @@ macro_rules! define_ops {
                     $( Op::$kname { lhs, imm, target } => { f("lhs", operand!(Slot, lhs)); f("imm", operand!(I32Imm, imm)); f("target", operand!(Target, target)); } )*
                     $( Op::$lname { dst, addr, mem, offset } => { f("dst", operand!(Slot, dst)); f("addr", operand!(Slot, addr)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
                     $( Op::$stname { addr, src, mem, offset } => { f("addr", operand!(Slot, addr)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
+                    $( Op::$laname { dst, base, imm, mem, offset } => { f("dst", operand!(Slot, dst)); f("base", operand!(Slot, base)); f("imm", operand!(I32Imm, imm)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
+                    $( Op::$lrname { dst, base, index, mem, offset } => { f("dst", operand!(Slot, dst)); f("base", operand!(Slot, base)); f("index", operand!(Slot, index)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
+                    $( Op::$saname { base, imm, src, mem, offset } => { f("base", operand!(Slot, base)); f("imm", operand!(I32Imm, imm)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
+                    $( Op::$srname { base, index, src, mem, offset } => { f("base", operand!(Slot, base)); f("index", operand!(Slot, index)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
                 }
             }
 
@@ -643,6 +665,8 @@ macro_rules! define_ops {
                     $( Op::$iname { dst, .. } => Some(dst), )*
                     $( Op::$jname { dst, .. } => Some(dst), )*
                     $( Op::$lname { dst, .. } => Some(dst), )*
+                    $( Op::$laname { dst, .. } => Some(dst), )*
+                    $( Op::$lrname { dst, .. } => Some(dst), )*
                     _ => None,
                 }
             }
@@ -660,6 +684,10 @@ macro_rules! define_ops {
             $( $kname { lhs: Slot, imm: I32Imm, target: Target } )*
             $( $lname { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset } )*
             $( $stname { addr: Slot, src: Slot, mem: MemIdx, offset: Offset } )*
+            $( $laname { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset } )*
+            $( $lrname { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset } )*
+            $( $saname { base: Slot, imm: I32Imm, src: Slot, mem: MemIdx, offset: Offset } )*
+            $( $srname { base: Slot, index: Slot, src: Slot, mem: MemIdx, offset: Offset } )*
         }
     };
 }
@@ -939,5 +967,22 @@ define_ops! {
     }
     store {
         I32Store I64Store I32Store8 I32Store16 I64Store8 I64Store16 I64Store32 V128Store
+    }
+    load_imm {
+        I32LoadAddImm I64LoadAddImm I32Load8SAddImm I32Load8UAddImm I32Load16SAddImm
+        I32Load16UAddImm I64Load8SAddImm I64Load8UAddImm I64Load16SAddImm I64Load16UAddImm
+        I64Load32SAddImm I64Load32UAddImm
+    }
+    load_reg {
+        I32LoadAdd I64LoadAdd I32Load8SAdd I32Load8UAdd I32Load16SAdd I32Load16UAdd
+        I64Load8SAdd I64Load8UAdd I64Load16SAdd I64Load16UAdd I64Load32SAdd I64Load32UAdd
+    }
+    store_imm {
+        I32StoreAddImm I64StoreAddImm I32Store8AddImm I32Store16AddImm I64Store8AddImm
+        I64Store16AddImm I64Store32AddImm
+    }
+    store_reg {
+        I32StoreAdd I64StoreAdd I32Store8Add I32Store16Add I64Store8Add I64Store16Add
+        I64Store32Add
     }
 }

@@ -3,7 +3,7 @@
 
 use super::super::handlers;
 use super::super::state::{Ctx, Exit, Regs};
-use crate::microcode::isa::{opc, opcw};
+use crate::microcode::isa::{opc, opcw, WIDE};
 
 #[cfg_attr(not(test), allow(dead_code))]
 pub(super) const NAME: &str = "loop";
@@ -16,6 +16,7 @@ macro_rules! looped {
                 // verified code (the previous handler stepped past its op or jumped to a
                 // verified target).
                 let word = unsafe { *r.ip };
+                let start = r;
                 // SAFETY: each arm runs the handler of the opcode and form it matched, with
                 // `r` consistent with `cx`. `verify` decoded every op, so the word is one of
                 // the arms: the last arm is never reached.
@@ -28,8 +29,24 @@ macro_rules! looped {
                         _ => core::hint::unreachable_unchecked(),
                     }
                 };
-                if let Err(e) = res {
-                    return e;
+                match res {
+                    Ok(()) => {}
+                    Err(Exit::Slow) => {
+                        r = start;
+                        // SAFETY: the handler of the op at `start.ip` returned `Exit::Slow`:
+                        // a verified load or store, with the registers it started with.
+                        let res = unsafe {
+                            if word & WIDE == 0 {
+                                handlers::MemSlow::<T, false>(cx, &mut r)
+                            } else {
+                                handlers::MemSlow::<T, true>(cx, &mut r)
+                            }
+                        };
+                        if let Err(e) = res {
+                            return e;
+                        }
+                    }
+                    Err(e) => return e,
                 }
             }
         }

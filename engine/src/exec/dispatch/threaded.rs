@@ -48,6 +48,29 @@ fn stop<T>(cx: &mut Ctx<'_, T>, e: Exit) -> Stop {
     Stop
 }
 
+/// A load or store's checked path: the handler returned `Exit::Slow` for the op at `ip`.
+#[inline(never)]
+fn mem_slow<T, const W: bool>(
+    cx: &mut Ctx<'_, T>,
+    ip: *const u16,
+    fp: *mut u64,
+    mem0: *mut u8,
+    mem0_len: u64,
+) -> Stop {
+    let mut r = Regs {
+        ip,
+        fp,
+        mem0,
+        mem0_len,
+    };
+    // SAFETY: `ip` is the op whose handler returned `Exit::Slow`, a verified load or store of
+    // form `W`, and the registers are the ones it started with.
+    match unsafe { handlers::MemSlow::<T, W>(cx, &mut r) } {
+        Ok(()) => next(cx, r),
+        Err(e) => stop(cx, e),
+    }
+}
+
 /// Table entries that are no opcode: `verify` never lets one run.
 fn invalid<T>(cx: &mut Ctx<'_, T>, _: *const u16, _: *mut u64, _: *mut u8, _: u64) -> Stop {
     cx.exit = Some(crate::error::TrapCode::Unreachable.into());
@@ -77,6 +100,9 @@ macro_rules! threaded {
                     // consistent with `cx`.
                     match unsafe { handlers::$name::<T, W>(cx, &mut r) } {
                         Ok(()) => next(cx, r),
+                        Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
+                            mem_slow::<T, W>(cx, ip, fp, mem0, mem0_len)
+                        }
                         Err(e) => stop(cx, e),
                     }
                 }

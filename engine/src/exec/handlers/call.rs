@@ -30,10 +30,11 @@ pub(crate) unsafe fn Return<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs)
 fn pop_frame<T>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     match cx.stack.frames.pop() {
         Some(f) => {
+            let same = f.instance as usize == cx.inst;
             cx.code = f.code;
             cx.base = f.base;
             cx.inst = f.instance as usize;
-            *r = cx.regs_at(f.pc);
+            *r = cx.regs_after_switch(f.pc, r, same);
             Ok(())
         }
         None => Err(Exit::Done),
@@ -46,7 +47,7 @@ pub(crate) unsafe fn Call<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -
         unreachable!()
     };
     let f = cx.store.inner.instances[cx.inst].funcs[func as usize];
-    invoke(cx, r, f, args, false)
+    invoke::<T, false>(cx, r, f, args)
 }
 
 #[inline(always)]
@@ -55,7 +56,7 @@ pub(crate) unsafe fn ReturnCall<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
         unreachable!()
     };
     let f = cx.store.inner.instances[cx.inst].funcs[func as usize];
-    invoke(cx, r, f, args, true)
+    invoke::<T, true>(cx, r, f, args)
 }
 
 #[inline(always)]
@@ -71,7 +72,8 @@ pub(crate) unsafe fn CallIndirect<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut
     };
     let index = c!(r, index);
     let pc = cx.pc_of(r.ip);
-    let res = call_indirect_out(cx, ty, table, index, args, false, pc);
+    cx.regs = *r;
+    let res = call_indirect_out::<T, false>(cx, ty, table, index, args, pc);
     *r = cx.regs;
     res
 }
@@ -89,20 +91,20 @@ pub(crate) unsafe fn ReturnCallIndirect<T, const W: bool>(cx: &mut Ctx<'_, T>, r
     };
     let index = c!(r, index);
     let pc = cx.pc_of(r.ip);
-    let res = call_indirect_out(cx, ty, table, index, args, true, pc);
+    cx.regs = *r;
+    let res = call_indirect_out::<T, true>(cx, ty, table, index, args, pc);
     *r = cx.regs;
     res
 }
 
 /// `call_out` of the function at `index` of table `table`, checked against signature `ty`.
 #[inline(never)]
-fn call_indirect_out<T>(
+fn call_indirect_out<T, const TAIL: bool>(
     cx: &mut Ctx<'_, T>,
     ty: u32,
     table: u32,
     index: u64,
     args: u32,
-    tail: bool,
     pc: usize,
 ) -> R {
     let cell = table!(cx, table)
@@ -113,7 +115,7 @@ fn call_indirect_out<T>(
     if cx.store.inner.funcs[f as usize].type_id != expected {
         return Err(TrapCode::BadSignature.into());
     }
-    call_body(cx, f, args, tail, pc)
+    call_body(cx, f, args, TAIL, pc)
 }
 
 /// Enter store function `f` with its arguments at `args..` of this frame (`tail`: replacing
@@ -123,9 +125,10 @@ fn call_indirect_out<T>(
 /// trap hook or a host function, and the handler must pass nothing but register-sized
 /// values to a function that is not inlined (see `state::out_of_line`).
 #[inline(always)]
-fn invoke<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, f: u32, args: u32, tail: bool) -> R {
+fn invoke<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs, f: u32, args: u32) -> R {
     let pc = cx.pc_of(r.ip);
-    let res = call_out(cx, f, args, tail, pc);
+    cx.regs = *r;
+    let res = call_out::<T, TAIL>(cx, f, args, pc);
     *r = cx.regs;
     res
 }
@@ -133,8 +136,8 @@ fn invoke<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, f: u32, args: u32, tail: bool) -
 /// The call itself; on success `cx.regs` are the callee's (or, after a host function, the
 /// caller's at `pc`).
 #[inline(never)]
-fn call_out<T>(cx: &mut Ctx<'_, T>, f: u32, args: u32, tail: bool, pc: usize) -> R {
-    call_body(cx, f, args, tail, pc)
+fn call_out<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, f: u32, args: u32, pc: usize) -> R {
+    call_body(cx, f, args, TAIL, pc)
 }
 
 #[inline(always)]
@@ -192,7 +195,9 @@ fn enter<T>(
         ensure_cells(&mut cx.stack.cells, need, cx.max_cells)?;
     }
     let locals = frame_base + np;
-    cx.stack.cells[locals..locals + callee.num_locals as usize].fill(0);
+    if callee.num_locals > 0 {
+        cx.stack.cells[locals..locals + callee.num_locals as usize].fill(0);
+    }
     let caller = core::mem::replace(&mut cx.code, callee);
     if !tail {
         cx.stack.frames.push(Frame {
@@ -203,8 +208,9 @@ fn enter<T>(
         });
     }
     cx.base = frame_base;
+    let same = instance as usize == cx.inst;
     cx.inst = instance as usize;
-    *r = cx.regs_at(0);
+    *r = cx.regs_after_switch(0, r, same);
     Ok(())
 }
 
@@ -221,7 +227,7 @@ fn invoke_slow<T>(
     let store = &mut *cx.store;
     if store.inner.funcs[f as usize].trapped {
         // The hook may translate, evict or reload code and grow memories; the callee's code
-        // is read after it, and `regs_at` below re-derives the rest.
+        // is read after it, and memory 0's registers are re-read below.
         if let Err(t) = store.run_trap_hook(store.inner.func(f)) {
             return Err(cx.park_trap(t));
         }
@@ -238,6 +244,9 @@ fn invoke_slow<T>(
                     Err(e) => return Err(cx.park_trap(Trap::host(alloc::format!("{e}")))),
                 },
             };
+            // The hook or reloading the code may have touched memory 0: `enter` keeps the
+            // registers' view of it, so refresh that first.
+            refresh_mem0!(cx, r);
             enter(cx, r, callee, instance, new_base, pc, tail)
         }
         FuncKind::Host { host } => {
@@ -264,6 +273,8 @@ fn invoke_slow<T>(
                 at += v.write_cells(&mut cx.stack.cells[at..]);
             }
             if tail {
+                // The host function may have grown memory 0 (`pop_frame` keeps the view).
+                refresh_mem0!(cx, r);
                 pop_frame(cx, r)
             } else {
                 *r = cx.regs_at(pc);

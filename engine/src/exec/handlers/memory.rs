@@ -5,7 +5,7 @@
 //! bounds) goes out of line through the memory's own checked path, which reloads or pages in
 //! as needed, and re-reads `mem0` afterwards.
 
-use super::super::state::{out_of_line, stopped, Ctx, Regs, R};
+use super::super::state::{out_of_line, Ctx, Exit, Regs, R};
 use super::super::two_mut;
 use crate::error::TrapCode;
 use crate::microcode::Op;
@@ -19,461 +19,185 @@ fn in_mem0(addr: u64, offset: u64, n: u64, len: u64) -> Option<usize> {
     }
 }
 
-/// The checked load of `N <= 8` bytes, little-endian in a `u64`; `None` if it trapped (the
-/// trap in `cx.exit`). Only register-sized values cross this boundary (see
-/// `state::out_of_line`).
-#[inline(never)]
-fn load_slow<T, const N: usize>(
-    cx: &mut Ctx<'_, T>,
-    mem: u32,
-    addr: u64,
-    offset: u64,
-) -> Option<u64> {
-    let (m, off) = mem_off!(cx, mem);
-    match m.load::<N>(off, addr, offset) {
-        Ok(b) => Some(u64::from_le_bytes(core::array::from_fn(|i| {
-            b.get(i).copied().unwrap_or(0)
-        }))),
-        Err(t) => {
-            cx.exit = Some(t.into());
-            None
-        }
-    }
-}
+/// The scalar loads and stores, each declared once with its width and conversion. A handler
+/// covers the fast path only (memory 0's resident bytes) and otherwise returns
+/// [`Exit::Slow`] before changing anything; the backend then runs [`MemSlow`] on the same
+/// op, which takes the memory's checked path (another memory, a spilled or paged memory 0,
+/// an access out of bounds) out of line. So the fast path calls nothing, and in the threaded
+/// backend needs no stack frame.
+macro_rules! mem_ops {
+    (
+        loads { $( $l:ident $li:ident $lr:ident $n:literal $conv:expr; )* }
+        stores { $( $s:ident $si:ident $sr:ident $sconv:expr; )* }
+    ) => {
+        $(
+            mem_ops!(@load $l $n $conv, |r| {
+                let Op::$l { dst, addr, mem, offset } = rd!(r, $l) else { unreachable!() };
+                (dst, c!(r, addr), mem, offset)
+            });
+            mem_ops!(@load $li $n $conv, |r| {
+                let Op::$li { dst, base, imm, mem, offset } = rd!(r, $li) else { unreachable!() };
+                (dst, wrap_add(c!(r, base), imm as u32 as u64), mem, offset)
+            });
+            mem_ops!(@load $lr $n $conv, |r| {
+                let Op::$lr { dst, base, index, mem, offset } = rd!(r, $lr) else { unreachable!() };
+                (dst, wrap_add(c!(r, base), c!(r, index)), mem, offset)
+            });
+        )*
+        $(
+            mem_ops!(@store $s $sconv, |r| {
+                let Op::$s { addr, src, mem, offset } = rd!(r, $s) else { unreachable!() };
+                (c!(r, addr), c!(r, src), mem, offset)
+            });
+            mem_ops!(@store $si $sconv, |r| {
+                let Op::$si { base, imm, src, mem, offset } = rd!(r, $si) else { unreachable!() };
+                (wrap_add(c!(r, base), imm as u32 as u64), c!(r, src), mem, offset)
+            });
+            mem_ops!(@store $sr $sconv, |r| {
+                let Op::$sr { base, index, src, mem, offset } = rd!(r, $sr) else { unreachable!() };
+                (wrap_add(c!(r, base), c!(r, index)), c!(r, src), mem, offset)
+            });
+        )*
 
-/// The checked store; `false` if it trapped (the trap in `cx.exit`).
-#[inline(never)]
-fn store_slow<T, const N: usize>(
-    cx: &mut Ctx<'_, T>,
-    mem: u32,
-    addr: u64,
-    offset: u64,
-    bytes: [u8; N],
-) -> bool {
-    let (m, off) = mem_off!(cx, mem);
-    match m.store(off, addr, offset, bytes) {
-        Ok(()) => true,
-        Err(t) => {
-            cx.exit = Some(t.into());
-            false
-        }
-    }
-}
-
-macro_rules! load {
-    ($cx:ident, $r:ident, $dst:expr, $addr:expr, $mem:expr, $offset:expr, $n:literal, $conv:expr) => {{
-        let addr = c!($r, $addr);
-        let fast = if $mem == 0 {
-            in_mem0(addr, $offset, $n, $r.mem0_len)
-        } else {
-            None
-        };
-        let bytes: [u8; $n] = match fast {
-            // SAFETY: `ea + N <= mem0_len`, the length of memory 0's resident buffer, which
-            // `mem0` points at (re-read after every resize, spill or other access to it).
-            // (A byte array has alignment 1: a plain read, which unlike `read_unaligned`
-            // takes no address of a local in debug builds, keeping the handler's tail call.)
-            Some(ea) => unsafe { *($r.mem0.add(ea) as *const [u8; $n]) },
-            None => {
-                let v = load_slow::<T, $n>($cx, $mem, addr, $offset);
-                refresh_mem0!($cx, $r);
-                let b = match v {
-                    Some(v) => v.to_le_bytes(),
-                    None => return Err(stopped($cx)),
-                };
-                core::array::from_fn(|i| b[i])
-            }
-        };
-        set!($r, $dst, ($conv)(bytes));
-    }};
-}
-
-macro_rules! store_op {
-    ($cx:ident, $r:ident, $addr:expr, $src:expr, $mem:expr, $offset:expr, $conv:expr) => {{
-        let addr = c!($r, $addr);
-        let bytes = ($conv)(c!($r, $src));
-        let fast = if $mem == 0 {
-            in_mem0(
-                addr,
-                $offset,
-                core::mem::size_of_val(&bytes) as u64,
-                $r.mem0_len,
+        /// Whether the handler of opcode `op` may return [`Exit::Slow`] (the loads and stores
+        /// above). The threaded backend asks this at compile time, so other handlers keep
+        /// nothing alive for a retry.
+        pub(crate) const fn may_miss(op: u16) -> bool {
+            use crate::microcode::isa::opc;
+            matches!(
+                op,
+                $( opc::$l | opc::$li | opc::$lr )|* | $( opc::$s | opc::$si | opc::$sr )|*
             )
-        } else {
-            None
-        };
-        match fast {
-            // SAFETY: as for `load!`.
-            Some(ea) => unsafe { *($r.mem0.add(ea) as *mut [u8; _]) = bytes },
-            None => {
-                let ok = store_slow::<T, _>($cx, $mem, addr, $offset, bytes);
-                refresh_mem0!($cx, $r);
-                if !ok {
-                    return Err(stopped($cx));
+        }
+
+        /// The checked path of the load or store at `r.ip`, out of line.
+        fn mem_slow_body<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+            // SAFETY: the backend runs this only for an op whose handler returned
+            // `Exit::Slow`, with the registers that op started with: `r.ip` is a verified op
+            // of form `W`, one of the loads and stores above.
+            let word = unsafe { *r.ip } & !crate::microcode::isa::WIDE;
+            use crate::microcode::isa::opc;
+            match word {
+                $(
+                    opc::$l | opc::$li | opc::$lr => {
+                        let (dst, a, mem, offset) = match word {
+                            opc::$l => {
+                                let Op::$l { dst, addr, mem, offset } = rd!(r, $l) else { unreachable!() };
+                                (dst, c!(r, addr), mem, offset)
+                            }
+                            opc::$li => {
+                                let Op::$li { dst, base, imm, mem, offset } = rd!(r, $li) else { unreachable!() };
+                                (dst, wrap_add(c!(r, base), imm as u32 as u64), mem, offset)
+                            }
+                            _ => {
+                                let Op::$lr { dst, base, index, mem, offset } = rd!(r, $lr) else { unreachable!() };
+                                (dst, wrap_add(c!(r, base), c!(r, index)), mem, offset)
+                            }
+                        };
+                        let (m, off) = mem_off!(cx, mem);
+                        let bytes = m.load::<$n>(off, a, offset)?;
+                        set!(r, dst, ($conv)(bytes));
+                    }
+                )*
+                $(
+                    opc::$s | opc::$si | opc::$sr => {
+                        let (a, v, mem, offset) = match word {
+                            opc::$s => {
+                                let Op::$s { addr, src, mem, offset } = rd!(r, $s) else { unreachable!() };
+                                (c!(r, addr), c!(r, src), mem, offset)
+                            }
+                            opc::$si => {
+                                let Op::$si { base, imm, src, mem, offset } = rd!(r, $si) else { unreachable!() };
+                                (wrap_add(c!(r, base), imm as u32 as u64), c!(r, src), mem, offset)
+                            }
+                            _ => {
+                                let Op::$sr { base, index, src, mem, offset } = rd!(r, $sr) else { unreachable!() };
+                                (wrap_add(c!(r, base), c!(r, index)), c!(r, src), mem, offset)
+                            }
+                        };
+                        let (m, off) = mem_off!(cx, mem);
+                        m.store(off, a, offset, ($sconv)(v))?;
+                    }
+                )*
+                _ => return Err(TrapCode::Unreachable.into()),
+            }
+            refresh_mem0!(cx, r);
+            Ok(())
+        }
+    };
+    (@load $name:ident $n:literal $conv:expr, |$r:ident| $operands:block) => {
+        #[inline(always)]
+        pub(crate) unsafe fn $name<T, const W: bool>(_cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
+            let (dst, a, mem, offset) = $operands;
+            if mem == 0 {
+                if let Some(ea) = in_mem0(a, offset, $n, $r.mem0_len) {
+                    // SAFETY: `ea + N <= mem0_len`, the length of memory 0's resident buffer,
+                    // which `mem0` points at (re-read after every resize, spill or other
+                    // access to it). A byte array has alignment 1.
+                    let bytes = unsafe { *($r.mem0.add(ea) as *const [u8; $n]) };
+                    set!($r, dst, ($conv)(bytes));
+                    return Ok(());
                 }
             }
+            Err(Exit::Slow)
         }
-    }};
+    };
+    (@store $name:ident $sconv:expr, |$r:ident| $operands:block) => {
+        #[inline(always)]
+        pub(crate) unsafe fn $name<T, const W: bool>(_cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
+            let (a, v, mem, offset) = $operands;
+            let bytes = ($sconv)(v);
+            if mem == 0 {
+                let n = core::mem::size_of_val(&bytes) as u64;
+                if let Some(ea) = in_mem0(a, offset, n, $r.mem0_len) {
+                    // SAFETY: as for the loads.
+                    unsafe { *($r.mem0.add(ea) as *mut [u8; _]) = bytes };
+                    return Ok(());
+                }
+            }
+            Err(Exit::Slow)
+        }
+    };
 }
 
+/// An i32 address computed by a fused `i32.add`: the sum of two i32 cells, wrapping at 32
+/// bits.
 #[inline(always)]
-pub(crate) unsafe fn I32Load<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I32Load {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I32Load)
-    else {
-        unreachable!()
-    };
-    {
-        load!(cx, r, dst, addr, mem, offset, 4, |b| u32::from_le_bytes(b)
-            as u64)
+fn wrap_add(a: u64, b: u64) -> u64 {
+    (a as u32).wrapping_add(b as u32) as u64
+}
+
+mem_ops! {
+    loads {
+        I32Load I32LoadAddImm I32LoadAdd 4 |b| u32::from_le_bytes(b) as u64;
+        I64Load I64LoadAddImm I64LoadAdd 8 u64::from_le_bytes;
+        I32Load8S I32Load8SAddImm I32Load8SAdd 1 |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64;
+        I32Load8U I32Load8UAddImm I32Load8UAdd 1 |b: [u8; 1]| b[0] as u64;
+        I32Load16S I32Load16SAddImm I32Load16SAdd 2 |b| i16::from_le_bytes(b) as i32 as u32 as u64;
+        I32Load16U I32Load16UAddImm I32Load16UAdd 2 |b| u16::from_le_bytes(b) as u64;
+        I64Load8S I64Load8SAddImm I64Load8SAdd 1 |b: [u8; 1]| b[0] as i8 as i64 as u64;
+        I64Load8U I64Load8UAddImm I64Load8UAdd 1 |b: [u8; 1]| b[0] as u64;
+        I64Load16S I64Load16SAddImm I64Load16SAdd 2 |b| i16::from_le_bytes(b) as i64 as u64;
+        I64Load16U I64Load16UAddImm I64Load16UAdd 2 |b| u16::from_le_bytes(b) as u64;
+        I64Load32S I64Load32SAddImm I64Load32SAdd 4 |b| i32::from_le_bytes(b) as i64 as u64;
+        I64Load32U I64Load32UAddImm I64Load32UAdd 4 |b| u32::from_le_bytes(b) as u64;
     }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Load<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Load {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I64Load)
-    else {
-        unreachable!()
-    };
-    load!(cx, r, dst, addr, mem, offset, 8, u64::from_le_bytes);
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I32Load8S<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I32Load8S {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I32Load8S)
-    else {
-        unreachable!()
-    };
-    {
-        load!(
-            cx,
-            r,
-            dst,
-            addr,
-            mem,
-            offset,
-            1,
-            |b: [u8; 1]| b[0] as i8 as i32 as u32 as u64
-        )
+    stores {
+        I32Store I32StoreAddImm I32StoreAdd |v: u64| (v as u32).to_le_bytes();
+        I64Store I64StoreAddImm I64StoreAdd |v: u64| v.to_le_bytes();
+        I32Store8 I32Store8AddImm I32Store8Add |v: u64| [v as u8];
+        I64Store8 I64Store8AddImm I64Store8Add |v: u64| [v as u8];
+        I32Store16 I32Store16AddImm I32Store16Add |v: u64| (v as u16).to_le_bytes();
+        I64Store16 I64Store16AddImm I64Store16Add |v: u64| (v as u16).to_le_bytes();
+        I64Store32 I64Store32AddImm I64Store32Add |v: u64| (v as u32).to_le_bytes();
     }
-    Ok(())
 }
 
+/// Not an op: what a backend runs after a load or store handler returned [`Exit::Slow`], on
+/// the registers that op started with.
 #[inline(always)]
-pub(crate) unsafe fn I32Load8U<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I32Load8U {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I32Load8U)
-    else {
-        unreachable!()
-    };
-    load!(cx, r, dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as u64);
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I32Load16S<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I32Load16S {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I32Load16S)
-    else {
-        unreachable!()
-    };
-    {
-        load!(
-            cx,
-            r,
-            dst,
-            addr,
-            mem,
-            offset,
-            2,
-            |b| i16::from_le_bytes(b) as i32 as u32 as u64
-        )
-    }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I32Load16U<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I32Load16U {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I32Load16U)
-    else {
-        unreachable!()
-    };
-    {
-        load!(cx, r, dst, addr, mem, offset, 2, |b| u16::from_le_bytes(b)
-            as u64)
-    }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Load8S<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Load8S {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I64Load8S)
-    else {
-        unreachable!()
-    };
-    {
-        load!(
-            cx,
-            r,
-            dst,
-            addr,
-            mem,
-            offset,
-            1,
-            |b: [u8; 1]| b[0] as i8 as i64 as u64
-        )
-    }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Load8U<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Load8U {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I64Load8U)
-    else {
-        unreachable!()
-    };
-    load!(cx, r, dst, addr, mem, offset, 1, |b: [u8; 1]| b[0] as u64);
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Load16S<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Load16S {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I64Load16S)
-    else {
-        unreachable!()
-    };
-    {
-        load!(
-            cx,
-            r,
-            dst,
-            addr,
-            mem,
-            offset,
-            2,
-            |b| i16::from_le_bytes(b) as i64 as u64
-        )
-    }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Load16U<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Load16U {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I64Load16U)
-    else {
-        unreachable!()
-    };
-    {
-        load!(cx, r, dst, addr, mem, offset, 2, |b| u16::from_le_bytes(b)
-            as u64)
-    }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Load32S<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Load32S {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I64Load32S)
-    else {
-        unreachable!()
-    };
-    {
-        load!(
-            cx,
-            r,
-            dst,
-            addr,
-            mem,
-            offset,
-            4,
-            |b| i32::from_le_bytes(b) as i64 as u64
-        )
-    }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Load32U<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Load32U {
-        dst,
-        addr,
-        mem,
-        offset,
-    } = rd!(r, I64Load32U)
-    else {
-        unreachable!()
-    };
-    {
-        load!(cx, r, dst, addr, mem, offset, 4, |b| u32::from_le_bytes(b)
-            as u64)
-    }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I32Store<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I32Store {
-        addr,
-        src,
-        mem,
-        offset,
-    } = rd!(r, I32Store)
-    else {
-        unreachable!()
-    };
-    {
-        store_op!(cx, r, addr, src, mem, offset, |v: u64| (v as u32)
-            .to_le_bytes())
-    }
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Store<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Store {
-        addr,
-        src,
-        mem,
-        offset,
-    } = rd!(r, I64Store)
-    else {
-        unreachable!()
-    };
-    store_op!(cx, r, addr, src, mem, offset, |v: u64| v.to_le_bytes());
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I32Store8<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I32Store8 {
-        addr,
-        src,
-        mem,
-        offset,
-    } = rd!(r, I32Store8)
-    else {
-        unreachable!()
-    };
-    store_op!(cx, r, addr, src, mem, offset, |v: u64| [v as u8]);
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Store8<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Store8 {
-        addr,
-        src,
-        mem,
-        offset,
-    } = rd!(r, I64Store8)
-    else {
-        unreachable!()
-    };
-    store_op!(cx, r, addr, src, mem, offset, |v: u64| [v as u8]);
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I32Store16<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I32Store16 {
-        addr,
-        src,
-        mem,
-        offset,
-    } = rd!(r, I32Store16)
-    else {
-        unreachable!()
-    };
-    store_op!(cx, r, addr, src, mem, offset, |v: u64| (v as u16)
-        .to_le_bytes());
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Store16<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Store16 {
-        addr,
-        src,
-        mem,
-        offset,
-    } = rd!(r, I64Store16)
-    else {
-        unreachable!()
-    };
-    store_op!(cx, r, addr, src, mem, offset, |v: u64| (v as u16)
-        .to_le_bytes());
-    Ok(())
-}
-
-#[inline(always)]
-pub(crate) unsafe fn I64Store32<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    let Op::I64Store32 {
-        addr,
-        src,
-        mem,
-        offset,
-    } = rd!(r, I64Store32)
-    else {
-        unreachable!()
-    };
-    {
-        store_op!(cx, r, addr, src, mem, offset, |v: u64| (v as u32)
-            .to_le_bytes())
-    }
-    Ok(())
+pub(crate) unsafe fn MemSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    out_of_line(cx, r, mem_slow_body::<T, W>)
 }
 
 #[inline(always)]

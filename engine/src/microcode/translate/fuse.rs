@@ -1,5 +1,6 @@
-//! Op fusion: constant right operands become immediates, and a comparison whose only use is
-//! a conditional branch becomes a compare-and-branch op.
+//! Op fusion: constant right operands become immediates, a comparison whose only use is a
+//! conditional branch becomes a compare-and-branch op, and an `i32.add` whose only use is a
+//! load's or store's address folds into it.
 
 use crate::microcode::{Op, Slot};
 
@@ -88,4 +89,57 @@ pub(super) fn branch_on(cmp: Op, jump_if: bool, target: u32) -> Option<Op> {
 pub(super) fn cond_slot(op: &Op) -> Option<Slot> {
     let mut op = *op;
     op.result_slot_mut().map(|s| *s)
+}
+
+/// The load or store `op` (built with address slot `addr`) with its address computed as
+/// `base + imm` (`index: None`) or `base + index`, wrapping at 32 bits, if it has such a form
+/// (the scalar loads and stores; the address is then an i32, so the memory is 32-bit).
+pub(super) fn with_address(op: Op, base: Slot, imm: i32, index: Option<Slot>) -> Option<Op> {
+    macro_rules! addr {
+        (
+            loads { $($l:ident => $li:ident, $lr:ident;)* }
+            stores { $($s:ident => $si:ident, $sr:ident;)* }
+        ) => {
+            match op {
+                $(
+                    Op::$l { dst, mem, offset, .. } => Some(match index {
+                        None => Op::$li { dst, base, imm, mem, offset },
+                        Some(index) => Op::$lr { dst, base, index, mem, offset },
+                    }),
+                )*
+                $(
+                    Op::$s { src, mem, offset, .. } => Some(match index {
+                        None => Op::$si { base, imm, src, mem, offset },
+                        Some(index) => Op::$sr { base, index, src, mem, offset },
+                    }),
+                )*
+                _ => None,
+            }
+        };
+    }
+    addr! {
+        loads {
+            I32Load => I32LoadAddImm, I32LoadAdd;
+            I64Load => I64LoadAddImm, I64LoadAdd;
+            I32Load8S => I32Load8SAddImm, I32Load8SAdd;
+            I32Load8U => I32Load8UAddImm, I32Load8UAdd;
+            I32Load16S => I32Load16SAddImm, I32Load16SAdd;
+            I32Load16U => I32Load16UAddImm, I32Load16UAdd;
+            I64Load8S => I64Load8SAddImm, I64Load8SAdd;
+            I64Load8U => I64Load8UAddImm, I64Load8UAdd;
+            I64Load16S => I64Load16SAddImm, I64Load16SAdd;
+            I64Load16U => I64Load16UAddImm, I64Load16UAdd;
+            I64Load32S => I64Load32SAddImm, I64Load32SAdd;
+            I64Load32U => I64Load32UAddImm, I64Load32UAdd;
+        }
+        stores {
+            I32Store => I32StoreAddImm, I32StoreAdd;
+            I64Store => I64StoreAddImm, I64StoreAdd;
+            I32Store8 => I32Store8AddImm, I32Store8Add;
+            I32Store16 => I32Store16AddImm, I32Store16Add;
+            I64Store8 => I64Store8AddImm, I64Store8Add;
+            I64Store16 => I64Store16AddImm, I64Store16Add;
+            I64Store32 => I64Store32AddImm, I64Store32Add;
+        }
+    }
 }

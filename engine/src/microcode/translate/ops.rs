@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use wasmparser::Operator;
 
-use super::{mem_index, unsupported, CtrlKind, Operand, Translator};
+use super::{mem_index, unsupported, CtrlKind, Entry, Operand, Translator};
 use crate::error::ModuleError;
 use crate::microcode::{Op, Slot};
 use crate::types::ValType;
@@ -34,17 +34,59 @@ impl Translator<'_> {
     }
 
     fn load(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32, u64) -> Op) {
-        let addr = self.pop_slot();
+        let a = self.pop();
+        let fused = self.address_add(&a);
+        let addr = self.entry_slot(a);
+        let fused = fused.filter(|&(at, ..)| at + 1 == self.ops.len());
         let dst = self.push_temp();
-        self.emit_result(make(dst, addr, mem_index(&memarg), memarg.offset));
+        let op = make(dst, addr, mem_index(&memarg), memarg.offset);
+        match fused.and_then(|(at, base, imm, index)| {
+            Some((at, super::fuse::with_address(op, base, imm, index)?))
+        }) {
+            Some((at, op)) => {
+                self.ops[at] = op;
+                self.last_result = Some(at);
+            }
+            None => self.emit_result(op),
+        }
     }
 
     fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Slot, Slot, u32, u64) -> Op) {
         let v = self.pop();
         let a = self.pop();
+        let fused = self.address_add(&a);
         let addr = self.entry_slot(a);
         let src = self.entry_slot(v);
-        self.emit(make(addr, src, mem_index(&memarg), memarg.offset));
+        // The add must still be the last op (placing the stored value may have emitted one,
+        // which the fused store would then run before).
+        let fused = fused.filter(|&(at, ..)| at + 1 == self.ops.len());
+        let op = make(addr, src, mem_index(&memarg), memarg.offset);
+        match fused.and_then(|(at, base, imm, index)| {
+            Some((at, super::fuse::with_address(op, base, imm, index)?))
+        }) {
+            Some((at, op)) => {
+                self.ops[at] = op;
+                self.last_result = None;
+            }
+            None => {
+                self.emit(op);
+            }
+        }
+    }
+
+    /// When the address `a` is a temporary just computed by an `i32.add` (the last op, no
+    /// label since), that op's index and operands (`base`, and `imm` or `index`), so a load
+    /// or store can replace it with its fused form.
+    fn address_add(&self, a: &Entry) -> Option<(usize, Slot, i32, Option<Slot>)> {
+        if a.operand != Operand::Temp {
+            return None;
+        }
+        let at = self.last_result.filter(|&at| at + 1 == self.ops.len())?;
+        match self.ops[at] {
+            Op::I32AddImm { dst, lhs, imm } if dst == a.slot => Some((at, lhs, imm, None)),
+            Op::I32Add { dst, lhs, rhs } if dst == a.slot => Some((at, lhs, 0, Some(rhs))),
+            _ => None,
+        }
     }
 
     /// Pop three operands (`a`, `b`, `c` in push order) into slots.
