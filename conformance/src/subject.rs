@@ -39,6 +39,8 @@ impl FayasmBackend {
         let config = Config::default()
             .prescan(opts.prescan)
             .code_cache_budget(opts.code_budget)
+            // No overdraft: the budget keeps evicting, which is what the pass exercises.
+            .code_cache_overdraft(0)
             .memory_paging(opts.paged.map(|resident_pages| fayasm::Paging {
                 page_size: 1024,
                 resident_pages,

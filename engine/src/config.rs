@@ -60,6 +60,9 @@ pub struct Config {
     pub(crate) extended_const: bool,
     pub(crate) simd: bool,
     pub(crate) code_budget: Option<usize>,
+    /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
+    /// the budget itself).
+    pub(crate) code_overdraft: Option<usize>,
     pub(crate) memory_paging: Option<crate::runtime::Paging>,
     pub(crate) memory_policy: crate::runtime::MemoryPolicy,
     pub(crate) code_eviction: CodeEviction,
@@ -84,6 +87,7 @@ impl Default for Config {
             extended_const: true,
             simd: cfg!(feature = "simd"),
             code_budget: None,
+            code_overdraft: None,
             memory_paging: None,
             memory_policy: crate::runtime::MemoryPolicy::Cache,
             code_eviction: CodeEviction::Drop,
@@ -169,9 +173,25 @@ impl Config {
     /// Byte budget for translated microcode held in RAM per store (`None`: unbounded). When a
     /// translation goes over it, the coldest translated functions (not called since the cache
     /// last looked) are evicted (see [`Config::code_eviction`]) and re-translated or reloaded on
-    /// their next call; a function larger than the budget still runs.
+    /// their next call. Code of running calls (the function being executed and its callers)
+    /// is never evicted and is not counted against the budget, so a function larger than the
+    /// budget runs without evicting its callers; when the program's working set does not fit,
+    /// the cache grows past the budget by at most [`Config::code_cache_overdraft`].
     pub fn code_cache_budget(mut self, bytes: Option<usize>) -> Config {
         self.code_budget = bytes;
+        self
+    }
+
+    /// How many bytes past its budget the code cache may grow when it thrashes (default: the
+    /// budget again, so at most twice the budget besides the code of running calls;
+    /// `usize::MAX`: no limit; 0: never). Every time a function the budget evicted is needed
+    /// again (re-translated or reloaded: a *refault*), the cache's allowance over the budget
+    /// grows by that function's size, up to this limit; it never shrinks. A program whose
+    /// working set fits in budget plus overdraft stops re-translating after its first
+    /// refaults; one that does not keeps evicting the coldest code, and every call still
+    /// translates at most the function it calls. See [`Store::code_cache_stats`](crate::Store::code_cache_stats).
+    pub fn code_cache_overdraft(mut self, bytes: usize) -> Config {
+        self.code_overdraft = Some(bytes);
         self
     }
 
@@ -235,6 +255,11 @@ impl Config {
         self
     }
 
+    /// The largest allowance over the code-cache budget ([`Config::code_cache_overdraft`]).
+    pub fn code_cache_overdraft_bytes(&self) -> usize {
+        self.code_overdraft.unwrap_or(self.code_budget.unwrap_or(0))
+    }
+
     /// The current code-cache budget in bytes.
     pub fn code_cache_budget_bytes(&self) -> Option<usize> {
         self.code_budget
@@ -284,6 +309,8 @@ impl Config {
     ///   or reloaded under the spill policy, whenever another ran in between; code of the
     ///   functions on the call stack stays alive until they return). `1` keeps the cache with
     ///   the budget set so far.
+    /// - `FAYASM_CODE_OVERDRAFT=<bytes, k/m suffix>|none`: [`Config::code_cache_overdraft`]
+    ///   (`none`: no limit).
     /// - `FAYASM_CODE_EVICTION=drop|spill`: [`Config::code_eviction`].
     /// - `FAYASM_PAGE_BUDGET=<pages, at least 1>|none`: [`Config::page_budget`].
     /// - `FAYASM_JIT_PRESCAN=0|1`: translate everything at instantiation, if the profile
@@ -328,6 +355,10 @@ impl Config {
             if !flag(n, v)? {
                 self.code_budget = Some(0);
             }
+        }
+        if let Some((n, v)) = var("FAYASM_CODE_OVERDRAFT") {
+            let b = optional_size(&v).ok_or_else(|| err(n, v, "a byte count or none"))?;
+            self.code_overdraft = Some(b.unwrap_or(usize::MAX));
         }
         if let Some((n, v)) = var("FAYASM_CODE_EVICTION") {
             self.code_eviction = match v.trim() {

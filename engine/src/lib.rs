@@ -64,9 +64,9 @@ pub use error::{Error, LinkError, ModuleError, Trap, TrapCode};
 pub use module::{ExportType, ExternType, ImportType, Module};
 pub use profile::TargetProfile;
 pub use runtime::{
-    Caller, CodeLoadError, CodeStatus, Extern, Func, Global, HookAction, Instance, Linker, Memory,
-    MemoryOffloadError, MemoryPolicy, Paging, Residency, StorageFailure, Store, StoreLimits,
-    StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES,
+    Caller, CodeCacheStats, CodeLoadError, CodeStatus, Extern, Func, Global, HookAction, Instance,
+    Linker, Memory, MemoryOffloadError, MemoryPolicy, Paging, Residency, StorageFailure, Store,
+    StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};

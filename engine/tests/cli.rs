@@ -626,7 +626,8 @@ const TOUCH: &str = r#"(module
       (br_if $r (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $sum))
   (func $a (export "a") (result i32) (i32.const 1))
-  (func $b (export "b") (result i32) (i32.add (call $a) (i32.const 1))))"#;
+  (func $c (result i32) (i32.const 0))
+  (func $b (export "b") (result i32) (i32.add (i32.add (call $a) (call $c)) (i32.const 1))))"#;
 
 fn files_in(dir: &Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |d| d.count())
@@ -669,8 +670,8 @@ fn bounded_profiles_take_effect() {
         ),
         expected
     );
-    // Spilled microcode lands in the spill directory: with no code cached, calling `b`
-    // evicts `a` and the other way round.
+    // Spilled microcode lands in the spill directory: with no code cached, `b` calls `a`,
+    // then `c`, whose admission evicts `a` (`b`, running, stays).
     let _ = std::fs::remove_dir_all(&spill);
     assert_eq!(
         fayasm_with(

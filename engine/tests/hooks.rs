@@ -125,7 +125,11 @@ fn code_cache_budget_evicts_the_oldest_code_and_calls_still_work() {
     let wat = (0..20)
         .map(|i| format!("(func (export \"f{i}\") (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))"))
         .collect::<String>();
-    let engine = Engine::new(fayasm::Config::default().code_cache_budget(Some(400)));
+    let engine = Engine::new(
+        fayasm::Config::default()
+            .code_cache_budget(Some(400))
+            .code_cache_overdraft(0),
+    );
     let module = Module::new(&engine, &wat::parse_str(format!("(module {wat})")).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new().instantiate(&mut store, &module).unwrap();

@@ -115,7 +115,11 @@ fn offload_code_cache_evicts_the_coldest_function() {
     hot.call(&mut store, &[], &mut out).unwrap();
     let one = store.code_cache_usage().0;
 
-    let engine = Engine::new(fayasm::Config::default().code_cache_budget(Some(2 * one + one / 2)));
+    let engine = Engine::new(
+        fayasm::Config::default()
+            .code_cache_budget(Some(2 * one + one / 2))
+            .code_cache_overdraft(0),
+    );
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new().instantiate(&mut store, &module).unwrap();

@@ -20,7 +20,8 @@ pub fn check(data: &[u8]) -> Result<()> {
     let spilled_engine = Engine::new(
         Config::default()
             .max_call_depth(2_000)
-            .code_cache_budget(budget.map(|b| b as usize * 16)),
+            .code_cache_budget(budget.map(|b| b as usize * 16))
+            .code_cache_overdraft(0),
     );
     let spilled_module = Module::new(&spilled_engine, &wasm).unwrap();
     let mut plain = Store::new(&engine, ());

@@ -112,6 +112,12 @@ const RECIPES: &[Recipe] = &[
         kind: Kind::Wasi { src: "wasi_exit.c" },
     },
     Recipe {
+        out: "wasi_numfmt.wasm",
+        kind: Kind::Wasi {
+            src: "wasi_numfmt.c",
+        },
+    },
+    Recipe {
         out: "rust_fixtures.wasm",
         kind: Kind::Rust,
     },

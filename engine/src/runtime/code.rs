@@ -8,7 +8,19 @@
 //! Under a budget ([`Config::code_cache_budget`](crate::Config::code_cache_budget)),
 //! admitting code past it evicts the coldest other functions (second chance over the
 //! admission order, with a referenced bit set by every call), following the
-//! [`CodeEviction`] policy. Under [`CodeEviction::Spill`] the cache remembers, per function,
+//! [`CodeEviction`] policy. Code that a running call holds (the function being executed and
+//! its callers on the stack: their frames keep a reference to the microcode) is *pinned*: it
+//! is never evicted, and it does not count against the budget when victims are chosen
+//! (evicting it would free nothing until the call returns, and would make the next call
+//! translate it again). So a function larger than the budget is admitted over budget while it
+//! runs, the other functions share the budget around it, and a call translates at most the
+//! function it calls. When the working set does not fit (a function the budget evicted is
+//! needed again: a *refault*), the cache earns an overdraft of that function's size, up to
+//! [`Config::code_cache_overdraft`](crate::Config::code_cache_overdraft), so a loop whose
+//! working set fits in budget plus overdraft settles instead of re-translating on every
+//! round. Admissions that leave the cache over its budget are counted
+//! ([`CodeCacheStats::over_budget_admissions`]), with translations, reloads, refaults and
+//! evictions. Under [`CodeEviction::Spill`] the cache remembers, per function,
 //! the generation of the blob it wrote (or loaded) in the store's storage: code evicted while
 //! that blob is current is not written again, and a load accepts only a blob of exactly that
 //! generation, so a lost or stale write is never taken as current. The record is forgotten
@@ -18,7 +30,7 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 use super::spill::CodeLoadError;
 use super::{CodeState, Func, FuncKind, StorageFailure, Store, StoreInner};
@@ -43,6 +55,41 @@ pub(crate) struct CodeCache {
     stored: HashMap<u32, u64>,
     /// Why the last automatic load from the store's storage failed.
     last_load_error: Option<CodeLoadError<StorageFailure>>,
+    translations: u64,
+    reloads: u64,
+    over_budget_admissions: u64,
+    peak: usize,
+    /// How far past the budget the cache may grow now (grows on refaults up to `max_overdraft`).
+    overdraft: usize,
+    max_overdraft: usize,
+    refaults: u64,
+    /// Functions the budget evicted and that have not been needed since.
+    evicted: HashSet<u32>,
+}
+
+/// What a store's code cache holds and has done (see [`Store::code_cache_stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CodeCacheStats {
+    /// The budget in bytes of microcode (`None`: unbounded).
+    pub budget: Option<usize>,
+    /// Bytes of microcode in RAM now.
+    pub used: usize,
+    /// The most bytes of microcode held at once.
+    pub peak: usize,
+    /// Function bodies translated to microcode (first translations and re-translations).
+    pub translations: u64,
+    /// Functions whose spilled microcode was loaded back from the store's storage.
+    pub reloads: u64,
+    /// Functions whose microcode the budget evicted (explicit evictions are not counted).
+    pub evictions: u64,
+    /// Translations and reloads of functions the budget had evicted.
+    pub refaults: u64,
+    /// How many bytes past the budget the cache may hold now: grown by refaults, up to
+    /// [`Config::code_cache_overdraft`](crate::Config::code_cache_overdraft).
+    pub overdraft: usize,
+    /// Admissions that left the cache over its budget: because of the code pinned by running
+    /// calls (a function larger than the budget runs this way) or of the overdraft.
+    pub over_budget_admissions: u64,
 }
 
 impl CodeCache {
@@ -50,8 +97,16 @@ impl CodeCache {
         CodeCache {
             budget: config.code_budget,
             policy: config.code_eviction,
+            max_overdraft: config.code_cache_overdraft_bytes(),
             ..CodeCache::default()
         }
+    }
+
+    /// A function the budget evicted was needed again (`bytes` of code): the working set does
+    /// not fit, so the cache may hold that much more, up to its largest overdraft.
+    fn refault(&mut self, bytes: usize) {
+        self.refaults += 1;
+        self.overdraft = self.overdraft.saturating_add(bytes).min(self.max_overdraft);
     }
 
     /// Forget which functions have their code in the store's storage (the storage changed).
@@ -60,25 +115,63 @@ impl CodeCache {
     }
 }
 
-/// Accounts for `f`'s new code of `bytes`, evicting other functions while over budget: the
-/// coldest first, by second chance (CLOCK) over the admission order. A function called since
-/// the last pass (its `referenced` bit, set by every call) goes to the back once with the bit
-/// cleared; one not called since (or since its admission) is evicted.
+/// Whether `f`'s microcode in RAM is held by a running call (a frame, or the interpreter's
+/// current function): evicting it would free nothing and force a re-translation.
+fn pinned(inner: &StoreInner, f: u32) -> bool {
+    matches!(
+        &inner.funcs[f as usize].kind,
+        FuncKind::Wasm { code: CodeState::Translated(c), .. } if Arc::strong_count(c) > 1
+    )
+}
+
+/// Bytes of microcode pinned by running calls (see [`pinned`]), except `f`'s.
+fn pinned_bytes(inner: &StoreInner, f: u32) -> usize {
+    inner
+        .funcs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != f as usize)
+        .map(|(_, e)| match &e.kind {
+            FuncKind::Wasm {
+                code: CodeState::Translated(c),
+                ..
+            } if Arc::strong_count(c) > 1 => c.byte_size(),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Accounts for `f`'s new code of `bytes`, evicting other functions while the code not
+/// pinned by running calls is over budget: the coldest first, by second chance (CLOCK) over
+/// the admission order. A function called since the last pass (its `referenced` bit, set by
+/// every call) goes to the back once with the bit cleared; one not called since (or since its
+/// admission) is evicted. Pinned functions and `f` are never evicted; `f` (which the caller
+/// holds, about to run it) counts against the budget, the other pinned functions do not.
 fn admit(inner: &mut StoreInner, f: u32, bytes: usize) {
     let cache = &mut inner.code_cache;
     cache.used += bytes;
+    cache.peak = cache.peak.max(cache.used);
     let Some(budget) = cache.budget else { return };
     cache.order.push_back(f);
     // Only calls after its admission count: a function called once is the first to go.
     inner.funcs[f as usize].referenced = false;
+    if inner.code_cache.used <= budget {
+        return;
+    }
+    // Pinned code stays whatever happens; the budget (plus the overdraft thrashing earned)
+    // bounds the rest.
+    let limit = budget
+        .saturating_add(inner.code_cache.overdraft)
+        .saturating_add(pinned_bytes(inner, f));
     // Every entry gets at most one second chance per admission, so the loop ends.
     let mut spared = 0;
-    while inner.code_cache.used > budget && spared < 2 * inner.code_cache.order.len() + 1 {
+    while inner.code_cache.used > limit && spared < 2 * inner.code_cache.order.len() + 1 {
         let Some(victim) = inner.code_cache.order.pop_front() else {
             break;
         };
+        let keep = victim == f || pinned(inner, victim);
         let entity = &mut inner.funcs[victim as usize];
-        if victim == f || (entity.referenced && spared < inner.code_cache.order.len() + 1) {
+        if keep || (entity.referenced && spared < inner.code_cache.order.len() + 1) {
             entity.referenced = false;
             inner.code_cache.order.push_back(victim);
             spared += 1;
@@ -86,7 +179,11 @@ fn admit(inner: &mut StoreInner, f: u32, bytes: usize) {
         }
         if evict(inner, victim) > 0 {
             inner.code_cache.evictions += 1;
+            inner.code_cache.evicted.insert(victim);
         }
+    }
+    if inner.code_cache.used > budget {
+        inner.code_cache.over_budget_admissions += 1;
     }
 }
 
@@ -209,9 +306,14 @@ pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled
         FuncKind::Host { .. } => return Err(Error::Type("host functions have no microcode")),
     };
     let module = inner.instances[instance as usize].module.clone();
+    let refault = inner.code_cache.evicted.remove(&f);
     if let Some(generation) = inner.code_cache.stored.get(&f).copied() {
         match load_stored(inner, f, &module, generation) {
             Ok(code) => {
+                inner.code_cache.reloads += 1;
+                if refault {
+                    inner.code_cache.refault(code.byte_size());
+                }
                 let code = Arc::new(code);
                 install(inner, f, code.clone());
                 return Ok(code);
@@ -228,6 +330,10 @@ pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled
         return Err(Error::Type("host functions have no microcode"));
     };
     let code = crate::microcode::translate::translate(&module, def)?;
+    inner.code_cache.translations += 1;
+    if refault {
+        inner.code_cache.refault(code.byte_size());
+    }
     // The interpreter's unchecked frame and op accesses rest on this check (see `exec::run`).
     crate::microcode::verify(&code, &module)?;
     let code = Arc::new(code);
@@ -302,6 +408,7 @@ impl Func {
         // The code comes from elsewhere: a copy in the store's storage is no longer known to
         // match it.
         store.inner.code_cache.stored.remove(&self.0);
+        store.inner.code_cache.evicted.remove(&self.0);
         install(&mut store.inner, self.0, Arc::new(code));
         Ok(())
     }
@@ -312,6 +419,24 @@ impl<T> Store<T> {
     /// budget has evicted so far.
     pub fn code_cache_usage(&self) -> (usize, u64) {
         (self.inner.code_cache.used, self.inner.code_cache.evictions)
+    }
+
+    /// What the code cache holds and has done: bytes in RAM (now and at peak), the budget,
+    /// and counts of translations, reloads from storage, evictions and over-budget
+    /// admissions.
+    pub fn code_cache_stats(&self) -> CodeCacheStats {
+        let c = &self.inner.code_cache;
+        CodeCacheStats {
+            budget: c.budget,
+            used: c.used,
+            peak: c.peak,
+            translations: c.translations,
+            reloads: c.reloads,
+            evictions: c.evictions,
+            refaults: c.refaults,
+            overdraft: c.overdraft,
+            over_budget_admissions: c.over_budget_admissions,
+        }
     }
 
     /// Why the last automatic load of spilled microcode failed (the function was

@@ -24,7 +24,7 @@ mod zeroed;
 
 pub use checkpoint::{CheckpointError, Checkpointer};
 pub(crate) use code::materialize as materialize_code;
-pub use code::CodeStatus;
+pub use code::{CodeCacheStats, CodeStatus};
 pub use hooks::HookAction;
 pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
 pub use linker::Linker;

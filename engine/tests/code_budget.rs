@@ -1,0 +1,147 @@
+//! The code cache under a small budget (issue 19, item 0): no slowdown cliff. A printf-heavy
+//! program (`wasm_samples/c/wasi_numfmt.c`: snprintf in a loop; wasi-libc's printf core is one
+//! function whose microcode is larger than the budgets below) must not re-translate code on
+//! every call: the function being executed and its callers are pinned, a function larger
+//! than the budget is admitted over budget, and the translations stay a small multiple of the
+//! number of functions, whatever the number of calls.
+
+use fayasm::offload::MemStorage;
+use fayasm::wasi::{self, WasiCtx};
+use fayasm::{
+    CodeCacheStats, CodeEviction, Config, Engine, Error, Linker, Module, Store, TrapCode,
+};
+
+const NUMFMT: &[u8] = include_bytes!("../../wasm_samples/wasm/wasi_numfmt.wasm");
+
+/// Runs `wasi_numfmt` for `rounds` rounds under `config`; its stdout and the cache's stats.
+fn numfmt(config: Config, rounds: u32, storage: bool) -> (String, CodeCacheStats) {
+    let engine = Engine::new(config);
+    let module = Module::new(&engine, NUMFMT).expect("valid module");
+    let ctx = WasiCtx::new()
+        .arg("wasi_numfmt")
+        .arg(rounds.to_string())
+        .capture_stdout();
+    let mut store = Store::new(&engine, ctx);
+    if storage {
+        store.set_storage(MemStorage::new());
+    }
+    let mut linker = Linker::new();
+    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    let inst = linker
+        .instantiate(&mut store, &module)
+        .expect("instantiates");
+    let start = inst.get_func(&store, "_start").expect("a command");
+    match start.call(&mut store, &[], &mut []) {
+        Ok(()) => {}
+        Err(Error::Trap(t)) if t.code() == TrapCode::Host => {
+            assert_eq!(store.data().exit_code(), Some(0));
+        }
+        Err(e) => panic!("unexpected error {e}"),
+    }
+    let out = String::from_utf8(store.data().stdout().to_vec()).expect("utf-8");
+    (out, store.code_cache_stats())
+}
+
+fn bounded(budget: usize, eviction: CodeEviction) -> Config {
+    Config::default()
+        .code_cache_budget(Some(budget))
+        .code_eviction(eviction)
+}
+
+/// The printf core's microcode is about 16 KiB; the loop's working set about 33 KiB.
+#[test]
+fn printf_loop_does_not_retranslate_per_call() {
+    let rounds = 400;
+    let (reference, free) = numfmt(Config::default(), rounds, false);
+    assert!(reference.contains("rounds 400 checksum"), "{reference}");
+    let functions = free.translations;
+    assert_eq!((free.evictions, free.over_budget_admissions), (0, 0));
+    // The default overdraft (the budget again) covers the working set at 16 and 32 KiB; an
+    // unlimited one covers it at any budget.
+    let cases = [
+        (32 * 1024, None),
+        (16 * 1024, None),
+        (8 * 1024, Some(usize::MAX)),
+        (1024, Some(usize::MAX)),
+    ];
+    for (budget, overdraft) in cases {
+        for (eviction, storage) in [(CodeEviction::Drop, false), (CodeEviction::Spill, true)] {
+            let mut config = bounded(budget, eviction);
+            if let Some(o) = overdraft {
+                config = config.code_cache_overdraft(o);
+            }
+            let (out, stats) = numfmt(config, rounds, storage);
+            assert_eq!(out, reference);
+            // With the cliff, every round re-translated the printf core and its callees
+            // (2,447 translations at 16 KiB).
+            let work = stats.translations + stats.reloads;
+            assert!(
+                work <= 2 * functions,
+                "budget {budget} {eviction:?}: {work} translations and reloads for {rounds} \
+                 rounds ({functions} functions): {stats:?}"
+            );
+            assert!(
+                stats.evictions > 0 && stats.over_budget_admissions > 0,
+                "{stats:?}"
+            );
+            assert!(stats.overdraft <= overdraft.unwrap_or(budget), "{stats:?}");
+            if eviction == CodeEviction::Spill {
+                // Evicted code comes back from storage, never from the translator again.
+                assert_eq!(stats.translations, functions, "{stats:?}");
+                assert_eq!(stats.reloads, stats.refaults, "{stats:?}");
+            }
+        }
+    }
+}
+
+/// With no overdraft and a budget a quarter of the working set the loop must re-translate,
+/// but the functions on the stack stay and each call translates at most the function it
+/// calls: about 11 translations per round (each round makes dozens of calls), and the output
+/// is unchanged.
+#[test]
+fn no_overdraft_thrashes_boundedly() {
+    let rounds = 50;
+    let (reference, _) = numfmt(Config::default(), rounds, false);
+    let config = bounded(8 * 1024, CodeEviction::Drop).code_cache_overdraft(0);
+    let (out, stats) = numfmt(config, rounds, false);
+    assert_eq!(out, reference);
+    assert_eq!(stats.overdraft, 0);
+    assert!(stats.refaults > 0, "{stats:?}");
+    assert!(stats.translations < 16 * u64::from(rounds), "{stats:?}");
+    // The printf core (larger than the budget) ran: admitted over budget.
+    assert!(
+        stats.peak > 16 * 1024 && stats.over_budget_admissions > 0,
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn overdraft_knob() {
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let c = Config::default()
+        .apply_vars(vars(&[("FAYASM_CODE_BUDGET", "16k")]))
+        .unwrap();
+    assert_eq!(c.code_cache_overdraft_bytes(), 16 * 1024);
+    let c = Config::default()
+        .apply_vars(vars(&[
+            ("FAYASM_CODE_BUDGET", "16k"),
+            ("FAYASM_CODE_OVERDRAFT", "4k"),
+        ]))
+        .unwrap();
+    assert_eq!(c.code_cache_overdraft_bytes(), 4 * 1024);
+    let c = Config::default()
+        .apply_vars(vars(&[("FAYASM_CODE_OVERDRAFT", "none")]))
+        .unwrap();
+    assert_eq!(c.code_cache_overdraft_bytes(), usize::MAX);
+    let e = Config::default()
+        .apply_vars(vars(&[("FAYASM_CODE_OVERDRAFT", "lots")]))
+        .unwrap_err();
+    assert_eq!(e.var, "FAYASM_CODE_OVERDRAFT");
+}
