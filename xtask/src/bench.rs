@@ -5,7 +5,10 @@
 //! - `summary.json`: `{"execute": {PROGRAM: {ENGINE: ns}}, "translate": {...}, "instantiate":
 //!   {...}, "geomean_ratio": {ENGINE: r}}`, where `r` is the geometric mean over the execute
 //!   programs of fayasm's time divided by that engine's (below 1: fayasm is faster), plus
-//!   `geomean_ratio_translate` / `geomean_ratio_instantiate` and the programs each mean covers;
+//!   `geomean_ratio_translate` / `geomean_ratio_instantiate` and the programs each mean covers,
+//!   `microcode_bytes_per_wasm_byte` (`{"median", "max", "programs"}` over the benchmark
+//!   programs, from the footprint example) and the footprint rows; the same verdict is
+//!   printed at the end;
 //! - `summary.md`: tables of times and ratios per program, and the geometric means;
 //! - `chart.svg`: the execute and translate ratios as bars on a log scale.
 //!
@@ -163,6 +166,22 @@ pub fn run(args: &[String]) -> Result<bool> {
             f["peak_heap_bytes"].as_f64().unwrap_or(0.0) / 1024.0
         );
     }
+    // Microcode RAM per byte of wasm code over the benchmark programs (issue 15's figure).
+    let mut per_byte: Vec<f64> = footprint
+        .iter()
+        .filter_map(|f| f["microcode_per_wasm_byte"].as_f64())
+        .collect();
+    per_byte.sort_by(f64::total_cmp);
+    let median = match per_byte.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(per_byte[n / 2]),
+        n => Some((per_byte[n / 2 - 1] + per_byte[n / 2]) / 2.0),
+    };
+    let max = per_byte.last().copied();
+    summary.insert(
+        "microcode_bytes_per_wasm_byte".into(),
+        json!({"median": median, "max": max, "programs": per_byte.len()}),
+    );
     summary.insert("footprint".into(), json!(footprint));
     let (offload, offload_md) = offload_table(&criterion_home)?;
     summary.insert("offload".into(), offload);
@@ -178,6 +197,16 @@ pub fn run(args: &[String]) -> Result<bool> {
     std::fs::write(out.join("summary.md"), &md)?;
     std::fs::write(out.join("chart.svg"), chart(&times, &programs))?;
     println!("{md}");
+    // The verdict in a few lines: fayasm's execute time relative to each engine.
+    let (geo, covered) = geomean_ratios(&times["execute"]);
+    println!("bench summary (execute time, geometric mean of fayasm / engine; < 1 is faster):");
+    for (engine, r) in &geo {
+        let n = covered.get(engine).map_or(0, Vec::len);
+        println!("  fayasm vs {engine:<9} {r:.3}x  ({n} programs)");
+    }
+    if let (Some(m), Some(x)) = (median, max) {
+        println!("  microcode bytes per wasm byte: median {m:.2}, max {x:.2}");
+    }
     println!(
         "bench: wrote {0}/summary.json, {0}/summary.md, {0}/chart.svg",
         out.display()
