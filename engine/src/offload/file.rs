@@ -7,6 +7,11 @@
 //! [`super::checkpoint`]); they are written in place (truncate, write, fsync), which rewrites
 //! no directory entry after the first time. Wrap the storage in a [`super::Ring`] to spread
 //! hot keys over slots.
+//!
+//! [`Storage::write_cached`] (cache data: the code cache's evicted microcode, pages and
+//! spills of a `MemoryPolicy::Cache` memory) takes the same paths without any fsync: a blob
+//! replaced by rename is still whole or absent for readers, but a power cut may lose or tear
+//! it, which the engine's envelope and generation checks turn into a miss.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -23,6 +28,7 @@ const TEMP_SUFFIX: &str = ".tmp";
 #[derive(Debug)]
 pub struct FileStorage {
     dir: PathBuf,
+    fsyncs: u64,
 }
 
 impl FileStorage {
@@ -41,7 +47,7 @@ impl FileStorage {
                 fs::remove_file(entry.path())?;
             }
         }
-        Ok(FileStorage { dir })
+        Ok(FileStorage { dir, fsyncs: 0 })
     }
 
     /// The directory.
@@ -54,23 +60,61 @@ impl FileStorage {
         self.dir.join(key.file_name().as_str())
     }
 
+    /// How many fsyncs (of files and of the directory) this storage has issued.
+    pub fn fsyncs(&self) -> u64 {
+        self.fsyncs
+    }
+
     /// Makes renames, creations and removals in the directory durable.
-    fn sync_dir(&self) -> io::Result<()> {
+    fn sync_dir(&mut self) -> io::Result<()> {
         #[cfg(unix)]
-        File::open(&self.dir)?.sync_all()?;
+        {
+            self.fsyncs += 1;
+            File::open(&self.dir)?.sync_all()?;
+        }
         Ok(())
     }
 
-    fn write_file(path: &Path, parts: &[&[u8]], truncate_existing: bool) -> io::Result<()> {
+    /// Writes `parts` to `path` (created or truncated), fsynced when `sync`.
+    fn write_file(&mut self, path: &Path, parts: &[&[u8]], sync: bool) -> io::Result<()> {
         let mut file = OpenOptions::new()
             .write(true)
             .create(true)
-            .truncate(truncate_existing)
+            .truncate(true)
             .open(path)?;
         for part in parts {
             file.write_all(part)?;
         }
-        file.sync_all()
+        if sync {
+            self.fsyncs += 1;
+            file.sync_all()?;
+        }
+        Ok(())
+    }
+
+    /// [`Storage::write`] (`sync`) or [`Storage::write_cached`].
+    fn put(&mut self, key: &Key, parts: &[&[u8]], sync: bool) -> io::Result<()> {
+        let path = self.path(key);
+        if key.slot != Slot::Single {
+            let new = !path.exists();
+            self.write_file(&path, parts, sync)?;
+            return if new && sync { self.sync_dir() } else { Ok(()) };
+        }
+        let mut temp = path.clone().into_os_string();
+        temp.push(TEMP_SUFFIX);
+        let temp = PathBuf::from(temp);
+        let result = self
+            .write_file(&temp, parts, sync)
+            .and_then(|()| fs::rename(&temp, &path));
+        if let Err(e) = result {
+            let _ = fs::remove_file(&temp);
+            return Err(e);
+        }
+        if sync {
+            self.sync_dir()
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -93,21 +137,11 @@ impl Storage for FileStorage {
     }
 
     fn write(&mut self, key: &Key, parts: &[&[u8]]) -> io::Result<()> {
-        let path = self.path(key);
-        if key.slot != Slot::Single {
-            let new = !path.exists();
-            Self::write_file(&path, parts, true)?;
-            return if new { self.sync_dir() } else { Ok(()) };
-        }
-        let mut temp = path.clone().into_os_string();
-        temp.push(TEMP_SUFFIX);
-        let temp = PathBuf::from(temp);
-        let result = Self::write_file(&temp, parts, true).and_then(|()| fs::rename(&temp, &path));
-        if let Err(e) = result {
-            let _ = fs::remove_file(&temp);
-            return Err(e);
-        }
-        self.sync_dir()
+        self.put(key, parts, true)
+    }
+
+    fn write_cached(&mut self, key: &Key, parts: &[&[u8]]) -> io::Result<()> {
+        self.put(key, parts, false)
     }
 
     fn remove(&mut self, key: &Key) -> io::Result<()> {

@@ -16,11 +16,27 @@ pub fn save<S: Storage + ?Sized>(
     generation: u64,
     payload: &[u8],
 ) -> Result<Header, OffloadError<S::Error>> {
+    save_with(storage, key, generation, payload, true)
+}
+
+/// [`save`] for data that must survive a power cut once synced (`durable`, through
+/// [`Storage::write`]) or cache data the caller can lose ([`Storage::write_cached`]).
+pub fn save_with<S: Storage + ?Sized>(
+    storage: &mut S,
+    key: &Key,
+    generation: u64,
+    payload: &[u8],
+    durable: bool,
+) -> Result<Header, OffloadError<S::Error>> {
     let bytes = blob::encode_header(key, generation, payload)
         .map_err(|error| OffloadError::Blob { key: *key, error })?;
-    storage
-        .write(key, &[&bytes, payload])
-        .map_err(OffloadError::Storage)?;
+    let parts: [&[u8]; 2] = [&bytes, payload];
+    if durable {
+        storage.write(key, &parts)
+    } else {
+        storage.write_cached(key, &parts)
+    }
+    .map_err(OffloadError::Storage)?;
     let mut crc = [0u8; 4];
     crc.copy_from_slice(&bytes[HEADER_LEN - 4..]);
     Ok(Header {

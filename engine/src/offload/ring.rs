@@ -182,6 +182,51 @@ impl<S: Storage> Ring<S> {
         }
         Ok(best.is_some() || damaged)
     }
+
+    /// [`Storage::write`] (or `write_cached`): a hot key's blob goes to the slot after its
+    /// newest copy.
+    fn write_to_slot(
+        &mut self,
+        key: &Key,
+        parts: &[&[u8]],
+        cached: bool,
+    ) -> Result<(), OffloadError<S::Error>> {
+        let Some(n) = self.ring_size(key) else {
+            return if cached {
+                self.inner.write_cached(key, parts)
+            } else {
+                self.inner.write(key, parts)
+            }
+            .map_err(OffloadError::Storage);
+        };
+
+        let header =
+            blob::peek_parts(parts).map_err(|error| OffloadError::NotABlob { key: *key, error })?;
+        blob::check_identity(&header, key)
+            .map_err(|error| OffloadError::NotABlob { key: *key, error })?;
+        let newest = self.newest_copy(key, n)?;
+        let target = match newest {
+            Some((_, newest)) if newest >= header.generation => {
+                return Err(OffloadError::NotNewer {
+                    key: *key,
+                    newest,
+                    attempted: header.generation,
+                });
+            }
+            Some((slot, _)) => (slot + 1) % n,
+            None => 0,
+        };
+        self.newest.remove(key);
+        let slot = key.with_slot(Slot::Ring(target));
+        if cached {
+            self.inner.write_cached(&slot, parts)
+        } else {
+            self.inner.write(&slot, parts)
+        }
+        .map_err(OffloadError::Storage)?;
+        self.newest.insert(*key, (target, header.generation));
+        Ok(())
+    }
 }
 
 impl<S: Storage> Storage for Ring<S> {
@@ -218,31 +263,11 @@ impl<S: Storage> Storage for Ring<S> {
     }
 
     fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
-        let Some(n) = self.ring_size(key) else {
-            return self.inner.write(key, parts).map_err(OffloadError::Storage);
-        };
-        let header =
-            blob::peek_parts(parts).map_err(|error| OffloadError::NotABlob { key: *key, error })?;
-        blob::check_identity(&header, key)
-            .map_err(|error| OffloadError::NotABlob { key: *key, error })?;
-        let newest = self.newest_copy(key, n)?;
-        let target = match newest {
-            Some((_, newest)) if newest >= header.generation => {
-                return Err(OffloadError::NotNewer {
-                    key: *key,
-                    newest,
-                    attempted: header.generation,
-                });
-            }
-            Some((slot, _)) => (slot + 1) % n,
-            None => 0,
-        };
-        self.newest.remove(key);
-        self.inner
-            .write(&key.with_slot(Slot::Ring(target)), parts)
-            .map_err(OffloadError::Storage)?;
-        self.newest.insert(*key, (target, header.generation));
-        Ok(())
+        self.write_to_slot(key, parts, false)
+    }
+
+    fn write_cached(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        self.write_to_slot(key, parts, true)
     }
 
     /// Removes every slot of a hot key, the newest copy last, so that an interrupted removal

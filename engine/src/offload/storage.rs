@@ -33,10 +33,22 @@ pub trait Storage {
     /// linear memory) without first copying them into one buffer.
     fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error>;
 
+    /// Like [`write`](Storage::write), for data the caller can afford to lose: a cache (the
+    /// code cache's evicted microcode, pages and spills of a
+    /// [`MemoryPolicy::Cache`](crate::MemoryPolicy) memory). The storage need not make it
+    /// durable, now or at a later [`sync`](Storage::sync), and after a power cut the blob may
+    /// be missing, old or torn; the caller checks every blob's envelope and generation when it
+    /// reads it back and treats anything else as a miss. Concurrent readers in the same
+    /// process still see the whole old or the whole new blob. The default is `write`.
+    fn write_cached(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        self.write(key, parts)
+    }
+
     /// Removes the blob under `key`; removing a missing blob is not an error.
     fn remove(&mut self, key: &Key) -> Result<(), Self::Error>;
 
-    /// Makes every earlier write and remove durable.
+    /// Makes every earlier [`write`](Storage::write) and remove durable (not necessarily
+    /// the [`write_cached`](Storage::write_cached) ones).
     fn sync(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }
@@ -51,6 +63,10 @@ impl<S: Storage + ?Sized> Storage for &mut S {
 
     fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
         (**self).write(key, parts)
+    }
+
+    fn write_cached(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
+        (**self).write_cached(key, parts)
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {

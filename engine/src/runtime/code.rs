@@ -230,7 +230,10 @@ fn spill_to_store(inner: &mut StoreInner, f: u32, code: &Compiled) -> Result<usi
     let payload = code.encode();
     let header = blob::encode_header(&key, generation, &payload).map_err(|_| ())?;
     let storage = inner.offload.storage.as_deref_mut().ok_or(())?;
-    storage.write(&key, &[&header, &payload]).map_err(|_| ())?;
+    // The code cache is a cache: a lost or torn blob is a re-translation, so no fsync.
+    storage
+        .write_cached(&key, &[&header, &payload])
+        .map_err(|_| ())?;
     let written = header.len() + payload.len();
     inner
         .offload

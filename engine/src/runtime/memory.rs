@@ -487,8 +487,9 @@ impl MemoryEntity {
             Backing::Spilled { .. } => Ok(0),
             Backing::Resident => {
                 let started = metrics.start();
-                let header =
-                    io::save(storage, &key, generation, &self.data).map_err(offload_error)?;
+                let durable = self.policy == MemoryPolicy::Durable;
+                let header = io::save_with(storage, &key, generation, &self.data, durable)
+                    .map_err(offload_error)?;
                 if self.policy == MemoryPolicy::Durable {
                     storage
                         .sync()
@@ -839,7 +840,7 @@ impl Pager {
         };
         if self.frames[victim].dirty {
             // Write back a batch of dirty pages, the victim first.
-            self.write_back_one(off, fp, index, victim)
+            self.write_back_one(off, fp, index, policy, victim)
                 .map_err(|_| TrapCode::MemoryUnavailable)?;
             self.write_back(off, fp, index, policy, WRITEBACK_BATCH - 1)
                 .map_err(|_| TrapCode::MemoryUnavailable)?;
@@ -857,6 +858,7 @@ impl Pager {
         off: &mut OffloadState,
         fp: u64,
         index: u32,
+        policy: MemoryPolicy,
         f: usize,
     ) -> Result<(), MemoryOffloadError> {
         let ps = self.page_size();
@@ -874,11 +876,12 @@ impl Pager {
             .as_deref_mut()
             .ok_or(MemoryOffloadError::NoStorage)?;
         let started = metrics.start();
-        io::save(
+        io::save_with(
             storage,
             &key,
             u64::from(generation),
             &self.bytes[f * ps..(f + 1) * ps],
+            policy == MemoryPolicy::Durable,
         )
         .map_err(offload_error)?;
         metrics.record_spill(
@@ -906,7 +909,7 @@ impl Pager {
                 break;
             }
             if self.frames[f].dirty && self.frames[f].page != NOT_RESIDENT {
-                self.write_back_one(off, fp, index, f)?;
+                self.write_back_one(off, fp, index, policy, f)?;
                 written += 1;
             }
         }

@@ -47,6 +47,10 @@ impl<S: Storage> Storage for Erased<S> {
         self.0.write(key, parts).map_err(erase)
     }
 
+    fn write_cached(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), StorageFailure> {
+        self.0.write_cached(key, parts).map_err(erase)
+    }
+
     fn remove(&mut self, key: &Key) -> Result<(), StorageFailure> {
         self.0.remove(key).map_err(erase)
     }
