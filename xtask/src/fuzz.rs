@@ -199,13 +199,18 @@ fn host_triple() -> Result<String> {
 }
 
 impl Build {
+    /// `fuzz/target/DIR`, or `$CARGO_TARGET_DIR/fuzz/DIR` when a target directory is set
+    /// (CI keeps that one between runs, so a warm run does not rebuild the fuzz targets'
+    /// dependencies under the sanitizer).
+    fn target_dir(&self) -> PathBuf {
+        match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(d) => PathBuf::from(d).join("fuzz").join(self.dir),
+            None => fuzz_dir().join("target").join(self.dir),
+        }
+    }
+
     fn binary(&self, triple: &str, target: &str) -> PathBuf {
-        fuzz_dir()
-            .join("target")
-            .join(self.dir)
-            .join(triple)
-            .join("release")
-            .join(target)
+        self.target_dir().join(triple).join("release").join(target)
     }
 
     fn run(&self, tc: &Toolchain) -> Result<()> {
@@ -215,8 +220,7 @@ impl Build {
         let mut c = tc.cargo();
         c.args(["fuzz", "build", "-O", "--debug-assertions"]);
         c.args(["--sanitizer", self.sanitizer]);
-        c.arg("--target-dir")
-            .arg(Path::new("target").join(self.dir));
+        c.arg("--target-dir").arg(self.target_dir());
         if self.features {
             c.args(["--features", "differential"]);
         }
