@@ -72,10 +72,8 @@ pub(crate) unsafe fn CallIndirect<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut
     };
     let index = c!(r, index);
     let pc = cx.pc_of(r.ip);
-    cx.regs = *r;
-    let res = call_indirect_out::<T, false>(cx, ty, table, index, args, pc);
-    *r = cx.regs;
-    res
+    let next = call_indirect_out::<T, false>(cx, ty, table, index, args, pc);
+    switch(cx, r, next)
 }
 
 #[inline(always)]
@@ -91,10 +89,8 @@ pub(crate) unsafe fn ReturnCallIndirect<T, const W: bool>(cx: &mut Ctx<'_, T>, r
     };
     let index = c!(r, index);
     let pc = cx.pc_of(r.ip);
-    cx.regs = *r;
-    let res = call_indirect_out::<T, true>(cx, ty, table, index, args, pc);
-    *r = cx.regs;
-    res
+    let next = call_indirect_out::<T, true>(cx, ty, table, index, args, pc);
+    switch(cx, r, next)
 }
 
 /// `call_out` of the function at `index` of table `table`, checked against signature `ty`.
@@ -106,7 +102,20 @@ fn call_indirect_out<T, const TAIL: bool>(
     index: u64,
     args: u32,
     pc: usize,
-) -> R {
+) -> Next {
+    let res = resolve_and_call::<T, TAIL>(cx, ty, table, index, args, pc);
+    flatten(cx, res)
+}
+
+#[inline(always)]
+fn resolve_and_call<T, const TAIL: bool>(
+    cx: &mut Ctx<'_, T>,
+    ty: u32,
+    table: u32,
+    index: u64,
+    args: u32,
+    pc: usize,
+) -> Result<Next, Exit> {
     let cell = table!(cx, table)
         .get(index)
         .map_err(|_| TrapCode::TableOutOfBounds)?;
@@ -123,25 +132,62 @@ fn call_indirect_out<T, const TAIL: bool>(
 ///
 /// The work is out of line (`call_out`): it handles reference-counted code and may run the
 /// trap hook or a host function, and the handler must pass nothing but register-sized
-/// values to a function that is not inlined (see `state::out_of_line`).
+/// values to a function that is not inlined (see `state::out_of_line`). Only the call's
+/// operands go out and a [`Next`] comes back, in registers; the registers themselves are
+/// re-derived here (parking them in `Ctx` cost a store-forwarding stall per call).
 #[inline(always)]
 fn invoke<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs, f: u32, args: u32) -> R {
     let pc = cx.pc_of(r.ip);
-    cx.regs = *r;
-    let res = call_out::<T, TAIL>(cx, f, args, pc);
-    *r = cx.regs;
-    res
+    let next = call_out::<T, TAIL>(cx, f, args, pc);
+    switch(cx, r, next)
 }
 
-/// The call itself; on success `cx.regs` are the callee's (or, after a host function, the
-/// caller's at `pc`).
+/// Where a call continues: the word offset `pc` in the (new) current function, shifted left
+/// by one, with bit 0 set when memory 0's registers stay valid (same instance, nothing ran
+/// that could move memory 0); or [`STOPPED`]. A plain integer, so it comes back in a
+/// register (a `Result` would come back through memory and cost the tail call).
+type Next = usize;
+
+/// The call stopped the run; the reason is in `Ctx::exit`.
+const STOPPED: Next = usize::MAX;
+
+/// `res` as a [`Next`], parking a stop's reason in `cx.exit`.
+#[inline(always)]
+fn flatten<T>(cx: &mut Ctx<'_, T>, res: Result<Next, Exit>) -> Next {
+    match res {
+        Ok(n) => n,
+        Err(e) => {
+            cx.exit = Some(e);
+            STOPPED
+        }
+    }
+}
+
+/// The registers after a call described by `next`.
+#[inline(always)]
+fn switch<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, next: Next) -> R {
+    if next == STOPPED {
+        return Err(cx.exit.take().unwrap_or(Exit::Trap(TrapCode::Unreachable)));
+    }
+    *r = cx.regs_after_switch(next >> 1, r, next & 1 != 0);
+    Ok(())
+}
+
+/// The call itself.
 #[inline(never)]
-fn call_out<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, f: u32, args: u32, pc: usize) -> R {
-    call_body(cx, f, args, TAIL, pc)
+fn call_out<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, f: u32, args: u32, pc: usize) -> Next {
+    let res = call_body(cx, f, args, TAIL, pc);
+    flatten(cx, res)
 }
 
 #[inline(always)]
-fn call_body<T>(cx: &mut Ctx<'_, T>, f: u32, args: u32, tail: bool, pc: usize) -> R {
+fn call_body<T>(
+    cx: &mut Ctx<'_, T>,
+    f: u32,
+    args: u32,
+    tail: bool,
+    pc: usize,
+) -> Result<Next, Exit> {
     let new_base = cx.base + args as usize;
     let entity = &mut cx.store.inner.funcs[f as usize];
     entity.referenced = true;
@@ -152,17 +198,9 @@ fn call_body<T>(cx: &mut Ctx<'_, T>, f: u32, args: u32, tail: bool, pc: usize) -
             ..
         } if !entity.trapped => {
             let (callee, instance) = (c.clone(), *instance);
-            let mut regs = cx.regs;
-            let res = enter(cx, &mut regs, callee, instance, new_base, pc, tail);
-            cx.regs = regs;
-            res
+            enter(cx, callee, instance, new_base, pc, tail)
         }
-        _ => {
-            let mut regs = cx.regs;
-            let res = invoke_slow(cx, &mut regs, f, new_base, pc, tail);
-            cx.regs = regs;
-            res
-        }
+        _ => invoke_slow(cx, f, new_base, pc, tail),
     }
 }
 
@@ -170,13 +208,12 @@ fn call_body<T>(cx: &mut Ctx<'_, T>, f: u32, args: u32, tail: bool, pc: usize) -
 #[inline(always)]
 fn enter<T>(
     cx: &mut Ctx<'_, T>,
-    r: &mut Regs,
     callee: alloc::sync::Arc<crate::microcode::Compiled>,
     instance: u32,
     new_base: usize,
     pc: usize,
     tail: bool,
-) -> R {
+) -> Result<Next, Exit> {
     let np = callee.num_params as usize;
     let frame_base = if tail {
         // The callee replaces the current frame: its arguments move down to this frame's
@@ -210,20 +247,18 @@ fn enter<T>(
     cx.base = frame_base;
     let same = instance as usize == cx.inst;
     cx.inst = instance as usize;
-    *r = cx.regs_after_switch(0, r, same);
-    Ok(())
+    Ok(same as usize)
 }
 
 /// A call that needs more than entering translated code: the trap hook, translating or
 /// reloading the callee, or a host function.
 fn invoke_slow<T>(
     cx: &mut Ctx<'_, T>,
-    r: &mut Regs,
     f: u32,
     new_base: usize,
     pc: usize,
     tail: bool,
-) -> R {
+) -> Result<Next, Exit> {
     let store = &mut *cx.store;
     if store.inner.funcs[f as usize].trapped {
         // The hook may translate, evict or reload code and grow memories; the callee's code
@@ -244,10 +279,8 @@ fn invoke_slow<T>(
                     Err(e) => return Err(cx.park_trap(Trap::host(alloc::format!("{e}")))),
                 },
             };
-            // The hook or reloading the code may have touched memory 0: `enter` keeps the
-            // registers' view of it, so refresh that first.
-            refresh_mem0!(cx, r);
-            enter(cx, r, callee, instance, new_base, pc, tail)
+            // The hook or reloading the code may have touched memory 0: re-read it.
+            Ok(enter(cx, callee, instance, new_base, pc, tail)? & !1)
         }
         FuncKind::Host { host } => {
             let ty = store.inner.funcs[f as usize].ty.clone();
@@ -272,13 +305,19 @@ fn invoke_slow<T>(
             for v in &results {
                 at += v.write_cells(&mut cx.stack.cells[at..]);
             }
+            // The host function may have grown memory 0: re-read it (bit 0 clear).
             if tail {
-                // The host function may have grown memory 0 (`pop_frame` keeps the view).
-                refresh_mem0!(cx, r);
-                pop_frame(cx, r)
+                match cx.stack.frames.pop() {
+                    Some(f) => {
+                        cx.code = f.code;
+                        cx.base = f.base;
+                        cx.inst = f.instance as usize;
+                        Ok(f.pc << 1)
+                    }
+                    None => Err(Exit::Done),
+                }
             } else {
-                *r = cx.regs_at(pc);
-                Ok(())
+                Ok(pc << 1)
             }
         }
     }

@@ -1,29 +1,49 @@
 //! The v128 ops: one out-of-line function (`exec/vector.rs`) behind a handler per opcode, so
 //! the scalar handlers stay small.
 
-use super::super::state::{out_of_line, Ctx, Regs, R};
+use super::super::state::{Ctx, Exit, Regs, R};
 use super::super::vector;
+use crate::error::TrapCode;
 
-/// Run the v128 op at `r.ip` (out of line).
+/// Run the v128 op at `r.ip` (out of line), then re-derive the registers.
 #[inline(always)]
 fn vector_op<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    out_of_line(cx, r, vector_body::<T, W>)
+    // Only the op's address goes out and a word offset comes back, in registers: parking
+    // the registers in `cx` (`out_of_line`) costs store-to-load forwarding stalls per op.
+    let pc = vector_step::<T, W>(cx, r.ip);
+    if pc == usize::MAX {
+        return Err(cx.exit.take().unwrap_or(Exit::Trap(TrapCode::Unreachable)));
+    }
+    *r = cx.regs_at(pc);
+    Ok(())
 }
 
-fn vector_body<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+/// Run the v128 op at `ip`; the word offset of the next op, or `usize::MAX` if it trapped
+/// (the trap in `cx.exit`). A plain integer comes back in a register (see `call::Next`).
+#[inline(never)]
+fn vector_step<T, const W: bool>(cx: &mut Ctx<'_, T>, ip: *const u16) -> usize {
+    match vector_exec::<T, W>(cx, ip) {
+        Ok(pc) => pc,
+        Err(e) => {
+            cx.exit = Some(e);
+            usize::MAX
+        }
+    }
+}
+
+#[inline(always)]
+fn vector_exec<T, const W: bool>(cx: &mut Ctx<'_, T>, ip: *const u16) -> Result<usize, Exit> {
     // SAFETY: the dispatch ran a v128 handler for the opcode word at `ip`, which `verify`
     // proved starts a well-formed op of form `W` inside `code.code`.
-    let (op, n) = unsafe { crate::microcode::isa::read::any::<W>(r.ip) };
-    r.ip = r.ip.wrapping_add(n);
-    let pc = cx.pc_of(r.ip);
+    let (op, n) = unsafe { crate::microcode::isa::read::any::<W>(ip) };
+    let pc = cx.pc_of(ip.wrapping_add(n));
     let mut frame = vector::Frame {
         cells: &mut cx.stack.cells[cx.base..],
         pool: &cx.code.pool,
         instance: cx.inst,
     };
     vector::execute(op, &mut frame, &mut cx.store.inner)?;
-    *r = cx.regs_at(pc);
-    Ok(())
+    Ok(pc)
 }
 
 macro_rules! simd_handlers {
