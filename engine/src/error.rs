@@ -3,6 +3,8 @@
 use alloc::string::String;
 use core::fmt;
 
+use crate::types::ValType;
+
 /// Why execution trapped. Traps are values: the engine never panics on guest behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TrapCode {
@@ -177,6 +179,77 @@ impl fmt::Display for LinkError {
     }
 }
 
+/// Which value of a call had the wrong type, or how many values were wrong: what
+/// [`Error::TypeMismatch`] carries. "Expected" is always the function's own signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TypeMismatch {
+    /// Parameter `index` (from 0) of the function has type `expected`; the caller gave (or a
+    /// typed signature declared) `found`.
+    Param {
+        /// Position of the parameter, from 0.
+        index: usize,
+        /// The function's parameter type.
+        expected: ValType,
+        /// What the caller gave or declared.
+        found: ValType,
+    },
+    /// Result `index` (from 0) of the function has type `expected`; a typed signature declared
+    /// `found`.
+    Result {
+        /// Position of the result, from 0.
+        index: usize,
+        /// The function's result type.
+        expected: ValType,
+        /// What the caller declared.
+        found: ValType,
+    },
+    /// The function takes `expected` parameters; the caller gave or declared `found`.
+    ParamCount {
+        /// The function's parameter count.
+        expected: usize,
+        /// The caller's.
+        found: usize,
+    },
+    /// The function returns `expected` results; the caller's buffer or signature has `found`.
+    ResultCount {
+        /// The function's result count.
+        expected: usize,
+        /// The caller's.
+        found: usize,
+    },
+}
+
+impl fmt::Display for TypeMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            TypeMismatch::Param {
+                index,
+                expected,
+                found,
+            } => write!(
+                f,
+                "parameter {index} of the function has type {expected}, given {found}"
+            ),
+            TypeMismatch::Result {
+                index,
+                expected,
+                found,
+            } => write!(
+                f,
+                "result {index} of the function has type {expected}, asked for {found}"
+            ),
+            TypeMismatch::ParamCount { expected, found } => {
+                write!(f, "the function takes {expected} parameters, given {found}")
+            }
+            TypeMismatch::ResultCount { expected, found } => write!(
+                f,
+                "the function returns {expected} results, room or types given for {found}"
+            ),
+        }
+    }
+}
+
 /// Every error the engine returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -186,10 +259,20 @@ pub enum Error {
     Link(LinkError),
     /// Execution trapped (also during instantiation: start function, segment initialisation).
     Trap(Trap),
-    /// A value of the wrong type or count crossed the API.
+    /// A value of the wrong type crossed the API, or an operation does not apply (an immutable
+    /// global, a host function's microcode, ...).
     Type(&'static str),
+    /// A call's arguments, result buffer or typed signature do not match the function's type:
+    /// which parameter or result, and both types.
+    TypeMismatch(TypeMismatch),
     /// A configured limit was hit outside of execution (e.g. creating a too-large memory).
     Limit(&'static str),
+    /// Paged memories ([`Config::memory_paging`](crate::Config::memory_paging)) need the
+    /// store's storage: [`Store::set_storage`](crate::Store::set_storage) was not called
+    /// before a memory was created.
+    NoStorage,
+    /// The instance has no export of this name (and kind).
+    MissingExport(String),
     /// A handle ([`Func`](crate::Func), [`Memory`](crate::Memory), [`Instance`](crate::Instance),
     /// a `funcref` value, ...) of one store was used with another store.
     WrongStore,
@@ -202,20 +285,81 @@ impl fmt::Display for Error {
             Error::Link(e) => e.fmt(f),
             Error::Trap(t) => write!(f, "trap: {t}"),
             Error::Type(m) => write!(f, "type mismatch: {m}"),
+            Error::TypeMismatch(m) => write!(f, "type mismatch: {m}"),
             Error::Limit(m) => write!(f, "limit exceeded: {m}"),
+            Error::NoStorage => f.write_str(
+                "paged memories need a storage: call Store::set_storage before creating one",
+            ),
+            Error::MissingExport(name) => write!(f, "no exported function `{name}`"),
             Error::WrongStore => f.write_str("a handle of another store was used with this store"),
         }
     }
 }
 
 #[cfg(feature = "std")]
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    /// The wrapped error: the module, link, trap or type-mismatch error.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Module(e) => Some(e),
+            Error::Link(e) => Some(e),
+            Error::Trap(t) => Some(t),
+            Error::TypeMismatch(m) => Some(m),
+            _ => None,
+        }
+    }
+}
 #[cfg(feature = "std")]
 impl std::error::Error for Trap {}
+#[cfg(feature = "std")]
+impl std::error::Error for ModuleError {}
+#[cfg(feature = "std")]
+impl std::error::Error for LinkError {}
+#[cfg(feature = "std")]
+impl std::error::Error for TypeMismatch {}
+#[cfg(feature = "std")]
+impl std::error::Error for crate::runtime::MemoryOffloadError {}
+#[cfg(feature = "std")]
+impl std::error::Error for crate::runtime::StorageFailure {}
+#[cfg(feature = "std")]
+impl std::error::Error for crate::microcode::codec::DecodeError {}
+#[cfg(feature = "std")]
+impl std::error::Error for crate::microcode::VerifyError {}
+#[cfg(feature = "std")]
+impl<E: fmt::Debug + 'static> std::error::Error for crate::runtime::CodeLoadError<E> {
+    /// The storage, decoding or verification error.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        use crate::runtime::CodeLoadError;
+        match self {
+            CodeLoadError::Offload(e) => Some(e),
+            CodeLoadError::Decode(e) => Some(e),
+            CodeLoadError::Rejected(e) => Some(e),
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Display for crate::offload::FaultError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::offload::FaultError;
+        match self {
+            FaultError::PowerCut => f.write_str("power cut (injected)"),
+            FaultError::Injected { op, at } => write!(f, "injected {op:?} error at call {at}"),
+            FaultError::OutOfMemory => f.write_str("out of memory"),
+            FaultError::Inner(e) => write!(f, "{e:?}"),
+        }
+    }
+}
+#[cfg(feature = "std")]
+impl<E: fmt::Debug> std::error::Error for crate::offload::FaultError<E> {}
 
 impl From<Trap> for Error {
     fn from(t: Trap) -> Error {
         Error::Trap(t)
+    }
+}
+impl From<TypeMismatch> for Error {
+    fn from(m: TypeMismatch) -> Error {
+        Error::TypeMismatch(m)
     }
 }
 impl From<TrapCode> for Error {

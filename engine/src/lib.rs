@@ -60,9 +60,13 @@ mod value;
 pub mod wasi;
 
 pub use config::{CodeEviction, Config, ConfigError, Engine};
-pub use error::{Error, LinkError, ModuleError, Trap, TrapCode};
+pub use error::{Error, LinkError, ModuleError, Trap, TrapCode, TypeMismatch};
 pub use module::{ExportType, ExternType, ImportType, Module};
 pub use profile::TargetProfile;
+pub use runtime::{
+    AsContext, AsContextMut, IntoFunc, StoreContext, StoreContextMut, TypedFunc, WasmParams,
+    WasmResults, WasmRet, WasmTy,
+};
 pub use runtime::{
     Caller, CodeCacheStats, CodeLoadError, CodeStatus, Extern, Func, Global, HookAction, Instance,
     Linker, Memory, MemoryOffloadError, MemoryPolicy, Paging, Residency, StorageFailure, Store,
@@ -70,4 +74,4 @@ pub use runtime::{
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
-pub use value::{ExternRef, Val};
+pub use value::{ExternRef, Val, V128};

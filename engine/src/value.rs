@@ -19,6 +19,36 @@ impl ExternRef {
     }
 }
 
+/// A `v128` value as a typed parameter or result ([`WasmTy`](crate::WasmTy)); [`Val::V128`]
+/// holds the same 128 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct V128(u128);
+
+impl V128 {
+    /// The vector's 128 bits (lane 0 in the low bits).
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+}
+
+impl From<u128> for V128 {
+    fn from(bits: u128) -> V128 {
+        V128(bits)
+    }
+}
+
+impl From<V128> for u128 {
+    fn from(v: V128) -> u128 {
+        v.0
+    }
+}
+
+impl From<V128> for Val {
+    fn from(v: V128) -> Val {
+        Val::V128(v.0)
+    }
+}
+
 /// A WebAssembly value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val {

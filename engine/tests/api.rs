@@ -26,7 +26,7 @@ fn call(
     args: &[Val],
     n: usize,
 ) -> Result<Vec<Val>, Error> {
-    let f = inst.get_func(store, name).expect("export exists");
+    let f = inst.get_func(&*store, name).expect("export exists");
     let mut out = vec![Val::I32(0); n];
     f.call(store, args, &mut out)?;
     Ok(out)
@@ -254,11 +254,11 @@ fn host_functions_globals_memories_tables() {
     // Wrong argument types and counts are typed errors.
     assert!(matches!(
         run.call(&mut store, &[Val::I32(1)], &mut [Val::I32(0)]),
-        Err(Error::Type(_))
+        Err(Error::TypeMismatch(_))
     ));
     assert!(matches!(
         ext.call(&mut store, &[Val::I32(1)], &mut [Val::I32(0)]),
-        Err(Error::Type(_))
+        Err(Error::TypeMismatch(_))
     ));
 }
 

@@ -178,7 +178,7 @@ fn demote_and_promote_of_nan_stay_in_the_spec_sets() {
     let inst = Linker::new().instantiate(&mut store, &module).unwrap();
     let call = |store: &mut Store<()>, name: &str, arg: Val, out: Val| -> Val {
         let mut res = [out];
-        inst.get_func(store, name)
+        inst.get_func(&mut *store, name)
             .unwrap()
             .call(store, &[arg], &mut res)
             .unwrap();

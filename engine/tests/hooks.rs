@@ -30,7 +30,7 @@ fn call(
     name: &str,
     arg: i32,
 ) -> Result<i32, Error> {
-    let f = inst.get_func(store, name).unwrap();
+    let f = inst.get_func(&mut *store, name).unwrap();
     let mut out = [Val::I32(0)];
     f.call(store, &[Val::I32(arg)], &mut out)?;
     match out[0] {
@@ -45,7 +45,7 @@ fn hook_runs_before_each_call_of_a_marked_function() {
     let sq = inst.get_func(&store, "sq").unwrap();
     sq.set_trap(&mut store, true);
     store.set_trap_hook(|store, f| {
-        let n = f.ty(store).params().len() as u32;
+        let n = f.ty(&mut *store).params().len() as u32;
         store.data_mut().push(n);
         HookAction::Continue
     });

@@ -16,9 +16,9 @@ fn call<T>(
     name: &str,
     args: &[Val],
 ) -> Result<Vec<Val>, Error> {
-    let f = inst.get_func(store, name).expect("export exists");
+    let f = inst.get_func(&mut *store, name).expect("export exists");
     let mut out: Vec<Val> = f
-        .ty(store)
+        .ty(&mut *store)
         .results()
         .iter()
         .map(|t| Val::default_for(*t))

@@ -47,14 +47,14 @@ fn untouched_pages_of_huge_memories_take_no_ram() {
     }
     let (store, inst) = &mut stores[0];
     let mut out = [Val::I32(0)];
-    inst.get_func(store, "grow")
+    inst.get_func(&mut *store, "grow")
         .unwrap()
-        .call(store, &[], &mut out)
+        .call(&mut *store, &[], &mut out)
         .unwrap();
     assert_eq!(out, [Val::I32(1)]);
-    inst.get_func(store, "size")
+    inst.get_func(&mut *store, "size")
         .unwrap()
-        .call(store, &[], &mut out)
+        .call(&mut *store, &[], &mut out)
         .unwrap();
     assert_eq!(out, [Val::I32(65536)]);
     assert_eq!(store.memory_bytes(), (65536 + 65536) << 16);

@@ -16,7 +16,7 @@ fn call(
     name: &str,
     args: &[Val],
 ) -> Result<Val, Error> {
-    let f = inst.get_func(store, name).unwrap();
+    let f = inst.get_func(&mut *store, name).unwrap();
     let mut out = [Val::I32(0)];
     f.call(store, args, &mut out)?;
     Ok(out[0])

@@ -128,7 +128,7 @@ fn instantiate_with_stubs(store: &mut Store<()>, module: &Module) -> Option<faya
     for import in module.imports() {
         match import.ty {
             fayasm::ExternType::Func(ty) => {
-                let f = Func::new(store, ty, |_, _, _| Ok(()));
+                let f = Func::new(&mut *store, ty, |_, _, _| Ok(()));
                 linker.define(&import.module, &import.name, f);
             }
             _ => return None,

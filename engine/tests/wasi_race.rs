@@ -148,7 +148,7 @@ fn escapes_outside(outside: &Path) -> u64 {
 }
 
 fn call(store: &mut Store<WasiCtx>, inst: &Instance, name: &str) -> i32 {
-    let f = inst.get_func(store, name).expect("export");
+    let f = inst.get_func(&mut *store, name).expect("export");
     let mut out = [Val::I32(0)];
     f.call(store, &[], &mut out)
         .expect("the guest does not trap");

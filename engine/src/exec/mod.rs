@@ -99,7 +99,7 @@ fn call_host<T>(
     Ok(())
 }
 
-/// Call `func` from the host.
+/// Call `func` from the host (the `&[Val]` path: types checked here).
 pub(crate) fn call<T>(
     store: &mut Store<T>,
     func: Func,
@@ -112,57 +112,77 @@ pub(crate) fn call<T>(
         .get(func.0 as usize)
         .ok_or(Error::Type("no such function in this store"))?;
     let ty = entity.ty.clone();
-    if params.len() != ty.params().len()
-        || params.iter().zip(ty.params()).any(|(p, t)| p.ty() != *t)
-    {
-        return Err(Error::Type(
-            "arguments do not match the function's parameters",
-        ));
-    }
-    if results.len() != ty.results().len() {
-        return Err(Error::Type(
-            "result buffer does not match the function's results",
-        ));
-    }
-    let trapped = entity.trapped;
-    store.inner.funcs[func.0 as usize].referenced = true;
-    if trapped {
-        store.run_trap_hook(func).map_err(Error::Trap)?;
-    }
-    let instance = match store.inner.funcs[func.0 as usize].kind {
-        FuncKind::Host { host } => {
-            return call_host(store, func.0, host, None, params, results).map_err(Error::Trap)
+    crate::runtime::check_args(&ty, params, results.len())?;
+    let id = store.inner.id;
+    let done = call_wasm(
+        store,
+        func.0,
+        |cells| {
+            let mut at = 0;
+            for p in params {
+                at += p.write_cells(&mut cells[at..]);
+            }
+        },
+        |cells| {
+            let mut at = 0;
+            for (r, t) in results.iter_mut().zip(ty.results()) {
+                *r = Val::read_cells(*t, &cells[at..], id);
+                at += width(*t) as usize;
+            }
+        },
+    )?;
+    match done {
+        Some(()) => Ok(()),
+        None => {
+            // `call_wasm` declines only host functions.
+            let FuncKind::Host { host } = store.inner.funcs[func.0 as usize].kind else {
+                return Err(Error::Type("not a host function"));
+            };
+            call_host(store, func.0, host, None, params, results).map_err(Error::Trap)
         }
+    }
+}
+
+/// Call function `f` of `store` from the host, its parameter and result types already
+/// checked by the caller: `params` writes the arguments into the first cells of the frame,
+/// `results` reads the results from the first cells after the call. Runs the trap hook of a
+/// marked function first. A host function is not called: the answer is `Ok(None)` and the
+/// caller takes the `&[Val]` path.
+pub(crate) fn call_wasm<T, R>(
+    store: &mut Store<T>,
+    f: u32,
+    params: impl FnOnce(&mut [u64]),
+    results: impl FnOnce(&[u64]) -> R,
+) -> Result<Option<R>, Error> {
+    let entity = &mut store.inner.funcs[f as usize];
+    entity.referenced = true;
+    if entity.trapped {
+        store
+            .run_trap_hook(store.inner.func(f))
+            .map_err(Error::Trap)?;
+    }
+    let instance = match store.inner.funcs[f as usize].kind {
+        FuncKind::Host { .. } => return Ok(None),
         FuncKind::Wasm { instance, .. } => instance,
     };
-    let code = compiled(&mut store.inner, func.0)?;
+    let code = compiled(&mut store.inner, f)?;
     let mut stack = store.inner.stack.take().unwrap_or_default();
-    let config = store.engine.config.clone();
-    let outcome = ensure_cells(
-        &mut stack.cells,
-        code.frame_size as usize,
-        store.inner.limits.max_cells(config.max_value_stack),
-    )
-    .map_err(Trap::new)
-    .and_then(|()| {
-        let mut at = 0;
-        for p in params {
-            at += p.write_cells(&mut stack.cells[at..]);
-        }
-        let np = code.num_params as usize;
-        stack.cells[np..np + code.num_locals as usize].fill(0);
-        run(store, &mut stack, code, instance)
-    });
-    if outcome.is_ok() {
-        let mut at = 0;
-        for (r, t) in results.iter_mut().zip(ty.results()) {
-            *r = Val::read_cells(*t, &stack.cells[at..], store.inner.id);
-            at += width(*t) as usize;
-        }
-    }
+    let max_cells = store
+        .inner
+        .limits
+        .max_cells(store.engine.config.max_value_stack);
+    let outcome = ensure_cells(&mut stack.cells, code.frame_size as usize, max_cells)
+        .map_err(Trap::new)
+        .and_then(|()| {
+            params(&mut stack.cells);
+            let np = code.num_params as usize;
+            stack.cells[np..np + code.num_locals as usize].fill(0);
+            run(store, &mut stack, code, instance)
+        });
+    let out = outcome.map(|()| results(&stack.cells));
     stack.frames.clear();
     store.inner.stack = Some(stack);
-    outcome.map_err(Error::Trap)
+    out.map(Some).map_err(Error::Trap)
 }
 
 /// Two distinct elements of a slice, mutably.

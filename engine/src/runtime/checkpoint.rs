@@ -151,7 +151,16 @@ impl<E: fmt::Debug> fmt::Display for CheckpointError<E> {
 }
 
 #[cfg(feature = "std")]
-impl<E: fmt::Debug> std::error::Error for CheckpointError<E> {}
+impl<E: fmt::Debug + 'static> std::error::Error for CheckpointError<E> {
+    /// The storage error, or the memory access error.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CheckpointError::Offload(e) => Some(e),
+            CheckpointError::Memory(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Checkpoints of one instance's state on one storage, kept across calls.
 ///
@@ -393,7 +402,7 @@ impl Checkpointer {
             .try_reserve_exact(shape.memories.len())
             .map_err(|_| CheckpointError::OutOfMemory)?;
         for (m, &mem) in shape.memories.iter().enumerate() {
-            let size = Memory(mem, store.inner.id).size(store);
+            let size = Memory(mem, store.inner.id).size(&*store);
             let chunks = size.saturating_mul(WASM_PAGE).div_ceil(u64::from(chunk));
             if m > 0xff || chunks > 0x0100_0000 {
                 return Err(CheckpointError::Unrepresentable {
@@ -468,7 +477,7 @@ impl Checkpointer {
                 let n = (bytes - offset).min(u64::from(chunk)) as usize;
                 let part = &mut buf[..n];
                 Memory(mem, store.inner.id)
-                    .read(store, offset, part)
+                    .read(&mut *store, offset, part)
                     .map_err(CheckpointError::Memory)?;
                 let mut hash = 0;
                 if part.iter().any(|&b| b != 0) {
@@ -626,7 +635,7 @@ impl Checkpointer {
 
         // Sizes: the fresh instance may be smaller, never larger.
         for (m, (&mem, &pages)) in shape.memories.iter().zip(&meta.memory_pages).enumerate() {
-            if Memory(mem, store.inner.id).size(store) > pages {
+            if Memory(mem, store.inner.id).size(&*store) > pages {
                 return Err(CheckpointError::Mismatch {
                     kind: Kind::Meta,
                     index: m as u32,
@@ -637,10 +646,10 @@ impl Checkpointer {
 
         // 2. Apply: nothing below fails on validated data except growth and memory I/O.
         for (m, (&mem, &pages)) in shape.memories.iter().zip(&meta.memory_pages).enumerate() {
-            let current = Memory(mem, store.inner.id).size(store);
+            let current = Memory(mem, store.inner.id).size(&*store);
             if pages > current {
                 Memory(mem, store.inner.id)
-                    .grow(store, pages - current)
+                    .grow(&mut *store, pages - current)
                     .map_err(|_| CheckpointError::Grow {
                         kind: Kind::MemoryPage,
                         index: m as u32,
@@ -713,7 +722,7 @@ impl Checkpointer {
                         reason: "short chunk",
                     })?;
                     Memory(mem, store.inner.id)
-                        .write(store, offset, part)
+                        .write(&mut *store, offset, part)
                         .map_err(CheckpointError::Memory)?;
                     hashes.push(chunk_hash(part));
                     read += n;
@@ -723,7 +732,7 @@ impl Checkpointer {
                         zeros = vec_zeroed(n)?;
                     }
                     Memory(mem, store.inner.id)
-                        .write(store, offset, &zeros[..n])
+                        .write(&mut *store, offset, &zeros[..n])
                         .map_err(CheckpointError::Memory)?;
                 }
                 offset += n as u64;

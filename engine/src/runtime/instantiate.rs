@@ -262,7 +262,7 @@ pub(crate) fn instantiate<T>(
         let f = store
             .inner
             .func(store.inner.instances[inst_idx as usize].funcs[start as usize]);
-        f.call(store, &[], &mut [])?;
+        f.call(&mut *store, &[], &mut [])?;
     }
     Ok(store.inner.instance(inst_idx))
 }

@@ -2,15 +2,38 @@
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 
-use super::{Extern, Instance, Store};
-use crate::error::Error;
+use super::context::{AsContext, AsContextMut};
+use super::typed::IntoFunc;
+use super::{Caller, Extern, HostFn, Instance, Store};
+use crate::error::{Error, Trap};
 use crate::module::Module;
+use crate::types::FuncType;
+use crate::value::Val;
 
-/// Names host objects and instance exports so modules can import them.
+/// What a name is bound to: a handle of one store, or a host function any store can get.
+enum Definition<T> {
+    Extern(Extern),
+    Host(FuncType, HostFn<T>),
+}
+
+impl<T> Clone for Definition<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Definition::Extern(e) => Definition::Extern(*e),
+            Definition::Host(ty, h) => Definition::Host(ty.clone(), h.clone()),
+        }
+    }
+}
+
+/// Names host objects and instance exports so modules can import them. Handles
+/// ([`define`](Linker::define)) belong to one store; host functions defined with
+/// [`func_wrap`](Linker::func_wrap) or [`func_new`](Linker::func_new) belong to none, and
+/// each instantiation makes them a [`Func`](crate::Func) of its store, so one linker serves many stores.
+/// `Send + Sync`.
 pub struct Linker<T> {
-    defs: BTreeMap<(String, String), Extern>,
-    _marker: core::marker::PhantomData<fn(T)>,
+    defs: BTreeMap<(String, String), Definition<T>>,
 }
 
 impl<T> core::fmt::Debug for Linker<T> {
@@ -27,29 +50,91 @@ impl<T> Default for Linker<T> {
     }
 }
 
+impl<T> Clone for Linker<T> {
+    fn clone(&self) -> Self {
+        Linker {
+            defs: self.defs.clone(),
+        }
+    }
+}
+
 impl<T> Linker<T> {
     /// An empty linker.
     pub fn new() -> Linker<T> {
         Linker {
             defs: BTreeMap::new(),
-            _marker: core::marker::PhantomData,
         }
     }
 
     /// Define `module::name`. A later definition of the same name replaces the earlier one.
     pub fn define(&mut self, module: &str, name: &str, item: impl Into<Extern>) -> &mut Self {
-        self.defs
-            .insert((module.to_string(), name.to_string()), item.into());
+        self.defs.insert(
+            (module.to_string(), name.to_string()),
+            Definition::Extern(item.into()),
+        );
+        self
+    }
+
+    /// Define `module::name` as a host function from a Rust closure, its wasm signature given
+    /// by the closure's parameter and result types (see [`Func::wrap`](crate::Func::wrap)). Not tied to a store:
+    /// every instantiation that imports it gets its own [`Func`](crate::Func).
+    ///
+    /// ```
+    /// use fayasm::{Caller, Engine, Linker, Module, Store};
+    ///
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (import "host" "double" (func $d (param i32) (result i32)))
+    ///          (func (export "run") (param i32) (result i32) local.get 0 call $d))"#,
+    /// ).unwrap();
+    /// let engine = Engine::default();
+    /// let module = Module::new(&engine, &wasm).unwrap();
+    /// let mut linker = Linker::new();
+    /// linker.func_wrap("host", "double", |caller: Caller<'_, u32>, x: i32| {
+    ///     x * 2 + *caller.data() as i32
+    /// });
+    /// let mut store = Store::new(&engine, 1_u32);
+    /// let instance = linker.instantiate(&mut store, &module).unwrap();
+    /// let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
+    /// assert_eq!(run.call(&mut store, 20).unwrap(), 41);
+    /// ```
+    pub fn func_wrap<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        func: impl IntoFunc<T, Params, Results>,
+    ) -> &mut Self {
+        let (ty, host) = func.into_host();
+        self.defs.insert(
+            (module.to_string(), name.to_string()),
+            Definition::Host(ty, host),
+        );
+        self
+    }
+
+    /// Define `module::name` as a host function of type `ty` taking and returning [`Val`]s
+    /// (see [`Func::new`](crate::Func::new)); not tied to a store, as [`func_wrap`](Linker::func_wrap).
+    pub fn func_new(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.defs.insert(
+            (module.to_string(), name.to_string()),
+            Definition::Host(ty, Arc::new(func)),
+        );
         self
     }
 
     /// Define every export of `instance` under the module name `module`.
     pub fn instance(
         &mut self,
-        store: &Store<T>,
+        store: impl AsContext<Data = T>,
         module: &str,
         instance: Instance,
     ) -> Result<&mut Self, Error> {
+        let store = store.as_context().0;
         store.check(instance.1)?;
         for (name, ext) in instance.exports(store) {
             self.define(module, &name, ext);
@@ -57,16 +142,54 @@ impl<T> Linker<T> {
         Ok(self)
     }
 
-    /// The definition of `module::name`, if any.
-    pub fn get(&self, module: &str, name: &str) -> Option<Extern> {
-        self.defs
-            .get(&(module.to_string(), name.to_string()))
-            .copied()
+    /// The definition of `module::name` as a handle of `store`, if any (a host function
+    /// defined with [`func_wrap`](Linker::func_wrap) becomes a new [`Func`](crate::Func) of `store`).
+    pub fn get(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &str,
+        name: &str,
+    ) -> Option<Extern> {
+        let store = store.as_context_mut().0;
+        self.resolve(store, module, name)
+    }
+
+    fn resolve(&self, store: &mut Store<T>, module: &str, name: &str) -> Option<Extern> {
+        match self.defs.get(&(module.to_string(), name.to_string()))? {
+            Definition::Extern(e) => Some(*e),
+            Definition::Host(ty, host) => {
+                Some(Extern::Func(store.add_host(ty.clone(), host.clone())))
+            }
+        }
     }
 
     /// Resolve `module`'s imports and instantiate it in `store` (running its start function).
     /// An import resolved to a definition of another store is [`Error::WrongStore`].
-    pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
-        super::instantiate::instantiate(store, module, |m, n| self.get(m, n))
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+    ) -> Result<Instance, Error> {
+        let store = store.as_context_mut().0;
+        // Host functions become functions of this store first (only those imported).
+        let mut resolved: BTreeMap<(String, String), Extern> = BTreeMap::new();
+        for import in module.imports() {
+            if let Some(Definition::Host(..)) =
+                self.defs.get(&(import.module.clone(), import.name.clone()))
+            {
+                if let Some(e) = self.resolve(store, &import.module, &import.name) {
+                    resolved.insert((import.module, import.name), e);
+                }
+            }
+        }
+        super::instantiate::instantiate(store, module, |m, n| {
+            match resolved.get(&(m.to_string(), n.to_string())) {
+                Some(e) => Some(*e),
+                None => match self.defs.get(&(m.to_string(), n.to_string()))? {
+                    Definition::Extern(e) => Some(*e),
+                    Definition::Host(..) => None,
+                },
+            }
+        })
     }
 }

@@ -11,6 +11,7 @@
 
 mod checkpoint;
 mod code;
+mod context;
 mod hooks;
 mod instantiate;
 mod limits;
@@ -20,17 +21,20 @@ pub(crate) mod offload;
 mod rebind;
 mod spill;
 pub(crate) mod table;
+mod typed;
 mod zeroed;
 
 pub use checkpoint::{CheckpointError, Checkpointer};
 pub(crate) use code::materialize as materialize_code;
 pub use code::{CodeCacheStats, CodeStatus};
+pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
 pub use hooks::HookAction;
 pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
 pub use linker::Linker;
 pub use memory::{MemoryOffloadError, MemoryPolicy, Paging, Residency};
 pub use offload::{StorageFailure, StoreStorage};
 pub use spill::CodeLoadError;
+pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -50,8 +54,10 @@ use crate::value::Val;
 use memory::MemoryEntity;
 use table::TableEntity;
 
-/// A host function as stored.
-pub(crate) type HostFn<T> = Arc<dyn Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap>>;
+/// A host function as stored (`Send + Sync`, as in wasmtime, so a store can move between
+/// threads).
+pub(crate) type HostFn<T> =
+    Arc<dyn Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync>;
 
 /// Whether a wasm function's microcode is in RAM.
 #[derive(Debug, Clone)]
@@ -122,7 +128,8 @@ pub(crate) struct InstanceEntity {
 /// four billion store creations could be taken for one of a new store (still only an index
 /// checked against that store's entities, never an out-of-bounds access).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub(crate) struct StoreId(u32);
+#[doc(hidden)]
+pub struct StoreId(u32);
 
 impl StoreId {
     fn next() -> StoreId {
@@ -179,9 +186,7 @@ impl StoreInner {
     ) -> Result<(), Error> {
         let config = &engine.config;
         if config.memory_paging.is_some() && self.offload.storage.is_none() {
-            return Err(Error::Limit(
-                "paged memories need a storage: call Store::set_storage first",
-            ));
+            return Err(Error::NoStorage);
         }
         if config.memory_paging.is_some() && index > 0xff {
             // Page keys hold the memory's store index in 8 bits (`Key::page_index`).
@@ -271,6 +276,21 @@ impl<T> Store<T> {
     /// `Ok` if a handle with store id `id` belongs to this store.
     pub(crate) fn check(&self, id: StoreId) -> Result<(), Error> {
         self.inner.check(id)
+    }
+
+    /// Add host function `host` of type `ty`.
+    pub(crate) fn add_host(&mut self, ty: FuncType, host: HostFn<T>) -> Func {
+        let index = self.hosts.len() as u32;
+        self.hosts.push(host);
+        let type_id = self.inner.type_id(&ty);
+        self.inner.funcs.push(FuncEntity {
+            trapped: false,
+            referenced: false,
+            ty,
+            type_id,
+            kind: FuncKind::Host { host: index },
+        });
+        self.inner.func(self.inner.funcs.len() as u32 - 1)
     }
 
     /// Whether a handle with store id `id` belongs to this store.
@@ -431,37 +451,30 @@ impl<T> Caller<'_, T> {
 
     /// An export of the calling instance.
     pub fn get_export(&self, name: &str) -> Option<Extern> {
-        self.instance?.get_export(self.store, name)
+        self.instance?.get_export(&*self.store, name)
     }
 
     /// The calling instance's memory `index` (0 for the default memory).
     pub fn memory(&self, index: u32) -> Option<Memory> {
-        self.instance?.memory_by_index(self.store, index)
+        self.instance?.memory_by_index(&*self.store, index)
     }
 }
 
 impl Func {
-    /// Wrap a host closure as a function of type `ty`.
-    pub fn new<T>(
-        store: &mut Store<T>,
+    /// Wrap a host closure as a function of type `ty` (the untyped form of
+    /// [`Func::wrap`]): it gets the arguments as [`Val`]s of the parameter types and writes
+    /// `results` (as many as `ty` has; a value of the wrong type traps the caller).
+    pub fn new<T: 'static>(
+        mut store: impl AsContextMut<Data = T>,
         ty: FuncType,
-        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + 'static,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Func {
-        let host = store.hosts.len() as u32;
-        store.hosts.push(Arc::new(f));
-        let type_id = store.inner.type_id(&ty);
-        store.inner.funcs.push(FuncEntity {
-            trapped: false,
-            referenced: false,
-            ty,
-            type_id,
-            kind: FuncKind::Host { host },
-        });
-        store.inner.func(store.inner.funcs.len() as u32 - 1)
+        store.as_context_mut().0.add_host(ty, Arc::new(f))
     }
 
     /// The function's signature (`() -> ()` for a function of another store).
-    pub fn ty<T>(&self, store: &Store<T>) -> FuncType {
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return FuncType::new([], []);
         }
@@ -470,12 +483,13 @@ impl Func {
 
     /// Call the function. `results` must have room for exactly the function's results. A
     /// function or a `funcref` argument of another store is [`Error::WrongStore`].
-    pub fn call<T>(
+    pub fn call(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut,
         params: &[Val],
         results: &mut [Val],
     ) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         for p in params {
             store.check_val(p)?;
@@ -484,13 +498,48 @@ impl Func {
     }
 
     /// Translate this function's microcode now (no-op for host functions or when present).
-    pub fn translate<T>(&self, store: &mut Store<T>) -> Result<Option<Arc<Compiled>>, Error> {
+    pub fn translate(&self, mut store: impl AsContextMut) -> Result<Option<Arc<Compiled>>, Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         match store.inner.funcs[self.0 as usize].kind {
             FuncKind::Host { .. } => Ok(None),
             FuncKind::Wasm { .. } => crate::exec::compiled(&mut store.inner, self.0).map(Some),
         }
     }
+}
+
+/// `Ok` if `params` fit the parameters of `ty` and `results` is its result count; otherwise
+/// which parameter differs and both types.
+pub(crate) fn check_args(ty: &FuncType, params: &[Val], results: usize) -> Result<(), Error> {
+    use crate::error::TypeMismatch;
+    if params.len() != ty.params().len() {
+        return Err(TypeMismatch::ParamCount {
+            expected: ty.params().len(),
+            found: params.len(),
+        }
+        .into());
+    }
+    if let Some((index, (p, &t))) = params
+        .iter()
+        .zip(ty.params())
+        .enumerate()
+        .find(|(_, (p, t))| p.ty() != **t)
+    {
+        return Err(TypeMismatch::Param {
+            index,
+            expected: t,
+            found: p.ty(),
+        }
+        .into());
+    }
+    if results != ty.results().len() {
+        return Err(TypeMismatch::ResultCount {
+            expected: ty.results().len(),
+            found: results,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// `Ok` if `v` has type `ty` and, if it is a function reference, belongs to `store`.
@@ -503,7 +552,8 @@ fn check_val<T>(store: &Store<T>, ty: ValType, v: &Val) -> Result<(), Error> {
 
 impl Global {
     /// A new host global.
-    pub fn new<T>(store: &mut Store<T>, ty: GlobalType, value: Val) -> Result<Global, Error> {
+    pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global, Error> {
+        let store = store.as_context_mut().0;
         check_val(store, ty.content, &value)?;
         store.inner.globals.push(GlobalEntity {
             value: value.to_bits128(),
@@ -513,7 +563,8 @@ impl Global {
     }
 
     /// Its type (an immutable `i32` for a global of another store).
-    pub fn ty<T>(&self, store: &Store<T>) -> GlobalType {
+    pub fn ty(&self, store: impl AsContext) -> GlobalType {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return GlobalType {
                 content: ValType::I32,
@@ -524,7 +575,8 @@ impl Global {
     }
 
     /// Its current value (`i32` 0 for a global of another store).
-    pub fn get<T>(&self, store: &Store<T>) -> Val {
+    pub fn get(&self, store: impl AsContext) -> Val {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return Val::I32(0);
         }
@@ -533,7 +585,8 @@ impl Global {
     }
 
     /// Set its value (only mutable globals).
-    pub fn set<T>(&self, store: &mut Store<T>, value: Val) -> Result<(), Error> {
+    pub fn set(&self, mut store: impl AsContextMut, value: Val) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         let ty = store.inner.globals[self.0 as usize].ty;
         if !ty.mutable {
@@ -555,7 +608,8 @@ const FOREIGN_MEMORY: MemoryType = MemoryType {
 impl Memory {
     /// A new host memory (paged if the engine's config says so; its blobs are named with
     /// fingerprint 0 and the memory's store index).
-    pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
+    pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
+        let store = store.as_context_mut().0;
         let index = store.inner.memories.len() as u32;
         store.inner.new_memory(&store.engine, ty, 0, index)?;
         Ok(Memory(index, store.inner.id))
@@ -563,7 +617,8 @@ impl Memory {
 
     /// Its type (with the current size as minimum; `0..=0` pages for a memory of another
     /// store).
-    pub fn ty<T>(&self, store: &Store<T>) -> MemoryType {
+    pub fn ty(&self, store: impl AsContext) -> MemoryType {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return FOREIGN_MEMORY;
         }
@@ -578,7 +633,8 @@ impl Memory {
     /// RAM and shows an empty slice here (use [`read`](Memory::read), or
     /// [`data_mut`](Memory::data_mut), which reloads a spilled memory). Empty for a memory of
     /// another store.
-    pub fn data<'a, T>(&self, store: &'a Store<T>) -> &'a [u8] {
+    pub fn data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> &'a [u8] {
+        let store = store.into().0;
         if !store.owns(self.1) {
             return &[];
         }
@@ -587,7 +643,8 @@ impl Memory {
 
     /// Its contents, mutably. A spilled memory is reloaded first; if that fails, or the memory
     /// is paged or of another store, the slice is empty.
-    pub fn data_mut<'a, T>(&self, store: &'a mut Store<T>) -> &'a mut [u8] {
+    pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
+        let store = store.into().0;
         if !store.owns(self.1) {
             return &mut [];
         }
@@ -598,7 +655,11 @@ impl Memory {
 
     /// Its contents and the store's host data together, for host functions that need both
     /// (the contents as for [`data_mut`](Memory::data_mut)).
-    pub fn data_and_store_mut<'a, T>(&self, store: &'a mut Store<T>) -> (&'a mut [u8], &'a mut T) {
+    pub fn data_and_store_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<StoreContextMut<'a, T>>,
+    ) -> (&'a mut [u8], &'a mut T) {
+        let store = store.into().0;
         if !store.owns(self.1) {
             return (&mut [], &mut store.data);
         }
@@ -609,21 +670,34 @@ impl Memory {
 
     /// Copy `buf.len()` bytes starting at `offset` out of the memory. Works whatever the
     /// memory's residency (a spilled memory is loaded back, a paged one pages in).
-    pub fn read<T>(&self, store: &mut Store<T>, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
+    pub fn read(
+        &self,
+        mut store: impl AsContextMut,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.read(off, offset, buf).map_err(Error::from)
     }
 
     /// Copy `bytes` into the memory at `offset`. Works whatever the memory's residency.
-    pub fn write<T>(&self, store: &mut Store<T>, offset: u64, bytes: &[u8]) -> Result<(), Error> {
+    pub fn write(
+        &self,
+        mut store: impl AsContextMut,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.write(off, offset, bytes).map_err(Error::from)
     }
 
     /// Its size in pages (0 for a memory of another store).
-    pub fn size<T>(&self, store: &Store<T>) -> u64 {
+    pub fn size(&self, store: impl AsContext) -> u64 {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return 0;
         }
@@ -631,14 +705,16 @@ impl Memory {
     }
 
     /// Grow by `delta` pages, returning the old size.
-    pub fn grow<T>(&self, store: &mut Store<T>, delta: u64) -> Result<u64, Error> {
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64, Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         m.grow(off, delta).ok_or(Error::Limit("memory size"))
     }
 
     /// Where its bytes are ([`Residency::Resident`] for a memory of another store).
-    pub fn residency<T>(&self, store: &Store<T>) -> Residency {
+    pub fn residency(&self, store: impl AsContext) -> Residency {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return Residency::Resident;
         }
@@ -649,7 +725,8 @@ impl Memory {
     /// RAM; the first access (or [`load`](Memory::load)) reads it back, checked by CRC, key and
     /// generation. A paged memory writes back its dirty pages and releases every frame.
     /// Returns the bytes written; spilling a spilled memory writes nothing.
-    pub fn spill<T>(&self, store: &mut Store<T>) -> Result<usize, MemoryOffloadError> {
+    pub fn spill(&self, mut store: impl AsContextMut) -> Result<usize, MemoryOffloadError> {
+        let store = store.as_context_mut().0;
         if !store.owns(self.1) {
             return Err(MemoryOffloadError::WrongStore);
         }
@@ -659,7 +736,8 @@ impl Memory {
 
     /// Bring a spilled memory back into RAM now (a no-op for other memories). On failure it
     /// stays spilled and the error says why.
-    pub fn load<T>(&self, store: &mut Store<T>) -> Result<(), MemoryOffloadError> {
+    pub fn load(&self, mut store: impl AsContextMut) -> Result<(), MemoryOffloadError> {
+        let store = store.as_context_mut().0;
         if !store.owns(self.1) {
             return Err(MemoryOffloadError::WrongStore);
         }
@@ -668,7 +746,8 @@ impl Memory {
     }
 
     /// Write back the dirty pages of a paged memory (synced for a durable one).
-    pub fn flush<T>(&self, store: &mut Store<T>) -> Result<(), MemoryOffloadError> {
+    pub fn flush(&self, mut store: impl AsContextMut) -> Result<(), MemoryOffloadError> {
+        let store = store.as_context_mut().0;
         if !store.owns(self.1) {
             return Err(MemoryOffloadError::WrongStore);
         }
@@ -677,7 +756,8 @@ impl Memory {
     }
 
     /// Its storage policy (the default for a memory of another store).
-    pub fn policy<T>(&self, store: &Store<T>) -> MemoryPolicy {
+    pub fn policy(&self, store: impl AsContext) -> MemoryPolicy {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return MemoryPolicy::default();
         }
@@ -686,7 +766,8 @@ impl Memory {
 
     /// Set its storage policy (applies to later spills and write-backs; does nothing for a
     /// memory of another store).
-    pub fn set_policy<T>(&self, store: &mut Store<T>, policy: MemoryPolicy) {
+    pub fn set_policy(&self, mut store: impl AsContextMut, policy: MemoryPolicy) {
+        let store = store.as_context_mut().0;
         if store.owns(self.1) {
             store.inner.memories[self.0 as usize].policy = policy;
         }
@@ -695,7 +776,8 @@ impl Memory {
 
 impl Table {
     /// A new host table filled with `init`.
-    pub fn new<T>(store: &mut Store<T>, ty: TableType, init: Val) -> Result<Table, Error> {
+    pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
+        let store = store.as_context_mut().0;
         check_val(store, ty.element.into(), &init)?;
         let max = store
             .inner
@@ -710,7 +792,8 @@ impl Table {
 
     /// Its type (with the current size as minimum; an empty `funcref` table of maximum 0 for a
     /// table of another store).
-    pub fn ty<T>(&self, store: &Store<T>) -> TableType {
+    pub fn ty(&self, store: impl AsContext) -> TableType {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return TableType {
                 element: crate::types::RefType::FuncRef,
@@ -727,7 +810,8 @@ impl Table {
     }
 
     /// Its size (0 for a table of another store).
-    pub fn size<T>(&self, store: &Store<T>) -> u64 {
+    pub fn size(&self, store: impl AsContext) -> u64 {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return 0;
         }
@@ -735,7 +819,8 @@ impl Table {
     }
 
     /// Element `index`, if in bounds (`None` for a table of another store).
-    pub fn get<T>(&self, store: &Store<T>, index: u64) -> Option<Val> {
+    pub fn get(&self, store: impl AsContext, index: u64) -> Option<Val> {
+        let store = store.as_context().0;
         if !store.owns(self.1) {
             return None;
         }
@@ -746,7 +831,8 @@ impl Table {
     }
 
     /// Set element `index`.
-    pub fn set<T>(&self, store: &mut Store<T>, index: u64, val: Val) -> Result<(), Error> {
+    pub fn set(&self, mut store: impl AsContextMut, index: u64, val: Val) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         check_val(
             store,
@@ -758,7 +844,8 @@ impl Table {
     }
 
     /// Grow by `delta` elements set to `init`, returning the old size.
-    pub fn grow<T>(&self, store: &mut Store<T>, delta: u64, init: Val) -> Result<u64, Error> {
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64, Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         check_val(
             store,
@@ -781,14 +868,16 @@ impl Instance {
     }
 
     /// The export called `name` (`None` for an instance of another store).
-    pub fn get_export<T>(&self, store: &Store<T>, name: &str) -> Option<Extern> {
+    pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
+        let store = store.as_context().0;
         let inst = self.entity(store)?;
         let e = inst.module.exports.iter().find(|e| e.name == name)?;
         Some(export_extern(inst, store.inner.id, e.kind, e.index))
     }
 
     /// All exports, in order (none for an instance of another store).
-    pub fn exports<T>(&self, store: &Store<T>) -> Vec<(String, Extern)> {
+    pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
+        let store = store.as_context().0;
         let Some(inst) = self.entity(store) else {
             return Vec::new();
         };
@@ -805,28 +894,33 @@ impl Instance {
     }
 
     /// The exported function `name`.
-    pub fn get_func<T>(&self, store: &Store<T>, name: &str) -> Option<Func> {
+    pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
+        let store = store.as_context().0;
         self.get_export(store, name)?.into_func()
     }
 
     /// The exported global `name`.
-    pub fn get_global<T>(&self, store: &Store<T>, name: &str) -> Option<Global> {
+    pub fn get_global(&self, store: impl AsContext, name: &str) -> Option<Global> {
+        let store = store.as_context().0;
         self.get_export(store, name)?.into_global()
     }
 
     /// The exported memory `name`.
-    pub fn get_memory<T>(&self, store: &Store<T>, name: &str) -> Option<Memory> {
+    pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
+        let store = store.as_context().0;
         self.get_export(store, name)?.into_memory()
     }
 
     /// The exported table `name`.
-    pub fn get_table<T>(&self, store: &Store<T>, name: &str) -> Option<Table> {
+    pub fn get_table(&self, store: impl AsContext, name: &str) -> Option<Table> {
+        let store = store.as_context().0;
         self.get_export(store, name)?.into_table()
     }
 
     /// The memory at module index `index` (imported or defined; `None` for an instance of
     /// another store).
-    pub fn memory_by_index<T>(&self, store: &Store<T>, index: u32) -> Option<Memory> {
+    pub fn memory_by_index(&self, store: impl AsContext, index: u32) -> Option<Memory> {
+        let store = store.as_context().0;
         self.entity(store)?
             .memories
             .get(index as usize)
@@ -835,7 +929,8 @@ impl Instance {
 
     /// The function at module index `index` (imported or defined; `None` for an instance of
     /// another store).
-    pub fn func_by_index<T>(&self, store: &Store<T>, index: u32) -> Option<Func> {
+    pub fn func_by_index(&self, store: impl AsContext, index: u32) -> Option<Func> {
+        let store = store.as_context().0;
         self.entity(store)?
             .funcs
             .get(index as usize)

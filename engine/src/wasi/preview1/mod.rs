@@ -93,7 +93,7 @@ pub fn add_to_linker<T: 'static>(
             }
         });
         let ty = FuncType::new(params, [ValType::I32]);
-        let func = Func::new(store, ty, move |mut caller, params, results| {
+        let func = Func::new(&mut *store, ty, move |mut caller, params, results| {
             let outcome = with_ctx(&mut caller, get, |ctx, guest| f(ctx, guest, &Args(params)));
             results[0] = Val::I32(outcome.err().unwrap_or(Errno::Success).raw());
             Ok(())
