@@ -53,7 +53,7 @@ pub fn define_fayasm(store: &mut Store<()>, linker: &mut Linker<()>) -> Result<(
     for (name, params) in PRINT_FUNCS {
         let ty = FuncType::new(params.iter().copied().map(val_type), []);
         let func = Func::new(
-            store,
+            &mut *store,
             ty,
             |_caller, _params: &[Val], _results: &mut [Val]| Ok(()),
         );
@@ -66,12 +66,12 @@ pub fn define_fayasm(store: &mut Store<()>, linker: &mut Linker<()>) -> Result<(
         ("global_f64", ValType::F64, Val::F64(GLOBAL_F64.to_bits())),
     ];
     for (name, ty, val) in globals {
-        let global = Global::new(store, GlobalType::new(ty, false), val)?;
+        let global = Global::new(&mut *store, GlobalType::new(ty, false), val)?;
         linker.define(MODULE, name, global);
     }
     let (min, max) = TABLE_LIMITS;
     let table = Table::new(
-        store,
+        &mut *store,
         TableType::new(RefType::FuncRef, u64::from(min), max.map(u64::from)),
         Val::FuncRef(None),
     )?;

@@ -254,11 +254,11 @@ fn calls(u: &mut Unstructured<'_>, store: &mut Store<WasiCtx>, inst: &Instance) 
     // Memory: arbitrary bytes at the start, then names at arbitrary places.
     let prefix_len = u.int_in_range(0usize..=1024)?;
     let prefix = u.bytes(prefix_len)?;
-    memory.data_mut(store)[..prefix.len()].copy_from_slice(prefix);
+    memory.data_mut(&mut *store)[..prefix.len()].copy_from_slice(prefix);
     for _ in 0..u.int_in_range(0u8..=8)? {
         let name = u.choose(NAMES)?.as_bytes();
         let at = u.int_in_range(0usize..=MEMORY - name.len())?;
-        memory.data_mut(store)[at..at + name.len()].copy_from_slice(name);
+        memory.data_mut(&mut *store)[at..at + name.len()].copy_from_slice(name);
     }
     for _ in 0..MAX_CALLS {
         if u.is_empty() {
@@ -275,13 +275,13 @@ fn calls(u: &mut Unstructured<'_>, store: &mut Store<WasiCtx>, inst: &Instance) 
             });
         }
         if name == "poll_oneoff" {
-            tame_poll(memory.data_mut(store), &params);
+            tame_poll(memory.data_mut(&mut *store), &params);
         }
         let func = inst
             .get_func(&*store, &format!("w{index}"))
             .expect("wrapper export");
         let mut results = vec![Val::I32(0); usize::from(name != "proc_exit")];
-        match func.call(store, &params, &mut results) {
+        match func.call(&mut *store, &params, &mut results) {
             Ok(()) => {}
             // proc_exit ends the guest.
             Err(_) if store.data().exit_code().is_some() => break,
