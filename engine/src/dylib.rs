@@ -108,8 +108,9 @@ impl DynamicLibrary {
     /// # Safety
     /// `symbol` must be a C-ABI function whose parameters and result are exactly `ty`'s
     /// (`i32` as `int32_t`, `i64` as `int64_t`, `f32` as `float`, `f64` as `double`), and it must
-    /// be safe to call with any argument values.
-    pub unsafe fn func<T>(
+    /// be safe to call with any argument values, from any thread (host functions are
+    /// `Send + Sync`, so the store may move to another thread).
+    pub unsafe fn func<T: 'static>(
         &self,
         store: &mut Store<T>,
         symbol: &str,
@@ -130,8 +131,12 @@ impl DynamicLibrary {
                 symbol: symbol.to_string(),
             })?;
         let lib = self.lib.clone();
+        // Kept as an integer so the host function is `Send + Sync` (a code address is the
+        // same in every thread; the caller vouched the function may be called from any).
+        let address = address as usize;
         Ok(Func::new(store, ty, move |_, params, results| {
             let _keep_loaded = &lib;
+            let address = address as *const c_void;
             // SAFETY: `address` is a function of this signature (the caller of `func` vouched
             // for it) in a library that `lib` keeps loaded; the engine checked `params`
             // against the signature before calling.
@@ -148,7 +153,7 @@ impl DynamicLibrary {
     ///
     /// # Safety
     /// As for [`DynamicLibrary::func`], for each of those imports.
-    pub unsafe fn define_imports<T>(
+    pub unsafe fn define_imports<T: 'static>(
         &self,
         linker: &mut Linker<T>,
         store: &mut Store<T>,
