@@ -256,7 +256,7 @@ fn trap_function<D: BlockDevice + 'static>(
     instance: &Instance,
     reuse: bool,
 ) -> bool {
-    let Some(func) = instance.func_by_index(store, TRAP_FUNC) else {
+    let Some(func) = instance.func_by_index(&*store, TRAP_FUNC) else {
         println!("error: the app has no function {TRAP_FUNC} (FAYASM_TRAP_FUNC)");
         return false;
     };
@@ -404,11 +404,11 @@ impl core::fmt::Display for Shown<'_> {
 }
 
 fn make_call(store: &mut Store<()>, instance: &Instance, call: &Call) -> bool {
-    let Some(Extern::Func(func)) = instance.get_export(store, &call.export) else {
+    let Some(Extern::Func(func)) = instance.get_export(&*store, &call.export) else {
         println!("error: no exported function {:?}", call.export);
         return false;
     };
-    let ty = func.ty(store);
+    let ty = func.ty(&*store);
     let mut results: Vec<Val> = ty
         .results()
         .iter()
