@@ -586,6 +586,9 @@ pub enum MemoryOffloadError {
     OutOfMemory,
     /// The memory handle belongs to another store.
     WrongStore,
+    /// The memory is spilled or paged, so it has no contiguous bytes in RAM
+    /// ([`Memory::try_data`](crate::Memory::try_data)).
+    NotResident,
 }
 
 impl core::fmt::Display for MemoryOffloadError {
@@ -597,6 +600,9 @@ impl core::fmt::Display for MemoryOffloadError {
             MemoryOffloadError::WriteBack => f.write_str("writing back dirty pages failed"),
             MemoryOffloadError::OutOfMemory => f.write_str("out of memory reloading a memory"),
             MemoryOffloadError::WrongStore => f.write_str("the memory belongs to another store"),
+            MemoryOffloadError::NotResident => {
+                f.write_str("the memory is spilled or paged, not resident in RAM")
+            }
         }
     }
 }

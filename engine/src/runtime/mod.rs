@@ -629,32 +629,75 @@ impl Memory {
         }
     }
 
-    /// Its contents, if it is resident: a spilled or paged memory has no contiguous bytes in
-    /// RAM and shows an empty slice here (use [`read`](Memory::read), or
-    /// [`data_mut`](Memory::data_mut), which reloads a spilled memory). Empty for a memory of
-    /// another store.
+    /// Its contents (as wasmtime's `Memory::data`). Empty for a memory of another store.
+    ///
+    /// # Panics
+    /// If the memory is spilled ([`Memory::spill`]) or paged
+    /// ([`Config::memory_paging`](crate::Config::memory_paging)): it then has no contiguous
+    /// bytes in RAM, and an empty slice would look like a valid empty memory. For such
+    /// memories use [`try_data`](Memory::try_data), [`data_mut`](Memory::data_mut) (which
+    /// reloads a spilled memory) or [`read`](Memory::read)/[`write`](Memory::write), which
+    /// work whatever the residency.
     pub fn data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> &'a [u8] {
-        let store = store.into().0;
-        if !store.owns(self.1) {
-            return &[];
+        match self.try_data(store) {
+            Ok(d) => d,
+            Err(MemoryOffloadError::WrongStore) => &[],
+            Err(e) => panic!("Memory::data: {e}; use Memory::try_data or Memory::read"),
         }
-        &store.inner.memories[self.0 as usize].data
     }
 
-    /// Its contents, mutably. A spilled memory is reloaded first; if that fails, or the memory
-    /// is paged or of another store, the slice is empty.
-    pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
+    /// Its contents if they are in RAM: [`MemoryOffloadError::NotResident`] for a spilled or
+    /// paged memory, [`MemoryOffloadError::WrongStore`] for a memory of another store.
+    pub fn try_data<'a, T: 'a>(
+        &self,
+        store: impl Into<StoreContext<'a, T>>,
+    ) -> Result<&'a [u8], MemoryOffloadError> {
         let store = store.into().0;
         if !store.owns(self.1) {
-            return &mut [];
+            return Err(MemoryOffloadError::WrongStore);
+        }
+        let m = &store.inner.memories[self.0 as usize];
+        match m.residency() {
+            Residency::Resident => Ok(&m.data),
+            _ => Err(MemoryOffloadError::NotResident),
+        }
+    }
+
+    /// Its contents, mutably (as wasmtime's `Memory::data_mut`); a spilled memory is reloaded
+    /// first. Empty for a memory of another store.
+    ///
+    /// # Panics
+    /// If the memory is paged, or spilled and cannot be reloaded (see
+    /// [`try_data_mut`](Memory::try_data_mut), which returns the error instead).
+    pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
+        match self.try_data_mut(store) {
+            Ok(d) => d,
+            Err(MemoryOffloadError::WrongStore) => &mut [],
+            Err(e) => panic!("Memory::data_mut: {e}; use Memory::try_data_mut or Memory::write"),
+        }
+    }
+
+    /// Its contents, mutably, reloading a spilled memory first: the reload's error if that
+    /// fails, [`MemoryOffloadError::NotResident`] for a paged memory,
+    /// [`MemoryOffloadError::WrongStore`] for a memory of another store.
+    pub fn try_data_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<StoreContextMut<'a, T>>,
+    ) -> Result<&'a mut [u8], MemoryOffloadError> {
+        let store = store.into().0;
+        if !store.owns(self.1) {
+            return Err(MemoryOffloadError::WrongStore);
         }
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
-        let _ = m.reload(off);
-        &mut m.data
+        m.reload(off)?;
+        match m.residency() {
+            Residency::Resident => Ok(&mut m.data),
+            _ => Err(MemoryOffloadError::NotResident),
+        }
     }
 
     /// Its contents and the store's host data together, for host functions that need both
-    /// (the contents as for [`data_mut`](Memory::data_mut)).
+    /// (the contents as for [`data_mut`](Memory::data_mut), with the same panics).
     pub fn data_and_store_mut<'a, T: 'a>(
         &self,
         store: impl Into<StoreContextMut<'a, T>>,
@@ -664,7 +707,12 @@ impl Memory {
             return (&mut [], &mut store.data);
         }
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
-        let _ = m.reload(off);
+        if let Err(e) = m.reload(off) {
+            panic!("Memory::data_and_store_mut: {e}; use Memory::try_data_mut");
+        }
+        if m.residency() != Residency::Resident {
+            panic!("Memory::data_and_store_mut: a paged memory has no contiguous bytes in RAM");
+        }
         (&mut m.data, &mut store.data)
     }
 

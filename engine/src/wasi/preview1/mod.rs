@@ -130,7 +130,9 @@ fn with_ctx<T, R>(
         Some(m) => f(
             &mut ctx,
             &mut Guest {
-                mem: m.data_mut(caller.store()),
+                // A paged memory (or a spilled one that cannot be reloaded) has no slice: the
+                // guest's pointers then fail with EFAULT, as for a missing memory.
+                mem: m.try_data_mut(caller.store()).unwrap_or(&mut []),
             },
         ),
         None => f(&mut ctx, &mut Guest { mem: &mut [] }),
