@@ -102,10 +102,29 @@ pub(crate) struct DataSegment {
     pub range: Range<usize>,
 }
 
+/// The bytes of a module: a copy it owns, or a borrow of bytes that live forever
+/// ([`Module::from_static`]).
+#[derive(Clone, Debug)]
+pub(crate) enum ModuleBytes {
+    Owned(Arc<[u8]>),
+    Static(&'static [u8]),
+}
+
+impl core::ops::Deref for ModuleBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            ModuleBytes::Owned(b) => b,
+            ModuleBytes::Static(b) => b,
+        }
+    }
+}
+
 /// Everything decoded from a module. Shared by all instances.
 #[derive(Debug)]
 pub(crate) struct ModuleInner {
-    pub bytes: Arc<[u8]>,
+    pub bytes: ModuleBytes,
     /// A hash of `bytes` that ties spilled blobs to this module.
     pub fingerprint: u64,
     pub types: Vec<FuncType>,
@@ -145,11 +164,30 @@ impl Module {
 }
 
 impl Module {
-    /// Decode and validate `bytes`.
+    /// Decode and validate `bytes`. The module keeps a copy of them for its whole life
+    /// (function bodies are translated, and re-translated after eviction, from it; data
+    /// segments are copied from it at instantiation).
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        Module::from_bytes(engine, bytes, |b| ModuleBytes::Owned(Arc::from(b)))
+    }
+
+    /// Decode and validate `bytes` without copying them: the module borrows them for its
+    /// whole life, re-reading function bodies (for translation and re-translation) and data
+    /// segments from them. For bytes that live as long as the program: a module linked into
+    /// the firmware image (memory-mapped flash costs no RAM), an `include_bytes!`, or a
+    /// leaked buffer.
+    pub fn from_static(engine: &Engine, bytes: &'static [u8]) -> Result<Module, Error> {
+        Module::from_bytes(engine, bytes, ModuleBytes::Static)
+    }
+
+    fn from_bytes<'a>(
+        engine: &Engine,
+        bytes: &'a [u8],
+        keep: impl FnOnce(&'a [u8]) -> ModuleBytes,
+    ) -> Result<Module, Error> {
         let mut validator = Validator::new_with_features(engine.config.features());
         validator.validate_all(bytes).map_err(ModuleError::from)?;
-        let inner = decode(Arc::from(bytes)).map_err(Error::Module)?;
+        let inner = decode(keep(bytes)).map_err(Error::Module)?;
         Ok(Module {
             inner: Arc::new(inner),
             engine: engine.clone(),
@@ -267,7 +305,7 @@ fn global_type(g: &wasmparser::GlobalType, offset: usize) -> Result<GlobalType, 
 }
 
 /// Second pass over already-validated bytes: record what we need.
-fn decode(bytes: Arc<[u8]>) -> Result<ModuleInner, ModuleError> {
+fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
     let mut m = ModuleInner {
         fingerprint: crate::offload::fingerprint(&bytes),
         bytes: bytes.clone(),

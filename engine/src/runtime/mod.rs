@@ -100,7 +100,7 @@ pub(crate) struct GlobalEntity {
 
 #[derive(Debug)]
 pub(crate) struct DataEntity {
-    pub bytes: Arc<[u8]>,
+    pub bytes: crate::module::ModuleBytes,
     pub range: Range<usize>,
 }
 
