@@ -40,10 +40,10 @@ impl ValType {
     }
 }
 
-impl core::fmt::Display for ValType {
+impl ValType {
     /// The type's name in the text format (`i32`, `funcref`, ...).
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
+    pub fn name(self) -> &'static str {
+        match self {
             ValType::I32 => "i32",
             ValType::I64 => "i64",
             ValType::F32 => "f32",
@@ -51,7 +51,14 @@ impl core::fmt::Display for ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
-        })
+        }
+    }
+}
+
+impl core::fmt::Display for ValType {
+    /// The type's name in the text format ([`ValType::name`]).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -6,7 +6,7 @@ use fayasm::wasi::{self, WasiCtx};
 use fayasm::{Error, Func, Linker, Store, Val};
 
 use crate::setup::Setup;
-use crate::values::{format, parse, signature, type_name};
+use crate::values::{format, parse, signature};
 use crate::{name_list, usage, Failure, RunArgs};
 
 /// The guest's WASI view from the command line: `argv` is FILE then the arguments after `--`.
@@ -117,7 +117,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .map_err(|e| call_failure(&store, e))?;
     let mut out = std::io::stdout().lock();
     for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
-        writeln!(out, "result[{i}] ({}): {}", type_name(*t), format(v))?;
+        writeln!(out, "result[{i}] ({}): {}", t.name(), format(v))?;
     }
     out.flush()?;
     Ok(())

@@ -2,23 +2,10 @@
 
 use fayasm::{ExternType, FuncType, Val, ValType};
 
-/// The name wasm text uses for a type.
-pub fn type_name(t: ValType) -> &'static str {
-    match t {
-        ValType::I32 => "i32",
-        ValType::I64 => "i64",
-        ValType::F32 => "f32",
-        ValType::F64 => "f64",
-        ValType::V128 => "v128",
-        ValType::FuncRef => "funcref",
-        ValType::ExternRef => "externref",
-    }
-}
-
 fn list(types: &[ValType]) -> String {
     types
         .iter()
-        .map(|t| type_name(*t))
+        .map(|t| t.name())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -26,7 +13,7 @@ fn list(types: &[ValType]) -> String {
 /// `(i32, i32) -> i32`; no results print as `()`, several as a parenthesised list.
 pub fn signature(ty: &FuncType) -> String {
     let results = match ty.results() {
-        [one] => type_name(*one).to_string(),
+        [one] => one.name().to_string(),
         many => format!("({})", list(many)),
     };
     format!("({}) -> {results}", list(ty.params()))
@@ -50,7 +37,7 @@ pub fn extern_type(ty: &ExternType) -> String {
         ExternType::Table(t) => {
             format!(
                 "table {} elements {}",
-                type_name(t.element.into()),
+                ValType::from(t.element).name(),
                 limits(t.min, t.max)
             )
         }
@@ -58,7 +45,7 @@ pub fn extern_type(ty: &ExternType) -> String {
             format!(
                 "global {}{}",
                 if g.mutable { "mut " } else { "" },
-                type_name(g.content)
+                g.content.name()
             )
         }
     }
@@ -72,11 +59,11 @@ pub fn parse(text: &str, ty: ValType) -> Result<Val, String> {
         None => (text, None),
     };
     if let Some(named) = named {
-        if named != type_name(ty) {
-            return Err(format!("expected {}, got `{text}`", type_name(ty)));
+        if named != ty.name() {
+            return Err(format!("expected {}, got `{text}`", ty.name()));
         }
     }
-    let bad = || format!("cannot parse `{text}` as {}", type_name(ty));
+    let bad = || format!("cannot parse `{text}` as {}", ty.name());
     let hex = |v: &str| {
         v.strip_prefix("0x")
             .or_else(|| v.strip_prefix("0X"))
@@ -105,7 +92,7 @@ pub fn parse(text: &str, ty: ValType) -> Result<Val, String> {
         ValType::FuncRef | ValType::ExternRef => {
             return Err(format!(
                 "{} arguments cannot be given on the command line",
-                type_name(ty)
+                ty.name()
             ))
         }
     })
