@@ -34,8 +34,10 @@
 //! | --- | --- | --- |
 //! | `std` | yes | `std::error::Error` impls, WASI preview 1 ([`wasi`]); without it the crate is `no_std` + `alloc` |
 //! | `simd` | yes | SIMD and relaxed SIMD; without it modules using `v128` are rejected at validation |
-//! | `cli` | yes | the `fayasm` command-line binary (clap) |
 //! | `dylib` | no | bind imports to C functions of a shared library (libloading) |
+//!
+//! The `fayasm` command line is a separate crate (`cli/`, package `fayasm-cli`), so a program
+//! depending on this library builds no command-line parser.
 
 #![no_std]
 #![warn(missing_docs)]

@@ -31,7 +31,8 @@ commands:
               wasmtime; writes target/conformance/summary.json
   ci [--quick]
               everything CI runs, each step timed (format, clippy, no_std build, all tests,
-              fuzz smoke, firmware); --quick: format, clippy, engine tests, wasm-v1/v2 suites
+              fuzz smoke, firmware); --quick: format, clippy, engine and CLI tests,
+              wasm-v1/v2 suites
   fuzz [--seconds N] [--jobs J] [--no-asan] [TARGET...]
               cargo-fuzz targets under libFuzzer
   esp32 qemu|build
@@ -152,8 +153,8 @@ fn mmss(d: Duration) -> String {
 }
 
 /// `cargo xtask ci [--quick]`. Every step prints its wall time; the table of all steps ends
-/// the log. `--quick` is the inner loop: format, clippy on the workspace, the engine's tests
-/// and the WebAssembly 1.0/2.0 spec suites with the oracle.
+/// the log. `--quick` is the inner loop: format, clippy on the workspace, the engine's and the
+/// command line's tests and the WebAssembly 1.0/2.0 spec suites with the oracle.
 fn ci(args: &[String]) -> Result<bool> {
     let quick = match args {
         [] => false,
@@ -216,7 +217,9 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
         eprintln!("xtask ci: clippy is not installed; skipping it");
     }
     if quick {
-        if !steps.run("engine tests", || run(cmd!(sh, "{cargo} test -p fayasm")))? {
+        if !steps.run("engine and command-line tests", || {
+            run(cmd!(sh, "{cargo} test -p fayasm -p fayasm-cli"))
+        })? {
             return Ok(false);
         }
         return steps.run(
