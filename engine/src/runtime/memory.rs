@@ -356,6 +356,46 @@ impl MemoryEntity {
         }
     }
 
+    /// The size in bytes.
+    pub fn byte_len(&self) -> u64 {
+        self.size
+    }
+
+    /// The longest run of the memory's bytes from `ea` that is contiguous in RAM, at most
+    /// `len` bytes and at least one when `len > 0`: the whole range for a resident memory
+    /// (a spilled one is reloaded first), up to the end of the page for a paged one (paged
+    /// in, evicting another if the frame budget asks; marked dirty when `write`). The `&mut`
+    /// borrow is what pins the page: nothing can evict it while the slice lives. Host code
+    /// that needs a range in any backing (WASI) walks it window by window.
+    pub fn window(
+        &mut self,
+        off: &mut OffloadState,
+        ea: u64,
+        len: u64,
+        write: bool,
+    ) -> Result<&mut [u8], TrapCode> {
+        self.effective(ea, 0, len)?;
+        if len == 0 {
+            return Ok(&mut []);
+        }
+        self.make_accessible(off)?;
+        if !matches!(self.backing, Backing::Paged(_)) {
+            let r = self.range(ea, len)?;
+            return Ok(&mut self.data[r]);
+        }
+        let (fp, index, policy) = (self.fingerprint, self.index, self.policy);
+        match &mut self.backing {
+            Backing::Paged(p) => {
+                let in_page = (ea & (p.page_size() as u64 - 1)) as usize;
+                let n = ((p.page_size() - in_page) as u64).min(len) as usize;
+                let base = p.frame_of(off, fp, index, policy, ea >> p.shift, write)?;
+                Ok(&mut p.bytes[base + in_page..base + in_page + n])
+            }
+            // Not reached: only a paged memory gets here.
+            _ => Err(TrapCode::MemoryUnavailable),
+        }
+    }
+
     /// `memory.fill`.
     pub fn fill(
         &mut self,

@@ -1,65 +1,128 @@
 //! Bounds-checked access to the guest's linear memory, and parameter decoding.
 //!
 //! A pointer the guest passes that does not fit in its memory is `EFAULT`, never a panic.
+//! Memory is reached through [`MemoryEntity`]'s backing-independent operations, so a spilled
+//! memory is reloaded and a paged one pages in what a call touches: scalars and small
+//! structures are copied in and out, and buffers (iovecs, `random_get`) are walked window by
+//! window ([`Guest::window`]), each window a run of bytes contiguous in RAM (one page of a
+//! paged memory, the whole buffer of a resident one). A page that cannot be read back from
+//! storage is `EIO`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::abi::Errno;
+use crate::error::TrapCode;
+use crate::runtime::memory::MemoryEntity;
+use crate::runtime::offload::OffloadState;
 use crate::value::Val;
 
-/// The caller's default memory (empty if it has none).
+/// The longest path (or other string) a call copies out of guest memory.
+pub(crate) const MAX_STRING: u32 = 1 << 16;
+
+/// The caller's default memory (none if it has none: every non-empty access is `EFAULT`).
 pub(crate) struct Guest<'a> {
-    pub mem: &'a mut [u8],
+    mem: Option<(&'a mut MemoryEntity, &'a mut OffloadState)>,
 }
 
-impl Guest<'_> {
-    fn range(&self, ptr: u32, len: u32) -> Result<core::ops::Range<usize>, Errno> {
-        let start = ptr as usize;
-        let end = start.checked_add(len as usize).ok_or(Errno::Fault)?;
-        if end > self.mem.len() {
+fn errno(t: TrapCode) -> Errno {
+    match t {
+        TrapCode::MemoryOutOfBounds => Errno::Fault,
+        // The bytes are in bounds but could not be paged in or reloaded.
+        _ => Errno::Io,
+    }
+}
+
+impl<'a> Guest<'a> {
+    pub fn new(mem: &'a mut MemoryEntity, off: &'a mut OffloadState) -> Guest<'a> {
+        Guest {
+            mem: Some((mem, off)),
+        }
+    }
+
+    pub fn none() -> Guest<'a> {
+        Guest { mem: None }
+    }
+
+    fn len(&self) -> u64 {
+        self.mem.as_ref().map_or(0, |(m, _)| m.byte_len())
+    }
+
+    /// `EFAULT` unless `ptr..ptr + len` lies in memory.
+    pub fn check(&self, ptr: u32, len: u32) -> Result<(), Errno> {
+        if u64::from(ptr) + u64::from(len) > self.len() {
             return Err(Errno::Fault);
         }
-        Ok(start..end)
-    }
-
-    pub fn bytes(&self, ptr: u32, len: u32) -> Result<&[u8], Errno> {
-        let r = self.range(ptr, len)?;
-        Ok(&self.mem[r])
-    }
-
-    pub fn bytes_mut(&mut self, ptr: u32, len: u32) -> Result<&mut [u8], Errno> {
-        let r = self.range(ptr, len)?;
-        Ok(&mut self.mem[r])
-    }
-
-    pub fn str(&self, ptr: u32, len: u32) -> Result<&str, Errno> {
-        core::str::from_utf8(self.bytes(ptr, len)?).map_err(|_| Errno::Ilseq)
-    }
-
-    pub fn u32(&self, ptr: u32) -> Result<u32, Errno> {
-        Ok(u32::from_le_bytes(
-            self.bytes(ptr, 4)?.try_into().expect("4 bytes"),
-        ))
-    }
-
-    pub fn u64(&self, ptr: u32) -> Result<u64, Errno> {
-        Ok(u64::from_le_bytes(
-            self.bytes(ptr, 8)?.try_into().expect("8 bytes"),
-        ))
-    }
-
-    pub fn u16(&self, ptr: u32) -> Result<u16, Errno> {
-        Ok(u16::from_le_bytes(
-            self.bytes(ptr, 2)?.try_into().expect("2 bytes"),
-        ))
-    }
-
-    pub fn u8(&self, ptr: u32) -> Result<u8, Errno> {
-        Ok(self.bytes(ptr, 1)?[0])
-    }
-
-    pub fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
-        self.bytes_mut(ptr, bytes.len() as u32)?
-            .copy_from_slice(bytes);
         Ok(())
+    }
+
+    /// The longest run of bytes from `ptr` (at most `len`, at least one if `len > 0`) that is
+    /// contiguous in RAM; `write` marks a paged memory's page dirty. Walk a buffer with it.
+    pub fn window(&mut self, ptr: u32, len: u32, write: bool) -> Result<&mut [u8], Errno> {
+        self.check(ptr, len)?;
+        match &mut self.mem {
+            Some((m, off)) => m
+                .window(off, u64::from(ptr), u64::from(len), write)
+                .map_err(errno),
+            None => Ok(&mut []),
+        }
+    }
+
+    /// Copy `buf.len()` bytes out of memory at `ptr`.
+    pub fn read(&mut self, ptr: u32, buf: &mut [u8]) -> Result<(), Errno> {
+        let len = u32::try_from(buf.len()).map_err(|_| Errno::Fault)?;
+        self.check(ptr, len)?;
+        match &mut self.mem {
+            Some((m, off)) => m.read(off, u64::from(ptr), buf).map_err(errno),
+            None => Ok(()),
+        }
+    }
+
+    /// Copy `bytes` into memory at `ptr`.
+    pub fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
+        let len = u32::try_from(bytes.len()).map_err(|_| Errno::Fault)?;
+        self.check(ptr, len)?;
+        match &mut self.mem {
+            Some((m, off)) => m.write(off, u64::from(ptr), bytes).map_err(errno),
+            None => Ok(()),
+        }
+    }
+
+    /// The UTF-8 string at `ptr`, copied out (at most [`MAX_STRING`] bytes: longer is
+    /// `ENAMETOOLONG`, after the bounds check).
+    pub fn str(&mut self, ptr: u32, len: u32) -> Result<String, Errno> {
+        self.check(ptr, len)?;
+        if len > MAX_STRING {
+            return Err(Errno::Nametoolong);
+        }
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(len as usize)
+            .map_err(|_| Errno::Nomem)?;
+        buf.resize(len as usize, 0);
+        self.read(ptr, &mut buf)?;
+        String::from_utf8(buf).map_err(|_| Errno::Ilseq)
+    }
+
+    fn array<const N: usize>(&mut self, ptr: u32) -> Result<[u8; N], Errno> {
+        let mut b = [0; N];
+        self.read(ptr, &mut b)?;
+        Ok(b)
+    }
+
+    pub fn u32(&mut self, ptr: u32) -> Result<u32, Errno> {
+        self.array(ptr).map(u32::from_le_bytes)
+    }
+
+    pub fn u64(&mut self, ptr: u32) -> Result<u64, Errno> {
+        self.array(ptr).map(u64::from_le_bytes)
+    }
+
+    pub fn u16(&mut self, ptr: u32) -> Result<u16, Errno> {
+        self.array(ptr).map(u16::from_le_bytes)
+    }
+
+    pub fn u8(&mut self, ptr: u32) -> Result<u8, Errno> {
+        self.array::<1>(ptr).map(|b| b[0])
     }
 
     pub fn write_u8(&mut self, ptr: u32, v: u8) -> Result<(), Errno> {
@@ -81,9 +144,9 @@ impl Guest<'_> {
     /// The `iovec` / `ciovec` array of `count` entries at `ptr`: the table and every buffer it
     /// names are checked to lie in memory (`EFAULT` otherwise) before anything is read or
     /// written, and nothing is allocated, whatever `count` is.
-    pub fn iovecs(&self, ptr: u32, count: u32) -> Result<IoVecs, Errno> {
+    pub fn iovecs(&mut self, ptr: u32, count: u32) -> Result<IoVecs, Errno> {
         let len = count.checked_mul(8).ok_or(Errno::Fault)?;
-        self.range(ptr, len)?;
+        self.check(ptr, len)?;
         let table = IoVecs {
             ptr,
             count,
@@ -92,7 +155,7 @@ impl Guest<'_> {
         };
         for i in 0..count {
             let (buf, len) = table.entry(self, i)?;
-            self.range(buf, len)?;
+            self.check(buf, len)?;
         }
         Ok(table)
     }
@@ -114,7 +177,7 @@ pub(crate) struct IoVecs {
 }
 
 impl IoVecs {
-    fn entry(&self, g: &Guest<'_>, i: u32) -> Result<(u32, u32), Errno> {
+    fn entry(&self, g: &mut Guest<'_>, i: u32) -> Result<(u32, u32), Errno> {
         let at = self.ptr.checked_add(i.checked_mul(8).ok_or(Errno::Fault)?);
         let at = at.ok_or(Errno::Fault)?;
         Ok((g.u32(at)?, g.u32(at.checked_add(4).ok_or(Errno::Fault)?)?))
@@ -123,8 +186,8 @@ impl IoVecs {
     /// The next non-empty buffer `(ptr, len)`, cut to what is left of the call's budget; `None`
     /// after the last one or once the budget is spent. The buffers were checked by
     /// [`Guest::iovecs`], so reading them again cannot fail unless memory shrank (it cannot
-    /// during a host call); a failure here ends the walk.
-    pub fn next(&mut self, g: &Guest<'_>) -> Option<(u32, u32)> {
+    /// during a host call) or a page of the table cannot be read back; a failure ends the walk.
+    pub fn next(&mut self, g: &mut Guest<'_>) -> Option<(u32, u32)> {
         while self.next < self.count && self.budget > 0 {
             let (buf, len) = self.entry(g, self.next).ok()?;
             self.next += 1;

@@ -78,8 +78,15 @@ pub fn clock_time_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Res
 }
 
 pub fn random_get(_: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
-    let buf = g.bytes_mut(a.u32(0), a.u32(1))?;
-    getrandom::fill(buf).map_err(|_| Errno::Io)
+    let (ptr, len) = (a.u32(0), a.u32(1));
+    g.check(ptr, len)?;
+    let mut at = 0;
+    while at < len {
+        let buf = g.window(ptr + at, len - at, true)?;
+        getrandom::fill(buf).map_err(|_| Errno::Io)?;
+        at += buf.len() as u32;
+    }
+    Ok(())
 }
 
 pub fn sched_yield(_: &mut WasiCtx, _: &mut Guest<'_>, _: &Args<'_>) -> Result<(), Errno> {
@@ -99,8 +106,8 @@ pub fn poll_oneoff(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result
     if n == 0 {
         return Err(Errno::Inval);
     }
-    g.bytes(subs, n.checked_mul(SUBSCRIPTION_SIZE).ok_or(Errno::Fault)?)?;
-    g.bytes(events, n.checked_mul(EVENT_SIZE).ok_or(Errno::Fault)?)?;
+    g.check(subs, n.checked_mul(SUBSCRIPTION_SIZE).ok_or(Errno::Fault)?)?;
+    g.check(events, n.checked_mul(EVENT_SIZE).ok_or(Errno::Fault)?)?;
     let mut clocks: [Option<u64>; 4] = [None; 4];
     let mut now_of = |ctx: &mut WasiCtx, id: u32| -> Result<u64, Errno> {
         let slot = clocks.get_mut(id as usize).ok_or(Errno::Inval)?;
@@ -110,7 +117,7 @@ pub fn poll_oneoff(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result
         }
     };
     // Subscription `i`: (userdata, tag, wait in ns or None for a descriptor).
-    let mut parse = |ctx: &mut WasiCtx, g: &Guest<'_>, i: u32| {
+    let mut parse = |ctx: &mut WasiCtx, g: &mut Guest<'_>, i: u32| {
         let s = subs + i * SUBSCRIPTION_SIZE;
         let userdata = g.u64(s)?;
         let tag = g.u8(s + 8)?;

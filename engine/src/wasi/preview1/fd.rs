@@ -11,35 +11,48 @@ use super::super::{Descriptor, Input, Output, WasiCtx};
 /// Rights of the standard streams: all but seek and tell, so wasi-libc's `isatty` says yes.
 const RIGHTS_STDIO: u64 = RIGHTS_ALL & !(1 << 2) & !(1 << 5);
 
-/// Hand the buffers of `iovs` to `write` in order, each until it is taken whole. A write that
-/// takes less than offered (0 included) ends the call, and so does an error once something was
-/// written: the count so far is the result, as `writev` reports it. No byte is copied on the
-/// host.
+/// Hand the buffers of `iovs` to `write` in order, each until it is taken whole, window by
+/// window ([`Guest::window`]: a page at a time of a paged memory). A write that takes less
+/// than offered (0 included) ends the call, and so does an error once something was written:
+/// the count so far is the result, as `writev` reports it. No byte is copied on the host.
 fn write_iovecs(
-    g: &Guest<'_>,
+    g: &mut Guest<'_>,
     mut iovs: IoVecs,
     mut write: impl FnMut(&[u8], u64) -> Result<usize, Errno>,
 ) -> Result<u32, Errno> {
     let mut done: u64 = 0;
     while let Some((ptr, len)) = iovs.next(g) {
-        let data = g.bytes(ptr, len)?;
-        let mut at = 0;
-        while at < data.len() {
-            match write(&data[at..], done + at as u64) {
-                Ok(0) => return Ok((done + at as u64) as u32),
-                Ok(n) => at += n.min(data.len() - at),
-                Err(e) if done + at as u64 == 0 => return Err(e),
-                Err(_) => return Ok((done + at as u64) as u32),
+        let mut at = 0u32;
+        while at < len {
+            let so_far = done + u64::from(at);
+            let data = match g.window(ptr + at, len - at, false) {
+                Ok(d) => d,
+                Err(e) if so_far == 0 => return Err(e),
+                Err(_) => return Ok(so_far as u32),
+            };
+            let offered = data.len();
+            let mut taken = 0;
+            while taken < offered {
+                match write(&data[taken..], so_far + taken as u64) {
+                    Ok(0) => return Ok((so_far + taken as u64) as u32),
+                    Ok(n) => taken += n.min(offered - taken),
+                    Err(e) if so_far + taken as u64 == 0 => return Err(e),
+                    Err(_) => return Ok((so_far + taken as u64) as u32),
+                }
             }
+            at += offered as u32;
         }
-        done += at as u64;
+        done += u64::from(len);
     }
     // At most `MAX_IO_PER_CALL` bytes.
     Ok(done as u32)
 }
 
-/// Fill the buffers of `iovs` in order from `read`; a short read (end of file, or less data
-/// ready) ends the call, and so does an error once something was read.
+/// Fill the buffers of `iovs` in order from `read`, window by window; a short read (end of
+/// file, or less data ready) ends the call, and so does an error once something was read.
+/// A buffer that spans pages of a paged memory is read in one `read` per page: a source that
+/// returns exactly a page's share and then blocks (a terminal) may block where one read into
+/// a contiguous buffer would have returned.
 fn read_iovecs(
     g: &mut Guest<'_>,
     mut iovs: IoVecs,
@@ -47,16 +60,26 @@ fn read_iovecs(
 ) -> Result<u32, Errno> {
     let mut done: u64 = 0;
     while let Some((ptr, len)) = iovs.next(g) {
-        let dst = g.bytes_mut(ptr, len)?;
-        let n = match read(dst, done) {
-            Ok(n) => n.min(dst.len()),
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        done += n as u64;
-        if n < len as usize {
-            break;
+        let mut at = 0u32;
+        while at < len {
+            let so_far = done + u64::from(at);
+            let dst = match g.window(ptr + at, len - at, true) {
+                Ok(d) => d,
+                Err(e) if so_far == 0 => return Err(e),
+                Err(_) => return Ok(so_far as u32),
+            };
+            let want = dst.len();
+            let n = match read(dst, so_far) {
+                Ok(n) => n.min(want),
+                Err(e) if so_far == 0 => return Err(e),
+                Err(_) => return Ok(so_far as u32),
+            };
+            at += n as u32;
+            if n < want {
+                return Ok((done + u64::from(at)) as u32);
+            }
         }
+        done += u64::from(len);
     }
     Ok(done as u32)
 }
@@ -75,7 +98,7 @@ pub fn fd_write(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<()
 /// Write to a standard stream: into its capture buffer, or through to the host's stream.
 fn write_stream(
     out: &mut Output,
-    g: &Guest<'_>,
+    g: &mut Guest<'_>,
     iovs: IoVecs,
     mut host: impl Write,
 ) -> Result<u32, Errno> {
@@ -318,7 +341,7 @@ pub fn fd_readdir(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<
     let (mount, path) = (*mount, path.clone());
     // The buffer is checked before the listing is built: `out` never grows past one entry
     // beyond `buf_len`, which lies in memory.
-    g.bytes(buf, buf_len)?;
+    g.check(buf, buf_len)?;
     let fs = &mut ctx.mounts[mount];
     let self_ino = fs.stat(&path, true)?.ino;
     let entries = fs.read_dir(&path)?;

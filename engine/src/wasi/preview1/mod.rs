@@ -112,7 +112,9 @@ pub fn add_to_linker<T: 'static>(
     linker.define(MODULE, "proc_exit", proc_exit);
 }
 
-/// Run `f` with the guest's WASI state and its memory (the export `memory`, else memory 0).
+/// Run `f` with the guest's WASI state and its memory (the export `memory`, else memory 0),
+/// in whatever backing: resident, spilled (reloaded on first access) or paged (pages fault in
+/// as the call touches them; see [`Guest`]).
 ///
 /// The state is moved out of the host data for the call so both can be borrowed at once; no
 /// WASI function calls back into wasm, so nothing can observe the stand-in.
@@ -126,16 +128,13 @@ fn with_ctx<T, R>(
         .get_export("memory")
         .and_then(|e| e.into_memory())
         .or_else(|| caller.memory(0));
+    let store = caller.store();
     let r = match memory {
-        Some(m) => f(
-            &mut ctx,
-            &mut Guest {
-                // A paged memory (or a spilled one that cannot be reloaded) has no slice: the
-                // guest's pointers then fail with EFAULT, as for a missing memory.
-                mem: m.try_data_mut(caller.store()).unwrap_or(&mut []),
-            },
-        ),
-        None => f(&mut ctx, &mut Guest { mem: &mut [] }),
+        Some(m) if store.owns(m.1) => {
+            let (mem, off) = store.inner.memory_and_offload(m.0 as usize);
+            f(&mut ctx, &mut Guest::new(mem, off))
+        }
+        _ => f(&mut ctx, &mut Guest::none()),
     };
     *get(caller.data_mut()) = ctx;
     r

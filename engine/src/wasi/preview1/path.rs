@@ -11,14 +11,14 @@ use super::fd::write_filestat;
 /// The mount and normalized mount-relative path that `fd` and the guest path name.
 fn resolve(
     ctx: &mut WasiCtx,
-    g: &Guest<'_>,
+    g: &mut Guest<'_>,
     fd: u32,
     ptr: u32,
     len: u32,
 ) -> Result<(usize, String), Errno> {
     let guest_path = g.str(ptr, len)?;
     match ctx.fd(fd)? {
-        Descriptor::Dir { mount, path, .. } => Ok((*mount, normalize(path, guest_path)?)),
+        Descriptor::Dir { mount, path, .. } => Ok((*mount, normalize(path, &guest_path)?)),
         _ => Err(Errno::Notdir),
     }
 }
