@@ -357,6 +357,7 @@ impl MemoryEntity {
     }
 
     /// The size in bytes.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by WASI (std)
     pub fn byte_len(&self) -> u64 {
         self.size
     }
@@ -367,6 +368,7 @@ impl MemoryEntity {
     /// in, evicting another if the frame budget asks; marked dirty when `write`). The `&mut`
     /// borrow is what pins the page: nothing can evict it while the slice lives. Host code
     /// that needs a range in any backing (WASI) walks it window by window.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by WASI (std)
     pub fn window(
         &mut self,
         off: &mut OffloadState,
