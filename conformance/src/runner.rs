@@ -49,6 +49,9 @@ pub struct RunOptions {
     pub spill_every_assertion: bool,
     /// Run fayasm's memories demand-paged (1 KiB pages) with this many resident pages.
     pub paged: Option<usize>,
+    /// Run every fayasm call resumably with fuel in slices of this size, resuming it at
+    /// every suspension (`Func::call_resumable`): results must be those of a plain call.
+    pub suspend_every: Option<u64>,
     /// Worker threads (files run in parallel).
     pub jobs: usize,
     /// Run only files whose name contains one of these (all files when empty).
@@ -66,6 +69,7 @@ impl Default for RunOptions {
             code_budget: None,
             spill_every_assertion: false,
             paged: None,
+            suspend_every: None,
             jobs: cores.min(2),
             files: Vec::new(),
         }
@@ -191,6 +195,7 @@ fn run_script(
                     code_budget: opts.code_budget,
                     spill_every_assertion: opts.spill_every_assertion,
                     paged: opts.paged,
+                    suspend_every: opts.suspend_every,
                 },
                 &Features::for_suite(suite),
             )

@@ -20,6 +20,8 @@ pub struct FayasmOptions {
     pub spill_every_assertion: bool,
     /// Create every memory demand-paged with 1 KiB pages and this many resident pages.
     pub paged: Option<usize>,
+    /// Consume fuel and run every call resumably, in fuel slices of this size.
+    pub suspend_every: Option<u64>,
 }
 
 pub struct FayasmBackend {
@@ -48,11 +50,16 @@ impl FayasmBackend {
             .wasm_memory64(features.memory64)
             .wasm_multi_memory(features.multi_memory)
             .wasm_tail_call(features.tail_call)
-            .wasm_extended_const(features.extended_const);
+            .wasm_extended_const(features.extended_const)
+            .consume_fuel(opts.suspend_every.is_some());
         let engine = Engine::new(config);
         let mut store = Store::new(&engine, ());
         if opts.spill_every_assertion || opts.paged.is_some() {
             store.set_storage(fayasm::offload::MemStorage::new());
+        }
+        if opts.suspend_every.is_some() {
+            // Instantiation (start functions, segments) runs unsliced.
+            store.set_fuel(u64::MAX).map_err(|e| e.to_string())?;
         }
         let mut linker = Linker::new();
         crate::spectest::define_fayasm(&mut store, &mut linker)
@@ -108,6 +115,26 @@ impl FayasmBackend {
         Ok(())
     }
 
+    /// Call `f` resumably with `slice` fuel, and `slice` more at every suspension.
+    fn call_sliced(
+        &mut self,
+        f: fayasm::Func,
+        slice: u64,
+        args: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), Error> {
+        self.store.set_fuel(slice)?;
+        let mut call = f.call_resumable(&mut self.store, args, results)?;
+        while let fayasm::ResumableCall::Suspended(s) = call {
+            let left = self.store.get_fuel()?;
+            self.store.set_fuel(left.saturating_add(slice))?;
+            call = s.resume(&mut self.store, &[], results)?;
+        }
+        // Instantiation (start functions, segments) runs unsliced.
+        self.store.set_fuel(u64::MAX)?;
+        Ok(())
+    }
+
     fn instance(&self, id: InstanceId) -> Result<Instance, String> {
         self.instances
             .get(id)
@@ -129,7 +156,9 @@ fn trap_kind(code: TrapCode) -> TrapKind {
         TrapCode::StackOverflow => TrapKind::StackOverflow,
         TrapCode::OutOfFuel => TrapKind::OutOfFuel,
         TrapCode::Host => TrapKind::Host,
-        TrapCode::MemoryUnavailable => TrapKind::Other,
+        TrapCode::MemoryUnavailable | TrapCode::Interrupted | TrapCode::HostYield => {
+            TrapKind::Other
+        }
         #[allow(unreachable_patterns)]
         _ => TrapKind::Other,
     }
@@ -220,7 +249,11 @@ impl Backend for FayasmBackend {
         let ty = f.ty(&self.store);
         let args = args.iter().map(to_val).collect::<Result<Vec<_>, _>>()?;
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-        match f.call(&mut self.store, &args, &mut results) {
+        let done = match self.opts.suspend_every {
+            Some(slice) => self.call_sliced(f, slice, &args, &mut results),
+            None => f.call(&mut self.store, &args, &mut results),
+        };
+        match done {
             Ok(()) => Ok(CallOutcome::Returned(
                 results.iter().map(from_val).collect(),
             )),

@@ -60,7 +60,8 @@ fn main() -> ExitCode {
     // spilled, dropped and reloaded through decode and verify, and every memory is spilled.
     // Pass 2: every function translated up front under a 4 KiB code-cache budget (eviction
     // and re-translation in the mix), memories demand-paged with two resident 1 KiB pages.
-    // Pass 3: memories resident, spilled whole and reloaded by their next access.
+    // Pass 3: memories resident, spilled whole and reloaded by their next access. Pass 4:
+    // fuel on, every call resumable and suspended every 3 units of fuel, then resumed.
     let passes = [
         (
             "--prescan --code-budget 4096 --spill-every-assertion --paged 2",
@@ -77,6 +78,15 @@ fn main() -> ExitCode {
             "--spill-every-assertion",
             RunOptions {
                 spill_every_assertion: true,
+                oracle: false,
+                ..RunOptions::default()
+            },
+        ),
+        // Pass 4: every call resumable, suspended every 3 units of fuel and resumed.
+        (
+            "--suspend-every 3",
+            RunOptions {
+                suspend_every: Some(3),
                 oracle: false,
                 ..RunOptions::default()
             },

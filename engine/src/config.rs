@@ -69,6 +69,8 @@ pub struct Config {
     /// Resident-page budget of paged memories created without an explicit one.
     pub(crate) page_budget: Option<usize>,
     pub(crate) profile: TargetProfile,
+    /// Fuel and interruption checks (`runtime/fuel.rs`).
+    pub(crate) metering: crate::microcode::metering::Metering,
 }
 
 impl Default for Config {
@@ -93,6 +95,7 @@ impl Default for Config {
             code_eviction: CodeEviction::Drop,
             page_budget: None,
             profile: TargetProfile::Host,
+            metering: Default::default(),
         }
         .profile(TargetProfile::build_default())
     }

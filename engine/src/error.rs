@@ -26,8 +26,14 @@ pub enum TrapCode {
     BadConversionToInteger,
     /// The call depth or value-stack limit was reached.
     StackOverflow,
-    /// The configured fuel ran out.
+    /// The configured fuel ran out ([`Config::consume_fuel`](crate::Config::consume_fuel)).
     OutOfFuel,
+    /// The store's [`InterruptHandle`](crate::InterruptHandle) was triggered
+    /// ([`Config::interruptible`](crate::Config::interruptible)).
+    Interrupted,
+    /// A host function asked to yield ([`Trap::host_yield`]) in a call that cannot be
+    /// suspended (only [`Func::call_resumable`](crate::Func::call_resumable) calls can).
+    HostYield,
     /// A host function returned an error.
     Host,
     /// A spilled or paged memory's data could not be brought back from storage (missing,
@@ -50,6 +56,8 @@ impl TrapCode {
             TrapCode::BadConversionToInteger => "invalid conversion to integer",
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::OutOfFuel => "all fuel consumed",
+            TrapCode::Interrupted => "interrupted",
+            TrapCode::HostYield => "host function yielded outside a resumable call",
             TrapCode::Host => "host function error",
             TrapCode::MemoryUnavailable => "memory data unavailable from storage",
         }
@@ -84,6 +92,13 @@ impl Trap {
             code: TrapCode::Host,
             message: Some(message.into()),
         }
+    }
+
+    /// What a host function returns to ask that the call suspend (see
+    /// [`Func::call_resumable`](crate::Func::call_resumable)); outside a resumable call it is
+    /// the [`HostYield`](TrapCode::HostYield) trap.
+    pub fn host_yield() -> Trap {
+        Trap::new(TrapCode::HostYield)
     }
 
     /// The trap's kind.

@@ -65,6 +65,9 @@ pub use config::{CodeEviction, Config, ConfigError, Engine};
 pub use error::{Error, LinkError, ModuleError, Trap, TrapCode, TypeMismatch};
 pub use module::{ExportType, ExternType, ImportType, Module};
 pub use profile::TargetProfile;
+#[cfg(feature = "std")]
+pub use runtime::Deadline;
+pub use runtime::InterruptHandle;
 pub use runtime::{
     AsContext, AsContextMut, IntoFunc, StoreContext, StoreContextMut, TypedFunc, WasmParams,
     WasmResults, WasmRet, WasmTy,
@@ -75,5 +78,6 @@ pub use runtime::{
     StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};
+pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 pub use value::{ExternRef, Val, V128};

@@ -27,6 +27,9 @@ usage: fayasm-conformance [options]
                    before every directive, spill the microcode of every function and every
                    memory of the store (memories reload on their next access)
   --paged N        create every memory demand-paged (1 KiB pages, N resident pages)
+  --suspend-every N
+                   consume fuel and run every call resumably in slices of N fuel, resuming it
+                   at every suspension (results must be those of a plain call)
   --list           list the suite names and exit
 ";
 
@@ -72,6 +75,13 @@ fn run() -> Result<bool, String> {
                     value("a page count")?
                         .parse()
                         .map_err(|e| format!("--paged: {e}"))?,
+                );
+            }
+            "--suspend-every" => {
+                opts.suspend_every = Some(
+                    value("a fuel amount")?
+                        .parse()
+                        .map_err(|e| format!("--suspend-every: {e}"))?,
                 );
             }
             "--code-budget" => {

@@ -15,6 +15,7 @@ mod dispatch;
 mod handlers;
 mod numeric;
 pub(crate) mod simd;
+pub(crate) mod suspend;
 #[cfg(feature = "simd")]
 mod vector;
 #[cfg(not(feature = "simd"))]
@@ -154,6 +155,24 @@ pub(crate) fn call_wasm<T, R>(
     params: impl FnOnce(&mut [u64]),
     results: impl FnOnce(&[u64]) -> R,
 ) -> Result<Option<R>, Error> {
+    let Some((mut stack, code, instance)) = enter(store, f, params)? else {
+        return Ok(None);
+    };
+    let outcome = run(store, &mut stack, code, instance);
+    let out = outcome.map(|()| results(&stack.cells));
+    stack.frames.clear();
+    store.inner.stack = Some(stack);
+    out.map(Some).map_err(Error::Trap)
+}
+
+/// Set up a host call of function `f`: run the trap hook of a marked function, take the
+/// store's value stack and write the arguments (`params`) and zeroed locals into the entry
+/// frame at cell 0. `None` for a host function.
+fn enter<T>(
+    store: &mut Store<T>,
+    f: u32,
+    params: impl FnOnce(&mut [u64]),
+) -> Result<Option<(Stack, Arc<Compiled>, u32)>, Error> {
     let entity = &mut store.inner.funcs[f as usize];
     entity.referenced = true;
     if entity.trapped {
@@ -171,18 +190,14 @@ pub(crate) fn call_wasm<T, R>(
         .inner
         .limits
         .max_cells(store.engine.config.max_value_stack);
-    let outcome = ensure_cells(&mut stack.cells, code.frame_size as usize, max_cells)
-        .map_err(Trap::new)
-        .and_then(|()| {
-            params(&mut stack.cells);
-            let np = code.num_params as usize;
-            stack.cells[np..np + code.num_locals as usize].fill(0);
-            run(store, &mut stack, code, instance)
-        });
-    let out = outcome.map(|()| results(&stack.cells));
-    stack.frames.clear();
-    store.inner.stack = Some(stack);
-    out.map(Some).map_err(Error::Trap)
+    if let Err(t) = ensure_cells(&mut stack.cells, code.frame_size as usize, max_cells) {
+        store.inner.stack = Some(stack);
+        return Err(Error::Trap(Trap::new(t)));
+    }
+    params(&mut stack.cells);
+    let np = code.num_params as usize;
+    stack.cells[np..np + code.num_locals as usize].fill(0);
+    Ok(Some((stack, code, instance)))
 }
 
 /// Two distinct elements of a slice, mutably.
@@ -196,13 +211,28 @@ fn two_mut<E>(v: &mut [E], a: usize, b: usize) -> (&mut E, &mut E) {
     }
 }
 
-/// Run `entry` (whose frame is set up at cell 0 of `stack`) to completion.
+/// Run `entry` (whose frame is set up at cell 0 of `stack`) to completion; a stop that a
+/// resumable call could continue is its trap here.
 fn run<T>(
     store: &mut Store<T>,
     stack: &mut Stack,
     entry: Arc<Compiled>,
     entry_instance: u32,
 ) -> Result<(), Trap> {
+    run_at(store, stack, entry, entry_instance, 0, 0).map_err(suspend::Stop::into_trap)
+}
+
+/// Run function `code` of instance `inst` from word `pc`, its frame at cell `base` of
+/// `stack` (the callers' frames on `stack.frames`), until the entry function returns, traps
+/// or stops where it can be resumed (`suspend.rs`).
+fn run_at<T>(
+    store: &mut Store<T>,
+    stack: &mut Stack,
+    code: Arc<Compiled>,
+    inst: u32,
+    base: usize,
+    pc: usize,
+) -> Result<(), suspend::Stop> {
     // The configured bounds, capped by the store's stack byte limits.
     let limits = store.inner.limits;
     let max_depth = limits.max_frames(
@@ -210,13 +240,22 @@ fn run<T>(
         core::mem::size_of::<Frame>(),
     );
     let max_cells = limits.max_cells(store.engine.config.max_value_stack);
+    // Fuel and the interrupt flag live in the store between runs (`runtime/fuel.rs`); the
+    // run works on a copy of the fuel and writes it back (host calls sync it both ways).
+    let interrupt = store.inner.fuel.interrupt.clone();
+    let fuel_on = store.engine.config.metering.fuel;
+    let fuel = if fuel_on {
+        store.inner.fuel.remaining
+    } else {
+        u64::MAX
+    };
     let mut cx = Ctx {
         store,
         stack,
-        code: entry,
+        code,
         ops: core::ptr::null(),
-        base: 0,
-        inst: entry_instance as usize,
+        base,
+        inst: inst as usize,
         max_depth,
         max_cells,
         exit: None,
@@ -227,8 +266,14 @@ fn run<T>(
             mem0: core::ptr::null_mut(),
             mem0_len: 0,
         },
+        fuel,
+        interrupt: &interrupt,
+        pending: None,
     };
-    let r = cx.regs_at(0);
+    let r = cx.regs_at(pc);
     let e = dispatch::execute(&mut cx, r);
-    cx.outcome(e)
+    if fuel_on {
+        cx.store.inner.fuel.remaining = cx.fuel;
+    }
+    suspend::stopped(&mut cx, e)
 }

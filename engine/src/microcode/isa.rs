@@ -860,6 +860,10 @@ define_ops! {
         TableInit { table: TableIdx, elem: ElemIdx, dst: Slot, src: Slot, len: Slot };
         /// `elem.drop`.
         ElemDrop { elem: ElemIdx };
+        /// Fuel and interruption check at a block entry (only in code translated with
+        /// `Config::consume_fuel` or `Config::interruptible`): stop if the store has less
+        /// than `cost` fuel (as u32) or its interrupt was triggered, else take `cost`.
+        Fuel { cost: I32Imm };
     }
     result {
         /// `dst = src` (a whole cell).

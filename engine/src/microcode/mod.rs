@@ -12,6 +12,7 @@
 
 pub mod codec;
 pub mod isa;
+pub mod metering;
 pub mod simd_ops;
 pub(crate) mod translate;
 mod verify;

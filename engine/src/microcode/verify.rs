@@ -182,7 +182,8 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
             return Err(err(at, field, value));
         }
     }
-    Ok(())
+    // Fuel and interruption checks as the engine is configured (`metering.rs`).
+    super::metering::check(&ops, module.metering)
 }
 
 impl From<VerifyError> for crate::Error {

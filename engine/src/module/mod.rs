@@ -146,6 +146,8 @@ pub(crate) struct ModuleInner {
     pub datas: Vec<DataSegment>,
     /// Byte range of each defined function's body (locals and code) in `bytes`.
     pub bodies: Vec<Range<usize>>,
+    /// The checks its functions are translated with (the engine's configuration).
+    pub metering: crate::microcode::metering::Metering,
 }
 
 /// A decoded and validated WebAssembly module. Cheap to clone.
@@ -187,7 +189,8 @@ impl Module {
     ) -> Result<Module, Error> {
         let mut validator = Validator::new_with_features(engine.config.features());
         validator.validate_all(bytes).map_err(ModuleError::from)?;
-        let inner = decode(keep(bytes)).map_err(Error::Module)?;
+        let mut inner = decode(keep(bytes)).map_err(Error::Module)?;
+        inner.metering = engine.config.metering;
         Ok(Module {
             inner: Arc::new(inner),
             engine: engine.clone(),
@@ -325,6 +328,7 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
         elems: Vec::new(),
         datas: Vec::new(),
         bodies: Vec::new(),
+        metering: Default::default(),
     };
     let base = bytes.as_ptr() as usize;
     for payload in Parser::new(0).parse_all(&bytes) {

@@ -12,6 +12,7 @@
 mod checkpoint;
 mod code;
 mod context;
+mod fuel;
 mod hooks;
 mod instantiate;
 mod limits;
@@ -19,6 +20,7 @@ mod linker;
 pub(crate) mod memory;
 pub(crate) mod offload;
 mod rebind;
+mod resumable;
 mod spill;
 pub(crate) mod table;
 mod typed;
@@ -28,11 +30,15 @@ pub use checkpoint::{CheckpointError, Checkpointer};
 pub(crate) use code::materialize as materialize_code;
 pub use code::{CodeCacheStats, CodeStatus};
 pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
+#[cfg(feature = "std")]
+pub use fuel::Deadline;
+pub use fuel::InterruptHandle;
 pub use hooks::HookAction;
 pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
 pub use linker::Linker;
 pub use memory::{MemoryOffloadError, MemoryPolicy, Paging, Residency};
 pub use offload::{StorageFailure, StoreStorage};
+pub use resumable::{ResumableCall, SuspendReason, SuspendedCall};
 pub use spill::CodeLoadError;
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 
@@ -164,6 +170,8 @@ pub(crate) struct StoreInner {
     pub offload: offload::OffloadState,
     /// The store's resource limits.
     pub limits: StoreLimits,
+    /// Fuel left and the interrupt flag (`fuel.rs`).
+    pub fuel: fuel::FuelState,
 }
 
 impl StoreInner {

@@ -3,6 +3,7 @@
 use alloc::vec::Vec;
 
 use super::super::state::{Ctx, Exit, Regs, R};
+use super::super::suspend::PendingHost;
 use super::super::{call_host, compiled, ensure_cells, Frame};
 use crate::error::{Trap, TrapCode};
 use crate::microcode::translate::width;
@@ -296,10 +297,23 @@ fn invoke_slow<T>(
                 .collect();
             let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
             let instance = Some(store.inner.instance(cx.inst as u32));
-            if let Err(t) = call_host(store, f, host, instance, &params, &mut results) {
+            // The host sees and may change the fuel (`Caller::set_fuel`, nested calls).
+            store.inner.fuel.remaining = cx.fuel;
+            let res = call_host(store, f, host, instance, &params, &mut results);
+            cx.fuel = cx.store.inner.fuel.remaining;
+            let dst = if tail { cx.base } else { new_base };
+            if let Err(t) = res {
+                if t.code() == TrapCode::HostYield {
+                    // A resumable call continues from here (`exec/suspend.rs`).
+                    cx.pending = Some(PendingHost {
+                        func: f,
+                        dst,
+                        tail,
+                        pc,
+                    });
+                }
                 return Err(cx.park_trap(t));
             }
-            let dst = if tail { cx.base } else { new_base };
             ensure_cells(&mut cx.stack.cells, dst + 2 * results.len(), cx.max_cells)?;
             let mut at = dst;
             for v in &results {

@@ -238,11 +238,13 @@ pub(crate) unsafe fn MemoryGrow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
 #[inline(always)]
 pub(crate) unsafe fn MemoryFill<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
+        let at = r.ip;
         let Op::MemoryFill { mem, dst, val, len } = rd!(r, MemoryFill) else {
             unreachable!()
         };
         {
             let (d, v, l) = (c!(r, dst), c!(r, val) as u8, c!(r, len));
+            super::charge_bulk(cx, r, at, l, super::BULK_BYTES_PER_FUEL)?;
             let (m, off) = mem_off!(cx, mem);
             m.fill(off, d, l, v)?;
             refresh_mem0!(cx, r);
@@ -254,6 +256,7 @@ pub(crate) unsafe fn MemoryFill<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
 #[inline(always)]
 pub(crate) unsafe fn MemoryCopy<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
+        let at = r.ip;
         let Op::MemoryCopy {
             dst_mem,
             src_mem,
@@ -266,6 +269,7 @@ pub(crate) unsafe fn MemoryCopy<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
         };
         {
             let (d, s, l) = (c!(r, dst), c!(r, src), c!(r, len));
+            super::charge_bulk(cx, r, at, l, super::BULK_BYTES_PER_FUEL)?;
             let (di, si) = (mem_index!(cx, dst_mem), mem_index!(cx, src_mem));
             if di == si {
                 let (m, off) = cx.store.inner.memory_and_offload(di);
@@ -284,6 +288,7 @@ pub(crate) unsafe fn MemoryCopy<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
 #[inline(always)]
 pub(crate) unsafe fn MemoryInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
+        let at = r.ip;
         let Op::MemoryInit {
             mem,
             data,
@@ -296,6 +301,7 @@ pub(crate) unsafe fn MemoryInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
         };
         {
             let (d, s, l) = (c!(r, dst), c!(r, src), c!(r, len));
+            super::charge_bulk(cx, r, at, l, super::BULK_BYTES_PER_FUEL)?;
             let di = cx.store.inner.instances[cx.inst].datas[data as usize] as usize;
             let mi = mem_index!(cx, mem);
             let inner = &mut cx.store.inner;

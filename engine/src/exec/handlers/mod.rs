@@ -13,6 +13,7 @@
 
 mod call;
 mod control;
+mod fuel;
 mod memory;
 mod numeric;
 mod simd;
@@ -20,6 +21,7 @@ mod table;
 
 pub(crate) use call::*;
 pub(crate) use control::*;
+pub(crate) use fuel::*;
 pub(crate) use memory::*;
 pub(crate) use numeric::*;
 pub(crate) use simd::*;

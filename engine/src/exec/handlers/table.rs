@@ -75,6 +75,7 @@ pub(crate) unsafe fn TableGrow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
 #[inline(always)]
 pub(crate) unsafe fn TableFill<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
+        let at = r.ip;
         let Op::TableFill {
             table,
             dst,
@@ -86,6 +87,7 @@ pub(crate) unsafe fn TableFill<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
         };
         {
             let (d, v, l) = (c!(r, dst), c!(r, val), c!(r, len));
+            super::charge_bulk(cx, r, at, l, super::BULK_ELEMS_PER_FUEL)?;
             let t = table!(cx, table);
             let r = t.range(d, l)?;
             t.elems[r].fill(v);
@@ -97,6 +99,7 @@ pub(crate) unsafe fn TableFill<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
 #[inline(always)]
 pub(crate) unsafe fn TableCopy<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
+        let at = r.ip;
         let Op::TableCopy {
             dst_table,
             src_table,
@@ -109,6 +112,7 @@ pub(crate) unsafe fn TableCopy<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
         };
         {
             let (d, s, l) = (c!(r, dst), c!(r, src), c!(r, len));
+            super::charge_bulk(cx, r, at, l, super::BULK_ELEMS_PER_FUEL)?;
             let ti = cx.store.inner.instances[cx.inst].tables[dst_table as usize] as usize;
             let si = cx.store.inner.instances[cx.inst].tables[src_table as usize] as usize;
             if ti == si {
@@ -130,6 +134,7 @@ pub(crate) unsafe fn TableCopy<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
 #[inline(always)]
 pub(crate) unsafe fn TableInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
+        let at = r.ip;
         let Op::TableInit {
             table,
             elem,
@@ -142,6 +147,7 @@ pub(crate) unsafe fn TableInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
         };
         {
             let (d, s, l) = (c!(r, dst), c!(r, src), c!(r, len));
+            super::charge_bulk(cx, r, at, l, super::BULK_ELEMS_PER_FUEL)?;
             let ei = cx.store.inner.instances[cx.inst].elems[elem as usize] as usize;
             let ti = cx.store.inner.instances[cx.inst].tables[table as usize] as usize;
             let items = &cx.store.inner.elems[ei];

@@ -15,6 +15,7 @@
 //! returns). A `local.set` right after the instruction that computed its value rewrites that
 //! instruction's destination instead of adding a copy.
 
+mod fuel;
 mod fuse;
 mod ops;
 mod simd;
@@ -214,15 +215,17 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         dead: false,
     });
 
+    let mut fuel = fuel::FuelPoints::new(module.metering, &mut t);
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
         let offset = reader.original_position() as usize;
         let op = reader.read()?;
-        t.op(op, offset)?;
+        fuel.op(&mut t, op, offset)?;
         if t.ctrl.is_empty() {
             break;
         }
     }
+    fuel.finish(&mut t.ops);
 
     let frame_size = first_temp
         .checked_add(t.max_cells)
@@ -242,7 +245,9 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
                 *target += shift;
             }
         }
-        ops.splice(0..0, prologue);
+        // After the entry check, if there is one (no branch targets op 0 then).
+        let at = module.metering.any() as usize;
+        ops.splice(at..at, prologue);
     }
     Ok(Compiled::assemble(
         &ops,

@@ -1,0 +1,110 @@
+//! Placing the fuel and interruption checks (`Op::Fuel`) while translating, when the module's
+//! engine meters (see `microcode/metering.rs`; with metering off nothing here emits an op,
+//! so the code is exactly what it is without this file).
+//!
+//! Checks sit at the *entry* of blocks: the function entry (op 0), every loop header (the
+//! target of the loop's back-edges) and, with fuel, the start of every `if` and `else` arm.
+//! Every wasm operator of reachable code costs 1 fuel, charged at the check of the innermost
+//! enclosing loop, arm or function (a `block` is charged with its parent: it is entered
+//! only by falling in), so a block's operators are paid before any of them runs, and the
+//! code after a nested block is paid with the block that contains it. Control operators are
+//! charged where they are read (`loop`, `if` to the enclosing block; `else` and `end` to the
+//! arm they close). A check charges at least 1 (an empty loop still costs one per
+//! iteration), and with only interruption on it charges 0.
+
+use alloc::vec::Vec;
+
+use wasmparser::Operator;
+
+use super::{CtrlKind, Translator};
+use crate::error::ModuleError;
+use crate::microcode::metering::Metering;
+use crate::microcode::Op;
+
+/// The checks of one function being translated.
+pub(super) struct FuelPoints {
+    mode: Metering,
+    /// Op index of every `Fuel` op, and the operators charged to it.
+    points: Vec<(usize, u32)>,
+    /// For every open control frame, the point its operators are charged to.
+    frames: Vec<usize>,
+}
+
+impl FuelPoints {
+    /// Start a function: the entry check is op 0.
+    pub(super) fn new(mode: Metering, t: &mut Translator<'_>) -> FuelPoints {
+        let mut p = FuelPoints {
+            mode,
+            points: Vec::new(),
+            frames: Vec::new(),
+        };
+        if mode.any() {
+            let entry = p.emit(t);
+            p.frames.push(entry);
+        }
+        p
+    }
+
+    fn emit(&mut self, t: &mut Translator<'_>) -> usize {
+        let at = t.emit(Op::Fuel { cost: 0 });
+        self.points.push((at, 0));
+        self.points.len() - 1
+    }
+
+    /// Translate `op`, charging it and placing the checks of the blocks it opens.
+    pub(super) fn op(
+        &mut self,
+        t: &mut Translator<'_>,
+        op: Operator<'_>,
+        offset: usize,
+    ) -> Result<(), ModuleError> {
+        if !self.mode.any() {
+            return t.op(op, offset);
+        }
+        let depth = t.ctrl.len();
+        let live = t.ctrl.last().is_some_and(|c| !c.unreachable && !c.dead);
+        let current = self.frames.last().copied().unwrap_or(0);
+        if live {
+            if let Some(p) = self.points.get_mut(current) {
+                p.1 = p.1.saturating_add(1);
+            }
+        }
+        let (is_loop, is_if, is_else) = (
+            matches!(op, Operator::Loop { .. }),
+            matches!(op, Operator::If { .. }),
+            matches!(op, Operator::Else),
+        );
+        t.op(op, offset)?;
+        let top_live = t.ctrl.last().is_some_and(|c| !c.dead);
+        if t.ctrl.len() > depth {
+            // `loop` and `if` were just pushed with nothing emitted after them: a check
+            // emitted now is the loop's branch target, or the first op of the `then` arm.
+            let point = if top_live && (is_loop || (is_if && self.mode.fuel)) {
+                self.emit(t)
+            } else {
+                current
+            };
+            self.frames.push(point);
+        } else if t.ctrl.len() < depth {
+            self.frames.pop();
+        } else if is_else && self.mode.fuel && top_live {
+            // The `else` arm starts here (the `if`'s jump to it is patched to this op).
+            debug_assert!(t.ctrl.last().is_some_and(|c| c.kind == CtrlKind::Else));
+            let point = self.emit(t);
+            if let Some(f) = self.frames.last_mut() {
+                *f = point;
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the costs into the checks (`ops` indexed as during translation).
+    pub(super) fn finish(&self, ops: &mut [Op]) {
+        for &(at, n) in &self.points {
+            let cost = if self.mode.fuel { n.max(1) } else { 0 };
+            if let Some(op) = ops.get_mut(at) {
+                *op = Op::Fuel { cost: cost as i32 };
+            }
+        }
+    }
+}

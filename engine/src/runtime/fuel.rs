@@ -1,0 +1,185 @@
+//! Fuel and interruption: the public side (ARCHITECTURE.md, "Fuel, interruption and
+//! suspension"). The checks themselves are `Fuel` ops the translator places at block entries
+//! (`microcode/translate/fuel.rs`) and the interpreter runs (`exec/handlers/fuel.rs`);
+//! nothing is placed, and nothing is paid, unless the engine is configured for them.
+//!
+//! # Cost table
+//! With [`Config::consume_fuel`], fuel is charged at the entry of every block for the whole
+//! block, before any of its instructions runs:
+//!
+//! | what | fuel |
+//! | --- | --- |
+//! | every wasm instruction (operator) of reachable code, control instructions included | 1 |
+//! | an empty loop body, per iteration | 1 (a block entry charges at least 1) |
+//! | `memory.fill`, `memory.copy`, `memory.init` | 1 more per 64 bytes (`len / 64`) |
+//! | `table.fill`, `table.copy`, `table.init` | 1 more per 8 elements (`len / 8`) |
+//! | a call of a host function | 1 (its `call`); the host may charge more itself through [`Caller::store`](crate::Caller::store) and [`Store::set_fuel`] |
+//!
+//! Instructions are charged to the innermost enclosing function body, loop, or `if`/`else`
+//! arm (a `block` is charged with the code around it), so a branch out of a block early has
+//! paid for the rest of it: the charge is an upper bound that depends only on the code's
+//! path, never on timing, so a run with the same fuel stops at the same point every time.
+//! A run that lacks the fuel for a block entry stops *before* the block (nothing of it has
+//! run, nothing is taken): the `OutOfFuel` trap, or a suspension
+//! ([`Func::call_resumable`](crate::Func::call_resumable)) that continues there once there
+//! is enough fuel.
+
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use super::Store;
+use crate::config::Config;
+use crate::error::Error;
+
+/// The store's fuel and interrupt flag.
+#[derive(Debug, Default)]
+pub(crate) struct FuelState {
+    /// Fuel left (meaningful when the engine consumes fuel; 0 in a new store).
+    pub remaining: u64,
+    /// Set by [`InterruptHandle::interrupt`], cleared by the check that stops on it.
+    pub interrupt: Arc<AtomicBool>,
+}
+
+impl Config {
+    /// Consume fuel: every block of wasm code charges its instructions at its entry (see the
+    /// cost table in the `runtime::fuel` module docs) and a call without enough fuel stops
+    /// with the [`OutOfFuel`](crate::TrapCode::OutOfFuel) trap, or suspends in a resumable
+    /// call. A new store has no fuel: [`Store::set_fuel`] gives it some. Off by default; off,
+    /// the code and the interpreter are exactly what they are without this feature.
+    pub fn consume_fuel(mut self, on: bool) -> Config {
+        self.metering.fuel = on;
+        self
+    }
+
+    /// Let an [`InterruptHandle`] stop running code: every function entry and loop header
+    /// checks the store's interrupt flag (with [`consume_fuel`](Config::consume_fuel) every
+    /// block entry does, at no extra cost). Off by default; off, and without fuel, an
+    /// interrupt has no effect.
+    pub fn interruptible(mut self, on: bool) -> Config {
+        self.metering.interrupt = on;
+        self
+    }
+
+    /// Whether the engine consumes fuel.
+    pub fn consume_fuel_enabled(&self) -> bool {
+        self.metering.fuel
+    }
+
+    /// Whether running code checks for interrupts (with fuel or with
+    /// [`interruptible`](Config::interruptible)).
+    pub fn interruptible_enabled(&self) -> bool {
+        self.metering.any()
+    }
+}
+
+const NO_FUEL: Error = Error::Type("fuel is not enabled: Config::consume_fuel(true)");
+
+impl<T> Store<T> {
+    /// Set the fuel left for wasm code in this store. An error if the engine does not consume
+    /// fuel ([`Config::consume_fuel`]).
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        if !self.engine.config.metering.fuel {
+            return Err(NO_FUEL);
+        }
+        self.inner.fuel.remaining = fuel;
+        Ok(())
+    }
+
+    /// The fuel left. An error if the engine does not consume fuel.
+    pub fn get_fuel(&self) -> Result<u64, Error> {
+        if !self.engine.config.metering.fuel {
+            return Err(NO_FUEL);
+        }
+        Ok(self.inner.fuel.remaining)
+    }
+
+    /// A handle that stops wasm code running in this store, from any thread (see
+    /// [`InterruptHandle`]). It takes effect only if the engine is
+    /// [`interruptible`](Config::interruptible) or consumes fuel.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            flag: self.inner.fuel.interrupt.clone(),
+        }
+    }
+}
+
+/// Stops the wasm code of one store: the next check (a function entry or loop header, or,
+/// with fuel, any block entry) ends the call with the
+/// [`Interrupted`](crate::TrapCode::Interrupted) trap, or suspends a resumable call there.
+/// A trigger while no code runs stops the next call at its first check; it is consumed by the
+/// check that stops. Cheap to clone, `Send` and `Sync`: triggering is one atomic store, so
+/// it may come from another thread or an interrupt handler.
+#[derive(Debug, Clone)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicBool>,
+}
+
+impl InterruptHandle {
+    /// Ask the running (or next) wasm code of the store to stop at its next check.
+    pub fn interrupt(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+
+    /// Withdraw a trigger that no check has consumed yet.
+    pub fn clear(&self) {
+        self.flag.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether a trigger is pending.
+    pub fn is_pending(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+
+    /// Interrupt the store's code once `timeout` has passed, from a helper thread, unless
+    /// the returned [`Deadline`] is dropped (or [`cancel`](Deadline::cancel)led) first.
+    #[cfg(feature = "std")]
+    pub fn interrupt_after(&self, timeout: std::time::Duration) -> Deadline {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let handle = self.clone();
+        let thread = std::thread::spawn(move || {
+            // A message or a dropped sender cancels; only a timeout interrupts.
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(timeout) {
+                handle.interrupt();
+                return true;
+            }
+            false
+        });
+        Deadline {
+            cancel: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+/// A pending [`InterruptHandle::interrupt_after`]: dropping it cancels the interrupt if it
+/// has not fired yet.
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub struct Deadline {
+    cancel: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<bool>>,
+}
+
+#[cfg(feature = "std")]
+impl Deadline {
+    /// Cancel the interrupt if it has not fired; whether it had fired.
+    pub fn cancel(mut self) -> bool {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> bool {
+        if let Some(tx) = self.cancel.take() {
+            let _ = tx.send(());
+        }
+        self.thread
+            .take()
+            .is_some_and(|t| t.join().unwrap_or(false))
+    }
+}
+
+#[cfg(feature = "std")]
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
