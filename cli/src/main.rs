@@ -68,7 +68,7 @@ struct InspectArgs {
     file: String,
 }
 
-/// Knobs of the engine. Fuel is not offered: the engine does not meter it yet.
+/// Knobs of the engine.
 ///
 /// The offload knobs come from the environment (`fayasm::Config::apply_env`):
 /// `FAYASM_TARGET_PROFILE`, `FAYASM_CODE_BUDGET`, `FAYASM_MICROCODE`, `FAYASM_CODE_EVICTION`,
@@ -110,6 +110,14 @@ struct EngineArgs {
     /// removed at exit, when paging or spilling is on).
     #[arg(long, value_name = "DIR")]
     spill_dir: Option<String>,
+    /// Stop the guest with the `all fuel consumed` trap (exit code 1) after N units of fuel
+    /// (about one per wasm instruction; the start function's and the call's together).
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Stop the guest with the `interrupted` trap (exit code 1) after DURATION of wall time
+    /// (`500ms`, `10s`, `2m`; a bare number is seconds).
+    #[arg(long, value_name = "DURATION", value_parser = run::parse_duration)]
+    timeout: Option<std::time::Duration>,
 }
 
 impl EngineArgs {
@@ -128,6 +136,12 @@ impl EngineArgs {
         }
         if let Some(n) = self.max_stack {
             config = config.max_value_stack(n);
+        }
+        if self.fuel.is_some() {
+            config = config.consume_fuel(true);
+        }
+        if self.timeout.is_some() {
+            config = config.interruptible(true);
         }
         Ok(config)
     }

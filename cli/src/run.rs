@@ -62,6 +62,16 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let (setup, _, module) = Setup::load(&args.engine, &args.file)?;
     let mut store = Store::new(&setup.engine, wasi_ctx(args)?);
     setup.attach(&mut store)?;
+    // Bounds on the whole run, instantiation (the start function) included.
+    if let Some(fuel) = args.engine.fuel {
+        store
+            .set_fuel(fuel)
+            .map_err(|e| usage(format!("--fuel: {e}")))?;
+    }
+    let _deadline = args
+        .engine
+        .timeout
+        .map(|d| store.interrupt_handle().interrupt_after(d));
     let mut linker = Linker::new();
     wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
     let instance = linker
@@ -121,4 +131,25 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// A `--timeout` value: a number with an optional unit (`ms`, `s`, `m`, `h`; seconds without
+/// one), possibly fractional.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a duration such as 500ms, 10s or 2m"))?;
+    let scale = match unit.trim() {
+        "ms" => 1e-3,
+        "" | "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => return Err(format!("`{text}`: unknown unit `{other}` (ms, s, m, h)")),
+    };
+    std::time::Duration::try_from_secs_f64(n * scale).map_err(|e| format!("`{text}`: {e}"))
 }

@@ -301,7 +301,7 @@ fn bad_usage_exits_with_2() {
     assert_snapshot!("usage_no_start", fayasm(&["run", "calc.wasm"]));
     assert_snapshot!(
         "usage_unknown_option",
-        fayasm(&["run", "--fuel", "10", "calc.wasm"])
+        fayasm(&["run", "--frobnicate", "10", "calc.wasm"])
     );
     assert_snapshot!("usage_no_file", fayasm(&["run"]));
     assert_snapshot!(

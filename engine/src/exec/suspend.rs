@@ -138,6 +138,9 @@ pub(crate) fn resume<T>(
     super::run_at(store, stack, code, inst, base, pc)
 }
 
+/// A started call: the stack it ran on, and how it stopped.
+pub(crate) type Started = (Stack, Result<(), Stop>);
+
 /// Start a resumable call of store function `f` (a wasm function; `None` for a host
 /// function) with its arguments written by `params`: the stack it runs on, and how it
 /// stopped.
@@ -145,7 +148,7 @@ pub(crate) fn start<T>(
     store: &mut Store<T>,
     f: u32,
     params: impl FnOnce(&mut [u64]),
-) -> Result<Option<(Stack, Result<(), Stop>)>, crate::Error> {
+) -> Result<Option<Started>, crate::Error> {
     let Some((mut stack, code, instance)) = super::enter(store, f, params)? else {
         return Ok(None);
     };

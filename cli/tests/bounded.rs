@@ -1,0 +1,60 @@
+//! `fayasm run --fuel N` and `--timeout DURATION`: an endless loop ends with exit code 1 and
+//! the trap named; a run within its bounds is unaffected.
+
+use std::process::Command;
+
+const SPIN: &str = r#"(module
+  (func (export "spin") (loop (br 0)))
+  (func (export "sum") (param i32) (result i32) (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (local.get 0)))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br_if 0 (local.get 0)))
+    (local.get 1)))"#;
+
+fn module() -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("fayasm-cli-bounded-{}.wasm", std::process::id()));
+    std::fs::write(&path, wat::parse_str(SPIN).unwrap()).unwrap();
+    path
+}
+
+fn fayasm(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fayasm"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_endless_loop_runs_out_of_fuel() {
+    let m = module();
+    let m = m.to_str().unwrap();
+    let (code, _, err) = fayasm(&["run", "--fuel", "100000", m, "spin"]);
+    assert_eq!((code, err.as_str()), (1, "trap: all fuel consumed\n"));
+    // Enough fuel: the result, exit 0.
+    let (code, out, _) = fayasm(&["run", "--fuel", "100000", m, "sum", "100"]);
+    assert_eq!((code, out.as_str()), (0, "result[0] (i32): 5050\n"));
+    let (code, _, err) = fayasm(&["run", "--fuel", "100", m, "sum", "100"]);
+    assert_eq!((code, err.as_str()), (1, "trap: all fuel consumed\n"));
+    let (code, _, err) = fayasm(&["run", "--fuel", "lots", m, "spin"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn an_endless_loop_times_out() {
+    let m = module();
+    let m = m.to_str().unwrap();
+    let started = std::time::Instant::now();
+    let (code, _, err) = fayasm(&["run", "--timeout", "200ms", m, "spin"]);
+    assert_eq!((code, err.as_str()), (1, "trap: interrupted\n"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let (code, out, _) = fayasm(&["run", "--timeout", "60s", m, "sum", "10"]);
+    assert_eq!((code, out.as_str()), (0, "result[0] (i32): 55\n"));
+    let (code, _, err) = fayasm(&["run", "--timeout", "soon", m, "spin"]);
+    assert_eq!(code, 2, "{err}");
+}
