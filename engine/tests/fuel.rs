@@ -203,3 +203,22 @@ fn an_interrupt_before_a_call_stops_it_at_entry() {
     fn send_sync<X: Send + Sync + Clone>(_: &X) {}
     send_sync(&h);
 }
+
+/// The check's handler tail-calls the next op like every other (threaded dispatch): millions
+/// of checks on a 256 KiB thread stack would overflow it otherwise.
+#[test]
+fn checks_do_not_grow_the_native_stack() {
+    let worker = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let (mut store, inst) = setup(Config::default().consume_fuel(true));
+            store.set_fuel(6_000_000).unwrap();
+            let e = call(&mut store, inst, "spin", &[], 0).unwrap_err();
+            assert_eq!(trap_code(e), TrapCode::OutOfFuel);
+            let (mut store, inst) = setup(Config::default().interruptible(true));
+            let out = call(&mut store, inst, "count", &[Val::I32(3_000_000)], 1).unwrap();
+            assert_eq!(out[0], Val::I32(3_000_000));
+        })
+        .unwrap();
+    worker.join().unwrap();
+}

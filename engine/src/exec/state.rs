@@ -80,8 +80,8 @@ pub(crate) struct Ctx<'a, T> {
     /// The details of an [`Exit::Parked`] trap.
     pub trap: Option<Trap>,
     /// Where the registers are parked while an out-of-line path runs ([`out_of_line`]).
-    /// A handler that stops with `OutOfFuel` or `Interrupted` does so from out of line with
-    /// `ip` at the op to run again on resumption (`handlers/fuel.rs`), so it is found here.
+    /// A handler that stops with `OutOfFuel` or `Interrupted` leaves the registers here with
+    /// `ip` at the op to run again on resumption (`handlers/fuel.rs`).
     pub regs: Regs,
     /// Fuel left (`u64::MAX` when the engine does not consume fuel), and the store's
     /// interrupt flag: what `Op::Fuel` checks (`handlers/fuel.rs`).

@@ -75,10 +75,15 @@ pub(super) fn stopped<T>(cx: &mut Ctx<'_, T>, e: Exit) -> Result<(), Stop> {
         pending,
     };
     match e {
-        // Only the fuel check and the bulk ops' charge stop with these codes directly, from
-        // out of line with `ip` on the op to run again (`handlers/fuel.rs`), so the parked
-        // registers name it. The same codes from a host function are parked traps.
+        // Only the fuel check and the bulk ops' charge stop with these codes directly, with
+        // `ip` on the op to run again parked in `Ctx::regs` (`handlers/fuel.rs`). The same
+        // codes from a host function are parked traps.
         Exit::Trap(reason @ (TrapCode::OutOfFuel | TrapCode::Interrupted)) => {
+            if reason == TrapCode::Interrupted {
+                // The stop consumes the trigger.
+                cx.interrupt
+                    .store(false, core::sync::atomic::Ordering::Relaxed);
+            }
             let pc = cx.pc_of(cx.regs.ip);
             Err(Stop::Suspend(point(cx, pc, reason, None)))
         }

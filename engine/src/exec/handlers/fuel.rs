@@ -4,7 +4,7 @@
 
 use core::sync::atomic::Ordering;
 
-use super::super::state::{out_of_line, Ctx, Regs, R};
+use super::super::state::{Ctx, Regs, R};
 use crate::error::TrapCode;
 use crate::microcode::Op;
 
@@ -15,7 +15,8 @@ pub(crate) const BULK_BYTES_PER_FUEL: u64 = 64;
 pub(crate) const BULK_ELEMS_PER_FUEL: u64 = 8;
 
 /// Stop before the block if the store has less than `cost` fuel or was interrupted, else
-/// take `cost`. Stopping leaves `ip` at this op, so a resumed call runs it again.
+/// take `cost`. Stopping parks `ip` at this op in `Ctx::regs` (where `exec/suspend.rs` finds
+/// the op a resumed call runs again) and calls nothing, so the fast path needs no stack frame.
 #[inline(always)]
 pub(crate) unsafe fn Fuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     let at = r.ip;
@@ -23,21 +24,17 @@ pub(crate) unsafe fn Fuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -
         unreachable!()
     };
     let cost = cost as u32 as u64;
-    if cx.fuel < cost || cx.interrupt.load(Ordering::Relaxed) {
-        r.ip = at;
-        return out_of_line(cx, r, stop);
+    let Some(left) = cx.fuel.checked_sub(cost) else {
+        cx.regs = Regs { ip: at, ..*r };
+        return Err(TrapCode::OutOfFuel.into());
+    };
+    if cx.interrupt.load(Ordering::Relaxed) {
+        // The trigger is consumed where the stop is handled (`suspend::stopped`).
+        cx.regs = Regs { ip: at, ..*r };
+        return Err(TrapCode::Interrupted.into());
     }
-    cx.fuel -= cost;
+    cx.fuel = left;
     Ok(())
-}
-
-/// The check failed: interrupted (the trigger is consumed) or out of fuel.
-fn stop<T>(cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-    if cx.interrupt.swap(false, Ordering::Relaxed) {
-        Err(TrapCode::Interrupted.into())
-    } else {
-        Err(TrapCode::OutOfFuel.into())
-    }
 }
 
 /// Charge a bulk op at `at` (its opcode word) for `n` bytes or elements, `per` to a unit of
