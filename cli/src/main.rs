@@ -54,6 +54,10 @@ struct RunArgs {
     /// Arguments of the WASI program (`argv[1..]`).
     #[arg(last = true)]
     program_args: Vec<String>,
+    /// Print the offload metrics (pages and code spilled and loaded, latencies, the code
+    /// cache) on stderr when the run ends.
+    #[arg(long)]
+    offload_stats: bool,
 }
 
 /// Options of `fayasm inspect`.
@@ -73,9 +77,9 @@ struct InspectArgs {
 /// The offload knobs come from the environment (`fayasm::Config::apply_env`):
 /// `FAYASM_TARGET_PROFILE`, `FAYASM_CODE_BUDGET`, `FAYASM_MICROCODE`, `FAYASM_CODE_EVICTION`,
 /// `FAYASM_PAGE_BUDGET`, `FAYASM_JIT_PRESCAN`, `FAYASM_JIT_PRESCAN_FORCE`; flags override them.
-/// A page budget (from a RAM-bounded profile or `FAYASM_PAGE_BUDGET`) turns demand paging of
-/// memories on; paging and spilled code use `--spill-dir`, or a temporary directory removed at
-/// exit.
+/// A page budget (`--paged`, a RAM-bounded profile or `FAYASM_PAGE_BUDGET`) turns demand paging
+/// of memories on; paging and spilled code use `--spill-dir`, or a temporary directory removed
+/// at exit.
 #[derive(Debug, Args)]
 struct EngineArgs {
     /// Translate every function at instantiation instead of on first call (also
@@ -118,6 +122,10 @@ struct EngineArgs {
     /// (`500ms`, `10s`, `2m`; a bare number is seconds).
     #[arg(long, value_name = "DURATION", value_parser = run::parse_duration)]
     timeout: Option<std::time::Duration>,
+    /// Demand-page every memory with at most N resident 4 KiB pages (overrides
+    /// FAYASM_PAGE_BUDGET and the target profile's page budget).
+    #[arg(long, value_name = "N")]
+    paged: Option<usize>,
 }
 
 impl EngineArgs {

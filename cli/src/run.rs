@@ -72,12 +72,69 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .engine
         .timeout
         .map(|d| store.interrupt_handle().interrupt_after(d));
+    let outcome = run_in(args, &module, &mut store);
+    if args.offload_stats {
+        // On stderr, whatever the outcome; a failure to write it is not the run's.
+        let _ = offload_stats(&store, &mut std::io::stderr().lock());
+    }
+    outcome
+}
+
+/// `--offload-stats`: per kind of blob what was written and read back, the latencies, and the
+/// code cache.
+fn offload_stats(store: &Store<WasiCtx>, out: &mut impl Write) -> std::io::Result<()> {
+    use fayasm::offload::Kind;
+    let m = store.offload_metrics();
+    for (kind, name) in [
+        (Kind::MemoryPage, "memory pages"),
+        (Kind::Memory, "whole memories"),
+        (Kind::Code, "microcode"),
+    ] {
+        let k = m.kind(kind);
+        writeln!(
+            out,
+            "offload: {name}: {} written ({} B), {} read back ({} B), {} failed",
+            k.spills, k.bytes_written, k.loads, k.bytes_read, k.load_failures
+        )?;
+    }
+    let us = |h: &fayasm::offload::Histogram, p: u8| {
+        h.percentile(p).map_or("-".to_string(), |ns| {
+            format!("{:.1} us", ns as f64 / 1000.0)
+        })
+    };
+    let (w, r) = (m.spill_latency(), m.load_latency());
+    writeln!(
+        out,
+        "offload: write latency p50 {} p95 {}; read latency p50 {} p95 {}",
+        us(w, 50),
+        us(w, 95),
+        us(r, 50),
+        us(r, 95)
+    )?;
+    let c = store.code_cache_stats();
+    let budget = c
+        .budget
+        .map_or("unbounded".to_string(), |b| format!("{b} B"));
+    writeln!(
+        out,
+        "code cache: budget {budget}, peak {} B, {} translations, {} reloads, {} evictions, \
+         {} refaults",
+        c.peak, c.translations, c.reloads, c.evictions, c.refaults
+    )
+}
+
+/// Instantiate `module` in `store` and run `_start` or the export `args` name.
+fn run_in(
+    args: &RunArgs,
+    module: &fayasm::Module,
+    store: &mut Store<WasiCtx>,
+) -> Result<(), Failure> {
     let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    wasi::add_to_linker(&mut linker, &mut *store, |ctx| ctx);
     let instance = linker
-        .instantiate(&mut store, &module)
+        .instantiate(&mut *store, module)
         .map_err(|e| match e {
-            Error::Trap(_) => call_failure(&store, e),
+            Error::Trap(_) => call_failure(&*store, e),
             e => usage(format!("`{}`: {e}", args.file)),
         })?;
 
@@ -85,26 +142,26 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         if !args.args.is_empty() {
             return Err(usage("arguments for a WASI program go after `--`"));
         }
-        let start = instance.get_func(&store, "_start").ok_or_else(|| {
+        let start = instance.get_func(&*store, "_start").ok_or_else(|| {
             usage(format!(
                 "`{}` has no `_start`; name an export to call ({})",
                 args.file,
-                exported_funcs(&module)
+                exported_funcs(module)
             ))
         })?;
         return start
-            .call(&mut store, &[], &mut [])
-            .map_err(|e| call_failure(&store, e));
+            .call(&mut *store, &[], &mut [])
+            .map_err(|e| call_failure(&*store, e));
     };
 
-    let func: Func = instance.get_func(&store, name).ok_or_else(|| {
+    let func: Func = instance.get_func(&*store, name).ok_or_else(|| {
         usage(format!(
             "no exported function `{name}` in `{}` ({})",
             args.file,
-            exported_funcs(&module)
+            exported_funcs(module)
         ))
     })?;
-    let ty = func.ty(&store);
+    let ty = func.ty(&*store);
     if args.args.len() != ty.params().len() {
         return Err(usage(format!(
             "`{name}` {} takes {} argument(s), got {}",
@@ -123,8 +180,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         })
         .collect::<Result<Vec<Val>, Failure>>()?;
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    func.call(&mut store, &params, &mut results)
-        .map_err(|e| call_failure(&store, e))?;
+    func.call(&mut *store, &params, &mut results)
+        .map_err(|e| call_failure(&*store, e))?;
     let mut out = std::io::stdout().lock();
     for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
         writeln!(out, "result[{i}] ({}): {}", t.name(), format(v))?;

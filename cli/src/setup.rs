@@ -3,8 +3,8 @@
 //! spilled microcode need.
 //!
 //! A setting the command line accepts takes effect, or the command stops with exit code 2:
-//! a page budget (from a RAM-bounded `FAYASM_TARGET_PROFILE` or `FAYASM_PAGE_BUDGET`) turns
-//! paging on; paging or `FAYASM_CODE_EVICTION=spill` get `--spill-dir`, or a fresh temporary
+//! a page budget (`--paged`, a RAM-bounded `FAYASM_TARGET_PROFILE` or `FAYASM_PAGE_BUDGET`)
+//! turns paging on, WASI programs included; paging or `FAYASM_CODE_EVICTION=spill` get `--spill-dir`, or a fresh temporary
 //! directory removed when the command ends; `--spill-dir` without anything to spill is an
 //! error.
 
@@ -13,9 +13,6 @@ use std::path::PathBuf;
 use fayasm::{CodeEviction, Config, Engine, Module, Paging, Store};
 
 use crate::{usage, EngineArgs, Failure};
-
-/// Import modules whose functions read guest memory as one slice (WASI preview 1 does).
-const WASI_MODULES: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
 
 /// A temporary spill directory, removed on drop.
 #[derive(Debug)]
@@ -52,30 +49,20 @@ fn temp_spill_dir() -> Result<TempDir, Failure> {
 }
 
 impl Setup {
-    /// Read and validate the module `file`, then settle the settings for running it (WASI
-    /// functions need the guest's memory as one resident slice, so a module importing WASI
-    /// keeps resident memories, with a note on stderr).
+    /// Read and validate the module `file`, then settle the settings for running it.
     pub fn load(args: &EngineArgs, file: &str) -> Result<(Setup, Vec<u8>, Module), Failure> {
         let mut config: Config = args.config()?;
         let limits = args.limits()?;
         let limit = args.max_module_size()?;
         let (bytes, module) = crate::read_module(&Engine::new(config.clone()), file, limit)?;
-        if let Some(pages) = config.page_budget_pages() {
-            let uses_wasi = module
-                .imports()
-                .any(|i| WASI_MODULES.contains(&i.module.as_str()));
-            if uses_wasi {
-                crate::report(
-                    "note",
-                    "memories stay resident: WASI functions read guest memory directly, so \
-                     demand paging is off for modules that import WASI",
-                );
-            } else {
-                config = config.memory_paging(Some(Paging {
-                    resident_pages: pages,
-                    ..Paging::default()
-                }));
-            }
+        if args.paged == Some(0) {
+            return Err(usage("--paged 0: at least one page must stay resident"));
+        }
+        if let Some(pages) = args.paged.or(config.page_budget_pages()) {
+            config = config.memory_paging(Some(Paging {
+                resident_pages: pages,
+                ..Paging::default()
+            }));
         }
         let spills =
             config.memory_paging_enabled() || config.code_eviction_policy() == CodeEviction::Spill;
@@ -83,7 +70,7 @@ impl Setup {
             (Some(dir), true) => (Some(PathBuf::from(dir)), None),
             (Some(_), false) => {
                 return Err(usage(
-                    "--spill-dir has no effect: nothing spills without a RAM-bounded \
+                    "--spill-dir has no effect: nothing spills without --paged, a RAM-bounded \
                      FAYASM_TARGET_PROFILE, FAYASM_PAGE_BUDGET or FAYASM_CODE_EVICTION=spill",
                 ))
             }

@@ -1,0 +1,111 @@
+//! `fayasm run --paged N` and `--offload-stats` (issue 19): every WASI sample, and the probe's
+//! streams and files, print the same bytes and exit with the same code with two resident
+//! 4 KiB pages as on a resident memory. (The resident output is the one the sample tests
+//! check against wasmtime and `wasm_samples/expected.json`.)
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm_samples/wasm")
+}
+
+/// `fayasm ARGS` with `stdin`, no `FAYASM_*` variables, in `dir`.
+fn fayasm(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fayasm"));
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (var, _) in std::env::vars() {
+        if var.starts_with("FAYASM_") {
+            cmd.env_remove(var);
+        }
+    }
+    let mut child = cmd.spawn().expect("the fayasm binary runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A fresh scratch directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fayasm-paged-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run `args` (after `run`) resident and with `--paged 2`: same exit code, stdout and stderr.
+fn same_paged(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let resident = fayasm(dir, &[&["run"], args].concat(), stdin);
+    let paged = fayasm(dir, &[&["run", "--paged", "2"], args].concat(), stdin);
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert_eq!(
+        text(&paged.stdout),
+        text(&resident.stdout),
+        "{args:?}: stdout"
+    );
+    assert_eq!(
+        text(&paged.stderr),
+        text(&resident.stderr),
+        "{args:?}: stderr"
+    );
+    assert_eq!(paged.status.code(), resident.status.code(), "{args:?}");
+    resident
+}
+
+#[test]
+fn wasi_programs_run_paged_with_two_resident_pages() {
+    let dir = samples();
+    for (sample, code) in [("wasi_hello", 0), ("wasi_printf", 0), ("wasi_exit", 7)] {
+        let file = format!("{sample}.wasm");
+        let o = same_paged(&dir, &[&file], b"");
+        assert_eq!(o.status.code(), Some(code), "{sample}");
+    }
+    // 40 rounds: with its ~10-page working set in two frames, each round writes pages back.
+    let o = same_paged(&dir, &["wasi_numfmt.wasm", "--", "40"], b"");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("rounds 40 checksum"));
+
+    let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures");
+    let input = "typed input\n".repeat(2000);
+    let o = same_paged(&probe, &["wasi_probe.wasm", "--", "io"], input.as_bytes());
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("stdin: 255 bytes"));
+
+    let data = scratch("files");
+    let dir_arg = format!("{}::data", data.display());
+    let o = same_paged(
+        &probe,
+        &["--dir", &dir_arg, "wasi_probe.wasm", "--", "files", "data"],
+        b"",
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("entry b.txt type file"));
+    std::fs::remove_dir_all(data).unwrap();
+}
+
+#[test]
+fn offload_stats_and_bad_page_counts() {
+    let dir = samples();
+    let o = fayasm(
+        &dir,
+        &["run", "--paged", "1", "--offload-stats", "wasi_hello.wasm"],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let pages = err
+        .lines()
+        .find(|l| l.starts_with("offload: memory pages: "))
+        .unwrap_or_else(|| panic!("no page line in {err}"));
+    assert!(!pages.contains(" 0 read back"), "{pages}");
+    assert!(err.contains("code cache: budget unbounded"), "{err}");
+
+    // Without --offload-stats nothing is added to stderr.
+    let o = fayasm(&dir, &["run", "--paged", "1", "wasi_hello.wasm"], b"");
+    assert!(o.stderr.is_empty());
+
+    let o = fayasm(&dir, &["run", "--paged", "0", "wasi_hello.wasm"], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--paged 0"));
+}
