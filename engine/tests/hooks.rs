@@ -1,7 +1,6 @@
 //! Trap hooks and host control of a function's code state.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use fayasm::microcode::Compiled;
 use fayasm::{CodeStatus, Engine, Error, HookAction, Linker, Module, Store, Trap, TrapCode, Val};
@@ -84,14 +83,14 @@ fn hook_can_evict_and_reinstall_code_mid_run() {
     let (mut store, inst) = setup();
     let sq = inst.get_func(&store, "sq").unwrap();
     let saved: Compiled = (*sq.translate(&mut store).unwrap().unwrap()).clone();
-    let stored = Rc::new(RefCell::new(saved.encode()));
+    let stored = Arc::new(Mutex::new(saved.encode()));
     sq.set_trap(&mut store, true);
     let blob = stored.clone();
     store.set_trap_hook(move |store, f| {
         // As the SD-trap sample does: drop the code, then load it back from "storage".
         assert!(f.evict_code(store) > 0 || f.code_status(store) == CodeStatus::Untranslated);
         assert_eq!(f.code_status(store), CodeStatus::Untranslated);
-        let code = Compiled::decode(&blob.borrow()).unwrap();
+        let code = Compiled::decode(&blob.lock().unwrap()).unwrap();
         f.install_code(store, code).unwrap();
         HookAction::Continue
     });

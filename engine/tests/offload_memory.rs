@@ -40,7 +40,7 @@ struct Rig {
     mem: Memory,
 }
 
-fn rig_with(config: Config, storage: Option<impl Storage + 'static>) -> Result<Rig, Error> {
+fn rig_with(config: Config, storage: Option<impl Storage + Send + 'static>) -> Result<Rig, Error> {
     let engine = Engine::new(config);
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
@@ -557,25 +557,25 @@ fn offload_memory_paged_invalid_paging_is_rejected() {
 
 /// A storage the test keeps a handle on while the store owns a clone of it.
 #[derive(Clone)]
-struct Shared(std::rc::Rc<std::cell::RefCell<FaultyStorage<MemStorage>>>);
+struct Shared(std::sync::Arc<std::sync::Mutex<FaultyStorage<MemStorage>>>);
 
 impl Storage for Shared {
     type Error = fayasm::offload::FaultError<std::collections::TryReserveError>;
 
     fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> Result<bool, Self::Error> {
-        self.0.borrow_mut().read(key, buf)
+        self.0.lock().unwrap().read(key, buf)
     }
 
     fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
-        self.0.borrow_mut().write(key, parts)
+        self.0.lock().unwrap().write(key, parts)
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {
-        self.0.borrow_mut().remove(key)
+        self.0.lock().unwrap().remove(key)
     }
 
     fn sync(&mut self) -> Result<(), Self::Error> {
-        self.0.borrow_mut().sync()
+        self.0.lock().unwrap().sync()
     }
 }
 
@@ -606,7 +606,7 @@ fn offload_memory_power_cut_sweep_over_durable_spills() {
     const SPILLS: u64 = 5;
     let mut simulated = 0;
     for cut in cuts(SPILLS) {
-        let shared = Shared(std::rc::Rc::new(std::cell::RefCell::new(
+        let shared = Shared(std::sync::Arc::new(std::sync::Mutex::new(
             FaultyStorage::new(MemStorage::new()).with_power_cut(cut),
         )));
         let mut r = rig_with(
@@ -636,10 +636,11 @@ fn offload_memory_power_cut_sweep_over_durable_spills() {
         assert_eq!(completed, cut.at_write, "{cut:?}");
         // Reboot: what the medium holds.
         drop(r);
-        let mut medium = std::rc::Rc::try_unwrap(shared.0)
+        let mut medium = std::sync::Arc::try_unwrap(shared.0)
             .ok()
             .unwrap()
             .into_inner()
+            .unwrap()
             .into_inner();
         // The newest intact copy of the two ring slots.
         let mut newest: Option<(u64, Vec<u8>)> = None;
@@ -682,7 +683,7 @@ fn offload_memory_power_cut_sweep_over_page_write_back() {
     let mut simulated = 0;
     // Writes 0..10 are the first flush (old versions), 10..18 the second.
     for cut in cuts(18) {
-        let shared = Shared(std::rc::Rc::new(std::cell::RefCell::new(
+        let shared = Shared(std::sync::Arc::new(std::sync::Mutex::new(
             FaultyStorage::new(MemStorage::new()).with_power_cut(cut),
         )));
         let mut r = rig_with(
@@ -705,10 +706,11 @@ fn offload_memory_power_cut_sweep_over_page_write_back() {
             }
         }
         drop(r);
-        let mut medium = std::rc::Rc::try_unwrap(shared.0)
+        let mut medium = std::sync::Arc::try_unwrap(shared.0)
             .ok()
             .unwrap()
             .into_inner()
+            .unwrap()
             .into_inner();
         let mut buf = Vec::new();
         for p in 0..8u64 {

@@ -3,8 +3,7 @@
 //! flipped, stale or hostile blob, I/O error, power cut) falls back to re-translation, with the
 //! right results and the failure counted.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use fayasm::microcode::{Compiled, Op};
 use fayasm::offload::{
@@ -16,7 +15,7 @@ use fayasm::{
 };
 
 /// A storage the test keeps a handle on after giving it to a store.
-struct Shared<S>(Rc<RefCell<S>>);
+struct Shared<S>(Arc<Mutex<S>>);
 
 impl<S> Clone for Shared<S> {
     fn clone(&self) -> Shared<S> {
@@ -26,23 +25,23 @@ impl<S> Clone for Shared<S> {
 
 impl<S> Shared<S> {
     fn new(s: S) -> Shared<S> {
-        Shared(Rc::new(RefCell::new(s)))
+        Shared(Arc::new(Mutex::new(s)))
     }
 }
 
 impl<S: Storage> Storage for Shared<S> {
     type Error = S::Error;
     fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> Result<bool, S::Error> {
-        self.0.borrow_mut().read(key, buf)
+        self.0.lock().unwrap().read(key, buf)
     }
     fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), S::Error> {
-        self.0.borrow_mut().write(key, parts)
+        self.0.lock().unwrap().write(key, parts)
     }
     fn remove(&mut self, key: &Key) -> Result<(), S::Error> {
-        self.0.borrow_mut().remove(key)
+        self.0.lock().unwrap().remove(key)
     }
     fn sync(&mut self) -> Result<(), S::Error> {
-        self.0.borrow_mut().sync()
+        self.0.lock().unwrap().sync()
     }
 }
 
@@ -205,7 +204,7 @@ fn offload_drop_policy_never_writes() {
     let storage = Shared::new(FaultyStorage::new(MemStorage::new()));
     store.set_storage(storage.clone());
     workload(&mut store, inst);
-    assert_eq!(storage.0.borrow().counts().writes, 0);
+    assert_eq!(storage.0.lock().unwrap().counts().writes, 0);
     assert!(store.code_cache_usage().1 > 0);
 }
 
@@ -232,7 +231,7 @@ fn offload_1000_evict_spill_load_cycles_keep_identical_code() {
     let m = *store.offload_metrics().kind(Kind::Code);
     // The stored copy stays current: written once, loaded 1,000 times.
     assert_eq!((m.spills, m.loads, m.load_failures), (1, 1000, 0));
-    assert_eq!(storage.0.borrow().counts().writes, 1);
+    assert_eq!(storage.0.lock().unwrap().counts().writes, 1);
     assert_eq!(m.bytes_read, 1000 * m.bytes_written);
     assert_eq!(store.offload_metrics().load_latency().count(), 1000);
     assert!(store.offload_metrics().load_latency().p95().is_some());
@@ -269,7 +268,7 @@ fn reference_blobs() -> (u64, Vec<(Key, Vec<u8>)>) {
     let storage = Shared::new(FaultyStorage::new(MemStorage::new()));
     store.set_storage(storage.clone());
     workload(&mut store, inst);
-    let s = storage.0.borrow();
+    let s = storage.0.lock().unwrap();
     let blobs = s
         .inner()
         .keys()
@@ -329,10 +328,11 @@ fn offload_power_cut_sweep_over_automatic_code_spills() {
             // Reboot: a fresh store over whatever survived. Each function's blob loads
             // (a complete, verified copy of its code) or is rejected with a typed error; either
             // way the function computes correctly.
-            let survived = Rc::try_unwrap(storage.0)
+            let survived = Arc::try_unwrap(storage.0)
                 .ok()
                 .unwrap()
                 .into_inner()
+                .unwrap()
                 .into_inner();
             let engine = Engine::new(spill_config(Some(0)));
             let mut store = Store::new(&engine, ());
@@ -374,7 +374,7 @@ fn offload_bit_flip_in_every_byte_of_a_spilled_code_blob_falls_back() {
     let key = f.code_key(&store).unwrap();
     assert_eq!(call_i32(&mut store, f, 10).unwrap(), mix(10));
     f.evict_code(&mut store);
-    let len = storage.0.borrow().get(&key).unwrap().len();
+    let len = storage.0.lock().unwrap().get(&key).unwrap().len();
     let mut flips = 0;
     for i in 0..len {
         for mask in [0x01, 0x80, 0xff] {
@@ -382,7 +382,7 @@ fn offload_bit_flip_in_every_byte_of_a_spilled_code_blob_falls_back() {
             // no longer current), then damages one byte of it at rest.
             f.evict_code(&mut store);
             assert_eq!(f.code_status(&store), CodeStatus::Spilled);
-            storage.0.borrow_mut().get_mut(&key).unwrap()[i] ^= mask;
+            storage.0.lock().unwrap().get_mut(&key).unwrap()[i] ^= mask;
             flips += 1;
             assert_eq!(call_i32(&mut store, f, 10).unwrap(), mix(10), "byte {i}");
             assert!(
@@ -504,11 +504,11 @@ fn plant_only(store: &mut Store<()>, storage: &Shared<MemStorage>, f: Func, payl
     assert_eq!(f.code_status(store), CodeStatus::Spilled);
     let key = f.code_key(store).unwrap();
     let generation = {
-        let s = storage.0.borrow();
+        let s = storage.0.lock().unwrap();
         blob::peek(s.get(&key).unwrap()).unwrap().0.generation
     };
     let bytes = blob::encode(&key, generation, payload).unwrap();
-    *storage.0.borrow_mut().get_mut(&key).unwrap() = bytes;
+    *storage.0.lock().unwrap().get_mut(&key).unwrap() = bytes;
 }
 
 /// [`plant_only`], then call `f`: the next call loads the planted blob.
@@ -807,7 +807,7 @@ fn offload_power_cut_sweep_over_the_json_sample() {
     };
     let reference = Shared::new(FaultyStorage::new(MemStorage::new()));
     run(Some(reference.clone()));
-    let writes = reference.0.borrow().counts().writes;
+    let writes = reference.0.lock().unwrap().counts().writes;
     assert!(writes >= 4, "only {writes} writes");
     let mut cuts = 0;
     let (mut loaded, mut rejected) = (0, 0);
@@ -823,10 +823,11 @@ fn offload_power_cut_sweep_over_the_json_sample() {
             ));
             let (store, module, _) = run(Some(storage.clone()));
             drop(store);
-            let mut disk = Rc::try_unwrap(storage.0)
+            let mut disk = Arc::try_unwrap(storage.0)
                 .ok()
                 .unwrap()
                 .into_inner()
+                .unwrap()
                 .into_inner();
             // Reboot: load what survived, then run.
             let engine = Engine::new(spill_config(Some(0)));

@@ -2,8 +2,7 @@
 //! never synced; durable data with `Storage::write` and synced. Checked on the calls the
 //! engine makes (a recording storage) and on the fsyncs `FileStorage` issues.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use fayasm::offload::{FileStorage, Key, Kind, MemStorage, Storage};
 use fayasm::{CodeEviction, Config, Engine, Linker, MemoryPolicy, Module, Paging, Store, Val};
@@ -18,7 +17,7 @@ enum Call {
 /// A `MemStorage` that logs every write and sync.
 struct Recording {
     inner: MemStorage,
-    log: Rc<RefCell<Vec<Call>>>,
+    log: Arc<Mutex<Vec<Call>>>,
 }
 
 impl Storage for Recording {
@@ -29,12 +28,12 @@ impl Storage for Recording {
     }
 
     fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
-        self.log.borrow_mut().push(Call::Write(key.kind));
+        self.log.lock().unwrap().push(Call::Write(key.kind));
         self.inner.write(key, parts)
     }
 
     fn write_cached(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), Self::Error> {
-        self.log.borrow_mut().push(Call::Cached(key.kind));
+        self.log.lock().unwrap().push(Call::Cached(key.kind));
         self.inner.write_cached(key, parts)
     }
 
@@ -43,7 +42,7 @@ impl Storage for Recording {
     }
 
     fn sync(&mut self) -> Result<(), Self::Error> {
-        self.log.borrow_mut().push(Call::Sync);
+        self.log.lock().unwrap().push(Call::Sync);
         self.inner.sync()
     }
 }
@@ -78,7 +77,7 @@ fn calls(policy: MemoryPolicy, paged: bool) -> Vec<Call> {
     let engine = Engine::new(config);
     let module = Module::new(&engine, &wat::parse_str(FILL).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let log = Rc::new(RefCell::new(Vec::new()));
+    let log = Arc::new(Mutex::new(Vec::new()));
     store.set_storage(Recording {
         inner: MemStorage::new(),
         log: log.clone(),
@@ -90,7 +89,7 @@ fn calls(policy: MemoryPolicy, paged: bool) -> Vec<Call> {
     assert_eq!(out[0], Val::I32(3));
     let memory = inst.get_memory(&store, "memory").unwrap();
     memory.spill(&mut store).unwrap();
-    let calls = log.borrow().clone();
+    let calls = log.lock().unwrap().clone();
     calls
 }
 

@@ -214,7 +214,7 @@ const SPAN: &str = r#"(module
 fn paged_store(
     wat: &str,
     ctx: WasiCtx,
-    storage: impl fayasm::offload::Storage + 'static,
+    storage: impl fayasm::offload::Storage + Send + 'static,
 ) -> (Store<WasiCtx>, fayasm::Instance) {
     let engine = Engine::new(Config::default().memory_paging(Some(Paging {
         page_size: 4096,

@@ -29,6 +29,13 @@ use crate::storage::{FatError, FatStorage};
 /// The card, shared by the firmware and the stores that spill to it.
 pub struct Card<D: BlockDevice>(Rc<RefCell<FatStorage<D>>>);
 
+// SAFETY: the engine asks a store's storage and trap hook to be `Send` so that a store can
+// move between threads on a host. The firmware has one execution context (ARCHITECTURE.md,
+// invariant "the firmware is single-threaded": one hart, no threads, no interrupt handler
+// touching the card or a store), so no `Card`, nor the `Rc` it holds, is ever used from two
+// contexts.
+unsafe impl<D: BlockDevice> Send for Card<D> {}
+
 impl<D: BlockDevice> Clone for Card<D> {
     fn clone(&self) -> Self {
         Card(self.0.clone())

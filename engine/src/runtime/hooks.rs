@@ -19,11 +19,15 @@ pub enum HookAction {
     Abort(Trap),
 }
 
-pub(crate) type TrapHook<T> = Box<dyn FnMut(&mut Store<T>, Func) -> HookAction>;
+pub(crate) type TrapHook<T> = Box<dyn FnMut(&mut Store<T>, Func) -> HookAction + Send>;
 
 impl<T> Store<T> {
     /// Install the hook that runs before every marked function (replacing any earlier one).
-    pub fn set_trap_hook(&mut self, hook: impl FnMut(&mut Store<T>, Func) -> HookAction + 'static) {
+    /// The hook must be `Send`, so that a store of `Send` data is `Send`.
+    pub fn set_trap_hook(
+        &mut self,
+        hook: impl FnMut(&mut Store<T>, Func) -> HookAction + Send + 'static,
+    ) {
         self.trap_hook = Some(Box::new(hook));
     }
 

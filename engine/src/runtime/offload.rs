@@ -26,8 +26,8 @@ impl fmt::Display for StorageFailure {
     }
 }
 
-/// A storage owned by a store.
-pub type StoreStorage = Box<dyn Storage<Error = StorageFailure>>;
+/// A storage owned by a store. It is `Send` so that a [`Store`] of `Send` data is `Send`.
+pub type StoreStorage = Box<dyn Storage<Error = StorageFailure> + Send>;
 
 /// Adapts any storage to [`StorageFailure`] errors.
 struct Erased<S>(S);
@@ -92,7 +92,9 @@ impl OffloadState {
 impl<T> Store<T> {
     /// Give the store a storage of its own, for the offload it does by itself (code-cache
     /// spills, memory reload on first access, paged memories). Replaces any earlier one.
-    pub fn set_storage<S: Storage + 'static>(&mut self, storage: S) {
+    /// The storage must be `Send` (as a store of `Send` data is): a storage that shares a
+    /// device with the rest of the program does so through `Arc<Mutex<_>>` or similar.
+    pub fn set_storage<S: Storage + Send + 'static>(&mut self, storage: S) {
         self.inner.offload.storage = Some(Box::new(Erased(storage)));
         self.inner.code_cache.forget_stored();
     }
@@ -110,7 +112,9 @@ impl<T> Store<T> {
     }
 
     /// The store's storage, if it has one.
-    pub fn storage_mut(&mut self) -> Option<&mut (dyn Storage<Error = StorageFailure> + 'static)> {
+    pub fn storage_mut(
+        &mut self,
+    ) -> Option<&mut (dyn Storage<Error = StorageFailure> + Send + 'static)> {
         self.inner.offload.storage.as_deref_mut()
     }
 
