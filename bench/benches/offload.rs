@@ -6,9 +6,9 @@
 //! Groups, each `GROUP/PAYLOAD/IMPL` with criterion byte throughput:
 //!
 //! - `offload_spill/{code,64KiB,1MiB}/{fayasm,plain}`: `code` is the largest function of the
-//!   coremark sample, spilled with `Func::spill_code` (encode + envelope + write); the memory
+//!   coremark sample, spilled with `Func::spill_code_to` (encode + envelope + write); the memory
 //!   sized payloads go through `offload::io::save`.
-//! - `offload_load/{code,64KiB,1MiB}/{fayasm,plain}`: `code` is `Func::load_code` (read,
+//! - `offload_load/{code,64KiB,1MiB}/{fayasm,plain}`: `code` is `Func::load_code_from` (read,
 //!   envelope and CRC check, decode, verify, install); the others `offload::io::load` (read and
 //!   CRC check).
 //! - `paged_memory`: a paged memory against a resident one on memory-bound samples, with
@@ -100,7 +100,7 @@ fn spill_and_load(c: &mut Criterion) {
             b.iter(|| {
                 generation += 1;
                 black_box(
-                    func.spill_code(&mut store, &mut storage, generation)
+                    func.spill_code_to(&mut store, &mut storage, generation)
                         .unwrap(),
                 )
             })
@@ -137,12 +137,12 @@ fn spill_and_load(c: &mut Criterion) {
     {
         let dir = bench_dir("load-code");
         let mut storage = FileStorage::open(dir.join("fayasm")).unwrap();
-        func.spill_code(&mut store, &mut storage, 1).unwrap();
+        func.spill_code_to(&mut store, &mut storage, 1).unwrap();
         let plain = dir.join("plain.bin");
         plain_write(&plain, &code_bytes);
         load.throughput(Throughput::Bytes(code_len as u64));
         load.bench_function(BenchmarkId::new("code", "fayasm"), |b| {
-            b.iter(|| func.load_code(&mut store, &mut storage).unwrap())
+            b.iter(|| func.load_code_from(&mut store, &mut storage).unwrap())
         });
         load.bench_function(BenchmarkId::new("code", "plain"), |b| {
             b.iter(|| black_box(std::fs::read(&plain).unwrap()))

@@ -106,10 +106,10 @@ impl FayasmBackend {
             if f.code_status(&self.store) != fayasm::CodeStatus::Translated {
                 continue;
             }
-            f.spill_code(&mut self.store, storage, self.generation)
+            f.spill_code_to(&mut self.store, storage, self.generation)
                 .map_err(|e| format!("spilling function {}: {e}", i - 1))?;
             f.evict_code(&mut self.store);
-            f.load_code(&mut self.store, storage)
+            f.load_code_from(&mut self.store, storage)
                 .map_err(|e| format!("reloading function {}: {e}", i - 1))?;
         }
         Ok(())

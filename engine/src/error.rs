@@ -286,8 +286,16 @@ pub enum Error {
     /// store's storage: [`Store::set_storage`](crate::Store::set_storage) was not called
     /// before a memory was created.
     NoStorage,
-    /// The instance has no export of this name (and kind).
-    MissingExport(String),
+    /// The instance has no export of this name and kind
+    /// ([`Instance::get_typed_func`](crate::Instance::get_typed_func)).
+    MissingExport {
+        /// The name looked up.
+        name: String,
+        /// The kind looked for (`"function"`).
+        kind: &'static str,
+        /// The kind of the export of that name, when there is one of another kind.
+        found: Option<&'static str>,
+    },
     /// A handle ([`Func`](crate::Func), [`Memory`](crate::Memory), [`Instance`](crate::Instance),
     /// a `funcref` value, ...) of one store was used with another store.
     WrongStore,
@@ -305,7 +313,16 @@ impl fmt::Display for Error {
             Error::NoStorage => f.write_str(
                 "paged memories need a storage: call Store::set_storage before creating one",
             ),
-            Error::MissingExport(name) => write!(f, "no exported function `{name}`"),
+            Error::MissingExport {
+                name,
+                kind,
+                found: None,
+            } => write!(f, "no exported {kind} `{name}`"),
+            Error::MissingExport {
+                name,
+                kind,
+                found: Some(found),
+            } => write!(f, "export `{name}` is a {found}, not a {kind}"),
             Error::WrongStore => f.write_str("a handle of another store was used with this store"),
         }
     }
@@ -340,6 +357,18 @@ impl std::error::Error for crate::runtime::StorageFailure {}
 impl std::error::Error for crate::microcode::codec::DecodeError {}
 #[cfg(feature = "std")]
 impl std::error::Error for crate::microcode::VerifyError {}
+#[cfg(feature = "std")]
+impl std::error::Error for crate::runtime::CodeSpillError {
+    /// The translation or storage error.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        use crate::runtime::CodeSpillError;
+        match self {
+            CodeSpillError::Translate(e) => Some(e),
+            CodeSpillError::Offload(e) => Some(e),
+            CodeSpillError::NoStorage | CodeSpillError::WrongStore => None,
+        }
+    }
+}
 #[cfg(feature = "std")]
 impl<E: fmt::Debug + 'static> std::error::Error for crate::runtime::CodeLoadError<E> {
     /// The storage, decoding or verification error.

@@ -73,9 +73,10 @@ pub use runtime::{
     WasmResults, WasmRet, WasmTy,
 };
 pub use runtime::{
-    Caller, CodeCacheStats, CodeLoadError, CodeStatus, Extern, Func, Global, HookAction, Instance,
-    Linker, Memory, MemoryOffloadError, MemoryPolicy, Paging, Residency, StorageFailure, Store,
-    StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES,
+    Caller, CodeCacheStats, CodeLoadError, CodeSpillError, CodeStatus, Extern, Func, Global,
+    HookAction, Instance, Linker, Memory, MemoryOffloadError, MemoryPolicy, Paging, Residency,
+    StorageFailure, Store, StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES,
+    DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};

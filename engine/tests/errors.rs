@@ -53,7 +53,7 @@ fn question_marks(step: u32) -> AnyResult<()> {
             let mut store = Store::new(&engine, ());
             let i = Linker::new().instantiate(&mut store, &m)?;
             let f = i.get_func(&store, "f").unwrap();
-            f.load_code(&mut store, &mut MemStorage::new())?;
+            f.load_code_from(&mut store, &mut MemStorage::new())?;
         }
         6 => {
             let engine = Engine::new(Config::default().memory_paging(Some(Paging {

@@ -34,11 +34,13 @@ fn offload_code_spill_evict_load_cycles() {
     let (mut store, f, _) = setup();
     let mut storage = MemStorage::new();
     for generation in 1..=1000u64 {
-        let written = f.spill_code(&mut store, &mut storage, generation).unwrap();
+        let written = f
+            .spill_code_to(&mut store, &mut storage, generation)
+            .unwrap();
         assert!(written > 0);
         assert!(f.evict_code(&mut store) > 0);
         assert_eq!(f.code_status(&store), CodeStatus::Untranslated);
-        f.load_code(&mut store, &mut storage).unwrap();
+        f.load_code_from(&mut store, &mut storage).unwrap();
         assert_eq!(f.code_status(&store), CodeStatus::Translated);
         if generation % 100 == 0 {
             assert_eq!(fib(&mut store, f, 15), 610);
@@ -50,7 +52,7 @@ fn offload_code_spill_evict_load_cycles() {
 fn offload_code_corrupt_blobs_are_rejected_then_retranslated() {
     let (mut store, f, _) = setup();
     let mut storage = MemStorage::new();
-    f.spill_code(&mut store, &mut storage, 1).unwrap();
+    f.spill_code_to(&mut store, &mut storage, 1).unwrap();
     let key = f.code_key(&store).unwrap();
     let good = storage.get(&key).unwrap().to_vec();
     let mut rejected = 0;
@@ -60,7 +62,7 @@ fn offload_code_corrupt_blobs_are_rejected_then_retranslated() {
             bad[i] ^= 1 << bit;
             *storage.get_mut(&key).unwrap() = bad;
             f.evict_code(&mut store);
-            if f.load_code(&mut store, &mut storage).is_err() {
+            if f.load_code_from(&mut store, &mut storage).is_err() {
                 rejected += 1;
                 assert_eq!(f.code_status(&store), CodeStatus::Untranslated);
             }
@@ -76,7 +78,7 @@ fn offload_code_corrupt_blobs_are_rejected_then_retranslated() {
 fn offload_code_from_another_module_is_rejected() {
     let (mut store, f, _) = setup();
     let mut storage = MemStorage::new();
-    f.spill_code(&mut store, &mut storage, 1).unwrap();
+    f.spill_code_to(&mut store, &mut storage, 1).unwrap();
     // Same code, another module's key: the fingerprint check refuses it.
     let other = Engine::default();
     let m2 = Module::new(
@@ -93,7 +95,7 @@ fn offload_code_from_another_module_is_rejected() {
     storage2
         .write(&g.code_key(&store2).unwrap(), &[&blob])
         .unwrap();
-    assert!(g.load_code(&mut store2, &mut storage2).is_err());
+    assert!(g.load_code_from(&mut store2, &mut storage2).is_err());
 }
 
 #[test]

@@ -339,7 +339,7 @@ fn offload_power_cut_sweep_over_automatic_code_spills() {
             let inst = Linker::new().instantiate(&mut store, &module).unwrap();
             let mut disk = survived;
             for f in wasm_funcs(&store, inst, &module) {
-                match f.load_code(&mut store, &mut disk) {
+                match f.load_code_from(&mut store, &mut disk) {
                     Ok(()) => {
                         // A whole copy: the very code a fresh translation gives.
                         let loaded = f.translate(&mut store).unwrap().unwrap().encode();
@@ -840,7 +840,7 @@ fn offload_power_cut_sweep_over_the_json_sample() {
                 if f.code_key(&store).is_none() {
                     continue;
                 }
-                match f.load_code(&mut store, &mut disk) {
+                match f.load_code_from(&mut store, &mut disk) {
                     Ok(()) => loaded += 1,
                     Err(CodeLoadError::Offload(
                         OffloadError::Blob { .. } | OffloadError::NotFound(_),

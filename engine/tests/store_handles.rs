@@ -81,9 +81,9 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
     assert_eq!(fa.install_code(&mut b, code), wrong);
     assert_eq!(fa.code_key(&b), None);
     let mut storage = MemStorage::new();
-    assert_eq!(fa.spill_code(&mut b, &mut storage, 1).ok(), Some(0));
+    assert_eq!(fa.spill_code_to(&mut b, &mut storage, 1).ok(), Some(0));
     assert!(matches!(
-        fa.load_code(&mut b, &mut storage),
+        fa.load_code_from(&mut b, &mut storage),
         Err(CodeLoadError::Rejected(Error::WrongStore))
     ));
 

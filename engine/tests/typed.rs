@@ -231,7 +231,18 @@ fn mismatches_name_the_position_and_both_types() {
         instance
             .get_typed_func::<i32, i32>(&store, "nope")
             .unwrap_err(),
-        Error::MissingExport("nope".into())
+        Error::MissingExport {
+            name: "nope".into(),
+            kind: "function",
+            found: None
+        }
+    );
+    let err = instance
+        .get_typed_func::<i32, i32>(&store, "memory")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "export `memory` is a memory, not a function"
     );
     // The untyped path names the parameter too.
     let mix = instance.get_func(&store, "mix").unwrap();

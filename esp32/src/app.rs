@@ -269,7 +269,7 @@ fn trap_function<D: BlockDevice + 'static>(
     };
     if !reuse {
         let generation = 1;
-        match func.spill_code(store, &mut card.clone(), generation) {
+        match func.spill_code_to(store, &mut card.clone(), generation) {
             Ok(n) => println!("func {TRAP_FUNC}: microcode spilled to the card ({n} bytes)"),
             Err(e) => {
                 println!("error: spilling func {TRAP_FUNC}: {e}");
@@ -286,7 +286,7 @@ fn trap_function<D: BlockDevice + 'static>(
             return HookAction::Continue;
         }
         let started = now();
-        match f.load_code(store, &mut hook_card.clone()) {
+        match f.load_code_from(store, &mut hook_card.clone()) {
             Ok(()) => {
                 let us = now().saturating_sub(started) / 1000;
                 println!("hook: func {TRAP_FUNC} microcode reloaded from the card and verified ({us} us)");

@@ -139,7 +139,7 @@ fn check_code(input: &Input, func: u8) {
     let which = func as usize % hosts.len();
     let f = hosts[which];
     let mut storage = MemStorage::new();
-    f.spill_code(&mut store, &mut storage, 1)
+    f.spill_code_to(&mut store, &mut storage, 1)
         .expect("spill to RAM");
     let key = f.code_key(&store).expect("wasm function");
     let good = storage.get(&key).expect("spilled").to_vec();
@@ -147,7 +147,7 @@ fn check_code(input: &Input, func: u8) {
     let bad = mutate(input, &key, &good);
     storage.write(&key, &[&bad]).expect("RAM write");
     f.evict_code(&mut store);
-    let loaded = f.load_code(&mut store, &mut storage).is_ok();
+    let loaded = f.load_code_from(&mut store, &mut storage).is_ok();
     if bad == good {
         assert!(loaded, "an intact code blob was rejected");
     }

@@ -47,19 +47,19 @@ pub fn check(data: &[u8]) -> Result<()> {
             .expect("translates")
             .expect("wasm");
         let written = f
-            .spill_code(&mut spilled, &mut storage, 1)
+            .spill_code_to(&mut spilled, &mut storage, 1)
             .expect("spill to RAM");
         let key = f.code_key(&spilled).unwrap();
         let first = storage.get(&key).unwrap().to_vec();
         assert_eq!(first.len(), written);
         f.evict_code(&mut spilled);
         assert_eq!(f.code_status(&spilled), CodeStatus::Untranslated);
-        f.load_code(&mut spilled, &mut storage)
+        f.load_code_from(&mut spilled, &mut storage)
             .expect("a fresh code blob loads");
         let after = f.translate(&mut spilled).unwrap().unwrap();
         assert_eq!(*before, *after, "function {n}: reloaded microcode differs");
         // Spilling the reloaded code again writes the same bytes.
-        f.spill_code(&mut spilled, &mut storage, 1).unwrap();
+        f.spill_code_to(&mut spilled, &mut storage, 1).unwrap();
         assert_eq!(storage.get(&key).unwrap(), first.as_slice());
         assert!(first.len() > blob::HEADER_LEN);
         if evict_between & (1 << (n % 32)) != 0 {

@@ -154,4 +154,13 @@ impl<E: fmt::Debug> fmt::Display for OffloadError<E> {
 }
 
 #[cfg(feature = "std")]
-impl<E: fmt::Debug> std::error::Error for OffloadError<E> {}
+impl<E: fmt::Debug> std::error::Error for OffloadError<E> {
+    /// Why a blob was rejected ([`BlobError`]). A storage error is shown in the message (its
+    /// type need not implement `std::error::Error`), not chained.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OffloadError::Blob { error, .. } | OffloadError::NotABlob { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}

@@ -32,7 +32,7 @@ use alloc::vec::Vec;
 
 use hashbrown::{HashMap, HashSet};
 
-use super::spill::CodeLoadError;
+use super::spill::{CodeLoadError, CodeSpillError};
 use super::{CodeState, Func, FuncKind, StorageFailure, Store, StoreInner};
 use crate::config::{CodeEviction, Config};
 use crate::error::{Error, ModuleError};
@@ -222,24 +222,56 @@ pub(crate) fn code_key(inner: &StoreInner, f: u32) -> Option<Key> {
 }
 
 /// Writes `code` (the current microcode of `f`) to the store's storage under a fresh
-/// generation and records it as stored. Returns the bytes written.
-fn spill_to_store(inner: &mut StoreInner, f: u32, code: &Compiled) -> Result<usize, ()> {
-    let key = code_key(inner, f).ok_or(())?;
+/// generation and records it as stored. Returns the bytes written (0 for a host function).
+fn spill_to_store(
+    inner: &mut StoreInner,
+    f: u32,
+    code: &Compiled,
+) -> Result<usize, CodeSpillError> {
+    let Some(key) = code_key(inner, f) else {
+        return Ok(0);
+    };
+    if inner.offload.storage.is_none() {
+        return Err(CodeSpillError::NoStorage);
+    }
     let started = inner.offload.metrics.start();
     let generation = inner.offload.next_generation();
     let payload = code.encode();
-    let header = blob::encode_header(&key, generation, &payload).map_err(|_| ())?;
-    let storage = inner.offload.storage.as_deref_mut().ok_or(())?;
+    let header = blob::encode_header(&key, generation, &payload)
+        .map_err(|error| CodeSpillError::Offload(OffloadError::NotABlob { key, error }))?;
+    let storage = inner
+        .offload
+        .storage
+        .as_deref_mut()
+        .ok_or(CodeSpillError::NoStorage)?;
     // The code cache is a cache: a lost or torn blob is a re-translation, so no fsync.
     storage
         .write_cached(&key, &[&header, &payload])
-        .map_err(|_| ())?;
+        .map_err(|e| CodeSpillError::Offload(OffloadError::Storage(e)))?;
     let written = header.len() + payload.len();
     inner
         .offload
         .metrics
         .record_spill(Kind::Code, written, started);
     inner.code_cache.stored.insert(f, generation);
+    Ok(written)
+}
+
+/// Writes `f`'s microcode (translated first if needed) to the store's storage under a fresh
+/// generation, then drops it from RAM: the next call loads it back, verified, or re-translates
+/// if that fails. Returns the bytes written (0 for a host function).
+pub(crate) fn spill_and_evict(inner: &mut StoreInner, f: u32) -> Result<usize, CodeSpillError> {
+    if code_key(inner, f).is_none() {
+        return Ok(0);
+    }
+    if inner.offload.storage.is_none() {
+        return Err(CodeSpillError::NoStorage);
+    }
+    let code = materialize(inner, f).map_err(CodeSpillError::Translate)?;
+    let written = spill_to_store(inner, f, &code)?;
+    drop(code);
+    // The copy just written is current, so the eviction writes nothing more.
+    evict(inner, f);
     Ok(written)
 }
 

@@ -39,7 +39,7 @@ pub use linker::Linker;
 pub use memory::{MemoryOffloadError, MemoryPolicy, Paging, Residency};
 pub use offload::{StorageFailure, StoreStorage};
 pub use resumable::{ResumableCall, SuspendReason, SuspendedCall};
-pub use spill::CodeLoadError;
+pub use spill::{CodeLoadError, CodeSpillError};
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 
 use alloc::string::String;

@@ -1,14 +1,43 @@
-//! Host-driven offload of microcode: write a function's microcode to storage in the blob
-//! envelope, and load it back. Loading never trusts the bytes: the envelope checks the kind,
-//! module fingerprint, function index and CRC, the decoder checks the shape, and the verifier
-//! checks every operand against the module before the code is installed.
+//! Host-driven offload of microcode: [`Func::spill_code`] moves a function's microcode to the
+//! store's storage (the next call loads it back), [`Func::spill_code_to`] and
+//! [`Func::load_code_from`] write and read it in any storage the host holds. Loading never
+//! trusts the bytes: the envelope checks the kind, module fingerprint, function index,
+//! generation and CRC, the decoder checks the shape, and the verifier checks every operand
+//! against the module before the code is installed.
 
 use alloc::vec::Vec;
 
-use super::Store;
+use super::{AsContextMut, StorageFailure, Store};
 use crate::microcode::Compiled;
 use crate::offload::{blob, io, Key, Kind, OffloadError, Storage};
-use crate::Func;
+use crate::{Error, Func};
+
+/// Why [`Func::spill_code`] did not move a function's microcode to the store's storage (the
+/// function keeps its code in RAM).
+#[derive(Debug)]
+pub enum CodeSpillError {
+    /// The store has no storage ([`Store::set_storage`]).
+    NoStorage,
+    /// The function belongs to another store.
+    WrongStore,
+    /// The function could not be translated (no RAM for its microcode, a limit).
+    Translate(Error),
+    /// Writing the blob failed.
+    Offload(OffloadError<StorageFailure>),
+}
+
+impl core::fmt::Display for CodeSpillError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CodeSpillError::NoStorage => {
+                f.write_str("spilling code needs a storage: call Store::set_storage first")
+            }
+            CodeSpillError::WrongStore => f.write_str("the function belongs to another store"),
+            CodeSpillError::Translate(e) => write!(f, "translating the function: {e}"),
+            CodeSpillError::Offload(e) => write!(f, "spilling the function's code: {e}"),
+        }
+    }
+}
 
 /// Why microcode read from storage was not installed (the function keeps its state).
 #[derive(Debug)]
@@ -42,10 +71,32 @@ impl Func {
         super::code::code_key(&store.inner, self.0)
     }
 
+    /// Move this function's microcode out of RAM into the store's storage
+    /// ([`Store::set_storage`]), as [`Memory::spill`](crate::Memory::spill) does for a
+    /// memory: it is translated first if needed, written under [`code_key`](Func::code_key)
+    /// with a fresh generation of the store, and dropped from RAM. The next call loads it
+    /// back, checks the envelope, generation and CRC, decodes and verifies it, and
+    /// re-translates from the module if any of that fails
+    /// ([`Store::last_code_load_error`] says why). A call in progress keeps running on its
+    /// own reference. Returns the bytes written (0 for a host function).
+    ///
+    /// To write the code to a storage of the host's choosing, with a generation of its own,
+    /// and keep it in RAM, use [`spill_code_to`](Func::spill_code_to).
+    pub fn spill_code(&self, mut store: impl AsContextMut) -> Result<usize, CodeSpillError> {
+        let store = store.as_context_mut().0;
+        if !store.owns(self.1) {
+            return Err(CodeSpillError::WrongStore);
+        }
+        super::code::spill_and_evict(&mut store.inner, self.0)
+    }
+
     /// Write this function's microcode (translating it first if needed) to `storage` under
     /// [`code_key`](Func::code_key), with generation `generation`. Returns the bytes written.
-    /// The code stays in RAM; [`evict_code`](Func::evict_code) drops it.
-    pub fn spill_code<T, S: Storage>(
+    /// The code stays in RAM; [`evict_code`](Func::evict_code) drops it, and
+    /// [`load_code_from`](Func::load_code_from) reads it back. The store's own storage and
+    /// generations are not involved: this is for a host that manages its blobs itself (the
+    /// firmware keeps them on its card across boots).
+    pub fn spill_code_to<T, S: Storage>(
         &self,
         store: &mut Store<T>,
         storage: &mut S,
@@ -76,7 +127,7 @@ impl Func {
     /// function keeps its current state (callers fall back to re-translation, which the next
     /// call does by itself for an evicted function). Successes and failures are counted in
     /// the store's [offload metrics](Store::offload_metrics).
-    pub fn load_code<T, S: Storage>(
+    pub fn load_code_from<T, S: Storage>(
         &self,
         store: &mut Store<T>,
         storage: &mut S,

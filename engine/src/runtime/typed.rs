@@ -11,7 +11,7 @@ use alloc::sync::Arc;
 use core::marker::PhantomData;
 
 use super::context::{AsContext, AsContextMut};
-use super::{Caller, Func, FuncKind, HostFn, Instance, StoreId};
+use super::{Caller, Extern, Func, FuncKind, HostFn, Instance, StoreId};
 use crate::error::{Error, Trap, TypeMismatch};
 use crate::types::{FuncType, ValType};
 use crate::value::{ExternRef, Val, V128};
@@ -467,10 +467,19 @@ impl Instance {
     ) -> Result<TypedFunc<Params, Results>, Error> {
         let store = store.as_context();
         store.check(self.1)?;
-        let func = self
-            .get_func(&*store, name)
-            .ok_or_else(|| Error::MissingExport(name.into()))?;
-        func.typed(&*store)
+        match self.get_export(&*store, name) {
+            Some(Extern::Func(func)) => func.typed(&*store),
+            other => Err(Error::MissingExport {
+                name: name.into(),
+                kind: "function",
+                found: other.map(|e| match e {
+                    Extern::Func(_) => "function",
+                    Extern::Global(_) => "global",
+                    Extern::Memory(_) => "memory",
+                    Extern::Table(_) => "table",
+                }),
+            }),
+        }
     }
 }
 
