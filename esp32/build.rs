@@ -7,6 +7,9 @@
 //! - `FAYASM_PAGED_APP`: the paged app's file name (default `PAGED.WASM`; empty for none).
 //! - `FAYASM_TRAP_FUNC`: the function index the firmware traps (default 0).
 //! - `FAYASM_PAGE_BUDGET_KIB`: resident pages of a paged memory, in KiB (default 64).
+//! - `FAYASM_LINK_APPS`: `1` (default) runs the apps linked into the image (`APP.WASM`,
+//!   `PAGED.WASM`, `CMARK.WASM`) in place through `Module::from_static`; `0` reads every
+//!   module from the card into the heap instead.
 
 use std::env;
 use std::fmt::Write as _;
@@ -68,7 +71,15 @@ fn main() {
         "pub const TRAP_FUNC: u32 = {};",
         number("FAYASM_TRAP_FUNC", 0)
     );
+    let link = number("FAYASM_LINK_APPS", 1);
+    if link > 1 {
+        panic!("FAYASM_LINK_APPS={link}: 0 or 1");
+    }
+    let _ = writeln!(s, "pub const LINK_APPS: bool = {};", link == 1);
     std::fs::write(out.join("settings.rs"), s).expect("write settings.rs");
+    for sample in ["sdtrap", "paged", "bench_coremark"] {
+        println!("cargo:rerun-if-changed=../wasm_samples/wasm/{sample}.wasm");
+    }
 
     // The linker script is copied next to the build's other outputs, so the link does not
     // depend on where the source tree is (target directories may be shared between checkouts).

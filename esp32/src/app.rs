@@ -1,14 +1,20 @@
 //! The application logic every board shares.
 //!
-//! The card holds the apps (`APP.WASM`, `PAGED.WASM`, names set at build time) and, next to
-//! each, a `.RUN` file naming the calls to make, one per line: `export arg... [=> result]`
-//! with typed values as the `fayasm` command line takes them (`i32:7`, `i64:-1`). A call with
-//! an expected result is checked; the run fails on a mismatch.
+//! Three apps run: `APP.WASM` (a trapped function reloaded from the card, memory spilled),
+//! `PAGED.WASM` (1 MiB of linear memory, demand-paged) and `CMARK.WASM` (the CoreMark-style
+//! benchmark, paged, under a 64 KiB RAM profile: engine, microcode, resident pages and module
+//! must stay under 64 KiB of heap). The modules are linked into the image and run in place
+//! (`Module::from_static`: no heap for their bytes) unless built with `FAYASM_LINK_APPS=0`
+//! or given other names (`FAYASM_APP`, `FAYASM_PAGED_APP`), when they are read from the card.
+//! Next to each, the card holds a `.RUN` file naming the calls to make, one per line:
+//! `export arg... [=> result]` with typed values as the `fayasm` command line takes them
+//! (`i32:7`, `i64:-1`). A call with an expected result is checked; the run fails on a
+//! mismatch.
 //!
 //! A file `REUSE` in the root directory selects the *reuse* boot: the trapped function's
 //! microcode is not spilled again but loaded from the blob an earlier boot left on the card
 //! (`cargo xtask esp32 qemu` flips one byte of that blob before such a boot, to show the
-//! rejection and the fallback to re-translation), and the paged app is skipped.
+//! rejection and the fallback to re-translation), and the paged apps are skipped.
 
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -23,7 +29,47 @@ use fayasm::{
 };
 
 use crate::heap::HEAP;
-use crate::settings::{APP, HEAP_BYTES, PAGED_APP, PAGE_BUDGET_BYTES, TRAP_FUNC};
+use crate::settings::{APP, HEAP_BYTES, LINK_APPS, PAGED_APP, PAGE_BUDGET_BYTES, TRAP_FUNC};
+
+/// The CoreMark-class app: its card name (for its `.RUN` file), and the RAM its profile
+/// assumes: its peak heap must stay under this.
+const CMARK_APP: &str = "CMARK.WASM";
+const CMARK_RAM: usize = 64 * 1024;
+
+/// The apps linked into the image under their default card names. On a chip the image is
+/// memory-mapped flash, so a module run from here costs no RAM for its bytes.
+static LINKED: [(&str, &[u8]); 3] = [
+    (
+        "APP.WASM",
+        include_bytes!("../../wasm_samples/wasm/sdtrap.wasm"),
+    ),
+    (
+        "PAGED.WASM",
+        include_bytes!("../../wasm_samples/wasm/paged.wasm"),
+    ),
+    (
+        CMARK_APP,
+        include_bytes!("../../wasm_samples/wasm/bench_coremark.wasm"),
+    ),
+];
+
+fn linked(name: &str) -> Option<&'static [u8]> {
+    if !LINK_APPS {
+        return None;
+    }
+    LINKED.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+}
+
+/// How an app runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Resident memory spilled after instantiation, a trapped function reloaded in the hook.
+    Trap,
+    /// Demand-paged memory with the build's page budget.
+    Paged,
+    /// Demand-paged under a [`CMARK_RAM`] profile.
+    Small,
+}
 use crate::storage::{FatError, FatStorage};
 
 /// The card, shared by the firmware and the stores that spill to it.
@@ -97,71 +143,96 @@ pub fn run<D: BlockDevice + 'static>(device: D, board: &str, clock: Clock) -> bo
         println!("boot: reuse (load blobs an earlier boot spilled; no paged app)");
     }
 
-    let mut ok = run_app(&card, APP, false, reuse, clock);
+    let mut ok = run_app(&card, APP, Mode::Trap, reuse, clock);
     if !PAGED_APP.is_empty() && !reuse {
-        ok &= run_app(&card, PAGED_APP, true, reuse, clock);
+        ok &= run_app(&card, PAGED_APP, Mode::Paged, reuse, clock);
+    }
+    if !reuse {
+        ok &= run_app(&card, CMARK_APP, Mode::Small, reuse, clock);
     }
     card.0.borrow_mut().unmount();
     println!("firmware result: {}", if ok { "PASS" } else { "FAIL" });
     ok
 }
 
-fn engine_for(paged: bool) -> Engine {
-    // The engine may use the whole heap; everything it keeps (module, microcode cache,
-    // stacks, resident memory) has to fit in it.
+/// Resident pages of a paged memory in [`Mode::Paged`] and [`Mode::Small`].
+fn page_budget(mode: Mode) -> usize {
+    match mode {
+        Mode::Small => 4,
+        _ => (PAGE_BUDGET_BYTES / 4096).max(2),
+    }
+}
+
+fn engine_for(mode: Mode) -> Engine {
+    // The engine may use the whole heap (or the small app's share); everything it keeps
+    // (module, microcode cache, stacks, resident memory) has to fit in it.
+    let ram_bytes = if mode == Mode::Small {
+        CMARK_RAM
+    } else {
+        HEAP_BYTES
+    };
     let mut config = Config::default()
-        .profile(TargetProfile::Custom {
-            ram_bytes: HEAP_BYTES,
-        })
+        .profile(TargetProfile::Custom { ram_bytes })
         .max_call_depth(512)
         .max_value_stack(16 * 1024)
         .max_table_elements(1024);
-    if paged {
-        config = config
-            .memory_paging(Some(Paging {
-                page_size: 4096,
-                resident_pages: (PAGE_BUDGET_BYTES / 4096).max(2),
-            }))
-            .max_memory_pages(256);
-    } else {
+    if mode == Mode::Trap {
         // Resident memories: at most half the heap. Evicting code drops it: the firmware
         // spills the trapped function itself and reloads it in the hook.
         config = config
             .prescan(true)
             .code_eviction(CodeEviction::Drop)
             .max_memory_pages((HEAP_BYTES / 2 / 65536).max(1) as u64);
+    } else {
+        config = config
+            .memory_paging(Some(Paging {
+                page_size: 4096,
+                resident_pages: page_budget(mode),
+            }))
+            .max_memory_pages(256);
+    }
+    if mode == Mode::Small {
+        // Value stack in 64-bit cells: 2 KiB, plenty for a C benchmark's locals.
+        config = config.max_call_depth(64).max_value_stack(256);
     }
     Engine::new(config)
+}
+
+/// Reads app `name` from the card and copies it into a module.
+fn module_from_card<D: BlockDevice>(
+    card: &Card<D>,
+    engine: &Engine,
+    name: &str,
+) -> Result<(Module, usize), String> {
+    let bytes = match card.0.borrow_mut().read_root_file(name) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Err(alloc::format!("{name} is not on the card")),
+        Err(e) => return Err(alloc::format!("reading {name}: {e:?}")),
+    };
+    let module =
+        Module::new(engine, &bytes).map_err(|e| alloc::format!("{name} does not load: {e}"))?;
+    Ok((module, bytes.len()))
 }
 
 fn run_app<D: BlockDevice + 'static>(
     card: &Card<D>,
     name: &str,
-    paged: bool,
+    mode: Mode,
     reuse: bool,
     clock: Clock,
 ) -> bool {
+    let paged = mode != Mode::Trap;
     HEAP.reset_peak();
+    let heap_at_start = HEAP.used();
     println!();
     println!(
         "== app {name} ({}) ==",
-        if paged {
-            "demand-paged memory"
-        } else {
-            "trapped function, spilled memory"
+        match mode {
+            Mode::Trap => "trapped function, spilled memory",
+            Mode::Paged => "demand-paged memory",
+            Mode::Small => "CoreMark-class, paged, 64 KiB RAM profile",
         }
     );
-    let bytes = match card.0.borrow_mut().read_root_file(name) {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            println!("error: {name} is not on the card");
-            return false;
-        }
-        Err(e) => {
-            println!("error: reading {name}: {e:?}");
-            return false;
-        }
-    };
     let calls = match run_file(card, name) {
         Ok(c) => c,
         Err(e) => {
@@ -169,17 +240,23 @@ fn run_app<D: BlockDevice + 'static>(
             return false;
         }
     };
-    println!("{name}: {} bytes, {} calls", bytes.len(), calls.len());
-
-    let engine = engine_for(paged);
-    let module = match Module::new(&engine, &bytes) {
-        Ok(m) => m,
+    let engine = engine_for(mode);
+    let loaded = match linked(name) {
+        Some(bytes) => Module::from_static(&engine, bytes)
+            .map(|m| (m, bytes.len(), "linked into the image, run in place"))
+            .map_err(|e| alloc::format!("{name} does not load: {e}")),
+        None => module_from_card(card, &engine, name).map(|(m, n)| (m, n, "read from the card")),
+    };
+    let module = match loaded {
+        Ok((module, len, source)) => {
+            println!("{name}: {len} bytes, {source}, {} calls", calls.len());
+            module
+        }
         Err(e) => {
-            println!("error: {name} does not load: {e}");
+            println!("error: {e}");
             return false;
         }
     };
-    drop(bytes);
     let mut store = Store::new(&engine, ());
     store.set_storage(card.clone());
     store.offload_metrics_mut().set_clock(Some(clock));
@@ -208,8 +285,8 @@ fn run_app<D: BlockDevice + 'static>(
             println!(
                 "memory 0: {} bytes, paged in 4096-byte pages, {} resident at most ({} KiB, heap {} KiB)",
                 size,
-                (PAGE_BUDGET_BYTES / 4096).max(2),
-                PAGE_BUDGET_BYTES / 1024,
+                page_budget(mode),
+                page_budget(mode) * 4,
                 HEAP_BYTES / 1024
             );
         } else {
@@ -242,11 +319,23 @@ fn run_app<D: BlockDevice + 'static>(
         }
     }
     report_metrics(store.offload_metrics());
+    let code = store.code_cache_stats();
     println!(
-        "peak heap ({name}): {} bytes of {} ({}%)",
+        "code cache: budget {} bytes, peak {} bytes, {} translations, {} evictions",
+        code.budget.unwrap_or(0),
+        code.peak,
+        code.translations,
+        code.evictions
+    );
+    drop(store);
+    drop(module);
+    println!(
+        "peak heap ({name}): {} bytes of {} ({}%), {} over the {} in use before the app",
         HEAP.peak(),
         HEAP_BYTES,
-        HEAP.peak() * 100 / HEAP_BYTES
+        HEAP.peak() * 100 / HEAP_BYTES,
+        HEAP.peak() - heap_at_start,
+        heap_at_start
     );
     if HEAP.failures() > 0 {
         println!("heap: {} allocations refused", HEAP.failures());

@@ -52,7 +52,19 @@ const APPS: &[(&str, &str, &str)] = &[
          fib i32:20 => i32:6765\n",
     ),
     ("PAGED.WASM", "paged.wasm", "run i32:1 => i32:-1538744891\n"),
+    // Linked into the firmware and run under a 64 KiB RAM profile (item 5 of issue 19); the
+    // card holds it too, for `FAYASM_LINK_APPS=0`.
+    (
+        "CMARK.WASM",
+        "bench_coremark.wasm",
+        "run i32:3 => i32:-806354941\n\
+         run i32:60 => i32:2015100988\n",
+    ),
 ];
+
+/// The CoreMark-class app's card name and the heap it must stay under.
+const CMARK: &str = "CMARK.WASM";
+const CMARK_HEAP: usize = 64 * 1024;
 
 /// QEMU's RAM: the firmware image (about 1 MiB with its static heap) plus room for the
 /// device tree QEMU places at the top.
@@ -421,10 +433,10 @@ fn build_image(image: &Path) -> Result<()> {
 /// The file name app `i` has on the card: the firmware's build setting (`FAYASM_APP`,
 /// `FAYASM_PAGED_APP`) when set, else the default.
 fn card_name(i: usize, default: &str) -> String {
-    let var = if i == 0 {
-        "FAYASM_APP"
-    } else {
-        "FAYASM_PAGED_APP"
+    let var = match i {
+        0 => "FAYASM_APP",
+        1 => "FAYASM_PAGED_APP",
+        _ => return default.to_string(),
     };
     std::env::var(var)
         .unwrap_or_else(|_| default.to_string())
@@ -596,9 +608,24 @@ fn qemu(corrupt: bool, timeout: Duration) -> Result<bool> {
         failures.push("a call returned a wrong result".into());
     }
     let peaks: Vec<&str> = out.lines().filter(|l| l.starts_with("peak heap")).collect();
-    if peaks.len() < 2 {
+    if peaks.len() < 3 {
         failures.push("expected a peak-heap line per app".into());
     }
+    let cmark_peak = peaks
+        .iter()
+        .find_map(|l| l.strip_prefix(&format!("peak heap ({CMARK}): ")))
+        .and_then(|rest| rest.split(' ').next()?.parse::<usize>().ok());
+    match cmark_peak {
+        Some(n) if n < CMARK_HEAP => {}
+        Some(n) => failures.push(format!(
+            "{CMARK} peaked at {n} bytes of heap, not under {CMARK_HEAP}"
+        )),
+        None => failures.push(format!("no peak-heap line for {CMARK}")),
+    }
+    let timings: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("call run(i32:60)"))
+        .collect();
 
     if corrupt && failures.is_empty() {
         let what = corrupt_code_blob(&image, trap_func)?;
@@ -615,6 +642,9 @@ fn qemu(corrupt: bool, timeout: Duration) -> Result<bool> {
     println!("== esp32: summary ==");
     for p in &peaks {
         println!("{p}");
+    }
+    for t in &timings {
+        println!("{CMARK}: {t}");
     }
     if failures.is_empty() {
         println!("esp32: QEMU run passed");
