@@ -46,6 +46,11 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+// The README's Rust examples run as doctests, so they cannot drift from the API.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 mod config;
 #[cfg(feature = "dylib")]
 pub mod dylib;

@@ -30,8 +30,8 @@ commands:
               run spec suites (default: the claimed ones) against fayasm, checked against
               wasmtime; writes target/conformance/summary.json
   ci [--quick]
-              everything CI runs, each step timed (format, clippy, no_std build, all tests,
-              fuzz smoke, firmware); --quick: format, clippy, engine and CLI tests,
+              everything CI runs, each step timed (format, clippy, docs, no_std build, all
+              tests, fuzz smoke, firmware); --quick: format, clippy, engine and CLI tests,
               wasm-v1/v2 suites
   fuzz [--seconds N] [--jobs J] [--no-asan] [TARGET...]
               cargo-fuzz targets under libFuzzer
@@ -215,6 +215,13 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
         }
     } else {
         eprintln!("xtask ci: clippy is not installed; skipping it");
+    }
+    // The library's API docs: no broken links or other rustdoc warnings (the README's Rust
+    // examples run as doctests in the test step).
+    if !steps.run("docs (fayasm, no warnings)", || {
+        run(cmd!(sh, "{cargo} doc -p fayasm --no-deps").env("RUSTDOCFLAGS", "-D warnings"))
+    })? {
+        return Ok(false);
     }
     if quick {
         if !steps.run("engine and command-line tests", || {

@@ -3,7 +3,7 @@
 //! a shape check; no op is translated into another representation.
 //!
 //! Decoding checks only the *shape* (known opcodes, enough bytes, no trailing bytes, sizes
-//! within limits). A decoded function must still pass [`verify`](super::verify) against its
+//! within limits). A decoded function must still pass the verifier (`microcode::verify`) against its
 //! module before it runs: decoding never trusts the bytes to be in range.
 
 use alloc::vec::Vec;

@@ -1,7 +1,7 @@
 //! Which checks translated code carries: fuel (`Config::consume_fuel`) and interruption
 //! (`Config::interruptible`). Both are `Fuel` ops the translator places at block entries
 //! (`translate/fuel.rs`); the verifier checks that a function's checks match the engine it is
-//! loaded into ([`check`]), so code translated without checks never runs in an engine that
+//! loaded into (`check`), so code translated without checks never runs in an engine that
 //! meters, and the other way round. ARCHITECTURE.md, "Fuel, interruption and suspension".
 
 use super::verify::VerifyError;

@@ -1,6 +1,6 @@
 //! The microcode: fayasm's own pre-decoded, register-style instruction set.
 //!
-//! Each function is translated once (see [`translate`]) into a flat `Vec<Op>`. Operands are
+//! Each function is translated once (see `microcode/translate/`) into a flat `Vec<Op>`. Operands are
 //! *slots*: offsets from the frame base on the engine's value stack, where slots
 //! `0..num_params` are the parameters, then the declared locals, then the operand-stack
 //! temporaries (stack height `h` lives in slot `num_locals_total + h`). Branch targets are

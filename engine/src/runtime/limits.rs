@@ -13,7 +13,10 @@
 use super::memory::PAGE_SIZE;
 use super::Store;
 
-/// Limits of one store; see the [module documentation](self). Build with the setters:
+/// Limits of one store. Exceeding one is never an abort: creating a memory, table or instance
+/// over a limit is [`Error::Limit`](crate::Error::Limit), growing past one makes `memory.grow`
+/// / `table.grow` return -1, and a call that needs more stack traps with
+/// [`TrapCode::StackOverflow`](crate::TrapCode::StackOverflow). Build with the setters:
 /// `StoreLimits::default().memories_total(64 << 20).instances(4)`.
 ///
 /// The engine's own bounds ([`Config::max_memory_pages`](crate::Config::max_memory_pages),
