@@ -172,3 +172,50 @@ impl Stack {
         self.frames.clear();
     }
 }
+
+/// One frame of a suspended call as persistence sees it: its code, word offset (the return
+/// point of a caller; the stop point of the current frame), frame base and instance.
+pub(crate) type FrameView<'a> = (&'a Arc<Compiled>, usize, usize, u32);
+
+impl Point {
+    /// The frames of the call stopped here, bottom (the entry's frame) first, the current
+    /// frame last.
+    pub(crate) fn frames<'a>(&'a self, stack: &'a Stack) -> impl Iterator<Item = FrameView<'a>> {
+        stack
+            .frames
+            .iter()
+            .map(|f| (&f.code, f.pc, f.base, f.instance))
+            .chain(core::iter::once((
+                &self.code, self.pc, self.base, self.inst,
+            )))
+    }
+
+    /// A point and its stack from persisted frames (bottom first, the current one last; at
+    /// least one), checked by the caller against the instance's code (`runtime/persist.rs`).
+    pub(crate) fn rebuild(
+        mut frames: alloc::vec::Vec<(Arc<Compiled>, usize, usize, u32)>,
+        cells: alloc::vec::Vec<u64>,
+        reason: TrapCode,
+        pending: Option<PendingHost>,
+    ) -> Option<(Point, Stack)> {
+        let (code, pc, base, inst) = frames.pop()?;
+        let point = Point {
+            code,
+            pc,
+            base,
+            inst,
+            reason,
+            pending,
+        };
+        let frames = frames
+            .into_iter()
+            .map(|(code, pc, base, instance)| super::Frame {
+                code,
+                pc,
+                base,
+                instance,
+            })
+            .collect();
+        Some((point, Stack { cells, frames }))
+    }
+}

@@ -41,6 +41,14 @@ use crate::offload::checkpoint::Checkpoints;
 use crate::offload::{Key, Kind, OffloadError, Storage};
 use crate::types::{RefType, ValType};
 
+/// The part index (of [`Kind::Meta`]) of a suspended call checkpointed with its instance
+/// (`runtime/persist.rs`, `docs/suspended-call.md`).
+pub(crate) const CALL_PART: u32 = 1;
+
+/// What [`Checkpointer::restore_with`] hands the suspended-call part to.
+pub(crate) type CallPart<'a, T, E> =
+    &'a mut dyn FnMut(&mut Store<T>, &[u8]) -> Result<(), CheckpointError<E>>;
+
 /// Version of the payload layouts below, stored in the meta part.
 const LAYOUT_VERSION: u32 = 1;
 /// Bytes per wasm page.
@@ -390,6 +398,18 @@ impl Checkpointer {
         store: &mut Store<T>,
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
+        self.checkpoint_with(instance, store, storage, None)
+    }
+
+    /// [`checkpoint`](Checkpointer::checkpoint), with `call` (a suspended call's state,
+    /// `runtime/persist.rs`) as part [`CALL_PART`] of the same commit.
+    pub(crate) fn checkpoint_with<T, S: Storage + ?Sized>(
+        &mut self,
+        instance: Instance,
+        store: &mut Store<T>,
+        storage: &mut S,
+        call: Option<&[u8]>,
+    ) -> Result<u64, CheckpointError<S::Error>> {
         if !store.owns(instance.1) {
             return Err(CheckpointError::WrongStore);
         }
@@ -502,6 +522,9 @@ impl Checkpointer {
                 .metrics
                 .record_spill(Kind::Memory, written, started);
         }
+        if let Some(call) = call {
+            tx.put(Kind::Meta, CALL_PART, call)?;
+        }
         let generation = tx.finish()?;
         self.hashes = new_hashes;
         self.hashes_for = Some((shape.fingerprint, generation, chunk));
@@ -521,6 +544,19 @@ impl Checkpointer {
         instance: Instance,
         store: &mut Store<T>,
         storage: &mut S,
+    ) -> Result<u64, CheckpointError<S::Error>> {
+        self.restore_with(instance, store, storage, None)
+    }
+
+    /// [`restore`](Checkpointer::restore); with `call`, part [`CALL_PART`] (which must be
+    /// present) is read and handed to it once every other part has been validated and before
+    /// the instance changes, so a rejected call leaves the instance as it was.
+    pub(crate) fn restore_with<T, S: Storage + ?Sized>(
+        &mut self,
+        instance: Instance,
+        store: &mut Store<T>,
+        storage: &mut S,
+        call: Option<CallPart<'_, T, S::Error>>,
     ) -> Result<u64, CheckpointError<S::Error>> {
         if !store.owns(instance.1) {
             return Err(CheckpointError::WrongStore);
@@ -613,7 +649,8 @@ impl Checkpointer {
         let chunk = u64::from(meta.chunk_size);
         for e in &manifest.entries {
             let ok = match e.kind {
-                Kind::Meta | Kind::Globals | Kind::Segments => e.index == 0,
+                Kind::Meta => e.index == 0 || e.index == CALL_PART,
+                Kind::Globals | Kind::Segments => e.index == 0,
                 Kind::Table => (e.index as usize) < shape.tables.len(),
                 Kind::MemoryPage => {
                     let (m, c) = ((e.index >> 24) as usize, u64::from(e.index & 0x00ff_ffff));
@@ -631,6 +668,18 @@ impl Checkpointer {
                     reason: "part the instance does not have, or of the wrong length",
                 });
             }
+        }
+
+        if let Some(call) = call {
+            if manifest.entry(Kind::Meta, CALL_PART).is_none() {
+                return Err(CheckpointError::Malformed {
+                    kind: Kind::Meta,
+                    index: CALL_PART,
+                    reason: "no suspended call in this checkpoint",
+                });
+            }
+            log.read_part(storage, Kind::Meta, CALL_PART, &mut buf)?;
+            call(store, &buf)?;
         }
 
         // Sizes: the fresh instance may be smaller, never larger.

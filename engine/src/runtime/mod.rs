@@ -19,6 +19,7 @@ mod limits;
 mod linker;
 pub(crate) mod memory;
 pub(crate) mod offload;
+mod persist;
 mod rebind;
 mod resumable;
 mod spill;

@@ -39,9 +39,9 @@ pub enum SuspendReason {
 /// the end or dropped. The store may run other calls meanwhile.
 #[derive(Debug)]
 pub struct SuspendedCall {
-    func: Func,
-    stack: Stack,
-    point: Point,
+    pub(super) func: Func,
+    pub(super) stack: Stack,
+    pub(super) point: Point,
 }
 
 impl SuspendedCall {
