@@ -6,6 +6,7 @@
 //! code is passed through. A closed output pipe (`fayasm inspect m.wasm | head -1`) ends the
 //! command quietly with 0. Nothing here panics on bad input or a failing stream.
 
+mod checkpoint;
 mod inspect;
 mod run;
 mod setup;
@@ -31,6 +32,9 @@ enum Command {
     Run(RunArgs),
     /// Print a module's sections, imports, exports and function signatures.
     Inspect(InspectArgs),
+    /// Continue a call checkpointed by `fayasm run --checkpoint-dir DIR` (after a kill or a
+    /// reboot) and print its results.
+    Resume(checkpoint::ResumeArgs),
 }
 
 /// Options of `fayasm run`.
@@ -58,6 +62,13 @@ struct RunArgs {
     /// cache) on stderr when the run ends.
     #[arg(long)]
     offload_stats: bool,
+    /// Checkpoint the call of EXPORT (and its instance) to DIR every FUEL units of fuel, so
+    /// that `fayasm resume DIR` continues it after a kill.
+    #[arg(long, value_name = "DIR", requires = "checkpoint_every")]
+    checkpoint_dir: Option<String>,
+    /// How much fuel runs between two checkpoints (with --checkpoint-dir).
+    #[arg(long, value_name = "FUEL", requires = "checkpoint_dir")]
+    checkpoint_every: Option<u64>,
 }
 
 /// Options of `fayasm inspect`.
@@ -80,7 +91,7 @@ struct InspectArgs {
 /// A page budget (`--paged`, a RAM-bounded profile or `FAYASM_PAGE_BUDGET`) turns demand paging
 /// of memories on; paging and spilled code use `--spill-dir`, or a temporary directory removed
 /// at exit.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct EngineArgs {
     /// Translate every function at instantiation instead of on first call (also
     /// FAYASM_JIT_PRESCAN=1, honoured when the target profile allows prescan, and
@@ -126,6 +137,9 @@ struct EngineArgs {
     /// FAYASM_PAGE_BUDGET and the target profile's page budget).
     #[arg(long, value_name = "N")]
     paged: Option<usize>,
+    /// Consume fuel without a bound (set for checkpointed runs, which stop every N fuel).
+    #[arg(skip)]
+    meter: bool,
 }
 
 impl EngineArgs {
@@ -145,7 +159,7 @@ impl EngineArgs {
         if let Some(n) = self.max_stack {
             config = config.max_value_stack(n);
         }
-        if self.fuel.is_some() {
+        if self.fuel.is_some() || self.meter {
             config = config.consume_fuel(true);
         }
         if self.timeout.is_some() {
@@ -301,6 +315,7 @@ fn main() -> ExitCode {
     let mut outcome = match &cli.command {
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::inspect(args),
+        Command::Resume(args) => checkpoint::resume(args),
     };
     if let Err(e) = std::io::stdout().flush() {
         if outcome.is_ok() {

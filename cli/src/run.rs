@@ -10,7 +10,7 @@ use crate::values::{format, parse, signature};
 use crate::{name_list, usage, Failure, RunArgs};
 
 /// The guest's WASI view from the command line: `argv` is FILE then the arguments after `--`.
-fn wasi_ctx(args: &RunArgs) -> Result<WasiCtx, Failure> {
+pub fn wasi_ctx(args: &RunArgs) -> Result<WasiCtx, Failure> {
     let mut ctx = WasiCtx::new()
         .arg(args.file.as_str())
         .args(args.program_args.iter().map(String::as_str));
@@ -35,7 +35,7 @@ fn wasi_ctx(args: &RunArgs) -> Result<WasiCtx, Failure> {
 }
 
 /// A failed call: a `proc_exit` becomes the exit code, a trap exit code 1.
-fn call_failure(store: &Store<WasiCtx>, e: Error) -> Failure {
+pub fn call_failure(store: &Store<WasiCtx>, e: Error) -> Failure {
     if let Some(code) = store.data().exit_code() {
         return Failure::Exit(code);
     }
@@ -45,7 +45,7 @@ fn call_failure(store: &Store<WasiCtx>, e: Error) -> Failure {
     }
 }
 
-fn exported_funcs(module: &fayasm::Module) -> String {
+pub fn exported_funcs(module: &fayasm::Module) -> String {
     let names: Vec<String> = module
         .exports()
         .filter(|e| matches!(e.ty, fayasm::ExternType::Func(_)))
@@ -59,6 +59,9 @@ fn exported_funcs(module: &fayasm::Module) -> String {
 }
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    if args.checkpoint_dir.is_some() {
+        return crate::checkpoint::run(args);
+    }
     let (setup, _, module) = Setup::load(&args.engine, &args.file)?;
     let mut store = Store::new(&setup.engine, wasi_ctx(args)?);
     setup.attach(&mut store)?;

@@ -58,3 +58,39 @@ fn an_endless_loop_times_out() {
     let (code, _, err) = fayasm(&["run", "--timeout", "soon", m, "spin"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// A run checkpointed every 2,000 fuel and stopped part-way by its fuel bound (as a kill
+/// would stop it) resumes from its last checkpoint to the uninterrupted result.
+#[test]
+fn a_checkpointed_run_resumes_after_it_was_stopped() {
+    let m = module();
+    let m = m.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("fayasm-cli-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let (code, out, _) = fayasm(&["run", m, "sum", "3000"]);
+    assert_eq!((code, out.as_str()), (0, "result[0] (i32): 4501500\n"));
+    let (code, _, err) = fayasm(&[
+        "run",
+        "--checkpoint-dir",
+        d,
+        "--checkpoint-every",
+        "2000",
+        "--fuel",
+        "9000",
+        m,
+        "sum",
+        "3000",
+    ]);
+    assert_eq!((code, err.as_str()), (1, "trap: all fuel consumed\n"));
+    let (code, out, err) = fayasm(&["resume", d]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "result[0] (i32): 4501500\n"),
+        "{err}"
+    );
+    // Not a checkpoint directory: a usage error.
+    let (code, _, _) = fayasm(&["resume", std::env::temp_dir().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
