@@ -43,14 +43,14 @@ pub fn check(data: &[u8]) {
             u128::from_le_bytes(b)
         })
         .collect();
-    let code = Compiled {
-        code: words[..at].to_vec(),
+    let code = Compiled::new(
+        words[..at].to_vec(),
         pool,
-        num_params: h(0) % 8,
-        num_locals: h(1) % 16,
-        num_results: h(2) % 8,
-        frame_size: h(3) | (h(4) << 8),
-    };
+        h(0) % 8,
+        h(1) % 16,
+        h(2) % 8,
+        h(3) | (h(4) << 8),
+    );
     check_function(&code);
     // Any byte string that decodes as a whole function is in canonical form.
     if let Ok(c) = Compiled::decode(data) {

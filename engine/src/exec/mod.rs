@@ -35,10 +35,30 @@ use state::{Ctx, Regs};
 /// A suspended caller.
 #[derive(Debug)]
 struct Frame {
-    code: Arc<Compiled>,
-    pc: usize,
+    /// The caller's code, pinned by this frame while a run is under way
+    /// ([`Compiled::pin`]).
+    code: *const Compiled,
+    /// Where the caller continues: an opcode word in `code`'s stream.
+    ip: *const u16,
+    /// The caller's frame base in the value stack.
     base: usize,
+    /// The caller's instance.
     instance: u32,
+}
+
+// SAFETY: a frame's pointers are only followed by a run on its stack, which holds the store
+// (`&mut`); they point at code that is pinned, or kept alive by `Stack::held` (frames of a
+// call that was suspended), and never mutated (ARCHITECTURE.md, "Invariants": pinned code).
+unsafe impl Send for Frame {}
+// SAFETY: as for `Send`; nothing reads through a frame behind a shared reference.
+unsafe impl Sync for Frame {}
+
+impl Frame {
+    /// The word offset of `ip` in the frame's code.
+    fn pc(&self) -> usize {
+        // SAFETY: the frame's code is alive (pinned, or held by `Stack::held`).
+        (self.ip as usize - unsafe { (*self.code).code.as_ptr() } as usize) / 2
+    }
 }
 
 /// The engine's value stack and call stack.
@@ -46,6 +66,12 @@ struct Frame {
 pub(crate) struct Stack {
     cells: Vec<u64>,
     frames: Vec<Frame>,
+    /// A reference to the code of each of the first `held.len()` frames, which are *held*
+    /// instead of pinned: a run that stops where it can be resumed turns its frames' pins
+    /// into these references (`suspend.rs`), so that dropping the suspended call frees the
+    /// code; the frames pushed since are pinned. Returning into a held frame pins its code
+    /// again (`handlers/call.rs`).
+    held: Vec<Arc<Compiled>>,
 }
 
 /// The microcode of wasm function `f`: in RAM, loaded back from the store's storage if the
@@ -160,8 +186,9 @@ pub(crate) fn call_wasm<T, R>(
     };
     let outcome = run(store, &mut stack, code, instance);
     let out = outcome.map(|()| results(&stack.cells));
-    stack.frames.clear();
+    stack.clear_frames();
     store.inner.stack = Some(stack);
+    store.inner.code_cache.release_retired();
     out.map(Some).map_err(Error::Trap)
 }
 
@@ -223,8 +250,10 @@ fn run<T>(
 }
 
 /// Run function `code` of instance `inst` from word `pc`, its frame at cell `base` of
-/// `stack` (the callers' frames on `stack.frames`), until the entry function returns, traps
-/// or stops where it can be resumed (`suspend.rs`).
+/// `stack` (the callers' frames on `stack.frames`, those of a suspended call held by
+/// `stack.held`), until the entry function returns, traps or stops where it can be resumed
+/// (`suspend.rs`). The running code is pinned, and so is each frame pushed during the run;
+/// all are unpinned when it ends, or held if it can be resumed.
 fn run_at<T>(
     store: &mut Store<T>,
     stack: &mut Stack,
@@ -249,10 +278,11 @@ fn run_at<T>(
     } else {
         u64::MAX
     };
+    code.pin();
     let mut cx = Ctx {
         store,
         stack,
-        code,
+        code: Arc::as_ptr(&code),
         ops: core::ptr::null(),
         base,
         inst: inst as usize,
@@ -275,5 +305,20 @@ fn run_at<T>(
     if fuel_on {
         cx.store.inner.fuel.remaining = cx.fuel;
     }
-    suspend::stopped(&mut cx, e)
+    let res = suspend::stopped(&mut cx, e);
+    if !matches!(res, Err(suspend::Stop::Suspend(_))) {
+        // Returned or trapped: a trap leaves the running function and its callers pinned.
+        if !cx.code.is_null() {
+            cx.code().unpin();
+        }
+        let held = cx.stack.held.len();
+        for f in cx.stack.frames.drain(..).skip(held) {
+            // SAFETY: the frame pinned its code, which is alive until this unpin.
+            unsafe { (*f.code).unpin() };
+        }
+        cx.stack.held.clear();
+    }
+    drop(code);
+    cx.store.inner.code_cache.release_retired();
+    res
 }

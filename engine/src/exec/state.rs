@@ -13,8 +13,6 @@
 //! `microcode::verify` accepted it) and on `fp`/`ip`/`mem0` being re-derived after anything
 //! that can move the buffers they point into.
 
-use alloc::sync::Arc;
-
 use super::Stack;
 use crate::error::{Trap, TrapCode};
 use crate::microcode::Compiled;
@@ -64,8 +62,10 @@ pub(crate) type R = Result<(), Exit>;
 pub(crate) struct Ctx<'a, T> {
     pub store: &'a mut Store<T>,
     pub stack: &'a mut Stack,
-    /// The running function.
-    pub code: Arc<Compiled>,
+    /// The running function's code, pinned ([`Compiled::pin`]): one pin belongs to this
+    /// pointer, one to each suspended caller's [`Frame`](super::Frame). Null once the entry
+    /// function returned.
+    pub code: *const Compiled,
     /// `code.code`'s first word: branch targets are word offsets from it.
     pub ops: *const u16,
     /// The current frame's first cell in `stack.cells`.
@@ -92,6 +92,15 @@ pub(crate) struct Ctx<'a, T> {
 }
 
 impl<T> Ctx<'_, T> {
+    /// The running function's code.
+    #[inline(always)]
+    pub fn code(&self) -> &Compiled {
+        // SAFETY: while a run is under way `code` points at pinned code, which the store
+        // keeps alive (in the function's code state, or retired in the code cache) until
+        // the pin is dropped (ARCHITECTURE.md, "Invariants": pinned code).
+        unsafe { &*self.code }
+    }
+
     /// Memory 0's resident bytes for `Regs::mem0`/`mem0_len`, read afresh.
     #[inline(always)]
     pub fn mem0(&mut self) -> (*mut u8, u64) {
@@ -110,7 +119,7 @@ impl<T> Ctx<'_, T> {
     /// memory 0's buffer.
     #[inline(always)]
     pub fn regs_at(&mut self, pc: usize) -> Regs {
-        self.ops = self.code.code.as_ptr();
+        self.ops = self.code().code.as_ptr();
         let (mem0, mem0_len) = self.mem0();
         Regs {
             ip: self.ops.wrapping_add(pc),
@@ -149,7 +158,7 @@ impl<T> Ctx<'_, T> {
         if !same_instance {
             return self.regs_at(pc);
         }
-        self.ops = self.code.code.as_ptr();
+        self.ops = self.code().code.as_ptr();
         Regs {
             ip: self.ops.wrapping_add(pc),
             fp: self.stack.cells.as_mut_ptr().wrapping_add(self.base),

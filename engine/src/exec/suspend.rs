@@ -64,10 +64,40 @@ pub(crate) struct Point {
     pub pending: Option<PendingHost>,
 }
 
+/// A reference to pinned code, which the store keeps alive.
+fn hold(code: *const Compiled) -> Arc<Compiled> {
+    // SAFETY: every code pointer of a run comes from `Arc::as_ptr` of an `Arc` the store
+    // holds (a function's code state, or the code cache's retired list), and pinned code
+    // stays there (ARCHITECTURE.md, "Invariants": pinned code); `code` is pinned. So the
+    // allocation is a live `Arc`'s: one more strong reference may be made from it.
+    unsafe {
+        Arc::increment_strong_count(code);
+        Arc::from_raw(code)
+    }
+}
+
+/// The run stops at a point it can resume from: its code (the running function's, returned
+/// for the `Point`, and that of the frames pushed since the last stop, added to
+/// `Stack::held`) is held by reference instead of pinned, so dropping the suspended call
+/// frees it. Only the frames pushed since the last stop are visited: a call suspended over
+/// and over at the same depth pays nothing per frame.
+fn suspend_code<T>(cx: &mut Ctx<'_, T>) -> Arc<Compiled> {
+    let Stack { frames, held, .. } = &mut *cx.stack;
+    for f in &frames[held.len()..] {
+        let c = hold(f.code);
+        c.unpin();
+        held.push(c);
+    }
+    let code = hold(cx.code);
+    code.unpin();
+    cx.code = core::ptr::null();
+    code
+}
+
 /// How the run that ended with `e` stopped.
 pub(super) fn stopped<T>(cx: &mut Ctx<'_, T>, e: Exit) -> Result<(), Stop> {
     let point = |cx: &mut Ctx<'_, T>, pc, reason, pending| Point {
-        code: cx.code.clone(),
+        code: suspend_code(cx),
         pc,
         base: cx.base,
         inst: cx.inst as u32,
@@ -129,14 +159,14 @@ pub(crate) fn resume<T>(
         }
         if p.tail {
             // As a returning tail call: continue in the caller, or the call is over.
-            match stack.frames.pop() {
-                Some(f) => {
-                    code = f.code;
-                    pc = f.pc;
+            match (stack.frames.pop(), stack.held.pop()) {
+                (Some(f), Some(held)) => {
+                    pc = f.pc();
+                    code = held;
                     base = f.base;
                     inst = f.instance;
                 }
-                None => return Ok(()),
+                _ => return Ok(()),
             }
         }
     }
@@ -170,6 +200,7 @@ impl Stack {
     /// Forget the caller frames (before the store reuses the stack).
     pub(crate) fn clear_frames(&mut self) {
         self.frames.clear();
+        self.held.clear();
     }
 }
 
@@ -181,10 +212,12 @@ impl Point {
     /// The frames of the call stopped here, bottom (the entry's frame) first, the current
     /// frame last.
     pub(crate) fn frames<'a>(&'a self, stack: &'a Stack) -> impl Iterator<Item = FrameView<'a>> {
+        // A suspended call's frames are all held (`suspend_code`).
         stack
             .frames
             .iter()
-            .map(|f| (&f.code, f.pc, f.base, f.instance))
+            .zip(&stack.held)
+            .map(|(f, code)| (code, f.pc(), f.base, f.instance))
             .chain(core::iter::once((
                 &self.code, self.pc, self.base, self.inst,
             )))
@@ -207,15 +240,25 @@ impl Point {
             reason,
             pending,
         };
+        // Held frames (see `Stack::held`): the references keep the code alive.
+        let held: alloc::vec::Vec<Arc<Compiled>> =
+            frames.iter().map(|(code, ..)| code.clone()).collect();
         let frames = frames
             .into_iter()
             .map(|(code, pc, base, instance)| super::Frame {
-                code,
-                pc,
+                code: Arc::as_ptr(&code),
+                ip: code.code.as_ptr().wrapping_add(pc),
                 base,
                 instance,
             })
             .collect();
-        Some((point, Stack { cells, frames }))
+        Some((
+            point,
+            Stack {
+                cells,
+                frames,
+                held,
+            },
+        ))
     }
 }

@@ -148,13 +148,13 @@ impl Compiled {
             let (_, n) = Op::decode_words(&code, at).ok_or(DecodeError::Malformed)?;
             at += n;
         }
-        Ok(Compiled {
+        Ok(Compiled::new(
             code,
             pool,
             num_params,
             num_locals,
             num_results,
             frame_size,
-        })
+        ))
     }
 }

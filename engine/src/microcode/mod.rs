@@ -23,6 +23,7 @@ pub(crate) use verify::{verify, BR_TABLE_ENTRY};
 pub use isa::*;
 
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 /// A translated function: its microcode (a stream of 16-bit words, run in place) and frame
 /// shape.
@@ -41,6 +42,35 @@ pub struct Compiled {
     pub num_results: u32,
     /// Total slots the frame uses (params, locals and temporaries).
     pub frame_size: u32,
+    /// The interpreter's bookkeeping, not part of the code: how many running activations
+    /// (the current function of a run, or a suspended caller's frame) hold this code by a
+    /// plain pointer. Code with pins is never freed (ARCHITECTURE.md, "Invariants").
+    pins: Pins,
+}
+
+/// A pin count. Only the store that owns the code changes it (through `&mut Store`), so a
+/// relaxed load and store stand for an increment without a locked instruction; the atomic
+/// type keeps `Compiled` `Sync` for the `Arc` the store holds it in. A clone starts unpinned
+/// and the count takes no part in equality.
+#[derive(Default)]
+pub(crate) struct Pins(AtomicU32);
+
+impl Clone for Pins {
+    fn clone(&self) -> Pins {
+        Pins::default()
+    }
+}
+
+impl PartialEq for Pins {
+    fn eq(&self, _: &Pins) -> bool {
+        true
+    }
+}
+
+impl core::fmt::Debug for Pins {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.load(Ordering::Relaxed).fmt(f)
+    }
 }
 
 impl Compiled {
@@ -73,6 +103,19 @@ impl Compiled {
             }
             op.encode_words(&mut code);
         }
+        Compiled::new(code, pool, num_params, num_locals, num_results, frame_size)
+    }
+
+    /// A function from its parts (`code` as described in [`isa`], "Encoding"; it must pass
+    /// verification before it runs).
+    pub fn new(
+        code: Vec<u16>,
+        pool: Vec<u128>,
+        num_params: u32,
+        num_locals: u32,
+        num_results: u32,
+        frame_size: u32,
+    ) -> Compiled {
         Compiled {
             code,
             pool,
@@ -80,7 +123,27 @@ impl Compiled {
             num_locals,
             num_results,
             frame_size,
+            pins: Pins::default(),
         }
+    }
+
+    /// Whether a running call holds this code (see [`Compiled::pin`]).
+    pub(crate) fn pinned(&self) -> bool {
+        self.pins.0.load(Ordering::Relaxed) != 0
+    }
+
+    /// One more running activation holds this code.
+    #[inline(always)]
+    pub(crate) fn pin(&self) {
+        let p = &self.pins.0;
+        p.store(p.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    }
+
+    /// One running activation no longer holds this code.
+    #[inline(always)]
+    pub(crate) fn unpin(&self) {
+        let p = &self.pins.0;
+        p.store(p.load(Ordering::Relaxed).wrapping_sub(1), Ordering::Relaxed);
     }
 
     /// The ops with their word offsets, decoded (checked); stops at the first word that

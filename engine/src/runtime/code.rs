@@ -65,6 +65,9 @@ pub(crate) struct CodeCache {
     refaults: u64,
     /// Functions the budget evicted and that have not been needed since.
     evicted: HashSet<u32>,
+    /// Code dropped or replaced while a running call held it (pinned: the interpreter's
+    /// frames point at it without a reference count), kept alive until no run holds it.
+    retired: Vec<Arc<Compiled>>,
 }
 
 /// What a store's code cache holds and has done (see [`Store::code_cache_stats`]).
@@ -109,6 +112,26 @@ impl CodeCache {
         self.overdraft = self.overdraft.saturating_add(bytes).min(self.max_overdraft);
     }
 
+    /// Code that leaves a function: freed now, or retired while a running call holds it.
+    fn retire(&mut self, code: Arc<Compiled>) {
+        if code.pinned() {
+            self.retired.push(code);
+        }
+    }
+
+    /// Keep `code`, which a run has just pinned, alive until no run pins it (the code of a
+    /// resumed call's frame: its function may hold other code by now).
+    pub fn keep_pinned(&mut self, code: Arc<Compiled>) {
+        self.retired.push(code);
+    }
+
+    /// Free the retired code no running call holds any more (after a run ends).
+    pub fn release_retired(&mut self) {
+        if !self.retired.is_empty() {
+            self.retired.retain(|c| c.pinned());
+        }
+    }
+
     /// Forget which functions have their code in the store's storage (the storage changed).
     pub fn forget_stored(&mut self) {
         self.stored.clear();
@@ -120,7 +143,7 @@ impl CodeCache {
 fn pinned(inner: &StoreInner, f: u32) -> bool {
     matches!(
         &inner.funcs[f as usize].kind,
-        FuncKind::Wasm { code: CodeState::Translated(c), .. } if Arc::strong_count(c) > 1
+        FuncKind::Wasm { code: CodeState::Translated(c), .. } if c.pinned()
     )
 }
 
@@ -135,7 +158,7 @@ fn pinned_bytes(inner: &StoreInner, f: u32) -> usize {
             FuncKind::Wasm {
                 code: CodeState::Translated(c),
                 ..
-            } if Arc::strong_count(c) > 1 => c.byte_size(),
+            } if c.pinned() => c.byte_size(),
             _ => 0,
         })
         .sum()
@@ -205,6 +228,7 @@ fn evict(inner: &mut StoreInner, f: u32) -> usize {
         // A failed write degrades to a drop: the function is re-translated on its next call.
         let _ = spill_to_store(inner, f, &c);
     }
+    inner.code_cache.retire(c);
     bytes
 }
 
@@ -295,6 +319,7 @@ fn install(inner: &mut StoreInner, f: u32, code: Arc<Compiled>) {
     if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {
         if let CodeState::Translated(old) = core::mem::replace(state, CodeState::Translated(code)) {
             inner.code_cache.used = inner.code_cache.used.saturating_sub(old.byte_size());
+            inner.code_cache.retire(old);
         }
     }
     admit(inner, f, bytes);

@@ -34,9 +34,10 @@ pub enum SuspendReason {
     HostYield(Func),
 }
 
-/// A call stopped part-way: its value stack, frames and position. Holds the microcode of
-/// every function on its stack (so the code cache cannot evict it) until it is resumed to
-/// the end or dropped. The store may run other calls meanwhile.
+/// A call stopped part-way: its value stack, frames and position. Holds a reference to the
+/// microcode of every function on its stack, so that code stays alive (the code cache may
+/// meanwhile drop it from the functions, which then translate or reload anew) until the call
+/// is resumed to the end or dropped. The store may run other calls meanwhile.
 #[derive(Debug)]
 pub struct SuspendedCall {
     pub(super) func: Func,

@@ -33,13 +33,14 @@ macro_rules! looped {
                     Ok(()) => {}
                     Err(Exit::Slow) => {
                         r = start;
-                        // SAFETY: the handler of the op at `start.ip` returned `Exit::Slow`:
-                        // a verified load or store, with the registers it started with.
+                        // SAFETY: the handler of the op at `start.ip` returned `Exit::Slow`: a
+                        // verified load, store, call or return, with the registers it started
+                        // with.
                         let res = unsafe {
                             if word & WIDE == 0 {
-                                handlers::MemSlow::<T, false>(cx, &mut r)
+                                handlers::Slow::<T, false>(cx, &mut r)
                             } else {
-                                handlers::MemSlow::<T, true>(cx, &mut r)
+                                handlers::Slow::<T, true>(cx, &mut r)
                             }
                         };
                         if let Err(e) = res {

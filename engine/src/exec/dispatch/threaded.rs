@@ -48,9 +48,10 @@ fn stop<T>(cx: &mut Ctx<'_, T>, e: Exit) -> Stop {
     Stop
 }
 
-/// A load or store's checked path: the handler returned `Exit::Slow` for the op at `ip`.
+/// The general path of a load, store, call or return: the handler returned `Exit::Slow` for
+/// the op at `ip`.
 #[inline(never)]
-fn mem_slow<T, const W: bool>(
+fn slow<T, const W: bool>(
     cx: &mut Ctx<'_, T>,
     ip: *const u16,
     fp: *mut u64,
@@ -63,9 +64,9 @@ fn mem_slow<T, const W: bool>(
         mem0,
         mem0_len,
     };
-    // SAFETY: `ip` is the op whose handler returned `Exit::Slow`, a verified load or store of
-    // form `W`, and the registers are the ones it started with.
-    match unsafe { handlers::MemSlow::<T, W>(cx, &mut r) } {
+    // SAFETY: `ip` is the op whose handler returned `Exit::Slow`, a verified load, store,
+    // call or return of form `W`, and the registers are the ones it started with.
+    match unsafe { handlers::Slow::<T, W>(cx, &mut r) } {
         Ok(()) => next(cx, r),
         Err(e) => stop(cx, e),
     }
@@ -101,7 +102,7 @@ macro_rules! threaded {
                     match unsafe { handlers::$name::<T, W>(cx, &mut r) } {
                         Ok(()) => next(cx, r),
                         Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
-                            mem_slow::<T, W>(cx, ip, fp, mem0, mem0_len)
+                            slow::<T, W>(cx, ip, fp, mem0, mem0_len)
                         }
                         Err(e) => stop(cx, e),
                     }

@@ -7,48 +7,126 @@ use super::super::suspend::PendingHost;
 use super::super::{call_host, compiled, ensure_cells, Frame};
 use crate::error::{Trap, TrapCode};
 use crate::microcode::translate::width;
-use crate::microcode::Op;
+use crate::microcode::{Compiled, Op};
 use crate::runtime::{CodeState, FuncKind};
 use crate::value::Val;
 
-/// Return the `count` cells at `src..` to the caller (or out of the run).
+/// Return the `count` cells at `src..` to the caller. The fast path covers a return of at
+/// most one cell to a caller of the same instance; anything else returns [`Exit::Slow`]
+/// having changed nothing, and the backend runs [`CallSlow`].
 #[inline(always)]
 pub(crate) unsafe fn Return<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     let Op::Return { src, count } = rd!(r, Return) else {
         unreachable!()
     };
+    let frames = &mut cx.stack.frames;
+    match frames.last() {
+        // Not into a frame of a resumed call (held, not pinned: see `Stack::held`).
+        Some(f)
+            if count <= 1
+                && f.instance as usize == cx.inst
+                && frames.len() > cx.stack.held.len() => {}
+        _ => return Err(Exit::Slow),
+    }
     if count == 1 {
         set!(r, 0, c!(r, src));
-    } else {
-        let s = cx.base + src as usize;
-        cx.stack.cells.copy_within(s..s + count as usize, cx.base);
     }
-    pop_frame(cx, r)
+    let Some(f) = frames.pop() else {
+        return Err(Exit::Slow);
+    };
+    cx.code().unpin();
+    // The value stack did not move since `r.fp` was derived: the caller's frame is this
+    // distance below it.
+    r.fp = r.fp.wrapping_sub(cx.base - f.base);
+    r.ip = f.ip;
+    cx.code = f.code;
+    cx.base = f.base;
+    cx.ops = cx.code().code.as_ptr();
+    Ok(())
 }
 
-/// Continue in the caller's frame, or stop when the entry function returns.
+/// Pop the caller's frame, its code pinned: a pinned frame hands its pin over; a held one
+/// (`Stack::held`) is pinned now, its reference kept in the code cache's retired list while
+/// pinned.
+fn pop_caller<T>(cx: &mut Ctx<'_, T>) -> Option<Frame> {
+    let f = cx.stack.frames.pop()?;
+    if cx.stack.frames.len() < cx.stack.held.len() {
+        if let Some(c) = cx.stack.held.pop() {
+            c.pin();
+            cx.store.inner.code_cache.keep_pinned(c);
+        }
+    }
+    Some(f)
+}
+
+/// Continue in the caller's frame, or stop when the entry function returns. The running
+/// code's pin is dropped; the caller's frame hands its pin to `cx.code`.
 #[inline(always)]
 fn pop_frame<T>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-    match cx.stack.frames.pop() {
+    cx.code().unpin();
+    match pop_caller(cx) {
         Some(f) => {
             let same = f.instance as usize == cx.inst;
             cx.code = f.code;
             cx.base = f.base;
             cx.inst = f.instance as usize;
-            *r = cx.regs_after_switch(f.pc, r, same);
+            let pc = (f.ip as usize - cx.code().code.as_ptr() as usize) / 2;
+            *r = cx.regs_after_switch(pc, r, same);
             Ok(())
         }
-        None => Err(Exit::Done),
+        None => {
+            cx.code = core::ptr::null();
+            Err(Exit::Done)
+        }
     }
 }
 
+/// A call of function `func` of this instance. The fast path ([`enter_fast`]) covers
+/// translated code of the same instance without a trap hook; anything else returns
+/// [`Exit::Slow`] having changed nothing but the callee's referenced bit, and the backend
+/// runs [`CallSlow`].
 #[inline(always)]
 pub(crate) unsafe fn Call<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     let Op::Call { func, args } = rd!(r, Call) else {
         unreachable!()
     };
-    let f = cx.store.inner.instances[cx.inst].funcs[func as usize];
-    invoke::<T, false>(cx, r, f, args)
+    enter_fast(cx, r, func, args)
+}
+
+/// Whether opcode word `op` (narrow form) is a call or return whose handler may return
+/// [`Exit::Slow`].
+pub(crate) const fn may_miss_call(op: u16) -> bool {
+    use crate::microcode::isa::opc;
+    matches!(op, opc::Call | opc::Return)
+}
+
+/// Not an op: what a backend runs after a `Call` or `Return` handler returned
+/// [`Exit::Slow`], on the registers that op started with: the general path.
+#[inline(always)]
+pub(crate) unsafe fn CallSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    use crate::microcode::isa::{opc, WIDE};
+    // SAFETY: the backend runs this only for the op whose handler returned `Exit::Slow`,
+    // with the registers it started with: `r.ip` is a verified `Call` or `Return` of form
+    // `W`.
+    let word = unsafe { *r.ip } & !WIDE;
+    if word == opc::Return {
+        let Op::Return { src, count } = rd!(r, Return) else {
+            unreachable!()
+        };
+        if count == 1 {
+            set!(r, 0, c!(r, src));
+        } else if count != 0 {
+            let s = cx.base + src as usize;
+            cx.stack.cells.copy_within(s..s + count as usize, cx.base);
+        }
+        pop_frame(cx, r)
+    } else {
+        let Op::Call { func, args } = rd!(r, Call) else {
+            unreachable!()
+        };
+        let f = cx.store.inner.instances[cx.inst].funcs[func as usize];
+        invoke::<T, false>(cx, r, f, args)
+    }
 }
 
 #[inline(always)]
@@ -143,6 +221,99 @@ fn invoke<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs, f: u32, args: 
     switch(cx, r, next)
 }
 
+/// The common call, entered without leaving the handler and without a stack frame:
+/// translated code of the running instance, no trap hook, room on both stacks, at most 16
+/// locals. Otherwise [`Exit::Slow`], having changed nothing but the callee's referenced bit.
+#[inline(always)]
+fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
+    let inner = &mut cx.store.inner;
+    let Some(&f) = inner
+        .instances
+        .get(cx.inst)
+        .and_then(|i| i.funcs.get(func as usize))
+    else {
+        return Err(Exit::Slow);
+    };
+    let Some(entity) = inner.funcs.get_mut(f as usize) else {
+        return Err(Exit::Slow);
+    };
+    entity.referenced = true;
+    let callee: &Compiled = match &entity.kind {
+        FuncKind::Wasm {
+            code: CodeState::Translated(c),
+            instance,
+            ..
+        } if !entity.trapped && *instance as usize == cx.inst => c,
+        _ => return Err(Exit::Slow),
+    };
+    let stack = &mut *cx.stack;
+    let depth = stack.frames.len();
+    if depth >= cx.max_depth || depth == stack.frames.capacity() {
+        return Err(Exit::Slow);
+    }
+    let new_base = cx.base + args as usize;
+    let frame_size = callee.frame_size as usize;
+    let (np, nl) = (callee.num_params as usize, callee.num_locals as usize);
+    if new_base + frame_size > stack.cells.len() {
+        return Err(Exit::Slow);
+    }
+    let fp = r.fp.wrapping_add(args as usize);
+    // SAFETY: the callee's frame, `fp..fp + frame_size`, lies in `stack.cells` (checked just
+    // above; `r.fp` is the current frame's first cell, consistent with `cx.base`), and each
+    // block of zeros written below starts at its locals (`np + nl <= frame_size`, checked by
+    // `verify`) and ends inside the frame. Zeroing cells past the locals is harmless: the
+    // temporaries there are written before they are read.
+    unsafe {
+        let locals = fp.add(np);
+        // Plain stores: a call of `write_unaligned` or `memset` with the address of a
+        // local would cost the threaded backend its tail call where it is not inlined.
+        if nl <= 4 && np + 4 <= frame_size {
+            zero4(locals);
+        } else if nl <= 16 && np + 16 <= frame_size {
+            zero4(locals);
+            zero4(locals.add(4));
+            zero4(locals.add(8));
+            zero4(locals.add(12));
+        } else if nl != 0 {
+            return Err(Exit::Slow);
+        }
+    }
+    callee.pin();
+    let callee: *const Compiled = callee;
+    // SAFETY: `depth < capacity` (checked above), so the slot at `depth` is allocated and
+    // unused; it is initialised before the length covers it.
+    unsafe {
+        stack.frames.as_mut_ptr().add(depth).write(Frame {
+            code: cx.code,
+            ip: r.ip,
+            base: cx.base,
+            instance: cx.inst as u32,
+        });
+        stack.frames.set_len(depth + 1);
+    }
+    cx.code = callee;
+    cx.base = new_base;
+    cx.ops = cx.code().code.as_ptr();
+    r.ip = cx.ops;
+    r.fp = fp;
+    Ok(())
+}
+
+/// Zero the four cells at `p`.
+///
+/// # Safety
+/// `p..p + 4` are cells of the current value stack.
+#[inline(always)]
+unsafe fn zero4(p: *mut u64) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        *p = 0;
+        *p.add(1) = 0;
+        *p.add(2) = 0;
+        *p.add(3) = 0;
+    }
+}
+
 /// Where a call continues: the word offset `pc` in the (new) current function, shifted left
 /// by one, with bit 0 set when memory 0's registers stay valid (same instance, nothing ran
 /// that could move memory 0); or [`STOPPED`]. A plain integer, so it comes back in a
@@ -199,17 +370,18 @@ fn call_body<T>(
             ..
         } if !entity.trapped => {
             let (callee, instance) = (c.clone(), *instance);
-            enter(cx, callee, instance, new_base, pc, tail)
+            enter(cx, &callee, instance, new_base, pc, tail)
         }
         _ => invoke_slow(cx, f, new_base, pc, tail),
     }
 }
 
-/// Push the caller's frame (unless `tail`) and switch to `callee`.
+/// Push the caller's frame (unless `tail`) and switch to `callee`, which the store holds
+/// (this pins it: see [`Compiled::pin`]).
 #[inline(always)]
 fn enter<T>(
     cx: &mut Ctx<'_, T>,
-    callee: alloc::sync::Arc<crate::microcode::Compiled>,
+    callee: &alloc::sync::Arc<Compiled>,
     instance: u32,
     new_base: usize,
     pc: usize,
@@ -236,11 +408,15 @@ fn enter<T>(
     if callee.num_locals > 0 {
         cx.stack.cells[locals..locals + callee.num_locals as usize].fill(0);
     }
-    let caller = core::mem::replace(&mut cx.code, callee);
-    if !tail {
+    callee.pin();
+    let caller = core::mem::replace(&mut cx.code, alloc::sync::Arc::as_ptr(callee));
+    if tail {
+        // SAFETY: `caller` was the running code, pinned by `cx.code` until now.
+        unsafe { (*caller).unpin() };
+    } else {
         cx.stack.frames.push(Frame {
             code: caller,
-            pc,
+            ip: cx.ops.wrapping_add(pc),
             base: cx.base,
             instance: cx.inst as u32,
         });
@@ -281,7 +457,7 @@ fn invoke_slow<T>(
                 },
             };
             // The hook or reloading the code may have touched memory 0: re-read it.
-            Ok(enter(cx, callee, instance, new_base, pc, tail)? & !1)
+            Ok(enter(cx, &callee, instance, new_base, pc, tail)? & !1)
         }
         FuncKind::Host { host } => {
             let ty = store.inner.funcs[f as usize].ty.clone();
@@ -321,14 +497,20 @@ fn invoke_slow<T>(
             }
             // The host function may have grown memory 0: re-read it (bit 0 clear).
             if tail {
-                match cx.stack.frames.pop() {
+                // The host function replaced the running one: return to its caller.
+                cx.code().unpin();
+                match pop_caller(cx) {
                     Some(f) => {
                         cx.code = f.code;
                         cx.base = f.base;
                         cx.inst = f.instance as usize;
-                        Ok(f.pc << 1)
+                        let pc = (f.ip as usize - cx.code().code.as_ptr() as usize) / 2;
+                        Ok(pc << 1)
                     }
-                    None => Err(Exit::Done),
+                    None => {
+                        cx.code = core::ptr::null();
+                        Err(Exit::Done)
+                    }
                 }
             } else {
                 Ok(pc << 1)

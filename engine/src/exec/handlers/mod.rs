@@ -26,3 +26,35 @@ pub(crate) use memory::*;
 pub(crate) use numeric::*;
 pub(crate) use simd::*;
 pub(crate) use table::*;
+
+/// Whether the handler of opcode `op` (narrow form) may return
+/// [`Exit::Slow`](super::state::Exit::Slow): the scalar loads and stores, `Call` and
+/// `Return`. The threaded backend asks this at compile time, so other handlers keep nothing
+/// alive for a retry.
+pub(crate) const fn may_miss(op: u16) -> bool {
+    may_miss_mem(op) || may_miss_call(op)
+}
+
+/// Not an op: what a backend runs after a handler returned
+/// [`Exit::Slow`](super::state::Exit::Slow), on the registers that op started with (the
+/// general path of a load, store, call or return).
+///
+/// # Safety
+/// `r.ip` is the op whose handler returned `Exit::Slow`, of form `W`, and `r` holds the
+/// registers it started with.
+#[inline(always)]
+pub(crate) unsafe fn Slow<T, const W: bool>(
+    cx: &mut super::state::Ctx<'_, T>,
+    r: &mut super::state::Regs,
+) -> super::state::R {
+    // SAFETY: `r.ip` is a verified op's opcode word (the caller's contract).
+    let word = unsafe { *r.ip } & !crate::microcode::isa::WIDE;
+    // SAFETY: the caller's contract, and the op is one of `CallSlow`'s or `MemSlow`'s.
+    unsafe {
+        if may_miss_call(word) {
+            CallSlow::<T, W>(cx, r)
+        } else {
+            MemSlow::<T, W>(cx, r)
+        }
+    }
+}

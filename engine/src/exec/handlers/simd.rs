@@ -37,9 +37,12 @@ fn vector_exec<T, const W: bool>(cx: &mut Ctx<'_, T>, ip: *const u16) -> Result<
     // proved starts a well-formed op of form `W` inside `code.code`.
     let (op, n) = unsafe { crate::microcode::isa::read::any::<W>(ip) };
     let pc = cx.pc_of(ip.wrapping_add(n));
+    let code = cx.code;
     let mut frame = vector::Frame {
         cells: &mut cx.stack.cells[cx.base..],
-        pool: &cx.code.pool,
+        // SAFETY: the running function's code is pinned while it runs, so the store keeps
+        // it alive (ARCHITECTURE.md, "Invariants": pinned code); nothing here unpins it.
+        pool: unsafe { &(*code).pool },
         instance: cx.inst,
     };
     vector::execute(op, &mut frame, &mut cx.store.inner)?;
