@@ -120,9 +120,9 @@ fn offload_stats(store: &Store<WasiCtx>, out: &mut impl Write) -> std::io::Resul
         .map_or("unbounded".to_string(), |b| format!("{b} B"));
     writeln!(
         out,
-        "code cache: budget {budget}, peak {} B, {} translations, {} reloads, {} evictions, \
-         {} refaults",
-        c.peak, c.translations, c.reloads, c.evictions, c.refaults
+        "code cache: budget {budget}, peak {} B (pinned by calls {} B), {} translations, \
+         {} reloads, {} evictions, {} refaults",
+        c.peak, c.pinned_peak, c.translations, c.reloads, c.evictions, c.refaults
     )
 }
 

@@ -186,8 +186,9 @@ impl Config {
     }
 
     /// How many bytes past its budget the code cache may grow when it thrashes (default: the
-    /// budget again, so at most twice the budget besides the code of running calls;
-    /// `usize::MAX`: no limit; 0: never). Every time a function the budget evicted is needed
+    /// budget again or the most code running calls have pinned at once, whichever is larger,
+    /// so at most that besides the budget and the code of running calls; `usize::MAX`: no
+    /// limit; 0: never). Every time a function the budget evicted is needed
     /// again (re-translated or reloaded: a *refault*), the cache's allowance over the budget
     /// grows by that function's size, up to this limit; it never shrinks. A program whose
     /// working set fits in budget plus overdraft stops re-translating after its first

@@ -56,11 +56,15 @@ fn printf_loop_does_not_retranslate_per_call() {
     assert!(reference.contains("rounds 400 checksum"), "{reference}");
     let functions = free.translations;
     assert_eq!((free.evictions, free.over_budget_admissions), (0, 0));
-    // The default overdraft (the budget again) covers the working set at 16 and 32 KiB; an
-    // unlimited one covers it at any budget.
+    // The default overdraft (the budget again, or the most code the calls pinned at once)
+    // covers the working set at any budget, down to 1 KiB (before the pinned peak counted,
+    // 4 KiB re-translated ~10 functions per round: 32x the unbounded instructions); an
+    // unlimited one does too.
     let cases = [
         (32 * 1024, None),
         (16 * 1024, None),
+        (4 * 1024, None),
+        (1024, None),
         (8 * 1024, Some(usize::MAX)),
         (1024, Some(usize::MAX)),
     ];
@@ -84,7 +88,13 @@ fn printf_loop_does_not_retranslate_per_call() {
                 stats.evictions > 0 && stats.over_budget_admissions > 0,
                 "{stats:?}"
             );
-            assert!(stats.overdraft <= overdraft.unwrap_or(budget), "{stats:?}");
+            let cap = overdraft.unwrap_or(budget.max(stats.pinned_peak));
+            assert!(stats.overdraft <= cap, "{stats:?}");
+            // The cache never holds more than budget, overdraft and the pinned peak.
+            assert!(
+                stats.peak <= budget + stats.overdraft.min(cap) + stats.pinned_peak,
+                "{stats:?}"
+            );
             if eviction == CodeEviction::Spill {
                 // Evicted code comes back from storage, never from the translator again.
                 assert_eq!(stats.translations, functions, "{stats:?}");
