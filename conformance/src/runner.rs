@@ -52,6 +52,9 @@ pub struct RunOptions {
     /// Run every fayasm call resumably with fuel in slices of this size, resuming it at
     /// every suspension (`Func::call_resumable`): results must be those of a plain call.
     pub suspend_every: Option<u64>,
+    /// With `suspend_every`: checkpoint, drop and restore the suspended call at one
+    /// pseudo-random suspension (among the first eight) of every call before resuming it.
+    pub persist_suspended: bool,
     /// Worker threads (files run in parallel).
     pub jobs: usize,
     /// Run only files whose name contains one of these (all files when empty).
@@ -70,6 +73,7 @@ impl Default for RunOptions {
             spill_every_assertion: false,
             paged: None,
             suspend_every: None,
+            persist_suspended: false,
             jobs: cores.min(2),
             files: Vec::new(),
         }
@@ -196,6 +200,7 @@ fn run_script(
                     spill_every_assertion: opts.spill_every_assertion,
                     paged: opts.paged,
                     suspend_every: opts.suspend_every,
+                    persist_suspended: opts.persist_suspended,
                 },
                 &Features::for_suite(suite),
             )

@@ -22,6 +22,10 @@ pub struct FayasmOptions {
     pub paged: Option<usize>,
     /// Consume fuel and run every call resumably, in fuel slices of this size.
     pub suspend_every: Option<u64>,
+    /// With `suspend_every`: at one pseudo-random suspension among the first eight of every
+    /// call, checkpoint the suspended call with its instance, drop it, restore it (into the
+    /// same instance) and resume the restored call.
+    pub persist_suspended: bool,
 }
 
 pub struct FayasmBackend {
@@ -33,6 +37,10 @@ pub struct FayasmBackend {
     /// Where microcode goes between calls when spill transparency is being checked.
     spill: Option<fayasm::offload::MemStorage>,
     generation: u64,
+    /// The generator that picks the suspensions to persist (`persist_suspended`).
+    rng: u64,
+    /// Why the last persist-and-restore failed.
+    persist_error: Option<String>,
 }
 
 impl FayasmBackend {
@@ -72,6 +80,8 @@ impl FayasmBackend {
             spill: (opts.spill_code || opts.spill_every_assertion)
                 .then(fayasm::offload::MemStorage::new),
             generation: 0,
+            rng: 0x9e37_79b9_7f4a_7c15,
+            persist_error: None,
             opts: opts.clone(),
         })
     }
@@ -119,13 +129,25 @@ impl FayasmBackend {
     fn call_sliced(
         &mut self,
         f: fayasm::Func,
+        instance: Instance,
         slice: u64,
         args: &[Val],
         results: &mut [Val],
     ) -> Result<(), Error> {
         self.store.set_fuel(slice)?;
         let mut call = f.call_resumable(&mut self.store, args, results)?;
-        while let fayasm::ResumableCall::Suspended(s) = call {
+        // The suspension to persist, picked pseudo-randomly among the first eight.
+        self.rng = self
+            .rng
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let persist_at = self.opts.persist_suspended.then_some(1 + (self.rng >> 61));
+        let mut stops = 0;
+        while let fayasm::ResumableCall::Suspended(mut s) = call {
+            stops += 1;
+            if persist_at == Some(stops) {
+                s = self.persist(s, instance)?;
+            }
             let left = self.store.get_fuel()?;
             self.store.set_fuel(left.saturating_add(slice))?;
             call = s.resume(&mut self.store, &[], results)?;
@@ -133,6 +155,33 @@ impl FayasmBackend {
         // Instantiation (start functions, segments) runs unsliced.
         self.store.set_fuel(u64::MAX)?;
         Ok(())
+    }
+
+    /// Checkpoint `s` with `instance`, drop it and restore it. A call the format cannot
+    /// express (frames in another instance, a non-null `externref` in a table) continues as
+    /// it is.
+    fn persist(
+        &mut self,
+        s: fayasm::SuspendedCall,
+        instance: Instance,
+    ) -> Result<fayasm::SuspendedCall, Error> {
+        let mut storage = fayasm::offload::MemStorage::new();
+        let mut cp = fayasm::Checkpointer::new(0);
+        match s.checkpoint(instance, &mut self.store, &mut cp, &mut storage) {
+            Ok(_) => {}
+            Err(fayasm::CheckpointError::Unrepresentable { .. }) => return Ok(s),
+            Err(e) => {
+                self.persist_error = Some(format!("checkpoint of a suspended call: {e}"));
+                return Err(Error::Type("suspended-call checkpoint failed"));
+            }
+        }
+        drop(s);
+        fayasm::SuspendedCall::restore(instance, &mut self.store, &mut cp, &mut storage)
+            .map(|(call, _)| call)
+            .map_err(|e| {
+                self.persist_error = Some(format!("restore of a suspended call: {e}"));
+                Error::Type("suspended-call restore failed")
+            })
     }
 
     fn instance(&self, id: InstanceId) -> Result<Instance, String> {
@@ -250,7 +299,7 @@ impl Backend for FayasmBackend {
         let args = args.iter().map(to_val).collect::<Result<Vec<_>, _>>()?;
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         let done = match self.opts.suspend_every {
-            Some(slice) => self.call_sliced(f, slice, &args, &mut results),
+            Some(slice) => self.call_sliced(f, instance, slice, &args, &mut results),
             None => f.call(&mut self.store, &args, &mut results),
         };
         match done {
@@ -258,7 +307,10 @@ impl Backend for FayasmBackend {
                 results.iter().map(from_val).collect(),
             )),
             Err(Error::Trap(t)) => Ok(CallOutcome::Trapped(trapped(&t))),
-            Err(e) => Err(format!("call failed without a trap: {e}")),
+            Err(e) => Err(match self.persist_error.take() {
+                Some(detail) => detail,
+                None => format!("call failed without a trap: {e}"),
+            }),
         }
     }
 

@@ -61,7 +61,8 @@ fn main() -> ExitCode {
     // Pass 2: every function translated up front under a 4 KiB code-cache budget (eviction
     // and re-translation in the mix), memories demand-paged with two resident 1 KiB pages.
     // Pass 3: memories resident, spilled whole and reloaded by their next access. Pass 4:
-    // fuel on, every call resumable and suspended every 3 units of fuel, then resumed.
+    // fuel on, every call resumable and suspended every 3 units of fuel, then resumed (some
+    // suspensions persisted and restored on the way).
     let passes = [
         (
             "--prescan --code-budget 4096 --spill-every-assertion --paged 2",
@@ -82,11 +83,14 @@ fn main() -> ExitCode {
                 ..RunOptions::default()
             },
         ),
-        // Pass 4: every call resumable, suspended every 3 units of fuel and resumed.
+        // Pass 4: every call resumable, suspended every 3 units of fuel and resumed; at one
+        // of its first eight suspensions the call is checkpointed with its instance, dropped
+        // and restored.
         (
-            "--suspend-every 3",
+            "--suspend-every 3 --persist-suspended",
             RunOptions {
                 suspend_every: Some(3),
+                persist_suspended: true,
                 oracle: false,
                 ..RunOptions::default()
             },

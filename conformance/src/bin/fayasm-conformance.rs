@@ -30,6 +30,10 @@ usage: fayasm-conformance [options]
   --suspend-every N
                    consume fuel and run every call resumably in slices of N fuel, resuming it
                    at every suspension (results must be those of a plain call)
+  --persist-suspended
+                   with --suspend-every: at one pseudo-random suspension (among the first eight)
+                   of every call, checkpoint the call with its instance, drop it, restore it and
+                   resume the restored call
   --list           list the suite names and exit
 ";
 
@@ -77,6 +81,7 @@ fn run() -> Result<bool, String> {
                         .map_err(|e| format!("--paged: {e}"))?,
                 );
             }
+            "--persist-suspended" => opts.persist_suspended = true,
             "--suspend-every" => {
                 opts.suspend_every = Some(
                     value("a fuel amount")?
