@@ -372,3 +372,38 @@ fn a_power_cut_while_checkpointing_a_call_leaves_the_old_or_the_new_one() {
     println!("power cuts: {cuts} ({writes} writes per checkpoint); old {n_old}, new {n_new}");
     assert!(n_old > 0 && n_new > 0);
 }
+
+#[test]
+fn a_call_whose_code_was_evicted_while_suspended_still_checkpoints() {
+    let engine = Engine::default();
+    let (mut store, inst) = yielding(&engine, false);
+    let f = inst.get_func(&store, "deep").unwrap();
+    let mut out = [Val::I32(0)];
+    let ResumableCall::Suspended(s) = f
+        .call_resumable(&mut store, &[Val::I32(6)], &mut out)
+        .unwrap()
+    else {
+        panic!()
+    };
+    // The code cache drops every function's microcode (the call keeps its own alive).
+    let mut i = 0;
+    while let Some(g) = inst.func_by_index(&store, i) {
+        g.evict_code(&mut store);
+        i += 1;
+    }
+    let mut storage = MemStorage::new();
+    s.checkpoint(inst, &mut store, &mut Checkpointer::new(0), &mut storage)
+        .unwrap();
+    let (v, g) = finish_restored(&engine, &mut storage).unwrap();
+    assert_eq!((v, g), (Val::I32(300), 7));
+    // And the original still resumes.
+    let ResumableCall::Suspended(s) = s.resume(&mut store, &[Val::I32(100)], &mut out).unwrap()
+    else {
+        panic!()
+    };
+    assert!(matches!(
+        s.resume(&mut store, &[Val::I32(200)], &mut out).unwrap(),
+        ResumableCall::Finished
+    ));
+    assert_eq!(out[0], Val::I32(300));
+}

@@ -135,15 +135,25 @@ impl SuspendedCall {
     fn encode<T, E>(
         &self,
         instance: Instance,
-        store: &Store<T>,
+        store: &mut Store<T>,
     ) -> Result<Vec<u8>, CheckpointError<E>> {
-        let inst = &store.inner.instances[instance.0 as usize];
-        let index_of = |f: u32| inst.funcs.iter().position(|&g| g == f).map(|i| i as u32);
-        // The instance function whose current microcode is `code`.
-        let func_of = |code: &Arc<Compiled>| {
-            inst.funcs.iter().position(|&f| {
+        let funcs = store.inner.instances[instance.0 as usize].funcs.clone();
+        let index_of = |f: u32| funcs.iter().position(|&g| g == f).map(|i| i as u32);
+        // The instance function whose microcode is `code` (fingerprint `fp`): the one whose
+        // code in RAM it is, or, when the code cache dropped it from its function while the
+        // call was suspended, one whose code translates to the same fingerprint (functions
+        // with identical microcode are interchangeable here).
+        let func_of = |store: &mut Store<T>, code: &Arc<Compiled>, fp: u64| {
+            let current = funcs.iter().position(|&f| {
                 matches!(&store.inner.funcs[f as usize].kind,
                     FuncKind::Wasm { code: super::CodeState::Translated(c), .. } if Arc::ptr_eq(c, code))
+            });
+            current.or_else(|| {
+                funcs.iter().position(|&f| {
+                    matches!(store.inner.funcs[f as usize].kind, FuncKind::Wasm { .. })
+                        && crate::exec::compiled(&mut store.inner, f)
+                            .is_ok_and(|c| code_fingerprint(&c) == fp)
+                })
             })
         };
         let entry = index_of(self.func.0)
@@ -167,15 +177,15 @@ impl SuspendedCall {
             .get(..ncells)
             .ok_or(unrepresentable("frame outside the value stack"))?;
         let mut out = Vec::new();
-        out.try_reserve(64 + frames.len() * 20 + inst.funcs.len() * 4 + cells.len() * 8)
+        out.try_reserve(64 + frames.len() * 20 + funcs.len() * 4 + cells.len() * 8)
             .map_err(|_| CheckpointError::OutOfMemory)?;
         out.extend_from_slice(&LAYOUT_VERSION.to_le_bytes());
         out.extend_from_slice(&CODE_FORMAT.to_le_bytes());
         out.push(metering_bits(store));
         out.push(reason);
         out.extend_from_slice(&entry.to_le_bytes());
-        out.extend_from_slice(&(inst.funcs.len() as u32).to_le_bytes());
-        for &f in &inst.funcs {
+        out.extend_from_slice(&(funcs.len() as u32).to_le_bytes());
+        for &f in &funcs {
             out.extend_from_slice(&f.to_le_bytes());
         }
         out.extend_from_slice(&(frames.len() as u32).to_le_bytes());
@@ -183,14 +193,15 @@ impl SuspendedCall {
             if frame_inst != instance.0 {
                 return Err(unrepresentable("a frame of another instance"));
             }
-            let func = func_of(code).ok_or(unrepresentable(
-                "a frame's microcode is no longer its function's (replaced while suspended)",
+            let fp = code_fingerprint(code);
+            let func = func_of(store, code, fp).ok_or(unrepresentable(
+                "a frame's microcode is no function's of the instance (replaced while suspended)",
             ))?;
             let (Ok(pc), Ok(base)) = (u32::try_from(pc), u32::try_from(base)) else {
                 return Err(unrepresentable("offset beyond 32 bits"));
             };
             out.extend_from_slice(&(func as u32).to_le_bytes());
-            out.extend_from_slice(&code_fingerprint(code).to_le_bytes());
+            out.extend_from_slice(&fp.to_le_bytes());
             out.extend_from_slice(&pc.to_le_bytes());
             out.extend_from_slice(&base.to_le_bytes());
         }
@@ -413,7 +424,7 @@ mod tests {
         else {
             panic!("no yield")
         };
-        let payload = s.encode::<_, ()>(inst, &store).unwrap();
+        let payload = s.encode::<_, ()>(inst, &mut store).unwrap();
         let (mut fresh, finst) = boot();
         let ok = SuspendedCall::decode::<_, ()>(finst, &mut fresh, &payload).unwrap();
         let Ok(ResumableCall::Finished) = ok.resume(&mut fresh, &[Val::I32(10)], &mut out) else {
