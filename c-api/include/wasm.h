@@ -1,0 +1,148 @@
+/* The WebAssembly C API (wasm.h), the subset fayasm implements so far.
+ *
+ * Names, types and ownership rules follow the WebAssembly C API project's wasm.h
+ * (https://github.com/WebAssembly/wasm-c-api); this file is written from that published API
+ * and declares only what `c-api/src/lib.rs` implements. Ownership: a function taking an
+ * `own` argument takes it over; one returning `own` gives the caller a value to delete with
+ * the matching `_delete`. Every object of a store must be deleted before the store.
+ */
+#ifndef FAYASM_WASM_H
+#define FAYASM_WASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define own
+
+typedef char byte_t;
+typedef float float32_t;
+typedef double float64_t;
+
+/* Vectors of bytes. */
+typedef byte_t wasm_byte_t;
+typedef struct wasm_byte_vec_t {
+  size_t size;
+  wasm_byte_t* data;
+} wasm_byte_vec_t;
+typedef wasm_byte_vec_t wasm_name_t;
+typedef wasm_byte_vec_t wasm_message_t;
+
+void wasm_byte_vec_new_empty(own wasm_byte_vec_t* out);
+void wasm_byte_vec_new_uninitialized(own wasm_byte_vec_t* out, size_t size);
+void wasm_byte_vec_new(own wasm_byte_vec_t* out, size_t size, const wasm_byte_t* data);
+void wasm_byte_vec_copy(own wasm_byte_vec_t* out, const wasm_byte_vec_t* src);
+void wasm_byte_vec_delete(own wasm_byte_vec_t* vec);
+
+/* Engine and store. */
+typedef struct wasm_engine_t wasm_engine_t;
+own wasm_engine_t* wasm_engine_new(void);
+void wasm_engine_delete(own wasm_engine_t* engine);
+
+typedef struct wasm_store_t wasm_store_t;
+own wasm_store_t* wasm_store_new(wasm_engine_t* engine);
+void wasm_store_delete(own wasm_store_t* store);
+
+/* Values. */
+typedef uint8_t wasm_valkind_t;
+enum wasm_valkind_enum {
+  WASM_I32 = 0,
+  WASM_I64 = 1,
+  WASM_F32 = 2,
+  WASM_F64 = 3,
+  WASM_EXTERNREF = 128,
+  WASM_FUNCREF = 129,
+};
+
+typedef struct wasm_ref_t wasm_ref_t;
+
+typedef struct wasm_val_t {
+  wasm_valkind_t kind;
+  union {
+    int32_t i32;
+    int64_t i64;
+    float32_t f32;
+    float64_t f64;
+    struct wasm_ref_t* ref;
+  } of;
+} wasm_val_t;
+
+typedef struct wasm_val_vec_t {
+  size_t size;
+  wasm_val_t* data;
+} wasm_val_vec_t;
+
+void wasm_val_vec_new_empty(own wasm_val_vec_t* out);
+void wasm_val_vec_new_uninitialized(own wasm_val_vec_t* out, size_t size);
+void wasm_val_vec_new(own wasm_val_vec_t* out, size_t size, const wasm_val_t* data);
+void wasm_val_vec_delete(own wasm_val_vec_t* vec);
+
+/* Traps. */
+typedef struct wasm_trap_t wasm_trap_t;
+void wasm_trap_delete(own wasm_trap_t* trap);
+/* The message, NUL-terminated (the terminator is counted in `size`). */
+void wasm_trap_message(const wasm_trap_t* trap, own wasm_message_t* out);
+
+/* Modules. */
+typedef struct wasm_module_t wasm_module_t;
+own wasm_module_t* wasm_module_new(wasm_store_t* store, const wasm_byte_vec_t* binary);
+void wasm_module_delete(own wasm_module_t* module);
+bool wasm_module_validate(wasm_store_t* store, const wasm_byte_vec_t* binary);
+
+/* Externals and functions. */
+typedef struct wasm_extern_t wasm_extern_t;
+typedef struct wasm_func_t wasm_func_t;
+typedef struct wasm_memory_t wasm_memory_t;
+
+typedef struct wasm_extern_vec_t {
+  size_t size;
+  wasm_extern_t** data;
+} wasm_extern_vec_t;
+
+void wasm_extern_vec_new_empty(own wasm_extern_vec_t* out);
+void wasm_extern_vec_delete(own wasm_extern_vec_t* vec);
+void wasm_extern_delete(own wasm_extern_t* ext);
+
+wasm_func_t* wasm_extern_as_func(wasm_extern_t* ext);
+const wasm_func_t* wasm_extern_as_func_const(const wasm_extern_t* ext);
+wasm_memory_t* wasm_extern_as_memory(wasm_extern_t* ext);
+
+size_t wasm_func_param_arity(const wasm_func_t* func);
+size_t wasm_func_result_arity(const wasm_func_t* func);
+/* Calls `func`; `results` must have `wasm_func_result_arity` elements. Returns NULL, or the
+ * trap (owned by the caller) if the call trapped or the arguments do not fit. */
+own wasm_trap_t* wasm_func_call(const wasm_func_t* func, const wasm_val_vec_t* args,
+                                wasm_val_vec_t* results);
+
+/* Memories: the bytes of a memory resident in RAM (NULL for a spilled or paged one). */
+byte_t* wasm_memory_data(wasm_memory_t* memory);
+size_t wasm_memory_data_size(const wasm_memory_t* memory);
+uint32_t wasm_memory_size(const wasm_memory_t* memory); /* in 64 KiB pages */
+
+/* Instances. Imports are given in the module's import order (only functions so far). */
+typedef struct wasm_instance_t wasm_instance_t;
+own wasm_instance_t* wasm_instance_new(wasm_store_t* store, const wasm_module_t* module,
+                                       const wasm_extern_vec_t* imports,
+                                       own wasm_trap_t** trap);
+void wasm_instance_delete(own wasm_instance_t* instance);
+/* The exports in the module's export order. */
+void wasm_instance_exports(const wasm_instance_t* instance, own wasm_extern_vec_t* out);
+
+#define WASM_I32_VAL(i) {.kind = WASM_I32, .of = {.i32 = i}}
+#define WASM_I64_VAL(i) {.kind = WASM_I64, .of = {.i64 = i}}
+#define WASM_F32_VAL(z) {.kind = WASM_F32, .of = {.f32 = z}}
+#define WASM_F64_VAL(z) {.kind = WASM_F64, .of = {.f64 = z}}
+#define WASM_ARRAY_VEC(array) {sizeof(array) / sizeof(*(array)), array}
+#define WASM_EMPTY_VEC {0, NULL}
+
+#undef own
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

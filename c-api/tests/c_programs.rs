@@ -1,0 +1,97 @@
+//! C programs built against `include/wasm.h` and the static library, then run: each prints its
+//! steps and the test compares the output. Needs a C compiler (`$CC`, else `cc`), as the
+//! engine's `dylib` test does.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The directory holding `libfayasm_c_api.a`: cargo builds the library's every crate type
+/// next to the test binaries' `deps/`.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fayasm-c-api-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Compiles `tests/c/NAME.c` against the library and returns the executable.
+fn build(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = lib_dir().join("libfayasm_c_api.a");
+    assert!(lib.exists(), "{} was not built", lib.display());
+    let exe = scratch().join(name);
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let status = Command::new(&cc)
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&exe)
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(root.join("tests/c").join(format!("{name}.c")))
+        .arg(&lib)
+        .args(["-lpthread", "-ldl", "-lm"])
+        .status()
+        .unwrap_or_else(|e| panic!("a C compiler (`{cc}`) is needed for the C API tests: {e}"));
+    assert!(status.success(), "compiling {name}.c failed");
+    exe
+}
+
+/// Runs the program again under valgrind when it is installed: no invalid access, no leak.
+/// (Without valgrind the output check above still runs.)
+fn under_valgrind(exe: &Path, arg: &Path) {
+    let Ok(out) = Command::new("valgrind")
+        .args([
+            "--quiet",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--error-exitcode=9",
+        ])
+        .arg(exe)
+        .arg(arg)
+        .output()
+    else {
+        eprintln!("valgrind is not installed: the C program's memory checks are left out");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "valgrind: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const CALL: &str = r#"(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "mix") (param i64 f64) (result f64)
+    (f64.mul (f64.convert_i64_s (local.get 0)) (local.get 1)))
+  (func (export "boom") unreachable)
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello from wasm"))"#;
+
+#[test]
+fn call_exports_from_c() {
+    let exe = build("call");
+    let wasm = scratch().join("call.wasm");
+    std::fs::write(&wasm, wat::parse_str(CALL).unwrap()).unwrap();
+    let out = Command::new(&exe).arg(&wasm).output().unwrap();
+    under_valgrind(&exe, &wasm);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
+    assert_eq!(
+        stdout,
+        "valid: 1\n\
+         exports: 4\n\
+         add arity: 2 -> 1\n\
+         add: 42 (trap: no)\n\
+         mix: 1.50\n\
+         boom: unreachable\n\
+         add(): type mismatch: the function takes 2 parameters, given 0\n\
+         memory: 1 pages, 65536 bytes, \"hello from wasm\"\n\
+         as func of a memory: null\n\
+         junk valid: 0, module: null\n\
+         done\n"
+    );
+}
