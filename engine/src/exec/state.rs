@@ -283,11 +283,13 @@ macro_rules! rd {
     }};
 }
 
-/// Jump to word offset `target` of the current function if `cond`.
+/// Jump by `target` words (a branch's distance, the bits of an `i32`, from the end of the
+/// op, where `rd!` left `ip`) if `cond`.
 macro_rules! br_if {
     ($cx:ident, $r:ident, $cond:expr, $target:expr) => {
         if $cond {
-            $r.ip = $cx.ops.wrapping_add($target as usize);
+            let _ = &$cx;
+            $r.ip = $r.ip.wrapping_offset($target as i32 as isize);
         }
     };
 }

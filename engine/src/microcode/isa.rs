@@ -27,8 +27,14 @@ pub use super::simd_ops::{
 
 /// A frame-relative value-stack cell (a v128 takes this cell and the next).
 pub type Slot = u32;
-/// A branch target: an op index in the function.
+/// A branch target. In the stream: the signed distance in words from the end of the op to
+/// the target op (the bits of an `i32`), one word or two in the wide form. In the ops that
+/// [`Compiled::ops`](super::Compiled::ops) yields: the target's word offset; in the
+/// translator's ops ([`Compiled::assemble`](super::Compiled::assemble)): its op index.
 pub type Target = u32;
+/// A `br_table` entry's target: a [`Target`] that always takes two words, so the entries
+/// have one size and the table is indexed.
+pub type EntryTarget = u32;
 /// The first of a range of cells whose length is the op's [`Cells`] operand (`Return`).
 pub type Base = u32;
 /// A cell count, the length of the op's [`Base`] range.
@@ -138,6 +144,9 @@ macro_rules! operand {
         Operand::Slot($v)
     };
     (Target, $v:expr) => {
+        Operand::Target($v)
+    };
+    (EntryTarget, $v:expr) => {
         Operand::Target($v)
     };
     (Base, $v:expr) => {
@@ -398,6 +407,121 @@ pub(crate) mod words {
         }
     }
 
+    /// A variable-width signed 32-bit operand (`I32Imm`, and `Target` as the bits of an
+    /// `i32`): one word, sign-extended from 16 bits, or two in the op's wide form.
+    macro_rules! var_signed {
+        ($m:ident, $t:ty) => {
+            pub mod $m {
+                use super::*;
+                pub fn fits(v: $t) -> bool {
+                    v as i32 as i16 as i32 == v as i32
+                }
+                pub fn put(v: $t, out: &mut Vec<u16>, wide: bool) {
+                    if wide {
+                        put32(v as u32, out)
+                    } else {
+                        out.push(v as u16)
+                    }
+                }
+                pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<$t> {
+                    if wide {
+                        c.w32().map(|v| v as $t)
+                    } else {
+                        c.w16().map(|v| v as i16 as i32 as $t)
+                    }
+                }
+                /// # Safety
+                /// The op's words must be inside the stream.
+                #[inline(always)]
+                pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> $t {
+                    // SAFETY: the caller's contract.
+                    let v = unsafe {
+                        if W {
+                            w32(p, *k) as $t
+                        } else {
+                            w16(p, *k) as i16 as i32 as $t
+                        }
+                    };
+                    *k += 1 + W as usize;
+                    v
+                }
+            }
+        };
+    }
+    var_signed!(var32i, i32);
+    var_signed!(rel, u32);
+
+    /// A memory offset: one word (up to 65,535), or four in the op's wide form.
+    pub mod off {
+        use super::*;
+        pub fn fits(v: u64) -> bool {
+            v <= u16::MAX as u64
+        }
+        pub fn put(v: u64, out: &mut Vec<u16>, wide: bool) {
+            if wide {
+                put64(v, out)
+            } else {
+                out.push(v as u16)
+            }
+        }
+        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u64> {
+            if wide {
+                c.w64()
+            } else {
+                c.w16().map(u64::from)
+            }
+        }
+        /// # Safety
+        /// The op's words must be inside the stream.
+        #[inline(always)]
+        pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> u64 {
+            // SAFETY: the caller's contract.
+            let v = unsafe {
+                if W {
+                    w64(p, *k)
+                } else {
+                    w16(p, *k) as u64
+                }
+            };
+            *k += 1 + 3 * W as usize;
+            v
+        }
+    }
+
+    /// An index that is almost always 0 (a memory index): no word at all in the narrow form,
+    /// where it is 0; two words in the op's wide form.
+    pub mod zero {
+        use super::*;
+        pub fn fits(v: u32) -> bool {
+            v == 0
+        }
+        pub fn put(v: u32, out: &mut Vec<u16>, wide: bool) {
+            if wide {
+                put32(v, out)
+            }
+        }
+        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u32> {
+            if wide {
+                c.w32()
+            } else {
+                Some(0)
+            }
+        }
+        /// # Safety
+        /// The op's words must be inside the stream.
+        #[inline(always)]
+        pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> u32 {
+            if W {
+                // SAFETY: the caller's contract.
+                let v = unsafe { w32(p, *k) };
+                *k += 2;
+                v
+            } else {
+                0
+            }
+        }
+    }
+
     macro_rules! fixed {
         ($m:ident, $t:ty, $n:literal, $put:expr, $get:expr, $fast:ident) => {
             pub mod $m {
@@ -424,13 +548,6 @@ pub(crate) mod words {
         };
     }
     /// # Safety
-    /// As for [`w32`].
-    #[inline(always)]
-    unsafe fn w32i(p: *const u16, k: usize) -> i32 {
-        // SAFETY: the caller's contract.
-        unsafe { w32(p, k) as i32 }
-    }
-    /// # Safety
     /// As for [`w16`].
     #[inline(always)]
     unsafe fn w16u8(p: *const u16, k: usize) -> u8 {
@@ -438,14 +555,6 @@ pub(crate) mod words {
         unsafe { w16(p, k) as u8 }
     }
     fixed!(u32w, u32, 2, put32, |c: &mut Cursor<'_>| c.w32(), w32);
-    fixed!(
-        i32w,
-        i32,
-        2,
-        |v: i32, o: &mut Vec<u16>| put32(v as u32, o),
-        |c: &mut Cursor<'_>| c.w32().map(|v| v as i32),
-        w32i
-    );
     fixed!(
         lane,
         u8,
@@ -498,16 +607,17 @@ macro_rules! wf {
     (FuncIdx, $($f:tt)*) => { words::var::$($f)* };
     (TypeIdx, $($f:tt)*) => { words::var::$($f)* };
     (TableIdx, $($f:tt)*) => { words::var::$($f)* };
-    (MemIdx, $($f:tt)*) => { words::var::$($f)* };
+    (MemIdx, $($f:tt)*) => { words::zero::$($f)* };
     (GlobalIdx, $($f:tt)*) => { words::var::$($f)* };
     (DataIdx, $($f:tt)*) => { words::var::$($f)* };
     (ElemIdx, $($f:tt)*) => { words::var::$($f)* };
     (PoolIdx, $($f:tt)*) => { words::var::$($f)* };
     (LaneArg, $($f:tt)*) => { words::var::$($f)* };
-    (Target, $($f:tt)*) => { words::u32w::$($f)* };
+    (Target, $($f:tt)*) => { words::rel::$($f)* };
+    (EntryTarget, $($f:tt)*) => { words::u32w::$($f)* };
     (TableLen, $($f:tt)*) => { words::u32w::$($f)* };
-    (I32Imm, $($f:tt)*) => { words::i32w::$($f)* };
-    (Offset, $($f:tt)*) => { words::var64u::$($f)* };
+    (I32Imm, $($f:tt)*) => { words::var32i::$($f)* };
+    (Offset, $($f:tt)*) => { words::off::$($f)* };
     (Bits, $($f:tt)*) => { words::var64u::$($f)* };
     (I64Imm, $($f:tt)*) => { words::var64i::$($f)* };
     (Lane, $($f:tt)*) => { words::lane::$($f)* };
@@ -627,7 +737,7 @@ macro_rules! define_ops {
             /// The branch target of a jump op, for patching.
             pub(crate) fn branch_target_mut(&mut self) -> Option<&mut Target> {
                 match self {
-                    Op::Br { target } | Op::BrIfNez { target, .. } | Op::BrIfEqz { target, .. } => Some(target),
+                    Op::Br { target } | Op::BrEntry { target } | Op::BrIfNez { target, .. } | Op::BrIfEqz { target, .. } => Some(target),
                     $( Op::$cname { target, .. } => Some(target), )*
                     $( Op::$kname { target, .. } => Some(target), )*
                     _ => None,
@@ -818,8 +928,11 @@ define_ops! {
         BrIfNez { cond: Slot, target: Target };
         /// Jump to `target` if `cond` (an i32) is zero.
         BrIfEqz { cond: Slot, target: Target };
-        /// Jump to the `min(index, len)`-th of the `len + 1` `Br` ops that follow.
+        /// Jump to the target of the `min(index, len)`-th of the `len + 1` `BrEntry` ops that
+        /// follow.
         BrTable { index: Slot, len: TableLen };
+        /// A `br_table` entry (also a plain jump to `target`, if run).
+        BrEntry { target: EntryTarget };
         /// Return the `count` values at `src..` to the caller.
         Return { src: Base, count: Cells };
         /// Call function `func` (module index); arguments at `args..`, results written there.

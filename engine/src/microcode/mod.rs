@@ -75,7 +75,13 @@ impl core::fmt::Debug for Pins {
 
 impl Compiled {
     /// Encode `ops`, whose branch targets are op indices, into a function. A target that
-    /// names no op becomes a word offset past the end (which the verifier rejects).
+    /// names no op becomes the end of the stream (which the verifier rejects).
+    ///
+    /// Branch targets are stored relative to the end of their op, in one word when the
+    /// distance fits 16 bits and otherwise in the op's wide form. The lengths are found by
+    /// relaxation: every op starts narrow, and an op whose distance does not fit is widened
+    /// until nothing changes. Widening only lengthens the code, so a distance that did not
+    /// fit never fits later: it ends, and every op is in its canonical form.
     pub fn assemble(
         ops: &[Op],
         pool: Vec<u128>,
@@ -84,24 +90,47 @@ impl Compiled {
         num_results: u32,
         frame_size: u32,
     ) -> Compiled {
-        // Word offset of every op: a first pass with the targets unpatched (a target's value
-        // does not change its op's length).
-        let mut starts = Vec::with_capacity(ops.len() + 1);
+        let n = ops.len();
+        // Each branch's distance as encoded (the bits of an `i32`), first guessed 0.
+        let mut rel = alloc::vec![0u32; n];
+        let mut starts = alloc::vec![0u32; n + 1];
         let mut scratch = Vec::new();
-        let mut at = 0u32;
-        for op in ops {
-            starts.push(at);
-            scratch.clear();
-            op.encode_words(&mut scratch);
-            at = at.saturating_add(scratch.len() as u32);
-        }
-        let mut code = Vec::with_capacity(at as usize);
-        for op in ops {
-            let mut op = *op;
+        let encode = |i: usize, rel: &[u32], out: &mut Vec<u16>| {
+            let mut op = ops[i];
             if let Some(t) = op.branch_target_mut() {
-                *t = starts.get(*t as usize).copied().unwrap_or(u32::MAX);
+                *t = rel[i];
             }
-            op.encode_words(&mut code);
+            op.encode_words(out);
+        };
+        loop {
+            let mut at = 0u32;
+            for (i, start) in starts[..n].iter_mut().enumerate() {
+                *start = at;
+                scratch.clear();
+                encode(i, &rel, &mut scratch);
+                at = at.saturating_add(scratch.len() as u32);
+            }
+            starts[n] = at;
+            let mut changed = false;
+            for (i, op) in ops.iter().enumerate() {
+                let mut op = *op;
+                let Some(t) = op.branch_target_mut() else {
+                    continue;
+                };
+                let target = starts.get(*t as usize).copied().unwrap_or(at);
+                let r = (target as i64 - starts[i + 1] as i64) as i32 as u32;
+                if r != rel[i] {
+                    rel[i] = r;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut code = Vec::with_capacity(starts[n] as usize);
+        for i in 0..n {
+            encode(i, &rel, &mut code);
         }
         Compiled::new(code, pool, num_params, num_locals, num_results, frame_size)
     }
@@ -146,8 +175,9 @@ impl Compiled {
         p.store(p.load(Ordering::Relaxed).wrapping_sub(1), Ordering::Relaxed);
     }
 
-    /// The ops with their word offsets, decoded (checked); stops at the first word that
-    /// does not start a well-formed op, reporting its offset as an `Err`.
+    /// The ops with their word offsets, decoded (checked), branch targets as word offsets
+    /// (a target outside `0..=u32::MAX` as `u32::MAX`); stops at the first word that does
+    /// not start a well-formed op, reporting its offset as an `Err`.
     pub fn ops(&self) -> impl Iterator<Item = Result<(usize, Op), usize>> + '_ {
         let mut at = 0;
         let mut failed = false;
@@ -156,9 +186,13 @@ impl Compiled {
                 return None;
             }
             match Op::decode_words(&self.code, at) {
-                Some((op, n)) => {
+                Some((mut op, n)) => {
                     let start = at;
                     at += n;
+                    if let Some(t) = op.branch_target_mut() {
+                        let abs = at as i64 + *t as i32 as i64;
+                        *t = u32::try_from(abs).unwrap_or(u32::MAX);
+                    }
                     Some(Ok((start, op)))
                 }
                 None => {
@@ -217,7 +251,7 @@ impl core::fmt::Display for Compiled {
         )?;
         for op in self.ops() {
             match op {
-                Ok((at, op)) if op.needs_wide() => writeln!(f, "{at:5}: wide {op}")?,
+                Ok((at, op)) if self.code[at] & WIDE != 0 => writeln!(f, "{at:5}: wide {op}")?,
                 Ok((at, op)) => writeln!(f, "{at:5}: {op}")?,
                 Err(at) => writeln!(f, "{at:5}: <malformed>")?,
             }

@@ -10,7 +10,8 @@
 //!   arguments (`args` plus its parameter cells) are within the frame, a lane access's pool
 //!   entry names an existing memory, and a
 //!   `Return`'s `src + count` is within the frame;
-//! - every branch target is an op index, a `BrTable`'s `len + 1` entries exist and are `Br`s;
+//! - every branch target is an op's start, a `BrTable`'s `len + 1` entries exist and are
+//!   `BrEntry`s;
 //! - the last op does not fall through;
 //! - parameters and locals fit in the frame.
 //!
@@ -24,7 +25,7 @@ use alloc::vec::Vec;
 
 use super::{Compiled, Op, Operand};
 
-/// Words of one `br_table` entry (a `Br`: opcode and a two-word target).
+/// Words of one `br_table` entry (a `BrEntry`: opcode and a two-word relative target).
 pub(crate) const BR_TABLE_ENTRY: usize = 3;
 use crate::module::ModuleInner;
 
@@ -66,6 +67,7 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
     let len = code.code.len();
     match ops.last() {
         Some((_, Op::Return { .. } | Op::Br { .. } | Op::Unreachable | Op::ReturnCall { .. }))
+        | Some((_, Op::BrEntry { .. }))
         | Some((_, Op::ReturnCallIndirect { .. })) => {}
         _ => {
             return Err(err(
@@ -81,7 +83,7 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
             table_entries -= 1;
             // The interpreter indexes the entries as `BR_TABLE_ENTRY` words each.
             let next = starts.get(i + 1).copied().unwrap_or(len);
-            if !matches!(op, Op::Br { .. }) || next - at != BR_TABLE_ENTRY {
+            if !matches!(op, Op::BrEntry { .. }) || next - at != BR_TABLE_ENTRY {
                 return Err(err(at, "br_table entry", 0));
             }
         }

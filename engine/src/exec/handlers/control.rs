@@ -14,7 +14,16 @@ pub(crate) unsafe fn Br<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> 
     let Op::Br { target } = rd!(r, Br) else {
         unreachable!()
     };
-    r.ip = cx.ops.wrapping_add(target as usize);
+    br_if!(cx, r, true, target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrEntry<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrEntry { target } = rd!(r, BrEntry) else {
+        unreachable!()
+    };
+    br_if!(cx, r, true, target);
     Ok(())
 }
 
@@ -24,9 +33,7 @@ pub(crate) unsafe fn BrIfNez<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs
         unreachable!()
     };
     {
-        if c!(r, cond) as u32 != 0 {
-            r.ip = cx.ops.wrapping_add(target as usize);
-        }
+        br_if!(cx, r, c!(r, cond) as u32 != 0, target);
     }
     Ok(())
 }
@@ -37,9 +44,7 @@ pub(crate) unsafe fn BrIfEqz<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs
         unreachable!()
     };
     {
-        if c!(r, cond) as u32 == 0 {
-            r.ip = cx.ops.wrapping_add(target as usize);
-        }
+        br_if!(cx, r, c!(r, cond) as u32 == 0, target);
     }
     Ok(())
 }
@@ -49,10 +54,15 @@ pub(crate) unsafe fn BrTable<T, const W: bool>(_cx: &mut Ctx<'_, T>, r: &mut Reg
     let Op::BrTable { index, len } = rd!(r, BrTable) else {
         unreachable!()
     };
-    {
-        r.ip =
-            r.ip.wrapping_add((c!(r, index) as u32).min(len) as usize * BR_TABLE_ENTRY);
-    }
+    // Straight to the entry's target, without running the entry.
+    let entry =
+        r.ip.wrapping_add((c!(r, index) as u32).min(len) as usize * BR_TABLE_ENTRY);
+    // SAFETY: `verify` proved that `len + 1` entries follow, each a `BrEntry` of
+    // `BR_TABLE_ENTRY` words (opcode, then a two-word distance from the entry's end).
+    let rel = unsafe { crate::microcode::isa::words::w32(entry, 1) } as i32;
+    r.ip = entry
+        .wrapping_add(BR_TABLE_ENTRY)
+        .wrapping_offset(rel as isize);
     Ok(())
 }
 

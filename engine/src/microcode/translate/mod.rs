@@ -330,6 +330,13 @@ impl Translator<'_> {
         self.ops.len() as u32
     }
 
+    /// Make the jump at `at` a `br_table` entry.
+    fn entry_at(&mut self, at: usize) {
+        if let Some(Op::Br { target }) = self.ops.get(at).copied() {
+            self.ops[at] = Op::BrEntry { target };
+        }
+    }
+
     fn pool(&mut self, v: u128) -> u32 {
         self.pool.push(v);
         self.pool.len() as u32 - 1

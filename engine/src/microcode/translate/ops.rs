@@ -186,12 +186,17 @@ impl Translator<'_> {
                 });
                 let mut stubs = Vec::new();
                 for &depth in &depths {
+                    let before = self.pc();
                     if self.branch_needs_copies(depth) {
                         let at = self.emit(Op::Br { target: u32::MAX });
                         stubs.push((at, depth));
                     } else {
                         self.jump_to_label(depth);
                     }
+                    // Each entry is one jump, made a `BrEntry` (one size, so the table is
+                    // indexed).
+                    debug_assert_eq!(self.pc(), before + 1);
+                    self.entry_at(before as usize);
                 }
                 for (at, depth) in stubs {
                     let here = self.pc();
