@@ -5,11 +5,30 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The directory holding `libfayasm_c_api.a`: cargo builds the library's every crate type
-/// next to the test binaries' `deps/`.
-fn lib_dir() -> PathBuf {
+/// The static library to link. Cargo builds every crate type of the library in `deps/`
+/// (named with a hash) for the test binaries, but copies it up to `target/<profile>/` only
+/// when the library itself is requested (`cargo build -p fayasm-c-api`), not under
+/// `cargo test --workspace`. The test cannot run cargo itself (the build directory stays
+/// locked while tests run), so it takes the newest of the copies: the one this build wrote.
+fn static_library() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
+    let deps = exe.parent().unwrap();
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(deps)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libfayasm_c_api-") && n.ends_with(".a"))
+        })
+        .collect();
+    candidates.push(deps.parent().unwrap().join("libfayasm_c_api.a"));
+    candidates
+        .into_iter()
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .max()
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| panic!("no libfayasm_c_api static library in {}", deps.display()))
 }
 
 fn scratch() -> PathBuf {
@@ -21,8 +40,7 @@ fn scratch() -> PathBuf {
 /// Compiles `tests/c/NAME.c` against the library and returns the executable.
 fn build(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = lib_dir().join("libfayasm_c_api.a");
-    assert!(lib.exists(), "{} was not built", lib.display());
+    let lib = static_library();
     let exe = scratch().join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let status = Command::new(&cc)
