@@ -159,6 +159,20 @@ fn open(
 }
 
 impl Session {
+    /// The store's fuel becomes the budget, handed out from here on in slices: the first
+    /// one now.
+    fn first_slice(&mut self) -> Result<(), Failure> {
+        let left = self.store.get_fuel().unwrap_or(0);
+        self.store.set_fuel(0).map_err(|e| usage(e.to_string()))?;
+        if let Some(b) = &mut self.budget {
+            *b = left;
+        }
+        if !self.refuel() {
+            return Err(Failure::Trap(Trap::new(TrapCode::OutOfFuel)));
+        }
+        Ok(())
+    }
+
     /// Give the next slice of fuel (within the budget); false when the budget is spent.
     fn refuel(&mut self) -> bool {
         let left = self.store.get_fuel().unwrap_or(0);
@@ -254,18 +268,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         })
         .collect::<Result<Vec<Val>, Failure>>()?;
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    // The first slice.
-    let left = session.store.get_fuel().unwrap_or(0);
-    session
-        .store
-        .set_fuel(0)
-        .map_err(|e| usage(e.to_string()))?;
-    if let Some(b) = &mut session.budget {
-        *b = left;
-    }
-    if !session.refuel() {
-        return Err(Failure::Trap(Trap::new(TrapCode::OutOfFuel)));
-    }
+    session.first_slice()?;
     let call = session
         .func
         .call_resumable(&mut session.store, &params, &mut results)
@@ -288,17 +291,7 @@ pub fn resume(args: &ResumeArgs) -> Result<(), Failure> {
     .map_err(|e| usage(format!("`{}`: cannot restore the call: {e}", dir.display())))?;
     let ty = session.func.ty(&session.store);
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    let left = session.store.get_fuel().unwrap_or(0);
-    session
-        .store
-        .set_fuel(0)
-        .map_err(|e| usage(e.to_string()))?;
-    if let Some(b) = &mut session.budget {
-        *b = left;
-    }
-    if !session.refuel() {
-        return Err(Failure::Trap(Trap::new(TrapCode::OutOfFuel)));
-    }
+    session.first_slice()?;
     let call = call
         .resume(&mut session.store, &[], &mut results)
         .map_err(|e| call_failure(&session.store, e))?;
