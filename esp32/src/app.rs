@@ -15,6 +15,10 @@
 //! microcode is not spilled again but loaded from the blob an earlier boot left on the card
 //! (`cargo xtask esp32 qemu` flips one byte of that blob before such a boot, to show the
 //! rejection and the fallback to re-translation), and the paged apps are skipped.
+//!
+//! A file `RESUME` selects the *resume* boot ([`crate::resume`]): only the CoreMark-class
+//! app's long call runs, in fuel slices, checkpointed to the card after each slice, and
+//! continued from the card's checkpoint when a killed boot left one.
 
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -53,7 +57,7 @@ static LINKED: [(&str, &[u8]); 3] = [
     ),
 ];
 
-fn linked(name: &str) -> Option<&'static [u8]> {
+pub(crate) fn linked(name: &str) -> Option<&'static [u8]> {
     if !LINK_APPS {
         return None;
     }
@@ -73,7 +77,7 @@ enum Mode {
 use crate::storage::{FatError, FatStorage};
 
 /// The card, shared by the firmware and the stores that spill to it.
-pub struct Card<D: BlockDevice>(Rc<RefCell<FatStorage<D>>>);
+pub struct Card<D: BlockDevice>(pub(crate) Rc<RefCell<FatStorage<D>>>);
 
 // SAFETY: the engine asks a store's storage and trap hook to be `Send` so that a store can
 // move between threads on a host. The firmware has one execution context (ARCHITECTURE.md,
@@ -142,6 +146,20 @@ pub fn run<D: BlockDevice + 'static>(device: D, board: &str, clock: Clock) -> bo
     if reuse {
         println!("boot: reuse (load blobs an earlier boot spilled; no paged app)");
     }
+    let resume = match card.0.borrow_mut().read_root_file("RESUME") {
+        Ok(f) => f.is_some(),
+        Err(e) => {
+            println!("error: reading RESUME: {e:?}");
+            return false;
+        }
+    };
+    if resume {
+        println!("boot: resume (only the resumable call: continue it from the card's checkpoint, if any)");
+        let ok = crate::resume::run(&card);
+        card.0.borrow_mut().unmount();
+        println!("firmware result: {}", if ok { "PASS" } else { "FAIL" });
+        return ok;
+    }
 
     let mut ok = run_app(&card, APP, Mode::Trap, reuse, clock);
     if !PAGED_APP.is_empty() && !reuse {
@@ -199,7 +217,7 @@ fn engine_for(mode: Mode) -> Engine {
 }
 
 /// Reads app `name` from the card and copies it into a module.
-fn module_from_card<D: BlockDevice>(
+pub(crate) fn module_from_card<D: BlockDevice>(
     card: &Card<D>,
     engine: &Engine,
     name: &str,
@@ -412,14 +430,14 @@ fn count_funcs(instance: &Instance, store: &Store<()>) -> u32 {
 }
 
 /// One line of a `.RUN` file.
-struct Call {
-    export: String,
-    args: Vec<Val>,
-    expect: Option<Vec<Val>>,
+pub(crate) struct Call {
+    pub(crate) export: String,
+    pub(crate) args: Vec<Val>,
+    pub(crate) expect: Option<Vec<Val>>,
 }
 
 /// Reads `<stem>.RUN` for app `name`.
-fn run_file<D: BlockDevice>(card: &Card<D>, name: &str) -> Result<Vec<Call>, String> {
+pub(crate) fn run_file<D: BlockDevice>(card: &Card<D>, name: &str) -> Result<Vec<Call>, String> {
     let stem = name.split('.').next().unwrap_or(name);
     let mut run = String::from(stem);
     run.push_str(".RUN");
@@ -481,7 +499,7 @@ fn parse_val(w: &str) -> Option<Val> {
     }
 }
 
-struct Shown<'a>(&'a [Val]);
+pub(crate) struct Shown<'a>(pub(crate) &'a [Val]);
 
 impl core::fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -42,6 +42,7 @@ macro_rules! println {
 mod app;
 mod atomics;
 mod heap;
+mod resume;
 mod storage;
 
 #[cfg_attr(feature = "qemu", path = "board/qemu.rs")]

@@ -1,12 +1,16 @@
 //! `cargo xtask esp32 qemu | build --board esp32c3`: the SD-trap firmware in `esp32/`.
 //!
-//! - `qemu [--no-corrupt] [--timeout SECS]`: builds the firmware for rv32imc (board `qemu`),
+//! - `qemu [--no-corrupt] [--no-resume] [--timeout SECS]`: builds the firmware for rv32imc (board `qemu`),
 //!   checks the ELF for A-extension instructions (`lr`/`sc`/`amo*`, which an ESP32-C3 lacks),
 //!   builds a FAT SD-card image with the apps from `wasm_samples/`, boots
 //!   `qemu-system-riscv32 -M virt` on it, and checks the UART output and the exit status. Then,
 //!   unless `--no-corrupt`, it flips one byte of the microcode blob the first boot spilled
 //!   and boots again in reuse mode: the firmware must report the rejection and fall back to
-//!   re-translation, with the same results.
+//!   re-translation, with the same results. Then, unless `--no-resume`, the kill-and-resume
+//!   boots: the firmware runs a long call in fuel slices, checkpointing the suspended call to
+//!   the card after each; QEMU is killed at a random point (printed, with the seed that
+//!   repeats it: `FAYASM_KILL_SEED`), booted again, and must resume the call from the card
+//!   and print the result the uninterrupted call of the first boot gave.
 //! - `build --board esp32c3|qemu`: builds the firmware image for a board.
 //!
 //! Toolchain: the firmware needs `-Zbuild-std=core,alloc` for the custom target
@@ -28,8 +32,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use xshell::{cmd, Shell};
 
-const USAGE: &str = "usage: cargo xtask esp32 qemu [--no-corrupt] [--timeout SECS]\n       \
-                     cargo xtask esp32 build --board esp32c3|qemu";
+const USAGE: &str = "usage: cargo xtask esp32 qemu [--no-corrupt] [--no-resume] [--timeout N]
+       cargo xtask esp32 build --board esp32c3|qemu";
 
 const TARGET_JSON: &str = "targets/riscv32imc-unknown-none-elf.json";
 const TARGET_NAME: &str = "riscv32imc-unknown-none-elf";
@@ -66,6 +70,16 @@ const APPS: &[(&str, &str, &str)] = &[
 const CMARK: &str = "CMARK.WASM";
 const CMARK_HEAP: usize = 64 * 1024;
 
+/// The call the resume boots make (the last line of `CMARK.RUN`), as the firmware prints it.
+const RESUME_CALL: &str = "run(i32:60)";
+/// The slice after whose checkpoint boot 3 is killed is chosen from this range (the call has
+/// 25 slices of the firmware's 1,000,000 fuel).
+const KILL_SLICES: (u64, u64) = (2, 15);
+/// And the time after that checkpoint's line, in ms, from `0..KILL_DELAY_MS`: a slice and its
+/// checkpoint take 20-40 ms under QEMU, about half of it writing to the card, so the kill
+/// lands a few slices later, in a slice or in the middle of a checkpoint's writes.
+const KILL_DELAY_MS: u64 = 150;
+
 /// QEMU's RAM: the firmware image (about 1 MiB with its static heap) plus room for the
 /// device tree QEMU places at the top.
 const QEMU_RAM: &str = "16M";
@@ -74,11 +88,13 @@ pub fn run(args: &[String]) -> Result<bool> {
     match args.first().map(String::as_str) {
         Some("qemu") => {
             let mut corrupt = true;
+            let mut resume = true;
             let mut timeout = 300u64;
             let mut it = args[1..].iter();
             while let Some(a) = it.next() {
                 match a.as_str() {
                     "--no-corrupt" => corrupt = false,
+                    "--no-resume" => resume = false,
                     "--timeout" => {
                         timeout = it
                             .next()
@@ -88,7 +104,7 @@ pub fn run(args: &[String]) -> Result<bool> {
                     _ => bail!("{USAGE}"),
                 }
             }
-            qemu(corrupt, Duration::from_secs(timeout))
+            qemu(corrupt, resume, Duration::from_secs(timeout))
         }
         Some("build") => {
             let board = match args.get(1..) {
@@ -111,7 +127,7 @@ pub fn run(args: &[String]) -> Result<bool> {
 pub fn ci_step() -> Result<bool> {
     install_missing()?;
     println!("== esp32: firmware under QEMU ==");
-    if !qemu(true, Duration::from_secs(300))? {
+    if !qemu(true, true, Duration::from_secs(300))? {
         return Ok(false);
     }
     println!("== esp32: ESP32-C3 image ==");
@@ -516,6 +532,23 @@ fn qemu_binary() -> Result<&'static str> {
 
 /// Boots the firmware on `image`; returns (exit success, UART output).
 fn boot(elf: &Path, image: &Path, timeout: Duration) -> Result<(bool, String)> {
+    boot_until(elf, image, timeout, None).map(|(ok, out, _)| (ok, out))
+}
+
+/// When to kill QEMU: `delay` after the UART output first holds `line`.
+struct Kill {
+    line: String,
+    delay: Duration,
+}
+
+/// Boots the firmware on `image`, and kills QEMU as `kill` says if it comes to that; returns
+/// (exit success, UART output, whether it was killed).
+fn boot_until(
+    elf: &Path,
+    image: &Path,
+    timeout: Duration,
+    kill: Option<&Kill>,
+) -> Result<(bool, String, bool)> {
     let log = out_dir().join("uart.log");
     let log_file = File::create(&log)?;
     let drive = format!("file={},format=raw,if=none,id=sd", image.display());
@@ -540,32 +573,56 @@ fn boot(elf: &Path, image: &Path, timeout: Duration) -> Result<(bool, String)> {
         .stderr(Stdio::inherit())
         .spawn()
         .context("starting qemu-system-riscv32")?;
+    let mut kill_at: Option<Instant> = None;
+    let mut killed = false;
     let status = loop {
         if let Some(s) = child.try_wait()? {
             break Some(s);
+        }
+        if let (Some(k), None) = (kill, kill_at) {
+            let seen = fs::read_to_string(&log).unwrap_or_default();
+            if seen.contains(&k.line) {
+                kill_at = Some(Instant::now() + k.delay);
+            }
+        }
+        if kill_at.is_some_and(|t| Instant::now() >= t) {
+            let _ = child.kill();
+            let _ = child.wait();
+            killed = true;
+            break None;
         }
         if started.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
             break None;
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(if kill.is_some() { 2 } else { 100 }));
     };
     let output = fs::read_to_string(&log)
         .unwrap_or_default()
         .replace('\r', "");
     print!("{output}");
+    if !output.ends_with('\n') {
+        println!();
+    }
     match status {
+        None if killed => {
+            println!(
+                "esp32: QEMU killed after {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok((false, output, true))
+        }
         None => {
             println!("esp32: QEMU timed out after {} s", timeout.as_secs());
-            Ok((false, output))
+            Ok((false, output, false))
         }
         Some(s) => {
             println!(
                 "esp32: QEMU exited with {s} after {:.1} s",
                 started.elapsed().as_secs_f64()
             );
-            Ok((s.success(), output))
+            Ok((s.success(), output, false))
         }
     }
 }
@@ -576,7 +633,139 @@ fn expect(output: &str, needle: &str, failures: &mut Vec<String>) {
     }
 }
 
-fn qemu(corrupt: bool, timeout: Duration) -> Result<bool> {
+/// The kill-and-resume boots (issue 17): with `RESUME` on the card, the firmware runs the
+/// CoreMark-class app's long call in fuel slices and checkpoints the suspended call to the
+/// card after each. Boot 3 is killed a random time after a random slice's checkpoint line;
+/// boot 4 must restore the call from the card, finish it, and print the result the
+/// uninterrupted call of boot 1 (`boot1`, its output) gave. Returns summary lines.
+fn kill_and_resume(
+    elf: &Path,
+    image: &Path,
+    timeout: Duration,
+    boot1: &str,
+    failures: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    // The uninterrupted run of the same call in boot 1: `call run(i32:60) = i32:N (expected)`.
+    let Some(reference) = boot1
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("call {RESUME_CALL} = ")))
+        .and_then(|rest| rest.split(' ').next())
+        .map(str::to_string)
+    else {
+        failures.push(format!("boot 1 printed no result of {RESUME_CALL}"));
+        return Ok(Vec::new());
+    };
+    set_markers(image, &["RESUME"], &["REUSE"])?;
+    let seed = std::env::var("FAYASM_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        });
+    let mut rng = seed | 1;
+    let mut next = move |n: u64| {
+        // xorshift64*
+        rng ^= rng >> 12;
+        rng ^= rng << 25;
+        rng ^= rng >> 27;
+        rng.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    };
+    let slice = KILL_SLICES.0 + next(KILL_SLICES.1 - KILL_SLICES.0 + 1);
+    let delay = Duration::from_millis(next(KILL_DELAY_MS));
+    let kill = Kill {
+        line: format!("slice {slice}: checkpoint"),
+        delay,
+    };
+    println!(
+        "== esp32: boot 3 (resumable call; QEMU killed {} ms after the checkpoint of slice \
+         {slice}, chosen at random: FAYASM_KILL_SEED={seed} repeats it) ==",
+        delay.as_millis()
+    );
+    let (_, out3, killed) = boot_until(elf, image, timeout, Some(&kill))?;
+    if !killed {
+        failures.push(format!(
+            "boot 3 was not killed (the call has fewer than {slice} slices?)"
+        ));
+        return Ok(Vec::new());
+    }
+    let last_checkpoint = out3
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("slice "))
+        .unwrap_or("none")
+        .to_string();
+    println!("== esp32: boot 4 (resume from the card) ==");
+    let (ok4, out4, _) = boot_until(elf, image, timeout, None)?;
+    if !ok4 {
+        failures.push("boot 4 (resume) did not exit with success".into());
+    }
+    expect(
+        &out4,
+        "resumed from the card: checkpoint generation",
+        failures,
+    );
+    expect(&out4, "firmware result: PASS", failures);
+    let resumed_line = out4
+        .lines()
+        .find(|l| l.starts_with(&format!("resumable call {RESUME_CALL} = ")));
+    let result = resumed_line
+        .and_then(|l| l.strip_prefix(&format!("resumable call {RESUME_CALL} = ")))
+        .and_then(|rest| rest.split(' ').next());
+    if result != Some(reference.as_str()) {
+        failures.push(format!(
+            "the resumed call gave {result:?}, the uninterrupted one {reference}"
+        ));
+    }
+    let from = out4
+        .lines()
+        .find(|l| l.starts_with("resumed from the card"))
+        .unwrap_or("not resumed");
+    let peak = out4
+        .lines()
+        .find(|l| l.starts_with("peak heap"))
+        .unwrap_or("no peak-heap line");
+    let sizes = out4
+        .lines()
+        .find(|l| l.starts_with("checkpoints this boot"))
+        .unwrap_or("no checkpoint sizes");
+    Ok(vec![
+        format!("kill-and-resume: {peak}"),
+        format!("kill-and-resume: boot 4 {sizes}"),
+        format!("kill-and-resume: seed {seed}, killed {} ms after slice {slice}'s checkpoint; last line before the kill: {last_checkpoint}", delay.as_millis()),
+        format!("kill-and-resume: boot 4 {from}"),
+        format!(
+            "kill-and-resume: {}; uninterrupted (boot 1): {reference}",
+            resumed_line.unwrap_or("no result")
+        ),
+    ])
+}
+
+/// Creates the files `create` (marker files, contents irrelevant) in the card's root
+/// directory and removes `remove` where present.
+fn set_markers(image: &Path, create: &[&str], remove: &[&str]) -> Result<()> {
+    let part = open_partition(image)?;
+    let fs = fatfs::FileSystem::new(part, fatfs::FsOptions::new())?;
+    {
+        let root = fs.root_dir();
+        for name in create {
+            root.create_file(name)?.write_all(b"marker\n")?;
+        }
+        for name in remove {
+            match root.remove(name) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("removing {name}")),
+            }
+        }
+    }
+    fs.unmount()?;
+    Ok(())
+}
+
+fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
     let elf = build("qemu")?;
     report_size(&elf);
     let image = out_dir().join("sd.img");
@@ -639,12 +828,20 @@ fn qemu(corrupt: bool, timeout: Duration) -> Result<bool> {
         expect(&out2, "firmware result: PASS", &mut failures);
     }
 
+    let mut resumed = Vec::new();
+    if resume && failures.is_empty() {
+        resumed = kill_and_resume(&elf, &image, timeout, &out, &mut failures)?;
+    }
+
     println!("== esp32: summary ==");
     for p in &peaks {
         println!("{p}");
     }
     for t in &timings {
         println!("{CMARK}: {t}");
+    }
+    for r in &resumed {
+        println!("{r}");
     }
     if failures.is_empty() {
         println!("esp32: QEMU run passed");
