@@ -14,6 +14,7 @@ pub mod microcode;
 pub mod smith;
 pub mod spill_code;
 pub mod spill_memory;
+pub mod suspend;
 pub mod wasi;
 
 use arbitrary::Unstructured;

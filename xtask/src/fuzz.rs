@@ -24,7 +24,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 /// Every target, in the order they run.
-pub const TARGETS: [&str; 8] = [
+pub const TARGETS: [&str; 9] = [
     "decode",
     "microcode_roundtrip",
     "blob_corruption",
@@ -32,6 +32,7 @@ pub const TARGETS: [&str; 8] = [
     "spill_code_roundtrip",
     "spill_memory_roundtrip",
     "wasi_calls",
+    "suspend_resume",
     "differential",
 ];
 

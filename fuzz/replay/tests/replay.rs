@@ -32,6 +32,9 @@ const TARGETS: &[(&str, Check)] = &[
     ("wasi_calls", |d| {
         let _ = fayasm_fuzz::wasi::check(d);
     }),
+    ("suspend_resume", |d| {
+        let _ = fayasm_fuzz::suspend::check(d);
+    }),
     ("differential", |d| {
         let _ = fayasm_fuzz::differential::check(d);
     }),
