@@ -59,6 +59,7 @@ impl FayasmBackend {
             .wasm_multi_memory(features.multi_memory)
             .wasm_tail_call(features.tail_call)
             .wasm_extended_const(features.extended_const)
+            .wasm_wide_arithmetic(features.wide_arithmetic)
             .consume_fuel(opts.suspend_every.is_some());
         let engine = Engine::new(config);
         let mut store = Store::new(&engine, ());

@@ -15,6 +15,7 @@ pub const CLAIMED_SUITES: &[&str] = &[
     "proposals/multi-memory",
     "proposals/tail-call",
     "proposals/extended-const",
+    "proposals/wide-arithmetic",
 ];
 
 /// The WebAssembly features a suite is written against, beyond WebAssembly 2.0 (which is

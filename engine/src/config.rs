@@ -59,6 +59,9 @@ pub struct Config {
     pub(crate) tail_call: bool,
     pub(crate) extended_const: bool,
     pub(crate) simd: bool,
+    /// The wide-arithmetic proposal (`i64.add128`, `i64.sub128`, `i64.mul_wide_s/u`).
+    pub(crate) wide_arithmetic: bool,
+
     pub(crate) code_budget: Option<usize>,
     /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
     /// the budget itself).
@@ -88,6 +91,7 @@ impl Default for Config {
             tail_call: true,
             extended_const: true,
             simd: cfg!(feature = "simd"),
+            wide_arithmetic: false,
             code_budget: None,
             code_overdraft: None,
             memory_paging: None,
@@ -158,6 +162,14 @@ impl Config {
         self
     }
 
+    /// Accept the wide-arithmetic proposal: `i64.add128`, `i64.sub128`, `i64.mul_wide_s` and
+    /// `i64.mul_wide_u` (128-bit results as two i64 halves). Off by default, as in wasmtime;
+    /// when off, a module using them is a validation error naming the feature.
+    pub fn wasm_wide_arithmetic(mut self, on: bool) -> Config {
+        self.wide_arithmetic = on;
+        self
+    }
+
     /// The wasmparser feature set this configuration accepts.
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
@@ -170,6 +182,7 @@ impl Config {
         f.set(F::MULTI_MEMORY, self.multi_memory);
         f.set(F::TAIL_CALL, self.tail_call);
         f.set(F::EXTENDED_CONST, self.extended_const);
+        f.set(F::WIDE_ARITHMETIC, self.wide_arithmetic);
         f
     }
 

@@ -977,6 +977,16 @@ define_ops! {
         /// `Config::consume_fuel` or `Config::interruptible`): stop if the store has less
         /// than `cost` fuel (as u32) or its interrupt was triggered, else take `cost`.
         Fuel { cost: I32Imm };
+        /// `dst, dst + 1 = (a_lo, a_hi) + (b_lo, b_hi)` in 128-bit arithmetic, low half first
+        /// (`i64.add128`). Every operand is read before a result is written.
+        I64Add128 { dst: Slot, a_lo: Slot, a_hi: Slot, b_lo: Slot, b_hi: Slot };
+        /// As `I64Add128`, subtracting (`i64.sub128`).
+        I64Sub128 { dst: Slot, a_lo: Slot, a_hi: Slot, b_lo: Slot, b_hi: Slot };
+        /// `dst, dst + 1 = lhs * rhs` as a signed 128-bit product, low half first
+        /// (`i64.mul_wide_s`). Both operands are read before a result is written.
+        I64MulWideS { dst: Slot, lhs: Slot, rhs: Slot };
+        /// As `I64MulWideS`, unsigned (`i64.mul_wide_u`).
+        I64MulWideU { dst: Slot, lhs: Slot, rhs: Slot };
     }
     result {
         /// `dst = src` (a whole cell).

@@ -18,6 +18,7 @@ mod memory;
 mod numeric;
 mod simd;
 mod table;
+mod wide;
 
 pub(crate) use call::*;
 pub(crate) use control::*;
@@ -26,6 +27,7 @@ pub(crate) use memory::*;
 pub(crate) use numeric::*;
 pub(crate) use simd::*;
 pub(crate) use table::*;
+pub(crate) use wide::*;
 
 /// Whether the handler of opcode `op` (narrow form) may return
 /// [`Exit::Slow`](super::state::Exit::Slow): the scalar loads and stores, `Call` and

@@ -19,6 +19,7 @@ mod fuel;
 mod fuse;
 mod ops;
 mod simd;
+mod wide;
 
 use alloc::string::ToString;
 use alloc::vec;

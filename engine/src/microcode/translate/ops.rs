@@ -718,6 +718,22 @@ impl Translator<'_> {
             O::I64TruncSatF32U => un!(I64TruncSatF32U),
             O::I64TruncSatF64S => un!(I64TruncSatF64S),
             O::I64TruncSatF64U => un!(I64TruncSatF64U),
+            O::I64Add128 => self.wide_128(|dst, a_lo, a_hi, b_lo, b_hi| Op::I64Add128 {
+                dst,
+                a_lo,
+                a_hi,
+                b_lo,
+                b_hi,
+            }),
+            O::I64Sub128 => self.wide_128(|dst, a_lo, a_hi, b_lo, b_hi| Op::I64Sub128 {
+                dst,
+                a_lo,
+                a_hi,
+                b_lo,
+                b_hi,
+            }),
+            O::I64MulWideS => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideS { dst, lhs, rhs }),
+            O::I64MulWideU => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideU { dst, lhs, rhs }),
             other => {
                 let mut name = alloc::format!("{other:?}");
                 name.truncate(40);
