@@ -149,7 +149,12 @@ fn model(name: &str, [a, b, c, d]: [i64; 4]) -> Vec<i64> {
         "mul_s_square" => split(mul_s(c, c)),
         "add128_overwrite" => split(add(a, b, c, d)),
         "mul_u_overwrite" => split(mul_u(a, b)),
-        "sub128_temps" => split(sub(a ^ d, b.wrapping_add(1), c.rotate_left(7), d.wrapping_sub(a))),
+        "sub128_temps" => split(sub(
+            a ^ d,
+            b.wrapping_add(1),
+            c.rotate_left(7),
+            d.wrapping_sub(a),
+        )),
         "add128_const" => split(add(K[0], b, c, K[1])),
         "sub128_const" => split(sub(a, K[2], K[3], d)),
         "mul_s_const" => split(mul_s(a, K[1])),
