@@ -114,3 +114,37 @@ fn straight_line_function_runs_on_a_small_stack() {
     }
     assert_eq!(run_on_small_stack(wat, "run", 5), expect);
 }
+
+/// A loop over the v128 ops with handlers of their own (loads and stores, lane arithmetic
+/// in and out of the specialised set, shifts, splats, lane moves, constants, shuffles):
+/// some 4 million ops.
+#[cfg(feature = "simd")]
+#[test]
+fn simd_loop_runs_on_a_small_stack() {
+    let wat = r#"
+    (module
+      (memory 1)
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $v v128) (local $w v128) (local $acc i32)
+        (loop $top
+          (local.set $v (v128.load offset=16 (i32.and (local.get $i) (i32.const 1008))))
+          (local.set $w (i16x8.add (i16x8.mul (local.get $v) (i16x8.splat (local.get $i)))
+            (v128.const i16x8 1 2 3 4 5 6 7 8)))
+          (local.set $w (i32x4.add (i32x4.dot_i16x8_s (local.get $w) (local.get $v))
+            (i16x8.extend_low_i8x16_u (local.get $v))))
+          (local.set $w (i8x16.narrow_i16x8_u (i16x8.shr_u (local.get $w) (i32.const 3))
+            (i8x16.swizzle (local.get $v) (local.get $w))))
+          (local.set $w (v128.bitselect (local.get $w) (local.get $v)
+            (i8x16.shuffle 0 17 2 19 4 21 6 23 8 25 10 27 12 29 14 31 (local.get $v) (local.get $w))))
+          (local.set $w (i32x4.replace_lane 1 (local.get $w) (local.get $acc)))
+          (v128.store offset=32 (i32.and (local.get $i) (i32.const 1008)) (local.get $w))
+          (local.set $acc (i32.add (local.get $acc)
+            (i32.add (i32x4.extract_lane 2 (local.get $w)) (v128.any_true (local.get $w)))))
+          (br_if $top (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+            (local.get $n))))
+        (local.get $acc))
+    )"#;
+    let n = 200_000;
+    let got = run_on_small_stack(String::from(wat), "run", n);
+    assert_eq!(got, run_on_small_stack(String::from(wat), "run", n));
+}
