@@ -81,7 +81,7 @@ impl Runner for Fayasm {
     }
     fn instantiate(&self, module: &fayasm::Module, _: &[u8]) -> Self::Instance {
         let mut store = fayasm::Store::new(&self.0, ());
-        let instance = fayasm::Linker::new()
+        let instance = fayasm::Linker::new(module.engine())
             .instantiate(&mut store, module)
             .expect("fayasm: instantiate");
         let run = instance

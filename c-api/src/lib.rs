@@ -595,7 +595,9 @@ pub unsafe extern "C" fn wasm_instance_new(
             given.len()
         ));
     }
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(module.module.engine());
+    // Imports are positional here; a name imported twice takes the last definition.
+    linker.allow_shadowing(true);
     for (import, &ext) in wanted.iter().zip(given) {
         let Some(ext) = unsafe_ref(ext) else {
             return fail(format!(
@@ -609,7 +611,9 @@ pub unsafe extern "C" fn wasm_instance_new(
                 import.module, import.name
             ));
         }
-        linker.define(&import.module, &import.name, ext.which);
+        if let Err(e) = linker.define(&store_ref.store, &import.module, &import.name, ext.which) {
+            return fail(format!("wasm_instance_new: {e}"));
+        }
     }
     match linker.instantiate(&mut store_ref.store, &module.module) {
         Ok(instance) => Box::into_raw(Box::new(wasm_instance_t {

@@ -126,8 +126,8 @@ fn open(
     let _deadline = engine
         .timeout
         .map(|d| store.interrupt_handle().interrupt_after(d));
-    let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    let mut linker = Linker::new(&setup.engine);
+    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).map_err(|e| usage(e.to_string()))?;
     let instance = linker
         .instantiate(&mut store, &module)
         .map_err(|e| match e {

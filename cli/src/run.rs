@@ -132,8 +132,8 @@ fn run_in(
     module: &fayasm::Module,
     store: &mut Store<WasiCtx>,
 ) -> Result<(), Failure> {
-    let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, &mut *store, |ctx| ctx);
+    let mut linker = Linker::new(module.engine());
+    wasi::add_to_linker(&mut linker, &mut *store, |ctx| ctx).map_err(|e| usage(e.to_string()))?;
     let instance = linker
         .instantiate(&mut *store, module)
         .map_err(|e| match e {

@@ -57,7 +57,7 @@ pub fn define_fayasm(store: &mut Store<()>, linker: &mut Linker<()>) -> Result<(
             ty,
             |_caller, _params: &[Val], _results: &mut [Val]| Ok(()),
         );
-        linker.define(MODULE, name, func);
+        linker.define(&*store, MODULE, name, func)?;
     }
     let globals = [
         ("global_i32", ValType::I32, Val::I32(GLOBAL_I32)),
@@ -67,7 +67,7 @@ pub fn define_fayasm(store: &mut Store<()>, linker: &mut Linker<()>) -> Result<(
     ];
     for (name, ty, val) in globals {
         let global = Global::new(&mut *store, GlobalType::new(ty, false), val)?;
-        linker.define(MODULE, name, global);
+        linker.define(&*store, MODULE, name, global)?;
     }
     let (min, max) = TABLE_LIMITS;
     let table = Table::new(
@@ -75,9 +75,12 @@ pub fn define_fayasm(store: &mut Store<()>, linker: &mut Linker<()>) -> Result<(
         TableType::new(RefType::FuncRef, u64::from(min), max.map(u64::from)),
         Val::FuncRef(None),
     )?;
-    linker.define(MODULE, "table", table);
+    linker.define(&*store, MODULE, "table", table)?;
     let (min, max) = MEMORY_LIMITS;
-    let memory = Memory::new(store, MemoryType::new(u64::from(min), max.map(u64::from)))?;
-    linker.define(MODULE, "memory", memory);
+    let memory = Memory::new(
+        &mut *store,
+        MemoryType::new(u64::from(min), max.map(u64::from)),
+    )?;
+    linker.define(&*store, MODULE, "memory", memory)?;
     Ok(())
 }

@@ -70,7 +70,9 @@ impl FayasmBackend {
             // Instantiation (start functions, segments) runs unsliced.
             store.set_fuel(u64::MAX).map_err(|e| e.to_string())?;
         }
-        let mut linker = Linker::new();
+        let mut linker = Linker::new(&engine);
+        // Registering a name twice replaces it, as in the oracle.
+        linker.allow_shadowing(true);
         crate::spectest::define_fayasm(&mut store, &mut linker)
             .map_err(|e| format!("defining spectest in fayasm: {e}"))?;
         Ok(FayasmBackend {
@@ -279,7 +281,7 @@ impl Backend for FayasmBackend {
     fn register(&mut self, name: &str, instance: InstanceId) -> Result<(), String> {
         let instance = self.instance(instance)?;
         self.linker
-            .instance(&self.store, name, instance)
+            .instance(&mut self.store, name, instance)
             .map_err(|e| e.to_string())?;
         Ok(())
     }

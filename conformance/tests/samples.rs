@@ -190,7 +190,7 @@ impl Fayasm {
         let engine = Self::engine();
         let module = fayasm::Module::new(&engine, bytes).expect("fayasm accepts the module");
         let mut store = fayasm::Store::new(&engine, ());
-        let instance = fayasm::Linker::new()
+        let instance = fayasm::Linker::new(&engine)
             .instantiate(&mut store, &module)
             .expect("fayasm instantiates");
         Fayasm { store, instance }
@@ -463,7 +463,7 @@ fn fayasm_wasi(bytes: &[u8]) -> WasiRun {
     let module = Module::new(&engine, bytes).expect("fayasm accepts the module");
     let mut store = Store::new(&engine, ());
     let state = Arc::new(Mutex::new(WasiState::default()));
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(&engine);
     for import in module.imports() {
         assert_eq!(import.module, WASI, "only WASI imports are expected");
         let ExternType::Func(ty) = import.ty else {
@@ -491,7 +491,9 @@ fn fayasm_wasi(bytes: &[u8]) -> WasiRun {
                 WasiReturn::Exit => Err(Trap::host("proc_exit")),
             }
         });
-        linker.define(WASI, &import.name, func);
+        linker
+            .define(&store, WASI, &import.name, func)
+            .expect("define");
     }
     let instance = linker
         .instantiate(&mut store, &module)

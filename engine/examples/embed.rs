@@ -45,8 +45,8 @@ struct Host {
     lines: Vec<String>,
 }
 
-fn linker() -> Linker<Host> {
-    let mut linker = Linker::new();
+fn linker(engine: &Engine) -> Result<Linker<Host>> {
+    let mut linker = Linker::new(engine);
     // A host import reading guest memory, the wasmtime way.
     linker.func_wrap(
         "host",
@@ -64,7 +64,7 @@ fn linker() -> Linker<Host> {
             caller.data_mut().lines.push(line);
             Ok(())
         },
-    );
+    )?;
     // A host function that traps on bad input.
     linker.func_wrap("host", "check", |x: i32| -> Result<i32, Trap> {
         if x < 0 {
@@ -72,14 +72,14 @@ fn linker() -> Linker<Host> {
         } else {
             Ok(x * 2)
         }
-    });
-    linker
+    })?;
+    Ok(linker)
 }
 
 fn instantiate(engine: &Engine, module: &Module) -> Result<(Store<Host>, Instance)> {
     let mut store = Store::new(engine, Host::default());
     store.set_storage(MemStorage::new());
-    let instance = linker().instantiate(&mut store, module)?;
+    let instance = linker(store.engine())?.instantiate(&mut store, module)?;
     Ok((store, instance))
 }
 
@@ -195,7 +195,9 @@ fn error_paths(engine: &Engine, module: &Module) -> Result<()> {
 
     // A missing import is a link error naming it.
     let mut store = Store::new(engine, Host::default());
-    let err = Linker::new().instantiate(&mut store, module).unwrap_err();
+    let err = Linker::new(engine)
+        .instantiate(&mut store, module)
+        .unwrap_err();
     assert!(err.to_string().contains("host"), "{err}");
     // Bad bytes are a module error.
     assert!(matches!(

@@ -50,7 +50,9 @@ fn main() {
         let engine = Engine::new(Config::default().prescan(true));
         let module = Module::new(&engine, &bytes).unwrap();
         let mut store = Store::new(&engine, ());
-        let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+        let inst = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
         let mut microcode = 0usize;
         for i in 0..module.num_funcs() as u32 {
             if let Some(code) = inst

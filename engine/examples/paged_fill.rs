@@ -68,7 +68,9 @@ fn run(paging: Option<(MemoryPolicy, &std::path::Path, bool)>) -> Duration {
             store.set_storage(storage);
         }
     }
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let fill = inst.get_func(&store, "fill").unwrap();
     let n = 3 << 20;
     let mut out = [Val::I64(0)];

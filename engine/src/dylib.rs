@@ -6,7 +6,7 @@
 //! let engine = Engine::default();
 //! let module = Module::new(&engine, &std::fs::read("app.wasm")?)?;
 //! let mut store = Store::new(&engine, ());
-//! let mut linker = Linker::new();
+//! let mut linker = Linker::new(&engine);
 //! // SAFETY: libhost.so is ours; its initialisers are harmless and every function the module
 //! // imports from "host" is a C function of the import's signature.
 //! let lib = unsafe { DynamicLibrary::open("./libhost.so")? };
@@ -59,6 +59,9 @@ pub enum DylibError {
         /// The signature, as `(i32, f64) -> i64`.
         signature: String,
     },
+    /// The linker refused the definition (a name already defined, see
+    /// [`Linker::allow_shadowing`]).
+    Define(crate::Error),
 }
 
 impl fmt::Display for DylibError {
@@ -73,11 +76,19 @@ impl fmt::Display for DylibError {
             DylibError::UnsupportedSignature { symbol, signature } => {
                 write!(f, "cannot call `{symbol}`: signature {signature} is not supported for library functions")
             }
+            DylibError::Define(e) => write!(f, "cannot define the import: {e}"),
         }
     }
 }
 
-impl std::error::Error for DylibError {}
+impl std::error::Error for DylibError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DylibError::Define(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// A loaded shared library.
 #[derive(Debug, Clone)]
@@ -165,7 +176,9 @@ impl DynamicLibrary {
             if let ExternType::Func(ty) = imp.ty {
                 // SAFETY: forwarded from this function's contract.
                 let f = unsafe { self.func(store, &imp.name, ty) }?;
-                linker.define(import_module, &imp.name, f);
+                linker
+                    .define(&*store, import_module, &imp.name, f)
+                    .map_err(DylibError::Define)?;
                 n += 1;
             }
         }

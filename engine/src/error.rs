@@ -174,6 +174,14 @@ pub enum LinkError {
         /// Why it does not fit.
         reason: &'static str,
     },
+    /// [`Linker`](crate::Linker): the name is already defined and shadowing is off
+    /// ([`Linker::allow_shadowing`](crate::Linker::allow_shadowing)).
+    Duplicate {
+        /// Module name.
+        module: String,
+        /// Field name.
+        name: String,
+    },
 }
 
 impl fmt::Display for LinkError {
@@ -189,6 +197,9 @@ impl fmt::Display for LinkError {
                     f,
                     "incompatible import type for `{module}::{name}`: {reason}"
                 )
+            }
+            LinkError::Duplicate { module, name } => {
+                write!(f, "`{module}::{name}` is already defined in this linker")
             }
         }
     }

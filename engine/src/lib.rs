@@ -21,7 +21,7 @@
 //! let engine = Engine::default();
 //! let module = Module::new(&engine, &wasm).unwrap();
 //! let mut store = Store::new(&engine, ());
-//! let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+//! let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
 //! let add = instance.get_func(&store, "add").unwrap();
 //! let mut out = [Val::I32(0)];
 //! add.call(&mut store, &[Val::I32(2), Val::I32(40)], &mut out).unwrap();

@@ -13,7 +13,7 @@ fn instantiate(wat: &str) -> (Store<()>, fayasm::Instance) {
     let engine = Engine::default();
     let m = module(&engine, wat);
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new()
+    let inst = Linker::new(&engine)
         .instantiate(&mut store, &m)
         .expect("instantiates");
     (store, inst)
@@ -163,7 +163,7 @@ fn deep_recursion_is_a_trap_not_a_native_overflow() {
         r#"(module (func $f (export "f") (param i32) (result i32) (call $f (local.get 0))))"#,
     );
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     let f = inst.get_func(&store, "f").unwrap();
     let mut out = [Val::I32(0)];
     match f.call(&mut store, &[Val::I32(1)], &mut out) {
@@ -182,7 +182,7 @@ fn call_depth_limit_is_configurable() {
         let engine = Engine::new(Config::default().max_call_depth(limit));
         let m = module(&engine, wat);
         let mut store = Store::new(&engine, ());
-        let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+        let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
         let r = call(&mut store, inst, "f", &[Val::I32(depth)], 1);
         assert_eq!(r.is_ok(), ok, "limit {limit} depth {depth}: {r:?}");
     }
@@ -229,12 +229,16 @@ fn host_functions_globals_memories_tables() {
         Val::FuncRef(None),
     )
     .unwrap();
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(&engine);
     linker
-        .define("env", "add", add)
-        .define("env", "g", g)
-        .define("env", "mem", mem)
-        .define("env", "tab", tab);
+        .define(&store, "env", "add", add)
+        .unwrap()
+        .define(&store, "env", "g", g)
+        .unwrap()
+        .define(&store, "env", "mem", mem)
+        .unwrap()
+        .define(&store, "env", "tab", tab)
+        .unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
     let run = inst.get_func(&store, "run").unwrap();
     let mut out = [Val::I32(0)];
@@ -268,12 +272,12 @@ fn missing_and_mismatched_imports_are_link_errors() {
     let m = module(&engine, r#"(module (import "env" "f" (func (param i32))))"#);
     let mut store = Store::new(&engine, ());
     assert!(matches!(
-        Linker::new().instantiate(&mut store, &m),
+        Linker::new(&engine).instantiate(&mut store, &m),
         Err(Error::Link(_))
     ));
     let wrong = Func::new(&mut store, FuncType::new([], []), |_, _, _| Ok(()));
-    let mut linker = Linker::new();
-    linker.define("env", "f", wrong);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "env", "f", wrong).unwrap();
     assert!(matches!(
         linker.instantiate(&mut store, &m),
         Err(Error::Link(_))
@@ -288,7 +292,7 @@ fn prescan_translates_everything_at_instantiation() {
         r#"(module (func (export "f") (result i32) (i32.const 7)))"#,
     );
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     let f = inst.get_func(&store, "f").unwrap();
     let code = f.translate(&mut store).unwrap().expect("wasm function");
     assert!(!code.code.is_empty());

@@ -25,8 +25,8 @@ fn numfmt(config: Config, rounds: u32, storage: bool) -> (String, CodeCacheStats
     if storage {
         store.set_storage(MemStorage::new());
     }
-    let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
     let inst = linker
         .instantiate(&mut store, &module)
         .expect("instantiates");

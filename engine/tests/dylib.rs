@@ -67,7 +67,7 @@ fn imports_call_c_functions_of_a_shared_library() {
     .unwrap();
     let module = Module::new(&engine, &wasm).unwrap();
     let mut store = Store::new(&engine, ());
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(&engine);
     // SAFETY: the library is the one built above; every import matches its C signature.
     let lib = unsafe { DynamicLibrary::open(lib_path.to_str().unwrap()) }.unwrap();
     // SAFETY: as above.

@@ -26,12 +26,12 @@ fn question_marks(step: u32) -> AnyResult<()> {
         }
         1 => {
             let m = module(&engine, r#"(module (import "a" "b" (func)))"#)?;
-            Linker::<()>::new().instantiate(&mut Store::new(&engine, ()), &m)?;
+            Linker::<()>::new(&engine).instantiate(&mut Store::new(&engine, ()), &m)?;
         }
         2 => {
             let m = module(&engine, r#"(module (func (export "f") unreachable))"#)?;
             let mut store = Store::new(&engine, ());
-            let i = Linker::new().instantiate(&mut store, &m)?;
+            let i = Linker::new(&engine).instantiate(&mut store, &m)?;
             i.get_typed_func::<(), ()>(&store, "f")?
                 .call(&mut store, ())?;
         }
@@ -43,7 +43,7 @@ fn question_marks(step: u32) -> AnyResult<()> {
         4 => {
             let m = module(&engine, r#"(module (memory (export "m") 1))"#)?;
             let mut store = Store::new(&engine, ());
-            let i = Linker::new().instantiate(&mut store, &m)?;
+            let i = Linker::new(&engine).instantiate(&mut store, &m)?;
             i.checkpoint(&mut store, &mut MemStorage::new())?;
             let mut other = Store::new(&engine, ());
             i.restore(&mut other, &mut MemStorage::new())?;
@@ -51,7 +51,7 @@ fn question_marks(step: u32) -> AnyResult<()> {
         5 => {
             let m = module(&engine, r#"(module (func (export "f")))"#)?;
             let mut store = Store::new(&engine, ());
-            let i = Linker::new().instantiate(&mut store, &m)?;
+            let i = Linker::new(&engine).instantiate(&mut store, &m)?;
             let f = i.get_func(&store, "f").unwrap();
             f.load_code_from(&mut store, &mut MemStorage::new())?;
         }
@@ -156,7 +156,7 @@ fn paging_without_a_storage_is_its_own_error() {
     );
     let m = Module::new(&engine, &wat::parse_str("(module (memory 1))").unwrap()).unwrap();
     assert_eq!(
-        Linker::new().instantiate(&mut store, &m).err(),
+        Linker::new(&engine).instantiate(&mut store, &m).err(),
         Some(Error::NoStorage)
     );
 }

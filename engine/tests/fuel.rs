@@ -24,7 +24,9 @@ fn setup(config: Config) -> (Store<()>, Instance) {
     let engine = Engine::new(config);
     let module = Module::new(&engine, &wat::parse_str(LOOP).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     (store, inst)
 }
 

@@ -23,7 +23,9 @@ fn setup() -> (Store<()>, fayasm::Func) {
     );
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let f = inst.get_func(&store, "host").unwrap();
     (store, f)
 }
@@ -67,7 +69,9 @@ fn tail_call_with_args_past_frame_is_rejected() {
     let (mut store, _) = setup();
     let engine = store.engine().clone();
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let noargs = inst.get_func(&store, "noargs").unwrap();
     for op in [
         Op::ReturnCall { func: 1, args: 0 },
@@ -175,7 +179,9 @@ fn demote_and_promote_of_nan_stay_in_the_spec_sets() {
         (f64x2.promote_low_f32x4 (f32x4.splat (local.get 0)))))"#;
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let call = |store: &mut Store<()>, name: &str, arg: Val, out: Val| -> Val {
         let mut res = [out];
         inst.get_func(&mut *store, name)
@@ -233,7 +239,9 @@ fn demote_and_promote_of_nan_stay_in_the_spec_sets() {
     let wasm = include_bytes!("fixtures/fuzz-differential-global.wasm");
     let module = Module::new(&engine, wasm).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let mut out = [Val::I32(0)];
     inst.get_func(&store, "")
         .unwrap()

@@ -19,7 +19,9 @@ fn setup() -> (Store<Vec<u32>>, fayasm::Instance) {
     let engine = Engine::default();
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, Vec::new());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     (store, inst)
 }
 
@@ -131,7 +133,9 @@ fn code_cache_budget_evicts_the_oldest_code_and_calls_still_work() {
     );
     let module = Module::new(&engine, &wat::parse_str(format!("(module {wat})")).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     for round in 0..3 {
         for i in 0..20 {
             let f = inst.get_func(&store, &format!("f{i}")).unwrap();

@@ -102,11 +102,14 @@ fn closures_read_and_write_the_callers_memory_and_host_state() {
             Ok(())
         },
     );
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(&engine);
     linker
-        .define("env", "sum", sum)
-        .define("env", "fill", fill)
-        .define("env", "log", log);
+        .define(&store, "env", "sum", sum)
+        .unwrap()
+        .define(&store, "env", "fill", fill)
+        .unwrap()
+        .define(&store, "env", "log", log)
+        .unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
     assert_eq!(call(&mut store, inst, "run", &[]).unwrap(), [Val::I64(70)]);
     assert_eq!(store.data().calls, 2);
@@ -134,8 +137,8 @@ fn a_host_trap_stops_execution_and_keeps_its_message() {
             _ => Ok(()),
         },
     );
-    let mut linker = Linker::new();
-    linker.define("env", "check", check);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "env", "check", check).unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
     let after = inst.get_global(&store, "after").unwrap();
 
@@ -169,8 +172,8 @@ fn a_host_function_returning_the_wrong_type_traps() {
             Ok(())
         },
     );
-    let mut linker = Linker::new();
-    linker.define("env", "f", f);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "env", "f", f).unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
     assert!(
         matches!(call(&mut store, inst, "run", &[]), Err(Error::Trap(t)) if t.code() == TrapCode::Host)
@@ -189,7 +192,9 @@ fn link_errors_name_the_import() {
     );
     let mut store = Store::new(&engine, ());
 
-    let err = Linker::new().instantiate(&mut store, &m).unwrap_err();
+    let err = Linker::new(&engine)
+        .instantiate(&mut store, &m)
+        .unwrap_err();
     assert_eq!(
         err,
         Error::Link(LinkError::Missing {
@@ -199,11 +204,11 @@ fn link_errors_name_the_import() {
     );
     assert_eq!(err.to_string(), "unknown import: `env::f`");
 
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(&engine);
     let wrong_sig = Func::new(&mut store, FuncType::new([ValType::I64], []), |_, _, _| {
         Ok(())
     });
-    linker.define("env", "f", wrong_sig);
+    linker.define(&store, "env", "f", wrong_sig).unwrap();
     let err = linker.instantiate(&mut store, &m).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -215,8 +220,10 @@ fn link_errors_name_the_import() {
     });
     let small = Memory::new(&mut store, MemoryType::new(1, None)).unwrap();
     linker
-        .define("env", "f", right_sig)
-        .define("env", "mem", small);
+        .define(&store, "env", "f", right_sig)
+        .unwrap()
+        .define(&store, "env", "mem", small)
+        .unwrap();
     let err = linker.instantiate(&mut store, &m).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -230,14 +237,18 @@ fn link_errors_name_the_import() {
         Val::I32(0),
     )
     .unwrap();
-    linker.define("env", "mem", big).define("env", "g", g32);
+    linker
+        .define(&store, "env", "mem", big)
+        .unwrap()
+        .define(&store, "env", "g", g32)
+        .unwrap();
     let err = linker.instantiate(&mut store, &m).unwrap_err();
     assert_eq!(
         err.to_string(),
         "incompatible import type for `env::g`: global type differs"
     );
 
-    linker.define("env", "g", right_sig);
+    linker.define(&store, "env", "g", right_sig).unwrap();
     let err = linker.instantiate(&mut store, &m).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -250,7 +261,7 @@ fn link_errors_name_the_import() {
         Val::I64(9),
     )
     .unwrap();
-    linker.define("env", "g", g64);
+    linker.define(&store, "env", "g", g64).unwrap();
     linker
         .instantiate(&mut store, &m)
         .expect("every import fits");
@@ -268,8 +279,8 @@ fn an_imported_memory_is_shared_with_the_host() {
     let m = module(&engine, MEMORY_USER);
     let mut store = Store::new(&engine, ());
     let mem = Memory::new(&mut store, MemoryType::new(1, Some(4))).unwrap();
-    let mut linker = Linker::new();
-    linker.define("host", "mem", mem);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "host", "mem", mem).unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
 
     mem.data_mut(&mut store)[10] = 42;
@@ -292,8 +303,8 @@ fn rebinding_an_imported_memory_takes_effect_without_reinstantiation() {
     let second = Memory::new(&mut store, MemoryType::new(2, None)).unwrap();
     first.data_mut(&mut store)[0] = 1;
     second.data_mut(&mut store)[0] = 2;
-    let mut linker = Linker::new();
-    linker.define("host", "mem", first);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "host", "mem", first).unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
     assert_eq!(
         call(&mut store, inst, "load", &[Val::I32(0)]).unwrap(),
@@ -354,10 +365,12 @@ fn rebinding_from_inside_a_host_call_affects_the_rest_of_that_call() {
         inst.rebind_memory(caller.store(), 0, other)
             .map_err(|e| Trap::host(e.to_string()))
     });
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(&engine);
     linker
-        .define("host", "mem", first)
-        .define("host", "swap", swap);
+        .define(&store, "host", "mem", first)
+        .unwrap()
+        .define(&store, "host", "swap", swap)
+        .unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
     store.data_mut().instance = Some(inst);
     store.data_mut().other = Some(second);
@@ -383,8 +396,12 @@ fn rebinding_checks_the_index_and_the_type() {
         Val::FuncRef(None),
     )
     .unwrap();
-    let mut linker = Linker::new();
-    linker.define("host", "mem", mem).define("host", "tab", tab);
+    let mut linker = Linker::new(&engine);
+    linker
+        .define(&store, "host", "mem", mem)
+        .unwrap()
+        .define(&store, "host", "tab", tab)
+        .unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
 
     let small = Memory::new(&mut store, MemoryType::new(1, None)).unwrap();
@@ -471,8 +488,8 @@ fn rebinding_an_imported_table_redirects_call_indirect() {
         Val::FuncRef(Some(eight)),
     )
     .unwrap();
-    let mut linker = Linker::new();
-    linker.define("host", "tab", a);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "host", "tab", a).unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
     assert_eq!(call(&mut store, inst, "call0", &[]).unwrap(), [Val::I32(7)]);
 
@@ -503,8 +520,8 @@ fn imported_globals_are_shared() {
         Val::I64(41),
     )
     .unwrap();
-    let mut linker = Linker::new();
-    linker.define("host", "counter", counter);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "host", "counter", counter).unwrap();
     let inst = linker.instantiate(&mut store, &m).unwrap();
     call(&mut store, inst, "bump", &[]).unwrap();
     assert_eq!(counter.get(&store), Val::I64(42));

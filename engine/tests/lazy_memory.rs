@@ -34,7 +34,9 @@ fn untouched_pages_of_huge_memories_take_no_ram() {
     // Two stores: 8 GiB of declared memory, plus 4 GiB more by growing.
     for _ in 0..2 {
         let mut store = Store::new(&engine, ());
-        let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+        let inst = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
         let mut out = [Val::I32(0)];
         for addr in [0i64, 0xffff_ffff] {
             inst.get_func(&store, "poke")

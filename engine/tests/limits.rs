@@ -43,12 +43,12 @@ fn memory_limits() {
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits::default().memory_size(1 << 16));
     assert!(matches!(
-        Linker::new().instantiate(&mut store, &m),
+        Linker::new(&engine).instantiate(&mut store, &m),
         Err(Error::Limit(_))
     ));
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits::default().memory_size(3 << 16));
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     assert_eq!(
         call(&mut store, inst, "grow_a", &[Val::I32(1)]),
         Ok(Val::I32(2))
@@ -60,7 +60,7 @@ fn memory_limits() {
     // In total: 6 pages for both.
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits::default().memories_total(6 << 16));
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     assert_eq!(store.memory_bytes(), 4 << 16);
     assert_eq!(
         call(&mut store, inst, "grow_a", &[Val::I32(1)]),
@@ -87,12 +87,12 @@ fn memory_limits() {
     };
     assert!(matches!(Memory::new(&mut store, ty), Err(Error::Limit(_))));
     assert!(matches!(
-        Linker::new().instantiate(&mut store, &m),
+        Linker::new(&engine).instantiate(&mut store, &m),
         Err(Error::Limit(_))
     ));
     // A huge grow is -1, never an abort (the engine's own maximum applies too).
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     assert_eq!(
         call(&mut store, inst, "grow_a", &[Val::I32(-1)]),
         Ok(Val::I32(-1))
@@ -111,12 +111,12 @@ fn table_and_instance_limits() {
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits::default().table_elements(5));
     assert!(matches!(
-        Linker::new().instantiate(&mut store, &m),
+        Linker::new(&engine).instantiate(&mut store, &m),
         Err(Error::Limit(_))
     ));
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits::default().table_elements(15).instances(1));
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     assert_eq!(
         call(&mut store, inst, "grow", &[Val::I32(5)]),
         Ok(Val::I32(10))
@@ -130,7 +130,7 @@ fn table_and_instance_limits() {
         Ok(Val::I32(-1))
     );
     assert_eq!(
-        Linker::new().instantiate(&mut store, &m).err(),
+        Linker::new(&engine).instantiate(&mut store, &m).err(),
         Some(Error::Limit("instances over the store's limit"))
     );
 }
@@ -156,7 +156,7 @@ fn unbounded_recursion_with_unbounded_depth_traps() {
     );
     let m = module(&engine, RECURSION);
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     let f = inst.get_func(&store, "forever").unwrap();
     let e = f.call(&mut store, &[], &mut []).unwrap_err();
     assert_eq!(trap_code(e), TrapCode::StackOverflow);
@@ -173,7 +173,7 @@ fn stack_byte_limits_bound_depth_and_cells() {
     let m = module(&engine, RECURSION);
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits::default().frame_stack_bytes(4096));
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     assert_eq!(
         call(&mut store, inst, "down", &[Val::I32(20)]),
         Ok(Val::I32(0))
@@ -182,7 +182,7 @@ fn stack_byte_limits_bound_depth_and_cells() {
     assert_eq!(trap_code(e), TrapCode::StackOverflow);
     let mut store = Store::new(&engine, ());
     store.set_limits(StoreLimits::default().value_stack_bytes(64 << 10));
-    let inst = Linker::new().instantiate(&mut store, &m).unwrap();
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     assert_eq!(
         call(&mut store, inst, "wide", &[Val::I32(100)]),
         Ok(Val::I32(0))

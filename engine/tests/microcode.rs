@@ -15,12 +15,14 @@ fn sample_functions() -> Vec<(String, Module, Compiled)> {
         }
         let module = Module::new(&engine, &std::fs::read(&path).unwrap()).unwrap();
         let mut store = Store::new(&engine, ());
-        let mut linker = Linker::new();
+        let mut linker = Linker::new(&engine);
         // Satisfy imports with host functions that do nothing; only translation matters here.
         for import in module.imports() {
             if let fayasm::ExternType::Func(ty) = import.ty {
                 let f = fayasm::Func::new(&mut store, ty, |_, _, _| Ok(()));
-                linker.define(&import.module, &import.name, f);
+                linker
+                    .define(&store, &import.module, &import.name, f)
+                    .unwrap();
             }
         }
         let Ok(inst) = linker.instantiate(&mut store, &module) else {

@@ -139,7 +139,9 @@ impl std::fmt::Debug for Snap {
 impl Vm {
     fn boot(engine: &Engine, module: &Module) -> Vm {
         let mut store = Store::new(engine, ());
-        let inst = Linker::new().instantiate(&mut store, module).unwrap();
+        let inst = Linker::new(&engine)
+            .instantiate(&mut store, module)
+            .unwrap();
         Vm { store, inst }
     }
 
@@ -801,7 +803,9 @@ fn offload_checkpoint_rejects_what_it_cannot_represent() {
       (global (export "eg") (mut externref) (ref.null extern)))"#;
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let mut storage = MemStorage::new();
     assert_eq!(inst.checkpoint(&mut store, &mut storage), Ok(1));
 

@@ -24,7 +24,9 @@ fn setup() -> (Store<()>, fayasm::Func, Module) {
     let engine = Engine::default();
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let f = inst.get_func(&store, "fib").unwrap();
     (store, f, module)
 }
@@ -88,7 +90,7 @@ fn offload_code_from_another_module_is_rejected() {
     )
     .unwrap();
     let mut store2 = Store::new(&other, ());
-    let inst2 = Linker::new().instantiate(&mut store2, &m2).unwrap();
+    let inst2 = Linker::new(&other).instantiate(&mut store2, &m2).unwrap();
     let g = inst2.get_func(&store2, "fib").unwrap();
     let blob = storage.get(&f.code_key(&store).unwrap()).unwrap().to_vec();
     let mut storage2 = MemStorage::new();
@@ -111,7 +113,9 @@ fn offload_code_cache_evicts_the_coldest_function() {
     let probe = Engine::default();
     let module = Module::new(&probe, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&probe, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&probe)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let hot = inst.get_func(&store, "hot").unwrap();
     let mut out = [Val::I32(0)];
     hot.call(&mut store, &[], &mut out).unwrap();
@@ -124,7 +128,9 @@ fn offload_code_cache_evicts_the_coldest_function() {
     );
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let hot = inst.get_func(&store, "hot").unwrap();
     for round in 0..20 {
         for cold in ["c1", "c2", "c3"] {

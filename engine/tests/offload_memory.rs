@@ -47,7 +47,7 @@ fn rig_with(config: Config, storage: Option<impl Storage + Send + 'static>) -> R
     if let Some(s) = storage {
         store.set_storage(s);
     }
-    let inst = Linker::new().instantiate(&mut store, &module)?;
+    let inst = Linker::new(&engine).instantiate(&mut store, &module)?;
     let mem = inst.get_memory(&store, "mem").unwrap();
     Ok(Rig { store, inst, mem })
 }

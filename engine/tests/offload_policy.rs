@@ -73,7 +73,9 @@ fn setup(config: Config) -> (Store<()>, Module, fayasm::Instance) {
     let engine = Engine::new(config);
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     (store, module, inst)
 }
 
@@ -123,12 +125,14 @@ fn samples_dir() -> std::path::PathBuf {
 }
 
 fn instantiate_with_stubs(store: &mut Store<()>, module: &Module) -> Option<fayasm::Instance> {
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(module.engine());
     for import in module.imports() {
         match import.ty {
             fayasm::ExternType::Func(ty) => {
                 let f = Func::new(&mut *store, ty, |_, _, _| Ok(()));
-                linker.define(&import.module, &import.name, f);
+                linker
+                    .define(&*store, &import.module, &import.name, f)
+                    .unwrap();
             }
             _ => return None,
         }
@@ -284,7 +288,9 @@ fn reference_code(module: &Module, f: Func, store: &Store<()>) -> Vec<u8> {
         .unwrap();
     let engine = Engine::default();
     let mut fresh = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut fresh, module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut fresh, module)
+        .unwrap();
     let g = inst.func_by_index(&fresh, index).unwrap();
     g.translate(&mut fresh).unwrap().unwrap().encode()
 }
@@ -336,7 +342,9 @@ fn offload_power_cut_sweep_over_automatic_code_spills() {
                 .into_inner();
             let engine = Engine::new(spill_config(Some(0)));
             let mut store = Store::new(&engine, ());
-            let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+            let inst = Linker::new(&engine)
+                .instantiate(&mut store, &module)
+                .unwrap();
             let mut disk = survived;
             for f in wasm_funcs(&store, inst, &module) {
                 match f.load_code_from(&mut store, &mut disk) {

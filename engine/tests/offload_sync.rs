@@ -82,7 +82,9 @@ fn calls(policy: MemoryPolicy, paged: bool) -> Vec<Call> {
         inner: MemStorage::new(),
         log: log.clone(),
     });
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let fill = inst.get_func(&store, "fill").unwrap();
     let mut out = [Val::I32(0)];
     fill.call(&mut store, &[], &mut out).unwrap();

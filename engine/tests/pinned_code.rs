@@ -50,8 +50,10 @@ fn churn(mut caller: Caller<'_, u32>) {
 fn setup() -> (Store<u32>, fayasm::Instance) {
     let engine = Engine::default();
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
-    let mut linker = Linker::new();
-    linker.func_wrap("host", "churn", |caller: Caller<'_, u32>| churn(caller));
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "churn", |caller: Caller<'_, u32>| churn(caller))
+        .unwrap();
     let mut store = Store::new(&engine, 0);
     let inst = linker.instantiate(&mut store, &module).unwrap();
     (store, inst)
@@ -103,10 +105,12 @@ const YIELDING: &str = r#"(module
 fn yielding() -> (Store<u32>, fayasm::Instance) {
     let engine = Engine::default();
     let module = Module::new(&engine, &wat::parse_str(YIELDING).unwrap()).unwrap();
-    let mut linker = Linker::new();
-    linker.func_new("host", "pause", fayasm::FuncType::new([], []), |_, _, _| {
-        Err(fayasm::Trap::host_yield())
-    });
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_new("host", "pause", fayasm::FuncType::new([], []), |_, _, _| {
+            Err(fayasm::Trap::host_yield())
+        })
+        .unwrap();
     let mut store = Store::new(&engine, 0);
     let inst = linker.instantiate(&mut store, &module).unwrap();
     (store, inst)

@@ -6,7 +6,9 @@ fn instance(config: Config, wat: &str) -> (Store<()>, fayasm::Instance) {
     let engine = Engine::new(config);
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     (store, inst)
 }
 

@@ -11,12 +11,14 @@ fn samples_dir() -> std::path::PathBuf {
 }
 
 fn instantiate_with_stubs(store: &mut Store<()>, module: &Module) -> Option<Instance> {
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(module.engine());
     for import in module.imports() {
         match import.ty {
             fayasm::ExternType::Func(ty) => {
                 let f = Func::new(&mut *store, ty, |_, _, _| Ok(()));
-                linker.define(&import.module, &import.name, f);
+                linker
+                    .define(&*store, &import.module, &import.name, f)
+                    .unwrap();
             }
             _ => return None,
         }
@@ -144,8 +146,8 @@ fn yielding(config: Config) -> (Store<()>, Instance) {
         FuncType::new([ValType::I32], [ValType::I32]),
         |_, _, _| Err(Trap::host_yield()),
     );
-    let mut linker = Linker::new();
-    linker.define("host", "ask", ask);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "host", "ask", ask).unwrap();
     let inst = linker.instantiate(&mut store, &module).unwrap();
     (store, inst)
 }

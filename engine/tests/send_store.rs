@@ -23,8 +23,8 @@ fn a_store_moves_to_another_thread_and_runs_there() {
     )
     .unwrap();
     let module = Module::new(&engine, &wasm).unwrap();
-    let mut linker = Linker::new();
-    linker.func_wrap("host", "double", |x: i32| x * 2);
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "double", |x: i32| x * 2).unwrap();
     let mut store = Store::new(&engine, 0u32);
     let instance = linker.instantiate(&mut store, &module).unwrap();
     let f = instance.get_typed_func::<i32, i32>(&store, "f").unwrap();
@@ -50,7 +50,9 @@ fn a_store_with_storage_and_trap_hook_moves_to_another_thread() {
     let module = Module::new(&engine, &wasm).unwrap();
     let mut store = Store::new(&engine, ());
     store.set_storage(fayasm::offload::MemStorage::default());
-    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let f = instance.get_typed_func::<(), i32>(&store, "f").unwrap();
     f.func().set_trap(&mut store, true);
     let seen = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));

@@ -11,7 +11,9 @@ fn v128_params_and_results_round_trip() {
         (func (export "sel") (param v128 v128 i32) (result v128) (select (local.get 0) (local.get 1) (local.get 2))))"#;
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let a = 0x0f0e0d0c0b0a09080706050403020100u128;
     let b = 0x01010101010101010101010101010101u128;
     let mut out = [Val::V128(0)];

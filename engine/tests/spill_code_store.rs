@@ -28,8 +28,8 @@ fn rig(storage: bool) -> Rig {
         store.set_storage(MemStorage::new());
     }
     let host = Func::wrap(&mut store, || 7i32);
-    let mut linker = Linker::new();
-    linker.define("host", "seven", host);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "host", "seven", host).unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
     let fib = instance.get_typed_func::<i32, i32>(&store, "fib").unwrap();
     Rig { store, fib, host }

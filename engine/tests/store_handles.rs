@@ -43,10 +43,12 @@ fn setup(engine: &Engine, module: &Module) -> (Store<()>, fayasm::Instance) {
         Val::FuncRef(None),
     )
     .unwrap();
-    let mut linker = Linker::new();
+    let mut linker = Linker::new(&engine);
     linker
-        .define("host", "mem", mem)
-        .define("host", "table", table);
+        .define(&store, "host", "mem", mem)
+        .unwrap()
+        .define(&store, "host", "table", table)
+        .unwrap();
     let inst = linker.instantiate(&mut store, module).unwrap();
     (store, inst)
 }
@@ -199,21 +201,45 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
     ));
 
     // Linker: instances and definitions of another store.
-    let mut linker: Linker<()> = Linker::new();
+    let mut linker: Linker<()> = Linker::new(&engine);
     assert_eq!(
-        linker.instance(&b, "other", inst_a).err(),
+        linker.instance(&mut b, "other", inst_a).err(),
         Some(Error::WrongStore)
     );
     let own_a = inst_a.get_memory(&a, "own").unwrap();
     let table_a = inst_a.get_table(&a, "t").unwrap();
+    // Defining a handle with a store it does not belong to.
+    let mut linker: Linker<()> = Linker::new(&engine);
+    for foreign in [
+        Extern::Memory(own_a),
+        Extern::Table(table_a),
+        Extern::Func(fa),
+        Extern::Global(ga),
+    ] {
+        assert_eq!(
+            linker.define(&b, "host", "x", foreign).err(),
+            Some(Error::WrongStore)
+        );
+    }
+    // A linker holding handles of store `a` instantiating into store `b`.
     for (mem, table) in [
         (Extern::Memory(own_a), Extern::Table(tb)),
         (mb.into(), table_a.into()),
     ] {
-        let mut linker = Linker::new();
+        let owner = |e: &Extern| {
+            if matches!(e, Extern::Memory(m) if *m == own_a)
+                || matches!(e, Extern::Table(t) if *t == table_a)
+            {
+                &a
+            } else {
+                &b
+            }
+        };
+        let mut linker = Linker::new(&engine);
+        linker.define(owner(&mem), "host", "mem", mem).unwrap();
         linker
-            .define("host", "mem", mem)
-            .define("host", "table", table);
+            .define(owner(&table), "host", "table", table)
+            .unwrap();
         assert_eq!(
             linker.instantiate(&mut b, &module).err(),
             Some(Error::WrongStore)
@@ -224,8 +250,8 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
         &wat::parse_str(r#"(module (import "m" "f" (func (result i32))))"#).unwrap(),
     )
     .unwrap();
-    let mut linker = Linker::new();
-    linker.define("m", "f", fa);
+    let mut linker = Linker::new(&engine);
+    linker.define(&a, "m", "f", fa).unwrap();
     assert_eq!(
         linker.instantiate(&mut b, &imports_func).err(),
         Some(Error::WrongStore)
@@ -261,8 +287,8 @@ fn a_host_function_returning_a_foreign_reference_traps() {
         .unwrap(),
     )
     .unwrap();
-    let mut linker = Linker::new();
-    linker.define("h", "leak", leak);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "h", "leak", leak).unwrap();
     let inst = linker.instantiate(&mut store, &module).unwrap();
     let err = inst
         .get_func(&store, "go")

@@ -10,7 +10,9 @@ fn microcode(wat: &str, name: &str) -> String {
     let engine = Engine::new(Config::default());
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let f = inst.get_func(&store, name).unwrap();
     let code = f.translate(&mut store).unwrap().unwrap();
     module.verify_microcode(&code).unwrap();

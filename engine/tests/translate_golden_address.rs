@@ -14,7 +14,9 @@ fn microcode(body: &str) -> String {
     let engine = Engine::new(Config::default());
     let module = Module::new(&engine, &wat::parse_str(module(body)).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let f = inst.get_func(&store, "f").unwrap();
     let code = f.translate(&mut store).unwrap().unwrap();
     module.verify_microcode(&code).unwrap();
@@ -25,7 +27,9 @@ fn call(body: &str, args: &[Val]) -> Result<Val, Trap> {
     let engine = Engine::new(Config::default());
     let module = Module::new(&engine, &wat::parse_str(module(body)).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new().instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let f = inst.get_func(&store, "f").unwrap();
     let mut out = [Val::I32(0)];
     match f.call(&mut store, args, &mut out) {

@@ -34,28 +34,34 @@ const WAT: &str = r#"(module
   (func (export "call_fail") (param i32) (result i32) (call $fail (local.get 0)))
   (func (export "call_peek") (param i32) (result i32) (call $peek (local.get 0))))"#;
 
-fn linker() -> Linker<u32> {
-    let mut linker = Linker::new();
+fn linker(engine: &Engine) -> Linker<u32> {
+    let mut linker = Linker::new(engine);
     // Without a Caller.
-    linker.func_wrap("host", "add", |a: i32, b: i32| a.wrapping_add(b));
+    linker
+        .func_wrap("host", "add", |a: i32, b: i32| a.wrapping_add(b))
+        .unwrap();
     // A Result: Err traps the guest.
-    linker.func_wrap("host", "fail", |x: i32| -> Result<i32, Trap> {
-        if x < 0 {
-            Err(Trap::host("negative"))
-        } else {
-            Ok(x)
-        }
-    });
+    linker
+        .func_wrap("host", "fail", |x: i32| -> Result<i32, Trap> {
+            if x < 0 {
+                Err(Trap::host("negative"))
+            } else {
+                Ok(x)
+            }
+        })
+        .unwrap();
     // With a Caller: host data and guest memory, the wasmtime way.
-    linker.func_wrap(
-        "host",
-        "peek",
-        |mut caller: Caller<'_, u32>, addr: i32| -> i32 {
-            *caller.data_mut() += 1;
-            let memory = caller.get_export("memory").unwrap().into_memory().unwrap();
-            memory.data(&caller)[addr as usize] as i32
-        },
-    );
+    linker
+        .func_wrap(
+            "host",
+            "peek",
+            |mut caller: Caller<'_, u32>, addr: i32| -> i32 {
+                *caller.data_mut() += 1;
+                let memory = caller.get_export("memory").unwrap().into_memory().unwrap();
+                memory.data(&caller)[addr as usize] as i32
+            },
+        )
+        .unwrap();
     linker
 }
 
@@ -63,7 +69,7 @@ fn setup() -> (Store<u32>, Instance) {
     let engine = Engine::default();
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, 0);
-    let instance = linker().instantiate(&mut store, &module).unwrap();
+    let instance = linker(&engine).instantiate(&mut store, &module).unwrap();
     (store, instance)
 }
 
@@ -178,7 +184,7 @@ fn host_functions_from_closures() {
 fn one_linker_serves_many_stores() {
     let engine = Engine::default();
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
-    let linker = linker();
+    let linker = linker(&engine);
     for data in [10, 20] {
         let mut store = Store::new(&engine, data);
         let instance = linker.instantiate(&mut store, &module).unwrap();

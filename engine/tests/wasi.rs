@@ -21,8 +21,8 @@ fn run(wasm: &[u8], ctx: WasiCtx) -> (Store<WasiCtx>, i32) {
     let engine = Engine::default();
     let module = Module::new(&engine, wasm).expect("valid module");
     let mut store = Store::new(&engine, ctx);
-    let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
     let inst = linker
         .instantiate(&mut store, &module)
         .expect("instantiates");
@@ -101,8 +101,8 @@ fn bad_pointers_are_efault_not_a_crash() {
     let engine = Engine::default();
     let module = Module::new(&engine, &wasm).unwrap();
     let mut store = Store::new(&engine, WasiCtx::new().capture_stdout());
-    let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
     let inst = linker.instantiate(&mut store, &module).unwrap();
     for (name, errno) in [
         ("iovec_out_of_bounds", Errno::Fault),

@@ -60,8 +60,8 @@ impl Guest {
         let engine = Engine::default();
         let module = Module::new(&engine, &wat::parse_str(GUEST).unwrap()).unwrap();
         let mut store = Store::new(&engine, ctx);
-        let mut linker = Linker::new();
-        wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+        let mut linker = Linker::new(&engine);
+        wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
         let inst = linker.instantiate(&mut store, &module).unwrap();
         let mut g = Guest { store, inst };
         g.call("setup", &[COUNT]);

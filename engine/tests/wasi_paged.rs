@@ -49,8 +49,8 @@ fn run(wasm: &[u8], ctx: WasiCtx, backing: Backing) -> Outcome {
     let module = Module::new(&engine, wasm).expect("valid module");
     let mut store = Store::new(&engine, ctx.capture_stdout().capture_stderr());
     store.set_storage(MemStorage::new());
-    let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
     let inst = linker
         .instantiate(&mut store, &module)
         .expect("instantiates");
@@ -223,8 +223,8 @@ fn paged_store(
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ctx.capture_stdout());
     store.set_storage(storage);
-    let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+    let mut linker = Linker::new(&engine);
+    wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
     let inst = linker.instantiate(&mut store, &module).unwrap();
     (store, inst)
 }

@@ -278,7 +278,7 @@ fn run_app<D: BlockDevice + 'static>(
     let mut store = Store::new(&engine, ());
     store.set_storage(card.clone());
     store.offload_metrics_mut().set_clock(Some(clock));
-    let instance = match Linker::new().instantiate(&mut store, &module) {
+    let instance = match Linker::new(&engine).instantiate(&mut store, &module) {
         Ok(i) => i,
         Err(e) => {
             println!("error: instantiating {name}: {e}");

@@ -20,7 +20,7 @@ pub fn check(bytes: &[u8]) {
         return;
     }
     let mut store = Store::new(&engine, ());
-    let _ = Linker::new().instantiate(&mut store, &module);
+    let _ = Linker::new(&engine).instantiate(&mut store, &module);
 }
 
 /// Whether the (valid) module has a start section.

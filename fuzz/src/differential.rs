@@ -198,7 +198,7 @@ pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
     wstore.set_fuel(10_000_000).unwrap();
     let mut store = fayasm::Store::new(&engine, ());
     let winst = wasmtime::Instance::new(&mut wstore, &wmodule, &[]);
-    let inst = fayasm::Linker::new().instantiate(&mut store, &module);
+    let inst = fayasm::Linker::new(&engine).instantiate(&mut store, &module);
     let (winst, inst) = match (winst, inst) {
         (Ok(w), Ok(f)) => (w, f),
         (Err(w), Err(f)) => {

@@ -90,7 +90,7 @@ pub fn host_module() -> &'static Module {
 pub fn instantiate() -> (Store<()>, Module, [Func; 3]) {
     let module = host_module().clone();
     let mut store = Store::new(module.engine(), ());
-    let inst = Linker::new()
+    let inst = Linker::new(module.engine())
         .instantiate(&mut store, &module)
         .expect("the host module instantiates");
     let hosts = HOSTS.map(|i| inst.func_by_index(&store, i).expect("host function"));

@@ -27,12 +27,13 @@ pub fn check(data: &[u8]) -> Result<()> {
     let mut plain = Store::new(&engine, ());
     let mut spilled = Store::new(&spilled_engine, ());
     let (Ok(pi), Ok(si)) = (
-        Linker::new().instantiate(&mut plain, &module),
-        Linker::new().instantiate(&mut spilled, &spilled_module),
+        Linker::new(&engine).instantiate(&mut plain, &module),
+        Linker::new(&spilled_engine).instantiate(&mut spilled, &spilled_module),
     ) else {
         // A start function trapped; both sides must agree on that.
-        let p = Linker::new().instantiate(&mut Store::new(&engine, ()), &module);
-        let s = Linker::new().instantiate(&mut Store::new(&spilled_engine, ()), &spilled_module);
+        let p = Linker::new(&engine).instantiate(&mut Store::new(&engine, ()), &module);
+        let s = Linker::new(&spilled_engine)
+            .instantiate(&mut Store::new(&spilled_engine, ()), &spilled_module);
         assert_eq!(p.is_ok(), s.is_ok(), "instantiation differs");
         return Ok(());
     };

@@ -240,8 +240,8 @@ fn run(u: &mut Unstructured<'_>, root: &Path) -> Result<()> {
         .expect("d exists");
     GUEST.with(|(engine, module)| {
         let mut store = Store::new(engine, ctx);
-        let mut linker = Linker::new();
-        wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+        let mut linker = Linker::new(engine);
+        wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
         let inst = linker
             .instantiate(&mut store, module)
             .expect("the wrapper instantiates");

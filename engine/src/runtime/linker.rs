@@ -7,7 +7,8 @@ use alloc::sync::Arc;
 use super::context::{AsContext, AsContextMut};
 use super::typed::IntoFunc;
 use super::{Caller, Extern, HostFn, Instance, Store};
-use crate::error::{Error, Trap};
+use crate::config::Engine;
+use crate::error::{Error, LinkError, Trap};
 use crate::module::Module;
 use crate::types::FuncType;
 use crate::value::Val;
@@ -32,8 +33,14 @@ impl<T> Clone for Definition<T> {
 /// [`func_wrap`](Linker::func_wrap) or [`func_new`](Linker::func_new) belong to none, and
 /// each instantiation makes them a [`Func`](crate::Func) of its store, so one linker serves many stores.
 /// `Send + Sync`.
+///
+/// As in wasmtime, defining a name twice is an error ([`LinkError::Duplicate`]) unless
+/// [`allow_shadowing`](Linker::allow_shadowing) is on, and every `define*` returns
+/// `Result<&mut Linker, Error>`.
 pub struct Linker<T> {
+    engine: Engine,
     defs: BTreeMap<(String, String), Definition<T>>,
+    allow_shadowing: bool,
 }
 
 impl<T> core::fmt::Debug for Linker<T> {
@@ -44,35 +51,63 @@ impl<T> core::fmt::Debug for Linker<T> {
     }
 }
 
-impl<T> Default for Linker<T> {
-    fn default() -> Self {
-        Linker::new()
-    }
-}
-
 impl<T> Clone for Linker<T> {
     fn clone(&self) -> Self {
         Linker {
+            engine: self.engine.clone(),
             defs: self.defs.clone(),
+            allow_shadowing: self.allow_shadowing,
         }
     }
 }
 
 impl<T> Linker<T> {
-    /// An empty linker.
-    pub fn new() -> Linker<T> {
+    /// An empty linker for stores of `engine`.
+    pub fn new(engine: &Engine) -> Linker<T> {
         Linker {
+            engine: engine.clone(),
             defs: BTreeMap::new(),
+            allow_shadowing: false,
         }
     }
 
-    /// Define `module::name`. A later definition of the same name replaces the earlier one.
-    pub fn define(&mut self, module: &str, name: &str, item: impl Into<Extern>) -> &mut Self {
-        self.defs.insert(
-            (module.to_string(), name.to_string()),
-            Definition::Extern(item.into()),
-        );
+    /// The engine this linker was made for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Whether a second definition of a name replaces the first (`true`) or is refused with
+    /// [`LinkError::Duplicate`] (`false`, the default, as in wasmtime).
+    pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {
+        self.allow_shadowing = allow;
         self
+    }
+
+    fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<&mut Self, Error> {
+        let key = (module.to_string(), name.to_string());
+        if !self.allow_shadowing && self.defs.contains_key(&key) {
+            return Err(Error::Link(LinkError::Duplicate {
+                module: key.0,
+                name: key.1,
+            }));
+        }
+        self.defs.insert(key, def);
+        Ok(self)
+    }
+
+    /// Define `module::name` as `item`, a handle of `store` ([`Error::WrongStore`] if it
+    /// belongs to another store; [`LinkError::Duplicate`] if the name is taken and shadowing
+    /// is off).
+    pub fn define(
+        &mut self,
+        store: impl AsContext<Data = T>,
+        module: &str,
+        name: &str,
+        item: impl Into<Extern>,
+    ) -> Result<&mut Self, Error> {
+        let item = item.into();
+        store.as_context().0.check(item.store_id())?;
+        self.insert(module, name, Definition::Extern(item))
     }
 
     /// Define `module::name` as a host function from a Rust closure, its wasm signature given
@@ -82,33 +117,32 @@ impl<T> Linker<T> {
     /// ```
     /// use fayasm::{Caller, Engine, Linker, Module, Store};
     ///
+    /// # fn main() -> Result<(), fayasm::Error> {
     /// let wasm = wat::parse_str(
     ///     r#"(module (import "host" "double" (func $d (param i32) (result i32)))
     ///          (func (export "run") (param i32) (result i32) local.get 0 call $d))"#,
     /// ).unwrap();
     /// let engine = Engine::default();
-    /// let module = Module::new(&engine, &wasm).unwrap();
-    /// let mut linker = Linker::new();
+    /// let module = Module::new(&engine, &wasm)?;
+    /// let mut linker = Linker::new(&engine);
     /// linker.func_wrap("host", "double", |caller: Caller<'_, u32>, x: i32| {
     ///     x * 2 + *caller.data() as i32
-    /// });
+    /// })?;
     /// let mut store = Store::new(&engine, 1_u32);
-    /// let instance = linker.instantiate(&mut store, &module).unwrap();
-    /// let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
-    /// assert_eq!(run.call(&mut store, 20).unwrap(), 41);
+    /// let instance = linker.instantiate(&mut store, &module)?;
+    /// let run = instance.get_typed_func::<i32, i32>(&store, "run")?;
+    /// assert_eq!(run.call(&mut store, 20)?, 41);
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn func_wrap<Params, Results>(
         &mut self,
         module: &str,
         name: &str,
         func: impl IntoFunc<T, Params, Results>,
-    ) -> &mut Self {
+    ) -> Result<&mut Self, Error> {
         let (ty, host) = func.into_host();
-        self.defs.insert(
-            (module.to_string(), name.to_string()),
-            Definition::Host(ty, host),
-        );
-        self
+        self.insert(module, name, Definition::Host(ty, host))
     }
 
     /// Define `module::name` as a host function of type `ty` taking and returning [`Val`]s
@@ -119,25 +153,21 @@ impl<T> Linker<T> {
         name: &str,
         ty: FuncType,
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
-    ) -> &mut Self {
-        self.defs.insert(
-            (module.to_string(), name.to_string()),
-            Definition::Host(ty, Arc::new(func)),
-        );
-        self
+    ) -> Result<&mut Self, Error> {
+        self.insert(module, name, Definition::Host(ty, Arc::new(func)))
     }
 
     /// Define every export of `instance` under the module name `module`.
     pub fn instance(
         &mut self,
-        store: impl AsContext<Data = T>,
+        mut store: impl AsContextMut<Data = T>,
         module: &str,
         instance: Instance,
     ) -> Result<&mut Self, Error> {
-        let store = store.as_context().0;
+        let store = store.as_context_mut().0;
         store.check(instance.1)?;
-        for (name, ext) in instance.exports(store) {
-            self.define(module, &name, ext);
+        for (name, ext) in instance.exports(&*store) {
+            self.insert(module, &name, Definition::Extern(ext))?;
         }
         Ok(self)
     }

@@ -411,8 +411,8 @@ mod tests {
                 crate::FuncType::new([crate::ValType::I32], [crate::ValType::I32]),
                 |_, _, _| Err(Trap::host_yield()),
             );
-            let mut linker = Linker::new();
-            linker.define("h", "ask", ask);
+            let mut linker = Linker::new(&engine);
+            linker.define(&store, "h", "ask", ask).unwrap();
             let inst = linker.instantiate(&mut store, &module).unwrap();
             (store, inst)
         };

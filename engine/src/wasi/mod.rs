@@ -11,8 +11,8 @@
 //!
 //! let engine = Engine::default();
 //! let mut store = Store::new(&engine, WasiCtx::new().arg("prog").capture_stdout());
-//! let mut linker = Linker::new();
-//! wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx);
+//! let mut linker = Linker::new(&engine);
+//! wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
 //! // ... instantiate a module, call `_start`, then read `store.data().stdout()`.
 //! ```
 //!

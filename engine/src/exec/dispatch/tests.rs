@@ -20,7 +20,7 @@ fn run_on_small_stack(wat: String, export: &'static str, arg: i32) -> i32 {
             let bytes = wat::parse_str(&wat).expect("test module parses");
             let module = Module::new(&engine, &bytes).expect("module");
             let mut store = Store::new(&engine, ());
-            let instance = Linker::new()
+            let instance = Linker::new(&engine)
                 .instantiate(&mut store, &module)
                 .expect("instance");
             let f = instance.get_func(&store, export).expect("export");

@@ -12,7 +12,7 @@ use alloc::format;
 use super::abi::Errno;
 use super::guest::{Args, Guest};
 use super::WasiCtx;
-use crate::error::Trap;
+use crate::error::{Error, Trap};
 use crate::runtime::{Caller, Func, Linker, Store};
 use crate::types::{FuncType, ValType};
 use crate::value::Val;
@@ -78,12 +78,12 @@ fn unsupported(_: &mut WasiCtx, _: &mut Guest<'_>, _: &Args<'_>) -> Result<(), E
 }
 
 /// Define every `wasi_snapshot_preview1` function in `linker`. `get` finds the [`WasiCtx`] in
-/// the store's host data.
+/// the store's host data. Fails as [`Linker::define`] does (a name already defined).
 pub fn add_to_linker<T: 'static>(
     linker: &mut Linker<T>,
     store: &mut Store<T>,
     get: fn(&mut T) -> &mut WasiCtx,
-) {
+) -> Result<(), Error> {
     for &(name, sig, f) in FUNCS {
         let params = sig.bytes().map(|c| {
             if c == b'I' {
@@ -98,10 +98,10 @@ pub fn add_to_linker<T: 'static>(
             results[0] = Val::I32(outcome.err().unwrap_or(Errno::Success).raw());
             Ok(())
         });
-        linker.define(MODULE, name, func);
+        linker.define(&*store, MODULE, name, func)?;
     }
     let proc_exit = Func::new(
-        store,
+        &mut *store,
         FuncType::new([ValType::I32], []),
         move |mut caller, params, _| {
             let code = Args(params).u32(0) as i32;
@@ -109,7 +109,8 @@ pub fn add_to_linker<T: 'static>(
             Err(Trap::host(format!("wasi proc_exit({code})")))
         },
     );
-    linker.define(MODULE, "proc_exit", proc_exit);
+    linker.define(&*store, MODULE, "proc_exit", proc_exit)?;
+    Ok(())
 }
 
 /// Run `f` with the guest's WASI state and its memory (the export `memory`, else memory 0),
