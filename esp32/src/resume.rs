@@ -104,7 +104,7 @@ pub fn run<D: BlockDevice + 'static>(card: &Card<D>) -> bool {
         }
     };
     let mut store = Store::new(&engine, ());
-    let instance = match Linker::new().instantiate(&mut store, &module) {
+    let instance = match Linker::new(&engine).instantiate(&mut store, &module) {
         Ok(i) => i,
         Err(e) => {
             println!("error: instantiating {name}: {e}");

@@ -49,7 +49,7 @@ fn instantiate(engine: &Engine, module: &Module, checks: Checks) -> Option<(Stor
     if checks.fuel {
         store.set_fuel(PLENTY).expect("fuel is on");
     }
-    let instance = Linker::new().instantiate(&mut store, module).ok()?;
+    let instance = Linker::new(engine).instantiate(&mut store, module).ok()?;
     Some((store, instance))
 }
 
