@@ -64,7 +64,7 @@ fn held(make: impl FnOnce() -> Module) -> usize {
 fn run_numfmt(module: &Module, engine: &Engine) -> String {
     let ctx = WasiCtx::new().arg("wasi_numfmt").arg("50").capture_stdout();
     let mut store = Store::new(engine, ctx);
-    let mut linker = Linker::new(&engine);
+    let mut linker = Linker::new(engine);
     wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();
     let inst = linker.instantiate(&mut store, module).unwrap();
     let start = inst.get_func(&store, "_start").unwrap();

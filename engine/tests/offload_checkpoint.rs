@@ -139,9 +139,7 @@ impl std::fmt::Debug for Snap {
 impl Vm {
     fn boot(engine: &Engine, module: &Module) -> Vm {
         let mut store = Store::new(engine, ());
-        let inst = Linker::new(&engine)
-            .instantiate(&mut store, module)
-            .unwrap();
+        let inst = Linker::new(engine).instantiate(&mut store, module).unwrap();
         Vm { store, inst }
     }
 

@@ -18,7 +18,7 @@ fn samples_dir() -> std::path::PathBuf {
 /// call on these paths).
 fn boot(engine: &Engine, module: &Module) -> (Store<()>, Instance) {
     let mut store = Store::new(engine, ());
-    let mut linker = Linker::new(&engine);
+    let mut linker = Linker::new(engine);
     for import in module.imports() {
         if let fayasm::ExternType::Func(ty) = import.ty {
             let f = Func::new(&mut store, ty, |_, _, _| Err(Trap::host_yield()));
@@ -150,7 +150,7 @@ fn yielding(engine: &Engine, extra_host_first: bool) -> (Store<()>, Instance) {
         FuncType::new([ValType::I32], [ValType::I32]),
         |_, _, _| Err(Trap::host_yield()),
     );
-    let mut linker = Linker::new(&engine);
+    let mut linker = Linker::new(engine);
     linker.define(&store, "host", "ask", ask).unwrap();
     let inst = linker.instantiate(&mut store, &module).unwrap();
     (store, inst)

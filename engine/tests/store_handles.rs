@@ -43,7 +43,7 @@ fn setup(engine: &Engine, module: &Module) -> (Store<()>, fayasm::Instance) {
         Val::FuncRef(None),
     )
     .unwrap();
-    let mut linker = Linker::new(&engine);
+    let mut linker = Linker::new(engine);
     linker
         .define(&store, "host", "mem", mem)
         .unwrap()

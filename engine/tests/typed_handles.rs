@@ -25,11 +25,11 @@ fn stores(
     module: &Module,
     give_a: impl Fn() -> Option<Func> + Send + Sync + 'static,
 ) -> ((Store<()>, Instance), (Store<()>, Instance)) {
-    let mut linker = Linker::new(&engine);
+    let mut linker = Linker::new(engine);
     linker.func_wrap("host", "give", give_a).unwrap();
     let mut a = Store::new(engine, ());
     let ia = linker.instantiate(&mut a, module).unwrap();
-    let mut other = Linker::new(&engine);
+    let mut other = Linker::new(engine);
     other.func_wrap("host", "give", || None::<Func>).unwrap();
     let mut b = Store::new(engine, ());
     let ib = other.instantiate(&mut b, module).unwrap();
