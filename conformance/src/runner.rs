@@ -219,6 +219,7 @@ fn run_script(
         oracle,
         named: HashMap::new(),
         current: None,
+        definitions: HashMap::new(),
     };
 
     for mut directive in wast.directives {
@@ -294,6 +295,9 @@ struct Script {
     oracle: Option<Box<dyn Backend>>,
     named: HashMap<String, Handles>,
     current: Option<Handles>,
+    /// `(module definition $name ...)`: the binaries, for `(module instance ...)`; the last
+    /// one under `None`.
+    definitions: HashMap<Option<String>, Vec<u8>>,
 }
 
 fn is_component(q: &QuoteWat<'_>) -> bool {
@@ -307,6 +311,10 @@ impl Script {
     fn directive(&mut self, d: &mut WastDirective<'_>) -> Verdict {
         match d {
             WastDirective::Module(q) => self.module(q),
+            WastDirective::ModuleDefinition(q) => self.definition(q),
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => self.instance(*instance, *module),
             WastDirective::Register { name, module, .. } => self.register(name, *module),
             WastDirective::Invoke(inv) => {
                 let (p, o) = self.invoke(inv);
@@ -453,6 +461,76 @@ impl Script {
             }
             Err(e) => Verdict {
                 failure: Some(format!("module failed to instantiate: {e}")),
+                mismatch,
+            },
+        }
+    }
+
+    /// `(module definition ...)`: the module must compile (validate) without being
+    /// instantiated; kept for `(module instance ...)`.
+    fn definition(&mut self, q: &mut QuoteWat<'_>) -> Verdict {
+        let name = q.name().map(|id| id.name().to_string());
+        if is_component(q) {
+            return Verdict::fail("unsupported directive: component");
+        }
+        let bytes = match q.encode() {
+            Ok(b) => b,
+            Err(e) => return Verdict::fail(format!("module does not encode: {e}")),
+        };
+        let p = self.primary.compile(&bytes);
+        let o = self.oracle.as_mut().map(|o| o.compile(&bytes));
+        let (pn, on) = (
+            self.primary.name(),
+            self.oracle.as_ref().map_or("", |o| o.name()),
+        );
+        let mismatch = match (&p, o) {
+            (Ok(()), Some(Err(e))) => Some(format!("{pn} compiled the module, {on} did not: {e}")),
+            (Err(e), Some(Ok(()))) => Some(format!("{on} compiled the module, {pn} did not: {e}")),
+            _ => None,
+        };
+        let failure = p
+            .err()
+            .map(|e| format!("module definition failed to compile: {e}"));
+        if failure.is_none() {
+            if name.is_some() {
+                self.definitions.insert(name, bytes.clone());
+            }
+            self.definitions.insert(None, bytes);
+        }
+        Verdict { failure, mismatch }
+    }
+
+    /// `(module instance $inst $def)`: instantiate a definition (the last one without a
+    /// name) in both engines.
+    fn instance(&mut self, instance: Option<Id<'_>>, module: Option<Id<'_>>) -> Verdict {
+        let name = instance.map(|id| id.name().to_string());
+        self.current = None;
+        if let Some(n) = &name {
+            self.named.remove(n);
+        }
+        let key = module.map(|id| id.name().to_string());
+        let Some(bytes) = self.definitions.get(&key).cloned() else {
+            return Verdict::fail("module instance: no such module definition");
+        };
+        let (p, o) = self.instantiate_both(&bytes);
+        let mismatch = self.instantiation_mismatch(&p, o.as_ref());
+        match p {
+            Ok(primary) => {
+                let h = Handles {
+                    primary,
+                    oracle: o.and_then(Result::ok),
+                };
+                self.current = Some(h);
+                if let Some(n) = name {
+                    self.named.insert(n, h);
+                }
+                Verdict {
+                    failure: None,
+                    mismatch,
+                }
+            }
+            Err(e) => Verdict {
+                failure: Some(format!("module instance failed to instantiate: {e}")),
                 mismatch,
             },
         }

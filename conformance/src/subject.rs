@@ -60,6 +60,7 @@ impl FayasmBackend {
             .wasm_tail_call(features.tail_call)
             .wasm_extended_const(features.extended_const)
             .wasm_wide_arithmetic(features.wide_arithmetic)
+            .wasm_custom_page_sizes(features.custom_page_sizes)
             .consume_fuel(opts.suspend_every.is_some());
         let engine = Engine::new(config);
         let mut store = Store::new(&engine, ());

@@ -16,6 +16,7 @@ pub const CLAIMED_SUITES: &[&str] = &[
     "proposals/tail-call",
     "proposals/extended-const",
     "proposals/wide-arithmetic",
+    "proposals/custom-page-sizes",
 ];
 
 /// The WebAssembly features a suite is written against, beyond WebAssembly 2.0 (which is

@@ -61,6 +61,8 @@ pub struct Config {
     pub(crate) simd: bool,
     /// The wide-arithmetic proposal (`i64.add128`, `i64.sub128`, `i64.mul_wide_s/u`).
     pub(crate) wide_arithmetic: bool,
+    /// The custom-page-sizes proposal (memories of 1-byte pages).
+    pub(crate) custom_page_sizes: bool,
 
     pub(crate) code_budget: Option<usize>,
     /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
@@ -92,6 +94,7 @@ impl Default for Config {
             extended_const: true,
             simd: cfg!(feature = "simd"),
             wide_arithmetic: false,
+            custom_page_sizes: false,
             code_budget: None,
             code_overdraft: None,
             memory_paging: None,
@@ -170,6 +173,18 @@ impl Config {
         self
     }
 
+    /// Accept the custom-page-sizes proposal: a memory may declare `(pagesize 1)`, so its
+    /// size, `memory.size` and `memory.grow` count single bytes and a memory of a few bytes
+    /// takes a few bytes of RAM (the proposal allows page sizes 1 and 65,536). Off by
+    /// default, as in wasmtime; when off, such a module is a validation error naming the
+    /// feature. Host memories of 1-byte pages
+    /// ([`MemoryType::with_page_size_log2`](crate::MemoryType::with_page_size_log2)) need
+    /// no switch.
+    pub fn wasm_custom_page_sizes(mut self, on: bool) -> Config {
+        self.custom_page_sizes = on;
+        self
+    }
+
     /// The wasmparser feature set this configuration accepts.
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
@@ -183,6 +198,7 @@ impl Config {
         f.set(F::TAIL_CALL, self.tail_call);
         f.set(F::EXTENDED_CONST, self.extended_const);
         f.set(F::WIDE_ARITHMETIC, self.wide_arithmetic);
+        f.set(F::CUSTOM_PAGE_SIZES, self.custom_page_sizes);
         f
     }
 

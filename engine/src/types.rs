@@ -142,7 +142,8 @@ impl GlobalType {
     }
 }
 
-/// The type of a linear memory, in 64 KiB pages.
+/// The type of a linear memory, in pages of `1 << page_size_log2` bytes (64 KiB unless the
+/// module uses the custom-page-sizes proposal, [`Config::wasm_custom_page_sizes`](crate::Config::wasm_custom_page_sizes)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryType {
     /// Initial size in pages.
@@ -151,15 +152,22 @@ pub struct MemoryType {
     pub max: Option<u64>,
     /// Whether addresses are 64-bit (memory64).
     pub memory64: bool,
+    /// The page size as a power of two: 16 (64 KiB, the default) or 0 (1 byte, with the
+    /// custom-page-sizes proposal). Sizes, `memory.size` and `memory.grow` count these pages.
+    pub page_size_log2: u8,
 }
 
 impl MemoryType {
+    /// The page size of every memory without a custom one: 64 KiB, as a power of two.
+    pub const DEFAULT_PAGE_SIZE_LOG2: u8 = 16;
+
     /// A 32-bit memory type.
     pub fn new(min: u64, max: Option<u64>) -> MemoryType {
         MemoryType {
             min,
             max,
             memory64: false,
+            page_size_log2: Self::DEFAULT_PAGE_SIZE_LOG2,
         }
     }
 
@@ -169,7 +177,22 @@ impl MemoryType {
             min,
             max,
             memory64: true,
+            page_size_log2: Self::DEFAULT_PAGE_SIZE_LOG2,
         }
+    }
+
+    /// This type with pages of `1 << log2` bytes (the custom-page-sizes proposal allows 0 and
+    /// 16; creating a memory of another page size is an error).
+    pub fn with_page_size_log2(self, log2: u8) -> MemoryType {
+        MemoryType {
+            page_size_log2: log2,
+            ..self
+        }
+    }
+
+    /// Bytes per page.
+    pub fn page_size(&self) -> u64 {
+        1u64 << self.page_size_log2.min(63)
     }
 }
 

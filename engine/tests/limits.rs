@@ -80,11 +80,7 @@ fn memory_limits() {
     );
     assert_eq!(store.memory_bytes(), 6 << 16);
     // Host memories count too, and a second instance no longer fits.
-    let ty = MemoryType {
-        min: 1,
-        max: None,
-        memory64: false,
-    };
+    let ty = MemoryType::new(1, None);
     assert!(matches!(Memory::new(&mut store, ty), Err(Error::Limit(_))));
     assert!(matches!(
         Linker::new(&engine).instantiate(&mut store, &m),

@@ -23,15 +23,7 @@ const WAT: &str = r#"(module
 /// A store with one instance of `WAT`, its imports defined by the host.
 fn setup(engine: &Engine, module: &Module) -> (Store<()>, fayasm::Instance) {
     let mut store = Store::new(engine, ());
-    let mem = Memory::new(
-        &mut store,
-        MemoryType {
-            min: 1,
-            max: None,
-            memory64: false,
-        },
-    )
-    .unwrap();
+    let mem = Memory::new(&mut store, MemoryType::new(1, None)).unwrap();
     let table = Table::new(
         &mut store,
         TableType {

@@ -62,11 +62,7 @@ pub fn run(input: &Input) {
     store.set_storage(MemStorage::new());
     let min = (input.min % 3) as u64;
     let max = min + (input.extra_max % 3) as u64;
-    let ty = MemoryType {
-        min,
-        max: Some(max),
-        memory64: false,
-    };
+    let ty = MemoryType::new(min, Some(max));
     let m = Memory::new(&mut store, ty).expect("a small memory");
     let mut model = vec![0u8; min as usize * WASM_PAGE];
     for (n, step) in input.steps.iter().take(24).enumerate() {

@@ -297,6 +297,10 @@ fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
         min: m.initial,
         max: m.maximum,
         memory64: m.memory64,
+        // Validation accepts only 0 and 16 (and only with the proposal on).
+        page_size_log2: m
+            .page_size_log2
+            .map_or(MemoryType::DEFAULT_PAGE_SIZE_LOG2, |l| l as u8),
     }
 }
 

@@ -51,8 +51,6 @@ pub(crate) type CallPart<'a, T, E> =
 
 /// Version of the payload layouts below, stored in the meta part.
 const LAYOUT_VERSION: u32 = 1;
-/// Bytes per wasm page.
-const WASM_PAGE: u64 = 65_536;
 /// Default memory chunk size: 16 KiB, within the program page range of SD cards.
 pub const DEFAULT_CHUNK_SIZE: u32 = 16 * 1024;
 const MIN_CHUNK: u32 = 512;
@@ -201,6 +199,9 @@ struct Shape {
     fingerprint: u64,
     funcs: Vec<u32>,
     memories: Vec<u32>,
+    /// Bytes per page of each memory (64 KiB, or 1 with the custom-page-sizes proposal;
+    /// sizes are stored in the memory's own pages).
+    page_bytes: Vec<u64>,
     tables: Vec<u32>,
     globals: Vec<u32>,
     datas: Vec<u32>,
@@ -214,6 +215,11 @@ impl Shape {
             fingerprint: inst.module.fingerprint,
             funcs: inst.funcs.clone(),
             memories: inst.memories.clone(),
+            page_bytes: inst
+                .memories
+                .iter()
+                .map(|&m| store.inner.memories[m as usize].ty.page_size())
+                .collect(),
             tables: inst.tables.clone(),
             globals: inst.globals.clone(),
             datas: inst.datas.clone(),
@@ -423,7 +429,9 @@ impl Checkpointer {
             .map_err(|_| CheckpointError::OutOfMemory)?;
         for (m, &mem) in shape.memories.iter().enumerate() {
             let size = Memory(mem, store.inner.id).size(&*store);
-            let chunks = size.saturating_mul(WASM_PAGE).div_ceil(u64::from(chunk));
+            let chunks = size
+                .saturating_mul(shape.page_bytes[m])
+                .div_ceil(u64::from(chunk));
             if m > 0xff || chunks > 0x0100_0000 {
                 return Err(CheckpointError::Unrepresentable {
                     kind: Kind::MemoryPage,
@@ -484,7 +492,7 @@ impl Checkpointer {
 
         for (m, (&mem, &size)) in shape.memories.iter().zip(&pages).enumerate() {
             let started = store.inner.offload.metrics.start();
-            let bytes = size.saturating_mul(WASM_PAGE);
+            let bytes = size.saturating_mul(shape.page_bytes[m]);
             let mut written = 0usize;
             let mut offset = 0u64;
             let mut c = 0u64;
@@ -655,8 +663,10 @@ impl Checkpointer {
                 Kind::MemoryPage => {
                     let (m, c) = ((e.index >> 24) as usize, u64::from(e.index & 0x00ff_ffff));
                     meta.memory_pages.get(m).is_some_and(|&pages| {
-                        c < pages.saturating_mul(WASM_PAGE).div_ceil(chunk)
-                            && u64::from(e.len) == (pages * WASM_PAGE - c * chunk).min(chunk)
+                        // `decode_meta` checked that the byte size does not overflow.
+                        let bytes = pages * shape.page_bytes[m];
+                        c < bytes.div_ceil(chunk)
+                            && u64::from(e.len) == (bytes - c * chunk).min(chunk)
                     })
                 }
                 _ => false,
@@ -742,7 +752,7 @@ impl Checkpointer {
             .map_err(|_| CheckpointError::OutOfMemory)?;
         for (m, (&mem, &pages)) in shape.memories.iter().zip(&meta.memory_pages).enumerate() {
             let started = store.inner.offload.metrics.start();
-            let bytes = pages * WASM_PAGE;
+            let bytes = pages * shape.page_bytes[m];
             let mut read = 0usize;
             let mut offset = 0u64;
             let mut c = 0u64;
@@ -875,11 +885,11 @@ fn decode_meta<E>(bytes: &[u8], shape: &Shape) -> Result<Meta, CheckpointError<E
     memory_pages
         .try_reserve_exact(shape.memories.len())
         .map_err(|_| CheckpointError::OutOfMemory)?;
-    for _ in 0..shape.memories.len() {
+    for &page_bytes in &shape.page_bytes {
         let pages = r.u64().ok_or_else(short)?;
         // At most 2^24 chunks: the most a checkpoint can address.
         let chunks = pages
-            .checked_mul(WASM_PAGE)
+            .checked_mul(page_bytes)
             .map(|b| b.div_ceil(u64::from(chunk_size)));
         if chunks.is_none_or(|c| c > 1 << 24) {
             return Err(malformed("memory size"));

@@ -77,6 +77,7 @@ pub(crate) fn instantiate<T>(
                 let e = &store.inner.memories[mem.0 as usize];
                 let want = m.memories[i];
                 if e.ty.memory64 != want.memory64
+                    || e.ty.page_size_log2 != want.page_size_log2
                     || !limits_match(e.pages(), e.ty.max, want.min, want.max)
                 {
                     return Err(incompatible(

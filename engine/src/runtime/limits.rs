@@ -96,10 +96,11 @@ impl StoreLimits {
         self
     }
 
-    /// The page limit of one memory given the engine's.
-    pub(crate) fn memory_pages(&self, engine_max_pages: u64) -> u64 {
-        self.memory_size
-            .map_or(engine_max_pages, |b| engine_max_pages.min(b / PAGE_SIZE))
+    /// The byte limit of one memory given the engine's (in 64 KiB pages); a memory may have
+    /// as many of its pages as fit (`bytes >> page_size_log2`).
+    pub(crate) fn memory_bytes(&self, engine_max_pages: u64) -> u64 {
+        let engine = engine_max_pages.saturating_mul(PAGE_SIZE);
+        self.memory_size.map_or(engine, |b| engine.min(b))
     }
 
     /// The element limit of one table given the engine's.

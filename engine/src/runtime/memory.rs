@@ -1,8 +1,8 @@
 //! Linear memory, resident, spilled to storage, or demand-paged.
 //!
 //! **Invariants:**
-//! - `size` is always a multiple of the wasm page size and never exceeds the effective
-//!   maximum (the type's maximum, the engine's `max_memory_pages`, what the address width can
+//! - `size` is always a multiple of the memory's page size (`ty.page_size_log2`: 64 KiB, or
+//!   1 byte with the custom-page-sizes proposal) and never exceeds the effective maximum (the type's maximum, the engine's `max_memory_pages`, what the address width can
 //!   express, and for paged memories what a page key can name).
 //! - `data` holds bytes only while the memory is [`Backing::Resident`], and then
 //!   `data.len() == size`. A spilled or paged memory has an empty `data`, so the interpreter's
@@ -21,8 +21,15 @@ use crate::error::TrapCode;
 use crate::offload::{io, Key, Kind, OffloadError, Slot};
 use crate::types::MemoryType;
 
-/// Bytes per wasm page.
+/// Bytes per wasm page (the default page size; a memory of the custom-page-sizes proposal
+/// may have 1-byte pages, `MemoryType::page_size_log2`).
 pub const PAGE_SIZE: u64 = 65_536;
+
+/// Whether a memory may have pages of `1 << log2` bytes: 64 KiB, or 1 byte (the only sizes the
+/// custom-page-sizes proposal allows).
+pub(crate) fn page_size_ok(log2: u8) -> bool {
+    log2 == 0 || log2 == 16
+}
 
 /// The most pages a paged memory can have: page numbers are 24 bits in a page key.
 const MAX_PAGED_PAGES: u64 = 1 << 24;
@@ -107,7 +114,7 @@ pub(crate) struct MemoryEntity {
     /// The size in bytes.
     size: u64,
     pub ty: MemoryType,
-    /// The effective maximum in pages.
+    /// The effective maximum in pages (of `ty.page_size_log2`).
     pub max_pages: u64,
     pub backing: Backing,
     pub policy: MemoryPolicy,
@@ -121,30 +128,37 @@ pub(crate) struct MemoryEntity {
 
 impl MemoryEntity {
     /// A memory of type `ty`, resident, or paged when `paging` is given (then no RAM is taken
-    /// until pages are touched). `None` when the minimum size is over a limit or the
-    /// allocation fails.
-    pub fn new(ty: MemoryType, engine_max_pages: u64, paging: Option<Paging>) -> Option<Self> {
+    /// until pages are touched), of at most `max_bytes` bytes (the engine's and store's
+    /// limit). `None` when the page size is not one the proposal allows, the minimum size is
+    /// over a limit or the allocation fails.
+    pub fn new(ty: MemoryType, max_bytes: u64, paging: Option<Paging>) -> Option<Self> {
+        if !page_size_ok(ty.page_size_log2) {
+            return None;
+        }
+        let shift = u32::from(ty.page_size_log2);
         let width_max = if ty.memory64 {
             // The largest size whose byte length fits in a usize on this host.
-            (usize::MAX as u64) / PAGE_SIZE
+            (usize::MAX as u64) >> shift
         } else {
-            65_536
+            // 2^32 bytes; with 1-byte pages 2^32 - 1 pages, so that `memory.grow`'s old
+            // size is never the -1 of a failure.
+            ((1u64 << 32) >> shift).min(u64::from(u32::MAX))
         };
         let mut max_pages = ty
             .max
             .unwrap_or(u64::MAX)
-            .min(engine_max_pages)
+            .min(max_bytes >> shift)
             .min(width_max);
         if let Some(p) = paging {
             if !p.is_valid() {
                 return None;
             }
-            max_pages = max_pages.min(MAX_PAGED_PAGES * u64::from(p.page_size) / PAGE_SIZE);
+            max_pages = max_pages.min((MAX_PAGED_PAGES * u64::from(p.page_size)) >> shift);
         }
         if ty.min > max_pages {
             return None;
         }
-        let size = ty.min.checked_mul(PAGE_SIZE)?;
+        let size = ty.min.checked_mul(ty.page_size())?;
         let len = usize::try_from(size).ok()?;
         let (data, backing) = match paging {
             // Zeroed by the allocator, not by writing: pages the guest never touches cost
@@ -165,8 +179,9 @@ impl MemoryEntity {
         })
     }
 
+    /// The size in pages (of `ty.page_size_log2`).
     pub fn pages(&self) -> u64 {
-        self.size / PAGE_SIZE
+        self.size >> self.ty.page_size_log2
     }
 
     pub fn residency(&self) -> Residency {
@@ -194,7 +209,7 @@ impl MemoryEntity {
         if new > self.max_pages {
             return None;
         }
-        let new_size = new.checked_mul(PAGE_SIZE)?;
+        let new_size = new.checked_mul(self.ty.page_size())?;
         let new_len = usize::try_from(new_size).ok()?;
         if let Backing::Spilled { .. } = self.backing {
             self.reload(off).ok()?;
@@ -574,7 +589,7 @@ impl MemoryEntity {
             .map_err(offload_error)
             .and_then(|_| {
                 let len = buf.len() as u64;
-                if len > self.size || !len.is_multiple_of(PAGE_SIZE) {
+                if len > self.size || !len.is_multiple_of(self.ty.page_size()) {
                     return Err(MemoryOffloadError::BadSize);
                 }
                 let extra = (self.size - len) as usize;
@@ -685,9 +700,12 @@ pub(crate) struct Pager {
 }
 
 impl Pager {
+    /// Pages for a memory of `size` bytes: the last one may be partly past the end (a memory
+    /// of 1-byte wasm pages need not fill its last paging page, or even one); accesses are
+    /// bounded by the memory's size, never by its pages.
     fn new(p: Paging, size: u64) -> Option<Pager> {
         let shift = p.page_size.trailing_zeros();
-        let pages = usize::try_from(size >> shift).ok()?;
+        let pages = usize::try_from(size.div_ceil(u64::from(p.page_size))).ok()?;
         let mut table = Vec::new();
         table.try_reserve_exact(pages).ok()?;
         table.resize(pages, NOT_RESIDENT);
@@ -730,7 +748,7 @@ impl Pager {
     }
 
     fn grow(&mut self, new_size: u64) -> Option<()> {
-        let pages = usize::try_from(new_size >> self.shift).ok()?;
+        let pages = usize::try_from(new_size.div_ceil(self.page_size() as u64)).ok()?;
         let extra = pages.checked_sub(self.table.len())?;
         self.table.try_reserve_exact(extra).ok()?;
         self.stored.try_reserve_exact(extra).ok()?;

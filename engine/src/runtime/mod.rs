@@ -201,17 +201,20 @@ impl StoreInner {
             // Page keys hold the memory's store index in 8 bits (`Key::page_index`).
             return Err(Error::Limit("a store can hold at most 256 paged memories"));
         }
-        let max_pages = self.limits.memory_pages(config.max_memory_pages);
-        if ty.min > max_pages {
+        if !memory::page_size_ok(ty.page_size_log2) {
+            return Err(Error::Type("memory page size must be 1 or 65,536 bytes"));
+        }
+        let max_bytes = self.limits.memory_bytes(config.max_memory_pages);
+        if ty.min > max_bytes >> ty.page_size_log2 {
             return Err(Error::Limit(
                 "memory size over the engine's or store's limit",
             ));
         }
-        let bytes = ty.min.saturating_mul(memory::PAGE_SIZE);
+        let bytes = ty.min.saturating_mul(ty.page_size());
         if !self.offload.memory_budget.take(bytes) {
             return Err(Error::Limit("memories over the store's total limit"));
         }
-        let Some(mut m) = MemoryEntity::new(ty, max_pages, config.effective_paging()) else {
+        let Some(mut m) = MemoryEntity::new(ty, max_bytes, config.effective_paging()) else {
             self.offload.memory_budget.give_back(bytes);
             return Err(Error::Limit(
                 "memory size: over a limit, or the host has no RAM for it",
@@ -612,6 +615,7 @@ const FOREIGN_MEMORY: MemoryType = MemoryType {
     min: 0,
     max: Some(0),
     memory64: false,
+    page_size_log2: MemoryType::DEFAULT_PAGE_SIZE_LOG2,
 };
 
 impl Memory {
