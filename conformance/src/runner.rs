@@ -884,6 +884,7 @@ mod tests {
             oracle: Some(Box::new(WasmtimeBackend::new(&engine).unwrap())),
             named: HashMap::new(),
             current: None,
+            definitions: HashMap::new(),
         };
         let ret = |v: Vec<Value>| -> Exec { Ok(CallOutcome::Returned(v)) };
         let trap = |kind| -> Exec {
