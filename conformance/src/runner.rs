@@ -843,7 +843,12 @@ mod tests {
         (import "spectest" "memory" (memory 1 2))
         (import "spectest" "table" (table 10 20 funcref)))                         ;; pass
 (assert_trap (module (func $s unreachable) (start $s)) "unreachable")              ;; pass
-(module definition $D (func))                                                      ;; FAIL
+(module definition $D (func (export "f")))                                         ;; pass
+(module instance $I $D)                                                            ;; pass
+(invoke $I "f")                                                                    ;; pass
+(module definition (func (result i32)))                                            ;; FAIL
+(module instance $J $Nope)                                                         ;; FAIL
+(assert_exception (invoke $M "add" (i32.const 1) (i32.const 2)))                   ;; FAIL
 (invoke $M "missing")                                                              ;; FAIL
 (invoke $Nope "add")                                                               ;; FAIL
 "#;
