@@ -81,7 +81,7 @@ fn sieve_store(
     if let Some(l) = limits {
         store.set_limits(l);
     }
-    let inst = Linker::new().instantiate(&mut store, &module)?;
+    let inst = Linker::new(&engine).instantiate(&mut store, &module)?;
     Ok((store, inst))
 }
 
@@ -250,8 +250,8 @@ fn host_memories_and_imports() {
         let wat = format!(r#"(module (memory (import "m" "mem") 1 (pagesize {ps})))"#);
         Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap()
     };
-    let mut linker = Linker::new();
-    linker.define("m", "mem", mem);
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "m", "mem", mem).unwrap();
     assert!(linker.instantiate(&mut store, &import(1)).is_ok());
     assert!(matches!(
         linker.instantiate(&mut store, &import(65_536)),
