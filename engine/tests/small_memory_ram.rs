@@ -109,7 +109,9 @@ fn peak_of_run(wasm: &[u8]) -> isize {
         let engine = Engine::new(config);
         let module = Module::new(&engine, wasm).unwrap();
         let mut store = Store::new(&engine, ());
-        let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let inst = Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
         let f = inst.get_func(&store, "sieve").unwrap();
         let mut out = [Val::I32(0)];
         f.call(&mut store, &[Val::I32(1000)], &mut out).unwrap();

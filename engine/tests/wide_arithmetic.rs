@@ -54,7 +54,9 @@ fn typed_calls() {
     let engine = Engine::new(Config::default().wasm_wide_arithmetic(true));
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let add = inst
         .get_typed_func::<(i64, i64, i64, i64), (i64, i64)>(&store, "add128")
         .unwrap();
