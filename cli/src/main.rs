@@ -15,7 +15,7 @@ mod values;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// A WebAssembly interpreter for RAM-constrained machines.
 #[derive(Debug, Parser)]
@@ -140,6 +140,18 @@ struct EngineArgs {
     /// Consume fuel without a bound (set for checkpointed runs, which stop every N fuel).
     #[arg(skip)]
     meter: bool,
+    /// Accept a WebAssembly proposal that is off by default (repeatable, or comma-separated):
+    /// `wide-arithmetic` (`i64.add128`, `i64.mul_wide_s`, ...), `custom-page-sizes`
+    /// (memories of 1-byte pages).
+    #[arg(long = "wasm", value_name = "FEATURE", value_delimiter = ',')]
+    wasm: Vec<WasmFeature>,
+}
+
+/// A proposal `--wasm` switches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum WasmFeature {
+    WideArithmetic,
+    CustomPageSizes,
 }
 
 impl EngineArgs {
@@ -164,6 +176,12 @@ impl EngineArgs {
         }
         if self.timeout.is_some() {
             config = config.interruptible(true);
+        }
+        for feature in &self.wasm {
+            config = match feature {
+                WasmFeature::WideArithmetic => config.wasm_wide_arithmetic(true),
+                WasmFeature::CustomPageSizes => config.wasm_custom_page_sizes(true),
+            };
         }
         Ok(config)
     }
