@@ -49,7 +49,9 @@ fn code_subject() -> (Store<()>, Func) {
     let engine = Engine::new(Config::default());
     let module = Module::new(&engine, &std::fs::read(path).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let mut best = None;
     let mut best_len = 0;
     for i in 0..module.num_funcs() as u32 {
@@ -181,7 +183,9 @@ fn paged_subject(wasm: &str, paging: Option<Paging>) -> (Store<()>, Func, Instan
     let module = Module::new(&engine, &std::fs::read(path).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     store.set_storage(MemStorage::new());
-    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
     let run = inst.get_func(&store, "run").unwrap();
     (store, run, inst)
 }
