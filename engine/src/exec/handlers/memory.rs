@@ -10,6 +10,25 @@ use super::super::two_mut;
 use crate::error::TrapCode;
 use crate::microcode::Op;
 
+/// `in_mem0` for an address read from a cell (any `u64`, for a 64-bit memory) and an op of
+/// form `W`. In the narrow form the offset is one word (below 2^16), and `len`, the length of
+/// a host buffer, is below 2^63: once `addr < len`, `addr + offset + n` cannot overflow, so two
+/// comparisons do what the checked sums do.
+#[inline(always)]
+fn in_mem0_cell<const W: bool>(addr: u64, offset: u64, n: u64, len: u64) -> Option<usize> {
+    if W {
+        return in_mem0(addr, offset, n, len);
+    }
+    debug_assert!(offset < 1 << 16 && n <= 16 && len < 1 << 63);
+    if addr < len {
+        let ea = addr + offset;
+        if ea + n <= len {
+            return Some(ea as usize);
+        }
+    }
+    None
+}
+
 /// `addr + offset` if `n` bytes from there lie inside memory 0's resident bytes.
 #[inline(always)]
 fn in_mem0(addr: u64, offset: u64, n: u64, len: u64) -> Option<usize> {
@@ -31,29 +50,29 @@ macro_rules! mem_ops {
         stores { $( $s:ident $si:ident $sr:ident $sconv:expr; )* }
     ) => {
         $(
-            mem_ops!(@load $l $n $conv, |r| {
+            mem_ops!(@load $l $n $conv, in_mem0_cell::<W>, |r| {
                 let Op::$l { dst, addr, mem, offset } = rd!(r, $l) else { unreachable!() };
                 (dst, c!(r, addr), mem, offset)
             });
-            mem_ops!(@load $li $n $conv, |r| {
+            mem_ops!(@load $li $n $conv, in_mem0, |r| {
                 let Op::$li { dst, base, imm, mem, offset } = rd!(r, $li) else { unreachable!() };
                 (dst, wrap_add(c!(r, base), imm as u32 as u64), mem, offset)
             });
-            mem_ops!(@load $lr $n $conv, |r| {
+            mem_ops!(@load $lr $n $conv, in_mem0, |r| {
                 let Op::$lr { dst, base, index, mem, offset } = rd!(r, $lr) else { unreachable!() };
                 (dst, wrap_add(c!(r, base), c!(r, index)), mem, offset)
             });
         )*
         $(
-            mem_ops!(@store $s $sconv, |r| {
+            mem_ops!(@store $s $sconv, in_mem0_cell::<W>, |r| {
                 let Op::$s { addr, src, mem, offset } = rd!(r, $s) else { unreachable!() };
                 (c!(r, addr), c!(r, src), mem, offset)
             });
-            mem_ops!(@store $si $sconv, |r| {
+            mem_ops!(@store $si $sconv, in_mem0, |r| {
                 let Op::$si { base, imm, src, mem, offset } = rd!(r, $si) else { unreachable!() };
                 (wrap_add(c!(r, base), imm as u32 as u64), c!(r, src), mem, offset)
             });
-            mem_ops!(@store $sr $sconv, |r| {
+            mem_ops!(@store $sr $sconv, in_mem0, |r| {
                 let Op::$sr { base, index, src, mem, offset } = rd!(r, $sr) else { unreachable!() };
                 (wrap_add(c!(r, base), c!(r, index)), c!(r, src), mem, offset)
             });
@@ -125,12 +144,12 @@ macro_rules! mem_ops {
             Ok(())
         }
     };
-    (@load $name:ident $n:literal $conv:expr, |$r:ident| $operands:block) => {
+    (@load $name:ident $n:literal $conv:expr, $check:expr, |$r:ident| $operands:block) => {
         #[inline(always)]
         pub(crate) unsafe fn $name<T, const W: bool>(_cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
             let (dst, a, mem, offset) = $operands;
             if mem == 0 {
-                if let Some(ea) = in_mem0(a, offset, $n, $r.mem0_len) {
+                if let Some(ea) = ($check)(a, offset, $n, $r.mem0_len) {
                     // SAFETY: `ea + N <= mem0_len`, the length of memory 0's resident buffer,
                     // which `mem0` points at (re-read after every resize, spill or other
                     // access to it). A byte array has alignment 1.
@@ -142,14 +161,14 @@ macro_rules! mem_ops {
             Err(Exit::Slow)
         }
     };
-    (@store $name:ident $sconv:expr, |$r:ident| $operands:block) => {
+    (@store $name:ident $sconv:expr, $check:expr, |$r:ident| $operands:block) => {
         #[inline(always)]
         pub(crate) unsafe fn $name<T, const W: bool>(_cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
             let (a, v, mem, offset) = $operands;
             let bytes = ($sconv)(v);
             if mem == 0 {
                 let n = core::mem::size_of_val(&bytes) as u64;
-                if let Some(ea) = in_mem0(a, offset, n, $r.mem0_len) {
+                if let Some(ea) = ($check)(a, offset, n, $r.mem0_len) {
                     // SAFETY: as for the loads.
                     unsafe { *($r.mem0.add(ea) as *mut [u8; _]) = bytes };
                     return Ok(());
