@@ -22,6 +22,7 @@ pub(crate) use verify::{verify, BR_TABLE_ENTRY};
 
 pub use isa::*;
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
@@ -30,10 +31,11 @@ use core::sync::atomic::{AtomicU32, Ordering};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compiled {
     /// The instructions, encoded as described in [`isa`] ("Encoding"). Branch targets are
-    /// word offsets into this stream.
-    pub code: Vec<u16>,
+    /// word offsets into this stream. A boxed slice, not a `Vec`: code never grows, and the
+    /// header of every function is RAM (`byte_size`).
+    pub code: Box<[u16]>,
     /// v128 constants and shuffle masks that ops refer to by index.
-    pub pool: Vec<u128>,
+    pub pool: Box<[u128]>,
     /// Cells taken by the parameters (slots `0..num_params`; a v128 takes two).
     pub num_params: u32,
     /// Cells taken by the declared locals after the parameters (zeroed on entry).
@@ -146,8 +148,8 @@ impl Compiled {
         frame_size: u32,
     ) -> Compiled {
         Compiled {
-            code,
-            pool,
+            code: code.into_boxed_slice(),
+            pool: pool.into_boxed_slice(),
             num_params,
             num_locals,
             num_results,
@@ -228,7 +230,7 @@ impl Compiled {
     pub fn with_ops(&self, ops: &[Op]) -> Compiled {
         Compiled::assemble(
             ops,
-            self.pool.clone(),
+            self.pool.to_vec(),
             self.num_params,
             self.num_locals,
             self.num_results,

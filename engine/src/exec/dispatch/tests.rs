@@ -148,3 +148,31 @@ fn simd_loop_runs_on_a_small_stack() {
     let got = run_on_small_stack(String::from(wat), "run", n);
     assert_eq!(got, run_on_small_stack(String::from(wat), "run", n));
 }
+
+/// Calls of a function with more locals than the unrolled zeroing covers (they are zeroed
+/// by a loop in the call's fast path): each call must see its locals zero.
+#[test]
+fn calls_with_many_locals_run_on_a_small_stack() {
+    let mut locals = String::new();
+    let mut sum = String::from("(local.get 0)");
+    for i in 1..=40 {
+        locals.push_str(" i32");
+        sum = format!("(i32.add {sum} (local.get {i}))");
+    }
+    let wat = format!(
+        r#"(module
+          (func $many (param i32) (result i32) (local{locals})
+            ;; every local must be zero on entry: the sum is the argument
+            (local.set 40 (i32.add {sum} (i32.const 1)))
+            (local.set 1 (local.get 40))
+            (local.get 1))
+          (func (export "run") (param $n i32) (result i32)
+            (local $i i32) (local $acc i32)
+            (loop $top
+              (local.set $acc (call $many (local.get $acc)))
+              (br_if $top (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                (local.get $n))))
+            (local.get $acc)))"#
+    );
+    assert_eq!(run_on_small_stack(wat, "run", 300_000), 300_000);
+}

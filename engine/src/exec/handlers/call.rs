@@ -221,9 +221,8 @@ fn invoke<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs, f: u32, args: 
     switch(cx, r, next)
 }
 
-/// The common call, entered without leaving the handler and without a stack frame:
-/// translated code of the running instance, no trap hook, room on both stacks, at most 16
-/// locals. Otherwise [`Exit::Slow`], having changed nothing but the callee's referenced bit.
+/// The common call, entered without leaving the handler: translated code of the running
+/// instance, no trap hook, room on both stacks. Otherwise [`Exit::Slow`], having changed nothing but the callee's referenced bit.
 #[inline(always)]
 fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
     let inner = &mut cx.store.inner;
@@ -274,8 +273,8 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
             zero4(locals.add(4));
             zero4(locals.add(8));
             zero4(locals.add(12));
-        } else if nl != 0 {
-            return Err(Exit::Slow);
+        } else {
+            zero_cells(locals, nl);
         }
     }
     callee.pin();
@@ -297,6 +296,17 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
     r.ip = cx.ops;
     r.fp = fp;
     Ok(())
+}
+
+/// Zero the `n` cells at `p`, out of line (kept out of the common call's code). It takes a
+/// pointer into the value stack, not a local's address, so the caller keeps its tail call.
+///
+/// # Safety
+/// `p..p + n` are cells of the current value stack.
+#[inline(never)]
+unsafe fn zero_cells(p: *mut u64, n: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { core::slice::from_raw_parts_mut(p, n) }.fill(0);
 }
 
 /// Zero the four cells at `p`.
