@@ -738,6 +738,10 @@ macro_rules! define_ops {
             pub(crate) fn branch_target_mut(&mut self) -> Option<&mut Target> {
                 match self {
                     Op::Br { target } | Op::BrEntry { target } | Op::BrIfNez { target, .. } | Op::BrIfEqz { target, .. } => Some(target),
+                    Op::BrIfI32AddNe { target, .. } | Op::BrIfI32AddLtU { target, .. } | Op::BrIfI32AddLtS { target, .. }
+                    | Op::BrIfI32AddImmNe { target, .. } | Op::BrIfI32AddImmLtU { target, .. } | Op::BrIfI32AddImmLtS { target, .. }
+                    | Op::BrIfI32AddImmNeImm { target, .. } | Op::BrIfI32AddImmLtUImm { target, .. }
+                    | Op::BrIfI32AddImmNez { target, .. } => Some(target),
                     $( Op::$cname { target, .. } => Some(target), )*
                     $( Op::$kname { target, .. } => Some(target), )*
                     _ => None,
@@ -987,6 +991,25 @@ define_ops! {
         I64MulWideS { dst: Slot, lhs: Slot, rhs: Slot };
         /// As `I64MulWideS`, unsigned (`i64.mul_wide_u`).
         I64MulWideU { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `dst = lhs + rhs` (i32, wrapping), then jump to `target` if `dst != cmp` (a loop's
+        /// counter step and back-edge in one op; `cmp` is read after `dst` is written).
+        BrIfI32AddNe { dst: Slot, lhs: Slot, rhs: Slot, cmp: Slot, target: Target };
+        /// As `BrIfI32AddNe`, jumping if `dst < cmp` (unsigned).
+        BrIfI32AddLtU { dst: Slot, lhs: Slot, rhs: Slot, cmp: Slot, target: Target };
+        /// As `BrIfI32AddNe`, jumping if `dst < cmp` (signed).
+        BrIfI32AddLtS { dst: Slot, lhs: Slot, rhs: Slot, cmp: Slot, target: Target };
+        /// `dst = lhs + imm` (i32, wrapping), then jump to `target` if `dst != cmp`.
+        BrIfI32AddImmNe { dst: Slot, lhs: Slot, imm: I32Imm, cmp: Slot, target: Target };
+        /// As `BrIfI32AddImmNe`, jumping if `dst < cmp` (unsigned).
+        BrIfI32AddImmLtU { dst: Slot, lhs: Slot, imm: I32Imm, cmp: Slot, target: Target };
+        /// As `BrIfI32AddImmNe`, jumping if `dst < cmp` (signed).
+        BrIfI32AddImmLtS { dst: Slot, lhs: Slot, imm: I32Imm, cmp: Slot, target: Target };
+        /// `dst = lhs + imm` (i32, wrapping), then jump to `target` if `dst != limit`.
+        BrIfI32AddImmNeImm { dst: Slot, lhs: Slot, imm: I32Imm, limit: I32Imm, target: Target };
+        /// As `BrIfI32AddImmNeImm`, jumping if `dst < limit` (unsigned).
+        BrIfI32AddImmLtUImm { dst: Slot, lhs: Slot, imm: I32Imm, limit: I32Imm, target: Target };
+        /// `dst = lhs + imm` (i32, wrapping), then jump to `target` if `dst != 0`.
+        BrIfI32AddImmNez { dst: Slot, lhs: Slot, imm: I32Imm, target: Target };
     }
     result {
         /// `dst = src` (a whole cell).

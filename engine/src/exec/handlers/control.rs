@@ -467,3 +467,41 @@ pub(crate) unsafe fn BrIfI32GeUImm<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mu
     }
     Ok(())
 }
+
+/// The fused counter steps and back-edges (`BrIfI32Add*`): the sum is written first, then
+/// compared (with `cmp` read afterwards, as the two wasm instructions would).
+macro_rules! add_and_branch {
+    ($($name:ident { $($f:ident),* } => |$r:ident| $sum:expr, |$d:ident| $cond:expr;)*) => {$(
+        #[inline(always)]
+        pub(crate) unsafe fn $name<T, const W: bool>(cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
+            let Op::$name { dst, $($f,)* target } = rd!($r, $name) else {
+                unreachable!()
+            };
+            let $d: i32 = $sum;
+            w_i32!($r, dst, $d);
+            br_if!(cx, $r, $cond, target);
+            Ok(())
+        }
+    )*};
+}
+
+add_and_branch! {
+    BrIfI32AddNe { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+        |d| d != r_i32!(r, cmp);
+    BrIfI32AddLtU { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+        |d| (d as u32) < r_i32!(r, cmp) as u32;
+    BrIfI32AddLtS { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+        |d| d < r_i32!(r, cmp);
+    BrIfI32AddImmNe { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| d != r_i32!(r, cmp);
+    BrIfI32AddImmLtU { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| (d as u32) < r_i32!(r, cmp) as u32;
+    BrIfI32AddImmLtS { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| d < r_i32!(r, cmp);
+    BrIfI32AddImmNeImm { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| d != limit;
+    BrIfI32AddImmLtUImm { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| (d as u32) < limit as u32;
+    BrIfI32AddImmNez { lhs, imm } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| d != 0;
+}

@@ -2,6 +2,8 @@
 //! conditional branch becomes a compare-and-branch op, and an `i32.add` whose only use is a
 //! load's or store's address folds into it.
 
+use alloc::vec::Vec;
+
 use crate::microcode::{Op, Slot};
 
 /// The immediate form of a binary op whose right operand is the constant `c`, if there is one.
@@ -142,4 +144,96 @@ pub(super) fn with_address(op: Op, base: Slot, imm: i32, index: Option<Slot>) ->
             I64Store32 => I64Store32AddImm, I64Store32Add;
         }
     }
+}
+
+/// An `i32.add` (`add`: `I32Add`, `I32AddImm` or `I32SubImm`) followed by a conditional
+/// branch on its result (`br`), as one op: a loop's counter step and back-edge. Only the
+/// forms loops use: `!=` (either operand the sum), `<` unsigned or signed (the sum on the
+/// left), against a slot or, after a constant step, against a constant or zero.
+pub(super) fn add_and_branch(add: Op, br: Op) -> Option<Op> {
+    enum Step {
+        Reg(Slot, Slot),
+        Imm(Slot, i32),
+    }
+    let (dst, step) = match add {
+        Op::I32Add { dst, lhs, rhs } => (dst, Step::Reg(lhs, rhs)),
+        Op::I32AddImm { dst, lhs, imm } => (dst, Step::Imm(lhs, imm)),
+        Op::I32SubImm { dst, lhs, imm } => (dst, Step::Imm(lhs, imm.wrapping_neg())),
+        _ => return None,
+    };
+    // The compared slot (`cmp`), when the sum is the branch's left operand (or either, for
+    // the symmetric `!=`).
+    let (kind, cmp, target) = match br {
+        Op::BrIfI32Ne { lhs, rhs, target } if lhs == dst => (0, rhs, target),
+        Op::BrIfI32Ne { lhs, rhs, target } if rhs == dst => (0, lhs, target),
+        Op::BrIfI32LtU { lhs, rhs, target } if lhs == dst => (1, rhs, target),
+        Op::BrIfI32LtS { lhs, rhs, target } if lhs == dst => (2, rhs, target),
+        _ => {
+            let Step::Imm(lhs, imm) = step else {
+                return None;
+            };
+            return match br {
+                Op::BrIfI32NeImm { lhs: l, imm: limit, target } if l == dst => {
+                    Some(Op::BrIfI32AddImmNeImm { dst, lhs, imm, limit, target })
+                }
+                Op::BrIfI32LtUImm { lhs: l, imm: limit, target } if l == dst => {
+                    Some(Op::BrIfI32AddImmLtUImm { dst, lhs, imm, limit, target })
+                }
+                Op::BrIfNez { cond, target } if cond == dst => {
+                    Some(Op::BrIfI32AddImmNez { dst, lhs, imm, target })
+                }
+                _ => None,
+            };
+        }
+    };
+    Some(match (step, kind) {
+        (Step::Reg(lhs, rhs), 0) => Op::BrIfI32AddNe { dst, lhs, rhs, cmp, target },
+        (Step::Reg(lhs, rhs), 1) => Op::BrIfI32AddLtU { dst, lhs, rhs, cmp, target },
+        (Step::Reg(lhs, rhs), _) => Op::BrIfI32AddLtS { dst, lhs, rhs, cmp, target },
+        (Step::Imm(lhs, imm), 0) => Op::BrIfI32AddImmNe { dst, lhs, imm, cmp, target },
+        (Step::Imm(lhs, imm), 1) => Op::BrIfI32AddImmLtU { dst, lhs, imm, cmp, target },
+        (Step::Imm(lhs, imm), _) => Op::BrIfI32AddImmLtS { dst, lhs, imm, cmp, target },
+    })
+}
+
+/// `ops` (branch targets as op indices) with every add-and-branch pair whose branch is not
+/// itself a branch target fused ([`add_and_branch`]), targets renumbered.
+pub(super) fn fuse_add_branches(ops: Vec<Op>) -> Vec<Op> {
+    let n = ops.len();
+    let mut is_target = alloc::vec![false; n + 1];
+    for op in &ops {
+        let mut op = *op;
+        if let Some(&mut t) = op.branch_target_mut() {
+            if let Some(b) = is_target.get_mut(t as usize) {
+                *b = true;
+            }
+        }
+    }
+    let mut map = alloc::vec![0u32; n + 1];
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        map[i] = out.len() as u32;
+        if i + 1 < n && !is_target[i + 1] {
+            if let Some(fused) = add_and_branch(ops[i], ops[i + 1]) {
+                map[i + 1] = out.len() as u32;
+                out.push(fused);
+                i += 2;
+                continue;
+            }
+        }
+        out.push(ops[i]);
+        i += 1;
+    }
+    map[n] = out.len() as u32;
+    if out.len() == n {
+        return ops;
+    }
+    for op in &mut out {
+        if let Some(t) = op.branch_target_mut() {
+            // A target that names no op still names none (the verifier rejects it).
+            *t = map.get(*t as usize).copied().unwrap_or(u32::MAX);
+        }
+    }
+    out
 }

@@ -238,7 +238,7 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         .filter(|c| c.2)
         .map(|&(bits, dst, _)| Op::Const { dst, bits })
         .collect();
-    let mut ops = t.ops;
+    let mut ops = fuse::fuse_add_branches(t.ops);
     if !prologue.is_empty() {
         let shift = prologue.len() as u32;
         for op in &mut ops {
