@@ -173,26 +173,81 @@ pub(super) fn add_and_branch(add: Op, br: Op) -> Option<Op> {
                 return None;
             };
             return match br {
-                Op::BrIfI32NeImm { lhs: l, imm: limit, target } if l == dst => {
-                    Some(Op::BrIfI32AddImmNeImm { dst, lhs, imm, limit, target })
-                }
-                Op::BrIfI32LtUImm { lhs: l, imm: limit, target } if l == dst => {
-                    Some(Op::BrIfI32AddImmLtUImm { dst, lhs, imm, limit, target })
-                }
-                Op::BrIfNez { cond, target } if cond == dst => {
-                    Some(Op::BrIfI32AddImmNez { dst, lhs, imm, target })
-                }
+                Op::BrIfI32NeImm {
+                    lhs: l,
+                    imm: limit,
+                    target,
+                } if l == dst => Some(Op::BrIfI32AddImmNeImm {
+                    dst,
+                    lhs,
+                    imm,
+                    limit,
+                    target,
+                }),
+                Op::BrIfI32LtUImm {
+                    lhs: l,
+                    imm: limit,
+                    target,
+                } if l == dst => Some(Op::BrIfI32AddImmLtUImm {
+                    dst,
+                    lhs,
+                    imm,
+                    limit,
+                    target,
+                }),
+                Op::BrIfNez { cond, target } if cond == dst => Some(Op::BrIfI32AddImmNez {
+                    dst,
+                    lhs,
+                    imm,
+                    target,
+                }),
                 _ => None,
             };
         }
     };
     Some(match (step, kind) {
-        (Step::Reg(lhs, rhs), 0) => Op::BrIfI32AddNe { dst, lhs, rhs, cmp, target },
-        (Step::Reg(lhs, rhs), 1) => Op::BrIfI32AddLtU { dst, lhs, rhs, cmp, target },
-        (Step::Reg(lhs, rhs), _) => Op::BrIfI32AddLtS { dst, lhs, rhs, cmp, target },
-        (Step::Imm(lhs, imm), 0) => Op::BrIfI32AddImmNe { dst, lhs, imm, cmp, target },
-        (Step::Imm(lhs, imm), 1) => Op::BrIfI32AddImmLtU { dst, lhs, imm, cmp, target },
-        (Step::Imm(lhs, imm), _) => Op::BrIfI32AddImmLtS { dst, lhs, imm, cmp, target },
+        (Step::Reg(lhs, rhs), 0) => Op::BrIfI32AddNe {
+            dst,
+            lhs,
+            rhs,
+            cmp,
+            target,
+        },
+        (Step::Reg(lhs, rhs), 1) => Op::BrIfI32AddLtU {
+            dst,
+            lhs,
+            rhs,
+            cmp,
+            target,
+        },
+        (Step::Reg(lhs, rhs), _) => Op::BrIfI32AddLtS {
+            dst,
+            lhs,
+            rhs,
+            cmp,
+            target,
+        },
+        (Step::Imm(lhs, imm), 0) => Op::BrIfI32AddImmNe {
+            dst,
+            lhs,
+            imm,
+            cmp,
+            target,
+        },
+        (Step::Imm(lhs, imm), 1) => Op::BrIfI32AddImmLtU {
+            dst,
+            lhs,
+            imm,
+            cmp,
+            target,
+        },
+        (Step::Imm(lhs, imm), _) => Op::BrIfI32AddImmLtS {
+            dst,
+            lhs,
+            imm,
+            cmp,
+            target,
+        },
     })
 }
 
