@@ -144,8 +144,10 @@ fn oracle() -> &'static wasmtime::Engine {
             .wasm_function_references(false)
             .wasm_gc(false)
             .wasm_exceptions(false)
-            .wasm_wide_arithmetic(false)
-            .wasm_custom_page_sizes(false);
+            // Both proposals are on in both engines; only `differential_proposals` generates
+            // modules that use them.
+            .wasm_wide_arithmetic(true)
+            .wasm_custom_page_sizes(true);
         wasmtime::Engine::new(&c).expect("wasmtime engine")
     })
 }
@@ -182,6 +184,17 @@ pub fn check(data: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Run one input of `differential_proposals`: the same comparison on modules that may use
+/// wide arithmetic and memories of 1-byte pages.
+pub fn check_proposals(data: &[u8]) -> Result<()> {
+    bump(0);
+    report();
+    let mut u = Unstructured::new(data);
+    let wasm = smith::proposals_module(&mut u)?;
+    compare(&wasm, &mut u);
+    Ok(())
+}
+
 /// Compare fayasm with wasmtime on `wasm`, drawing arguments from `u`.
 pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
     let wengine = oracle();
@@ -189,7 +202,12 @@ pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
         // wasmtime has its own implementation limits; nothing to compare.
         return;
     };
-    let engine = fayasm::Engine::new(fayasm::Config::default().max_call_depth(5_000));
+    let engine = fayasm::Engine::new(
+        fayasm::Config::default()
+            .max_call_depth(5_000)
+            .wasm_wide_arithmetic(true)
+            .wasm_custom_page_sizes(true),
+    );
     let module = match fayasm::Module::new(&engine, wasm) {
         Ok(m) => m,
         Err(e) => panic!("fayasm rejects a module wasmtime accepts: {e}"),

@@ -78,6 +78,20 @@ pub fn config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
 /// A generated module with the fuel global added, as bytes.
 pub fn module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let config = config(u)?;
+    generate(config, u)
+}
+
+/// As [`module`], with the proposals fayasm implements beyond its claimed default set on:
+/// wide arithmetic and custom page sizes (the `differential_proposals` target; the others
+/// keep generating exactly what their committed inputs generated).
+pub fn proposals_module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
+    let mut config = config(u)?;
+    config.wide_arithmetic_enabled = true;
+    config.custom_page_sizes_enabled = true;
+    generate(config, u)
+}
+
+fn generate(config: wasm_smith::Config, u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let mut m = wasm_smith::Module::new(config, u)?;
     m.ensure_termination(FUEL)
         .map_err(|_| arbitrary::Error::IncorrectFormat)?;
@@ -349,6 +363,51 @@ mod tests {
         assert!(
             seen > 100 && conversions > 10,
             "{seen} ops, {conversions} conversions"
+        );
+    }
+
+    /// The committed seeds of `differential_proposals` generate modules that use both
+    /// proposals (so the replay in `cargo test` runs them on both engines), and the modules
+    /// validate.
+    #[test]
+    fn proposal_seeds_use_the_proposals() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../corpus/differential_proposals"
+        );
+        let dir = std::path::Path::new(dir);
+        // The replay crate's manifest is one level deeper than the fuzz crate's.
+        let dir = if dir.is_dir() {
+            dir.to_path_buf()
+        } else {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/differential_proposals")
+        };
+        let (mut modules, mut wide, mut small_pages) = (0, 0, 0);
+        for entry in std::fs::read_dir(&dir).expect("the seeds") {
+            let data = std::fs::read(entry.unwrap().path()).unwrap();
+            let Ok(wasm) = proposals_module(&mut Unstructured::new(&data)) else {
+                continue;
+            };
+            modules += 1;
+            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                .validate_all(&wasm)
+                .expect("a generated module validates");
+            let uses_wide = bodies(&wasm).iter().flatten().any(|op| {
+                matches!(
+                    op,
+                    O::I64Add128 | O::I64Sub128 | O::I64MulWideS | O::I64MulWideU
+                )
+            });
+            let uses_small_pages = wasmparser::Parser::new(0).parse_all(&wasm).any(|p| {
+                matches!(p, Ok(wasmparser::Payload::MemorySection(r))
+                    if r.clone().into_iter().any(|m| m.is_ok_and(|m| m.page_size_log2 == Some(0))))
+            });
+            wide += usize::from(uses_wide);
+            small_pages += usize::from(uses_small_pages);
+        }
+        assert!(
+            modules > 0 && wide > 0 && small_pages > 0,
+            "{modules} modules, {wide} with wide arithmetic, {small_pages} with 1-byte pages"
         );
     }
 

@@ -24,7 +24,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 /// Every target, in the order they run.
-pub const TARGETS: [&str; 9] = [
+pub const TARGETS: [&str; 10] = [
     "decode",
     "microcode_roundtrip",
     "blob_corruption",
@@ -34,10 +34,11 @@ pub const TARGETS: [&str; 9] = [
     "wasi_calls",
     "suspend_resume",
     "differential",
+    "differential_proposals",
 ];
 
 /// Targets that need the wasmtime oracle (feature `differential`, no sanitizer).
-const ORACLE_TARGETS: [&str; 1] = ["differential"];
+const ORACLE_TARGETS: [&str; 2] = ["differential", "differential_proposals"];
 
 const USAGE: &str = "usage: cargo xtask fuzz [--seconds N] [--jobs J] [--no-asan] [TARGET...]";
 

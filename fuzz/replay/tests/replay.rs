@@ -38,6 +38,9 @@ const TARGETS: &[(&str, Check)] = &[
     ("differential", |d| {
         let _ = fayasm_fuzz::differential::check(d);
     }),
+    ("differential_proposals", |d| {
+        let _ = fayasm_fuzz::differential::check_proposals(d);
+    }),
 ];
 
 fn corpus_root() -> PathBuf {
