@@ -273,11 +273,14 @@ fn run_at<T>(
     // run works on a copy of the fuel and writes it back (host calls sync it both ways).
     let interrupt = store.inner.fuel.interrupt.clone();
     let fuel_on = store.engine.config.metering.fuel;
-    let fuel = if fuel_on {
-        store.inner.fuel.remaining
-    } else {
-        u64::MAX
-    };
+    let (fuel, fuel_reserve) = handlers::split_fuel(
+        if fuel_on {
+            store.inner.fuel.remaining
+        } else {
+            u64::MAX
+        },
+        &interrupt,
+    );
     code.pin();
     let mut cx = Ctx {
         store,
@@ -297,13 +300,14 @@ fn run_at<T>(
             mem0_len: 0,
         },
         fuel,
+        fuel_reserve,
         interrupt: &interrupt,
         pending: None,
     };
     let r = cx.regs_at(pc);
     let e = dispatch::execute(&mut cx, r);
     if fuel_on {
-        cx.store.inner.fuel.remaining = cx.fuel;
+        cx.store.inner.fuel.remaining = handlers::fuel_left(&cx);
     }
     let res = suspend::stopped(&mut cx, e);
     if !matches!(res, Err(suspend::Stop::Suspend(_))) {

@@ -83,9 +83,11 @@ pub(crate) struct Ctx<'a, T> {
     /// A handler that stops with `OutOfFuel` or `Interrupted` leaves the registers here with
     /// `ip` at the op to run again on resumption (`handlers/fuel.rs`).
     pub regs: Regs,
-    /// Fuel left (`u64::MAX` when the engine does not consume fuel), and the store's
-    /// interrupt flag: what `Op::Fuel` checks (`handlers/fuel.rs`).
+    /// Fuel left (`u64::MAX` when the engine does not consume fuel) as the window the checks
+    /// take from and the reserve that refills it, and the store's interrupt flag: what
+    /// `Op::Fuel` checks (`handlers/fuel.rs`, "The fuel window").
     pub fuel: u64,
+    pub fuel_reserve: u64,
     pub interrupt: &'a core::sync::atomic::AtomicBool,
     /// The host call a host function yielded from (`suspend.rs`).
     pub pending: Option<super::suspend::PendingHost>,

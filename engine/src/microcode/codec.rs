@@ -62,8 +62,10 @@ int_field!(u16, u32, u128);
 /// Version 1 stored every op as a u16 opcode and its fields at their in-memory widths;
 /// version 2 stores the word stream the interpreter runs (see [`super::isa`]); version 3
 /// added the `Fuel` op (which moved the opcodes after it); version 5 added the wide-arithmetic
-/// ops after `Fuel`; version 6 the fused add-and-branch ops (`BrIfI32Add*`) after those.
-pub const CODE_FORMAT: u16 = 6;
+/// ops after `Fuel`; version 6 the fused add-and-branch ops (`BrIfI32Add*`) after those;
+/// version 7 the `Poll` check and the loop back-edge branches with the header's check folded
+/// in (`BrFuel`, `BrIf*Fuel`), which moved the opcodes after them.
+pub const CODE_FORMAT: u16 = 7;
 
 /// Upper bounds a decoded function must respect (hostile bytes cannot make us allocate more).
 const MAX_WORDS: u32 = 1 << 26;

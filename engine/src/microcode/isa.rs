@@ -742,6 +742,7 @@ macro_rules! define_ops {
                     | Op::BrIfI32AddImmNe { target, .. } | Op::BrIfI32AddImmLtU { target, .. } | Op::BrIfI32AddImmLtS { target, .. }
                     | Op::BrIfI32AddImmNeImm { target, .. } | Op::BrIfI32AddImmLtUImm { target, .. }
                     | Op::BrIfI32AddImmNez { target, .. } => Some(target),
+                    Op::BrFuel { target } | Op::BrIfNezFuel { target, .. } | Op::BrIfEqzFuel { target, .. } => Some(target),
                     $( Op::$cname { target, .. } => Some(target), )*
                     $( Op::$kname { target, .. } => Some(target), )*
                     _ => None,
@@ -1010,6 +1011,18 @@ define_ops! {
         BrIfI32AddImmLtUImm { dst: Slot, lhs: Slot, imm: I32Imm, limit: I32Imm, target: Target };
         /// `dst = lhs + imm` (i32, wrapping), then jump to `target` if `dst != 0`.
         BrIfI32AddImmNez { dst: Slot, lhs: Slot, imm: I32Imm, target: Target };
+        /// The check of code translated with only `Config::interruptible`: as `Fuel`, with a
+        /// cost of 1 of the run's unbounded fuel (the interrupt flag is polled when the fuel
+        /// window runs out). Its own opcode, so that such code is told from fuel-charging code.
+        Poll { cost: I32Imm };
+        /// `Br` to a loop header whose `Fuel` op is narrow, with that check folded in: take the
+        /// check's cost and jump past it, or, short of fuel (or when the interrupt must be
+        /// polled), jump to the check itself (`exec/handlers/fuel.rs`).
+        BrFuel { target: Target };
+        /// `BrIfNez` with the loop header's check folded in (as `BrFuel`).
+        BrIfNezFuel { cond: Slot, target: Target };
+        /// `BrIfEqz` with the loop header's check folded in (as `BrFuel`).
+        BrIfEqzFuel { cond: Slot, target: Target };
     }
     result {
         /// `dst = src` (a whole cell).
@@ -1103,10 +1116,16 @@ define_ops! {
     branch_cmp {
         BrIfI32Eq BrIfI32Ne BrIfI32LtS BrIfI32LtU BrIfI32GtS BrIfI32GtU BrIfI32LeS BrIfI32LeU BrIfI32GeS BrIfI32GeU
         BrIfF32Lt BrIfF32Gt BrIfF32Le BrIfF32Ge BrIfF64Lt BrIfF64Gt BrIfF64Le BrIfF64Ge
+        BrIfI32EqFuel BrIfI32NeFuel BrIfI32LtSFuel BrIfI32LtUFuel BrIfI32GtSFuel BrIfI32GtUFuel
+        BrIfI32LeSFuel BrIfI32LeUFuel BrIfI32GeSFuel BrIfI32GeUFuel
+        BrIfF32LtFuel BrIfF32GtFuel BrIfF32LeFuel BrIfF32GeFuel
+        BrIfF64LtFuel BrIfF64GtFuel BrIfF64LeFuel BrIfF64GeFuel
     }
     branch_cmp_imm {
         BrIfI32EqImm BrIfI32NeImm BrIfI32LtSImm BrIfI32LtUImm BrIfI32GtSImm BrIfI32GtUImm
         BrIfI32LeSImm BrIfI32LeUImm BrIfI32GeSImm BrIfI32GeUImm
+        BrIfI32EqImmFuel BrIfI32NeImmFuel BrIfI32LtSImmFuel BrIfI32LtUImmFuel BrIfI32GtSImmFuel
+        BrIfI32GtUImmFuel BrIfI32LeSImmFuel BrIfI32LeUImmFuel BrIfI32GeSImmFuel BrIfI32GeUImmFuel
     }
     load {
         I32Load I64Load I32Load8S I32Load8U I32Load16S I32Load16U

@@ -67,6 +67,7 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
     let len = code.code.len();
     match ops.last() {
         Some((_, Op::Return { .. } | Op::Br { .. } | Op::Unreachable | Op::ReturnCall { .. }))
+        | Some((_, Op::BrFuel { .. }))
         | Some((_, Op::BrEntry { .. }))
         | Some((_, Op::ReturnCallIndirect { .. })) => {}
         _ => {

@@ -51,10 +51,11 @@ impl Config {
         self
     }
 
-    /// Let an [`InterruptHandle`] stop running code: every function entry and loop header
-    /// checks the store's interrupt flag (with [`consume_fuel`](Config::consume_fuel) every
-    /// block entry does, at no extra cost). Off by default; off, and without fuel, an
-    /// interrupt has no effect.
+    /// Let an [`InterruptHandle`] stop running code: every function entry and loop iteration
+    /// passes a check (with [`consume_fuel`](Config::consume_fuel) every block entry does, at
+    /// no extra cost), and the checks poll the store's interrupt flag every 65,536 checks
+    /// (with fuel: units of fuel), so running code stops soon after a trigger. Off by
+    /// default; off, and without fuel, an interrupt has no effect.
     pub fn interruptible(mut self, on: bool) -> Config {
         self.metering.interrupt = on;
         self
@@ -103,19 +104,20 @@ impl<T> Store<T> {
     }
 }
 
-/// Stops the wasm code of one store: the next check (a function entry or loop header, or,
-/// with fuel, any block entry) ends the call with the
-/// [`Interrupted`](crate::TrapCode::Interrupted) trap, or suspends a resumable call there.
-/// A trigger while no code runs stops the next call at its first check; it is consumed by the
-/// check that stops. Cheap to clone, `Send` and `Sync`: triggering is one atomic store, so
-/// it may come from another thread or an interrupt handler.
+/// Stops the wasm code of one store: running code stops at a check (a function entry or loop
+/// iteration, or, with fuel, any block entry) within 65,536 checks (with fuel: units of fuel)
+/// of the trigger, with the [`Interrupted`](crate::TrapCode::Interrupted) trap, or suspends a
+/// resumable call there. A trigger while no code runs, or while a host function runs, stops
+/// the code at its next check; it is consumed by the check that stops. Cheap to clone, `Send`
+/// and `Sync`: triggering is one atomic store, so it may come from another thread or an
+/// interrupt handler.
 #[derive(Debug, Clone)]
 pub struct InterruptHandle {
     flag: Arc<AtomicBool>,
 }
 
 impl InterruptHandle {
-    /// Ask the running (or next) wasm code of the store to stop at its next check.
+    /// Ask the running (or next) wasm code of the store to stop (see [`InterruptHandle`]).
     pub fn interrupt(&self) {
         self.flag.store(true, Ordering::Relaxed);
     }

@@ -484,9 +484,10 @@ fn invoke_slow<T>(
             let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
             let instance = Some(store.inner.instance(cx.inst as u32));
             // The host sees and may change the fuel (`Caller::set_fuel`, nested calls).
-            store.inner.fuel.remaining = cx.fuel;
+            store.inner.fuel.remaining = cx.fuel.saturating_add(cx.fuel_reserve);
             let res = call_host(store, f, host, instance, &params, &mut results);
-            cx.fuel = cx.store.inner.fuel.remaining;
+            (cx.fuel, cx.fuel_reserve) =
+                super::split_fuel(cx.store.inner.fuel.remaining, cx.interrupt);
             let dst = if tail { cx.base } else { new_base };
             if let Err(t) = res {
                 if t.code() == TrapCode::HostYield {

@@ -1,12 +1,75 @@
 //! The fuel and interruption check (`Op::Fuel`, placed by `microcode/translate/fuel.rs`) and
 //! the size-based charge of bulk memory and table ops. ARCHITECTURE.md, "Fuel, interruption
 //! and suspension".
+//!
+//! # The fuel window
+//! A run keeps its fuel in two parts: `Ctx::fuel`, the *window* the checks take from (at most
+//! [`POLL_INTERVAL`]), and `Ctx::fuel_reserve`, the rest. A check whose cost fits the window
+//! only subtracts; one that does not ([`refill`], out of line) is where the run stops for
+//! lack of fuel or polls the interrupt flag, and moves fuel from the reserve. So the common
+//! check is a compare and a subtract, and an interrupt is noticed within `POLL_INTERVAL` fuel
+//! (with only interruption on, the engine's fuel is unbounded and every check costs 1: an
+//! interrupt is noticed within `POLL_INTERVAL` checks). A trigger already pending when a run
+//! starts or a host function returns empties the window, so the next check stops.
+//!
+//! Loop back-edges carry the check of their loop header folded in (`BrFuel`, `BrIf*Fuel`:
+//! the translator's `translate/fuel.rs`): a taken back-edge whose cost fits the window takes
+//! it and jumps past the header's check op (`Fuel`, or `Poll` in code with only interruption
+//! on); otherwise it jumps to that op, which does the rest (and is where a stopped call is
+//! parked, as without folding).
 
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use super::super::state::{Ctx, Regs, R};
 use crate::error::TrapCode;
 use crate::microcode::Op;
+
+/// Most fuel a run takes between two polls of the interrupt flag: the largest window.
+pub(crate) const POLL_INTERVAL: u64 = 1 << 16;
+
+/// `total` fuel as (window, reserve); a pending interrupt empties the window.
+#[inline]
+pub(crate) fn split_fuel(total: u64, interrupt: &AtomicBool) -> (u64, u64) {
+    let window = if interrupt.load(Ordering::Relaxed) {
+        0
+    } else {
+        total.min(POLL_INTERVAL)
+    };
+    (window, total - window)
+}
+
+/// The fuel left: window and reserve.
+#[inline]
+pub(crate) fn fuel_left<T>(cx: &Ctx<'_, T>) -> u64 {
+    cx.fuel.saturating_add(cx.fuel_reserve)
+}
+
+/// Take `cost` from the window if it holds that much.
+#[inline(always)]
+pub(crate) fn take<T>(cx: &mut Ctx<'_, T>, cost: u64) -> bool {
+    if cx.fuel >= cost {
+        cx.fuel -= cost;
+        return true;
+    }
+    false
+}
+
+/// A check whose `cost` does not fit the window: stop for lack of fuel (nothing taken) or
+/// because the interrupt was triggered, or take `cost` and refill the window. Inlined: a
+/// call would give the check's handler a stack frame on its fast path too.
+#[inline(always)]
+fn refill<T>(cx: &mut Ctx<'_, T>, cost: u64) -> Result<(), TrapCode> {
+    let Some(left) = fuel_left(cx).checked_sub(cost) else {
+        return Err(TrapCode::OutOfFuel);
+    };
+    if cx.interrupt.load(Ordering::Relaxed) {
+        // The trigger is consumed where the stop is handled (`suspend::stopped`).
+        return Err(TrapCode::Interrupted);
+    }
+    cx.fuel = left.min(POLL_INTERVAL);
+    cx.fuel_reserve = left - cx.fuel;
+    Ok(())
+}
 
 /// Bytes of a bulk memory op (`memory.fill`, `memory.copy`, `memory.init`) per unit of fuel,
 /// charged on top of the op's own 1.
@@ -23,18 +86,32 @@ pub(crate) unsafe fn Fuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -
     let Op::Fuel { cost } = rd!(r, Fuel) else {
         unreachable!()
     };
-    let cost = cost as u32 as u64;
-    let Some(left) = cx.fuel.checked_sub(cost) else {
-        cx.regs = Regs { ip: at, ..*r };
-        return Err(TrapCode::OutOfFuel.into());
+    check(cx, r, at, cost)
+}
+
+/// The check of code translated with only interruption on: as [`Fuel`] (its cost is 1 of the
+/// run's unbounded fuel, so the window drains and the interrupt flag is polled). A separate
+/// opcode only so that the verifier tells such code from fuel-charging code.
+#[inline(always)]
+pub(crate) unsafe fn Poll<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let at = r.ip;
+    let Op::Poll { cost } = rd!(r, Poll) else {
+        unreachable!()
     };
-    if cx.interrupt.load(Ordering::Relaxed) {
-        // The trigger is consumed where the stop is handled (`suspend::stopped`).
-        cx.regs = Regs { ip: at, ..*r };
-        return Err(TrapCode::Interrupted.into());
+    check(cx, r, at, cost)
+}
+
+/// Take `cost` or stop with `ip` parked at `at`, the check's op.
+#[inline(always)]
+fn check<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, at: *const u16, cost: i32) -> R {
+    let cost = cost as u32 as u64;
+    if take(cx, cost) {
+        return Ok(());
     }
-    cx.fuel = left;
-    Ok(())
+    refill(cx, cost).map_err(|code| {
+        cx.regs = Regs { ip: at, ..*r };
+        code.into()
+    })
 }
 
 /// Charge a bulk op at `at` (its opcode word) for `n` bytes or elements, `per` to a unit of
@@ -52,10 +129,350 @@ pub(crate) fn charge_bulk<T>(
         return Ok(());
     }
     let cost = n / per;
-    if cx.fuel < cost {
+    if take(cx, cost) {
+        return Ok(());
+    }
+    let Some(left) = fuel_left(cx).checked_sub(cost) else {
         r.ip = at;
         return Err(TrapCode::OutOfFuel.into());
+    };
+    cx.fuel = left.min(POLL_INTERVAL);
+    cx.fuel_reserve = left - cx.fuel;
+    Ok(())
+}
+
+/// A taken loop back-edge to `$target`, a narrow `Fuel` or `Poll` op (`verify` proved it, and
+/// that its cost is 1 to 32,767): take the cost from the window and jump past the op, or jump to the
+/// op itself, which refills the window or stops.
+macro_rules! br_fuel {
+    ($cx:ident, $r:ident, $cond:expr, $target:expr) => {
+        if $cond {
+            let t = $r.ip.wrapping_offset($target as i32 as isize);
+            // SAFETY: `verify` (`metering::check`) proved that the target is a narrow `Fuel`
+            // or `Poll` op of the current function: its opcode word, then its cost in the
+            // next word.
+            let cost = unsafe { *t.wrapping_add(1) } as u64;
+            $r.ip = if take($cx, cost) {
+                t.wrapping_add(2)
+            } else {
+                t
+            };
+        }
+    };
+}
+
+// The back-edge forms of the branches (`exec/handlers/control.rs`), with the check folded in.
+
+#[inline(always)]
+pub(crate) unsafe fn BrFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrFuel { target } = rd!(r, BrFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, true, target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfNezFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfNezFuel { cond, target } = rd!(r, BrIfNezFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(cx, r, c!(r, cond) as u32 != 0, target);
     }
-    cx.fuel -= cost;
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfEqzFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfEqzFuel { cond, target } = rd!(r, BrIfEqzFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(cx, r, c!(r, cond) as u32 == 0, target);
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32EqFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32EqFuel { lhs, rhs, target } = rd!(r, BrIfI32EqFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) == r_i32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32NeFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32NeFuel { lhs, rhs, target } = rd!(r, BrIfI32NeFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) != r_i32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32LtSFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32LtSFuel { lhs, rhs, target } = rd!(r, BrIfI32LtSFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) < r_i32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32LtUFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32LtUFuel { lhs, rhs, target } = rd!(r, BrIfI32LtUFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(
+            cx,
+            r,
+            (r_i32!(r, lhs) as u32) < r_i32!(r, rhs) as u32,
+            target
+        )
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32GtSFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32GtSFuel { lhs, rhs, target } = rd!(r, BrIfI32GtSFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) > r_i32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32GtUFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32GtUFuel { lhs, rhs, target } = rd!(r, BrIfI32GtUFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(cx, r, r_i32!(r, lhs) as u32 > r_i32!(r, rhs) as u32, target)
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32LeSFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32LeSFuel { lhs, rhs, target } = rd!(r, BrIfI32LeSFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) <= r_i32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32LeUFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32LeUFuel { lhs, rhs, target } = rd!(r, BrIfI32LeUFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(
+            cx,
+            r,
+            r_i32!(r, lhs) as u32 <= r_i32!(r, rhs) as u32,
+            target
+        )
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32GeSFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32GeSFuel { lhs, rhs, target } = rd!(r, BrIfI32GeSFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) >= r_i32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32GeUFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32GeUFuel { lhs, rhs, target } = rd!(r, BrIfI32GeUFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(
+            cx,
+            r,
+            r_i32!(r, lhs) as u32 >= r_i32!(r, rhs) as u32,
+            target
+        )
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfF32LtFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfF32LtFuel { lhs, rhs, target } = rd!(r, BrIfF32LtFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_f32!(r, lhs) < r_f32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfF32GtFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfF32GtFuel { lhs, rhs, target } = rd!(r, BrIfF32GtFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_f32!(r, lhs) > r_f32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfF32LeFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfF32LeFuel { lhs, rhs, target } = rd!(r, BrIfF32LeFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_f32!(r, lhs) <= r_f32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfF32GeFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfF32GeFuel { lhs, rhs, target } = rd!(r, BrIfF32GeFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_f32!(r, lhs) >= r_f32!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfF64LtFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfF64LtFuel { lhs, rhs, target } = rd!(r, BrIfF64LtFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_f64!(r, lhs) < r_f64!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfF64GtFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfF64GtFuel { lhs, rhs, target } = rd!(r, BrIfF64GtFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_f64!(r, lhs) > r_f64!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfF64LeFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfF64LeFuel { lhs, rhs, target } = rd!(r, BrIfF64LeFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_f64!(r, lhs) <= r_f64!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfF64GeFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfF64GeFuel { lhs, rhs, target } = rd!(r, BrIfF64GeFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_f64!(r, lhs) >= r_f64!(r, rhs), target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32EqImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32EqImmFuel { lhs, imm, target } = rd!(r, BrIfI32EqImmFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) == imm, target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32NeImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32NeImmFuel { lhs, imm, target } = rd!(r, BrIfI32NeImmFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) != imm, target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32LtSImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32LtSImmFuel { lhs, imm, target } = rd!(r, BrIfI32LtSImmFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) < imm, target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32LtUImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32LtUImmFuel { lhs, imm, target } = rd!(r, BrIfI32LtUImmFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(cx, r, (r_i32!(r, lhs) as u32) < imm as u32, target)
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32GtSImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32GtSImmFuel { lhs, imm, target } = rd!(r, BrIfI32GtSImmFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) > imm, target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32GtUImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32GtUImmFuel { lhs, imm, target } = rd!(r, BrIfI32GtUImmFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(cx, r, r_i32!(r, lhs) as u32 > imm as u32, target)
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32LeSImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32LeSImmFuel { lhs, imm, target } = rd!(r, BrIfI32LeSImmFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) <= imm, target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32LeUImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32LeUImmFuel { lhs, imm, target } = rd!(r, BrIfI32LeUImmFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(cx, r, r_i32!(r, lhs) as u32 <= imm as u32, target)
+    }
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32GeSImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32GeSImmFuel { lhs, imm, target } = rd!(r, BrIfI32GeSImmFuel) else {
+        unreachable!()
+    };
+    br_fuel!(cx, r, r_i32!(r, lhs) >= imm, target);
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn BrIfI32GeUImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::BrIfI32GeUImmFuel { lhs, imm, target } = rd!(r, BrIfI32GeUImmFuel) else {
+        unreachable!()
+    };
+    {
+        br_fuel!(cx, r, r_i32!(r, lhs) as u32 >= imm as u32, target)
+    }
     Ok(())
 }

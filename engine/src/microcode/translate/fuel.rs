@@ -10,7 +10,13 @@
 //! code after a nested block is paid with the block that contains it. Control operators are
 //! charged where they are read (`loop`, `if` to the enclosing block; `else` and `end` to the
 //! arm they close). A check charges at least 1 (an empty loop still costs one per
-//! iteration), and with only interruption on it charges 0.
+//! iteration). With only interruption on the checks are `Poll` ops of cost 1 of the run's
+//! unbounded fuel (the interrupt flag is polled when the run's fuel window runs out,
+//! `exec/handlers/fuel.rs`).
+//!
+//! A branch back to a loop header (a back-edge: `br`, `br_if` and the fused compare-and-branch
+//! forms, not `br_table` entries) becomes its `*Fuel` form, which runs the header's check
+//! itself and jumps past it, so an iteration dispatches no separate check op.
 
 use alloc::vec::Vec;
 
@@ -98,13 +104,108 @@ impl FuelPoints {
         Ok(())
     }
 
-    /// Write the costs into the checks (`ops` indexed as during translation).
+    /// Write the costs into the checks (`ops` indexed as during translation), and fold each
+    /// loop header's check into the branches back to it.
     pub(super) fn finish(&self, ops: &mut [Op]) {
         for &(at, n) in &self.points {
-            let cost = if self.mode.fuel { n.max(1) } else { 0 };
             if let Some(op) = ops.get_mut(at) {
-                *op = Op::Fuel { cost: cost as i32 };
+                *op = if self.mode.fuel {
+                    Op::Fuel {
+                        cost: n.max(1) as i32,
+                    }
+                } else {
+                    Op::Poll { cost: 1 }
+                };
+            }
+        }
+        if !self.mode.any() {
+            return;
+        }
+        for at in 0..ops.len() {
+            let mut op = ops[at];
+            let Some(&mut target) = op.branch_target_mut() else {
+                continue;
+            };
+            let header = ops.get(target as usize).copied();
+            if let (true, Some(Op::Fuel { cost } | Op::Poll { cost })) =
+                (target as usize <= at, header)
+            {
+                if foldable_cost(cost) {
+                    if let Some(folded) = folded(op) {
+                        ops[at] = folded;
+                    }
+                }
             }
         }
     }
+}
+
+/// Whether a check of this cost can be folded into the branches to it: its op is narrow
+/// (one word of cost), which the folded branch reads (`exec/handlers/fuel.rs`).
+pub(crate) fn foldable_cost(cost: i32) -> bool {
+    (1..=i16::MAX as i32).contains(&cost)
+}
+
+/// The back-edge form of a branch, with its target's check folded in (same operands).
+pub(crate) fn folded(op: Op) -> Option<Op> {
+    macro_rules! fold {
+        ($op:expr; $($plain:ident => $fuel:ident { $($f:ident),* }),* $(,)?) => {
+            match $op {
+                $( Op::$plain { $($f),* } => Some(Op::$fuel { $($f),* }), )*
+                _ => None,
+            }
+        };
+    }
+    fold!(op;
+        Br => BrFuel { target },
+        BrIfNez => BrIfNezFuel { cond, target },
+        BrIfEqz => BrIfEqzFuel { cond, target },
+        BrIfI32Eq => BrIfI32EqFuel { lhs, rhs, target },
+        BrIfI32Ne => BrIfI32NeFuel { lhs, rhs, target },
+        BrIfI32LtS => BrIfI32LtSFuel { lhs, rhs, target },
+        BrIfI32LtU => BrIfI32LtUFuel { lhs, rhs, target },
+        BrIfI32GtS => BrIfI32GtSFuel { lhs, rhs, target },
+        BrIfI32GtU => BrIfI32GtUFuel { lhs, rhs, target },
+        BrIfI32LeS => BrIfI32LeSFuel { lhs, rhs, target },
+        BrIfI32LeU => BrIfI32LeUFuel { lhs, rhs, target },
+        BrIfI32GeS => BrIfI32GeSFuel { lhs, rhs, target },
+        BrIfI32GeU => BrIfI32GeUFuel { lhs, rhs, target },
+        BrIfF32Lt => BrIfF32LtFuel { lhs, rhs, target },
+        BrIfF32Gt => BrIfF32GtFuel { lhs, rhs, target },
+        BrIfF32Le => BrIfF32LeFuel { lhs, rhs, target },
+        BrIfF32Ge => BrIfF32GeFuel { lhs, rhs, target },
+        BrIfF64Lt => BrIfF64LtFuel { lhs, rhs, target },
+        BrIfF64Gt => BrIfF64GtFuel { lhs, rhs, target },
+        BrIfF64Le => BrIfF64LeFuel { lhs, rhs, target },
+        BrIfF64Ge => BrIfF64GeFuel { lhs, rhs, target },
+        BrIfI32EqImm => BrIfI32EqImmFuel { lhs, imm, target },
+        BrIfI32NeImm => BrIfI32NeImmFuel { lhs, imm, target },
+        BrIfI32LtSImm => BrIfI32LtSImmFuel { lhs, imm, target },
+        BrIfI32LtUImm => BrIfI32LtUImmFuel { lhs, imm, target },
+        BrIfI32GtSImm => BrIfI32GtSImmFuel { lhs, imm, target },
+        BrIfI32GtUImm => BrIfI32GtUImmFuel { lhs, imm, target },
+        BrIfI32LeSImm => BrIfI32LeSImmFuel { lhs, imm, target },
+        BrIfI32LeUImm => BrIfI32LeUImmFuel { lhs, imm, target },
+        BrIfI32GeSImm => BrIfI32GeSImmFuel { lhs, imm, target },
+        BrIfI32GeUImm => BrIfI32GeUImmFuel { lhs, imm, target },
+    )
+}
+
+/// Whether `op` is a back-edge form (see [`folded`]).
+pub(crate) fn is_folded(op: &Op) -> bool {
+    macro_rules! any {
+        ($op:expr; $($name:ident),* $(,)?) => {
+            matches!($op, $( Op::$name { .. } )|*)
+        };
+    }
+    any!(op;
+        BrFuel, BrIfNezFuel, BrIfEqzFuel,
+        BrIfI32EqFuel, BrIfI32NeFuel, BrIfI32LtSFuel, BrIfI32LtUFuel, BrIfI32GtSFuel,
+        BrIfI32GtUFuel, BrIfI32LeSFuel, BrIfI32LeUFuel, BrIfI32GeSFuel, BrIfI32GeUFuel,
+        BrIfF32LtFuel, BrIfF32GtFuel, BrIfF32LeFuel, BrIfF32GeFuel,
+        BrIfF64LtFuel, BrIfF64GtFuel, BrIfF64LeFuel, BrIfF64GeFuel,
+        BrIfI32EqImmFuel, BrIfI32NeImmFuel, BrIfI32LtSImmFuel, BrIfI32LtUImmFuel,
+        BrIfI32GtSImmFuel, BrIfI32GtUImmFuel, BrIfI32LeSImmFuel, BrIfI32LeUImmFuel,
+        BrIfI32GeSImmFuel, BrIfI32GeUImmFuel,
+    )
 }

@@ -15,7 +15,7 @@
 //! returns). A `local.set` right after the instruction that computed its value rewrites that
 //! instruction's destination instead of adding a copy.
 
-mod fuel;
+pub(crate) mod fuel;
 mod fuse;
 mod ops;
 mod simd;
