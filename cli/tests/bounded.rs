@@ -12,8 +12,13 @@ const SPIN: &str = r#"(module
       (br_if 0 (local.get 0)))
     (local.get 1)))"#;
 
-fn module() -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("fayasm-cli-bounded-{}.wasm", std::process::id()));
+/// The module in a file of its own per test (the tests run at once: a shared file could be
+/// read while another test rewrites it).
+fn module(test: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "fayasm-cli-bounded-{}-{test}.wasm",
+        std::process::id()
+    ));
     std::fs::write(&path, wat::parse_str(SPIN).unwrap()).unwrap();
     path
 }
@@ -32,7 +37,7 @@ fn fayasm(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn an_endless_loop_runs_out_of_fuel() {
-    let m = module();
+    let m = module("fuel");
     let m = m.to_str().unwrap();
     let (code, _, err) = fayasm(&["run", "--fuel", "100000", m, "spin"]);
     assert_eq!((code, err.as_str()), (1, "trap: all fuel consumed\n"));
@@ -47,7 +52,7 @@ fn an_endless_loop_runs_out_of_fuel() {
 
 #[test]
 fn an_endless_loop_times_out() {
-    let m = module();
+    let m = module("timeout");
     let m = m.to_str().unwrap();
     let started = std::time::Instant::now();
     let (code, _, err) = fayasm(&["run", "--timeout", "200ms", m, "spin"]);
@@ -63,7 +68,7 @@ fn an_endless_loop_times_out() {
 /// would stop it) resumes from its last checkpoint to the uninterrupted result.
 #[test]
 fn a_checkpointed_run_resumes_after_it_was_stopped() {
-    let m = module();
+    let m = module("resume");
     let m = m.to_str().unwrap();
     let dir = std::env::temp_dir().join(format!("fayasm-cli-resume-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
