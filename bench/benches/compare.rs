@@ -18,6 +18,8 @@
 //! Engines: `fayasm`, `wasmi`, `wasm3`, `wasmtime` (Cranelift) and `pulley` (wasmtime's
 //! portable interpreter, `Config::target("pulley64")`). Programs marked `"simd": true` run
 //! only on the engines that take SIMD (wasmtime, pulley); the others are reported as skipped.
+//! `fayasm-fuel` is fayasm with `Config::consume_fuel(true)`, in the execute group only: its
+//! times over plain fayasm's are the cost of fuel metering.
 //!
 //! `FAYASM_BENCH_ENGINES=fayasm,wasmi` limits the engines; criterion's own arguments (a name
 //! filter, `--warm-up-time`, ...) work as usual. `cargo xtask bench` runs this and summarises.
@@ -81,6 +83,10 @@ impl Runner for Fayasm {
     }
     fn instantiate(&self, module: &fayasm::Module, _: &[u8]) -> Self::Instance {
         let mut store = fayasm::Store::new(&self.0, ());
+        if self.0.config().consume_fuel_enabled() {
+            // Enough for every iteration criterion runs: the cost measured is the metering.
+            store.set_fuel(u64::MAX).expect("fayasm: set fuel");
+        }
         let instance = fayasm::Linker::new(module.engine())
             .instantiate(&mut store, module)
             .expect("fayasm: instantiate");
@@ -247,9 +253,34 @@ fn bench_engine<R: Runner>(c: &mut Criterion, label: &str, runner: &R, programs:
     }
     group.finish();
 
+    bench_execute(c, label, runner, &usable);
+}
+
+/// Runs only the execute group for one engine (checking each result first).
+fn bench_engine_execute<R: Runner>(
+    c: &mut Criterion,
+    label: &str,
+    runner: &R,
+    programs: &[Program],
+) {
+    let usable: Vec<&Program> = programs.iter().filter(|p| R::SIMD || !p.simd).collect();
+    for p in &usable {
+        let module = runner.compile(&p.bytes);
+        let mut instance = runner.instantiate(&module, &p.bytes);
+        let got = R::run(&mut instance, p.arg);
+        assert_eq!(
+            got, p.result,
+            "{label} computes a wrong checksum for {}",
+            p.name
+        );
+    }
+    bench_execute(c, label, runner, &usable);
+}
+
+fn bench_execute<R: Runner>(c: &mut Criterion, label: &str, runner: &R, usable: &[&Program]) {
     let mut group = c.benchmark_group("execute");
     group.sampling_mode(SamplingMode::Flat);
-    for p in &usable {
+    for p in usable {
         let module = runner.compile(&p.bytes);
         let mut instance = runner.instantiate(&module, &p.bytes);
         group.bench_function(BenchmarkId::new(&p.name, label), |b| {
@@ -269,6 +300,15 @@ fn main() {
 
     let fayasm = Fayasm(fayasm::Engine::new(fayasm::Config::default().prescan(true)));
     bench_engine(&mut c, "fayasm", &fayasm, &programs);
+
+    // The same engine with fuel metering on (issue 17): its execute times against plain
+    // fayasm's are the cost of fuel.
+    if wanted("fayasm-fuel") {
+        let fuel = Fayasm(fayasm::Engine::new(
+            fayasm::Config::default().prescan(true).consume_fuel(true),
+        ));
+        bench_engine_execute(&mut c, "fayasm-fuel", &fuel, &programs);
+    }
 
     let mut config = wasmi::Config::default();
     config.compilation_mode(wasmi::CompilationMode::Eager);

@@ -187,6 +187,11 @@ pub fn run(args: &[String]) -> Result<bool> {
     summary.insert("offload".into(), offload);
     footprint_md += &offload_md;
 
+    let (fuel, fuel_md) = fuel_overhead(&times["execute"], &programs);
+    let fuel_geomean = fuel["geomean"].as_f64();
+    summary.insert("fuel_overhead".into(), fuel);
+    footprint_md += &fuel_md;
+
     let out = target.join("bench");
     std::fs::create_dir_all(&out)?;
     std::fs::write(
@@ -204,6 +209,9 @@ pub fn run(args: &[String]) -> Result<bool> {
         let n = covered.get(engine).map_or(0, Vec::len);
         println!("  fayasm vs {engine:<9} {r:.3}x  ({n} programs)");
     }
+    if let Some(g) = fuel_geomean {
+        println!("  fuel metering on / off:  {g:.3}x (fayasm-fuel / fayasm)");
+    }
     if let (Some(m), Some(x)) = (median, max) {
         println!("  microcode bytes per wasm byte: median {m:.2}, max {x:.2}");
     }
@@ -212,6 +220,41 @@ pub fn run(args: &[String]) -> Result<bool> {
         out.display()
     );
     Ok(true)
+}
+
+/// The cost of fuel metering (issue 17): per program, the execute time of `fayasm-fuel`
+/// (`Config::consume_fuel(true)`) divided by plain `fayasm`'s, and their geometric mean.
+fn fuel_overhead(
+    t: &BTreeMap<String, BTreeMap<String, f64>>,
+    programs: &[String],
+) -> (Value, String) {
+    let mut md = String::from(
+        "\n## fuel metering (execute, `consume_fuel(true)` vs off)\n\n\
+         | program | fuel off | fuel on | on ÷ off |\n|---|---:|---:|---:|\n",
+    );
+    let mut per_program = Map::new();
+    let mut logs = Vec::new();
+    for p in programs {
+        let Some(row) = t.get(p) else { continue };
+        let (Some(&off), Some(&on)) = (row.get("fayasm"), row.get("fayasm-fuel")) else {
+            continue;
+        };
+        let r = on / off;
+        let _ = writeln!(
+            md,
+            "| {p} | {} | {} | {r:.3} |",
+            fmt_time(off),
+            fmt_time(on)
+        );
+        per_program.insert(p.clone(), json!(r));
+        logs.push(r.ln());
+    }
+    if logs.is_empty() {
+        return (Value::Null, String::new());
+    }
+    let geo = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
+    let _ = writeln!(md, "| geometric mean | | | {geo:.3} |");
+    (json!({"geomean": geo, "per_program": per_program}), md)
 }
 
 /// Criterion's headline estimate (ns) and byte throughput of one benchmark directory.
