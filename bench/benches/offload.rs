@@ -47,7 +47,7 @@ fn code_subject() -> (Store<()>, Func) {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm_samples/wasm/bench_coremark.wasm");
     let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, &std::fs::read(path).unwrap()).unwrap();
+    let module = Module::new(&engine, std::fs::read(path).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -180,7 +180,7 @@ fn paged_subject(wasm: &str, paging: Option<Paging>) -> (Store<()>, Func, Instan
         .join("../wasm_samples/wasm")
         .join(wasm);
     let engine = Engine::new(Config::default().memory_paging(paging));
-    let module = Module::new(&engine, &std::fs::read(path).unwrap()).unwrap();
+    let module = Module::new(&engine, std::fs::read(path).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     store.set_storage(MemStorage::new());
     let inst = Linker::new(&engine)

@@ -57,7 +57,7 @@ fn run(paging: Option<(MemoryPolicy, &std::path::Path, bool)>) -> Duration {
             .memory_policy(policy);
     }
     let engine = Engine::new(config);
-    let module = Module::new(&engine, &wat::parse_str(FILL).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(FILL).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     if let Some((_, dir, always_sync)) = paging {
         let _ = std::fs::remove_dir_all(dir);

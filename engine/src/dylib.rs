@@ -30,7 +30,7 @@ use core::fmt;
 
 use crate::error::Trap;
 use crate::module::Module;
-use crate::runtime::{Func, Linker, Store};
+use crate::runtime::{AsContextMut, Func, Linker};
 use crate::types::{FuncType, ValType};
 use crate::value::Val;
 use crate::ExternType;
@@ -123,10 +123,11 @@ impl DynamicLibrary {
     /// `Send + Sync`, so the store may move to another thread).
     pub unsafe fn func<T: 'static>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         symbol: &str,
         ty: FuncType,
     ) -> Result<Func, DylibError> {
+        let store = store.as_context_mut().0;
         let trampoline = trampoline(ty.params(), ty.results()).ok_or_else(|| {
             DylibError::UnsupportedSignature {
                 symbol: symbol.to_string(),
@@ -167,15 +168,16 @@ impl DynamicLibrary {
     pub unsafe fn define_imports<T: 'static>(
         &self,
         linker: &mut Linker<T>,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         module: &Module,
         import_module: &str,
     ) -> Result<usize, DylibError> {
+        let store = store.as_context_mut().0;
         let mut n = 0;
         for imp in module.imports().filter(|i| i.module == import_module) {
             if let ExternType::Func(ty) = imp.ty {
                 // SAFETY: forwarded from this function's contract.
-                let f = unsafe { self.func(store, &imp.name, ty) }?;
+                let f = unsafe { self.func(&mut *store, &imp.name, ty) }?;
                 linker
                     .define(&*store, import_module, &imp.name, f)
                     .map_err(DylibError::Define)?;

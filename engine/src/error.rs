@@ -174,6 +174,13 @@ pub enum LinkError {
         /// Why it does not fit.
         reason: &'static str,
     },
+    /// [`Instance::new`](crate::Instance::new): not as many imports as the module declares.
+    ImportCount {
+        /// How many the module declares.
+        expected: usize,
+        /// How many were given.
+        found: usize,
+    },
     /// [`Linker`](crate::Linker): the name is already defined and shadowing is off
     /// ([`Linker::allow_shadowing`](crate::Linker::allow_shadowing)).
     Duplicate {
@@ -197,6 +204,9 @@ impl fmt::Display for LinkError {
                     f,
                     "incompatible import type for `{module}::{name}`: {reason}"
                 )
+            }
+            LinkError::ImportCount { expected, found } => {
+                write!(f, "the module has {expected} imports, {found} were given")
             }
             LinkError::Duplicate { module, name } => {
                 write!(f, "`{module}::{name}` is already defined in this linker")
@@ -310,6 +320,8 @@ pub enum Error {
     /// A handle ([`Func`](crate::Func), [`Memory`](crate::Memory), [`Instance`](crate::Instance),
     /// a `funcref` value, ...) of one store was used with another store.
     WrongStore,
+    /// A file could not be read ([`Module::from_file`](crate::Module::from_file)).
+    Io(String),
 }
 
 impl fmt::Display for Error {
@@ -335,6 +347,7 @@ impl fmt::Display for Error {
                 found: Some(found),
             } => write!(f, "export `{name}` is a {found}, not a {kind}"),
             Error::WrongStore => f.write_str("a handle of another store was used with this store"),
+            Error::Io(m) => f.write_str(m),
         }
     }
 }

@@ -35,6 +35,7 @@
 //! | `std` | yes | `std::error::Error` impls, WASI preview 1 ([`wasi`]); without it the crate is `no_std` + `alloc` |
 //! | `simd` | yes | SIMD and relaxed SIMD; without it modules using `v128` are rejected at validation |
 //! | `dylib` | no | bind imports to C functions of a shared library (libloading) |
+//! | `wat` | no | [`Module::new`] and [`Module::from_file`] also accept the text format (as wasmtime's default `wat` feature) |
 //!
 //! The `fayasm` command line is a separate crate (`cli/`, package `fayasm-cli`), so a program
 //! depending on this library builds no command-line parser.
@@ -87,3 +88,7 @@ pub use runtime::{CheckpointError, Checkpointer};
 pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 pub use value::{ExternRef, Val, V128};
+
+/// `Result<T, fayasm::Error>`, so that `use fayasm::*` and `fn main() -> Result<()>` read as
+/// they do with wasmtime (whose `Result` carries an `anyhow::Error`).
+pub type Result<T, E = Error> = core::result::Result<T, E>;

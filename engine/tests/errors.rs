@@ -154,7 +154,7 @@ fn paging_without_a_storage_is_its_own_error() {
         Memory::new(&mut store, MemoryType::new(1, None)).err(),
         Some(Error::NoStorage)
     );
-    let m = Module::new(&engine, &wat::parse_str("(module (memory 1))").unwrap()).unwrap();
+    let m = Module::new(&engine, wat::parse_str("(module (memory 1))").unwrap()).unwrap();
     assert_eq!(
         Linker::new(&engine).instantiate(&mut store, &m).err(),
         Some(Error::NoStorage)

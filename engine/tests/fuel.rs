@@ -22,7 +22,7 @@ const LOOP: &str = r#"(module
 
 fn setup(config: Config) -> (Store<()>, Instance) {
     let engine = Engine::new(config);
-    let module = Module::new(&engine, &wat::parse_str(LOOP).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(LOOP).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -128,11 +128,11 @@ fn bulk_memory_charges_by_size() {
 #[test]
 fn without_fuel_the_code_has_no_checks() {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(LOOP).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(LOOP).unwrap()).unwrap();
     let plain = module.translate_function(1).unwrap().unwrap();
     assert!(!plain.to_string().contains("Fuel"), "{plain}");
     let engine = Engine::new(Config::default().consume_fuel(true));
-    let module = Module::new(&engine, &wat::parse_str(LOOP).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(LOOP).unwrap()).unwrap();
     let metered = module.translate_function(1).unwrap().unwrap();
     assert!(metered.to_string().contains("Fuel"), "{metered}");
 }

@@ -21,7 +21,7 @@ fn setup() -> (Store<()>, fayasm::Func) {
             .max_call_depth(64)
             .max_value_stack(1 << 14),
     );
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -68,7 +68,7 @@ fn huge_frame_traps_with_stack_overflow() {
 fn tail_call_with_args_past_frame_is_rejected() {
     let (mut store, _) = setup();
     let engine = store.engine().clone();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
         .unwrap();
@@ -116,7 +116,7 @@ fn tail_call_with_args_past_frame_is_rejected() {
 fn lane_access_to_a_missing_memory_is_rejected() {
     let (mut store, f) = setup();
     let engine = store.engine().clone();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let lane_op = |mem: u128| {
         Compiled::assemble(
             &[
@@ -177,7 +177,7 @@ fn demote_and_promote_of_nan_stay_in_the_spec_sets() {
         (f32x4.demote_f64x2_zero (f64x2.splat (local.get 0))))
       (func (export "promote_x2") (param f32) (result v128)
         (f64x2.promote_low_f32x4 (f32x4.splat (local.get 0)))))"#;
-    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

@@ -17,7 +17,7 @@ const WAT: &str = r#"(module
 
 fn setup() -> (Store<Vec<u32>>, fayasm::Instance) {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, Vec::new());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -90,10 +90,12 @@ fn hook_can_evict_and_reinstall_code_mid_run() {
     let blob = stored.clone();
     store.set_trap_hook(move |store, f| {
         // As the SD-trap sample does: drop the code, then load it back from "storage".
-        assert!(f.evict_code(store) > 0 || f.code_status(store) == CodeStatus::Untranslated);
-        assert_eq!(f.code_status(store), CodeStatus::Untranslated);
+        assert!(
+            f.evict_code(&mut *store) > 0 || f.code_status(&*store) == CodeStatus::Untranslated
+        );
+        assert_eq!(f.code_status(&*store), CodeStatus::Untranslated);
         let code = Compiled::decode(&blob.lock().unwrap()).unwrap();
-        f.install_code(store, code).unwrap();
+        f.install_code(&mut *store, code).unwrap();
         HookAction::Continue
     });
     assert_eq!(call(&mut store, inst, "sum_sq", 10).unwrap(), 385);
@@ -131,7 +133,7 @@ fn code_cache_budget_evicts_the_oldest_code_and_calls_still_work() {
             .code_cache_budget(Some(400))
             .code_cache_overdraft(0),
     );
-    let module = Module::new(&engine, &wat::parse_str(format!("(module {wat})")).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(format!("(module {wat})")).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

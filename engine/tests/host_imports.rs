@@ -7,7 +7,7 @@ use fayasm::{
 };
 
 fn module(engine: &Engine, wat: &str) -> Module {
-    Module::new(engine, &wat::parse_str(wat).expect("valid wat")).expect("valid module")
+    Module::new(engine, wat::parse_str(wat).expect("valid wat")).expect("valid module")
 }
 
 fn call<T>(

@@ -13,7 +13,7 @@ fn sample_functions() -> Vec<(String, Module, Compiled)> {
         if path.extension().is_none_or(|e| e != "wasm") {
             continue;
         }
-        let module = Module::new(&engine, &std::fs::read(&path).unwrap()).unwrap();
+        let module = Module::new(&engine, std::fs::read(&path).unwrap()).unwrap();
         let mut store = Store::new(&engine, ());
         let mut linker = Linker::new(&engine);
         // Satisfy imports with host functions that do nothing; only translation matters here.

@@ -96,7 +96,7 @@ fn engine() -> Engine {
 }
 
 fn module(engine: &Engine) -> Module {
-    Module::new(engine, &wat::parse_str(WAT).unwrap()).unwrap()
+    Module::new(engine, wat::parse_str(WAT).unwrap()).unwrap()
 }
 
 struct Vm {
@@ -661,7 +661,7 @@ fn offload_checkpoint_io_errors_and_lost_writes() {
 fn offload_checkpoint_module_mismatch_is_typed() {
     let engine = engine();
     let module = module(&engine);
-    let other = Module::new(&engine, &wat::parse_str(WAT_OTHER).unwrap()).unwrap();
+    let other = Module::new(&engine, wat::parse_str(WAT_OTHER).unwrap()).unwrap();
     let t = two_checkpoints(&engine, &module, 4, 16);
 
     // Nothing stored under the other module's fingerprint.
@@ -799,7 +799,7 @@ fn offload_checkpoint_rejects_what_it_cannot_represent() {
       (table (export "ft") 2 funcref)
       (table (export "et") 2 externref)
       (global (export "eg") (mut externref) (ref.null extern)))"#;
-    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

@@ -22,7 +22,7 @@ fn fib(store: &mut Store<()>, f: fayasm::Func, n: i32) -> i32 {
 
 fn setup() -> (Store<()>, fayasm::Func, Module) {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -85,7 +85,7 @@ fn offload_code_from_another_module_is_rejected() {
     let other = Engine::default();
     let m2 = Module::new(
         &other,
-        &wat::parse_str("(module (func (export \"fib\") (param i32) (result i32) (local.get 0)))")
+        wat::parse_str("(module (func (export \"fib\") (param i32) (result i32) (local.get 0)))")
             .unwrap(),
     )
     .unwrap();
@@ -111,7 +111,7 @@ fn offload_code_cache_evicts_the_coldest_function() {
         (func (export "c2") (result i32) (i32.add (i32.const 5) (i32.const 6)))
         (func (export "c3") (result i32) (i32.add (i32.const 7) (i32.const 8))))"#;
     let probe = Engine::default();
-    let module = Module::new(&probe, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&probe, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&probe, ());
     let inst = Linker::new(&probe)
         .instantiate(&mut store, &module)
@@ -126,7 +126,7 @@ fn offload_code_cache_evicts_the_coldest_function() {
             .code_cache_budget(Some(2 * one + one / 2))
             .code_cache_overdraft(0),
     );
-    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

@@ -42,7 +42,7 @@ struct Rig {
 
 fn rig_with(config: Config, storage: Option<impl Storage + Send + 'static>) -> Result<Rig, Error> {
     let engine = Engine::new(config);
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     if let Some(s) = storage {
         store.set_storage(s);
@@ -192,7 +192,7 @@ fn offload_memory_spill_without_storage_is_an_error() {
 /// The key of memory 0's whole-memory blob in ring slot `slot` (a memory's spills alternate
 /// between slots 0 and 1, starting with 0).
 fn memory_key(slot: u8) -> Key {
-    let module = Module::new(&Engine::default(), &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&Engine::default(), wat::parse_str(WAT).unwrap()).unwrap();
     Key::new(Kind::Memory, module.fingerprint(), 0).with_slot(Slot::Ring(slot))
 }
 
@@ -474,7 +474,7 @@ fn offload_memory_paged_corrupt_page_traps_and_never_written_page_is_zero() {
         )
         .unwrap();
     }
-    let module = Module::new(&Engine::default(), &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&Engine::default(), wat::parse_str(WAT).unwrap()).unwrap();
     let key = Key::new(
         Kind::MemoryPage,
         module.fingerprint(),
@@ -672,7 +672,7 @@ fn offload_memory_power_cut_sweep_over_page_write_back() {
     // A durable paged memory with 8 dirty pages is flushed; the power fails during write N.
     // Every page blob on the medium is then a whole page, either its previous stored version
     // or the new one.
-    let module = Module::new(&Engine::default(), &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&Engine::default(), wat::parse_str(WAT).unwrap()).unwrap();
     let page_key = |p: u64| {
         Key::new(
             Kind::MemoryPage,

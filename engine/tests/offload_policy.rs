@@ -71,7 +71,7 @@ fn spill_config(budget: Option<usize>) -> Config {
 
 fn setup(config: Config) -> (Store<()>, Module, fayasm::Instance) {
     let engine = Engine::new(config);
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -508,9 +508,9 @@ fn offload_silent_write_loss_is_detected_as_stale() {
 /// Replaces the stored blob of `f` with `payload`, enveloped correctly (valid CRC, the
 /// generation the cache expects).
 fn plant_only(store: &mut Store<()>, storage: &Shared<MemStorage>, f: Func, payload: &[u8]) {
-    f.evict_code(store);
-    assert_eq!(f.code_status(store), CodeStatus::Spilled);
-    let key = f.code_key(store).unwrap();
+    f.evict_code(&mut *store);
+    assert_eq!(f.code_status(&*store), CodeStatus::Spilled);
+    let key = f.code_key(&*store).unwrap();
     let generation = {
         let s = storage.0.lock().unwrap();
         blob::peek(s.get(&key).unwrap()).unwrap().0.generation

@@ -75,7 +75,7 @@ fn calls(policy: MemoryPolicy, paged: bool) -> Vec<Call> {
         }));
     }
     let engine = Engine::new(config);
-    let module = Module::new(&engine, &wat::parse_str(FILL).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(FILL).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let log = Arc::new(Mutex::new(Vec::new()));
     store.set_storage(Recording {

@@ -139,7 +139,7 @@ const YIELDING: &str = r#"(module
   (func (export "g") (result i32) (global.get $g)))"#;
 
 fn yielding(engine: &Engine, extra_host_first: bool) -> (Store<()>, Instance) {
-    let module = Module::new(engine, &wat::parse_str(YIELDING).unwrap()).unwrap();
+    let module = Module::new(engine, wat::parse_str(YIELDING).unwrap()).unwrap();
     let mut store = Store::new(engine, ());
     if extra_host_first {
         // Moves every function of the instance to other store indices.

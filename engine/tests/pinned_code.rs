@@ -49,7 +49,7 @@ fn churn(mut caller: Caller<'_, u32>) {
 
 fn setup() -> (Store<u32>, fayasm::Instance) {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut linker = Linker::new(&engine);
     linker
         .func_wrap("host", "churn", |caller: Caller<'_, u32>| churn(caller))
@@ -104,7 +104,7 @@ const YIELDING: &str = r#"(module
 
 fn yielding() -> (Store<u32>, fayasm::Instance) {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(YIELDING).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(YIELDING).unwrap()).unwrap();
     let mut linker = Linker::new(&engine);
     linker
         .func_new("host", "pause", fayasm::FuncType::new([], []), |_, _, _| {

@@ -4,7 +4,7 @@ use fayasm::{Config, Engine, Error, Linker, Module, Store, TrapCode, Val};
 
 fn instance(config: Config, wat: &str) -> (Store<()>, fayasm::Instance) {
     let engine = Engine::new(config);
-    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

@@ -139,7 +139,7 @@ const WAT: &str = r#"(module
 
 fn yielding(config: Config) -> (Store<()>, Instance) {
     let engine = Engine::new(config);
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let ask = Func::new(
         &mut store,

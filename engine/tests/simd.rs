@@ -9,7 +9,7 @@ fn v128_params_and_results_round_trip() {
         (func (export "id") (param v128) (result v128) (local.get 0))
         (func (export "add") (param v128 v128) (result v128) (i8x16.add (local.get 0) (local.get 1)))
         (func (export "sel") (param v128 v128 i32) (result v128) (select (local.get 0) (local.get 1) (local.get 2))))"#;
-    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

@@ -22,7 +22,7 @@ struct Rig {
 
 fn rig(storage: bool) -> Rig {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     if storage {
         store.set_storage(MemStorage::new());

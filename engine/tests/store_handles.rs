@@ -1,14 +1,30 @@
 //! Handles carry their store's id: every public function that takes a handle (or a `funcref`
-//! value) refuses one of another store with `Error::WrongStore` (or its error type's
-//! equivalent), and the infallible getters answer a documented neutral value. None panics,
-//! and none touches the other store's entity of the same index.
+//! value) and returns a `Result` refuses one of another store with `Error::WrongStore` (or its
+//! error type's equivalent); the ones without a `Result` (`Memory::data`, `Func::ty`,
+//! `Instance::get_export`, ...) panic with "object used with the wrong store", as wasmtime's
+//! do. None answers for, or touches, the other store's entity of the same index.
 
 use fayasm::offload::MemStorage;
 use fayasm::{
-    CheckpointError, Checkpointer, CodeLoadError, CodeStatus, Engine, Error, Extern, Func,
-    FuncType, Global, GlobalType, Linker, Memory, MemoryOffloadError, MemoryPolicy, MemoryType,
-    Module, RefType, Residency, Store, Table, TableType, Trap, Val, ValType,
+    CheckpointError, Checkpointer, CodeLoadError, Engine, Error, Extern, Func, FuncType, Global,
+    GlobalType, Linker, Memory, MemoryOffloadError, MemoryPolicy, MemoryType, Module, RefType,
+    Store, Table, TableType, Trap, Val, ValType,
 };
+
+/// `f` panics, saying that a handle of another store was used.
+#[track_caller]
+fn panics_wrong_store<R>(f: impl FnOnce() -> R) {
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        f();
+    }))
+    .expect_err("a foreign handle was accepted");
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    assert!(message.contains("wrong store"), "{message}");
+}
 
 const WAT: &str = r#"(module
   (import "host" "mem" (memory 1))
@@ -48,7 +64,7 @@ fn setup(engine: &Engine, module: &Module) -> (Store<()>, fayasm::Instance) {
 #[test]
 fn every_handle_taking_function_refuses_a_foreign_handle() {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let (mut a, inst_a) = setup(&engine, &module);
     let (mut b, inst_b) = setup(&engine, &module);
     let wrong = Err(Error::WrongStore);
@@ -64,33 +80,41 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
         wrong
     );
     assert_eq!(out, [Val::I32(0)]);
-    assert_eq!(fa.ty(&b), FuncType::new([], []));
+    assert!(fa.comes_from_same_store(&a) && !fa.comes_from_same_store(&b));
+    panics_wrong_store(|| fa.ty(&b));
     assert_eq!(fa.translate(&mut b).err(), Some(Error::WrongStore));
-    fa.set_trap(&mut b, true);
-    assert!(!fa.is_trapped(&b));
+    panics_wrong_store(|| fa.set_trap(&mut b, true));
+    panics_wrong_store(|| fa.is_trapped(&b));
     assert!(!inst_b.get_func(&b, "a").unwrap().is_trapped(&b));
-    assert_eq!(fa.code_status(&b), CodeStatus::Host);
-    assert_eq!(fa.evict_code(&mut b), 0);
+    panics_wrong_store(|| fa.code_status(&b));
+    panics_wrong_store(|| fa.evict_code(&mut b));
     let code = module.translate_function(2).unwrap().unwrap();
     assert_eq!(fa.install_code(&mut b, code), wrong);
-    assert_eq!(fa.code_key(&b), None);
+    panics_wrong_store(|| fa.code_key(&b));
     let mut storage = MemStorage::new();
-    assert_eq!(fa.spill_code_to(&mut b, &mut storage, 1).ok(), Some(0));
+    assert_eq!(
+        fa.spill_code_to(&mut b, &mut storage, 1).err(),
+        Some(fayasm::offload::OffloadError::WrongStore)
+    );
     assert!(matches!(
         fa.load_code_from(&mut b, &mut storage),
         Err(CodeLoadError::Rejected(Error::WrongStore))
     ));
+    assert!(matches!(
+        fa.spill_code(&mut b),
+        Err(fayasm::CodeSpillError::WrongStore)
+    ));
+    assert_eq!(fa.typed::<(), i32>(&b).err(), Some(Error::WrongStore));
+    assert_eq!(
+        fa.call_resumable(&mut b, &[], &mut out).err(),
+        Some(Error::WrongStore)
+    );
 
     // Global.
     let ga = inst_a.get_global(&a, "g").unwrap();
-    assert_eq!(ga.get(&b), Val::I32(0));
-    assert_eq!(
-        ga.ty(&b),
-        GlobalType {
-            content: ValType::I32,
-            mutable: false
-        }
-    );
+    assert!(!ga.comes_from_same_store(&b));
+    panics_wrong_store(|| ga.get(&b));
+    panics_wrong_store(|| ga.ty(&b));
     assert_eq!(ga.set(&mut b, Val::I32(9)), wrong);
     assert_eq!(inst_b.get_global(&b, "g").unwrap().get(&b), Val::I32(7));
     let funcref = GlobalType {
@@ -106,29 +130,37 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
 
     // Memory.
     let ma = inst_a.get_memory(&a, "own").unwrap();
-    assert_eq!(ma.size(&b), 0);
-    assert_eq!(ma.ty(&b).min, 0);
-    assert!(ma.data(&b).is_empty());
-    assert!(ma.data_mut(&mut b).is_empty());
-    assert!(ma.data_and_store_mut(&mut b).0.is_empty());
+    assert!(!ma.comes_from_same_store(&b));
+    panics_wrong_store(|| ma.size(&b));
+    panics_wrong_store(|| ma.data_size(&b));
+    panics_wrong_store(|| ma.ty(&b));
+    panics_wrong_store(|| ma.data(&b).len());
+    panics_wrong_store(|| ma.data_mut(&mut b).len());
+    panics_wrong_store(|| ma.data_and_store_mut(&mut b).0.len());
+    assert_eq!(ma.try_data(&b).err(), Some(MemoryOffloadError::WrongStore));
+    assert_eq!(
+        ma.try_data_mut(&mut b).err(),
+        Some(MemoryOffloadError::WrongStore)
+    );
     let mut buf = [0u8; 4];
     assert_eq!(ma.read(&mut b, 0, &mut buf), wrong);
     assert_eq!(ma.write(&mut b, 0, &[1]), wrong);
     assert_eq!(ma.grow(&mut b, 1), Err(Error::WrongStore));
-    assert_eq!(ma.residency(&b), Residency::Resident);
+    panics_wrong_store(|| ma.residency(&b));
     assert_eq!(ma.spill(&mut b), Err(MemoryOffloadError::WrongStore));
     assert_eq!(ma.load(&mut b), Err(MemoryOffloadError::WrongStore));
     assert_eq!(ma.flush(&mut b), Err(MemoryOffloadError::WrongStore));
-    assert_eq!(ma.policy(&b), MemoryPolicy::Cache);
-    ma.set_policy(&mut b, MemoryPolicy::Durable);
+    panics_wrong_store(|| ma.policy(&b));
+    panics_wrong_store(|| ma.set_policy(&mut b, MemoryPolicy::Durable));
     let mb = inst_b.get_memory(&b, "own").unwrap();
     assert_eq!((mb.size(&b), mb.policy(&b)), (1, MemoryPolicy::Cache));
 
     // Table.
     let ta = inst_a.get_table(&a, "t").unwrap();
-    assert_eq!(ta.size(&b), 0);
-    assert_eq!(ta.ty(&b).min, 0);
-    assert_eq!(ta.get(&b, 0), None);
+    assert!(!ta.comes_from_same_store(&b));
+    panics_wrong_store(|| ta.size(&b));
+    panics_wrong_store(|| ta.ty(&b));
+    panics_wrong_store(|| ta.get(&b, 0));
     assert_eq!(ta.set(&mut b, 0, Val::FuncRef(None)), wrong);
     assert_eq!(
         ta.grow(&mut b, 1, Val::FuncRef(None)),
@@ -153,14 +185,29 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
     );
 
     // Instance.
-    assert_eq!(inst_a.get_export(&b, "a"), None);
-    assert!(inst_a.exports(&b).is_empty());
-    assert_eq!(inst_a.get_func(&b, "a"), None);
-    assert_eq!(inst_a.get_global(&b, "g"), None);
-    assert_eq!(inst_a.get_memory(&b, "own"), None);
-    assert_eq!(inst_a.get_table(&b, "t"), None);
-    assert_eq!(inst_a.memory_by_index(&b, 0), None);
-    assert_eq!(inst_a.func_by_index(&b, 0), None);
+    assert!(!inst_a.comes_from_same_store(&b));
+    panics_wrong_store(|| inst_a.get_export(&b, "a"));
+    panics_wrong_store(|| inst_a.exports(&b));
+    panics_wrong_store(|| inst_a.get_func(&b, "a"));
+    panics_wrong_store(|| inst_a.get_global(&b, "g"));
+    panics_wrong_store(|| inst_a.get_memory(&b, "own"));
+    panics_wrong_store(|| inst_a.get_table(&b, "t"));
+    panics_wrong_store(|| inst_a.memory_by_index(&b, 0));
+    panics_wrong_store(|| inst_a.func_by_index(&b, 0));
+    assert_eq!(
+        inst_a.get_typed_func::<(), i32>(&b, "a").err(),
+        Some(Error::WrongStore)
+    );
+    // Positional instantiation with a handle of another store.
+    let own_b = inst_b.get_memory(&b, "own").unwrap();
+    assert_eq!(
+        fayasm::Instance::new(&mut b, &module, &[Extern::Memory(ma), Extern::Table(tb)]).err(),
+        Some(Error::WrongStore)
+    );
+    assert_eq!(
+        fayasm::Instance::new(&mut b, &module, &[Extern::Memory(own_b), Extern::Table(ta)]).err(),
+        Some(Error::WrongStore)
+    );
     assert_eq!(inst_a.rebind_memory(&mut b, 0, mb), wrong);
     assert_eq!(inst_b.rebind_memory(&mut b, 0, ma), wrong);
     assert_eq!(inst_a.rebind_table(&mut b, 0, tb), wrong);
@@ -239,7 +286,7 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
     }
     let imports_func = Module::new(
         &engine,
-        &wat::parse_str(r#"(module (import "m" "f" (func (result i32))))"#).unwrap(),
+        wat::parse_str(r#"(module (import "m" "f" (func (result i32))))"#).unwrap(),
     )
     .unwrap();
     let mut linker = Linker::new(&engine);
@@ -271,7 +318,7 @@ fn a_host_function_returning_a_foreign_reference_traps() {
     );
     let module = Module::new(
         &engine,
-        &wat::parse_str(
+        wat::parse_str(
             r#"(module (import "h" "leak" (func $leak (result funcref)))
                  (table 1 funcref)
                  (func (export "go") (table.set (i32.const 0) (call $leak))))"#,

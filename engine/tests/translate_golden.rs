@@ -8,7 +8,7 @@ use fayasm::{Config, Engine, Linker, Module, Store};
 /// The printed microcode of export `name` of the module `wat`.
 fn microcode(wat: &str, name: &str) -> String {
     let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

@@ -12,7 +12,7 @@ fn module(body: &str) -> String {
 /// The printed microcode of export `f`.
 fn microcode(body: &str) -> String {
     let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, &wat::parse_str(module(body)).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(module(body)).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -25,7 +25,7 @@ fn microcode(body: &str) -> String {
 
 fn call(body: &str, args: &[Val]) -> Result<Val, Trap> {
     let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, &wat::parse_str(module(body)).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(module(body)).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

@@ -67,7 +67,7 @@ fn linker(engine: &Engine) -> Linker<u32> {
 
 fn setup() -> (Store<u32>, Instance) {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, 0);
     let instance = linker(&engine).instantiate(&mut store, &module).unwrap();
     (store, instance)
@@ -183,7 +183,7 @@ fn host_functions_from_closures() {
 #[test]
 fn one_linker_serves_many_stores() {
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let linker = linker(&engine);
     for data in [10, 20] {
         let mut store = Store::new(&engine, data);

@@ -48,7 +48,7 @@ fn assert_foreign_result<R: std::fmt::Debug>(got: Result<R, Error>) {
 }
 
 fn module(engine: &Engine) -> Module {
-    Module::new(engine, &wat::parse_str(WAT).unwrap()).unwrap()
+    Module::new(engine, wat::parse_str(WAT).unwrap()).unwrap()
 }
 
 #[test]

@@ -58,7 +58,7 @@ struct Guest {
 impl Guest {
     fn new(ctx: WasiCtx) -> Guest {
         let engine = Engine::default();
-        let module = Module::new(&engine, &wat::parse_str(GUEST).unwrap()).unwrap();
+        let module = Module::new(&engine, wat::parse_str(GUEST).unwrap()).unwrap();
         let mut store = Store::new(&engine, ctx);
         let mut linker = Linker::new(&engine);
         wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();

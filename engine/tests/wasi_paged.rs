@@ -220,7 +220,7 @@ fn paged_store(
         page_size: 4096,
         resident_pages: 1,
     })));
-    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ctx.capture_stdout());
     store.set_storage(storage);
     let mut linker = Linker::new(&engine);

@@ -179,7 +179,7 @@ fn no_escape_while_a_directory_is_swapped_with_an_outside_link() {
     let outside_ino = std::fs::metadata(outside.join("f")).unwrap().ino();
 
     let engine = Engine::default();
-    let module = Module::new(&engine, &wat::parse_str(GUEST).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(GUEST).unwrap()).unwrap();
     let mut store = Store::new(&engine, WasiCtx::new().preopen_dir(&root, ".").unwrap());
     let mut linker = Linker::new(&engine);
     wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx).unwrap();

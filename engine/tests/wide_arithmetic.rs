@@ -37,7 +37,7 @@ fn off_by_default_and_the_error_names_the_feature() {
 #[test]
 fn each_instruction_is_one_op() {
     let engine = Engine::new(Config::default().wasm_wide_arithmetic(true));
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let names = ["I64Add128", "I64Sub128", "I64MulWideS", "I64MulWideU"];
     for (i, name) in names.into_iter().enumerate() {
         let code = module.translate_function(i as u32).unwrap().unwrap();
@@ -52,7 +52,7 @@ fn each_instruction_is_one_op() {
 #[test]
 fn typed_calls() {
     let engine = Engine::new(Config::default().wasm_wide_arithmetic(true));
-    let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)

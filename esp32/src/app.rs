@@ -376,7 +376,7 @@ fn trap_function<D: BlockDevice + 'static>(
     };
     if !reuse {
         let generation = 1;
-        match func.spill_code_to(store, &mut card.clone(), generation) {
+        match func.spill_code_to(&mut *store, &mut card.clone(), generation) {
             Ok(n) => println!("func {TRAP_FUNC}: microcode spilled to the card ({n} bytes)"),
             Err(e) => {
                 println!("error: spilling func {TRAP_FUNC}: {e}");
@@ -384,16 +384,16 @@ fn trap_function<D: BlockDevice + 'static>(
             }
         }
     }
-    let freed = func.evict_code(store);
+    let freed = func.evict_code(&mut *store);
     println!("func {TRAP_FUNC}: microcode dropped from RAM ({freed} bytes), trapped");
-    func.set_trap(store, true);
+    func.set_trap(&mut *store, true);
     let hook_card = card.clone();
     store.set_trap_hook(move |store, f: Func| {
-        if f.code_status(store) == CodeStatus::Translated {
+        if f.code_status(&*store) == CodeStatus::Translated {
             return HookAction::Continue;
         }
         let started = now();
-        match f.load_code_from(store, &mut hook_card.clone()) {
+        match f.load_code_from(&mut *store, &mut hook_card.clone()) {
             Ok(()) => {
                 let us = now().saturating_sub(started) / 1000;
                 println!("hook: func {TRAP_FUNC} microcode reloaded from the card and verified ({us} us)");

@@ -165,12 +165,51 @@ impl Module {
     }
 }
 
+/// Whether `bytes` start (after white space) as the text format does: `(` or a `;;` comment.
+#[cfg(feature = "wat")]
+fn looks_like_text(bytes: &[u8]) -> bool {
+    matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'(' | b';')
+    )
+}
+
 impl Module {
     /// Decode and validate `bytes`. The module keeps a copy of them for its whole life
     /// (function bodies are translated, and re-translated after eviction, from it; data
-    /// segments are copied from it at instantiation).
-    pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+    /// segments are copied from it at instantiation). With the `wat` feature, text-format
+    /// bytes are accepted too (as by wasmtime's `Module::new`).
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module, Error> {
+        let bytes = bytes.as_ref();
+        #[cfg(feature = "wat")]
+        let parsed;
+        #[cfg(feature = "wat")]
+        let bytes: &[u8] = match wat::parse_bytes(bytes) {
+            Ok(b) => {
+                parsed = b;
+                &parsed
+            }
+            // Text that does not parse: the parser's message. Anything else (not text at all)
+            // is reported as the binary it was meant to be (a bad magic number, ...).
+            Err(e) if looks_like_text(bytes) => {
+                return Err(Error::Module(ModuleError {
+                    offset: 0,
+                    message: alloc::format!("text format: {e}"),
+                }))
+            }
+            Err(_) => bytes,
+        };
         Module::from_bytes(engine, bytes, |b| ModuleBytes::Owned(Arc::from(b)))
+    }
+
+    /// Read the module in the file at `path` (binary; text too with the `wat` feature), as
+    /// wasmtime's `Module::from_file`. A file that cannot be read is [`Error::Io`].
+    #[cfg(feature = "std")]
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module, Error> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::Io(alloc::format!("cannot read `{}`: {e}", path.display())))?;
+        Module::new(engine, bytes)
     }
 
     /// Decode and validate `bytes` without copying them: the module borrows them for its

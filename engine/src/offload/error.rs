@@ -68,6 +68,8 @@ pub enum OffloadError<E> {
     ReservedKind(Kind),
     /// Memory for a buffer could not be allocated.
     OutOfMemory,
+    /// The handle given belongs to another store ([`Func::spill_code_to`](crate::Func::spill_code_to)).
+    WrongStore,
 }
 
 impl<E> OffloadError<E> {
@@ -109,6 +111,7 @@ impl<E> OffloadError<E> {
                 OffloadError::NotInCheckpoint { kind, index }
             }
             OffloadError::ReservedKind(k) => OffloadError::ReservedKind(k),
+            OffloadError::WrongStore => OffloadError::WrongStore,
             OffloadError::OutOfMemory => OffloadError::OutOfMemory,
         }
     }
@@ -118,6 +121,7 @@ impl<E: fmt::Debug> fmt::Display for OffloadError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OffloadError::Storage(e) => write!(f, "storage error: {e:?}"),
+            OffloadError::WrongStore => f.write_str("the handle belongs to another store"),
             OffloadError::Blob { key, error } => write!(f, "blob {} rejected: {error}", key.file_name()),
             OffloadError::NotFound(key) => write!(f, "blob {} not found", key.file_name()),
             OffloadError::Stale { key, expected, found: Some(found) } => write!(

@@ -31,6 +31,7 @@
 //! are applied last; if reading one fails there, the instance is left partly restored and must
 //! be discarded (instantiate again).
 
+use super::context::AsContextMut;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -401,9 +402,10 @@ impl Checkpointer {
     pub fn checkpoint<T, S: Storage + ?Sized>(
         &mut self,
         instance: Instance,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
+        let store = store.as_context_mut().0;
         self.checkpoint_with(instance, store, storage, None)
     }
 
@@ -550,9 +552,10 @@ impl Checkpointer {
     pub fn restore<T, S: Storage + ?Sized>(
         &mut self,
         instance: Instance,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
+        let store = store.as_context_mut().0;
         self.restore_with(instance, store, storage, None)
     }
 
@@ -1217,9 +1220,10 @@ impl Instance {
     /// the current checkpoint; keep a [`Checkpointer`] to checkpoint repeatedly.
     pub fn checkpoint<T, S: Storage + ?Sized>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
+        let store = store.as_context_mut().0;
         Checkpointer::new(0).checkpoint(*self, store, storage)
     }
 
@@ -1228,9 +1232,10 @@ impl Instance {
     /// [`Checkpointer::restore`].
     pub fn restore<T, S: Storage + ?Sized>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
+        let store = store.as_context_mut().0;
         Checkpointer::new(0).restore(*self, store, storage)
     }
 
@@ -1238,10 +1243,11 @@ impl Instance {
     /// ([`Store::set_storage`]).
     pub fn checkpoint_to_store_storage<T>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
     ) -> Result<u64, CheckpointError<StorageFailure>> {
+        let store = store.as_context_mut().0;
         let mut storage = store.take_storage().ok_or(CheckpointError::NoStorage)?;
-        let result = self.checkpoint(store, &mut *storage);
+        let result = self.checkpoint(&mut *store, &mut *storage);
         store.set_boxed_storage(storage);
         result
     }
@@ -1249,10 +1255,11 @@ impl Instance {
     /// [`restore`](Instance::restore) from the store's own storage ([`Store::set_storage`]).
     pub fn restore_from_store_storage<T>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
     ) -> Result<u64, CheckpointError<StorageFailure>> {
+        let store = store.as_context_mut().0;
         let mut storage = store.take_storage().ok_or(CheckpointError::NoStorage)?;
-        let result = self.restore(store, &mut *storage);
+        let result = self.restore(&mut *store, &mut *storage);
         store.set_boxed_storage(storage);
         result
     }

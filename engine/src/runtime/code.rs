@@ -32,6 +32,7 @@
 //! generation, so a lost or stale write is never taken as current. The record is forgotten
 //! whenever the function gets code from elsewhere or the store's storage is replaced.
 
+use super::context::{AsContext, AsContextMut};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -442,12 +443,14 @@ pub enum CodeStatus {
 }
 
 impl Func {
-    /// Where this function's microcode is ([`CodeStatus::Host`], no microcode, for a
-    /// function of another store).
-    pub fn code_status<T>(&self, store: &Store<T>) -> CodeStatus {
-        if !store.owns(self.1) {
-            return CodeStatus::Host;
-        }
+    /// Where this function's microcode is.
+    ///
+    /// # Panics
+    /// If the function belongs to another store.
+    #[track_caller]
+    pub fn code_status<T>(&self, store: impl AsContext<Data = T>) -> CodeStatus {
+        let store = store.as_context().0;
+        store.assert_owns(self.1);
         match &store.inner.funcs[self.0 as usize].kind {
             FuncKind::Host { .. } => CodeStatus::Host,
             FuncKind::Wasm {
@@ -472,19 +475,27 @@ impl Func {
     /// Drop this function's microcode from RAM, following the store's
     /// [`CodeEviction`] policy: under `Spill` with a store storage it is written there first
     /// (unless the stored copy is already current) and the next call loads it back; otherwise
-    /// the next call re-translates. Returns the bytes freed (0 for a function of another
-    /// store). A call in progress keeps running on its own reference.
-    pub fn evict_code<T>(&self, store: &mut Store<T>) -> usize {
-        if !store.owns(self.1) {
-            return 0;
-        }
+    /// the next call re-translates. Returns the bytes freed. A call in progress keeps
+    /// running on its own reference.
+    ///
+    /// # Panics
+    /// If the function belongs to another store.
+    #[track_caller]
+    pub fn evict_code<T>(&self, mut store: impl AsContextMut<Data = T>) -> usize {
+        let store = store.as_context_mut().0;
+        store.assert_owns(self.1);
         evict(&mut store.inner, self.0)
     }
 
     /// Install microcode for this function (e.g. read back from storage). It is verified
     /// against the function's module first; microcode that fails is rejected with an error
     /// and the function keeps its current state.
-    pub fn install_code<T>(&self, store: &mut Store<T>, code: Compiled) -> Result<(), Error> {
+    pub fn install_code<T>(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        code: Compiled,
+    ) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         let FuncKind::Wasm { instance, .. } = store.inner.funcs[self.0 as usize].kind else {
             return Err(Error::Type("host functions have no microcode"));

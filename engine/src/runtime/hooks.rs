@@ -5,6 +5,7 @@
 //! or load code and memories (the SD-trap sample reloads a function's microcode from the card
 //! inside the hook) before deciding whether the call proceeds.
 
+use super::context::{AsContext, AsContextMut};
 use alloc::boxed::Box;
 
 use super::{Func, Store};
@@ -53,17 +54,25 @@ impl<T> Store<T> {
 }
 
 impl Func {
-    /// Mark or unmark this function for the store's trap hook (does nothing for a function
-    /// of another store).
-    pub fn set_trap<T>(&self, store: &mut Store<T>, on: bool) {
-        if store.owns(self.1) {
-            store.inner.funcs[self.0 as usize].trapped = on;
-        }
+    /// Mark or unmark this function for the store's trap hook.
+    ///
+    /// # Panics
+    /// If the function belongs to another store.
+    #[track_caller]
+    pub fn set_trap<T>(&self, mut store: impl AsContextMut<Data = T>, on: bool) {
+        let store = store.as_context_mut().0;
+        store.assert_owns(self.1);
+        store.inner.funcs[self.0 as usize].trapped = on;
     }
 
-    /// Whether this function is marked for the trap hook (`false` for a function of another
-    /// store).
-    pub fn is_trapped<T>(&self, store: &Store<T>) -> bool {
-        store.owns(self.1) && store.inner.funcs[self.0 as usize].trapped
+    /// Whether this function is marked for the trap hook.
+    ///
+    /// # Panics
+    /// If the function belongs to another store.
+    #[track_caller]
+    pub fn is_trapped<T>(&self, store: impl AsContext<Data = T>) -> bool {
+        let store = store.as_context().0;
+        store.assert_owns(self.1);
+        store.inner.funcs[self.0 as usize].trapped
     }
 }

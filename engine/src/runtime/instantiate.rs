@@ -22,7 +22,7 @@ fn incompatible(module: &str, name: &str, reason: &'static str) -> Error {
 pub(crate) fn instantiate<T>(
     store: &mut Store<T>,
     module: &Module,
-    resolve: impl Fn(&str, &str) -> Option<Extern>,
+    resolve: impl Fn(usize, &str, &str) -> Option<Extern>,
 ) -> Result<Instance, Error> {
     let m = module.inner.clone();
     let config = store.engine.config.clone();
@@ -46,8 +46,8 @@ pub(crate) fn instantiate<T>(
     };
 
     // 1. Imports.
-    for imp in &m.imports {
-        let ext = resolve(&imp.module, &imp.name).ok_or_else(|| {
+    for (position, imp) in m.imports.iter().enumerate() {
+        let ext = resolve(position, &imp.module, &imp.name).ok_or_else(|| {
             Error::Link(LinkError::Missing {
                 module: imp.module.clone(),
                 name: imp.name.clone(),

@@ -212,7 +212,7 @@ impl<T> Linker<T> {
                 }
             }
         }
-        super::instantiate::instantiate(store, module, |m, n| {
+        super::instantiate::instantiate(store, module, |_, m, n| {
             match resolved.get(&(m.to_string(), n.to_string())) {
                 Some(e) => Some(*e),
                 None => match self.defs.get(&(m.to_string(), n.to_string()))? {

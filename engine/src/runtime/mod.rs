@@ -4,9 +4,8 @@
 //!
 //! **Invariant:** every public function that takes a handle (or a [`Val::FuncRef`]) checks the
 //! handle's store id against the store it is given before it touches an entity: fallible
-//! functions return [`Error::WrongStore`] (or their own error type's equivalent), infallible
-//! getters return a documented neutral value (size 0, no export, empty slice), setters do
-//! nothing. So an index is only ever used with the store that issued it, where it is in range
+//! functions return [`Error::WrongStore`] (or their own error type's equivalent); functions
+//! without a `Result` panic (`Store::assert_owns`), as wasmtime's do. So an index is only ever used with the store that issued it, where it is in range
 //! (entities are never removed from a store).
 
 mod checkpoint;
@@ -237,7 +236,18 @@ impl StoreInner {
     }
 }
 
+/// The panic message of a handle method without a `Result` given a handle of another store.
+pub(crate) const WRONG_STORE: &str =
+    "object used with the wrong store: the handle belongs to another fayasm::Store";
+
 /// Owns all runtime objects and the host's data `T`.
+///
+/// Every handle ([`Func`], [`Memory`], [`Table`], [`Global`], [`Instance`]) belongs to the
+/// store that made it. Given a handle of another store, a method that returns a `Result`
+/// returns [`Error::WrongStore`] (or its error type's `WrongStore`); one that does not (as in
+/// wasmtime: [`Memory::data`], [`Memory::size`], [`Func::ty`], [`Instance::get_export`], ...)
+/// panics, never answering for another entity. [`Func::comes_from_same_store`] and its
+/// siblings check first.
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) hosts: Vec<HostFn<T>>,
@@ -251,6 +261,13 @@ impl<T> core::fmt::Debug for Store<T> {
         f.debug_struct("Store")
             .field("funcs", &self.inner.funcs.len())
             .finish_non_exhaustive()
+    }
+}
+
+impl<T: Default> Default for Store<T> {
+    /// A store of a default [`Engine`] holding `T::default()` (as wasmtime's).
+    fn default() -> Store<T> {
+        Store::new(&Engine::default(), T::default())
     }
 }
 
@@ -308,6 +325,13 @@ impl<T> Store<T> {
     /// Whether a handle with store id `id` belongs to this store.
     pub(crate) fn owns(&self, id: StoreId) -> bool {
         self.inner.id == id
+    }
+
+    /// Panics unless a handle with store id `id` belongs to this store: what the handle
+    /// methods without a `Result` do with a handle of another store, as wasmtime's do.
+    #[track_caller]
+    pub(crate) fn assert_owns(&self, id: StoreId) {
+        assert!(self.owns(id), "{WRONG_STORE}");
     }
 
     /// `Ok` if `v` is not a reference to another store's function.
@@ -473,6 +497,10 @@ impl<T> Caller<'_, T> {
 }
 
 impl Func {
+    /// Whether this function belongs to `store` (the methods without a `Result` panic if not).
+    pub fn comes_from_same_store(&self, store: impl AsContext) -> bool {
+        store.as_context().0.owns(self.1)
+    }
     /// Wrap a host closure as a function of type `ty` (the untyped form of
     /// [`Func::wrap`]): it gets the arguments as [`Val`]s of the parameter types and writes
     /// `results` (as many as `ty` has; a value of the wrong type traps the caller).
@@ -484,12 +512,14 @@ impl Func {
         store.as_context_mut().0.add_host(ty, Arc::new(f))
     }
 
-    /// The function's signature (`() -> ()` for a function of another store).
+    /// The function's signature.
+    ///
+    /// # Panics
+    /// If the function belongs to another store (as in wasmtime).
+    #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> FuncType {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return FuncType::new([], []);
-        }
+        store.assert_owns(self.1);
         store.inner.funcs[self.0 as usize].ty.clone()
     }
 
@@ -563,6 +593,10 @@ fn check_val<T>(store: &Store<T>, ty: ValType, v: &Val) -> Result<(), Error> {
 }
 
 impl Global {
+    /// Whether this global belongs to `store` (the methods without a `Result` panic if not).
+    pub fn comes_from_same_store(&self, store: impl AsContext) -> bool {
+        store.as_context().0.owns(self.1)
+    }
     /// A new host global.
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global, Error> {
         let store = store.as_context_mut().0;
@@ -574,24 +608,25 @@ impl Global {
         Ok(Global(store.inner.globals.len() as u32 - 1, store.inner.id))
     }
 
-    /// Its type (an immutable `i32` for a global of another store).
+    /// Its type.
+    ///
+    /// # Panics
+    /// If the global belongs to another store (as in wasmtime).
+    #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> GlobalType {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return GlobalType {
-                content: ValType::I32,
-                mutable: false,
-            };
-        }
+        store.assert_owns(self.1);
         store.inner.globals[self.0 as usize].ty
     }
 
-    /// Its current value (`i32` 0 for a global of another store).
+    /// Its current value.
+    ///
+    /// # Panics
+    /// If the global belongs to another store (as in wasmtime).
+    #[track_caller]
     pub fn get(&self, store: impl AsContext) -> Val {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return Val::I32(0);
-        }
+        store.assert_owns(self.1);
         let g = &store.inner.globals[self.0 as usize];
         Val::from_bits128(g.ty.content, g.value, store.inner.id)
     }
@@ -610,15 +645,11 @@ impl Global {
     }
 }
 
-/// What the getters of a memory of another store report: no pages.
-const FOREIGN_MEMORY: MemoryType = MemoryType {
-    min: 0,
-    max: Some(0),
-    memory64: false,
-    page_size_log2: MemoryType::DEFAULT_PAGE_SIZE_LOG2,
-};
-
 impl Memory {
+    /// Whether this memory belongs to `store` (the methods without a `Result` panic if not).
+    pub fn comes_from_same_store(&self, store: impl AsContext) -> bool {
+        store.as_context().0.owns(self.1)
+    }
     /// A new host memory (paged if the engine's config says so; its blobs are named with
     /// fingerprint 0 and the memory's store index).
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
@@ -628,13 +659,14 @@ impl Memory {
         Ok(Memory(index, store.inner.id))
     }
 
-    /// Its type (with the current size as minimum; `0..=0` pages for a memory of another
-    /// store).
+    /// Its type (with the current size as minimum).
+    ///
+    /// # Panics
+    /// If the memory belongs to another store (as in wasmtime).
+    #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> MemoryType {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return FOREIGN_MEMORY;
-        }
+        store.assert_owns(self.1);
         let m = &store.inner.memories[self.0 as usize];
         MemoryType {
             min: m.pages(),
@@ -642,19 +674,21 @@ impl Memory {
         }
     }
 
-    /// Its contents (as wasmtime's `Memory::data`). Empty for a memory of another store.
+    /// Its contents (as wasmtime's `Memory::data`).
     ///
     /// # Panics
-    /// If the memory is spilled ([`Memory::spill`]) or paged
+    /// If the memory belongs to another store (as in wasmtime), or is spilled
+    /// ([`Memory::spill`]) or paged
     /// ([`Config::memory_paging`](crate::Config::memory_paging)): it then has no contiguous
     /// bytes in RAM, and an empty slice would look like a valid empty memory. For such
     /// memories use [`try_data`](Memory::try_data), [`data_mut`](Memory::data_mut) (which
     /// reloads a spilled memory) or [`read`](Memory::read)/[`write`](Memory::write), which
     /// work whatever the residency.
+    #[track_caller]
     pub fn data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> &'a [u8] {
         match self.try_data(store) {
             Ok(d) => d,
-            Err(MemoryOffloadError::WrongStore) => &[],
+            Err(MemoryOffloadError::WrongStore) => panic!("Memory::data: {WRONG_STORE}"),
             Err(e) => panic!("Memory::data: {e}; use Memory::try_data or Memory::read"),
         }
     }
@@ -677,15 +711,17 @@ impl Memory {
     }
 
     /// Its contents, mutably (as wasmtime's `Memory::data_mut`); a spilled memory is reloaded
-    /// first. Empty for a memory of another store.
+    /// first.
     ///
     /// # Panics
-    /// If the memory is paged, or spilled and cannot be reloaded (see
-    /// [`try_data_mut`](Memory::try_data_mut), which returns the error instead).
+    /// If the memory belongs to another store (as in wasmtime), is paged, or is spilled and
+    /// cannot be reloaded (see [`try_data_mut`](Memory::try_data_mut), which returns the error
+    /// instead).
+    #[track_caller]
     pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
         match self.try_data_mut(store) {
             Ok(d) => d,
-            Err(MemoryOffloadError::WrongStore) => &mut [],
+            Err(MemoryOffloadError::WrongStore) => panic!("Memory::data_mut: {WRONG_STORE}"),
             Err(e) => panic!("Memory::data_mut: {e}; use Memory::try_data_mut or Memory::write"),
         }
     }
@@ -711,14 +747,13 @@ impl Memory {
 
     /// Its contents and the store's host data together, for host functions that need both
     /// (the contents as for [`data_mut`](Memory::data_mut), with the same panics).
+    #[track_caller]
     pub fn data_and_store_mut<'a, T: 'a>(
         &self,
         store: impl Into<StoreContextMut<'a, T>>,
     ) -> (&'a mut [u8], &'a mut T) {
         let store = store.into().0;
-        if !store.owns(self.1) {
-            return (&mut [], &mut store.data);
-        }
+        store.assert_owns(self.1);
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
         if let Err(e) = m.reload(off) {
             panic!("Memory::data_and_store_mut: {e}; use Memory::try_data_mut");
@@ -756,13 +791,26 @@ impl Memory {
         m.write(off, offset, bytes).map_err(Error::from)
     }
 
-    /// Its size in pages (0 for a memory of another store).
+    /// Its size in pages.
+    ///
+    /// # Panics
+    /// If the memory belongs to another store (as in wasmtime).
+    #[track_caller]
     pub fn size(&self, store: impl AsContext) -> u64 {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return 0;
-        }
+        store.assert_owns(self.1);
         store.inner.memories[self.0 as usize].pages()
+    }
+
+    /// Its size in bytes (pages times the page size), whatever its residency.
+    ///
+    /// # Panics
+    /// If the memory belongs to another store (as in wasmtime).
+    #[track_caller]
+    pub fn data_size(&self, store: impl AsContext) -> usize {
+        let store = store.as_context().0;
+        store.assert_owns(self.1);
+        usize::try_from(store.inner.memories[self.0 as usize].byte_len()).unwrap_or(usize::MAX)
     }
 
     /// Grow by `delta` pages, returning the old size.
@@ -773,12 +821,14 @@ impl Memory {
         m.grow(off, delta).ok_or(Error::Limit("memory size"))
     }
 
-    /// Where its bytes are ([`Residency::Resident`] for a memory of another store).
+    /// Where its bytes are.
+    ///
+    /// # Panics
+    /// If the memory belongs to another store.
+    #[track_caller]
     pub fn residency(&self, store: impl AsContext) -> Residency {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return Residency::Resident;
-        }
+        store.assert_owns(self.1);
         store.inner.memories[self.0 as usize].residency()
     }
 
@@ -816,26 +866,34 @@ impl Memory {
         m.flush(off)
     }
 
-    /// Its storage policy (the default for a memory of another store).
+    /// Its storage policy.
+    ///
+    /// # Panics
+    /// If the memory belongs to another store.
+    #[track_caller]
     pub fn policy(&self, store: impl AsContext) -> MemoryPolicy {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return MemoryPolicy::default();
-        }
+        store.assert_owns(self.1);
         store.inner.memories[self.0 as usize].policy
     }
 
-    /// Set its storage policy (applies to later spills and write-backs; does nothing for a
-    /// memory of another store).
+    /// Set its storage policy (applies to later spills and write-backs).
+    ///
+    /// # Panics
+    /// If the memory belongs to another store.
+    #[track_caller]
     pub fn set_policy(&self, mut store: impl AsContextMut, policy: MemoryPolicy) {
         let store = store.as_context_mut().0;
-        if store.owns(self.1) {
-            store.inner.memories[self.0 as usize].policy = policy;
-        }
+        store.assert_owns(self.1);
+        store.inner.memories[self.0 as usize].policy = policy;
     }
 }
 
 impl Table {
+    /// Whether this table belongs to `store` (the methods without a `Result` panic if not).
+    pub fn comes_from_same_store(&self, store: impl AsContext) -> bool {
+        store.as_context().0.owns(self.1)
+    }
     /// A new host table filled with `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table, Error> {
         let store = store.as_context_mut().0;
@@ -851,18 +909,14 @@ impl Table {
         Ok(Table(store.inner.tables.len() as u32 - 1, store.inner.id))
     }
 
-    /// Its type (with the current size as minimum; an empty `funcref` table of maximum 0 for a
-    /// table of another store).
+    /// Its type (with the current size as minimum).
+    ///
+    /// # Panics
+    /// If the table belongs to another store (as in wasmtime).
+    #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> TableType {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return TableType {
-                element: crate::types::RefType::FuncRef,
-                min: 0,
-                max: Some(0),
-                table64: false,
-            };
-        }
+        store.assert_owns(self.1);
         let t = &store.inner.tables[self.0 as usize];
         TableType {
             min: t.size(),
@@ -870,21 +924,25 @@ impl Table {
         }
     }
 
-    /// Its size (0 for a table of another store).
+    /// Its size.
+    ///
+    /// # Panics
+    /// If the table belongs to another store (as in wasmtime).
+    #[track_caller]
     pub fn size(&self, store: impl AsContext) -> u64 {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return 0;
-        }
+        store.assert_owns(self.1);
         store.inner.tables[self.0 as usize].size()
     }
 
-    /// Element `index`, if in bounds (`None` for a table of another store).
+    /// Element `index`, if in bounds.
+    ///
+    /// # Panics
+    /// If the table belongs to another store (as in wasmtime).
+    #[track_caller]
     pub fn get(&self, store: impl AsContext, index: u64) -> Option<Val> {
         let store = store.as_context().0;
-        if !store.owns(self.1) {
-            return None;
-        }
+        store.assert_owns(self.1);
         let t = &store.inner.tables[self.0 as usize];
         t.get(index)
             .ok()
@@ -920,15 +978,48 @@ impl Table {
 }
 
 impl Instance {
-    /// The instance's entity, if this handle belongs to `store`.
-    fn entity<'a, T>(&self, store: &'a Store<T>) -> Option<&'a InstanceEntity> {
-        if !store.owns(self.1) {
-            return None;
+    /// Instantiate `module` in `store` with `imports` given in the order the module declares
+    /// its imports (as wasmtime's `Instance::new`), running its start function. A wrong
+    /// number of imports is [`LinkError::ImportCount`](crate::LinkError::ImportCount); an
+    /// import of the wrong kind or type, or of another store, fails as with a
+    /// [`Linker`](crate::Linker).
+    pub fn new<T>(
+        mut store: impl AsContextMut<Data = T>,
+        module: &crate::Module,
+        imports: &[Extern],
+    ) -> Result<Instance, Error> {
+        let store = store.as_context_mut().0;
+        let expected = module.imports().count();
+        if imports.len() != expected {
+            return Err(Error::Link(crate::LinkError::ImportCount {
+                expected,
+                found: imports.len(),
+            }));
         }
+        instantiate::instantiate(store, module, |i, _, _| imports.get(i).copied())
+    }
+
+    /// The instance's entity.
+    ///
+    /// # Panics
+    /// If this handle belongs to another store.
+    #[track_caller]
+    fn entity<'a, T>(&self, store: &'a Store<T>) -> Option<&'a InstanceEntity> {
+        store.assert_owns(self.1);
         store.inner.instances.get(self.0 as usize)
     }
 
-    /// The export called `name` (`None` for an instance of another store).
+    /// Whether this instance belongs to `store`.
+    pub fn comes_from_same_store(&self, store: impl AsContext) -> bool {
+        store.as_context().0.owns(self.1)
+    }
+
+    /// The export called `name`.
+    ///
+    /// # Panics
+    /// This and the other getters of an instance panic if it belongs to another store (as in
+    /// wasmtime).
+    #[track_caller]
     pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
         let store = store.as_context().0;
         let inst = self.entity(store)?;
@@ -936,7 +1027,8 @@ impl Instance {
         Some(export_extern(inst, store.inner.id, e.kind, e.index))
     }
 
-    /// All exports, in order (none for an instance of another store).
+    /// All exports, in order.
+    #[track_caller]
     pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
         let store = store.as_context().0;
         let Some(inst) = self.entity(store) else {
@@ -955,31 +1047,35 @@ impl Instance {
     }
 
     /// The exported function `name`.
+    #[track_caller]
     pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
         let store = store.as_context().0;
         self.get_export(store, name)?.into_func()
     }
 
     /// The exported global `name`.
+    #[track_caller]
     pub fn get_global(&self, store: impl AsContext, name: &str) -> Option<Global> {
         let store = store.as_context().0;
         self.get_export(store, name)?.into_global()
     }
 
     /// The exported memory `name`.
+    #[track_caller]
     pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
         let store = store.as_context().0;
         self.get_export(store, name)?.into_memory()
     }
 
     /// The exported table `name`.
+    #[track_caller]
     pub fn get_table(&self, store: impl AsContext, name: &str) -> Option<Table> {
         let store = store.as_context().0;
         self.get_export(store, name)?.into_table()
     }
 
-    /// The memory at module index `index` (imported or defined; `None` for an instance of
-    /// another store).
+    /// The memory at module index `index` (imported or defined).
+    #[track_caller]
     pub fn memory_by_index(&self, store: impl AsContext, index: u32) -> Option<Memory> {
         let store = store.as_context().0;
         self.entity(store)?
@@ -988,8 +1084,8 @@ impl Instance {
             .map(|&m| Memory(m, store.inner.id))
     }
 
-    /// The function at module index `index` (imported or defined; `None` for an instance of
-    /// another store).
+    /// The function at module index `index` (imported or defined).
+    #[track_caller]
     pub fn func_by_index(&self, store: impl AsContext, index: u32) -> Option<Func> {
         let store = store.as_context().0;
         self.entity(store)?

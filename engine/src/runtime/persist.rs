@@ -10,6 +10,7 @@
 //! frame extents inside the saved cells, functions of the instance of the right kind, counts
 //! within the store's limits.
 
+use super::context::AsContextMut;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -94,10 +95,11 @@ impl SuspendedCall {
     pub fn checkpoint<T, S: Storage + ?Sized>(
         &self,
         instance: Instance,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         checkpointer: &mut Checkpointer,
         storage: &mut S,
     ) -> Result<u64, CheckpointError<S::Error>> {
+        let store = store.as_context_mut().0;
         if !store.owns(instance.1) || self.func.1 != instance.1 {
             return Err(CheckpointError::WrongStore);
         }
@@ -114,10 +116,11 @@ impl SuspendedCall {
     /// [`Checkpointer::restore`]; every other check is done before the instance changes.
     pub fn restore<T, S: Storage + ?Sized>(
         instance: Instance,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         checkpointer: &mut Checkpointer,
         storage: &mut S,
     ) -> Result<(SuspendedCall, u64), CheckpointError<S::Error>> {
+        let store = store.as_context_mut().0;
         if !store.owns(instance.1) {
             return Err(CheckpointError::WrongStore);
         }
@@ -403,7 +406,7 @@ mod tests {
             (if (result i32) (i32.eqz (local.get 0))
               (then (call $ask (i32.const 1)))
               (else (i32.add (local.get 0) (call $f (i32.sub (local.get 0) (i32.const 1))))))))"#;
-        let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+        let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
         let boot = || {
             let mut store = Store::new(&engine, ());
             let ask = Func::new(

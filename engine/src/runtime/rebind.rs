@@ -4,7 +4,8 @@
 //! so a rebind takes effect at the next access, with no re-instantiation (also while the
 //! instance is running, e.g. from a host function it called).
 
-use super::{Instance, Memory, Store, Table};
+use super::context::AsContextMut;
+use super::{Instance, Memory, Table};
 use crate::error::{Error, LinkError};
 use crate::module::{ExternKind, Import};
 use crate::types::limits_match;
@@ -26,10 +27,11 @@ impl Instance {
     /// `memory` must fit the import's type, as at instantiation.
     pub fn rebind_memory<T>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         index: u32,
         memory: Memory,
     ) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         store.check(memory.1)?;
         let inst = &store.inner.instances[self.0 as usize];
@@ -55,10 +57,11 @@ impl Instance {
     /// `table` must fit the import's type, as at instantiation.
     pub fn rebind_table<T>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         index: u32,
         table: Table,
     ) -> Result<(), Error> {
+        let store = store.as_context_mut().0;
         store.check(self.1)?;
         store.check(table.1)?;
         let inst = &store.inner.instances[self.0 as usize];

@@ -5,9 +5,10 @@
 //! generation and CRC, the decoder checks the shape, and the verifier checks every operand
 //! against the module before the code is installed.
 
+use super::context::{AsContext, AsContextMut};
 use alloc::vec::Vec;
 
-use super::{AsContextMut, StorageFailure, Store};
+use super::{StorageFailure, Store};
 use crate::microcode::Compiled;
 use crate::offload::{blob, io, Key, Kind, OffloadError, Storage};
 use crate::{Error, Func};
@@ -61,13 +62,15 @@ impl<E: core::fmt::Debug> core::fmt::Display for CodeLoadError<E> {
 }
 
 impl Func {
-    /// The storage key of this function's microcode, if it is a wasm function of `store`.
-    /// A host function or a function of another store has none, so
-    /// [`spill_code`](Func::spill_code) writes nothing for it.
-    pub fn code_key<T>(&self, store: &Store<T>) -> Option<Key> {
-        if !store.owns(self.1) {
-            return None;
-        }
+    /// The storage key of this function's microcode, if it is a wasm function. A host
+    /// function has none, so [`spill_code`](Func::spill_code) writes nothing for it.
+    ///
+    /// # Panics
+    /// If the function belongs to another store.
+    #[track_caller]
+    pub fn code_key<T>(&self, store: impl AsContext<Data = T>) -> Option<Key> {
+        let store = store.as_context().0;
+        store.assert_owns(self.1);
         super::code::code_key(&store.inner, self.0)
     }
 
@@ -98,11 +101,15 @@ impl Func {
     /// firmware keeps them on its card across boots).
     pub fn spill_code_to<T, S: Storage>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         storage: &mut S,
         generation: u64,
     ) -> Result<usize, OffloadError<S::Error>> {
-        let Some(key) = self.code_key(store) else {
+        let store = store.as_context_mut().0;
+        if !store.owns(self.1) {
+            return Err(OffloadError::WrongStore);
+        }
+        let Some(key) = self.code_key(&*store) else {
             return Ok(0);
         };
         let code = crate::exec::compiled(&mut store.inner, self.0)
@@ -129,11 +136,12 @@ impl Func {
     /// the store's [offload metrics](Store::offload_metrics).
     pub fn load_code_from<T, S: Storage>(
         &self,
-        store: &mut Store<T>,
+        mut store: impl AsContextMut<Data = T>,
         storage: &mut S,
     ) -> Result<(), CodeLoadError<S::Error>> {
+        let store = store.as_context_mut().0;
         store.check(self.1).map_err(CodeLoadError::Rejected)?;
-        let Some(key) = self.code_key(store) else {
+        let Some(key) = self.code_key(&*store) else {
             return Ok(());
         };
         let started = store.inner.offload.metrics.start();
