@@ -81,8 +81,40 @@ void wasm_val_vec_new_uninitialized(own wasm_val_vec_t* out, size_t size);
 void wasm_val_vec_new(own wasm_val_vec_t* out, size_t size, const wasm_val_t* data);
 void wasm_val_vec_delete(own wasm_val_vec_t* vec);
 
+/* Value and function types. */
+typedef struct wasm_valtype_t wasm_valtype_t;
+own wasm_valtype_t* wasm_valtype_new(wasm_valkind_t kind);
+void wasm_valtype_delete(own wasm_valtype_t* type);
+wasm_valkind_t wasm_valtype_kind(const wasm_valtype_t* type);
+
+typedef struct wasm_valtype_vec_t {
+  size_t size;
+  wasm_valtype_t** data;
+} wasm_valtype_vec_t;
+void wasm_valtype_vec_new_empty(own wasm_valtype_vec_t* out);
+void wasm_valtype_vec_new(own wasm_valtype_vec_t* out, size_t size, own wasm_valtype_t* const data[]);
+void wasm_valtype_vec_delete(own wasm_valtype_vec_t* vec);
+
+typedef struct wasm_functype_t wasm_functype_t;
+/* Takes over both vectors' elements. */
+own wasm_functype_t* wasm_functype_new(own wasm_valtype_vec_t* params, own wasm_valtype_vec_t* results);
+void wasm_functype_delete(own wasm_functype_t* type);
+own wasm_functype_t* wasm_functype_copy(const wasm_functype_t* type);
+const wasm_valtype_vec_t* wasm_functype_params(const wasm_functype_t* type);
+const wasm_valtype_vec_t* wasm_functype_results(const wasm_functype_t* type);
+
+typedef uint8_t wasm_mutability_t;
+enum wasm_mutability_enum { WASM_CONST = 0, WASM_VAR = 1 };
+typedef struct wasm_globaltype_t wasm_globaltype_t;
+own wasm_globaltype_t* wasm_globaltype_new(own wasm_valtype_t* content, wasm_mutability_t mutability);
+void wasm_globaltype_delete(own wasm_globaltype_t* type);
+const wasm_valtype_t* wasm_globaltype_content(const wasm_globaltype_t* type);
+wasm_mutability_t wasm_globaltype_mutability(const wasm_globaltype_t* type);
+
 /* Traps. */
 typedef struct wasm_trap_t wasm_trap_t;
+/* A trap with `message` (a trailing NUL is dropped); host functions return one to trap. */
+own wasm_trap_t* wasm_trap_new(wasm_store_t* store, const wasm_message_t* message);
 void wasm_trap_delete(own wasm_trap_t* trap);
 /* The message, NUL-terminated (the terminator is counted in `size`). */
 void wasm_trap_message(const wasm_trap_t* trap, own wasm_message_t* out);
@@ -97,6 +129,15 @@ bool wasm_module_validate(wasm_store_t* store, const wasm_byte_vec_t* binary);
 typedef struct wasm_extern_t wasm_extern_t;
 typedef struct wasm_func_t wasm_func_t;
 typedef struct wasm_memory_t wasm_memory_t;
+typedef struct wasm_global_t wasm_global_t;
+
+typedef uint8_t wasm_externkind_t;
+enum wasm_externkind_enum {
+  WASM_EXTERN_FUNC = 0,
+  WASM_EXTERN_GLOBAL = 1,
+  WASM_EXTERN_TABLE = 2,
+  WASM_EXTERN_MEMORY = 3,
+};
 
 typedef struct wasm_extern_vec_t {
   size_t size;
@@ -110,6 +151,26 @@ void wasm_extern_delete(own wasm_extern_t* ext);
 wasm_func_t* wasm_extern_as_func(wasm_extern_t* ext);
 const wasm_func_t* wasm_extern_as_func_const(const wasm_extern_t* ext);
 wasm_memory_t* wasm_extern_as_memory(wasm_extern_t* ext);
+wasm_global_t* wasm_extern_as_global(wasm_extern_t* ext);
+wasm_externkind_t wasm_extern_kind(const wasm_extern_t* ext);
+wasm_extern_t* wasm_func_as_extern(wasm_func_t* func);
+const wasm_extern_t* wasm_func_as_extern_const(const wasm_func_t* func);
+wasm_extern_t* wasm_memory_as_extern(wasm_memory_t* memory);
+wasm_extern_t* wasm_global_as_extern(wasm_global_t* global);
+
+/* Host functions. The callback gets the arguments and fills `results` (as many as the type
+ * has, kinds included); returning a trap (wasm_trap_new) traps the calling wasm code. The
+ * environment's finalizer runs once, when the store is deleted. */
+typedef own wasm_trap_t* (*wasm_func_callback_t)(const wasm_val_vec_t* args, own wasm_val_vec_t* results);
+typedef own wasm_trap_t* (*wasm_func_callback_with_env_t)(void* env, const wasm_val_vec_t* args,
+                                                          own wasm_val_vec_t* results);
+own wasm_func_t* wasm_func_new(wasm_store_t* store, const wasm_functype_t* type,
+                               wasm_func_callback_t callback);
+own wasm_func_t* wasm_func_new_with_env(wasm_store_t* store, const wasm_functype_t* type,
+                                        wasm_func_callback_with_env_t callback, void* env,
+                                        void (*finalizer)(void*));
+void wasm_func_delete(own wasm_func_t* func);
+own wasm_functype_t* wasm_func_type(const wasm_func_t* func);
 
 size_t wasm_func_param_arity(const wasm_func_t* func);
 size_t wasm_func_result_arity(const wasm_func_t* func);
@@ -123,7 +184,16 @@ byte_t* wasm_memory_data(wasm_memory_t* memory);
 size_t wasm_memory_data_size(const wasm_memory_t* memory);
 uint32_t wasm_memory_size(const wasm_memory_t* memory); /* in 64 KiB pages */
 
-/* Instances. Imports are given in the module's import order (only functions so far). */
+/* Globals. `wasm_global_new` returns NULL if the value does not fit the type;
+ * `wasm_global_set` leaves an immutable global, or one given a value of another type, as is. */
+own wasm_global_t* wasm_global_new(wasm_store_t* store, const wasm_globaltype_t* type,
+                                   const wasm_val_t* val);
+void wasm_global_delete(own wasm_global_t* global);
+own wasm_globaltype_t* wasm_global_type(const wasm_global_t* global);
+void wasm_global_get(const wasm_global_t* global, own wasm_val_t* out);
+void wasm_global_set(wasm_global_t* global, const wasm_val_t* val);
+
+/* Instances. Imports are given in the module's import order. */
 typedef struct wasm_instance_t wasm_instance_t;
 own wasm_instance_t* wasm_instance_new(wasm_store_t* store, const wasm_module_t* module,
                                        const wasm_extern_vec_t* imports,
@@ -138,6 +208,39 @@ void wasm_instance_exports(const wasm_instance_t* instance, own wasm_extern_vec_
 #define WASM_F64_VAL(z) {.kind = WASM_F64, .of = {.f64 = z}}
 #define WASM_ARRAY_VEC(array) {sizeof(array) / sizeof(*(array)), array}
 #define WASM_EMPTY_VEC {0, NULL}
+
+/* Function types of up to two parameters and one result (as the standard wasm.h's
+ * wasm_functype_new_N_M helpers). */
+static inline own wasm_functype_t* wasm_functype_new_0_0(void) {
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new_empty(&params);
+  wasm_valtype_vec_new_empty(&results);
+  return wasm_functype_new(&params, &results);
+}
+static inline own wasm_functype_t* wasm_functype_new_1_0(own wasm_valtype_t* p) {
+  wasm_valtype_t* ps[1] = {p};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 1, ps);
+  wasm_valtype_vec_new_empty(&results);
+  return wasm_functype_new(&params, &results);
+}
+static inline own wasm_functype_t* wasm_functype_new_1_1(own wasm_valtype_t* p, own wasm_valtype_t* r) {
+  wasm_valtype_t* ps[1] = {p};
+  wasm_valtype_t* rs[1] = {r};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 1, ps);
+  wasm_valtype_vec_new(&results, 1, rs);
+  return wasm_functype_new(&params, &results);
+}
+static inline own wasm_functype_t* wasm_functype_new_2_1(own wasm_valtype_t* p1, own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* r) {
+  wasm_valtype_t* ps[2] = {p1, p2};
+  wasm_valtype_t* rs[1] = {r};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, 2, ps);
+  wasm_valtype_vec_new(&results, 1, rs);
+  return wasm_functype_new(&params, &results);
+}
 
 #undef own
 

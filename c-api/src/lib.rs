@@ -1,6 +1,7 @@
-//! The WebAssembly C API (`wasm.h`) over fayasm (issue 21): a first subset, enough to load a
-//! module, instantiate it with function imports of the same store, call its exports with
-//! `wasm_val_t`s, read a trap's message and see an exported memory's bytes. The header is
+//! The WebAssembly C API (`wasm.h`) over fayasm (issue 21): a subset, enough to load a
+//! module, give it host functions (`wasm_func_new`, `wasm_func_new_with_env`) and globals of
+//! the same store, instantiate it, call its exports with `wasm_val_t`s, inspect function and
+//! global types, read a trap's message and see an exported memory's bytes. The header is
 //! `include/wasm.h`, written from the WebAssembly C API project's published `wasm.h` and
 //! declaring only what is implemented here.
 //!
@@ -15,7 +16,10 @@
 use core::ffi::c_void;
 use core::ptr;
 
-use fayasm::{Engine, Error, Extern, Func, Instance, Linker, Memory, Module, Store, Val};
+use fayasm::{Engine, Error, Extern, Func, Instance, Memory, Module, Store, Val};
+
+mod host;
+pub use host::*;
 
 /// An engine.
 pub struct wasm_engine_t {
@@ -595,9 +599,7 @@ pub unsafe extern "C" fn wasm_instance_new(
             given.len()
         ));
     }
-    let mut linker = Linker::new(module.module.engine());
-    // Imports are positional here; a name imported twice takes the last definition.
-    linker.allow_shadowing(true);
+    let mut externs = Vec::with_capacity(given.len());
     for (import, &ext) in wanted.iter().zip(given) {
         let Some(ext) = unsafe_ref(ext) else {
             return fail(format!(
@@ -611,11 +613,9 @@ pub unsafe extern "C" fn wasm_instance_new(
                 import.module, import.name
             ));
         }
-        if let Err(e) = linker.define(&store_ref.store, &import.module, &import.name, ext.which) {
-            return fail(format!("wasm_instance_new: {e}"));
-        }
+        externs.push(ext.which);
     }
-    match linker.instantiate(&mut store_ref.store, &module.module) {
+    match Instance::new(&mut store_ref.store, &module.module, &externs) {
         Ok(instance) => Box::into_raw(Box::new(wasm_instance_t {
             store,
             instance,

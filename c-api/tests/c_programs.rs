@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The static library to link. Cargo builds every crate type of the library in `deps/`
-/// (named with a hash) for the test binaries, but copies it up to `target/<profile>/` only
+/// for the test binaries, but copies it up to `target/<profile>/` only
 /// when the library itself is requested (`cargo build -p fayasm-c-api`), not under
 /// `cargo test --workspace`. The test cannot run cargo itself (the build directory stays
 /// locked while tests run), so it takes the newest of the copies: the one this build wrote.
@@ -17,9 +17,11 @@ fn static_library() -> PathBuf {
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("libfayasm_c_api-") && n.ends_with(".a"))
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                // With a `cdylib` among the crate types, cargo names the library without
+                // its hash.
+                n == "libfayasm_c_api.a" || (n.starts_with("libfayasm_c_api-") && n.ends_with(".a"))
+            })
         })
         .collect();
     candidates.push(deps.parent().unwrap().join("libfayasm_c_api.a"));
@@ -110,6 +112,45 @@ fn call_exports_from_c() {
          memory: 1 pages, 65536 bytes, \"hello from wasm\"\n\
          as func of a memory: null\n\
          junk valid: 0, module: null\n\
+         done\n"
+    );
+}
+
+const HOST: &str = r#"(module
+  (import "host" "double" (func $double (param i32) (result i32)))
+  (import "host" "count" (func $count (param i64)))
+  (import "host" "offset" (global $offset (mut i32)))
+  (func (export "run") (param i32) (result i32)
+    (call $count (i64.extend_i32_s (local.get 0)))
+    (global.set $seen (i32.add (global.get $seen) (i32.const 1)))
+    (i32.add (call $double (local.get 0)) (global.get $offset)))
+  (global $seen (export "seen") (mut i32) (i32.const 0)))"#;
+
+#[test]
+fn host_functions_and_globals_from_c() {
+    let exe = build("host");
+    let wasm = scratch().join("host.wasm");
+    std::fs::write(&wasm, wat::parse_str(HOST).unwrap()).unwrap();
+    let out = Command::new(&exe).arg(&wasm).output().unwrap();
+    under_valgrind(&exe, &wasm);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
+    assert_eq!(
+        stdout,
+        "global of the wrong type: null\n\
+         exports: 2, kinds: 0 1\n\
+         run type: 1 params (kind 0) -> 1 results (kind 0)\n\
+         run(20): no trap\n\
+         run(20) = 45\n\
+         offset: 7\n\
+         run(1): no trap\n\
+         run(1) = 9\n\
+         run(-3): host function error: negative input\n\
+         count: 3 calls, total 18\n\
+         seen: 3\n\
+         seen type: kind 0, var\n\
+         finalized before the store: 0\n\
+         finalized after the store: 1\n\
          done\n"
     );
 }
