@@ -75,7 +75,7 @@ fn sieve_store(
     limits: Option<StoreLimits>,
 ) -> Result<(Store<()>, fayasm::Instance), Error> {
     let engine = engine(config);
-    let module = Module::new(&engine, &wat::parse_str(SIEVE).unwrap())?;
+    let module = Module::new(&engine, wat::parse_str(SIEVE).unwrap())?;
     let mut store = Store::new(&engine, ());
     store.set_storage(MemStorage::new());
     if let Some(l) = limits {
@@ -248,7 +248,7 @@ fn host_memories_and_imports() {
     // An import must have the same page size.
     let import = |ps: u32| {
         let wat = format!(r#"(module (memory (import "m" "mem") 1 (pagesize {ps})))"#);
-        Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap()
+        Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap()
     };
     let mut linker = Linker::new(&engine);
     linker.define(&store, "m", "mem", mem).unwrap();

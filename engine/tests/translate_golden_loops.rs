@@ -9,7 +9,7 @@ use fayasm::{Config, Engine, Linker, Module, Store, Val};
 fn microcode_and_run(body: &str, args: &[Val]) -> (String, i32) {
     let wat = format!("(module (func (export \"f\") {body}))");
     let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, &wat::parse_str(&wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(&wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine)
         .instantiate(&mut store, &module)
