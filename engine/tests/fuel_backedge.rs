@@ -17,7 +17,7 @@ const LOOPS: &str = r#"(module
 
 fn module(config: Config, wat: &str) -> (Engine, Module) {
     let engine = Engine::new(config);
-    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     (engine, module)
 }
 
