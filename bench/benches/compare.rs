@@ -18,8 +18,9 @@
 //! Engines: `fayasm`, `wasmi`, `wasm3`, `wasmtime` (Cranelift) and `pulley` (wasmtime's
 //! portable interpreter, `Config::target("pulley64")`). Programs marked `"simd": true` run
 //! only on the engines that take SIMD (wasmtime, pulley); the others are reported as skipped.
-//! `fayasm-fuel` is fayasm with `Config::consume_fuel(true)`, in the execute group only: its
-//! times over plain fayasm's are the cost of fuel metering.
+//! `fayasm-fuel` is fayasm with `Config::consume_fuel(true)`, in the execute group only and
+//! measured right after plain fayasm on each program: its times over fayasm's are the cost of
+//! fuel metering.
 //!
 //! `FAYASM_BENCH_ENGINES=fayasm,wasmi` limits the engines; criterion's own arguments (a name
 //! filter, `--warm-up-time`, ...) work as usual. `cargo xtask bench` runs this and summarises.
@@ -203,9 +204,19 @@ fn wanted(engine: &str) -> bool {
     }
 }
 
-/// Runs the three groups for one engine (`label` names it in the results).
-fn bench_engine<R: Runner>(c: &mut Criterion, label: &str, runner: &R, programs: &[Program]) {
-    if !wanted(label) {
+/// Runs the three groups for one engine (`label` names it in the results). `twins` are
+/// variants of the same engine measured in the execute group only, each right after the
+/// engine on every program, so that a slow drift of the machine's load moves both alike.
+fn bench_engine<R: Runner>(
+    c: &mut Criterion,
+    label: &str,
+    runner: &R,
+    programs: &[Program],
+    twins: &[(&str, &R)],
+) {
+    let main = wanted(label);
+    let twins: Vec<(&str, &R)> = twins.iter().copied().filter(|(l, _)| wanted(l)).collect();
+    if !main && twins.is_empty() {
         return;
     }
     let usable: Vec<&Program> = programs
@@ -220,72 +231,58 @@ fn bench_engine<R: Runner>(c: &mut Criterion, label: &str, runner: &R, programs:
         .collect();
 
     // Check each program's result once before timing anything.
-    for p in &usable {
-        let module = runner.compile(&p.bytes);
-        let mut instance = runner.instantiate(&module, &p.bytes);
-        let got = R::run(&mut instance, p.arg);
-        assert_eq!(
-            got,
-            p.result,
-            "{label} ({}) computes a wrong checksum for {}",
-            R::NAME,
-            p.name
-        );
+    let all: Vec<(&str, &R)> = main
+        .then_some((label, runner))
+        .into_iter()
+        .chain(twins.iter().copied())
+        .collect();
+    for (l, r) in &all {
+        for p in &usable {
+            let module = r.compile(&p.bytes);
+            let mut instance = r.instantiate(&module, &p.bytes);
+            let got = R::run(&mut instance, p.arg);
+            assert_eq!(
+                got,
+                p.result,
+                "{l} ({}) computes a wrong checksum for {}",
+                R::NAME,
+                p.name
+            );
+        }
     }
 
-    let mut group = c.benchmark_group("translate");
-    for p in &usable {
-        group.bench_function(BenchmarkId::new(&p.name, label), |b| {
-            b.iter(|| {
-                let module = runner.compile(black_box(&p.bytes));
-                runner.instantiate(&module, &p.bytes)
-            })
-        });
+    if main {
+        let mut group = c.benchmark_group("translate");
+        for p in &usable {
+            group.bench_function(BenchmarkId::new(&p.name, label), |b| {
+                b.iter(|| {
+                    let module = runner.compile(black_box(&p.bytes));
+                    runner.instantiate(&module, &p.bytes)
+                })
+            });
+        }
+        group.finish();
+
+        let mut group = c.benchmark_group("instantiate");
+        for p in &usable {
+            let module = runner.compile(&p.bytes);
+            group.bench_function(BenchmarkId::new(&p.name, label), |b| {
+                b.iter(|| runner.instantiate(&module, &p.bytes))
+            });
+        }
+        group.finish();
     }
-    group.finish();
 
-    let mut group = c.benchmark_group("instantiate");
-    for p in &usable {
-        let module = runner.compile(&p.bytes);
-        group.bench_function(BenchmarkId::new(&p.name, label), |b| {
-            b.iter(|| runner.instantiate(&module, &p.bytes))
-        });
-    }
-    group.finish();
-
-    bench_execute(c, label, runner, &usable);
-}
-
-/// Runs only the execute group for one engine (checking each result first).
-fn bench_engine_execute<R: Runner>(
-    c: &mut Criterion,
-    label: &str,
-    runner: &R,
-    programs: &[Program],
-) {
-    let usable: Vec<&Program> = programs.iter().filter(|p| R::SIMD || !p.simd).collect();
-    for p in &usable {
-        let module = runner.compile(&p.bytes);
-        let mut instance = runner.instantiate(&module, &p.bytes);
-        let got = R::run(&mut instance, p.arg);
-        assert_eq!(
-            got, p.result,
-            "{label} computes a wrong checksum for {}",
-            p.name
-        );
-    }
-    bench_execute(c, label, runner, &usable);
-}
-
-fn bench_execute<R: Runner>(c: &mut Criterion, label: &str, runner: &R, usable: &[&Program]) {
     let mut group = c.benchmark_group("execute");
     group.sampling_mode(SamplingMode::Flat);
-    for p in usable {
-        let module = runner.compile(&p.bytes);
-        let mut instance = runner.instantiate(&module, &p.bytes);
-        group.bench_function(BenchmarkId::new(&p.name, label), |b| {
-            b.iter(|| R::run(&mut instance, black_box(p.arg)))
-        });
+    for p in &usable {
+        for (l, r) in &all {
+            let module = r.compile(&p.bytes);
+            let mut instance = r.instantiate(&module, &p.bytes);
+            group.bench_function(BenchmarkId::new(&p.name, *l), |b| {
+                b.iter(|| R::run(&mut instance, black_box(p.arg)))
+            });
+        }
     }
     group.finish();
 }
@@ -299,31 +296,34 @@ fn main() {
         .configure_from_args();
 
     let fayasm = Fayasm(fayasm::Engine::new(fayasm::Config::default().prescan(true)));
-    bench_engine(&mut c, "fayasm", &fayasm, &programs);
-
-    // The same engine with fuel metering on (issue 17): its execute times against plain
-    // fayasm's are the cost of fuel.
-    if wanted("fayasm-fuel") {
-        let fuel = Fayasm(fayasm::Engine::new(
-            fayasm::Config::default().prescan(true).consume_fuel(true),
-        ));
-        bench_engine_execute(&mut c, "fayasm-fuel", &fuel, &programs);
-    }
+    // The same engine with fuel metering on (issue 17), measured right after plain fayasm on
+    // each program: its execute times over fayasm's are the cost of fuel.
+    let fuel = Fayasm(fayasm::Engine::new(
+        fayasm::Config::default().prescan(true).consume_fuel(true),
+    ));
+    bench_engine(
+        &mut c,
+        "fayasm",
+        &fayasm,
+        &programs,
+        &[("fayasm-fuel", &fuel)],
+    );
 
     let mut config = wasmi::Config::default();
     config.compilation_mode(wasmi::CompilationMode::Eager);
     let wasmi = Wasmi(wasmi::Engine::new(&config));
-    bench_engine(&mut c, "wasmi", &wasmi, &programs);
+    bench_engine(&mut c, "wasmi", &wasmi, &programs, &[]);
 
     bench_engine(
         &mut c,
         "wasm3",
         &Wasm3(wasm3::Environment::new().expect("wasm3: environment")),
         &programs,
+        &[],
     );
 
     let cranelift = Wasmtime(wasmtime::Engine::default());
-    bench_engine(&mut c, "wasmtime", &cranelift, &programs);
+    bench_engine(&mut c, "wasmtime", &cranelift, &programs, &[]);
 
     if wanted("pulley") {
         let mut config = wasmtime::Config::new();
@@ -331,7 +331,7 @@ fn main() {
             .target("pulley64")
             .and_then(|c| wasmtime::Engine::new(c))
         {
-            Ok(engine) => bench_engine(&mut c, "pulley", &Wasmtime(engine), &programs),
+            Ok(engine) => bench_engine(&mut c, "pulley", &Wasmtime(engine), &programs, &[]),
             Err(e) => eprintln!("pulley: not available ({e})"),
         }
     }
