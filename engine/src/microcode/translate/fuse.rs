@@ -252,8 +252,10 @@ pub(super) fn add_and_branch(add: Op, br: Op) -> Option<Op> {
 }
 
 /// `ops` (branch targets as op indices) with every add-and-branch pair whose branch is not
-/// itself a branch target fused ([`add_and_branch`]), targets renumbered.
-pub(super) fn fuse_add_branches(ops: Vec<Op>) -> Vec<Op> {
+/// itself a branch target fused ([`add_and_branch`]), targets renumbered. Fusion only ever
+/// shrinks the stream, so it compacts `ops` in place: a second op buffer would double the
+/// translator's peak heap for the largest function (the firmware's 64 KiB profile felt it).
+pub(super) fn fuse_add_branches(mut ops: Vec<Op>) -> Vec<Op> {
     let n = ops.len();
     let mut is_target = alloc::vec![false; n + 1];
     for op in &ops {
@@ -264,31 +266,36 @@ pub(super) fn fuse_add_branches(ops: Vec<Op>) -> Vec<Op> {
             }
         }
     }
+    let fusable = |i: usize| !is_target[i + 1] && add_and_branch(ops[i], ops[i + 1]).is_some();
+    if !(0..n.saturating_sub(1)).any(fusable) {
+        return ops;
+    }
     let mut map = alloc::vec![0u32; n + 1];
-    let mut out = Vec::with_capacity(n);
+    // `w <= i` throughout: an op is read before its slot, or an earlier one, is written.
+    let mut w = 0;
     let mut i = 0;
     while i < n {
-        map[i] = out.len() as u32;
+        map[i] = w as u32;
         if i + 1 < n && !is_target[i + 1] {
             if let Some(fused) = add_and_branch(ops[i], ops[i + 1]) {
-                map[i + 1] = out.len() as u32;
-                out.push(fused);
+                map[i + 1] = w as u32;
+                ops[w] = fused;
+                w += 1;
                 i += 2;
                 continue;
             }
         }
-        out.push(ops[i]);
+        ops[w] = ops[i];
+        w += 1;
         i += 1;
     }
-    map[n] = out.len() as u32;
-    if out.len() == n {
-        return ops;
-    }
-    for op in &mut out {
+    map[n] = w as u32;
+    ops.truncate(w);
+    for op in &mut ops {
         if let Some(t) = op.branch_target_mut() {
             // A target that names no op still names none (the verifier rejects it).
             *t = map.get(*t as usize).copied().unwrap_or(u32::MAX);
         }
     }
-    out
+    ops
 }
