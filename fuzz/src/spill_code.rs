@@ -126,7 +126,7 @@ pub fn check(data: &[u8]) -> Result<()> {
 /// the plain and spilled instances live in different stores (the same module instantiated the
 /// same way, so the same function has the same index in both). Handles expose no index, so
 /// the comparison uses their `Debug` form with the store id removed.
-fn same_vals(a: &[Val], b: &[Val]) -> bool {
+pub(crate) fn same_vals(a: &[Val], b: &[Val]) -> bool {
     fn key(v: &Val) -> String {
         let s = format!("{v:?}");
         match s.find(", StoreId(") {

@@ -17,6 +17,7 @@ use fayasm::{
 };
 
 use crate::smith;
+use crate::spill_code::same_vals;
 
 /// Fuel for the uninterrupted side and for instantiation (start functions): never runs out.
 const PLENTY: u64 = 1 << 40;
@@ -309,20 +310,4 @@ fn same_outcome(a: &Outcome, b: &Outcome) -> bool {
         (Err(x), Err(y)) => x == y,
         _ => false,
     }
-}
-
-/// Values of two stores compare equal when they are equal apart from the store a reference
-/// belongs to (see `spill_code::same_vals`).
-fn same_vals(a: &[Val], b: &[Val]) -> bool {
-    fn key(v: &Val) -> String {
-        let s = format!("{v:?}");
-        match s.find(", StoreId(") {
-            Some(at) => {
-                let end = s[at..].find(')').map_or(s.len(), |e| at + e + 1);
-                format!("{}{}", &s[..at], &s[end..])
-            }
-            None => s,
-        }
-    }
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| key(x) == key(y))
 }
