@@ -132,24 +132,17 @@ impl InterruptHandle {
         self.flag.load(Ordering::Relaxed)
     }
 
-    /// Interrupt the store's code once `timeout` has passed, from a helper thread, unless
-    /// the returned [`Deadline`] is dropped (or [`cancel`](Deadline::cancel)led) first.
+    /// Interrupt the store's code once `timeout` has passed, unless the returned
+    /// [`Deadline`] is dropped (or [`cancel`](Deadline::cancel)led) first. Every deadline of
+    /// the process is kept by one timer thread (started by the first deadline, then left
+    /// waiting for the next one), not a thread per deadline.
     #[cfg(feature = "std")]
     pub fn interrupt_after(&self, timeout: std::time::Duration) -> Deadline {
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let handle = self.clone();
-        let thread = std::thread::spawn(move || {
-            // A message or a dropped sender cancels; only a timeout interrupts.
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(timeout) {
-                handle.interrupt();
-                return true;
-            }
-            false
-        });
-        Deadline {
-            cancel: Some(tx),
-            thread: Some(thread),
-        }
+        // A timeout past what `Instant` can express never fires: nothing to register.
+        let id = std::time::Instant::now()
+            .checked_add(timeout)
+            .map_or(0, |at| timer::add(at, self.flag.clone()));
+        Deadline { id }
     }
 }
 
@@ -158,30 +151,118 @@ impl InterruptHandle {
 #[cfg(feature = "std")]
 #[derive(Debug)]
 pub struct Deadline {
-    cancel: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<bool>>,
+    /// The timer's id of the deadline; 0 for one that never fires.
+    id: u64,
 }
 
 #[cfg(feature = "std")]
 impl Deadline {
     /// Cancel the interrupt if it has not fired; whether it had fired.
     pub fn cancel(mut self) -> bool {
-        self.stop()
-    }
-
-    fn stop(&mut self) -> bool {
-        if let Some(tx) = self.cancel.take() {
-            let _ = tx.send(());
-        }
-        self.thread
-            .take()
-            .is_some_and(|t| t.join().unwrap_or(false))
+        let id = core::mem::take(&mut self.id);
+        id != 0 && !timer::cancel(id)
     }
 }
 
 #[cfg(feature = "std")]
 impl Drop for Deadline {
     fn drop(&mut self) {
-        self.stop();
+        if self.id != 0 {
+            timer::cancel(self.id);
+        }
+    }
+}
+
+/// The process's deadlines and the one thread that fires them.
+#[cfg(feature = "std")]
+mod timer {
+    use alloc::sync::Arc;
+    use alloc::vec::Vec;
+    use core::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+    use std::time::Instant;
+
+    #[derive(Default)]
+    struct Pending {
+        /// The last id given (ids start at 1; 0 is "never fires").
+        last_id: u64,
+        /// (when, id, the flag to set), unordered: few deadlines are pending at once.
+        deadlines: Vec<(Instant, u64, Arc<AtomicBool>)>,
+    }
+
+    struct Timer {
+        pending: Mutex<Pending>,
+        /// Signalled when a deadline is added (it may be earlier than the one waited for).
+        added: Condvar,
+    }
+
+    fn timer() -> &'static Timer {
+        static TIMER: OnceLock<&'static Timer> = OnceLock::new();
+        TIMER.get_or_init(|| {
+            // Lives as long as the process, like its thread.
+            let t: &'static Timer = alloc::boxed::Box::leak(alloc::boxed::Box::new(Timer {
+                pending: Mutex::new(Pending::default()),
+                added: Condvar::new(),
+            }));
+            // As `std::thread::spawn` (which the thread-per-deadline version used), a failure
+            // to start a thread panics; the next deadline tries again.
+            std::thread::Builder::new()
+                .name("fayasm-deadlines".into())
+                .spawn(move || run(t))
+                .expect("fayasm: cannot start the deadline thread");
+            t
+        })
+    }
+
+    fn lock(t: &Timer) -> MutexGuard<'_, Pending> {
+        // Every change under the lock is one `push` or `swap_remove`, so a panic cannot leave
+        // the list half-changed: a poisoned lock is used as it is.
+        t.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Fires each deadline when its time comes; sleeps until the earliest one, or until one
+    /// is added.
+    fn run(t: &'static Timer) {
+        let mut p = lock(t);
+        loop {
+            let now = Instant::now();
+            while let Some(i) = p.deadlines.iter().position(|d| d.0 <= now) {
+                let (_, _, flag) = p.deadlines.swap_remove(i);
+                flag.store(true, Ordering::Relaxed);
+            }
+            p = match p.deadlines.iter().map(|d| d.0).min() {
+                None => t.added.wait(p).unwrap_or_else(|e| e.into_inner()),
+                Some(at) => {
+                    t.added
+                        .wait_timeout(p, at.saturating_duration_since(now))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+
+    /// Set `flag` at `at`; the deadline's id (never 0).
+    pub(super) fn add(at: Instant, flag: Arc<AtomicBool>) -> u64 {
+        let t = timer();
+        let mut p = lock(t);
+        p.last_id += 1;
+        let id = p.last_id;
+        p.deadlines.push((at, id, flag));
+        drop(p);
+        t.added.notify_one();
+        id
+    }
+
+    /// Withdraw deadline `id`; whether it was still pending (had not fired).
+    pub(super) fn cancel(id: u64) -> bool {
+        let mut p = lock(timer());
+        match p.deadlines.iter().position(|d| d.1 == id) {
+            Some(i) => {
+                p.deadlines.swap_remove(i);
+                true
+            }
+            None => false,
+        }
     }
 }
