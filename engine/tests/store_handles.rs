@@ -2,7 +2,8 @@
 //! value) and returns a `Result` refuses one of another store with `Error::WrongStore` (or its
 //! error type's equivalent); the ones without a `Result` (`Memory::data`, `Func::ty`,
 //! `Instance::get_export`, ...) panic with "object used with the wrong store", as wasmtime's
-//! do. None answers for, or touches, the other store's entity of the same index.
+//! do, and each of those has a `try_` form that returns `Error::WrongStore` instead. None
+//! answers for, or touches, the other store's entity of the same index.
 
 use fayasm::offload::MemStorage;
 use fayasm::{
@@ -11,7 +12,12 @@ use fayasm::{
     Store, Table, TableType, Trap, Val, ValType,
 };
 
-/// `f` panics, saying that a handle of another store was used.
+/// The message every panicking handle method gives for a handle of another store (some prefix
+/// it with the method's name).
+const WRONG_STORE: &str =
+    "object used with the wrong store: the handle belongs to another fayasm::Store";
+
+/// `f` panics with [`WRONG_STORE`], saying that a handle of another store was used.
 #[track_caller]
 fn panics_wrong_store<R>(f: impl FnOnce() -> R) {
     let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -23,7 +29,15 @@ fn panics_wrong_store<R>(f: impl FnOnce() -> R) {
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied())
         .unwrap_or_default();
-    assert!(message.contains("wrong store"), "{message}");
+    assert!(message.ends_with(WRONG_STORE), "{message}");
+}
+
+/// The panicking form `f` panics with [`WRONG_STORE`] and the `try_` form `g` returns
+/// `Error::WrongStore`.
+#[track_caller]
+fn both_refuse<R, S: std::fmt::Debug>(f: impl FnOnce() -> R, g: impl FnOnce() -> Result<S, Error>) {
+    panics_wrong_store(f);
+    assert_eq!(g().err(), Some(Error::WrongStore));
 }
 
 const WAT: &str = r#"(module
@@ -81,16 +95,22 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
     );
     assert_eq!(out, [Val::I32(0)]);
     assert!(fa.comes_from_same_store(&a) && !fa.comes_from_same_store(&b));
-    panics_wrong_store(|| fa.ty(&b));
+    both_refuse(|| fa.ty(&b), || fa.try_ty(&b));
     assert_eq!(fa.translate(&mut b).err(), Some(Error::WrongStore));
     panics_wrong_store(|| fa.set_trap(&mut b, true));
-    panics_wrong_store(|| fa.is_trapped(&b));
+    assert_eq!(fa.try_set_trap(&mut b, true), wrong);
+    both_refuse(|| fa.is_trapped(&b), || fa.try_is_trapped(&b));
     assert!(!inst_b.get_func(&b, "a").unwrap().is_trapped(&b));
-    panics_wrong_store(|| fa.code_status(&b));
+    both_refuse(|| fa.code_status(&b), || fa.try_code_status(&b));
     panics_wrong_store(|| fa.evict_code(&mut b));
+    assert_eq!(fa.try_evict_code(&mut b), Err(Error::WrongStore));
+    assert_eq!(
+        inst_b.get_func(&b, "a").unwrap().try_code_status(&b),
+        Ok(fayasm::CodeStatus::Untranslated)
+    );
     let code = module.translate_function(2).unwrap().unwrap();
     assert_eq!(fa.install_code(&mut b, code), wrong);
-    panics_wrong_store(|| fa.code_key(&b));
+    both_refuse(|| fa.code_key(&b), || fa.try_code_key(&b));
     let mut storage = MemStorage::new();
     assert_eq!(
         fa.spill_code_to(&mut b, &mut storage, 1).err(),
@@ -113,8 +133,8 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
     // Global.
     let ga = inst_a.get_global(&a, "g").unwrap();
     assert!(!ga.comes_from_same_store(&b));
-    panics_wrong_store(|| ga.get(&b));
-    panics_wrong_store(|| ga.ty(&b));
+    both_refuse(|| ga.get(&b), || ga.try_get(&b));
+    both_refuse(|| ga.ty(&b), || ga.try_ty(&b));
     assert_eq!(ga.set(&mut b, Val::I32(9)), wrong);
     assert_eq!(inst_b.get_global(&b, "g").unwrap().get(&b), Val::I32(7));
     let funcref = GlobalType {
@@ -131,9 +151,9 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
     // Memory.
     let ma = inst_a.get_memory(&a, "own").unwrap();
     assert!(!ma.comes_from_same_store(&b));
-    panics_wrong_store(|| ma.size(&b));
-    panics_wrong_store(|| ma.data_size(&b));
-    panics_wrong_store(|| ma.ty(&b));
+    both_refuse(|| ma.size(&b), || ma.try_size(&b));
+    both_refuse(|| ma.data_size(&b), || ma.try_data_size(&b));
+    both_refuse(|| ma.ty(&b), || ma.try_ty(&b));
     panics_wrong_store(|| ma.data(&b).len());
     panics_wrong_store(|| ma.data_mut(&mut b).len());
     panics_wrong_store(|| ma.data_and_store_mut(&mut b).0.len());
@@ -142,25 +162,34 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
         ma.try_data_mut(&mut b).err(),
         Some(MemoryOffloadError::WrongStore)
     );
+    assert_eq!(
+        ma.try_data_and_store_mut(&mut b).err(),
+        Some(MemoryOffloadError::WrongStore)
+    );
     let mut buf = [0u8; 4];
     assert_eq!(ma.read(&mut b, 0, &mut buf), wrong);
     assert_eq!(ma.write(&mut b, 0, &[1]), wrong);
     assert_eq!(ma.grow(&mut b, 1), Err(Error::WrongStore));
-    panics_wrong_store(|| ma.residency(&b));
+    both_refuse(|| ma.residency(&b), || ma.try_residency(&b));
     assert_eq!(ma.spill(&mut b), Err(MemoryOffloadError::WrongStore));
     assert_eq!(ma.load(&mut b), Err(MemoryOffloadError::WrongStore));
     assert_eq!(ma.flush(&mut b), Err(MemoryOffloadError::WrongStore));
-    panics_wrong_store(|| ma.policy(&b));
+    both_refuse(|| ma.policy(&b), || ma.try_policy(&b));
     panics_wrong_store(|| ma.set_policy(&mut b, MemoryPolicy::Durable));
+    assert_eq!(ma.try_set_policy(&mut b, MemoryPolicy::Durable), wrong);
     let mb = inst_b.get_memory(&b, "own").unwrap();
     assert_eq!((mb.size(&b), mb.policy(&b)), (1, MemoryPolicy::Cache));
+    assert_eq!(
+        (mb.try_size(&b), mb.try_policy(&b)),
+        (Ok(1), Ok(MemoryPolicy::Cache))
+    );
 
     // Table.
     let ta = inst_a.get_table(&a, "t").unwrap();
     assert!(!ta.comes_from_same_store(&b));
-    panics_wrong_store(|| ta.size(&b));
-    panics_wrong_store(|| ta.ty(&b));
-    panics_wrong_store(|| ta.get(&b, 0));
+    both_refuse(|| ta.size(&b), || ta.try_size(&b));
+    both_refuse(|| ta.ty(&b), || ta.try_ty(&b));
+    both_refuse(|| ta.get(&b, 0), || ta.try_get(&b, 0));
     assert_eq!(ta.set(&mut b, 0, Val::FuncRef(None)), wrong);
     assert_eq!(
         ta.grow(&mut b, 1, Val::FuncRef(None)),
@@ -186,14 +215,38 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
 
     // Instance.
     assert!(!inst_a.comes_from_same_store(&b));
-    panics_wrong_store(|| inst_a.get_export(&b, "a"));
-    panics_wrong_store(|| inst_a.exports(&b));
-    panics_wrong_store(|| inst_a.get_func(&b, "a"));
-    panics_wrong_store(|| inst_a.get_global(&b, "g"));
-    panics_wrong_store(|| inst_a.get_memory(&b, "own"));
-    panics_wrong_store(|| inst_a.get_table(&b, "t"));
-    panics_wrong_store(|| inst_a.memory_by_index(&b, 0));
-    panics_wrong_store(|| inst_a.func_by_index(&b, 0));
+    both_refuse(
+        || inst_a.get_export(&b, "a"),
+        || inst_a.try_get_export(&b, "a"),
+    );
+    both_refuse(|| inst_a.exports(&b), || inst_a.try_exports(&b));
+    both_refuse(|| inst_a.get_func(&b, "a"), || inst_a.try_get_func(&b, "a"));
+    both_refuse(
+        || inst_a.get_global(&b, "g"),
+        || inst_a.try_get_global(&b, "g"),
+    );
+    both_refuse(
+        || inst_a.get_memory(&b, "own"),
+        || inst_a.try_get_memory(&b, "own"),
+    );
+    both_refuse(
+        || inst_a.get_table(&b, "t"),
+        || inst_a.try_get_table(&b, "t"),
+    );
+    both_refuse(
+        || inst_a.memory_by_index(&b, 0),
+        || inst_a.try_memory_by_index(&b, 0),
+    );
+    both_refuse(
+        || inst_a.func_by_index(&b, 0),
+        || inst_a.try_func_by_index(&b, 0),
+    );
+    // The `try_` forms answer for the store's own instance.
+    assert_eq!(
+        inst_b.try_get_func(&b, "a").unwrap(),
+        inst_b.get_func(&b, "a")
+    );
+    assert_eq!(inst_b.try_exports(&b).unwrap().len(), 6);
     assert_eq!(
         inst_a.get_typed_func::<(), i32>(&b, "a").err(),
         Some(Error::WrongStore)
@@ -291,8 +344,48 @@ fn every_handle_taking_function_refuses_a_foreign_handle() {
     .unwrap();
     let mut linker = Linker::new(&engine);
     linker.define(&a, "m", "f", fa).unwrap();
+    // `get` hands back the definition as it is: store `a`'s handle, which `b` refuses.
+    let got = linker.get(&mut b, "m", "f").unwrap().into_func().unwrap();
+    assert!(got == fa && !got.comes_from_same_store(&b));
+    assert_eq!(got.try_ty(&b), Err(Error::WrongStore));
     assert_eq!(
         linker.instantiate(&mut b, &imports_func).err(),
+        Some(Error::WrongStore)
+    );
+
+    // A suspended call of store `a`: resumed in, or checkpointed with an instance of, store
+    // `b`.
+    let yields = Func::new(&mut a, FuncType::new([], []), |_, _, _| {
+        Err(Trap::host_yield())
+    });
+    let calls_yield = Module::new(
+        &engine,
+        wat::parse_str(r#"(module (import "h" "y" (func)) (func (export "go") (call 0)))"#)
+            .unwrap(),
+    )
+    .unwrap();
+    let go = fayasm::Instance::new(&mut a, &calls_yield, &[yields.into()])
+        .unwrap()
+        .get_func(&a, "go")
+        .unwrap();
+    let fayasm::ResumableCall::Suspended(call) = go.call_resumable(&mut a, &[], &mut []).unwrap()
+    else {
+        panic!("a yielding host function did not suspend the call")
+    };
+    assert!(matches!(
+        call.checkpoint(inst_b, &mut b, &mut Checkpointer::new(1), &mut storage),
+        Err(CheckpointError::WrongStore)
+    ));
+    assert!(matches!(
+        call.checkpoint(inst_a, &mut b, &mut Checkpointer::new(1), &mut storage),
+        Err(CheckpointError::WrongStore)
+    ));
+    assert!(matches!(
+        fayasm::SuspendedCall::restore(inst_a, &mut b, &mut Checkpointer::new(1), &mut storage),
+        Err(CheckpointError::WrongStore)
+    ));
+    assert_eq!(
+        call.resume(&mut b, &[], &mut []).err(),
         Some(Error::WrongStore)
     );
 

@@ -446,7 +446,8 @@ impl Func {
     /// Where this function's microcode is.
     ///
     /// # Panics
-    /// If the function belongs to another store.
+    /// If the function belongs to another store; [`try_code_status`](Func::try_code_status) returns
+    /// [`Error::WrongStore`](crate::Error::WrongStore) instead.
     #[track_caller]
     pub fn code_status<T>(&self, store: impl AsContext<Data = T>) -> CodeStatus {
         let store = store.as_context().0;
@@ -479,7 +480,8 @@ impl Func {
     /// running on its own reference.
     ///
     /// # Panics
-    /// If the function belongs to another store.
+    /// If the function belongs to another store; [`try_evict_code`](Func::try_evict_code) returns
+    /// [`Error::WrongStore`](crate::Error::WrongStore) instead.
     #[track_caller]
     pub fn evict_code<T>(&self, mut store: impl AsContextMut<Data = T>) -> usize {
         let store = store.as_context_mut().0;

@@ -8,7 +8,8 @@
 use super::context::{AsContext, AsContextMut};
 use alloc::boxed::Box;
 
-use super::{Func, Store};
+use super::{or_wrong_store, Func, Store};
+use crate::error::Error;
 use crate::error::Trap;
 
 /// What a trap hook decides.
@@ -57,22 +58,41 @@ impl Func {
     /// Mark or unmark this function for the store's trap hook.
     ///
     /// # Panics
-    /// If the function belongs to another store.
+    /// If the function belongs to another store; [`try_set_trap`](Func::try_set_trap) returns
+    /// [`Error::WrongStore`] instead.
     #[track_caller]
-    pub fn set_trap<T>(&self, mut store: impl AsContextMut<Data = T>, on: bool) {
+    pub fn set_trap<T>(&self, store: impl AsContextMut<Data = T>, on: bool) {
+        or_wrong_store(self.try_set_trap(store, on))
+    }
+
+    /// Mark or unmark this function for the store's trap hook; [`Error::WrongStore`] (and
+    /// nothing changes) if it belongs to another store.
+    pub fn try_set_trap<T>(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        on: bool,
+    ) -> Result<(), Error> {
         let store = store.as_context_mut().0;
-        store.assert_owns(self.1);
+        store.check(self.1)?;
         store.inner.funcs[self.0 as usize].trapped = on;
+        Ok(())
     }
 
     /// Whether this function is marked for the trap hook.
     ///
     /// # Panics
-    /// If the function belongs to another store.
+    /// If the function belongs to another store; [`try_is_trapped`](Func::try_is_trapped)
+    /// returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn is_trapped<T>(&self, store: impl AsContext<Data = T>) -> bool {
+        or_wrong_store(self.try_is_trapped(store))
+    }
+
+    /// Whether this function is marked for the trap hook; [`Error::WrongStore`] if it belongs
+    /// to another store.
+    pub fn try_is_trapped<T>(&self, store: impl AsContext<Data = T>) -> Result<bool, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
-        store.inner.funcs[self.0 as usize].trapped
+        store.check(self.1)?;
+        Ok(store.inner.funcs[self.0 as usize].trapped)
     }
 }

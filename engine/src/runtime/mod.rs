@@ -5,7 +5,9 @@
 //! **Invariant:** every public function that takes a handle (or a [`Val::FuncRef`]) checks the
 //! handle's store id against the store it is given before it touches an entity: fallible
 //! functions return [`Error::WrongStore`] (or their own error type's equivalent); functions
-//! without a `Result` panic (`Store::assert_owns`), as wasmtime's do. So an index is only ever used with the store that issued it, where it is in range
+//! without a `Result` panic (`Store::assert_owns`), as wasmtime's do, and each has a `try_`
+//! form (`Memory::try_size`, `Func::try_ty`, ...) that returns [`Error::WrongStore`] instead.
+//! So an index is only ever used with the store that issued it, where it is in range
 //! (entities are never removed from a store).
 
 mod checkpoint;
@@ -240,14 +242,25 @@ impl StoreInner {
 pub(crate) const WRONG_STORE: &str =
     "object used with the wrong store: the handle belongs to another fayasm::Store";
 
+/// The value of a `try_` handle method, or the panic of its panicking form: their only error
+/// is [`Error::WrongStore`].
+#[track_caller]
+pub(crate) fn or_wrong_store<R>(r: Result<R, Error>) -> R {
+    match r {
+        Ok(v) => v,
+        Err(_) => panic!("{WRONG_STORE}"),
+    }
+}
+
 /// Owns all runtime objects and the host's data `T`.
 ///
 /// Every handle ([`Func`], [`Memory`], [`Table`], [`Global`], [`Instance`]) belongs to the
 /// store that made it. Given a handle of another store, a method that returns a `Result`
 /// returns [`Error::WrongStore`] (or its error type's `WrongStore`); one that does not (as in
 /// wasmtime: [`Memory::data`], [`Memory::size`], [`Func::ty`], [`Instance::get_export`], ...)
-/// panics, never answering for another entity. [`Func::comes_from_same_store`] and its
-/// siblings check first.
+/// panics, never answering for another entity, and has a `try_` form ([`Memory::try_data`],
+/// [`Memory::try_size`], [`Func::try_ty`], [`Instance::try_get_export`], ...) returning the
+/// error instead. [`Func::comes_from_same_store`] and its siblings check first.
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) hosts: Vec<HostFn<T>>,
@@ -515,12 +528,18 @@ impl Func {
     /// The function's signature.
     ///
     /// # Panics
-    /// If the function belongs to another store (as in wasmtime).
+    /// If the function belongs to another store (as in wasmtime);
+    /// [`try_ty`](Func::try_ty) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> FuncType {
+        or_wrong_store(self.try_ty(store))
+    }
+
+    /// The function's signature; [`Error::WrongStore`] if it belongs to another store.
+    pub fn try_ty(&self, store: impl AsContext) -> Result<FuncType, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
-        store.inner.funcs[self.0 as usize].ty.clone()
+        store.check(self.1)?;
+        Ok(store.inner.funcs[self.0 as usize].ty.clone())
     }
 
     /// Call the function. `results` must have room for exactly the function's results. A
@@ -547,6 +566,40 @@ impl Func {
             FuncKind::Host { .. } => Ok(None),
             FuncKind::Wasm { .. } => crate::exec::compiled(&mut store.inner, self.0).map(Some),
         }
+    }
+}
+
+/// The `try_` forms of the [`Func`] methods defined next to the code cache and the trap hook,
+/// which panic on a function of another store.
+impl Func {
+    /// Where this function's microcode is; [`Error::WrongStore`] if it belongs to another
+    /// store.
+    pub fn try_code_status<T>(&self, store: impl AsContext<Data = T>) -> Result<CodeStatus, Error> {
+        let store = store.as_context();
+        store.check(self.1)?;
+        Ok(self.code_status(store))
+    }
+
+    /// [`evict_code`](Func::evict_code), or [`Error::WrongStore`] (and nothing is evicted) if
+    /// the function belongs to another store.
+    pub fn try_evict_code<T>(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+    ) -> Result<usize, Error> {
+        let store = store.as_context_mut();
+        store.check(self.1)?;
+        Ok(self.evict_code(store))
+    }
+
+    /// The storage key of this function's microcode (as [`code_key`](Func::code_key));
+    /// [`Error::WrongStore`] if it belongs to another store.
+    pub fn try_code_key<T>(
+        &self,
+        store: impl AsContext<Data = T>,
+    ) -> Result<Option<crate::offload::Key>, Error> {
+        let store = store.as_context();
+        store.check(self.1)?;
+        Ok(self.code_key(store))
     }
 }
 
@@ -611,24 +664,36 @@ impl Global {
     /// Its type.
     ///
     /// # Panics
-    /// If the global belongs to another store (as in wasmtime).
+    /// If the global belongs to another store (as in wasmtime);
+    /// [`try_ty`](Global::try_ty) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> GlobalType {
+        or_wrong_store(self.try_ty(store))
+    }
+
+    /// Its type; [`Error::WrongStore`] if it belongs to another store.
+    pub fn try_ty(&self, store: impl AsContext) -> Result<GlobalType, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
-        store.inner.globals[self.0 as usize].ty
+        store.check(self.1)?;
+        Ok(store.inner.globals[self.0 as usize].ty)
     }
 
     /// Its current value.
     ///
     /// # Panics
-    /// If the global belongs to another store (as in wasmtime).
+    /// If the global belongs to another store (as in wasmtime);
+    /// [`try_get`](Global::try_get) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn get(&self, store: impl AsContext) -> Val {
+        or_wrong_store(self.try_get(store))
+    }
+
+    /// Its current value; [`Error::WrongStore`] if it belongs to another store.
+    pub fn try_get(&self, store: impl AsContext) -> Result<Val, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
+        store.check(self.1)?;
         let g = &store.inner.globals[self.0 as usize];
-        Val::from_bits128(g.ty.content, g.value, store.inner.id)
+        Ok(Val::from_bits128(g.ty.content, g.value, store.inner.id))
     }
 
     /// Set its value (only mutable globals).
@@ -662,16 +727,23 @@ impl Memory {
     /// Its type (with the current size as minimum).
     ///
     /// # Panics
-    /// If the memory belongs to another store (as in wasmtime).
+    /// If the memory belongs to another store (as in wasmtime);
+    /// [`try_ty`](Memory::try_ty) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> MemoryType {
+        or_wrong_store(self.try_ty(store))
+    }
+
+    /// Its type (with the current size as minimum); [`Error::WrongStore`] if it belongs to
+    /// another store.
+    pub fn try_ty(&self, store: impl AsContext) -> Result<MemoryType, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
+        store.check(self.1)?;
         let m = &store.inner.memories[self.0 as usize];
-        MemoryType {
+        Ok(MemoryType {
             min: m.pages(),
             ..m.ty
-        }
+        })
     }
 
     /// Its contents (as wasmtime's `Memory::data`).
@@ -746,22 +818,41 @@ impl Memory {
     }
 
     /// Its contents and the store's host data together, for host functions that need both
-    /// (the contents as for [`data_mut`](Memory::data_mut), with the same panics).
+    /// (the contents as for [`data_mut`](Memory::data_mut)).
+    ///
+    /// # Panics
+    /// As [`data_mut`](Memory::data_mut); [`try_data_and_store_mut`](Memory::try_data_and_store_mut)
+    /// returns the error instead.
     #[track_caller]
     pub fn data_and_store_mut<'a, T: 'a>(
         &self,
         store: impl Into<StoreContextMut<'a, T>>,
     ) -> (&'a mut [u8], &'a mut T) {
+        match self.try_data_and_store_mut(store) {
+            Ok(d) => d,
+            Err(MemoryOffloadError::WrongStore) => {
+                panic!("Memory::data_and_store_mut: {WRONG_STORE}")
+            }
+            Err(e) => panic!("Memory::data_and_store_mut: {e}; use Memory::try_data_and_store_mut"),
+        }
+    }
+
+    /// Its contents and the store's host data together, as
+    /// [`try_data_mut`](Memory::try_data_mut) (with the same errors) for the contents.
+    pub fn try_data_and_store_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<StoreContextMut<'a, T>>,
+    ) -> Result<(&'a mut [u8], &'a mut T), MemoryOffloadError> {
         let store = store.into().0;
-        store.assert_owns(self.1);
+        if !store.owns(self.1) {
+            return Err(MemoryOffloadError::WrongStore);
+        }
         let (m, off) = store.inner.memory_and_offload(self.0 as usize);
-        if let Err(e) = m.reload(off) {
-            panic!("Memory::data_and_store_mut: {e}; use Memory::try_data_mut");
-        }
+        m.reload(off)?;
         if m.residency() != Residency::Resident {
-            panic!("Memory::data_and_store_mut: a paged memory has no contiguous bytes in RAM");
+            return Err(MemoryOffloadError::NotResident);
         }
-        (&mut m.data, &mut store.data)
+        Ok((&mut m.data, &mut store.data))
     }
 
     /// Copy `buf.len()` bytes starting at `offset` out of the memory. Works whatever the
@@ -794,23 +885,37 @@ impl Memory {
     /// Its size in pages.
     ///
     /// # Panics
-    /// If the memory belongs to another store (as in wasmtime).
+    /// If the memory belongs to another store (as in wasmtime);
+    /// [`try_size`](Memory::try_size) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn size(&self, store: impl AsContext) -> u64 {
+        or_wrong_store(self.try_size(store))
+    }
+
+    /// Its size in pages; [`Error::WrongStore`] if it belongs to another store.
+    pub fn try_size(&self, store: impl AsContext) -> Result<u64, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
-        store.inner.memories[self.0 as usize].pages()
+        store.check(self.1)?;
+        Ok(store.inner.memories[self.0 as usize].pages())
     }
 
     /// Its size in bytes (pages times the page size), whatever its residency.
     ///
     /// # Panics
-    /// If the memory belongs to another store (as in wasmtime).
+    /// If the memory belongs to another store (as in wasmtime);
+    /// [`try_data_size`](Memory::try_data_size) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn data_size(&self, store: impl AsContext) -> usize {
+        or_wrong_store(self.try_data_size(store))
+    }
+
+    /// Its size in bytes, whatever its residency; [`Error::WrongStore`] if it belongs to
+    /// another store.
+    pub fn try_data_size(&self, store: impl AsContext) -> Result<usize, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
-        usize::try_from(store.inner.memories[self.0 as usize].byte_len()).unwrap_or(usize::MAX)
+        store.check(self.1)?;
+        let len = store.inner.memories[self.0 as usize].byte_len();
+        Ok(usize::try_from(len).unwrap_or(usize::MAX))
     }
 
     /// Grow by `delta` pages, returning the old size.
@@ -824,12 +929,18 @@ impl Memory {
     /// Where its bytes are.
     ///
     /// # Panics
-    /// If the memory belongs to another store.
+    /// If the memory belongs to another store;
+    /// [`try_residency`](Memory::try_residency) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn residency(&self, store: impl AsContext) -> Residency {
+        or_wrong_store(self.try_residency(store))
+    }
+
+    /// Where its bytes are; [`Error::WrongStore`] if it belongs to another store.
+    pub fn try_residency(&self, store: impl AsContext) -> Result<Residency, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
-        store.inner.memories[self.0 as usize].residency()
+        store.check(self.1)?;
+        Ok(store.inner.memories[self.0 as usize].residency())
     }
 
     /// Write the whole memory to the store's storage ([`Store::set_storage`]) and release its
@@ -869,23 +980,41 @@ impl Memory {
     /// Its storage policy.
     ///
     /// # Panics
-    /// If the memory belongs to another store.
+    /// If the memory belongs to another store;
+    /// [`try_policy`](Memory::try_policy) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn policy(&self, store: impl AsContext) -> MemoryPolicy {
+        or_wrong_store(self.try_policy(store))
+    }
+
+    /// Its storage policy; [`Error::WrongStore`] if it belongs to another store.
+    pub fn try_policy(&self, store: impl AsContext) -> Result<MemoryPolicy, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
-        store.inner.memories[self.0 as usize].policy
+        store.check(self.1)?;
+        Ok(store.inner.memories[self.0 as usize].policy)
     }
 
     /// Set its storage policy (applies to later spills and write-backs).
     ///
     /// # Panics
-    /// If the memory belongs to another store.
+    /// If the memory belongs to another store;
+    /// [`try_set_policy`](Memory::try_set_policy) returns [`Error::WrongStore`] instead.
     #[track_caller]
-    pub fn set_policy(&self, mut store: impl AsContextMut, policy: MemoryPolicy) {
+    pub fn set_policy(&self, store: impl AsContextMut, policy: MemoryPolicy) {
+        or_wrong_store(self.try_set_policy(store, policy))
+    }
+
+    /// Set its storage policy; [`Error::WrongStore`] (and nothing changes) if it belongs to
+    /// another store.
+    pub fn try_set_policy(
+        &self,
+        mut store: impl AsContextMut,
+        policy: MemoryPolicy,
+    ) -> Result<(), Error> {
         let store = store.as_context_mut().0;
-        store.assert_owns(self.1);
+        store.check(self.1)?;
         store.inner.memories[self.0 as usize].policy = policy;
+        Ok(())
     }
 }
 
@@ -912,41 +1041,61 @@ impl Table {
     /// Its type (with the current size as minimum).
     ///
     /// # Panics
-    /// If the table belongs to another store (as in wasmtime).
+    /// If the table belongs to another store (as in wasmtime);
+    /// [`try_ty`](Table::try_ty) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn ty(&self, store: impl AsContext) -> TableType {
+        or_wrong_store(self.try_ty(store))
+    }
+
+    /// Its type (with the current size as minimum); [`Error::WrongStore`] if it belongs to
+    /// another store.
+    pub fn try_ty(&self, store: impl AsContext) -> Result<TableType, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
+        store.check(self.1)?;
         let t = &store.inner.tables[self.0 as usize];
-        TableType {
+        Ok(TableType {
             min: t.size(),
             ..t.ty
-        }
+        })
     }
 
     /// Its size.
     ///
     /// # Panics
-    /// If the table belongs to another store (as in wasmtime).
+    /// If the table belongs to another store (as in wasmtime);
+    /// [`try_size`](Table::try_size) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn size(&self, store: impl AsContext) -> u64 {
+        or_wrong_store(self.try_size(store))
+    }
+
+    /// Its size; [`Error::WrongStore`] if it belongs to another store.
+    pub fn try_size(&self, store: impl AsContext) -> Result<u64, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
-        store.inner.tables[self.0 as usize].size()
+        store.check(self.1)?;
+        Ok(store.inner.tables[self.0 as usize].size())
     }
 
     /// Element `index`, if in bounds.
     ///
     /// # Panics
-    /// If the table belongs to another store (as in wasmtime).
+    /// If the table belongs to another store (as in wasmtime);
+    /// [`try_get`](Table::try_get) returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn get(&self, store: impl AsContext, index: u64) -> Option<Val> {
+        or_wrong_store(self.try_get(store, index))
+    }
+
+    /// Element `index` (`None` out of bounds); [`Error::WrongStore`] if the table belongs to
+    /// another store.
+    pub fn try_get(&self, store: impl AsContext, index: u64) -> Result<Option<Val>, Error> {
         let store = store.as_context().0;
-        store.assert_owns(self.1);
+        store.check(self.1)?;
         let t = &store.inner.tables[self.0 as usize];
-        t.get(index)
+        Ok(t.get(index)
             .ok()
-            .map(|c| Val::from_cell(t.ty.element.into(), c, store.inner.id))
+            .map(|c| Val::from_cell(t.ty.element.into(), c, store.inner.id)))
     }
 
     /// Set element `index`.
@@ -999,14 +1148,11 @@ impl Instance {
         instantiate::instantiate(store, module, |i, _, _| imports.get(i).copied())
     }
 
-    /// The instance's entity.
-    ///
-    /// # Panics
-    /// If this handle belongs to another store.
-    #[track_caller]
-    fn entity<'a, T>(&self, store: &'a Store<T>) -> Option<&'a InstanceEntity> {
-        store.assert_owns(self.1);
-        store.inner.instances.get(self.0 as usize)
+    /// The instance's entity; [`Error::WrongStore`] if this handle belongs to another store.
+    fn entity<'a, T>(&self, store: &'a Store<T>) -> Result<&'a InstanceEntity, Error> {
+        store.check(self.1)?;
+        // In range: the store issued this index (the ids match) and never removes instances.
+        Ok(&store.inner.instances[self.0 as usize])
     }
 
     /// Whether this instance belongs to `store`.
@@ -1018,23 +1164,46 @@ impl Instance {
     ///
     /// # Panics
     /// This and the other getters of an instance panic if it belongs to another store (as in
-    /// wasmtime).
+    /// wasmtime); each has a `try_` form ([`try_get_export`](Instance::try_get_export), ...)
+    /// that returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
+        or_wrong_store(self.try_get_export(store, name))
+    }
+
+    /// The export called `name`; [`Error::WrongStore`] if the instance belongs to another
+    /// store.
+    pub fn try_get_export(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<Option<Extern>, Error> {
         let store = store.as_context().0;
         let inst = self.entity(store)?;
-        let e = inst.module.exports.iter().find(|e| e.name == name)?;
-        Some(export_extern(inst, store.inner.id, e.kind, e.index))
+        Ok(inst
+            .module
+            .exports
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| export_extern(inst, store.inner.id, e.kind, e.index)))
     }
 
     /// All exports, in order.
+    ///
+    /// # Panics
+    /// If the instance belongs to another store; [`try_exports`](Instance::try_exports)
+    /// returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
+        or_wrong_store(self.try_exports(store))
+    }
+
+    /// All exports, in order; [`Error::WrongStore`] if the instance belongs to another store.
+    pub fn try_exports(&self, store: impl AsContext) -> Result<Vec<(String, Extern)>, Error> {
         let store = store.as_context().0;
-        let Some(inst) = self.entity(store) else {
-            return Vec::new();
-        };
-        inst.module
+        let inst = self.entity(store)?;
+        Ok(inst
+            .module
             .exports
             .iter()
             .map(|e| {
@@ -1043,55 +1212,139 @@ impl Instance {
                     export_extern(inst, store.inner.id, e.kind, e.index),
                 )
             })
-            .collect()
+            .collect())
     }
 
     /// The exported function `name`.
+    ///
+    /// # Panics
+    /// If the instance belongs to another store; [`try_get_func`](Instance::try_get_func)
+    /// returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
-        let store = store.as_context().0;
-        self.get_export(store, name)?.into_func()
+        or_wrong_store(self.try_get_func(store, name))
+    }
+
+    /// The exported function `name`; [`Error::WrongStore`] if the instance belongs to another
+    /// store.
+    pub fn try_get_func(&self, store: impl AsContext, name: &str) -> Result<Option<Func>, Error> {
+        Ok(self
+            .try_get_export(store, name)?
+            .and_then(Extern::into_func))
     }
 
     /// The exported global `name`.
+    ///
+    /// # Panics
+    /// If the instance belongs to another store; [`try_get_global`](Instance::try_get_global)
+    /// returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn get_global(&self, store: impl AsContext, name: &str) -> Option<Global> {
-        let store = store.as_context().0;
-        self.get_export(store, name)?.into_global()
+        or_wrong_store(self.try_get_global(store, name))
+    }
+
+    /// The exported global `name`; [`Error::WrongStore`] if the instance belongs to another
+    /// store.
+    pub fn try_get_global(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<Option<Global>, Error> {
+        Ok(self
+            .try_get_export(store, name)?
+            .and_then(Extern::into_global))
     }
 
     /// The exported memory `name`.
+    ///
+    /// # Panics
+    /// If the instance belongs to another store; [`try_get_memory`](Instance::try_get_memory)
+    /// returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
-        let store = store.as_context().0;
-        self.get_export(store, name)?.into_memory()
+        or_wrong_store(self.try_get_memory(store, name))
+    }
+
+    /// The exported memory `name`; [`Error::WrongStore`] if the instance belongs to another
+    /// store.
+    pub fn try_get_memory(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<Option<Memory>, Error> {
+        Ok(self
+            .try_get_export(store, name)?
+            .and_then(Extern::into_memory))
     }
 
     /// The exported table `name`.
+    ///
+    /// # Panics
+    /// If the instance belongs to another store; [`try_get_table`](Instance::try_get_table)
+    /// returns [`Error::WrongStore`] instead.
     #[track_caller]
     pub fn get_table(&self, store: impl AsContext, name: &str) -> Option<Table> {
-        let store = store.as_context().0;
-        self.get_export(store, name)?.into_table()
+        or_wrong_store(self.try_get_table(store, name))
+    }
+
+    /// The exported table `name`; [`Error::WrongStore`] if the instance belongs to another
+    /// store.
+    pub fn try_get_table(&self, store: impl AsContext, name: &str) -> Result<Option<Table>, Error> {
+        Ok(self
+            .try_get_export(store, name)?
+            .and_then(Extern::into_table))
     }
 
     /// The memory at module index `index` (imported or defined).
+    ///
+    /// # Panics
+    /// If the instance belongs to another store;
+    /// [`try_memory_by_index`](Instance::try_memory_by_index) returns [`Error::WrongStore`]
+    /// instead.
     #[track_caller]
     pub fn memory_by_index(&self, store: impl AsContext, index: u32) -> Option<Memory> {
+        or_wrong_store(self.try_memory_by_index(store, index))
+    }
+
+    /// The memory at module index `index`; [`Error::WrongStore`] if the instance belongs to
+    /// another store.
+    pub fn try_memory_by_index(
+        &self,
+        store: impl AsContext,
+        index: u32,
+    ) -> Result<Option<Memory>, Error> {
         let store = store.as_context().0;
-        self.entity(store)?
+        Ok(self
+            .entity(store)?
             .memories
             .get(index as usize)
-            .map(|&m| Memory(m, store.inner.id))
+            .map(|&m| Memory(m, store.inner.id)))
     }
 
     /// The function at module index `index` (imported or defined).
+    ///
+    /// # Panics
+    /// If the instance belongs to another store;
+    /// [`try_func_by_index`](Instance::try_func_by_index) returns [`Error::WrongStore`]
+    /// instead.
     #[track_caller]
     pub fn func_by_index(&self, store: impl AsContext, index: u32) -> Option<Func> {
+        or_wrong_store(self.try_func_by_index(store, index))
+    }
+
+    /// The function at module index `index`; [`Error::WrongStore`] if the instance belongs to
+    /// another store.
+    pub fn try_func_by_index(
+        &self,
+        store: impl AsContext,
+        index: u32,
+    ) -> Result<Option<Func>, Error> {
         let store = store.as_context().0;
-        self.entity(store)?
+        Ok(self
+            .entity(store)?
             .funcs
             .get(index as usize)
-            .map(|&f| Func(f, store.inner.id))
+            .map(|&f| Func(f, store.inner.id)))
     }
 }
 

@@ -66,7 +66,8 @@ impl Func {
     /// function has none, so [`spill_code`](Func::spill_code) writes nothing for it.
     ///
     /// # Panics
-    /// If the function belongs to another store.
+    /// If the function belongs to another store; [`try_code_key`](Func::try_code_key) returns
+    /// [`Error::WrongStore`](crate::Error::WrongStore) instead.
     #[track_caller]
     pub fn code_key<T>(&self, store: impl AsContext<Data = T>) -> Option<Key> {
         let store = store.as_context().0;
