@@ -287,11 +287,22 @@ macro_rules! rd {
 
 /// Jump by `target` words (a branch's distance, the bits of an `i32`, from the end of the
 /// op, where `rd!` left `ip`) if `cond`.
+///
+/// A conditional *branch*, never a select: without the hint LLVM computes the next `ip` with
+/// a `cmov` on `cond`, so the next op's opcode load, its dispatch and every operand load
+/// after it wait for `cond`, which often ends a chain of float or memory ops (a loop's exit
+/// test). That serialises the interpreter on the wasm program's data: fuel-off code, whose
+/// back-edges are these ops, ran 1.1-2.1x slower in wall time than the same loop with a
+/// fuel check (a real branch) although it executes fewer instructions (ROADMAP, "Fuel
+/// on/off in wall time"). With a branch the CPU predicts the direction and runs ahead.
+/// The fall-through side is marked cold: the hottest conditional branches are back-edges.
 macro_rules! br_if {
     ($cx:ident, $r:ident, $cond:expr, $target:expr) => {
         if $cond {
             let _ = &$cx;
             $r.ip = $r.ip.wrapping_offset($target as i32 as isize);
+        } else {
+            core::hint::cold_path();
         }
     };
 }

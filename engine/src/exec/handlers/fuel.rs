@@ -155,8 +155,12 @@ macro_rules! br_fuel {
             $r.ip = if take($cx, cost) {
                 t.wrapping_add(2)
             } else {
+                core::hint::cold_path();
                 t
             };
+        } else {
+            // A branch, not a select: see `br_if!` (`exec/state.rs`).
+            core::hint::cold_path();
         }
     };
 }
