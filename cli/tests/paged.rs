@@ -59,7 +59,13 @@ fn same_paged(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
 #[test]
 fn wasi_programs_run_paged_with_two_resident_pages() {
     let dir = samples();
-    for (sample, code) in [("wasi_hello", 0), ("wasi_printf", 0), ("wasi_exit", 7)] {
+    for (sample, code) in [
+        ("wasi_hello", 0),
+        ("wasi_printf", 0),
+        ("wasi_exit", 7),
+        // Emscripten's libc and start code; a 16 MiB memory with two resident pages.
+        ("emcc_printf", 0),
+    ] {
         let file = format!("{sample}.wasm");
         let o = same_paged(&dir, &[&file], b"");
         assert_eq!(o.status.code(), Some(code), "{sample}");
@@ -67,6 +73,11 @@ fn wasi_programs_run_paged_with_two_resident_pages() {
     // 40 rounds: with its ~10-page working set in two frames, each round writes pages back.
     let o = same_paged(&dir, &["wasi_numfmt.wasm", "--", "40"], b"");
     assert!(String::from_utf8_lossy(&o.stdout).contains("rounds 40 checksum"));
+    let e = same_paged(&dir, &["emcc_numfmt.wasm", "--", "40"], b"");
+    assert_eq!(
+        e.stdout, o.stdout,
+        "emcc_numfmt prints what wasi_numfmt prints"
+    );
 
     let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures");
     let input = "typed input\n".repeat(2000);

@@ -334,6 +334,34 @@ fn paged() {
     run_fixture("paged");
 }
 
+// Built by Emscripten (`emcc -sSTANDALONE_WASM --no-entry`): a reactor, `_initialize` first.
+#[test]
+fn emcc_coremark() {
+    run_fixture("emcc_coremark");
+}
+
+/// The fixtures and WASI programs that have a test above or below (each runs as its own test
+/// so that a failure names it); `every_sample_is_tested` checks the list is complete.
+const TESTED: &[&str] = &[
+    "arith",
+    "control",
+    "float",
+    "indirect",
+    "memops",
+    "typed",
+    "simd",
+    "rust_fixtures",
+    "sdtrap",
+    "paged",
+    "emcc_coremark",
+    "wasi_hello",
+    "wasi_printf",
+    "wasi_exit",
+    "wasi_numfmt",
+    "emcc_printf",
+    "emcc_numfmt",
+];
+
 // ---------------------------------------------------------------------------------------------
 // WASI programs.
 
@@ -605,6 +633,22 @@ fn wasi_exit() {
     run_wasi("wasi_exit");
 }
 
+#[test]
+fn wasi_numfmt() {
+    run_wasi("wasi_numfmt");
+}
+
+// The same C sources built by Emscripten (`emcc -sSTANDALONE_WASM`): its libc, its start code.
+#[test]
+fn emcc_printf() {
+    run_wasi("emcc_printf");
+}
+
+#[test]
+fn emcc_numfmt() {
+    run_wasi("emcc_numfmt");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Benchmark programs.
 
@@ -653,6 +697,24 @@ fn benchmarks() {
         );
     }
     assert!(failures.is_empty(), "\n  {}", failures.join("\n  "));
+}
+
+/// Every fixture and WASI program of `expected.json` has its test (the benchmarks run in one).
+#[test]
+fn every_sample_is_tested() {
+    let all = expected();
+    let mut named: Vec<&str> = ["fixtures", "wasi"]
+        .iter()
+        .flat_map(|k| all[*k].as_array().expect("array").iter())
+        .map(|e| str_field(e, "name"))
+        .collect();
+    named.sort_unstable();
+    let mut tested = TESTED.to_vec();
+    tested.sort_unstable();
+    assert_eq!(
+        named, tested,
+        "add a #[test] and a TESTED entry for each new sample"
+    );
 }
 
 /// Every committed `.wasm` file has expectations, and every expectation has its file.

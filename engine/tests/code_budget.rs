@@ -12,11 +12,18 @@ use fayasm::{
 };
 
 const NUMFMT: &[u8] = include_bytes!("../../wasm_samples/wasm/wasi_numfmt.wasm");
+/// The same program built by Emscripten (its musl-based libc has another printf core).
+const EMCC_NUMFMT: &[u8] = include_bytes!("../../wasm_samples/wasm/emcc_numfmt.wasm");
 
 /// Runs `wasi_numfmt` for `rounds` rounds under `config`; its stdout and the cache's stats.
 fn numfmt(config: Config, rounds: u32, storage: bool) -> (String, CodeCacheStats) {
+    numfmt_of(NUMFMT, config, rounds, storage)
+}
+
+/// Runs the numfmt program `wasm` for `rounds` rounds under `config`.
+fn numfmt_of(wasm: &[u8], config: Config, rounds: u32, storage: bool) -> (String, CodeCacheStats) {
     let engine = Engine::new(config);
-    let module = Module::new(&engine, NUMFMT).expect("valid module");
+    let module = Module::new(&engine, wasm).expect("valid module");
     let ctx = WasiCtx::new()
         .arg("wasi_numfmt")
         .arg(rounds.to_string())
@@ -100,6 +107,40 @@ fn printf_loop_does_not_retranslate_per_call() {
                 assert_eq!(stats.translations, functions, "{stats:?}");
                 assert_eq!(stats.reloads, stats.refaults, "{stats:?}");
             }
+        }
+    }
+}
+
+/// The Emscripten build under small budgets: the ratio of translations (and reloads) to
+/// `snprintf` calls stays far below one. With the cliff it was above one: every call
+/// re-translated the printf core and its callees.
+#[test]
+fn emscripten_printf_loop_translates_a_bounded_amount() {
+    let rounds = 400;
+    let (reference, free) = numfmt_of(EMCC_NUMFMT, Config::default(), rounds, false);
+    assert!(
+        reference.contains("rounds 400 checksum d20d93c7"),
+        "{reference}"
+    );
+    assert_eq!(reference, numfmt(Config::default(), rounds, false).0);
+    let functions = free.translations;
+    // One snprintf per round, plus one for the first line and three printf calls.
+    let calls = f64::from(rounds + 4);
+    for budget in [16 * 1024, 4 * 1024, 1024] {
+        for (eviction, storage) in [(CodeEviction::Drop, false), (CodeEviction::Spill, true)] {
+            let (out, stats) = numfmt_of(EMCC_NUMFMT, bounded(budget, eviction), rounds, storage);
+            assert_eq!(out, reference);
+            let work = stats.translations + stats.reloads;
+            let per_call = (work - functions) as f64 / calls;
+            eprintln!(
+                "emcc_numfmt, budget {budget} {eviction:?}: {work} translations and reloads \
+                 ({functions} functions), {per_call:.3} extra per call: {stats:?}"
+            );
+            assert!(
+                per_call < 0.05 && work <= 2 * functions,
+                "budget {budget} {eviction:?}: {work} translations and reloads for {rounds} \
+                 rounds ({functions} functions): {stats:?}"
+            );
         }
     }
 }

@@ -4,6 +4,10 @@
 //! - C sources go through clang (`clang-14`, else `clang`; `$CLANG` overrides) for `wasm32`
 //!   (freestanding, `-nostdlib`) or `wasm32-wasi` (wasi-libc; sysroot `/usr` as Debian's
 //!   `wasi-libc` package lays it out, `$WASI_SYSROOT` overrides).
+//! - The `emcc_*` files are C sources built with Emscripten (`emcc -O2 -sSTANDALONE_WASM`,
+//!   `$EMCC` overrides; Debian's `emscripten` 3.1.x). Emscripten is optional: without it
+//!   those files are not rebuilt (a warning says so) and the committed ones are kept, so CI and
+//!   the tests never need it.
 //! - The Rust crates in `wasm_samples/rust` build for `wasm32-unknown-unknown` with the rustup
 //!   target when it is installed, else with Debian's `rustc-web` (`/usr/bin/rustc`,
 //!   `-Zbuild-std=core`, linked by `wasm-ld`), as `../shared/TOOLCHAIN.md` describes.
@@ -36,6 +40,11 @@ enum Kind {
     },
     /// A C program for `wasm32-wasi` with wasi-libc (`_start` entry point).
     Wasi { src: &'static str },
+    /// A C program built by Emscripten as a standalone module (WASI imports only).
+    Emcc {
+        src: &'static str,
+        flags: &'static [&'static str],
+    },
     /// A cdylib crate of the `wasm_samples/rust` workspace (output named after the crate).
     Rust,
 }
@@ -236,7 +245,33 @@ const RECIPES: &[Recipe] = &[
         out: "bench_json.wasm",
         kind: Kind::Rust,
     },
+    // The same C sources through Emscripten's libc and linker.
+    Recipe {
+        out: "emcc_printf.wasm",
+        kind: Kind::Emcc {
+            src: "wasi_printf.c",
+            flags: &[],
+        },
+    },
+    Recipe {
+        out: "emcc_numfmt.wasm",
+        kind: Kind::Emcc {
+            src: "wasi_numfmt.c",
+            flags: &[],
+        },
+    },
+    Recipe {
+        out: "emcc_coremark.wasm",
+        kind: Kind::Emcc {
+            src: "bench_coremark.c",
+            // A reactor: no `main`, `run` exported by its `export_name`, `_initialize` first.
+            flags: &["--no-entry"],
+        },
+    },
 ];
+
+/// Flags of every Emscripten build.
+const EMCC_FLAGS: &[&str] = &["-O2", "-sSTANDALONE_WASM", "-Wall", "-Wextra", "-Werror"];
 
 /// Flags of every freestanding C build.
 const C_FLAGS: &[&str] = &[
@@ -279,6 +314,14 @@ pub fn run(args: &[String]) -> Result<bool> {
     );
     println!("samples: rustc  = {}", tools.rust.describe());
 
+    match &tools.emcc {
+        Some((emcc, version)) => println!("samples: emcc   = {emcc} ({version})"),
+        None => eprintln!(
+            "samples: warning: no emcc (apt-get install emscripten, or set EMCC): the emcc_* \
+             files are not rebuilt, the committed ones are kept"
+        ),
+    }
+
     let tmp = sh.create_temp_dir()?;
     let fresh = build_all(&sh, &tools, &samples, &tmp.path().join("a"))?;
     if twice {
@@ -302,16 +345,27 @@ pub fn run(args: &[String]) -> Result<bool> {
         recorded.get("clang").map(String::as_str) == Some(tools.clang_version.as_str());
     let rust_version = tools.rust.version(&sh)?;
     let rust_matches = recorded.get("rustc").map(String::as_str) == Some(rust_version.as_str());
+    let emcc_version = tools.emcc.as_ref().map(|(_, v)| v.as_str());
+    let emcc_matches =
+        emcc_version.is_some() && recorded.get("emcc").map(String::as_str) == emcc_version;
     let mut stale = Vec::new();
     let mut foreign = Vec::new();
     for r in RECIPES {
         let path = committed_dir.join(r.out);
         let old = std::fs::read(&path).ok();
-        if old.as_deref() == Some(fresh[r.out].as_slice()) {
+        let Some(new) = fresh.get(r.out) else {
+            // Not built (no emcc): the committed file stands, if there is one.
+            if old.is_none() {
+                stale.push(r.out);
+            }
+            continue;
+        };
+        if old.as_deref() == Some(new.as_slice()) {
             continue;
         }
         let same_compiler = match r.kind {
             Kind::Rust => rust_matches,
+            Kind::Emcc { .. } => emcc_matches,
             _ => clang_matches,
         };
         if old.is_none() || same_compiler {
@@ -334,15 +388,22 @@ pub fn run(args: &[String]) -> Result<bool> {
 
     if bless {
         for r in RECIPES {
-            std::fs::write(committed_dir.join(r.out), &fresh[r.out])?;
+            if let Some(bytes) = fresh.get(r.out) {
+                std::fs::write(committed_dir.join(r.out), bytes)?;
+            }
         }
         for o in &orphans {
             std::fs::remove_file(committed_dir.join(o))?;
         }
-        let record = format!(
+        // Without emcc the emcc_* files were kept, and so is the record of their compiler.
+        let emcc_record = emcc_version.or(recorded.get("emcc").map(String::as_str));
+        let mut record = format!(
             "# Compilers that built the committed .wasm files (written by `cargo xtask samples --bless`).\nclang: {}\nrustc: {}\n",
             tools.clang_version, rust_version
         );
+        if let Some(v) = emcc_record {
+            record.push_str(&format!("emcc: {v}\n"));
+        }
         std::fs::write(committed_dir.join("TOOLCHAIN"), record)?;
         println!(
             "samples: blessed {} files ({} changed, {} removed)",
@@ -368,10 +429,7 @@ pub fn run(args: &[String]) -> Result<bool> {
         eprintln!("samples: {s} is stale (rebuild with `cargo xtask samples --bless`)");
     }
     if stale.is_empty() && orphans.is_empty() {
-        println!(
-            "samples: {} files up to date",
-            RECIPES.len() - foreign.len()
-        );
+        println!("samples: {} files up to date", fresh.len() - foreign.len());
         Ok(true)
     } else {
         Ok(false)
@@ -415,6 +473,15 @@ fn build_all(
                     .quiet()
                     .run()?;
             }
+            Kind::Emcc { src, flags } => {
+                let Some((emcc, _)) = &tools.emcc else {
+                    continue;
+                };
+                let src = c_dir.join(src);
+                cmd!(sh, "{emcc} {EMCC_FLAGS...} {flags...} {src} -o {dest}")
+                    .quiet()
+                    .run()?;
+            }
             Kind::Rust => {
                 rust_outputs.push(r.out);
                 continue;
@@ -438,6 +505,8 @@ fn build_all(
 struct Tools {
     clang: String,
     clang_version: String,
+    /// Emscripten's `emcc` and its version line, if installed.
+    emcc: Option<(String, String)>,
     wasi_sysroot: PathBuf,
     rust: RustToolchain,
 }
@@ -476,9 +545,22 @@ impl Tools {
                 wasi_sysroot.display()
             );
         }
+        let emcc = std::env::var("EMCC").unwrap_or_else(|_| "emcc".into());
+        let emcc = cmd!(sh, "{emcc} --version")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .ok()
+            .map(|v| {
+                (
+                    emcc,
+                    v.lines().next().unwrap_or_default().trim().to_string(),
+                )
+            });
         Ok(Tools {
             clang,
             clang_version,
+            emcc,
             wasi_sysroot,
             rust: RustToolchain::find(sh)?,
         })
