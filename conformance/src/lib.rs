@@ -23,5 +23,6 @@ pub mod summary;
 pub mod values;
 
 pub use runner::{run_suite, run_suite_with, RunOptions, Subject};
+pub use subject::{persist_counts, PersistCounts};
 pub use suites::{all_suites, suite_files, CLAIMED_SUITES};
 pub use summary::{final_line, summary_json, FileReport, SuiteReport, Totals};

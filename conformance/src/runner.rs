@@ -52,8 +52,10 @@ pub struct RunOptions {
     /// Run every fayasm call resumably with fuel in slices of this size, resuming it at
     /// every suspension (`Func::call_resumable`): results must be those of a plain call.
     pub suspend_every: Option<u64>,
-    /// With `suspend_every`: checkpoint, drop and restore the suspended call at one
-    /// pseudo-random suspension (among the first eight) of every call before resuming it.
+    /// With `suspend_every`: at one pseudo-random suspension (among the first eight) of every
+    /// call, checkpoint the suspended call with every instance, drop it and the store, and
+    /// restore them into a new store built the same way before resuming it
+    /// (`FayasmOptions::persist_suspended`).
     pub persist_suspended: bool,
     /// Worker threads (files run in parallel).
     pub jobs: usize,

@@ -1,5 +1,7 @@
 //! The engine under test: fayasm behind the [`Backend`] interface.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use fayasm::{Config, Engine, Error, Instance, Linker, Module, Store, TrapCode, Val};
 
 use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
@@ -23,9 +25,48 @@ pub struct FayasmOptions {
     /// Consume fuel and run every call resumably, in fuel slices of this size.
     pub suspend_every: Option<u64>,
     /// With `suspend_every`: at one pseudo-random suspension among the first eight of every
-    /// call, checkpoint the suspended call with its instance, drop it, restore it (into the
-    /// same instance) and resume the restored call.
+    /// call, checkpoint the suspended call with its instance (and every other instance of the
+    /// store), drop the call and the store, build a new store the way the script built this
+    /// one (the same instantiations and registrations, in order), restore every instance and
+    /// the call into it, and resume the restored call there; the script goes on in the new
+    /// store. A store whose state a checkpoint cannot express (a table holding another
+    /// instance's function, a non-null `externref`) restores the call into the same instance
+    /// instead; a call with frames in another instance continues as it is (see
+    /// [`persist_counts`]).
     pub persist_suspended: bool,
+}
+
+/// How `persist_suspended` went, over the process so far (a pass's counts are the difference
+/// of the counts around it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PersistCounts {
+    /// Restored into a new store and new instances.
+    pub new_store: u64,
+    /// Restored into the same instance (another instance's state was not expressible).
+    pub same_instance: u64,
+    /// Not checkpointed: the call itself was not expressible (frames in another instance).
+    pub not_expressible: u64,
+}
+
+static NEW_STORE: AtomicU64 = AtomicU64::new(0);
+static SAME_INSTANCE: AtomicU64 = AtomicU64::new(0);
+static NOT_EXPRESSIBLE: AtomicU64 = AtomicU64::new(0);
+
+/// The counts of `persist_suspended` so far in this process.
+pub fn persist_counts() -> PersistCounts {
+    PersistCounts {
+        new_store: NEW_STORE.load(Ordering::Relaxed),
+        same_instance: SAME_INSTANCE.load(Ordering::Relaxed),
+        not_expressible: NOT_EXPRESSIBLE.load(Ordering::Relaxed),
+    }
+}
+
+/// One step that built the store, replayed to build an equal one (`persist_suspended`).
+enum Built {
+    /// An instantiation (that succeeded or not: a failed one may still have allocated).
+    Instantiate(Module),
+    /// `register(name, instance)`.
+    Register(String, InstanceId),
 }
 
 pub struct FayasmBackend {
@@ -41,6 +82,8 @@ pub struct FayasmBackend {
     rng: u64,
     /// Why the last persist-and-restore failed.
     persist_error: Option<String>,
+    /// How the store was built, with `persist_suspended`.
+    built: Vec<Built>,
 }
 
 impl FayasmBackend {
@@ -63,19 +106,7 @@ impl FayasmBackend {
             .wasm_custom_page_sizes(features.custom_page_sizes)
             .consume_fuel(opts.suspend_every.is_some());
         let engine = Engine::new(config);
-        let mut store = Store::new(&engine, ());
-        if opts.spill_every_assertion || opts.paged.is_some() {
-            store.set_storage(fayasm::offload::MemStorage::new());
-        }
-        if opts.suspend_every.is_some() {
-            // Instantiation (start functions, segments) runs unsliced.
-            store.set_fuel(u64::MAX).map_err(|e| e.to_string())?;
-        }
-        let mut linker = Linker::new(&engine);
-        // Registering a name twice replaces it, as in the oracle.
-        linker.allow_shadowing(true);
-        crate::spectest::define_fayasm(&mut store, &mut linker)
-            .map_err(|e| format!("defining spectest in fayasm: {e}"))?;
+        let (store, linker) = new_store(&engine, opts)?;
         Ok(FayasmBackend {
             engine,
             store,
@@ -86,6 +117,7 @@ impl FayasmBackend {
             generation: 0,
             rng: 0x9e37_79b9_7f4a_7c15,
             persist_error: None,
+            built: Vec::new(),
             opts: opts.clone(),
         })
     }
@@ -133,7 +165,7 @@ impl FayasmBackend {
     fn call_sliced(
         &mut self,
         f: fayasm::Func,
-        instance: Instance,
+        instance: InstanceId,
         slice: u64,
         args: &[Val],
         results: &mut [Val],
@@ -161,31 +193,85 @@ impl FayasmBackend {
         Ok(())
     }
 
-    /// Checkpoint `s` with `instance`, drop it and restore it. A call the format cannot
-    /// express (frames in another instance, a non-null `externref` in a table) continues as
-    /// it is.
+    /// Checkpoint `s` with instance `id` and every other instance, drop the call and the
+    /// store, and restore them all into a new store built the same way (see
+    /// [`FayasmOptions::persist_suspended`] for what is not expressible).
     fn persist(
         &mut self,
         s: fayasm::SuspendedCall,
-        instance: Instance,
+        id: InstanceId,
     ) -> Result<fayasm::SuspendedCall, Error> {
+        let instance = self.instance(id).map_err(|e| self.fail(e))?;
         let mut storage = fayasm::offload::MemStorage::new();
         let mut cp = fayasm::Checkpointer::new(0);
         match s.checkpoint(instance, &mut self.store, &mut cp, &mut storage) {
             Ok(_) => {}
-            Err(fayasm::CheckpointError::Unrepresentable { .. }) => return Ok(s),
-            Err(e) => {
-                self.persist_error = Some(format!("checkpoint of a suspended call: {e}"));
-                return Err(Error::Type("suspended-call checkpoint failed"));
+            Err(fayasm::CheckpointError::Unrepresentable { .. }) => {
+                NOT_EXPRESSIBLE.fetch_add(1, Ordering::Relaxed);
+                return Ok(s);
+            }
+            Err(e) => return Err(self.fail(format!("checkpoint of a suspended call: {e}"))),
+        }
+        // Every other instance, each under a set of its own.
+        let mut others = Vec::new();
+        for (i, other) in self.instances.clone().into_iter().enumerate() {
+            if i == id {
+                continue;
+            }
+            let mut ocp = fayasm::Checkpointer::new(i as u32 + 1);
+            match ocp.checkpoint(other, &mut self.store, &mut storage) {
+                Ok(_) => others.push((i, ocp)),
+                Err(fayasm::CheckpointError::Unrepresentable { .. }) => {
+                    // Only the call's own instance goes through storage.
+                    SAME_INSTANCE.fetch_add(1, Ordering::Relaxed);
+                    drop(s);
+                    return fayasm::SuspendedCall::restore(
+                        instance,
+                        &mut self.store,
+                        &mut cp,
+                        &mut storage,
+                    )
+                    .map(|(call, _)| call)
+                    .map_err(|e| self.fail(format!("restore of a suspended call: {e}")));
+                }
+                Err(e) => {
+                    return Err(self.fail(format!("checkpoint of instance {i}: {e}")));
+                }
             }
         }
+        let fuel = self.store.get_fuel()?;
         drop(s);
-        fayasm::SuspendedCall::restore(instance, &mut self.store, &mut cp, &mut storage)
-            .map(|(call, _)| call)
-            .map_err(|e| {
-                self.persist_error = Some(format!("restore of a suspended call: {e}"));
-                Error::Type("suspended-call restore failed")
-            })
+        // The old store goes; a new one is built as the script built it.
+        let (mut store, linker, instances) =
+            rebuild(&self.engine, &self.opts, &self.built).map_err(|e| self.fail(e))?;
+        if instances.len() != self.instances.len() {
+            return Err(self.fail(format!(
+                "rebuilding the store gave {} instances, not {}",
+                instances.len(),
+                self.instances.len()
+            )));
+        }
+        for (i, mut ocp) in others {
+            ocp.restore(instances[i], &mut store, &mut storage)
+                .map_err(|e| self.fail(format!("restore of instance {i}: {e}")))?;
+        }
+        let (call, _) =
+            fayasm::SuspendedCall::restore(instances[id], &mut store, &mut cp, &mut storage)
+                .map_err(|e| {
+                    self.fail(format!("restore of a suspended call into a new store: {e}"))
+                })?;
+        store.set_fuel(fuel)?;
+        self.store = store;
+        self.linker = linker;
+        self.instances = instances;
+        NEW_STORE.fetch_add(1, Ordering::Relaxed);
+        Ok(call)
+    }
+
+    /// Record why persisting failed; the error the call reports.
+    fn fail(&mut self, detail: String) -> Error {
+        self.persist_error = Some(detail);
+        Error::Type("persisting a suspended call failed")
     }
 
     fn instance(&self, id: InstanceId) -> Result<Instance, String> {
@@ -266,6 +352,9 @@ impl Backend for FayasmBackend {
             Error::Module(m) => InstantiateError::Compile(m.to_string()),
             other => InstantiateError::Other(other.to_string()),
         })?;
+        if self.opts.persist_suspended {
+            self.built.push(Built::Instantiate(module.clone()));
+        }
         let instance = self
             .linker
             .instantiate(&mut self.store, &module)
@@ -280,10 +369,14 @@ impl Backend for FayasmBackend {
     }
 
     fn register(&mut self, name: &str, instance: InstanceId) -> Result<(), String> {
-        let instance = self.instance(instance)?;
+        let id = instance;
+        let instance = self.instance(id)?;
         self.linker
             .instance(&mut self.store, name, instance)
             .map_err(|e| e.to_string())?;
+        if self.opts.persist_suspended {
+            self.built.push(Built::Register(name.to_string(), id));
+        }
         Ok(())
     }
 
@@ -294,7 +387,8 @@ impl Backend for FayasmBackend {
         args: &[Value],
     ) -> Result<CallOutcome, String> {
         self.spill_everything()?;
-        let instance = self.instance(instance)?;
+        let id = instance;
+        let instance = self.instance(id)?;
         self.cycle_code(instance)?;
         let f = instance
             .get_func(&self.store, func)
@@ -303,7 +397,7 @@ impl Backend for FayasmBackend {
         let args = args.iter().map(to_val).collect::<Result<Vec<_>, _>>()?;
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         let done = match self.opts.suspend_every {
-            Some(slice) => self.call_sliced(f, instance, slice, &args, &mut results),
+            Some(slice) => self.call_sliced(f, id, slice, &args, &mut results),
             None => f.call(&mut self.store, &args, &mut results),
         };
         match done {
@@ -326,4 +420,50 @@ impl Backend for FayasmBackend {
             .ok_or_else(|| format!("no exported global `{name}`"))?;
         Ok(from_val(&g.get(&self.store)))
     }
+}
+
+/// A store with `spectest` defined, and its linker, for `opts`.
+fn new_store(engine: &Engine, opts: &FayasmOptions) -> Result<(Store<()>, Linker<()>), String> {
+    let mut store = Store::new(engine, ());
+    if opts.spill_every_assertion || opts.paged.is_some() {
+        store.set_storage(fayasm::offload::MemStorage::new());
+    }
+    if opts.suspend_every.is_some() {
+        // Instantiation (start functions, segments) runs unsliced.
+        store.set_fuel(u64::MAX).map_err(|e| e.to_string())?;
+    }
+    let mut linker = Linker::new(engine);
+    // Registering a name twice replaces it, as in the oracle.
+    linker.allow_shadowing(true);
+    crate::spectest::define_fayasm(&mut store, &mut linker)
+        .map_err(|e| format!("defining spectest in fayasm: {e}"))?;
+    Ok((store, linker))
+}
+
+/// A rebuilt store, its linker and its instances.
+type Rebuilt = (Store<()>, Linker<()>, Vec<Instance>);
+
+/// A new store built by the steps of `built`.
+fn rebuild(engine: &Engine, opts: &FayasmOptions, built: &[Built]) -> Result<Rebuilt, String> {
+    let (mut store, mut linker) = new_store(engine, opts)?;
+    let mut instances = Vec::new();
+    for step in built {
+        match step {
+            Built::Instantiate(module) => {
+                // A failure fails again (and allocates what it did the first time).
+                if let Ok(inst) = linker.instantiate(&mut store, module) {
+                    instances.push(inst);
+                }
+            }
+            Built::Register(name, i) => {
+                let inst = *instances
+                    .get(*i)
+                    .ok_or_else(|| format!("rebuilding the store: no instance {i}"))?;
+                linker
+                    .instance(&mut store, name, inst)
+                    .map_err(|e| format!("rebuilding the store: {e}"))?;
+            }
+        }
+    }
+    Ok((store, linker, instances))
 }

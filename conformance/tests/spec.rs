@@ -10,7 +10,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use fayasm_conformance::{
-    final_line, run_suite, run_suite_with, summary_json, RunOptions, CLAIMED_SUITES,
+    final_line, persist_counts, run_suite, run_suite_with, summary_json, FileReport, RunOptions,
+    SuiteReport, CLAIMED_SUITES,
 };
 
 fn main() -> ExitCode {
@@ -98,6 +99,7 @@ fn main() -> ExitCode {
     ];
     let mut spilled = Vec::new();
     for (flags, opts) in &passes {
+        let before = persist_counts();
         let mut pass = Vec::new();
         for suite in &suites {
             let report = run_suite_with(suite, opts);
@@ -107,6 +109,23 @@ fn main() -> ExitCode {
             pass.push(report);
         }
         println!("{flags}: {}", final_line(&pass));
+        if opts.persist_suspended {
+            let c = persist_counts();
+            let (fresh, same, not) = (
+                c.new_store - before.new_store,
+                c.same_instance - before.same_instance,
+                c.not_expressible - before.not_expressible,
+            );
+            println!(
+                "{flags}: suspended calls restored into a new store {fresh}, into the same \
+                 instance {same}, not expressible {not}"
+            );
+            // The option must mostly do what it says: most persisted calls go to a new store.
+            if fresh < 4 * (same + not) {
+                println!("{flags}: too few suspended calls restored into a new store");
+                spilled.push(too_few(flags));
+            }
+        }
         spilled.extend(pass);
     }
     // Integration tests know `target/tmp`; the summary goes next to it.
@@ -124,5 +143,19 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// A failed report standing for a pass whose persisted calls mostly did not reach a new store.
+fn too_few(flags: &str) -> SuiteReport {
+    let mut r = FileReport::new("(persist counts)");
+    r.fail(
+        0,
+        format!("{flags}: too few calls restored into a new store"),
+    );
+    SuiteReport {
+        suite: "(persist)".to_string(),
+        files: vec![r],
+        elapsed: std::time::Duration::ZERO,
     }
 }

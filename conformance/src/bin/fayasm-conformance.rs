@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use fayasm_conformance::{
-    all_suites, final_line, run_suite_with, summary_json, RunOptions, Subject, CLAIMED_SUITES,
+    all_suites, final_line, persist_counts, run_suite_with, summary_json, RunOptions, Subject,
+    CLAIMED_SUITES,
 };
 
 const USAGE: &str = "\
@@ -32,8 +33,9 @@ usage: fayasm-conformance [options]
                    at every suspension (results must be those of a plain call)
   --persist-suspended
                    with --suspend-every: at one pseudo-random suspension (among the first eight)
-                   of every call, checkpoint the call with its instance, drop it, restore it and
-                   resume the restored call
+                   of every call, checkpoint the call with every instance of the store, drop
+                   them, build a new store the way the script did, restore them into it and
+                   resume the restored call there (prints how many calls went where)
   --list           list the suite names and exit
 ";
 
@@ -139,6 +141,14 @@ fn run() -> Result<bool, String> {
         std::fs::write(&path, summary_json(&reports))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         println!("summary written to {}", path.display());
+    }
+    if opts.persist_suspended {
+        let c = persist_counts();
+        println!(
+            "suspended calls persisted: {} restored into a new store, {} into the same instance \
+             (another instance's state not expressible), {} not expressible",
+            c.new_store, c.same_instance, c.not_expressible
+        );
     }
     println!("{}", final_line(&reports));
     Ok(reports.iter().all(|r| r.ok()))
