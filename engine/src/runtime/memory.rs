@@ -34,7 +34,10 @@ pub(crate) fn page_size_ok(log2: u8) -> bool {
 /// The most pages a paged memory can have: page numbers are 24 bits in a page key.
 const MAX_PAGED_PAGES: u64 = 1 << 24;
 
-/// Dirty pages written back together when an eviction has to write one.
+/// Dirty pages written back together when an eviction has to write one. Only cold ones join
+/// the victim (not referenced since the clock hand last passed): writing a hot page early is
+/// wasted, since it is dirtied again before its eviction (with 2 frames, `wasi_numfmt` wrote
+/// 147,694 pages for 170,328 faults when every dirty page joined the batch).
 const WRITEBACK_BATCH: usize = 8;
 
 /// What happens to a memory's data on storage, and what a failure to read it back means.
@@ -621,7 +624,7 @@ impl MemoryEntity {
         let (fp, index, policy) = (self.fingerprint, self.index, self.policy);
         match &mut self.backing {
             Backing::Paged(p) => p
-                .write_back(off, fp, index, policy, usize::MAX)
+                .write_back(off, fp, index, policy, usize::MAX, false)
                 .map_err(|_| MemoryOffloadError::WriteBack),
             _ => Ok(()),
         }
@@ -908,7 +911,7 @@ impl Pager {
             // Write back a batch of dirty pages, the victim first.
             self.write_back_one(off, fp, index, policy, victim)
                 .map_err(|_| TrapCode::MemoryUnavailable)?;
-            self.write_back(off, fp, index, policy, WRITEBACK_BATCH - 1)
+            self.write_back(off, fp, index, policy, WRITEBACK_BATCH - 1, true)
                 .map_err(|_| TrapCode::MemoryUnavailable)?;
         }
         let page = self.frames[victim].page;
@@ -960,7 +963,8 @@ impl Pager {
         Ok(())
     }
 
-    /// Write back up to `limit` dirty pages, then sync when the policy is durable.
+    /// Write back up to `limit` dirty pages (only unreferenced ones when `cold_only`), then
+    /// sync when the policy is durable.
     fn write_back(
         &mut self,
         off: &mut OffloadState,
@@ -968,13 +972,15 @@ impl Pager {
         index: u32,
         policy: MemoryPolicy,
         limit: usize,
+        cold_only: bool,
     ) -> Result<(), MemoryOffloadError> {
         let mut written = 0;
         for f in 0..self.frames.len() {
             if written >= limit {
                 break;
             }
-            if self.frames[f].dirty && self.frames[f].page != NOT_RESIDENT {
+            let frame = &self.frames[f];
+            if frame.dirty && frame.page != NOT_RESIDENT && !(cold_only && frame.referenced) {
                 self.write_back_one(off, fp, index, policy, f)?;
                 written += 1;
             }
@@ -996,7 +1002,7 @@ impl Pager {
         index: u32,
         policy: MemoryPolicy,
     ) -> Result<(), MemoryOffloadError> {
-        self.write_back(off, fp, index, policy, usize::MAX)?;
+        self.write_back(off, fp, index, policy, usize::MAX, false)?;
         for f in &self.frames {
             if f.page != NOT_RESIDENT {
                 self.table[f.page as usize] = NOT_RESIDENT;
