@@ -121,8 +121,15 @@ fn offload_stats(store: &Store<WasiCtx>, out: &mut impl Write) -> std::io::Resul
     writeln!(
         out,
         "code cache: budget {budget}, peak {} B (pinned by calls {} B), {} translations, \
-         {} reloads, {} evictions, {} refaults",
-        c.peak, c.pinned_peak, c.translations, c.reloads, c.evictions, c.refaults
+         {} reloads, {} evictions, {} refaults, {} over-budget admissions, overdraft {} B",
+        c.peak,
+        c.pinned_peak,
+        c.translations,
+        c.reloads,
+        c.evictions,
+        c.refaults,
+        c.over_budget_admissions,
+        c.overdraft
     )
 }
 

@@ -111,6 +111,30 @@ fn offload_stats_and_bad_page_counts() {
         .unwrap_or_else(|| panic!("no page line in {err}"));
     assert!(!pages.contains(" 0 read back"), "{pages}");
     assert!(err.contains("code cache: budget unbounded"), "{err}");
+    assert!(
+        err.contains(" 0 over-budget admissions, overdraft 0 B"),
+        "{err}"
+    );
+
+    // A function larger than the budget runs over budget, and the stats say so.
+    let o = fayasm(
+        &dir,
+        &[
+            "run",
+            "--code-budget",
+            "1024",
+            "--offload-stats",
+            "wasi_printf.wasm",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let cache = err
+        .lines()
+        .find(|l| l.starts_with("code cache: budget 1024 B"))
+        .unwrap_or_else(|| panic!("no code cache line in {err}"));
+    assert!(!cache.contains(" 0 over-budget admissions"), "{cache}");
 
     // Without --offload-stats nothing is added to stderr.
     let o = fayasm(&dir, &["run", "--paged", "1", "wasi_hello.wasm"], b"");
