@@ -360,6 +360,7 @@ const TESTED: &[&str] = &[
     "wasi_numfmt",
     "emcc_printf",
     "emcc_numfmt",
+    "emcc_words",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -647,6 +648,12 @@ fn emcc_printf() {
 #[test]
 fn emcc_numfmt() {
     run_wasi("emcc_numfmt");
+}
+
+// C++ (libc++: strings, maps, sort, virtual calls, iostreams): 638 functions, 138 KB of code.
+#[test]
+fn emcc_words() {
+    run_wasi("emcc_words");
 }
 
 // ---------------------------------------------------------------------------------------------

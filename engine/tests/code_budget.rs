@@ -15,6 +15,9 @@ const NUMFMT: &[u8] = include_bytes!("../../wasm_samples/wasm/wasi_numfmt.wasm")
 /// The same program built by Emscripten (its musl-based libc has another printf core).
 const EMCC_NUMFMT: &[u8] = include_bytes!("../../wasm_samples/wasm/emcc_numfmt.wasm");
 
+/// A C++ program through Emscripten: 638 functions, 138 KB of code (libc++, iostreams).
+const EMCC_WORDS: &[u8] = include_bytes!("../../wasm_samples/wasm/emcc_words.wasm");
+
 /// Runs `wasi_numfmt` for `rounds` rounds under `config`; its stdout and the cache's stats.
 fn numfmt(config: Config, rounds: u32, storage: bool) -> (String, CodeCacheStats) {
     numfmt_of(NUMFMT, config, rounds, storage)
@@ -140,6 +143,33 @@ fn emscripten_printf_loop_translates_a_bounded_amount() {
                 per_call < 0.05 && work <= 2 * functions,
                 "budget {budget} {eviction:?}: {work} translations and reloads for {rounds} \
                  rounds ({functions} functions): {stats:?}"
+            );
+        }
+    }
+}
+
+/// A big program (the C++ sample, ~88 KB of microcode for the 192 functions it calls) under
+/// budgets from a third to a hundredth of that: the same output, and at most twice as many
+/// translations and reloads as there are functions.
+#[test]
+fn cpp_program_under_small_budgets() {
+    let words = "2000".parse().unwrap();
+    let (reference, free) = numfmt_of(EMCC_WORDS, Config::default(), words, false);
+    assert!(reference.starts_with("words 2000, distinct"), "{reference}");
+    let functions = free.translations;
+    for budget in [32 * 1024, 16 * 1024, 4 * 1024, 1024] {
+        for (eviction, storage) in [(CodeEviction::Drop, false), (CodeEviction::Spill, true)] {
+            let (out, stats) = numfmt_of(EMCC_WORDS, bounded(budget, eviction), words, storage);
+            assert_eq!(out, reference);
+            let work = stats.translations + stats.reloads;
+            eprintln!(
+                "emcc_words, budget {budget} {eviction:?}: {work} translations and reloads \
+                 ({functions} functions): {stats:?}"
+            );
+            assert!(
+                work <= 2 * functions && stats.evictions > 0,
+                "budget {budget} {eviction:?}: {work} translations and reloads \
+                 ({functions} functions): {stats:?}"
             );
         }
     }

@@ -40,7 +40,7 @@ enum Kind {
     },
     /// A C program for `wasm32-wasi` with wasi-libc (`_start` entry point).
     Wasi { src: &'static str },
-    /// A C program built by Emscripten as a standalone module (WASI imports only).
+    /// A C or C++ program built by Emscripten as a standalone module (WASI imports only).
     Emcc {
         src: &'static str,
         flags: &'static [&'static str],
@@ -257,6 +257,13 @@ const RECIPES: &[Recipe] = &[
         out: "emcc_numfmt.wasm",
         kind: Kind::Emcc {
             src: "wasi_numfmt.c",
+            flags: &[],
+        },
+    },
+    Recipe {
+        out: "emcc_words.wasm",
+        kind: Kind::Emcc {
+            src: "emcc_words.cpp",
             flags: &[],
         },
     },
