@@ -293,6 +293,24 @@ fn report(prefix: &str, message: &str) {
     let _ = writeln!(std::io::stderr(), "{prefix}: {}", one_line(message));
 }
 
+/// A trap's wasm backtrace under its line, innermost frame first, as `wasmtime run` prints it
+/// (names from the module are shown with control characters replaced).
+fn report_trace(t: &fayasm::Trap) {
+    if t.trace().is_empty() {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "wasm backtrace:");
+    for (i, frame) in t.trace().iter().enumerate() {
+        let line: String = frame
+            .to_string()
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        let _ = writeln!(err, "  {i:>3}: {line}");
+    }
+}
+
 /// Messages from below (wasmparser's, say) may span lines; an error is one line.
 fn one_line(message: &str) -> String {
     let mut out = String::new();
@@ -348,6 +366,7 @@ fn main() -> ExitCode {
         }
         Err(Failure::Trap(t)) => {
             report("trap", &t.to_string());
+            report_trace(&t);
             ExitCode::from(1)
         }
         Err(Failure::Runtime(m)) => {

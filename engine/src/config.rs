@@ -76,6 +76,8 @@ pub struct Config {
     pub(crate) profile: TargetProfile,
     /// Fuel and interruption checks (`runtime/fuel.rs`).
     pub(crate) metering: crate::microcode::metering::Metering,
+    /// Most frames a trap's backtrace keeps (0: none recorded).
+    pub(crate) backtrace_frames: usize,
 }
 
 impl Default for Config {
@@ -103,6 +105,7 @@ impl Default for Config {
             page_budget: None,
             profile: TargetProfile::Host,
             metering: Default::default(),
+            backtrace_frames: 20,
         }
         .profile(TargetProfile::build_default())
     }
@@ -118,6 +121,15 @@ impl Config {
     /// Maximum depth of nested wasm calls before `call stack exhausted`.
     pub fn max_call_depth(mut self, depth: usize) -> Config {
         self.max_call_depth = depth;
+        self
+    }
+
+    /// Most frames a trap's backtrace ([`Trap::trace`](crate::Trap::trace)) keeps, the
+    /// innermost ones (default 20, as wasmtime's `wasm_backtrace_max_frames`); 0 records
+    /// none. Recording happens only when a trap is raised: it reads the frame stack and
+    /// translates each listed function once more to map its microcode back to wasm offsets.
+    pub fn wasm_backtrace_max_frames(mut self, frames: usize) -> Config {
+        self.backtrace_frames = frames;
         self
     }
 

@@ -1,6 +1,8 @@
 //! Errors and traps.
 
+use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::types::ValType;
@@ -71,10 +73,82 @@ impl fmt::Display for TrapCode {
 }
 
 /// A trap: execution stopped with a [`TrapCode`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A trap raised while wasm code runs carries the wasm call stack at that point
+/// ([`Trap::trace`]). Two traps are equal when their codes and messages are: the trace takes
+/// no part in equality.
+#[derive(Debug, Clone)]
 pub struct Trap {
     code: TrapCode,
     message: Option<String>,
+    trace: Box<[FrameInfo]>,
+}
+
+impl PartialEq for Trap {
+    fn eq(&self, other: &Trap) -> bool {
+        self.code == other.code && self.message == other.message
+    }
+}
+
+impl Eq for Trap {}
+
+/// One wasm frame of a trap's backtrace ([`Trap::trace`]), as wasmtime's `FrameInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameInfo {
+    pub(crate) func_index: u32,
+    pub(crate) func_name: Option<String>,
+    pub(crate) module_name: Option<String>,
+    pub(crate) module_offset: Option<usize>,
+    pub(crate) func_offset: Option<usize>,
+}
+
+impl FrameInfo {
+    /// The function's index in its module (imported functions first, as in the binary
+    /// format).
+    pub fn func_index(&self) -> u32 {
+        self.func_index
+    }
+
+    /// The function's name from the module's `name` section, if it has one.
+    pub fn func_name(&self) -> Option<&str> {
+        self.func_name.as_deref()
+    }
+
+    /// The module's name from its `name` section, if it has one.
+    pub fn module_name(&self) -> Option<&str> {
+        self.module_name.as_deref()
+    }
+
+    /// The byte offset, in the module's binary, of the instruction the frame was at: the
+    /// trapping instruction for the innermost frame, the call for the others. `None` when
+    /// the function's code was not translated from this module by this engine (installed
+    /// with [`Func::install_code`](crate::Func::install_code)).
+    pub fn module_offset(&self) -> Option<usize> {
+        self.module_offset
+    }
+
+    /// The same instruction's offset from the start of the function's body (its entry in the
+    /// code section).
+    pub fn func_offset(&self) -> Option<usize> {
+        self.func_offset
+    }
+}
+
+impl fmt::Display for FrameInfo {
+    /// The frame as `wasmtime run` prints it: `  0x1d - module!function` (the offset left
+    /// out when unknown), with `<unknown>` for an unnamed module and `<wasm function N>` for
+    /// an unnamed function.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(o) = self.module_offset {
+            write!(f, "{:#6x} - ", o)?;
+        }
+        f.write_str(self.module_name.as_deref().unwrap_or("<unknown>"))?;
+        f.write_str("!")?;
+        match &self.func_name {
+            Some(n) => f.write_str(n),
+            None => write!(f, "<wasm function {}>", self.func_index),
+        }
+    }
 }
 
 impl Trap {
@@ -83,6 +157,7 @@ impl Trap {
         Trap {
             code,
             message: None,
+            trace: Box::default(),
         }
     }
 
@@ -91,7 +166,32 @@ impl Trap {
         Trap {
             code: TrapCode::Host,
             message: Some(message.into()),
+            trace: Box::default(),
         }
+    }
+
+    /// The wasm call stack when the trap was raised, innermost frame first (as wasmtime's
+    /// `WasmBacktrace::frames`): empty for a trap that no running wasm code raised, and at
+    /// most [`Config::wasm_backtrace_max_frames`](crate::Config::wasm_backtrace_max_frames)
+    /// frames (the innermost ones). A trap raised in wasm code that a host function called
+    /// lists that code's frames, then the frames of the wasm code that called the host
+    /// function.
+    ///
+    /// Recording it costs nothing while code runs: the frames are read from the engine's
+    /// frame stack when the trap is raised, and a frame's offset is found by translating its
+    /// function again with a map from microcode to wasm offsets, kept only for that.
+    pub fn trace(&self) -> &[FrameInfo] {
+        &self.trace
+    }
+
+    /// Frames to append to the trace, outer ones after the ones already there.
+    pub(crate) fn extend_trace(&mut self, frames: Vec<FrameInfo>) {
+        if frames.is_empty() {
+            return;
+        }
+        let mut all = core::mem::take(&mut self.trace).into_vec();
+        all.extend(frames);
+        self.trace = all.into_boxed_slice();
     }
 
     /// What a host function returns to ask that the call suspend (see

@@ -68,7 +68,7 @@ mod value;
 pub mod wasi;
 
 pub use config::{CodeEviction, Config, ConfigError, Engine};
-pub use error::{Error, LinkError, ModuleError, Trap, TrapCode, TypeMismatch};
+pub use error::{Error, FrameInfo, LinkError, ModuleError, Trap, TrapCode, TypeMismatch};
 pub use module::{ExportType, ExternType, ImportType, Module};
 pub use profile::TargetProfile;
 #[cfg(feature = "std")]

@@ -16,6 +16,7 @@ mod handlers;
 mod numeric;
 pub(crate) mod simd;
 pub(crate) mod suspend;
+mod trace;
 #[cfg(feature = "simd")]
 mod vector;
 #[cfg(not(feature = "simd"))]
@@ -246,7 +247,24 @@ fn run<T>(
     entry: Arc<Compiled>,
     entry_instance: u32,
 ) -> Result<(), Trap> {
-    run_at(store, stack, entry, entry_instance, 0, 0).map_err(suspend::Stop::into_trap)
+    run_at(store, stack, entry, entry_instance, 0, 0).map_err(|stop| {
+        // A stop a resumable call could continue, in a call that cannot: a trap at the
+        // stop's point (its code kept alive here, the callers' by `Stack::held`).
+        let point = match &stop {
+            suspend::Stop::Suspend(p) => Some((p.code.clone(), p.pc, p.inst)),
+            suspend::Stop::Trap(_) => None,
+        };
+        let mut t = stop.into_trap();
+        if let Some((code, pc, inst)) = point {
+            let at = trace::At {
+                code: Arc::as_ptr(&code),
+                pc,
+                inst,
+            };
+            trace::record(store, &mut t, Some(at), &stack.frames);
+        }
+        t
+    })
 }
 
 /// Run function `code` of instance `inst` from word `pc`, its frame at cell `base` of
@@ -293,6 +311,7 @@ fn run_at<T>(
         max_cells,
         exit: None,
         trap: None,
+        trap_ip: core::ptr::null(),
         regs: Regs {
             ip: core::ptr::null(),
             fp: core::ptr::null_mut(),
@@ -309,7 +328,16 @@ fn run_at<T>(
     if fuel_on {
         cx.store.inner.fuel.remaining = handlers::fuel_left(&cx);
     }
-    let res = suspend::stopped(&mut cx, e);
+    let mut res = suspend::stopped(&mut cx, e);
+    if let Err(suspend::Stop::Trap(t)) = &mut res {
+        // The backtrace, while the running code and the callers' frames are still pinned.
+        let at = (!cx.code.is_null() && !cx.trap_ip.is_null()).then(|| trace::At {
+            code: cx.code,
+            pc: cx.pc_of(cx.trap_ip),
+            inst: cx.inst as u32,
+        });
+        trace::record(cx.store, t, at, &cx.stack.frames);
+    }
     if !matches!(res, Err(suspend::Stop::Suspend(_))) {
         // Returned or trapped: a trap leaves the running function and its callers pinned.
         if !cx.code.is_null() {

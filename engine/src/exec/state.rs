@@ -79,6 +79,9 @@ pub(crate) struct Ctx<'a, T> {
     pub exit: Option<Exit>,
     /// The details of an [`Exit::Parked`] trap.
     pub trap: Option<Trap>,
+    /// The op that stopped the run (set by the backend only when a handler stops, so the
+    /// running path pays nothing): where a trap's backtrace starts (`exec/trace.rs`).
+    pub trap_ip: *const u16,
     /// Where the registers are parked while an out-of-line path runs ([`out_of_line`]).
     /// A handler that stops with `OutOfFuel` or `Interrupted` leaves the registers here with
     /// `ip` at the op to run again on resumption (`handlers/fuel.rs`).

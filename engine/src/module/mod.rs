@@ -148,6 +148,9 @@ pub(crate) struct ModuleInner {
     pub bodies: Vec<Range<usize>>,
     /// The checks its functions are translated with (the engine's configuration).
     pub metering: crate::microcode::metering::Metering,
+    /// Byte range of the `name` custom section's contents in `bytes`, if any: read only for
+    /// a trap's backtrace.
+    pub name_section: Option<Range<usize>>,
 }
 
 /// A decoded and validated WebAssembly module. Cheap to clone.
@@ -372,6 +375,7 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
         datas: Vec::new(),
         bodies: Vec::new(),
         metering: Default::default(),
+        name_section: None,
     };
     let base = bytes.as_ptr() as usize;
     for payload in Parser::new(0).parse_all(&bytes) {
@@ -549,6 +553,12 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
             Payload::CodeSectionEntry(body) => {
                 let r = body.range();
                 m.bodies.push(r.start as usize..r.end as usize);
+            }
+            Payload::CustomSection(reader) if reader.name() == "name" => {
+                m.name_section = {
+                    let start = reader.data_offset() as usize;
+                    Some(start..start + reader.data().len())
+                };
             }
             _ => {}
         }

@@ -25,6 +25,7 @@ mod rebind;
 mod resumable;
 mod spill;
 pub(crate) mod table;
+pub(crate) mod trace;
 mod typed;
 mod zeroed;
 

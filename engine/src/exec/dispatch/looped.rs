@@ -44,10 +44,14 @@ macro_rules! looped {
                             }
                         };
                         if let Err(e) = res {
+                            cx.trap_ip = start.ip;
                             return e;
                         }
                     }
-                    Err(e) => return e,
+                    Err(e) => {
+                        cx.trap_ip = start.ip;
+                        return e;
+                    }
                 }
             }
         }

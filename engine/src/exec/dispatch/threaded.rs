@@ -43,11 +43,12 @@ pub(super) fn execute<T>(cx: &mut Ctx<'_, T>, r: Regs) -> Exit {
     cx.exit.take().unwrap_or(Exit::Done)
 }
 
-/// Record why the run stopped.
+/// Record why the run stopped, and the op at `ip` that stopped it.
 #[cold]
 #[inline(never)]
-fn stop<T>(cx: &mut Ctx<'_, T>, e: Exit) -> Stop {
+fn stop<T>(cx: &mut Ctx<'_, T>, e: Exit, ip: *const u16) -> Stop {
     cx.exit = Some(e);
+    cx.trap_ip = ip;
     Stop
 }
 
@@ -71,7 +72,7 @@ fn slow<T, const W: bool>(
     // call or return of form `W`, and the registers are the ones it started with.
     match unsafe { handlers::Slow::<T, W>(cx, &mut r) } {
         Ok(()) => next(cx, r),
-        Err(e) => stop(cx, e),
+        Err(e) => stop(cx, e, ip),
     }
 }
 
@@ -107,7 +108,7 @@ macro_rules! threaded {
                         Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
                             slow::<T, W>(cx, ip, fp, mem0, mem0_len)
                         }
-                        Err(e) => stop(cx, e),
+                        Err(e) => stop(cx, e, ip),
                     }
                 }
             )*

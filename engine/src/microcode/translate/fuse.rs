@@ -255,7 +255,8 @@ pub(super) fn add_and_branch(add: Op, br: Op) -> Option<Op> {
 /// itself a branch target fused ([`add_and_branch`]), targets renumbered. Fusion only ever
 /// shrinks the stream, so it compacts `ops` in place: a second op buffer would double the
 /// translator's peak heap for the largest function (the firmware's 64 KiB profile felt it).
-pub(super) fn fuse_add_branches(mut ops: Vec<Op>) -> Vec<Op> {
+/// `offsets` (one per op, when recorded) are compacted alike; a fused op keeps its add's.
+pub(super) fn fuse_add_branches(mut ops: Vec<Op>, mut offsets: Option<&mut Vec<u32>>) -> Vec<Op> {
     let n = ops.len();
     let mut is_target = alloc::vec![false; n + 1];
     for op in &ops {
@@ -280,17 +281,26 @@ pub(super) fn fuse_add_branches(mut ops: Vec<Op>) -> Vec<Op> {
             if let Some(fused) = add_and_branch(ops[i], ops[i + 1]) {
                 map[i + 1] = w as u32;
                 ops[w] = fused;
+                if let Some(o) = offsets.as_deref_mut() {
+                    o[w] = o[i];
+                }
                 w += 1;
                 i += 2;
                 continue;
             }
         }
         ops[w] = ops[i];
+        if let Some(o) = offsets.as_deref_mut() {
+            o[w] = o[i];
+        }
         w += 1;
         i += 1;
     }
     map[n] = w as u32;
     ops.truncate(w);
+    if let Some(o) = offsets {
+        o.truncate(w);
+    }
     for op in &mut ops {
         if let Some(t) = op.branch_target_mut() {
             // A target that names no op still names none (the verifier rejects it).

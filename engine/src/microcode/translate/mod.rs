@@ -123,6 +123,10 @@ pub(super) struct Translator<'m> {
     last_result: Option<usize>,
     /// Hoisted constants: bits, slot, and whether any op read the slot.
     const_slots: Vec<(u64, Slot, bool)>,
+    /// Only for [`translate_with_offsets`]: the module offset of the wasm operator each op
+    /// came from (parallel to `ops`), and the operator being translated.
+    offsets: Option<Vec<u32>>,
+    offset: u32,
 }
 
 /// The memory a (validated, non-GC) memory argument names.
@@ -153,6 +157,25 @@ fn cells(wide: &[bool]) -> u32 {
 
 /// Translate defined function `def` of `module`.
 pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, ModuleError> {
+    translate_impl(module, def, false).map(|(code, _)| code)
+}
+
+/// [`translate`], and the module offset of the wasm operator each op of the result came from
+/// (indexed like [`Compiled::ops`]): what a trap's backtrace maps a pc with, made only when a
+/// trap asks (translation is deterministic, so the ops are those of the code that ran).
+pub(crate) fn translate_with_offsets(
+    module: &ModuleInner,
+    def: u32,
+) -> Result<(Compiled, Vec<u32>), ModuleError> {
+    let (code, offsets) = translate_impl(module, def, true)?;
+    Ok((code, offsets.unwrap_or_default()))
+}
+
+fn translate_impl(
+    module: &ModuleInner,
+    def: u32,
+    record_offsets: bool,
+) -> Result<(Compiled, Option<Vec<u32>>), ModuleError> {
     let range = module.bodies[def as usize].clone();
     let body = FunctionBody::new(BinaryReader::new(
         &module.bytes[range.clone()],
@@ -202,6 +225,8 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         ctrl: Vec::new(),
         last_result: None,
         const_slots,
+        offsets: record_offsets.then(Vec::new),
+        offset: range.start as u32,
     };
     t.ctrl.push(Ctrl {
         kind: CtrlKind::Block,
@@ -220,6 +245,7 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
         let offset = reader.original_position() as usize;
+        t.offset = offset as u32;
         let op = reader.read()?;
         fuel.op(&mut t, op, offset)?;
         if t.ctrl.is_empty() {
@@ -238,7 +264,8 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         .filter(|c| c.2)
         .map(|&(bits, dst, _)| Op::Const { dst, bits })
         .collect();
-    let mut ops = fuse::fuse_add_branches(t.ops);
+    let mut offsets = t.offsets;
+    let mut ops = fuse::fuse_add_branches(t.ops, offsets.as_mut());
     if !prologue.is_empty() {
         let shift = prologue.len() as u32;
         for op in &mut ops {
@@ -248,16 +275,21 @@ pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, Modu
         }
         // After the entry check, if there is one (no branch targets op 0 then).
         let at = module.metering.any() as usize;
+        if let Some(o) = &mut offsets {
+            let n = prologue.len();
+            o.splice(at..at, core::iter::repeat_n(range.start as u32, n));
+        }
         ops.splice(at..at, prologue);
     }
-    Ok(Compiled::assemble(
+    let code = Compiled::assemble(
         &ops,
         t.pool,
         num_params,
         first_temp - num_params,
         cells_of(ty.results()),
         frame_size,
-    ))
+    );
+    Ok((code, offsets))
 }
 
 /// Most distinct constants hoisted out of loops per function.
@@ -317,13 +349,28 @@ impl Translator<'_> {
 
     fn emit(&mut self, op: Op) -> usize {
         self.ops.push(op);
+        if let Some(o) = &mut self.offsets {
+            o.push(self.offset);
+        }
         self.last_result = None;
         self.ops.len() - 1
+    }
+
+    /// Replace op `at` with `op`, a fused form of it and the operator being translated (a
+    /// load or store whose address add it absorbs: a trap is the load's or store's).
+    fn fuse_into(&mut self, at: usize, op: Op) {
+        self.ops[at] = op;
+        if let Some(o) = &mut self.offsets {
+            o[at] = self.offset;
+        }
     }
 
     /// Emit an op whose result a following `local.set` may retarget.
     fn emit_result(&mut self, op: Op) {
         self.ops.push(op);
+        if let Some(o) = &mut self.offsets {
+            o.push(self.offset);
+        }
         self.last_result = Some(self.ops.len() - 1);
     }
 

@@ -44,7 +44,7 @@ impl Translator<'_> {
             Some((at, super::fuse::with_address(op, base, imm, index)?))
         }) {
             Some((at, op)) => {
-                self.ops[at] = op;
+                self.fuse_into(at, op);
                 self.last_result = Some(at);
             }
             None => self.emit_result(op),
@@ -65,7 +65,7 @@ impl Translator<'_> {
             Some((at, super::fuse::with_address(op, base, imm, index)?))
         }) {
             Some((at, op)) => {
-                self.ops[at] = op;
+                self.fuse_into(at, op);
                 self.last_result = None;
             }
             None => {
