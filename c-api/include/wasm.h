@@ -1,4 +1,5 @@
-/* The WebAssembly C API (wasm.h), the subset fayasm implements so far.
+/* The WebAssembly C API (wasm.h), the subset fayasm implements (see c-api/README.md for what
+ * is left out and why).
  *
  * Names, types and ownership rules follow the WebAssembly C API project's wasm.h
  * (https://github.com/WebAssembly/wasm-c-api); this file is written from that published API
@@ -37,6 +38,17 @@ void wasm_byte_vec_new_uninitialized(own wasm_byte_vec_t* out, size_t size);
 void wasm_byte_vec_new(own wasm_byte_vec_t* out, size_t size, const wasm_byte_t* data);
 void wasm_byte_vec_copy(own wasm_byte_vec_t* out, const wasm_byte_vec_t* src);
 void wasm_byte_vec_delete(own wasm_byte_vec_t* vec);
+
+static inline void wasm_name_new_from_string(own wasm_name_t* out, const char* s) {
+  size_t n = 0;
+  while (s[n]) n++;
+  wasm_byte_vec_new(out, n, s);
+}
+static inline void wasm_name_new_from_string_nt(own wasm_name_t* out, const char* s) {
+  size_t n = 0;
+  while (s[n]) n++;
+  wasm_byte_vec_new(out, n + 1, s);
+}
 
 /* Engine and store. */
 typedef struct wasm_engine_t wasm_engine_t;
@@ -79,13 +91,33 @@ typedef struct wasm_val_vec_t {
 void wasm_val_vec_new_empty(own wasm_val_vec_t* out);
 void wasm_val_vec_new_uninitialized(own wasm_val_vec_t* out, size_t size);
 void wasm_val_vec_new(own wasm_val_vec_t* out, size_t size, const wasm_val_t* data);
+/* Deletes the vector and the references its values own. */
 void wasm_val_vec_delete(own wasm_val_vec_t* vec);
+void wasm_val_vec_copy(own wasm_val_vec_t* out, const wasm_val_vec_t* src);
+/* A reference value (WASM_FUNCREF) owns its wasm_ref_t (NULL: the null reference). */
+void wasm_val_delete(own wasm_val_t* v);
+void wasm_val_copy(own wasm_val_t* out, const wasm_val_t* src);
+
+/* References: a function reference is the function object itself (wasm_func_as_ref is a
+ * cast). fayasm's C API carries null externrefs only. */
+void wasm_ref_delete(own wasm_ref_t* ref);
+own wasm_ref_t* wasm_ref_copy(const wasm_ref_t* ref);
+bool wasm_ref_same(const wasm_ref_t* a, const wasm_ref_t* b);
 
 /* Value and function types. */
 typedef struct wasm_valtype_t wasm_valtype_t;
 own wasm_valtype_t* wasm_valtype_new(wasm_valkind_t kind);
 void wasm_valtype_delete(own wasm_valtype_t* type);
+own wasm_valtype_t* wasm_valtype_copy(const wasm_valtype_t* type);
 wasm_valkind_t wasm_valtype_kind(const wasm_valtype_t* type);
+static inline bool wasm_valkind_is_num(wasm_valkind_t k) { return k < WASM_EXTERNREF; }
+static inline bool wasm_valkind_is_ref(wasm_valkind_t k) { return k >= WASM_EXTERNREF; }
+static inline bool wasm_valtype_is_num(const wasm_valtype_t* t) {
+  return wasm_valkind_is_num(wasm_valtype_kind(t));
+}
+static inline bool wasm_valtype_is_ref(const wasm_valtype_t* t) {
+  return wasm_valkind_is_ref(wasm_valtype_kind(t));
+}
 
 typedef struct wasm_valtype_vec_t {
   size_t size;
@@ -108,29 +140,33 @@ enum wasm_mutability_enum { WASM_CONST = 0, WASM_VAR = 1 };
 typedef struct wasm_globaltype_t wasm_globaltype_t;
 own wasm_globaltype_t* wasm_globaltype_new(own wasm_valtype_t* content, wasm_mutability_t mutability);
 void wasm_globaltype_delete(own wasm_globaltype_t* type);
+own wasm_globaltype_t* wasm_globaltype_copy(const wasm_globaltype_t* type);
 const wasm_valtype_t* wasm_globaltype_content(const wasm_globaltype_t* type);
 wasm_mutability_t wasm_globaltype_mutability(const wasm_globaltype_t* type);
 
-/* Traps. */
-typedef struct wasm_trap_t wasm_trap_t;
-/* A trap with `message` (a trailing NUL is dropped); host functions return one to trap. */
-own wasm_trap_t* wasm_trap_new(wasm_store_t* store, const wasm_message_t* message);
-void wasm_trap_delete(own wasm_trap_t* trap);
-/* The message, NUL-terminated (the terminator is counted in `size`). */
-void wasm_trap_message(const wasm_trap_t* trap, own wasm_message_t* out);
+/* Limits of tables and memories (in elements or 64 KiB pages). */
+typedef struct wasm_limits_t {
+  uint32_t min;
+  uint32_t max;
+} wasm_limits_t;
+static const uint32_t wasm_limits_max_default = 0xffffffff;
 
-/* Modules. */
-typedef struct wasm_module_t wasm_module_t;
-own wasm_module_t* wasm_module_new(wasm_store_t* store, const wasm_byte_vec_t* binary);
-void wasm_module_delete(own wasm_module_t* module);
-bool wasm_module_validate(wasm_store_t* store, const wasm_byte_vec_t* binary);
+typedef struct wasm_tabletype_t wasm_tabletype_t;
+own wasm_tabletype_t* wasm_tabletype_new(own wasm_valtype_t* element, const wasm_limits_t* limits);
+void wasm_tabletype_delete(own wasm_tabletype_t* type);
+own wasm_tabletype_t* wasm_tabletype_copy(const wasm_tabletype_t* type);
+const wasm_valtype_t* wasm_tabletype_element(const wasm_tabletype_t* type);
+const wasm_limits_t* wasm_tabletype_limits(const wasm_tabletype_t* type);
 
-/* Externals and functions. */
-typedef struct wasm_extern_t wasm_extern_t;
-typedef struct wasm_func_t wasm_func_t;
-typedef struct wasm_memory_t wasm_memory_t;
-typedef struct wasm_global_t wasm_global_t;
+typedef struct wasm_memorytype_t wasm_memorytype_t;
+own wasm_memorytype_t* wasm_memorytype_new(const wasm_limits_t* limits);
+void wasm_memorytype_delete(own wasm_memorytype_t* type);
+own wasm_memorytype_t* wasm_memorytype_copy(const wasm_memorytype_t* type);
+const wasm_limits_t* wasm_memorytype_limits(const wasm_memorytype_t* type);
 
+/* External types: a function, global, table or memory type seen as one (the casts return
+ * the same object; the `as_` casts to a kind return NULL for another kind). */
+typedef struct wasm_externtype_t wasm_externtype_t;
 typedef uint8_t wasm_externkind_t;
 enum wasm_externkind_enum {
   WASM_EXTERN_FUNC = 0,
@@ -138,6 +174,98 @@ enum wasm_externkind_enum {
   WASM_EXTERN_TABLE = 2,
   WASM_EXTERN_MEMORY = 3,
 };
+void wasm_externtype_delete(own wasm_externtype_t* type);
+own wasm_externtype_t* wasm_externtype_copy(const wasm_externtype_t* type);
+wasm_externkind_t wasm_externtype_kind(const wasm_externtype_t* type);
+wasm_externtype_t* wasm_functype_as_externtype(wasm_functype_t* type);
+wasm_externtype_t* wasm_globaltype_as_externtype(wasm_globaltype_t* type);
+wasm_externtype_t* wasm_tabletype_as_externtype(wasm_tabletype_t* type);
+wasm_externtype_t* wasm_memorytype_as_externtype(wasm_memorytype_t* type);
+wasm_functype_t* wasm_externtype_as_functype(wasm_externtype_t* type);
+wasm_globaltype_t* wasm_externtype_as_globaltype(wasm_externtype_t* type);
+wasm_tabletype_t* wasm_externtype_as_tabletype(wasm_externtype_t* type);
+wasm_memorytype_t* wasm_externtype_as_memorytype(wasm_externtype_t* type);
+const wasm_externtype_t* wasm_functype_as_externtype_const(const wasm_functype_t* type);
+const wasm_externtype_t* wasm_globaltype_as_externtype_const(const wasm_globaltype_t* type);
+const wasm_externtype_t* wasm_tabletype_as_externtype_const(const wasm_tabletype_t* type);
+const wasm_externtype_t* wasm_memorytype_as_externtype_const(const wasm_memorytype_t* type);
+const wasm_functype_t* wasm_externtype_as_functype_const(const wasm_externtype_t* type);
+const wasm_globaltype_t* wasm_externtype_as_globaltype_const(const wasm_externtype_t* type);
+const wasm_tabletype_t* wasm_externtype_as_tabletype_const(const wasm_externtype_t* type);
+const wasm_memorytype_t* wasm_externtype_as_memorytype_const(const wasm_externtype_t* type);
+
+/* Import and export types (they own their names and type). */
+typedef struct wasm_importtype_t wasm_importtype_t;
+own wasm_importtype_t* wasm_importtype_new(own wasm_name_t* module, own wasm_name_t* name,
+                                           own wasm_externtype_t* type);
+void wasm_importtype_delete(own wasm_importtype_t* type);
+own wasm_importtype_t* wasm_importtype_copy(const wasm_importtype_t* type);
+const wasm_name_t* wasm_importtype_module(const wasm_importtype_t* type);
+const wasm_name_t* wasm_importtype_name(const wasm_importtype_t* type);
+const wasm_externtype_t* wasm_importtype_type(const wasm_importtype_t* type);
+typedef struct wasm_importtype_vec_t {
+  size_t size;
+  wasm_importtype_t** data;
+} wasm_importtype_vec_t;
+void wasm_importtype_vec_new_empty(own wasm_importtype_vec_t* out);
+void wasm_importtype_vec_delete(own wasm_importtype_vec_t* vec);
+
+typedef struct wasm_exporttype_t wasm_exporttype_t;
+own wasm_exporttype_t* wasm_exporttype_new(own wasm_name_t* name, own wasm_externtype_t* type);
+void wasm_exporttype_delete(own wasm_exporttype_t* type);
+own wasm_exporttype_t* wasm_exporttype_copy(const wasm_exporttype_t* type);
+const wasm_name_t* wasm_exporttype_name(const wasm_exporttype_t* type);
+const wasm_externtype_t* wasm_exporttype_type(const wasm_exporttype_t* type);
+typedef struct wasm_exporttype_vec_t {
+  size_t size;
+  wasm_exporttype_t** data;
+} wasm_exporttype_vec_t;
+void wasm_exporttype_vec_new_empty(own wasm_exporttype_vec_t* out);
+void wasm_exporttype_vec_delete(own wasm_exporttype_vec_t* vec);
+
+/* Traps. */
+typedef struct wasm_trap_t wasm_trap_t;
+/* A trap with `message` (a trailing NUL is dropped); host functions return one to trap. */
+own wasm_trap_t* wasm_trap_new(wasm_store_t* store, const wasm_message_t* message);
+void wasm_trap_delete(own wasm_trap_t* trap);
+own wasm_trap_t* wasm_trap_copy(const wasm_trap_t* trap);
+/* The message, NUL-terminated (the terminator is counted in `size`). */
+void wasm_trap_message(const wasm_trap_t* trap, own wasm_message_t* out);
+
+/* Frames of a trap raised in wasm code: the innermost one (wasm_trap_origin; NULL for a
+ * trap no wasm code raised) and all of them, innermost first (wasm_trap_trace; at most 20
+ * by default). Offsets are 0 when unknown; wasm_frame_instance is always NULL (a trap does
+ * not keep the instance object). fayasm.h adds the function's name. */
+typedef struct wasm_frame_t wasm_frame_t;
+typedef struct wasm_frame_vec_t {
+  size_t size;
+  wasm_frame_t** data;
+} wasm_frame_vec_t;
+void wasm_frame_vec_new_empty(own wasm_frame_vec_t* out);
+void wasm_frame_vec_delete(own wasm_frame_vec_t* vec);
+void wasm_frame_delete(own wasm_frame_t* frame);
+own wasm_frame_t* wasm_frame_copy(const wasm_frame_t* frame);
+struct wasm_instance_t* wasm_frame_instance(const wasm_frame_t* frame);
+uint32_t wasm_frame_func_index(const wasm_frame_t* frame);
+size_t wasm_frame_func_offset(const wasm_frame_t* frame);
+size_t wasm_frame_module_offset(const wasm_frame_t* frame);
+own wasm_frame_t* wasm_trap_origin(const wasm_trap_t* trap);
+void wasm_trap_trace(const wasm_trap_t* trap, own wasm_frame_vec_t* out);
+
+/* Modules. */
+typedef struct wasm_module_t wasm_module_t;
+own wasm_module_t* wasm_module_new(wasm_store_t* store, const wasm_byte_vec_t* binary);
+void wasm_module_delete(own wasm_module_t* module);
+bool wasm_module_validate(wasm_store_t* store, const wasm_byte_vec_t* binary);
+void wasm_module_imports(const wasm_module_t* module, own wasm_importtype_vec_t* out);
+void wasm_module_exports(const wasm_module_t* module, own wasm_exporttype_vec_t* out);
+
+/* Externals and functions. */
+typedef struct wasm_extern_t wasm_extern_t;
+typedef struct wasm_func_t wasm_func_t;
+typedef struct wasm_memory_t wasm_memory_t;
+typedef struct wasm_global_t wasm_global_t;
+typedef struct wasm_table_t wasm_table_t;
 
 typedef struct wasm_extern_vec_t {
   size_t size;
@@ -147,16 +275,27 @@ typedef struct wasm_extern_vec_t {
 void wasm_extern_vec_new_empty(own wasm_extern_vec_t* out);
 void wasm_extern_vec_delete(own wasm_extern_vec_t* vec);
 void wasm_extern_delete(own wasm_extern_t* ext);
+own wasm_extern_t* wasm_extern_copy(const wasm_extern_t* ext);
+bool wasm_extern_same(const wasm_extern_t* a, const wasm_extern_t* b);
+own wasm_externtype_t* wasm_extern_type(const wasm_extern_t* ext);
 
 wasm_func_t* wasm_extern_as_func(wasm_extern_t* ext);
 const wasm_func_t* wasm_extern_as_func_const(const wasm_extern_t* ext);
 wasm_memory_t* wasm_extern_as_memory(wasm_extern_t* ext);
 wasm_global_t* wasm_extern_as_global(wasm_extern_t* ext);
+wasm_table_t* wasm_extern_as_table(wasm_extern_t* ext);
+const wasm_memory_t* wasm_extern_as_memory_const(const wasm_extern_t* ext);
+const wasm_global_t* wasm_extern_as_global_const(const wasm_extern_t* ext);
+const wasm_table_t* wasm_extern_as_table_const(const wasm_extern_t* ext);
 wasm_externkind_t wasm_extern_kind(const wasm_extern_t* ext);
 wasm_extern_t* wasm_func_as_extern(wasm_func_t* func);
 const wasm_extern_t* wasm_func_as_extern_const(const wasm_func_t* func);
 wasm_extern_t* wasm_memory_as_extern(wasm_memory_t* memory);
+const wasm_extern_t* wasm_memory_as_extern_const(const wasm_memory_t* memory);
 wasm_extern_t* wasm_global_as_extern(wasm_global_t* global);
+const wasm_extern_t* wasm_global_as_extern_const(const wasm_global_t* global);
+wasm_extern_t* wasm_table_as_extern(wasm_table_t* table);
+const wasm_extern_t* wasm_table_as_extern_const(const wasm_table_t* table);
 
 /* Host functions. The callback gets the arguments and fills `results` (as many as the type
  * has, kinds included); returning a trap (wasm_trap_new) traps the calling wasm code. The
@@ -170,7 +309,13 @@ own wasm_func_t* wasm_func_new_with_env(wasm_store_t* store, const wasm_functype
                                         wasm_func_callback_with_env_t callback, void* env,
                                         void (*finalizer)(void*));
 void wasm_func_delete(own wasm_func_t* func);
+own wasm_func_t* wasm_func_copy(const wasm_func_t* func);
+bool wasm_func_same(const wasm_func_t* a, const wasm_func_t* b);
 own wasm_functype_t* wasm_func_type(const wasm_func_t* func);
+wasm_ref_t* wasm_func_as_ref(wasm_func_t* func);
+const wasm_ref_t* wasm_func_as_ref_const(const wasm_func_t* func);
+wasm_func_t* wasm_ref_as_func(wasm_ref_t* ref);
+const wasm_func_t* wasm_ref_as_func_const(const wasm_ref_t* ref);
 
 size_t wasm_func_param_arity(const wasm_func_t* func);
 size_t wasm_func_result_arity(const wasm_func_t* func);
@@ -179,16 +324,40 @@ size_t wasm_func_result_arity(const wasm_func_t* func);
 own wasm_trap_t* wasm_func_call(const wasm_func_t* func, const wasm_val_vec_t* args,
                                 wasm_val_vec_t* results);
 
-/* Memories: the bytes of a memory resident in RAM (NULL for a spilled or paged one). */
+/* Memories. wasm_memory_data brings a spilled memory back into RAM first; it is NULL for a
+ * paged memory or if that reload fails (fayasm.h). */
+typedef uint32_t wasm_memory_pages_t;
+static const size_t MEMORY_PAGE_SIZE = 0x10000;
+own wasm_memory_t* wasm_memory_new(wasm_store_t* store, const wasm_memorytype_t* type);
+void wasm_memory_delete(own wasm_memory_t* memory);
+own wasm_memory_t* wasm_memory_copy(const wasm_memory_t* memory);
+bool wasm_memory_same(const wasm_memory_t* a, const wasm_memory_t* b);
+own wasm_memorytype_t* wasm_memory_type(const wasm_memory_t* memory);
 byte_t* wasm_memory_data(wasm_memory_t* memory);
 size_t wasm_memory_data_size(const wasm_memory_t* memory);
-uint32_t wasm_memory_size(const wasm_memory_t* memory); /* in 64 KiB pages */
+wasm_memory_pages_t wasm_memory_size(const wasm_memory_t* memory); /* in 64 KiB pages */
+bool wasm_memory_grow(wasm_memory_t* memory, wasm_memory_pages_t delta);
+
+/* Tables of funcref (or externref, whose elements fayasm's C API reads as NULL). A NULL
+ * reference is the null reference. */
+typedef uint32_t wasm_table_size_t;
+own wasm_table_t* wasm_table_new(wasm_store_t* store, const wasm_tabletype_t* type, wasm_ref_t* init);
+void wasm_table_delete(own wasm_table_t* table);
+own wasm_table_t* wasm_table_copy(const wasm_table_t* table);
+bool wasm_table_same(const wasm_table_t* a, const wasm_table_t* b);
+own wasm_tabletype_t* wasm_table_type(const wasm_table_t* table);
+own wasm_ref_t* wasm_table_get(const wasm_table_t* table, wasm_table_size_t index);
+bool wasm_table_set(wasm_table_t* table, wasm_table_size_t index, wasm_ref_t* ref);
+wasm_table_size_t wasm_table_size(const wasm_table_t* table);
+bool wasm_table_grow(wasm_table_t* table, wasm_table_size_t delta, wasm_ref_t* init);
 
 /* Globals. `wasm_global_new` returns NULL if the value does not fit the type;
  * `wasm_global_set` leaves an immutable global, or one given a value of another type, as is. */
 own wasm_global_t* wasm_global_new(wasm_store_t* store, const wasm_globaltype_t* type,
                                    const wasm_val_t* val);
 void wasm_global_delete(own wasm_global_t* global);
+own wasm_global_t* wasm_global_copy(const wasm_global_t* global);
+bool wasm_global_same(const wasm_global_t* a, const wasm_global_t* b);
 own wasm_globaltype_t* wasm_global_type(const wasm_global_t* global);
 void wasm_global_get(const wasm_global_t* global, own wasm_val_t* out);
 void wasm_global_set(wasm_global_t* global, const wasm_val_t* val);
@@ -201,11 +370,18 @@ own wasm_instance_t* wasm_instance_new(wasm_store_t* store, const wasm_module_t*
 void wasm_instance_delete(own wasm_instance_t* instance);
 /* The exports in the module's export order. */
 void wasm_instance_exports(const wasm_instance_t* instance, own wasm_extern_vec_t* out);
+/* Host information; the finalizer runs once, when the instance is deleted. */
+void* wasm_instance_get_host_info(const wasm_instance_t* instance);
+void wasm_instance_set_host_info(wasm_instance_t* instance, void* info);
+void wasm_instance_set_host_info_with_finalizer(wasm_instance_t* instance, void* info,
+                                                void (*finalizer)(void*));
 
 #define WASM_I32_VAL(i) {.kind = WASM_I32, .of = {.i32 = i}}
 #define WASM_I64_VAL(i) {.kind = WASM_I64, .of = {.i64 = i}}
 #define WASM_F32_VAL(z) {.kind = WASM_F32, .of = {.f32 = z}}
 #define WASM_F64_VAL(z) {.kind = WASM_F64, .of = {.f64 = z}}
+#define WASM_REF_VAL(r) {.kind = WASM_FUNCREF, .of = {.ref = r}}
+#define WASM_INIT_VAL {.kind = WASM_I32, .of = {.i32 = 0}}
 #define WASM_ARRAY_VEC(array) {sizeof(array) / sizeof(*(array)), array}
 #define WASM_EMPTY_VEC {0, NULL}
 
@@ -215,6 +391,13 @@ static inline own wasm_functype_t* wasm_functype_new_0_0(void) {
   wasm_valtype_vec_t params, results;
   wasm_valtype_vec_new_empty(&params);
   wasm_valtype_vec_new_empty(&results);
+  return wasm_functype_new(&params, &results);
+}
+static inline own wasm_functype_t* wasm_functype_new_0_1(own wasm_valtype_t* r) {
+  wasm_valtype_t* rs[1] = {r};
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new_empty(&params);
+  wasm_valtype_vec_new(&results, 1, rs);
   return wasm_functype_new(&params, &results);
 }
 static inline own wasm_functype_t* wasm_functype_new_1_0(own wasm_valtype_t* p) {

@@ -14,12 +14,21 @@ use crate::{
     WASM_I64,
 };
 
-const WASM_EXTERNREF: u8 = 128;
-const WASM_FUNCREF: u8 = 129;
+use crate::{WASM_EXTERNREF, WASM_FUNCREF};
 
 /// `wasm_valtype_t`: a value type.
 pub struct wasm_valtype_t {
     kind: u8,
+}
+
+impl wasm_valtype_t {
+    pub(crate) fn of(kind: u8) -> wasm_valtype_t {
+        wasm_valtype_t { kind }
+    }
+
+    pub(crate) fn kind(&self) -> u8 {
+        self.kind
+    }
 }
 
 /// `wasm_valtype_vec_t`: owns its elements.
@@ -29,14 +38,19 @@ pub struct wasm_valtype_vec_t {
     data: *mut *mut wasm_valtype_t,
 }
 
-/// `wasm_functype_t`: owns its two vectors.
+/// `wasm_functype_t`: owns its two vectors. Starts with its external kind (see
+/// `types.rs`).
+#[repr(C)]
 pub struct wasm_functype_t {
+    kind: u8,
     params: wasm_valtype_vec_t,
     results: wasm_valtype_vec_t,
 }
 
-/// `wasm_globaltype_t`.
+/// `wasm_globaltype_t`. Starts with its external kind (see `types.rs`).
+#[repr(C)]
 pub struct wasm_globaltype_t {
+    kind: u8,
     content: Box<wasm_valtype_t>,
     mutability: u8,
 }
@@ -50,12 +64,12 @@ pub struct wasm_global_t {
 const WASM_CONST: u8 = 0;
 const WASM_VAR: u8 = 1;
 
-const WASM_EXTERN_FUNC: u8 = 0;
-const WASM_EXTERN_GLOBAL: u8 = 1;
-const WASM_EXTERN_TABLE: u8 = 2;
-const WASM_EXTERN_MEMORY: u8 = 3;
+pub(crate) const WASM_EXTERN_FUNC: u8 = 0;
+pub(crate) const WASM_EXTERN_GLOBAL: u8 = 1;
+pub(crate) const WASM_EXTERN_TABLE: u8 = 2;
+pub(crate) const WASM_EXTERN_MEMORY: u8 = 3;
 
-fn valtype_of_kind(kind: u8) -> Option<ValType> {
+pub(crate) fn valtype_of_kind(kind: u8) -> Option<ValType> {
     Some(match kind {
         WASM_I32 => ValType::I32,
         WASM_I64 => ValType::I64,
@@ -68,7 +82,7 @@ fn valtype_of_kind(kind: u8) -> Option<ValType> {
 }
 
 /// The `wasm.h` kind of a value type; `None` for `v128`, which `wasm.h` has no kind for.
-fn kind_of_valtype(ty: ValType) -> Option<u8> {
+pub(crate) fn kind_of_valtype(ty: ValType) -> Option<u8> {
     Some(match ty {
         ValType::I32 => WASM_I32,
         ValType::I64 => WASM_I64,
@@ -163,7 +177,11 @@ pub unsafe extern "C" fn wasm_functype_new(
     };
     let params = take(params);
     let results = take(results);
-    Box::into_raw(Box::new(wasm_functype_t { params, results }))
+    Box::into_raw(Box::new(wasm_functype_t {
+        kind: WASM_EXTERN_FUNC,
+        params,
+        results,
+    }))
 }
 
 #[no_mangle]
@@ -214,13 +232,14 @@ fn func_type(ty: &wasm_functype_t) -> Result<FuncType, String> {
     Ok(FuncType::new(convert(&ty.params)?, convert(&ty.results)?))
 }
 
-fn new_functype(ty: &FuncType) -> *mut wasm_functype_t {
+pub(crate) fn new_functype(ty: &FuncType) -> *mut wasm_functype_t {
     let kinds = |tys: &[ValType]| -> Vec<u8> {
         tys.iter()
             .map(|&t| kind_of_valtype(t).unwrap_or(u8::MAX))
             .collect()
     };
     Box::into_raw(Box::new(wasm_functype_t {
+        kind: WASM_EXTERN_FUNC,
         params: valtype_vec(kinds(ty.params())),
         results: valtype_vec(kinds(ty.results())),
     }))
@@ -232,6 +251,7 @@ pub unsafe extern "C" fn wasm_functype_copy(ty: *const wasm_functype_t) -> *mut 
         return ptr::null_mut();
     };
     Box::into_raw(Box::new(wasm_functype_t {
+        kind: WASM_EXTERN_FUNC,
         params: valtype_vec(kinds(&ty.params)),
         results: valtype_vec(kinds(&ty.results)),
     }))
@@ -240,7 +260,9 @@ pub unsafe extern "C" fn wasm_functype_copy(ty: *const wasm_functype_t) -> *mut 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_func_type(func: *const wasm_func_t) -> *mut wasm_functype_t {
     match crate::func_parts(func) {
-        Some((f, s)) => new_functype(&f.ty(&s.store)),
+        Some((f, s)) => f
+            .try_ty(&s.store)
+            .map_or(ptr::null_mut(), |t| new_functype(&t)),
         None => ptr::null_mut(),
     }
 }
@@ -303,26 +325,55 @@ enum Callback {
     WithEnv(wasm_func_callback_with_env_t, Env),
 }
 
+/// The store a host function was made in, for the references its arguments become.
+struct StorePtr(*mut wasm_store_t);
+
+// SAFETY: invariant "C API host environments" (ARCHITECTURE.md), as for `Env`: the store is
+// only used by calls on it, which C makes from one thread at a time.
+unsafe impl Send for StorePtr {}
+// SAFETY: as for `Send` above.
+unsafe impl Sync for StorePtr {}
+
+/// Values made for a callback, whose references are deleted when they go.
+struct Vals(Vec<wasm_val_t>);
+
+impl Drop for Vals {
+    fn drop(&mut self) {
+        for v in &mut self.0 {
+            // SAFETY: each value owns its reference, if any (made by `from_val` or put there
+            // by the callback as `own`).
+            unsafe { crate::wasm_val_delete(v) };
+        }
+    }
+}
+
 /// Runs the C callback for one call: arguments out as `wasm_val_t`s, results back as
 /// [`Val`]s; a returned trap (or a value `wasm.h` cannot carry) is a trap of the call.
-fn call_back(cb: &Callback, params: &[Val], results: &mut [Val]) -> Result<(), Trap> {
-    let args: Vec<wasm_val_t> = params
-        .iter()
-        .map(from_val)
-        .collect::<Result<_, _>>()
-        .map_err(Trap::host)?;
+fn call_back(
+    cb: &Callback,
+    store: &StorePtr,
+    params: &[Val],
+    results: &mut [Val],
+) -> Result<(), Trap> {
+    let args = Vals(
+        params
+            .iter()
+            .map(|p| from_val(p, store.0))
+            .collect::<Result<_, _>>()
+            .map_err(Trap::host)?,
+    );
     let zero = wasm_val_t {
         kind: WASM_I32,
         of: wasm_val_union { i64: 0 },
     };
-    let mut outs = vec![zero; results.len()];
+    let mut outs = Vals(vec![zero; results.len()]);
     let args_vec = wasm_val_vec_t {
-        size: args.len(),
-        data: args.as_ptr().cast_mut(),
+        size: args.0.len(),
+        data: args.0.as_ptr().cast_mut(),
     };
     let mut outs_vec = wasm_val_vec_t {
-        size: outs.len(),
-        data: outs.as_mut_ptr(),
+        size: outs.0.len(),
+        data: outs.0.as_mut_ptr(),
     };
     let t = match cb {
         // SAFETY: wasm.h: the callback is a function of this signature, valid while the
@@ -337,7 +388,7 @@ fn call_back(cb: &Callback, params: &[Val], results: &mut [Val]) -> Result<(), T
         let t = unsafe { Box::from_raw(t) };
         return Err(Trap::host(t.message));
     }
-    for (slot, v) in results.iter_mut().zip(&outs) {
+    for (slot, v) in results.iter_mut().zip(&outs.0) {
         *slot = to_val(v).map_err(Trap::host)?;
     }
     Ok(())
@@ -354,8 +405,9 @@ fn new_host_func(
     let Ok(ty) = func_type(ty) else {
         return ptr::null_mut();
     };
+    let sp = StorePtr(store);
     let f = Func::new(&mut store_ref.store, ty, move |_, params, results| {
-        call_back(&cb, params, results)
+        call_back(&cb, &sp, params, results)
     });
     new_extern(store, Extern::Func(f)).cast()
 }
@@ -435,9 +487,42 @@ pub unsafe extern "C" fn wasm_globaltype_new(
     // SAFETY: `content` is an `own` value type made by this library (wasm.h).
     let content = unsafe { Box::from_raw(content) };
     Box::into_raw(Box::new(wasm_globaltype_t {
+        kind: WASM_EXTERN_GLOBAL,
         content,
         mutability,
     }))
+}
+
+/// A new global type object for `ty`.
+pub(crate) fn new_globaltype(ty: &GlobalType) -> *mut wasm_globaltype_t {
+    Box::into_raw(Box::new(wasm_globaltype_t {
+        kind: WASM_EXTERN_GLOBAL,
+        content: Box::new(wasm_valtype_t {
+            kind: kind_of_valtype(ty.content).unwrap_or(u8::MAX),
+        }),
+        mutability: if ty.mutable { WASM_VAR } else { WASM_CONST },
+    }))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_globaltype_copy(
+    ty: *const wasm_globaltype_t,
+) -> *mut wasm_globaltype_t {
+    let Some(t) = unsafe_ref(ty) else {
+        return ptr::null_mut();
+    };
+    Box::into_raw(Box::new(wasm_globaltype_t {
+        kind: WASM_EXTERN_GLOBAL,
+        content: Box::new(wasm_valtype_t {
+            kind: t.content.kind,
+        }),
+        mutability: t.mutability,
+    }))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_valtype_copy(ty: *const wasm_valtype_t) -> *mut wasm_valtype_t {
+    unsafe_ref(ty).map_or(ptr::null_mut(), |t| wasm_valtype_new(t.kind))
 }
 
 #[no_mangle]
@@ -501,13 +586,8 @@ pub unsafe extern "C" fn wasm_global_type(global: *const wasm_global_t) -> *mut 
     let Some((g, s)) = global_parts(global) else {
         return ptr::null_mut();
     };
-    let ty = g.ty(&s.store);
-    Box::into_raw(Box::new(wasm_globaltype_t {
-        content: Box::new(wasm_valtype_t {
-            kind: kind_of_valtype(ty.content).unwrap_or(u8::MAX),
-        }),
-        mutability: if ty.mutable { WASM_VAR } else { WASM_CONST },
-    }))
+    g.try_ty(&s.store)
+        .map_or(ptr::null_mut(), |ty| new_globaltype(&ty))
 }
 
 /// The global's value into `out` (left as it is for a value `wasm.h` cannot carry).
@@ -516,7 +596,12 @@ pub unsafe extern "C" fn wasm_global_get(global: *const wasm_global_t, out: *mut
     let (Some((g, s)), Some(out)) = (global_parts(global), unsafe_mut(out)) else {
         return;
     };
-    if let Ok(v) = from_val(&g.get(&s.store)) {
+    let store = unsafe_ref(global).map_or(ptr::null_mut(), |g| g.ext.store);
+    if let Ok(v) = g
+        .try_get(&s.store)
+        .map_err(|e| e.to_string())
+        .and_then(|v| from_val(&v, store))
+    {
         *out = v;
     }
 }

@@ -16,10 +16,16 @@
 use core::ffi::c_void;
 use core::ptr;
 
-use fayasm::{Engine, Error, Extern, Func, Instance, Memory, Module, Store, Val};
+use fayasm::{Engine, Error, Extern, FrameInfo, Func, Instance, Memory, Module, Store, Val};
 
+mod fayasm_ext;
 mod host;
+mod objects;
+mod types;
+pub use fayasm_ext::*;
 pub use host::*;
+pub use objects::*;
+pub use types::*;
 
 /// An engine.
 pub struct wasm_engine_t {
@@ -54,16 +60,20 @@ pub struct wasm_memory_t {
     ext: wasm_extern_t,
 }
 
-/// An instance, with the module it was made from (for its export order).
+/// An instance, with the module it was made from (for its export order) and the host
+/// information C attached (`wasm_instance_set_host_info_with_finalizer`).
 pub struct wasm_instance_t {
     store: *mut wasm_store_t,
     instance: Instance,
     module: Module,
+    host_info: Option<objects::HostInfo>,
 }
 
-/// A trap, or an error reported as one (`wasm.h` has no other error channel).
+/// A trap, or an error reported as one (`wasm.h` has no other error channel), with the wasm
+/// frames of a trap raised in wasm code (`wasm_trap_trace`).
 pub struct wasm_trap_t {
     message: String,
+    trace: Vec<FrameInfo>,
 }
 
 /// `wasm_byte_vec_t`.
@@ -114,12 +124,16 @@ const WASM_F64: u8 = 3;
 fn trap(message: impl Into<String>) -> *mut wasm_trap_t {
     Box::into_raw(Box::new(wasm_trap_t {
         message: message.into(),
+        trace: Vec::new(),
     }))
 }
 
 fn error_trap(e: Error) -> *mut wasm_trap_t {
     match e {
-        Error::Trap(t) => trap(t.to_string()),
+        Error::Trap(t) => Box::into_raw(Box::new(wasm_trap_t {
+            message: t.to_string(),
+            trace: t.trace().to_vec(),
+        })),
         e => trap(e.to_string()),
     }
 }
@@ -287,16 +301,68 @@ pub unsafe extern "C" fn wasm_val_vec_new(
     }
 }
 
+/// Deletes the vector and the references its values own.
 #[no_mangle]
 pub unsafe extern "C" fn wasm_val_vec_delete(vec: *mut wasm_val_vec_t) {
     if let Some(vec) = unsafe_mut(vec) {
         // SAFETY: value vectors given to C are made by `into_raw_parts` (or empty).
-        drop(unsafe { from_raw_parts(vec.size, vec.data) });
+        for mut v in unsafe { from_raw_parts(vec.size, vec.data) } {
+            // SAFETY: each value is owned by the vector.
+            unsafe { wasm_val_delete(&mut v) };
+        }
         vec.size = 0;
         vec.data = ptr::null_mut();
     }
 }
 
+/// A copy of the vector (references copied too).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_val_vec_copy(out: *mut wasm_val_vec_t, src: *const wasm_val_vec_t) {
+    let (Some(out), Some(src)) = (unsafe_mut(out), unsafe_ref(src)) else {
+        return;
+    };
+    // SAFETY: a value vector's data holds `size` values (wasm.h).
+    let vals: Vec<wasm_val_t> = unsafe { slice(src.size, src.data.cast_const()) }
+        .iter()
+        .map(|v| {
+            let mut c = *v;
+            // SAFETY: `v` is a valid value; `c` receives its copy.
+            unsafe { wasm_val_copy(&mut c, v) };
+            c
+        })
+        .collect();
+    let (size, data) = into_raw_parts(vals);
+    *out = wasm_val_vec_t { size, data };
+}
+
+/// Deletes the reference a value owns (nothing for numbers).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_val_delete(v: *mut wasm_val_t) {
+    let Some(v) = unsafe_mut(v) else { return };
+    if v.kind == WASM_FUNCREF || v.kind == WASM_EXTERNREF {
+        // SAFETY: a reference value's `ref` member is null or a reference it owns.
+        unsafe { objects::wasm_ref_delete(v.of.ref_.cast()) };
+        v.of.ref_ = ptr::null_mut();
+    }
+}
+
+/// Copies `src` into `out` (a reference is copied, owned by `out`).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_val_copy(out: *mut wasm_val_t, src: *const wasm_val_t) {
+    let (Some(out), Some(src)) = (unsafe_mut(out), unsafe_ref(src)) else {
+        return;
+    };
+    *out = *src;
+    if src.kind == WASM_FUNCREF || src.kind == WASM_EXTERNREF {
+        // SAFETY: a reference value's `ref` member is null or a reference.
+        out.of.ref_ = unsafe { objects::wasm_ref_copy(src.of.ref_.cast_const().cast()) }.cast();
+    }
+}
+
+pub(crate) const WASM_EXTERNREF: u8 = 128;
+pub(crate) const WASM_FUNCREF: u8 = 129;
+
+/// The engine's value of a `wasm_val_t` (which keeps its reference, if any).
 fn to_val(v: &wasm_val_t) -> Result<Val, String> {
     // SAFETY: the union is read as the member its `kind` names (wasm.h's rule); every member
     // is plain data.
@@ -306,14 +372,27 @@ fn to_val(v: &wasm_val_t) -> Result<Val, String> {
             WASM_I64 => Ok(Val::I64(v.of.i64)),
             WASM_F32 => Ok(Val::F32(v.of.f32.to_bits())),
             WASM_F64 => Ok(Val::F64(v.of.f64.to_bits())),
-            k => Err(format!(
-                "value kind {k} is not supported by fayasm's C API yet"
-            )),
+            WASM_FUNCREF => {
+                match unsafe_ref(v.of.ref_.cast_const().cast::<objects::wasm_ref_t>()) {
+                    None => Ok(Val::FuncRef(None)),
+                    Some(r) => match r.ext.which {
+                        Extern::Func(f) => Ok(Val::FuncRef(Some(f))),
+                        _ => Err("a funcref value that is not a function".into()),
+                    },
+                }
+            }
+            WASM_EXTERNREF if v.of.ref_.is_null() => Ok(Val::ExternRef(None)),
+            WASM_EXTERNREF => {
+                Err("externref values other than null are not supported by fayasm's C API".into())
+            }
+            k => Err(format!("value kind {k} is not supported by fayasm's C API")),
         }
     }
 }
 
-fn from_val(v: &Val) -> Result<wasm_val_t, String> {
+/// A `wasm_val_t` of `v`; a function reference becomes a new `wasm_ref_t` of `store`, which
+/// the value owns.
+fn from_val(v: &Val, store: *mut wasm_store_t) -> Result<wasm_val_t, String> {
     let (kind, of) = match *v {
         Val::I32(i) => (WASM_I32, wasm_val_union { i32: i }),
         Val::I64(i) => (WASM_I64, wasm_val_union { i64: i }),
@@ -329,9 +408,23 @@ fn from_val(v: &Val) -> Result<wasm_val_t, String> {
                 f64: f64::from_bits(bits),
             },
         ),
+        Val::FuncRef(f) => (
+            WASM_FUNCREF,
+            wasm_val_union {
+                ref_: f.map_or(ptr::null_mut(), |f| {
+                    new_extern(store, Extern::Func(f)).cast()
+                }),
+            },
+        ),
+        Val::ExternRef(None) => (
+            WASM_EXTERNREF,
+            wasm_val_union {
+                ref_: ptr::null_mut(),
+            },
+        ),
         ref v => {
             return Err(format!(
-                "{} results are not supported by fayasm's C API yet",
+                "{} values are not supported by fayasm's C API",
                 v.ty()
             ))
         }
@@ -465,10 +558,16 @@ pub unsafe extern "C" fn wasm_extern_as_func_const(
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_extern_as_memory(ext: *mut wasm_extern_t) -> *mut wasm_memory_t {
+    // (`wasm_extern_as_memory_const` and the other `_const` casts are in `objects.rs`.)
     match unsafe_ref(ext) {
         Some(e) if matches!(e.which, Extern::Memory(_)) => ext.cast(),
         _ => ptr::null_mut(),
     }
+}
+
+/// The store pointer of a function object (null for null).
+fn func_store(func: *const wasm_func_t) -> *mut wasm_store_t {
+    unsafe_ref(func).map_or(ptr::null_mut(), |f| f.ext.store)
 }
 
 /// The function and its store.
@@ -482,12 +581,16 @@ fn func_parts<'a>(func: *const wasm_func_t) -> Option<(Func, &'a mut wasm_store_
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_func_param_arity(func: *const wasm_func_t) -> usize {
-    func_parts(func).map_or(0, |(f, s)| f.ty(&s.store).params().len())
+    func_parts(func).map_or(0, |(f, s)| {
+        f.try_ty(&s.store).map_or(0, |t| t.params().len())
+    })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_func_result_arity(func: *const wasm_func_t) -> usize {
-    func_parts(func).map_or(0, |(f, s)| f.ty(&s.store).results().len())
+    func_parts(func).map_or(0, |(f, s)| {
+        f.try_ty(&s.store).map_or(0, |t| t.results().len())
+    })
 }
 
 #[no_mangle]
@@ -506,27 +609,32 @@ pub unsafe extern "C" fn wasm_func_call(
         Ok(v) => v,
         Err(e) => return trap(e),
     };
-    let ty = f.ty(&store.store);
+    let ty = match f.try_ty(&store.store) {
+        Ok(ty) => ty,
+        Err(e) => return error_trap(e),
+    };
     let mut outs = vec![Val::I32(0); ty.results().len()];
+    // The results vector is checked before the call, so a wrong one runs nothing.
+    let results = match unsafe_mut(results) {
+        Some(r) if r.size == outs.len() && (!r.data.is_null() || outs.is_empty()) => Some(r),
+        None if outs.is_empty() => None,
+        r => {
+            return trap(format!(
+                "wasm_func_call: the results vector has {} elements, the function {} results",
+                r.map_or(0, |r| r.size),
+                outs.len()
+            ))
+        }
+    };
     if let Err(e) = f.call(&mut store.store, &vals, &mut outs) {
         return error_trap(e);
     }
-    let Some(results) = unsafe_mut(results) else {
-        return if outs.is_empty() {
-            ptr::null_mut()
-        } else {
-            trap("wasm_func_call: no results vector")
-        };
+    let Some(results) = results else {
+        return ptr::null_mut();
     };
-    if results.size != outs.len() || (results.data.is_null() && !outs.is_empty()) {
-        return trap(format!(
-            "wasm_func_call: the results vector has {} elements, the function {} results",
-            results.size,
-            outs.len()
-        ));
-    }
+    let store_ptr = func_store(func);
     for (i, v) in outs.iter().enumerate() {
-        match from_val(v) {
+        match from_val(v, store_ptr) {
             // SAFETY: `results.data` holds `results.size` == `outs.len()` values (checked above).
             Ok(v) => unsafe { results.data.add(i).write(v) },
             Err(e) => return trap(e),
@@ -558,7 +666,9 @@ pub unsafe extern "C" fn wasm_memory_data(memory: *mut wasm_memory_t) -> *mut u8
 #[no_mangle]
 pub unsafe extern "C" fn wasm_memory_data_size(memory: *const wasm_memory_t) -> usize {
     match memory_parts(memory) {
-        Some((m, s)) => m.try_data(&s.store).map_or(0, |d| d.len()),
+        // The size whatever the residency (a spilled memory's bytes come back with
+        // `wasm_memory_data`).
+        Some((m, s)) => m.try_data_size(&s.store).unwrap_or(0),
         None => 0,
     }
 }
@@ -566,7 +676,8 @@ pub unsafe extern "C" fn wasm_memory_data_size(memory: *const wasm_memory_t) -> 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_memory_size(memory: *const wasm_memory_t) -> u32 {
     memory_parts(memory).map_or(0, |(m, s)| {
-        u32::try_from(m.size(&s.store)).unwrap_or(u32::MAX)
+        m.try_size(&s.store)
+            .map_or(0, |p| u32::try_from(p).unwrap_or(u32::MAX))
     })
 }
 
@@ -620,13 +731,14 @@ pub unsafe extern "C" fn wasm_instance_new(
             store,
             instance,
             module: module.module.clone(),
+            host_info: None,
         })),
         Err(e) => {
-            let message = match e {
-                Error::Trap(t) => t.to_string(),
-                e => e.to_string(),
-            };
-            fail(message)
+            // A trap (of the start function, say) keeps its frames.
+            if let Some(out) = unsafe_mut(trap_out) {
+                *out = error_trap(e);
+            }
+            ptr::null_mut()
         }
     }
 }
@@ -649,7 +761,7 @@ pub unsafe extern "C" fn wasm_instance_exports(
     if let Some(inst) = unsafe_ref(instance) {
         if let Some(store) = unsafe_ref(inst.store) {
             for export in inst.module.exports() {
-                if let Some(which) = inst.instance.get_export(&store.store, &export.name) {
+                if let Ok(Some(which)) = inst.instance.try_get_export(&store.store, &export.name) {
                     exts.push(new_extern(inst.store, which));
                 }
             }

@@ -154,3 +154,276 @@ fn host_functions_and_globals_from_c() {
          done\n"
     );
 }
+
+/// Builds `tests/c/NAME.c`, runs it on `wat` (also under valgrind when installed) and
+/// compares its output with `expected`.
+fn scenario(name: &str, wat: &str, expected: &str) {
+    let exe = build(name);
+    let wasm = scratch().join(format!("{name}.wasm"));
+    std::fs::write(&wasm, wat::parse_str(wat).unwrap()).unwrap();
+    let out = Command::new(&exe).arg(&wasm).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
+    assert_eq!(stdout, expected);
+    under_valgrind(&exe, &wasm);
+}
+
+// The standard C API's example scenarios (hello, callback, global, memory, table, trap,
+// multi, reflect, start, finalize), written for fayasm's tests.
+
+#[test]
+fn hello() {
+    scenario(
+        "hello",
+        r#"(module (import "" "hello" (func $hello)) (func (export "run") (call $hello)))"#,
+        "calling run\ncalling back: hello, world\nrun returned\ndone\n",
+    );
+}
+
+#[test]
+fn callback() {
+    scenario(
+        "callback",
+        r#"(module
+          (import "" "print" (func $print (param i32) (result i32)))
+          (import "" "closure" (func $closure (result i32)))
+          (func (export "run") (param i32 i32) (result i32)
+            (i32.add (call $print (i32.add (local.get 0) (local.get 1))) (call $closure))))"#,
+        "print: 7\nclosure call 1\nrun(3, 4) = 1008\nprint: 7\nclosure call 2\n\
+         run(3, 4) = 1009, closure calls 2\ndone\n",
+    );
+}
+
+#[test]
+fn global() {
+    scenario(
+        "global",
+        r#"(module
+          (global $f32_import (import "" "const f32") f32)
+          (global $i64_import (import "" "const i64") i64)
+          (global $var_f32_import (import "" "var f32") (mut f32))
+          (global $var_i64_import (import "" "var i64") (mut i64))
+          (global (export "const f32") f32 (f32.const 5))
+          (global $var_i64_export (export "var i64") (mut i64) (i64.const 8))
+          (func (export "get var f32 import") (result f32) (global.get $var_f32_import))
+          (func (export "get var i64 export") (result i64) (global.get $var_i64_export))
+          (func (export "set var f32 import") (param f32) (global.set $var_f32_import (local.get 0)))
+          (func (export "set var i64 export") (param i64) (global.set $var_i64_export (local.get 0))))"#,
+        "f32 global from an i32: null\n\
+         const f32 import: 1.5\n\
+         var i64 import: 4\n\
+         const f32 export: 5.0\n\
+         var i64 export: 8\n\
+         var i64 export type: kind 1, var\n\
+         wasm sees var f32 import: 7.5\n\
+         const f32 import after a set: 1.5\n\
+         var f32 import after an i32 set: 7.5\n\
+         host sees var i64 export: 42\n\
+         host sees var f32 import: 9.25\n\
+         wasm sees var i64 export: 42\n\
+         done\n",
+    );
+}
+
+#[test]
+fn memory() {
+    scenario(
+        "memory",
+        r#"(module
+          (memory (export "memory") 2 3)
+          (func (export "size") (result i32) (memory.size))
+          (func (export "load") (param i32) (result i32) (i32.load8_s (local.get 0)))
+          (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+          (data (i32.const 0x1000) "\01\02\03\04"))"#,
+        "size: 2 pages, 131072 bytes\n\
+         limits: 2..3\n\
+         data[0x1000]: 1\n\
+         load(0x1002): 3\n\
+         load(0x20000): out of bounds memory access\n\
+         load(0x1003) after the host wrote 5: 5\n\
+         data[0x1002] after wasm stored 6: 6\n\
+         store(0x20000): out of bounds memory access\n\
+         grow by 1: 1\n\
+         size: 3 pages\n\
+         load(0x20000) after growing: 0\n\
+         grow by 1 past the maximum: 0\n\
+         wasm sees 3 pages\n\
+         host memory: 5 pages, grow: 0\n\
+         done\n",
+    );
+}
+
+#[test]
+fn table() {
+    scenario(
+        "table",
+        r#"(module
+          (table (export "table") 2 10 funcref)
+          (func (export "call_indirect") (param i32 i32) (result i32)
+            (call_indirect (param i32) (result i32) (local.get 0) (local.get 1)))
+          (func $f (export "f") (param i32) (result i32) (local.get 0))
+          (func (export "g") (param i32) (result i32) (i32.const 666))
+          (elem (i32.const 1) $f))"#,
+        "table: 2 elements, limits 2..10, element kind 129\n\
+         table[0]: null\n\
+         table[1]: function\n\
+         table[2]: null\n\
+         table[1] is f: 1\n\
+         call_indirect(7, 0): trap: uninitialized element\n\
+         call_indirect(7, 1) = 7\n\
+         set table[0] = g: 1\n\
+         call_indirect(7, 0) = 666\n\
+         set table[0] = null: 1\n\
+         table[0]: null\n\
+         set table[2] = f: 0\n\
+         grow by 3 with f: 1\n\
+         size: 5\n\
+         table[4]: function\n\
+         call_indirect(5, 4) = 5\n\
+         grow by 6 past the maximum: 0\n\
+         set table[3] = a host function: 1\n\
+         call_indirect(0, 3) = 42\n\
+         host table: 5 elements, grow: 0\n\
+         table[0]: null\n\
+         done\n",
+    );
+}
+
+#[test]
+fn trap() {
+    let frame = |f: u32, name: &str| {
+        format!(
+            "  FRAME: function {f} ({name}), module offset > function offset: 1, instance: null\n"
+        )
+    };
+    let expected = [
+        "callback: host function error: callback abort\n".to_string(),
+        frame(1, "callback_caller").replace("FRAME", "origin"),
+        "  trace: 1 frames\n".into(),
+        frame(1, "callback_caller").replace("FRAME", "frame"),
+        "  copied trap: 1 frames\n".into(),
+        "unreachable: unreachable\n".into(),
+        frame(2, "unreachable").replace("FRAME", "origin"),
+        "  trace: 1 frames\n".into(),
+        frame(2, "unreachable").replace("FRAME", "frame"),
+        "  copied trap: 1 frames\n".into(),
+        "deep: unreachable\n".into(),
+        frame(2, "unreachable").replace("FRAME", "origin"),
+        "  trace: 2 frames\n".into(),
+        frame(2, "unreachable").replace("FRAME", "frame"),
+        frame(3, "deep").replace("FRAME", "frame"),
+        "  copied trap: 2 frames\n".into(),
+        "host trap origin: null\n".into(),
+        "done\n".into(),
+    ]
+    .concat();
+    scenario(
+        "trap",
+        r#"(module $trapper
+          (import "" "callback" (func $callback (result i32)))
+          (func $callback_caller (export "callback") (result i32) (call $callback))
+          (func $unreachable (export "unreachable") (result i32) (unreachable))
+          (func $deep (export "deep") (result i32) (call $unreachable)))"#,
+        &expected,
+    );
+}
+
+#[test]
+fn multi() {
+    scenario(
+        "multi",
+        r#"(module
+          (import "" "f" (func $f (param i32 i64 i64 i32) (result i32 i64 i64 i32)))
+          (func (export "g") (param i32 i64 i64 i32) (result i32 i64 i64 i32)
+            (call $f (local.get 0) (local.get 2) (local.get 1) (local.get 3))))"#,
+        "g arity: 4 -> 4\n\
+         callback: 1 3 2 4\n\
+         g(1, 2, 3, 4) = 4 2 3 1\n\
+         two result slots: wasm_func_call: the results vector has 2 elements, the function 4 results\n\
+         done\n",
+    );
+}
+
+#[test]
+fn reflect() {
+    scenario(
+        "reflect",
+        r#"(module
+          (import "env" "log" (func (param i32 f64)))
+          (import "env" "mem" (memory 1 4))
+          (func (export "func") (param i32 f64 f32) (result i32) (i32.const 0))
+          (global (export "global") (mut i64) (i64.const 0))
+          (table (export "table") 0 50 funcref)
+          (memory (export "memory") 1))"#,
+        "import env.log: func (i32 f64) -> ()\n\
+         import env.mem: memory 1..4\n\
+         copied import: log\n\
+         export func: func (i32 f64 f32) -> (i32)\n\
+         export global: global var i64\n\
+         export table: table funcref 0..50\n\
+         export memory: memory 1..\n\
+         host function type: func (i32 f64) -> ()\n\
+         instance export func: func (i32 f64 f32) -> (i32), kind matches: 1\n\
+         instance export global: global var i64, kind matches: 1\n\
+         instance export table: table funcref 0..50, kind matches: 1\n\
+         instance export memory: memory 1.., kind matches: 1\n\
+         done\n",
+    );
+}
+
+#[test]
+fn start() {
+    scenario(
+        "start",
+        r#"(module (func $start unreachable) (start $start))"#,
+        "instance: null\n\
+         origin: function 0 (start)\n\
+         trace: 1 frames\n\
+         trap: unreachable\n\
+         done\n",
+    );
+}
+
+#[test]
+fn finalize() {
+    scenario(
+        "finalize",
+        r#"(module (import "" "f" (func)) (func (export "run") (call 0)))"#,
+        "host info of instance 7: 7\n\
+         after deleting half: 25 instances finalized, 0 environments\n\
+         after deleting all: 50 instances finalized\n\
+         after deleting the store: 50 environments finalized\n\
+         done\n",
+    );
+}
+
+#[test]
+fn storage_written_in_c() {
+    scenario(
+        "storage",
+        r#"(module
+          (memory (export "memory") 2)
+          (func (export "sum") (param i32) (result i32) (local i32)
+            (block (loop
+              (br_if 1 (i32.eqz (local.get 0)))
+              (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+              (local.set 1 (i32.add (local.get 1) (i32.load8_u (local.get 0))))
+              (br 0)))
+            (local.get 1))
+          (data (i32.const 0) "\01\02\03"))"#,
+        "fuel set: 1\n\
+         spill without a storage: -1\n\
+         sum of the first 100 bytes: 6\n\
+         spilled: > 64 KiB, resident: 0, card writes: 1\n\
+         sum after the spill (wasm reloads it): 106\n\
+         resident: 1, card reads: 1\n\
+         load: 1, resident: 1, data[50]: 100\n\
+         load of a damaged blob: 0, resident: 0\n\
+         sum over the damaged blob: memory data unavailable from storage\n\
+         fuel used: some\n\
+         sum with 10 fuel: all fuel consumed\n\
+         finalized before the store: 0\n\
+         finalized after the store: 1\n\
+         done\n",
+    );
+}

@@ -1,0 +1,60 @@
+/* fayasm's additions to the WebAssembly C API (wasm.h), for what the standard lacks. */
+#ifndef FAYASM_H
+#define FAYASM_H
+
+#include "wasm.h"
+
+#define own
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The name of a trap frame's function from the module's `name` section (empty if it has
+ * none). Owned by the frame. */
+const wasm_name_t* fayasm_frame_func_name(const wasm_frame_t* frame);
+
+/* A blob storage written in C (an SD card, a flash partition, a file system): the engine
+ * keeps spilled memories, the pages of paged memories and evicted code there. Keys are short
+ * ASCII names (NUL-terminated, such as "m-0123456789abcdef-00000000.b"). The engine checks
+ * every blob it reads back (envelope, CRC, generation), so a storage may lose or tear blobs.
+ *   read:   fill `out` with wasm_byte_vec_new and return 1; return 0 if there is no such blob;
+ *           negative on error.
+ *   write:  store `size` bytes under `key`, replacing what was there; 0, or negative.
+ *   remove: remove the blob (a missing one is no error); 0, or negative.
+ *   sync:   make earlier writes and removes durable; 0, or negative. May be NULL.
+ *   finalizer: called once with `env` when the store lets the storage go. May be NULL. */
+typedef struct fayasm_storage_t {
+  void* env;
+  int32_t (*read)(void* env, const char* key, wasm_byte_vec_t* out);
+  int32_t (*write)(void* env, const char* key, const uint8_t* data, size_t size);
+  int32_t (*remove)(void* env, const char* key);
+  int32_t (*sync)(void* env);
+  void (*finalizer)(void* env);
+} fayasm_storage_t;
+
+/* Gives the store the storage (the struct is copied; an earlier storage is finalized). */
+void fayasm_store_set_storage(wasm_store_t* store, const fayasm_storage_t* storage);
+
+/* Writes the memory to the store's storage and releases its RAM; the next access from wasm
+ * or the host reads it back. Returns the bytes written, or -1 (no storage, a storage error). */
+int64_t fayasm_memory_spill(wasm_memory_t* memory);
+/* Brings a spilled memory back now; false (it stays spilled) if that fails. */
+bool fayasm_memory_load(wasm_memory_t* memory);
+/* Whether the memory's bytes are in RAM (wasm_memory_data reloads a spilled memory). */
+bool fayasm_memory_is_resident(const wasm_memory_t* memory);
+
+/* An engine whose stores meter fuel: a store starts with none, and a call that runs out
+ * traps with "all fuel consumed". */
+own wasm_engine_t* fayasm_engine_new_with_fuel(void);
+/* Sets, or reads, the store's fuel; false if its engine does not meter fuel. */
+bool fayasm_store_set_fuel(wasm_store_t* store, uint64_t fuel);
+bool fayasm_store_get_fuel(const wasm_store_t* store, uint64_t* fuel);
+
+#undef own
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,212 @@
+//! `fayasm.h`: what the standard API lacks. A storage written in C (`fayasm_storage_t`: read,
+//! write, remove and sync callbacks over an environment) for spilled memories, paged memories
+//! and code; spilling and loading a memory; engines that meter fuel and the store's fuel.
+
+use core::ffi::{c_char, c_void};
+use core::ptr;
+
+use fayasm::offload::{Key, Storage};
+use fayasm::{Config, Engine, Extern};
+
+use crate::{
+    slice, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_engine_t, wasm_memory_t, wasm_store_t,
+};
+
+/// `fayasm_storage_t`: a blob storage implemented in C. Keys are short ASCII file names
+/// (NUL-terminated). `read` fills `out` (with `wasm_byte_vec_new`) and returns 1, returns 0
+/// when there is no such blob, or a negative number on error; `write`, `remove` and `sync`
+/// return 0 or a negative number. `sync` and `finalizer` may be NULL; the finalizer runs once
+/// with `env` when the store lets the storage go.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct fayasm_storage_t {
+    pub env: *mut c_void,
+    pub read: Option<unsafe extern "C" fn(*mut c_void, *const c_char, *mut wasm_byte_vec_t) -> i32>,
+    pub write: Option<unsafe extern "C" fn(*mut c_void, *const c_char, *const u8, usize) -> i32>,
+    pub remove: Option<unsafe extern "C" fn(*mut c_void, *const c_char) -> i32>,
+    pub sync: Option<unsafe extern "C" fn(*mut c_void) -> i32>,
+    pub finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
+}
+
+/// A C storage as the engine's [`Storage`].
+struct CStorage(fayasm_storage_t);
+
+// SAFETY: invariant "C API host environments" (ARCHITECTURE.md): the engine wants a store's
+// storage `Send`; a C storage is only used by calls on its store, which C makes from one
+// thread at a time.
+unsafe impl Send for CStorage {}
+
+impl Drop for CStorage {
+    fn drop(&mut self) {
+        if let Some(finalize) = self.0.finalizer {
+            // SAFETY: fayasm.h: the finalizer is called once, with the storage's environment.
+            unsafe { finalize(self.0.env) };
+        }
+    }
+}
+
+/// What a C storage callback reported: which operation and its return code.
+#[derive(Debug)]
+pub struct CStorageError {
+    #[allow(dead_code)]
+    op: &'static str,
+    #[allow(dead_code)]
+    code: i32,
+}
+
+/// `key`'s name, NUL-terminated.
+fn c_name(key: &Key) -> [u8; 48] {
+    let name = key.file_name();
+    let mut buf = [0u8; 48];
+    let bytes = name.as_str().as_bytes();
+    let n = bytes.len().min(buf.len() - 1);
+    buf[..n].copy_from_slice(&bytes[..n]);
+    buf
+}
+
+impl Storage for CStorage {
+    type Error = CStorageError;
+
+    fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> Result<bool, CStorageError> {
+        buf.clear();
+        let Some(read) = self.0.read else {
+            return Err(CStorageError {
+                op: "read",
+                code: -1,
+            });
+        };
+        let name = c_name(key);
+        let mut out = wasm_byte_vec_t {
+            size: 0,
+            data: ptr::null_mut(),
+        };
+        // SAFETY: fayasm.h: `read` is a function of this signature; the name is
+        // NUL-terminated and `out` a valid empty vector for the call.
+        let rc = unsafe { read(self.0.env, name.as_ptr().cast(), &mut out) };
+        // SAFETY: the callback filled `out` with `wasm_byte_vec_new` (or left it empty).
+        buf.extend_from_slice(unsafe { slice(out.size, out.data.cast_const()) });
+        // SAFETY: as above: the vector is this library's.
+        unsafe { crate::wasm_byte_vec_delete(&mut out) };
+        match rc {
+            1 => Ok(true),
+            0 => {
+                buf.clear();
+                Ok(false)
+            }
+            code => {
+                buf.clear();
+                Err(CStorageError { op: "read", code })
+            }
+        }
+    }
+
+    fn write(&mut self, key: &Key, parts: &[&[u8]]) -> Result<(), CStorageError> {
+        let Some(write) = self.0.write else {
+            return Err(CStorageError {
+                op: "write",
+                code: -1,
+            });
+        };
+        let name = c_name(key);
+        let blob = parts.concat();
+        // SAFETY: fayasm.h: `write` is a function of this signature; name and data are valid
+        // for the call.
+        match unsafe { write(self.0.env, name.as_ptr().cast(), blob.as_ptr(), blob.len()) } {
+            0 => Ok(()),
+            code => Err(CStorageError { op: "write", code }),
+        }
+    }
+
+    fn remove(&mut self, key: &Key) -> Result<(), CStorageError> {
+        let Some(remove) = self.0.remove else {
+            return Err(CStorageError {
+                op: "remove",
+                code: -1,
+            });
+        };
+        let name = c_name(key);
+        // SAFETY: fayasm.h: `remove` is a function of this signature.
+        match unsafe { remove(self.0.env, name.as_ptr().cast()) } {
+            0 => Ok(()),
+            code => Err(CStorageError { op: "remove", code }),
+        }
+    }
+
+    fn sync(&mut self) -> Result<(), CStorageError> {
+        let Some(sync) = self.0.sync else {
+            return Ok(());
+        };
+        // SAFETY: fayasm.h: `sync` is a function of this signature.
+        match unsafe { sync(self.0.env) } {
+            0 => Ok(()),
+            code => Err(CStorageError { op: "sync", code }),
+        }
+    }
+}
+
+/// Gives the store `storage` (copied; an earlier one is finalized) for spilled and paged
+/// memories and code.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_store_set_storage(
+    store: *mut wasm_store_t,
+    storage: *const fayasm_storage_t,
+) {
+    if let (Some(store), Some(storage)) = (unsafe_mut(store), unsafe_ref(storage)) {
+        store.store.set_storage(CStorage(*storage));
+    }
+}
+
+fn memory_parts<'a>(m: *const wasm_memory_t) -> Option<(fayasm::Memory, &'a mut wasm_store_t)> {
+    let m = unsafe_ref(m)?;
+    let Extern::Memory(handle) = m.ext.which else {
+        return None;
+    };
+    Some((handle, unsafe_mut(m.ext.store)?))
+}
+
+/// Writes the memory to the store's storage and releases its RAM (its next access reads it
+/// back). Returns the bytes written, or -1 (no storage, a storage error).
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_memory_spill(memory: *mut wasm_memory_t) -> i64 {
+    memory_parts(memory).map_or(-1, |(m, s)| {
+        m.spill(&mut s.store)
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+    })
+}
+
+/// Brings a spilled memory back into RAM now; false (and it stays spilled) if that fails.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_memory_load(memory: *mut wasm_memory_t) -> bool {
+    memory_parts(memory).is_some_and(|(m, s)| m.load(&mut s.store).is_ok())
+}
+
+/// Whether the memory's bytes are in RAM (`wasm_memory_data` reloads a spilled memory).
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_memory_is_resident(memory: *const wasm_memory_t) -> bool {
+    memory_parts(memory)
+        .is_some_and(|(m, s)| m.try_residency(&s.store) == Ok(fayasm::Residency::Resident))
+}
+
+/// An engine whose stores meter fuel: a store starts with none (set it with
+/// `fayasm_store_set_fuel`), and a call that runs out traps with "all fuel consumed".
+#[no_mangle]
+pub extern "C" fn fayasm_engine_new_with_fuel() -> *mut wasm_engine_t {
+    Box::into_raw(Box::new(wasm_engine_t {
+        engine: Engine::new(Config::default().consume_fuel(true)),
+    }))
+}
+
+/// Sets the store's fuel; false if its engine does not meter fuel.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_store_set_fuel(store: *mut wasm_store_t, fuel: u64) -> bool {
+    unsafe_mut(store).is_some_and(|s| s.store.set_fuel(fuel).is_ok())
+}
+
+/// The store's fuel left into `out`; false if its engine does not meter fuel.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_store_get_fuel(store: *const wasm_store_t, out: *mut u64) -> bool {
+    match (unsafe_ref(store), unsafe_mut(out)) {
+        (Some(s), Some(out)) => s.store.get_fuel().map(|f| *out = f).is_ok(),
+        _ => false,
+    }
+}
