@@ -4,9 +4,14 @@
 //! or a power cut loses at most one slice. `resume` instantiates the module again the same
 //! way, restores the call and continues it (checkpointing as it goes).
 //!
-//! DIR also holds `fayasm-run.txt`: what to call (module path, export, arguments as given)
-//! and the slice size. WASI state beyond the guest's memory (open files) is not saved: the
-//! call may write to stdout and stderr, nothing else survives a restart.
+//! DIR also holds `fayasm-run.txt`: what to call (module path, export, arguments as given),
+//! the slice size, when the run began, and the guest's WASI setup (`argv`, `--env`, `--dir`
+//! with the host directory's absolute path), so that `resume` builds the same `WasiCtx`. A
+//! slice that ends while the guest holds state a fresh `WasiCtx` cannot rebuild (a file or
+//! directory it opened: `WasiCtx::resumable`) is not checkpointed: the previous checkpoint
+//! stays, and a note says so once. The resumed guest's monotonic clock continues from the
+//! wall-clock time since the run began. Output written after the last checkpoint is written
+//! again by the resumed call (`docs/suspended-call.md`, "Host state: WASI").
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,13 +24,16 @@ use fayasm::{
     TrapCode, Val,
 };
 
-use crate::run::{call_failure, exported_funcs, wasi_ctx};
+use crate::run::{call_failure, exported_funcs};
 use crate::setup::Setup;
 use crate::values::{format, parse, signature};
 use crate::{usage, EngineArgs, Failure, RunArgs};
 
 const RUN_FILE: &str = "fayasm-run.txt";
-const RUN_HEADER: &str = "fayasm-run 1";
+const RUN_HEADER: &str = "fayasm-run 2";
+/// What `fayasm run` wrote before the WASI setup was saved: export calls without `--dir`,
+/// `--env` or program arguments resume as before.
+const RUN_HEADER_1: &str = "fayasm-run 1";
 
 /// Options of `fayasm resume`.
 #[derive(Debug, Args)]
@@ -42,17 +50,68 @@ struct Plan {
     export: String,
     args: Vec<String>,
     every: u64,
+    /// When the run began: nanoseconds since the Unix epoch.
+    started: u64,
+    /// The guest's `argv`, `argv[0]` first.
+    argv: Vec<String>,
+    /// `KEY=VALUE`, as given.
+    envs: Vec<String>,
+    /// Preopened directories: the host directory's absolute path and the guest's name.
+    dirs: Vec<(String, String)>,
+}
+
+fn now_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos().min(u64::MAX as u128) as u64)
 }
 
 impl Plan {
+    /// The `WasiCtx` of the run, the same for `run` and `resume`; for `resume`, the guest's
+    /// monotonic clock continues from the wall-clock time since the run began.
+    fn wasi_ctx(&self, resuming: bool) -> Result<WasiCtx, Failure> {
+        let mut ctx = WasiCtx::new().args(self.argv.iter().map(String::as_str));
+        for kv in &self.envs {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| usage(format!("--env expects KEY=VALUE, got `{kv}`")))?;
+            ctx = ctx.env(k, v);
+        }
+        for (host, guest) in &self.dirs {
+            ctx = ctx
+                .preopen_dir(host, guest)
+                .map_err(|e| usage(format!("--dir `{host}`: {e}")))?;
+        }
+        if resuming {
+            ctx = ctx.monotonic_start(now_nanos().saturating_sub(self.started));
+        }
+        Ok(ctx)
+    }
+
     fn save(&self, dir: &Path) -> Result<(), Failure> {
+        let lists = [&self.args, &self.argv, &self.envs];
+        let dirs: Vec<String> = self.dirs.iter().map(|(h, g)| format!("{h}::{g}")).collect();
+        if let Some(bad) = lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .chain(&dirs)
+            .chain([&self.file, &self.export])
+            .find(|v| v.contains('\n'))
+        {
+            return Err(usage(format!(
+                "--checkpoint-dir: `{bad}` contains a line break, which the run file cannot hold"
+            )));
+        }
         let mut text = format!(
-            "{RUN_HEADER}\n{}\n{}\n{}\n",
-            self.file, self.export, self.every
+            "{RUN_HEADER}\n{}\n{}\n{}\n{}\n",
+            self.file, self.export, self.every, self.started
         );
-        for a in &self.args {
-            text.push_str(a);
-            text.push('\n');
+        for list in lists.into_iter().chain([&dirs]) {
+            text.push_str(&format!("{}\n", list.len()));
+            for a in list {
+                text.push_str(a);
+                text.push('\n');
+            }
         }
         // Written whole, then renamed: a kill leaves the old file or the new one.
         let tmp = dir.join(format!("{RUN_FILE}.tmp"));
@@ -76,18 +135,57 @@ impl Plan {
         })?;
         let mut lines = text.lines();
         let bad = || usage(format!("`{}` is damaged", path.display()));
-        if lines.next() != Some(RUN_HEADER) {
-            return Err(bad());
-        }
+        let version = match lines.next() {
+            Some(RUN_HEADER) => 2,
+            Some(RUN_HEADER_1) => 1,
+            _ => return Err(bad()),
+        };
         let file = lines.next().ok_or_else(bad)?.to_string();
         let export = lines.next().ok_or_else(bad)?.to_string();
         let every = lines.next().and_then(|l| l.parse().ok()).ok_or_else(bad)?;
-        let args = lines.map(str::to_string).collect();
+        if version == 1 {
+            let args = lines.map(str::to_string).collect();
+            return Ok(Plan {
+                argv: vec![file.clone()],
+                file,
+                export,
+                args,
+                every,
+                started: now_nanos(),
+                envs: Vec::new(),
+                dirs: Vec::new(),
+            });
+        }
+        let started = lines.next().and_then(|l| l.parse().ok()).ok_or_else(bad)?;
+        let mut list = || -> Result<Vec<String>, Failure> {
+            let n: usize = lines.next().and_then(|l| l.parse().ok()).ok_or_else(bad)?;
+            (0..n)
+                .map(|_| lines.next().map(str::to_string).ok_or_else(bad))
+                .collect()
+        };
+        let args = list()?;
+        let argv = list()?;
+        let envs = list()?;
+        let dirs = list()?
+            .into_iter()
+            .map(|d| {
+                d.split_once("::")
+                    .map(|(h, g)| (h.to_string(), g.to_string()))
+                    .ok_or_else(bad)
+            })
+            .collect::<Result<_, _>>()?;
+        if lines.next().is_some() {
+            return Err(bad());
+        }
         Ok(Plan {
             file,
             export,
             args,
             every,
+            started,
+            argv,
+            envs,
+            dirs,
         })
     }
 }
@@ -103,21 +201,15 @@ struct Session {
     /// Fuel the whole run may still take (`--fuel`), if bounded.
     budget: Option<u64>,
     every: u64,
+    /// Whether a skipped checkpoint has been noted on stderr.
+    noted_skip: bool,
 }
 
-fn open(
-    engine: &EngineArgs,
-    run: Option<&RunArgs>,
-    plan: &Plan,
-    dir: &Path,
-) -> Result<Session, Failure> {
+fn open(engine: &EngineArgs, resuming: bool, plan: &Plan, dir: &Path) -> Result<Session, Failure> {
     let mut engine = engine.clone();
     engine.meter = true;
     let (setup, _, module) = Setup::load(&engine, &plan.file)?;
-    let ctx = match run {
-        Some(args) => wasi_ctx(args)?,
-        None => WasiCtx::new().arg(plan.file.as_str()),
-    };
+    let ctx = plan.wasi_ctx(resuming)?;
     let mut store = Store::new(&setup.engine, ctx);
     setup.attach(&mut store)?;
     store
@@ -155,6 +247,7 @@ fn open(
         checkpointer: Checkpointer::new(0),
         budget,
         every: plan.every.max(1),
+        noted_skip: false,
     })
 }
 
@@ -203,13 +296,23 @@ impl Session {
                     return Err(Failure::Trap(Trap::new(TrapCode::HostYield)))
                 }
             }
-            s.checkpoint(
-                self.instance,
-                &mut self.store,
-                &mut self.checkpointer,
-                &mut self.storage,
-            )
-            .map_err(|e| Failure::Runtime(format!("checkpoint: {e}")))?;
+            // State a fresh `WasiCtx` cannot rebuild: keep the previous checkpoint.
+            match self.store.data().resumable() {
+                Ok(()) => {
+                    s.checkpoint(
+                        self.instance,
+                        &mut self.store,
+                        &mut self.checkpointer,
+                        &mut self.storage,
+                    )
+                    .map_err(|e| Failure::Runtime(format!("checkpoint: {e}")))?;
+                }
+                Err(e) if !self.noted_skip => {
+                    self.noted_skip = true;
+                    eprintln!("fayasm: not checkpointed while {e}; the previous checkpoint stays");
+                }
+                Err(_) => {}
+            }
             if !self.refuel() {
                 return Err(Failure::Trap(Trap::new(TrapCode::OutOfFuel)));
             }
@@ -241,13 +344,30 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let dir = PathBuf::from(dir);
     let file = std::fs::canonicalize(&args.file)
         .map_err(|e| usage(format!("cannot read `{}`: {e}", args.file)))?;
+    let mut dirs = Vec::new();
+    for d in &args.dirs {
+        let (host, guest) = d.split_once("::").unwrap_or((d.as_str(), d.as_str()));
+        if host.is_empty() || guest.is_empty() {
+            return Err(usage(format!(
+                "--dir `{d}`: expected HOST or HOST::GUEST with non-empty names"
+            )));
+        }
+        let abs = std::fs::canonicalize(host).map_err(|e| usage(format!("--dir `{host}`: {e}")))?;
+        dirs.push((abs.to_string_lossy().into_owned(), guest.to_string()));
+    }
     let plan = Plan {
         file: file.to_string_lossy().into_owned(),
         export: export.clone(),
         args: args.args.clone(),
         every,
+        started: now_nanos(),
+        argv: std::iter::once(args.file.clone())
+            .chain(args.program_args.iter().cloned())
+            .collect(),
+        envs: args.envs.clone(),
+        dirs,
     };
-    let mut session = open(&args.engine, Some(args), &plan, &dir)?;
+    let mut session = open(&args.engine, false, &plan, &dir)?;
     plan.save(&dir)?;
     let ty = session.func.ty(&session.store);
     if plan.args.len() != ty.params().len() {
@@ -281,7 +401,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 pub fn resume(args: &ResumeArgs) -> Result<(), Failure> {
     let dir = PathBuf::from(&args.dir);
     let plan = Plan::load(&dir)?;
-    let mut session = open(&args.engine, None, &plan, &dir)?;
+    let mut session = open(&args.engine, true, &plan, &dir)?;
     let (call, _) = SuspendedCall::restore(
         session.instance,
         &mut session.store,

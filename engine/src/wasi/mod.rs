@@ -32,11 +32,13 @@ pub mod fs;
 mod guest;
 mod host_dir;
 mod preview1;
+mod resume;
 
 pub use abi::{Errno, FileType};
 pub use fs::{DirEntry, FileStat, OpenOptions, SeekFrom, WasiFile, WasiFs};
 pub use host_dir::HostDir;
 pub use preview1::add_to_linker;
+pub use resume::NotResumable;
 
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
@@ -92,6 +94,8 @@ pub struct WasiCtx {
     exit_code: Option<i32>,
     /// Start of the monotonic clock (its first use).
     epoch: Option<std::time::Instant>,
+    /// Nanoseconds the monotonic clock reads at `epoch` ([`WasiCtx::monotonic_start`]).
+    clock_base: u64,
 }
 
 impl core::fmt::Debug for WasiCtx {
@@ -125,6 +129,7 @@ impl WasiCtx {
             fds: Vec::new(),
             exit_code: None,
             epoch: None,
+            clock_base: 0,
         }
     }
 

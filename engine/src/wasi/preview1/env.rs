@@ -46,7 +46,8 @@ pub fn environ_sizes_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> 
     write_sizes(g, &ctx.env, a.u32(0), a.u32(1))
 }
 
-/// Nanoseconds on clock `id`. The monotonic and CPU-time clocks count from the first use.
+/// Nanoseconds on clock `id`. The monotonic and CPU-time clocks count from the first use
+/// (from `WasiCtx::monotonic_start`, 0 unless set).
 fn now(ctx: &mut WasiCtx, id: u32) -> Result<u64, Errno> {
     match id {
         CLOCK_REALTIME => {
@@ -57,7 +58,8 @@ fn now(ctx: &mut WasiCtx, id: u32) -> Result<u64, Errno> {
         }
         CLOCK_MONOTONIC | CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME => {
             let epoch = *ctx.epoch.get_or_insert_with(Instant::now);
-            Ok(epoch.elapsed().as_nanos().min(u64::MAX as u128) as u64)
+            let elapsed = epoch.elapsed().as_nanos().min(u64::MAX as u128) as u64;
+            Ok(elapsed.saturating_add(ctx.clock_base))
         }
         _ => Err(Errno::Inval),
     }
