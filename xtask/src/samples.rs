@@ -1,6 +1,10 @@
 //! `cargo xtask samples [--bless] [--twice]`: rebuild every fixture and benchmark program in
 //! `wasm_samples/` into a temporary directory and compare with the committed `.wasm` files.
 //!
+//! - clang-14's wasm driver runs binaryen's `wasm-opt` on every `-O` link when `wasm-opt` is in
+//!   `PATH` (Debian's `emscripten` package pulls in `binaryen`), so the bytes depend on it:
+//!   `TOOLCHAIN` records its version next to clang's, and a file built with another (or
+//!   without) is judged as from another compiler.
 //! - C sources go through clang (`clang-14`, else `clang`; `$CLANG` overrides) for `wasm32`
 //!   (freestanding, `-nostdlib`) or `wasm32-wasi` (wasi-libc; sysroot `/usr` as Debian's
 //!   `wasi-libc` package lays it out, `$WASI_SYSROOT` overrides).
@@ -321,6 +325,10 @@ pub fn run(args: &[String]) -> Result<bool> {
     );
     println!("samples: rustc  = {}", tools.rust.describe());
 
+    println!(
+        "samples: wasm-opt = {} (clang runs it after linking when it is in PATH)",
+        tools.wasm_opt.as_deref().unwrap_or("none")
+    );
     match &tools.emcc {
         Some((emcc, version)) => println!("samples: emcc   = {emcc} ({version})"),
         None => eprintln!(
@@ -348,8 +356,9 @@ pub fn run(args: &[String]) -> Result<bool> {
 
     // Compare with the committed files.
     let recorded = read_toolchain_record(&committed_dir.join("TOOLCHAIN"));
-    let clang_matches =
-        recorded.get("clang").map(String::as_str) == Some(tools.clang_version.as_str());
+    let clang_matches = recorded.get("clang").map(String::as_str)
+        == Some(tools.clang_version.as_str())
+        && recorded.get("wasm-opt").map(String::as_str) == tools.wasm_opt.as_deref();
     let rust_version = tools.rust.version(&sh)?;
     let rust_matches = recorded.get("rustc").map(String::as_str) == Some(rust_version.as_str());
     let emcc_version = tools.emcc.as_ref().map(|(_, v)| v.as_str());
@@ -408,6 +417,9 @@ pub fn run(args: &[String]) -> Result<bool> {
             "# Compilers that built the committed .wasm files (written by `cargo xtask samples --bless`).\nclang: {}\nrustc: {}\n",
             tools.clang_version, rust_version
         );
+        if let Some(v) = &tools.wasm_opt {
+            record.push_str(&format!("wasm-opt: {v}\n"));
+        }
         if let Some(v) = emcc_record {
             record.push_str(&format!("emcc: {v}\n"));
         }
@@ -514,6 +526,8 @@ struct Tools {
     clang_version: String,
     /// Emscripten's `emcc` and its version line, if installed.
     emcc: Option<(String, String)>,
+    /// The version of the `wasm-opt` clang runs after linking, if one is in `PATH`.
+    wasm_opt: Option<String>,
     wasi_sysroot: PathBuf,
     rust: RustToolchain,
 }
@@ -564,10 +578,17 @@ impl Tools {
                     v.lines().next().unwrap_or_default().trim().to_string(),
                 )
             });
+        let wasm_opt = cmd!(sh, "wasm-opt --version")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .ok()
+            .map(|v| v.lines().next().unwrap_or_default().trim().to_string());
         Ok(Tools {
             clang,
             clang_version,
             emcc,
+            wasm_opt,
             wasi_sysroot,
             rust: RustToolchain::find(sh)?,
         })
