@@ -27,8 +27,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Call EXPORT with typed ARGS (`i32:7 i64:-1 f32:1.5 f64:3`), or run the WASI command
-    /// (`_start`) when no EXPORT is named. Arguments for the WASI program follow `--`.
+    /// Run a WASI command (`_start`) with the words after FILE as its arguments (as `wasmtime
+    /// run`), or call an export: `--invoke NAME ARGS`, or FILE EXPORT ARGS for a module that is
+    /// not a WASI command. ARGS are typed (`i32:7 i64:-1 f32:1.5 f64:3`) or typed by the
+    /// signature. Words after `--` always go to the WASI program.
     Run(RunArgs),
     /// Print a module's sections, imports, exports and function signatures.
     Inspect(InspectArgs),
@@ -50,7 +52,12 @@ struct RunArgs {
     envs: Vec<String>,
     /// The module (`.wasm` binary).
     file: String,
-    /// The exported function to call; without it, run `_start` as a WASI command.
+    /// Call the exported function NAME with the words after FILE as its arguments (as
+    /// `wasmtime run --invoke`).
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+    /// The exported function to call (a module that is not a WASI command), or the WASI
+    /// command's first argument; without it, run `_start`.
     export: Option<String>,
     /// Arguments of EXPORT, as TYPE:VALUE (or just VALUE, typed by the signature).
     #[arg(allow_hyphen_values = true)]
@@ -325,7 +332,7 @@ fn one_line(message: &str) -> String {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
@@ -348,7 +355,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    let mut outcome = match &cli.command {
+    let mut outcome = match &mut cli.command {
         Command::Run(args) => run::run(args),
         Command::Inspect(args) => inspect::inspect(args),
         Command::Resume(args) => checkpoint::resume(args),

@@ -58,11 +58,60 @@ pub fn exported_funcs(module: &fayasm::Module) -> String {
     }
 }
 
-pub fn run(args: &RunArgs) -> Result<(), Failure> {
+/// `--invoke NAME`: the words after FILE are NAME's arguments. Whether it was given.
+fn invoke_form(args: &mut RunArgs) -> bool {
+    let Some(name) = args.invoke.take() else {
+        return false;
+    };
+    let words: Vec<String> = args
+        .export
+        .take()
+        .into_iter()
+        .chain(args.args.drain(..))
+        .collect();
+    args.export = Some(name);
+    args.args = words;
+    true
+}
+
+/// wasmtime's form on a WASI command (a module exporting `_start`): the words after FILE are
+/// the program's arguments, before any after `--`. A first word that names an export of the
+/// command could mean either form: an error that says how to write each.
+fn command_form(args: &mut RunArgs, module: &fayasm::Module) -> Result<(), Failure> {
+    let func_export = |name: &str| {
+        module
+            .exports()
+            .any(|e| e.name == name && matches!(e.ty, fayasm::ExternType::Func(_)))
+    };
+    if !func_export("_start") {
+        return Ok(());
+    }
+    let Some(first) = args.export.take() else {
+        return Ok(());
+    };
+    if func_export(&first) {
+        return Err(usage(format!(
+            "`{}` is a WASI command that also exports `{first}`: write `--invoke {first}` to \
+             call the export, or `-- {first}` to pass `{first}` to the program",
+            args.file
+        )));
+    }
+    let mut argv = vec![first];
+    argv.append(&mut args.args);
+    argv.append(&mut args.program_args);
+    args.program_args = argv;
+    Ok(())
+}
+
+pub fn run(args: &mut RunArgs) -> Result<(), Failure> {
+    let invoked = invoke_form(args);
     if args.checkpoint_dir.is_some() {
         return crate::checkpoint::run(args);
     }
     let (setup, _, module) = Setup::load(&args.engine, &args.file)?;
+    if !invoked {
+        command_form(args, &module)?;
+    }
     let mut store = Store::new(&setup.engine, wasi_ctx(args)?);
     setup.attach(&mut store)?;
     // Bounds on the whole run, instantiation (the start function) included.
