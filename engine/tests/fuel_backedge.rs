@@ -1,8 +1,8 @@
 //! Loop back-edges with the header's check folded in (`BrFuel`, `BrIf*Fuel`) and the fuel
 //! window (`exec/handlers/fuel.rs`): metered loops carry the folded forms, fuel is charged
 //! exactly as by the separate check, a loop too large to fold still runs metered, interrupts
-//! reach a running loop, and the verifier refuses a folded branch that does not land on a
-//! narrow check of its engine's kind.
+//! reach a running loop, and the verifier refuses a folded branch that does not land right
+//! after a narrow check of its engine's kind.
 
 use fayasm::microcode::{Compiled, Op, Operand};
 use fayasm::{Config, Engine, Error, Linker, Module, Store, TrapCode, Val};
@@ -57,10 +57,11 @@ fn metered_loops_branch_back_with_the_check_folded_in() {
             let ops = ops(&code);
             let back: Vec<&(usize, Op)> = ops.iter().filter(|(_, op)| folded(op)).collect();
             assert_eq!(back.len(), 1, "function {f}:\n{code}");
-            // The folded branch targets the loop header's check.
+            // The folded branch targets the op right after the loop header's check.
             let t = target(&back[0].1);
-            let header = ops.iter().find(|(at, _)| *at == t).unwrap();
-            assert_eq!(header.1.name(), check, "function {f}:\n{code}");
+            let i = ops.iter().position(|(at, _)| *at == t).unwrap();
+            assert_eq!(ops[i - 1].1.name(), check, "function {f}:\n{code}");
+            assert_eq!(ops[i - 1].0 + 2, t, "function {f}:\n{code}");
         }
     }
     let (_, m) = module(Config::default(), LOOPS);
@@ -156,26 +157,25 @@ fn an_interrupt_reaches_a_folded_loop() {
     }
 }
 
-/// The verifier refuses a folded branch whose target is not a check of the engine's kind.
+/// The verifier refuses a folded branch whose target does not follow a check of the
+/// engine's kind.
 #[test]
 fn a_folded_branch_must_land_on_a_check() {
     let (engine, m) = module(Config::default().consume_fuel(true), LOOPS);
     let code = m.translate_function(0).unwrap().unwrap();
     let ops = ops(&code);
-    let (at, op) = *ops.iter().find(|(_, op)| folded(op)).unwrap();
-    let header = target(&op);
-    // The branch's relative target is its last word: move it one op further on (past the
-    // check: backward, not a check), then forward onto the op after the branch (not a
-    // check: only the folded form's own rule refuses that).
+    let (at, _) = *ops.iter().find(|(_, op)| folded(op)).unwrap();
+    // The branch's relative target is its last word: move it back onto the first op (the
+    // entry check: no check before it), then forward onto the op after the branch (after
+    // the branch, not a check: only the folded form's own rule refuses that).
     let end = ops
         .iter()
         .find(|(a, _)| *a > at)
         .map_or(code.code.len(), |(a, _)| *a);
-    let after_check = ops.iter().find(|(a, _)| *a > header).unwrap().0;
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
     let f = inst.get_func(&store, "count").unwrap();
-    for new_target in [after_check, end] {
+    for new_target in [0, end] {
         let mut bad = code.clone();
         let rel = new_target as i64 - end as i64;
         bad.code[end - 1] = rel as i16 as u16;

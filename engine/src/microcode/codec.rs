@@ -64,8 +64,11 @@ int_field!(u16, u32, u128);
 /// added the `Fuel` op (which moved the opcodes after it); version 5 added the wide-arithmetic
 /// ops after `Fuel`; version 6 the fused add-and-branch ops (`BrIfI32Add*`) after those;
 /// version 7 the `Poll` check and the loop back-edge branches with the header's check folded
-/// in (`BrFuel`, `BrIf*Fuel`), which moved the opcodes after them.
-pub const CODE_FORMAT: u16 = 7;
+/// in (`BrFuel`, `BrIf*Fuel`), which moved the opcodes after them; version 8 the fused
+/// add-and-branch back-edges with the check folded in (`BrIfI32Add*Fuel`) and `FuelSkip`
+/// after those, and back-edge forms that target the op after the header's check (not the
+/// check itself).
+pub const CODE_FORMAT: u16 = 8;
 
 /// Upper bounds a decoded function must respect (hostile bytes cannot make us allocate more).
 const MAX_WORDS: u32 = 1 << 26;

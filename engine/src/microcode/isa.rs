@@ -743,6 +743,10 @@ macro_rules! define_ops {
                     | Op::BrIfI32AddImmNeImm { target, .. } | Op::BrIfI32AddImmLtUImm { target, .. }
                     | Op::BrIfI32AddImmNez { target, .. } => Some(target),
                     Op::BrFuel { target } | Op::BrIfNezFuel { target, .. } | Op::BrIfEqzFuel { target, .. } => Some(target),
+                    Op::BrIfI32AddNeFuel { target, .. } | Op::BrIfI32AddLtUFuel { target, .. } | Op::BrIfI32AddLtSFuel { target, .. }
+                    | Op::BrIfI32AddImmNeFuel { target, .. } | Op::BrIfI32AddImmLtUFuel { target, .. } | Op::BrIfI32AddImmLtSFuel { target, .. }
+                    | Op::BrIfI32AddImmNeImmFuel { target, .. } | Op::BrIfI32AddImmLtUImmFuel { target, .. }
+                    | Op::BrIfI32AddImmNezFuel { target, .. } => Some(target),
                     $( Op::$cname { target, .. } => Some(target), )*
                     $( Op::$kname { target, .. } => Some(target), )*
                     _ => None,
@@ -1015,14 +1019,36 @@ define_ops! {
         /// cost of 1 of the run's unbounded fuel (the interrupt flag is polled when the fuel
         /// window runs out). Its own opcode, so that such code is told from fuel-charging code.
         Poll { cost: I32Imm };
-        /// `Br` to a loop header whose `Fuel` op is narrow, with that check folded in: take the
-        /// check's cost and jump past it, or, short of fuel (or when the interrupt must be
-        /// polled), jump to the check itself (`exec/handlers/fuel.rs`).
+        /// `Br` back to a loop header whose check (`Fuel` or `Poll`) is narrow, with that
+        /// check folded in: `target` is the op after the check, whose cost is the word before
+        /// it. Take that cost and jump to `target`, or, short of fuel (or when the interrupt
+        /// must be polled), jump to the check itself (`exec/handlers/fuel.rs`).
         BrFuel { target: Target };
         /// `BrIfNez` with the loop header's check folded in (as `BrFuel`).
         BrIfNezFuel { cond: Slot, target: Target };
         /// `BrIfEqz` with the loop header's check folded in (as `BrFuel`).
         BrIfEqzFuel { cond: Slot, target: Target };
+        /// `BrIfI32AddNe` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddNeFuel { dst: Slot, lhs: Slot, rhs: Slot, cmp: Slot, target: Target };
+        /// `BrIfI32AddLtU` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddLtUFuel { dst: Slot, lhs: Slot, rhs: Slot, cmp: Slot, target: Target };
+        /// `BrIfI32AddLtS` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddLtSFuel { dst: Slot, lhs: Slot, rhs: Slot, cmp: Slot, target: Target };
+        /// `BrIfI32AddImmNe` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddImmNeFuel { dst: Slot, lhs: Slot, imm: I32Imm, cmp: Slot, target: Target };
+        /// `BrIfI32AddImmLtU` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddImmLtUFuel { dst: Slot, lhs: Slot, imm: I32Imm, cmp: Slot, target: Target };
+        /// `BrIfI32AddImmLtS` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddImmLtSFuel { dst: Slot, lhs: Slot, imm: I32Imm, cmp: Slot, target: Target };
+        /// `BrIfI32AddImmNeImm` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddImmNeImmFuel { dst: Slot, lhs: Slot, imm: I32Imm, limit: I32Imm, target: Target };
+        /// `BrIfI32AddImmLtUImm` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddImmLtUImmFuel { dst: Slot, lhs: Slot, imm: I32Imm, limit: I32Imm, target: Target };
+        /// `BrIfI32AddImmNez` with the loop header's check folded in (as `BrFuel`).
+        BrIfI32AddImmNezFuel { dst: Slot, lhs: Slot, imm: I32Imm, target: Target };
+        /// A `Fuel` check that falls straight into a loop header's (narrow) check: charge
+        /// `cost` (both checks' costs) and skip the next op, or stop here as `Fuel` does.
+        FuelSkip { cost: I32Imm };
     }
     result {
         /// `dst = src` (a whole cell).

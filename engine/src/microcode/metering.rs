@@ -28,10 +28,11 @@ impl Metering {
 
 /// Check the `Fuel` ops of `code` (its ops with their word offsets, in order) against the
 /// engine's `metering`: none without metering; otherwise the first op and every target of a
-/// backward branch (every loop header) is a check: a `Fuel` op with a cost of at least 1 when
-/// fuel is on, a `Poll` op of cost 1 when only interruption is (and no check of the other
-/// kind); a back-edge form with the check folded in (`BrFuel`, `BrIf*Fuel`) appears only
-/// then, and its target is a narrow check op whose cost fits its one word.
+/// plain backward branch (every loop header) is a check: a `Fuel` op with a cost of at least
+/// 1 when fuel is on, a `Poll` op of cost 1 when only interruption is (and no check of the
+/// other kind); a back-edge form with the check folded in (`BrFuel`, `BrIf*Fuel`,
+/// `BrIfI32Add*Fuel`) appears only then, and its target is the op right after a narrow check
+/// op whose cost fits its one word; a `FuelSkip` (fuel only) is followed by such a check op.
 pub(crate) fn check(ops: &[(usize, Op)], metering: Metering) -> Result<(), VerifyError> {
     let err = |at: usize, field: &'static str, value: u64| VerifyError { at, field, value };
     // The check op this engine's code carries, if any: its cost.
@@ -44,41 +45,62 @@ pub(crate) fn check(ops: &[(usize, Op)], metering: Metering) -> Result<(), Verif
         ops.binary_search_by_key(&at, |(a, _)| *a)
             .is_ok_and(|i| check_cost(&ops[i].1).is_some())
     };
-    if metering.any() && !is_check(0) {
+    // Op `i`'s cost if it is a narrow check op of this engine (two words: the next op starts
+    // right after) whose cost fits its word.
+    let narrow_check = |i: usize| {
+        let (at, op) = ops.get(i)?;
+        let next = ops.get(i + 1)?.0;
+        check_cost(op).filter(|&c| next == at + 2 && foldable_cost(c))
+    };
+    if !metering.any() {
+        // No check of any kind (the common case, kept to one cheap pass).
+        let checks = |op: &Op| {
+            matches!(op, Op::Fuel { .. } | Op::Poll { .. } | Op::FuelSkip { .. }) || is_folded(op)
+        };
+        return match ops.iter().find(|(_, op)| checks(op)) {
+            Some(&(at, Op::Fuel { cost } | Op::Poll { cost } | Op::FuelSkip { cost })) => {
+                Err(err(at, "fuel cost", cost as u32 as u64))
+            }
+            Some(&(at, _)) => Err(err(at, "folded fuel check", 0)),
+            None => Ok(()),
+        };
+    }
+    if !is_check(0) {
         return Err(err(0, "fuel check at entry", 0));
     }
-    for &(at, op) in ops {
-        if let Op::Fuel { cost } | Op::Poll { cost } = op {
+    for (i, &(at, op)) in ops.iter().enumerate() {
+        if let Op::Fuel { cost } | Op::Poll { cost } | Op::FuelSkip { cost } = op {
             let cost = cost as u32;
-            let ok = match check_cost(&op) {
-                Some(_) if metering.fuel => cost >= 1,
-                Some(_) => cost == 1,
-                None => false,
+            let ok = match (op, check_cost(&op)) {
+                (Op::FuelSkip { .. }, _) => metering.fuel && cost >= 1,
+                (_, Some(_)) if metering.fuel => cost >= 1,
+                (_, Some(_)) => cost == 1,
+                (_, None) => false,
             };
             if !ok {
                 return Err(err(at, "fuel cost", cost as u64));
             }
         }
-        if metering.any() {
-            let mut op = op;
-            if let Some(&mut t) = op.branch_target_mut() {
-                if (t as usize) <= at && !is_check(t as usize) {
-                    return Err(err(at, "fuel check at loop header", t as u64));
-                }
+        if let Op::FuelSkip { .. } = op {
+            // The handler skips two words: a narrow check op follows.
+            if narrow_check(i + 1).is_none() {
+                return Err(err(at, "fuel check skipped", 0));
             }
         }
-        if is_folded(&op) {
-            // The handler reads the target's cost word unchecked: a narrow check op (two
-            // words, the next op starts right after) whose cost fits that word.
-            let mut op = op;
-            let t = op.branch_target_mut().map_or(usize::MAX, |t| *t as usize);
-            let header = ops.binary_search_by_key(&t, |(a, _)| *a).ok();
-            let narrow = header.is_some_and(|h| match (check_cost(&ops[h].1), ops.get(h + 1)) {
-                (Some(cost), Some(&(next, _))) => next == t + 2 && foldable_cost(cost),
-                _ => false,
-            });
-            if !metering.any() || !narrow {
-                return Err(err(at, "folded fuel check", t as u64));
+        let folded = is_folded(&op);
+        let mut op = op;
+        if let Some(&mut t) = op.branch_target_mut() {
+            let t = t as usize;
+            if folded {
+                // The handler reads the cost word before the target unchecked: the target
+                // is the op right after a narrow check op whose cost fits that word.
+                let h = ops.binary_search_by_key(&t, |(a, _)| *a).ok();
+                let ok = h.and_then(|h| h.checked_sub(1)).and_then(narrow_check);
+                if !metering.any() || ok.is_none() {
+                    return Err(err(at, "folded fuel check", t as u64));
+                }
+            } else if metering.any() && t <= at && !is_check(t) {
+                return Err(err(at, "fuel check at loop header", t as u64));
             }
         }
     }

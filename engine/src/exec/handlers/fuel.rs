@@ -12,11 +12,13 @@
 //! interrupt is noticed within `POLL_INTERVAL` checks). A trigger already pending when a run
 //! starts or a host function returns empties the window, so the next check stops.
 //!
-//! Loop back-edges carry the check of their loop header folded in (`BrFuel`, `BrIf*Fuel`:
-//! the translator's `translate/fuel.rs`): a taken back-edge whose cost fits the window takes
-//! it and jumps past the header's check op (`Fuel`, or `Poll` in code with only interruption
-//! on); otherwise it jumps to that op, which does the rest (and is where a stopped call is
-//! parked, as without folding).
+//! Loop back-edges carry the check of their loop header folded in (`BrFuel`, `BrIf*Fuel`,
+//! `BrIfI32Add*Fuel`: the translator's `translate/fuel.rs`): their target is the op after the
+//! header's check op (`Fuel`, or `Poll` in code with only interruption on), whose cost word
+//! is the word before it; a taken back-edge whose cost fits the window takes it and jumps
+//! there, otherwise it jumps to the check op, which does the rest (and is where a stopped
+//! call is parked, as without folding). `FuelSkip` is a check falling straight into a loop
+//! header's check: it charges both and skips the header's.
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -45,13 +47,24 @@ pub(crate) fn fuel_left<T>(cx: &Ctx<'_, T>) -> u64 {
 }
 
 /// Take `cost` from the window if it holds that much.
+///
+/// Written as an unconditional subtraction undone when it borrowed, so that the fast path is
+/// one read-modify-write of the window and a branch on its borrow (`sub %r, mem; jb`), not a
+/// load, a subtraction, a branch and a store.
 #[inline(always)]
 pub(crate) fn take<T>(cx: &mut Ctx<'_, T>, cost: u64) -> bool {
-    if cx.fuel >= cost {
-        cx.fuel -= cost;
-        return true;
+    let (left, short) = cx.fuel.overflowing_sub(cost);
+    cx.fuel = left;
+    if short {
+        core::hint::cold_path();
+        // Add back to the window as read again (the fence makes the compiler read it):
+        // restoring the value from before the subtraction would keep that value alive on
+        // the fast path and split the read-modify-write.
+        core::sync::atomic::compiler_fence(Ordering::SeqCst);
+        cx.fuel = cx.fuel.wrapping_add(cost);
+        return false;
     }
-    false
+    true
 }
 
 /// A check whose `cost` does not fit the window: stop for lack of fuel (nothing taken) or
@@ -101,6 +114,19 @@ pub(crate) unsafe fn Poll<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -
     check(cx, r, at, cost)
 }
 
+/// A check falling into a loop header's check: take both costs (`cost`) and skip it.
+#[inline(always)]
+pub(crate) unsafe fn FuelSkip<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let at = r.ip;
+    let Op::FuelSkip { cost } = rd!(r, FuelSkip) else {
+        unreachable!()
+    };
+    check(cx, r, at, cost)?;
+    // `verify` (`metering::check`) proved that a narrow check op (two words) follows.
+    r.ip = r.ip.wrapping_add(2);
+    Ok(())
+}
+
 /// Take `cost` or stop with `ip` parked at `at`, the check's op.
 #[inline(always)]
 fn check<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, at: *const u16, cost: i32) -> R {
@@ -141,22 +167,23 @@ pub(crate) fn charge_bulk<T>(
     Ok(())
 }
 
-/// A taken loop back-edge to `$target`, a narrow `Fuel` or `Poll` op (`verify` proved it, and
-/// that its cost is 1 to 32,767): take the cost from the window and jump past the op, or jump to the
-/// op itself, which refills the window or stops.
+/// A taken loop back-edge to `$target`, the op after a narrow `Fuel` or `Poll` op (`verify`
+/// proved it, and that its cost is 1 to 32,767): take the cost (the word before `$target`)
+/// from the window and jump to `$target`, or jump to the check op itself, which refills the
+/// window or stops.
 macro_rules! br_fuel {
     ($cx:ident, $r:ident, $cond:expr, $target:expr) => {
         if $cond {
             let t = $r.ip.wrapping_offset($target as i32 as isize);
-            // SAFETY: `verify` (`metering::check`) proved that the target is a narrow `Fuel`
-            // or `Poll` op of the current function: its opcode word, then its cost in the
-            // next word.
-            let cost = unsafe { *t.wrapping_add(1) } as u64;
+            // SAFETY: `verify` (`metering::check`) proved that the two words before the
+            // target are a narrow `Fuel` or `Poll` op of the current function: its opcode
+            // word, then its cost.
+            let cost = unsafe { *t.wrapping_sub(1) } as u64;
             $r.ip = if take($cx, cost) {
-                t.wrapping_add(2)
+                t
             } else {
                 core::hint::cold_path();
-                t
+                t.wrapping_sub(2)
             };
         } else {
             // A branch, not a select: see `br_if!` (`exec/state.rs`).
@@ -479,4 +506,43 @@ pub(crate) unsafe fn BrIfI32GeUImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r:
         br_fuel!(cx, r, r_i32!(r, lhs) as u32 >= imm as u32, target)
     }
     Ok(())
+}
+
+/// The fused counter steps and back-edges (`exec/handlers/control.rs`, `BrIfI32Add*`) with
+/// the loop header's check folded in: the sum is written first, then compared, then the
+/// back-edge taken as `br_fuel!` takes it.
+macro_rules! add_and_branch_fuel {
+    ($($name:ident { $($f:ident),* } => |$r:ident| $sum:expr, |$d:ident| $cond:expr;)*) => {$(
+        #[inline(always)]
+        pub(crate) unsafe fn $name<T, const W: bool>(cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
+            let Op::$name { dst, $($f,)* target } = rd!($r, $name) else {
+                unreachable!()
+            };
+            let $d: i32 = $sum;
+            w_i32!($r, dst, $d);
+            br_fuel!(cx, $r, $cond, target);
+            Ok(())
+        }
+    )*};
+}
+
+add_and_branch_fuel! {
+    BrIfI32AddNeFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+        |d| d != r_i32!(r, cmp);
+    BrIfI32AddLtUFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+        |d| (d as u32) < r_i32!(r, cmp) as u32;
+    BrIfI32AddLtSFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+        |d| d < r_i32!(r, cmp);
+    BrIfI32AddImmNeFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| d != r_i32!(r, cmp);
+    BrIfI32AddImmLtUFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| (d as u32) < r_i32!(r, cmp) as u32;
+    BrIfI32AddImmLtSFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| d < r_i32!(r, cmp);
+    BrIfI32AddImmNeImmFuel { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| d != limit;
+    BrIfI32AddImmLtUImmFuel { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| (d as u32) < limit as u32;
+    BrIfI32AddImmNezFuel { lhs, imm } => |r| r_i32!(r, lhs).wrapping_add(imm),
+        |d| d != 0;
 }

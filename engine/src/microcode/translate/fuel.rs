@@ -14,9 +14,12 @@
 //! unbounded fuel (the interrupt flag is polled when the run's fuel window runs out,
 //! `exec/handlers/fuel.rs`).
 //!
-//! A branch back to a loop header (a back-edge: `br`, `br_if` and the fused compare-and-branch
-//! forms, not `br_table` entries) becomes its `*Fuel` form, which runs the header's check
-//! itself and jumps past it, so an iteration dispatches no separate check op.
+//! A branch back to a loop header (a back-edge: `br`, `br_if`, the fused compare-and-branch
+//! and add-and-branch forms, not `br_table` entries) becomes its `*Fuel` form, which targets
+//! the op after the header's check and runs that check itself (reading its cost word, just
+//! before the target), so an iteration dispatches no separate check op. A check that falls
+//! straight into a loop header's check becomes `FuelSkip`, charging both and skipping the
+//! header's.
 
 use alloc::vec::Vec;
 
@@ -121,20 +124,58 @@ impl FuelPoints {
         if !self.mode.any() {
             return;
         }
+        let check_cost = |op: Option<&Op>| match op {
+            Some(&Op::Fuel { cost } | &Op::Poll { cost }) => Some(cost),
+            _ => None,
+        };
+        // Every op some branch targets (before folding moves back-edge targets).
+        let mut targeted = alloc::vec![false; ops.len()];
+        for op in ops.iter() {
+            let mut op = *op;
+            if let Some(&mut t) = op.branch_target_mut() {
+                if let Some(x) = targeted.get_mut(t as usize) {
+                    *x = true;
+                }
+            }
+        }
         for at in 0..ops.len() {
             let mut op = ops[at];
-            let Some(&mut target) = op.branch_target_mut() else {
+            let Some(target) = op.branch_target_mut() else {
                 continue;
             };
-            let header = ops.get(target as usize).copied();
-            if let (true, Some(Op::Fuel { cost } | Op::Poll { cost })) =
-                (target as usize <= at, header)
-            {
-                if foldable_cost(cost) {
-                    if let Some(folded) = folded(op) {
-                        ops[at] = folded;
+            let header = *target as usize;
+            if header > at || !check_cost(ops.get(header)).is_some_and(foldable_cost) {
+                continue;
+            }
+            if let Some(mut back) = folded(op) {
+                // The folded branch lands just past the check (whose cost word it reads).
+                if let Some(t) = back.branch_target_mut() {
+                    *t += 1;
+                }
+                ops[at] = back;
+            }
+        }
+        // A check that falls straight into a loop header's check (the loop is the first
+        // thing in an `if` arm or another loop's body) charges both and skips the header's:
+        // one op fewer on the way in. Not the entry check (the constant prologue goes
+        // between it and what follows), not a check some branch lands on (a loop header
+        // whose cost word folded back-edges read), and only with fuel (interrupt-only checks
+        // are `Poll` ops of cost 1 each).
+        // The check skipped stays a plain check (so of a run of checks, every other one
+        // takes the next one's cost).
+        if self.mode.fuel {
+            let mut at = 1;
+            while at + 1 < ops.len() {
+                if let (Op::Fuel { cost: a }, Some(b)) = (ops[at], check_cost(ops.get(at + 1))) {
+                    if let (false, true, Some(cost)) =
+                        (targeted[at], foldable_cost(b), a.checked_add(b))
+                    {
+                        ops[at] = Op::FuelSkip { cost };
+                        at += 2;
+                        continue;
                     }
                 }
+                at += 1;
             }
         }
     }
@@ -144,6 +185,55 @@ impl FuelPoints {
 /// (one word of cost), which the folded branch reads (`exec/handlers/fuel.rs`).
 pub(crate) fn foldable_cost(cost: i32) -> bool {
     (1..=i16::MAX as i32).contains(&cost)
+}
+
+/// Every branch that has a back-edge form, and that form (same operands), for [`folded`]
+/// and [`unfolded`].
+macro_rules! back_edges {
+    ($m:ident!($($a:tt)*)) => {
+        $m!($($a)*;
+            Br => BrFuel { target },
+            BrIfNez => BrIfNezFuel { cond, target },
+            BrIfEqz => BrIfEqzFuel { cond, target },
+            BrIfI32Eq => BrIfI32EqFuel { lhs, rhs, target },
+            BrIfI32Ne => BrIfI32NeFuel { lhs, rhs, target },
+            BrIfI32LtS => BrIfI32LtSFuel { lhs, rhs, target },
+            BrIfI32LtU => BrIfI32LtUFuel { lhs, rhs, target },
+            BrIfI32GtS => BrIfI32GtSFuel { lhs, rhs, target },
+            BrIfI32GtU => BrIfI32GtUFuel { lhs, rhs, target },
+            BrIfI32LeS => BrIfI32LeSFuel { lhs, rhs, target },
+            BrIfI32LeU => BrIfI32LeUFuel { lhs, rhs, target },
+            BrIfI32GeS => BrIfI32GeSFuel { lhs, rhs, target },
+            BrIfI32GeU => BrIfI32GeUFuel { lhs, rhs, target },
+            BrIfF32Lt => BrIfF32LtFuel { lhs, rhs, target },
+            BrIfF32Gt => BrIfF32GtFuel { lhs, rhs, target },
+            BrIfF32Le => BrIfF32LeFuel { lhs, rhs, target },
+            BrIfF32Ge => BrIfF32GeFuel { lhs, rhs, target },
+            BrIfF64Lt => BrIfF64LtFuel { lhs, rhs, target },
+            BrIfF64Gt => BrIfF64GtFuel { lhs, rhs, target },
+            BrIfF64Le => BrIfF64LeFuel { lhs, rhs, target },
+            BrIfF64Ge => BrIfF64GeFuel { lhs, rhs, target },
+            BrIfI32EqImm => BrIfI32EqImmFuel { lhs, imm, target },
+            BrIfI32NeImm => BrIfI32NeImmFuel { lhs, imm, target },
+            BrIfI32LtSImm => BrIfI32LtSImmFuel { lhs, imm, target },
+            BrIfI32LtUImm => BrIfI32LtUImmFuel { lhs, imm, target },
+            BrIfI32GtSImm => BrIfI32GtSImmFuel { lhs, imm, target },
+            BrIfI32GtUImm => BrIfI32GtUImmFuel { lhs, imm, target },
+            BrIfI32LeSImm => BrIfI32LeSImmFuel { lhs, imm, target },
+            BrIfI32LeUImm => BrIfI32LeUImmFuel { lhs, imm, target },
+            BrIfI32GeSImm => BrIfI32GeSImmFuel { lhs, imm, target },
+            BrIfI32GeUImm => BrIfI32GeUImmFuel { lhs, imm, target },
+            BrIfI32AddNe => BrIfI32AddNeFuel { dst, lhs, rhs, cmp, target },
+            BrIfI32AddLtU => BrIfI32AddLtUFuel { dst, lhs, rhs, cmp, target },
+            BrIfI32AddLtS => BrIfI32AddLtSFuel { dst, lhs, rhs, cmp, target },
+            BrIfI32AddImmNe => BrIfI32AddImmNeFuel { dst, lhs, imm, cmp, target },
+            BrIfI32AddImmLtU => BrIfI32AddImmLtUFuel { dst, lhs, imm, cmp, target },
+            BrIfI32AddImmLtS => BrIfI32AddImmLtSFuel { dst, lhs, imm, cmp, target },
+            BrIfI32AddImmNeImm => BrIfI32AddImmNeImmFuel { dst, lhs, imm, limit, target },
+            BrIfI32AddImmLtUImm => BrIfI32AddImmLtUImmFuel { dst, lhs, imm, limit, target },
+            BrIfI32AddImmNez => BrIfI32AddImmNezFuel { dst, lhs, imm, target },
+        )
+    };
 }
 
 /// The back-edge form of a branch, with its target's check folded in (same operands).
@@ -156,56 +246,28 @@ pub(crate) fn folded(op: Op) -> Option<Op> {
             }
         };
     }
-    fold!(op;
-        Br => BrFuel { target },
-        BrIfNez => BrIfNezFuel { cond, target },
-        BrIfEqz => BrIfEqzFuel { cond, target },
-        BrIfI32Eq => BrIfI32EqFuel { lhs, rhs, target },
-        BrIfI32Ne => BrIfI32NeFuel { lhs, rhs, target },
-        BrIfI32LtS => BrIfI32LtSFuel { lhs, rhs, target },
-        BrIfI32LtU => BrIfI32LtUFuel { lhs, rhs, target },
-        BrIfI32GtS => BrIfI32GtSFuel { lhs, rhs, target },
-        BrIfI32GtU => BrIfI32GtUFuel { lhs, rhs, target },
-        BrIfI32LeS => BrIfI32LeSFuel { lhs, rhs, target },
-        BrIfI32LeU => BrIfI32LeUFuel { lhs, rhs, target },
-        BrIfI32GeS => BrIfI32GeSFuel { lhs, rhs, target },
-        BrIfI32GeU => BrIfI32GeUFuel { lhs, rhs, target },
-        BrIfF32Lt => BrIfF32LtFuel { lhs, rhs, target },
-        BrIfF32Gt => BrIfF32GtFuel { lhs, rhs, target },
-        BrIfF32Le => BrIfF32LeFuel { lhs, rhs, target },
-        BrIfF32Ge => BrIfF32GeFuel { lhs, rhs, target },
-        BrIfF64Lt => BrIfF64LtFuel { lhs, rhs, target },
-        BrIfF64Gt => BrIfF64GtFuel { lhs, rhs, target },
-        BrIfF64Le => BrIfF64LeFuel { lhs, rhs, target },
-        BrIfF64Ge => BrIfF64GeFuel { lhs, rhs, target },
-        BrIfI32EqImm => BrIfI32EqImmFuel { lhs, imm, target },
-        BrIfI32NeImm => BrIfI32NeImmFuel { lhs, imm, target },
-        BrIfI32LtSImm => BrIfI32LtSImmFuel { lhs, imm, target },
-        BrIfI32LtUImm => BrIfI32LtUImmFuel { lhs, imm, target },
-        BrIfI32GtSImm => BrIfI32GtSImmFuel { lhs, imm, target },
-        BrIfI32GtUImm => BrIfI32GtUImmFuel { lhs, imm, target },
-        BrIfI32LeSImm => BrIfI32LeSImmFuel { lhs, imm, target },
-        BrIfI32LeUImm => BrIfI32LeUImmFuel { lhs, imm, target },
-        BrIfI32GeSImm => BrIfI32GeSImmFuel { lhs, imm, target },
-        BrIfI32GeUImm => BrIfI32GeUImmFuel { lhs, imm, target },
-    )
+    back_edges!(fold!(op))
+}
+
+/// The plain branch of a back-edge form (the inverse of [`folded`]).
+pub(crate) fn unfolded(op: Op) -> Option<Op> {
+    macro_rules! unfold {
+        ($op:expr; $($plain:ident => $fuel:ident { $($f:ident),* }),* $(,)?) => {
+            match $op {
+                $( Op::$fuel { $($f),* } => Some(Op::$plain { $($f),* }), )*
+                _ => None,
+            }
+        };
+    }
+    back_edges!(unfold!(op))
 }
 
 /// Whether `op` is a back-edge form (see [`folded`]).
 pub(crate) fn is_folded(op: &Op) -> bool {
     macro_rules! any {
-        ($op:expr; $($name:ident),* $(,)?) => {
-            matches!($op, $( Op::$name { .. } )|*)
+        ($op:expr; $($plain:ident => $fuel:ident { $($f:ident),* }),* $(,)?) => {
+            matches!($op, $( Op::$fuel { .. } )|*)
         };
     }
-    any!(op;
-        BrFuel, BrIfNezFuel, BrIfEqzFuel,
-        BrIfI32EqFuel, BrIfI32NeFuel, BrIfI32LtSFuel, BrIfI32LtUFuel, BrIfI32GtSFuel,
-        BrIfI32GtUFuel, BrIfI32LeSFuel, BrIfI32LeUFuel, BrIfI32GeSFuel, BrIfI32GeUFuel,
-        BrIfF32LtFuel, BrIfF32GtFuel, BrIfF32LeFuel, BrIfF32GeFuel,
-        BrIfF64LtFuel, BrIfF64GtFuel, BrIfF64LeFuel, BrIfF64GeFuel,
-        BrIfI32EqImmFuel, BrIfI32NeImmFuel, BrIfI32LtSImmFuel, BrIfI32LtUImmFuel,
-        BrIfI32GtSImmFuel, BrIfI32GtUImmFuel, BrIfI32LeSImmFuel, BrIfI32LeUImmFuel,
-        BrIfI32GeSImmFuel, BrIfI32GeUImmFuel,
-    )
+    back_edges!(any!(op))
 }

@@ -150,7 +150,21 @@ pub(super) fn with_address(op: Op, base: Slot, imm: i32, index: Option<Slot>) ->
 /// branch on its result (`br`), as one op: a loop's counter step and back-edge. Only the
 /// forms loops use: `!=` (either operand the sum), `<` unsigned or signed (the sum on the
 /// left), against a slot or, after a constant step, against a constant or zero.
+///
+/// A back-edge whose loop header's check is folded in (`translate/fuel.rs`, which runs
+/// first) fuses the same way, into the fused op's back-edge form (`BrIfI32Add*Fuel`).
 pub(super) fn add_and_branch(add: Op, br: Op) -> Option<Op> {
+    if let Some(op) = add_and_plain_branch(add, br) {
+        return Some(op);
+    }
+    if !super::fuel::is_folded(&br) {
+        return None;
+    }
+    add_and_plain_branch(add, super::fuel::unfolded(br)?).and_then(super::fuel::folded)
+}
+
+/// [`add_and_branch`] with a branch that is not a back-edge form.
+fn add_and_plain_branch(add: Op, br: Op) -> Option<Op> {
     enum Step {
         Reg(Slot, Slot),
         Imm(Slot, i32),
