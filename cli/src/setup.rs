@@ -6,21 +6,78 @@
 //! a page budget (`--paged`, a RAM-bounded `FAYASM_TARGET_PROFILE` or `FAYASM_PAGE_BUDGET`)
 //! turns paging on, WASI programs included; paging or `FAYASM_CODE_EVICTION=spill` get `--spill-dir`, or a fresh temporary
 //! directory removed when the command ends; `--spill-dir` without anything to spill is an
-//! error.
+//! error. The temporary directory is created by the first write to it: a run that never
+//! spills does no directory work (creating and removing it took ~4 ms on a loaded ext4).
 
 use std::path::PathBuf;
 
+use fayasm::offload::{FileStorage, Key, Storage};
 use fayasm::{CodeEviction, Config, Engine, Module, Paging, Store};
 
 use crate::{usage, EngineArgs, Failure};
 
-/// A temporary spill directory, removed on drop.
+/// A temporary spill directory (created by the first write), removed on drop.
 #[derive(Debug)]
 struct TempDir(PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A `FileStorage` over a directory that is created when the first blob is written: until
+/// then every read misses and removals and syncs have nothing to do.
+struct LazyDir {
+    dir: PathBuf,
+    storage: Option<FileStorage>,
+}
+
+impl LazyDir {
+    fn open(&mut self) -> std::io::Result<&mut FileStorage> {
+        if self.storage.is_none() {
+            // A new directory, never one that exists (a name taken by someone else, or a
+            // link put in its place, fails the write instead of receiving the blobs).
+            std::fs::create_dir(&self.dir)?;
+            self.storage = Some(FileStorage::open(&self.dir)?);
+        }
+        Ok(self.storage.as_mut().expect("opened above"))
+    }
+}
+
+impl Storage for LazyDir {
+    type Error = std::io::Error;
+
+    fn read(&mut self, key: &Key, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+        match &mut self.storage {
+            Some(s) => s.read(key, buf),
+            None => {
+                buf.clear();
+                Ok(false)
+            }
+        }
+    }
+
+    fn write(&mut self, key: &Key, parts: &[&[u8]]) -> std::io::Result<()> {
+        self.open()?.write(key, parts)
+    }
+
+    fn write_cached(&mut self, key: &Key, parts: &[&[u8]]) -> std::io::Result<()> {
+        self.open()?.write_cached(key, parts)
+    }
+
+    fn remove(&mut self, key: &Key) -> std::io::Result<()> {
+        match &mut self.storage {
+            Some(s) => s.remove(key),
+            None => Ok(()),
+        }
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        match &mut self.storage {
+            Some(s) => s.sync(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -31,21 +88,27 @@ pub struct Setup {
     limits: fayasm::StoreLimits,
     spill_dir: Option<PathBuf>,
     /// Keeps a temporary spill directory alive until the command ends.
-    _temp: Option<TempDir>,
+    temp: Option<TempDir>,
 }
 
+/// A fresh temporary directory name (the directory is created by the first write), in the
+/// system's temporary directory, which must exist.
 fn temp_spill_dir() -> Result<TempDir, Failure> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!("fayasm-spill-{}-{nanos:08x}", std::process::id()));
-    std::fs::create_dir(&dir).map_err(|e| {
-        usage(format!(
-            "cannot create a spill directory `{}`: {e}",
-            dir.display()
-        ))
-    })?;
-    Ok(TempDir(dir))
+    let parent = std::env::temp_dir();
+    if !parent.is_dir() {
+        return Err(usage(format!(
+            "cannot create a spill directory: the temporary directory `{}` is not a directory \
+             (set TMPDIR or give --spill-dir)",
+            parent.display()
+        )));
+    }
+    Ok(TempDir(parent.join(format!(
+        "fayasm-spill-{}-{nanos:08x}",
+        std::process::id()
+    ))))
 }
 
 impl Setup {
@@ -84,7 +147,7 @@ impl Setup {
             engine: Engine::new(config),
             limits,
             spill_dir,
-            _temp: temp,
+            temp,
         };
         Ok((setup, bytes, module))
     }
@@ -92,10 +155,17 @@ impl Setup {
     /// Give `store` the limits, and the spill directory as its storage if anything spills.
     pub fn attach<T>(&self, store: &mut Store<T>) -> Result<(), Failure> {
         store.set_limits(self.limits);
-        if let Some(dir) = &self.spill_dir {
-            let storage = fayasm::offload::FileStorage::open(dir)
-                .map_err(|e| usage(format!("--spill-dir `{}`: {e}", dir.display())))?;
-            store.set_storage(storage);
+        match (&self.spill_dir, &self.temp) {
+            (Some(dir), Some(_)) => store.set_storage(LazyDir {
+                dir: dir.clone(),
+                storage: None,
+            }),
+            (Some(dir), None) => {
+                let storage = FileStorage::open(dir)
+                    .map_err(|e| usage(format!("--spill-dir `{}`: {e}", dir.display())))?;
+                store.set_storage(storage);
+            }
+            (None, _) => {}
         }
         Ok(())
     }

@@ -144,3 +144,47 @@ fn offload_stats_and_bad_page_counts() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--paged 0"));
 }
+
+/// The temporary spill directory is created by the first write: a run that never spills
+/// needs none (here the temporary directory is `/proc`, where nothing can be created), one
+/// that pages does (and is removed at exit), and a temporary directory that is not one is a
+/// start-up error.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_temporary_spill_directory_is_made_on_first_write() {
+    let run = |tmp: &Path, args: &[&str], eviction: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fayasm"));
+        cmd.args(args).current_dir(samples()).env("TMPDIR", tmp);
+        for (var, _) in std::env::vars() {
+            if var.starts_with("FAYASM_") {
+                cmd.env_remove(var);
+            }
+        }
+        if let Some(e) = eviction {
+            cmd.env("FAYASM_CODE_EVICTION", e);
+        }
+        cmd.output().unwrap()
+    };
+    // Spill eviction, nothing evicted (no budget): no directory is made, so none can fail.
+    let proc = Path::new("/proc");
+    let o = run(proc, &["run", "wasi_hello.wasm"], Some("spill"));
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // Paging with one frame writes pages: there the directory is needed.
+    let o = run(proc, &["run", "--paged", "1", "wasi_hello.wasm"], None);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let dir = scratch("tmpdir");
+    let o = run(&dir, &["run", "--paged", "1", "wasi_hello.wasm"], None);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "removed at exit"
+    );
+    // A temporary directory that is not one: a start-up error, before anything runs.
+    let file = dir.join("not-a-dir");
+    std::fs::write(&file, b"").unwrap();
+    let o = run(&file, &["run", "--paged", "1", "wasi_hello.wasm"], None);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a directory"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
