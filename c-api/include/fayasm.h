@@ -51,6 +51,17 @@ own wasm_engine_t* fayasm_engine_new_with_fuel(void);
 bool fayasm_store_set_fuel(wasm_store_t* store, uint64_t fuel);
 bool fayasm_store_get_fuel(const wasm_store_t* store, uint64_t* fuel);
 
+/* WASI preview 1 (wasi_snapshot_preview1). Instantiates a module whose imports are all WASI
+ * functions: the program sees `argc` arguments `argv` (argv[0] its name), no environment
+ * variables and no directories, and inherits standard input, output and error. Call the
+ * `_start` export to run a command; a program that calls proc_exit ends with a trap, after
+ * which fayasm_wasi_exit_code gives the code. NULL (and *trap set) on failure. A store holds
+ * the WASI state of its last fayasm_wasi_instance_new. */
+own wasm_instance_t* fayasm_wasi_instance_new(wasm_store_t* store, const wasm_module_t* module,
+                                              size_t argc, const char* const* argv,
+                                              own wasm_trap_t** trap);
+bool fayasm_wasi_exit_code(const wasm_store_t* store, int32_t* code);
+
 #undef own
 
 #ifdef __cplusplus

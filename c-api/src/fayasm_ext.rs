@@ -1,6 +1,7 @@
 //! `fayasm.h`: what the standard API lacks. A storage written in C (`fayasm_storage_t`: read,
 //! write, remove and sync callbacks over an environment) for spilled memories, paged memories
-//! and code; spilling and loading a memory; engines that meter fuel and the store's fuel.
+//! and code; spilling and loading a memory; engines that meter fuel and the store's fuel; WASI
+//! programs (`fayasm_wasi_instance_new`).
 
 use core::ffi::{c_char, c_void};
 use core::ptr;
@@ -9,7 +10,8 @@ use fayasm::offload::{Key, Storage};
 use fayasm::{Config, Engine, Extern};
 
 use crate::{
-    slice, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_engine_t, wasm_memory_t, wasm_store_t,
+    error_trap, slice, trap, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_engine_t,
+    wasm_instance_t, wasm_memory_t, wasm_module_t, wasm_store_t, wasm_trap_t,
 };
 
 /// `fayasm_storage_t`: a blob storage implemented in C. Keys are short ASCII file names
@@ -207,6 +209,73 @@ pub unsafe extern "C" fn fayasm_store_set_fuel(store: *mut wasm_store_t, fuel: u
 pub unsafe extern "C" fn fayasm_store_get_fuel(store: *const wasm_store_t, out: *mut u64) -> bool {
     match (unsafe_ref(store), unsafe_mut(out)) {
         (Some(s), Some(out)) => s.store.get_fuel().map(|f| *out = f).is_ok(),
+        _ => false,
+    }
+}
+
+/// Instantiates a WASI program: the module's imports must all be `wasi_snapshot_preview1`
+/// functions, which see `argc` arguments `argv` (`argv[0]` the program's name), the host's
+/// environment variables not at all, standard input, output and error inherited, and no
+/// directories. The module's start function runs; call its `_start` export to run a command.
+/// NULL and `*trap` set (if `trap` is not NULL) on failure.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_wasi_instance_new(
+    store: *mut wasm_store_t,
+    module: *const wasm_module_t,
+    argc: usize,
+    argv: *const *const c_char,
+    trap_out: *mut *mut wasm_trap_t,
+) -> *mut wasm_instance_t {
+    let fail = |t: *mut wasm_trap_t| {
+        match unsafe_mut(trap_out) {
+            // SAFETY: the trap was just made by this library.
+            None => unsafe { crate::wasm_trap_delete(t) },
+            Some(out) => *out = t,
+        }
+        ptr::null_mut()
+    };
+    let (Some(s), Some(m)) = (unsafe_mut(store), unsafe_ref(module)) else {
+        return fail(trap("fayasm_wasi_instance_new: null store or module"));
+    };
+    // SAFETY: fayasm.h: `argv` holds `argc` NUL-terminated strings.
+    let args: Vec<String> = unsafe { slice(argc, argv) }
+        .iter()
+        .filter(|p| !p.is_null())
+        .map(|&p| {
+            // SAFETY: as above: each is a NUL-terminated string.
+            unsafe { core::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    *s.store.data_mut() = fayasm::wasi::WasiCtx::new().args(args);
+    let mut linker = fayasm::Linker::new(s.store.engine());
+    if let Err(e) = fayasm::wasi::add_to_linker(&mut linker, &mut s.store, |ctx| ctx) {
+        return fail(error_trap(e));
+    }
+    match linker.instantiate(&mut s.store, &m.module) {
+        Ok(instance) => Box::into_raw(Box::new(wasm_instance_t {
+            store,
+            instance,
+            module: m.module.clone(),
+            host_info: None,
+        })),
+        Err(e) => fail(error_trap(e)),
+    }
+}
+
+/// The exit code a WASI program gave `proc_exit` (its call then traps), into `out`; false if
+/// it has not called it.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_wasi_exit_code(store: *const wasm_store_t, out: *mut i32) -> bool {
+    match (
+        unsafe_ref(store).and_then(|s| s.store.data().exit_code()),
+        unsafe_mut(out),
+    ) {
+        (Some(code), Some(out)) => {
+            *out = code;
+            true
+        }
         _ => false,
     }
 }

@@ -32,9 +32,9 @@ pub struct wasm_engine_t {
     engine: Engine,
 }
 
-/// A store of host data `()`.
+/// A store; its host data is the WASI view of `fayasm_wasi_instance_new`.
 pub struct wasm_store_t {
-    store: Store<()>,
+    store: Store<fayasm::wasi::WasiCtx>,
 }
 
 /// A validated module.
@@ -250,7 +250,7 @@ pub unsafe extern "C" fn wasm_store_new(engine: *mut wasm_engine_t) -> *mut wasm
         return ptr::null_mut();
     };
     Box::into_raw(Box::new(wasm_store_t {
-        store: Store::new(&engine.engine, ()),
+        store: Store::new(&engine.engine, fayasm::wasi::WasiCtx::new()),
     }))
 }
 

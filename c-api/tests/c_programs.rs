@@ -427,3 +427,61 @@ fn storage_written_in_c() {
          done\n",
     );
 }
+
+#[test]
+fn a_wasi_program_with_a_storage_written_in_c() {
+    let exe = build("wasi");
+    let wasm = scratch().join("wasi.wasm");
+    std::fs::write(
+        &wasm,
+        wat::parse_str(
+            r#"(module
+              (import "wasi_snapshot_preview1" "fd_write"
+                (func $fd_write (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "args_sizes_get"
+                (func $args_sizes_get (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "hello from a spilled memory\n")
+              (func (export "_start")
+                (i32.store (i32.const 0) (i32.const 16))
+                (i32.store (i32.const 4) (i32.const 28))
+                (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+                (drop (call $args_sizes_get (i32.const 100) (i32.const 104)))
+                (call $proc_exit (i32.load (i32.const 100)))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let out = Command::new(&exe).arg(&wasm).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
+    assert_eq!(
+        stdout,
+        "spilled: 1, resident: 0, card writes: 1\n\
+         hello from a spilled memory\n\
+         exit code: 3 (ended by proc_exit)\n\
+         resident: 1, card reads: 1\n\
+         done\n"
+    );
+    under_valgrind(&exe, &wasm);
+}
+
+/// The README's C example is `tests/c/readme.c`, word for word, and runs.
+#[test]
+fn the_readme_c_example_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("tests/c/readme.c")).unwrap();
+    let block = readme
+        .split("<!-- tests/c/readme.c -->\n```c\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README has the C example block");
+    assert_eq!(block, example, "README.md and tests/c/readme.c differ");
+    let exe = build("readme");
+    let out = Command::new(&exe).output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "add(40, 2) = 42\n");
+    under_valgrind(&exe, Path::new("unused"));
+}
