@@ -51,6 +51,30 @@ own wasm_engine_t* fayasm_engine_new_with_fuel(void);
 bool fayasm_store_set_fuel(wasm_store_t* store, uint64_t fuel);
 bool fayasm_store_get_fuel(const wasm_store_t* store, uint64_t* fuel);
 
+/* Engine settings; fields left 0 (or false) take the defaults. */
+typedef struct fayasm_config_t {
+  bool consume_fuel;     /* meter fuel (fayasm_store_set_fuel) */
+  size_t code_budget;    /* bytes of microcode kept in RAM; 0: no budget */
+  bool code_spill;       /* evicted microcode goes to the store's storage (else re-translated) */
+  uint32_t page_size;    /* demand-paged memories: bytes per page, 256..65536; 0: no paging */
+  size_t resident_pages; /* pages of each paged memory kept in RAM (at least 1 when paging) */
+  size_t max_call_depth; /* deepest wasm call nesting; 0: the default */
+} fayasm_config_t;
+/* An engine with these settings; NULL for an unusable paging setting. */
+own wasm_engine_t* fayasm_engine_new_with_config(const fayasm_config_t* config);
+
+/* Writes the function's microcode to the store's storage and drops it from RAM; the next call
+ * reads it back and verifies it. The bytes written (0 for a host function), or -1. */
+int64_t fayasm_func_spill_code(wasm_func_t* func);
+
+/* What went to and came back from the storage, per kind of blob. */
+typedef struct fayasm_offload_counts_t {
+  uint64_t spills, loads, bytes_written, bytes_read, load_failures, fallbacks;
+} fayasm_offload_counts_t;
+/* The store's counts for code, whole memories and memory pages (any pointer may be NULL). */
+void fayasm_store_offload_counts(const wasm_store_t* store, fayasm_offload_counts_t* code,
+                                 fayasm_offload_counts_t* memories, fayasm_offload_counts_t* pages);
+
 /* WASI preview 1 (wasi_snapshot_preview1). Instantiates a module whose imports are all WASI
  * functions: the program sees `argc` arguments `argv` (argv[0] its name), no environment
  * variables and no directories, and inherits standard input, output and error. Call the

@@ -6,11 +6,11 @@
 use core::ffi::{c_char, c_void};
 use core::ptr;
 
-use fayasm::offload::{Key, Storage};
-use fayasm::{Config, Engine, Extern};
+use fayasm::offload::{Key, Kind, KindCounters, Storage};
+use fayasm::{CodeEviction, Config, Engine, Extern, Paging};
 
 use crate::{
-    error_trap, slice, trap, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_engine_t,
+    error_trap, slice, trap, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_engine_t, wasm_func_t,
     wasm_instance_t, wasm_memory_t, wasm_module_t, wasm_store_t, wasm_trap_t,
 };
 
@@ -277,5 +277,119 @@ pub unsafe extern "C" fn fayasm_wasi_exit_code(store: *const wasm_store_t, out: 
             true
         }
         _ => false,
+    }
+}
+
+/// `fayasm_config_t`: the engine settings a C host chooses (zero fields take the defaults).
+#[repr(C)]
+pub struct fayasm_config_t {
+    /// Meter fuel (`fayasm_store_set_fuel`).
+    pub consume_fuel: bool,
+    /// Bytes of microcode kept in RAM (0: no budget).
+    pub code_budget: usize,
+    /// Evicted microcode is written to the store's storage and read back (else it is dropped
+    /// and translated again).
+    pub code_spill: bool,
+    /// Bytes per page of demand-paged memories, a power of two from 256 to 65536 (0: memories
+    /// are not paged).
+    pub page_size: u32,
+    /// Pages of each paged memory kept in RAM (at least 1 when paging).
+    pub resident_pages: usize,
+    /// Deepest wasm call nesting (0: the default).
+    pub max_call_depth: usize,
+}
+
+/// An engine with `config`; NULL for a paging setting that is not usable.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_engine_new_with_config(
+    config: *const fayasm_config_t,
+) -> *mut wasm_engine_t {
+    let Some(c) = unsafe_ref(config) else {
+        return ptr::null_mut();
+    };
+    let mut cfg = Config::default().consume_fuel(c.consume_fuel);
+    if c.code_budget > 0 {
+        cfg = cfg.code_cache_budget(Some(c.code_budget));
+    }
+    cfg = cfg.code_eviction(if c.code_spill {
+        CodeEviction::Spill
+    } else {
+        CodeEviction::Drop
+    });
+    if c.page_size > 0 {
+        let paging = Paging {
+            page_size: c.page_size,
+            resident_pages: c.resident_pages,
+        };
+        if !paging.is_valid() {
+            return ptr::null_mut();
+        }
+        cfg = cfg.memory_paging(Some(paging));
+    }
+    if c.max_call_depth > 0 {
+        cfg = cfg.max_call_depth(c.max_call_depth);
+    }
+    Box::into_raw(Box::new(wasm_engine_t {
+        engine: Engine::new(cfg),
+    }))
+}
+
+/// Writes the function's microcode to the store's storage and drops it from RAM; the next
+/// call reads it back (and verifies it). Returns the bytes written (0 for a host function), or
+/// -1 (no storage, a storage error).
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_func_spill_code(func: *mut wasm_func_t) -> i64 {
+    let Some((f, s)) = crate::func_parts(func) else {
+        return -1;
+    };
+    f.spill_code(&mut s.store)
+        .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// `fayasm_offload_counts_t`: what went to and came back from the storage, for one kind of
+/// blob.
+#[repr(C)]
+#[derive(Default)]
+pub struct fayasm_offload_counts_t {
+    pub spills: u64,
+    pub loads: u64,
+    pub bytes_written: u64,
+    pub bytes_read: u64,
+    pub load_failures: u64,
+    pub fallbacks: u64,
+}
+
+impl From<&KindCounters> for fayasm_offload_counts_t {
+    fn from(k: &KindCounters) -> fayasm_offload_counts_t {
+        fayasm_offload_counts_t {
+            spills: k.spills,
+            loads: k.loads,
+            bytes_written: k.bytes_written,
+            bytes_read: k.bytes_read,
+            load_failures: k.load_failures,
+            fallbacks: k.fallbacks,
+        }
+    }
+}
+
+/// The store's offload counts for code, whole memories and memory pages (any of the three
+/// pointers may be NULL).
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_store_offload_counts(
+    store: *const wasm_store_t,
+    code: *mut fayasm_offload_counts_t,
+    memories: *mut fayasm_offload_counts_t,
+    pages: *mut fayasm_offload_counts_t,
+) {
+    let Some(s) = unsafe_ref(store) else { return };
+    let m = s.store.offload_metrics();
+    for (out, kind) in [
+        (code, Kind::Code),
+        (memories, Kind::Memory),
+        (pages, Kind::MemoryPage),
+    ] {
+        if let Some(out) = unsafe_mut(out) {
+            *out = m.kind(kind).into();
+        }
     }
 }

@@ -485,3 +485,35 @@ fn the_readme_c_example_runs() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "add(40, 2) = 42\n");
     under_valgrind(&exe, Path::new("unused"));
 }
+
+#[test]
+fn paging_and_code_spill_configured_from_c() {
+    // `touch(n)` writes the page number into the first byte of each of `n` 4 KiB pages and
+    // returns the sum of what it reads back.
+    scenario(
+        "paged",
+        r#"(module
+          (memory (export "memory") 1)
+          (func (export "touch") (param $n i32) (result i32) (local $i i32) (local $sum i32)
+            (loop $w
+              (i32.store8 (i32.mul (local.get $i) (i32.const 4096)) (local.get $i))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $w (i32.lt_u (local.get $i) (local.get $n))))
+            (local.set $i (i32.const 0))
+            (loop $r
+              (local.set $sum (i32.add (local.get $sum)
+                (i32.load8_u (i32.mul (local.get $i) (i32.const 4096)))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $r (i32.lt_u (local.get $i) (local.get $n))))
+            (local.get $sum)))"#,
+        "engine with 1000-byte pages: null\n\
+         touch(16 pages) = 120\n\
+         touch again = 120\n\
+         paged memory: resident 0, data null, 65536 bytes\n\
+         pages: written 1, read back 1, failures 0\n\
+         code spilled: 1\n\
+         touch after the code spill = 120\n\
+         code: spills 1, loads 1, failures 0\n\
+         done\n",
+    );
+}
