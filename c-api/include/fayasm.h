@@ -59,6 +59,7 @@ typedef struct fayasm_config_t {
   uint32_t page_size;    /* demand-paged memories: bytes per page, 256..65536; 0: no paging */
   size_t resident_pages; /* pages of each paged memory kept in RAM (at least 1 when paging) */
   size_t max_call_depth; /* deepest wasm call nesting; 0: the default */
+  bool interruptible;    /* fayasm_interrupt can stop running code */
 } fayasm_config_t;
 /* An engine with these settings; NULL for an unusable paging setting. */
 own wasm_engine_t* fayasm_engine_new_with_config(const fayasm_config_t* config);
@@ -66,6 +67,15 @@ own wasm_engine_t* fayasm_engine_new_with_config(const fayasm_config_t* config);
 /* Writes the function's microcode to the store's storage and drops it from RAM; the next call
  * reads it back and verifies it. The bytes written (0 for a host function), or -1. */
 int64_t fayasm_func_spill_code(wasm_func_t* func);
+
+/* Stopping running wasm code from another thread or an interrupt handler: the code stops at
+ * its next check (function entry, loop iteration) with the "interrupted" trap. Works on an
+ * interruptible engine (fayasm_config_t.interruptible) or one that meters fuel. A trigger
+ * while no code runs stops the next call at its first check. */
+typedef struct fayasm_interrupt_handle_t fayasm_interrupt_handle_t;
+own fayasm_interrupt_handle_t* fayasm_store_interrupt_handle(const wasm_store_t* store);
+void fayasm_interrupt(const fayasm_interrupt_handle_t* handle);
+void fayasm_interrupt_handle_delete(own fayasm_interrupt_handle_t* handle);
 
 /* What went to and came back from the storage, per kind of blob. */
 typedef struct fayasm_offload_counts_t {

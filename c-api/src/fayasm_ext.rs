@@ -297,6 +297,9 @@ pub struct fayasm_config_t {
     pub resident_pages: usize,
     /// Deepest wasm call nesting (0: the default).
     pub max_call_depth: usize,
+    /// Running code can be stopped with `fayasm_interrupt` (it checks at function entries
+    /// and loop iterations).
+    pub interruptible: bool,
 }
 
 /// An engine with `config`; NULL for a paging setting that is not usable.
@@ -307,7 +310,9 @@ pub unsafe extern "C" fn fayasm_engine_new_with_config(
     let Some(c) = unsafe_ref(config) else {
         return ptr::null_mut();
     };
-    let mut cfg = Config::default().consume_fuel(c.consume_fuel);
+    let mut cfg = Config::default()
+        .consume_fuel(c.consume_fuel)
+        .interruptible(c.interruptible);
     if c.code_budget > 0 {
         cfg = cfg.code_cache_budget(Some(c.code_budget));
     }
@@ -391,5 +396,41 @@ pub unsafe extern "C" fn fayasm_store_offload_counts(
         if let Some(out) = unsafe_mut(out) {
             *out = m.kind(kind).into();
         }
+    }
+}
+
+/// `fayasm_interrupt_handle_t`: stops the wasm code of one store, from any thread.
+pub struct fayasm_interrupt_handle_t {
+    handle: fayasm::InterruptHandle,
+}
+
+/// A handle that interrupts the store's wasm code (effective if its engine is interruptible
+/// or meters fuel). Delete it with `fayasm_interrupt_handle_delete`; it may outlive the
+/// store (interrupting nothing then).
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_store_interrupt_handle(
+    store: *const wasm_store_t,
+) -> *mut fayasm_interrupt_handle_t {
+    unsafe_ref(store).map_or(ptr::null_mut(), |s| {
+        Box::into_raw(Box::new(fayasm_interrupt_handle_t {
+            handle: s.store.interrupt_handle(),
+        }))
+    })
+}
+
+/// Asks the store's running (or next) wasm code to stop with the "interrupted" trap; safe
+/// from any thread or an interrupt handler (one atomic store).
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_interrupt(handle: *const fayasm_interrupt_handle_t) {
+    if let Some(h) = unsafe_ref(handle) {
+        h.handle.interrupt();
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_interrupt_handle_delete(handle: *mut fayasm_interrupt_handle_t) {
+    if !handle.is_null() {
+        // SAFETY: made by `fayasm_store_interrupt_handle`, given to C as `own`, deleted once.
+        drop(unsafe { Box::from_raw(handle) });
     }
 }

@@ -517,3 +517,18 @@ fn paging_and_code_spill_configured_from_c() {
          done\n",
     );
 }
+
+#[test]
+fn interrupting_wasm_from_c() {
+    scenario(
+        "interrupt",
+        r#"(module
+          (import "" "tick" (func $tick))
+          (func (export "ticking") (loop (call $tick) (br 0)))
+          (func (export "spinning") (loop (br 0))))"#,
+        "ticks before the stop: >= 100\n\
+         ticking loop: interrupted\n\
+         spinning loop, from another thread: interrupted\n\
+         done\n",
+    );
+}
