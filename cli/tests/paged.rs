@@ -95,6 +95,38 @@ fn wasi_programs_run_paged_with_two_resident_pages() {
     std::fs::remove_dir_all(data).unwrap();
 }
 
+/// Every WASI sample of `wasm_samples/expected.json`, run with `--paged 2`, prints the
+/// expected stdout and stderr and exits with the expected code: the expectations the sample
+/// tests check on wasmtime (`conformance/tests/samples.rs`).
+#[test]
+fn every_wasi_sample_paged_matches_wasmtime() {
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(samples().join("../expected.json")).unwrap())
+            .unwrap();
+    let wasi = expected["wasi"].as_array().unwrap();
+    assert!(wasi.len() >= 7, "{} WASI samples", wasi.len());
+    for s in wasi {
+        let (name, wasm) = (s["name"].as_str().unwrap(), s["wasm"].as_str().unwrap());
+        let o = fayasm(&samples(), &["run", "--paged", "2", wasm], b"");
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        assert_eq!(
+            text(&o.stdout),
+            s["stdout"].as_str().unwrap(),
+            "{name}: stdout"
+        );
+        assert_eq!(
+            text(&o.stderr),
+            s["stderr"].as_str().unwrap(),
+            "{name}: stderr"
+        );
+        assert_eq!(
+            o.status.code().map(i64::from),
+            s["exit_code"].as_i64(),
+            "{name}: exit code"
+        );
+    }
+}
+
 #[test]
 fn offload_stats_and_bad_page_counts() {
     let dir = samples();
