@@ -80,8 +80,8 @@ pub use runtime::{
 };
 pub use runtime::{
     Caller, CodeCacheStats, CodeLoadError, CodeSpillError, CodeStatus, Extern, Func, Global,
-    HookAction, Instance, Linker, Memory, MemoryOffloadError, MemoryPolicy, Paging, Residency,
-    StorageFailure, Store, StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES,
+    HookAction, Instance, InstancePre, Linker, Memory, MemoryOffloadError, MemoryPolicy, Paging,
+    Residency, StorageFailure, Store, StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES,
     DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};

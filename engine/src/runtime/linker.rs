@@ -193,6 +193,62 @@ impl<T> Linker<T> {
         }
     }
 
+    /// Instantiate `module` in `store` and define each of its exports under the module name
+    /// `name` (as wasmtime's `Linker::module`, except that a WASI command is instantiated once
+    /// here too, where wasmtime makes a fresh instance for each call of its exports).
+    pub fn module(
+        &mut self,
+        mut store: impl AsContextMut<Data = T>,
+        name: &str,
+        module: &Module,
+    ) -> Result<&mut Self, Error> {
+        let store = store.as_context_mut().0;
+        let instance = self.instantiate(&mut *store, module)?;
+        self.instance(store, name, instance)
+    }
+
+    /// The definition `import` would be resolved to, as a handle of `store` (see
+    /// [`get`](Linker::get)).
+    pub fn get_by_import(
+        &self,
+        store: impl AsContextMut<Data = T>,
+        import: &crate::ImportType,
+    ) -> Option<Extern> {
+        self.get(store, &import.module, &import.name)
+    }
+
+    /// Check now that every import of `module` has a definition, and keep what
+    /// [`InstancePre::instantiate`] needs to instantiate it in any store (as wasmtime's
+    /// `Linker::instantiate_pre`). A missing name is [`LinkError::Missing`]; a host function
+    /// of another signature is [`LinkError::Incompatible`]. Definitions that are handles are
+    /// type-checked when instantiating, since their types live in their store.
+    pub fn instantiate_pre(&self, module: &Module) -> Result<InstancePre<T>, Error> {
+        for import in module.imports() {
+            match self.defs.get(&(import.module.clone(), import.name.clone())) {
+                None => {
+                    return Err(Error::Link(LinkError::Missing {
+                        module: import.module,
+                        name: import.name,
+                    }))
+                }
+                Some(Definition::Host(ty, _)) => {
+                    if !matches!(&import.ty, crate::ExternType::Func(t) if t == ty) {
+                        return Err(Error::Link(LinkError::Incompatible {
+                            module: import.module,
+                            name: import.name,
+                            reason: "the host function's signature differs",
+                        }));
+                    }
+                }
+                Some(Definition::Extern(_)) => {}
+            }
+        }
+        Ok(InstancePre {
+            linker: self.clone(),
+            module: module.clone(),
+        })
+    }
+
     /// Resolve `module`'s imports and instantiate it in `store` (running its start function).
     /// An import resolved to a definition of another store is [`Error::WrongStore`].
     pub fn instantiate(
@@ -221,5 +277,40 @@ impl<T> Linker<T> {
                 },
             }
         })
+    }
+}
+
+/// A module whose imports a [`Linker`] resolved ahead of time
+/// ([`Linker::instantiate_pre`]), ready to instantiate in any store of the engine (as
+/// wasmtime's `InstancePre`). Cheap to clone.
+pub struct InstancePre<T> {
+    linker: Linker<T>,
+    module: Module,
+}
+
+impl<T> Clone for InstancePre<T> {
+    fn clone(&self) -> Self {
+        InstancePre {
+            linker: self.linker.clone(),
+            module: self.module.clone(),
+        }
+    }
+}
+
+impl<T> core::fmt::Debug for InstancePre<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("InstancePre").finish_non_exhaustive()
+    }
+}
+
+impl<T> InstancePre<T> {
+    /// The module.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// Instantiate the module in `store` (running its start function).
+    pub fn instantiate(&self, store: impl AsContextMut<Data = T>) -> Result<Instance, Error> {
+        self.linker.instantiate(store, &self.module)
     }
 }

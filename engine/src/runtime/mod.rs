@@ -38,7 +38,7 @@ pub use fuel::Deadline;
 pub use fuel::InterruptHandle;
 pub use hooks::HookAction;
 pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
-pub use linker::Linker;
+pub use linker::{InstancePre, Linker};
 pub use memory::{MemoryOffloadError, MemoryPolicy, Paging, Residency};
 pub use offload::{StorageFailure, StoreStorage};
 pub use resumable::{ResumableCall, SuspendReason, SuspendedCall};
