@@ -30,11 +30,11 @@ pub(crate) use table::*;
 pub(crate) use wide::*;
 
 /// Whether the handler of opcode `op` (narrow form) may return
-/// [`Exit::Slow`](super::state::Exit::Slow): the scalar loads and stores, `Call` and
-/// `Return`. The threaded backend asks this at compile time, so other handlers keep nothing
+/// [`Exit::Slow`](super::state::Exit::Slow): the scalar loads and stores, `V128Load` and
+/// `V128Store`, `Call` and `Return`. The threaded backend asks this at compile time, so other handlers keep nothing
 /// alive for a retry.
 pub(crate) const fn may_miss(op: u16) -> bool {
-    may_miss_mem(op) || may_miss_call(op)
+    may_miss_mem(op) || may_miss_call(op) || may_miss_simd(op)
 }
 
 /// Not an op: what a backend runs after a handler returned
@@ -55,6 +55,8 @@ pub(crate) unsafe fn Slow<T, const W: bool>(
     unsafe {
         if may_miss_call(word) {
             CallSlow::<T, W>(cx, r)
+        } else if may_miss_simd(word) {
+            V128MemSlow::<T, W>(cx, r)
         } else {
             MemSlow::<T, W>(cx, r)
         }

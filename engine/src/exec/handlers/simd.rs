@@ -5,6 +5,20 @@ use super::super::state::{Ctx, Exit, Regs, R};
 use super::super::vector;
 use crate::error::TrapCode;
 
+/// Whether opcode word `op` (narrow form) is a v128 load or store whose handler may return
+/// [`Exit::Slow`] (memory 0's resident bytes in place; anything else out of line).
+pub(crate) const fn may_miss_simd(op: u16) -> bool {
+    use crate::microcode::isa::opc;
+    cfg!(feature = "simd") && matches!(op, opc::V128Load | opc::V128Store)
+}
+
+/// Not an op: what a backend runs after a `V128Load` or `V128Store` handler returned
+/// [`Exit::Slow`], on the registers that op started with: the general path, out of line.
+#[inline(always)]
+pub(crate) fn V128MemSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    vector_op::<T, W>(cx, r)
+}
+
 /// Run the v128 op at `r.ip` (out of line), then re-derive the registers.
 #[inline(always)]
 fn vector_op<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
@@ -84,8 +98,7 @@ simd_handlers! {
 #[cfg(feature = "simd")]
 mod fast {
     use super::super::super::simd as s;
-    use super::super::super::state::{Ctx, Regs, R};
-    use super::vector_op;
+    use super::super::super::state::{Ctx, Exit, Regs, R};
     use crate::microcode::{Op, SimdBinOp, SimdShiftOp, SimdUnOp};
 
     /// The v128 in cells `s` and `s + 1` (low half first).
@@ -466,8 +479,7 @@ mod fast {
 
     /// `v128.load` of memory 0's resident bytes here; anything else out of line.
     #[inline(always)]
-    pub(crate) unsafe fn V128Load<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-        let start = r.ip;
+    pub(crate) unsafe fn V128Load<T, const W: bool>(_cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
         let Op::V128Load {
             dst,
             addr,
@@ -487,14 +499,14 @@ mod fast {
                 return Ok(());
             }
         }
-        r.ip = start;
-        vector_op::<T, W>(cx, r)
+        // The general path through the backend's `Slow` (`V128MemSlow`), as the scalar
+        // loads do: a call from here would keep registers saved on the fast path too.
+        Err(Exit::Slow)
     }
 
     /// `v128.store` to memory 0's resident bytes here; anything else out of line.
     #[inline(always)]
-    pub(crate) unsafe fn V128Store<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-        let start = r.ip;
+    pub(crate) unsafe fn V128Store<T, const W: bool>(_cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
         let Op::V128Store {
             addr,
             src,
@@ -512,7 +524,6 @@ mod fast {
                 return Ok(());
             }
         }
-        r.ip = start;
-        vector_op::<T, W>(cx, r)
+        Err(Exit::Slow)
     }
 }
