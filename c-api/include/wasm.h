@@ -125,6 +125,8 @@ typedef struct wasm_valtype_vec_t {
 } wasm_valtype_vec_t;
 void wasm_valtype_vec_new_empty(own wasm_valtype_vec_t* out);
 void wasm_valtype_vec_new(own wasm_valtype_vec_t* out, size_t size, own wasm_valtype_t* const data[]);
+void wasm_valtype_vec_new_uninitialized(own wasm_valtype_vec_t* out, size_t size);
+void wasm_valtype_vec_copy(own wasm_valtype_vec_t* out, const wasm_valtype_vec_t* src);
 void wasm_valtype_vec_delete(own wasm_valtype_vec_t* vec);
 
 typedef struct wasm_functype_t wasm_functype_t;
@@ -208,6 +210,9 @@ typedef struct wasm_importtype_vec_t {
   wasm_importtype_t** data;
 } wasm_importtype_vec_t;
 void wasm_importtype_vec_new_empty(own wasm_importtype_vec_t* out);
+void wasm_importtype_vec_new_uninitialized(own wasm_importtype_vec_t* out, size_t size);
+void wasm_importtype_vec_new(own wasm_importtype_vec_t* out, size_t size, own wasm_importtype_t* const data[]);
+void wasm_importtype_vec_copy(own wasm_importtype_vec_t* out, const wasm_importtype_vec_t* src);
 void wasm_importtype_vec_delete(own wasm_importtype_vec_t* vec);
 
 typedef struct wasm_exporttype_t wasm_exporttype_t;
@@ -221,6 +226,9 @@ typedef struct wasm_exporttype_vec_t {
   wasm_exporttype_t** data;
 } wasm_exporttype_vec_t;
 void wasm_exporttype_vec_new_empty(own wasm_exporttype_vec_t* out);
+void wasm_exporttype_vec_new_uninitialized(own wasm_exporttype_vec_t* out, size_t size);
+void wasm_exporttype_vec_new(own wasm_exporttype_vec_t* out, size_t size, own wasm_exporttype_t* const data[]);
+void wasm_exporttype_vec_copy(own wasm_exporttype_vec_t* out, const wasm_exporttype_vec_t* src);
 void wasm_exporttype_vec_delete(own wasm_exporttype_vec_t* vec);
 
 /* Traps. */
@@ -242,6 +250,9 @@ typedef struct wasm_frame_vec_t {
   wasm_frame_t** data;
 } wasm_frame_vec_t;
 void wasm_frame_vec_new_empty(own wasm_frame_vec_t* out);
+void wasm_frame_vec_new_uninitialized(own wasm_frame_vec_t* out, size_t size);
+void wasm_frame_vec_new(own wasm_frame_vec_t* out, size_t size, own wasm_frame_t* const data[]);
+void wasm_frame_vec_copy(own wasm_frame_vec_t* out, const wasm_frame_vec_t* src);
 void wasm_frame_vec_delete(own wasm_frame_vec_t* vec);
 void wasm_frame_delete(own wasm_frame_t* frame);
 own wasm_frame_t* wasm_frame_copy(const wasm_frame_t* frame);
@@ -259,6 +270,16 @@ void wasm_module_delete(own wasm_module_t* module);
 bool wasm_module_validate(wasm_store_t* store, const wasm_byte_vec_t* binary);
 void wasm_module_imports(const wasm_module_t* module, own wasm_importtype_vec_t* out);
 void wasm_module_exports(const wasm_module_t* module, own wasm_exporttype_vec_t* out);
+/* fayasm runs a module from its binary, so the serialized form is the binary (and
+ * deserializing validates it again). */
+void wasm_module_serialize(const wasm_module_t* module, own wasm_byte_vec_t* out);
+own wasm_module_t* wasm_module_deserialize(wasm_store_t* store, const wasm_byte_vec_t* binary);
+/* A module for other stores of the same engine (and other threads); obtain gives NULL for a
+ * store of another engine. */
+typedef struct wasm_shared_module_t wasm_shared_module_t;
+own wasm_shared_module_t* wasm_module_share(const wasm_module_t* module);
+own wasm_module_t* wasm_module_obtain(wasm_store_t* store, const wasm_shared_module_t* shared);
+void wasm_shared_module_delete(own wasm_shared_module_t* shared);
 
 /* Externals and functions. */
 typedef struct wasm_extern_t wasm_extern_t;
@@ -273,6 +294,9 @@ typedef struct wasm_extern_vec_t {
 } wasm_extern_vec_t;
 
 void wasm_extern_vec_new_empty(own wasm_extern_vec_t* out);
+void wasm_extern_vec_new_uninitialized(own wasm_extern_vec_t* out, size_t size);
+void wasm_extern_vec_new(own wasm_extern_vec_t* out, size_t size, own wasm_extern_t* const data[]);
+void wasm_extern_vec_copy(own wasm_extern_vec_t* out, const wasm_extern_vec_t* src);
 void wasm_extern_vec_delete(own wasm_extern_vec_t* vec);
 void wasm_extern_delete(own wasm_extern_t* ext);
 own wasm_extern_t* wasm_extern_copy(const wasm_extern_t* ext);

@@ -34,8 +34,8 @@ impl wasm_valtype_t {
 /// `wasm_valtype_vec_t`: owns its elements.
 #[repr(C)]
 pub struct wasm_valtype_vec_t {
-    size: usize,
-    data: *mut *mut wasm_valtype_t,
+    pub(crate) size: usize,
+    pub(crate) data: *mut *mut wasm_valtype_t,
 }
 
 /// `wasm_functype_t`: owns its two vectors. Starts with its external kind (see

@@ -22,10 +22,12 @@ mod fayasm_ext;
 mod host;
 mod objects;
 mod types;
+mod vecs;
 pub use fayasm_ext::*;
 pub use host::*;
 pub use objects::*;
 pub use types::*;
+pub use vecs::*;
 
 /// An engine.
 pub struct wasm_engine_t {

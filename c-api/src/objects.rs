@@ -38,8 +38,8 @@ pub struct wasm_frame_t {
 /// `wasm_frame_vec_t`.
 #[repr(C)]
 pub struct wasm_frame_vec_t {
-    size: usize,
-    data: *mut *mut wasm_frame_t,
+    pub(crate) size: usize,
+    pub(crate) data: *mut *mut wasm_frame_t,
 }
 
 /// Host information attached to an object and its finalizer, run once when the object is

@@ -68,15 +68,15 @@ pub struct wasm_exporttype_t {
 /// `wasm_importtype_vec_t`.
 #[repr(C)]
 pub struct wasm_importtype_vec_t {
-    size: usize,
-    data: *mut *mut wasm_importtype_t,
+    pub(crate) size: usize,
+    pub(crate) data: *mut *mut wasm_importtype_t,
 }
 
 /// `wasm_exporttype_vec_t`.
 #[repr(C)]
 pub struct wasm_exporttype_vec_t {
-    size: usize,
-    data: *mut *mut wasm_exporttype_t,
+    pub(crate) size: usize,
+    pub(crate) data: *mut *mut wasm_exporttype_t,
 }
 
 const NO_MAX: u32 = u32::MAX;

@@ -532,3 +532,20 @@ fn interrupting_wasm_from_c() {
          done\n",
     );
 }
+
+#[test]
+fn vectors_serialization_and_sharing() {
+    scenario(
+        "vectors",
+        r#"(module
+          (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+          (memory (export "memory") 1))"#,
+        "copied exports: 2, same objects: 1\n\
+         new: 1, uninitialized: 3 (first null)\n\
+         copied export types: 2, second: memory\n\
+         serialized: bytes, deserialized module: add = 42\n\
+         obtained in another store: add = 42\n\
+         obtained in another engine's store: null\n\
+         done\n",
+    );
+}

@@ -456,4 +456,10 @@ impl Engine {
     pub fn config(&self) -> &Config {
         &self.config
     }
+
+    /// Whether `a` and `b` are the same engine (clones of one `Engine::new`), as wasmtime's
+    /// `Engine::same`.
+    pub fn same(a: &Engine, b: &Engine) -> bool {
+        Arc::ptr_eq(&a.config, &b.config)
+    }
 }

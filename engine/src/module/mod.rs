@@ -248,6 +248,12 @@ impl Module {
         })
     }
 
+    /// The module's binary, as given to [`Module::new`] (fayasm runs a module from its bytes,
+    /// so they are also its serialized form).
+    pub fn bytes(&self) -> &[u8] {
+        &self.inner.bytes
+    }
+
     /// The module's exports, in order.
     pub fn exports(&self) -> impl Iterator<Item = ExportType> + '_ {
         self.inner.exports.iter().map(|e| ExportType {

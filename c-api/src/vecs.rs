@@ -1,0 +1,145 @@
+//! The vector functions the standard declares for every vector of objects
+//! (`wasm_*_vec_new_uninitialized`, `_new`, `_copy`) that the other modules do not already
+//! define, and modules as bytes (`wasm_module_serialize`, `_deserialize`) and across stores
+//! (`wasm_module_share`, `wasm_module_obtain`).
+
+use core::ptr;
+
+use fayasm::{Engine, Module};
+
+use crate::host::{wasm_valtype_t, wasm_valtype_vec_t};
+use crate::objects::{wasm_frame_t, wasm_frame_vec_t};
+use crate::types::{
+    wasm_exporttype_t, wasm_exporttype_vec_t, wasm_importtype_t, wasm_importtype_vec_t,
+};
+use crate::{
+    into_raw_parts, slice, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_extern_t,
+    wasm_extern_vec_t, wasm_module_t, wasm_store_t,
+};
+
+macro_rules! object_vecs {
+    ($($vec:ident $elem:ident $new_uninit:ident $copy:ident $copy_elem:path;)*) => {$(
+        /// A vector of `size` null elements.
+        #[no_mangle]
+        pub unsafe extern "C" fn $new_uninit(out: *mut $vec, size: usize) {
+            if let Some(out) = unsafe_mut(out) {
+                let (size, data) = into_raw_parts(vec![ptr::null_mut::<$elem>(); size]);
+                *out = $vec { size, data };
+            }
+        }
+
+        /// A vector of copies of `src`'s elements.
+        #[no_mangle]
+        pub unsafe extern "C" fn $copy(out: *mut $vec, src: *const $vec) {
+            let (Some(out), Some(src)) = (unsafe_mut(out), unsafe_ref(src)) else {
+                return;
+            };
+            // SAFETY: a vector's data holds `size` elements (wasm.h).
+            let items: Vec<*mut $elem> = unsafe { slice(src.size, src.data.cast_const()) }
+                .iter()
+                // SAFETY: each element is null or an object of this library.
+                .map(|&e| unsafe { $copy_elem(e) })
+                .collect();
+            let (size, data) = into_raw_parts(items);
+            *out = $vec { size, data };
+        }
+    )*};
+}
+
+macro_rules! taking_vecs {
+    ($($vec:ident $elem:ident $new:ident;)*) => {$(
+        /// A vector taking over the `size` elements at `data`.
+        #[no_mangle]
+        pub unsafe extern "C" fn $new(out: *mut $vec, size: usize, data: *const *mut $elem) {
+            // SAFETY: wasm.h: `data` holds `size` elements, whose ownership passes over.
+            let items = unsafe { slice(size, data) }.to_vec();
+            if let Some(out) = unsafe_mut(out) {
+                let (size, data) = into_raw_parts(items);
+                *out = $vec { size, data };
+            }
+        }
+    )*};
+}
+
+object_vecs! {
+    wasm_extern_vec_t wasm_extern_t wasm_extern_vec_new_uninitialized wasm_extern_vec_copy
+        crate::objects::wasm_extern_copy;
+    wasm_valtype_vec_t wasm_valtype_t wasm_valtype_vec_new_uninitialized wasm_valtype_vec_copy
+        crate::host::wasm_valtype_copy;
+    wasm_importtype_vec_t wasm_importtype_t wasm_importtype_vec_new_uninitialized
+        wasm_importtype_vec_copy crate::types::wasm_importtype_copy;
+    wasm_exporttype_vec_t wasm_exporttype_t wasm_exporttype_vec_new_uninitialized
+        wasm_exporttype_vec_copy crate::types::wasm_exporttype_copy;
+    wasm_frame_vec_t wasm_frame_t wasm_frame_vec_new_uninitialized wasm_frame_vec_copy
+        crate::objects::wasm_frame_copy;
+}
+
+taking_vecs! {
+    wasm_extern_vec_t wasm_extern_t wasm_extern_vec_new;
+    wasm_importtype_vec_t wasm_importtype_t wasm_importtype_vec_new;
+    wasm_exporttype_vec_t wasm_exporttype_t wasm_exporttype_vec_new;
+    wasm_frame_vec_t wasm_frame_t wasm_frame_vec_new;
+}
+
+/// The module's serialized form: its binary (fayasm runs a module from its bytes).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_module_serialize(
+    module: *const wasm_module_t,
+    out: *mut wasm_byte_vec_t,
+) {
+    let Some(out) = unsafe_mut(out) else { return };
+    let bytes = unsafe_ref(module).map_or_else(Vec::new, |m| m.module.bytes().to_vec());
+    let (size, data) = into_raw_parts(bytes);
+    *out = wasm_byte_vec_t { size, data };
+}
+
+/// A module from its serialized form (validated again, as `wasm_module_new`).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_module_deserialize(
+    store: *mut wasm_store_t,
+    binary: *const wasm_byte_vec_t,
+) -> *mut wasm_module_t {
+    // SAFETY: the same contract.
+    unsafe { crate::wasm_module_new(store, binary) }
+}
+
+/// `wasm_shared_module_t`: a module to use in other stores of the same engine (and other
+/// threads).
+pub struct wasm_shared_module_t {
+    module: Module,
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_module_share(
+    module: *const wasm_module_t,
+) -> *mut wasm_shared_module_t {
+    unsafe_ref(module).map_or(ptr::null_mut(), |m| {
+        Box::into_raw(Box::new(wasm_shared_module_t {
+            module: m.module.clone(),
+        }))
+    })
+}
+
+/// The shared module as a module of `store`; NULL if the store's engine is another one.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_module_obtain(
+    store: *mut wasm_store_t,
+    shared: *const wasm_shared_module_t,
+) -> *mut wasm_module_t {
+    match (unsafe_ref(store), unsafe_ref(shared)) {
+        (Some(s), Some(sh)) if Engine::same(s.store.engine(), sh.module.engine()) => {
+            Box::into_raw(Box::new(wasm_module_t {
+                module: sh.module.clone(),
+            }))
+        }
+        _ => ptr::null_mut(),
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_shared_module_delete(shared: *mut wasm_shared_module_t) {
+    if !shared.is_null() {
+        // SAFETY: made by `wasm_module_share`, given to C as `own`, deleted once.
+        drop(unsafe { Box::from_raw(shared) });
+    }
+}
