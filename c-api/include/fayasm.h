@@ -77,6 +77,16 @@ own fayasm_interrupt_handle_t* fayasm_store_interrupt_handle(const wasm_store_t*
 void fayasm_interrupt(const fayasm_interrupt_handle_t* handle);
 void fayasm_interrupt_handle_delete(own fayasm_interrupt_handle_t* handle);
 
+/* Trap hooks: the hook runs before every call of a function marked with
+ * fayasm_func_set_trap (the firmware's way to fetch a function's code on first use, say). It
+ * returns NULL to let the call run, or a trap (wasm_trap_new; the engine takes it) that the
+ * call ends with. `func` is valid for the hook's duration. NULL as the hook removes it; the
+ * finalizer (may be NULL) runs once with `env` when the hook is replaced or the store goes. */
+typedef own wasm_trap_t* (*fayasm_trap_hook_t)(void* env, const wasm_func_t* func);
+void fayasm_store_set_trap_hook(wasm_store_t* store, fayasm_trap_hook_t hook, void* env,
+                                void (*finalizer)(void*));
+void fayasm_func_set_trap(wasm_func_t* func, bool on);
+
 /* What went to and came back from the storage, per kind of blob. */
 typedef struct fayasm_offload_counts_t {
   uint64_t spills, loads, bytes_written, bytes_read, load_failures, fallbacks;

@@ -10,8 +10,8 @@ use fayasm::offload::{Key, Kind, KindCounters, Storage};
 use fayasm::{CodeEviction, Config, Engine, Extern, Paging};
 
 use crate::{
-    error_trap, slice, trap, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_engine_t, wasm_func_t,
-    wasm_instance_t, wasm_memory_t, wasm_module_t, wasm_store_t, wasm_trap_t,
+    error_trap, slice, trap, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_engine_t, wasm_extern_t,
+    wasm_func_t, wasm_instance_t, wasm_memory_t, wasm_module_t, wasm_store_t, wasm_trap_t,
 };
 
 /// `fayasm_storage_t`: a blob storage implemented in C. Keys are short ASCII file names
@@ -432,5 +432,82 @@ pub unsafe extern "C" fn fayasm_interrupt_handle_delete(handle: *mut fayasm_inte
     if !handle.is_null() {
         // SAFETY: made by `fayasm_store_interrupt_handle`, given to C as `own`, deleted once.
         drop(unsafe { Box::from_raw(handle) });
+    }
+}
+
+/// `fayasm_trap_hook_t`: runs before each call of a marked function; returns NULL to let it
+/// run, or a trap (`wasm_trap_new`, given up to the engine) that the call ends with.
+pub type fayasm_trap_hook_t =
+    unsafe extern "C" fn(env: *mut c_void, func: *const wasm_func_t) -> *mut wasm_trap_t;
+
+/// A C trap hook, its environment and finalizer (run once when the store drops the hook).
+struct CHook {
+    hook: fayasm_trap_hook_t,
+    env: *mut c_void,
+    finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
+    store: *mut wasm_store_t,
+}
+
+// SAFETY: invariant "C API host environments" (ARCHITECTURE.md), as for `CStorage`.
+unsafe impl Send for CHook {}
+
+impl Drop for CHook {
+    fn drop(&mut self) {
+        if let Some(finalize) = self.finalizer {
+            // SAFETY: fayasm.h: the finalizer is called once, with the hook's environment.
+            unsafe { finalize(self.env) };
+        }
+    }
+}
+
+/// Installs `hook` (with `env`) to run before every call of a function marked with
+/// `fayasm_func_set_trap`, replacing (and finalizing) an earlier one.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_store_set_trap_hook(
+    store: *mut wasm_store_t,
+    hook: Option<fayasm_trap_hook_t>,
+    env: *mut c_void,
+    finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
+) {
+    let Some(s) = unsafe_mut(store) else { return };
+    let Some(hook) = hook else {
+        s.store.clear_trap_hook();
+        return;
+    };
+    let c = CHook {
+        hook,
+        env,
+        finalizer,
+        store,
+    };
+    s.store.set_trap_hook(move |_, func| c.run(func));
+}
+
+impl CHook {
+    /// Runs the C hook for `func`.
+    fn run(&self, func: fayasm::Func) -> fayasm::HookAction {
+        // The marked function as a C object for the hook's duration.
+        let ext = wasm_extern_t {
+            store: self.store,
+            which: Extern::Func(func),
+        };
+        let f: *const wasm_func_t = (&ext as *const wasm_extern_t).cast();
+        // SAFETY: fayasm.h: `hook` is a function of this signature; `f` is a valid function
+        // object for the call (a `wasm_func_t` is a `wasm_extern_t`, repr(transparent)).
+        let t = unsafe { (self.hook)(self.env, f) };
+        if t.is_null() {
+            return fayasm::HookAction::Continue;
+        }
+        // SAFETY: the hook returns a trap it owns (made by `wasm_trap_new`), or null.
+        let t = unsafe { Box::from_raw(t) };
+        fayasm::HookAction::Abort(fayasm::Trap::host(t.message))
+    }
+}
+
+/// Marks (or unmarks) the function for the store's trap hook.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_func_set_trap(func: *mut wasm_func_t, on: bool) {
+    if let Some((f, s)) = crate::func_parts(func) {
+        let _ = f.try_set_trap(&mut s.store, on);
     }
 }

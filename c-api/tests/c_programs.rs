@@ -549,3 +549,24 @@ fn vectors_serialization_and_sharing() {
          done\n",
     );
 }
+
+#[test]
+fn trap_hooks_from_c() {
+    scenario(
+        "hooks",
+        r#"(module
+          (func $square (export "square") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+          (func (export "twice") (param i32) (result i32)
+            (i32.add (call $square (local.get 0)) (call $square (local.get 0)))))"#,
+        "result: 18\n\
+         hook: call 1 of a function with 1 parameters\n\
+         hook: call 2 of a function with 1 parameters\n\
+         result: 18\n\
+         hook: call 3 of a function with 1 parameters\n\
+         trap: host function error: refused by the hook\n\
+         result: 50\n\
+         hook calls: 3\n\
+         finalized after the hook was removed: 1\n\
+         done\n",
+    );
+}
