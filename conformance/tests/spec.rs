@@ -61,9 +61,10 @@ fn main() -> ExitCode {
     // spilled, dropped and reloaded through decode and verify, and every memory is spilled.
     // Pass 2: every function translated up front under a 4 KiB code-cache budget (eviction
     // and re-translation in the mix), memories demand-paged with two resident 1 KiB pages.
-    // Pass 3: memories resident, spilled whole and reloaded by their next access. Pass 4:
-    // fuel on, every call resumable and suspended every 3 units of fuel, then resumed (some
-    // suspensions persisted and restored on the way).
+    // Pass 3: memories resident, spilled whole and reloaded by their next access. Passes 4 to
+    // 6: fuel on, every call resumable and suspended every 3, 7 or 1,000 units of fuel, then
+    // resumed (with 3 and 7, one suspension of every call is persisted with the whole store
+    // and restored into a new store on the way).
     let passes = [
         (
             "--prescan --code-budget 4096 --spill-every-assertion --paged 2",
@@ -92,6 +93,27 @@ fn main() -> ExitCode {
             RunOptions {
                 suspend_every: Some(3),
                 persist_suspended: true,
+                oracle: false,
+                ..RunOptions::default()
+            },
+        ),
+        // Passes 5 and 6: the slices of issue 17's tests, 7 (persisting too) and 1,000 (few
+        // calls suspend at all). Slices of 1 take about three times pass 4 (220 s of CPU over
+        // the claimed suites) and are run by hand: `fayasm-conformance --no-oracle
+        // --suspend-every 1`.
+        (
+            "--suspend-every 7 --persist-suspended",
+            RunOptions {
+                suspend_every: Some(7),
+                persist_suspended: true,
+                oracle: false,
+                ..RunOptions::default()
+            },
+        ),
+        (
+            "--suspend-every 1000",
+            RunOptions {
+                suspend_every: Some(1000),
                 oracle: false,
                 ..RunOptions::default()
             },
