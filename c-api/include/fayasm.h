@@ -63,6 +63,8 @@ typedef struct fayasm_config_t {
 } fayasm_config_t;
 /* An engine with these settings; NULL for an unusable paging setting. */
 own wasm_engine_t* fayasm_engine_new_with_config(const fayasm_config_t* config);
+/* The same settings in a standard wasm_config_t (for wasm_engine_new_with_config). */
+void fayasm_config_set(wasm_config_t* config, const fayasm_config_t* settings);
 
 /* Writes the function's microcode to the store's storage and drops it from RAM; the next call
  * reads it back and verifies it. The bytes written (0 for a host function), or -1. */

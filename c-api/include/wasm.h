@@ -51,8 +51,14 @@ static inline void wasm_name_new_from_string_nt(own wasm_name_t* out, const char
 }
 
 /* Engine and store. */
+typedef struct wasm_config_t wasm_config_t;
+own wasm_config_t* wasm_config_new(void);
+void wasm_config_delete(own wasm_config_t* config);
+/* fayasm's settings go into a config with fayasm_config_set (fayasm.h). */
+
 typedef struct wasm_engine_t wasm_engine_t;
 own wasm_engine_t* wasm_engine_new(void);
+own wasm_engine_t* wasm_engine_new_with_config(own wasm_config_t* config);
 void wasm_engine_delete(own wasm_engine_t* engine);
 
 typedef struct wasm_store_t wasm_store_t;

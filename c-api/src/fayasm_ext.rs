@@ -282,6 +282,7 @@ pub unsafe extern "C" fn fayasm_wasi_exit_code(store: *const wasm_store_t, out: 
 
 /// `fayasm_config_t`: the engine settings a C host chooses (zero fields take the defaults).
 #[repr(C)]
+#[derive(Clone, Copy, Default)]
 pub struct fayasm_config_t {
     /// Meter fuel (`fayasm_store_set_fuel`).
     pub consume_fuel: bool,
@@ -302,14 +303,8 @@ pub struct fayasm_config_t {
     pub interruptible: bool,
 }
 
-/// An engine with `config`; NULL for a paging setting that is not usable.
-#[no_mangle]
-pub unsafe extern "C" fn fayasm_engine_new_with_config(
-    config: *const fayasm_config_t,
-) -> *mut wasm_engine_t {
-    let Some(c) = unsafe_ref(config) else {
-        return ptr::null_mut();
-    };
+/// The engine of `c`; `None` for a paging setting that is not usable.
+fn engine_of(c: &fayasm_config_t) -> Option<Engine> {
     let mut cfg = Config::default()
         .consume_fuel(c.consume_fuel)
         .interruptible(c.interruptible);
@@ -327,16 +322,74 @@ pub unsafe extern "C" fn fayasm_engine_new_with_config(
             resident_pages: c.resident_pages,
         };
         if !paging.is_valid() {
-            return ptr::null_mut();
+            return None;
         }
         cfg = cfg.memory_paging(Some(paging));
     }
     if c.max_call_depth > 0 {
         cfg = cfg.max_call_depth(c.max_call_depth);
     }
-    Box::into_raw(Box::new(wasm_engine_t {
-        engine: Engine::new(cfg),
+    Some(Engine::new(cfg))
+}
+
+/// An engine with `config`; NULL for a paging setting that is not usable.
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_engine_new_with_config(
+    config: *const fayasm_config_t,
+) -> *mut wasm_engine_t {
+    unsafe_ref(config)
+        .and_then(engine_of)
+        .map_or(ptr::null_mut(), |engine| {
+            Box::into_raw(Box::new(wasm_engine_t { engine }))
+        })
+}
+
+/// `wasm_config_t`: the standard's engine configuration, holding fayasm's settings
+/// (`fayasm_config_set`).
+pub struct wasm_config_t {
+    settings: fayasm_config_t,
+}
+
+#[no_mangle]
+pub extern "C" fn wasm_config_new() -> *mut wasm_config_t {
+    Box::into_raw(Box::new(wasm_config_t {
+        settings: fayasm_config_t::default(),
     }))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_config_delete(config: *mut wasm_config_t) {
+    if !config.is_null() {
+        // SAFETY: made by `wasm_config_new`, given to C as `own`, deleted once.
+        drop(unsafe { Box::from_raw(config) });
+    }
+}
+
+/// fayasm.h: sets the configuration's settings (copied).
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_config_set(
+    config: *mut wasm_config_t,
+    settings: *const fayasm_config_t,
+) {
+    if let (Some(c), Some(s)) = (unsafe_mut(config), unsafe_ref(settings)) {
+        c.settings = *s;
+    }
+}
+
+/// An engine of `config`, which it takes over (deletes); NULL (the config still deleted) for
+/// an unusable paging setting.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_engine_new_with_config(
+    config: *mut wasm_config_t,
+) -> *mut wasm_engine_t {
+    if config.is_null() {
+        return crate::wasm_engine_new();
+    }
+    // SAFETY: an `own` config made by `wasm_config_new`; taken over here.
+    let config = unsafe { Box::from_raw(config) };
+    engine_of(&config.settings).map_or(ptr::null_mut(), |engine| {
+        Box::into_raw(Box::new(wasm_engine_t { engine }))
+    })
 }
 
 /// Writes the function's microcode to the store's storage and drops it from RAM; the next

@@ -78,7 +78,10 @@ int main(int argc, char** argv) {
   config.page_size = 4096;
   config.resident_pages = 2;
   config.code_spill = true;
-  wasm_engine_t* engine = fayasm_engine_new_with_config(&config);
+  /* Through the standard config object this time. */
+  wasm_config_t* standard = wasm_config_new();
+  fayasm_config_set(standard, &config);
+  wasm_engine_t* engine = wasm_engine_new_with_config(standard);
   CHECK(engine != NULL);
   wasm_store_t* store = wasm_store_new(engine);
   fayasm_storage_t storage = {NULL, ram_read, ram_write, ram_remove, NULL, ram_finalize};
