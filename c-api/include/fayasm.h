@@ -98,8 +98,8 @@ void fayasm_store_offload_counts(const wasm_store_t* store, fayasm_offload_count
                                  fayasm_offload_counts_t* memories, fayasm_offload_counts_t* pages);
 
 /* WASI preview 1 (wasi_snapshot_preview1). Instantiates a module whose imports are all WASI
- * functions: the program sees `argc` arguments `argv` (argv[0] its name), no environment
- * variables and no directories, and inherits standard input, output and error. Call the
+ * functions: the program sees `argc` arguments `argv` (argv[0] its name) and, here, no
+ * environment variables and no directories; it inherits standard input, output and error. Call the
  * `_start` export to run a command; a program that calls proc_exit ends with a trap, after
  * which fayasm_wasi_exit_code gives the code. NULL (and *trap set) on failure. A store holds
  * the WASI state of its last fayasm_wasi_instance_new. */
@@ -107,6 +107,21 @@ own wasm_instance_t* fayasm_wasi_instance_new(wasm_store_t* store, const wasm_mo
                                               size_t argc, const char* const* argv,
                                               own wasm_trap_t** trap);
 bool fayasm_wasi_exit_code(const wasm_store_t* store, int32_t* code);
+
+/* The same with a fuller view: arguments, environment variables ("KEY=VALUE") and directories
+ * granted to the guest (host path, and the name the guest sees it by; `dirc` of each). A
+ * directory that cannot be opened fails the instantiation (NULL, *trap says why). */
+typedef struct fayasm_wasi_t {
+  size_t argc;
+  const char* const* argv;
+  size_t envc;
+  const char* const* env;
+  size_t dirc;
+  const char* const* dir_host;
+  const char* const* dir_guest;
+} fayasm_wasi_t;
+own wasm_instance_t* fayasm_wasi_instance_new_with(wasm_store_t* store, const wasm_module_t* module,
+                                                   const fayasm_wasi_t* wasi, own wasm_trap_t** trap);
 
 #undef own
 

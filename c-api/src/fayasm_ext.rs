@@ -213,17 +213,47 @@ pub unsafe extern "C" fn fayasm_store_get_fuel(store: *const wasm_store_t, out: 
     }
 }
 
-/// Instantiates a WASI program: the module's imports must all be `wasi_snapshot_preview1`
-/// functions, which see `argc` arguments `argv` (`argv[0]` the program's name), the host's
-/// environment variables not at all, standard input, output and error inherited, and no
-/// directories. The module's start function runs; call its `_start` export to run a command.
-/// NULL and `*trap` set (if `trap` is not NULL) on failure.
+/// `fayasm_wasi_t`: a WASI program's view: its arguments (`argv[0]` its name), environment
+/// variables (`KEY=VALUE`) and granted directories (a host path and the name the guest sees
+/// it by; the guest reaches nothing outside them).
+#[repr(C)]
+pub struct fayasm_wasi_t {
+    pub argc: usize,
+    pub argv: *const *const c_char,
+    pub envc: usize,
+    pub env: *const *const c_char,
+    pub dirc: usize,
+    pub dir_host: *const *const c_char,
+    pub dir_guest: *const *const c_char,
+}
+
+/// The `n` C strings at `p` (NULL entries skipped).
+///
+/// # Safety
+/// `p` holds `n` pointers, each NULL or to a NUL-terminated string.
+unsafe fn strings(n: usize, p: *const *const c_char) -> Vec<String> {
+    // SAFETY: the caller's contract.
+    unsafe { slice(n, p) }
+        .iter()
+        .filter(|p| !p.is_null())
+        .map(|&p| {
+            // SAFETY: the caller's contract: a NUL-terminated string.
+            unsafe { core::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// Instantiates a WASI program with the view `wasi`: the module's imports must all be
+/// `wasi_snapshot_preview1` functions. Standard input, output and error are inherited. The
+/// module's start function runs; call its `_start` export to run a command. NULL and `*trap`
+/// set (if `trap` is not NULL) on failure, a directory that cannot be opened included.
 #[no_mangle]
-pub unsafe extern "C" fn fayasm_wasi_instance_new(
+pub unsafe extern "C" fn fayasm_wasi_instance_new_with(
     store: *mut wasm_store_t,
     module: *const wasm_module_t,
-    argc: usize,
-    argv: *const *const c_char,
+    wasi: *const fayasm_wasi_t,
     trap_out: *mut *mut wasm_trap_t,
 ) -> *mut wasm_instance_t {
     let fail = |t: *mut wasm_trap_t| {
@@ -234,21 +264,31 @@ pub unsafe extern "C" fn fayasm_wasi_instance_new(
         }
         ptr::null_mut()
     };
-    let (Some(s), Some(m)) = (unsafe_mut(store), unsafe_ref(module)) else {
-        return fail(trap("fayasm_wasi_instance_new: null store or module"));
+    let (Some(s), Some(m), Some(w)) = (unsafe_mut(store), unsafe_ref(module), unsafe_ref(wasi))
+    else {
+        return fail(trap("fayasm_wasi_instance_new: null store, module or view"));
     };
-    // SAFETY: fayasm.h: `argv` holds `argc` NUL-terminated strings.
-    let args: Vec<String> = unsafe { slice(argc, argv) }
-        .iter()
-        .filter(|p| !p.is_null())
-        .map(|&p| {
-            // SAFETY: as above: each is a NUL-terminated string.
-            unsafe { core::ffi::CStr::from_ptr(p) }
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    *s.store.data_mut() = fayasm::wasi::WasiCtx::new().args(args);
+    // SAFETY: fayasm.h: each array holds its count of NULL or NUL-terminated strings.
+    let (args, env, hosts, guests) = unsafe {
+        (
+            strings(w.argc, w.argv),
+            strings(w.envc, w.env),
+            strings(w.dirc, w.dir_host),
+            strings(w.dirc, w.dir_guest),
+        )
+    };
+    let mut ctx = fayasm::wasi::WasiCtx::new().args(args);
+    for kv in &env {
+        let (k, v) = kv.split_once('=').unwrap_or((kv.as_str(), ""));
+        ctx = ctx.env(k, v);
+    }
+    for (host, guest) in hosts.iter().zip(&guests) {
+        ctx = match ctx.preopen_dir(host, guest) {
+            Ok(ctx) => ctx,
+            Err(e) => return fail(trap(format!("fayasm_wasi_instance_new: `{host}`: {e}"))),
+        };
+    }
+    *s.store.data_mut() = ctx;
     let mut linker = fayasm::Linker::new(s.store.engine());
     if let Err(e) = fayasm::wasi::add_to_linker(&mut linker, &mut s.store, |ctx| ctx) {
         return fail(error_trap(e));
@@ -262,6 +302,28 @@ pub unsafe extern "C" fn fayasm_wasi_instance_new(
         })),
         Err(e) => fail(error_trap(e)),
     }
+}
+
+/// Instantiates a WASI program with arguments only (see `fayasm_wasi_instance_new_with`).
+#[no_mangle]
+pub unsafe extern "C" fn fayasm_wasi_instance_new(
+    store: *mut wasm_store_t,
+    module: *const wasm_module_t,
+    argc: usize,
+    argv: *const *const c_char,
+    trap_out: *mut *mut wasm_trap_t,
+) -> *mut wasm_instance_t {
+    let wasi = fayasm_wasi_t {
+        argc,
+        argv,
+        envc: 0,
+        env: ptr::null(),
+        dirc: 0,
+        dir_host: ptr::null(),
+        dir_guest: ptr::null(),
+    };
+    // SAFETY: the same contract.
+    unsafe { fayasm_wasi_instance_new_with(store, module, &wasi, trap_out) }
 }
 
 /// The exit code a WASI program gave `proc_exit` (its call then traps), into `out`; false if

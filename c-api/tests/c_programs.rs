@@ -570,3 +570,30 @@ fn trap_hooks_from_c() {
          done\n",
     );
 }
+
+#[test]
+fn a_wasi_program_with_environment_and_directories_from_c() {
+    let exe = build("wasi_env");
+    let wasm = scratch().join("wasi_probe.wasm");
+    std::fs::write(
+        &wasm,
+        include_bytes!("../../engine/tests/fixtures/wasi_probe.wasm"),
+    )
+    .unwrap();
+    let out = Command::new(&exe).arg(&wasm).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
+    assert_eq!(
+        stdout,
+        "argv[0] = probe\n\
+         argv[1] = args\n\
+         argv[2] = two words\n\
+         GREETING = hello from C\n\
+         exit code: 0\n\
+         instantiation: fayasm_wasi_instance_new: `/no/such/directory/for/fayasm`: No such file or directory (os error 2)\n\
+         exiting with 7\n\
+         exit code: 7\n\
+         done\n"
+    );
+    under_valgrind(&exe, &wasm);
+}
