@@ -14,6 +14,7 @@
 //! | `memory.fill`, `memory.copy`, `memory.init` | 1 more per 64 bytes (`len / 64`) |
 //! | `table.fill`, `table.copy`, `table.init` | 1 more per 8 elements (`len / 8`) |
 //! | a call of a host function | 1 (its `call`); the host may charge more itself through [`Caller::store`](crate::Caller::store) and [`Store::set_fuel`] |
+//! | a call of a WASI function (the `wasi` module) | 1 more per 64 bytes it moves between guest memory and the host (after the call; short of fuel, none is left and the guest stops at its next check) |
 //!
 //! Instructions are charged to the innermost enclosing function body, loop, or `if`/`else`
 //! arm (a `block` is charged with the code around it), so a branch out of a block early has

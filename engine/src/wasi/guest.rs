@@ -23,6 +23,8 @@ pub(crate) const MAX_STRING: u32 = 1 << 16;
 /// The caller's default memory (none if it has none: every non-empty access is `EFAULT`).
 pub(crate) struct Guest<'a> {
     mem: Option<(&'a mut MemoryEntity, &'a mut OffloadState)>,
+    /// Bytes handed between guest memory and the host so far (charged as fuel).
+    moved: u64,
 }
 
 fn errno(t: TrapCode) -> Errno {
@@ -37,11 +39,20 @@ impl<'a> Guest<'a> {
     pub fn new(mem: &'a mut MemoryEntity, off: &'a mut OffloadState) -> Guest<'a> {
         Guest {
             mem: Some((mem, off)),
+            moved: 0,
         }
     }
 
     pub fn none() -> Guest<'a> {
-        Guest { mem: None }
+        Guest {
+            mem: None,
+            moved: 0,
+        }
+    }
+
+    /// Bytes handed between guest memory and the host so far.
+    pub fn moved(&self) -> u64 {
+        self.moved
     }
 
     fn len(&self) -> u64 {
@@ -61,9 +72,13 @@ impl<'a> Guest<'a> {
     pub fn window(&mut self, ptr: u32, len: u32, write: bool) -> Result<&mut [u8], Errno> {
         self.check(ptr, len)?;
         match &mut self.mem {
-            Some((m, off)) => m
-                .window(off, u64::from(ptr), u64::from(len), write)
-                .map_err(errno),
+            Some((m, off)) => {
+                let w = m
+                    .window(off, u64::from(ptr), u64::from(len), write)
+                    .map_err(errno)?;
+                self.moved += w.len() as u64;
+                Ok(w)
+            }
             None => Ok(&mut []),
         }
     }
@@ -72,6 +87,7 @@ impl<'a> Guest<'a> {
     pub fn read(&mut self, ptr: u32, buf: &mut [u8]) -> Result<(), Errno> {
         let len = u32::try_from(buf.len()).map_err(|_| Errno::Fault)?;
         self.check(ptr, len)?;
+        self.moved += u64::from(len);
         match &mut self.mem {
             Some((m, off)) => m.read(off, u64::from(ptr), buf).map_err(errno),
             None => Ok(()),
@@ -82,6 +98,7 @@ impl<'a> Guest<'a> {
     pub fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
         let len = u32::try_from(bytes.len()).map_err(|_| Errno::Fault)?;
         self.check(ptr, len)?;
+        self.moved += u64::from(len);
         match &mut self.mem {
             Some((m, off)) => m.write(off, u64::from(ptr), bytes).map_err(errno),
             None => Ok(()),

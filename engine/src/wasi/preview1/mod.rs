@@ -130,13 +130,21 @@ fn with_ctx<T, R>(
         .and_then(|e| e.into_memory())
         .or_else(|| caller.memory(0));
     let store = caller.store();
-    let r = match memory {
+    let (r, moved) = match memory {
         Some(m) if store.owns(m.1) => {
             let (mem, off) = store.inner.memory_and_offload(m.0 as usize);
-            f(&mut ctx, &mut Guest::new(mem, off))
+            let mut guest = Guest::new(mem, off);
+            let r = f(&mut ctx, &mut guest);
+            (r, guest.moved())
         }
-        _ => f(&mut ctx, &mut Guest::none()),
+        _ => (f(&mut ctx, &mut Guest::none()), 0),
     };
+    // With fuel on, the call charges by size as bulk memory ops do: 1 per 64 bytes it moved
+    // between guest memory and the host (`runtime/fuel.rs`, cost table); short of fuel, the
+    // store is left with none and the guest stops at its next check.
+    if let Ok(fuel) = store.get_fuel() {
+        let _ = store.set_fuel(fuel.saturating_sub(moved / 64));
+    }
     *get(caller.data_mut()) = ctx;
     r
 }
