@@ -1,7 +1,7 @@
 //! `InterruptHandle::interrupt_after`: every deadline of the process is kept by one timer
-//! thread. Many deadlines at once fire in time order, cancelled ones never, and the process
-//! gains one thread, not one per deadline. (A file of its own: the thread count is the
-//! process's, which other tests running alongside would change.)
+//! thread. Many deadlines at once each fire, none before its time, cancelled ones never, and
+//! the process gains one thread, not one per deadline. (A file of its own with one test: the
+//! thread count is the process's, which other tests running alongside would change.)
 
 use std::time::{Duration, Instant};
 
@@ -75,10 +75,12 @@ fn one_thread_keeps_every_deadline() {
     if let (Some(before), Some(now)) = (before, threads()) {
         assert!(now <= before + 1, "{before} threads before, {now} after");
     }
+    a_deadline_stops_an_endless_loop_and_others_keep_running();
 }
 
 /// A deadline still stops running code (the thread is shared, the store's flag is its own).
-#[test]
+/// Called from the one test of this file: a second test running alongside would start and
+/// end libtest threads while the first counts the process's threads.
 fn a_deadline_stops_an_endless_loop_and_others_keep_running() {
     let engine = Engine::new(Config::default().interruptible(true));
     let wasm = wat::parse_str(
