@@ -125,3 +125,42 @@ fn slices_that_end_with_a_file_open_are_not_checkpointed() {
     assert_eq!((code, out.as_str()), (0, "result[0] (i32): 4\n"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A checkpoint directory written before the WASI setup was saved (run file format 1: module,
+/// export, slice, export arguments) still resumes, with a bare `WasiCtx` as then.
+#[test]
+fn a_run_file_of_format_1_still_resumes() {
+    let (dir, m) = setup("v1");
+    let ck = dir.join("ck");
+    let cks = ck.to_str().unwrap();
+    let (code, _, err) = fayasm(&[
+        "run",
+        "--checkpoint-dir",
+        cks,
+        "--checkpoint-every",
+        "5000",
+        "--fuel",
+        "60000",
+        &m,
+        "count",
+        "20000",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let file = std::fs::canonicalize(&m).unwrap();
+    std::fs::write(
+        ck.join("fayasm-run.txt"),
+        format!("fayasm-run 1\n{}\ncount\n5000\n20000\n", file.display()),
+    )
+    .unwrap();
+    let (code, out, err) = fayasm(&["resume", cks]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "result[0] (i32): 1000\n"),
+        "{err}"
+    );
+    // A damaged run file is a usage error.
+    std::fs::write(ck.join("fayasm-run.txt"), "fayasm-run 2\nx\n").unwrap();
+    let (code, _, _) = fayasm(&["resume", cks]);
+    assert_eq!(code, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
