@@ -212,15 +212,18 @@ impl FayasmBackend {
             }
             Err(e) => return Err(self.fail(format!("checkpoint of a suspended call: {e}"))),
         }
-        // Every other instance, each under a set of its own.
+        // Every other instance, each on a storage of its own: checkpoint sets of one module
+        // share their part keys (only manifests carry the set), so two instances of the same
+        // module would overwrite each other's parts on one storage.
         let mut others = Vec::new();
         for (i, other) in self.instances.clone().into_iter().enumerate() {
             if i == id {
                 continue;
             }
-            let mut ocp = fayasm::Checkpointer::new(i as u32 + 1);
-            match ocp.checkpoint(other, &mut self.store, &mut storage) {
-                Ok(_) => others.push((i, ocp)),
+            let mut ocp = fayasm::Checkpointer::new(0);
+            let mut own = fayasm::offload::MemStorage::new();
+            match ocp.checkpoint(other, &mut self.store, &mut own) {
+                Ok(_) => others.push((i, ocp, own)),
                 Err(fayasm::CheckpointError::Unrepresentable { .. }) => {
                     // Only the call's own instance goes through storage.
                     SAME_INSTANCE.fetch_add(1, Ordering::Relaxed);
@@ -251,8 +254,8 @@ impl FayasmBackend {
                 self.instances.len()
             )));
         }
-        for (i, mut ocp) in others {
-            ocp.restore(instances[i], &mut store, &mut storage)
+        for (i, mut ocp, mut own) in others {
+            ocp.restore(instances[i], &mut store, &mut own)
                 .map_err(|e| self.fail(format!("restore of instance {i}: {e}")))?;
         }
         let (call, _) =
