@@ -135,7 +135,8 @@ fn main() -> ExitCode {
             let c = persist_counts();
             let (fresh, same, not) = (
                 c.new_store - before.new_store,
-                c.same_instance - before.same_instance,
+                c.same_instance - before.same_instance + c.rebuild_diverged
+                    - before.rebuild_diverged,
                 c.not_expressible - before.not_expressible,
             );
             println!(

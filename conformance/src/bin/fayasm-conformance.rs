@@ -146,8 +146,9 @@ fn run() -> Result<bool, String> {
         let c = persist_counts();
         println!(
             "suspended calls persisted: {} restored into a new store, {} into the same instance \
-             (another instance's state not expressible), {} not expressible",
-            c.new_store, c.same_instance, c.not_expressible
+             (another instance's state not expressible; {} more where replaying the script \
+             did not rebuild the same instances), {} not expressible",
+            c.new_store, c.same_instance, c.rebuild_diverged, c.not_expressible
         );
     }
     println!("{}", final_line(&reports));
