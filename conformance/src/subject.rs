@@ -217,18 +217,18 @@ impl FayasmBackend {
             }
             Err(e) => return Err(self.fail(format!("checkpoint of a suspended call: {e}"))),
         }
-        // Every other instance, each on a storage of its own: checkpoint sets of one module
-        // share their part keys (only manifests carry the set), so two instances of the same
-        // module would overwrite each other's parts on one storage.
+        // Every other instance on the same storage, as checkpoint set `i + 1` (the call's
+        // own instance is set 0): instances of one module must not disturb each other's
+        // checkpoints there.
         let mut others = Vec::new();
         for (i, other) in self.instances.clone().into_iter().enumerate() {
             if i == id {
                 continue;
             }
-            let mut ocp = fayasm::Checkpointer::new(0);
-            let mut own = fayasm::offload::MemStorage::new();
-            match ocp.checkpoint(other, &mut self.store, &mut own) {
-                Ok(_) => others.push((i, ocp, own)),
+            let set = u32::try_from(i + 1).map_err(|_| self.fail("too many instances".into()))?;
+            let mut ocp = fayasm::Checkpointer::new(set);
+            match ocp.checkpoint(other, &mut self.store, &mut storage) {
+                Ok(_) => others.push((i, ocp)),
                 Err(fayasm::CheckpointError::Unrepresentable { .. }) => {
                     // Only the call's own instance goes through storage.
                     SAME_INSTANCE.fetch_add(1, Ordering::Relaxed);
@@ -268,8 +268,8 @@ impl FayasmBackend {
             .map(|(call, _)| call)
             .map_err(|e| self.fail(format!("restore of a suspended call: {e}")));
         };
-        for (i, mut ocp, mut own) in others {
-            ocp.restore(instances[i], &mut store, &mut own)
+        for (i, mut ocp) in others {
+            ocp.restore(instances[i], &mut store, &mut storage)
                 .map_err(|e| self.fail(format!("restore of instance {i}: {e}")))?;
         }
         let (call, _) =

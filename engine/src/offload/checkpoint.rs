@@ -73,8 +73,11 @@ impl Checkpoints {
         Key::new(Kind::Manifest, self.fingerprint, self.set).with_slot(Slot::Pair(slot))
     }
 
+    /// Parts are named by the fingerprint of their set ([`set_fingerprint`]), so two sets of
+    /// one module on one storage never share a part.
     fn part_key(&self, kind: Kind, index: u32, slot: u8) -> Key {
-        Key::new(kind, self.fingerprint, index).with_slot(Slot::Pair(slot))
+        Key::new(kind, set_fingerprint(self.fingerprint, self.set), index)
+            .with_slot(Slot::Pair(slot))
     }
 
     /// Finds and verifies the newest intact checkpoint. Returns `Ok(None)` if there is no
@@ -219,6 +222,20 @@ impl Checkpoints {
             generation,
             entries: Vec::new(),
         })
+    }
+}
+
+/// The fingerprint under which the parts of checkpoint set `set` of module `fingerprint` are
+/// stored: the module's own for set 0 (so every checkpoint written before sets had their own
+/// parts still loads), and for other sets the module's mixed with the set, so that the parts of
+/// different sets of one module never share a key on one storage (the manifest key carries the
+/// set already). A derived value equals another module's fingerprint only by a 64-bit accident.
+pub fn set_fingerprint(fingerprint: u64, set: u32) -> u64 {
+    if set == 0 {
+        fingerprint
+    } else {
+        // An odd multiplier is a bijection on u64, so distinct sets give distinct values.
+        fingerprint ^ u64::from(set).wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
 }
 
