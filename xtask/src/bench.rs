@@ -325,7 +325,7 @@ fn offload_table(criterion_home: &Path) -> Result<(Value, String)> {
     };
     let programs = list(&paged_dir);
     if !programs.is_empty() {
-        md += "\n## paged memory (4 KiB pages, RAM storage) vs resident\n\n               | program | configuration | time | ÷ resident |\n|---|---|---:|---:|\n";
+        md += "\n## paged memory (4 KiB pages, RAM storage) vs resident\n\n| program | configuration | time | ÷ resident |\n|---|---|---:|---:|\n";
     }
     for program in programs {
         let dir = paged_dir.join(&program);
