@@ -310,6 +310,31 @@ macro_rules! br_if {
     };
 }
 
+/// A taken loop back-edge (`exec/handlers/fuel.rs`, "The fuel window") to `$target`, the op after a narrow `Fuel` or `Poll` op (`verify`
+/// proved it, and that its cost is 1 to 32,767): take the cost (the word before `$target`)
+/// from the window and jump to `$target`, or jump to the check op itself, which refills the
+/// window or stops.
+macro_rules! br_fuel {
+    ($cx:ident, $r:ident, $cond:expr, $target:expr) => {
+        if $cond {
+            let t = $r.ip.wrapping_offset($target as i32 as isize);
+            // SAFETY: `verify` (`metering::check`) proved that the two words before the
+            // target are a narrow `Fuel` or `Poll` op of the current function: its opcode
+            // word, then its cost.
+            let cost = unsafe { *t.wrapping_sub(1) } as u64;
+            $r.ip = if super::fuel::take($cx, cost) {
+                t
+            } else {
+                core::hint::cold_path();
+                t.wrapping_sub(2)
+            };
+        } else {
+            // A branch, not a select: see `br_if!` (`exec/state.rs`).
+            core::hint::cold_path();
+        }
+    };
+}
+
 /// Re-read memory 0's resident bytes into the registers.
 macro_rules! refresh_mem0 {
     ($cx:ident, $r:ident) => {{

@@ -469,9 +469,11 @@ pub(crate) unsafe fn BrIfI32GeUImm<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mu
 }
 
 /// The fused counter steps and back-edges (`BrIfI32Add*`): the sum is written first, then
-/// compared (with `cmp` read afterwards, as the two wasm instructions would).
+/// compared (with `cmp` read afterwards, as the two wasm instructions would). One list gives
+/// both forms of each: the plain back-edge (`br_if!`) and the one with its loop header's fuel
+/// check folded in (`BrIfI32Add*Fuel`, `br_fuel!`: `exec/handlers/fuel.rs`).
 macro_rules! add_and_branch {
-    ($($name:ident { $($f:ident),* } => |$r:ident| $sum:expr, |$d:ident| $cond:expr;)*) => {$(
+    ($($name:ident / $fuel:ident { $($f:ident),* } => |$r:ident| $sum:expr, |$d:ident| $cond:expr;)*) => {$(
         #[inline(always)]
         pub(crate) unsafe fn $name<T, const W: bool>(cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
             let Op::$name { dst, $($f,)* target } = rd!($r, $name) else {
@@ -482,26 +484,37 @@ macro_rules! add_and_branch {
             br_if!(cx, $r, $cond, target);
             Ok(())
         }
+
+        #[inline(always)]
+        pub(crate) unsafe fn $fuel<T, const W: bool>(cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
+            let Op::$fuel { dst, $($f,)* target } = rd!($r, $fuel) else {
+                unreachable!()
+            };
+            let $d: i32 = $sum;
+            w_i32!($r, dst, $d);
+            br_fuel!(cx, $r, $cond, target);
+            Ok(())
+        }
     )*};
 }
 
 add_and_branch! {
-    BrIfI32AddNe { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+    BrIfI32AddNe / BrIfI32AddNeFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
         |d| d != r_i32!(r, cmp);
-    BrIfI32AddLtU { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+    BrIfI32AddLtU / BrIfI32AddLtUFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
         |d| (d as u32) < r_i32!(r, cmp) as u32;
-    BrIfI32AddLtS { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
+    BrIfI32AddLtS / BrIfI32AddLtSFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
         |d| d < r_i32!(r, cmp);
-    BrIfI32AddImmNe { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+    BrIfI32AddImmNe / BrIfI32AddImmNeFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
         |d| d != r_i32!(r, cmp);
-    BrIfI32AddImmLtU { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+    BrIfI32AddImmLtU / BrIfI32AddImmLtUFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
         |d| (d as u32) < r_i32!(r, cmp) as u32;
-    BrIfI32AddImmLtS { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
+    BrIfI32AddImmLtS / BrIfI32AddImmLtSFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
         |d| d < r_i32!(r, cmp);
-    BrIfI32AddImmNeImm { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
+    BrIfI32AddImmNeImm / BrIfI32AddImmNeImmFuel { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
         |d| d != limit;
-    BrIfI32AddImmLtUImm { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
+    BrIfI32AddImmLtUImm / BrIfI32AddImmLtUImmFuel { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
         |d| (d as u32) < limit as u32;
-    BrIfI32AddImmNez { lhs, imm } => |r| r_i32!(r, lhs).wrapping_add(imm),
+    BrIfI32AddImmNez / BrIfI32AddImmNezFuel { lhs, imm } => |r| r_i32!(r, lhs).wrapping_add(imm),
         |d| d != 0;
 }

@@ -167,31 +167,6 @@ pub(crate) fn charge_bulk<T>(
     Ok(())
 }
 
-/// A taken loop back-edge to `$target`, the op after a narrow `Fuel` or `Poll` op (`verify`
-/// proved it, and that its cost is 1 to 32,767): take the cost (the word before `$target`)
-/// from the window and jump to `$target`, or jump to the check op itself, which refills the
-/// window or stops.
-macro_rules! br_fuel {
-    ($cx:ident, $r:ident, $cond:expr, $target:expr) => {
-        if $cond {
-            let t = $r.ip.wrapping_offset($target as i32 as isize);
-            // SAFETY: `verify` (`metering::check`) proved that the two words before the
-            // target are a narrow `Fuel` or `Poll` op of the current function: its opcode
-            // word, then its cost.
-            let cost = unsafe { *t.wrapping_sub(1) } as u64;
-            $r.ip = if take($cx, cost) {
-                t
-            } else {
-                core::hint::cold_path();
-                t.wrapping_sub(2)
-            };
-        } else {
-            // A branch, not a select: see `br_if!` (`exec/state.rs`).
-            core::hint::cold_path();
-        }
-    };
-}
-
 // The back-edge forms of the branches (`exec/handlers/control.rs`), with the check folded in.
 
 #[inline(always)]
@@ -508,41 +483,5 @@ pub(crate) unsafe fn BrIfI32GeUImmFuel<T, const W: bool>(cx: &mut Ctx<'_, T>, r:
     Ok(())
 }
 
-/// The fused counter steps and back-edges (`exec/handlers/control.rs`, `BrIfI32Add*`) with
-/// the loop header's check folded in: the sum is written first, then compared, then the
-/// back-edge taken as `br_fuel!` takes it.
-macro_rules! add_and_branch_fuel {
-    ($($name:ident { $($f:ident),* } => |$r:ident| $sum:expr, |$d:ident| $cond:expr;)*) => {$(
-        #[inline(always)]
-        pub(crate) unsafe fn $name<T, const W: bool>(cx: &mut Ctx<'_, T>, $r: &mut Regs) -> R {
-            let Op::$name { dst, $($f,)* target } = rd!($r, $name) else {
-                unreachable!()
-            };
-            let $d: i32 = $sum;
-            w_i32!($r, dst, $d);
-            br_fuel!(cx, $r, $cond, target);
-            Ok(())
-        }
-    )*};
-}
-
-add_and_branch_fuel! {
-    BrIfI32AddNeFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
-        |d| d != r_i32!(r, cmp);
-    BrIfI32AddLtUFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
-        |d| (d as u32) < r_i32!(r, cmp) as u32;
-    BrIfI32AddLtSFuel { lhs, rhs, cmp } => |r| r_i32!(r, lhs).wrapping_add(r_i32!(r, rhs)),
-        |d| d < r_i32!(r, cmp);
-    BrIfI32AddImmNeFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
-        |d| d != r_i32!(r, cmp);
-    BrIfI32AddImmLtUFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
-        |d| (d as u32) < r_i32!(r, cmp) as u32;
-    BrIfI32AddImmLtSFuel { lhs, imm, cmp } => |r| r_i32!(r, lhs).wrapping_add(imm),
-        |d| d < r_i32!(r, cmp);
-    BrIfI32AddImmNeImmFuel { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
-        |d| d != limit;
-    BrIfI32AddImmLtUImmFuel { lhs, imm, limit } => |r| r_i32!(r, lhs).wrapping_add(imm),
-        |d| (d as u32) < limit as u32;
-    BrIfI32AddImmNezFuel { lhs, imm } => |r| r_i32!(r, lhs).wrapping_add(imm),
-        |d| d != 0;
-}
+// The fused add-and-branch back-edges with the check folded in (`BrIfI32Add*Fuel`) are
+// generated beside their plain forms, from one list (`exec/handlers/control.rs`).

@@ -81,6 +81,7 @@ macro_rules! mem_ops {
         /// Whether the handler of opcode `op` may return [`Exit::Slow`] (the loads and stores
         /// above). The threaded backend asks this at compile time, so other handlers keep
         /// nothing alive for a retry.
+        #[cfg_attr(not(fayasm_threaded), allow(dead_code))]
         pub(crate) const fn may_miss_mem(op: u16) -> bool {
             use crate::microcode::isa::opc;
             matches!(

@@ -31,8 +31,9 @@ pub(crate) use wide::*;
 
 /// Whether the handler of opcode `op` (narrow form) may return
 /// [`Exit::Slow`](super::state::Exit::Slow): the scalar loads and stores, `V128Load` and
-/// `V128Store`, `Call` and `Return`. The threaded backend asks this at compile time, so other handlers keep nothing
-/// alive for a retry.
+/// `V128Store`, `Call` and `Return`. The threaded backend asks this at compile time, so
+/// other handlers keep nothing alive for a retry (the loop backend does not ask).
+#[cfg(fayasm_threaded)]
 pub(crate) const fn may_miss(op: u16) -> bool {
     may_miss_mem(op) || may_miss_call(op) || may_miss_simd(op)
 }
