@@ -176,6 +176,19 @@ fn table_parts<'a>(
     Some((handle, unsafe_mut(t.ext.store)?, t.ext.store))
 }
 
+/// The value a reference pointer stands for as an element of table `t` (null: a null
+/// reference of the table's kind).
+fn table_ref_val(
+    t: Table,
+    store: &fayasm::Store<fayasm::wasi::WasiCtx>,
+    r: *const wasm_ref_t,
+) -> Option<Val> {
+    let funcref = t
+        .try_ty(store)
+        .is_ok_and(|ty| ty.element == fayasm::RefType::FuncRef);
+    ref_val(r, funcref)
+}
+
 /// The value a reference pointer stands for in a table of `element` kind (null: a null
 /// reference).
 fn ref_val(r: *const wasm_ref_t, funcref: bool) -> Option<Val> {
@@ -256,10 +269,7 @@ pub unsafe extern "C" fn wasm_table_set(
     let Some((t, s, _)) = table_parts(t) else {
         return false;
     };
-    let funcref = t
-        .try_ty(&s.store)
-        .is_ok_and(|ty| ty.element == fayasm::RefType::FuncRef);
-    match ref_val(r, funcref) {
+    match table_ref_val(t, &s.store, r) {
         Some(v) => t.set(&mut s.store, u64::from(index), v).is_ok(),
         None => false,
     }
@@ -283,10 +293,7 @@ pub unsafe extern "C" fn wasm_table_grow(
     let Some((t, s, _)) = table_parts(t) else {
         return false;
     };
-    let funcref = t
-        .try_ty(&s.store)
-        .is_ok_and(|ty| ty.element == fayasm::RefType::FuncRef);
-    match ref_val(init, funcref) {
+    match table_ref_val(t, &s.store, init) {
         Some(v) => t.grow(&mut s.store, u64::from(delta), v).is_ok(),
         None => false,
     }
