@@ -9,9 +9,11 @@ use core::ptr;
 use fayasm::offload::{Key, Kind, KindCounters, Storage};
 use fayasm::{CodeEviction, Config, Engine, Extern, Paging};
 
+use crate::store::{lend, with_store, BUSY};
 use crate::{
     error_trap, slice, trap, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_engine_t, wasm_extern_t,
     wasm_func_t, wasm_instance_t, wasm_memory_t, wasm_module_t, wasm_store_t, wasm_trap_t,
+    with_memory,
 };
 
 /// `fayasm_storage_t`: a blob storage implemented in C. Keys are short ASCII file names
@@ -153,40 +155,37 @@ pub unsafe extern "C" fn fayasm_store_set_storage(
     store: *mut wasm_store_t,
     storage: *const fayasm_storage_t,
 ) {
-    if let (Some(store), Some(storage)) = (unsafe_mut(store), unsafe_ref(storage)) {
-        store.store.set_storage(CStorage(*storage));
+    if let Some(storage) = unsafe_ref(storage) {
+        // A storage that cannot be installed (the store is in use) is finalized here.
+        let storage = CStorage(*storage);
+        with_store(store, |s| s.set_storage(storage));
     }
-}
-
-fn memory_parts<'a>(m: *const wasm_memory_t) -> Option<(fayasm::Memory, &'a mut wasm_store_t)> {
-    let m = unsafe_ref(m)?;
-    let Extern::Memory(handle) = m.ext.which else {
-        return None;
-    };
-    Some((handle, unsafe_mut(m.ext.store)?))
 }
 
 /// Writes the memory to the store's storage and releases its RAM (its next access reads it
 /// back). Returns the bytes written, or -1 (no storage, a storage error).
 #[no_mangle]
 pub unsafe extern "C" fn fayasm_memory_spill(memory: *mut wasm_memory_t) -> i64 {
-    memory_parts(memory).map_or(-1, |(m, s)| {
-        m.spill(&mut s.store)
+    with_memory(memory, |m, s| {
+        m.spill(s)
             .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
     })
+    .unwrap_or(-1)
 }
 
 /// Brings a spilled memory back into RAM now; false (and it stays spilled) if that fails.
 #[no_mangle]
 pub unsafe extern "C" fn fayasm_memory_load(memory: *mut wasm_memory_t) -> bool {
-    memory_parts(memory).is_some_and(|(m, s)| m.load(&mut s.store).is_ok())
+    with_memory(memory, |m, s| m.load(s).is_ok()).unwrap_or(false)
 }
 
 /// Whether the memory's bytes are in RAM (`wasm_memory_data` reloads a spilled memory).
 #[no_mangle]
 pub unsafe extern "C" fn fayasm_memory_is_resident(memory: *const wasm_memory_t) -> bool {
-    memory_parts(memory)
-        .is_some_and(|(m, s)| m.try_residency(&s.store) == Ok(fayasm::Residency::Resident))
+    with_memory(memory, |m, s| {
+        m.try_residency(&*s) == Ok(fayasm::Residency::Resident)
+    })
+    .unwrap_or(false)
 }
 
 /// An engine whose stores meter fuel: a store starts with none (set it with
@@ -201,16 +200,16 @@ pub extern "C" fn fayasm_engine_new_with_fuel() -> *mut wasm_engine_t {
 /// Sets the store's fuel; false if its engine does not meter fuel.
 #[no_mangle]
 pub unsafe extern "C" fn fayasm_store_set_fuel(store: *mut wasm_store_t, fuel: u64) -> bool {
-    unsafe_mut(store).is_some_and(|s| s.store.set_fuel(fuel).is_ok())
+    with_store(store, |s| s.set_fuel(fuel).is_ok()).unwrap_or(false)
 }
 
 /// The store's fuel left into `out`; false if its engine does not meter fuel.
 #[no_mangle]
 pub unsafe extern "C" fn fayasm_store_get_fuel(store: *const wasm_store_t, out: *mut u64) -> bool {
-    match (unsafe_ref(store), unsafe_mut(out)) {
-        (Some(s), Some(out)) => s.store.get_fuel().map(|f| *out = f).is_ok(),
-        _ => false,
-    }
+    let Some(out) = unsafe_mut(out) else {
+        return false;
+    };
+    with_store(store, |s| s.get_fuel().map(|f| *out = f).is_ok()).unwrap_or(false)
 }
 
 /// `fayasm_wasi_t`: a WASI program's view: its arguments (`argv[0]` its name), environment
@@ -264,8 +263,7 @@ pub unsafe extern "C" fn fayasm_wasi_instance_new_with(
         }
         ptr::null_mut()
     };
-    let (Some(s), Some(m), Some(w)) = (unsafe_mut(store), unsafe_ref(module), unsafe_ref(wasi))
-    else {
+    let (false, Some(m), Some(w)) = (store.is_null(), unsafe_ref(module), unsafe_ref(wasi)) else {
         return fail(trap("fayasm_wasi_instance_new: null store, module or view"));
     };
     // SAFETY: fayasm.h: each array holds its count of NULL or NUL-terminated strings.
@@ -288,12 +286,13 @@ pub unsafe extern "C" fn fayasm_wasi_instance_new_with(
             Err(e) => return fail(trap(format!("fayasm_wasi_instance_new: `{host}`: {e}"))),
         };
     }
-    *s.store.data_mut() = ctx;
-    let mut linker = fayasm::Linker::new(s.store.engine());
-    if let Err(e) = fayasm::wasi::add_to_linker(&mut linker, &mut s.store, |ctx| ctx) {
-        return fail(error_trap(e));
-    }
-    match linker.instantiate(&mut s.store, &m.module) {
+    let made = with_store(store, |s| {
+        *s.data_mut() = ctx;
+        let mut linker = fayasm::Linker::new(s.engine());
+        fayasm::wasi::add_to_linker(&mut linker, &mut *s, |ctx| ctx)?;
+        linker.instantiate(s, &m.module)
+    });
+    match made.unwrap_or_else(|| Err(fayasm::Error::Trap(fayasm::Trap::host(BUSY)))) {
         Ok(instance) => Box::into_raw(Box::new(wasm_instance_t {
             store,
             instance,
@@ -331,7 +330,7 @@ pub unsafe extern "C" fn fayasm_wasi_instance_new(
 #[no_mangle]
 pub unsafe extern "C" fn fayasm_wasi_exit_code(store: *const wasm_store_t, out: *mut i32) -> bool {
     match (
-        unsafe_ref(store).and_then(|s| s.store.data().exit_code()),
+        with_store(store, |s| s.data().exit_code()).flatten(),
         unsafe_mut(out),
     ) {
         (Some(code), Some(out)) => {
@@ -459,11 +458,14 @@ pub unsafe extern "C" fn wasm_engine_new_with_config(
 /// -1 (no storage, a storage error).
 #[no_mangle]
 pub unsafe extern "C" fn fayasm_func_spill_code(func: *mut wasm_func_t) -> i64 {
-    let Some((f, s)) = crate::func_parts(func) else {
+    let Some((f, sp)) = crate::func_parts(func) else {
         return -1;
     };
-    f.spill_code(&mut s.store)
-        .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+    with_store(sp, |s| {
+        f.spill_code(s)
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+    })
+    .unwrap_or(-1)
 }
 
 /// `fayasm_offload_counts_t`: what went to and came back from the storage, for one kind of
@@ -501,8 +503,9 @@ pub unsafe extern "C" fn fayasm_store_offload_counts(
     memories: *mut fayasm_offload_counts_t,
     pages: *mut fayasm_offload_counts_t,
 ) {
-    let Some(s) = unsafe_ref(store) else { return };
-    let m = s.store.offload_metrics();
+    let Some(m) = with_store(store, |s| s.offload_metrics().clone()) else {
+        return;
+    };
     for (out, kind) in [
         (code, Kind::Code),
         (memories, Kind::Memory),
@@ -526,10 +529,8 @@ pub struct fayasm_interrupt_handle_t {
 pub unsafe extern "C" fn fayasm_store_interrupt_handle(
     store: *const wasm_store_t,
 ) -> *mut fayasm_interrupt_handle_t {
-    unsafe_ref(store).map_or(ptr::null_mut(), |s| {
-        Box::into_raw(Box::new(fayasm_interrupt_handle_t {
-            handle: s.store.interrupt_handle(),
-        }))
+    with_store(store, |s| s.interrupt_handle()).map_or(ptr::null_mut(), |handle| {
+        Box::into_raw(Box::new(fayasm_interrupt_handle_t { handle }))
     })
 }
 
@@ -584,18 +585,22 @@ pub unsafe extern "C" fn fayasm_store_set_trap_hook(
     env: *mut c_void,
     finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
-    let Some(s) = unsafe_mut(store) else { return };
     let Some(hook) = hook else {
-        s.store.clear_trap_hook();
+        with_store(store, |s| s.clear_trap_hook());
         return;
     };
+    // A hook that cannot be installed (a null store, or one in use) is finalized here.
     let c = CHook {
         hook,
         env,
         finalizer,
         store,
     };
-    s.store.set_trap_hook(move |_, func| c.run(func));
+    // The hook runs with the store lent to it (invariant "A C API call reaches its store
+    // through the store's access pointer").
+    with_store(store, |s| {
+        s.set_trap_hook(move |lent, func| lend(c.store, lent, || c.run(func)))
+    });
 }
 
 impl CHook {
@@ -622,7 +627,9 @@ impl CHook {
 /// Marks (or unmarks) the function for the store's trap hook.
 #[no_mangle]
 pub unsafe extern "C" fn fayasm_func_set_trap(func: *mut wasm_func_t, on: bool) {
-    if let Some((f, s)) = crate::func_parts(func) {
-        let _ = f.try_set_trap(&mut s.store, on);
+    if let Some((f, sp)) = crate::func_parts(func) {
+        with_store(sp, |s| {
+            let _ = f.try_set_trap(s, on);
+        });
     }
 }

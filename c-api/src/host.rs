@@ -14,6 +14,7 @@ use crate::{
     WASM_I64,
 };
 
+use crate::store::{lend, with_store, CStore};
 use crate::{WASM_EXTERNREF, WASM_FUNCREF};
 
 /// `wasm_valtype_t`: a value type.
@@ -259,12 +260,7 @@ pub unsafe extern "C" fn wasm_functype_copy(ty: *const wasm_functype_t) -> *mut 
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_func_type(func: *const wasm_func_t) -> *mut wasm_functype_t {
-    match crate::func_parts(func) {
-        Some((f, s)) => f
-            .try_ty(&s.store)
-            .map_or(ptr::null_mut(), |t| new_functype(&t)),
-        None => ptr::null_mut(),
-    }
+    crate::func_type_of(func).map_or(ptr::null_mut(), |t| new_functype(&t))
 }
 
 // ---- traps ----
@@ -325,7 +321,8 @@ enum Callback {
     WithEnv(wasm_func_callback_with_env_t, Env),
 }
 
-/// The store a host function was made in, for the references its arguments become.
+/// The store a host function was made in: the references its arguments become belong to it,
+/// and the callback gets it lent (`store::lend`).
 struct StorePtr(*mut wasm_store_t);
 
 // SAFETY: invariant "C API host environments" (ARCHITECTURE.md), as for `Env`: the store is
@@ -399,17 +396,26 @@ fn new_host_func(
     ty: *const wasm_functype_t,
     cb: Callback,
 ) -> *mut wasm_func_t {
-    let (Some(store_ref), Some(ty)) = (unsafe_mut(store), unsafe_ref(ty)) else {
+    let Some(ty) = unsafe_ref(ty) else {
         return ptr::null_mut();
     };
     let Ok(ty) = func_type(ty) else {
         return ptr::null_mut();
     };
     let sp = StorePtr(store);
-    let f = Func::new(&mut store_ref.store, ty, move |_, params, results| {
-        call_back(&cb, &sp, params, results)
+    // The callback runs with the caller's store lent to it: the calls it makes on its own
+    // store go through the engine's `&mut` (invariant "A C API call reaches its store
+    // through the store's access pointer").
+    let made = with_store(store, |s| {
+        Func::new(s, ty, move |mut caller, params, results| {
+            lend(sp.0, caller.store(), || {
+                call_back(&cb, &sp, params, results)
+            })
+        })
     });
-    new_extern(store, Extern::Func(f)).cast()
+    made.map_or(ptr::null_mut(), |f| {
+        new_extern(store, Extern::Func(f)).cast()
+    })
 }
 
 #[no_mangle]
@@ -545,12 +551,18 @@ pub unsafe extern "C" fn wasm_globaltype_mutability(ty: *const wasm_globaltype_t
     unsafe_ref(ty).map_or(WASM_CONST, |t| t.mutability)
 }
 
-fn global_parts<'a>(global: *const wasm_global_t) -> Option<(Global, &'a mut wasm_store_t)> {
+/// Runs `f` on a global object's global and store (and the store object); `None` for null,
+/// another kind, or a store in use.
+fn with_global<R>(
+    global: *const wasm_global_t,
+    f: impl FnOnce(Global, &mut CStore, *mut wasm_store_t) -> R,
+) -> Option<R> {
     let g = unsafe_ref(global)?;
     let Extern::Global(handle) = g.ext.which else {
         return None;
     };
-    Some((handle, unsafe_mut(g.ext.store)?))
+    let sp = g.ext.store;
+    with_store(sp, |s| f(handle, s, sp))
 }
 
 /// A new global of type `ty` holding `val`; null if the value does not fit the type.
@@ -560,18 +572,16 @@ pub unsafe extern "C" fn wasm_global_new(
     ty: *const wasm_globaltype_t,
     val: *const wasm_val_t,
 ) -> *mut wasm_global_t {
-    let (Some(store_ref), Some(ty), Some(val)) =
-        (unsafe_mut(store), unsafe_ref(ty), unsafe_ref(val))
-    else {
+    let (Some(ty), Some(val)) = (unsafe_ref(ty), unsafe_ref(val)) else {
         return ptr::null_mut();
     };
     let (Some(content), Ok(val)) = (valtype_of_kind(ty.content.kind), to_val(val)) else {
         return ptr::null_mut();
     };
     let ty = GlobalType::new(content, ty.mutability == WASM_VAR);
-    match Global::new(&mut store_ref.store, ty, val) {
-        Ok(g) => new_extern(store, Extern::Global(g)).cast(),
-        Err(_) => ptr::null_mut(),
+    match with_store(store, |s| Global::new(s, ty, val)) {
+        Some(Ok(g)) => new_extern(store, Extern::Global(g)).cast(),
+        _ => ptr::null_mut(),
     }
 }
 
@@ -583,25 +593,23 @@ pub unsafe extern "C" fn wasm_global_delete(global: *mut wasm_global_t) {
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_global_type(global: *const wasm_global_t) -> *mut wasm_globaltype_t {
-    let Some((g, s)) = global_parts(global) else {
-        return ptr::null_mut();
-    };
-    g.try_ty(&s.store)
+    with_global(global, |g, s, _| g.try_ty(&*s).ok())
+        .flatten()
         .map_or(ptr::null_mut(), |ty| new_globaltype(&ty))
 }
 
 /// The global's value into `out` (left as it is for a value `wasm.h` cannot carry).
 #[no_mangle]
 pub unsafe extern "C" fn wasm_global_get(global: *const wasm_global_t, out: *mut wasm_val_t) {
-    let (Some((g, s)), Some(out)) = (global_parts(global), unsafe_mut(out)) else {
+    let Some(out) = unsafe_mut(out) else {
         return;
     };
-    let store = unsafe_ref(global).map_or(ptr::null_mut(), |g| g.ext.store);
-    if let Ok(v) = g
-        .try_get(&s.store)
-        .map_err(|e| e.to_string())
-        .and_then(|v| from_val(&v, store))
-    {
+    let got = with_global(global, |g, s, sp| {
+        g.try_get(&*s)
+            .map_err(|e| e.to_string())
+            .and_then(|v| from_val(&v, sp))
+    });
+    if let Some(Ok(v)) = got {
         *out = v;
     }
 }
@@ -610,11 +618,13 @@ pub unsafe extern "C" fn wasm_global_get(global: *const wasm_global_t, out: *mut
 /// immutable global, leaves the global as it is.
 #[no_mangle]
 pub unsafe extern "C" fn wasm_global_set(global: *mut wasm_global_t, val: *const wasm_val_t) {
-    let (Some((g, s)), Some(val)) = (global_parts(global), unsafe_ref(val)) else {
+    let Some(val) = unsafe_ref(val) else {
         return;
     };
     if let Ok(v) = to_val(val) {
-        let _ = g.set(&mut s.store, v);
+        with_global(global, |g, s, _| {
+            let _ = g.set(s, v);
+        });
     }
 }
 

@@ -11,7 +11,10 @@
 //! (ARCHITECTURE.md, invariant "C API objects never outlive their store"). Null pointers are
 //! refused (a null result, `false`, or nothing done), never dereferenced; nothing here panics
 //! across the C boundary.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
+
+extern crate alloc;
 
 use core::ffi::c_void;
 use core::ptr;
@@ -21,22 +24,20 @@ use fayasm::{Engine, Error, Extern, FrameInfo, Func, Instance, Memory, Module, S
 mod fayasm_ext;
 mod host;
 mod objects;
+mod store;
 mod types;
 mod vecs;
 pub use fayasm_ext::*;
 pub use host::*;
 pub use objects::*;
+pub use store::wasm_store_t;
+use store::{with_store, BUSY};
 pub use types::*;
 pub use vecs::*;
 
 /// An engine.
 pub struct wasm_engine_t {
     engine: Engine,
-}
-
-/// A store; its host data is the WASI view of `fayasm_wasi_instance_new`.
-pub struct wasm_store_t {
-    store: Store<fayasm::wasi::WasiCtx>,
 }
 
 /// A validated module.
@@ -251,18 +252,15 @@ pub unsafe extern "C" fn wasm_store_new(engine: *mut wasm_engine_t) -> *mut wasm
     let Some(engine) = unsafe_ref(engine) else {
         return ptr::null_mut();
     };
-    Box::into_raw(Box::new(wasm_store_t {
-        store: Store::new(&engine.engine, fayasm::wasi::WasiCtx::new()),
-    }))
+    wasm_store_t::new_raw(Store::new(&engine.engine, store::HostData::default()))
 }
 
+/// Deletes the store (not while it is in use: a callback cannot delete its own store).
 #[no_mangle]
 pub unsafe extern "C" fn wasm_store_delete(store: *mut wasm_store_t) {
-    if !store.is_null() {
-        // SAFETY: made by `wasm_store_new`, deleted once, after its objects (invariant "C API
-        // objects never outlive their store").
-        drop(unsafe { Box::from_raw(store) });
-    }
+    // SAFETY: made by `wasm_store_new`, deleted once, after its objects (invariant "C API
+    // objects never outlive their store").
+    unsafe { store::delete(store) }
 }
 
 // ---- values ----
@@ -474,12 +472,12 @@ pub unsafe extern "C" fn wasm_module_new(
 ) -> *mut wasm_module_t {
     // SAFETY: `binary` is null or a byte vector (wasm.h).
     let bytes = unsafe { bytes(binary) };
-    let (Some(store), Some(bytes)) = (unsafe_ref(store), bytes) else {
+    let Some(bytes) = bytes else {
         return ptr::null_mut();
     };
-    match Module::new(store.store.engine(), bytes) {
-        Ok(module) => Box::into_raw(Box::new(wasm_module_t { module })),
-        Err(_) => ptr::null_mut(),
+    match with_store(store, |s| Module::new(s.engine(), bytes)) {
+        Some(Ok(module)) => Box::into_raw(Box::new(wasm_module_t { module })),
+        _ => ptr::null_mut(),
     }
 }
 
@@ -490,10 +488,10 @@ pub unsafe extern "C" fn wasm_module_validate(
 ) -> bool {
     // SAFETY: `binary` is null or a byte vector (wasm.h).
     let bytes = unsafe { bytes(binary) };
-    let (Some(store), Some(bytes)) = (unsafe_ref(store), bytes) else {
+    let Some(bytes) = bytes else {
         return false;
     };
-    Module::new(store.store.engine(), bytes).is_ok()
+    with_store(store, |s| Module::new(s.engine(), bytes).is_ok()).unwrap_or(false)
 }
 
 #[no_mangle]
@@ -567,32 +565,29 @@ pub unsafe extern "C" fn wasm_extern_as_memory(ext: *mut wasm_extern_t) -> *mut 
     }
 }
 
-/// The store pointer of a function object (null for null).
-fn func_store(func: *const wasm_func_t) -> *mut wasm_store_t {
-    unsafe_ref(func).map_or(ptr::null_mut(), |f| f.ext.store)
-}
-
 /// The function and its store.
-fn func_parts<'a>(func: *const wasm_func_t) -> Option<(Func, &'a mut wasm_store_t)> {
+fn func_parts(func: *const wasm_func_t) -> Option<(Func, *mut wasm_store_t)> {
     let f = unsafe_ref(func)?;
     let Extern::Func(handle) = f.ext.which else {
         return None;
     };
-    Some((handle, unsafe_mut(f.ext.store)?))
+    Some((handle, f.ext.store))
+}
+
+/// The type of a function object (`None` for null, or a store in use).
+fn func_type_of(func: *const wasm_func_t) -> Option<fayasm::FuncType> {
+    let (f, sp) = func_parts(func)?;
+    with_store(sp, |s| f.try_ty(&*s).ok())?
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_func_param_arity(func: *const wasm_func_t) -> usize {
-    func_parts(func).map_or(0, |(f, s)| {
-        f.try_ty(&s.store).map_or(0, |t| t.params().len())
-    })
+    func_type_of(func).map_or(0, |t| t.params().len())
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_func_result_arity(func: *const wasm_func_t) -> usize {
-    func_parts(func).map_or(0, |(f, s)| {
-        f.try_ty(&s.store).map_or(0, |t| t.results().len())
-    })
+    func_type_of(func).map_or(0, |t| t.results().len())
 }
 
 #[no_mangle]
@@ -601,7 +596,7 @@ pub unsafe extern "C" fn wasm_func_call(
     args: *const wasm_val_vec_t,
     results: *mut wasm_val_vec_t,
 ) -> *mut wasm_trap_t {
-    let Some((f, store)) = func_parts(func) else {
+    let Some((f, store_ptr)) = func_parts(func) else {
         return trap("wasm_func_call: not a function");
     };
     // SAFETY: `args` is null or a value vector (wasm.h).
@@ -611,9 +606,10 @@ pub unsafe extern "C" fn wasm_func_call(
         Ok(v) => v,
         Err(e) => return trap(e),
     };
-    let ty = match f.try_ty(&store.store) {
-        Ok(ty) => ty,
-        Err(e) => return error_trap(e),
+    let ty = match with_store(store_ptr, |s| f.try_ty(&*s)) {
+        Some(Ok(ty)) => ty,
+        Some(Err(e)) => return error_trap(e),
+        None => return trap(BUSY),
     };
     let mut outs = vec![Val::I32(0); ty.results().len()];
     // The results vector is checked before the call, so a wrong one runs nothing.
@@ -628,13 +624,14 @@ pub unsafe extern "C" fn wasm_func_call(
             ))
         }
     };
-    if let Err(e) = f.call(&mut store.store, &vals, &mut outs) {
-        return error_trap(e);
+    match with_store(store_ptr, |s| f.call(s, &vals, &mut outs)) {
+        Some(Ok(())) => {}
+        Some(Err(e)) => return error_trap(e),
+        None => return trap(BUSY),
     }
     let Some(results) = results else {
         return ptr::null_mut();
     };
-    let store_ptr = func_store(func);
     for (i, v) in outs.iter().enumerate() {
         match from_val(v, store_ptr) {
             // SAFETY: `results.data` holds `results.size` == `outs.len()` values (checked above).
@@ -647,40 +644,42 @@ pub unsafe extern "C" fn wasm_func_call(
 
 // ---- memories ----
 
-fn memory_parts<'a>(memory: *const wasm_memory_t) -> Option<(Memory, &'a mut wasm_store_t)> {
+/// Runs `f` on a memory object's memory and store; `None` for null, another kind, or a
+/// store in use.
+pub(crate) fn with_memory<R>(
+    memory: *const wasm_memory_t,
+    f: impl FnOnce(Memory, &mut store::CStore) -> R,
+) -> Option<R> {
     let m = unsafe_ref(memory)?;
     let Extern::Memory(handle) = m.ext.which else {
         return None;
     };
-    Some((handle, unsafe_mut(m.ext.store)?))
+    with_store(m.ext.store, |s| f(handle, s))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_memory_data(memory: *mut wasm_memory_t) -> *mut u8 {
-    match memory_parts(memory) {
-        Some((m, s)) => m
-            .try_data_mut(&mut s.store)
-            .map_or(ptr::null_mut(), |d| d.as_mut_ptr()),
-        None => ptr::null_mut(),
-    }
+    with_memory(memory, |m, s| {
+        m.try_data_mut(s)
+            .map_or(ptr::null_mut(), |d| d.as_mut_ptr())
+    })
+    .unwrap_or(ptr::null_mut())
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_memory_data_size(memory: *const wasm_memory_t) -> usize {
-    match memory_parts(memory) {
-        // The size whatever the residency (a spilled memory's bytes come back with
-        // `wasm_memory_data`).
-        Some((m, s)) => m.try_data_size(&s.store).unwrap_or(0),
-        None => 0,
-    }
+    // The size whatever the residency (a spilled memory's bytes come back with
+    // `wasm_memory_data`).
+    with_memory(memory, |m, s| m.try_data_size(&*s).unwrap_or(0)).unwrap_or(0)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_memory_size(memory: *const wasm_memory_t) -> u32 {
-    memory_parts(memory).map_or(0, |(m, s)| {
-        m.try_size(&s.store)
+    with_memory(memory, |m, s| {
+        m.try_size(&*s)
             .map_or(0, |p| u32::try_from(p).unwrap_or(u32::MAX))
     })
+    .unwrap_or(0)
 }
 
 // ---- instances ----
@@ -698,7 +697,7 @@ pub unsafe extern "C" fn wasm_instance_new(
         }
         ptr::null_mut()
     };
-    let (Some(store_ref), Some(module)) = (unsafe_mut(store), unsafe_ref(module)) else {
+    let (false, Some(module)) = (store.is_null(), unsafe_ref(module)) else {
         return fail("wasm_instance_new: null store or module".into());
     };
     // SAFETY: `imports` is null or an extern vector (wasm.h).
@@ -728,7 +727,10 @@ pub unsafe extern "C" fn wasm_instance_new(
         }
         externs.push(ext.which);
     }
-    match Instance::new(&mut store_ref.store, &module.module, &externs) {
+    let Some(made) = with_store(store, |s| Instance::new(s, &module.module, &externs)) else {
+        return fail(BUSY.into());
+    };
+    match made {
         Ok(instance) => Box::into_raw(Box::new(wasm_instance_t {
             store,
             instance,
@@ -761,13 +763,13 @@ pub unsafe extern "C" fn wasm_instance_exports(
     let Some(out) = unsafe_mut(out) else { return };
     let mut exts = Vec::new();
     if let Some(inst) = unsafe_ref(instance) {
-        if let Some(store) = unsafe_ref(inst.store) {
+        with_store(inst.store, |s| {
             for export in inst.module.exports() {
-                if let Ok(Some(which)) = inst.instance.try_get_export(&store.store, &export.name) {
+                if let Ok(Some(which)) = inst.instance.try_get_export(&*s, &export.name) {
                     exts.push(new_extern(inst.store, which));
                 }
             }
-        }
+        });
     }
     let (size, data) = into_raw_parts(exts);
     *out = wasm_extern_vec_t { size, data };

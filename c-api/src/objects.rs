@@ -10,11 +10,12 @@ use core::ptr;
 
 use fayasm::{Extern, FrameInfo, Memory, Table, Val};
 
+use crate::store::{with_store, CStore};
 use crate::types::{memory_type, new_externtype, table_type, wasm_memorytype_t, wasm_tabletype_t};
 use crate::{
     from_raw_parts, into_raw_parts, new_extern, to_val, unsafe_mut, unsafe_ref, wasm_byte_vec_t,
     wasm_extern_t, wasm_func_t, wasm_global_t, wasm_instance_t, wasm_memory_t, wasm_store_t,
-    wasm_trap_t, wasm_val_t, wasm_val_union, WASM_FUNCREF,
+    wasm_trap_t, wasm_val_t, wasm_val_union, with_memory, WASM_FUNCREF,
 };
 
 /// `wasm_ref_t`: a reference to a function of a store.
@@ -166,23 +167,23 @@ pub unsafe extern "C" fn wasm_global_as_extern_const(
 
 // ---- tables ----
 
-fn table_parts<'a>(
+/// Runs `f` on a table object's table and store (and the store object); `None` for null,
+/// another kind, or a store in use.
+fn with_table<R>(
     table: *const wasm_table_t,
-) -> Option<(Table, &'a mut wasm_store_t, *mut wasm_store_t)> {
+    f: impl FnOnce(Table, &mut CStore, *mut wasm_store_t) -> R,
+) -> Option<R> {
     let t = unsafe_ref(table)?;
     let Extern::Table(handle) = t.ext.which else {
         return None;
     };
-    Some((handle, unsafe_mut(t.ext.store)?, t.ext.store))
+    let sp = t.ext.store;
+    with_store(sp, |s| f(handle, s, sp))
 }
 
 /// The value a reference pointer stands for as an element of table `t` (null: a null
 /// reference of the table's kind).
-fn table_ref_val(
-    t: Table,
-    store: &fayasm::Store<fayasm::wasi::WasiCtx>,
-    r: *const wasm_ref_t,
-) -> Option<Val> {
+fn table_ref_val(t: Table, store: &CStore, r: *const wasm_ref_t) -> Option<Val> {
     let funcref = t
         .try_ty(store)
         .is_ok_and(|ty| ty.element == fayasm::RefType::FuncRef);
@@ -213,7 +214,7 @@ pub unsafe extern "C" fn wasm_table_new(
     ty: *const wasm_tabletype_t,
     init: *mut wasm_ref_t,
 ) -> *mut wasm_table_t {
-    let (Some(store_ref), Some(ty)) = (unsafe_mut(store), unsafe_ref(ty)) else {
+    let Some(ty) = unsafe_ref(ty) else {
         return ptr::null_mut();
     };
     let Some(ty) = table_type(ty) else {
@@ -223,9 +224,9 @@ pub unsafe extern "C" fn wasm_table_new(
     let Some(init) = ref_val(init, funcref) else {
         return ptr::null_mut();
     };
-    match Table::new(&mut store_ref.store, ty, init) {
-        Ok(t) => new_extern(store, Extern::Table(t)).cast(),
-        Err(_) => ptr::null_mut(),
+    match with_store(store, |s| Table::new(s, ty, init)) {
+        Some(Ok(t)) => new_extern(store, Extern::Table(t)).cast(),
+        _ => ptr::null_mut(),
     }
 }
 
@@ -237,25 +238,22 @@ pub unsafe extern "C" fn wasm_table_delete(t: *mut wasm_table_t) {
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_table_type(t: *const wasm_table_t) -> *mut wasm_tabletype_t {
-    match table_parts(t) {
-        Some((t, s, _)) => t.try_ty(&s.store).map_or(ptr::null_mut(), |ty| {
+    with_table(t, |t, s, _| t.try_ty(&*s).ok())
+        .flatten()
+        .map_or(ptr::null_mut(), |ty| {
             new_externtype(&fayasm::ExternType::Table(ty)).cast()
-        }),
-        None => ptr::null_mut(),
-    }
+        })
 }
 
 /// Element `index` as a new reference; null for a null element, an index out of bounds, or
 /// an `externref` element (which fayasm's C API cannot hand out).
 #[no_mangle]
 pub unsafe extern "C" fn wasm_table_get(t: *const wasm_table_t, index: u32) -> *mut wasm_ref_t {
-    let Some((t, s, sp)) = table_parts(t) else {
-        return ptr::null_mut();
-    };
-    match t.try_get(&s.store, u64::from(index)) {
+    with_table(t, |t, s, sp| match t.try_get(&*s, u64::from(index)) {
         Ok(Some(Val::FuncRef(Some(f)))) => new_extern(sp, Extern::Func(f)).cast(),
         _ => ptr::null_mut(),
-    }
+    })
+    .unwrap_or(ptr::null_mut())
 }
 
 /// Sets element `index` to `r` (null: a null reference); false if out of bounds or of
@@ -266,21 +264,20 @@ pub unsafe extern "C" fn wasm_table_set(
     index: u32,
     r: *mut wasm_ref_t,
 ) -> bool {
-    let Some((t, s, _)) = table_parts(t) else {
-        return false;
-    };
-    match table_ref_val(t, &s.store, r) {
-        Some(v) => t.set(&mut s.store, u64::from(index), v).is_ok(),
+    with_table(t, |t, s, _| match table_ref_val(t, s, r) {
+        Some(v) => t.set(s, u64::from(index), v).is_ok(),
         None => false,
-    }
+    })
+    .unwrap_or(false)
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_table_size(t: *const wasm_table_t) -> u32 {
-    table_parts(t).map_or(0, |(t, s, _)| {
-        t.try_size(&s.store)
+    with_table(t, |t, s, _| {
+        t.try_size(&*s)
             .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
     })
+    .unwrap_or(0)
 }
 
 /// Grows by `delta` elements set to `init`; false if the table cannot grow so far.
@@ -290,13 +287,11 @@ pub unsafe extern "C" fn wasm_table_grow(
     delta: u32,
     init: *mut wasm_ref_t,
 ) -> bool {
-    let Some((t, s, _)) = table_parts(t) else {
-        return false;
-    };
-    match table_ref_val(t, &s.store, init) {
-        Some(v) => t.grow(&mut s.store, u64::from(delta), v).is_ok(),
+    with_table(t, |t, s, _| match table_ref_val(t, s, init) {
+        Some(v) => t.grow(s, u64::from(delta), v).is_ok(),
         None => false,
-    }
+    })
+    .unwrap_or(false)
 }
 
 #[no_mangle]
@@ -329,26 +324,18 @@ pub unsafe extern "C" fn wasm_extern_as_table_const(
 
 // ---- memories ----
 
-fn memory_parts<'a>(m: *const wasm_memory_t) -> Option<(Memory, &'a mut wasm_store_t)> {
-    let m = unsafe_ref(m)?;
-    let Extern::Memory(handle) = m.ext.which else {
-        return None;
-    };
-    Some((handle, unsafe_mut(m.ext.store)?))
-}
-
 /// A new memory of type `ty`; null if that fails (over a limit, no RAM).
 #[no_mangle]
 pub unsafe extern "C" fn wasm_memory_new(
     store: *mut wasm_store_t,
     ty: *const wasm_memorytype_t,
 ) -> *mut wasm_memory_t {
-    let (Some(store_ref), Some(ty)) = (unsafe_mut(store), unsafe_ref(ty)) else {
+    let Some(ty) = unsafe_ref(ty) else {
         return ptr::null_mut();
     };
-    match Memory::new(&mut store_ref.store, memory_type(ty)) {
-        Ok(m) => new_extern(store, Extern::Memory(m)).cast(),
-        Err(_) => ptr::null_mut(),
+    match with_store(store, |s| Memory::new(s, memory_type(ty))) {
+        Some(Ok(m)) => new_extern(store, Extern::Memory(m)).cast(),
+        _ => ptr::null_mut(),
     }
 }
 
@@ -360,18 +347,17 @@ pub unsafe extern "C" fn wasm_memory_delete(m: *mut wasm_memory_t) {
 
 #[no_mangle]
 pub unsafe extern "C" fn wasm_memory_type(m: *const wasm_memory_t) -> *mut wasm_memorytype_t {
-    match memory_parts(m) {
-        Some((m, s)) => m.try_ty(&s.store).map_or(ptr::null_mut(), |ty| {
+    with_memory(m, |m, s| m.try_ty(&*s).ok())
+        .flatten()
+        .map_or(ptr::null_mut(), |ty| {
             new_externtype(&fayasm::ExternType::Memory(ty)).cast()
-        }),
-        None => ptr::null_mut(),
-    }
+        })
 }
 
 /// Grows by `delta` pages; false if it cannot.
 #[no_mangle]
 pub unsafe extern "C" fn wasm_memory_grow(m: *mut wasm_memory_t, delta: u32) -> bool {
-    memory_parts(m).is_some_and(|(m, s)| m.grow(&mut s.store, u64::from(delta)).is_ok())
+    with_memory(m, |m, s| m.grow(s, u64::from(delta)).is_ok()).unwrap_or(false)
 }
 
 // ---- trap origins and traces ----

@@ -330,17 +330,19 @@ pub unsafe extern "C" fn wasm_extern_type(ext: *const wasm_extern_t) -> *mut was
     let Some(e) = unsafe_ref(ext) else {
         return ptr::null_mut();
     };
-    let Some(s) = unsafe_ref(e.store) else {
-        return ptr::null_mut();
-    };
-    let s = &s.store;
-    let ty = match e.which {
-        Extern::Func(f) => f.try_ty(s).map(ExternType::Func),
-        Extern::Global(g) => g.try_ty(s).map(ExternType::Global),
-        Extern::Table(t) => t.try_ty(s).map(ExternType::Table),
-        Extern::Memory(m) => m.try_ty(s).map(ExternType::Memory),
-    };
-    ty.map_or(ptr::null_mut(), |t| new_externtype(&t))
+    let ty = crate::store::with_store(e.store, |s| {
+        let s = &*s;
+        match e.which {
+            Extern::Func(f) => f.try_ty(s).map(ExternType::Func),
+            Extern::Global(g) => g.try_ty(s).map(ExternType::Global),
+            Extern::Table(t) => t.try_ty(s).map(ExternType::Table),
+            Extern::Memory(m) => m.try_ty(s).map(ExternType::Memory),
+        }
+    });
+    match ty {
+        Some(Ok(t)) => new_externtype(&t),
+        _ => ptr::null_mut(),
+    }
 }
 
 // ---- import and export types ----

@@ -126,12 +126,13 @@ pub unsafe extern "C" fn wasm_module_obtain(
     store: *mut wasm_store_t,
     shared: *const wasm_shared_module_t,
 ) -> *mut wasm_module_t {
-    match (unsafe_ref(store), unsafe_ref(shared)) {
-        (Some(s), Some(sh)) if Engine::same(s.store.engine(), sh.module.engine()) => {
-            Box::into_raw(Box::new(wasm_module_t {
-                module: sh.module.clone(),
-            }))
-        }
+    let Some(sh) = unsafe_ref(shared) else {
+        return ptr::null_mut();
+    };
+    match crate::store::with_store(store, |s| Engine::same(s.engine(), sh.module.engine())) {
+        Some(true) => Box::into_raw(Box::new(wasm_module_t {
+            module: sh.module.clone(),
+        })),
         _ => ptr::null_mut(),
     }
 }

@@ -41,22 +41,107 @@ fn scratch() -> PathBuf {
 
 /// Compiles `tests/c/NAME.c` against the library and returns the executable.
 fn build(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = static_library();
-    let exe = scratch().join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let status = Command::new(&cc)
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-o"])
-        .arg(&exe)
+    let exe = scratch().join(name);
+    compile(&cc, name, &[], &exe)
+        .unwrap_or_else(|e| panic!("a C compiler (`{cc}`) is needed for the C API tests: {e}"));
+    exe
+}
+
+/// Compiles `tests/c/NAME.c` with `cc` and `flags` into `exe`; an error if `cc` cannot be
+/// run or the compilation fails (with the compiler's output).
+fn compile(cc: &str, name: &str, flags: &[&str], exe: &Path) -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(cc)
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
+        .args(flags)
+        .arg("-o")
+        .arg(exe)
         .arg("-I")
         .arg(root.join("include"))
         .arg(root.join("tests/c").join(format!("{name}.c")))
-        .arg(&lib)
+        .arg(static_library())
         .args(["-lpthread", "-ldl", "-lm"])
-        .status()
-        .unwrap_or_else(|e| panic!("a C compiler (`{cc}`) is needed for the C API tests: {e}"));
-    assert!(status.success(), "compiling {name}.c failed");
-    exe
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "compiling {name}.c with `{cc} {}` failed:\n{}",
+            flags.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// The C compiler that builds programs with AddressSanitizer here: `$CC` (else `cc`), or
+/// `clang`, whichever compiles and links an instrumented program first. `Err` says why
+/// neither does (no sanitizer runtime installed).
+fn asan_compiler() -> &'static Result<String, String> {
+    static CC: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    CC.get_or_init(|| {
+        let dir = scratch();
+        let probe = dir.join("asan_probe.c");
+        std::fs::write(&probe, "int main(void) { return 0; }\n").unwrap();
+        let mut tried = Vec::new();
+        let first = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+        for cc in [first.as_str(), "clang"] {
+            let exe = dir.join("asan_probe");
+            let ok = Command::new(cc)
+                .args(ASAN_FLAGS)
+                .arg("-o")
+                .arg(&exe)
+                .arg(&probe)
+                .output()
+                .is_ok_and(|o| o.status.success())
+                && Command::new(&exe).status().is_ok_and(|s| s.success());
+            if ok {
+                return Ok(cc.to_string());
+            }
+            tried.push(cc);
+        }
+        Err(format!(
+            "none of {tried:?} builds with -fsanitize=address (no sanitizer runtime: gcc's \
+             libasan, or clang's libclang-rt-dev)"
+        ))
+    })
+}
+
+const ASAN_FLAGS: &[&str] = &["-fsanitize=address", "-fno-omit-frame-pointer", "-g"];
+
+/// The memory checks of a program the test already ran: again under valgrind (when it is
+/// installed), then built with AddressSanitizer and run (when the compiler supports it):
+/// no invalid access, no leak. Each check that cannot run says so on the test's output.
+fn memory_checks(exe: &Path, arg: &Path) {
+    under_valgrind(exe, arg);
+    under_asan(exe, arg);
+}
+
+/// Builds the program of `exe` with AddressSanitizer (the C side instrumented; the library's
+/// allocations are `malloc`s ASan watches) and runs it on `arg`.
+fn under_asan(exe: &Path, arg: &Path) {
+    let cc = match asan_compiler() {
+        Ok(cc) => cc,
+        Err(why) => {
+            eprintln!("AddressSanitizer check left out: {why}");
+            return;
+        }
+    };
+    let name = exe.file_name().unwrap().to_str().unwrap();
+    let asan_exe = exe.with_file_name(format!("{name}-asan"));
+    compile(cc, name, ASAN_FLAGS, &asan_exe).unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(&asan_exe)
+        .arg(arg)
+        .env("ASAN_OPTIONS", "detect_leaks=1:exitcode=9")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name} under AddressSanitizer: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Runs the program again under valgrind when it is installed: no invalid access, no leak.
@@ -97,7 +182,7 @@ fn call_exports_from_c() {
     let wasm = scratch().join("call.wasm");
     std::fs::write(&wasm, wat::parse_str(CALL).unwrap()).unwrap();
     let out = Command::new(&exe).arg(&wasm).output().unwrap();
-    under_valgrind(&exe, &wasm);
+    memory_checks(&exe, &wasm);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
     assert_eq!(
@@ -132,7 +217,7 @@ fn host_functions_and_globals_from_c() {
     let wasm = scratch().join("host.wasm");
     std::fs::write(&wasm, wat::parse_str(HOST).unwrap()).unwrap();
     let out = Command::new(&exe).arg(&wasm).output().unwrap();
-    under_valgrind(&exe, &wasm);
+    memory_checks(&exe, &wasm);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
     assert_eq!(
@@ -157,7 +242,8 @@ fn host_functions_and_globals_from_c() {
 
 /// Builds `tests/c/NAME.c`, runs it on `wat` (also under valgrind when installed) and
 /// compares its output with `expected`.
-fn scenario(name: &str, wat: &str, expected: &str) {
+fn scenario(name: &str, wat: &str, expected: impl AsRef<str>) {
+    let expected = expected.as_ref();
     let exe = build(name);
     let wasm = scratch().join(format!("{name}.wasm"));
     std::fs::write(&wasm, wat::parse_str(wat).unwrap()).unwrap();
@@ -165,7 +251,7 @@ fn scenario(name: &str, wat: &str, expected: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "exit {:?}\n{stdout}", out.status);
     assert_eq!(stdout, expected);
-    under_valgrind(&exe, &wasm);
+    memory_checks(&exe, &wasm);
 }
 
 // The standard C API's example scenarios (hello, callback, global, memory, table, trap,
@@ -464,7 +550,7 @@ fn a_wasi_program_with_a_storage_written_in_c() {
          resident: 1, card reads: 1\n\
          done\n"
     );
-    under_valgrind(&exe, &wasm);
+    memory_checks(&exe, &wasm);
 }
 
 /// The README's C example is `tests/c/readme.c`, word for word, and runs.
@@ -483,7 +569,7 @@ fn the_readme_c_example_runs() {
     let out = Command::new(&exe).output().unwrap();
     assert!(out.status.success(), "exit {:?}", out.status);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "add(40, 2) = 42\n");
-    under_valgrind(&exe, Path::new("unused"));
+    memory_checks(&exe, Path::new("unused"));
 }
 
 #[test]
@@ -595,5 +681,38 @@ fn a_wasi_program_with_environment_and_directories_from_c() {
          exit code: 7\n\
          done\n"
     );
-    under_valgrind(&exe, &wasm);
+    memory_checks(&exe, &wasm);
+}
+
+#[test]
+fn callbacks_that_call_back_into_their_store() {
+    scenario(
+        "reenter",
+        r#"(module
+          (import "" "host" (func $host (param i32) (result i32)))
+          (memory (export "memory") 1)
+          (global (export "g") (mut i32) (i32.const 10))
+          (table (export "table") 1 funcref)
+          (func $square (export "square") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+          (func (export "run") (param i32) (result i32)
+            (i32.add (call $host (local.get 0)) (i32.load8_u (i32.const 0)))))"#,
+        "host(3): square = 9, memory[0] was 0, global 10, arity 1 -> 1\n\
+         host(2): square = 4, memory[0] was 3, global 13, arity 1 -> 1\n\
+         \x20 storage write: memory size 0, data null, global 0\n\
+         \x20 storage write: square(3): {BUSY}\n\
+         host(2): spill: written\n\
+         \x20 storage read: memory type null\n\
+         host(1): square = 1, memory[0] was 2, global 15, arity 1 -> 1\n\
+         host(1): the store is still there: global 16\n\
+         host(2): run(1) = 2\n\
+         host(3): run(2) = 5\n\
+         run(3) = 10, global 16, table 4, resident 1\n\
+         hook: 1 parameter, square(5) = 25, memory[0] = 1\n\
+         square(4) = 16, hook calls 1\n\
+         \x20 storage write: memory size 0, data null, global 0\n\
+         \x20 storage write: square(3): {BUSY}\n\
+         main: spill: written\n\
+         done\n"
+            .replace("{BUSY}", "the store is in use: a storage callback or a finalizer cannot call into its own store"),
+    );
 }
