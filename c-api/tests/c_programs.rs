@@ -565,6 +565,10 @@ fn the_readme_c_example_runs() {
         .and_then(|rest| rest.split("```").next())
         .expect("the README has the C example block");
     assert_eq!(block, example, "README.md and tests/c/readme.c differ");
+    assert!(
+        example.lines().count() <= 15,
+        "the README promises a 15-line example"
+    );
     let exe = build("readme");
     let out = Command::new(&exe).output().unwrap();
     assert!(out.status.success(), "exit {:?}", out.status);
