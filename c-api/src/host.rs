@@ -2,6 +2,11 @@
 //! (`wasm_func_new`, `wasm_func_new_with_env`), globals, `wasm_trap_new` and the extern
 //! conversions (`wasm_*_as_extern`, `wasm_extern_kind`).
 
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
 use core::ffi::c_void;
 use core::ptr;
 

@@ -16,6 +16,11 @@
 
 extern crate alloc;
 
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
 use core::ffi::c_void;
 use core::ptr;
 
@@ -24,6 +29,8 @@ use fayasm::{Engine, Error, Extern, FrameInfo, Func, Instance, Memory, Module, S
 mod fayasm_ext;
 mod host;
 mod objects;
+#[cfg(all(not(feature = "std"), not(test)))]
+mod runtime;
 mod store;
 mod types;
 mod vecs;
@@ -34,6 +41,10 @@ pub use store::wasm_store_t;
 use store::{with_store, BUSY};
 pub use types::*;
 pub use vecs::*;
+#[cfg(feature = "std")]
+mod wasi;
+#[cfg(feature = "std")]
+pub use wasi::*;
 
 /// An engine.
 pub struct wasm_engine_t {

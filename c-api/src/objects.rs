@@ -5,6 +5,8 @@
 //! A `wasm_ref_t` is a `wasm_extern_t` holding a function (`repr(transparent)`), so
 //! `wasm_func_as_ref` and `wasm_ref_as_func` are pointer casts, as `wasm.h` requires.
 
+use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::ffi::c_void;
 use core::ptr;
 

@@ -8,6 +8,8 @@
 //! (as `wasm.h` requires: the result is the same object), and an external type's kind says
 //! which struct it is.
 
+use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::ptr;
 
 use fayasm::{Extern, ExternType, MemoryType, RefType, TableType};

@@ -3,6 +3,9 @@
 //! define, and modules as bytes (`wasm_module_serialize`, `_deserialize`) and across stores
 //! (`wasm_module_share`, `wasm_module_obtain`).
 
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
 use core::ptr;
 
 use fayasm::{Engine, Module};

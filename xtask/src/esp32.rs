@@ -35,8 +35,8 @@ use xshell::{cmd, Shell};
 const USAGE: &str = "usage: cargo xtask esp32 qemu [--no-corrupt] [--no-resume] [--timeout N]
        cargo xtask esp32 build --board esp32c3|qemu";
 
-const TARGET_JSON: &str = "targets/riscv32imc-unknown-none-elf.json";
-const TARGET_NAME: &str = "riscv32imc-unknown-none-elf";
+pub(crate) const TARGET_JSON: &str = "targets/riscv32imc-unknown-none-elf.json";
+pub(crate) const TARGET_NAME: &str = "riscv32imc-unknown-none-elf";
 const APT_PACKAGES: &[&str] = &[
     "rustc-web",
     "cargo-web",
@@ -136,7 +136,7 @@ pub fn ci_step() -> Result<bool> {
     Ok(true)
 }
 
-fn esp32_dir() -> PathBuf {
+pub(crate) fn esp32_dir() -> PathBuf {
     crate::root().join("esp32")
 }
 
@@ -163,7 +163,7 @@ fn have(program: &str) -> bool {
 
 /// Installs the Debian packages the firmware needs when they are missing (and no rustup
 /// toolchain can do the build instead).
-fn install_missing() -> Result<()> {
+pub(crate) fn install_missing() -> Result<()> {
     let need_rust = rustup_toolchain().is_none() && !debian_rust_present();
     let need_qemu = !have("qemu-system-riscv32");
     let need_lld = !have("ld.lld");
@@ -187,14 +187,14 @@ fn install_missing() -> Result<()> {
     Ok(())
 }
 
-fn debian_rust_present() -> bool {
+pub(crate) fn debian_rust_present() -> bool {
     Path::new("/usr/bin/rustc").exists()
         && Path::new("/usr/bin/cargo").exists()
         && Path::new("/usr/lib/rustlib/src/rust/library/alloc").exists()
 }
 
 /// A rustup nightly with `rust-src` (for `-Zbuild-std`), if there is one.
-fn rustup_toolchain() -> Option<String> {
+pub(crate) fn rustup_toolchain() -> Option<String> {
     let out = Command::new("rustc")
         .args(["+nightly", "--print", "sysroot"])
         .output()

@@ -17,6 +17,7 @@ use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
 
 mod bench;
+mod c_api;
 mod conformance;
 mod esp32;
 mod fuzz;
@@ -31,12 +32,14 @@ commands:
               wasmtime; writes target/conformance/summary.json
   ci [--quick]
               everything CI runs, each step timed (format, clippy, docs, no_std build, all
-              tests, fuzz smoke, firmware); --quick: format, clippy, engine and CLI tests,
+              tests, fuzz smoke, firmware, no_std C API); --quick: format, clippy, engine and CLI tests,
               wasm-v1/v2 suites
   fuzz [--seconds N] [--jobs J] [--no-asan] [TARGET...]
               cargo-fuzz targets under libFuzzer
   esp32 qemu|build
               the firmware: boot it under QEMU, or build an image
+  c-api-no-std
+              build the C API's static library without std for rv32imc (the firmware's target)
   samples [--bless] [--twice]
               rebuild wasm_samples/ (clang, Rust for wasm32) and fail on a stale committed .wasm
   bench [--quick] [--no-run]
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("esp32") => esp32::run(&args[1..]),
+        Some("c-api-no-std") => c_api::ci_step(),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(true)
@@ -261,8 +265,12 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
         return Ok(false);
     }
     // The firmware on the 32-bit target: boot it under QEMU, and build the ESP32-C3 image.
-    steps.run(
+    if !steps.run(
         "esp32 firmware (QEMU boots, ESP32-C3 image)",
         esp32::ci_step,
-    )
+    )? {
+        return Ok(false);
+    }
+    // The C API library stays no_std + alloc: its static library for the firmware's target.
+    steps.run("no_std C API build (rv32imc)", c_api::ci_step)
 }
