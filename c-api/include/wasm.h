@@ -104,11 +104,22 @@ void wasm_val_vec_copy(own wasm_val_vec_t* out, const wasm_val_vec_t* src);
 void wasm_val_delete(own wasm_val_t* v);
 void wasm_val_copy(own wasm_val_t* out, const wasm_val_t* src);
 
-/* References: a function reference is the function object itself (wasm_func_as_ref is a
- * cast). fayasm's C API carries null externrefs only. */
+/* References: every external object is one (a function, global, table or memory: the
+ * wasm_*_as_ref casts return the same object, wasm_ref_as_* NULL for another kind); only a
+ * function reference can be a value (WASM_FUNCREF). fayasm's C API carries null externrefs
+ * only. */
 void wasm_ref_delete(own wasm_ref_t* ref);
 own wasm_ref_t* wasm_ref_copy(const wasm_ref_t* ref);
 bool wasm_ref_same(const wasm_ref_t* a, const wasm_ref_t* b);
+
+/* Host information of an object (declared for each kind of object below): it belongs to the
+ * C object (a copy starts without it); the finalizer runs once, when the object is deleted
+ * or the information replaced. */
+#define FAYASM_DECLARE_HOST_INFO(name)                                                  \
+  void* wasm_##name##_get_host_info(const wasm_##name##_t*);                            \
+  void wasm_##name##_set_host_info(wasm_##name##_t*, void*);                            \
+  void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t*, void*, void (*)(void*));
+FAYASM_DECLARE_HOST_INFO(ref)
 
 /* Value and function types. */
 typedef struct wasm_valtype_t wasm_valtype_t;
@@ -142,6 +153,15 @@ void wasm_functype_delete(own wasm_functype_t* type);
 own wasm_functype_t* wasm_functype_copy(const wasm_functype_t* type);
 const wasm_valtype_vec_t* wasm_functype_params(const wasm_functype_t* type);
 const wasm_valtype_vec_t* wasm_functype_results(const wasm_functype_t* type);
+typedef struct wasm_functype_vec_t {
+  size_t size;
+  wasm_functype_t** data;
+} wasm_functype_vec_t;
+void wasm_functype_vec_new_empty(own wasm_functype_vec_t* out);
+void wasm_functype_vec_new_uninitialized(own wasm_functype_vec_t* out, size_t size);
+void wasm_functype_vec_new(own wasm_functype_vec_t* out, size_t size, own wasm_functype_t* const data[]);
+void wasm_functype_vec_copy(own wasm_functype_vec_t* out, const wasm_functype_vec_t* src);
+void wasm_functype_vec_delete(own wasm_functype_vec_t* vec);
 
 typedef uint8_t wasm_mutability_t;
 enum wasm_mutability_enum { WASM_CONST = 0, WASM_VAR = 1 };
@@ -151,6 +171,15 @@ void wasm_globaltype_delete(own wasm_globaltype_t* type);
 own wasm_globaltype_t* wasm_globaltype_copy(const wasm_globaltype_t* type);
 const wasm_valtype_t* wasm_globaltype_content(const wasm_globaltype_t* type);
 wasm_mutability_t wasm_globaltype_mutability(const wasm_globaltype_t* type);
+typedef struct wasm_globaltype_vec_t {
+  size_t size;
+  wasm_globaltype_t** data;
+} wasm_globaltype_vec_t;
+void wasm_globaltype_vec_new_empty(own wasm_globaltype_vec_t* out);
+void wasm_globaltype_vec_new_uninitialized(own wasm_globaltype_vec_t* out, size_t size);
+void wasm_globaltype_vec_new(own wasm_globaltype_vec_t* out, size_t size, own wasm_globaltype_t* const data[]);
+void wasm_globaltype_vec_copy(own wasm_globaltype_vec_t* out, const wasm_globaltype_vec_t* src);
+void wasm_globaltype_vec_delete(own wasm_globaltype_vec_t* vec);
 
 /* Limits of tables and memories (in elements or 64 KiB pages). */
 typedef struct wasm_limits_t {
@@ -165,12 +194,30 @@ void wasm_tabletype_delete(own wasm_tabletype_t* type);
 own wasm_tabletype_t* wasm_tabletype_copy(const wasm_tabletype_t* type);
 const wasm_valtype_t* wasm_tabletype_element(const wasm_tabletype_t* type);
 const wasm_limits_t* wasm_tabletype_limits(const wasm_tabletype_t* type);
+typedef struct wasm_tabletype_vec_t {
+  size_t size;
+  wasm_tabletype_t** data;
+} wasm_tabletype_vec_t;
+void wasm_tabletype_vec_new_empty(own wasm_tabletype_vec_t* out);
+void wasm_tabletype_vec_new_uninitialized(own wasm_tabletype_vec_t* out, size_t size);
+void wasm_tabletype_vec_new(own wasm_tabletype_vec_t* out, size_t size, own wasm_tabletype_t* const data[]);
+void wasm_tabletype_vec_copy(own wasm_tabletype_vec_t* out, const wasm_tabletype_vec_t* src);
+void wasm_tabletype_vec_delete(own wasm_tabletype_vec_t* vec);
 
 typedef struct wasm_memorytype_t wasm_memorytype_t;
 own wasm_memorytype_t* wasm_memorytype_new(const wasm_limits_t* limits);
 void wasm_memorytype_delete(own wasm_memorytype_t* type);
 own wasm_memorytype_t* wasm_memorytype_copy(const wasm_memorytype_t* type);
 const wasm_limits_t* wasm_memorytype_limits(const wasm_memorytype_t* type);
+typedef struct wasm_memorytype_vec_t {
+  size_t size;
+  wasm_memorytype_t** data;
+} wasm_memorytype_vec_t;
+void wasm_memorytype_vec_new_empty(own wasm_memorytype_vec_t* out);
+void wasm_memorytype_vec_new_uninitialized(own wasm_memorytype_vec_t* out, size_t size);
+void wasm_memorytype_vec_new(own wasm_memorytype_vec_t* out, size_t size, own wasm_memorytype_t* const data[]);
+void wasm_memorytype_vec_copy(own wasm_memorytype_vec_t* out, const wasm_memorytype_vec_t* src);
+void wasm_memorytype_vec_delete(own wasm_memorytype_vec_t* vec);
 
 /* External types: a function, global, table or memory type seen as one (the casts return
  * the same object; the `as_` casts to a kind return NULL for another kind). */
@@ -185,6 +232,15 @@ enum wasm_externkind_enum {
 void wasm_externtype_delete(own wasm_externtype_t* type);
 own wasm_externtype_t* wasm_externtype_copy(const wasm_externtype_t* type);
 wasm_externkind_t wasm_externtype_kind(const wasm_externtype_t* type);
+typedef struct wasm_externtype_vec_t {
+  size_t size;
+  wasm_externtype_t** data;
+} wasm_externtype_vec_t;
+void wasm_externtype_vec_new_empty(own wasm_externtype_vec_t* out);
+void wasm_externtype_vec_new_uninitialized(own wasm_externtype_vec_t* out, size_t size);
+void wasm_externtype_vec_new(own wasm_externtype_vec_t* out, size_t size, own wasm_externtype_t* const data[]);
+void wasm_externtype_vec_copy(own wasm_externtype_vec_t* out, const wasm_externtype_vec_t* src);
+void wasm_externtype_vec_delete(own wasm_externtype_vec_t* vec);
 wasm_externtype_t* wasm_functype_as_externtype(wasm_functype_t* type);
 wasm_externtype_t* wasm_globaltype_as_externtype(wasm_globaltype_t* type);
 wasm_externtype_t* wasm_tabletype_as_externtype(wasm_tabletype_t* type);
@@ -243,6 +299,9 @@ typedef struct wasm_trap_t wasm_trap_t;
 own wasm_trap_t* wasm_trap_new(wasm_store_t* store, const wasm_message_t* message);
 void wasm_trap_delete(own wasm_trap_t* trap);
 own wasm_trap_t* wasm_trap_copy(const wasm_trap_t* trap);
+/* The same trap object (a copy is another trap). */
+bool wasm_trap_same(const wasm_trap_t* a, const wasm_trap_t* b);
+FAYASM_DECLARE_HOST_INFO(trap)
 /* The message, NUL-terminated (the terminator is counted in `size`). */
 void wasm_trap_message(const wasm_trap_t* trap, own wasm_message_t* out);
 
@@ -273,6 +332,11 @@ void wasm_trap_trace(const wasm_trap_t* trap, own wasm_frame_vec_t* out);
 typedef struct wasm_module_t wasm_module_t;
 own wasm_module_t* wasm_module_new(wasm_store_t* store, const wasm_byte_vec_t* binary);
 void wasm_module_delete(own wasm_module_t* module);
+own wasm_module_t* wasm_module_copy(const wasm_module_t* module);
+/* The same compiled module (a copy, or a module shared and obtained; not the same bytes
+ * compiled twice). */
+bool wasm_module_same(const wasm_module_t* a, const wasm_module_t* b);
+FAYASM_DECLARE_HOST_INFO(module)
 bool wasm_module_validate(wasm_store_t* store, const wasm_byte_vec_t* binary);
 void wasm_module_imports(const wasm_module_t* module, own wasm_importtype_vec_t* out);
 void wasm_module_exports(const wasm_module_t* module, own wasm_exporttype_vec_t* out);
@@ -307,6 +371,11 @@ void wasm_extern_vec_delete(own wasm_extern_vec_t* vec);
 void wasm_extern_delete(own wasm_extern_t* ext);
 own wasm_extern_t* wasm_extern_copy(const wasm_extern_t* ext);
 bool wasm_extern_same(const wasm_extern_t* a, const wasm_extern_t* b);
+FAYASM_DECLARE_HOST_INFO(extern)
+wasm_ref_t* wasm_extern_as_ref(wasm_extern_t* ext);
+const wasm_ref_t* wasm_extern_as_ref_const(const wasm_extern_t* ext);
+wasm_extern_t* wasm_ref_as_extern(wasm_ref_t* ref);
+const wasm_extern_t* wasm_ref_as_extern_const(const wasm_ref_t* ref);
 own wasm_externtype_t* wasm_extern_type(const wasm_extern_t* ext);
 
 wasm_func_t* wasm_extern_as_func(wasm_extern_t* ext);
@@ -346,6 +415,7 @@ wasm_ref_t* wasm_func_as_ref(wasm_func_t* func);
 const wasm_ref_t* wasm_func_as_ref_const(const wasm_func_t* func);
 wasm_func_t* wasm_ref_as_func(wasm_ref_t* ref);
 const wasm_func_t* wasm_ref_as_func_const(const wasm_ref_t* ref);
+FAYASM_DECLARE_HOST_INFO(func)
 
 size_t wasm_func_param_arity(const wasm_func_t* func);
 size_t wasm_func_result_arity(const wasm_func_t* func);
@@ -362,6 +432,11 @@ own wasm_memory_t* wasm_memory_new(wasm_store_t* store, const wasm_memorytype_t*
 void wasm_memory_delete(own wasm_memory_t* memory);
 own wasm_memory_t* wasm_memory_copy(const wasm_memory_t* memory);
 bool wasm_memory_same(const wasm_memory_t* a, const wasm_memory_t* b);
+FAYASM_DECLARE_HOST_INFO(memory)
+wasm_ref_t* wasm_memory_as_ref(wasm_memory_t* memory);
+const wasm_ref_t* wasm_memory_as_ref_const(const wasm_memory_t* memory);
+wasm_memory_t* wasm_ref_as_memory(wasm_ref_t* ref);
+const wasm_memory_t* wasm_ref_as_memory_const(const wasm_ref_t* ref);
 own wasm_memorytype_t* wasm_memory_type(const wasm_memory_t* memory);
 byte_t* wasm_memory_data(wasm_memory_t* memory);
 size_t wasm_memory_data_size(const wasm_memory_t* memory);
@@ -375,6 +450,11 @@ own wasm_table_t* wasm_table_new(wasm_store_t* store, const wasm_tabletype_t* ty
 void wasm_table_delete(own wasm_table_t* table);
 own wasm_table_t* wasm_table_copy(const wasm_table_t* table);
 bool wasm_table_same(const wasm_table_t* a, const wasm_table_t* b);
+FAYASM_DECLARE_HOST_INFO(table)
+wasm_ref_t* wasm_table_as_ref(wasm_table_t* table);
+const wasm_ref_t* wasm_table_as_ref_const(const wasm_table_t* table);
+wasm_table_t* wasm_ref_as_table(wasm_ref_t* ref);
+const wasm_table_t* wasm_ref_as_table_const(const wasm_ref_t* ref);
 own wasm_tabletype_t* wasm_table_type(const wasm_table_t* table);
 own wasm_ref_t* wasm_table_get(const wasm_table_t* table, wasm_table_size_t index);
 bool wasm_table_set(wasm_table_t* table, wasm_table_size_t index, wasm_ref_t* ref);
@@ -388,6 +468,11 @@ own wasm_global_t* wasm_global_new(wasm_store_t* store, const wasm_globaltype_t*
 void wasm_global_delete(own wasm_global_t* global);
 own wasm_global_t* wasm_global_copy(const wasm_global_t* global);
 bool wasm_global_same(const wasm_global_t* a, const wasm_global_t* b);
+FAYASM_DECLARE_HOST_INFO(global)
+wasm_ref_t* wasm_global_as_ref(wasm_global_t* global);
+const wasm_ref_t* wasm_global_as_ref_const(const wasm_global_t* global);
+wasm_global_t* wasm_ref_as_global(wasm_ref_t* ref);
+const wasm_global_t* wasm_ref_as_global_const(const wasm_ref_t* ref);
 own wasm_globaltype_t* wasm_global_type(const wasm_global_t* global);
 void wasm_global_get(const wasm_global_t* global, own wasm_val_t* out);
 void wasm_global_set(wasm_global_t* global, const wasm_val_t* val);
@@ -398,6 +483,8 @@ own wasm_instance_t* wasm_instance_new(wasm_store_t* store, const wasm_module_t*
                                        const wasm_extern_vec_t* imports,
                                        own wasm_trap_t** trap);
 void wasm_instance_delete(own wasm_instance_t* instance);
+own wasm_instance_t* wasm_instance_copy(const wasm_instance_t* instance);
+bool wasm_instance_same(const wasm_instance_t* a, const wasm_instance_t* b);
 /* The exports in the module's export order. */
 void wasm_instance_exports(const wasm_instance_t* instance, own wasm_extern_vec_t* out);
 /* Host information; the finalizer runs once, when the instance is deleted. */
@@ -453,6 +540,83 @@ static inline own wasm_functype_t* wasm_functype_new_2_1(own wasm_valtype_t* p1,
   wasm_valtype_vec_new(&params, 2, ps);
   wasm_valtype_vec_new(&results, 1, rs);
   return wasm_functype_new(&params, &results);
+}
+
+/* The rest of the standard's short-hands: value types of each kind, function types of up to
+ * three parameters and two results, and pointers carried in an i32 or i64 value. */
+static inline own wasm_valtype_t* wasm_valtype_new_i32(void) { return wasm_valtype_new(WASM_I32); }
+static inline own wasm_valtype_t* wasm_valtype_new_i64(void) { return wasm_valtype_new(WASM_I64); }
+static inline own wasm_valtype_t* wasm_valtype_new_f32(void) { return wasm_valtype_new(WASM_F32); }
+static inline own wasm_valtype_t* wasm_valtype_new_f64(void) { return wasm_valtype_new(WASM_F64); }
+static inline own wasm_valtype_t* wasm_valtype_new_externref(void) {
+  return wasm_valtype_new(WASM_EXTERNREF);
+}
+static inline own wasm_valtype_t* wasm_valtype_new_funcref(void) {
+  return wasm_valtype_new(WASM_FUNCREF);
+}
+
+/* A function type of `np` parameters and `nr` results (taking them over). */
+static inline own wasm_functype_t* fayasm_functype_of(size_t np, wasm_valtype_t* const ps[],
+                                                      size_t nr, wasm_valtype_t* const rs[]) {
+  wasm_valtype_vec_t params, results;
+  wasm_valtype_vec_new(&params, np, ps);
+  wasm_valtype_vec_new(&results, nr, rs);
+  return wasm_functype_new(&params, &results);
+}
+static inline own wasm_functype_t* wasm_functype_new_2_0(own wasm_valtype_t* p1, own wasm_valtype_t* p2) {
+  wasm_valtype_t* ps[2] = {p1, p2};
+  return fayasm_functype_of(2, ps, 0, NULL);
+}
+static inline own wasm_functype_t* wasm_functype_new_3_0(own wasm_valtype_t* p1, own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* p3) {
+  wasm_valtype_t* ps[3] = {p1, p2, p3};
+  return fayasm_functype_of(3, ps, 0, NULL);
+}
+static inline own wasm_functype_t* wasm_functype_new_3_1(own wasm_valtype_t* p1, own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* p3, own wasm_valtype_t* r) {
+  wasm_valtype_t* ps[3] = {p1, p2, p3};
+  wasm_valtype_t* rs[1] = {r};
+  return fayasm_functype_of(3, ps, 1, rs);
+}
+static inline own wasm_functype_t* wasm_functype_new_0_2(own wasm_valtype_t* r1, own wasm_valtype_t* r2) {
+  wasm_valtype_t* rs[2] = {r1, r2};
+  return fayasm_functype_of(0, NULL, 2, rs);
+}
+static inline own wasm_functype_t* wasm_functype_new_1_2(own wasm_valtype_t* p, own wasm_valtype_t* r1,
+                                                         own wasm_valtype_t* r2) {
+  wasm_valtype_t* ps[1] = {p};
+  wasm_valtype_t* rs[2] = {r1, r2};
+  return fayasm_functype_of(1, ps, 2, rs);
+}
+static inline own wasm_functype_t* wasm_functype_new_2_2(own wasm_valtype_t* p1, own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* r1, own wasm_valtype_t* r2) {
+  wasm_valtype_t* ps[2] = {p1, p2};
+  wasm_valtype_t* rs[2] = {r1, r2};
+  return fayasm_functype_of(2, ps, 2, rs);
+}
+static inline own wasm_functype_t* wasm_functype_new_3_2(own wasm_valtype_t* p1, own wasm_valtype_t* p2,
+                                                         own wasm_valtype_t* p3, own wasm_valtype_t* r1,
+                                                         own wasm_valtype_t* r2) {
+  wasm_valtype_t* ps[3] = {p1, p2, p3};
+  wasm_valtype_t* rs[2] = {r1, r2};
+  return fayasm_functype_of(3, ps, 2, rs);
+}
+
+static inline void wasm_val_init_ptr(own wasm_val_t* out, void* p) {
+#if UINTPTR_MAX == UINT32_MAX
+  out->kind = WASM_I32;
+  out->of.i32 = (int32_t)(intptr_t)p;
+#else
+  out->kind = WASM_I64;
+  out->of.i64 = (int64_t)(intptr_t)p;
+#endif
+}
+static inline void* wasm_val_ptr(const wasm_val_t* val) {
+#if UINTPTR_MAX == UINT32_MAX
+  return (void*)(intptr_t)val->of.i32;
+#else
+  return (void*)(intptr_t)val->of.i64;
+#endif
 }
 
 #undef own

@@ -482,6 +482,7 @@ impl CHook {
         let ext = wasm_extern_t {
             store: self.store,
             which: Extern::Func(func),
+            host_info: None,
         };
         let f: *const wasm_func_t = (&ext as *const wasm_extern_t).cast();
         // SAFETY: fayasm.h: `hook` is a function of this signature; `f` is a valid function

@@ -64,7 +64,7 @@ pub struct wasm_globaltype_t {
 /// A global: a [`wasm_extern_t`] that holds one (`wasm_extern_as_global`).
 #[repr(transparent)]
 pub struct wasm_global_t {
-    ext: wasm_extern_t,
+    pub(crate) ext: wasm_extern_t,
 }
 
 const WASM_CONST: u8 = 0;

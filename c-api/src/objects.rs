@@ -16,8 +16,8 @@ use crate::store::{with_store, CStore};
 use crate::types::{memory_type, new_externtype, table_type, wasm_memorytype_t, wasm_tabletype_t};
 use crate::{
     from_raw_parts, into_raw_parts, new_extern, to_val, unsafe_mut, unsafe_ref, wasm_byte_vec_t,
-    wasm_extern_t, wasm_func_t, wasm_global_t, wasm_instance_t, wasm_memory_t, wasm_store_t,
-    wasm_trap_t, wasm_val_t, wasm_val_union, with_memory, WASM_FUNCREF,
+    wasm_extern_t, wasm_func_t, wasm_global_t, wasm_instance_t, wasm_memory_t, wasm_module_t,
+    wasm_store_t, wasm_trap_t, wasm_val_t, wasm_val_union, with_memory, WASM_FUNCREF,
 };
 
 /// `wasm_ref_t`: a reference to a function of a store.
@@ -469,6 +469,7 @@ pub unsafe extern "C" fn wasm_trap_copy(t: *const wasm_trap_t) -> *mut wasm_trap
         Box::into_raw(Box::new(wasm_trap_t {
             message: t.message.clone(),
             trace: t.trace.clone(),
+            host_info: None,
         }))
     })
 }
@@ -500,4 +501,157 @@ pub unsafe extern "C" fn wasm_instance_set_host_info_with_finalizer(
     if let Some(i) = unsafe_mut(i) {
         i.host_info = Some(HostInfo { info, finalizer });
     }
+}
+
+/// `get_host_info`, `set_host_info` and `set_host_info_with_finalizer` for an object type
+/// whose objects keep a `host_info` (through `$field`): the information belongs to the C
+/// object (a copy starts without); the finalizer runs once, when the object is deleted or
+/// the information replaced.
+macro_rules! host_info {
+    ($($ty:ty, $($field:ident).+, $get:ident $set:ident $set_fin:ident;)*) => {$(
+        #[no_mangle]
+        pub unsafe extern "C" fn $get(x: *const $ty) -> *mut c_void {
+            unsafe_ref(x)
+                .and_then(|o| o.$($field).+.as_ref())
+                .map_or(ptr::null_mut(), |h| h.info)
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn $set(x: *mut $ty, info: *mut c_void) {
+            // SAFETY: the same contract.
+            unsafe { $set_fin(x, info, None) }
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn $set_fin(
+            x: *mut $ty,
+            info: *mut c_void,
+            finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
+        ) {
+            if let Some(o) = unsafe_mut(x) {
+                // The earlier information, if any, is finalized here.
+                o.$($field).+ = Some(HostInfo { info, finalizer });
+            }
+        }
+    )*};
+}
+
+host_info! {
+    wasm_extern_t, host_info, wasm_extern_get_host_info wasm_extern_set_host_info
+        wasm_extern_set_host_info_with_finalizer;
+    wasm_ref_t, ext.host_info, wasm_ref_get_host_info wasm_ref_set_host_info
+        wasm_ref_set_host_info_with_finalizer;
+    wasm_func_t, ext.host_info, wasm_func_get_host_info wasm_func_set_host_info
+        wasm_func_set_host_info_with_finalizer;
+    wasm_global_t, ext.host_info, wasm_global_get_host_info wasm_global_set_host_info
+        wasm_global_set_host_info_with_finalizer;
+    wasm_table_t, ext.host_info, wasm_table_get_host_info wasm_table_set_host_info
+        wasm_table_set_host_info_with_finalizer;
+    wasm_memory_t, ext.host_info, wasm_memory_get_host_info wasm_memory_set_host_info
+        wasm_memory_set_host_info_with_finalizer;
+    wasm_module_t, host_info, wasm_module_get_host_info wasm_module_set_host_info
+        wasm_module_set_host_info_with_finalizer;
+    wasm_trap_t, host_info, wasm_trap_get_host_info wasm_trap_set_host_info
+        wasm_trap_set_host_info_with_finalizer;
+}
+
+// ---- every external object is a reference ----
+
+macro_rules! ref_casts {
+    ($($ty:ident $kind:pat, $as_ref:ident $as_ref_const:ident $ref_as:ident $ref_as_const:ident;)*) => {$(
+        /// The object as a reference (the same object: a cast).
+        #[no_mangle]
+        pub unsafe extern "C" fn $as_ref(x: *mut $ty) -> *mut wasm_ref_t {
+            x.cast()
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn $as_ref_const(x: *const $ty) -> *const wasm_ref_t {
+            x.cast()
+        }
+
+        /// The reference as this kind of object; NULL if it is another kind.
+        #[no_mangle]
+        pub unsafe extern "C" fn $ref_as(r: *mut wasm_ref_t) -> *mut $ty {
+            match unsafe_ref(r) {
+                Some(x) if matches!(x.ext.which, $kind) => r.cast(),
+                _ => ptr::null_mut(),
+            }
+        }
+
+        #[no_mangle]
+        pub unsafe extern "C" fn $ref_as_const(r: *const wasm_ref_t) -> *const $ty {
+            // SAFETY: the same contract.
+            unsafe { $ref_as(r.cast_mut()) }.cast_const()
+        }
+    )*};
+}
+
+ref_casts! {
+    wasm_extern_t _, wasm_extern_as_ref wasm_extern_as_ref_const wasm_ref_as_extern
+        wasm_ref_as_extern_const;
+    wasm_global_t Extern::Global(_), wasm_global_as_ref wasm_global_as_ref_const
+        wasm_ref_as_global wasm_ref_as_global_const;
+    wasm_table_t Extern::Table(_), wasm_table_as_ref wasm_table_as_ref_const wasm_ref_as_table
+        wasm_ref_as_table_const;
+    wasm_memory_t Extern::Memory(_), wasm_memory_as_ref wasm_memory_as_ref_const
+        wasm_ref_as_memory wasm_ref_as_memory_const;
+}
+
+// ---- copies and identity of modules, instances and traps ----
+
+/// A new object for the same module (host information not copied).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_module_copy(m: *const wasm_module_t) -> *mut wasm_module_t {
+    unsafe_ref(m).map_or(ptr::null_mut(), |m| {
+        Box::into_raw(Box::new(wasm_module_t {
+            module: m.module.clone(),
+            host_info: None,
+        }))
+    })
+}
+
+/// Whether two objects are the same compiled module (a copy, or one shared and obtained,
+/// is; the same bytes compiled twice are not).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_module_same(
+    a: *const wasm_module_t,
+    b: *const wasm_module_t,
+) -> bool {
+    match (unsafe_ref(a), unsafe_ref(b)) {
+        (Some(a), Some(b)) => core::ptr::eq(a.module.bytes(), b.module.bytes()),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// A new object for the same instance (host information not copied).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_instance_copy(i: *const wasm_instance_t) -> *mut wasm_instance_t {
+    unsafe_ref(i).map_or(ptr::null_mut(), |i| {
+        Box::into_raw(Box::new(wasm_instance_t {
+            store: i.store,
+            instance: i.instance,
+            module: i.module.clone(),
+            host_info: None,
+        }))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_instance_same(
+    a: *const wasm_instance_t,
+    b: *const wasm_instance_t,
+) -> bool {
+    match (unsafe_ref(a), unsafe_ref(b)) {
+        (Some(a), Some(b)) => a.store == b.store && a.instance == b.instance,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Whether two pointers are the same trap object (a trap's copy is another trap).
+#[no_mangle]
+pub unsafe extern "C" fn wasm_trap_same(a: *const wasm_trap_t, b: *const wasm_trap_t) -> bool {
+    core::ptr::eq(a, b)
 }

@@ -720,3 +720,32 @@ fn callbacks_that_call_back_into_their_store() {
             .replace("{BUSY}", "the store is in use: a storage callback or a finalizer cannot call into its own store"),
     );
 }
+
+#[test]
+fn host_information_references_copies_and_type_vectors() {
+    scenario(
+        "objects",
+        r#"(module
+          (func (export "f") (param i32) (result i32) (local.get 0))
+          (global (export "g") (mut i32) (i32.const 1))
+          (table (export "t") 1 funcref)
+          (memory (export "m") 1))"#,
+        "host info: func 0, global 1, table 2, memory 3, module 4, as extern 1\n\
+         a copy: same 1, host info none\n\
+         replaced: finalized 1, now 5\n\
+         global as ref: as global 1, as table null, as memory null, as func null, as extern kind 1\n\
+         table, memory, extern round trips: 1 1 1\n\
+         a copied reference: same 1\n\
+         deleted: finalized 1\n\
+         module copy same 1, compiled again same 0, host info of the copy none\n\
+         instance copy same 1, another instance same 0\n\
+         trap same as itself 1, as its copy 0, host info 7\n\
+         trap deleted: finalized 1\n\
+         function types: 2, first copied: 3 -> 2, last result kind 129\n\
+         global types: 2 (second null), memory types: 1, table types: 0, extern types: 1, kind 2\n\
+         a pointer in a value: 3\n\
+         exports deleted: finalized func 1 1, global 1, memory 1, module 0\n\
+         module deleted: finalized 1\n\
+         done\n",
+    );
+}
