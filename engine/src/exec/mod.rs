@@ -322,6 +322,7 @@ fn run_at<T>(
         fuel_reserve,
         interrupt: &interrupt,
         pending: None,
+        paged: crate::runtime::memory::PagedView::NONE,
     };
     let r = cx.regs_at(pc);
     let e = dispatch::execute(&mut cx, r);

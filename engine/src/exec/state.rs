@@ -94,6 +94,10 @@ pub(crate) struct Ctx<'a, T> {
     pub interrupt: &'a core::sync::atomic::AtomicBool,
     /// The host call a host function yielded from (`suspend.rs`).
     pub pending: Option<super::suspend::PendingHost>,
+    /// Memory 0's resident pages when it is demand-paged (`runtime/memory.rs`,
+    /// `PagedView`): where a load or store that missed `Regs::mem0` looks before leaving the
+    /// fast path. Re-read with `Regs::mem0` (`Ctx::mem0`).
+    pub paged: crate::runtime::memory::PagedView,
 }
 
 impl<T> Ctx<'_, T> {
@@ -106,16 +110,21 @@ impl<T> Ctx<'_, T> {
         unsafe { &*self.code }
     }
 
-    /// Memory 0's resident bytes for `Regs::mem0`/`mem0_len`, read afresh.
+    /// Memory 0's resident bytes for `Regs::mem0`/`mem0_len`, read afresh (and its paged
+    /// view, `Ctx::paged`).
     #[inline(always)]
     pub fn mem0(&mut self) -> (*mut u8, u64) {
         let inner = &mut self.store.inner;
         match inner.instances[self.inst].memories.first() {
             Some(&i) => {
-                let d = &mut inner.memories[i as usize].data;
-                (d.as_mut_ptr(), d.len() as u64)
+                let m = &mut inner.memories[i as usize];
+                self.paged = m.paged_view();
+                (m.data.as_mut_ptr(), m.data.len() as u64)
             }
-            None => (core::ptr::null_mut(), 0),
+            None => {
+                self.paged = crate::runtime::memory::PagedView::NONE;
+                (core::ptr::null_mut(), 0)
+            }
         }
     }
 

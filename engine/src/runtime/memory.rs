@@ -619,6 +619,24 @@ impl MemoryEntity {
         }
     }
 
+    /// What the interpreter may read of this memory's resident pages directly
+    /// ([`PagedView`]): the pager's page table and frames for a paged memory, nothing
+    /// otherwise. Valid until the next operation on this memory (the interpreter re-reads it
+    /// whenever it re-reads memory 0's resident bytes).
+    #[inline(always)]
+    pub(crate) fn paged_view(&mut self) -> PagedView {
+        match &mut self.backing {
+            Backing::Paged(p) => PagedView {
+                table: p.table.as_ptr(),
+                frames: p.frames.as_mut_ptr(),
+                bytes: p.bytes.as_mut_ptr(),
+                size: self.size,
+                shift: p.shift,
+            },
+            _ => PagedView::NONE,
+        }
+    }
+
     /// Write back every dirty page of a paged memory (and sync for a durable one).
     pub fn flush(&mut self, off: &mut OffloadState) -> Result<(), MemoryOffloadError> {
         let (fp, index, policy) = (self.fingerprint, self.index, self.policy);
@@ -669,6 +687,78 @@ impl core::fmt::Display for MemoryOffloadError {
 
 fn offload_error<E: core::fmt::Debug>(e: OffloadError<E>) -> MemoryOffloadError {
     MemoryOffloadError::Offload(alloc::format!("{e:?}"))
+}
+
+/// The interpreter's direct view of a paged memory 0's resident pages (`exec::state::Ctx`):
+/// a load or store that misses memory 0's resident bytes (`Regs::mem0`, empty for a paged
+/// memory) looks its page up here before leaving the fast path, so accesses to resident
+/// pages cost a table lookup instead of a call into the pager; only a fault (page not
+/// resident, or an access straddling two pages) takes the out-of-line path, which pages in.
+///
+/// The pointers are the pager's own vectors, read by [`MemoryEntity::paged_view`]; they stay
+/// valid until the next operation on the memory that can page, grow or spill (all in
+/// `runtime/memory.rs`, reached only through out-of-line paths), after which the interpreter
+/// re-reads the view together with `Regs::mem0` (ARCHITECTURE.md, "Invariants": the
+/// default-memory fast path). Eviction needs no pinning: it unmaps the page in the table
+/// the view reads. An access through the view sets the frame's `referenced` bit (and
+/// `dirty` for a store), exactly as the pager's own path does, so the clock sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PagedView {
+    /// `Pager::table` (one entry per paging page of `size` bytes).
+    table: *const u32,
+    /// `Pager::frames`.
+    frames: *mut Frame,
+    /// `Pager::bytes`: `frames.len()` pages.
+    bytes: *mut u8,
+    /// The memory's size in bytes; 0 for no paged memory (every lookup misses).
+    size: u64,
+    /// log2 of the paging page size.
+    shift: u32,
+}
+
+impl PagedView {
+    /// No paged memory.
+    pub(crate) const NONE: PagedView = PagedView {
+        table: core::ptr::null(),
+        frames: core::ptr::null_mut(),
+        bytes: core::ptr::null_mut(),
+        size: 0,
+        shift: 12,
+    };
+
+    /// Where the `n` bytes (1 to 16) at `addr + offset` are in RAM, if that range is in
+    /// bounds and inside one resident page; the frame is marked referenced, and dirty when
+    /// `write`.
+    #[inline(always)]
+    pub(crate) fn at(&self, addr: u64, offset: u64, n: u64, write: bool) -> Option<*mut u8> {
+        let ea = addr.checked_add(offset)?;
+        if ea >= self.size || n > self.size - ea {
+            return None;
+        }
+        let mask = (1u64 << self.shift) - 1;
+        let in_page = ea & mask;
+        if in_page + n > mask + 1 {
+            return None;
+        }
+        // SAFETY: `ea < size`, so the page `ea >> shift` is below `table.len()` (the table
+        // has a page per started paging page of the `size` this view was read with, and the
+        // view is re-read after anything that changes the pager: PagedView's contract).
+        let f = unsafe { *self.table.add((ea >> self.shift) as usize) };
+        if f == NOT_RESIDENT {
+            return None;
+        }
+        // SAFETY: a mapped table entry names a frame below `frames.len()`, whose page of
+        // `bytes` is `f << shift ..` (Pager invariants); `in_page + n` is within the page.
+        unsafe {
+            let frame = &mut *self.frames.add(f as usize);
+            frame.referenced = true;
+            frame.dirty |= write;
+            Some(
+                self.bytes
+                    .add(((f as usize) << self.shift) + in_page as usize),
+            )
+        }
+    }
 }
 
 /// A resident page frame.

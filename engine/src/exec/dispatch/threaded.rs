@@ -76,6 +76,30 @@ fn slow<T, const W: bool>(
     }
 }
 
+/// A load or store of opcode `OP` missed memory 0's resident bytes: try a demand-paged
+/// memory 0's resident pages (`handlers::mem_paged`, constant-folded to this op), then the
+/// general path. Kept out of the handler so that a resident memory's fast path is unchanged.
+#[inline(never)]
+fn mem_miss<T, const W: bool, const OP: u16>(
+    cx: &mut Ctx<'_, T>,
+    ip: *const u16,
+    fp: *mut u64,
+    mem0: *mut u8,
+    mem0_len: u64,
+) -> Stop {
+    let mut r = Regs {
+        ip,
+        fp,
+        mem0,
+        mem0_len,
+    };
+    // SAFETY: as for `slow`; `OP` is the opcode at `ip` (this function's table slot's op).
+    if unsafe { handlers::mem_paged::<T, W>(cx, &mut r, OP) } {
+        return next(cx, r);
+    }
+    slow::<T, W>(cx, ip, fp, mem0, mem0_len)
+}
+
 /// Table entries that are no opcode: `verify` never lets one run.
 fn invalid<T>(cx: &mut Ctx<'_, T>, _: *const u16, _: *mut u64, _: *mut u8, _: u64) -> Stop {
     cx.exit = Some(crate::error::TrapCode::Unreachable.into());
@@ -105,6 +129,9 @@ macro_rules! threaded {
                     // consistent with `cx`.
                     match unsafe { handlers::$name::<T, W>(cx, &mut r) } {
                         Ok(()) => next(cx, r),
+                        Err(Exit::Slow) if handlers::may_miss_mem(opc::$name) => {
+                            mem_miss::<T, W, { opc::$name }>(cx, ip, fp, mem0, mem0_len)
+                        }
                         Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
                             slow::<T, W>(cx, ip, fp, mem0, mem0_len)
                         }

@@ -1,8 +1,9 @@
 //! Loads, stores and the memory instructions.
 //!
-//! The fast path covers memory 0's resident bytes (`Regs::mem0`). Anything else (another
-//! memory, a spilled or paged memory 0, which shows no resident bytes, or an access out of
-//! bounds) goes out of line through the memory's own checked path, which reloads or pages in
+//! The fast path covers memory 0's resident bytes (`Regs::mem0`). A miss first tries a
+//! demand-paged memory 0's resident pages (`Ctx::paged`, a page-table lookup in
+//! [`MemSlow`], before anything goes out of line). Anything else (another memory, a spilled
+//! memory 0, a page fault, an access straddling two pages or out of bounds) goes out of line through the memory's own checked path, which reloads or pages in
 //! as needed, and re-reads `mem0` afterwards.
 
 use super::super::state::{out_of_line, Ctx, Exit, Regs, R};
@@ -88,6 +89,85 @@ macro_rules! mem_ops {
                 op,
                 $( opc::$l | opc::$li | opc::$lr )|* | $( opc::$s | opc::$si | opc::$sr )|*
             )
+        }
+
+        /// The load or store at `r.ip`, whose opcode is `word` (narrow form), if it is on
+        /// memory 0 and inside one of its resident pages (a demand-paged memory 0,
+        /// `Ctx::paged`): done, `ip` stepped, and `true`. Otherwise `false` with `r`
+        /// unchanged. Runs only after the op's handler missed, so a resident memory's fast
+        /// path pays nothing for it; the threaded backend calls it with `word` a constant
+        /// (one function per op), the others from [`MemSlow`].
+        ///
+        /// # Safety
+        /// As for [`MemSlow`], and `word` is the opcode at `r.ip` without `WIDE`.
+        #[inline(always)]
+        pub(crate) unsafe fn mem_paged<T, const W: bool>(
+            cx: &mut Ctx<'_, T>,
+            r: &mut Regs,
+            word: u16,
+        ) -> bool {
+            let start = r.ip;
+            use crate::microcode::isa::opc;
+            match word {
+                $(
+                    opc::$l | opc::$li | opc::$lr => {
+                        let (dst, a, mem, offset) = match word {
+                            opc::$l => {
+                                let Op::$l { dst, addr, mem, offset } = rd!(r, $l) else { unreachable!() };
+                                (dst, c!(r, addr), mem, offset)
+                            }
+                            opc::$li => {
+                                let Op::$li { dst, base, imm, mem, offset } = rd!(r, $li) else { unreachable!() };
+                                (dst, wrap_add(c!(r, base), imm as u32 as u64), mem, offset)
+                            }
+                            _ => {
+                                let Op::$lr { dst, base, index, mem, offset } = rd!(r, $lr) else { unreachable!() };
+                                (dst, wrap_add(c!(r, base), c!(r, index)), mem, offset)
+                            }
+                        };
+                        if mem == 0 {
+                            if let Some(p) = cx.paged.at(a, offset, $n, false) {
+                                // SAFETY: `at` returned `N` bytes of a resident page, valid
+                                // until the pager runs again (`PagedView`'s contract: the
+                                // view is re-read with `mem0`).
+                                let bytes = unsafe { *(p as *const [u8; $n]) };
+                                set!(r, dst, ($conv)(bytes));
+                                return true;
+                            }
+                        }
+                    }
+                )*
+                $(
+                    opc::$s | opc::$si | opc::$sr => {
+                        let (a, v, mem, offset) = match word {
+                            opc::$s => {
+                                let Op::$s { addr, src, mem, offset } = rd!(r, $s) else { unreachable!() };
+                                (c!(r, addr), c!(r, src), mem, offset)
+                            }
+                            opc::$si => {
+                                let Op::$si { base, imm, src, mem, offset } = rd!(r, $si) else { unreachable!() };
+                                (wrap_add(c!(r, base), imm as u32 as u64), c!(r, src), mem, offset)
+                            }
+                            _ => {
+                                let Op::$sr { base, index, src, mem, offset } = rd!(r, $sr) else { unreachable!() };
+                                (wrap_add(c!(r, base), c!(r, index)), c!(r, src), mem, offset)
+                            }
+                        };
+                        let bytes = ($sconv)(v);
+                        if mem == 0 {
+                            let n = core::mem::size_of_val(&bytes) as u64;
+                            if let Some(p) = cx.paged.at(a, offset, n, true) {
+                                // SAFETY: as for the loads (`at` marked the page dirty).
+                                unsafe { *(p as *mut [u8; _]) = bytes };
+                                return true;
+                            }
+                        }
+                    }
+                )*
+                _ => {}
+            }
+            r.ip = start;
+            false
         }
 
         /// The checked path of the load or store at `r.ip`, out of line.
@@ -217,6 +297,10 @@ mem_ops! {
 /// the registers that op started with.
 #[inline(always)]
 pub(crate) unsafe fn MemSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    // SAFETY: the caller's contract; the word is the op's.
+    if unsafe { mem_paged::<T, W>(cx, r, *r.ip & !crate::microcode::isa::WIDE) } {
+        return Ok(());
+    }
     out_of_line(cx, r, mem_slow_body::<T, W>)
 }
 
