@@ -1,7 +1,7 @@
 // A host function given to a module, written the way wasmtime's examples are: only the
 // crate name differs from a wasmtime program. Run it from `engine/` with
 // `cargo run --example hello --features wat`; `cargo test` runs it too
-// (`tests/wasmtime_style.rs`).
+// (`tests/all/wasmtime_style.rs`).
 
 use fayasm::*;
 
