@@ -32,7 +32,7 @@
 //!
 //! | feature | default | effect |
 //! | --- | --- | --- |
-//! | `std` | yes | `std::error::Error` impls, WASI preview 1 ([`wasi`]); without it the crate is `no_std` + `alloc` |
+//! | `std` | yes | `std::error::Error` impls, WASI over host directories and the process's streams and clocks ([`wasi::HostDir`], [`wasi::StdPlatform`]); without it the crate is `no_std` + `alloc` (WASI over a [`wasi::WasiFs`] and [`wasi::WasiPlatform`] the firmware provides) |
 //! | `simd` | yes | SIMD and relaxed SIMD; without it modules using `v128` are rejected at validation |
 //! | `dylib` | no | bind imports to C functions of a shared library (libloading) |
 //! | `wat` | no | [`Module::new`] and [`Module::from_file`] also accept the text format (as wasmtime's default `wat` feature) |
@@ -64,7 +64,6 @@ pub mod profile;
 mod runtime;
 mod types;
 mod value;
-#[cfg(feature = "std")]
 pub mod wasi;
 
 pub use config::{CodeEviction, Config, ConfigError, Engine};

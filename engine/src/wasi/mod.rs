@@ -30,13 +30,19 @@
 mod abi;
 pub mod fs;
 mod guest;
+#[cfg(feature = "std")]
 mod host_dir;
+mod platform;
 mod preview1;
 mod resume;
 
 pub use abi::{Errno, FileType};
 pub use fs::{DirEntry, FileStat, OpenOptions, SeekFrom, WasiFile, WasiFs};
+#[cfg(feature = "std")]
 pub use host_dir::HostDir;
+#[cfg(feature = "std")]
+pub use platform::StdPlatform;
+pub use platform::{NullPlatform, WasiPlatform};
 pub use preview1::add_to_linker;
 pub use resume::NotResumable;
 
@@ -47,7 +53,7 @@ use alloc::vec::Vec;
 /// Where a guest's output stream goes.
 #[derive(Debug, Default)]
 enum Output {
-    /// The host process's stream.
+    /// The platform's stream ([`WasiPlatform`]).
     #[default]
     Inherit,
     /// A buffer the host reads afterwards.
@@ -57,7 +63,7 @@ enum Output {
 /// Where a guest's standard input comes from.
 #[derive(Debug, Default)]
 enum Input {
-    /// The host process's stdin.
+    /// The platform's stdin ([`WasiPlatform`]).
     #[default]
     Inherit,
     /// Fixed bytes; end of file after them.
@@ -92,9 +98,9 @@ pub struct WasiCtx {
     mounts: Vec<Box<dyn WasiFs>>,
     fds: Vec<Option<Descriptor>>,
     exit_code: Option<i32>,
-    /// Start of the monotonic clock (its first use).
-    epoch: Option<std::time::Instant>,
-    /// Nanoseconds the monotonic clock reads at `epoch` ([`WasiCtx::monotonic_start`]).
+    /// Inherited streams, clocks, sleep and randomness.
+    platform: Box<dyn WasiPlatform>,
+    /// Nanoseconds added to the platform's monotonic clock ([`WasiCtx::monotonic_start`]).
     clock_base: u64,
 }
 
@@ -117,7 +123,9 @@ impl Default for WasiCtx {
 }
 
 impl WasiCtx {
-    /// No arguments, no environment, inherited standard streams, no directories.
+    /// No arguments, no environment, inherited standard streams, no directories; the host
+    /// process's streams, clocks and randomness ([`StdPlatform`]) with `std`, none
+    /// ([`NullPlatform`]) without (give one with [`WasiCtx::platform`]).
     pub fn new() -> WasiCtx {
         WasiCtx {
             args: Vec::new(),
@@ -128,9 +136,19 @@ impl WasiCtx {
             mounts: Vec::new(),
             fds: Vec::new(),
             exit_code: None,
-            epoch: None,
+            #[cfg(feature = "std")]
+            platform: Box::new(StdPlatform::default()),
+            #[cfg(not(feature = "std"))]
+            platform: Box::new(NullPlatform),
             clock_base: 0,
         }
+    }
+
+    /// Take inherited streams, clocks, sleep and randomness from `platform` (firmware: a
+    /// UART, the board's timer, ...).
+    pub fn platform(mut self, platform: impl WasiPlatform + 'static) -> WasiCtx {
+        self.platform = Box::new(platform);
+        self
     }
 
     /// Append an argument (the first is the program name, `argv[0]`).
@@ -189,6 +207,7 @@ impl WasiCtx {
     }
 
     /// Grant the host directory `host` under the name `guest`.
+    #[cfg(feature = "std")]
     pub fn preopen_dir(
         self,
         host: impl AsRef<std::path::Path>,

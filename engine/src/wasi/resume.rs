@@ -62,7 +62,7 @@ impl fmt::Display for NotResumable {
     }
 }
 
-impl std::error::Error for NotResumable {}
+impl core::error::Error for NotResumable {}
 
 impl WasiCtx {
     /// Whether a context built again the same way (same arguments, environment and

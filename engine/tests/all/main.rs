@@ -57,6 +57,7 @@ mod wasi;
 mod wasi_bounded;
 mod wasi_fuel;
 mod wasi_paged;
+mod wasi_platform;
 #[cfg(unix)]
 mod wasi_race;
 mod wasi_resume;

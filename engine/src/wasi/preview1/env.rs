@@ -1,7 +1,6 @@
 //! Arguments, environment, clocks, randomness, yielding and `poll_oneoff`.
 
 use alloc::string::String;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::super::abi::*;
 use super::super::guest::{Args, Guest};
@@ -46,19 +45,15 @@ pub fn environ_sizes_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> 
     write_sizes(g, &ctx.env, a.u32(0), a.u32(1))
 }
 
-/// Nanoseconds on clock `id`. The monotonic and CPU-time clocks count from the first use
-/// (from `WasiCtx::monotonic_start`, 0 unless set).
+/// Nanoseconds on clock `id`, from the platform ([`WasiPlatform`](super::super::WasiPlatform)):
+/// the monotonic and CPU-time clocks count from the platform's origin (the first use, for
+/// the host process) plus `WasiCtx::monotonic_start` (0 unless set). A clock the platform
+/// lacks is `ENOTSUP`.
 fn now(ctx: &mut WasiCtx, id: u32) -> Result<u64, Errno> {
     match id {
-        CLOCK_REALTIME => {
-            let d = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default();
-            Ok(d.as_nanos().min(u64::MAX as u128) as u64)
-        }
+        CLOCK_REALTIME => ctx.platform.realtime_ns().ok_or(Errno::Notsup),
         CLOCK_MONOTONIC | CLOCK_PROCESS_CPUTIME | CLOCK_THREAD_CPUTIME => {
-            let epoch = *ctx.epoch.get_or_insert_with(Instant::now);
-            let elapsed = epoch.elapsed().as_nanos().min(u64::MAX as u128) as u64;
+            let elapsed = ctx.platform.monotonic_ns().ok_or(Errno::Notsup)?;
             Ok(elapsed.saturating_add(ctx.clock_base))
         }
         _ => Err(Errno::Inval),
@@ -79,20 +74,20 @@ pub fn clock_time_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Res
     g.write_u64(a.u32(2), t)
 }
 
-pub fn random_get(_: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
+pub fn random_get(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
     let (ptr, len) = (a.u32(0), a.u32(1));
     g.check(ptr, len)?;
     let mut at = 0;
     while at < len {
         let buf = g.window(ptr + at, len - at, true)?;
-        getrandom::fill(buf).map_err(|_| Errno::Io)?;
+        ctx.platform.random(buf)?;
         at += buf.len() as u32;
     }
     Ok(())
 }
 
-pub fn sched_yield(_: &mut WasiCtx, _: &mut Guest<'_>, _: &Args<'_>) -> Result<(), Errno> {
-    std::thread::yield_now();
+pub fn sched_yield(ctx: &mut WasiCtx, _: &mut Guest<'_>, _: &Args<'_>) -> Result<(), Errno> {
+    ctx.platform.yield_now();
     Ok(())
 }
 
@@ -147,7 +142,7 @@ pub fn poll_oneoff(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result
         }
     }
     if let (false, Some(wait)) = (any_fd, min_wait) {
-        std::thread::sleep(Duration::from_nanos(wait));
+        ctx.platform.sleep_ns(wait);
     }
     let mut count = 0u32;
     for i in 0..n {

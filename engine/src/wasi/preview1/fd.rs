@@ -1,7 +1,6 @@
 //! Functions on open descriptors: `fd_*`.
 
 use alloc::vec::Vec;
-use std::io::{Read, Write};
 
 use super::super::abi::*;
 use super::super::fs::{FileStat, SeekFrom};
@@ -87,34 +86,35 @@ fn read_iovecs(
 pub fn fd_write(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(), Errno> {
     let iovs = g.iovecs(a.u32(1), a.u32(2))?;
     let written = match ctx.fd(a.u32(0))? {
-        Descriptor::Stdout => write_stream(&mut ctx.stdout, g, iovs, std::io::stdout().lock()),
-        Descriptor::Stderr => write_stream(&mut ctx.stderr, g, iovs, std::io::stderr().lock()),
+        Descriptor::Stdout => write_stream(&mut ctx.stdout, g, iovs, |data| {
+            ctx.platform.write_stdout(data)
+        }),
+        Descriptor::Stderr => write_stream(&mut ctx.stderr, g, iovs, |data| {
+            ctx.platform.write_stderr(data)
+        }),
         Descriptor::File { file, .. } => write_iovecs(g, iovs, |data, _| file.write(data)),
         Descriptor::Stdin | Descriptor::Dir { .. } => Err(Errno::Badf),
     }?;
     g.write_u32(a.u32(3), written)
 }
 
-/// Write to a standard stream: into its capture buffer, or through to the host's stream.
+/// Write to a standard stream: into its capture buffer, or through to the platform's stream
+/// (`host`, which takes the whole of what it is given or fails).
 fn write_stream(
     out: &mut Output,
     g: &mut Guest<'_>,
     iovs: IoVecs,
-    mut host: impl Write,
+    mut host: impl FnMut(&[u8]) -> Result<(), Errno>,
 ) -> Result<u32, Errno> {
     match out {
         Output::Capture(buf) => write_iovecs(g, iovs, |data, _| {
             buf.extend_from_slice(data);
             Ok(data.len())
         }),
-        Output::Inherit => {
-            let n = write_iovecs(g, iovs, |data, _| {
-                host.write_all(data)?;
-                Ok(data.len())
-            })?;
-            host.flush()?;
-            Ok(n)
-        }
+        Output::Inherit => write_iovecs(g, iovs, |data, _| {
+            host(data)?;
+            Ok(data.len())
+        }),
     }
 }
 
@@ -123,8 +123,8 @@ pub fn fd_read(ctx: &mut WasiCtx, g: &mut Guest<'_>, a: &Args<'_>) -> Result<(),
     let total = match ctx.fd(a.u32(0))? {
         Descriptor::Stdin => match &mut ctx.stdin {
             Input::Inherit => {
-                let mut stdin = std::io::stdin().lock();
-                read_iovecs(g, iovs, |dst, _| Ok(stdin.read(dst)?))
+                let platform = &mut ctx.platform;
+                read_iovecs(g, iovs, |dst, _| platform.read_stdin(dst))
             }
             Input::Bytes { data, pos } => read_iovecs(g, iovs, |dst, _| {
                 let rest = data.get(*pos..).unwrap_or_default();
