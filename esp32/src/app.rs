@@ -1,9 +1,10 @@
 //! The application logic every board shares.
 //!
-//! Three apps run: `APP.WASM` (a trapped function reloaded from the card, memory spilled),
-//! `PAGED.WASM` (1 MiB of linear memory, demand-paged) and `CMARK.WASM` (the CoreMark-style
+//! Four apps run: `APP.WASM` (a trapped function reloaded from the card, memory spilled),
+//! `PAGED.WASM` (1 MiB of linear memory, demand-paged), `CMARK.WASM` (the CoreMark-style
 //! benchmark, paged, under a 64 KiB RAM profile: engine, microcode, resident pages and module
-//! must stay under 64 KiB of heap). The modules are linked into the image and run in place
+//! must stay under 64 KiB of heap) and `CARD.WASM`, a WASI command with the card as its
+//! directory ([`crate::wasi`]; its `.RUN` file holds its command line instead of calls). The modules are linked into the image and run in place
 //! (`Module::from_static`: no heap for their bytes) unless built with `FAYASM_LINK_APPS=0`
 //! or given other names (`FAYASM_APP`, `FAYASM_PAGED_APP`), when they are read from the card.
 //! Next to each, the card holds a `.RUN` file naming the calls to make, one per line:
@@ -27,6 +28,7 @@ use core::cell::RefCell;
 
 use embedded_sdmmc::BlockDevice;
 use fayasm::offload::{Clock, Key, Kind, Metrics, Storage};
+use fayasm::wasi::WasiCtx;
 use fayasm::{
     CodeEviction, CodeStatus, Config, Engine, Extern, Func, HookAction, Instance, Linker, Memory,
     Module, Paging, Store, TargetProfile, Val, ValType,
@@ -42,7 +44,7 @@ const CMARK_RAM: usize = 64 * 1024;
 
 /// The apps linked into the image under their default card names. On a chip the image is
 /// memory-mapped flash, so a module run from here costs no RAM for its bytes.
-static LINKED: [(&str, &[u8]); 3] = [
+static LINKED: [(&str, &[u8]); 4] = [
     (
         "APP.WASM",
         include_bytes!("../../wasm_samples/wasm/sdtrap.wasm"),
@@ -55,7 +57,15 @@ static LINKED: [(&str, &[u8]); 3] = [
         CMARK_APP,
         include_bytes!("../../wasm_samples/wasm/bench_coremark.wasm"),
     ),
+    (
+        WASI_APP,
+        include_bytes!("../../wasm_samples/wasm/wasi_card.wasm"),
+    ),
 ];
+
+/// The WASI command (`crate::wasi`): reads a file of the card, writes its result to another
+/// and prints a summary; its `.RUN` file's first line is its command line.
+const WASI_APP: &str = "CARD.WASM";
 
 pub(crate) fn linked(name: &str) -> Option<&'static [u8]> {
     if !LINK_APPS {
@@ -73,6 +83,9 @@ enum Mode {
     Paged,
     /// Demand-paged under a [`CMARK_RAM`] profile.
     Small,
+    /// The WASI command: demand-paged with few resident pages, leaving the heap to the
+    /// microcode of wasi-libc's large functions.
+    Wasi,
 }
 use crate::storage::{FatError, FatStorage};
 
@@ -167,6 +180,7 @@ pub fn run<D: BlockDevice + 'static>(device: D, board: &str, clock: Clock) -> bo
     }
     if !reuse {
         ok &= run_app(&card, CMARK_APP, Mode::Small, reuse, clock);
+        ok &= run_wasi_app(&card, WASI_APP, clock);
     }
     card.0.borrow_mut().unmount();
     println!("firmware result: {}", if ok { "PASS" } else { "FAIL" });
@@ -176,7 +190,7 @@ pub fn run<D: BlockDevice + 'static>(device: D, board: &str, clock: Clock) -> bo
 /// Resident pages of a paged memory in [`Mode::Paged`] and [`Mode::Small`].
 fn page_budget(mode: Mode) -> usize {
     match mode {
-        Mode::Small => 4,
+        Mode::Small | Mode::Wasi => 4,
         _ => (PAGE_BUDGET_BYTES / 4096).max(2),
     }
 }
@@ -249,6 +263,7 @@ fn run_app<D: BlockDevice + 'static>(
             Mode::Trap => "trapped function, spilled memory",
             Mode::Paged => "demand-paged memory",
             Mode::Small => "CoreMark-class, paged, 64 KiB RAM profile",
+            Mode::Wasi => "WASI command",
         }
     );
     let calls = match run_file(card, name) {
@@ -411,6 +426,100 @@ fn trap_function<D: BlockDevice + 'static>(
 
 fn now() -> u64 {
     crate::board::now_ns()
+}
+
+/// Runs the WASI command `name` with the card's root as its directory, its `.RUN` file's
+/// first line as its command line and the board's console as its output; its memory is
+/// demand-paged like the paged app's. Passes when the command exits with 0.
+fn run_wasi_app<D: BlockDevice + 'static>(card: &Card<D>, name: &str, clock: Clock) -> bool {
+    HEAP.reset_peak();
+    let heap_at_start = HEAP.used();
+    println!();
+    println!("== app {name} (WASI command: the card as its directory, paged memory) ==");
+    let stem = name.split('.').next().unwrap_or(name);
+    let run = alloc::format!("{stem}.RUN");
+    let argv: Vec<String> = match card.0.borrow_mut().read_root_file(&run) {
+        Ok(Some(text)) => core::str::from_utf8(&text)
+            .unwrap_or("")
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap_or("")
+            .split_whitespace()
+            .map(String::from)
+            .collect(),
+        Ok(None) => {
+            println!("error: {run} is not on the card");
+            return false;
+        }
+        Err(e) => {
+            println!("error: reading {run}: {e:?}");
+            return false;
+        }
+    };
+    let engine = engine_for(Mode::Wasi);
+    let loaded = match linked(name) {
+        Some(bytes) => Module::from_static(&engine, bytes)
+            .map(|m| (m, bytes.len()))
+            .map_err(|e| alloc::format!("{name} does not load: {e}")),
+        None => module_from_card(card, &engine, name),
+    };
+    let module = match loaded {
+        Ok((m, len)) => {
+            println!("{name}: {len} bytes; argv: {}", argv.join(" "));
+            m
+        }
+        Err(e) => {
+            println!("error: {e}");
+            return false;
+        }
+    };
+    let ctx = WasiCtx::new()
+        .platform(crate::wasi::Board)
+        .args(argv)
+        .preopen(".", crate::wasi::CardFs(card.clone()));
+    let mut store = Store::new(&engine, ctx);
+    store.set_storage(card.clone());
+    store.offload_metrics_mut().set_clock(Some(clock));
+    let mut linker = Linker::new(&engine);
+    let started = now();
+    let outcome = fayasm::wasi::add_to_linker(&mut linker, &mut store, |ctx| ctx)
+        .and_then(|()| linker.instantiate(&mut store, &module))
+        .and_then(|instance| {
+            let start = instance
+                .get_func(&store, "_start")
+                .ok_or(fayasm::Error::Type("the module is not a WASI command"))?;
+            start.call(&mut store, &[], &mut [])
+        });
+    let ms = now().saturating_sub(started) / 1_000_000;
+    let code = match outcome {
+        Ok(()) => Ok(0),
+        Err(e) => store.data().exit_code().ok_or(e),
+    };
+    let ok = match code {
+        Ok(code) => {
+            println!("{name}: exit code {code} ({ms} ms)");
+            code == 0
+        }
+        Err(e) => {
+            println!("error: {name}: {e}");
+            false
+        }
+    };
+    report_metrics(store.offload_metrics());
+    // Closes the files the program left open.
+    drop(store);
+    drop(module);
+    println!(
+        "peak heap ({name}): {} bytes of {} ({}%), {} over the {} in use before the app",
+        HEAP.peak(),
+        HEAP_BYTES,
+        HEAP.peak() * 100 / HEAP_BYTES,
+        HEAP.peak() - heap_at_start,
+        heap_at_start
+    );
+    println!("app {name}: {}", if ok { "ok" } else { "FAILED" });
+    ok
 }
 
 /// Memory 0 as the module exports it (C toolchains export their only memory as `memory`).

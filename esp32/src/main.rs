@@ -44,6 +44,7 @@ mod atomics;
 mod heap;
 mod resume;
 mod storage;
+mod wasi;
 
 #[cfg_attr(feature = "qemu", path = "board/qemu.rs")]
 #[cfg_attr(feature = "esp32c3", path = "board/esp32c3.rs")]

@@ -155,13 +155,17 @@ fn parse_trailer(t: &[u8; TRAILER], file_len: u32) -> Option<(u32, u32)> {
     (len.checked_add(TRAILER as u32) == Some(file_len)).then_some((seq, len))
 }
 
-/// The number of directories and files open at once.
+/// The number of directories and files open at once: the storage opens one file at a time;
+/// a WASI program (`wasi.rs`) may hold up to three more.
 const DIRS: usize = 4;
-const FILES: usize = 2;
+const FILES: usize = 4;
+
+/// The card's volume manager.
+pub(crate) type Vm<D> = VolumeManager<D, FixedTime, DIRS, FILES, 1>;
 
 /// Blob storage in files of a FAT volume.
 pub struct FatStorage<D: BlockDevice> {
-    vm: VolumeManager<D, FixedTime, DIRS, FILES, 1>,
+    vm: Vm<D>,
     volume: RawVolume,
     root: RawDirectory,
     /// The directory of the last fingerprint used, kept open.
@@ -211,6 +215,11 @@ impl<D: BlockDevice> FatStorage<D> {
         let result = self.read_rest(file, &mut buf);
         self.vm.close_file(file)?;
         result.map(|()| Some(buf))
+    }
+
+    /// The volume manager and the root directory, for WASI's files (`wasi.rs`).
+    pub(crate) fn root_parts(&self) -> (&Vm<D>, RawDirectory) {
+        (&self.vm, self.root)
     }
 
     /// Releases the card (closes everything); the storage cannot be used afterwards.

@@ -64,7 +64,33 @@ const APPS: &[(&str, &str, &str)] = &[
         "run i32:3 => i32:-806354941\n\
          run i32:60 => i32:2015100988\n",
     ),
+    // A WASI command (item 3 of issue 19): its `.RUN` file's first line is its command line;
+    // it reads `WASI_INPUT` from the card and writes `WASI_RESULT` there.
+    (
+        "CARD.WASM",
+        "wasi_card.wasm",
+        "wasi_card INPUT.TXT RESULT.TXT\n",
+    ),
 ];
+
+/// The WASI command's input file on the card, and what its result file must hold after the
+/// boot (`wasm_samples/c/wasi_card.c`: per line its words and the sum of its integers, then
+/// the totals; the same program on the host with `fayasm run --dir` writes the same).
+const WASI_INPUT: (&str, &str) = (
+    "INPUT.TXT",
+    "fayasm reads this file from the SD card\n\
+     12 plus 30 makes 42\n\
+     \n\
+     through WASI on a 32-bit chip, -7 and 1000\n",
+);
+const WASI_RESULT: (&str, &str) = (
+    "RESULT.TXT",
+    "1: 8 words, sum 0\n\
+     2: 5 words, sum 84\n\
+     3: 0 words, sum 0\n\
+     4: 9 words, sum 1025\n\
+     total: 4 lines, 22 words, 104 bytes, sum 1109\n",
+);
 
 /// The CoreMark-class app's card name and the heap it must stay under.
 const CMARK: &str = "CMARK.WASM";
@@ -441,9 +467,28 @@ fn build_image(image: &Path) -> Result<()> {
             root.create_file(&format!("{stem}.RUN"))?
                 .write_all(run_text.as_bytes())?;
         }
+        root.create_file(WASI_INPUT.0)?
+            .write_all(WASI_INPUT.1.as_bytes())?;
     }
     fs.unmount()?;
     Ok(())
+}
+
+/// The text of file `name` in the root directory of the image's FAT volume (`None` when there
+/// is no such file).
+fn read_root_file(image: &Path, name: &str) -> Result<Option<String>> {
+    let part = open_partition(image)?;
+    let fs = fatfs::FileSystem::new(part, fatfs::FsOptions::new()).context("mounting the image")?;
+    let text = match fs.root_dir().open_file(name) {
+        Ok(mut f) => {
+            let mut s = String::new();
+            f.read_to_string(&mut s)
+                .with_context(|| format!("reading {name} from the image"))?;
+            Some(s)
+        }
+        Err(_) => None,
+    };
+    Ok(text)
 }
 
 /// The file name app `i` has on the card: the firmware's build setting (`FAYASM_APP`,
@@ -815,6 +860,20 @@ fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
         .lines()
         .filter(|l| l.starts_with("call run(i32:60)"))
         .collect();
+    // The WASI command printed its summary and left its result file on the card.
+    expect(&out, "wasi_card: INPUT.TXT -> RESULT.TXT", &mut failures);
+    let wasi_summary: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("wasi_card: ") || l.starts_with("CARD.WASM: exit code"))
+        .collect();
+    match read_root_file(&image, WASI_RESULT.0)? {
+        Some(text) if text == WASI_RESULT.1 => {}
+        Some(text) => failures.push(format!(
+            "{} on the card holds {text:?}, not {:?}",
+            WASI_RESULT.0, WASI_RESULT.1
+        )),
+        None => failures.push(format!("no {} on the card after boot 1", WASI_RESULT.0)),
+    }
 
     if corrupt && failures.is_empty() {
         let what = corrupt_code_blob(&image, trap_func)?;
@@ -842,6 +901,9 @@ fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
     }
     for r in &resumed {
         println!("{r}");
+    }
+    for w in &wasi_summary {
+        println!("{w}");
     }
     if failures.is_empty() {
         println!("esp32: QEMU run passed");

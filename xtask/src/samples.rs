@@ -131,6 +131,10 @@ const RECIPES: &[Recipe] = &[
         },
     },
     Recipe {
+        out: "wasi_card.wasm",
+        kind: Kind::Wasi { src: "wasi_card.c" },
+    },
+    Recipe {
         out: "rust_fixtures.wasm",
         kind: Kind::Rust,
     },
