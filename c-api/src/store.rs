@@ -107,15 +107,23 @@ pub(crate) fn with_store<R>(
 pub(crate) fn lend<R>(sp: *const wasm_store_t, lent: &mut CStore, f: impl FnOnce() -> R) -> R {
     let Some(object) = object(sp) else { return f() };
     let previous = object.access.replace(lent);
-    let _restore = Restore(&object.access, previous);
     object.lent.set(object.lent.get() + 1);
-    let r = f();
-    object.lent.set(object.lent.get() - 1);
-    r
+    let _restore = Lent(object, previous);
+    f()
 }
 
-/// Deletes the store at `sp` (with what it owns; the finalizers that runs find the store in
-/// use). Nothing happens while the store is in use: a callback cannot delete its own store.
+/// Ends a lend (when the callback returns): the access pointer as it was, one lend fewer.
+struct Lent<'a>(&'a wasm_store_t, *mut CStore);
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        self.0.access.set(self.1);
+        self.0.lent.set(self.0.lent.get() - 1);
+    }
+}
+
+/// Deletes the store at `sp` (with what it owns; the finalizers that this runs find the store
+/// in use). Nothing happens while the store is in use: a callback cannot delete its own store.
 ///
 /// # Safety
 /// `sp` is null or a store made by [`wasm_store_t::new_raw`], not deleted before; its other
