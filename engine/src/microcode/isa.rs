@@ -755,7 +755,7 @@ macro_rules! define_ops {
 
             /// Call `f` with the name and the typed value of every operand, in declaration
             /// order. The verifier and the printer are written against this visit.
-            pub fn for_each_operand(&self, f: &mut dyn FnMut(&'static str, Operand)) {
+            pub fn for_each_operand<F: FnMut(&'static str, Operand) + ?Sized>(&self, f: &mut F) {
                 match *self {
                     $( Op::$sname $({ $($sfield),* })? => { $($( f(stringify!($sfield), operand!($sty, $sfield)); )*)? } )*
                     $( Op::$rname { dst $(, $rfield)* } => { f("dst", operand!(Slot, dst)); $( f(stringify!($rfield), operand!($rty, $rfield)); )* } )*
@@ -1179,5 +1179,44 @@ define_ops! {
     store_reg {
         I32StoreAdd I64StoreAdd I32Store8Add I32Store16Add I64Store8Add I64Store16Add
         I64Store32Add
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// `Compiled::assemble` patches a branch's distance into the last word (or, in the wide
+    /// form and for `BrEntry`, the last two words) of the op as encoded: every op with a
+    /// target must have it as its last operand.
+    #[test]
+    fn a_branch_target_is_the_last_operand() {
+        let mut branches = 0;
+        for &code in ALL_OPCODES {
+            let mut words = alloc::vec![0u16; 32];
+            words[0] = code as u16;
+            let Some((mut op, _)) = Op::decode_words(&words, 0) else {
+                continue;
+            };
+            if op.branch_target_mut().is_none() {
+                continue;
+            }
+            branches += 1;
+            for target in [0x1234u32, 0x1234_5678, (-3i32) as u32] {
+                *op.branch_target_mut().unwrap() = target;
+                let mut out = Vec::new();
+                op.encode_words(&mut out);
+                let two = out[0] & WIDE != 0 || matches!(op, Op::BrEntry { .. });
+                let n = out.len();
+                let got = if two {
+                    out[n - 2] as u32 | (out[n - 1] as u32) << 16
+                } else {
+                    out[n - 1] as i16 as i32 as u32
+                };
+                assert_eq!(got, target, "{}", op.name());
+            }
+        }
+        assert!(branches > 30, "only {branches} branch ops decoded");
     }
 }

@@ -26,6 +26,19 @@ impl Metering {
     }
 }
 
+/// The check of one op of code for an engine that does not meter: it must not be a check
+/// (`Fuel`, `Poll`, `FuelSkip`) or a back-edge form with one folded in.
+pub(crate) fn unmetered(at: usize, op: &Op) -> Result<(), VerifyError> {
+    let err = |field: &'static str, value: u64| VerifyError { at, field, value };
+    match *op {
+        Op::Fuel { cost } | Op::Poll { cost } | Op::FuelSkip { cost } => {
+            Err(err("fuel cost", cost as u32 as u64))
+        }
+        _ if is_folded(op) => Err(err("folded fuel check", 0)),
+        _ => Ok(()),
+    }
+}
+
 /// Check the `Fuel` ops of `code` (its ops with their word offsets, in order) against the
 /// engine's `metering`: none without metering; otherwise the first op and every target of a
 /// plain backward branch (every loop header) is a check: a `Fuel` op with a cost of at least
@@ -54,16 +67,7 @@ pub(crate) fn check(ops: &[(usize, Op)], metering: Metering) -> Result<(), Verif
     };
     if !metering.any() {
         // No check of any kind (the common case, kept to one cheap pass).
-        let checks = |op: &Op| {
-            matches!(op, Op::Fuel { .. } | Op::Poll { .. } | Op::FuelSkip { .. }) || is_folded(op)
-        };
-        return match ops.iter().find(|(_, op)| checks(op)) {
-            Some(&(at, Op::Fuel { cost } | Op::Poll { cost } | Op::FuelSkip { cost })) => {
-                Err(err(at, "fuel cost", cost as u32 as u64))
-            }
-            Some(&(at, _)) => Err(err(at, "folded fuel check", 0)),
-            None => Ok(()),
-        };
+        return ops.iter().try_for_each(|&(at, op)| unmetered(at, &op));
     }
     if !is_check(0) {
         return Err(err(0, "fuel check at entry", 0));

@@ -80,11 +80,67 @@ impl Compiled {
     /// names no op becomes the end of the stream (which the verifier rejects).
     ///
     /// Branch targets are stored relative to the end of their op, in one word when the
-    /// distance fits 16 bits and otherwise in the op's wide form. The lengths are found by
-    /// relaxation: every op starts narrow, and an op whose distance does not fit is widened
+    /// distance fits 16 bits and otherwise in the op's wide form. The common case is one pass:
+    /// every op is encoded once with its distance as a narrow placeholder, and the distances
+    /// are patched in afterwards (a `Target` is always an op's last operand, and a
+    /// `BrEntry`'s is a fixed two words). Only if some distance does not fit its narrow word
+    /// are the lengths found by relaxation ([`Compiled::assemble_relaxed`]).
+    pub fn assemble(
+        ops: &[Op],
+        pool: Vec<u128>,
+        num_params: u32,
+        num_locals: u32,
+        num_results: u32,
+        frame_size: u32,
+    ) -> Compiled {
+        let n = ops.len();
+        // Every op's start, and one more for the end of the stream.
+        let mut starts: Vec<u32> = Vec::with_capacity(n + 1);
+        // Ops with a branch target: op index and target.
+        let mut branches: Vec<(u32, u32)> = Vec::new();
+        let mut code: Vec<u16> = Vec::with_capacity(n * 4);
+        for (i, op) in ops.iter().enumerate() {
+            starts.push(code.len() as u32);
+            let mut op = *op;
+            if let Some(t) = op.branch_target_mut() {
+                branches.push((i as u32, *t));
+                *t = 0;
+            }
+            op.encode_words(&mut code);
+        }
+        let end = code.len() as u32;
+        starts.push(end);
+        for &(i, target) in &branches {
+            let i = i as usize;
+            let (at, next) = (starts[i] as usize, starts[i + 1] as usize);
+            let to = starts.get(target as usize).copied().unwrap_or(end);
+            let rel = (to as i64 - next as i64) as i32;
+            // The placeholder was 0, so the form chosen was decided by the other operands.
+            let two_words = code[at] & WIDE != 0 || matches!(ops[i], Op::BrEntry { .. });
+            if two_words {
+                code[next - 2] = rel as u16;
+                code[next - 1] = (rel as u32 >> 16) as u16;
+            } else if rel as i16 as i32 == rel {
+                code[next - 1] = rel as u16;
+            } else {
+                return Compiled::assemble_relaxed(
+                    ops,
+                    pool,
+                    num_params,
+                    num_locals,
+                    num_results,
+                    frame_size,
+                );
+            }
+        }
+        Compiled::new(code, pool, num_params, num_locals, num_results, frame_size)
+    }
+
+    /// [`Compiled::assemble`] by relaxation, for code with a distance that does not fit a
+    /// narrow word: every op starts narrow, and an op whose distance does not fit is widened
     /// until nothing changes. Widening only lengthens the code, so a distance that did not
     /// fit never fits later: it ends, and every op is in its canonical form.
-    pub fn assemble(
+    pub fn assemble_relaxed(
         ops: &[Op],
         pool: Vec<u128>,
         num_params: u32,

@@ -57,34 +57,35 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
     if code.num_params as u64 + code.num_locals as u64 > frame || code.num_results as u64 > frame {
         return Err(err(0, "frame_size", frame));
     }
-    // Every word belongs to a well-formed op (the decoder checks opcodes, lengths, sub-ops
-    // and the canonical width); `starts` are the ops' word offsets, the only valid targets.
-    let ops: Vec<(usize, Op)> = code
-        .ops()
-        .collect::<Result<_, _>>()
-        .map_err(|at| err(at, "opcode", code.code.get(at).copied().unwrap_or(0) as u64))?;
-    let starts: Vec<usize> = ops.iter().map(|(at, _)| *at).collect();
-    let len = code.code.len();
-    match ops.last() {
-        Some((_, Op::Return { .. } | Op::Br { .. } | Op::Unreachable | Op::ReturnCall { .. }))
-        | Some((_, Op::BrFuel { .. }))
-        | Some((_, Op::BrEntry { .. }))
-        | Some((_, Op::ReturnCallIndirect { .. })) => {}
-        _ => {
-            return Err(err(
-                starts.last().copied().unwrap_or(0),
-                "last op",
-                len as u64,
-            ))
-        }
-    }
+    // One pass over the stream: every word belongs to a well-formed op (the decoder checks
+    // opcodes, lengths, sub-ops and the canonical width). The ops' word offsets, the only
+    // valid branch targets, are marked in `starts` as they go by; a branch backwards is
+    // checked at once, one forwards when the whole stream has been seen.
+    let words = &code.code[..];
+    let len = words.len();
+    let mut starts = alloc::vec![0u64; len / 64 + 1];
+    let is_start = |starts: &[u64], t: usize| t < len && starts[t / 64] >> (t % 64) & 1 != 0;
+    let mut forward: Vec<(usize, u32)> = Vec::new();
+    // With metering on, the ops are kept for `metering::check` (which looks across ops).
+    let mut metered: Option<Vec<(usize, Op)>> = module.metering.any().then(Vec::new);
+    let mut last: Option<(usize, Op)> = None;
+    // The `BrTable` whose entries follow, and how many are still to come.
+    let mut table: (usize, u32) = (0, 0);
     let mut table_entries = 0usize;
-    for (i, &(at, op)) in ops.iter().enumerate() {
+    let mut at = 0usize;
+    while at < len {
+        let (mut op, n) =
+            Op::decode_words(words, at).ok_or_else(|| err(at, "opcode", words[at] as u64))?;
+        starts[at / 64] |= 1 << (at % 64);
+        if let Some(t) = op.branch_target_mut() {
+            // Relative to the end of the op, as stored; absolute from here on.
+            let abs = (at + n) as i64 + *t as i32 as i64;
+            *t = u32::try_from(abs).unwrap_or(u32::MAX);
+        }
         if table_entries > 0 {
             table_entries -= 1;
             // The interpreter indexes the entries as `BR_TABLE_ENTRY` words each.
-            let next = starts.get(i + 1).copied().unwrap_or(len);
-            if !matches!(op, Op::BrEntry { .. }) || next - at != BR_TABLE_ENTRY {
+            if !matches!(op, Op::BrEntry { .. }) || n != BR_TABLE_ENTRY {
                 return Err(err(at, "br_table entry", 0));
             }
         }
@@ -102,7 +103,11 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
             let ok = match operand {
                 // A slot, and the next cell for a v128.
                 Operand::Slot(v) => v as u64 + 2 <= frame,
-                Operand::Target(v) => starts.binary_search(&(v as usize)).is_ok(),
+                Operand::Target(v) if (v as usize) <= at => is_start(&starts, v as usize),
+                Operand::Target(v) => {
+                    forward.push((at, v));
+                    true
+                }
                 Operand::Base(v) => {
                     base = Some(v as u64);
                     v as u64 <= frame
@@ -113,11 +118,9 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
                 // inside it.
                 Operand::Args(v) => callee_cells.take().is_some_and(|p| v as u64 + p <= frame),
                 Operand::TableLen(n) => {
-                    let ok = i + 1 + (n as usize) < ops.len();
-                    if ok {
-                        table_entries = n as usize + 1;
-                    }
-                    ok
+                    table = (at, n);
+                    table_entries = n as usize + 1;
+                    true
                 }
                 Operand::Func(v) => {
                     let ty = module
@@ -184,9 +187,34 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
         if let Some((field, value)) = bad {
             return Err(err(at, field, value));
         }
+        match &mut metered {
+            Some(ops) => ops.push((at, op)),
+            None => super::metering::unmetered(at, &op)?,
+        }
+        last = Some((at, op));
+        at += n;
+    }
+    match last {
+        Some((_, Op::Return { .. } | Op::Br { .. } | Op::Unreachable | Op::ReturnCall { .. }))
+        | Some((_, Op::BrFuel { .. }))
+        | Some((_, Op::BrEntry { .. }))
+        | Some((_, Op::ReturnCallIndirect { .. })) => {}
+        _ => return Err(err(last.map_or(0, |l| l.0), "last op", len as u64)),
+    }
+    if table_entries > 0 {
+        return Err(err(table.0, "len", table.1 as u64));
+    }
+    if let Some(&(at, t)) = forward
+        .iter()
+        .find(|&&(_, t)| !is_start(&starts, t as usize))
+    {
+        return Err(err(at, "target", t as u64));
     }
     // Fuel and interruption checks as the engine is configured (`metering.rs`).
-    super::metering::check(&ops, module.metering)
+    match metered {
+        Some(ops) => super::metering::check(&ops, module.metering),
+        None => Ok(()),
+    }
 }
 
 impl From<VerifyError> for crate::Error {

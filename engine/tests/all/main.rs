@@ -10,6 +10,7 @@
 mod support;
 
 mod api;
+mod assemble;
 mod backtrace;
 mod code_budget;
 mod custom_page_sizes;
