@@ -170,7 +170,7 @@ fn out_dir() -> PathBuf {
     crate::target_dir().join("esp32")
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -178,7 +178,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn have(program: &str) -> bool {
+pub(crate) fn have(program: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
         .stdout(Stdio::null())

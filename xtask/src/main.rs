@@ -39,7 +39,8 @@ commands:
   esp32 qemu|build
               the firmware: boot it under QEMU, or build an image
   c-api-no-std
-              build the C API's static library without std for rv32imc (the firmware's target)
+              build the C API's static library without std for rv32imc (the firmware's target),
+              link it into a bare-metal C program and boot that under QEMU
   samples [--bless] [--twice]
               rebuild wasm_samples/ (clang, Rust for wasm32) and fail on a stale committed .wasm
   bench [--quick] [--no-run]
@@ -272,5 +273,8 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
         return Ok(false);
     }
     // The C API library stays no_std + alloc: its static library for the firmware's target.
-    steps.run("no_std C API build (rv32imc)", c_api::ci_step)
+    steps.run(
+        "no_std C API (rv32imc build, C program under QEMU)",
+        c_api::ci_step,
+    )
 }
