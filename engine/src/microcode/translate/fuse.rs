@@ -10,6 +10,11 @@ use crate::microcode::{Op, Slot};
 pub(super) fn with_imm(op: Op, c: u64) -> Option<Op> {
     // An i32 constant is zero-extended in its cell; `as u32 as i32` recovers it.
     let (i, l) = (c as u32 as i32, c as i64);
+    // A subtraction of a constant is the addition of its negation (both wrap), so it gets
+    // everything an add-immediate gets downstream: folding into a load's or store's
+    // address (`x - 48` feeding an `f64.load`, nbody's field accesses) and the fused
+    // add-and-branch back-edges.
+    let (ni, nl) = (i.wrapping_neg(), l.wrapping_neg());
     macro_rules! imm {
         ($($reg:ident => $imm:ident, $v:ident;)*) => {
             match op {
@@ -19,14 +24,14 @@ pub(super) fn with_imm(op: Op, c: u64) -> Option<Op> {
         };
     }
     imm! {
-        I32Add => I32AddImm, i; I32Sub => I32SubImm, i; I32Mul => I32MulImm, i;
+        I32Add => I32AddImm, i; I32Sub => I32AddImm, ni; I32Mul => I32MulImm, i;
         I32And => I32AndImm, i; I32Or => I32OrImm, i; I32Xor => I32XorImm, i;
         I32Shl => I32ShlImm, i; I32ShrS => I32ShrSImm, i; I32ShrU => I32ShrUImm, i;
         I32Eq => I32EqImm, i; I32Ne => I32NeImm, i; I32LtS => I32LtSImm, i;
         I32LtU => I32LtUImm, i; I32GtS => I32GtSImm, i; I32GtU => I32GtUImm, i;
         I32LeS => I32LeSImm, i; I32LeU => I32LeUImm, i; I32GeS => I32GeSImm, i;
         I32GeU => I32GeUImm, i;
-        I64Add => I64AddImm, l; I64Sub => I64SubImm, l; I64Mul => I64MulImm, l;
+        I64Add => I64AddImm, l; I64Sub => I64AddImm, nl; I64Mul => I64MulImm, l;
         I64And => I64AndImm, l; I64Or => I64OrImm, l; I64Xor => I64XorImm, l;
         I64Shl => I64ShlImm, l; I64ShrS => I64ShrSImm, l; I64ShrU => I64ShrUImm, l;
         I64Eq => I64EqImm, l; I64Ne => I64NeImm, l; I64LtS => I64LtSImm, l;
