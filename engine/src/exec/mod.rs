@@ -75,6 +75,46 @@ pub(crate) struct Stack {
     held: Vec<Arc<Compiled>>,
 }
 
+/// An instance's callee table: by function index, the code a `Call` enters directly, or null
+/// (see "The callee table" in `handlers/call.rs`). One pointer per function of the module
+/// (imports included), allocated at instantiation and never resized, so the interpreter keeps
+/// a pointer to its first entry while the instance runs.
+#[derive(Debug)]
+pub(crate) struct Callees(alloc::boxed::Box<[*const Compiled]>);
+
+// SAFETY: the entries are only followed by a run, which holds the store (`&mut`), on the
+// invariant that a non-null entry is its function's current code (ARCHITECTURE.md,
+// "Invariants": the callee table); moving the table to another thread with its store changes
+// nothing about that.
+unsafe impl Send for Callees {}
+// SAFETY: as for `Send`; nothing reads through an entry behind a shared reference.
+unsafe impl Sync for Callees {}
+
+impl Callees {
+    /// A table of `n` functions, all null.
+    pub(crate) fn new(n: usize) -> Callees {
+        Callees(alloc::vec![core::ptr::null(); n].into_boxed_slice())
+    }
+
+    /// Forget function `i`'s entry (its code, trap mark or referenced bit changed).
+    pub(crate) fn forget(&mut self, i: usize) {
+        if let Some(e) = self.0.get_mut(i) {
+            *e = core::ptr::null();
+        }
+    }
+
+    pub(crate) fn set(&mut self, i: usize, code: *const Compiled) {
+        if let Some(e) = self.0.get_mut(i) {
+            *e = code;
+        }
+    }
+
+    /// The first entry.
+    pub(crate) fn as_ptr(&self) -> *const *const Compiled {
+        self.0.as_ptr()
+    }
+}
+
 /// The microcode of wasm function `f`: in RAM, loaded back from the store's storage if the
 /// code cache spilled it, or translated (see `runtime::code::materialize`).
 pub(crate) fn compiled(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, Error> {
@@ -304,11 +344,12 @@ fn run_at<T>(
         store,
         stack,
         code: Arc::as_ptr(&code),
-        ops: core::ptr::null(),
         base,
         inst: inst as usize,
+        callees: core::ptr::null(),
         max_depth,
         max_cells,
+        frame_limit: 0,
         exit: None,
         trap: None,
         trap_ip: core::ptr::null(),
@@ -324,6 +365,8 @@ fn run_at<T>(
         pending: None,
         paged: crate::runtime::memory::PagedView::NONE,
     };
+    cx.set_inst(inst as usize);
+    cx.refresh_frame_limit();
     let r = cx.regs_at(pc);
     let e = dispatch::execute(&mut cx, r);
     if fuel_on {

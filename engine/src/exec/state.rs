@@ -5,8 +5,8 @@
 //!   backend passes these as the handlers' arguments, so they live in machine registers from
 //!   one op to the next; the loop backend keeps them in locals of its loop.
 //! - [`Ctx`]: everything else, behind one pointer: the store, the value and frame stacks, the
-//!   current function (`code`, `ops`: its first word, the origin of branch targets), the
-//!   frame's `base` and instance, the configured bounds, and why execution stopped.
+//!   current function (`code`), the frame's `base` and instance (with its callee table),
+//!   the configured bounds, and why execution stopped.
 //!
 //! The slot, operand and memory accesses below are the interpreter's `unsafe` core; they rely
 //! on the verifier's invariants (ARCHITECTURE.md, "Invariants": microcode runs only after
@@ -66,15 +66,20 @@ pub(crate) struct Ctx<'a, T> {
     /// pointer, one to each suspended caller's [`Frame`](super::Frame). Null once the entry
     /// function returned.
     pub code: *const Compiled,
-    /// `code.code`'s first word: branch targets are word offsets from it.
-    pub ops: *const u16,
     /// The current frame's first cell in `stack.cells`.
     pub base: usize,
     /// The current function's instance (store index).
     pub inst: usize,
+    /// That instance's callee table (`exec::Callees`, "The callee table" in
+    /// `handlers/call.rs`): set with `inst` ([`Ctx::set_inst`]).
+    pub callees: *const *const Compiled,
     /// The bounds of the frame stack (frames) and the value stack (cells).
     pub max_depth: usize,
     pub max_cells: usize,
+    /// `max_depth` or the frame stack's capacity, whichever is smaller: a call that finds
+    /// fewer frames can push one without a check of either (capacity only grows during a
+    /// run; the slow path that grows it refreshes this).
+    pub frame_limit: usize,
     /// Set by the threaded backend when a handler stops.
     pub exit: Option<Exit>,
     /// The details of an [`Exit::Parked`] trap.
@@ -133,10 +138,9 @@ impl<T> Ctx<'_, T> {
     /// memory 0's buffer.
     #[inline(always)]
     pub fn regs_at(&mut self, pc: usize) -> Regs {
-        self.ops = self.code().code.as_ptr();
         let (mem0, mem0_len) = self.mem0();
         Regs {
-            ip: self.ops.wrapping_add(pc),
+            ip: self.code().code.as_ptr().wrapping_add(pc),
             fp: self.stack.cells.as_mut_ptr().wrapping_add(self.base),
             mem0,
             mem0_len,
@@ -172,9 +176,8 @@ impl<T> Ctx<'_, T> {
         if !same_instance {
             return self.regs_at(pc);
         }
-        self.ops = self.code().code.as_ptr();
         Regs {
-            ip: self.ops.wrapping_add(pc),
+            ip: self.code().code.as_ptr().wrapping_add(pc),
             fp: self.stack.cells.as_mut_ptr().wrapping_add(self.base),
             mem0: prev.mem0,
             mem0_len: prev.mem0_len,
@@ -184,7 +187,20 @@ impl<T> Ctx<'_, T> {
     /// The word offset of `ip` in the current function.
     #[inline(always)]
     pub fn pc_of(&self, ip: *const u16) -> usize {
-        (ip as usize - self.ops as usize) / 2
+        (ip as usize - self.code().code.as_ptr() as usize) / 2
+    }
+
+    /// Make `inst` the current instance (with its callee table).
+    #[inline(always)]
+    pub fn set_inst(&mut self, inst: usize) {
+        self.inst = inst;
+        self.callees = self.store.inner.instances[inst].callees.as_ptr();
+    }
+
+    /// Refresh [`Ctx::frame_limit`] (after the frame stack grew).
+    #[inline(always)]
+    pub fn refresh_frame_limit(&mut self) {
+        self.frame_limit = self.max_depth.min(self.stack.frames.capacity());
     }
 }
 

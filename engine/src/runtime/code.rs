@@ -202,6 +202,7 @@ fn admit(inner: &mut StoreInner, f: u32, bytes: usize) {
     cache.order.push_back(f);
     // Only calls after its admission count: a function called once is the first to go.
     inner.funcs[f as usize].referenced = false;
+    inner.forget_callee(f);
     if inner.code_cache.used <= budget {
         return;
     }
@@ -223,6 +224,7 @@ fn admit(inner: &mut StoreInner, f: u32, bytes: usize) {
         let entity = &mut inner.funcs[victim as usize];
         if keep || (entity.referenced && spared < inner.code_cache.order.len() + 1) {
             entity.referenced = false;
+            inner.forget_callee(victim);
             inner.code_cache.order.push_back(victim);
             spared += 1;
             continue;
@@ -246,6 +248,7 @@ fn evict(inner: &mut StoreInner, f: u32) -> usize {
     let CodeState::Translated(c) = core::mem::replace(code, CodeState::Untranslated) else {
         return 0;
     };
+    inner.forget_callee(f);
     let bytes = c.byte_size();
     inner.code_cache.used = inner.code_cache.used.saturating_sub(bytes);
     if inner.code_cache.policy == CodeEviction::Spill
@@ -343,6 +346,7 @@ fn check(inner: &StoreInner, f: u32, module: &ModuleInner, code: &Compiled) -> R
 /// Makes verified `code` the current microcode of `f` and admits it to the cache.
 fn install(inner: &mut StoreInner, f: u32, code: Arc<Compiled>) {
     let bytes = code.byte_size();
+    inner.forget_callee(f);
     if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {
         if let CodeState::Translated(old) = core::mem::replace(state, CodeState::Translated(code)) {
             inner.code_cache.used = inner.code_cache.used.saturating_sub(old.byte_size());

@@ -75,6 +75,7 @@ impl Func {
         let store = store.as_context_mut().0;
         store.check(self.1)?;
         store.inner.funcs[self.0 as usize].trapped = on;
+        store.inner.forget_callee(self.0);
         Ok(())
     }
 

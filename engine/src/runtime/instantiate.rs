@@ -43,6 +43,7 @@ pub(crate) fn instantiate<T>(
         types: Vec::with_capacity(m.types.len()),
         elems: Vec::with_capacity(m.elems.len()),
         datas: Vec::with_capacity(m.datas.len()),
+        callees: crate::exec::Callees::new(m.funcs.len()),
     };
 
     // 1. Imports.

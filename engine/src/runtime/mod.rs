@@ -130,6 +130,8 @@ pub(crate) struct InstanceEntity {
     pub types: Vec<u32>,
     pub elems: Vec<u32>,
     pub datas: Vec<u32>,
+    /// The interpreter's callee table (`exec::Callees`): kept by `StoreInner::forget_callee`.
+    pub callees: crate::exec::Callees,
 }
 
 /// Which store a handle belongs to. Ids are handed out from a process-wide counter starting
@@ -178,6 +180,24 @@ pub(crate) struct StoreInner {
 }
 
 impl StoreInner {
+    /// Clear function `f`'s entry in its instance's callee table (`exec::Callees`): called
+    /// whenever `f`'s code, trap mark or referenced bit changes, so that the interpreter's
+    /// direct calls never enter code the function no longer has, skip a trap hook, or keep
+    /// the code cache from seeing calls (ARCHITECTURE.md, "Invariants": the callee table).
+    pub fn forget_callee(&mut self, f: u32) {
+        if let Some(FuncEntity {
+            kind: FuncKind::Wasm { instance, def, .. },
+            ..
+        }) = self.funcs.get(f as usize)
+        {
+            let (instance, def) = (*instance, *def);
+            if let Some(inst) = self.instances.get_mut(instance as usize) {
+                let i = inst.module.num_imported_funcs + def;
+                inst.callees.forget(i as usize);
+            }
+        }
+    }
+
     /// A memory together with the offload state its slow paths need.
     pub fn memory_and_offload(
         &mut self,

@@ -13,37 +13,41 @@ use crate::value::Val;
 
 /// Return the `count` cells at `src..` to the caller. The fast path covers a return of at
 /// most one cell to a caller of the same instance; anything else returns [`Exit::Slow`]
-/// having changed nothing, and the backend runs [`CallSlow`].
+/// having changed nothing but the result cell, and the backend runs [`CallSlow`].
 #[inline(always)]
 pub(crate) unsafe fn Return<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     let Op::Return { src, count } = rd!(r, Return) else {
         unreachable!()
     };
-    let frames = &mut cx.stack.frames;
-    match frames.last() {
-        // Not into a frame of a resumed call (held, not pinned: see `Stack::held`).
-        Some(f)
-            if count <= 1
-                && f.instance as usize == cx.inst
-                && frames.len() > cx.stack.held.len() => {}
-        _ => return Err(Exit::Slow),
-    }
+    // The result goes to the frame's first cell before anything is decided: `CallSlow`
+    // writes it the same way again (from the same cell) if the fast path declines.
     if count == 1 {
         set!(r, 0, c!(r, src));
+    } else if count != 0 {
+        return Err(Exit::Slow);
     }
-    // SAFETY: `frames.last()` was `Some` above, and `set!` since wrote a cell of the
-    // current frame in the value stack (ARCHITECTURE.md, "Invariants": verified microcode,
-    // slots below the frame size), not the frame stack: a frame is there to pop. Without
-    // this the compiler would test the length again after that store.
-    let f = unsafe { frames.pop().unwrap_unchecked() };
+    let stack = &mut *cx.stack;
+    let n = stack.frames.len();
+    // Not into a frame of a resumed call (held, not pinned: see `Stack::held`); that test
+    // also finds a frame there (`held.len() >= 0`).
+    if n <= stack.held.len() {
+        return Err(Exit::Slow);
+    }
+    // SAFETY: `n > held.len() >= 0`, so frame `n - 1` exists.
+    let f = unsafe { stack.frames.get_unchecked(n - 1) };
+    let (code, ip, base) = (f.code, f.ip, f.base);
+    if f.instance as usize != cx.inst {
+        return Err(Exit::Slow);
+    }
+    // SAFETY: `n - 1 < n`: pops the frame read above (a `Frame` has no drop glue).
+    unsafe { cx.stack.frames.set_len(n - 1) };
     cx.code().unpin();
     // The value stack did not move since `r.fp` was derived: the caller's frame is this
     // distance below it.
-    r.fp = r.fp.wrapping_sub(cx.base - f.base);
-    r.ip = f.ip;
-    cx.code = f.code;
-    cx.base = f.base;
-    cx.ops = cx.code().code.as_ptr();
+    r.fp = r.fp.wrapping_sub(cx.base - base);
+    r.ip = ip;
+    cx.code = code;
+    cx.base = base;
     Ok(())
 }
 
@@ -71,7 +75,7 @@ fn pop_frame<T>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
             let same = f.instance as usize == cx.inst;
             cx.code = f.code;
             cx.base = f.base;
-            cx.inst = f.instance as usize;
+            cx.set_inst(f.instance as usize);
             let pc = (f.ip as usize - cx.code().code.as_ptr() as usize) / 2;
             *r = cx.regs_after_switch(pc, r, same);
             Ok(())
@@ -126,9 +130,51 @@ pub(crate) unsafe fn CallSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Reg
         let Op::Call { func, args } = rd!(r, Call) else {
             unreachable!()
         };
-        let f = cx.store.inner.instances[cx.inst].funcs[func as usize];
+        // A callee the table knows, missed for its many locals or room: enter it here.
+        // SAFETY: as in `Call` (`func` is a verified function index).
+        let callee = unsafe { *cx.callees.add(func as usize) };
+        if !callee.is_null() {
+            let stack = &*cx.stack;
+            // SAFETY: a non-null entry is the function's current code (the callee table).
+            let c = unsafe { &*callee };
+            let new_base = cx.base + args as usize;
+            if stack.frames.len() < cx.frame_limit
+                && new_base + c.frame_size as usize <= stack.cells.len()
+            {
+                let fp = r.fp.wrapping_add(args as usize);
+                // SAFETY: the callee's frame lies in `stack.cells` (checked just above) and
+                // its locals in the frame (`np + nl <= frame_size`, checked by `verify`).
+                unsafe { zero_cells(fp.add(c.num_params as usize), c.num_locals as usize) };
+                push_and_enter(cx, r, c, new_base, fp);
+                return Ok(());
+            }
+        }
+        let f = remember_callee(cx, func);
         invoke::<T, false>(cx, r, f, args)
     }
+}
+
+/// The store function index of function `func` of this instance, entered in the callee
+/// table when a direct call may enter it (translated code of this instance, no trap mark),
+/// with its referenced bit set as the call about to be made would (the table's invariant).
+#[inline(never)]
+fn remember_callee<T>(cx: &mut Ctx<'_, T>, func: u32) -> u32 {
+    let inner = &mut cx.store.inner;
+    let inst = &mut inner.instances[cx.inst];
+    let f = inst.funcs[func as usize];
+    let entity = &mut inner.funcs[f as usize];
+    if let FuncKind::Wasm {
+        code: CodeState::Translated(c),
+        instance,
+        ..
+    } = &entity.kind
+    {
+        if !entity.trapped && *instance as usize == cx.inst {
+            inst.callees.set(func as usize, alloc::sync::Arc::as_ptr(c));
+            entity.referenced = true;
+        }
+    }
+    f
 }
 
 #[inline(always)]
@@ -223,66 +269,84 @@ fn invoke<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs, f: u32, args: 
     switch(cx, r, next)
 }
 
-/// The common call, entered without leaving the handler: translated code of the running
-/// instance, no trap hook, room on both stacks. Otherwise [`Exit::Slow`], having changed nothing but the callee's referenced bit.
+/// The common call, entered without leaving the handler: a function the callee table knows
+/// (translated code of the running instance, no trap mark, called since the code cache last
+/// looked), room on both stacks. Otherwise [`Exit::Slow`], having changed nothing.
+///
+/// # The callee table
+/// Each instance has a table (`exec::Callees`) of one code pointer per function index, null
+/// unless a call may enter that function directly: then it is the function's current
+/// translated code, of this instance, not marked for the trap hook, and its referenced bit
+/// is set. `CallSlow` enters a function there before calling it the general way (which sets
+/// the bit); `StoreInner::forget_callee` clears the entry whenever the code, the mark or
+/// the bit changes (code cache: install, evict, admission and its second-chance pass;
+/// `Func::set_trap`). So a direct call needs no lookup through the store and leaves the code
+/// cache's view of calls as it was: a function is in the table exactly while calls to it
+/// would find it translated and referenced.
 #[inline(always)]
 fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
-    let inner = &mut cx.store.inner;
-    let Some(&f) = inner
-        .instances
-        .get(cx.inst)
-        .and_then(|i| i.funcs.get(func as usize))
-    else {
-        return Err(Exit::Slow);
-    };
-    let Some(entity) = inner.funcs.get_mut(f as usize) else {
-        return Err(Exit::Slow);
-    };
-    entity.referenced = true;
-    let callee: &Compiled = match &entity.kind {
-        FuncKind::Wasm {
-            code: CodeState::Translated(c),
-            instance,
-            ..
-        } if !entity.trapped && *instance as usize == cx.inst => c,
-        _ => return Err(Exit::Slow),
-    };
-    let stack = &mut *cx.stack;
-    let depth = stack.frames.len();
-    if depth >= cx.max_depth || depth == stack.frames.capacity() {
+    // SAFETY: `verify` proved `func` below the module's function count, the table's length
+    // (`Callees::new`), and `cx.callees` is the running instance's table (`Ctx::set_inst`).
+    let callee = unsafe { *cx.callees.add(func as usize) };
+    if callee.is_null() {
         return Err(Exit::Slow);
     }
+    // SAFETY: a non-null entry is the function's current code, which its function state
+    // holds (ARCHITECTURE.md, "Invariants": the callee table).
+    let c = unsafe { &*callee };
+    let stack = &*cx.stack;
+    let nl = c.num_locals as usize;
     let new_base = cx.base + args as usize;
-    let frame_size = callee.frame_size as usize;
-    let (np, nl) = (callee.num_params as usize, callee.num_locals as usize);
-    if new_base + frame_size > stack.cells.len() {
+    // Room for the frame and for `ZERO_SLACK` cells past it: the locals are zeroed 4 or 16
+    // cells at a time without looking at the frame's end (the cells past the callee's frame
+    // are nobody's: it is the newest).
+    // More locals go the general way (`CallSlow`, which finds the entry and zeroes them out
+    // of line): a call in this handler would cost every call six saved registers.
+    if stack.frames.len() >= cx.frame_limit
+        || new_base + c.frame_size as usize + ZERO_SLACK > stack.cells.len()
+        || nl > ZERO_SLACK
+    {
         return Err(Exit::Slow);
     }
     let fp = r.fp.wrapping_add(args as usize);
-    // SAFETY: the callee's frame, `fp..fp + frame_size`, lies in `stack.cells` (checked just
-    // above; `r.fp` is the current frame's first cell, consistent with `cx.base`), and each
-    // block of zeros written below starts at its locals (`np + nl <= frame_size`, checked by
-    // `verify`) and ends inside the frame. Zeroing cells past the locals is harmless: the
-    // temporaries there are written before they are read.
+    // SAFETY: `fp + np + 16 <= fp + frame_size + 16` lies in `stack.cells` (checked just
+    // above; `r.fp` is the current frame's first cell, consistent with `cx.base`). Zeroing
+    // cells past the locals is harmless: the temporaries there are written before they are
+    // read, and the cells past the frame are unused.
     unsafe {
-        let locals = fp.add(np);
+        let locals = fp.add(c.num_params as usize);
         // Plain stores: a call of `write_unaligned` or `memset` with the address of a
         // local would cost the threaded backend its tail call where it is not inlined.
-        if nl <= 4 && np + 4 <= frame_size {
-            zero4(locals);
-        } else if nl <= 16 && np + 16 <= frame_size {
-            zero4(locals);
+        zero4(locals);
+        if nl > 4 {
             zero4(locals.add(4));
             zero4(locals.add(8));
             zero4(locals.add(12));
-        } else {
-            zero_cells(locals, nl);
         }
     }
+    push_and_enter(cx, r, c, new_base, fp);
+    Ok(())
+}
+
+/// Cells past a frame that the slow path keeps room for when it can, so that the fast path
+/// may zero up to this many locals in fixed blocks.
+const ZERO_SLACK: usize = 16;
+
+/// Push the caller's frame and enter `callee` (its frame at `new_base`, `fp`; locals
+/// zeroed; room for one more frame checked).
+#[inline(always)]
+fn push_and_enter<T>(
+    cx: &mut Ctx<'_, T>,
+    r: &mut Regs,
+    callee: &Compiled,
+    new_base: usize,
+    fp: *mut u64,
+) {
     callee.pin();
-    let callee: *const Compiled = callee;
-    // SAFETY: `depth < capacity` (checked above), so the slot at `depth` is allocated and
-    // unused; it is initialised before the length covers it.
+    let stack = &mut *cx.stack;
+    let depth = stack.frames.len();
+    // SAFETY: `depth < frame_limit <= capacity` (checked by the caller), so the slot at
+    // `depth` is allocated and unused; it is initialised before the length covers it.
     unsafe {
         stack.frames.as_mut_ptr().add(depth).write(Frame {
             code: cx.code,
@@ -294,10 +358,8 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
     }
     cx.code = callee;
     cx.base = new_base;
-    cx.ops = cx.code().code.as_ptr();
-    r.ip = cx.ops;
+    r.ip = callee.code.as_ptr();
     r.fp = fp;
-    Ok(())
 }
 
 /// Zero the `n` cells at `p`, out of line (kept out of the common call's code). It takes a
@@ -413,8 +475,11 @@ fn enter<T>(
         new_base
     };
     let need = frame_base + callee.frame_size as usize;
-    if need > cx.stack.cells.len() {
-        ensure_cells(&mut cx.stack.cells, need, cx.max_cells)?;
+    if need + ZERO_SLACK > cx.stack.cells.len() {
+        // The slack the fast path wants if the bound allows it, else what the frame needs.
+        if ensure_cells(&mut cx.stack.cells, need + ZERO_SLACK, cx.max_cells).is_err() {
+            ensure_cells(&mut cx.stack.cells, need, cx.max_cells)?;
+        }
     }
     let locals = frame_base + np;
     if callee.num_locals > 0 {
@@ -428,14 +493,17 @@ fn enter<T>(
     } else {
         cx.stack.frames.push(Frame {
             code: caller,
-            ip: cx.ops.wrapping_add(pc),
+            // SAFETY: `caller` was the running code, pinned by `cx.code` until now and by
+            // this frame from here on.
+            ip: unsafe { (*caller).code.as_ptr() }.wrapping_add(pc),
             base: cx.base,
             instance: cx.inst as u32,
         });
+        cx.refresh_frame_limit();
     }
     cx.base = frame_base;
     let same = instance as usize == cx.inst;
-    cx.inst = instance as usize;
+    cx.set_inst(instance as usize);
     Ok(same as usize)
 }
 
@@ -516,7 +584,7 @@ fn invoke_slow<T>(
                     Some(f) => {
                         cx.code = f.code;
                         cx.base = f.base;
-                        cx.inst = f.instance as usize;
+                        cx.set_inst(f.instance as usize);
                         let pc = (f.ip as usize - cx.code().code.as_ptr() as usize) / 2;
                         Ok(pc << 1)
                     }

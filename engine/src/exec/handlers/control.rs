@@ -136,10 +136,9 @@ pub(crate) unsafe fn GlobalGet<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
     let Op::GlobalGet { dst, global } = rd!(r, GlobalGet) else {
         unreachable!()
     };
-    {
-        let g = cx.store.inner.instances[cx.inst].globals[global as usize] as usize;
-        set!(r, dst, cx.store.inner.globals[g].value as u64);
-    }
+    let g = global_entity(cx, global);
+    // SAFETY: `global_entity` gives an element of `store.inner.globals`.
+    set!(r, dst, unsafe { (*g).value } as u64);
     Ok(())
 }
 
@@ -178,11 +177,31 @@ pub(crate) unsafe fn GlobalSet<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
     let Op::GlobalSet { src, global } = rd!(r, GlobalSet) else {
         unreachable!()
     };
-    {
-        let g = cx.store.inner.instances[cx.inst].globals[global as usize] as usize;
-        cx.store.inner.globals[g].value = c!(r, src) as u128;
-    }
+    let v = c!(r, src) as u128;
+    let g = global_entity(cx, global);
+    // SAFETY: `global_entity` gives an element of `store.inner.globals`, which nothing else
+    // borrows while a handler runs.
+    unsafe { (*g).value = v };
     Ok(())
+}
+
+/// Global `global` of the running instance, without bounds checks: the scalar global
+/// handlers run in every function prologue of code with a shadow stack (`__stack_pointer`).
+#[inline(always)]
+fn global_entity<T>(cx: &mut Ctx<'_, T>, global: u32) -> *mut crate::runtime::GlobalEntity {
+    let inner = &mut cx.store.inner;
+    // SAFETY: `cx.inst` is an instance of the store (`Ctx::set_inst`); `verify` proved
+    // `global` below the module's global count, the length of the instance's `globals`
+    // (ARCHITECTURE.md, "Invariants": verified microcode); an instance's entries are indices
+    // of the store's globals, which are never removed (the handle invariant).
+    unsafe {
+        let i = *inner
+            .instances
+            .get_unchecked(cx.inst)
+            .globals
+            .get_unchecked(global as usize) as usize;
+        inner.globals.as_mut_ptr().add(i)
+    }
 }
 
 #[inline(always)]
