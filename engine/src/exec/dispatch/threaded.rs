@@ -20,7 +20,15 @@ pub(super) const NAME: &str = "threaded";
 pub(super) struct Stop;
 
 /// A handler: the cold state, then the hot state in argument registers.
-type Handler<T> = fn(&mut Ctx<'_, T>, *const u16, *mut u64, *mut u8, u64) -> Stop;
+///
+/// The fourth argument carries nothing (it is passed uninitialised, which costs no
+/// instruction): on x86-64 it is `rcx`, whose low byte `cl` is the only register a shift or
+/// rotate by a variable count can take its count from. With memory 0's base there, every
+/// shift handler saved and restored it.
+type Handler<T> = fn(&mut Ctx<'_, T>, *const u16, *mut u64, Pad, *mut u8, u64) -> Stop;
+
+/// The argument that keeps the shift-count register free (see [`Handler`]).
+type Pad = core::mem::MaybeUninit<usize>;
 
 /// Opcode words (narrow and wide) are below this.
 const TABLE_LEN: usize = 2 * WIDE as usize;
@@ -35,7 +43,7 @@ fn next<T>(cx: &mut Ctx<'_, T>, r: Regs) -> Stop {
     // SAFETY: `verify` decoded every op of the stream (ARCHITECTURE.md, "Invariants"), so
     // the word is a known opcode in its narrow or wide form, below `2 * WIDE` = `TABLE_LEN`.
     let handler = unsafe { table.get_unchecked(word) };
-    handler(cx, r.ip, r.fp, r.mem0, r.mem0_len)
+    handler(cx, r.ip, r.fp, Pad::uninit(), r.mem0, r.mem0_len)
 }
 
 pub(super) fn execute<T>(cx: &mut Ctx<'_, T>, r: Regs) -> Exit {
@@ -59,6 +67,7 @@ fn slow<T, const W: bool>(
     cx: &mut Ctx<'_, T>,
     ip: *const u16,
     fp: *mut u64,
+    _: Pad,
     mem0: *mut u8,
     mem0_len: u64,
 ) -> Stop {
@@ -101,7 +110,7 @@ fn mem_miss<T, const W: bool, const OP: u16>(
 }
 
 /// Table entries that are no opcode: `verify` never lets one run.
-fn invalid<T>(cx: &mut Ctx<'_, T>, _: *const u16, _: *mut u64, _: *mut u8, _: u64) -> Stop {
+fn invalid<T>(cx: &mut Ctx<'_, T>, _: *const u16, _: *mut u64, _: Pad, _: *mut u8, _: u64) -> Stop {
     cx.exit = Some(crate::error::TrapCode::Unreachable.into());
     Stop
 }
@@ -120,6 +129,7 @@ macro_rules! threaded {
                     cx: &mut Ctx<'_, T>,
                     ip: *const u16,
                     fp: *mut u64,
+                    _: Pad,
                     mem0: *mut u8,
                     mem0_len: u64,
                 ) -> Stop {
@@ -133,7 +143,7 @@ macro_rules! threaded {
                             mem_miss::<T, W, { opc::$name }>(cx, ip, fp, mem0, mem0_len)
                         }
                         Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
-                            slow::<T, W>(cx, ip, fp, mem0, mem0_len)
+                            slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
                         }
                         Err(e) => stop(cx, e, ip),
                     }
