@@ -93,6 +93,7 @@ fn mem_miss<T, const W: bool, const OP: u16>(
     cx: &mut Ctx<'_, T>,
     ip: *const u16,
     fp: *mut u64,
+    _: Pad,
     mem0: *mut u8,
     mem0_len: u64,
 ) -> Stop {
@@ -106,7 +107,7 @@ fn mem_miss<T, const W: bool, const OP: u16>(
     if unsafe { handlers::mem_paged::<T, W>(cx, &mut r, OP) } {
         return next(cx, r);
     }
-    slow::<T, W>(cx, ip, fp, mem0, mem0_len)
+    slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
 }
 
 /// Table entries that are no opcode: `verify` never lets one run.
@@ -140,7 +141,8 @@ macro_rules! threaded {
                     match unsafe { handlers::$name::<T, W>(cx, &mut r) } {
                         Ok(()) => next(cx, r),
                         Err(Exit::Slow) if handlers::may_miss_mem(opc::$name) => {
-                            mem_miss::<T, W, { opc::$name }>(cx, ip, fp, mem0, mem0_len)
+                            let pad = Pad::uninit();
+                            mem_miss::<T, W, { opc::$name }>(cx, ip, fp, pad, mem0, mem0_len)
                         }
                         Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
                             slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
