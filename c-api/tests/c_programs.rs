@@ -39,10 +39,35 @@ fn scratch() -> PathBuf {
     dir
 }
 
+/// A compiled test program, deleted (with its AddressSanitizer build) when the test ends,
+/// passed or failed: each holds the whole static library (tens of MB), so a run of these
+/// tests would otherwise leave a GB in the temporary directory.
+struct Exe(PathBuf);
+
+impl std::ops::Deref for Exe {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Exe {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Exe {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(asan_exe(&self.0));
+    }
+}
+
 /// Compiles `tests/c/NAME.c` against the library and returns the executable.
-fn build(name: &str) -> PathBuf {
+fn build(name: &str) -> Exe {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let exe = scratch().join(name);
+    let exe = Exe(scratch().join(name));
     compile(&cc, name, &[], &exe)
         .unwrap_or_else(|e| panic!("a C compiler (`{cc}`) is needed for the C API tests: {e}"));
     exe
@@ -118,6 +143,12 @@ fn memory_checks(exe: &Path, arg: &Path) {
     under_asan(exe, arg);
 }
 
+/// The AddressSanitizer build of the program `exe`.
+fn asan_exe(exe: &Path) -> PathBuf {
+    let name = exe.file_name().unwrap().to_str().unwrap();
+    exe.with_file_name(format!("{name}-asan"))
+}
+
 /// Builds the program of `exe` with AddressSanitizer (the C side instrumented; the library's
 /// allocations are `malloc`s ASan watches) and runs it on `arg`.
 fn under_asan(exe: &Path, arg: &Path) {
@@ -129,7 +160,7 @@ fn under_asan(exe: &Path, arg: &Path) {
         }
     };
     let name = exe.file_name().unwrap().to_str().unwrap();
-    let asan_exe = exe.with_file_name(format!("{name}-asan"));
+    let asan_exe = asan_exe(exe);
     compile(cc, name, ASAN_FLAGS, &asan_exe).unwrap_or_else(|e| panic!("{e}"));
     let out = Command::new(&asan_exe)
         .arg(arg)
