@@ -89,7 +89,7 @@ pub fn parse(text: &str, ty: ValType) -> Result<Val, String> {
         ValType::V128 => {
             Val::V128(u128::from_str_radix(&hex(value).ok_or_else(bad)?, 16).map_err(|_| bad())?)
         }
-        ValType::FuncRef | ValType::ExternRef => {
+        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
             return Err(format!(
                 "{} arguments cannot be given on the command line",
                 ty.name()

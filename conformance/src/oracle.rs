@@ -181,6 +181,7 @@ fn trap_kind(trap: Trap) -> TrapKind {
         Trap::BadConversionToInteger => TrapKind::BadConversionToInteger,
         Trap::StackOverflow => TrapKind::StackOverflow,
         Trap::OutOfFuel => TrapKind::OutOfFuel,
+        Trap::NullReference => TrapKind::NullReference,
         _ => TrapKind::Other,
     }
 }

@@ -109,6 +109,7 @@ impl FayasmBackend {
             .wasm_extended_const(features.extended_const)
             .wasm_wide_arithmetic(features.wide_arithmetic)
             .wasm_custom_page_sizes(features.custom_page_sizes)
+            .wasm_function_references(features.function_references)
             .consume_fuel(opts.suspend_every.is_some());
         let engine = Engine::new(config);
         let (store, linker) = new_store(&engine, opts)?;
@@ -311,6 +312,7 @@ fn trap_kind(code: TrapCode) -> TrapKind {
         TrapCode::BadConversionToInteger => TrapKind::BadConversionToInteger,
         TrapCode::StackOverflow => TrapKind::StackOverflow,
         TrapCode::OutOfFuel => TrapKind::OutOfFuel,
+        TrapCode::NullReference => TrapKind::NullReference,
         TrapCode::Host => TrapKind::Host,
         TrapCode::MemoryUnavailable | TrapCode::Interrupted | TrapCode::HostYield => {
             TrapKind::Other

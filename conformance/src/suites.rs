@@ -17,6 +17,7 @@ pub const CLAIMED_SUITES: &[&str] = &[
     "proposals/extended-const",
     "proposals/wide-arithmetic",
     "proposals/custom-page-sizes",
+    "proposals/function-references",
 ];
 
 /// The WebAssembly features a suite is written against, beyond WebAssembly 2.0 (which is
@@ -46,9 +47,10 @@ impl Features {
         let proposal = suite.strip_prefix("proposals/");
         Features {
             memory64: wasm3,
-            // The memory64 proposal's scripts predate multi-memory and check that a second
-            // memory (and a non-zero memory index byte) is rejected.
-            multi_memory: wasm3 && proposal != Some("memory64"),
+            // The memory64 and function-references proposals' scripts predate multi-memory
+            // and check that a second memory (and a non-zero or long memory index byte) is
+            // rejected.
+            multi_memory: wasm3 && !matches!(proposal, Some("memory64" | "function-references")),
             tail_call: wasm3,
             extended_const: wasm3,
             relaxed_simd: wasm3,

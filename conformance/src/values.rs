@@ -70,6 +70,9 @@ pub enum TrapKind {
     BadConversionToInteger,
     StackOverflow,
     OutOfFuel,
+    /// `call_ref`, `return_call_ref` or `ref.as_non_null` on null ("null function
+    /// reference", "null reference").
+    NullReference,
     Host,
     Other,
 }
@@ -110,6 +113,8 @@ pub fn expected_trap_kind(message: &str) -> Option<TrapKind> {
         TrapKind::BadSignature
     } else if m.starts_with("call stack exhausted") {
         TrapKind::StackOverflow
+    } else if m.starts_with("null function reference") || m.starts_with("null reference") {
+        TrapKind::NullReference
     } else {
         return None;
     };

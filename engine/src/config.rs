@@ -63,6 +63,8 @@ pub struct Config {
     pub(crate) wide_arithmetic: bool,
     /// The custom-page-sizes proposal (memories of 1-byte pages).
     pub(crate) custom_page_sizes: bool,
+    /// The typed function references proposal.
+    pub(crate) function_references: bool,
 
     pub(crate) code_budget: Option<usize>,
     /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
@@ -97,6 +99,7 @@ impl Default for Config {
             simd: cfg!(feature = "simd"),
             wide_arithmetic: false,
             custom_page_sizes: false,
+            function_references: false,
             code_budget: None,
             code_overdraft: None,
             memory_paging: None,
@@ -197,6 +200,16 @@ impl Config {
         self
     }
 
+    /// Accept typed function references (part of WebAssembly 3.0): reference types
+    /// `(ref null? $t)` and `(ref func)`, `call_ref`, `return_call_ref`, `ref.as_non_null`,
+    /// `br_on_null`, `br_on_non_null`, non-nullable locals and tables with an initialiser
+    /// expression. Off by default, as in wasmtime; when off, such a module is a validation
+    /// error naming the feature.
+    pub fn wasm_function_references(mut self, on: bool) -> Config {
+        self.function_references = on;
+        self
+    }
+
     /// The wasmparser feature set this configuration accepts.
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
@@ -211,6 +224,7 @@ impl Config {
         f.set(F::EXTENDED_CONST, self.extended_const);
         f.set(F::WIDE_ARITHMETIC, self.wide_arithmetic);
         f.set(F::CUSTOM_PAGE_SIZES, self.custom_page_sizes);
+        f.set(F::FUNCTION_REFERENCES, self.function_references);
         f
     }
 

@@ -42,6 +42,9 @@ pub enum TrapCode {
     /// damaged or stale blob, I/O error, no storage), or a dirty page could not be written
     /// back to make room. The memory keeps its state; a later access may succeed.
     MemoryUnavailable,
+    /// `call_ref`, `return_call_ref` or `ref.as_non_null` met a null reference (typed
+    /// function references).
+    NullReference,
 }
 
 impl TrapCode {
@@ -62,6 +65,7 @@ impl TrapCode {
             TrapCode::HostYield => "host function yielded outside a resumable call",
             TrapCode::Host => "host function error",
             TrapCode::MemoryUnavailable => "memory data unavailable from storage",
+            TrapCode::NullReference => "null reference",
         }
     }
 }

@@ -85,7 +85,7 @@ pub use runtime::{
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};
-pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+pub use types::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
 pub use value::{ExternRef, Val, V128};
 
 /// `Result<T, fayasm::Error>`, so that `use fayasm::*` and `fn main() -> Result<()>` read as

@@ -4,7 +4,13 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// The type of a WebAssembly value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// `FuncRef` and `ExternRef` are the nullable abstract references `(ref null func)` and
+/// `(ref null extern)`; every other reference type (typed function references,
+/// [`Config::wasm_function_references`](crate::Config::wasm_function_references)) is
+/// `Ref`. Equality and hashing treat `Ref(RefType::FuncRef)` as `FuncRef` (the same type
+/// written two ways); the engine itself only makes the short forms.
+#[derive(Debug, Clone, Copy)]
 pub enum ValType {
     /// 32-bit integer.
     I32,
@@ -16,16 +22,89 @@ pub enum ValType {
     F64,
     /// 128-bit vector.
     V128,
-    /// Nullable function reference.
+    /// Nullable function reference (`funcref`, `(ref null func)`).
     FuncRef,
-    /// Nullable host reference.
+    /// Nullable host reference (`externref`, `(ref null extern)`).
     ExternRef,
+    /// Any other reference type: non-nullable, or to a concrete function type.
+    Ref(RefType),
+}
+
+impl PartialEq for ValType {
+    fn eq(&self, other: &ValType) -> bool {
+        self.canonical_key() == other.canonical_key()
+    }
+}
+
+impl Eq for ValType {}
+
+impl core::hash::Hash for ValType {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.canonical_key().hash(state)
+    }
 }
 
 impl ValType {
+    /// One spelling per type: a reference as its [`RefType`], anything else by tag.
+    fn canonical_key(self) -> (u8, Option<RefType>) {
+        match self.as_ref_type() {
+            Some(r) => (5, Some(r)),
+            None => (
+                match self {
+                    ValType::I32 => 0,
+                    ValType::I64 => 1,
+                    ValType::F32 => 2,
+                    ValType::F64 => 3,
+                    _ => 4,
+                },
+                None,
+            ),
+        }
+    }
+
     /// Whether this is a reference type.
     pub fn is_ref(self) -> bool {
-        matches!(self, ValType::FuncRef | ValType::ExternRef)
+        self.as_ref_type().is_some()
+    }
+
+    /// The reference type this is, if it is one (`FuncRef` is [`RefType::FuncRef`], ...).
+    pub fn as_ref_type(self) -> Option<RefType> {
+        match self {
+            ValType::FuncRef => Some(RefType::FuncRef),
+            ValType::ExternRef => Some(RefType::ExternRef),
+            ValType::Ref(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether a value of this type may be used where `expected` is required (subtyping:
+    /// `(ref $t) <: (ref null $t) <: funcref`, `(ref func) <: funcref`, ...). Concrete types
+    /// compare by index, so both sides must use the same index space (both of one module,
+    /// or both canonical ids of one store).
+    pub fn matches(self, expected: ValType) -> bool {
+        match (self.as_ref_type(), expected.as_ref_type()) {
+            (Some(a), Some(b)) => a.matches(b),
+            (None, None) => self == expected,
+            _ => false,
+        }
+    }
+
+    /// The type as the cells hold it: a function reference of any type is `FuncRef`, a host
+    /// reference `ExternRef` (what storing or decoding a cell needs to know).
+    pub(crate) fn cell_kind(self) -> ValType {
+        match self {
+            ValType::Ref(r) if r.is_func() => ValType::FuncRef,
+            ValType::Ref(_) => ValType::ExternRef,
+            other => other,
+        }
+    }
+
+    /// Map the concrete type indices in this type through `f`.
+    pub(crate) fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> ValType {
+        match self {
+            ValType::Ref(r) => ValType::from(r.map_concrete(f)),
+            other => other,
+        }
     }
 
     pub(crate) fn from_wasmparser(ty: wasmparser::ValType) -> Option<ValType> {
@@ -41,7 +120,8 @@ impl ValType {
 }
 
 impl ValType {
-    /// The type's name in the text format (`i32`, `funcref`, ...).
+    /// The type's name in the text format (`i32`, `funcref`, ...; a concrete reference is
+    /// `(ref $t)` here, with its index in [`Display`](core::fmt::Display)).
     pub fn name(self) -> &'static str {
         match self {
             ValType::I32 => "i32",
@@ -51,43 +131,152 @@ impl ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::Ref(r) => r.name(),
         }
     }
 }
 
 impl core::fmt::Display for ValType {
-    /// The type's name in the text format ([`ValType::name`]).
+    /// The type's name in the text format ([`ValType::name`]; a concrete reference with its
+    /// type index, `(ref null 3)`).
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.name())
+        match self.as_ref_type() {
+            Some(r) if r != RefType::FuncRef && r != RefType::ExternRef => write!(f, "{r}"),
+            _ => f.write_str(self.name()),
+        }
     }
 }
 
-/// The type of a reference.
+/// What a reference points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RefType {
-    /// `funcref`
-    FuncRef,
-    /// `externref`
-    ExternRef,
+pub enum HeapType {
+    /// Any function (`func`).
+    Func,
+    /// Any host reference (`extern`).
+    Extern,
+    /// A function of one function type (`$t`, typed function references). The number is
+    /// the type's index: in the types of a [`Module`](crate::Module) (its imports and
+    /// exports), the module's type index; in the types of a store's entities
+    /// ([`Func::ty`](crate::Func::ty), [`Global::ty`](crate::Global::ty),
+    /// [`Table::ty`](crate::Table::ty)), the store's canonical id of the function type (two
+    /// structurally equal types have one id).
+    Concrete(u32),
 }
 
+/// The type of a reference: whether it may be null, and what it points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RefType {
+    nullable: bool,
+    heap: HeapType,
+}
+
+#[allow(non_upper_case_globals)]
 impl RefType {
+    /// `funcref`: `(ref null func)`.
+    pub const FuncRef: RefType = RefType::new(true, HeapType::Func);
+    /// `externref`: `(ref null extern)`.
+    pub const ExternRef: RefType = RefType::new(true, HeapType::Extern);
+
+    /// `(ref null? heap)`.
+    pub const fn new(nullable: bool, heap: HeapType) -> RefType {
+        RefType { nullable, heap }
+    }
+
+    /// Whether null is a value of this type.
+    pub fn is_nullable(self) -> bool {
+        self.nullable
+    }
+
+    /// What the reference points to.
+    pub fn heap_type(self) -> HeapType {
+        self.heap
+    }
+
+    /// Whether this is a function reference type (of any function type).
+    pub fn is_func(self) -> bool {
+        !matches!(self.heap, HeapType::Extern)
+    }
+
+    /// Whether a reference of this type may be used where `expected` is required.
+    pub fn matches(self, expected: RefType) -> bool {
+        if self.nullable && !expected.nullable {
+            return false;
+        }
+        match (self.heap, expected.heap) {
+            (HeapType::Func | HeapType::Concrete(_), HeapType::Func) => true,
+            (HeapType::Extern, HeapType::Extern) => true,
+            (HeapType::Concrete(a), HeapType::Concrete(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> RefType {
+        match self.heap {
+            HeapType::Concrete(i) => RefType::new(self.nullable, HeapType::Concrete(f(i))),
+            _ => self,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match (self.nullable, self.heap) {
+            (true, HeapType::Func) => "funcref",
+            (true, HeapType::Extern) => "externref",
+            (false, HeapType::Func) => "(ref func)",
+            (false, HeapType::Extern) => "(ref extern)",
+            (true, HeapType::Concrete(_)) => "(ref null $t)",
+            (false, HeapType::Concrete(_)) => "(ref $t)",
+        }
+    }
+
+    /// The module's concrete type index in `ty`, if any (for the check that a type section
+    /// refers only to earlier types).
+    pub(crate) fn wasmparser_concrete(ty: wasmparser::RefType) -> Option<u32> {
+        match ty.heap_type() {
+            wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => Some(i),
+            _ => None,
+        }
+    }
+
     pub(crate) fn from_wasmparser(ty: wasmparser::RefType) -> Option<RefType> {
-        if ty == wasmparser::RefType::FUNCREF {
-            Some(RefType::FuncRef)
-        } else if ty == wasmparser::RefType::EXTERNREF {
-            Some(RefType::ExternRef)
-        } else {
-            None
+        let heap = match ty.heap_type() {
+            wasmparser::HeapType::Abstract {
+                shared: false,
+                ty: wasmparser::AbstractHeapType::Func,
+            } => HeapType::Func,
+            wasmparser::HeapType::Abstract {
+                shared: false,
+                ty: wasmparser::AbstractHeapType::Extern,
+            } => HeapType::Extern,
+            wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => {
+                HeapType::Concrete(i)
+            }
+            _ => return None,
+        };
+        Some(RefType::new(ty.is_nullable(), heap))
+    }
+}
+
+impl core::fmt::Display for RefType {
+    /// `funcref`, `externref`, `(ref func)`, `(ref null 3)`, ...
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.heap {
+            HeapType::Concrete(i) => {
+                let null = if self.nullable { "null " } else { "" };
+                write!(f, "(ref {null}{i})")
+            }
+            _ => f.write_str(self.name()),
         }
     }
 }
 
 impl From<RefType> for ValType {
     fn from(r: RefType) -> ValType {
-        match r {
-            RefType::FuncRef => ValType::FuncRef,
-            RefType::ExternRef => ValType::ExternRef,
+        if r == RefType::FuncRef {
+            ValType::FuncRef
+        } else if r == RefType::ExternRef {
+            ValType::ExternRef
+        } else {
+            ValType::Ref(r)
         }
     }
 }
@@ -124,6 +313,17 @@ impl FuncType {
     pub fn results(&self) -> &[ValType] {
         &self.types[self.params..]
     }
+
+    /// This signature with every concrete type index mapped through `f`.
+    pub(crate) fn map_concrete(&self, f: impl Fn(u32) -> u32) -> FuncType {
+        if !self.types.iter().any(|t| matches!(t, ValType::Ref(_))) {
+            return self.clone();
+        }
+        FuncType {
+            types: self.types.iter().map(|t| t.map_concrete(&f)).collect(),
+            params: self.params,
+        }
+    }
 }
 
 /// The type of a global variable.
@@ -139,6 +339,24 @@ impl GlobalType {
     /// A global type.
     pub fn new(content: ValType, mutable: bool) -> GlobalType {
         GlobalType { content, mutable }
+    }
+
+    /// Whether a global of this type may be imported where `expected` is required: the
+    /// same mutability, and the same content type if mutable, a subtype if not.
+    pub(crate) fn matches(self, expected: GlobalType) -> bool {
+        self.mutable == expected.mutable
+            && if self.mutable {
+                self.content == expected.content
+            } else {
+                self.content.matches(expected.content)
+            }
+    }
+
+    pub(crate) fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> GlobalType {
+        GlobalType {
+            content: self.content.map_concrete(f),
+            ..self
+        }
     }
 }
 
@@ -217,6 +435,13 @@ impl TableType {
             min,
             max,
             table64: false,
+        }
+    }
+
+    pub(crate) fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> TableType {
+        TableType {
+            element: self.element.map_concrete(f),
+            ..self
         }
     }
 }

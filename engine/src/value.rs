@@ -69,7 +69,8 @@ pub enum Val {
 }
 
 impl Val {
-    /// The type of this value.
+    /// The type of this value (a function reference is a `funcref` here, whatever its
+    /// function's type: [`Func::ty`](crate::Func::ty) gives that).
     pub fn ty(&self) -> ValType {
         match self {
             Val::I32(_) => ValType::I32,
@@ -82,9 +83,12 @@ impl Val {
         }
     }
 
-    /// The default (zero or null) value of a type.
+    /// The default (zero or null) value of a type (null for a non-nullable reference type
+    /// too: it has no default, and this is what a zeroed cell of it holds).
     pub fn default_for(ty: ValType) -> Val {
         match ty {
+            ValType::Ref(r) if r.is_func() => Val::FuncRef(None),
+            ValType::Ref(_) => Val::ExternRef(None),
             ValType::I32 => Val::I32(0),
             ValType::I64 => Val::I64(0),
             ValType::F32 => Val::F32(0),
@@ -161,6 +165,8 @@ impl Val {
             ValType::V128 => Val::V128(cell as u128),
             ValType::FuncRef => Val::FuncRef(cell.checked_sub(1).map(|i| Func(i as u32, store))),
             ValType::ExternRef => Val::ExternRef(cell.checked_sub(1).map(|i| ExternRef(i as u32))),
+            ValType::Ref(r) if r.is_func() => Val::from_cell(ValType::FuncRef, cell, store),
+            ValType::Ref(_) => Val::from_cell(ValType::ExternRef, cell, store),
         }
     }
 }

@@ -154,7 +154,11 @@ fn call_host<T>(
         results,
     )?;
     let ty = &store.inner.funcs[f as usize].ty;
-    if results.iter().zip(ty.results()).any(|(r, t)| r.ty() != *t) {
+    if results
+        .iter()
+        .zip(ty.results())
+        .any(|(r, t)| !store.inner.val_matches(r, *t))
+    {
         return Err(Trap::host(
             "host function returned a value of the wrong type",
         ));
@@ -180,7 +184,7 @@ pub(crate) fn call<T>(
         .get(func.0 as usize)
         .ok_or(Error::Type("no such function in this store"))?;
     let ty = entity.ty.clone();
-    crate::runtime::check_args(&ty, params, results.len())?;
+    crate::runtime::check_args(&store.inner, &ty, params, results.len())?;
     let id = store.inner.id;
     let done = call_wasm(
         store,

@@ -67,8 +67,10 @@ int_field!(u16, u32, u128);
 /// in (`BrFuel`, `BrIf*Fuel`), which moved the opcodes after them; version 8 the fused
 /// add-and-branch back-edges with the check folded in (`BrIfI32Add*Fuel`) and `FuelSkip`
 /// after those, and back-edge forms that target the op after the header's check (not the
-/// check itself).
-pub const CODE_FORMAT: u16 = 8;
+/// check itself); version 9 the typed-function-reference ops (`CallRef`, `ReturnCallRef`,
+/// `RefAsNonNull`, `BrIfNull`, `BrIfNonNull`) after `FuelSkip`, which moved every later
+/// opcode by five.
+pub const CODE_FORMAT: u16 = 9;
 
 /// Upper bounds a decoded function must respect (hostile bytes cannot make us allocate more).
 const MAX_WORDS: u32 = 1 << 26;

@@ -747,6 +747,7 @@ macro_rules! define_ops {
                     | Op::BrIfI32AddImmNeFuel { target, .. } | Op::BrIfI32AddImmLtUFuel { target, .. } | Op::BrIfI32AddImmLtSFuel { target, .. }
                     | Op::BrIfI32AddImmNeImmFuel { target, .. } | Op::BrIfI32AddImmLtUImmFuel { target, .. }
                     | Op::BrIfI32AddImmNezFuel { target, .. } => Some(target),
+                    Op::BrIfNull { target, .. } | Op::BrIfNonNull { target, .. } => Some(target),
                     $( Op::$cname { target, .. } => Some(target), )*
                     $( Op::$kname { target, .. } => Some(target), )*
                     _ => None,
@@ -1049,6 +1050,18 @@ define_ops! {
         /// A `Fuel` check that falls straight into a loop header's (narrow) check: charge
         /// `cost` (both checks' costs) and skip the next op, or stop here as `Fuel` does.
         FuelSkip { cost: I32Imm };
+        /// `call_ref`: call the function the reference `func` names (of signature `ty`,
+        /// module type index); arguments at `args..`, results written there. A null
+        /// reference traps (`NullReference`).
+        CallRef { ty: TypeIdx, func: Slot, args: Args };
+        /// `return_call_ref`: tail-call the function the reference `func` names.
+        ReturnCallRef { ty: TypeIdx, func: Slot, args: Args };
+        /// `ref.as_non_null`: trap (`NullReference`) if the reference `src` is null.
+        RefAsNonNull { src: Slot };
+        /// Jump to `target` if the reference `cond` is null (the whole cell is zero).
+        BrIfNull { cond: Slot, target: Target };
+        /// Jump to `target` if the reference `cond` is not null.
+        BrIfNonNull { cond: Slot, target: Target };
     }
     result {
         /// `dst = src` (a whole cell).

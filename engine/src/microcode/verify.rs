@@ -198,7 +198,8 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
         Some((_, Op::Return { .. } | Op::Br { .. } | Op::Unreachable | Op::ReturnCall { .. }))
         | Some((_, Op::BrFuel { .. }))
         | Some((_, Op::BrEntry { .. }))
-        | Some((_, Op::ReturnCallIndirect { .. })) => {}
+        | Some((_, Op::ReturnCallIndirect { .. }))
+        | Some((_, Op::ReturnCallRef { .. })) => {}
         _ => return Err(err(last.map_or(0, |l| l.0), "last op", len as u64)),
     }
     if table_entries > 0 {

@@ -134,6 +134,9 @@ pub(crate) struct ModuleInner {
     pub num_imported_funcs: u32,
     pub tables: Vec<TableType>,
     pub num_imported_tables: u32,
+    /// The initialiser of each defined table that has one (typed function references:
+    /// `(table 10 (ref $t) (ref.func $f))`); a table without one starts null.
+    pub table_inits: Vec<Option<ConstExpr>>,
     pub memories: Vec<MemoryType>,
     pub num_imported_memories: u32,
     pub globals: Vec<GlobalType>,
@@ -370,6 +373,7 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
         num_imported_funcs: 0,
         tables: Vec::new(),
         num_imported_tables: 0,
+        table_inits: Vec::new(),
         memories: Vec::new(),
         num_imported_memories: 0,
         globals: Vec::new(),
@@ -393,6 +397,22 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
                         let offset = 0;
                         match &sub.composite_type.inner {
                             wasmparser::CompositeInnerType::Func(f) => {
+                                // A type may name only earlier types: a recursive one
+                                // (valid with GC) would have no finite structural identity
+                                // here.
+                                let own = m.types.len() as u32;
+                                if f.params().iter().chain(f.results()).any(|t| match t {
+                                    wasmparser::ValType::Ref(r) => {
+                                        RefType::wasmparser_concrete(*r).is_some_and(|i| i >= own)
+                                    }
+                                    _ => false,
+                                }) {
+                                    return Err(ModuleError {
+                                        offset,
+                                        message: "recursive types (GC) are not supported"
+                                            .to_string(),
+                                    });
+                                }
                                 let params = f
                                     .params()
                                     .iter()
@@ -463,8 +483,11 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
                 for t in reader {
                     let t = t?;
                     m.tables.push(table_type(&t.ty, 0)?);
-                    // Tables with an explicit initialiser (function-references) are rejected
-                    // by validation under the WebAssembly 2.0 feature set.
+                    // Only with function references (validation rejects it otherwise).
+                    m.table_inits.push(match &t.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(e) => Some(ConstExpr::decode(e)?),
+                    });
                 }
             }
             Payload::MemorySection(reader) => {

@@ -40,7 +40,7 @@ use super::{Instance, Memory, Store};
 use crate::error::Error;
 use crate::offload::checkpoint::Checkpoints;
 use crate::offload::{Key, Kind, OffloadError, Storage};
-use crate::types::{RefType, ValType};
+use crate::types::ValType;
 
 /// The part index (of [`Kind::Meta`]) of a suspended call checkpointed with its instance
 /// (`runtime/persist.rs`, `docs/suspended-call.md`).
@@ -256,15 +256,17 @@ fn try_vec<E>(capacity: usize) -> Result<Vec<u8>, CheckpointError<E>> {
     Ok(v)
 }
 
+/// A typed reference is stored as the cell it is (`funcref` or `externref`): a checkpoint
+/// is restored into an instance of the same module, whose types are the same.
 fn type_code(ty: ValType) -> u8 {
-    match ty {
+    match ty.cell_kind() {
         ValType::I32 => 0,
         ValType::I64 => 1,
         ValType::F32 => 2,
         ValType::F64 => 3,
         ValType::V128 => 4,
         ValType::FuncRef => 5,
-        ValType::ExternRef => 6,
+        ValType::ExternRef | ValType::Ref(_) => 6,
     }
 }
 
@@ -919,7 +921,7 @@ fn encode_globals<T, E>(
         let value = if !ty.mutable {
             0
         } else {
-            match ty.content {
+            match ty.content.cell_kind() {
                 ValType::FuncRef => {
                     let cell = u64::try_from(global.value).unwrap_or(u64::MAX);
                     let code =
@@ -993,16 +995,16 @@ fn decode_globals<T, E>(
             values.push(None);
             continue;
         }
-        let width_ok = match ty.content {
+        let width_ok = match ty.content.cell_kind() {
             ValType::I32 | ValType::F32 => value >> 32 == 0,
             ValType::I64 | ValType::F64 => value >> 64 == 0,
             ValType::V128 => true,
-            ValType::FuncRef | ValType::ExternRef => value >> 64 == 0,
+            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => value >> 64 == 0,
         };
         if !width_ok {
             return Err(malformed(index, "value wider than its type"));
         }
-        let value = match ty.content {
+        let value = match ty.content.cell_kind() {
             ValType::FuncRef => decode_funcref(value as u64, &shape.funcs)
                 .ok_or(malformed(index, "function index out of range"))?
                 .into(),
@@ -1130,10 +1132,7 @@ fn encode_table<T, E>(
         .filter(|&b| u32::try_from(b).is_ok())
         .ok_or(unrepresentable("table too large for one part"))?;
     let mut out = try_vec(bytes)?;
-    let element = match entity.ty.element {
-        RefType::FuncRef => ValType::FuncRef,
-        RefType::ExternRef => ValType::ExternRef,
-    };
+    let element = ValType::from(entity.ty.element).cell_kind();
     out.push(type_code(element));
     out.extend_from_slice(&[0, 0, 0]);
     out.extend_from_slice(&(n as u64).to_le_bytes());
@@ -1175,10 +1174,7 @@ fn decode_table<T, E>(
         return Err(malformed("reserved bytes"));
     }
     let size = r.u64().ok_or(malformed("truncated"))?;
-    let element = match entity.ty.element {
-        RefType::FuncRef => ValType::FuncRef,
-        RefType::ExternRef => ValType::ExternRef,
-    };
+    let element = ValType::from(entity.ty.element).cell_kind();
     if code != type_code(element) {
         return Err(mismatch("element type differs"));
     }

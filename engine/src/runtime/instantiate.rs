@@ -46,6 +46,16 @@ pub(crate) fn instantiate<T>(
         callees: crate::exec::Callees::new(m.funcs.len()),
     };
 
+    // Types first: their store ids, in order (a type names only earlier types, so each
+    // one's concrete references are already canonical when it is registered). Module
+    // types with concrete references are compared in the store's ids from here on.
+    for ty in &m.types {
+        let canonical = ty.map_concrete(|j| inst.types[j as usize]);
+        inst.types.push(store.inner.type_id(&canonical));
+    }
+    let types = inst.types.clone();
+    let canon = |j: u32| types[j as usize];
+
     // 1. Imports.
     for (position, imp) in m.imports.iter().enumerate() {
         let ext = resolve(position, &imp.module, &imp.name).ok_or_else(|| {
@@ -58,7 +68,8 @@ pub(crate) fn instantiate<T>(
         let i = imp.index as usize;
         match (imp.kind, ext) {
             (ExternKind::Func, Extern::Func(f)) => {
-                if store.inner.funcs[f.0 as usize].ty != *m.func_type(imp.index) {
+                let want = inst.types[m.funcs[imp.index as usize] as usize];
+                if store.inner.funcs[f.0 as usize].type_id != want {
                     return Err(incompatible(
                         &imp.module,
                         &imp.name,
@@ -69,7 +80,7 @@ pub(crate) fn instantiate<T>(
             }
             (ExternKind::Global, Extern::Global(g)) => {
                 let actual = store.inner.globals[g.0 as usize].ty;
-                if actual != m.globals[i] {
+                if !actual.matches(m.globals[i].map_concrete(canon)) {
                     return Err(incompatible(&imp.module, &imp.name, "global type differs"));
                 }
                 inst.globals.push(g.0);
@@ -91,7 +102,7 @@ pub(crate) fn instantiate<T>(
             }
             (ExternKind::Table, Extern::Table(t)) => {
                 let e = &store.inner.tables[t.0 as usize];
-                let want = m.tables[i];
+                let want = m.tables[i].map_concrete(canon);
                 if e.ty.element != want.element
                     || e.ty.table64 != want.table64
                     || !limits_match(e.size(), e.ty.max, want.min, want.max)
@@ -114,13 +125,10 @@ pub(crate) fn instantiate<T>(
         }
     }
 
-    // 2. Types, functions, tables, memories.
-    for ty in &m.types {
-        inst.types.push(store.inner.type_id(ty));
-    }
+    // 2. Functions, tables, memories.
     for def in 0..m.bodies.len() as u32 {
         let index = m.num_imported_funcs + def;
-        let ty = m.func_type(index).clone();
+        let ty = m.func_type(index).map_concrete(canon);
         let type_id = inst.types[m.funcs[index as usize] as usize];
         store.inner.funcs.push(FuncEntity {
             trapped: false,
@@ -139,10 +147,25 @@ pub(crate) fn instantiate<T>(
         .inner
         .limits
         .table_elements_max(config.max_table_elements);
-    for ty in &m.tables[m.num_imported_tables as usize..] {
-        let t = TableEntity::new(*ty, 0, max_elements).ok_or(Error::Limit(
-            "table size: over a limit, or the host has no RAM for it",
-        ))?;
+    for (k, ty) in m.tables[m.num_imported_tables as usize..]
+        .iter()
+        .enumerate()
+    {
+        // An initialiser may read imported globals (the only ones so far) and name functions.
+        let init = m
+            .table_inits
+            .get(k)
+            .and_then(|e| e.as_ref())
+            .map_or(0, |e| {
+                let globals = &store.inner.globals;
+                e.eval(
+                    |g| globals[inst.globals[g as usize] as usize].value,
+                    |f| inst.funcs[f as usize] as u64 + 1,
+                ) as u64
+            });
+        let t = TableEntity::new(ty.map_concrete(canon), init, max_elements).ok_or(
+            Error::Limit("table size: over a limit, or the host has no RAM for it"),
+        )?;
         store.inner.tables.push(t);
         inst.tables.push(store.inner.tables.len() as u32 - 1);
     }
@@ -155,7 +178,7 @@ pub(crate) fn instantiate<T>(
 
     // 3. Globals, in order (an initialiser may read earlier globals).
     for (k, init) in m.global_inits.iter().enumerate() {
-        let ty = m.globals[m.num_imported_globals as usize + k];
+        let ty = m.globals[m.num_imported_globals as usize + k].map_concrete(canon);
         let value = {
             let globals = &store.inner.globals;
             init.eval(

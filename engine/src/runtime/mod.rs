@@ -58,7 +58,7 @@ use crate::error::{Error, Trap};
 use crate::exec::Stack;
 use crate::microcode::Compiled;
 use crate::module::{ExternKind, ModuleInner};
-use crate::types::{FuncType, GlobalType, MemoryType, TableType, ValType};
+use crate::types::{FuncType, GlobalType, HeapType, MemoryType, TableType, ValType};
 use crate::value::Val;
 use memory::MemoryEntity;
 use table::TableEntity;
@@ -378,6 +378,27 @@ impl<T> Store<T> {
 }
 
 impl StoreInner {
+    /// Whether `v` is a value of type `ty` in this store: the same scalar type, or a
+    /// reference of a subtype (null only where `ty` is nullable; a function of the concrete
+    /// type's store id where `ty` names one). Whether a handle is of this store is
+    /// [`Store::check_val`]'s business; a handle out of range here fits no concrete type.
+    pub(crate) fn val_matches(&self, v: &Val, ty: ValType) -> bool {
+        let Some(r) = ty.as_ref_type() else {
+            return v.ty() == ty;
+        };
+        match (v, r.heap_type()) {
+            (Val::FuncRef(None), HeapType::Func | HeapType::Concrete(_))
+            | (Val::ExternRef(None), HeapType::Extern) => r.is_nullable(),
+            (Val::FuncRef(Some(_)), HeapType::Func)
+            | (Val::ExternRef(Some(_)), HeapType::Extern) => true,
+            (Val::FuncRef(Some(f)), HeapType::Concrete(id)) => self
+                .funcs
+                .get(f.0 as usize)
+                .is_some_and(|e| e.type_id == id),
+            _ => false,
+        }
+    }
+
     /// `Ok` if a handle with store id `id` belongs to this store.
     pub(crate) fn check(&self, id: StoreId) -> Result<(), Error> {
         if self.id == id {
@@ -626,7 +647,12 @@ impl Func {
 
 /// `Ok` if `params` fit the parameters of `ty` and `results` is its result count; otherwise
 /// which parameter differs and both types.
-pub(crate) fn check_args(ty: &FuncType, params: &[Val], results: usize) -> Result<(), Error> {
+pub(crate) fn check_args(
+    store: &StoreInner,
+    ty: &FuncType,
+    params: &[Val],
+    results: usize,
+) -> Result<(), Error> {
     use crate::error::TypeMismatch;
     if params.len() != ty.params().len() {
         return Err(TypeMismatch::ParamCount {
@@ -639,7 +665,7 @@ pub(crate) fn check_args(ty: &FuncType, params: &[Val], results: usize) -> Resul
         .iter()
         .zip(ty.params())
         .enumerate()
-        .find(|(_, (p, t))| p.ty() != **t)
+        .find(|(_, (p, t))| !store.val_matches(p, **t))
     {
         return Err(TypeMismatch::Param {
             index,
@@ -660,7 +686,7 @@ pub(crate) fn check_args(ty: &FuncType, params: &[Val], results: usize) -> Resul
 
 /// `Ok` if `v` has type `ty` and, if it is a function reference, belongs to `store`.
 fn check_val<T>(store: &Store<T>, ty: ValType, v: &Val) -> Result<(), Error> {
-    if v.ty() != ty {
+    if !store.inner.val_matches(v, ty) {
         return Err(Error::Type("value does not match the expected type"));
     }
     store.check_val(v)

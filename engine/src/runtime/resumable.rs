@@ -91,7 +91,7 @@ impl SuspendedCall {
                     .into());
                 }
                 for (index, (v, &t)) in host_results.iter().zip(hty.results()).enumerate() {
-                    if v.ty() != t {
+                    if !store.inner.val_matches(v, t) {
                         return Err(TypeMismatch::Result {
                             index,
                             expected: t,
@@ -133,7 +133,7 @@ impl Func {
             store.check_val(p)?;
         }
         let ty = store.inner.funcs[self.0 as usize].ty.clone();
-        check_args(&ty, params, results.len())?;
+        check_args(&store.inner, &ty, params, results.len())?;
         let started = suspend::start(store, self.0, |cells| {
             let mut at = 0;
             for p in params {

@@ -21,6 +21,7 @@ mod errors;
 mod file_storage_rewrite;
 mod fuel;
 mod fuel_backedge;
+mod function_references;
 mod fuzz_regressions;
 mod hooks;
 mod host_imports;

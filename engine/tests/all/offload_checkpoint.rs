@@ -216,6 +216,7 @@ fn zero(ty: ValType) -> Val {
             ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::Ref(_) => Val::default_for(ty),
         }
     }
 }

@@ -392,14 +392,14 @@ unsafe fn zero4(p: *mut u64) {
 /// by one, with bit 0 set when memory 0's registers stay valid (same instance, nothing ran
 /// that could move memory 0); or [`STOPPED`]. A plain integer, so it comes back in a
 /// register (a `Result` would come back through memory and cost the tail call).
-type Next = usize;
+pub(super) type Next = usize;
 
 /// The call stopped the run; the reason is in `Ctx::exit`.
 const STOPPED: Next = usize::MAX;
 
 /// `res` as a [`Next`], parking a stop's reason in `cx.exit`.
 #[inline(always)]
-fn flatten<T>(cx: &mut Ctx<'_, T>, res: Result<Next, Exit>) -> Next {
+pub(super) fn flatten<T>(cx: &mut Ctx<'_, T>, res: Result<Next, Exit>) -> Next {
     match res {
         Ok(n) => n,
         Err(e) => {
@@ -411,7 +411,7 @@ fn flatten<T>(cx: &mut Ctx<'_, T>, res: Result<Next, Exit>) -> Next {
 
 /// The registers after a call described by `next`.
 #[inline(always)]
-fn switch<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, next: Next) -> R {
+pub(super) fn switch<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, next: Next) -> R {
     if next == STOPPED {
         return Err(cx.exit.take().unwrap_or(Exit::Trap(TrapCode::Unreachable)));
     }
@@ -427,7 +427,7 @@ fn call_out<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, f: u32, args: u32, pc: usi
 }
 
 #[inline(always)]
-fn call_body<T>(
+pub(super) fn call_body<T>(
     cx: &mut Ctx<'_, T>,
     f: u32,
     args: u32,

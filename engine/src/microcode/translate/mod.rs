@@ -18,6 +18,7 @@
 pub(crate) mod fuel;
 mod fuse;
 mod ops;
+mod refs;
 mod simd;
 mod wide;
 

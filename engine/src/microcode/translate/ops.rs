@@ -732,6 +732,11 @@ impl Translator<'_> {
                 b_lo,
                 b_hi,
             }),
+            O::CallRef { type_index } => self.call_ref(type_index, false),
+            O::ReturnCallRef { type_index } => self.call_ref(type_index, true),
+            O::RefAsNonNull => self.ref_as_non_null(),
+            O::BrOnNull { relative_depth } => self.br_on_null(relative_depth),
+            O::BrOnNonNull { relative_depth } => self.br_on_non_null(relative_depth),
             O::I64MulWideS => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideS { dst, lhs, rhs }),
             O::I64MulWideU => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideU { dst, lhs, rhs }),
             other => {
