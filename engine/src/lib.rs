@@ -79,9 +79,9 @@ pub use runtime::{
 };
 pub use runtime::{
     Caller, CodeCacheStats, CodeLoadError, CodeSpillError, CodeStatus, Extern, Func, Global,
-    HookAction, Instance, InstancePre, Linker, Memory, MemoryOffloadError, MemoryPolicy, Paging,
-    Residency, StorageFailure, Store, StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES,
-    DEFAULT_VALUE_STACK_BYTES,
+    HookAction, Instance, InstancePre, Linker, Memory, MemoryOffloadError, MemoryPolicy, PageWear,
+    Paging, Residency, StorageFailure, Store, StoreLimits, StoreStorage, Table,
+    DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};

@@ -25,6 +25,7 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use core::sync::atomic::Ordering;
 
 use embedded_sdmmc::BlockDevice;
 use fayasm::offload::{Clock, Key, Kind, Metrics, Storage};
@@ -87,7 +88,7 @@ enum Mode {
     /// microcode of wasi-libc's large functions.
     Wasi,
 }
-use crate::storage::{FatError, FatStorage};
+use crate::storage::{FatError, FatStorage, BLOCKS_WRITTEN};
 
 /// The card, shared by the firmware and the stores that spill to it.
 pub struct Card<D: BlockDevice>(pub(crate) Rc<RefCell<FatStorage<D>>>);
@@ -129,6 +130,32 @@ impl<D: BlockDevice> Storage for Card<D> {
     fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {
         let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
         fs.remove(key).map_err(CardError::Fat)
+    }
+
+    fn sync(&mut self) -> Result<(), Self::Error> {
+        let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
+        fs.sync().map_err(CardError::Fat)
+    }
+
+    fn has_regions(&self) -> bool {
+        true
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, Self::Error> {
+        let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
+        fs.read_at(key, offset, buf).map_err(CardError::Fat)
+    }
+
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        sync: bool,
+    ) -> Result<(), Self::Error> {
+        let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
+        fs.write_at(key, offset, parts, sync)
+            .map_err(CardError::Fat)
     }
 }
 
@@ -338,6 +365,7 @@ fn run_app<D: BlockDevice + 'static>(
     if !paged {
         ok &= trap_function(card, &mut store, &instance, reuse);
     }
+    let blocks_before = BLOCKS_WRITTEN.load(Ordering::Relaxed);
 
     for call in &calls {
         ok &= make_call(&mut store, &instance, call);
@@ -352,6 +380,33 @@ fn run_app<D: BlockDevice + 'static>(
         }
     }
     report_metrics(store.offload_metrics());
+    if paged {
+        // Write amplification: the card's blocks written for the page bytes written back.
+        let pages = store.offload_metrics().kind(Kind::MemoryPage);
+        let blocks = BLOCKS_WRITTEN
+            .load(Ordering::Relaxed)
+            .wrapping_sub(blocks_before) as u64;
+        let card_bytes = blocks * 512;
+        let x100 = (card_bytes * 100)
+            .checked_div(pages.bytes_written)
+            .unwrap_or(0);
+        println!(
+            "pages: {} written ({} bytes), {} read; card: {} blocks written ({} bytes, {}.{:02}x the page bytes)",
+            pages.spills,
+            pages.bytes_written,
+            pages.loads,
+            blocks,
+            card_bytes,
+            x100 / 100,
+            x100 % 100
+        );
+        if let Some(Ok(Some(w))) = memory.map(|m| m.page_wear(&store)) {
+            println!(
+                "page wear: region of {} slots, {} written, {} writes in all, at most {} to one slot",
+                w.slots, w.slots_written, w.total_writes, w.max_writes
+            );
+        }
+    }
     let code = store.code_cache_stats();
     println!(
         "code cache: budget {} bytes, peak {} bytes, {} translations, {} evictions",

@@ -24,9 +24,11 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
 use embedded_sdmmc::{
-    BlockDevice, Error as FsError, Mode, RawDirectory, RawFile, RawVolume, ShortFileName,
-    TimeSource, Timestamp, VolumeIdx, VolumeManager,
+    Block, BlockCount, BlockDevice, BlockIdx, Error as FsError, Mode, RawDirectory, RawFile,
+    RawVolume, ShortFileName, TimeSource, Timestamp, VolumeIdx, VolumeManager,
 };
 use fayasm::offload::{Key, Slot, Storage};
 
@@ -155,13 +157,14 @@ fn parse_trailer(t: &[u8; TRAILER], file_len: u32) -> Option<(u32, u32)> {
     (len.checked_add(TRAILER as u32) == Some(file_len)).then_some((seq, len))
 }
 
-/// The number of directories and files open at once: the storage opens one file at a time;
-/// a WASI program (`wasi.rs`) may hold up to three more.
+/// The number of directories and files open at once: the storage opens one file at a time
+/// and keeps a paged memory's region file open; a WASI program (`wasi.rs`) may hold up to
+/// three more.
 const DIRS: usize = 4;
-const FILES: usize = 4;
+const FILES: usize = 5;
 
-/// The card's volume manager.
-pub(crate) type Vm<D> = VolumeManager<D, FixedTime, DIRS, FILES, 1>;
+/// The card's volume manager (over the device, counting the blocks written).
+pub(crate) type Vm<D> = VolumeManager<Counted<D>, FixedTime, DIRS, FILES, 1>;
 
 /// Blob storage in files of a FAT volume.
 pub struct FatStorage<D: BlockDevice> {
@@ -170,6 +173,35 @@ pub struct FatStorage<D: BlockDevice> {
     root: RawDirectory,
     /// The directory of the last fingerprint used, kept open.
     cached: Option<(u32, RawDirectory)>,
+    /// The region file used last ([`Storage::write_at`]), kept open: a page write is then
+    /// a seek and the page's blocks, with no directory lookup and no directory-entry write
+    /// (its length is written when it grows and at a sync).
+    region: Option<(Key, RawFile)>,
+}
+
+/// Blocks written to the card since boot (the apps' write-amplification figures). Plain load
+/// and store: the firmware has one execution context (ARCHITECTURE.md, "Invariants").
+pub static BLOCKS_WRITTEN: AtomicU32 = AtomicU32::new(0);
+
+/// The card, counting the blocks written to it.
+pub struct Counted<D>(D);
+
+impl<D: BlockDevice> BlockDevice for Counted<D> {
+    type Error = D::Error;
+
+    fn read(&self, blocks: &mut [Block], start: BlockIdx) -> Result<(), Self::Error> {
+        self.0.read(blocks, start)
+    }
+
+    fn write(&self, blocks: &[Block], start: BlockIdx) -> Result<(), Self::Error> {
+        let n = BLOCKS_WRITTEN.load(Ordering::Relaxed);
+        BLOCKS_WRITTEN.store(n.wrapping_add(blocks.len() as u32), Ordering::Relaxed);
+        self.0.write(blocks, start)
+    }
+
+    fn num_blocks(&self) -> Result<BlockCount, Self::Error> {
+        self.0.num_blocks()
+    }
 }
 
 /// What a copy on the card holds, per its trailer.
@@ -185,7 +217,7 @@ type NewestCopy<E> = Result<Option<(u8, u32, u32)>, FatError<E>>;
 impl<D: BlockDevice> FatStorage<D> {
     /// Opens the first partition of `device` (MBR) and its root directory.
     pub fn mount(device: D) -> Result<Self, FatError<D::Error>> {
-        let vm = VolumeManager::new_with_limits(device, FixedTime, 0x1000);
+        let vm = VolumeManager::new_with_limits(Counted(device), FixedTime, 0x1000);
         let volume = vm.open_raw_volume(VolumeIdx(0))?;
         let root = vm.open_root_dir(volume)?;
         Ok(FatStorage {
@@ -193,6 +225,7 @@ impl<D: BlockDevice> FatStorage<D> {
             volume,
             root,
             cached: None,
+            region: None,
         })
     }
 
@@ -224,6 +257,9 @@ impl<D: BlockDevice> FatStorage<D> {
 
     /// Releases the card (closes everything); the storage cannot be used afterwards.
     pub fn unmount(&mut self) {
+        if let Some((_, f)) = self.region.take() {
+            let _ = self.vm.close_file(f);
+        }
         if let Some((_, d)) = self.cached.take() {
             let _ = self.vm.close_dir(d);
         }
@@ -246,6 +282,54 @@ impl<D: BlockDevice> FatStorage<D> {
             done += n;
         }
         buf.truncate(done);
+        Ok(())
+    }
+
+    /// The open region file of `key` (created when `create`), or `None` if it does not
+    /// exist. Regions are named like the key's blobs with the extension kind, `RG`.
+    fn region_file(
+        &mut self,
+        key: &Key,
+        create: bool,
+    ) -> Result<Option<RawFile>, FatError<D::Error>> {
+        if let Some((k, f)) = self.region {
+            if k == *key {
+                return Ok(Some(f));
+            }
+            self.region = None;
+            self.vm.close_file(f)?;
+        }
+        let dir = match self.dir(key, create) {
+            Ok(d) => d,
+            Err(FatError::Fs(FsError::NotFound)) if !create => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut n = Name::new();
+        n.hex(key.index, 8);
+        n.push(b'.');
+        n.push(key.kind.letter());
+        n.push(b'R');
+        n.push(b'G');
+        let name = n.short().ok_or(FatError::TooLarge)?;
+        let mode = if create {
+            Mode::ReadWriteCreateOrAppend
+        } else {
+            Mode::ReadWriteAppend
+        };
+        let f = match self.vm.open_file_in_dir(dir, name, mode) {
+            Ok(f) => f,
+            Err(FsError::NotFound) if !create => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        self.region = Some((*key, f));
+        Ok(Some(f))
+    }
+
+    /// Flushes the open region file's directory entry (its length).
+    fn flush_region(&mut self) -> Result<(), FatError<D::Error>> {
+        if let Some((_, f)) = self.region {
+            self.vm.flush_file(f)?;
+        }
         Ok(())
     }
 
@@ -399,6 +483,72 @@ impl<D: BlockDevice> Storage for FatStorage<D> {
         // Closing writes the directory entry (the file's length): the write's commit point.
         self.vm.close_file(file)?;
         result.map_err(FatError::Fs)
+    }
+
+    fn sync(&mut self) -> Result<(), Self::Error> {
+        self.flush_region()
+    }
+
+    fn has_regions(&self) -> bool {
+        true
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, Self::Error> {
+        let Some(file) = self.region_file(key, false)? else {
+            return Ok(false);
+        };
+        let len = u64::from(self.vm.file_length(file)?);
+        if offset.saturating_add(buf.len() as u64) > len {
+            return Ok(false);
+        }
+        self.vm.file_seek_from_start(file, offset as u32)?;
+        let mut done = 0;
+        while done < buf.len() {
+            let n = self.vm.read(file, &mut buf[done..])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            done += n;
+        }
+        Ok(true)
+    }
+
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        sync: bool,
+    ) -> Result<(), Self::Error> {
+        let total = parts.iter().map(|p| p.len() as u64).sum::<u64>();
+        if offset.saturating_add(total) > u64::from(u32::MAX) {
+            return Err(FatError::TooLarge);
+        }
+        let file = self.region_file(key, true)?.ok_or(FatError::TooLarge)?;
+        let len = u64::from(self.vm.file_length(file)?);
+        if offset > len {
+            // Extend with zeros up to the slot (slots are written roughly in order, so this
+            // is the region growing, once).
+            self.vm.file_seek_from_end(file, 0)?;
+            let zeros = [0u8; 512];
+            let mut at = len;
+            while at < offset {
+                let n = (offset - at).min(zeros.len() as u64) as usize;
+                self.vm.write(file, &zeros[..n])?;
+                at += n as u64;
+            }
+        } else {
+            self.vm.file_seek_from_start(file, offset as u32)?;
+        }
+        for p in parts {
+            self.vm.write(file, p)?;
+        }
+        if sync || offset + total > len {
+            // A grown region's length goes to its directory entry now; a durable write is
+            // flushed too.
+            self.flush_region()?;
+        }
+        Ok(())
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {

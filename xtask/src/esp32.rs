@@ -331,15 +331,40 @@ fn check_no_atomics(elf: &Path) -> Result<()> {
     Ok(())
 }
 
-fn report_size(elf: &Path) {
+/// Prints the ELF's section sizes; returns its text size, if a `size` tool was found.
+fn report_size(elf: &Path) -> Option<u64> {
     for tool in ["llvm-size", "size", "llvm-size-14"] {
         if let Ok(out) = Command::new(tool).arg(elf).output() {
             if out.status.success() {
-                print!("{}", String::from_utf8_lossy(&out.stdout));
-                return;
+                let text = String::from_utf8_lossy(&out.stdout);
+                print!("{text}");
+                return text
+                    .lines()
+                    .nth(1)
+                    .and_then(|l| l.split_whitespace().next()?.parse().ok());
             }
         }
     }
+    None
+}
+
+/// The lines of boot 1's output that make the firmware table, per app: its memory, the
+/// pages read and written with the card's blocks, wear, and latency.
+fn app_figures(out: &str) -> Vec<String> {
+    let mut app = "";
+    let mut lines = Vec::new();
+    for l in out.lines() {
+        if let Some(rest) = l.strip_prefix("== app ") {
+            app = rest.split(' ').next().unwrap_or("");
+        } else if l.starts_with("memory 0:")
+            || l.starts_with("pages:")
+            || l.starts_with("page wear:")
+            || l.starts_with("offload latency:")
+        {
+            lines.push(format!("{app}: {l}"));
+        }
+    }
+    lines
 }
 
 // ---- the SD-card image ----------------------------------------------------------------------
@@ -812,7 +837,7 @@ fn set_markers(image: &Path, create: &[&str], remove: &[&str]) -> Result<()> {
 
 fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
     let elf = build("qemu")?;
-    report_size(&elf);
+    let text = report_size(&elf);
     let image = out_dir().join("sd.img");
     build_image(&image)?;
     println!(
@@ -874,6 +899,29 @@ fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
         )),
         None => failures.push(format!("no {} on the card after boot 1", WASI_RESULT.0)),
     }
+    // CoreMark-class iterations per second under QEMU (issue 19, item 5): `run(60)` is 60.
+    let cmark_ms = timings
+        .iter()
+        .find(|l| l.contains("(expected)"))
+        .and_then(|l| {
+            l.rsplit_once('[')?
+                .1
+                .strip_suffix(" ms]")?
+                .parse::<u64>()
+                .ok()
+        });
+    let cmark_line = match (cmark_peak, cmark_ms) {
+        (Some(peak), Some(ms)) => Some(format!(
+            "{CMARK}: peak heap {peak} B (limit {CMARK_HEAP}), run(i32:60) in {ms} ms = {} iterations/s under QEMU, firmware text {} B",
+            60_000 / ms.max(1),
+            text.map_or("?".to_string(), |t| t.to_string())
+        )),
+        _ => {
+            failures.push(format!("no checked run(i32:60) timing for {CMARK}"));
+            None
+        }
+    };
+    let figures = app_figures(&out);
 
     if corrupt && failures.is_empty() {
         let what = corrupt_code_blob(&image, trap_func)?;
@@ -898,6 +946,12 @@ fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
     }
     for t in &timings {
         println!("{CMARK}: {t}");
+    }
+    if let Some(l) = &cmark_line {
+        println!("{l}");
+    }
+    for f in &figures {
+        println!("{f}");
     }
     for r in &resumed {
         println!("{r}");

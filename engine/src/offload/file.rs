@@ -16,7 +16,7 @@
 //! it, which the engine's envelope and generation checks turn into a miss.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::vec::Vec;
 
@@ -31,6 +31,9 @@ const TEMP_SUFFIX: &str = ".tmp";
 pub struct FileStorage {
     dir: PathBuf,
     fsyncs: u64,
+    /// The region file used last ([`Storage::write_at`], [`Storage::read_at`]), kept open:
+    /// a paged memory's page I/O then costs one positioned read or write, no open.
+    region: Option<(Key, File)>,
 }
 
 impl FileStorage {
@@ -49,7 +52,11 @@ impl FileStorage {
                 fs::remove_file(entry.path())?;
             }
         }
-        Ok(FileStorage { dir, fsyncs: 0 })
+        Ok(FileStorage {
+            dir,
+            fsyncs: 0,
+            region: None,
+        })
     }
 
     /// The directory.
@@ -100,8 +107,38 @@ impl FileStorage {
         Ok(())
     }
 
+    /// The open region file of `key`, opened (and created when `create`) if it is not the
+    /// one kept open. `None` when it does not exist and `create` is false.
+    fn region_file(&mut self, key: &Key, create: bool) -> io::Result<Option<&mut File>> {
+        if self.region.as_ref().is_none_or(|(k, _)| k != key) {
+            self.region = None;
+            let path = self.path(key);
+            let new = create && !path.exists();
+            let file = match OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(create)
+                .truncate(false)
+                .open(&path)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !create => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if new {
+                // The region's directory entry must survive whatever is synced into it.
+                self.sync_dir()?;
+            }
+            self.region = Some((*key, file));
+        }
+        Ok(self.region.as_mut().map(|(_, f)| f))
+    }
+
     /// [`Storage::write`] (`sync`) or [`Storage::write_cached`].
     fn put(&mut self, key: &Key, parts: &[&[u8]], sync: bool) -> io::Result<()> {
+        if self.region.as_ref().is_some_and(|(k, _)| k == key) {
+            self.region = None;
+        }
         let path = self.path(key);
         if key.slot != Slot::Single {
             let new = !path.exists();
@@ -153,6 +190,9 @@ impl Storage for FileStorage {
     }
 
     fn remove(&mut self, key: &Key) -> io::Result<()> {
+        if self.region.as_ref().is_some_and(|(k, _)| k == key) {
+            self.region = None;
+        }
         match fs::remove_file(self.path(key)) {
             Ok(()) => self.sync_dir(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -161,6 +201,42 @@ impl Storage for FileStorage {
     }
 
     fn sync(&mut self) -> io::Result<()> {
+        if let Some((_, f)) = &self.region {
+            self.fsyncs += 1;
+            f.sync_all()?;
+        }
         self.sync_dir()
+    }
+
+    fn has_regions(&self) -> bool {
+        true
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> io::Result<bool> {
+        let Some(file) = self.region_file(key, false)? else {
+            return Ok(false);
+        };
+        let end = offset.saturating_add(buf.len() as u64);
+        if file.metadata()?.len() < end {
+            return Ok(false);
+        }
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buf)?;
+        Ok(true)
+    }
+
+    fn write_at(&mut self, key: &Key, offset: u64, parts: &[&[u8]], sync: bool) -> io::Result<()> {
+        let file = self
+            .region_file(key, true)?
+            .ok_or(io::ErrorKind::NotFound)?;
+        file.seek(SeekFrom::Start(offset))?;
+        for part in parts {
+            file.write_all(part)?;
+        }
+        if sync {
+            file.sync_all()?;
+            self.fsyncs += 1;
+        }
+        Ok(())
     }
 }

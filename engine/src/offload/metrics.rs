@@ -218,6 +218,23 @@ impl Metrics {
         }
     }
 
+    /// Records `count` spills of `kind` done by one write of `bytes` bytes in all (a batch of
+    /// pages written together), started at `started`: each counts, with the batch's time
+    /// shared out as its latency.
+    pub fn record_spills(&mut self, kind: Kind, count: usize, bytes: usize, started: Timer) {
+        let c = &mut self.kinds[kind.ordinal()];
+        c.spills += count as u64;
+        c.bytes_written += bytes as u64;
+        if let (Some(ns), Some(n)) = (
+            self.elapsed(started),
+            core::num::NonZeroU64::new(count as u64),
+        ) {
+            for _ in 0..count {
+                self.spill_latency.record(ns / n);
+            }
+        }
+    }
+
     /// Records a completed load of `bytes` bytes of `kind`, started at `started`.
     pub fn record_load(&mut self, kind: Kind, bytes: usize, started: Timer) {
         let c = &mut self.kinds[kind.ordinal()];

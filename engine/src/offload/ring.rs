@@ -289,4 +289,27 @@ impl<S: Storage> Storage for Ring<S> {
     fn sync(&mut self) -> Result<(), Self::Error> {
         self.inner.sync().map_err(OffloadError::Storage)
     }
+
+    // Regions are written in place by slot; the ring has nothing to spread.
+    fn has_regions(&self) -> bool {
+        self.inner.has_regions()
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, Self::Error> {
+        self.inner
+            .read_at(key, offset, buf)
+            .map_err(OffloadError::Storage)
+    }
+
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        sync: bool,
+    ) -> Result<(), Self::Error> {
+        self.inner
+            .write_at(key, offset, parts, sync)
+            .map_err(OffloadError::Storage)
+    }
 }

@@ -52,6 +52,66 @@ pub trait Storage {
     fn sync(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }
+
+    /// Whether this storage keeps *regions*: one blob per key that is read and written in
+    /// place at byte offsets ([`read_at`](Storage::read_at), [`write_at`](Storage::write_at)),
+    /// like a preallocated file. A paged memory then keeps all its pages in fixed slots of one
+    /// region (slot `p` for page `p`) instead of a blob per page: on a FAT card or a file
+    /// system that is one file and no directory or allocation-table update per page write.
+    /// The default is `false`; a storage that answers `true` implements the region methods
+    /// natively (their defaults rewrite the whole blob).
+    fn has_regions(&self) -> bool {
+        false
+    }
+
+    /// Reads `buf.len()` bytes at `offset` of region `key`. `Ok(false)` when the region does
+    /// not exist or ends before `offset + buf.len()` (nothing written there yet).
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, Self::Error> {
+        let mut all = Vec::new();
+        if !self.read(key, &mut all)? {
+            return Ok(false);
+        }
+        let Some(end) = offset.checked_add(buf.len() as u64) else {
+            return Ok(false);
+        };
+        if end > all.len() as u64 {
+            return Ok(false);
+        }
+        buf.copy_from_slice(&all[offset as usize..end as usize]);
+        Ok(true)
+    }
+
+    /// Writes the concatenation of `parts` at `offset` of region `key`, creating the region
+    /// and extending it (with zeros before `offset`) as needed; in place, not atomically
+    /// (region data is enveloped slot by slot, so a torn slot is caught when it is read). With
+    /// `sync` durable once this returns (as [`write`](Storage::write) then
+    /// [`sync`](Storage::sync)), without it as [`write_cached`](Storage::write_cached).
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        sync: bool,
+    ) -> Result<(), Self::Error> {
+        let mut all = Vec::new();
+        self.read(key, &mut all)?;
+        let start = offset as usize;
+        let end = start.saturating_add(total_len(parts));
+        if all.len() < end {
+            all.resize(end, 0);
+        }
+        let mut at = start;
+        for p in parts {
+            all[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        if sync {
+            self.write(key, &[&all])?;
+            self.sync()
+        } else {
+            self.write_cached(key, &[&all])
+        }
+    }
 }
 
 impl<S: Storage + ?Sized> Storage for &mut S {
@@ -75,6 +135,24 @@ impl<S: Storage + ?Sized> Storage for &mut S {
 
     fn sync(&mut self) -> Result<(), Self::Error> {
         (**self).sync()
+    }
+
+    fn has_regions(&self) -> bool {
+        (**self).has_regions()
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, Self::Error> {
+        (**self).read_at(key, offset, buf)
+    }
+
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        sync: bool,
+    ) -> Result<(), Self::Error> {
+        (**self).write_at(key, offset, parts, sync)
     }
 }
 
@@ -155,6 +233,48 @@ impl Storage for MemStorage {
 
     fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {
         self.blobs.remove(key);
+        Ok(())
+    }
+
+    fn has_regions(&self) -> bool {
+        true
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, Self::Error> {
+        let Some(data) = self.blobs.get(key) else {
+            return Ok(false);
+        };
+        match usize::try_from(offset)
+            .ok()
+            .and_then(|o| Some(o..o.checked_add(buf.len())?))
+        {
+            Some(r) if r.end <= data.len() => {
+                buf.copy_from_slice(&data[r]);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        _sync: bool,
+    ) -> Result<(), Self::Error> {
+        let data = self.blobs.entry(*key).or_default();
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(total_len(parts));
+        if data.len() < end {
+            data.try_reserve(end - data.len())?;
+            data.resize(end, 0);
+        }
+        let mut at = start;
+        for p in parts {
+            data[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
         Ok(())
     }
 }

@@ -39,7 +39,7 @@ pub use fuel::InterruptHandle;
 pub use hooks::HookAction;
 pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
 pub use linker::{InstancePre, Linker};
-pub use memory::{MemoryOffloadError, MemoryPolicy, Paging, Residency};
+pub use memory::{MemoryOffloadError, MemoryPolicy, PageWear, Paging, Residency};
 pub use offload::{StorageFailure, StoreStorage};
 pub use resumable::{ResumableCall, SuspendReason, SuspendedCall};
 pub use spill::{CodeLoadError, CodeSpillError};
@@ -988,6 +988,15 @@ impl Memory {
         let store = store.as_context().0;
         store.check(self.1)?;
         Ok(store.inner.memories[self.0 as usize].residency())
+    }
+
+    /// How a paged memory has worn its region on storage (slot write counts), when its pages
+    /// are kept in one region ([`Storage::has_regions`](crate::offload::Storage::has_regions));
+    /// `None` otherwise. [`Error::WrongStore`] if it belongs to another store.
+    pub fn page_wear(&self, store: impl AsContext) -> Result<Option<PageWear>, Error> {
+        let store = store.as_context().0;
+        store.check(self.1)?;
+        Ok(store.inner.memories[self.0 as usize].page_wear())
     }
 
     /// Write the whole memory to the store's storage ([`Store::set_storage`]) and release its

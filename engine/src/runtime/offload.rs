@@ -58,6 +58,24 @@ impl<S: Storage> Storage for Erased<S> {
     fn sync(&mut self) -> Result<(), StorageFailure> {
         self.0.sync().map_err(erase)
     }
+
+    fn has_regions(&self) -> bool {
+        self.0.has_regions()
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, StorageFailure> {
+        self.0.read_at(key, offset, buf).map_err(erase)
+    }
+
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        sync: bool,
+    ) -> Result<(), StorageFailure> {
+        self.0.write_at(key, offset, parts, sync).map_err(erase)
+    }
 }
 
 /// The store-wide state a memory's slow paths and growth need besides the memory itself:

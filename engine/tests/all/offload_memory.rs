@@ -475,26 +475,20 @@ fn offload_memory_paged_corrupt_page_traps_and_never_written_page_is_zero() {
         .unwrap();
     }
     let module = Module::new(&Engine::default(), wat::parse_str(WAT).unwrap()).unwrap();
+    // `MemStorage` has regions: the memory's pages are the slots of one region (the single
+    // slot of page 0's key), page `p` at `p * (envelope + page)`.
     let key = Key::new(
         Kind::MemoryPage,
         module.fingerprint(),
-        Key::page_index(0, 1).unwrap(),
+        Key::page_index(0, 0).unwrap(),
     )
-    // A page's first write-back goes to ring slot 1.
-    .with_slot(Slot::Ring(1));
-    let mut blob = Vec::new();
-    assert!(r
-        .store
-        .storage_mut()
-        .unwrap()
-        .read(&key, &mut blob)
-        .unwrap());
-    blob[100] ^= 1;
-    r.store
-        .storage_mut()
-        .unwrap()
-        .write(&key, &[&blob])
-        .unwrap();
+    .with_slot(Slot::Single);
+    let at = (fayasm::offload::blob::HEADER_LEN + 4096) as u64 + 100;
+    let mut byte = [0u8];
+    let storage = r.store.storage_mut().unwrap();
+    assert!(storage.read_at(&key, at, &mut byte).unwrap());
+    byte[0] ^= 1;
+    storage.write_at(&key, at, &[&byte], false).unwrap();
     let e = r.call("load64", &[Val::I32(4096)]).unwrap_err();
     assert_eq!(trap_code(e), TrapCode::MemoryUnavailable);
     // Other pages are unaffected; a page never written reads as zeros.

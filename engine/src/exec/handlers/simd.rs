@@ -16,6 +16,11 @@ pub(crate) const fn may_miss_simd(op: u16) -> bool {
 /// [`Exit::Slow`], on the registers that op started with: the general path, out of line.
 #[inline(always)]
 pub(crate) fn V128MemSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    // A demand-paged memory 0's resident pages first (`Ctx::paged`, big's hunk).
+    #[cfg(feature = "simd")]
+    if fast::v128_paged::<T, W>(cx, r) {
+        return Ok(());
+    }
     vector_op::<T, W>(cx, r)
 }
 
@@ -475,6 +480,58 @@ mod fast {
             Some(ea) if ea.checked_add(16).is_some_and(|end| end <= len) => Some(ea as usize),
             _ => None,
         }
+    }
+
+    /// The `V128Load` or `V128Store` at `r.ip` if it is on memory 0 and inside one of its
+    /// resident pages (a demand-paged memory 0, `Ctx::paged`): done, and `true`; otherwise
+    /// `false` with `r` unchanged. Runs only after the handler missed (`V128MemSlow`).
+    #[inline(always)]
+    pub(super) fn v128_paged<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> bool {
+        use crate::microcode::isa::{opc, WIDE};
+        let start = r.ip;
+        // SAFETY: `V128MemSlow`'s caller runs it on the op whose handler returned
+        // `Exit::Slow`: a verified `V128Load` or `V128Store` of form `W` at `r.ip`.
+        let word = unsafe { *r.ip } & !WIDE;
+        if word == opc::V128Load {
+            let Op::V128Load {
+                dst,
+                addr,
+                mem,
+                offset,
+            } = rd!(r, V128Load)
+            else {
+                unreachable!()
+            };
+            if mem == 0 {
+                if let Some(p) = cx.paged.at(c!(r, addr), offset, 16, false) {
+                    // SAFETY: `at` returned 16 bytes of a resident page, valid until the
+                    // pager runs again (`PagedView`'s contract).
+                    let b = unsafe { *(p as *const [u8; 16]) };
+                    v_set!(r, dst, u128::from_le_bytes(b));
+                    return true;
+                }
+            }
+        } else {
+            let Op::V128Store {
+                addr,
+                src,
+                mem,
+                offset,
+            } = rd!(r, V128Store)
+            else {
+                unreachable!()
+            };
+            if mem == 0 {
+                if let Some(p) = cx.paged.at(c!(r, addr), offset, 16, true) {
+                    let b = v_get!(r, src).to_le_bytes();
+                    // SAFETY: as for the load (`at` marked the page dirty).
+                    unsafe { *(p as *mut [u8; 16]) = b };
+                    return true;
+                }
+            }
+        }
+        r.ip = start;
+        false
     }
 
     /// `v128.load` of memory 0's resident bytes here; anything else out of line.
