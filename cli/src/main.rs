@@ -149,7 +149,7 @@ struct EngineArgs {
     meter: bool,
     /// Accept a WebAssembly proposal that is off by default (repeatable, or comma-separated):
     /// `wide-arithmetic` (`i64.add128`, `i64.mul_wide_s`, ...), `custom-page-sizes`
-    /// (memories of 1-byte pages).
+    /// (memories of 1-byte pages), `function-references` (`call_ref`, `(ref $t)`, ...).
     #[arg(long = "wasm", value_name = "FEATURE", value_delimiter = ',')]
     wasm: Vec<WasmFeature>,
 }
@@ -159,6 +159,7 @@ struct EngineArgs {
 enum WasmFeature {
     WideArithmetic,
     CustomPageSizes,
+    FunctionReferences,
 }
 
 impl EngineArgs {
@@ -188,6 +189,7 @@ impl EngineArgs {
             config = match feature {
                 WasmFeature::WideArithmetic => config.wasm_wide_arithmetic(true),
                 WasmFeature::CustomPageSizes => config.wasm_custom_page_sizes(true),
+                WasmFeature::FunctionReferences => config.wasm_function_references(true),
             };
         }
         Ok(config)
