@@ -478,38 +478,9 @@ impl std::error::Error for LinkError {}
 #[cfg(feature = "std")]
 impl std::error::Error for TypeMismatch {}
 #[cfg(feature = "std")]
-impl std::error::Error for crate::runtime::MemoryOffloadError {}
-#[cfg(feature = "std")]
-impl std::error::Error for crate::runtime::StorageFailure {}
-#[cfg(feature = "std")]
 impl std::error::Error for crate::microcode::codec::DecodeError {}
 #[cfg(feature = "std")]
 impl std::error::Error for crate::microcode::VerifyError {}
-#[cfg(feature = "std")]
-impl std::error::Error for crate::runtime::CodeSpillError {
-    /// The translation or storage error.
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        use crate::runtime::CodeSpillError;
-        match self {
-            CodeSpillError::Translate(e) => Some(e),
-            CodeSpillError::Offload(e) => Some(e),
-            CodeSpillError::NoStorage | CodeSpillError::WrongStore => None,
-        }
-    }
-}
-#[cfg(feature = "std")]
-impl<E: fmt::Debug + 'static> std::error::Error for crate::runtime::CodeLoadError<E> {
-    /// The storage, decoding or verification error.
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        use crate::runtime::CodeLoadError;
-        match self {
-            CodeLoadError::Offload(e) => Some(e),
-            CodeLoadError::Decode(e) => Some(e),
-            CodeLoadError::Rejected(e) => Some(e),
-        }
-    }
-}
-
 impl<E: fmt::Debug> fmt::Display for crate::offload::FaultError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use crate::offload::FaultError;

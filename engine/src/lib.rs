@@ -60,16 +60,16 @@ mod exec;
 pub mod microcode;
 mod module;
 pub mod offload;
-pub mod profile;
 mod runtime;
 mod types;
 mod value;
 pub mod wasi;
 
+pub use config::profile;
 pub use config::{CodeEviction, Config, ConfigError, Engine};
+pub use config::{MemoryPolicy, Paging, TargetProfile};
 pub use error::{Error, FrameInfo, LinkError, ModuleError, Trap, TrapCode, TypeMismatch};
 pub use module::{ExportType, ExternType, ImportType, Module};
-pub use profile::TargetProfile;
 #[cfg(feature = "std")]
 pub use runtime::Deadline;
 pub use runtime::InterruptHandle;
@@ -79,9 +79,9 @@ pub use runtime::{
 };
 pub use runtime::{
     Caller, CodeCacheStats, CodeLoadError, CodeSpillError, CodeStatus, Extern, Func, Global,
-    HookAction, Instance, InstancePre, Linker, Memory, MemoryOffloadError, MemoryPolicy, PageWear,
-    Paging, Residency, StorageFailure, Store, StoreLimits, StoreStorage, Table,
-    DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES,
+    HookAction, Instance, InstancePre, Linker, Memory, MemoryOffloadError, PageWear, Residency,
+    StorageFailure, Store, StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES,
+    DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};
 pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};

@@ -120,6 +120,23 @@ impl ValType {
 }
 
 impl ValType {
+    /// The 64-bit cells a value of this type takes in a frame or on the value stack: 2 for
+    /// `v128`, 1 for every other type (the value layout of ARCHITECTURE.md's microcode).
+    pub(crate) fn cells(self) -> u32 {
+        if matches!(self, ValType::V128) {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// The cells a list of values takes, laid out one after the other.
+    pub(crate) fn cells_of(types: &[ValType]) -> u32 {
+        types.iter().map(|t| t.cells()).sum()
+    }
+}
+
+impl ValType {
     /// The type's name in the text format (`i32`, `funcref`, ...; a concrete reference is
     /// `(ref $t)` here, with its index in [`Display`](core::fmt::Display)).
     pub fn name(self) -> &'static str {

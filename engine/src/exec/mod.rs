@@ -27,9 +27,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::error::{Error, Trap, TrapCode};
-use crate::microcode::translate::width;
 use crate::microcode::Compiled;
-use crate::runtime::{Caller, Func, FuncKind, Instance, Store, StoreInner};
+use crate::runtime::{materialize_code, Caller, Func, FuncKind, Instance, Store};
 use crate::value::Val;
 use state::{Ctx, Regs};
 
@@ -115,12 +114,6 @@ impl Callees {
     }
 }
 
-/// The microcode of wasm function `f`: in RAM, loaded back from the store's storage if the
-/// code cache spilled it, or translated (see `runtime::code::materialize`).
-pub(crate) fn compiled(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, Error> {
-    crate::runtime::materialize_code(inner, f)
-}
-
 fn ensure_cells(cells: &mut Vec<u64>, need: usize, max: usize) -> Result<(), TrapCode> {
     if need <= cells.len() {
         return Ok(());
@@ -199,7 +192,7 @@ pub(crate) fn call<T>(
             let mut at = 0;
             for (r, t) in results.iter_mut().zip(ty.results()) {
                 *r = Val::read_cells(*t, &cells[at..], id);
-                at += width(*t) as usize;
+                at += t.cells() as usize;
             }
         },
     )?;
@@ -256,7 +249,7 @@ fn enter<T>(
         FuncKind::Host { .. } => return Ok(None),
         FuncKind::Wasm { instance, .. } => instance,
     };
-    let code = compiled(&mut store.inner, f)?;
+    let code = materialize_code(&mut store.inner, f)?;
     let mut stack = store.inner.stack.take().unwrap_or_default();
     let max_cells = store
         .inner

@@ -8,23 +8,7 @@ use super::translate::fuel::{foldable_cost, is_folded};
 use super::verify::VerifyError;
 use super::Op;
 
-/// The checks translated code carries. Part of the engine's configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct Metering {
-    /// Every block entry charges fuel (the function entry, loop headers, `if` and `else`
-    /// arms; `Fuel` ops with a cost of at least 1).
-    pub fuel: bool,
-    /// The function entry and every loop header check the store's interrupt flag (`Poll`
-    /// ops, of cost 1 of unbounded fuel, when fuel is off).
-    pub interrupt: bool,
-}
-
-impl Metering {
-    /// Whether the code carries any check.
-    pub fn any(self) -> bool {
-        self.fuel || self.interrupt
-    }
-}
+pub use crate::config::Metering;
 
 /// The check of one op of code for an engine that does not meter: it must not be a check
 /// (`Fuel`, `Poll`, `FuelSkip`) or a back-edge form with one folded in.

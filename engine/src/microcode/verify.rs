@@ -127,12 +127,12 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
                         .funcs
                         .get(v as usize)
                         .and_then(|&t| module.types.get(t as usize));
-                    callee_cells = ty.map(|t| super::translate::cells_of(t.params()) as u64);
+                    callee_cells = ty.map(|t| crate::types::ValType::cells_of(t.params()) as u64);
                     ty.is_some()
                 }
                 Operand::Type(v) => {
                     let ty = module.types.get(v as usize);
-                    callee_cells = ty.map(|t| super::translate::cells_of(t.params()) as u64);
+                    callee_cells = ty.map(|t| crate::types::ValType::cells_of(t.params()) as u64);
                     ty.is_some()
                 }
                 Operand::Table(v) => (v as usize) < module.tables.len(),

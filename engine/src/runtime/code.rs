@@ -332,7 +332,7 @@ pub(crate) fn spill_and_evict(inner: &mut StoreInner, f: u32) -> Result<usize, C
 /// Checks that `code` fits function `f`'s signature and verifies it against `module`.
 fn check(inner: &StoreInner, f: u32, module: &ModuleInner, code: &Compiled) -> Result<(), Error> {
     let ty = &inner.funcs[f as usize].ty;
-    let cells_of = crate::microcode::translate::cells_of;
+    let cells_of = crate::types::ValType::cells_of;
     if code.num_params != cells_of(ty.params()) || code.num_results != cells_of(ty.results()) {
         return Err(Error::Module(ModuleError {
             offset: 0,

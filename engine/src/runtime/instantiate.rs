@@ -236,7 +236,7 @@ pub(crate) fn instantiate<T>(
         for f in funcs {
             if let FuncKind::Wasm { instance, .. } = store.inner.funcs[f as usize].kind {
                 if instance == inst_idx {
-                    crate::exec::compiled(&mut store.inner, f)?;
+                    super::materialize_code(&mut store.inner, f)?;
                 }
             }
         }

@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 
 use super::offload::OffloadState;
 use super::zeroed::{grow_zeroed, zeroed_vec};
+use crate::config::{MemoryPolicy, Paging};
 use crate::error::TrapCode;
 use crate::offload::{io, Key, Kind, OffloadError, Slot};
 use crate::types::MemoryType;
@@ -39,46 +40,6 @@ const MAX_PAGED_PAGES: u64 = 1 << 24;
 /// wasted, since it is dirtied again before its eviction (with 2 frames, `wasi_numfmt` wrote
 /// 147,694 pages for 170,328 faults when every dirty page joined the batch).
 const WRITEBACK_BATCH: usize = 8;
-
-/// What happens to a memory's data on storage, and what a failure to read it back means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MemoryPolicy {
-    /// Storage is a cache for this store: writes are not synced. A page that was never
-    /// written reads as zeros; a spilled memory or written page that is missing or damaged
-    /// on storage makes the access trap with [`TrapCode::MemoryUnavailable`].
-    #[default]
-    Cache,
-    /// Every spill and every batch of page write-backs is synced before it counts as done,
-    /// so what was spilled survives a power cut. Read failures trap as for `Cache`.
-    Durable,
-}
-
-/// How a demand-paged memory is laid out in RAM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Paging {
-    /// Bytes per page: a power of two from 256 to 65,536 (default 4,096).
-    pub page_size: u32,
-    /// How many pages may be resident at once (at least 1).
-    pub resident_pages: usize,
-}
-
-impl Default for Paging {
-    fn default() -> Paging {
-        Paging {
-            page_size: 4096,
-            resident_pages: 64,
-        }
-    }
-}
-
-impl Paging {
-    /// Whether the page size and budget are usable.
-    pub fn is_valid(&self) -> bool {
-        self.page_size.is_power_of_two()
-            && (256..=65_536).contains(&self.page_size)
-            && self.resident_pages >= 1
-    }
-}
 
 /// Where a memory's bytes are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,7 +39,7 @@ pub use fuel::InterruptHandle;
 pub use hooks::HookAction;
 pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
 pub use linker::{InstancePre, Linker};
-pub use memory::{MemoryOffloadError, MemoryPolicy, PageWear, Paging, Residency};
+pub use memory::{MemoryOffloadError, PageWear, Residency};
 pub use offload::{StorageFailure, StoreStorage};
 pub use resumable::{ResumableCall, SuspendReason, SuspendedCall};
 pub use spill::{CodeLoadError, CodeSpillError};
@@ -53,7 +53,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use hashbrown::HashMap;
 
-use crate::config::Engine;
+use crate::config::{Engine, MemoryPolicy};
 use crate::error::{Error, Trap};
 use crate::exec::Stack;
 use crate::microcode::Compiled;
@@ -606,7 +606,7 @@ impl Func {
         store.check(self.1)?;
         match store.inner.funcs[self.0 as usize].kind {
             FuncKind::Host { .. } => Ok(None),
-            FuncKind::Wasm { .. } => crate::exec::compiled(&mut store.inner, self.0).map(Some),
+            FuncKind::Wasm { .. } => materialize_code(&mut store.inner, self.0).map(Some),
         }
     }
 }
@@ -1422,6 +1422,34 @@ impl Extern {
             Extern::Global(g) => g.1,
             Extern::Memory(m) => m.1,
             Extern::Table(t) => t.1,
+        }
+    }
+}
+
+// The runtime's error types as `std` errors (the crate's other error types are in error.rs).
+#[cfg(feature = "std")]
+impl std::error::Error for MemoryOffloadError {}
+#[cfg(feature = "std")]
+impl std::error::Error for StorageFailure {}
+#[cfg(feature = "std")]
+impl std::error::Error for CodeSpillError {
+    /// The translation or storage error.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CodeSpillError::Translate(e) => Some(e),
+            CodeSpillError::Offload(e) => Some(e),
+            CodeSpillError::NoStorage | CodeSpillError::WrongStore => None,
+        }
+    }
+}
+#[cfg(feature = "std")]
+impl<E: core::fmt::Debug + 'static> std::error::Error for CodeLoadError<E> {
+    /// The storage, decoding or verification error.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CodeLoadError::Offload(e) => Some(e),
+            CodeLoadError::Decode(e) => Some(e),
+            CodeLoadError::Rejected(e) => Some(e),
         }
     }
 }

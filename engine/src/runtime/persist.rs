@@ -154,7 +154,7 @@ impl SuspendedCall {
             current.or_else(|| {
                 funcs.iter().position(|&f| {
                     matches!(store.inner.funcs[f as usize].kind, FuncKind::Wasm { .. })
-                        && crate::exec::compiled(&mut store.inner, f)
+                        && super::materialize_code(&mut store.inner, f)
                             .is_ok_and(|c| code_fingerprint(&c) == fp)
                 })
             })
@@ -345,7 +345,7 @@ impl SuspendedCall {
             if !matches!(store.inner.funcs[f as usize].kind, FuncKind::Wasm { .. }) {
                 return Err(mismatch("a frame's function is not a wasm function"));
             }
-            let code = crate::exec::compiled(&mut store.inner, f)
+            let code = super::materialize_code(&mut store.inner, f)
                 .map_err(|_| mismatch("a frame's function does not translate"))?;
             if code_fingerprint(&code) != fp {
                 return Err(mismatch(

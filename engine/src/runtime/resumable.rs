@@ -8,7 +8,6 @@ use super::{check_args, Func, Store};
 use crate::error::{Error, TrapCode, TypeMismatch};
 use crate::exec::suspend::{self, Point, Stop};
 use crate::exec::Stack;
-use crate::microcode::translate::width;
 use crate::runtime::AsContextMut;
 use crate::value::Val;
 
@@ -167,7 +166,7 @@ fn finish<T>(
                 let mut at = 0;
                 for (r, t) in results.iter_mut().zip(ty.results()) {
                     *r = Val::read_cells(*t, &stack.cells()[at..], id);
-                    at += width(*t) as usize;
+                    at += t.cells() as usize;
                 }
             }
             // The store keeps one stack for reuse.

@@ -113,7 +113,7 @@ impl Func {
         let Some(key) = self.code_key(&*store) else {
             return Ok(0);
         };
-        let code = crate::exec::compiled(&mut store.inner, self.0)
+        let code = super::materialize_code(&mut store.inner, self.0)
             .map_err(|_| OffloadError::OutOfMemory)?;
         let started = store.inner.offload.metrics.start();
         let payload = code.encode();

@@ -4,10 +4,10 @@ use alloc::vec::Vec;
 
 use super::super::state::{Ctx, Exit, Regs, R};
 use super::super::suspend::PendingHost;
-use super::super::{call_host, compiled, ensure_cells, Frame};
+use super::super::{call_host, ensure_cells, Frame};
 use crate::error::{Trap, TrapCode};
-use crate::microcode::translate::width;
 use crate::microcode::{Compiled, Op};
+use crate::runtime::materialize_code;
 use crate::runtime::{CodeState, FuncKind};
 use crate::value::Val;
 
@@ -531,7 +531,7 @@ fn invoke_slow<T>(
                     code: CodeState::Translated(c),
                     ..
                 } => c.clone(),
-                _ => match compiled(&mut store.inner, f) {
+                _ => match materialize_code(&mut store.inner, f) {
                     Ok(c) => c,
                     Err(e) => return Err(cx.park_trap(Trap::host(alloc::format!("{e}")))),
                 },
@@ -547,7 +547,7 @@ fn invoke_slow<T>(
                 .iter()
                 .map(|t| {
                     let v = Val::read_cells(*t, &cx.stack.cells[at..], store.inner.id);
-                    at += width(*t) as usize;
+                    at += t.cells() as usize;
                     v
                 })
                 .collect();

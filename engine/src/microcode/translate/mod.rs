@@ -33,15 +33,6 @@ use crate::error::ModuleError;
 use crate::module::ModuleInner;
 use crate::types::ValType;
 
-/// Cells a value of `ty` occupies.
-pub(crate) fn width(ty: ValType) -> u32 {
-    if ty == ValType::V128 {
-        2
-    } else {
-        1
-    }
-}
-
 /// What an operand-stack entry currently is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Operand {
@@ -147,11 +138,6 @@ fn widths(types: &[ValType]) -> Vec<bool> {
     types.iter().map(|t| *t == ValType::V128).collect()
 }
 
-/// Cells taken by values of `types` laid out one after another.
-pub(crate) fn cells_of(types: &[ValType]) -> u32 {
-    types.iter().map(|t| width(*t)).sum()
-}
-
 fn cells(wide: &[bool]) -> u32 {
     wide.iter().map(|w| 1 + *w as u32).sum()
 }
@@ -190,7 +176,7 @@ fn translate_impl(
     let mut next: Slot = 0;
     for &p in ty.params() {
         locals.push((next, p == ValType::V128));
-        next += width(p);
+        next += p.cells();
     }
     let num_params = next;
     for local in body.get_locals_reader()? {
@@ -200,7 +186,7 @@ fn translate_impl(
         // Validation bounds the number of locals (wasmparser allows at most 50 000).
         for _ in 0..count {
             locals.push((next, vt == ValType::V128));
-            next = next.checked_add(width(vt)).ok_or_else(too_big)?;
+            next = next.checked_add(vt.cells()).ok_or_else(too_big)?;
         }
     }
     // Constants used inside loops get a frame slot written once, by a prologue, instead of
@@ -287,7 +273,7 @@ fn translate_impl(
         t.pool,
         num_params,
         first_temp - num_params,
-        cells_of(ty.results()),
+        ValType::cells_of(ty.results()),
         frame_size,
     );
     Ok((code, offsets))

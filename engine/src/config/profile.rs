@@ -1,6 +1,7 @@
 //! Target profiles: the machine a build is meant for decides the defaults of the RAM-bound
 //! knobs (code-cache budget, resident pages of paged memories, prescan, what the code cache
-//! does with evicted microcode).
+//! does with evicted microcode). The value types of those knobs live here too
+//! ([`CodeEviction`], [`Paging`], [`MemoryPolicy`]); `fayasm::` re-exports them.
 //!
 //! The profile is chosen in this order, later steps overriding earlier ones:
 //!
@@ -24,7 +25,61 @@
 //! least 2), prescan refused (it would translate everything into a budget that then evicts it
 //! again), and evicted microcode spilled to the store's storage when it has one.
 
-use crate::config::CodeEviction;
+/// What the code cache does with the microcode it evicts to stay within its budget (and what
+/// [`Func::evict_code`](crate::Func::evict_code) does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CodeEviction {
+    /// Drop it; the function is re-translated from the module bytes on its next call.
+    #[default]
+    Drop,
+    /// Write it to the store's storage ([`Store::set_storage`](crate::Store::set_storage)) in
+    /// the blob envelope and drop it from RAM; the next call loads it back (envelope, decode,
+    /// verify) instead of translating. Code already stored and unchanged since is not written
+    /// again. A failed write degrades to `Drop`; a failed load re-translates (counted as a load
+    /// failure and a fallback in [`Store::offload_metrics`](crate::Store::offload_metrics)).
+    /// Without a storage this is `Drop`.
+    Spill,
+}
+
+/// What happens to a memory's data on storage, and what a failure to read it back means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemoryPolicy {
+    /// Storage is a cache for this store: writes are not synced. A page that was never
+    /// written reads as zeros; a spilled memory or written page that is missing or damaged
+    /// on storage makes the access trap with [`TrapCode::MemoryUnavailable`](crate::TrapCode::MemoryUnavailable).
+    #[default]
+    Cache,
+    /// Every spill and every batch of page write-backs is synced before it counts as done,
+    /// so what was spilled survives a power cut. Read failures trap as for `Cache`.
+    Durable,
+}
+
+/// How a demand-paged memory is laid out in RAM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// Bytes per page: a power of two from 256 to 65,536 (default 4,096).
+    pub page_size: u32,
+    /// How many pages may be resident at once (at least 1).
+    pub resident_pages: usize,
+}
+
+impl Default for Paging {
+    fn default() -> Paging {
+        Paging {
+            page_size: 4096,
+            resident_pages: 64,
+        }
+    }
+}
+
+impl Paging {
+    /// Whether the page size and budget are usable.
+    pub fn is_valid(&self) -> bool {
+        self.page_size.is_power_of_two()
+            && (256..=65_536).contains(&self.page_size)
+            && self.resident_pages >= 1
+    }
+}
 
 /// The page size the profile's page budget is counted in (the default page size of a paged
 /// memory).

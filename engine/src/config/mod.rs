@@ -1,26 +1,15 @@
-//! Engine configuration.
+//! Engine configuration: [`Config`] and [`Engine`] here, the value types a target profile
+//! sets and the profiles themselves in [`profile`], the environment variables in `env.rs`. A
+//! leaf of the crate: it names nothing outside `config/`.
 
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::fmt;
 
-use crate::profile::{parse_size, TargetProfile};
+mod env;
+pub mod profile;
 
-/// What the code cache does with the microcode it evicts to stay within its budget (and what
-/// [`Func::evict_code`](crate::Func::evict_code) does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CodeEviction {
-    /// Drop it; the function is re-translated from the module bytes on its next call.
-    #[default]
-    Drop,
-    /// Write it to the store's storage ([`Store::set_storage`](crate::Store::set_storage)) in
-    /// the blob envelope and drop it from RAM; the next call loads it back (envelope, decode,
-    /// verify) instead of translating. Code already stored and unchanged since is not written
-    /// again. A failed write degrades to `Drop`; a failed load re-translates (counted as a load
-    /// failure and a fallback in [`Store::offload_metrics`](crate::Store::offload_metrics)).
-    /// Without a storage this is `Drop`.
-    Spill,
-}
+pub use profile::{CodeEviction, MemoryPolicy, Paging, TargetProfile};
 
 /// An environment variable with a value the configuration does not understand.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +35,24 @@ impl fmt::Display for ConfigError {
 #[cfg(feature = "std")]
 impl std::error::Error for ConfigError {}
 
+/// The checks translated code carries. Part of the engine's configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Metering {
+    /// Every block entry charges fuel (the function entry, loop headers, `if` and `else`
+    /// arms; `Fuel` ops with a cost of at least 1).
+    pub fuel: bool,
+    /// The function entry and every loop header check the store's interrupt flag (`Poll`
+    /// ops, of cost 1 of unbounded fuel, when fuel is off).
+    pub interrupt: bool,
+}
+
+impl Metering {
+    /// Whether the code carries any check.
+    pub fn any(self) -> bool {
+        self.fuel || self.interrupt
+    }
+}
+
 /// Knobs of the engine. Built by value: `Config::default().prescan(true)`.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -70,14 +77,14 @@ pub struct Config {
     /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
     /// the budget itself).
     pub(crate) code_overdraft: Option<usize>,
-    pub(crate) memory_paging: Option<crate::runtime::Paging>,
-    pub(crate) memory_policy: crate::runtime::MemoryPolicy,
+    pub(crate) memory_paging: Option<Paging>,
+    pub(crate) memory_policy: MemoryPolicy,
     pub(crate) code_eviction: CodeEviction,
     /// Resident-page budget of paged memories created without an explicit one.
     pub(crate) page_budget: Option<usize>,
     pub(crate) profile: TargetProfile,
     /// Fuel and interruption checks (`runtime/fuel.rs`).
-    pub(crate) metering: crate::microcode::metering::Metering,
+    pub(crate) metering: Metering,
     /// Most frames a trap's backtrace keeps (0: none recorded).
     pub(crate) backtrace_frames: usize,
 }
@@ -103,7 +110,7 @@ impl Default for Config {
             code_budget: None,
             code_overdraft: None,
             memory_paging: None,
-            memory_policy: crate::runtime::MemoryPolicy::Cache,
+            memory_policy: MemoryPolicy::Cache,
             code_eviction: CodeEviction::Drop,
             page_budget: None,
             profile: TargetProfile::Host,
@@ -263,7 +270,7 @@ impl Config {
     /// The resident-page budget actually used is [`page_budget`](Config::page_budget) when it
     /// is set (by a target profile, `FAYASM_PAGE_BUDGET` or the builder, whichever came last);
     /// this call sets it to `paging.resident_pages`.
-    pub fn memory_paging(mut self, paging: Option<crate::runtime::Paging>) -> Config {
+    pub fn memory_paging(mut self, paging: Option<Paging>) -> Config {
         self.memory_paging = paging;
         if let Some(p) = paging {
             self.page_budget = Some(p.resident_pages);
@@ -272,15 +279,15 @@ impl Config {
     }
 
     /// The paging of new memories, with the configured page budget applied.
-    pub(crate) fn effective_paging(&self) -> Option<crate::runtime::Paging> {
-        self.memory_paging.map(|p| crate::runtime::Paging {
+    pub(crate) fn effective_paging(&self) -> Option<Paging> {
+        self.memory_paging.map(|p| Paging {
             resident_pages: self.page_budget.unwrap_or(p.resident_pages),
             ..p
         })
     }
 
     /// The storage policy of new memories (default [`MemoryPolicy::Cache`](crate::MemoryPolicy)).
-    pub fn memory_policy(mut self, policy: crate::runtime::MemoryPolicy) -> Config {
+    pub fn memory_policy(mut self, policy: MemoryPolicy) -> Config {
         self.memory_policy = policy;
         self
     }
@@ -342,107 +349,6 @@ impl Config {
     /// Whether functions are translated at instantiation.
     pub fn prescan_enabled(&self) -> bool {
         self.prescan
-    }
-
-    /// The defaults ([`Config::default`]) with the environment applied ([`Config::apply_env`]).
-    #[cfg(feature = "std")]
-    pub fn from_env() -> Result<Config, ConfigError> {
-        Config::default().apply_env()
-    }
-
-    /// Apply the process environment on top of this configuration; see
-    /// [`apply_vars`](Config::apply_vars) for the variables.
-    #[cfg(feature = "std")]
-    pub fn apply_env(self) -> Result<Config, ConfigError> {
-        self.apply_vars(|name| std::env::var(name).ok())
-    }
-
-    /// Apply configuration variables looked up by `get` (the environment, on std hosts), in
-    /// this order; unset or empty variables change nothing:
-    ///
-    /// - `FAYASM_TARGET_PROFILE=host|esp32c3|<RAM bytes, k/m/g suffix, not 0>`:
-    ///   [`Config::profile`].
-    /// - `FAYASM_CODE_BUDGET=<bytes, k/m suffix>|none`: [`Config::code_cache_budget`].
-    /// - `FAYASM_MICROCODE=0|1`: `0` keeps no microcode cached between calls (budget 0: every
-    ///   translation or load evicts all other functions' code, so a function is re-translated,
-    ///   or reloaded under the spill policy, whenever another ran in between; code of the
-    ///   functions on the call stack stays alive until they return). `1` keeps the cache with
-    ///   the budget set so far.
-    /// - `FAYASM_CODE_OVERDRAFT=<bytes, k/m suffix>|none`: [`Config::code_cache_overdraft`]
-    ///   (`none`: no limit).
-    /// - `FAYASM_CODE_EVICTION=drop|spill`: [`Config::code_eviction`].
-    /// - `FAYASM_PAGE_BUDGET=<pages, at least 1>|none`: [`Config::page_budget`].
-    /// - `FAYASM_JIT_PRESCAN=0|1`: translate everything at instantiation, if the profile
-    ///   allows it ([`TargetProfile::prescan_allowed`]); `0` turns prescan off.
-    /// - `FAYASM_JIT_PRESCAN_FORCE=1`: prescan whatever the profile says.
-    pub fn apply_vars(
-        mut self,
-        mut get: impl FnMut(&str) -> Option<String>,
-    ) -> Result<Config, ConfigError> {
-        let mut var = |name: &'static str| {
-            get(name)
-                .filter(|v| !v.trim().is_empty())
-                .map(|v| (name, v))
-        };
-        let err = |var: &'static str, value: String, expected: &'static str| ConfigError {
-            var,
-            value,
-            expected,
-        };
-        let flag = |name: &'static str, v: String| match v.trim() {
-            "1" | "true" | "on" | "yes" => Ok(true),
-            "0" | "false" | "off" | "no" => Ok(false),
-            _ => Err(err(name, v, "0 or 1")),
-        };
-        let optional_size = |v: &str| {
-            if v.trim().eq_ignore_ascii_case("none") {
-                Some(None)
-            } else {
-                parse_size(v).map(Some)
-            }
-        };
-        if let Some((n, v)) = var("FAYASM_TARGET_PROFILE") {
-            let p = TargetProfile::parse(&v)
-                .ok_or_else(|| err(n, v, "host, esp32c3 or a RAM size above 0"))?;
-            self = self.profile(p);
-        }
-        if let Some((n, v)) = var("FAYASM_CODE_BUDGET") {
-            let b = optional_size(&v).ok_or_else(|| err(n, v, "a byte count or none"))?;
-            self.code_budget = b;
-        }
-        if let Some((n, v)) = var("FAYASM_MICROCODE") {
-            if !flag(n, v)? {
-                self.code_budget = Some(0);
-            }
-        }
-        if let Some((n, v)) = var("FAYASM_CODE_OVERDRAFT") {
-            let b = optional_size(&v).ok_or_else(|| err(n, v, "a byte count or none"))?;
-            self.code_overdraft = Some(b.unwrap_or(usize::MAX));
-        }
-        if let Some((n, v)) = var("FAYASM_CODE_EVICTION") {
-            self.code_eviction = match v.trim() {
-                s if s.eq_ignore_ascii_case("drop") => CodeEviction::Drop,
-                s if s.eq_ignore_ascii_case("spill") => CodeEviction::Spill,
-                _ => return Err(err(n, v, "drop or spill")),
-            };
-        }
-        if let Some((n, v)) = var("FAYASM_PAGE_BUDGET") {
-            let pages = match optional_size(&v) {
-                Some(Some(p)) if p > 0 && v.trim().bytes().all(|b| b.is_ascii_digit()) => Some(p),
-                Some(None) => None,
-                _ => return Err(err(n, v, "a page count of at least 1, or none")),
-            };
-            self.page_budget = pages;
-        }
-        if let Some((n, v)) = var("FAYASM_JIT_PRESCAN") {
-            self.prescan = flag(n, v)? && self.profile.prescan_allowed();
-        }
-        if let Some((n, v)) = var("FAYASM_JIT_PRESCAN_FORCE") {
-            if flag(n, v)? {
-                self.prescan = true;
-            }
-        }
-        Ok(self)
     }
 
     /// Upper bound on any table's size, in elements.
