@@ -52,6 +52,7 @@ extern crate std;
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+mod bytes;
 mod config;
 #[cfg(feature = "dylib")]
 pub mod dylib;

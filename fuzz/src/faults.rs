@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use fayasm::offload::checkpoint::{self, Checkpoints};
+use fayasm::offload::commit::{self, Checkpoints};
 use fayasm::offload::{
     Fault, FaultyStorage, Kind, MemStorage, Op, Persistence, PowerCut, Unsynced,
 };
@@ -160,7 +160,7 @@ pub fn run(input: &Input) {
                 }
             }
             Step::Load => {
-                if let Ok(Some((g, parts))) = checkpoint::load_latest(&mut storage, FP, 0) {
+                if let Ok(Some((g, parts))) = commit::load_latest(&mut storage, FP, 0) {
                     let state = to_state(parts);
                     assert!(
                         attempted.iter().any(|(ag, s)| *ag == g && *s == state),
@@ -173,7 +173,7 @@ pub fn run(input: &Input) {
 
     // Reboot: the inner storage as the power cut left it, no faults.
     let mut inner = storage.into_inner();
-    let loaded = checkpoint::load_latest(&mut inner, FP, 0);
+    let loaded = commit::load_latest(&mut inner, FP, 0);
     let last = committed.last().map(|c| c.0).unwrap_or(0);
     match loaded {
         Ok(Some((g, parts))) => {

@@ -6,8 +6,15 @@
 //! - `ci [--quick]`: everything CI runs, each step timed (see `ci_steps`); `--quick` is the
 //!   inner loop.
 //! - `samples [--bless] [--twice]`: rebuild `wasm_samples/` and fail on stale `.wasm` files.
-//! - `bench [--quick]`: criterion comparison benchmarks; writes `target/bench/summary.{json,md}`
-//!   and `target/bench/chart.svg`.
+//! - `bench [--quick] [--no-run]`: criterion comparison benchmarks; writes
+//!   `target/bench/summary.{json,md}` and `target/bench/chart.svg`.
+//! - `fuzz [--seconds N] [--jobs J] [--no-asan] [TARGET...]`: the cargo-fuzz targets under
+//!   libFuzzer.
+//! - `esp32 qemu|build`: the firmware: boot it under QEMU, or build an image.
+//! - `c-api-no-std`: the C API's static library without std for rv32imc (the firmware's
+//!   target).
+//!
+//! `USAGE` below is the same list as `cargo xtask help` prints it.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

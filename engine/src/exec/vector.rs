@@ -37,7 +37,7 @@ fn memory(
     mem: u32,
 ) -> (
     &mut crate::runtime::memory::MemoryEntity,
-    &mut crate::runtime::offload::OffloadState,
+    &mut crate::runtime::storage::OffloadState,
 ) {
     let i = store.instances[instance].memories[mem as usize] as usize;
     store.memory_and_offload(i)

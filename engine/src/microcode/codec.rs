@@ -10,31 +10,7 @@ use alloc::vec::Vec;
 
 use super::{Compiled, Op};
 
-/// A cursor over stored bytes.
-#[derive(Debug)]
-pub struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    /// A reader at the start of `bytes`.
-    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { bytes, pos: 0 }
-    }
-
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let end = self.pos.checked_add(N)?;
-        let b = self.bytes.get(self.pos..end)?;
-        self.pos = end;
-        b.try_into().ok()
-    }
-
-    /// Whether every byte was consumed.
-    pub fn at_end(&self) -> bool {
-        self.pos == self.bytes.len()
-    }
-}
+pub use crate::bytes::Reader;
 
 /// A field type with a fixed-width stored form.
 pub trait Field: Sized {
@@ -51,7 +27,7 @@ macro_rules! int_field {
                 out.extend_from_slice(&self.to_le_bytes());
             }
             fn get(r: &mut Reader<'_>) -> Option<Self> {
-                r.take().map(<$t>::from_le_bytes)
+                r.array().map(<$t>::from_le_bytes)
             }
         }
     )*};

@@ -10,13 +10,14 @@
 //!   `docs/spill-format.md`; [`io`] saves and loads enveloped blobs through a storage.
 //! - [`Ring`]: spreads hot keys over a ring of slots, so one file is not rewritten every time
 //!   and a torn write falls back to the previous copy.
-//! - [`checkpoint`]: atomic multi-blob commits with a manifest written last.
+//! - [`commit`]: atomic multi-blob commits with a manifest written last (what instance and
+//!   call checkpoints, `runtime::checkpoint`, are written with).
 //! - [`Metrics`]: counters and latency histograms.
 //!
 //! Everything here is `no_std` + `alloc` except [`FileStorage`].
 
 pub mod blob;
-pub mod checkpoint;
+pub mod commit;
 mod error;
 mod faulty;
 #[cfg(feature = "std")]
@@ -30,6 +31,10 @@ mod storage;
 
 #[cfg(test)]
 mod tests;
+
+/// The old name of [`commit`] (kept for code written against it).
+#[doc(hidden)]
+pub use commit as checkpoint;
 
 pub use blob::{fingerprint, BlobError, Header};
 pub use error::OffloadError;

@@ -15,7 +15,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::offload::OffloadState;
+use super::storage::OffloadState;
 use super::zeroed::{grow_zeroed, zeroed_vec};
 use crate::config::{MemoryPolicy, Paging};
 use crate::error::TrapCode;

@@ -19,11 +19,11 @@ mod instantiate;
 mod limits;
 mod linker;
 pub(crate) mod memory;
-pub(crate) mod offload;
 mod persist;
 mod rebind;
 mod resumable;
 mod spill;
+pub(crate) mod storage;
 pub(crate) mod table;
 pub(crate) mod trace;
 mod typed;
@@ -40,9 +40,9 @@ pub use hooks::HookAction;
 pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
 pub use linker::{InstancePre, Linker};
 pub use memory::{MemoryOffloadError, PageWear, Residency};
-pub use offload::{StorageFailure, StoreStorage};
 pub use resumable::{ResumableCall, SuspendReason, SuspendedCall};
 pub use spill::{CodeLoadError, CodeSpillError};
+pub use storage::{StorageFailure, StoreStorage};
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 
 use alloc::string::String;
@@ -172,7 +172,7 @@ pub(crate) struct StoreInner {
     /// Accounting and eviction of translated microcode.
     pub code_cache: code::CodeCache,
     /// The store's own storage and offload metrics, and its memory budget.
-    pub offload: offload::OffloadState,
+    pub offload: storage::OffloadState,
     /// The store's resource limits.
     pub limits: StoreLimits,
     /// Fuel left and the interrupt flag (`fuel.rs`).
@@ -202,7 +202,7 @@ impl StoreInner {
     pub fn memory_and_offload(
         &mut self,
         i: usize,
-    ) -> (&mut MemoryEntity, &mut offload::OffloadState) {
+    ) -> (&mut MemoryEntity, &mut storage::OffloadState) {
         (&mut self.memories[i], &mut self.offload)
     }
 

@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 use super::checkpoint::CALL_PART;
 use super::resumable::SuspendedCall;
 use super::{CheckpointError, Checkpointer, Func, FuncKind, Instance, Store};
+use crate::bytes::Reader;
 use crate::error::TrapCode;
 use crate::exec::suspend::{PendingHost, Point};
 use crate::microcode::codec::CODE_FORMAT;
@@ -60,28 +61,6 @@ fn code_fingerprint(code: &Compiled) -> u64 {
 fn metering_bits<T>(store: &Store<T>) -> u8 {
     let m = store.engine.config.metering;
     m.fuel as u8 | (m.interrupt as u8) << 1
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let (head, rest) = self.0.split_first_chunk::<N>()?;
-        self.0 = rest;
-        Some(*head)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.take::<1>().map(|b| b[0])
-    }
-    fn u16(&mut self) -> Option<u16> {
-        self.take().map(u16::from_le_bytes)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.take().map(u32::from_le_bytes)
-    }
-    fn u64(&mut self) -> Option<u64> {
-        self.take().map(u64::from_le_bytes)
-    }
 }
 
 impl SuspendedCall {
@@ -237,7 +216,7 @@ impl SuspendedCall {
         bytes: &[u8],
     ) -> Result<SuspendedCall, CheckpointError<E>> {
         let short = || err("truncated");
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         if r.u32().ok_or_else(short)? != LAYOUT_VERSION {
             return Err(err("unknown layout version"));
         }
@@ -325,7 +304,7 @@ impl SuspendedCall {
             .inner
             .limits
             .max_cells(store.engine.config.max_value_stack);
-        if ncells > max_cells || r.0.len() != ncells * 8 {
+        if ncells > max_cells || r.remaining() != ncells * 8 {
             return Err(err("value stack size out of range or trailing bytes"));
         }
         let mut cells = Vec::new();

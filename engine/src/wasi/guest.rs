@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use super::abi::Errno;
 use crate::error::TrapCode;
 use crate::runtime::memory::MemoryEntity;
-use crate::runtime::offload::OffloadState;
+use crate::runtime::storage::OffloadState;
 use crate::value::Val;
 
 /// The longest path (or other string) a call copies out of guest memory.

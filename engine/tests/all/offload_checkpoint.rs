@@ -694,12 +694,12 @@ fn offload_checkpoint_module_mismatch_is_typed() {
 
     // Re-enveloped for the other module with a valid CRC (a crafted checkpoint): the shape
     // check rejects it before anything changes.
-    let (_, parts) = offload::checkpoint::load_latest(&mut storage, module.fingerprint(), 0)
+    let (_, parts) = offload::commit::load_latest(&mut storage, module.fingerprint(), 0)
         .unwrap()
         .unwrap();
     let parts: Vec<(Kind, u32, &[u8])> = parts.iter().map(|(k, i, p)| (*k, *i, &p[..])).collect();
     let mut crafted = MemStorage::new();
-    offload::checkpoint::commit(&mut crafted, other.fingerprint(), 0, &parts).unwrap();
+    offload::commit::commit(&mut crafted, other.fingerprint(), 0, &parts).unwrap();
     let mut vm = Vm::boot(&engine, &other);
     let before = vm.call("step", &[]).unwrap();
     let err = vm.inst.restore(&mut vm.store, &mut crafted).unwrap_err();
@@ -722,7 +722,7 @@ fn offload_checkpoint_crafted_payloads_with_valid_crc_never_panic() {
     let module = module(&engine);
     let t = two_checkpoints(&engine, &module, 4, 16);
     let mut storage = t.both.clone();
-    let (_, parts) = offload::checkpoint::load_latest(&mut storage, module.fingerprint(), 0)
+    let (_, parts) = offload::commit::load_latest(&mut storage, module.fingerprint(), 0)
         .unwrap()
         .unwrap();
     let fp = module.fingerprint();
@@ -731,7 +731,7 @@ fn offload_checkpoint_crafted_payloads_with_valid_crc_never_panic() {
         let refs: Vec<(Kind, u32, &[u8])> =
             parts.iter().map(|(k, i, p)| (*k, *i, &p[..])).collect();
         let mut s = MemStorage::new();
-        offload::checkpoint::commit(&mut s, fp, 0, &refs).unwrap();
+        offload::commit::commit(&mut s, fp, 0, &refs).unwrap();
         crafted += 1;
         match reboot_restore(&engine, &module, &mut s) {
             Ok(_) => accepted += 1,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::string::String;
 use std::vec::Vec;
 
-use crate::offload::checkpoint;
+use crate::offload::commit;
 use crate::offload::{
     blob, io, FaultyStorage, FileStorage, Key, Kind, OffloadError, PowerCut, Ring, Slot, Storage,
 };
@@ -136,18 +136,16 @@ fn checkpoint_power_cut_sweep_on_files() {
     for at in 0..=3 {
         let dir = TempDir::new(&format!("checkpoint-{at}"));
         let mut s = FileStorage::open(&dir.0).unwrap();
-        checkpoint::commit(&mut s, FP, 0, &old).unwrap();
+        commit::commit(&mut s, FP, 0, &old).unwrap();
         let mut f = FaultyStorage::new(s).with_power_cut(PowerCut {
             at_write: at,
             torn_prefix: Some(20),
             unsynced: crate::offload::Unsynced::Keep,
         });
-        let committed = checkpoint::commit(&mut f, FP, 0, &new).is_ok();
+        let committed = commit::commit(&mut f, FP, 0, &new).is_ok();
         drop(f);
         let mut rebooted = FileStorage::open(&dir.0).unwrap();
-        let (_, got) = checkpoint::load_latest(&mut rebooted, FP, 0)
-            .unwrap()
-            .unwrap();
+        let (_, got) = commit::load_latest(&mut rebooted, FP, 0).unwrap().unwrap();
         if committed {
             assert_eq!(got, as_loaded(&new));
         } else {

@@ -1,6 +1,6 @@
 //! Fault-injection tests over the storage layers (see `RELIABILITY.md`'s test matrix).
 
-mod checkpoint;
+mod commit;
 #[cfg(feature = "std")]
 mod file;
 mod ring;

@@ -4,7 +4,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::offload::checkpoint::{self, Checkpoints};
+use crate::offload::commit::{self, Checkpoints};
 use crate::offload::{
     blob, Fault, FaultError, FaultyStorage, Key, Kind, MemStorage, OffloadError, Op, Persistence,
     PowerCut, Storage, Unsynced,
@@ -32,7 +32,7 @@ fn parts(tag: u8) -> Parts {
 fn commit<S: Storage>(s: &mut S, set: &Parts) -> Result<u64, OffloadError<S::Error>> {
     let refs: Vec<(Kind, u32, &[u8])> =
         set.iter().map(|(k, i, d)| (*k, *i, d.as_slice())).collect();
-    checkpoint::commit(s, FP, SET, &refs)
+    commit::commit(s, FP, SET, &refs)
 }
 
 /// The parts of the checkpoint that loads, or `None` if there is no valid one.
@@ -40,7 +40,7 @@ fn loaded<S: Storage>(s: &mut S) -> Option<Parts>
 where
     S::Error: core::fmt::Debug,
 {
-    match checkpoint::load_latest(s, FP, SET) {
+    match commit::load_latest(s, FP, SET) {
         Ok(found) => found.map(|(_, parts)| parts),
         Err(OffloadError::NoValidCheckpoint { .. }) => None,
         Err(e) => panic!("load failed with a non-data error: {e:?}"),
@@ -87,10 +87,10 @@ fn sets_of_one_module_keep_their_own_parts() {
             .iter()
             .map(|(k, i, d)| (*k, *i, d.as_slice()))
             .collect();
-        checkpoint::commit(s, FP, set, &refs).unwrap()
+        commit::commit(s, FP, set, &refs).unwrap()
     };
     let load_set = |s: &mut MemStorage, set: u32| {
-        checkpoint::load_latest(s, FP, set)
+        commit::load_latest(s, FP, set)
             .unwrap()
             .map(|(_, parts)| parts)
     };
@@ -104,9 +104,9 @@ fn sets_of_one_module_keep_their_own_parts() {
     }
     // Set 0 keeps the module's own fingerprint, so checkpoints written before sets had parts
     // of their own still load; the others differ from it and from each other.
-    assert_eq!(checkpoint::set_fingerprint(FP, 0), FP);
+    assert_eq!(commit::set_fingerprint(FP, 0), FP);
     let derived: Vec<u64> = (1..64)
-        .map(|set| checkpoint::set_fingerprint(FP, set))
+        .map(|set| commit::set_fingerprint(FP, set))
         .collect();
     assert!(derived.iter().all(|&f| f != FP));
     let mut unique = derived.clone();
@@ -343,7 +343,7 @@ fn damage_to_both_checkpoints_is_a_typed_error() {
         s.get_mut(&key).unwrap()[50] ^= 0xff;
     }
     assert_eq!(
-        checkpoint::load_latest(&mut s, FP, SET),
+        commit::load_latest(&mut s, FP, SET),
         Err(OffloadError::NoValidCheckpoint { rejected: 2 })
     );
     // A new commit still works and loads.
@@ -445,7 +445,7 @@ fn read_error_during_load_does_not_fall_back() {
             persistence: Persistence::Transient,
         };
         let mut s = FaultyStorage::new(mem.clone()).with_fault(fault);
-        match checkpoint::load_latest(&mut s, FP, SET) {
+        match commit::load_latest(&mut s, FP, SET) {
             Ok(Some((generation, got))) => {
                 assert_eq!((generation, got), (2, parts(2)));
             }
@@ -472,7 +472,7 @@ fn foreign_module_blobs_are_rejected() {
         .unwrap();
     }
     assert_eq!(
-        checkpoint::load_latest(&mut s, other, SET),
+        commit::load_latest(&mut s, other, SET),
         Err(OffloadError::NoValidCheckpoint { rejected: 1 })
     );
     assert_eq!(loaded(&mut s), Some(parts(1)));
