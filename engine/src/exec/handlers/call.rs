@@ -297,9 +297,9 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
     let stack = &*cx.stack;
     let nl = c.num_locals as usize;
     let new_base = cx.base + args as usize;
-    // Room for the frame and for `ZERO_SLACK` cells past it: the locals are zeroed 4 or 16
-    // cells at a time without looking at the frame's end (the cells past the callee's frame
-    // are nobody's: it is the newest).
+    // Room for the frame and for `ZERO_SLACK` cells past it: the locals are zeroed 4, 16 or
+    // 32 cells at a time without looking at the frame's end (the cells past the callee's
+    // frame are nobody's: it is the newest).
     // More locals go the general way (`CallSlow`, which finds the entry and zeroes them out
     // of line): a call in this handler would cost every call six saved registers.
     if stack.frames.len() >= cx.frame_limit
@@ -309,7 +309,7 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
         return Err(Exit::Slow);
     }
     let fp = r.fp.wrapping_add(args as usize);
-    // SAFETY: `fp + np + 16 <= fp + frame_size + 16` lies in `stack.cells` (checked just
+    // SAFETY: `fp + np + 32 <= fp + frame_size + 32` lies in `stack.cells` (checked just
     // above; `r.fp` is the current frame's first cell, consistent with `cx.base`). Zeroing
     // cells past the locals is harmless: the temporaries there are written before they are
     // read, and the cells past the frame are unused.
@@ -322,6 +322,12 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
             zero4(locals.add(4));
             zero4(locals.add(8));
             zero4(locals.add(12));
+            if nl > 16 {
+                zero4(locals.add(16));
+                zero4(locals.add(20));
+                zero4(locals.add(24));
+                zero4(locals.add(28));
+            }
         }
     }
     push_and_enter(cx, r, c, new_base, fp);
@@ -330,7 +336,7 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
 
 /// Cells past a frame that the slow path keeps room for when it can, so that the fast path
 /// may zero up to this many locals in fixed blocks.
-const ZERO_SLACK: usize = 16;
+const ZERO_SLACK: usize = 32;
 
 /// Push the caller's frame and enter `callee` (its frame at `new_base`, `fp`; locals
 /// zeroed; room for one more frame checked).
