@@ -263,10 +263,12 @@ pub(crate) mod words {
         unsafe { w32(p, k) as u64 | (w32(p, k + 2) as u64) << 32 }
     }
 
+    #[inline]
     pub fn put32(v: u32, out: &mut Vec<u16>) {
         out.extend_from_slice(&[v as u16, (v >> 16) as u16]);
     }
 
+    #[inline]
     pub fn put64(v: u64, out: &mut Vec<u16>) {
         put32(v as u32, out);
         put32((v >> 32) as u32, out);
@@ -279,14 +281,17 @@ pub(crate) mod words {
     }
 
     impl Cursor<'_> {
+        #[inline]
         pub fn w16(&mut self) -> Option<u16> {
             let v = *self.words.get(self.pos)?;
             self.pos += 1;
             Some(v)
         }
+        #[inline]
         pub fn w32(&mut self) -> Option<u32> {
             Some(self.w16()? as u32 | (self.w16()? as u32) << 16)
         }
+        #[inline]
         pub fn w64(&mut self) -> Option<u64> {
             Some(self.w32()? as u64 | (self.w32()? as u64) << 32)
         }
@@ -297,9 +302,11 @@ pub(crate) mod words {
     /// (or a `var64` operand does not fit 32).
     pub mod var {
         use super::*;
+        #[inline]
         pub fn fits(v: u32) -> bool {
             v <= u16::MAX as u32
         }
+        #[inline]
         pub fn put(v: u32, out: &mut Vec<u16>, wide: bool) {
             if wide {
                 put32(v, out)
@@ -307,6 +314,7 @@ pub(crate) mod words {
                 out.push(v as u16)
             }
         }
+        #[inline]
         pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u32> {
             if wide {
                 c.w32()
@@ -335,9 +343,11 @@ pub(crate) mod words {
     /// (zero-extended), or four in the op's wide form.
     pub mod var64u {
         use super::*;
+        #[inline]
         pub fn fits(v: u64) -> bool {
             v <= u32::MAX as u64
         }
+        #[inline]
         pub fn put(v: u64, out: &mut Vec<u16>, wide: bool) {
             if wide {
                 put64(v, out)
@@ -345,6 +355,7 @@ pub(crate) mod words {
                 put32(v as u32, out)
             }
         }
+        #[inline]
         pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u64> {
             if wide {
                 c.w64()
@@ -373,9 +384,11 @@ pub(crate) mod words {
     /// op's wide form.
     pub mod var64i {
         use super::*;
+        #[inline]
         pub fn fits(v: i64) -> bool {
             v as i32 as i64 == v
         }
+        #[inline]
         pub fn put(v: i64, out: &mut Vec<u16>, wide: bool) {
             if wide {
                 put64(v as u64, out)
@@ -383,6 +396,7 @@ pub(crate) mod words {
                 put32(v as u32, out)
             }
         }
+        #[inline]
         pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<i64> {
             if wide {
                 c.w64().map(|v| v as i64)
@@ -413,9 +427,11 @@ pub(crate) mod words {
         ($m:ident, $t:ty) => {
             pub mod $m {
                 use super::*;
+                #[inline]
                 pub fn fits(v: $t) -> bool {
                     v as i32 as i16 as i32 == v as i32
                 }
+                #[inline]
                 pub fn put(v: $t, out: &mut Vec<u16>, wide: bool) {
                     if wide {
                         put32(v as u32, out)
@@ -423,6 +439,7 @@ pub(crate) mod words {
                         out.push(v as u16)
                     }
                 }
+                #[inline]
                 pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<$t> {
                     if wide {
                         c.w32().map(|v| v as $t)
@@ -454,9 +471,11 @@ pub(crate) mod words {
     /// A memory offset: one word (up to 65,535), or four in the op's wide form.
     pub mod off {
         use super::*;
+        #[inline]
         pub fn fits(v: u64) -> bool {
             v <= u16::MAX as u64
         }
+        #[inline]
         pub fn put(v: u64, out: &mut Vec<u16>, wide: bool) {
             if wide {
                 put64(v, out)
@@ -464,6 +483,7 @@ pub(crate) mod words {
                 out.push(v as u16)
             }
         }
+        #[inline]
         pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u64> {
             if wide {
                 c.w64()
@@ -492,14 +512,17 @@ pub(crate) mod words {
     /// where it is 0; two words in the op's wide form.
     pub mod zero {
         use super::*;
+        #[inline]
         pub fn fits(v: u32) -> bool {
             v == 0
         }
+        #[inline]
         pub fn put(v: u32, out: &mut Vec<u16>, wide: bool) {
             if wide {
                 put32(v, out)
             }
         }
+        #[inline]
         pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u32> {
             if wide {
                 c.w32()
@@ -526,12 +549,15 @@ pub(crate) mod words {
         ($m:ident, $t:ty, $n:literal, $put:expr, $get:expr, $fast:ident) => {
             pub mod $m {
                 use super::*;
+                #[inline]
                 pub fn fits(_: $t) -> bool {
                     true
                 }
+                #[inline]
                 pub fn put(v: $t, out: &mut Vec<u16>, _wide: bool) {
                     ($put)(v, out)
                 }
+                #[inline]
                 pub fn get(c: &mut Cursor<'_>, _wide: bool) -> Option<$t> {
                     ($get)(c)
                 }
@@ -570,12 +596,15 @@ pub(crate) mod words {
             pub mod $m {
                 use super::*;
                 use crate::microcode::simd_ops::$t;
+                #[inline]
                 pub fn fits(_: $t) -> bool {
                     true
                 }
+                #[inline]
                 pub fn put(v: $t, out: &mut Vec<u16>, _wide: bool) {
                     out.push(v as u16)
                 }
+                #[inline]
                 pub fn get(c: &mut Cursor<'_>, _wide: bool) -> Option<$t> {
                     $t::ALL.get(c.w16()? as usize).copied()
                 }
@@ -869,7 +898,9 @@ macro_rules! word_codec {
                 let op = match code {
                     $( OpCode::$name => Op::$name { $($f: wf!($t, get)(&mut c, wide)?),* }, )*
                 };
-                if wide != op.needs_wide() {
+                // A narrow form's operands always fit their narrow width, so only a wide
+                // form can be non-canonical (not needed).
+                if wide && !op.needs_wide() {
                     return None;
                 }
                 Some((op, c.pos - at))
@@ -1231,5 +1262,23 @@ mod tests {
             }
         }
         assert!(branches > 30, "only {branches} branch ops decoded");
+    }
+
+    /// The decoder checks canonical width only for wide forms: a narrow form's operands, even
+    /// at their largest, fit narrow.
+    #[test]
+    fn narrow_operands_never_need_the_wide_form() {
+        let mut decoded = 0;
+        for &code in ALL_OPCODES {
+            for fill in [0u16, 0x7fff, 0x8000, 0xffff] {
+                let mut words = alloc::vec![fill; 32];
+                words[0] = code as u16;
+                if let Some((op, _)) = Op::decode_words(&words, 0) {
+                    assert!(!op.needs_wide(), "{} with {fill:#x}", op.name());
+                    decoded += 1;
+                }
+            }
+        }
+        assert!(decoded > ALL_OPCODES.len() * 2, "only {decoded} decoded");
     }
 }

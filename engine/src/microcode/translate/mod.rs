@@ -78,8 +78,10 @@ struct Ctrl {
     results: Vec<bool>,
     /// For loops, the branch target.
     start: u32,
-    /// Ops whose target is this block's end.
-    fixups: Vec<usize>,
+    /// The last op whose target is this block's end ([`NO_FIXUP`] if none): the ops form a
+    /// chain through their target fields, each naming the previous one, until the block's
+    /// `end` patches them all (no list to allocate per block).
+    fixups: u32,
     /// For `if`, the conditional jump to the `else` arm.
     else_fixup: Option<usize>,
     /// The rest of this block is unreachable.
@@ -88,15 +90,8 @@ struct Ctrl {
     dead: bool,
 }
 
-impl Ctrl {
-    fn branch_types(&self) -> &[bool] {
-        if self.kind == CtrlKind::Loop {
-            &self.params
-        } else {
-            &self.results
-        }
-    }
-}
+/// The end of a chain of fixups.
+const NO_FIXUP: u32 = u32::MAX;
 
 pub(super) struct Translator<'m> {
     module: &'m ModuleInner,
@@ -200,16 +195,17 @@ fn translate_impl(
         .collect();
     let first_temp = next.checked_add(hoisted.len() as u32).ok_or_else(too_big)?;
 
+    // About one op per four bytes of body, so that most functions grow `ops` once or never.
     let mut t = Translator {
         module,
-        ops: Vec::new(),
+        ops: Vec::with_capacity(range.len() / 4 + 4),
         pool: Vec::new(),
-        stack: Vec::new(),
+        stack: Vec::with_capacity(16),
         local_refs: vec![0; locals.len()],
         locals,
         first_temp,
         max_cells: 0,
-        ctrl: Vec::new(),
+        ctrl: Vec::with_capacity(8),
         last_result: None,
         const_slots,
         offsets: record_offsets.then(Vec::new),
@@ -222,7 +218,7 @@ fn translate_impl(
         params: Vec::new(),
         results: widths(ty.results()),
         start: 0,
-        fixups: Vec::new(),
+        fixups: NO_FIXUP,
         else_fixup: None,
         unreachable: false,
         dead: false,
@@ -230,11 +226,16 @@ fn translate_impl(
 
     let mut fuel = fuel::FuelPoints::new(module.metering, &mut t);
     let mut reader = body.get_operators_reader()?;
+    let metered = module.metering.any();
     while !reader.eof() {
         let offset = reader.original_position() as usize;
         t.offset = offset as u32;
         let op = reader.read()?;
-        fuel.op(&mut t, op, offset)?;
+        if metered {
+            fuel.op(&mut t, op, offset)?;
+        } else {
+            t.op(op, offset)?;
+        }
         if t.ctrl.is_empty() {
             break;
         }
@@ -284,42 +285,92 @@ const MAX_HOISTED: usize = 16;
 
 /// The distinct constants that appear inside loops of `body` (first seen first).
 fn loop_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
-    use wasmparser::Operator as O;
-    let mut found: Vec<u64> = Vec::new();
-    let mut nesting: Vec<bool> = Vec::new();
-    let mut loops = 0usize;
+    let mut v = LoopConstants {
+        nesting: Vec::new(),
+        loops: 0,
+        found: Vec::new(),
+    };
     let mut reader = body.get_operators_reader()?;
-    while !reader.eof() {
-        let bits = match reader.read()? {
-            O::Block { .. } | O::If { .. } => {
-                nesting.push(false);
-                continue;
-            }
-            O::Loop { .. } => {
-                nesting.push(true);
-                loops += 1;
-                continue;
-            }
-            O::End => {
-                if nesting.pop() == Some(true) {
-                    loops -= 1;
-                }
-                continue;
-            }
-            O::I32Const { value } if loops > 0 => value as u32 as u64,
-            O::I64Const { value } if loops > 0 => value as u64,
-            O::F32Const { value } if loops > 0 => value.bits() as u64,
-            O::F64Const { value } if loops > 0 => value.bits(),
-            _ => continue,
-        };
-        if !found.contains(&bits) {
-            found.push(bits);
-            if found.len() == MAX_HOISTED {
-                break;
-            }
+    // A visitor, not `read()`: no `Operator` is built for the operators this pass skips.
+    while !reader.eof() && v.found.len() < MAX_HOISTED {
+        reader.visit_operator(&mut v)?;
+    }
+    Ok(v.found)
+}
+
+/// The state of [`loop_constants`]' pass.
+struct LoopConstants {
+    /// For every open block, whether it is a loop.
+    nesting: Vec<bool>,
+    /// Open loops.
+    loops: usize,
+    found: Vec<u64>,
+}
+
+impl LoopConstants {
+    fn constant(&mut self, bits: u64) {
+        if self.loops > 0 && !self.found.contains(&bits) {
+            self.found.push(bits);
         }
     }
-    Ok(found)
+}
+
+/// `VisitOperator` methods for [`LoopConstants`]: blocks, loops, `if`, `end` and the scalar
+/// constants are tracked; every other operator is skipped.
+macro_rules! loop_constants_visit {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $( loop_constants_visit!(@one $visit $($($argty),*)?); )*
+    };
+    (@one visit_block $($t:ty),*) => {
+        fn visit_block(&mut self, _: BlockType) { self.nesting.push(false) }
+    };
+    (@one visit_if $($t:ty),*) => {
+        fn visit_if(&mut self, _: BlockType) { self.nesting.push(false) }
+    };
+    (@one visit_loop $($t:ty),*) => {
+        fn visit_loop(&mut self, _: BlockType) {
+            self.nesting.push(true);
+            self.loops += 1;
+        }
+    };
+    (@one visit_end $($t:ty),*) => {
+        fn visit_end(&mut self) {
+            if self.nesting.pop() == Some(true) {
+                self.loops -= 1;
+            }
+        }
+    };
+    (@one visit_i32_const $($t:ty),*) => {
+        fn visit_i32_const(&mut self, value: i32) { self.constant(value as u32 as u64) }
+    };
+    (@one visit_i64_const $($t:ty),*) => {
+        fn visit_i64_const(&mut self, value: i64) { self.constant(value as u64) }
+    };
+    (@one visit_f32_const $($t:ty),*) => {
+        fn visit_f32_const(&mut self, value: wasmparser::Ieee32) { self.constant(value.bits() as u64) }
+    };
+    (@one visit_f64_const $($t:ty),*) => {
+        fn visit_f64_const(&mut self, value: wasmparser::Ieee64) { self.constant(value.bits()) }
+    };
+    (@one $visit:ident $($t:ty),*) => {
+        fn $visit(&mut self $(, _: $t)*) {}
+    };
+}
+
+impl<'a> wasmparser::VisitOperator<'a> for LoopConstants {
+    type Output = ();
+
+    fn simd_visitor(
+        &mut self,
+    ) -> Option<&mut dyn wasmparser::VisitSimdOperator<'a, Output = Self::Output>> {
+        Some(self)
+    }
+
+    wasmparser::for_each_visit_operator!(loop_constants_visit);
+}
+
+impl wasmparser::VisitSimdOperator<'_> for LoopConstants {
+    wasmparser::for_each_visit_simd_operator!(loop_constants_visit);
 }
 
 impl Translator<'_> {
@@ -515,9 +566,28 @@ impl Translator<'_> {
 
     /// Whether branching to label `depth` needs moves.
     fn branch_needs_copies(&mut self, depth: u32) -> bool {
-        let l = &self.ctrl[self.label_index(depth)];
-        let (base, types) = (l.base_slot, l.branch_types().to_vec());
-        self.copy_to(base, &types, true)
+        self.copy_to_label(depth, true)
+    }
+
+    /// [`Translator::copy_to`] the slots of label `depth` (its types are taken out of the
+    /// frame for the while, not copied).
+    fn copy_to_label(&mut self, depth: u32, dry: bool) -> bool {
+        let idx = self.label_index(depth);
+        let l = &mut self.ctrl[idx];
+        let base = l.base_slot;
+        let types = if l.kind == CtrlKind::Loop {
+            core::mem::take(&mut l.params)
+        } else {
+            core::mem::take(&mut l.results)
+        };
+        let needed = self.copy_to(base, &types, dry);
+        let l = &mut self.ctrl[idx];
+        if l.kind == CtrlKind::Loop {
+            l.params = types;
+        } else {
+            l.results = types;
+        }
+        needed
     }
 
     /// Emit a jump to the label `depth` levels out, assuming its values are in place.
@@ -527,16 +597,20 @@ impl Translator<'_> {
             let target = self.ctrl[idx].start;
             self.emit(Op::Br { target });
         } else {
-            let at = self.emit(Op::Br { target: u32::MAX });
-            self.ctrl[idx].fixups.push(at);
+            let at = self.emit(Op::Br { target: NO_FIXUP });
+            self.add_fixup(idx, at);
         }
+    }
+
+    /// Make op `at` (a jump) jump to the end of control frame `idx`, once that is known.
+    fn add_fixup(&mut self, idx: usize, at: usize) {
+        let previous = core::mem::replace(&mut self.ctrl[idx].fixups, at as u32);
+        self.patch(at, previous);
     }
 
     /// Emit the full branch (moves and jump) to label `depth`.
     fn branch(&mut self, depth: u32) {
-        let l = &self.ctrl[self.label_index(depth)];
-        let (base, types) = (l.base_slot, l.branch_types().to_vec());
-        self.copy_to(base, &types, false);
+        self.copy_to_label(depth, false);
         self.jump_to_label(depth);
     }
 
@@ -608,7 +682,7 @@ impl Translator<'_> {
             params,
             results,
             start: self.pc(),
-            fixups: Vec::new(),
+            fixups: NO_FIXUP,
             else_fixup: None,
             unreachable: false,
             dead: false,
@@ -623,7 +697,7 @@ impl Translator<'_> {
             params: Vec::new(),
             results: Vec::new(),
             start: 0,
-            fixups: Vec::new(),
+            fixups: NO_FIXUP,
             else_fixup: None,
             unreachable: true,
             dead: true,
@@ -701,8 +775,13 @@ impl Translator<'_> {
         if let Some(at) = c.else_fixup {
             self.patch(at, here);
         }
-        for &at in &c.fixups {
-            self.patch(at, here);
+        let mut at = c.fixups;
+        while at != NO_FIXUP {
+            let next = self.ops[at as usize]
+                .branch_target_mut()
+                .map_or(NO_FIXUP, |t| *t);
+            self.patch(at as usize, here);
+            at = next;
         }
         while self.height() > c.height {
             self.pop();
@@ -724,10 +803,9 @@ impl Translator<'_> {
         let (height, unreachable, nresults) = (c.height, c.unreachable, c.results.len() as u32);
         if !unreachable {
             self.materialize_top(nresults);
-            let at = self.emit(Op::Br { target: u32::MAX });
-            if let Some(c) = self.ctrl.last_mut() {
-                c.fixups.push(at);
-            }
+            let at = self.emit(Op::Br { target: NO_FIXUP });
+            let idx = self.ctrl.len() - 1;
+            self.add_fixup(idx, at);
         }
         let here = self.pc();
         let else_fixup = self.ctrl.last_mut().and_then(|c| c.else_fixup.take());

@@ -101,7 +101,8 @@ impl Translator<'_> {
     }
 
     fn call(&mut self, func: u32) {
-        let ty = self.module.func_type(func).clone();
+        let module = self.module;
+        let ty = module.func_type(func);
         self.call_with(ty.params().len(), ty.results(), |args| Op::Call {
             func,
             args,
@@ -168,8 +169,8 @@ impl Translator<'_> {
                     let target = self.ctrl[idx].start;
                     self.cond_branch(cond, true, target);
                 } else {
-                    let at = self.cond_branch(cond, true, u32::MAX);
-                    self.ctrl[idx].fixups.push(at);
+                    let at = self.cond_branch(cond, true, super::NO_FIXUP);
+                    self.add_fixup(idx, at);
                 }
                 self.last_result = None;
             }
@@ -215,7 +216,8 @@ impl Translator<'_> {
                 table_index,
             } => {
                 let index = self.pop_slot();
-                let ft = self.module.types[type_index as usize].clone();
+                let module = self.module;
+                let ft = &module.types[type_index as usize];
                 self.call_with(ft.params().len(), ft.results(), |args| Op::CallIndirect {
                     ty: type_index,
                     table: table_index,
@@ -224,7 +226,8 @@ impl Translator<'_> {
                 });
             }
             O::ReturnCall { function_index } => {
-                let ft = self.module.func_type(function_index).clone();
+                let module = self.module;
+                let ft = module.func_type(function_index);
                 self.call_with(ft.params().len(), ft.results(), |args| Op::ReturnCall {
                     func: function_index,
                     args,
@@ -236,7 +239,8 @@ impl Translator<'_> {
                 table_index,
             } => {
                 let index = self.pop_slot();
-                let ft = self.module.types[type_index as usize].clone();
+                let module = self.module;
+                let ft = &module.types[type_index as usize];
                 self.call_with(ft.params().len(), ft.results(), |args| {
                     Op::ReturnCallIndirect {
                         ty: type_index,

@@ -102,8 +102,8 @@ impl Translator<'_> {
             let target = self.ctrl[idx].start;
             self.emit(jump(target));
         } else {
-            let at = self.emit(jump(u32::MAX));
-            self.ctrl[idx].fixups.push(at);
+            let at = self.emit(jump(super::NO_FIXUP));
+            self.add_fixup(idx, at);
         }
     }
 }
