@@ -186,9 +186,7 @@ fn with_table<R>(
 /// The value a reference pointer stands for as an element of table `t` (null: a null
 /// reference of the table's kind).
 fn table_ref_val(t: Table, store: &CStore, r: *const wasm_ref_t) -> Option<Val> {
-    let funcref = t
-        .try_ty(store)
-        .is_ok_and(|ty| ty.element == fayasm::RefType::FuncRef);
+    let funcref = t.try_ty(store).is_ok_and(|ty| ty.element.is_func());
     ref_val(r, funcref)
 }
 
