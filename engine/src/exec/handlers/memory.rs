@@ -111,20 +111,7 @@ macro_rules! mem_ops {
             match word {
                 $(
                     opc::$l | opc::$li | opc::$lr => {
-                        let (dst, a, mem, offset) = match word {
-                            opc::$l => {
-                                let Op::$l { dst, addr, mem, offset } = rd!(r, $l) else { unreachable!() };
-                                (dst, c!(r, addr), mem, offset)
-                            }
-                            opc::$li => {
-                                let Op::$li { dst, base, imm, mem, offset } = rd!(r, $li) else { unreachable!() };
-                                (dst, wrap_add(c!(r, base), imm as u32 as u64), mem, offset)
-                            }
-                            _ => {
-                                let Op::$lr { dst, base, index, mem, offset } = rd!(r, $lr) else { unreachable!() };
-                                (dst, wrap_add(c!(r, base), c!(r, index)), mem, offset)
-                            }
-                        };
+                        let (dst, a, mem, offset) = mem_ops!(@load_args r, word, $l $li $lr);
                         if mem == 0 {
                             if let Some(p) = cx.paged.at(a, offset, $n, false) {
                                 // SAFETY: `at` returned `N` bytes of a resident page, valid
@@ -139,20 +126,7 @@ macro_rules! mem_ops {
                 )*
                 $(
                     opc::$s | opc::$si | opc::$sr => {
-                        let (a, v, mem, offset) = match word {
-                            opc::$s => {
-                                let Op::$s { addr, src, mem, offset } = rd!(r, $s) else { unreachable!() };
-                                (c!(r, addr), c!(r, src), mem, offset)
-                            }
-                            opc::$si => {
-                                let Op::$si { base, imm, src, mem, offset } = rd!(r, $si) else { unreachable!() };
-                                (wrap_add(c!(r, base), imm as u32 as u64), c!(r, src), mem, offset)
-                            }
-                            _ => {
-                                let Op::$sr { base, index, src, mem, offset } = rd!(r, $sr) else { unreachable!() };
-                                (wrap_add(c!(r, base), c!(r, index)), c!(r, src), mem, offset)
-                            }
-                        };
+                        let (a, v, mem, offset) = mem_ops!(@store_args r, word, $s $si $sr);
                         let bytes = ($sconv)(v);
                         if mem == 0 {
                             let n = core::mem::size_of_val(&bytes) as u64;
@@ -180,20 +154,7 @@ macro_rules! mem_ops {
             match word {
                 $(
                     opc::$l | opc::$li | opc::$lr => {
-                        let (dst, a, mem, offset) = match word {
-                            opc::$l => {
-                                let Op::$l { dst, addr, mem, offset } = rd!(r, $l) else { unreachable!() };
-                                (dst, c!(r, addr), mem, offset)
-                            }
-                            opc::$li => {
-                                let Op::$li { dst, base, imm, mem, offset } = rd!(r, $li) else { unreachable!() };
-                                (dst, wrap_add(c!(r, base), imm as u32 as u64), mem, offset)
-                            }
-                            _ => {
-                                let Op::$lr { dst, base, index, mem, offset } = rd!(r, $lr) else { unreachable!() };
-                                (dst, wrap_add(c!(r, base), c!(r, index)), mem, offset)
-                            }
-                        };
+                        let (dst, a, mem, offset) = mem_ops!(@load_args r, word, $l $li $lr);
                         let (m, off) = mem_off!(cx, mem);
                         let bytes = m.load::<$n>(off, a, offset)?;
                         set!(r, dst, ($conv)(bytes));
@@ -201,20 +162,7 @@ macro_rules! mem_ops {
                 )*
                 $(
                     opc::$s | opc::$si | opc::$sr => {
-                        let (a, v, mem, offset) = match word {
-                            opc::$s => {
-                                let Op::$s { addr, src, mem, offset } = rd!(r, $s) else { unreachable!() };
-                                (c!(r, addr), c!(r, src), mem, offset)
-                            }
-                            opc::$si => {
-                                let Op::$si { base, imm, src, mem, offset } = rd!(r, $si) else { unreachable!() };
-                                (wrap_add(c!(r, base), imm as u32 as u64), c!(r, src), mem, offset)
-                            }
-                            _ => {
-                                let Op::$sr { base, index, src, mem, offset } = rd!(r, $sr) else { unreachable!() };
-                                (wrap_add(c!(r, base), c!(r, index)), c!(r, src), mem, offset)
-                            }
-                        };
+                        let (a, v, mem, offset) = mem_ops!(@store_args r, word, $s $si $sr);
                         let (m, off) = mem_off!(cx, mem);
                         m.store(off, a, offset, ($sconv)(v))?;
                     }
@@ -223,6 +171,42 @@ macro_rules! mem_ops {
             }
             refresh_mem0!(cx, r);
             Ok(())
+        }
+    };
+    // The operands of the load at `r.ip` whose narrow opcode is `word`, one of the three
+    // forms: (destination, address, memory, offset). For the out-of-line paths, which
+    // serve all three forms in one arm.
+    (@load_args $r:ident, $word:ident, $l:ident $li:ident $lr:ident) => {
+        match $word {
+            opc::$l => {
+                let Op::$l { dst, addr, mem, offset } = rd!($r, $l) else { unreachable!() };
+                (dst, c!($r, addr), mem, offset)
+            }
+            opc::$li => {
+                let Op::$li { dst, base, imm, mem, offset } = rd!($r, $li) else { unreachable!() };
+                (dst, wrap_add(c!($r, base), imm as u32 as u64), mem, offset)
+            }
+            _ => {
+                let Op::$lr { dst, base, index, mem, offset } = rd!($r, $lr) else { unreachable!() };
+                (dst, wrap_add(c!($r, base), c!($r, index)), mem, offset)
+            }
+        }
+    };
+    // The same for a store: (address, value, memory, offset).
+    (@store_args $r:ident, $word:ident, $s:ident $si:ident $sr:ident) => {
+        match $word {
+            opc::$s => {
+                let Op::$s { addr, src, mem, offset } = rd!($r, $s) else { unreachable!() };
+                (c!($r, addr), c!($r, src), mem, offset)
+            }
+            opc::$si => {
+                let Op::$si { base, imm, src, mem, offset } = rd!($r, $si) else { unreachable!() };
+                (wrap_add(c!($r, base), imm as u32 as u64), c!($r, src), mem, offset)
+            }
+            _ => {
+                let Op::$sr { base, index, src, mem, offset } = rd!($r, $sr) else { unreachable!() };
+                (wrap_add(c!($r, base), c!($r, index)), c!($r, src), mem, offset)
+            }
         }
     };
     (@load $name:ident $n:literal $conv:expr, $check:expr, |$r:ident| $operands:block) => {
