@@ -15,7 +15,7 @@ use super::key::{Key, Kind};
 pub enum OffloadError<E> {
     /// The storage reported an error.
     Storage(E),
-    /// A stored blob was rejected.
+    /// A stored blob was rejected when it was read back.
     Blob {
         /// The key it was read from.
         key: Key,
@@ -43,7 +43,10 @@ pub enum OffloadError<E> {
         /// The generation of the refused write.
         attempted: u64,
     },
-    /// Data given to a ring of slots is not an intact blob for the key it is written under.
+    /// Data to be written cannot be stored as a blob under the key, and nothing was written:
+    /// a payload longer than the envelope can state ([`BlobError::TooLarge`], from every save
+    /// through [`io::save`](super::io::save)), or data given to a ring of slots that is not an
+    /// intact blob for the key.
     NotABlob {
         /// The key written.
         key: Key,

@@ -10,6 +10,13 @@ use super::storage::Storage;
 /// Wraps `payload` in an envelope for `key`'s item with `generation` and writes it under `key`.
 /// The payload is not copied: the header and the payload go to the storage as two parts.
 /// Returns the header written (its `crc` identifies this exact blob).
+///
+/// Every blob the engine writes (spilled code and memories, memory pages, checkpoint parts)
+/// goes through here, so one failure is one error: a payload the envelope cannot hold
+/// (longer than 4 GiB) is [`OffloadError::NotABlob`] with [`BlobError::TooLarge`], before
+/// anything is written; a failed write is [`OffloadError::Storage`].
+///
+/// [`BlobError::TooLarge`]: super::BlobError::TooLarge
 pub fn save<S: Storage + ?Sized>(
     storage: &mut S,
     key: &Key,
@@ -29,7 +36,7 @@ pub fn save_with<S: Storage + ?Sized>(
     durable: bool,
 ) -> Result<Header, OffloadError<S::Error>> {
     let bytes = blob::encode_header(key, generation, payload)
-        .map_err(|error| OffloadError::Blob { key: *key, error })?;
+        .map_err(|error| OffloadError::NotABlob { key: *key, error })?;
     let parts: [&[u8]; 2] = [&bytes, payload];
     if durable {
         storage.write(key, &parts)
@@ -137,5 +144,26 @@ mod tests {
                 }
             })
         );
+    }
+
+    /// A payload the envelope cannot state is refused before anything is written, with the
+    /// write-side error (the same whichever caller saves: code, memories, checkpoints).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn oversized_payload_is_not_a_blob() {
+        let mut s = MemStorage::new();
+        let k = Key::new(Kind::Code, 77, 0);
+        // Zeroed and never touched (the length is refused first), so the OS backs none of it.
+        let huge = alloc::vec![0u8; 1 << 32];
+        for durable in [true, false] {
+            assert_eq!(
+                save_with(&mut s, &k, 1, &huge, durable),
+                Err(OffloadError::NotABlob {
+                    key: k,
+                    error: BlobError::TooLarge
+                })
+            );
+        }
+        assert!(s.get(&k).is_none());
     }
 }

@@ -291,18 +291,14 @@ fn spill_to_store(
     let started = inner.offload.metrics.start();
     let generation = inner.offload.next_generation();
     let payload = code.encode();
-    let header = blob::encode_header(&key, generation, &payload)
-        .map_err(|error| CodeSpillError::Offload(OffloadError::NotABlob { key, error }))?;
     let storage = inner
         .offload
         .storage
         .as_deref_mut()
         .ok_or(CodeSpillError::NoStorage)?;
     // The code cache is a cache: a lost or torn blob is a re-translation, so no fsync.
-    storage
-        .write_cached(&key, &[&header, &payload])
-        .map_err(|e| CodeSpillError::Offload(OffloadError::Storage(e)))?;
-    let written = header.len() + payload.len();
+    io::save_with(storage, &key, generation, &payload, false).map_err(CodeSpillError::Offload)?;
+    let written = blob::HEADER_LEN + payload.len();
     inner
         .offload
         .metrics

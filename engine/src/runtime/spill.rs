@@ -117,12 +117,8 @@ impl Func {
             .map_err(|_| OffloadError::OutOfMemory)?;
         let started = store.inner.offload.metrics.start();
         let payload = code.encode();
-        let header = blob::encode_header(&key, generation, &payload)
-            .map_err(|error| OffloadError::NotABlob { key, error })?;
-        storage
-            .write(&key, &[&header, &payload])
-            .map_err(OffloadError::Storage)?;
-        let written = header.len() + payload.len();
+        io::save(storage, &key, generation, &payload)?;
+        let written = blob::HEADER_LEN + payload.len();
         store
             .inner
             .offload

@@ -13,6 +13,7 @@ mod api;
 mod assemble;
 mod backtrace;
 mod code_budget;
+mod code_save;
 mod custom_page_sizes;
 mod deadlines;
 #[cfg(feature = "dylib")]
