@@ -53,6 +53,7 @@ mod spill_code_store;
 mod store_handles;
 mod translate_golden;
 mod translate_golden_address;
+mod translate_golden_forms;
 mod translate_golden_fuel;
 mod translate_golden_loops;
 mod typed;
