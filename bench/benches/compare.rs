@@ -84,7 +84,7 @@ impl Runner for Fayasm {
     }
     fn instantiate(&self, module: &fayasm::Module, _: &[u8]) -> Self::Instance {
         let mut store = fayasm::Store::new(&self.0, ());
-        if self.0.config().consume_fuel_enabled() {
+        if self.0.config().get_consume_fuel() {
             // Enough for every iteration criterion runs: the cost measured is the metering.
             store.set_fuel(u64::MAX).expect("fayasm: set fuel");
         }

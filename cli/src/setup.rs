@@ -121,14 +121,14 @@ impl Setup {
         if args.paged == Some(0) {
             return Err(usage("--paged 0: at least one page must stay resident"));
         }
-        if let Some(pages) = args.paged.or(config.page_budget_pages()) {
+        if let Some(pages) = args.paged.or(config.get_page_budget()) {
             config = config.memory_paging(Some(Paging {
                 resident_pages: pages,
                 ..Paging::default()
             }));
         }
-        let spills =
-            config.memory_paging_enabled() || config.code_eviction_policy() == CodeEviction::Spill;
+        let spills = config.get_memory_paging().is_some()
+            || config.get_code_eviction() == CodeEviction::Spill;
         let (spill_dir, temp) = match (&args.spill_dir, spills) {
             (Some(dir), true) => (Some(PathBuf::from(dir)), None),
             (Some(_), false) => {

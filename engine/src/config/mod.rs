@@ -303,11 +303,6 @@ impl Config {
         self
     }
 
-    /// The target profile the defaults came from.
-    pub fn target_profile(&self) -> TargetProfile {
-        self.profile
-    }
-
     /// What the code cache does with evicted microcode (see [`CodeEviction`]).
     pub fn code_eviction(mut self, policy: CodeEviction) -> Config {
         self.code_eviction = policy;
@@ -321,34 +316,88 @@ impl Config {
         self
     }
 
-    /// The largest allowance over the code-cache budget ([`Config::code_cache_overdraft`]).
-    pub fn code_cache_overdraft_bytes(&self) -> usize {
-        self.code_overdraft.unwrap_or(self.code_budget.unwrap_or(0))
+    /// The target profile the defaults came from ([`Config::profile`]).
+    pub fn get_profile(&self) -> TargetProfile {
+        self.profile
     }
 
-    /// The current code-cache budget in bytes.
-    pub fn code_cache_budget_bytes(&self) -> Option<usize> {
+    /// The code-cache budget in bytes ([`Config::code_cache_budget`]; `None`: unbounded).
+    pub fn get_code_cache_budget(&self) -> Option<usize> {
         self.code_budget
     }
 
-    /// The current resident-page budget of paged memories.
-    pub fn page_budget_pages(&self) -> Option<usize> {
+    /// The largest allowance over the code-cache budget ([`Config::code_cache_overdraft`]:
+    /// the value set, or else its default, the budget again).
+    pub fn get_code_cache_overdraft(&self) -> usize {
+        self.code_overdraft.unwrap_or(self.code_budget.unwrap_or(0))
+    }
+
+    /// The resident-page budget of paged memories ([`Config::page_budget`]).
+    pub fn get_page_budget(&self) -> Option<usize> {
         self.page_budget
     }
 
-    /// Whether new memories are demand-paged ([`Config::memory_paging`]).
+    /// The paging new memories are created with ([`Config::memory_paging`], with the
+    /// [page budget](Config::page_budget) applied; `None`: memories are fully resident).
+    pub fn get_memory_paging(&self) -> Option<Paging> {
+        self.effective_paging()
+    }
+
+    /// The storage policy of new memories ([`Config::memory_policy`]).
+    pub fn get_memory_policy(&self) -> MemoryPolicy {
+        self.memory_policy
+    }
+
+    /// What the code cache does with evicted microcode ([`Config::code_eviction`]).
+    pub fn get_code_eviction(&self) -> CodeEviction {
+        self.code_eviction
+    }
+
+    /// Whether functions are translated at instantiation ([`Config::prescan`]).
+    pub fn get_prescan(&self) -> bool {
+        self.prescan
+    }
+
+    /// The old name of [`get_profile`](Config::get_profile).
+    #[deprecated(note = "renamed to `get_profile`, the getter of `Config::profile`")]
+    pub fn target_profile(&self) -> TargetProfile {
+        self.get_profile()
+    }
+
+    /// The old name of [`get_code_cache_budget`](Config::get_code_cache_budget).
+    #[deprecated(note = "renamed to `get_code_cache_budget`")]
+    pub fn code_cache_budget_bytes(&self) -> Option<usize> {
+        self.get_code_cache_budget()
+    }
+
+    /// The old name of [`get_code_cache_overdraft`](Config::get_code_cache_overdraft).
+    #[deprecated(note = "renamed to `get_code_cache_overdraft`")]
+    pub fn code_cache_overdraft_bytes(&self) -> usize {
+        self.get_code_cache_overdraft()
+    }
+
+    /// The old name of [`get_page_budget`](Config::get_page_budget).
+    #[deprecated(note = "renamed to `get_page_budget`")]
+    pub fn page_budget_pages(&self) -> Option<usize> {
+        self.get_page_budget()
+    }
+
+    /// Whether new memories are demand-paged: `get_memory_paging().is_some()`.
+    #[deprecated(note = "use `get_memory_paging().is_some()`")]
     pub fn memory_paging_enabled(&self) -> bool {
         self.memory_paging.is_some()
     }
 
-    /// The current code-eviction policy.
+    /// The old name of [`get_code_eviction`](Config::get_code_eviction).
+    #[deprecated(note = "renamed to `get_code_eviction`")]
     pub fn code_eviction_policy(&self) -> CodeEviction {
-        self.code_eviction
+        self.get_code_eviction()
     }
 
-    /// Whether functions are translated at instantiation.
+    /// The old name of [`get_prescan`](Config::get_prescan).
+    #[deprecated(note = "renamed to `get_prescan`")]
     pub fn prescan_enabled(&self) -> bool {
-        self.prescan
+        self.get_prescan()
     }
 
     /// Upper bound on any table's size, in elements.

@@ -117,7 +117,7 @@ impl CodeCache {
         CodeCache {
             budget: config.code_budget,
             policy: config.code_eviction,
-            max_overdraft: config.code_cache_overdraft_bytes(),
+            max_overdraft: config.get_code_cache_overdraft(),
             overdraft_follows_calls: config.code_overdraft.is_none(),
             ..CodeCache::default()
         }

@@ -62,15 +62,28 @@ impl Config {
         self
     }
 
-    /// Whether the engine consumes fuel.
-    pub fn consume_fuel_enabled(&self) -> bool {
+    /// Whether the engine consumes fuel ([`Config::consume_fuel`]).
+    pub fn get_consume_fuel(&self) -> bool {
         self.metering.fuel
     }
 
-    /// Whether running code checks for interrupts (with fuel or with
-    /// [`interruptible`](Config::interruptible)).
-    pub fn interruptible_enabled(&self) -> bool {
+    /// Whether running code checks for interrupts: with
+    /// [`interruptible`](Config::interruptible), or with [fuel](Config::consume_fuel), whose
+    /// checks poll the interrupt flag too.
+    pub fn get_interruptible(&self) -> bool {
         self.metering.any()
+    }
+
+    /// The old name of [`get_consume_fuel`](Config::get_consume_fuel).
+    #[deprecated(note = "renamed to `get_consume_fuel`")]
+    pub fn consume_fuel_enabled(&self) -> bool {
+        self.get_consume_fuel()
+    }
+
+    /// The old name of [`get_interruptible`](Config::get_interruptible).
+    #[deprecated(note = "renamed to `get_interruptible`")]
+    pub fn interruptible_enabled(&self) -> bool {
+        self.get_interruptible()
     }
 }
 

@@ -209,18 +209,18 @@ fn overdraft_knob() {
     let c = Config::default()
         .apply_vars(vars(&[("FAYASM_CODE_BUDGET", "16k")]))
         .unwrap();
-    assert_eq!(c.code_cache_overdraft_bytes(), 16 * 1024);
+    assert_eq!(c.get_code_cache_overdraft(), 16 * 1024);
     let c = Config::default()
         .apply_vars(vars(&[
             ("FAYASM_CODE_BUDGET", "16k"),
             ("FAYASM_CODE_OVERDRAFT", "4k"),
         ]))
         .unwrap();
-    assert_eq!(c.code_cache_overdraft_bytes(), 4 * 1024);
+    assert_eq!(c.get_code_cache_overdraft(), 4 * 1024);
     let c = Config::default()
         .apply_vars(vars(&[("FAYASM_CODE_OVERDRAFT", "none")]))
         .unwrap();
-    assert_eq!(c.code_cache_overdraft_bytes(), usize::MAX);
+    assert_eq!(c.get_code_cache_overdraft(), usize::MAX);
     let e = Config::default()
         .apply_vars(vars(&[("FAYASM_CODE_OVERDRAFT", "lots")]))
         .unwrap_err();

@@ -172,7 +172,7 @@ fn an_interrupt_stops_an_endless_loop() {
         Config::default().interruptible(true),
         Config::default().consume_fuel(true),
     ] {
-        let fuel = config.consume_fuel_enabled();
+        let fuel = config.get_consume_fuel();
         let (mut store, inst) = setup(config);
         if fuel {
             store.set_fuel(u64::MAX).unwrap();

@@ -139,7 +139,7 @@ fn an_interrupt_reaches_a_folded_loop() {
         Config::default().interruptible(true),
         Config::default().consume_fuel(true),
     ] {
-        let fuel = config.consume_fuel_enabled();
+        let fuel = config.get_consume_fuel();
         let (engine, m) = module(config, LOOPS);
         let mut store = Store::new(&engine, ());
         if fuel {

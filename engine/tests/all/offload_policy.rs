@@ -650,29 +650,29 @@ fn prescanned(config: Config) -> bool {
 fn offload_profiles_set_the_defaults() {
     use fayasm::TargetProfile;
     let esp = Config::default().profile(TargetProfile::Esp32c3);
-    assert_eq!(esp.target_profile(), TargetProfile::Esp32c3);
-    assert_eq!(esp.code_cache_budget_bytes(), Some(32 * 1024));
-    assert_eq!(esp.page_budget_pages(), Some(16));
-    assert_eq!(esp.code_eviction_policy(), CodeEviction::Spill);
-    assert!(!esp.prescan_enabled());
+    assert_eq!(esp.get_profile(), TargetProfile::Esp32c3);
+    assert_eq!(esp.get_code_cache_budget(), Some(32 * 1024));
+    assert_eq!(esp.get_page_budget(), Some(16));
+    assert_eq!(esp.get_code_eviction(), CodeEviction::Spill);
+    assert!(!esp.get_prescan());
     let custom = Config::default().profile(TargetProfile::Custom {
         ram_bytes: 64 * 1024,
     });
-    assert_eq!(custom.code_cache_budget_bytes(), Some(8 * 1024));
-    assert_eq!(custom.page_budget_pages(), Some(4));
+    assert_eq!(custom.get_code_cache_budget(), Some(8 * 1024));
+    assert_eq!(custom.get_page_budget(), Some(4));
     // Single knobs override the profile.
     let tuned = custom
         .code_cache_budget(Some(100))
         .page_budget(Some(3))
         .code_eviction(CodeEviction::Drop);
-    assert_eq!(tuned.code_cache_budget_bytes(), Some(100));
-    assert_eq!(tuned.page_budget_pages(), Some(3));
-    assert_eq!(tuned.code_eviction_policy(), CodeEviction::Drop);
+    assert_eq!(tuned.get_code_cache_budget(), Some(100));
+    assert_eq!(tuned.get_page_budget(), Some(3));
+    assert_eq!(tuned.get_code_eviction(), CodeEviction::Drop);
     // The build's default (Host unless built for a profile).
     let host = Config::default();
-    if host.target_profile() == TargetProfile::Host {
-        assert_eq!(host.code_cache_budget_bytes(), None);
-        assert_eq!(host.code_eviction_policy(), CodeEviction::Drop);
+    if host.get_profile() == TargetProfile::Host {
+        assert_eq!(host.get_code_cache_budget(), None);
+        assert_eq!(host.get_code_eviction(), CodeEviction::Drop);
     }
     // An ESP32-C3 profile with a storage spills what its budget evicts.
     let (mut store, _, inst) = setup(
@@ -698,16 +698,16 @@ fn offload_environment_variables_configure_the_engine() {
             ("FAYASM_CODE_EVICTION", "drop"),
         ]))
         .unwrap();
-    assert_eq!(c.target_profile(), TargetProfile::Esp32c3);
-    assert_eq!(c.code_cache_budget_bytes(), Some(4096));
-    assert_eq!(c.page_budget_pages(), Some(7));
-    assert_eq!(c.code_eviction_policy(), CodeEviction::Drop);
+    assert_eq!(c.get_profile(), TargetProfile::Esp32c3);
+    assert_eq!(c.get_code_cache_budget(), Some(4096));
+    assert_eq!(c.get_page_budget(), Some(7));
+    assert_eq!(c.get_code_eviction(), CodeEviction::Drop);
     // Unset and empty variables change nothing.
     let same = host
         .clone()
         .apply_vars(vars(&[("FAYASM_CODE_BUDGET", "")]))
         .unwrap();
-    assert_eq!(same.code_cache_budget_bytes(), None);
+    assert_eq!(same.get_code_cache_budget(), None);
     let none = c
         .clone()
         .apply_vars(vars(&[
@@ -716,7 +716,7 @@ fn offload_environment_variables_configure_the_engine() {
         ]))
         .unwrap();
     assert_eq!(
-        (none.code_cache_budget_bytes(), none.page_budget_pages()),
+        (none.get_code_cache_budget(), none.get_page_budget()),
         (None, None)
     );
 
@@ -725,7 +725,7 @@ fn offload_environment_variables_configure_the_engine() {
         .clone()
         .apply_vars(vars(&[("FAYASM_MICROCODE", "0")]))
         .unwrap();
-    assert_eq!(off.code_cache_budget_bytes(), Some(0));
+    assert_eq!(off.get_code_cache_budget(), Some(0));
     let (mut store, _, inst) = setup(off);
     workload(&mut store, inst);
     assert!(store.code_cache_usage().1 > 0);
@@ -736,7 +736,7 @@ fn offload_environment_variables_configure_the_engine() {
             ("FAYASM_CODE_BUDGET", "512"),
         ]))
         .unwrap();
-    assert_eq!(on.code_cache_budget_bytes(), Some(512));
+    assert_eq!(on.get_code_cache_budget(), Some(512));
     let (mut store, _, inst) = setup(
         host.clone()
             .apply_vars(vars(&[("FAYASM_MICROCODE", "1")]))
