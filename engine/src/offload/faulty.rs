@@ -4,6 +4,13 @@
 //!
 //! Calls of each kind are numbered from 0 in the order they arrive (`write` number 0 is the
 //! first write, and so on); faults name the call they hit by that number.
+//!
+//! Regions ([`Storage::has_regions`]) are offered when the inner storage offers them (unless
+//! [`FaultyStorage::without_regions`]): a [`read_at`](Storage::read_at) is numbered and
+//! failed as a read, a [`write_at`](Storage::write_at) as a write (tears, losses, flips and
+//! power cuts apply to the bytes it writes at its offset), and a `write_at` with `sync` is
+//! followed by a numbered sync. A power cut that drops unsynced changes undoes unsynced region
+//! writes one by one, so a later write to a region may survive an earlier one that is lost.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -160,8 +167,19 @@ pub struct FaultyStorage<S> {
     /// The contents at the last sync of every key touched since (`None`: absent). Kept only
     /// when a power cut may drop unsynced writes.
     pre_images: BTreeMap<Key, Option<Vec<u8>>>,
-    /// Every write (`Some`) and remove (`None`) since the last sync, in order.
-    journal: Vec<(Key, Option<Vec<u8>>)>,
+    /// Every change since the last sync, in order.
+    journal: Vec<(Key, Change)>,
+    /// Whether regions are offered (when the inner storage has them).
+    regions: bool,
+}
+
+/// One change of the journal of unsynced changes.
+#[derive(Debug)]
+enum Change {
+    /// A whole blob written (`Some`) or removed (`None`).
+    Whole(Option<Vec<u8>>),
+    /// Bytes written at an offset of a region.
+    At(u64, Vec<u8>),
 }
 
 impl<S: Storage> FaultyStorage<S> {
@@ -176,7 +194,15 @@ impl<S: Storage> FaultyStorage<S> {
             wear: BTreeMap::new(),
             pre_images: BTreeMap::new(),
             journal: Vec::new(),
+            regions: true,
         }
+    }
+
+    /// Offers no regions even when the inner storage has them, so a paged memory keeps a
+    /// blob per page (the layout for storages without regions).
+    pub fn without_regions(mut self) -> Self {
+        self.regions = false;
+        self
     }
 
     /// Plans a fault.
@@ -247,6 +273,29 @@ impl<S: Storage> FaultyStorage<S> {
         Ok(true)
     }
 
+    /// The bytes write number `n` of `parts` stores after the planned tears and flips, or
+    /// `None` when it is lost.
+    fn damaged(&self, n: u64, parts: &[&[u8]]) -> Result<Option<Vec<u8>>, FaultError<S::Error>> {
+        let mut data = concat(parts).map_err(|_| FaultError::OutOfMemory)?;
+        for fault in &self.faults {
+            match *fault {
+                Fault::Lose { write } if write == n => return Ok(None),
+                Fault::Tear { write, keep } if write == n => data.truncate(keep),
+                Fault::Flip {
+                    write,
+                    offset,
+                    mask,
+                } if write == n => {
+                    if let Some(b) = data.get_mut(offset) {
+                        *b ^= mask;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Some(data))
+    }
+
     fn injected(&self, op: Op, n: u64) -> bool {
         self.faults.iter().any(|f| match *f {
             Fault::Fail {
@@ -274,8 +323,15 @@ impl<S: Storage> FaultyStorage<S> {
         )
     }
 
-    /// Records `key`'s pre-image and the change in the journal, if unsynced writes are tracked.
-    fn journal(&mut self, key: &Key, data: Option<&[u8]>) -> Result<(), FaultError<S::Error>> {
+    /// Records `key`'s pre-image and the change in the journal, if unsynced writes are tracked:
+    /// `data` written whole (`at` is `None`) or at offset `at` of a region, or the key
+    /// removed (`data` is `None`).
+    fn journal(
+        &mut self,
+        key: &Key,
+        at: Option<u64>,
+        data: Option<&[u8]>,
+    ) -> Result<(), FaultError<S::Error>> {
         if !self.tracks_unsynced() {
             return Ok(());
         }
@@ -288,12 +344,34 @@ impl<S: Storage> FaultyStorage<S> {
             Some(d) => Some(concat(&[d]).map_err(|_| FaultError::OutOfMemory)?),
             None => None,
         };
-        self.journal.push((*key, copy));
+        let change = match (at, copy) {
+            (Some(at), Some(d)) => Change::At(at, d),
+            (_, copy) => Change::Whole(copy),
+        };
+        self.journal.push((*key, change));
+        Ok(())
+    }
+
+    /// Writes `data` at `offset` of region `key` of the inner storage, counting it.
+    fn store_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        data: &[u8],
+    ) -> Result<(), FaultError<S::Error>> {
+        self.journal(key, Some(offset), Some(data))?;
+        self.inner
+            .write_at(key, offset, &[data], false)
+            .map_err(FaultError::Inner)?;
+        self.counts.bytes_written += data.len() as u64;
+        let wear = self.wear.entry(*key).or_default();
+        wear.writes += 1;
+        wear.bytes += data.len() as u64;
         Ok(())
     }
 
     fn store(&mut self, key: &Key, data: &[u8]) -> Result<(), FaultError<S::Error>> {
-        self.journal(key, Some(data))?;
+        self.journal(key, None, Some(data))?;
         self.inner.write(key, &[data]).map_err(FaultError::Inner)?;
         self.counts.bytes_written += data.len() as u64;
         let wear = self.wear.entry(*key).or_default();
@@ -313,15 +391,27 @@ impl<S: Storage> FaultyStorage<S> {
         let pre_images = core::mem::take(&mut self.pre_images);
         let journal = core::mem::take(&mut self.journal);
         for (key, pre_image) in pre_images {
-            let mut content = pre_image.as_deref();
-            for (i, (k, data)) in journal.iter().enumerate() {
-                if *k == key && !dropped(i) {
-                    content = data.as_deref();
+            let mut content = pre_image;
+            for (i, (k, change)) in journal.iter().enumerate() {
+                if *k != key || dropped(i) {
+                    continue;
+                }
+                match change {
+                    Change::Whole(data) => content = data.clone(),
+                    Change::At(at, data) => {
+                        let c = content.get_or_insert_with(Vec::new);
+                        let start = *at as usize;
+                        let end = start + data.len();
+                        if c.len() < end {
+                            c.resize(end, 0);
+                        }
+                        c[start..end].copy_from_slice(data);
+                    }
                 }
             }
             // Rebuilding the inner storage cannot be reported to anyone; the test sees the
             // result when it reads after the reboot.
-            let _ = match content {
+            let _ = match content.as_deref() {
                 Some(data) => self.inner.write(&key, &[data]),
                 None => self.inner.remove(&key),
             };
@@ -368,24 +458,10 @@ impl<S: Storage> Storage for FaultyStorage<S> {
                 at: n,
             });
         }
-        let mut data = concat(parts).map_err(|_| FaultError::OutOfMemory)?;
-        for fault in &self.faults {
-            match *fault {
-                Fault::Lose { write } if write == n => return Ok(()),
-                Fault::Tear { write, keep } if write == n => data.truncate(keep),
-                Fault::Flip {
-                    write,
-                    offset,
-                    mask,
-                } if write == n => {
-                    if let Some(b) = data.get_mut(offset) {
-                        *b ^= mask;
-                    }
-                }
-                _ => {}
-            }
+        match self.damaged(n, parts)? {
+            Some(data) => self.store(key, &data),
+            None => Ok(()),
         }
-        self.store(key, &data)
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), Self::Error> {
@@ -400,7 +476,7 @@ impl<S: Storage> Storage for FaultyStorage<S> {
                 at: n,
             });
         }
-        self.journal(key, None)?;
+        self.journal(key, None, None)?;
         self.inner.remove(key).map_err(FaultError::Inner)
     }
 
@@ -419,6 +495,79 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         self.inner.sync().map_err(FaultError::Inner)?;
         self.pre_images.clear();
         self.journal.clear();
+        Ok(())
+    }
+
+    fn has_regions(&self) -> bool {
+        self.regions && self.inner.has_regions()
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, Self::Error> {
+        let n = self.counts.reads;
+        self.counts.reads += 1;
+        if !self.powered {
+            return Err(FaultError::PowerCut);
+        }
+        if self.injected(Op::Read, n) {
+            return Err(FaultError::Injected {
+                op: Op::Read,
+                at: n,
+            });
+        }
+        if !self.has_regions() {
+            // As the trait's default: through the whole blob.
+            let mut all = Vec::new();
+            if !self.inner.read(key, &mut all).map_err(FaultError::Inner)? {
+                return Ok(false);
+            }
+            let r = usize::try_from(offset)
+                .ok()
+                .and_then(|o| Some(o..o.checked_add(buf.len())?));
+            return Ok(match r {
+                Some(r) if r.end <= all.len() => {
+                    buf.copy_from_slice(&all[r]);
+                    true
+                }
+                _ => false,
+            });
+        }
+        self.inner
+            .read_at(key, offset, buf)
+            .map_err(FaultError::Inner)
+    }
+
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        sync: bool,
+    ) -> Result<(), Self::Error> {
+        let n = self.counts.writes;
+        self.counts.writes += 1;
+        if !self.powered {
+            return Err(FaultError::PowerCut);
+        }
+        if let Some(cut) = self.cut.filter(|c| n >= c.at_write) {
+            if let Some(keep) = cut.torn_prefix {
+                let data = concat(parts).map_err(|_| FaultError::OutOfMemory)?;
+                self.store_at(key, offset, &data[..keep.min(data.len())])?;
+            }
+            self.cut_power(cut.unsynced);
+            return Err(FaultError::PowerCut);
+        }
+        if self.injected(Op::Write, n) {
+            return Err(FaultError::Injected {
+                op: Op::Write,
+                at: n,
+            });
+        }
+        if let Some(data) = self.damaged(n, parts)? {
+            self.store_at(key, offset, &data)?;
+        }
+        if sync {
+            self.sync()?;
+        }
         Ok(())
     }
 }
@@ -596,5 +745,66 @@ mod tests {
                 bytes: 1
             }
         );
+    }
+
+    #[test]
+    fn region_writes_take_faults_and_power_cuts() {
+        let k = key(9);
+        let read = |s: &mut FaultyStorage<MemStorage>, at: u64, n: usize| {
+            let mut buf = alloc::vec![0u8; n];
+            s.read_at(&k, at, &mut buf).unwrap().then_some(buf)
+        };
+        let mut s = FaultyStorage::new(MemStorage::new())
+            .with_fault(Fault::Tear { write: 1, keep: 2 })
+            .with_fault(Fault::Lose { write: 2 })
+            .with_fault(Fault::Flip {
+                write: 3,
+                offset: 0,
+                mask: 0x01,
+            })
+            .with_fault(Fault::Fail {
+                op: Op::Read,
+                at: 4,
+                persistence: Persistence::Transient,
+            });
+        assert!(s.has_regions());
+        assert!(!FaultyStorage::new(MemStorage::new())
+            .without_regions()
+            .has_regions());
+        s.write_at(&k, 4, &[b"abcd"], false).unwrap();
+        s.write_at(&k, 0, &[b"xy", b"zw"], false).unwrap(); // torn: "xy"
+        s.write_at(&k, 4, &[b"lost"], false).unwrap();
+        s.write_at(&k, 6, &[b"c"], true).unwrap(); // flipped: "b", then synced
+        assert_eq!(s.counts().syncs, 1);
+        assert_eq!(read(&mut s, 0, 8).unwrap(), b"xy\0\0abbd");
+        assert_eq!(read(&mut s, 8, 1), None);
+        assert_eq!(read(&mut s, 0, 1).unwrap(), b"x");
+        assert_eq!(read(&mut s, 0, 1).unwrap(), b"x");
+        assert_eq!(
+            s.read_at(&k, 0, &mut [0u8; 1]),
+            Err(FaultError::Injected {
+                op: Op::Read,
+                at: 4
+            })
+        );
+        assert_eq!(s.counts().bytes_written, 7);
+
+        // Unsynced region writes are undone one by one by a cut that drops some of them.
+        let mut s = FaultyStorage::new(MemStorage::new()).with_power_cut(PowerCut {
+            at_write: 3,
+            torn_prefix: Some(1),
+            unsynced: Unsynced::DropMask(0b01),
+        });
+        s.write_at(&k, 0, &[b"AAAA"], true).unwrap(); // synced
+        s.write_at(&k, 0, &[b"BB"], false).unwrap(); // unsynced 0: dropped
+        s.write_at(&k, 2, &[b"CC"], false).unwrap(); // unsynced 1: kept
+        assert_eq!(
+            s.write_at(&k, 1, &[b"DD"], false),
+            Err(FaultError::PowerCut)
+        ); // torn to "D" (unsynced 2: kept)
+        let mut inner = s.into_inner();
+        let mut buf = [0u8; 4];
+        assert!(inner.read_at(&k, 0, &mut buf).unwrap());
+        assert_eq!(&buf, b"ADCC");
     }
 }

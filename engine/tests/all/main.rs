@@ -37,6 +37,7 @@ mod offload_code;
 mod offload_memory;
 mod offload_policy;
 mod offload_sync;
+mod paged_faults;
 mod paged_region;
 mod paged_view;
 mod paged_writeback;

@@ -230,11 +230,32 @@ impl Pager {
         Some(w)
     }
 
-    /// The region key of memory `index` of module `fp` (page blobs use ring slots of their
-    /// page's key; the region is the single slot of page 0's key).
-    fn region_key(fp: u64, index: u32) -> Result<Key, TrapCode> {
+    /// The key of region `copy` (0 or 1) of memory `index` of module `fp` (page blobs use
+    /// ring slots 0 and 1 of their page's key, checkpoint chunks its pair slots; region 0 is
+    /// the single slot of page 0's key, region 1 its ring slot 2). A page's stored copy is in region 0 unless a durable write-back
+    /// put it in region 1: a durable write-back goes to the region that does not hold the
+    /// page's stored copy, so a torn write never destroys the last synced one; a cache
+    /// write-back overwrites the stored copy in place (a memory that is never durable has
+    /// one region).
+    fn region_key(fp: u64, index: u32, copy: u8) -> Result<Key, TrapCode> {
         let item = Key::page_index(index, 0).ok_or(TrapCode::MemoryUnavailable)?;
-        Ok(Key::new(Kind::MemoryPage, fp, item).with_slot(Slot::Single))
+        let slot = if copy == 0 {
+            Slot::Single
+        } else {
+            Slot::Ring(2)
+        };
+        Ok(Key::new(Kind::MemoryPage, fp, item).with_slot(slot))
+    }
+
+    /// Region mode: the region copy (0 or 1) a write-back of `page` goes to.
+    fn target_copy(&self, page: u32, policy: MemoryPolicy) -> u8 {
+        let stored = self.stored[page as usize];
+        let current = (stored & 1) as u8;
+        if stored != 0 && policy == MemoryPolicy::Durable {
+            1 - current
+        } else {
+            current
+        }
     }
 
     /// The byte offset of page `page`'s slot in the region: slots are the envelope and the
@@ -357,7 +378,7 @@ impl Pager {
             let started = metrics.start();
             let storage = storage.as_deref_mut().ok_or(TrapCode::MemoryUnavailable)?;
             let ok = if self.store == PageStore::Region {
-                let region = Self::region_key(fp, index)?;
+                let region = Self::region_key(fp, index, slot)?;
                 let at = self.slot_offset(page as u32);
                 let len = crate::offload::blob::HEADER_LEN + ps;
                 self.scratch.clear();
@@ -567,20 +588,27 @@ impl Pager {
                 self.write_back_one(off, fp, index, policy, f)?;
             }
         } else {
-            batch.sort_unstable_by_key(|&f| self.frames[f].page);
+            batch.sort_unstable_by_key(|&f| {
+                let page = self.frames[f].page;
+                (self.target_copy(page, policy), page)
+            });
             let mut i = 0;
             while i < batch.len() {
+                let copy = self.target_copy(self.frames[batch[i]].page, policy);
                 let mut j = i + 1;
                 while j < batch.len()
                     && self.frames[batch[j]].page == self.frames[batch[j - 1]].page + 1
+                    && self.target_copy(self.frames[batch[j]].page, policy) == copy
                 {
                     j += 1;
                 }
-                self.write_run(off, fp, index, policy, &batch[i..j])?;
+                self.write_run(off, fp, index, policy, copy, &batch[i..j])?;
                 i = j;
             }
         }
-        if policy == MemoryPolicy::Durable {
+        // Region writes of a durable memory are synced by `write_at` itself (its region
+        // file may be closed by the time a sync comes: two regions alternate).
+        if policy == MemoryPolicy::Durable && self.store == PageStore::Blobs {
             if let Some(s) = off.storage.as_deref_mut() {
                 s.sync()
                     .map_err(|e| offload_error(OffloadError::Storage(e)))?;
@@ -590,13 +618,15 @@ impl Pager {
     }
 
     /// Region mode: write the frames `run` (dirty, of consecutive pages, at most
-    /// [`WRITEBACK_BATCH`]) to their slots with one write.
+    /// [`WRITEBACK_BATCH`]) to their slots of region `copy` with one write.
+    #[allow(clippy::too_many_arguments)]
     fn write_run(
         &mut self,
         off: &mut OffloadState,
         fp: u64,
         index: u32,
         policy: MemoryPolicy,
+        copy: u8,
         run: &[usize],
     ) -> Result<(), MemoryOffloadError> {
         use crate::offload::blob::{self, HEADER_LEN};
@@ -606,7 +636,7 @@ impl Pager {
         for (k, &f) in run.iter().enumerate() {
             let page = self.frames[f].page;
             let key =
-                Self::page_key(fp, index, page, 0).map_err(|_| MemoryOffloadError::BadSize)?;
+                Self::page_key(fp, index, page, copy).map_err(|_| MemoryOffloadError::BadSize)?;
             self.next_generation = (self.next_generation.wrapping_add(1) & 0x7fff_ffff).max(1);
             generations[k] = self.next_generation;
             headers[k] = blob::encode_header(
@@ -621,7 +651,7 @@ impl Pager {
             parts[2 * k] = &headers[k];
             parts[2 * k + 1] = &self.bytes[f * ps..(f + 1) * ps];
         }
-        let region = Self::region_key(fp, index).map_err(|_| MemoryOffloadError::BadSize)?;
+        let region = Self::region_key(fp, index, copy).map_err(|_| MemoryOffloadError::BadSize)?;
         let at = self.slot_offset(self.frames[run[0]].page);
         let OffloadState {
             storage, metrics, ..
@@ -652,7 +682,7 @@ impl Pager {
         }
         for (k, &f) in run.iter().enumerate() {
             let page = self.frames[f].page as usize;
-            self.stored[page] = generations[k] << 1;
+            self.stored[page] = generations[k] << 1 | u32::from(copy);
             self.slot_writes[page] = self.slot_writes[page].saturating_add(1);
             self.frames[f].dirty = false;
         }
