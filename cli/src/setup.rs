@@ -79,6 +79,32 @@ impl Storage for LazyDir {
             None => Ok(()),
         }
     }
+
+    // Paged memories keep their pages in one region file per memory, as on a `FileStorage`.
+    fn has_regions(&self) -> bool {
+        true
+    }
+
+    fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> std::io::Result<bool> {
+        match &mut self.storage {
+            Some(s) => s.read_at(key, offset, buf),
+            None => Ok(false),
+        }
+    }
+
+    fn reserve(&mut self, key: &Key, len: u64) -> std::io::Result<()> {
+        self.open()?.reserve(key, len)
+    }
+
+    fn write_at(
+        &mut self,
+        key: &Key,
+        offset: u64,
+        parts: &[&[u8]],
+        sync: bool,
+    ) -> std::io::Result<()> {
+        self.open()?.write_at(key, offset, parts, sync)
+    }
 }
 
 /// The engine of a command and where its store spills.

@@ -146,6 +146,11 @@ impl<D: BlockDevice> Storage for Card<D> {
         fs.read_at(key, offset, buf).map_err(CardError::Fat)
     }
 
+    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), Self::Error> {
+        let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
+        fs.reserve(key, len).map_err(CardError::Fat)
+    }
+
     fn write_at(
         &mut self,
         key: &Key,
@@ -402,8 +407,8 @@ fn run_app<D: BlockDevice + 'static>(
         );
         if let Some(Ok(Some(w))) = memory.map(|m| m.page_wear(&store)) {
             println!(
-                "page wear: region of {} slots, {} written, {} writes in all, at most {} to one slot",
-                w.slots, w.slots_written, w.total_writes, w.max_writes
+                "page wear: region of {} slots, {} written, {} writes in all, at most {} to one slot; {} pages read ahead",
+                w.slots, w.slots_written, w.total_writes, w.max_writes, w.read_ahead
             );
         }
     }
@@ -757,4 +762,17 @@ fn report_metrics(m: &Metrics) {
         us(m.load_latency().p95()),
         m.load_latency().count()
     );
+    let pw = m.page_write_latency();
+    let pr = m.page_read_latency();
+    if pw.count() + pr.count() > 0 {
+        println!(
+            "page latency: write p50 {} us p95 {} us ({} pages), read p50 {} us p95 {} us ({} pages)",
+            us(pw.p50()),
+            us(pw.p95()),
+            pw.count(),
+            us(pr.p50()),
+            us(pr.p95()),
+            pr.count()
+        );
+    }
 }

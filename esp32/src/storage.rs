@@ -286,7 +286,8 @@ impl<D: BlockDevice> FatStorage<D> {
     }
 
     /// The open region file of `key` (created when `create`), or `None` if it does not
-    /// exist. Regions are named like the key's blobs with the extension kind, `RG`.
+    /// exist. Regions are named like the key's blobs with the extension kind, `RG` (`R` and
+    /// the digit for a ring slot below 10).
     fn region_file(
         &mut self,
         key: &Key,
@@ -309,7 +310,12 @@ impl<D: BlockDevice> FatStorage<D> {
         n.push(b'.');
         n.push(key.kind.letter());
         n.push(b'R');
-        n.push(b'G');
+        match key.slot {
+            // A memory's page file; a durable memory's second one is ring slot 2.
+            Slot::Single => n.push(b'G'),
+            Slot::Ring(i) if i < 10 => n.push(b'0' + i),
+            _ => return Err(FatError::TooLarge),
+        }
         let name = n.short().ok_or(FatError::TooLarge)?;
         let mode = if create {
             Mode::ReadWriteCreateOrAppend
@@ -511,6 +517,28 @@ impl<D: BlockDevice> Storage for FatStorage<D> {
             done += n;
         }
         Ok(true)
+    }
+
+    /// Extends the region file with zeros to `len` bytes, allocating its clusters once, and
+    /// writes its length to the directory entry.
+    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), Self::Error> {
+        if len > u64::from(u32::MAX) {
+            return Err(FatError::TooLarge);
+        }
+        let file = self.region_file(key, true)?.ok_or(FatError::TooLarge)?;
+        let have = u64::from(self.vm.file_length(file)?);
+        if have >= len {
+            return Ok(());
+        }
+        self.vm.file_seek_from_end(file, 0)?;
+        let zeros = [0u8; 512];
+        let mut at = have;
+        while at < len {
+            let n = (len - at).min(zeros.len() as u64) as usize;
+            self.vm.write(file, &zeros[..n])?;
+            at += n as u64;
+        }
+        self.flush_region()
     }
 
     fn write_at(

@@ -360,6 +360,7 @@ fn app_figures(out: &str) -> Vec<String> {
             || l.starts_with("pages:")
             || l.starts_with("page wear:")
             || l.starts_with("offload latency:")
+            || l.starts_with("page latency:")
         {
             lines.push(format!("{app}: {l}"));
         }

@@ -536,6 +536,40 @@ impl<S: Storage> Storage for FaultyStorage<S> {
             .map_err(FaultError::Inner)
     }
 
+    /// Numbered and failed as a write (a power cut at it leaves the region as it was); the
+    /// zeros it appends count as bytes written.
+    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), Self::Error> {
+        let n = self.counts.writes;
+        self.counts.writes += 1;
+        if !self.powered {
+            return Err(FaultError::PowerCut);
+        }
+        if self.cut.is_some_and(|c| n >= c.at_write) {
+            let unsynced = self.cut.map_or(Unsynced::Keep, |c| c.unsynced);
+            self.cut_power(unsynced);
+            return Err(FaultError::PowerCut);
+        }
+        if self.injected(Op::Write, n) {
+            return Err(FaultError::Injected {
+                op: Op::Write,
+                at: n,
+            });
+        }
+        let mut all = Vec::new();
+        self.inner.read(key, &mut all).map_err(FaultError::Inner)?;
+        let have = all.len() as u64;
+        if have < len {
+            let mut zeros = Vec::new();
+            let extra = usize::try_from(len - have).map_err(|_| FaultError::OutOfMemory)?;
+            zeros
+                .try_reserve_exact(extra)
+                .map_err(|_| FaultError::OutOfMemory)?;
+            zeros.resize(extra, 0);
+            self.store_at(key, have, &zeros)?;
+        }
+        Ok(())
+    }
+
     fn write_at(
         &mut self,
         key: &Key,

@@ -225,6 +225,17 @@ impl Storage for FileStorage {
         Ok(true)
     }
 
+    /// Sets the region file's length (a sparse extension: no data is written, no fsync).
+    fn reserve(&mut self, key: &Key, len: u64) -> io::Result<()> {
+        let file = self
+            .region_file(key, true)?
+            .ok_or(io::ErrorKind::NotFound)?;
+        if file.metadata()?.len() < len {
+            file.set_len(len)?;
+        }
+        Ok(())
+    }
+
     fn write_at(&mut self, key: &Key, offset: u64, parts: &[&[u8]], sync: bool) -> io::Result<()> {
         let file = self
             .region_file(key, true)?

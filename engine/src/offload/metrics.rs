@@ -163,12 +163,15 @@ impl Histogram {
 #[derive(Clone, Copy, Debug)]
 pub struct Timer(Option<u64>);
 
-/// Offload counters per kind, and spill and load latency.
+/// Offload counters per kind, and spill and load latency (of all kinds, and of memory pages
+/// alone).
 #[derive(Clone, Debug)]
 pub struct Metrics {
     kinds: [KindCounters; Kind::COUNT],
     spill_latency: Histogram,
     load_latency: Histogram,
+    page_write_latency: Histogram,
+    page_read_latency: Histogram,
     clock: Option<Clock>,
 }
 
@@ -190,6 +193,8 @@ impl Metrics {
             kinds: [KindCounters::default(); Kind::COUNT],
             spill_latency: Histogram::default(),
             load_latency: Histogram::default(),
+            page_write_latency: Histogram::default(),
+            page_read_latency: Histogram::default(),
             clock,
         }
     }
@@ -215,6 +220,9 @@ impl Metrics {
         c.bytes_written += bytes as u64;
         if let Some(ns) = self.elapsed(started) {
             self.spill_latency.record(ns);
+            if kind == Kind::MemoryPage {
+                self.page_write_latency.record(ns);
+            }
         }
     }
 
@@ -231,6 +239,9 @@ impl Metrics {
         ) {
             for _ in 0..count {
                 self.spill_latency.record(ns / n);
+                if kind == Kind::MemoryPage {
+                    self.page_write_latency.record(ns / n);
+                }
             }
         }
     }
@@ -242,6 +253,9 @@ impl Metrics {
         c.bytes_read += bytes as u64;
         if let Some(ns) = self.elapsed(started) {
             self.load_latency.record(ns);
+            if kind == Kind::MemoryPage {
+                self.page_read_latency.record(ns);
+            }
         }
     }
 
@@ -275,6 +289,17 @@ impl Metrics {
     /// Load latencies in nanoseconds.
     pub fn load_latency(&self) -> &Histogram {
         &self.load_latency
+    }
+
+    /// Write-back latencies of memory pages alone, in nanoseconds (a batch written in one
+    /// storage write counts each of its pages at the batch's time divided among them).
+    pub fn page_write_latency(&self) -> &Histogram {
+        &self.page_write_latency
+    }
+
+    /// Page-in latencies of memory pages alone, in nanoseconds.
+    pub fn page_read_latency(&self) -> &Histogram {
+        &self.page_read_latency
     }
 
     /// Clears every counter and histogram (the clock stays).

@@ -301,6 +301,10 @@ impl<S: Storage> Storage for Ring<S> {
             .map_err(OffloadError::Storage)
     }
 
+    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), Self::Error> {
+        self.inner.reserve(key, len).map_err(OffloadError::Storage)
+    }
+
     fn write_at(
         &mut self,
         key: &Key,

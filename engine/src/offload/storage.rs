@@ -81,6 +81,17 @@ pub trait Storage {
         Ok(true)
     }
 
+    /// Makes region `key` at least `len` bytes long (zeros where nothing was written; a
+    /// longer region is left as it is), creating it, so that later
+    /// [`write_at`](Storage::write_at)s inside it never grow it: a preallocated file, which on
+    /// a FAT card means no cluster allocation or directory update per write. Not synced (a
+    /// region's slots are checked when read). The default does nothing: the region grows as
+    /// it is written.
+    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), Self::Error> {
+        let _ = (key, len);
+        Ok(())
+    }
+
     /// Writes the concatenation of `parts` at `offset` of region `key`, creating the region
     /// and extending it (with zeros before `offset`) as needed; in place, not atomically
     /// (region data is enveloped slot by slot, so a torn slot is caught when it is read). With
@@ -143,6 +154,10 @@ impl<S: Storage + ?Sized> Storage for &mut S {
 
     fn read_at(&mut self, key: &Key, offset: u64, buf: &mut [u8]) -> Result<bool, Self::Error> {
         (**self).read_at(key, offset, buf)
+    }
+
+    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), Self::Error> {
+        (**self).reserve(key, len)
     }
 
     fn write_at(
@@ -254,6 +269,16 @@ impl Storage for MemStorage {
             }
             _ => Ok(false),
         }
+    }
+
+    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), Self::Error> {
+        let data = self.blobs.entry(*key).or_default();
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if data.len() < len {
+            data.try_reserve(len - data.len())?;
+            data.resize(len, 0);
+        }
+        Ok(())
     }
 
     fn write_at(

@@ -67,6 +67,10 @@ impl<S: Storage> Storage for Erased<S> {
         self.0.read_at(key, offset, buf).map_err(erase)
     }
 
+    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), StorageFailure> {
+        self.0.reserve(key, len).map_err(erase)
+    }
+
     fn write_at(
         &mut self,
         key: &Key,

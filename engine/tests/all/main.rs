@@ -38,6 +38,7 @@ mod offload_memory;
 mod offload_policy;
 mod offload_sync;
 mod paged_faults;
+mod paged_policy;
 mod paged_region;
 mod paged_view;
 mod paged_writeback;

@@ -19,6 +19,9 @@ pub(super) const MAX_PAGED_PAGES: u64 = 1 << 24;
 /// 147,694 pages for 170,328 faults when every dirty page joined the batch).
 const WRITEBACK_BATCH: usize = 8;
 
+/// The most pages a sequential read-ahead reads after a fault (see `Pager::read_ahead`).
+const MAX_READ_AHEAD: usize = 4;
+
 impl MemoryEntity {
     /// What the interpreter may read of this memory's resident pages directly
     /// ([`PagedView`]): the pager's page table and frames for a paged memory, nothing
@@ -155,6 +158,13 @@ pub(crate) struct Pager {
     store: PageStore,
     /// Region mode: how often each page's slot was written (saturating), for wear figures.
     slot_writes: Vec<u16>,
+    /// The page of the last page-in (or the last page read ahead), `NOT_RESIDENT` for none:
+    /// what makes a fault sequential.
+    last_fault: u32,
+    /// Pages read ahead of a fault.
+    read_ahead_pages: u64,
+    /// Region mode: the bytes of region 0 reserved on storage (`Storage::reserve`).
+    reserved: u64,
 }
 
 /// Where a paged memory keeps its written-back pages.
@@ -183,6 +193,8 @@ pub struct PageWear {
     pub max_writes: u64,
     /// Writes of all slots.
     pub total_writes: u64,
+    /// Pages read ahead of a fault (sequential read-ahead).
+    pub read_ahead: u64,
 }
 
 impl Pager {
@@ -210,6 +222,9 @@ impl Pager {
             scratch: Vec::new(),
             store: PageStore::Undecided,
             slot_writes: Vec::new(),
+            last_fault: NOT_RESIDENT,
+            read_ahead_pages: 0,
+            reserved: 0,
         })
     }
 
@@ -220,6 +235,7 @@ impl Pager {
         }
         let mut w = PageWear {
             slots: self.table.len() as u64,
+            read_ahead: self.read_ahead_pages,
             ..PageWear::default()
         };
         for &n in &self.slot_writes {
@@ -366,53 +382,17 @@ impl Pager {
         let f = self.free_frame(off, fp, index, policy)?;
         let ps = self.page_size();
         let base = f * ps;
-        let stored = self.stored[page];
-        if stored == 0 {
+        if self.stored[page] == 0 {
             self.bytes[base..base + ps].fill(0);
-        } else {
-            let (generation, slot) = (stored >> 1, (stored & 1) as u8);
-            let key = Self::page_key(fp, index, page as u32, slot)?;
-            let OffloadState {
-                storage, metrics, ..
-            } = off;
-            let started = metrics.start();
-            let storage = storage.as_deref_mut().ok_or(TrapCode::MemoryUnavailable)?;
-            let ok = if self.store == PageStore::Region {
-                let region = Self::region_key(fp, index, slot)?;
-                let at = self.slot_offset(page as u32);
-                let len = crate::offload::blob::HEADER_LEN + ps;
-                self.scratch.clear();
-                self.scratch.try_reserve_exact(len).is_ok() && {
-                    self.scratch.resize(len, 0);
-                    matches!(storage.read_at(&region, at, &mut self.scratch), Ok(true))
-                        && crate::offload::blob::decode(&self.scratch, &key).is_ok_and(|(h, _)| {
-                            h.generation == u64::from(generation) && h.payload_len as usize == ps
-                        })
-                        && {
-                            self.scratch.drain(..crate::offload::blob::HEADER_LEN);
-                            true
-                        }
-                }
-            } else {
-                io::load_generation(storage, &key, u64::from(generation), &mut self.scratch).is_ok()
-                    && self.scratch.len() == ps
+        } else if !self.page_in(off, fp, index, page, f) {
+            off.metrics.record_load_failure(Kind::MemoryPage);
+            // The frame stays unmapped (the clock takes it first on the next fault).
+            self.frames[f] = Frame {
+                page: NOT_RESIDENT,
+                dirty: false,
+                referenced: false,
             };
-            if !ok {
-                metrics.record_load_failure(Kind::MemoryPage);
-                // The frame stays unmapped (the clock takes it first on the next fault).
-                self.frames[f] = Frame {
-                    page: NOT_RESIDENT,
-                    dirty: false,
-                    referenced: false,
-                };
-                return Err(TrapCode::MemoryUnavailable);
-            }
-            metrics.record_load(
-                Kind::MemoryPage,
-                ps + crate::offload::blob::HEADER_LEN,
-                started,
-            );
-            self.bytes[base..base + ps].copy_from_slice(&self.scratch);
+            return Err(TrapCode::MemoryUnavailable);
         }
         self.frames[f] = Frame {
             page: page as u32,
@@ -420,7 +400,158 @@ impl Pager {
             referenced: true,
         };
         self.table[page] = f as u32;
+        let last = core::mem::replace(&mut self.last_fault, page as u32);
+        if self.stored[page] != 0 {
+            self.read_ahead(off, fp, index, page, last);
+        }
         Ok(base)
+    }
+
+    /// Reads page `page`'s stored copy into frame `f` (checked: CRC, key, generation, size),
+    /// recording the load; `false` when it cannot be read (the frame's bytes are then
+    /// unspecified).
+    fn page_in(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+        page: usize,
+        f: usize,
+    ) -> bool {
+        use crate::offload::blob::{self, HEADER_LEN};
+        let ps = self.page_size();
+        let base = f * ps;
+        let stored = self.stored[page];
+        let (generation, slot) = (stored >> 1, (stored & 1) as u8);
+        let Ok(key) = Self::page_key(fp, index, page as u32, slot) else {
+            return false;
+        };
+        let OffloadState {
+            storage, metrics, ..
+        } = off;
+        let started = metrics.start();
+        let Some(storage) = storage.as_deref_mut() else {
+            return false;
+        };
+        let ok = if self.store == PageStore::Region {
+            let Ok(region) = Self::region_key(fp, index, slot) else {
+                return false;
+            };
+            let at = self.slot_offset(page as u32);
+            let len = HEADER_LEN + ps;
+            self.scratch.clear();
+            self.scratch.try_reserve_exact(len).is_ok() && {
+                self.scratch.resize(len, 0);
+                matches!(storage.read_at(&region, at, &mut self.scratch), Ok(true))
+                    && blob::decode(&self.scratch, &key).is_ok_and(|(h, _)| {
+                        h.generation == u64::from(generation) && h.payload_len as usize == ps
+                    })
+                    && {
+                        self.bytes[base..base + ps].copy_from_slice(&self.scratch[HEADER_LEN..]);
+                        true
+                    }
+            }
+        } else {
+            io::load_generation(storage, &key, u64::from(generation), &mut self.scratch).is_ok()
+                && self.scratch.len() == ps
+                && {
+                    self.bytes[base..base + ps].copy_from_slice(&self.scratch);
+                    true
+                }
+        };
+        if ok {
+            metrics.record_load(Kind::MemoryPage, ps + HEADER_LEN, started);
+        }
+        ok
+    }
+
+    /// Sequential read-ahead (region mode): after a fault at `page` that follows one at a
+    /// page next to it (`last`), the next stored pages in the same direction (up to a quarter
+    /// of the frame budget, at most [`MAX_READ_AHEAD`]) are read too, into frames that cost
+    /// no write-back (one under budget, or a clean victim of the clock), left unreferenced so
+    /// the clock takes them first if the guess was wrong. Speculative: it stops quietly at
+    /// the first page that is resident, never written, or fails to read (whose fault will
+    /// then report it).
+    fn read_ahead(&mut self, off: &mut OffloadState, fp: u64, index: u32, page: usize, last: u32) {
+        let ahead = (self.budget / 4).min(MAX_READ_AHEAD);
+        if ahead == 0 || self.store != PageStore::Region || last == NOT_RESIDENT {
+            return;
+        }
+        let last = last as usize;
+        let forward = if last.checked_add(1) == Some(page) {
+            true
+        } else if page.checked_add(1) == Some(last) {
+            false
+        } else {
+            return;
+        };
+        let mut q = page;
+        for _ in 0..ahead {
+            let next = if forward {
+                q.checked_add(1)
+            } else {
+                q.checked_sub(1)
+            };
+            let Some(next) = next.filter(|&n| n < self.table.len()) else {
+                break;
+            };
+            if self.table[next] != NOT_RESIDENT || self.stored[next] == 0 {
+                break;
+            }
+            let Some(f) = self.clean_frame(page) else {
+                break;
+            };
+            if !self.page_in(off, fp, index, next, f) {
+                break;
+            }
+            self.frames[f] = Frame {
+                page: next as u32,
+                dirty: false,
+                referenced: false,
+            };
+            self.table[next] = f as u32;
+            self.read_ahead_pages += 1;
+            q = next;
+        }
+        // The next fault in this direction continues the run.
+        self.last_fault = q as u32;
+    }
+
+    /// A frame for a read-ahead: a new one while under budget, else the clock's next victim
+    /// if it is clean and not `keep`'s frame (nothing is written back for a guess); unmapped.
+    fn clean_frame(&mut self, keep: usize) -> Option<usize> {
+        let ps = self.page_size();
+        if self.frames.len() < self.budget && self.bytes.try_reserve_exact(ps).is_ok() {
+            self.bytes.resize(self.bytes.len() + ps, 0);
+            self.frames.push(Frame {
+                page: NOT_RESIDENT,
+                dirty: false,
+                referenced: false,
+            });
+            return Some(self.frames.len() - 1);
+        }
+        for _ in 0..2 * self.frames.len() {
+            if self.hand >= self.frames.len() {
+                self.hand = 0;
+            }
+            let i = self.hand;
+            self.hand += 1;
+            let frame = &mut self.frames[i];
+            if frame.page == NOT_RESIDENT {
+                return Some(i);
+            }
+            if frame.referenced {
+                frame.referenced = false;
+                continue;
+            }
+            if frame.dirty || frame.page as usize == keep {
+                return None;
+            }
+            self.table[frame.page as usize] = NOT_RESIDENT;
+            frame.page = NOT_RESIDENT;
+            return Some(i);
+        }
+        None
     }
 
     /// A frame index to page into: a new one while under budget (and RAM allows), else an
@@ -583,6 +714,9 @@ impl Pager {
                 self.store = PageStore::Blobs;
             }
         }
+        if self.store == PageStore::Region {
+            self.reserve(off, fp, index)?;
+        }
         if self.store == PageStore::Blobs {
             for &f in batch.iter() {
                 self.write_back_one(off, fp, index, policy, f)?;
@@ -614,6 +748,31 @@ impl Pager {
                     .map_err(|e| offload_error(OffloadError::Storage(e)))?;
             }
         }
+        Ok(())
+    }
+
+    /// Region mode: makes region 0 as long as the memory's slots (`Storage::reserve`) before
+    /// the first write-back and after growth, so page writes never grow it (on a FAT card:
+    /// no cluster allocation or directory update per page write; a preallocated page file).
+    fn reserve(
+        &mut self,
+        off: &mut OffloadState,
+        fp: u64,
+        index: u32,
+    ) -> Result<(), MemoryOffloadError> {
+        let want = self.slot_offset(self.table.len() as u32);
+        if self.reserved >= want {
+            return Ok(());
+        }
+        let region = Self::region_key(fp, index, 0).map_err(|_| MemoryOffloadError::BadSize)?;
+        let storage = off
+            .storage
+            .as_deref_mut()
+            .ok_or(MemoryOffloadError::NoStorage)?;
+        storage
+            .reserve(&region, want)
+            .map_err(|e| offload_error(OffloadError::Storage(e)))?;
+        self.reserved = want;
         Ok(())
     }
 
