@@ -334,6 +334,11 @@ fn paged() {
     run_fixture("paged");
 }
 
+#[test]
+fn coremark_64k() {
+    run_fixture("coremark_64k");
+}
+
 // Built by Emscripten (`emcc -sSTANDALONE_WASM --no-entry`): a reactor, `_initialize` first.
 #[test]
 fn emcc_coremark() {
@@ -353,6 +358,7 @@ const TESTED: &[&str] = &[
     "rust_fixtures",
     "sdtrap",
     "paged",
+    "coremark_64k",
     "emcc_coremark",
     "wasi_hello",
     "wasi_printf",

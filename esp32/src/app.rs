@@ -56,7 +56,7 @@ static LINKED: [(&str, &[u8]); 4] = [
     ),
     (
         CMARK_APP,
-        include_bytes!("../../wasm_samples/wasm/bench_coremark.wasm"),
+        include_bytes!("../../wasm_samples/wasm/bench_coremark_64k.wasm"),
     ),
     (
         WASI_APP,

@@ -60,7 +60,7 @@ const APPS: &[(&str, &str, &str)] = &[
     // card holds it too, for `FAYASM_LINK_APPS=0`.
     (
         "CMARK.WASM",
-        "bench_coremark.wasm",
+        "bench_coremark_64k.wasm",
         "run i32:3 => i32:-806354941\n\
          run i32:60 => i32:2015100988\n",
     ),
@@ -95,6 +95,8 @@ const WASI_RESULT: (&str, &str) = (
 /// The CoreMark-class app's card name and the heap it must stay under.
 const CMARK: &str = "CMARK.WASM";
 const CMARK_HEAP: usize = 64 * 1024;
+/// The CoreMark-class app's linear memory, in bytes: one 64 KiB wasm page, paged.
+const CMARK_MEMORY: u64 = 64 * 1024;
 
 /// The call the resume boots make (the last line of `CMARK.RUN`), as the firmware prints it.
 const RESUME_CALL: &str = "run(i32:60)";
@@ -911,9 +913,31 @@ fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
                 .parse::<u64>()
                 .ok()
         });
-    let cmark_line = match (cmark_peak, cmark_ms) {
-        (Some(peak), Some(ms)) => Some(format!(
-            "{CMARK}: peak heap {peak} B (limit {CMARK_HEAP}), run(i32:60) in {ms} ms = {} iterations/s under QEMU, firmware text {} B",
+    let figures = app_figures(&out);
+    // Its linear memory is 64 KiB, paged (item 5 of issue 19).
+    let cmark_memory = figures.iter().find_map(|l| {
+        let rest = l.strip_prefix(&format!("{CMARK}: memory 0: "))?;
+        let bytes = rest.split(' ').next()?.parse::<u64>().ok()?;
+        let resident = rest
+            .split(", ")
+            .nth(1)?
+            .split(' ')
+            .next()?
+            .parse::<u64>()
+            .ok()?;
+        Some((bytes, resident))
+    });
+    match cmark_memory {
+        Some((CMARK_MEMORY, _)) => {}
+        Some((bytes, _)) => failures.push(format!(
+            "{CMARK} has a {bytes}-byte linear memory, not {CMARK_MEMORY}"
+        )),
+        None => failures.push(format!("no paged memory line for {CMARK}")),
+    }
+    let cmark_line = match (cmark_peak, cmark_ms, cmark_memory) {
+        (Some(peak), Some(ms), Some((bytes, resident))) => Some(format!(
+            "{CMARK}: {} KiB linear memory paged with {resident} resident 4 KiB pages, peak heap {peak} B (limit {CMARK_HEAP}), run(i32:60) in {ms} ms = {} iterations/s under QEMU, firmware text {} B",
+            bytes / 1024,
             60_000 / ms.max(1),
             text.map_or("?".to_string(), |t| t.to_string())
         )),
@@ -922,7 +946,6 @@ fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
             None
         }
     };
-    let figures = app_figures(&out);
 
     if corrupt && failures.is_empty() {
         let what = corrupt_code_blob(&image, trap_func)?;

@@ -146,6 +146,19 @@ const RECIPES: &[Recipe] = &[
             flags: &[],
         },
     },
+    // The firmware's CoreMark-class app (item 5 of issue 19): the same program in a 64 KiB
+    // linear memory (8 KiB of stack).
+    Recipe {
+        out: "bench_coremark_64k.wasm",
+        kind: Kind::C {
+            src: "bench_coremark.c",
+            flags: &[
+                "-Wl,-z,stack-size=8192",
+                "-Wl,--initial-memory=65536",
+                "-Wl,--max-memory=65536",
+            ],
+        },
+    },
     Recipe {
         out: "bench_sha256.wasm",
         kind: Kind::C {
