@@ -146,11 +146,6 @@ impl<D: BlockDevice> Storage for Card<D> {
         fs.read_at(key, offset, buf).map_err(CardError::Fat)
     }
 
-    fn reserve(&mut self, key: &Key, len: u64) -> Result<(), Self::Error> {
-        let mut fs = self.0.try_borrow_mut().map_err(|_| CardError::Busy)?;
-        fs.reserve(key, len).map_err(CardError::Fat)
-    }
-
     fn write_at(
         &mut self,
         key: &Key,

@@ -492,6 +492,10 @@ fn build_image(image: &Path) -> Result<()> {
             }
             let stem = name.split('.').next().unwrap_or(&name);
             root.create_file(&name)?.write_all(&bytes)?;
+            if PROVISIONED.contains(&name.as_str()) {
+                provision_page_file(&root, &bytes)
+                    .with_context(|| format!("provisioning the page file of {name}"))?;
+            }
             root.create_file(&format!("{stem}.RUN"))?
                 .write_all(run_text.as_bytes())?;
         }
@@ -500,6 +504,74 @@ fn build_image(image: &Path) -> Result<()> {
     }
     fs.unmount()?;
     Ok(())
+}
+
+/// The paged apps whose page file the image holds from the start, at its full length.
+const PROVISIONED: &[&str] = &["PAGED.WASM", CMARK];
+
+/// Bytes of one slot of a page file: the blob envelope's header and a 4 KiB page.
+const PAGE_SLOT: u64 = 36 + 4096;
+
+/// Creates the page file (the engine's region of memory 0's pages) of the module `wasm` as the
+/// firmware names it, zero-filled to one slot per 4 KiB page of its initial memory: a
+/// preallocated page file, so the app's page write-backs land in place (no cluster allocation
+/// or directory update on the card per write; the firmware's storage cannot reserve one
+/// without writing it). The name: the module directory (its FNV-1a 64 fingerprint folded to
+/// 32 bits, as `esp32/src/storage.rs` names it) and page 0's item index of memory 0 with the
+/// region extension, `00000000.PRG`.
+fn provision_page_file<IO: fatfs::ReadWriteSeek>(
+    root: &fatfs::Dir<'_, IO>,
+    wasm: &[u8],
+) -> Result<()> {
+    let fp = wasm.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let fold = (fp ^ (fp >> 32)) as u32;
+    let bytes = initial_memory(wasm).context("no memory in the module")?;
+    let len = bytes.div_ceil(4096) * PAGE_SLOT;
+    let dir = root.create_dir(&format!("{fold:08X}"))?;
+    let mut file = dir.create_file("00000000.PRG")?;
+    let zeros = vec![0u8; 64 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        file.write_all(&zeros[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+/// The initial size in bytes of the first memory a wasm module defines (64 KiB pages).
+fn initial_memory(wasm: &[u8]) -> Option<u64> {
+    fn leb(b: &[u8], at: &mut usize) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *b.get(*at)?;
+            *at += 1;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        at += 1;
+        let size = leb(wasm, &mut at)? as usize;
+        let body = at;
+        if id == 5 {
+            let mut p = body;
+            if leb(wasm, &mut p)? == 0 {
+                return None;
+            }
+            let _flags = leb(wasm, &mut p)?;
+            return Some(leb(wasm, &mut p)? * 65536);
+        }
+        at = body.checked_add(size)?;
+    }
+    None
 }
 
 /// The text of file `name` in the root directory of the image's FAT volume (`None` when there
@@ -920,7 +992,7 @@ fn qemu(corrupt: bool, resume: bool, timeout: Duration) -> Result<bool> {
         let bytes = rest.split(' ').next()?.parse::<u64>().ok()?;
         let resident = rest
             .split(", ")
-            .nth(1)?
+            .nth(2)?
             .split(' ')
             .next()?
             .parse::<u64>()
