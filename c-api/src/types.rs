@@ -124,6 +124,8 @@ pub(crate) fn new_externtype(ty: &ExternType) -> *mut wasm_externtype_t {
             limits: limits(m.min, m.max),
         }))
         .cast(),
+        // `wasm.h` has no tag kind (exception handling is not in the C API yet).
+        ExternType::Tag(_) => ptr::null_mut(),
     }
 }
 
@@ -339,6 +341,7 @@ pub unsafe extern "C" fn wasm_extern_type(ext: *const wasm_extern_t) -> *mut was
             Extern::Global(g) => g.try_ty(s).map(ExternType::Global),
             Extern::Table(t) => t.try_ty(s).map(ExternType::Table),
             Extern::Memory(m) => m.try_ty(s).map(ExternType::Memory),
+            Extern::Tag(t) => t.try_ty(s).map(ExternType::Tag),
         }
     });
     match ty {

@@ -48,6 +48,10 @@ pub fn extern_type(ty: &ExternType) -> String {
                 g.content.name()
             )
         }
+        ExternType::Tag(t) => {
+            let params: Vec<&str> = t.params().iter().map(|p| p.name()).collect();
+            format!("tag ({})", params.join(", "))
+        }
     }
 }
 
@@ -114,7 +118,8 @@ pub fn format(v: &Val) -> String {
             bits,
         ),
         Val::V128(x) => format!("0x{x:032x}"),
-        Val::FuncRef(None) | Val::ExternRef(None) => "null".to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => "null".to_string(),
+        Val::ExnRef(Some(e)) => format!("{e:?}"),
         Val::FuncRef(Some(f)) => format!("{f:?}"),
         Val::ExternRef(Some(e)) => format!("extern {}", e.value()),
     }

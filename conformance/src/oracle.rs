@@ -91,6 +91,8 @@ impl WasmtimeBackend {
             Value::FuncRef(None) => Val::FuncRef(None),
             Value::FuncRef(Some(_)) => return Err("a non-null funcref cannot be passed in".into()),
             Value::ExternRef(None) => Val::ExternRef(None),
+            Value::ExnRef(false) => Val::ExnRef(None),
+            Value::ExnRef(true) => return Err("a non-null exnref cannot be passed in".into()),
             Value::ExternRef(Some(n)) => Val::ExternRef(Some(
                 ExternRef::new(&mut self.store, n)
                     .map_err(|e| format!("wasmtime externref: {e}"))?,
@@ -116,6 +118,7 @@ impl WasmtimeBackend {
                     None => return Err("externref without a u32 payload".into()),
                 }
             }
+            Val::ExnRef(e) => Value::ExnRef(e.is_some()),
             other => return Err(format!("unsupported wasmtime value {other:?}")),
         })
     }
@@ -188,6 +191,12 @@ fn trap_kind(trap: Trap) -> TrapKind {
 
 /// The trap inside a wasmtime error, if it is one.
 fn as_trap(e: &wasmtime::Error) -> Option<Trapped> {
+    if e.downcast_ref::<wasmtime::ThrownException>().is_some() {
+        return Some(Trapped {
+            kind: TrapKind::Exception,
+            message: e.to_string(),
+        });
+    }
     e.downcast_ref::<Trap>().map(|t| Trapped {
         kind: trap_kind(*t),
         message: t.to_string(),
@@ -257,10 +266,14 @@ impl Backend for WasmtimeBackend {
                     .map(|v| self.value_of(v))
                     .collect::<Result<_, _>>()?,
             )),
-            Err(e) => match as_trap(&e) {
-                Some(t) => Ok(CallOutcome::Trapped(t)),
-                None => Err(format!("call failed without a trap: {e:#}")),
-            },
+            Err(e) => {
+                // An uncaught exception stays pending on the store until taken.
+                let _ = self.store.take_pending_exception();
+                match as_trap(&e) {
+                    Some(t) => Ok(CallOutcome::Trapped(t)),
+                    None => Err(format!("call failed without a trap: {e:#}")),
+                }
+            }
         }
     }
 

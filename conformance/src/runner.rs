@@ -20,7 +20,9 @@ use crate::skip::skip_reason;
 use crate::subject::{FayasmBackend, FayasmOptions};
 use crate::suites::{suite_files, Features, ScriptFile};
 use crate::summary::{FileReport, SuiteReport};
-use crate::values::{arg_value, check_rets, check_trap, show_values, values_agree, Value};
+use crate::values::{
+    arg_value, check_rets, check_trap, show_values, values_agree, TrapKind, Value,
+};
 
 /// Which engine the scripts' expectations are checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,6 +356,23 @@ impl Script {
                         show_values(v)
                     )),
                     Err(e) => Some(format!("expected trap `{message}`, got {e}")),
+                };
+                let failure = failure.map(|f| format!("{}: {f}", describe(exec)));
+                Verdict {
+                    failure,
+                    mismatch: self.diff(&p, o.as_ref(), None),
+                }
+            }
+            WastDirective::AssertException { exec, .. } => {
+                let (p, o) = self.execute(exec);
+                let failure = match &p {
+                    Ok(CallOutcome::Trapped(t)) if t.kind == TrapKind::Exception => None,
+                    Ok(CallOutcome::Trapped(t)) => Some(format!("expected an exception, got {t}")),
+                    Ok(CallOutcome::Returned(v)) => Some(format!(
+                        "expected an exception, returned {}",
+                        show_values(v)
+                    )),
+                    Err(e) => Some(format!("expected an exception, got {e}")),
                 };
                 let failure = failure.map(|f| format!("{}: {f}", describe(exec)));
                 Verdict {

@@ -110,6 +110,7 @@ impl FayasmBackend {
             .wasm_wide_arithmetic(features.wide_arithmetic)
             .wasm_custom_page_sizes(features.custom_page_sizes)
             .wasm_function_references(features.function_references)
+            .wasm_exceptions(features.exceptions)
             .consume_fuel(opts.suspend_every.is_some());
         let engine = Engine::new(config);
         let (store, linker) = new_store(&engine, opts)?;
@@ -314,6 +315,7 @@ fn trap_kind(code: TrapCode) -> TrapKind {
         TrapCode::OutOfFuel => TrapKind::OutOfFuel,
         TrapCode::NullReference => TrapKind::NullReference,
         TrapCode::Host => TrapKind::Host,
+        TrapCode::Exception => TrapKind::Exception,
         TrapCode::MemoryUnavailable | TrapCode::Interrupted | TrapCode::HostYield => {
             TrapKind::Other
         }
@@ -339,6 +341,8 @@ fn to_val(v: &Value) -> Result<Val, String> {
         Value::FuncRef(None) => Val::FuncRef(None),
         Value::FuncRef(Some(_)) => return Err("a non-null funcref cannot be passed in".into()),
         Value::ExternRef(x) => Val::ExternRef(x.map(fayasm::ExternRef::new)),
+        Value::ExnRef(false) => Val::ExnRef(None),
+        Value::ExnRef(true) => return Err("a non-null exnref cannot be passed in".into()),
     })
 }
 
@@ -351,6 +355,7 @@ fn from_val(v: &Val) -> Value {
         Val::V128(x) => Value::V128(x),
         Val::FuncRef(f) => Value::FuncRef(f.map(|_| OpaqueFunc)),
         Val::ExternRef(r) => Value::ExternRef(r.map(|r| r.value())),
+        Val::ExnRef(e) => Value::ExnRef(e.is_some()),
     }
 }
 

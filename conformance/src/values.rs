@@ -26,6 +26,8 @@ pub enum Value {
     /// The payload of `(ref.extern N)` (and of `(ref.host N)`, which fayasm has no separate
     /// type for).
     ExternRef(Option<u32>),
+    /// An `exnref`: only whether it is null crosses the boundary (`true`: not null).
+    ExnRef(bool),
 }
 
 impl fmt::Display for Value {
@@ -45,6 +47,8 @@ impl fmt::Display for Value {
             Value::FuncRef(Some(_)) => write!(f, "(ref.func)"),
             Value::ExternRef(None) => write!(f, "(ref.null extern)"),
             Value::ExternRef(Some(n)) => write!(f, "(ref.extern {n})"),
+            Value::ExnRef(false) => write!(f, "(ref.null exn)"),
+            Value::ExnRef(true) => write!(f, "(ref.exn)"),
         }
     }
 }
@@ -74,6 +78,8 @@ pub enum TrapKind {
     /// reference", "null reference").
     NullReference,
     Host,
+    /// A wasm exception no handler caught (`assert_exception`).
+    Exception,
     Other,
 }
 
@@ -148,6 +154,7 @@ pub fn arg_value(arg: &WastArg<'_>) -> Result<Value, String> {
         WastArgCore::RefNull(ht) => match null_kind(ht) {
             Some(NullKind::Func) => Value::FuncRef(None),
             Some(NullKind::Extern) => Value::ExternRef(None),
+            Some(NullKind::Exn) => Value::ExnRef(false),
             None => return Err(format!("unsupported argument (ref.null {ht:?})")),
         },
         WastArgCore::RefExtern(n) => Value::ExternRef(Some(*n)),
@@ -158,6 +165,7 @@ pub fn arg_value(arg: &WastArg<'_>) -> Result<Value, String> {
 enum NullKind {
     Func,
     Extern,
+    Exn,
 }
 
 fn null_kind(ht: &HeapType<'_>) -> Option<NullKind> {
@@ -170,6 +178,10 @@ fn null_kind(ht: &HeapType<'_>) -> Option<NullKind> {
             shared: false,
             ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
         } => Some(NullKind::Extern),
+        HeapType::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Exn | AbstractHeapType::NoExn,
+        } => Some(NullKind::Exn),
         _ => None,
     }
 }
@@ -234,10 +246,14 @@ fn check_ret_core(expected: &WastRetCore<'_>, actual: &Value) -> Result<(), Stri
         (WastRetCore::F32(p), Value::F32(a)) => f32_nan_ok(p, *a),
         (WastRetCore::F64(p), Value::F64(a)) => f64_nan_ok(p, *a),
         (WastRetCore::V128(p), Value::V128(a)) => v128_ok(p, *a),
-        (WastRetCore::RefNull(None), Value::FuncRef(None) | Value::ExternRef(None)) => true,
+        (
+            WastRetCore::RefNull(None),
+            Value::FuncRef(None) | Value::ExternRef(None) | Value::ExnRef(false),
+        ) => true,
         (WastRetCore::RefNull(Some(ht)), a) => match null_kind(ht) {
             Some(NullKind::Func) => *a == Value::FuncRef(None),
             Some(NullKind::Extern) => *a == Value::ExternRef(None),
+            Some(NullKind::Exn) => *a == Value::ExnRef(false),
             None => return Err(format!("unsupported result pattern (ref.null {ht:?})")),
         },
         (WastRetCore::RefExtern(None), Value::ExternRef(Some(_))) => true,

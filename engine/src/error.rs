@@ -45,6 +45,9 @@ pub enum TrapCode {
     /// `call_ref`, `return_call_ref` or `ref.as_non_null` met a null reference (typed
     /// function references).
     NullReference,
+    /// A wasm exception that no handler caught reached the host
+    /// ([`Trap::exception`] is the exception; the exception-handling proposal).
+    Exception,
 }
 
 impl TrapCode {
@@ -66,6 +69,7 @@ impl TrapCode {
             TrapCode::Host => "host function error",
             TrapCode::MemoryUnavailable => "memory data unavailable from storage",
             TrapCode::NullReference => "null reference",
+            TrapCode::Exception => "uncaught wasm exception",
         }
     }
 }
@@ -86,6 +90,8 @@ pub struct Trap {
     code: TrapCode,
     message: Option<String>,
     trace: Box<[FrameInfo]>,
+    /// The exception of a [`TrapCode::Exception`].
+    exn: Option<crate::ExnRef>,
 }
 
 impl PartialEq for Trap {
@@ -162,6 +168,7 @@ impl Trap {
             code,
             message: None,
             trace: Box::default(),
+            exn: None,
         }
     }
 
@@ -171,7 +178,24 @@ impl Trap {
             code: TrapCode::Host,
             message: Some(message.into()),
             trace: Box::default(),
+            exn: None,
         }
+    }
+
+    /// Raise the wasm exception `exn` (of the store the function runs in): what a host
+    /// function returns to throw it into its wasm caller, where a `try_table` may catch it.
+    /// Uncaught, it ends the call as this trap ([`TrapCode::Exception`]).
+    pub fn throw(exn: crate::ExnRef) -> Trap {
+        Trap {
+            exn: Some(exn),
+            ..Trap::new(TrapCode::Exception)
+        }
+    }
+
+    /// The wasm exception this trap is, if it is one ([`TrapCode::Exception`]: thrown by
+    /// wasm code or a host function and caught by no handler).
+    pub fn exception(&self) -> Option<crate::ExnRef> {
+        self.exn
     }
 
     /// The wasm call stack when the trap was raised, innermost frame first (as wasmtime's

@@ -85,8 +85,9 @@ pub use runtime::{
     DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};
+pub use runtime::{ExnRef, Tag, DEFAULT_MAX_EXCEPTIONS};
 pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};
-pub use types::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
+pub use types::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, TagType, ValType};
 pub use value::{ExternRef, Val, V128};
 
 /// `Result<T, fayasm::Error>`, so that `use fayasm::*` and `fn main() -> Result<()>` read as

@@ -90,7 +90,8 @@ impl ValType {
     }
 
     /// The type as the cells hold it: a function reference of any type is `FuncRef`, a host
-    /// reference `ExternRef` (what storing or decoding a cell needs to know).
+    /// or exception reference `ExternRef` (what storing or decoding a cell needs to know: a
+    /// checkpoint stores neither kind unless null).
     pub(crate) fn cell_kind(self) -> ValType {
         match self {
             ValType::Ref(r) if r.is_func() => ValType::FuncRef,
@@ -171,6 +172,9 @@ pub enum HeapType {
     Func,
     /// Any host reference (`extern`).
     Extern,
+    /// Any exception (`exn`, the exception-handling proposal,
+    /// [`Config::wasm_exceptions`](crate::Config::wasm_exceptions)).
+    Exn,
     /// A function of one function type (`$t`, typed function references). The number is
     /// the type's index: in the types of a [`Module`](crate::Module) (its imports and
     /// exports), the module's type index; in the types of a store's entities
@@ -193,6 +197,8 @@ impl RefType {
     pub const FuncRef: RefType = RefType::new(true, HeapType::Func);
     /// `externref`: `(ref null extern)`.
     pub const ExternRef: RefType = RefType::new(true, HeapType::Extern);
+    /// `exnref`: `(ref null exn)`.
+    pub const ExnRef: RefType = RefType::new(true, HeapType::Exn);
 
     /// `(ref null? heap)`.
     pub const fn new(nullable: bool, heap: HeapType) -> RefType {
@@ -211,7 +217,12 @@ impl RefType {
 
     /// Whether this is a function reference type (of any function type).
     pub fn is_func(self) -> bool {
-        !matches!(self.heap, HeapType::Extern)
+        matches!(self.heap, HeapType::Func | HeapType::Concrete(_))
+    }
+
+    /// Whether this is an exception reference type (`exnref`, `(ref exn)`).
+    pub fn is_exn(self) -> bool {
+        matches!(self.heap, HeapType::Exn)
     }
 
     /// Whether a reference of this type may be used where `expected` is required.
@@ -222,6 +233,7 @@ impl RefType {
         match (self.heap, expected.heap) {
             (HeapType::Func | HeapType::Concrete(_), HeapType::Func) => true,
             (HeapType::Extern, HeapType::Extern) => true,
+            (HeapType::Exn, HeapType::Exn) => true,
             (HeapType::Concrete(a), HeapType::Concrete(b)) => a == b,
             _ => false,
         }
@@ -240,6 +252,8 @@ impl RefType {
             (true, HeapType::Extern) => "externref",
             (false, HeapType::Func) => "(ref func)",
             (false, HeapType::Extern) => "(ref extern)",
+            (true, HeapType::Exn) => "exnref",
+            (false, HeapType::Exn) => "(ref exn)",
             (true, HeapType::Concrete(_)) => "(ref null $t)",
             (false, HeapType::Concrete(_)) => "(ref $t)",
         }
@@ -264,6 +278,10 @@ impl RefType {
                 shared: false,
                 ty: wasmparser::AbstractHeapType::Extern,
             } => HeapType::Extern,
+            wasmparser::HeapType::Abstract {
+                shared: false,
+                ty: wasmparser::AbstractHeapType::Exn,
+            } => HeapType::Exn,
             wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => {
                 HeapType::Concrete(i)
             }
@@ -340,6 +358,36 @@ impl FuncType {
             types: self.types.iter().map(|t| t.map_concrete(&f)).collect(),
             params: self.params,
         }
+    }
+}
+
+/// The type of an exception tag (the exception-handling proposal): the types of the values
+/// an exception of the tag carries, as a function type without results. Cheap to clone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TagType {
+    ty: FuncType,
+}
+
+impl TagType {
+    /// A tag whose exceptions carry values of `params`.
+    pub fn new(params: impl IntoIterator<Item = ValType>) -> TagType {
+        TagType {
+            ty: FuncType::new(params, []),
+        }
+    }
+
+    /// The types of the values an exception of this tag carries.
+    pub fn params(&self) -> &[ValType] {
+        self.ty.params()
+    }
+
+    /// The tag's type as the function type it is written with (no results).
+    pub fn func_type(&self) -> &FuncType {
+        &self.ty
+    }
+
+    pub(crate) fn from_func_type(ty: FuncType) -> TagType {
+        TagType { ty }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Values crossing the API boundary, and their encoding in 64-bit cells.
 
-use crate::runtime::{Func, StoreId};
+use crate::runtime::{ExnRef, Func, StoreId};
 use crate::types::ValType;
 
 /// An opaque host reference (`externref`), identified by a host-chosen number.
@@ -66,6 +66,9 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// `externref` (`None` is null).
     ExternRef(Option<ExternRef>),
+    /// `exnref` (`None` is null): an exception object of the store (the exception-handling
+    /// proposal).
+    ExnRef(Option<ExnRef>),
 }
 
 impl Val {
@@ -80,6 +83,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::ExnRef(_) => ValType::Ref(crate::types::RefType::ExnRef),
         }
     }
 
@@ -88,6 +92,7 @@ impl Val {
     pub fn default_for(ty: ValType) -> Val {
         match ty {
             ValType::Ref(r) if r.is_func() => Val::FuncRef(None),
+            ValType::Ref(r) if r.is_exn() => Val::ExnRef(None),
             ValType::Ref(_) => Val::ExternRef(None),
             ValType::I32 => Val::I32(0),
             ValType::I64 => Val::I64(0),
@@ -111,6 +116,7 @@ impl Val {
             Val::V128(v) => v as u64,
             Val::FuncRef(f) => f.map_or(0, |f| f.0 as u64 + 1),
             Val::ExternRef(e) => e.map_or(0, |e| e.0 as u64 + 1),
+            Val::ExnRef(e) => e.map_or(0, |e| e.0 as u64 + 1),
         }
     }
 
@@ -166,6 +172,9 @@ impl Val {
             ValType::FuncRef => Val::FuncRef(cell.checked_sub(1).map(|i| Func(i as u32, store))),
             ValType::ExternRef => Val::ExternRef(cell.checked_sub(1).map(|i| ExternRef(i as u32))),
             ValType::Ref(r) if r.is_func() => Val::from_cell(ValType::FuncRef, cell, store),
+            ValType::Ref(r) if r.is_exn() => {
+                Val::ExnRef(cell.checked_sub(1).map(|i| ExnRef(i as u32, store)))
+            }
             ValType::Ref(_) => Val::from_cell(ValType::ExternRef, cell, store),
         }
     }

@@ -46,6 +46,7 @@ fn from_fayasm(v: &Val) -> Out {
         Val::V128(x) => Out::V128(x),
         Val::FuncRef(f) => Out::Ref(f.is_none()),
         Val::ExternRef(r) => Out::Ref(r.is_none()),
+        Val::ExnRef(r) => Out::Ref(r.is_none()),
     }
 }
 
@@ -75,6 +76,7 @@ fn to_wasmtime(v: &Val) -> wasmtime::Val {
         Val::V128(x) => W::V128(x.into()),
         Val::FuncRef(_) => W::FuncRef(None),
         Val::ExternRef(_) => W::ExternRef(None),
+        Val::ExnRef(_) => W::ExnRef(None),
     }
 }
 

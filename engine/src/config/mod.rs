@@ -72,6 +72,8 @@ pub struct Config {
     pub(crate) custom_page_sizes: bool,
     /// The typed function references proposal.
     pub(crate) function_references: bool,
+    /// The exception-handling proposal (tags, `throw`, `throw_ref`, `try_table`, `exnref`).
+    pub(crate) exceptions: bool,
 
     pub(crate) code_budget: Option<usize>,
     /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
@@ -107,6 +109,7 @@ impl Default for Config {
             wide_arithmetic: false,
             custom_page_sizes: false,
             function_references: false,
+            exceptions: false,
             code_budget: None,
             code_overdraft: None,
             memory_paging: None,
@@ -217,6 +220,18 @@ impl Config {
         self
     }
 
+    /// Accept the exception-handling proposal (part of WebAssembly 3.0): exception tags
+    /// (defined, imported and exported, [`Tag`](crate::Tag)), `throw`, `throw_ref`,
+    /// `try_table` with all four catch kinds and `exnref`. Off by default, as in wasmtime;
+    /// when off, such a module is a validation error naming the feature. A wasm exception
+    /// that no handler catches ends the call as a [`Trap`](crate::Trap) carrying it
+    /// ([`Trap::exception`](crate::Trap::exception)); a host function raises one by
+    /// returning [`Trap::throw`](crate::Trap::throw).
+    pub fn wasm_exceptions(mut self, on: bool) -> Config {
+        self.exceptions = on;
+        self
+    }
+
     /// The wasmparser feature set this configuration accepts.
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
@@ -232,6 +247,7 @@ impl Config {
         f.set(F::WIDE_ARITHMETIC, self.wide_arithmetic);
         f.set(F::CUSTOM_PAGE_SIZES, self.custom_page_sizes);
         f.set(F::FUNCTION_REFERENCES, self.function_references);
+        f.set(F::EXCEPTIONS, self.exceptions);
         f
     }
 

@@ -17,7 +17,7 @@ use wasmparser::{Parser, Payload, Validator};
 
 use crate::config::Engine;
 use crate::error::{Error, ModuleError};
-use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType, TagType, ValType};
 
 /// The type of an import or export.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,8 @@ pub enum ExternType {
     Memory(MemoryType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag (the exception-handling proposal).
+    Tag(TagType),
 }
 
 /// An import of a module.
@@ -58,6 +60,7 @@ pub(crate) enum ExternKind {
     Table,
     Memory,
     Global,
+    Tag,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +146,9 @@ pub(crate) struct ModuleInner {
     pub num_imported_globals: u32,
     /// Initialisers of the defined globals.
     pub global_inits: Vec<ConstExpr>,
+    /// Type index of every exception tag (imported first).
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     pub exports: Vec<Export>,
     pub start: Option<u32>,
     pub elems: Vec<ElemSegment>,
@@ -316,6 +322,9 @@ impl ModuleInner {
             ExternKind::Table => ExternType::Table(self.tables[i]),
             ExternKind::Memory => ExternType::Memory(self.memories[i]),
             ExternKind::Global => ExternType::Global(self.globals[i]),
+            ExternKind::Tag => ExternType::Tag(TagType::from_func_type(
+                self.types[self.tags[i] as usize].clone(),
+            )),
         }
     }
 }
@@ -379,6 +388,8 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
         globals: Vec::new(),
         num_imported_globals: 0,
         global_inits: Vec::new(),
+        tags: Vec::new(),
+        num_imported_tags: 0,
         exports: Vec::new(),
         start: None,
         elems: Vec::new(),
@@ -459,11 +470,10 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
                             m.num_imported_globals += 1;
                             (ExternKind::Global, m.globals.len() - 1)
                         }
-                        wasmparser::TypeRef::Tag(_) => {
-                            return Err(ModuleError {
-                                offset: 0,
-                                message: "exception tags are not supported".to_string(),
-                            })
+                        wasmparser::TypeRef::Tag(t) => {
+                            m.tags.push(t.func_type_idx);
+                            m.num_imported_tags += 1;
+                            (ExternKind::Tag, m.tags.len() - 1)
                         }
                     };
                     m.imports.push(Import {
@@ -512,18 +522,18 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
                         wasmparser::ExternalKind::Table => ExternKind::Table,
                         wasmparser::ExternalKind::Memory => ExternKind::Memory,
                         wasmparser::ExternalKind::Global => ExternKind::Global,
-                        wasmparser::ExternalKind::Tag => {
-                            return Err(ModuleError {
-                                offset: 0,
-                                message: "exception tags are not supported".to_string(),
-                            })
-                        }
+                        wasmparser::ExternalKind::Tag => ExternKind::Tag,
                     };
                     m.exports.push(Export {
                         name: e.name.to_string(),
                         kind,
                         index: e.index,
                     });
+                }
+            }
+            Payload::TagSection(reader) => {
+                for t in reader {
+                    m.tags.push(t?.func_type_idx);
                 }
             }
             Payload::StartSection { func, .. } => m.start = Some(func),

@@ -40,6 +40,7 @@ pub(crate) fn instantiate<T>(
         tables: Vec::with_capacity(m.tables.len()),
         memories: Vec::with_capacity(m.memories.len()),
         globals: Vec::with_capacity(m.globals.len()),
+        tags: Vec::with_capacity(m.tags.len()),
         types: Vec::with_capacity(m.types.len()),
         elems: Vec::with_capacity(m.elems.len()),
         datas: Vec::with_capacity(m.datas.len()),
@@ -115,6 +116,14 @@ pub(crate) fn instantiate<T>(
                 }
                 inst.tables.push(t.0);
             }
+            (ExternKind::Tag, Extern::Tag(t)) => {
+                // Tag types are exact: the same canonical function type.
+                let want = inst.types[m.tags[i] as usize];
+                if store.inner.tags[t.0 as usize].type_id != want {
+                    return Err(incompatible(&imp.module, &imp.name, "tag type differs"));
+                }
+                inst.tags.push(t.0);
+            }
             _ => {
                 return Err(incompatible(
                     &imp.module,
@@ -174,6 +183,12 @@ pub(crate) fn instantiate<T>(
         let engine = store.engine.clone();
         store.inner.new_memory(&engine, *ty, m.fingerprint, index)?;
         inst.memories.push(index);
+    }
+
+    for &ty in &m.tags[m.num_imported_tags as usize..] {
+        let ty = crate::types::TagType::from_func_type(m.types[ty as usize].map_concrete(canon));
+        let tag = store.inner.add_tag(ty);
+        inst.tags.push(tag.0);
     }
 
     // 3. Globals, in order (an initialiser may read earlier globals).

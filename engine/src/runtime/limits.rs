@@ -32,6 +32,7 @@ pub struct StoreLimits {
     instances: Option<usize>,
     frame_stack_bytes: usize,
     value_stack_bytes: usize,
+    exceptions: usize,
 }
 
 /// Default byte limit of the frame stack: 16 MiB (about half a million nested calls).
@@ -51,6 +52,7 @@ impl Default for StoreLimits {
             instances: None,
             frame_stack_bytes: DEFAULT_FRAME_STACK_BYTES,
             value_stack_bytes: DEFAULT_VALUE_STACK_BYTES,
+            exceptions: super::tag::DEFAULT_MAX_EXCEPTIONS,
         }
     }
 }
@@ -72,6 +74,21 @@ impl StoreLimits {
     pub fn table_elements(mut self, n: u64) -> StoreLimits {
         self.table_elements = Some(n);
         self
+    }
+
+    /// The most exception objects (`exnref` values: exceptions caught with `catch_ref` or
+    /// `catch_all_ref`, raised by the host, or that reached it) the store may hold (default
+    /// [`DEFAULT_MAX_EXCEPTIONS`](crate::DEFAULT_MAX_EXCEPTIONS)). Nothing frees one before
+    /// the store is dropped; a `catch_ref` past the limit traps, `ExnRef::new` is
+    /// `Error::Limit`.
+    pub fn exceptions(mut self, n: usize) -> StoreLimits {
+        self.exceptions = n;
+        self
+    }
+
+    /// The exception-object limit.
+    pub(crate) fn exceptions_max(&self) -> usize {
+        self.exceptions
     }
 
     /// The most instances the store may hold.

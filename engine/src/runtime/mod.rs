@@ -25,6 +25,7 @@ mod resumable;
 mod spill;
 pub(crate) mod storage;
 pub(crate) mod table;
+mod tag;
 pub(crate) mod trace;
 mod typed;
 mod zeroed;
@@ -43,6 +44,7 @@ pub use memory::{MemoryOffloadError, PageWear, Residency};
 pub use resumable::{ResumableCall, SuspendReason, SuspendedCall};
 pub use spill::{CodeLoadError, CodeSpillError};
 pub use storage::{StorageFailure, StoreStorage};
+pub use tag::{ExnRef, Tag, DEFAULT_MAX_EXCEPTIONS};
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 
 use alloc::string::String;
@@ -126,6 +128,8 @@ pub(crate) struct InstanceEntity {
     pub tables: Vec<u32>,
     pub memories: Vec<u32>,
     pub globals: Vec<u32>,
+    /// Store index of each of the module's tags (imported first).
+    pub tags: Vec<u32>,
     /// Canonical type id of each module type index.
     pub types: Vec<u32>,
     pub elems: Vec<u32>,
@@ -163,6 +167,9 @@ pub(crate) struct StoreInner {
     pub memories: Vec<MemoryEntity>,
     pub tables: Vec<TableEntity>,
     pub globals: Vec<GlobalEntity>,
+    /// Exception tags, and the exception objects `exnref` cells name (`tag.rs`).
+    pub tags: Vec<tag::TagEntity>,
+    pub exns: Vec<tag::ExnEntity>,
     pub instances: Vec<InstanceEntity>,
     pub elems: Vec<Vec<u64>>,
     pub datas: Vec<DataEntity>,
@@ -372,6 +379,7 @@ impl<T> Store<T> {
     pub(crate) fn check_val(&self, v: &Val) -> Result<(), Error> {
         match v {
             Val::FuncRef(Some(f)) => self.check(f.1),
+            Val::ExnRef(Some(e)) => self.check(e.1),
             _ => Ok(()),
         }
     }
@@ -389,8 +397,10 @@ impl StoreInner {
         match (v, r.heap_type()) {
             (Val::FuncRef(None), HeapType::Func | HeapType::Concrete(_))
             | (Val::ExternRef(None), HeapType::Extern) => r.is_nullable(),
+            (Val::ExnRef(None), HeapType::Exn) => r.is_nullable(),
             (Val::FuncRef(Some(_)), HeapType::Func)
             | (Val::ExternRef(Some(_)), HeapType::Extern) => true,
+            (Val::ExnRef(Some(e)), HeapType::Exn) => (e.0 as usize) < self.exns.len(),
             (Val::FuncRef(Some(f)), HeapType::Concrete(id)) => self
                 .funcs
                 .get(f.0 as usize)
@@ -452,6 +462,8 @@ pub enum Extern {
     Memory(Memory),
     /// A table.
     Table(Table),
+    /// An exception tag.
+    Tag(Tag),
 }
 
 impl From<Func> for Extern {
@@ -472,6 +484,11 @@ impl From<Memory> for Extern {
 impl From<Table> for Extern {
     fn from(t: Table) -> Extern {
         Extern::Table(t)
+    }
+}
+impl From<Tag> for Extern {
+    fn from(t: Tag) -> Extern {
+        Extern::Tag(t)
     }
 }
 
@@ -503,6 +520,14 @@ impl Extern {
     /// The table, if this is one.
     pub fn into_table(self) -> Option<Table> {
         if let Extern::Table(t) = self {
+            Some(t)
+        } else {
+            None
+        }
+    }
+    /// The tag, if this is one.
+    pub fn into_tag(self) -> Option<Tag> {
+        if let Extern::Tag(t) = self {
             Some(t)
         } else {
             None
@@ -1411,6 +1436,7 @@ fn export_extern(inst: &InstanceEntity, id: StoreId, kind: ExternKind, index: u3
         ExternKind::Table => Extern::Table(Table(inst.tables[i], id)),
         ExternKind::Memory => Extern::Memory(Memory(inst.memories[i], id)),
         ExternKind::Global => Extern::Global(Global(inst.globals[i], id)),
+        ExternKind::Tag => Extern::Tag(Tag(inst.tags[i], id)),
     }
 }
 
@@ -1422,6 +1448,7 @@ impl Extern {
             Extern::Global(g) => g.1,
             Extern::Memory(m) => m.1,
             Extern::Table(t) => t.1,
+            Extern::Tag(t) => t.1,
         }
     }
 }

@@ -477,6 +477,7 @@ impl Instance {
                     Extern::Global(_) => "global",
                     Extern::Memory(_) => "memory",
                     Extern::Table(_) => "table",
+                    Extern::Tag(_) => "tag",
                 }),
             }),
         }

@@ -19,6 +19,7 @@ mod deadlines;
 #[cfg(feature = "dylib")]
 mod dylib;
 mod errors;
+mod exceptions;
 mod file_storage_rewrite;
 mod fuel;
 mod fuel_backedge;
