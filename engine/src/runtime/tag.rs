@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 
 use super::{or_wrong_store, AsContext, AsContextMut, StoreId, StoreInner};
 use crate::error::Error;
-use crate::types::{TagType, ValType};
+use crate::types::TagType;
 use crate::value::Val;
 
 /// Most exception objects a store holds by default (`StoreLimits::exceptions`).
@@ -156,10 +156,5 @@ impl StoreInner {
         }
         self.exns.push(ExnEntity { tag, payload });
         Some(self.exns.len() as u32 - 1)
-    }
-
-    /// The cells a payload of tag `tag` takes.
-    pub(crate) fn tag_cells(&self, tag: u32) -> usize {
-        ValType::cells_of(self.tags[tag as usize].ty.params()) as usize
     }
 }
