@@ -160,6 +160,7 @@ enum WasmFeature {
     WideArithmetic,
     CustomPageSizes,
     FunctionReferences,
+    Exceptions,
 }
 
 impl EngineArgs {
@@ -190,6 +191,7 @@ impl EngineArgs {
                 WasmFeature::WideArithmetic => config.wasm_wide_arithmetic(true),
                 WasmFeature::CustomPageSizes => config.wasm_custom_page_sizes(true),
                 WasmFeature::FunctionReferences => config.wasm_function_references(true),
+                WasmFeature::Exceptions => config.wasm_exceptions(true),
             };
         }
         Ok(config)

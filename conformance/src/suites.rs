@@ -18,6 +18,7 @@ pub const CLAIMED_SUITES: &[&str] = &[
     "proposals/wide-arithmetic",
     "proposals/custom-page-sizes",
     "proposals/function-references",
+    "proposals/exceptions",
 ];
 
 /// The WebAssembly features a suite is written against, beyond WebAssembly 2.0 (which is

@@ -45,8 +45,10 @@ int_field!(u16, u32, u128);
 /// after those, and back-edge forms that target the op after the header's check (not the
 /// check itself); version 9 the typed-function-reference ops (`CallRef`, `ReturnCallRef`,
 /// `RefAsNonNull`, `BrIfNull`, `BrIfNonNull`) after `FuelSkip`, which moved every later
-/// opcode by five.
-pub const CODE_FORMAT: u16 = 9;
+/// opcode by five; version 10 the exception-handling ops (`Throw`, `ThrowRef` and the handler
+/// table's `ExnFrom`, `ExnTo`, `Catch`, `CatchRef`) after `BrIfNonNull`, which moved every later
+/// opcode by six.
+pub const CODE_FORMAT: u16 = 10;
 
 /// Upper bounds a decoded function must respect (hostile bytes cannot make us allocate more).
 const MAX_WORDS: u32 = 1 << 26;

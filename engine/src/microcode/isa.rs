@@ -777,6 +777,9 @@ macro_rules! define_ops {
                     | Op::BrIfI32AddImmNeImmFuel { target, .. } | Op::BrIfI32AddImmLtUImmFuel { target, .. }
                     | Op::BrIfI32AddImmNezFuel { target, .. } => Some(target),
                     Op::BrIfNull { target, .. } | Op::BrIfNonNull { target, .. } => Some(target),
+                    // The handler table's (never run; an exception lands on the target).
+                    Op::ExnFrom { target } | Op::ExnTo { target } => Some(target),
+                    Op::Catch { target, .. } | Op::CatchRef { target, .. } => Some(target),
                     $( Op::$cname { target, .. } => Some(target), )*
                     $( Op::$kname { target, .. } => Some(target), )*
                     _ => None,
@@ -1093,6 +1096,23 @@ define_ops! {
         BrIfNull { cond: Slot, target: Target };
         /// Jump to `target` if the reference `cond` is not null.
         BrIfNonNull { cond: Slot, target: Target };
+        /// `throw`: raise an exception of tag `tag` (module index) carrying the `n` cells at
+        /// `args..` (`exec/handlers/exn.rs`: unwinds to the handler that catches it).
+        Throw { tag: I32Imm, args: Base, n: Cells };
+        /// `throw_ref`: raise again the exception the `exnref` `exn` names (null traps,
+        /// `NullReference`).
+        ThrowRef { exn: Slot };
+        /// Handler table (after the function's last op, never run): the first op of a
+        /// `try_table`'s body; its clauses follow the `ExnTo` after it.
+        ExnFrom { target: Target };
+        /// Handler table: the op after the `try_table`'s body (the range's end).
+        ExnTo { target: Target };
+        /// Handler table: a `catch` of the range above (tag -1: `catch_all`): the exception's
+        /// `n` cells go to `dst..`, and the function continues at `target`.
+        Catch { tag: I32Imm, dst: Base, n: Cells, target: Target };
+        /// As `Catch` (`catch_ref`, `catch_all_ref`), the last of the `n` cells being the
+        /// exception's `exnref`.
+        CatchRef { tag: I32Imm, dst: Base, n: Cells, target: Target };
     }
     result {
         /// `dst = src` (a whole cell).

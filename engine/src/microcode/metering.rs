@@ -76,8 +76,13 @@ pub(crate) fn check(ops: &[(usize, Op)], metering: Metering) -> Result<(), Verif
             }
         }
         let folded = is_folded(&op);
+        // A handler-table op's target is where an exception lands, never a branch.
+        let table = matches!(
+            op,
+            Op::ExnFrom { .. } | Op::ExnTo { .. } | Op::Catch { .. } | Op::CatchRef { .. }
+        );
         let mut op = op;
-        if let Some(&mut t) = op.branch_target_mut() {
+        if let Some(&mut t) = op.branch_target_mut().filter(|_| !table) {
             let t = t as usize;
             if folded {
                 // The handler reads the cost word before the target unchecked: the target

@@ -70,7 +70,9 @@ impl SuspendedCall {
     /// previous checkpoint current. The call stays suspended and may be resumed afterwards.
     ///
     /// Errors: [`CheckpointError::Unrepresentable`] for a call with frames in another
-    /// instance or whose code was replaced while it was suspended; [`CheckpointError::WrongStore`].
+    /// instance or whose code was replaced while it was suspended, or in a store holding
+    /// exception objects (an `exnref` a `catch_ref` made, or the host: a checkpoint does not
+    /// carry them, and a cell of the call may name one); [`CheckpointError::WrongStore`].
     pub fn checkpoint<T, S: Storage + ?Sized>(
         &self,
         instance: Instance,
@@ -81,6 +83,15 @@ impl SuspendedCall {
         let store = store.as_context_mut().0;
         if !store.owns(instance.1) || self.func.1 != instance.1 {
             return Err(CheckpointError::WrongStore);
+        }
+        if !store.inner.exns.is_empty() {
+            // Its cells may hold `exnref`s, indices into the store's exception objects,
+            // which a checkpoint does not carry.
+            return Err(CheckpointError::Unrepresentable {
+                kind: crate::offload::Kind::Meta,
+                index: 1,
+                reason: "the store holds exception objects (exnref)",
+            });
         }
         let payload = self.encode(instance, store)?;
         checkpointer.checkpoint_with(instance, store, storage, Some(&payload))

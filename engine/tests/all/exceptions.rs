@@ -3,8 +3,8 @@
 //! `Linker`, `ExternType::Tag`), and their type matching.
 
 use fayasm::{
-    Config, Engine, Error, Extern, ExternType, LinkError, Linker, Module, Store, Tag, TagType,
-    ValType,
+    Config, Engine, Error, ExnRef, Extern, ExternType, LinkError, Linker, Module, Store, Tag,
+    TagType, TrapCode, Val, ValType,
 };
 
 fn engine() -> Engine {
@@ -114,4 +114,132 @@ fn a_tag_of_another_store_is_refused() {
         linker.instantiate(&mut store, &module),
         Err(Error::WrongStore)
     ));
+}
+
+const THROWER: &str = r#"(module
+    (import "host" "tag" (tag $h (param i32)))
+    (import "host" "raise" (func $raise (param i32)))
+    (import "host" "call_back" (func $call_back (param i32) (result i32)))
+    (tag $e (export "e") (param i32 i64))
+    (func $throw (export "throw") (param i32)
+      (throw $e (local.get 0) (i64.const 77)))
+    ;; Catches the host tag raised by the host function, or by wasm called back by it.
+    (func (export "catch_host") (param i32) (result i32)
+      (block $h (result i32)
+        (try_table (catch $h $h) (call $raise (local.get 0)))
+        (i32.const -1)
+        (return))
+      (i32.add (i32.const 1000)))
+    (func (export "throw_h") (param i32) (throw $h (local.get 0)))
+    ;; A host function in between: wasm -> host -> wasm (throws $e) -> host -> wasm catches.
+    (func (export "through_host") (param i32) (result i32)
+      (block $c (result i32 i64)
+        (try_table (catch $e $c) (drop (call $call_back (local.get 0))))
+        (i32.const -1)
+        (return))
+      (drop))
+    (func (export "catch_ref_count") (param i32) (result i32)
+      (local $n i32)
+      (loop $again
+        (block $c (result exnref)
+          (try_table (catch_all_ref $c) (call $throw (local.get $n)))
+          (unreachable))
+        (drop)
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br_if $again (i32.lt_u (local.get $n) (local.get 0))))
+      (local.get $n))
+)"#;
+
+struct Host {
+    tag: Tag,
+}
+
+fn thrower() -> (Store<Option<Host>>, fayasm::Instance) {
+    let engine = engine();
+    let module = Module::new(&engine, wat::parse_str(THROWER).unwrap()).unwrap();
+    let mut store: Store<Option<Host>> = Store::new(&engine, None);
+    let tag = Tag::new(&mut store, &TagType::new([ValType::I32])).unwrap();
+    *store.data_mut() = Some(Host { tag });
+    let mut linker = Linker::new(&engine);
+    linker.define(&store, "host", "tag", tag).unwrap();
+    linker
+        .func_wrap(
+            "host",
+            "raise",
+            |mut caller: fayasm::Caller<'_, Option<Host>>, x: i32| -> Result<(), fayasm::Trap> {
+                let tag = caller.data().as_ref().unwrap().tag;
+                let exn = ExnRef::new(&mut caller, tag, &[Val::I32(x)]).unwrap();
+                Err(fayasm::Trap::throw(exn))
+            },
+        )
+        .unwrap();
+    linker
+        .func_wrap(
+            "host",
+            "call_back",
+            |mut caller: fayasm::Caller<'_, Option<Host>>, x: i32| -> Result<i32, fayasm::Trap> {
+                let f = caller
+                    .get_export("throw")
+                    .and_then(Extern::into_func)
+                    .unwrap();
+                match f.call(&mut caller, &[Val::I32(x)], &mut []) {
+                    Ok(()) => Ok(0),
+                    // Pass the exception on to the wasm caller.
+                    Err(Error::Trap(t)) => Err(t),
+                    Err(e) => panic!("{e}"),
+                }
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    (store, instance)
+}
+
+#[test]
+fn an_uncaught_exception_reaches_the_host_with_its_values() {
+    let (mut store, instance) = thrower();
+    let f = instance.get_func(&store, "throw").unwrap();
+    let err = f.call(&mut store, &[Val::I32(5)], &mut []).unwrap_err();
+    let Error::Trap(t) = err else {
+        panic!("expected a trap, got {err}")
+    };
+    assert_eq!(t.code(), TrapCode::Exception);
+    let exn = t.exception().unwrap();
+    let e = instance
+        .get_export(&store, "e")
+        .and_then(Extern::into_tag)
+        .unwrap();
+    assert_eq!(exn.tag(&store).unwrap(), e);
+    assert_eq!(exn.fields(&store).unwrap(), [Val::I32(5), Val::I64(77)]);
+}
+
+#[test]
+fn wasm_catches_an_exception_a_host_function_raised() {
+    let (mut store, instance) = thrower();
+    let f = instance.get_func(&store, "catch_host").unwrap();
+    let mut out = [Val::I32(0)];
+    f.call(&mut store, &[Val::I32(7)], &mut out).unwrap();
+    assert_eq!(out[0], Val::I32(1007));
+}
+
+#[test]
+fn an_exception_passes_through_a_host_function_and_back() {
+    let (mut store, instance) = thrower();
+    let f = instance.get_func(&store, "through_host").unwrap();
+    let mut out = [Val::I32(0)];
+    f.call(&mut store, &[Val::I32(42)], &mut out).unwrap();
+    assert_eq!(out[0], Val::I32(42));
+}
+
+#[test]
+fn exception_objects_are_bounded_by_the_store_limit() {
+    let (mut store, instance) = thrower();
+    store.set_limits(fayasm::StoreLimits::default().exceptions(10));
+    let f = instance.get_func(&store, "catch_ref_count").unwrap();
+    let mut out = [Val::I32(0)];
+    f.call(&mut store, &[Val::I32(10)], &mut out).unwrap();
+    assert_eq!(out[0], Val::I32(10));
+    // The eleventh `catch_all_ref` finds no room: a trap, not an abort.
+    let err = f.call(&mut store, &[Val::I32(1)], &mut out).unwrap_err();
+    assert!(err.to_string().contains("limit"), "{err}");
 }

@@ -54,7 +54,7 @@ pub(crate) unsafe fn Return<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs)
 /// Pop the caller's frame, its code pinned: a pinned frame hands its pin over; a held one
 /// (`Stack::held`) is pinned now, its reference kept in the code cache's retired list while
 /// pinned.
-fn pop_caller<T>(cx: &mut Ctx<'_, T>) -> Option<Frame> {
+pub(super) fn pop_caller<T>(cx: &mut Ctx<'_, T>) -> Option<Frame> {
     let f = cx.stack.frames.pop()?;
     if cx.stack.frames.len() < cx.stack.held.len() {
         if let Some(c) = cx.stack.held.pop() {
@@ -566,6 +566,10 @@ fn invoke_slow<T>(
                 super::split_fuel(cx.store.inner.fuel.remaining, cx.interrupt);
             let dst = if tail { cx.base } else { new_base };
             if let Err(t) = res {
+                if t.code() == TrapCode::Exception {
+                    // A wasm exception the host function raised or let through.
+                    return super::exn::from_host(cx, t, pc, tail);
+                }
                 if t.code() == TrapCode::HostYield {
                     // A resumable call continues from here (`exec/suspend.rs`).
                     cx.pending = Some(PendingHost {

@@ -13,6 +13,7 @@
 
 mod call;
 mod control;
+mod exn;
 mod fuel;
 mod memory;
 mod numeric;
@@ -23,6 +24,7 @@ mod wide;
 
 pub(crate) use call::*;
 pub(crate) use control::*;
+pub(crate) use exn::*;
 pub(crate) use fuel::*;
 pub(crate) use memory::*;
 pub(crate) use numeric::*;

@@ -15,6 +15,7 @@
 //! returns). A `local.set` right after the instruction that computed its value rewrites that
 //! instruction's destination instead of adding a copy.
 
+mod exn;
 pub(crate) mod fuel;
 mod fuse;
 mod ops;
@@ -114,6 +115,8 @@ pub(super) struct Translator<'m> {
     /// came from (parallel to `ops`), and the operator being translated.
     offsets: Option<Vec<u32>>,
     offset: u32,
+    /// The handler table of the `try_table`s (`exn.rs`).
+    exn: exn::Handlers,
 }
 
 /// The memory a (validated, non-GC) memory argument names.
@@ -210,6 +213,7 @@ fn translate_impl(
         const_slots,
         offsets: record_offsets.then(Vec::new),
         offset: range.start as u32,
+        exn: Default::default(),
     };
     t.ctrl.push(Ctrl {
         kind: CtrlKind::Block,
@@ -240,6 +244,7 @@ fn translate_impl(
             break;
         }
     }
+    t.emit_handlers();
     fuel.finish(&mut t.ops);
 
     let frame_size = first_temp
@@ -783,6 +788,7 @@ impl Translator<'_> {
             self.patch(at as usize, here);
             at = next;
         }
+        self.exn_end(self.ctrl.len(), here);
         while self.height() > c.height {
             self.pop();
         }
