@@ -30,7 +30,7 @@ use embedded_sdmmc::{
     Block, BlockCount, BlockDevice, BlockIdx, Error as FsError, Mode, RawDirectory, RawFile,
     RawVolume, ShortFileName, TimeSource, Timestamp, VolumeIdx, VolumeManager,
 };
-use fayasm::offload::{Key, Slot, Storage};
+use fayasm::offload::{Key, Storage, StorageSlot};
 
 const MAGIC: &[u8; 4] = b"FYAB";
 const TRAILER: usize = 16;
@@ -123,16 +123,16 @@ fn file_name(key: &Key, copy: u8) -> Option<ShortFileName> {
     n.push(b'.');
     n.push(key.kind.letter());
     match key.slot {
-        Slot::Single => {
+        StorageSlot::Single => {
             n.push(b'_');
             n.push(b'A' + copy);
         }
-        Slot::Ring(i) => n.hex(u32::from(i), 2),
-        Slot::Pair(i) if i < 10 => {
+        StorageSlot::Ring(i) => n.hex(u32::from(i), 2),
+        StorageSlot::Pair(i) if i < 10 => {
             n.push(b'P');
             n.push(b'0' + i);
         }
-        Slot::Pair(_) => return None,
+        StorageSlot::Pair(_) => return None,
     }
     n.short()
 }
@@ -317,8 +317,8 @@ impl<D: BlockDevice> FatStorage<D> {
         n.push(b'R');
         match key.slot {
             // A memory's page file; a durable memory's second one is ring slot 2.
-            Slot::Single => n.push(b'G'),
-            Slot::Ring(i) if i < 10 => n.push(b'0' + i),
+            StorageSlot::Single => n.push(b'G'),
+            StorageSlot::Ring(i) if i < 10 => n.push(b'0' + i),
             _ => return Err(FatError::TooLarge),
         }
         let name = n.short().ok_or(FatError::TooLarge)?;
@@ -400,7 +400,7 @@ impl<D: BlockDevice> FatStorage<D> {
     /// The newest intact copy of `key`: `(copy, seq, len)`. `Err(NoIntactCopy)` when files
     /// exist but none is intact.
     fn newest(&self, dir: RawDirectory, key: &Key) -> NewestCopy<D::Error> {
-        let copies: &[u8] = if key.slot == Slot::Single {
+        let copies: &[u8] = if key.slot == StorageSlot::Single {
             &[0, 1]
         } else {
             &[0]
@@ -472,7 +472,7 @@ impl<D: BlockDevice> Storage for FatStorage<D> {
             return Err(FatError::TooLarge);
         };
         let dir = self.dir(key, true)?;
-        let (copy, seq) = if key.slot == Slot::Single {
+        let (copy, seq) = if key.slot == StorageSlot::Single {
             match self.newest(dir, key) {
                 Ok(Some((c, s, _))) => (1 - c, s.wrapping_add(1)),
                 Ok(None) | Err(FatError::NoIntactCopy) => (0, 1),
@@ -568,7 +568,7 @@ impl<D: BlockDevice> Storage for FatStorage<D> {
             Err(FatError::Fs(FsError::NotFound)) => return Ok(()),
             Err(e) => return Err(e),
         };
-        let copies: &[u8] = if key.slot == Slot::Single {
+        let copies: &[u8] = if key.slot == StorageSlot::Single {
             &[0, 1]
         } else {
             &[0]

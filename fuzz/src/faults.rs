@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use arbitrary::{Arbitrary, Result, Unstructured};
 use fayasm::offload::commit::{self, Checkpoints};
 use fayasm::offload::{
-    Fault, FaultyStorage, Kind, MemStorage, Op, Persistence, PowerCut, Unsynced,
+    Fault, FaultyStorage, Kind, MemStorage, Persistence, PowerCut, StorageOp, Unsynced,
 };
 
 /// The parts of a checkpoint, by (kind, index).
@@ -82,7 +82,12 @@ pub fn run(input: &Input) {
     for f in input.faults.iter().take(4) {
         let fault = match *f {
             PlannedFault::Fail { op, at, permanent } => Fault::Fail {
-                op: [Op::Read, Op::Write, Op::Remove, Op::Sync][op as usize % 4],
+                op: [
+                    StorageOp::Read,
+                    StorageOp::Write,
+                    StorageOp::Remove,
+                    StorageOp::Sync,
+                ][op as usize % 4],
                 at: at as u64,
                 persistence: if permanent {
                     Persistence::Permanent

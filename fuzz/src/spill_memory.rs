@@ -6,7 +6,7 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 use fayasm::offload::MemStorage;
 use fayasm::{Config, Engine, Memory, MemoryPolicy, MemoryType, Paging, Store};
 
-const WASM_PAGE: usize = 65_536;
+const WASM_PAGE_SIZE: usize = 65_536;
 
 /// One step.
 #[derive(Arbitrary, Debug)]
@@ -64,7 +64,7 @@ pub fn run(input: &Input) {
     let max = min + (input.extra_max % 3) as u64;
     let ty = MemoryType::new(min, Some(max));
     let m = Memory::new(&mut store, ty).expect("a small memory");
-    let mut model = vec![0u8; min as usize * WASM_PAGE];
+    let mut model = vec![0u8; min as usize * WASM_PAGE_SIZE];
     for (n, step) in input.steps.iter().take(24).enumerate() {
         match step {
             Step::Write { at, bytes } => {
@@ -105,12 +105,12 @@ pub fn run(input: &Input) {
             }
             Step::Grow { delta } => {
                 let delta = (*delta % 3) as u64;
-                let pages = (model.len() / WASM_PAGE) as u64;
+                let pages = (model.len() / WASM_PAGE_SIZE) as u64;
                 match m.grow(&mut store, delta) {
                     Ok(old) => {
                         assert_eq!(old, pages, "step {n}: grow returned another old size");
                         assert!(pages + delta <= max, "step {n}: grew past the maximum");
-                        model.resize(model.len() + delta as usize * WASM_PAGE, 0);
+                        model.resize(model.len() + delta as usize * WASM_PAGE_SIZE, 0);
                     }
                     Err(_) => assert!(
                         paging.is_some() || pages + delta > max,
@@ -128,7 +128,7 @@ pub fn run(input: &Input) {
             ),
         }
         assert_eq!(
-            m.size(&store) as usize * WASM_PAGE,
+            m.size(&store) as usize * WASM_PAGE_SIZE,
             model.len(),
             "step {n}: size differs"
         );

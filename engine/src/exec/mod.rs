@@ -6,7 +6,7 @@
 //! "Invariants") describes them and what their `unsafe` relies on: microcode runs only after
 //! `microcode::verify` accepted it.
 //!
-//! Wasm-to-wasm calls push a [`Frame`] and continue in the same dispatch; they never recurse
+//! Wasm-to-wasm calls push a [`CallFrame`] and continue in the same dispatch; they never recurse
 //! on the native stack. Traps stop the run as `Err`.
 
 #[macro_use]
@@ -34,7 +34,7 @@ use state::{Ctx, Regs};
 
 /// A suspended caller.
 #[derive(Debug)]
-struct Frame {
+struct CallFrame {
     /// The caller's code, pinned by this frame while a run is under way
     /// ([`Compiled::pin`]).
     code: *const Compiled,
@@ -49,11 +49,11 @@ struct Frame {
 // SAFETY: a frame's pointers are only followed by a run on its stack, which holds the store
 // (`&mut`); they point at code that is pinned, or kept alive by `Stack::held` (frames of a
 // call that was suspended), and never mutated (ARCHITECTURE.md, "Invariants": pinned code).
-unsafe impl Send for Frame {}
+unsafe impl Send for CallFrame {}
 // SAFETY: as for `Send`; nothing reads through a frame behind a shared reference.
-unsafe impl Sync for Frame {}
+unsafe impl Sync for CallFrame {}
 
-impl Frame {
+impl CallFrame {
     /// The word offset of `ip` in the frame's code.
     fn pc(&self) -> usize {
         // SAFETY: the frame's code is alive (pinned, or held by `Stack::held`).
@@ -65,7 +65,7 @@ impl Frame {
 #[derive(Debug, Default)]
 pub(crate) struct Stack {
     cells: Vec<u64>,
-    frames: Vec<Frame>,
+    frames: Vec<CallFrame>,
     /// A reference to the code of each of the first `held.len()` frames, which are *held*
     /// instead of pinned: a run that stops where it can be resumed turns its frames' pins
     /// into these references (`suspend.rs`), so that dropping the suspended call frees the
@@ -321,7 +321,7 @@ fn run_at<T>(
     let limits = store.inner.limits;
     let max_depth = limits.max_frames(
         store.engine.config.max_call_depth,
-        core::mem::size_of::<Frame>(),
+        core::mem::size_of::<CallFrame>(),
     );
     let max_cells = limits.max_cells(store.engine.config.max_value_stack);
     // Fuel and the interrupt flag live in the store between runs (`runtime/fuel.rs`); the

@@ -63,7 +63,7 @@ pub(crate) struct Ctx<'a, T> {
     pub store: &'a mut Store<T>,
     pub stack: &'a mut Stack,
     /// The running function's code, pinned ([`Compiled::pin`]): one pin belongs to this
-    /// pointer, one to each suspended caller's [`Frame`](super::Frame). Null once the entry
+    /// pointer, one to each suspended caller's [`CallFrame`](super::CallFrame). Null once the entry
     /// function returned.
     pub code: *const Compiled,
     /// The current frame's first cell in `stack.cells`.

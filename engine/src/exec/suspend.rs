@@ -245,7 +245,7 @@ impl Point {
             frames.iter().map(|(code, ..)| code.clone()).collect();
         let frames = frames
             .into_iter()
-            .map(|(code, pc, base, instance)| super::Frame {
+            .map(|(code, pc, base, instance)| super::CallFrame {
                 code: Arc::as_ptr(&code),
                 ip: code.code.as_ptr().wrapping_add(pc),
                 base,

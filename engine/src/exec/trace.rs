@@ -6,7 +6,7 @@
 
 use alloc::vec::Vec;
 
-use super::Frame;
+use super::CallFrame;
 use crate::error::Trap;
 use crate::microcode::Compiled;
 use crate::runtime::{trace::Site, Store};
@@ -24,7 +24,12 @@ pub(super) struct At {
 /// engine's [`Config::wasm_backtrace_max_frames`](crate::Config::wasm_backtrace_max_frames)
 /// in all. Every code pointer given is pinned, or held by `Stack::held` or by the caller (a
 /// suspended point's code).
-pub(super) fn record<T>(store: &Store<T>, trap: &mut Trap, current: Option<At>, frames: &[Frame]) {
+pub(super) fn record<T>(
+    store: &Store<T>,
+    trap: &mut Trap,
+    current: Option<At>,
+    frames: &[CallFrame],
+) {
     let max = store.engine.config.backtrace_frames;
     let room = max.saturating_sub(trap.trace().len());
     if room == 0 {

@@ -8,13 +8,13 @@ use crate::microcode::Op;
 use crate::runtime::StoreInner;
 
 /// Everything a v128 op touches besides the store.
-pub(super) struct Frame<'a> {
+pub(super) struct VectorCtx<'a> {
     pub cells: &'a mut [u64],
     pub pool: &'a [u128],
     pub instance: usize,
 }
 
-impl Frame<'_> {
+impl VectorCtx<'_> {
     fn get(&self, slot: u32) -> u128 {
         let i = slot as usize;
         self.cells[i] as u128 | (self.cells[i + 1] as u128) << 64
@@ -53,7 +53,11 @@ fn splat_bytes<const N: usize>(b: [u8; N]) -> u128 {
 
 /// Run one v128 op. `cells` is the current frame (slot 0 at index 0).
 #[inline(never)]
-pub(super) fn execute(op: Op, f: &mut Frame<'_>, store: &mut StoreInner) -> Result<(), TrapCode> {
+pub(super) fn execute(
+    op: Op,
+    f: &mut VectorCtx<'_>,
+    store: &mut StoreInner,
+) -> Result<(), TrapCode> {
     macro_rules! load {
         ($dst:expr, $addr:expr, $mem:expr, $offset:expr, $n:literal, $conv:expr) => {{
             let addr = f.cell($addr);

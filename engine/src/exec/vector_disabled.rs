@@ -6,7 +6,7 @@ use crate::microcode::Op;
 use crate::runtime::StoreInner;
 
 #[allow(dead_code)]
-pub(super) struct Frame<'a> {
+pub(super) struct VectorCtx<'a> {
     pub cells: &'a mut [u64],
     pub pool: &'a [u128],
     pub instance: usize,
@@ -14,7 +14,7 @@ pub(super) struct Frame<'a> {
 
 pub(super) fn execute(
     _op: Op,
-    _f: &mut Frame<'_>,
+    _f: &mut VectorCtx<'_>,
     _store: &mut StoreInner,
 ) -> Result<(), TrapCode> {
     Err(TrapCode::Unreachable)

@@ -1,7 +1,7 @@
 //! Atomic multi-blob commits: a checkpoint is a set of parts plus a generation-numbered
 //! manifest written last.
 //!
-//! Every part and every manifest lives in one of two pair slots ([`Slot::Pair`]). A commit
+//! Every part and every manifest lives in one of two pair slots ([`StorageSlot::Pair`]). A commit
 //! writes each new part into the slot the current checkpoint does *not* use for that part,
 //! syncs, writes the manifest (listing kind, index, slot, generation, length and CRC of every
 //! part) into the manifest slot the current checkpoint does not use, and syncs again. Nothing
@@ -27,7 +27,7 @@ use alloc::vec::Vec;
 use super::blob::{self, Header};
 use super::error::OffloadError;
 use super::io;
-use super::key::{Key, Kind, Slot};
+use super::key::{Key, Kind, StorageSlot};
 use super::manifest::{self as format, upsert};
 pub use super::manifest::{Entry, Manifest};
 use super::storage::Storage;
@@ -70,14 +70,14 @@ impl Checkpoints {
     }
 
     fn manifest_key(&self, slot: u8) -> Key {
-        Key::new(Kind::Manifest, self.fingerprint, self.set).with_slot(Slot::Pair(slot))
+        Key::new(Kind::Manifest, self.fingerprint, self.set).with_slot(StorageSlot::Pair(slot))
     }
 
     /// Parts are named by the fingerprint of their set ([`set_fingerprint`]), so two sets of
     /// one module on one storage never share a part.
     fn part_key(&self, kind: Kind, index: u32, slot: u8) -> Key {
         Key::new(kind, set_fingerprint(self.fingerprint, self.set), index)
-            .with_slot(Slot::Pair(slot))
+            .with_slot(StorageSlot::Pair(slot))
     }
 
     /// Finds and verifies the newest intact checkpoint. Returns `Ok(None)` if there is no

@@ -20,7 +20,7 @@ use super::storage::{concat, Storage};
 
 /// A kind of storage call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
+pub enum StorageOp {
     /// [`Storage::read`].
     Read,
     /// [`Storage::write`].
@@ -68,7 +68,7 @@ pub enum Fault {
     /// Call number `at` of kind `op` fails with [`FaultError::Injected`] and has no effect.
     Fail {
         /// The kind of call.
-        op: Op,
+        op: StorageOp,
         /// The call's number.
         at: u64,
         /// Whether later calls of that kind fail too.
@@ -121,7 +121,7 @@ pub enum FaultError<E> {
     /// An injected I/O error.
     Injected {
         /// The kind of call that failed.
-        op: Op,
+        op: StorageOp,
         /// The call's number.
         at: u64,
     },
@@ -296,7 +296,7 @@ impl<S: Storage> FaultyStorage<S> {
         Ok(Some(data))
     }
 
-    fn injected(&self, op: Op, n: u64) -> bool {
+    fn injected(&self, op: StorageOp, n: u64) -> bool {
         self.faults.iter().any(|f| match *f {
             Fault::Fail {
                 op: o,
@@ -429,9 +429,9 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         if !self.powered {
             return Err(FaultError::PowerCut);
         }
-        if self.injected(Op::Read, n) {
+        if self.injected(StorageOp::Read, n) {
             return Err(FaultError::Injected {
-                op: Op::Read,
+                op: StorageOp::Read,
                 at: n,
             });
         }
@@ -452,9 +452,9 @@ impl<S: Storage> Storage for FaultyStorage<S> {
             self.cut_power(cut.unsynced);
             return Err(FaultError::PowerCut);
         }
-        if self.injected(Op::Write, n) {
+        if self.injected(StorageOp::Write, n) {
             return Err(FaultError::Injected {
-                op: Op::Write,
+                op: StorageOp::Write,
                 at: n,
             });
         }
@@ -470,9 +470,9 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         if !self.powered {
             return Err(FaultError::PowerCut);
         }
-        if self.injected(Op::Remove, n) {
+        if self.injected(StorageOp::Remove, n) {
             return Err(FaultError::Injected {
-                op: Op::Remove,
+                op: StorageOp::Remove,
                 at: n,
             });
         }
@@ -486,9 +486,9 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         if !self.powered {
             return Err(FaultError::PowerCut);
         }
-        if self.injected(Op::Sync, n) {
+        if self.injected(StorageOp::Sync, n) {
             return Err(FaultError::Injected {
-                op: Op::Sync,
+                op: StorageOp::Sync,
                 at: n,
             });
         }
@@ -508,9 +508,9 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         if !self.powered {
             return Err(FaultError::PowerCut);
         }
-        if self.injected(Op::Read, n) {
+        if self.injected(StorageOp::Read, n) {
             return Err(FaultError::Injected {
-                op: Op::Read,
+                op: StorageOp::Read,
                 at: n,
             });
         }
@@ -549,9 +549,9 @@ impl<S: Storage> Storage for FaultyStorage<S> {
             self.cut_power(unsynced);
             return Err(FaultError::PowerCut);
         }
-        if self.injected(Op::Write, n) {
+        if self.injected(StorageOp::Write, n) {
             return Err(FaultError::Injected {
-                op: Op::Write,
+                op: StorageOp::Write,
                 at: n,
             });
         }
@@ -590,9 +590,9 @@ impl<S: Storage> Storage for FaultyStorage<S> {
             self.cut_power(cut.unsynced);
             return Err(FaultError::PowerCut);
         }
-        if self.injected(Op::Write, n) {
+        if self.injected(StorageOp::Write, n) {
             return Err(FaultError::Injected {
-                op: Op::Write,
+                op: StorageOp::Write,
                 at: n,
             });
         }
@@ -716,24 +716,24 @@ mod tests {
     fn transient_and_permanent_errors() {
         let mut s = FaultyStorage::new(MemStorage::new())
             .with_fault(Fault::Fail {
-                op: Op::Write,
+                op: StorageOp::Write,
                 at: 0,
                 persistence: Persistence::Transient,
             })
             .with_fault(Fault::Fail {
-                op: Op::Read,
+                op: StorageOp::Read,
                 at: 1,
                 persistence: Persistence::Permanent,
             })
             .with_fault(Fault::Fail {
-                op: Op::Sync,
+                op: StorageOp::Sync,
                 at: 0,
                 persistence: Persistence::Transient,
             });
         assert_eq!(
             s.write(&key(0), &[b"x"]),
             Err(FaultError::Injected {
-                op: Op::Write,
+                op: StorageOp::Write,
                 at: 0
             })
         );
@@ -744,7 +744,10 @@ mod tests {
         for at in 1..4 {
             assert_eq!(
                 s.read(&key(0), &mut Vec::new()),
-                Err(FaultError::Injected { op: Op::Read, at })
+                Err(FaultError::Injected {
+                    op: StorageOp::Read,
+                    at
+                })
             );
         }
         s.clear_faults();
@@ -797,7 +800,7 @@ mod tests {
                 mask: 0x01,
             })
             .with_fault(Fault::Fail {
-                op: Op::Read,
+                op: StorageOp::Read,
                 at: 4,
                 persistence: Persistence::Transient,
             });
@@ -817,7 +820,7 @@ mod tests {
         assert_eq!(
             s.read_at(&k, 0, &mut [0u8; 1]),
             Err(FaultError::Injected {
-                op: Op::Read,
+                op: StorageOp::Read,
                 at: 4
             })
         );

@@ -1,8 +1,8 @@
 //! A storage of one file per key in a directory (std only).
 //!
-//! [`Slot::Single`] keys are replaced atomically: the blob goes to a temporary file, which is
+//! [`StorageSlot::Single`] keys are replaced atomically: the blob goes to a temporary file, which is
 //! fsynced, renamed over the key's file, and the directory is fsynced. Keys in a
-//! [`Slot::Ring`] or [`Slot::Pair`] belong to protocols that never overwrite a copy they still
+//! [`StorageSlot::Ring`] or [`StorageSlot::Pair`] belong to protocols that never overwrite a copy they still
 //! need and that check every copy's CRC and generation ([`super::Ring`],
 //! [`super::checkpoint`]); they are written in place (overwrite, cut to length, fsync), which
 //! rewrites no directory entry after the first time. The file is never truncated to zero
@@ -20,7 +20,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::vec::Vec;
 
-use super::key::{Key, Slot};
+use super::key::{Key, StorageSlot};
 use super::storage::Storage;
 
 /// The suffix of temporary files; leftovers from an interrupted write are deleted on open.
@@ -140,7 +140,7 @@ impl FileStorage {
             self.region = None;
         }
         let path = self.path(key);
-        if key.slot != Slot::Single {
+        if key.slot != StorageSlot::Single {
             let new = !path.exists();
             self.write_file(&path, parts, sync)?;
             return if new && sync { self.sync_dir() } else { Ok(()) };

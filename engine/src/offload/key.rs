@@ -1,5 +1,5 @@
 //! Names of stored blobs: what a blob is ([`Kind`]), which module and item it belongs to, and
-//! which physical copy of it a storage holds ([`Slot`]).
+//! which physical copy of it a storage holds ([`StorageSlot`]).
 
 use core::fmt;
 
@@ -85,12 +85,12 @@ impl Kind {
 
 /// Which physical copy of an item a key names.
 ///
-/// Most keys are [`Slot::Single`]: the storage replaces the one copy atomically. The ring
+/// Most keys are [`StorageSlot::Single`]: the storage replaces the one copy atomically. The ring
 /// adapter ([`super::Ring`]) spreads a hot key over `Ring(0)..Ring(n-1)`, and checkpoints
-/// ([`super::checkpoint`]) alternate between `Pair(0)` and `Pair(1)`. Because the slot is part
+/// ([`super::commit`]) alternate between `Pair(0)` and `Pair(1)`. Because the slot is part
 /// of the key, these protocols never collide with each other or with single keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Slot {
+pub enum StorageSlot {
     /// The only copy, replaced atomically by the storage.
     Single,
     /// Copy `i` of a ring of slots.
@@ -110,7 +110,7 @@ pub struct Key {
     /// The item within the module (function, memory, table index, page, checkpoint set).
     pub index: u32,
     /// Which physical copy this key names.
-    pub slot: Slot,
+    pub slot: StorageSlot,
 }
 
 impl Key {
@@ -120,12 +120,12 @@ impl Key {
             kind,
             fingerprint,
             index,
-            slot: Slot::Single,
+            slot: StorageSlot::Single,
         }
     }
 
     /// The same item in another slot.
-    pub const fn with_slot(self, slot: Slot) -> Key {
+    pub const fn with_slot(self, slot: StorageSlot) -> Key {
         Key { slot, ..self }
     }
 
@@ -162,12 +162,12 @@ impl Key {
         name.push_hex(u64::from(self.index), 8);
         name.push(b'.');
         match self.slot {
-            Slot::Single => name.push(b'b'),
-            Slot::Ring(i) => {
+            StorageSlot::Single => name.push(b'b'),
+            StorageSlot::Ring(i) => {
                 name.push(b'r');
                 name.push_decimal(i);
             }
-            Slot::Pair(i) => {
+            StorageSlot::Pair(i) => {
                 name.push(b'p');
                 name.push_decimal(i);
             }
@@ -247,14 +247,14 @@ mod tests {
         let key = Key::new(Kind::Code, 0x0123_4567_89ab_cdef, 42);
         assert_eq!(key.file_name().as_str(), "c-0123456789abcdef-0000002a.b");
         assert_eq!(
-            key.with_slot(Slot::Ring(2)).file_name().as_str(),
+            key.with_slot(StorageSlot::Ring(2)).file_name().as_str(),
             "c-0123456789abcdef-0000002a.r2"
         );
         assert_eq!(
-            key.with_slot(Slot::Pair(1)).file_name().as_str(),
+            key.with_slot(StorageSlot::Pair(1)).file_name().as_str(),
             "c-0123456789abcdef-0000002a.p1"
         );
-        let long = Key::new(Kind::Meta, u64::MAX, u32::MAX).with_slot(Slot::Ring(255));
+        let long = Key::new(Kind::Meta, u64::MAX, u32::MAX).with_slot(StorageSlot::Ring(255));
         assert_eq!(
             long.file_name().as_str(),
             "x-ffffffffffffffff-ffffffff.r255"

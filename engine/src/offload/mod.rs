@@ -39,11 +39,11 @@ pub use commit as checkpoint;
 pub use blob::{fingerprint, BlobError, Header};
 pub use error::OffloadError;
 pub use faulty::{
-    Counts, Fault, FaultError, FaultyStorage, Op, Persistence, PowerCut, Unsynced, Wear,
+    Counts, Fault, FaultError, FaultyStorage, Persistence, PowerCut, StorageOp, Unsynced, Wear,
 };
 #[cfg(feature = "std")]
 pub use file::FileStorage;
-pub use key::{Key, KeyName, Kind, Slot};
+pub use key::{Key, KeyName, Kind, StorageSlot};
 #[cfg(feature = "std")]
 pub use metrics::std_clock;
 pub use metrics::{Clock, Histogram, KindCounters, Metrics, Timer};

@@ -2,8 +2,8 @@
 //!
 //! Rewriting one blob again and again wears the same flash pages, and on a FAT volume a power
 //! cut during the rewrite can lose the file. A [`Ring`] instead writes each new version of a
-//! hot key (a [`Slot::Single`] key of a kind configured with [`Ring::with_slots`]) to the next
-//! of `n` slots, [`Slot::Ring(0)`](Slot::Ring) to `Ring(n-1)`, never over the newest intact
+//! hot key (a [`StorageSlot::Single`] key of a kind configured with [`Ring::with_slots`]) to the next
+//! of `n` slots, [`StorageSlot::Ring(0)`](StorageSlot::Ring) to `Ring(n-1)`, never over the newest intact
 //! copy. A reader takes the intact copy (CRC-checked envelope, right identity) with the highest
 //! generation, so a torn or corrupt newest copy falls back to the previous one, and the older
 //! slots are reused in turn.
@@ -19,7 +19,7 @@
 //!   Only a caller that knows which generation it expects (from a checkpoint manifest, see
 //!   [`super::io::load_generation`]) can tell.
 //!
-//! Keys of other kinds, and keys already in a [`Slot::Ring`] or [`Slot::Pair`], pass through
+//! Keys of other kinds, and keys already in a [`StorageSlot::Ring`] or [`StorageSlot::Pair`], pass through
 //! unchanged.
 
 use alloc::collections::BTreeMap;
@@ -27,7 +27,7 @@ use alloc::vec::Vec;
 
 use super::blob;
 use super::error::OffloadError;
-use super::key::{Key, Kind, Slot};
+use super::key::{Key, Kind, StorageSlot};
 use super::storage::Storage;
 
 /// A ring-of-slots adapter over a storage; see the module documentation.
@@ -101,7 +101,7 @@ impl<S: Storage> Ring<S> {
     /// The number of slots of `key`'s ring, or `None` if the key passes through.
     fn ring_size(&self, key: &Key) -> Option<u8> {
         let n = self.slots[key.kind.ordinal()];
-        (key.slot == Slot::Single && n > 1).then_some(n)
+        (key.slot == StorageSlot::Single && n > 1).then_some(n)
     }
 
     /// The slot and generation of the newest intact copy, from this session's memory or by
@@ -136,7 +136,7 @@ impl<S: Storage> Ring<S> {
         slot: u8,
         buf: &mut Vec<u8>,
     ) -> Result<Option<u64>, OffloadError<S::Error>> {
-        let slot_key = key.with_slot(Slot::Ring(slot));
+        let slot_key = key.with_slot(StorageSlot::Ring(slot));
         if !self
             .inner
             .read(&slot_key, buf)
@@ -217,7 +217,7 @@ impl<S: Storage> Ring<S> {
             None => 0,
         };
         self.newest.remove(key);
-        let slot = key.with_slot(Slot::Ring(target));
+        let slot = key.with_slot(StorageSlot::Ring(target));
         if cached {
             self.inner.write_cached(&slot, parts)
         } else {
@@ -280,7 +280,7 @@ impl<S: Storage> Storage for Ring<S> {
         self.newest.remove(key);
         for slot in (0..n).filter(|&s| Some(s) != newest).chain(newest) {
             self.inner
-                .remove(&key.with_slot(Slot::Ring(slot)))
+                .remove(&key.with_slot(StorageSlot::Ring(slot)))
                 .map_err(OffloadError::Storage)?;
         }
         Ok(())

@@ -12,7 +12,7 @@ use super::key::Key;
 /// The contract every implementation keeps:
 ///
 /// - [`write`](Storage::write) replaces the blob under a key *atomically* for
-///   [`Slot::Single`](super::Slot::Single) keys: after a power cut at any moment, a read returns
+///   [`StorageSlot::Single`](super::StorageSlot::Single) keys: after a power cut at any moment, a read returns
 ///   either the whole old blob or the whole new one. Keys in other slots belong to protocols
 ///   (the [ring](super::Ring), [checkpoints](super::checkpoint)) that never overwrite a copy they
 ///   may still need and that check every copy's CRC and generation, so a storage may write them
@@ -307,7 +307,7 @@ impl Storage for MemStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offload::{Kind, Slot};
+    use crate::offload::{Kind, StorageSlot};
 
     #[test]
     fn mem_storage_round_trip() {
@@ -322,7 +322,7 @@ mod tests {
         s.write(&k, &[b"new"]).unwrap();
         assert!(s.read(&k, &mut buf).unwrap());
         assert_eq!(buf, b"new");
-        let other_slot = k.with_slot(Slot::Ring(0));
+        let other_slot = k.with_slot(StorageSlot::Ring(0));
         assert!(!s.read(&other_slot, &mut buf).unwrap());
         s.remove(&k).unwrap();
         s.remove(&k).unwrap();

@@ -10,7 +10,7 @@
 //! [`TrapCode::StackOverflow`](crate::TrapCode::StackOverflow). Allocation failures of the host
 //! on these paths are reported the same way (fallible reservations, never `alloc`'s abort).
 
-use super::memory::PAGE_SIZE;
+use super::memory::WASM_PAGE_SIZE;
 use super::Store;
 
 /// Limits of one store. Exceeding one is never an abort: creating a memory, table or instance
@@ -116,7 +116,7 @@ impl StoreLimits {
     /// The byte limit of one memory given the engine's (in 64 KiB pages); a memory may have
     /// as many of its pages as fit (`bytes >> page_size_log2`).
     pub(crate) fn memory_bytes(&self, engine_max_pages: u64) -> u64 {
-        let engine = engine_max_pages.saturating_mul(PAGE_SIZE);
+        let engine = engine_max_pages.saturating_mul(WASM_PAGE_SIZE);
         self.memory_size.map_or(engine, |b| engine.min(b))
     }
 

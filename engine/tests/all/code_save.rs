@@ -3,8 +3,8 @@
 //! report one error for one failure, the same error a memory spill reports.
 
 use fayasm::offload::{
-    blob, io, Fault, FaultError, FaultyStorage, Key, Kind, MemStorage, OffloadError, Op,
-    Persistence,
+    blob, io, Fault, FaultError, FaultyStorage, Key, Kind, MemStorage, OffloadError, Persistence,
+    StorageOp,
 };
 use fayasm::{
     CodeSpillError, CodeStatus, Engine, Linker, Memory, MemoryOffloadError, Module, Store, Val,
@@ -42,7 +42,7 @@ fn sum(store: &mut Store<()>, f: fayasm::Func, n: i32) -> i32 {
 
 fn failing_writes() -> FaultyStorage<MemStorage> {
     FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-        op: Op::Write,
+        op: StorageOp::Write,
         at: 0,
         persistence: Persistence::Permanent,
     })
@@ -92,7 +92,10 @@ fn a_failed_code_write_is_the_storage_error_from_both_saves() {
     let (mut store, f) = setup();
     let mut host = failing_writes();
     match f.spill_code_to(&mut store, &mut host, 1) {
-        Err(OffloadError::Storage(FaultError::Injected { op: Op::Write, .. })) => {}
+        Err(OffloadError::Storage(FaultError::Injected {
+            op: StorageOp::Write,
+            ..
+        })) => {}
         other => panic!("spill_code_to to a failing storage: {other:?}"),
     }
     assert_eq!(f.code_status(&store), CodeStatus::Translated);

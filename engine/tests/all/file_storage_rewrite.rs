@@ -5,7 +5,7 @@
 //! was truncated to zero when it is closed, which made every page write-back of a thrashing
 //! paged memory cost ~0.2-4 ms.)
 
-use fayasm::offload::{FileStorage, Key, Kind, Slot, Storage};
+use fayasm::offload::{FileStorage, Key, Kind, Storage, StorageSlot};
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir =
@@ -25,7 +25,12 @@ fn rewrites_of_every_slot_read_back_exactly() {
     let dir = scratch("slots");
     let mut s = FileStorage::open(&dir).unwrap();
     let base = Key::new(Kind::MemoryPage, 0x1234_5678_9abc_def0, 7);
-    for slot in [Slot::Single, Slot::Ring(0), Slot::Ring(3), Slot::Pair(1)] {
+    for slot in [
+        StorageSlot::Single,
+        StorageSlot::Ring(0),
+        StorageSlot::Ring(3),
+        StorageSlot::Pair(1),
+    ] {
         let key = base.with_slot(slot);
         for synced in [false, true] {
             // Longer, shorter, empty, longer again; in two parts and in one.
@@ -59,7 +64,7 @@ fn rewrites_of_every_slot_read_back_exactly() {
 fn cached_rewrites_are_never_fsynced() {
     let dir = scratch("nosync");
     let mut s = FileStorage::open(&dir).unwrap();
-    let key = Key::new(Kind::MemoryPage, 1, 2).with_slot(Slot::Ring(1));
+    let key = Key::new(Kind::MemoryPage, 1, 2).with_slot(StorageSlot::Ring(1));
     for round in 0..50u8 {
         s.write_cached(&key, &[&[round; 4096]]).unwrap();
     }

@@ -3,8 +3,8 @@
 //! errors, lost writes, crafted payloads and module mismatches.
 
 use fayasm::offload::{
-    self, Fault, FaultyStorage, Key, Kind, MemStorage, OffloadError, Op, Persistence, PowerCut,
-    Unsynced,
+    self, Fault, FaultyStorage, Key, Kind, MemStorage, OffloadError, Persistence, PowerCut,
+    StorageOp, Unsynced,
 };
 use fayasm::{
     CheckpointError, Checkpointer, Engine, ExternRef, Func, FuncType, Instance, Linker, Module,
@@ -564,7 +564,7 @@ fn offload_checkpoint_io_errors_and_lost_writes() {
 
     // Write, sync and read errors during the checkpoint: typed error, A stays current, and a
     // retry (transient) commits B.
-    for op in [Op::Write, Op::Sync, Op::Read] {
+    for op in [StorageOp::Write, StorageOp::Sync, StorageOp::Read] {
         for at in 0..=t.writes_b {
             for persistence in [Persistence::Transient, Persistence::Permanent] {
                 let fault = Fault::Fail {
@@ -596,7 +596,7 @@ fn offload_checkpoint_io_errors_and_lost_writes() {
                 } else {
                     // The last sync failed after the manifest reached the storage: whether
                     // the new checkpoint is durable is unknown, but it is whole.
-                    assert_eq!((op, &snap), (Op::Sync, &t.snap_b), "{fault:?}");
+                    assert_eq!((op, &snap), (StorageOp::Sync, &t.snap_b), "{fault:?}");
                 }
             }
         }
@@ -610,7 +610,7 @@ fn offload_checkpoint_io_errors_and_lost_writes() {
     };
     for at in 0..reads {
         let fault = Fault::Fail {
-            op: Op::Read,
+            op: StorageOp::Read,
             at,
             persistence: Persistence::Transient,
         };

@@ -3,7 +3,8 @@
 //! write-back), policies, and hostile or failing storage.
 
 use fayasm::offload::{
-    Fault, FaultyStorage, Key, Kind, MemStorage, Op, Persistence, PowerCut, Slot, Storage,
+    Fault, FaultyStorage, Key, Kind, MemStorage, Persistence, PowerCut, Storage, StorageOp,
+    StorageSlot,
 };
 use fayasm::{
     Config, Engine, Error, Instance, Linker, Memory, MemoryOffloadError, MemoryPolicy, Module,
@@ -193,7 +194,7 @@ fn offload_memory_spill_without_storage_is_an_error() {
 /// between slots 0 and 1, starting with 0).
 fn memory_key(slot: u8) -> Key {
     let module = Module::new(&Engine::default(), wat::parse_str(WAT).unwrap()).unwrap();
-    Key::new(Kind::Memory, module.fingerprint(), 0).with_slot(Slot::Ring(slot))
+    Key::new(Kind::Memory, module.fingerprint(), 0).with_slot(StorageSlot::Ring(slot))
 }
 
 #[test]
@@ -269,7 +270,7 @@ fn offload_memory_failed_spill_keeps_memory_resident() {
         (
             "transient",
             FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-                op: Op::Write,
+                op: StorageOp::Write,
                 at: 0,
                 persistence: Persistence::Transient,
             }),
@@ -277,7 +278,7 @@ fn offload_memory_failed_spill_keeps_memory_resident() {
         (
             "permanent",
             FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-                op: Op::Write,
+                op: StorageOp::Write,
                 at: 0,
                 persistence: Persistence::Permanent,
             }),
@@ -309,7 +310,7 @@ fn offload_memory_durable_spill_syncs() {
     r.mem.spill(&mut r.store).unwrap();
     // A sync failure makes a durable spill fail (and keeps the memory).
     let storage = FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-        op: Op::Sync,
+        op: StorageOp::Sync,
         at: 0,
         persistence: Persistence::Permanent,
     });
@@ -482,7 +483,7 @@ fn offload_memory_paged_corrupt_page_traps_and_never_written_page_is_zero() {
         module.fingerprint(),
         Key::page_index(0, 0).unwrap(),
     )
-    .with_slot(Slot::Single);
+    .with_slot(StorageSlot::Single);
     let at = (fayasm::offload::blob::HEADER_LEN + 4096) as u64 + 100;
     let mut byte = [0u8];
     let storage = r.store.storage_mut().unwrap();
@@ -509,7 +510,7 @@ fn offload_memory_paged_write_back_failure_keeps_the_page() {
     // Write-backs fail for good: the access that needs a frame traps, no data is lost, and the
     // pages already resident keep working.
     let storage = FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-        op: Op::Write,
+        op: StorageOp::Write,
         at: 0,
         persistence: Persistence::Permanent,
     });
@@ -710,7 +711,7 @@ fn offload_memory_power_cut_sweep_over_page_write_back() {
         for p in 0..8u64 {
             let mut newest: Option<(u64, Vec<u8>)> = None;
             for slot in 0..2 {
-                let key = page_key(20 + p).with_slot(Slot::Ring(slot));
+                let key = page_key(20 + p).with_slot(StorageSlot::Ring(slot));
                 if let Ok(h) = fayasm::offload::io::load(&mut medium, &key, &mut buf) {
                     if newest.as_ref().is_none_or(|(g, _)| h.generation > *g) {
                         newest = Some((h.generation, buf.clone()));

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use fayasm::microcode::{Compiled, Op};
 use fayasm::offload::{
-    blob, Fault, FaultyStorage, Key, Kind, MemStorage, OffloadError, Op as IoOp, Persistence,
-    PowerCut, Storage, Unsynced,
+    blob, Fault, FaultyStorage, Key, Kind, MemStorage, OffloadError, Persistence, PowerCut,
+    Storage, StorageOp, Unsynced,
 };
 use fayasm::{
     CodeEviction, CodeLoadError, CodeStatus, Config, Engine, Func, Linker, Module, Store, Val,
@@ -397,7 +397,7 @@ fn offload_transient_and_permanent_io_errors_fall_back() {
     let (mut store, _, inst) = setup(spill_config(None));
     store.set_storage(
         FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-            op: IoOp::Read,
+            op: StorageOp::Read,
             at: 0,
             persistence: Persistence::Transient,
         }),
@@ -424,7 +424,7 @@ fn offload_transient_and_permanent_io_errors_fall_back() {
     let (mut store, _, inst) = setup(spill_config(Some(0)));
     store.set_storage(
         FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-            op: IoOp::Read,
+            op: StorageOp::Read,
             at: 0,
             persistence: Persistence::Permanent,
         }),
@@ -438,7 +438,7 @@ fn offload_transient_and_permanent_io_errors_fall_back() {
         let (mut store, _, inst) = setup(spill_config(Some(0)));
         store.set_storage(
             FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-                op: IoOp::Write,
+                op: StorageOp::Write,
                 at: 0,
                 persistence,
             }),

@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 
 use fayasm::offload::{
-    blob, Fault, FaultError, FaultyStorage, Key, Kind, MemStorage, Op, Persistence, PowerCut, Slot,
-    Storage, Unsynced,
+    blob, Fault, FaultError, FaultyStorage, Key, Kind, MemStorage, Persistence, PowerCut, Storage,
+    StorageOp, StorageSlot, Unsynced,
 };
 use fayasm::{
     Config, Engine, Error, Instance, Linker, Memory, MemoryPolicy, Module, Paging, Store, TrapCode,
@@ -187,15 +187,19 @@ fn paged_faults_failed_page_io_is_a_trap_and_loses_nothing() {
     assert!(writes >= 4 && reads >= 8, "{writes} writes, {reads} reads");
     let (old, new) = (pattern(3), pattern(5));
     let mut traps = 0;
-    for op in [Op::Write, Op::Read] {
-        let n = if op == Op::Write { writes } else { reads };
+    for op in [StorageOp::Write, StorageOp::Read] {
+        let n = if op == StorageOp::Write {
+            writes
+        } else {
+            reads
+        };
         for at in 0..n {
             for persistence in [Persistence::Transient, Persistence::Permanent] {
                 let s = shared(FaultyStorage::new(MemStorage::new()));
                 let mut r = rig(MemoryPolicy::Cache, 3, s.clone());
                 r.call("fill", &[Val::I32(3)]).unwrap();
                 let base = s.0.lock().unwrap().counts();
-                let base = if op == Op::Write {
+                let base = if op == StorageOp::Write {
                     base.writes
                 } else {
                     base.reads
@@ -320,7 +324,7 @@ fn stored_page(medium: &mut MemStorage, fp: u64, p: u64) -> Option<(u64, Vec<u8>
     let page_key = Key::new(Kind::MemoryPage, fp, Key::page_index(0, p).unwrap());
     let slot_len = blob::HEADER_LEN + PAGE;
     let mut newest: Option<(u64, Vec<u8>)> = None;
-    for (copy, slot) in [(0u8, Slot::Single), (1, Slot::Ring(2))] {
+    for (copy, slot) in [(0u8, StorageSlot::Single), (1, StorageSlot::Ring(2))] {
         let mut buf = vec![0u8; slot_len];
         if !matches!(
             medium.read_at(&region.with_slot(slot), p * slot_len as u64, &mut buf),
@@ -328,7 +332,7 @@ fn stored_page(medium: &mut MemStorage, fp: u64, p: u64) -> Option<(u64, Vec<u8>
         ) {
             continue;
         }
-        if let Ok((h, payload)) = blob::decode(&buf, &page_key.with_slot(Slot::Ring(copy))) {
+        if let Ok((h, payload)) = blob::decode(&buf, &page_key.with_slot(StorageSlot::Ring(copy))) {
             if newest.as_ref().is_none_or(|(g, _)| h.generation > *g) {
                 newest = Some((h.generation, payload.to_vec()));
             }

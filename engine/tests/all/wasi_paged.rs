@@ -3,7 +3,7 @@
 //! here must print byte for byte what it prints on a resident memory, with the same exit
 //! code, and buffers that span pages must move whole.
 
-use fayasm::offload::{Fault, FaultyStorage, Kind, MemStorage, Op, Persistence};
+use fayasm::offload::{Fault, FaultyStorage, Kind, MemStorage, Persistence, StorageOp};
 use fayasm::wasi::{self, Errno, WasiCtx};
 use fayasm::{Config, Engine, Error, Linker, Module, Paging, Residency, Store, TrapCode, Val};
 
@@ -284,7 +284,7 @@ fn buffers_spanning_pages_move_whole_with_one_page_resident() {
 fn a_page_that_cannot_be_read_back_is_eio_not_a_crash() {
     // Every read from storage fails.
     let storage = FaultyStorage::new(MemStorage::new()).with_fault(Fault::Fail {
-        op: Op::Read,
+        op: StorageOp::Read,
         at: 0,
         persistence: Persistence::Permanent,
     });

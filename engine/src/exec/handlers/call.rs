@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use super::super::state::{Ctx, Exit, Regs, R};
 use super::super::suspend::PendingHost;
-use super::super::{call_host, ensure_cells, Frame};
+use super::super::{call_host, ensure_cells, CallFrame};
 use crate::error::{Trap, TrapCode};
 use crate::microcode::{Compiled, Op};
 use crate::runtime::materialize_code;
@@ -39,7 +39,7 @@ pub(crate) unsafe fn Return<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs)
     if f.instance as usize != cx.inst {
         return Err(Exit::Slow);
     }
-    // SAFETY: `n - 1 < n`: pops the frame read above (a `Frame` has no drop glue).
+    // SAFETY: `n - 1 < n`: pops the frame read above (a `CallFrame` has no drop glue).
     unsafe { cx.stack.frames.set_len(n - 1) };
     cx.code().unpin();
     // The value stack did not move since `r.fp` was derived: the caller's frame is this
@@ -54,7 +54,7 @@ pub(crate) unsafe fn Return<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs)
 /// Pop the caller's frame, its code pinned: a pinned frame hands its pin over; a held one
 /// (`Stack::held`) is pinned now, its reference kept in the code cache's retired list while
 /// pinned.
-pub(super) fn pop_caller<T>(cx: &mut Ctx<'_, T>) -> Option<Frame> {
+pub(super) fn pop_caller<T>(cx: &mut Ctx<'_, T>) -> Option<CallFrame> {
     let f = cx.stack.frames.pop()?;
     if cx.stack.frames.len() < cx.stack.held.len() {
         if let Some(c) = cx.stack.held.pop() {
@@ -354,7 +354,7 @@ fn push_and_enter<T>(
     // SAFETY: `depth < frame_limit <= capacity` (checked by the caller), so the slot at
     // `depth` is allocated and unused; it is initialised before the length covers it.
     unsafe {
-        stack.frames.as_mut_ptr().add(depth).write(Frame {
+        stack.frames.as_mut_ptr().add(depth).write(CallFrame {
             code: cx.code,
             ip: r.ip,
             base: cx.base,
@@ -497,7 +497,7 @@ fn enter<T>(
         // SAFETY: `caller` was the running code, pinned by `cx.code` until now.
         unsafe { (*caller).unpin() };
     } else {
-        cx.stack.frames.push(Frame {
+        cx.stack.frames.push(CallFrame {
             code: caller,
             // SAFETY: `caller` was the running code, pinned by `cx.code` until now and by
             // this frame from here on.

@@ -57,7 +57,7 @@ fn vector_exec<T, const W: bool>(cx: &mut Ctx<'_, T>, ip: *const u16) -> Result<
     let (op, n) = unsafe { crate::microcode::isa::read::any::<W>(ip) };
     let pc = cx.pc_of(ip.wrapping_add(n));
     let code = cx.code;
-    let mut frame = vector::Frame {
+    let mut frame = vector::VectorCtx {
         cells: &mut cx.stack.cells[cx.base..],
         // SAFETY: the running function's code is pinned while it runs, so the store keeps
         // it alive (ARCHITECTURE.md, "Invariants": pinned code); nothing here unpins it.

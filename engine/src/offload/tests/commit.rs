@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 
 use crate::offload::commit::{self, Checkpoints};
 use crate::offload::{
-    blob, Fault, FaultError, FaultyStorage, Key, Kind, MemStorage, OffloadError, Op, Persistence,
-    PowerCut, Storage, Unsynced,
+    blob, Fault, FaultError, FaultyStorage, Key, Kind, MemStorage, OffloadError, Persistence,
+    PowerCut, Storage, StorageOp, Unsynced,
 };
 
 const FP: u64 = 0xc0ffee;
@@ -295,7 +295,7 @@ fn bit_flips_in_every_byte_fall_back() {
         .copied()
         .filter(|k| {
             let slot = match k.slot {
-                crate::offload::Slot::Pair(p) => p,
+                crate::offload::StorageSlot::Pair(p) => p,
                 _ => unreachable!(),
             };
             if k.kind == Kind::Manifest {
@@ -388,7 +388,7 @@ fn silent_write_loss_yields_previous_checkpoint() {
 fn io_error_sweep_then_retry() {
     let (a, b) = (parts(1), parts(2));
     let mut runs = 0;
-    for op in [Op::Read, Op::Write, Op::Sync] {
+    for op in [StorageOp::Read, StorageOp::Write, StorageOp::Sync] {
         for at in 0..8 {
             for persistence in [Persistence::Transient, Persistence::Permanent] {
                 let fault = Fault::Fail {
@@ -440,7 +440,7 @@ fn read_error_during_load_does_not_fall_back() {
     commit(&mut mem, &parts(2)).unwrap();
     for at in 0..8 {
         let fault = Fault::Fail {
-            op: Op::Read,
+            op: StorageOp::Read,
             at,
             persistence: Persistence::Transient,
         };
@@ -449,7 +449,10 @@ fn read_error_during_load_does_not_fall_back() {
             Ok(Some((generation, got))) => {
                 assert_eq!((generation, got), (2, parts(2)));
             }
-            Err(OffloadError::Storage(FaultError::Injected { op: Op::Read, .. })) => {}
+            Err(OffloadError::Storage(FaultError::Injected {
+                op: StorageOp::Read,
+                ..
+            })) => {}
             other => panic!("read {at}: {other:?}"),
         }
     }

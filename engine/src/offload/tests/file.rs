@@ -8,7 +8,8 @@ use std::vec::Vec;
 
 use crate::offload::commit;
 use crate::offload::{
-    blob, io, FaultyStorage, FileStorage, Key, Kind, OffloadError, PowerCut, Ring, Slot, Storage,
+    blob, io, FaultyStorage, FileStorage, Key, Kind, OffloadError, PowerCut, Ring, Storage,
+    StorageSlot,
 };
 
 const FP: u64 = 0xf11e;
@@ -91,7 +92,7 @@ fn ring_of_slot_files_rotates_and_survives_a_torn_file() {
     }
     let blob_len = (blob::HEADER_LEN + 4096) as u64;
     for slot in 0..3 {
-        let wear = r.inner().wear()[&key.with_slot(Slot::Ring(slot))];
+        let wear = r.inner().wear()[&key.with_slot(StorageSlot::Ring(slot))];
         assert_eq!((wear.writes, wear.bytes), (10, 10 * blob_len));
     }
     assert_eq!(
@@ -106,7 +107,7 @@ fn ring_of_slot_files_rotates_and_survives_a_torn_file() {
     // Generation 30 is in slot (30 - 1) % 3 = 2; tear it as a power cut mid-write would.
     let newest = dir
         .0
-        .join(key.with_slot(Slot::Ring(2)).file_name().as_str());
+        .join(key.with_slot(StorageSlot::Ring(2)).file_name().as_str());
     let bytes = fs::read(&newest).unwrap();
     fs::write(&newest, &bytes[..1000]).unwrap();
     let mut fresh = Ring::new(FileStorage::open(&dir.0).unwrap()).with_slots(Kind::MemoryPage, 3);

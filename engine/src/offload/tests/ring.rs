@@ -3,8 +3,8 @@
 use alloc::vec::Vec;
 
 use crate::offload::{
-    blob, io, Fault, FaultyStorage, Key, Kind, MemStorage, OffloadError, PowerCut, Ring, Slot,
-    Storage, Unsynced,
+    blob, io, Fault, FaultyStorage, Key, Kind, MemStorage, OffloadError, PowerCut, Ring, Storage,
+    StorageSlot, Unsynced,
 };
 
 const FP: u64 = 0xfeed;
@@ -46,7 +46,7 @@ fn writes_rotate_over_slots_and_wear_is_spread() {
     let inner = r.inner();
     let blob_len = (blob::HEADER_LEN + 64) as u64;
     for slot in 0..4 {
-        let wear = inner.wear()[&page(0).with_slot(Slot::Ring(slot))];
+        let wear = inner.wear()[&page(0).with_slot(StorageSlot::Ring(slot))];
         assert_eq!(
             (wear.writes, wear.bytes),
             (25, 25 * blob_len),
@@ -68,7 +68,7 @@ fn other_kinds_and_slotted_keys_pass_through() {
     io::save(&mut r, &code, 1, b"x").unwrap();
     io::save(&mut r, &code, 1, b"y").unwrap(); // plain keys need no increasing generation
     assert!(r.inner().inner().get(&code).is_some());
-    let pair = page(0).with_slot(Slot::Pair(1));
+    let pair = page(0).with_slot(StorageSlot::Pair(1));
     r.write(&pair, &[b"raw, not a blob"]).unwrap();
     assert_eq!(r.inner().inner().get(&pair), Some(&b"raw, not a blob"[..]));
 }
@@ -163,7 +163,7 @@ fn bit_flip_in_newest_copy_falls_back_or_is_reported() {
                 io::save(&mut r, &page(0), generation, &payload(generation)).unwrap();
             }
             // Generation 3 went to slot 0 (1 -> 0, 2 -> 1, 3 -> 0).
-            let newest = page(0).with_slot(Slot::Ring(0));
+            let newest = page(0).with_slot(StorageSlot::Ring(0));
             assert!(r
                 .inner_mut()
                 .flip_stored(&newest, offset, 1 << bit)
@@ -222,8 +222,8 @@ fn silent_write_loss() {
 
 #[test]
 fn transient_errors_then_retry() {
-    use crate::offload::{Op, Persistence};
-    for op in [Op::Read, Op::Write, Op::Sync] {
+    use crate::offload::{Persistence, StorageOp};
+    for op in [StorageOp::Read, StorageOp::Write, StorageOp::Sync] {
         for at in 0..4 {
             let fault = Fault::Fail {
                 op,
@@ -280,7 +280,7 @@ fn damaged_only_copy_reports_blob_error() {
     let mut r = ring(FaultyStorage::new(MemStorage::new()), 2);
     io::save(&mut r, &page(0), 1, &payload(1)).unwrap();
     r.inner_mut()
-        .flip_stored(&page(0).with_slot(Slot::Ring(0)), 40, 1)
+        .flip_stored(&page(0).with_slot(StorageSlot::Ring(0)), 40, 1)
         .unwrap();
     let mut fresh = ring(r.into_inner(), 2);
     assert!(matches!(

@@ -31,7 +31,7 @@ use pager::{Pager, MAX_PAGED_PAGES};
 
 /// Bytes per wasm page (the default page size; a memory of the custom-page-sizes proposal
 /// may have 1-byte pages, `MemoryType::page_size_log2`).
-pub const PAGE_SIZE: u64 = 65_536;
+pub const WASM_PAGE_SIZE: u64 = 65_536;
 
 /// Whether a memory may have pages of `1 << log2` bytes: 64 KiB, or 1 byte (the only sizes the
 /// custom-page-sizes proposal allows).

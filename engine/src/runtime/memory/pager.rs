@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use super::{offload_error, Backing, MemoryEntity, MemoryOffloadError};
 use crate::config::{MemoryPolicy, Paging};
 use crate::error::TrapCode;
-use crate::offload::{io, Key, Kind, OffloadError, Slot};
+use crate::offload::{io, Key, Kind, OffloadError, StorageSlot};
 use crate::runtime::storage::OffloadState;
 
 /// The most pages a paged memory can have: page numbers are 24 bits in a page key.
@@ -71,7 +71,7 @@ pub(crate) struct PagedView {
     /// `Pager::table` (one entry per paging page of `size` bytes).
     table: *const u32,
     /// `Pager::frames`.
-    frames: *mut Frame,
+    frames: *mut PageFrame,
     /// `Pager::bytes`: `frames.len()` pages.
     bytes: *mut u8,
     /// The memory's size in bytes; 0 for no paged memory (every lookup misses).
@@ -127,7 +127,7 @@ impl PagedView {
 
 /// A resident page frame.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Frame {
+pub(super) struct PageFrame {
     page: u32,
     pub(super) dirty: bool,
     referenced: bool,
@@ -147,7 +147,7 @@ pub(crate) struct Pager {
     /// Per page: the generation of its stored copy shifted left by one, with the ring slot it
     /// is in as the low bit (0: never written back).
     stored: Vec<u32>,
-    pub(super) frames: Vec<Frame>,
+    pub(super) frames: Vec<PageFrame>,
     /// `frames.len()` pages of bytes.
     pub(super) bytes: Vec<u8>,
     hand: usize,
@@ -256,9 +256,9 @@ impl Pager {
     fn region_key(fp: u64, index: u32, copy: u8) -> Result<Key, TrapCode> {
         let item = Key::page_index(index, 0).ok_or(TrapCode::MemoryUnavailable)?;
         let slot = if copy == 0 {
-            Slot::Single
+            StorageSlot::Single
         } else {
-            Slot::Ring(2)
+            StorageSlot::Ring(2)
         };
         Ok(Key::new(Kind::MemoryPage, fp, item).with_slot(slot))
     }
@@ -358,7 +358,7 @@ impl Pager {
 
     fn page_key(fp: u64, index: u32, page: u32, slot: u8) -> Result<Key, TrapCode> {
         let item = Key::page_index(index, u64::from(page)).ok_or(TrapCode::MemoryUnavailable)?;
-        Ok(Key::new(Kind::MemoryPage, fp, item).with_slot(Slot::Ring(slot)))
+        Ok(Key::new(Kind::MemoryPage, fp, item).with_slot(StorageSlot::Ring(slot)))
     }
 
     /// The byte offset in `bytes` of `page`'s frame, paging it in if needed.
@@ -387,14 +387,14 @@ impl Pager {
         } else if !self.page_in(off, fp, index, page, f) {
             off.metrics.record_load_failure(Kind::MemoryPage);
             // The frame stays unmapped (the clock takes it first on the next fault).
-            self.frames[f] = Frame {
+            self.frames[f] = PageFrame {
                 page: NOT_RESIDENT,
                 dirty: false,
                 referenced: false,
             };
             return Err(TrapCode::MemoryUnavailable);
         }
-        self.frames[f] = Frame {
+        self.frames[f] = PageFrame {
             page: page as u32,
             dirty: write,
             referenced: true,
@@ -504,7 +504,7 @@ impl Pager {
             if !self.page_in(off, fp, index, next, f) {
                 break;
             }
-            self.frames[f] = Frame {
+            self.frames[f] = PageFrame {
                 page: next as u32,
                 dirty: false,
                 referenced: false,
@@ -523,7 +523,7 @@ impl Pager {
         let ps = self.page_size();
         if self.frames.len() < self.budget && self.bytes.try_reserve_exact(ps).is_ok() {
             self.bytes.resize(self.bytes.len() + ps, 0);
-            self.frames.push(Frame {
+            self.frames.push(PageFrame {
                 page: NOT_RESIDENT,
                 dirty: false,
                 referenced: false,
@@ -566,7 +566,7 @@ impl Pager {
         let ps = self.page_size();
         if self.frames.len() < self.budget && self.bytes.try_reserve_exact(ps).is_ok() {
             self.bytes.resize(self.bytes.len() + ps, 0);
-            self.frames.push(Frame {
+            self.frames.push(PageFrame {
                 page: NOT_RESIDENT,
                 dirty: false,
                 referenced: false,

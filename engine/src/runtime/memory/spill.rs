@@ -7,12 +7,12 @@ use alloc::vec::Vec;
 
 use super::{offload_error, Backing, MemoryEntity, MemoryOffloadError};
 use crate::config::MemoryPolicy;
-use crate::offload::{io, Key, Kind, OffloadError, Slot};
+use crate::offload::{io, Key, Kind, OffloadError, StorageSlot};
 use crate::runtime::storage::OffloadState;
 
 impl MemoryEntity {
     fn key(&self, slot: u8) -> Key {
-        Key::new(Kind::Memory, self.fingerprint, self.index).with_slot(Slot::Ring(slot))
+        Key::new(Kind::Memory, self.fingerprint, self.index).with_slot(StorageSlot::Ring(slot))
     }
 
     /// Write the whole memory to the store's storage and release its RAM. A paged memory
