@@ -8,7 +8,11 @@ use core::fmt;
 use crate::types::ValType;
 
 /// Why execution trapped. Traps are values: the engine never panics on guest behaviour.
+///
+/// New proposals bring new traps, so the enum is `#[non_exhaustive]`: a `match` outside this
+/// crate needs a catch-all arm (the engine's own matches stay exhaustive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TrapCode {
     /// `unreachable` was executed.
     Unreachable,
