@@ -243,3 +243,56 @@ fn exception_objects_are_bounded_by_the_store_limit() {
     let err = f.call(&mut store, &[Val::I32(1)], &mut out).unwrap_err();
     assert!(err.to_string().contains("limit"), "{err}");
 }
+
+/// A resumable call that catches exceptions in a loop: suspended every few units of fuel and
+/// resumed, it ends as an uninterrupted call; once the store holds an exception object (a
+/// `catch_ref`), checkpointing the suspended call is a typed error, not a broken checkpoint.
+#[test]
+fn suspended_calls_unwind_and_refuse_checkpoints_holding_exceptions() {
+    let engine = Engine::new(Config::default().wasm_exceptions(true).consume_fuel(true));
+    let wat = r#"(module
+        (tag $e (param i32))
+        (func $t (param i32) (throw $e (local.get 0)))
+        (func (export "run") (param i32) (result i32)
+          (local $i i32) (local $sum i32)
+          (loop $l
+            (block $c (result i32 exnref)
+              (try_table (catch_ref $e $c) (call $t (local.get $i)))
+              (unreachable))
+            (drop)
+            (local.set $sum (i32.add (local.get $sum)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
+          (local.get $sum)))"#;
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = inst.get_func(&store, "run").unwrap();
+    store.set_fuel(7).unwrap();
+    let mut out = [Val::I32(0)];
+    let mut call = run
+        .call_resumable(&mut store, &[Val::I32(40)], &mut out)
+        .unwrap();
+    let (mut suspensions, mut refused) = (0, 0);
+    while let fayasm::ResumableCall::Suspended(s) = call {
+        suspensions += 1;
+        let mut storage = fayasm::offload::MemStorage::new();
+        match s.checkpoint(
+            inst,
+            &mut store,
+            &mut fayasm::Checkpointer::new(0),
+            &mut storage,
+        ) {
+            Ok(_) => assert_eq!(refused, 0, "a checkpoint after one was refused"),
+            Err(fayasm::CheckpointError::Unrepresentable { .. }) => refused += 1,
+            Err(e) => panic!("{e}"),
+        }
+        let left = store.get_fuel().unwrap();
+        store.set_fuel(left + 7).unwrap();
+        call = s.resume(&mut store, &[], &mut out).unwrap();
+    }
+    assert_eq!(out[0], Val::I32(40 * 39 / 2));
+    assert!(suspensions > 10 && refused > 0, "{suspensions} {refused}");
+}
