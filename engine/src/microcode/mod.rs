@@ -17,14 +17,77 @@ pub mod simd_ops;
 pub(crate) mod translate;
 mod verify;
 
-pub use verify::VerifyError;
 pub(crate) use verify::{verify, BR_TABLE_ENTRY};
 
 pub use isa::*;
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::fmt;
 use core::sync::atomic::{AtomicU32, Ordering};
+
+use crate::config::Metering;
+use crate::types::{FuncType, GlobalType};
+
+/// What translating and verifying a function needs to know about its module: a narrow view
+/// that `module` builds (`ModuleInner::shape`), so that `microcode/` does not import
+/// `module` (which imports `microcode/`). The function bodies are not part of it: the
+/// translator is handed the body it translates.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ModuleShape<'a> {
+    /// The type section.
+    pub types: &'a [FuncType],
+    /// The type index of every function (imported first).
+    pub funcs: &'a [u32],
+    pub num_imported_funcs: u32,
+    pub globals: &'a [GlobalType],
+    /// The type index of every tag (imported first).
+    pub tags: &'a [u32],
+    /// How many tables, memories, data and element segments the module has.
+    pub tables: usize,
+    pub memories: usize,
+    pub datas: usize,
+    pub elems: usize,
+    /// The checks its functions are translated with (the engine's configuration).
+    pub metering: Metering,
+}
+
+impl<'a> ModuleShape<'a> {
+    /// The type of function `func` (imported functions first).
+    pub fn func_type(&self, func: u32) -> &'a FuncType {
+        &self.types[self.funcs[func as usize] as usize]
+    }
+}
+
+/// Why microcode was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyError {
+    /// The op's word offset.
+    pub at: usize,
+    /// The operand that is out of range.
+    pub field: &'static str,
+    /// Its value.
+    pub value: u64,
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "microcode op {}: operand `{}` = {} is out of range",
+            self.at, self.field, self.value
+        )
+    }
+}
+
+impl From<VerifyError> for crate::Error {
+    fn from(e: VerifyError) -> crate::Error {
+        crate::Error::Module(crate::ModuleError {
+            offset: 0,
+            message: alloc::format!("{e}"),
+        })
+    }
+}
 
 /// A translated function: its microcode (a stream of 16-bit words, run in place) and frame
 /// shape.

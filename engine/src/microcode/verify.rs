@@ -19,39 +19,15 @@
 //! microcode blob read back from storage cannot name an entity that does not exist. The
 //! interpreter still indexes entities with checked indexing.
 
-use core::fmt;
-
 use alloc::vec::Vec;
 
-use super::{Compiled, Op, Operand};
+use super::{Compiled, ModuleShape, Op, Operand, VerifyError};
 
 /// Words of one `br_table` entry (a `BrEntry`: opcode and a two-word relative target).
 pub(crate) const BR_TABLE_ENTRY: usize = 3;
-use crate::module::ModuleInner;
-
-/// Why microcode was rejected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyError {
-    /// The op's word offset.
-    pub at: usize,
-    /// The operand that is out of range.
-    pub field: &'static str,
-    /// Its value.
-    pub value: u64,
-}
-
-impl fmt::Display for VerifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "microcode op {}: operand `{}` = {} is out of range",
-            self.at, self.field, self.value
-        )
-    }
-}
 
 /// Check `code` (a function of `module`) as described in the module docs.
-pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), VerifyError> {
+pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), VerifyError> {
     let frame = code.frame_size as u64;
     let err = |at: usize, field: &'static str, value: u64| VerifyError { at, field, value };
     if code.num_params as u64 + code.num_locals as u64 > frame || code.num_results as u64 > frame {
@@ -135,17 +111,17 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
                     callee_cells = ty.map(|t| crate::types::ValType::cells_of(t.params()) as u64);
                     ty.is_some()
                 }
-                Operand::Table(v) => (v as usize) < module.tables.len(),
-                Operand::Mem(v) => (v as usize) < module.memories.len(),
+                Operand::Table(v) => (v as usize) < module.tables,
+                Operand::Mem(v) => (v as usize) < module.memories,
                 Operand::Global(v) => (v as usize) < module.globals.len(),
-                Operand::Data(v) => (v as usize) < module.datas.len(),
-                Operand::Elem(v) => (v as usize) < module.elems.len(),
+                Operand::Data(v) => (v as usize) < module.datas,
+                Operand::Elem(v) => (v as usize) < module.elems,
                 Operand::Pool(v) => (v as usize) < code.pool.len(),
                 // A lane access names its memory in the low 32 bits of its pool entry.
                 Operand::LaneArg(v) => code
                     .pool
                     .get(v as usize)
-                    .is_some_and(|p| (*p as u32 as usize) < module.memories.len()),
+                    .is_some_and(|p| (*p as u32 as usize) < module.memories),
                 // Immediates: every value has a meaning (an offset past the memory traps at
                 // run time), and decoding only produces valid SIMD sub-ops.
                 Operand::Offset(_)
@@ -215,14 +191,5 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleInner) -> Result<(), Verify
     match metered {
         Some(ops) => super::metering::check(&ops, module.metering),
         None => Ok(()),
-    }
-}
-
-impl From<VerifyError> for crate::Error {
-    fn from(e: VerifyError) -> crate::Error {
-        crate::Error::Module(crate::ModuleError {
-            offset: 0,
-            message: alloc::format!("{e}"),
-        })
     }
 }

@@ -17,6 +17,7 @@ use wasmparser::{Parser, Payload, Validator};
 
 use crate::config::Engine;
 use crate::error::{Error, ModuleError};
+use crate::microcode::{self, Compiled, ModuleShape};
 use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType, TagType, ValType};
 
 /// The type of an import or export.
@@ -156,7 +157,7 @@ pub(crate) struct ModuleInner {
     /// Byte range of each defined function's body (locals and code) in `bytes`.
     pub bodies: Vec<Range<usize>>,
     /// The checks its functions are translated with (the engine's configuration).
-    pub metering: crate::microcode::metering::Metering,
+    pub metering: crate::config::Metering,
     /// Byte range of the `name` custom section's contents in `bytes`, if any: read only for
     /// a trap's backtrace.
     pub name_section: Option<Range<usize>>,
@@ -277,7 +278,7 @@ impl Module {
         &self,
         code: &crate::microcode::Compiled,
     ) -> Result<(), crate::microcode::VerifyError> {
-        crate::microcode::verify(code, &self.inner)
+        self.inner.verify(code)
     }
 
     /// The microcode of function `index` (imported functions first, as in the module's
@@ -294,8 +295,8 @@ impl Module {
         let Some(def) = index.checked_sub(self.inner.num_imported_funcs) else {
             return Ok(None);
         };
-        let code = crate::microcode::translate::translate(&self.inner, def)?;
-        crate::microcode::verify(&code, &self.inner)?;
+        let code = self.inner.translate(def)?;
+        self.inner.verify(&code)?;
         Ok(Some(code))
     }
 
@@ -313,6 +314,48 @@ impl Module {
 impl ModuleInner {
     pub(crate) fn func_type(&self, func: u32) -> &FuncType {
         &self.types[self.funcs[func as usize] as usize]
+    }
+
+    /// What the translator and the verifier see of this module.
+    pub(crate) fn shape(&self) -> ModuleShape<'_> {
+        ModuleShape {
+            types: &self.types,
+            funcs: &self.funcs,
+            num_imported_funcs: self.num_imported_funcs,
+            globals: &self.globals,
+            tags: &self.tags,
+            tables: self.tables.len(),
+            memories: self.memories.len(),
+            datas: self.datas.len(),
+            elems: self.elems.len(),
+            metering: self.metering,
+        }
+    }
+
+    /// Defined function `def` translated to microcode (not verified).
+    pub(crate) fn translate(&self, def: u32) -> Result<Compiled, ModuleError> {
+        let range = self.bodies[def as usize].clone();
+        microcode::translate::translate(self.shape(), def, &self.bytes[range.clone()], range.start)
+    }
+
+    /// [`ModuleInner::translate`], with the module offset of the wasm operator each op came
+    /// from (for a trap's backtrace).
+    pub(crate) fn translate_with_offsets(
+        &self,
+        def: u32,
+    ) -> Result<(Compiled, Vec<u32>), ModuleError> {
+        let range = self.bodies[def as usize].clone();
+        microcode::translate::translate_with_offsets(
+            self.shape(),
+            def,
+            &self.bytes[range.clone()],
+            range.start,
+        )
+    }
+
+    /// Check that `code` is safe to run as a function of this module (`microcode::verify`).
+    pub(crate) fn verify(&self, code: &Compiled) -> Result<(), microcode::VerifyError> {
+        microcode::verify(code, &self.shape())
     }
 
     pub(crate) fn extern_type(&self, kind: ExternKind, index: u32) -> ExternType {

@@ -335,7 +335,7 @@ fn check(inner: &StoreInner, f: u32, module: &ModuleInner, code: &Compiled) -> R
             message: "microcode does not match the function's signature".into(),
         }));
     }
-    crate::microcode::verify(code, module)?;
+    module.verify(code)?;
     Ok(())
 }
 
@@ -416,13 +416,13 @@ pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled
     let FuncKind::Wasm { def, .. } = inner.funcs[f as usize].kind else {
         return Err(Error::Type("host functions have no microcode"));
     };
-    let code = crate::microcode::translate::translate(&module, def)?;
+    let code = module.translate(def)?;
     inner.code_cache.translations += 1;
     if refault {
         inner.code_cache.refault(code.byte_size());
     }
     // The interpreter's unchecked frame and op accesses rest on this check (see `exec::run`).
-    crate::microcode::verify(&code, &module)?;
+    module.verify(&code)?;
     let code = Arc::new(code);
     install(inner, f, code.clone());
     Ok(code)

@@ -102,7 +102,7 @@ type OffsetMap = Vec<(usize, u32)>;
 
 /// Function `def`'s [`OffsetMap`], if translating it again gives exactly `running`.
 fn offset_map(module: &ModuleInner, def: u32, running: &Compiled) -> Option<OffsetMap> {
-    let (code, offsets) = crate::microcode::translate::translate_with_offsets(module, def).ok()?;
+    let (code, offsets) = module.translate_with_offsets(def).ok()?;
     if code.code != running.code || code.pool != running.pool {
         return None;
     }

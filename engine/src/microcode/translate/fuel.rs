@@ -28,6 +28,9 @@ use wasmparser::Operator;
 use super::{CtrlKind, Translator};
 use crate::error::ModuleError;
 use crate::microcode::metering::Metering;
+// The back-edge forms are facts about the ISA the verifier checks too (`metering.rs`);
+// re-exported for the fusions (`fuse.rs`).
+pub(crate) use crate::microcode::metering::{foldable_cost, folded, is_folded, unfolded};
 use crate::microcode::Op;
 
 /// The checks of one function being translated.
@@ -179,95 +182,4 @@ impl FuelPoints {
             }
         }
     }
-}
-
-/// Whether a check of this cost can be folded into the branches to it: its op is narrow
-/// (one word of cost), which the folded branch reads (`exec/handlers/fuel.rs`).
-pub(crate) fn foldable_cost(cost: i32) -> bool {
-    (1..=i16::MAX as i32).contains(&cost)
-}
-
-/// Every branch that has a back-edge form, and that form (same operands), for [`folded`]
-/// and [`unfolded`].
-macro_rules! back_edges {
-    ($m:ident!($($a:tt)*)) => {
-        $m!($($a)*;
-            Br => BrFuel { target },
-            BrIfNez => BrIfNezFuel { cond, target },
-            BrIfEqz => BrIfEqzFuel { cond, target },
-            BrIfI32Eq => BrIfI32EqFuel { lhs, rhs, target },
-            BrIfI32Ne => BrIfI32NeFuel { lhs, rhs, target },
-            BrIfI32LtS => BrIfI32LtSFuel { lhs, rhs, target },
-            BrIfI32LtU => BrIfI32LtUFuel { lhs, rhs, target },
-            BrIfI32GtS => BrIfI32GtSFuel { lhs, rhs, target },
-            BrIfI32GtU => BrIfI32GtUFuel { lhs, rhs, target },
-            BrIfI32LeS => BrIfI32LeSFuel { lhs, rhs, target },
-            BrIfI32LeU => BrIfI32LeUFuel { lhs, rhs, target },
-            BrIfI32GeS => BrIfI32GeSFuel { lhs, rhs, target },
-            BrIfI32GeU => BrIfI32GeUFuel { lhs, rhs, target },
-            BrIfF32Lt => BrIfF32LtFuel { lhs, rhs, target },
-            BrIfF32Gt => BrIfF32GtFuel { lhs, rhs, target },
-            BrIfF32Le => BrIfF32LeFuel { lhs, rhs, target },
-            BrIfF32Ge => BrIfF32GeFuel { lhs, rhs, target },
-            BrIfF64Lt => BrIfF64LtFuel { lhs, rhs, target },
-            BrIfF64Gt => BrIfF64GtFuel { lhs, rhs, target },
-            BrIfF64Le => BrIfF64LeFuel { lhs, rhs, target },
-            BrIfF64Ge => BrIfF64GeFuel { lhs, rhs, target },
-            BrIfI32EqImm => BrIfI32EqImmFuel { lhs, imm, target },
-            BrIfI32NeImm => BrIfI32NeImmFuel { lhs, imm, target },
-            BrIfI32LtSImm => BrIfI32LtSImmFuel { lhs, imm, target },
-            BrIfI32LtUImm => BrIfI32LtUImmFuel { lhs, imm, target },
-            BrIfI32GtSImm => BrIfI32GtSImmFuel { lhs, imm, target },
-            BrIfI32GtUImm => BrIfI32GtUImmFuel { lhs, imm, target },
-            BrIfI32LeSImm => BrIfI32LeSImmFuel { lhs, imm, target },
-            BrIfI32LeUImm => BrIfI32LeUImmFuel { lhs, imm, target },
-            BrIfI32GeSImm => BrIfI32GeSImmFuel { lhs, imm, target },
-            BrIfI32GeUImm => BrIfI32GeUImmFuel { lhs, imm, target },
-            BrIfI32AddNe => BrIfI32AddNeFuel { dst, lhs, rhs, cmp, target },
-            BrIfI32AddLtU => BrIfI32AddLtUFuel { dst, lhs, rhs, cmp, target },
-            BrIfI32AddLtS => BrIfI32AddLtSFuel { dst, lhs, rhs, cmp, target },
-            BrIfI32AddImmNe => BrIfI32AddImmNeFuel { dst, lhs, imm, cmp, target },
-            BrIfI32AddImmLtU => BrIfI32AddImmLtUFuel { dst, lhs, imm, cmp, target },
-            BrIfI32AddImmLtS => BrIfI32AddImmLtSFuel { dst, lhs, imm, cmp, target },
-            BrIfI32AddImmNeImm => BrIfI32AddImmNeImmFuel { dst, lhs, imm, limit, target },
-            BrIfI32AddImmLtUImm => BrIfI32AddImmLtUImmFuel { dst, lhs, imm, limit, target },
-            BrIfI32AddImmNez => BrIfI32AddImmNezFuel { dst, lhs, imm, target },
-        )
-    };
-}
-
-/// The back-edge form of a branch, with its target's check folded in (same operands).
-pub(crate) fn folded(op: Op) -> Option<Op> {
-    macro_rules! fold {
-        ($op:expr; $($plain:ident => $fuel:ident { $($f:ident),* }),* $(,)?) => {
-            match $op {
-                $( Op::$plain { $($f),* } => Some(Op::$fuel { $($f),* }), )*
-                _ => None,
-            }
-        };
-    }
-    back_edges!(fold!(op))
-}
-
-/// The plain branch of a back-edge form (the inverse of [`folded`]).
-pub(crate) fn unfolded(op: Op) -> Option<Op> {
-    macro_rules! unfold {
-        ($op:expr; $($plain:ident => $fuel:ident { $($f:ident),* }),* $(,)?) => {
-            match $op {
-                $( Op::$fuel { $($f),* } => Some(Op::$plain { $($f),* }), )*
-                _ => None,
-            }
-        };
-    }
-    back_edges!(unfold!(op))
-}
-
-/// Whether `op` is a back-edge form (see [`folded`]).
-pub(crate) fn is_folded(op: &Op) -> bool {
-    macro_rules! any {
-        ($op:expr; $($plain:ident => $fuel:ident { $($f:ident),* }),* $(,)?) => {
-            matches!($op, $( Op::$fuel { .. } )|*)
-        };
-    }
-    back_edges!(any!(op))
 }

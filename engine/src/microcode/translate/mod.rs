@@ -29,9 +29,8 @@ use alloc::vec::Vec;
 
 use wasmparser::{BinaryReader, BlockType, FunctionBody};
 
-use super::{Compiled, Op, Slot};
+use super::{Compiled, ModuleShape, Op, Slot};
 use crate::error::ModuleError;
-use crate::module::ModuleInner;
 use crate::types::ValType;
 
 /// What an operand-stack entry currently is.
@@ -95,7 +94,7 @@ struct Ctrl {
 const NO_FIXUP: u32 = u32::MAX;
 
 pub(super) struct Translator<'m> {
-    module: &'m ModuleInner,
+    module: ModuleShape<'m>,
     ops: Vec<Op>,
     /// v128 constants and shuffle masks, referenced by index.
     pool: Vec<u128>,
@@ -140,32 +139,39 @@ fn cells(wide: &[bool]) -> u32 {
     wide.iter().map(|w| 1 + *w as u32).sum()
 }
 
-/// Translate defined function `def` of `module`.
-pub(crate) fn translate(module: &ModuleInner, def: u32) -> Result<Compiled, ModuleError> {
-    translate_impl(module, def, false).map(|(code, _)| code)
+/// Translate defined function `def` of `module`, whose body (locals and code) is `body`, found
+/// at `offset` in the module's bytes.
+pub(crate) fn translate(
+    module: ModuleShape<'_>,
+    def: u32,
+    body: &[u8],
+    offset: usize,
+) -> Result<Compiled, ModuleError> {
+    translate_impl(module, def, body, offset, false).map(|(code, _)| code)
 }
 
 /// [`translate`], and the module offset of the wasm operator each op of the result came from
 /// (indexed like [`Compiled::ops`]): what a trap's backtrace maps a pc with, made only when a
 /// trap asks (translation is deterministic, so the ops are those of the code that ran).
 pub(crate) fn translate_with_offsets(
-    module: &ModuleInner,
+    module: ModuleShape<'_>,
     def: u32,
+    body: &[u8],
+    offset: usize,
 ) -> Result<(Compiled, Vec<u32>), ModuleError> {
-    let (code, offsets) = translate_impl(module, def, true)?;
+    let (code, offsets) = translate_impl(module, def, body, offset, true)?;
     Ok((code, offsets.unwrap_or_default()))
 }
 
 fn translate_impl(
-    module: &ModuleInner,
+    module: ModuleShape<'_>,
     def: u32,
+    bytes: &[u8],
+    offset: usize,
     record_offsets: bool,
 ) -> Result<(Compiled, Option<Vec<u32>>), ModuleError> {
-    let range = module.bodies[def as usize].clone();
-    let body = FunctionBody::new(BinaryReader::new(
-        &module.bytes[range.clone()],
-        range.start as u64,
-    ));
+    let range = offset..offset + bytes.len();
+    let body = FunctionBody::new(BinaryReader::new(bytes, offset as u64));
     let func_index = module.num_imported_funcs + def;
     let ty = module.func_type(func_index);
     let too_big = || unsupported(range.start, "function frame too large");
