@@ -13,7 +13,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use wasmparser::{Parser, Payload, Validator};
+use wasmparser::{FuncValidatorAllocations, Parser, Payload, ValidPayload, Validator};
 
 use crate::config::Engine;
 use crate::error::{Error, ModuleError};
@@ -161,6 +161,12 @@ pub(crate) struct ModuleInner {
     /// Byte range of the `name` custom section's contents in `bytes`, if any: read only for
     /// a trap's backtrace.
     pub name_section: Option<Range<usize>>,
+    /// Under prescan, the defined functions translated (and verified) while `Module::new`
+    /// validated them, one pass over each body: the first instantiation takes them
+    /// ([`ModuleInner::take_prescanned`]); a function that could not be translated is `None`
+    /// (translated again, with its error, when needed).
+    #[cfg(feature = "std")]
+    pub prescanned: std::sync::Mutex<Vec<Option<Compiled>>>,
 }
 
 /// A decoded and validated WebAssembly module. Cheap to clone.
@@ -239,10 +245,56 @@ impl Module {
         bytes: &'a [u8],
         keep: impl FnOnce(&'a [u8]) -> ModuleBytes,
     ) -> Result<Module, Error> {
+        // Wasmparser's `validate_all`, in its order (the sections, then the function bodies),
+        // with the bodies' pass also translating them under prescan.
         let mut validator = Validator::new_with_features(engine.config.features());
-        validator.validate_all(bytes).map_err(ModuleError::from)?;
-        let mut inner = decode(keep(bytes)).map_err(Error::Module)?;
-        inner.metering = engine.config.metering;
+        let mut parser = Parser::new(0);
+        parser.set_features(*validator.features());
+        let mut bodies = Vec::new();
+        for payload in parser.parse_all(bytes) {
+            let payload = payload.map_err(ModuleError::from)?;
+            if let ValidPayload::Func(func, body) =
+                validator.payload(&payload).map_err(ModuleError::from)?
+            {
+                bodies.push((func, body));
+            }
+        }
+        // Errors of the bodies come before the decoder's own.
+        let decoded = decode(keep(bytes)).map(|mut inner| {
+            inner.metering = engine.config.metering;
+            inner
+        });
+        let translating = cfg!(feature = "std") && engine.config.prescan && decoded.is_ok();
+        let mut prescanned = Vec::new();
+        let mut allocs = FuncValidatorAllocations::default();
+        for (def, (func, body)) in bodies.into_iter().enumerate() {
+            let mut v = func.into_validator(allocs);
+            match &decoded {
+                Ok(m) if translating => {
+                    let range = body.range();
+                    let (start, end) = (range.start as usize, range.end as usize);
+                    let code = microcode::translate::validate_and_translate(
+                        m.shape(),
+                        def as u32,
+                        &bytes[start..end],
+                        start,
+                        &mut v,
+                    )
+                    .map_err(ModuleError::from)?;
+                    prescanned.push(code.filter(|c| m.verify(c).is_ok()));
+                }
+                _ => v.validate(&body).map_err(ModuleError::from)?,
+            }
+            allocs = v.into_allocations();
+        }
+        #[cfg_attr(not(feature = "std"), allow(unused_mut))]
+        let mut inner = decoded.map_err(Error::Module)?;
+        #[cfg(feature = "std")]
+        {
+            inner.prescanned = std::sync::Mutex::new(prescanned);
+        }
+        #[cfg(not(feature = "std"))]
+        drop(prescanned);
         Ok(Module {
             inner: Arc::new(inner),
             engine: engine.clone(),
@@ -314,6 +366,16 @@ impl Module {
 impl ModuleInner {
     pub(crate) fn func_type(&self, func: u32) -> &FuncType {
         &self.types[self.funcs[func as usize] as usize]
+    }
+
+    /// The functions `Module::new` translated under prescan (indexed by defined function),
+    /// for the first instantiation; empty for the others, and without prescan.
+    pub(crate) fn take_prescanned(&self) -> Vec<Option<Compiled>> {
+        #[cfg(feature = "std")]
+        if let Ok(mut p) = self.prescanned.lock() {
+            return core::mem::take(&mut *p);
+        }
+        Vec::new()
     }
 
     /// What the translator and the verifier see of this module.
@@ -440,6 +502,8 @@ fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
         bodies: Vec::new(),
         metering: Default::default(),
         name_section: None,
+        #[cfg(feature = "std")]
+        prescanned: Default::default(),
     };
     let base = bytes.as_ptr() as usize;
     for payload in Parser::new(0).parse_all(&bytes) {

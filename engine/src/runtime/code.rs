@@ -428,6 +428,13 @@ pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled
     Ok(code)
 }
 
+/// Makes `code`, which `Module::new` translated and verified for `f`'s module under prescan,
+/// `f`'s microcode: a translation, as [`materialize`] would have made.
+pub(crate) fn install_translated(inner: &mut StoreInner, f: u32, code: Compiled) {
+    inner.code_cache.translations += 1;
+    install(inner, f, Arc::new(code));
+}
+
 /// Where a function's microcode is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeStatus {

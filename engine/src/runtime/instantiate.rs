@@ -247,11 +247,18 @@ pub(crate) fn instantiate<T>(
     );
 
     if config.prescan {
+        // What `Module::new` translated as it validated (the first instantiation only).
+        let mut ready = m.take_prescanned();
         let funcs = store.inner.instances[inst_idx as usize].funcs.clone();
         for f in funcs {
-            if let FuncKind::Wasm { instance, .. } = store.inner.funcs[f as usize].kind {
+            if let FuncKind::Wasm { instance, def, .. } = store.inner.funcs[f as usize].kind {
                 if instance == inst_idx {
-                    super::materialize_code(&mut store.inner, f)?;
+                    match ready.get_mut(def as usize).and_then(Option::take) {
+                        Some(code) => super::code::install_translated(&mut store.inner, f, code),
+                        None => {
+                            super::materialize_code(&mut store.inner, f)?;
+                        }
+                    }
                 }
             }
         }

@@ -27,7 +27,9 @@ use alloc::string::ToString;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use wasmparser::{BinaryReader, BlockType, FunctionBody};
+use wasmparser::{
+    BinaryReader, BinaryReaderError, BlockType, FuncValidator, FunctionBody, ValidatorResources,
+};
 
 use super::{Compiled, ModuleShape, Op, Slot};
 use crate::error::ModuleError;
@@ -163,6 +165,14 @@ pub(crate) fn translate_with_offsets(
     Ok((code, offsets.unwrap_or_default()))
 }
 
+/// How translating a body went wrong.
+enum Failure {
+    /// The body is not valid (only found when it is validated as it is translated).
+    Invalid(BinaryReaderError),
+    /// The body could not be translated (an unsupported instruction, a frame too large).
+    Translate(ModuleError),
+}
+
 fn translate_impl(
     module: ModuleShape<'_>,
     def: u32,
@@ -170,11 +180,74 @@ fn translate_impl(
     offset: usize,
     record_offsets: bool,
 ) -> Result<(Compiled, Option<Vec<u32>>), ModuleError> {
+    translate_body(module, def, bytes, offset, record_offsets, None).map_err(|e| match e {
+        Failure::Translate(e) => e,
+        Failure::Invalid(e) => e.into(),
+    })
+}
+
+/// Validate defined function `def`'s body (at `offset` in the module's bytes) with
+/// `validator` and translate it in the same pass over its operators: each operator is read
+/// once, validated, then translated (what `Module::new` does when the engine prescans).
+/// `Err` if the body is invalid (the error `FuncValidator::validate` would give); `Ok(None)`
+/// if it is valid but cannot be translated (translating it again, when the function is
+/// needed, reports why).
+pub(crate) fn validate_and_translate(
+    module: ModuleShape<'_>,
+    def: u32,
+    bytes: &[u8],
+    offset: usize,
+    validator: &mut FuncValidator<ValidatorResources>,
+) -> Result<Option<Compiled>, BinaryReaderError> {
+    match translate_body(module, def, bytes, offset, false, Some(validator)) {
+        Ok((code, _)) => Ok(Some(code)),
+        Err(Failure::Translate(_)) => Ok(None),
+        Err(Failure::Invalid(e)) => Err(e),
+    }
+}
+
+/// [`translate_impl`], validating the body as it goes when `validator` is given: then a
+/// translation error does not stop the pass, which validates the rest of the body first.
+fn translate_body(
+    module: ModuleShape<'_>,
+    def: u32,
+    bytes: &[u8],
+    offset: usize,
+    record_offsets: bool,
+    mut validator: Option<&mut FuncValidator<ValidatorResources>>,
+) -> Result<(Compiled, Option<Vec<u32>>), Failure> {
     let range = offset..offset + bytes.len();
-    let body = FunctionBody::new(BinaryReader::new(bytes, offset as u64));
+    let mut reader = BinaryReader::new(bytes, offset as u64);
+    if let Some(v) = &validator {
+        // Read as `FuncValidator::validate` reads: the encodings the features allow (a
+        // memory index in place of `memory.size`'s zero byte only with multi-memory, ...).
+        reader.set_features(*v.features());
+    }
+    let body = FunctionBody::new(reader);
     let func_index = module.num_imported_funcs + def;
     let ty = module.func_type(func_index);
     let too_big = || unsupported(range.start, "function frame too large");
+    let validating = validator.is_some();
+    // A reading error makes the body invalid when validating; otherwise (the body was
+    // validated before) it is the translation's error.
+    let read_err = |e: BinaryReaderError| {
+        if validating {
+            Failure::Invalid(e)
+        } else {
+            Failure::Translate(e.into())
+        }
+    };
+    // The first translation error, kept while the rest of the body is validated.
+    let mut failed: Option<ModuleError> = None;
+    macro_rules! fail {
+        ($e:expr) => {{
+            let e: ModuleError = $e;
+            if !validating {
+                return Err(Failure::Translate(e));
+            }
+            failed.get_or_insert(e);
+        }};
+    }
 
     let mut locals = Vec::new();
     let mut next: Slot = 0;
@@ -183,26 +256,56 @@ fn translate_impl(
         next += p.cells();
     }
     let num_params = next;
-    for local in body.get_locals_reader()? {
-        let (count, vt) = local?;
-        let vt =
-            ValType::from_wasmparser(vt).ok_or_else(|| unsupported(range.start, "local type"))?;
+    let mut locals_reader = body.get_locals_reader().map_err(read_err)?;
+    for _ in 0..locals_reader.get_count() {
+        let at = locals_reader.original_position();
+        let (count, vt) = locals_reader.read().map_err(read_err)?;
+        if let Some(v) = validator.as_deref_mut() {
+            v.define_locals(at, count, vt).map_err(Failure::Invalid)?;
+        }
+        let Some(vt) = ValType::from_wasmparser(vt) else {
+            fail!(unsupported(range.start, "local type"));
+            continue;
+        };
+        if failed.is_some() {
+            continue;
+        }
         // Validation bounds the number of locals (wasmparser allows at most 50 000).
         for _ in 0..count {
             locals.push((next, vt == ValType::V128));
-            next = next.checked_add(vt.cells()).ok_or_else(too_big)?;
+            match next.checked_add(vt.cells()) {
+                Some(n) => next = n,
+                None => {
+                    fail!(too_big());
+                    break;
+                }
+            }
         }
     }
     // Constants used inside loops get a frame slot written once, by a prologue, instead of
-    // a `Const` op at every use in every iteration.
-    let hoisted = loop_constants(&body)?;
+    // a `Const` op at every use in every iteration. (A body that does not read here is
+    // invalid: validating, the pass below reports it.)
+    let hoisted = match loop_constants(&body) {
+        Ok(h) if failed.is_none() => h,
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            fail!(e);
+            Vec::new()
+        }
+    };
     let const_base = next;
     let const_slots: Vec<(u64, Slot, bool)> = hoisted
         .iter()
         .enumerate()
         .map(|(i, &bits)| (bits, const_base + i as u32, false))
         .collect();
-    let first_temp = next.checked_add(hoisted.len() as u32).ok_or_else(too_big)?;
+    let first_temp = match next.checked_add(hoisted.len() as u32) {
+        Some(t) => t,
+        None => {
+            fail!(too_big());
+            next
+        }
+    };
 
     // About one op per four bytes of body, so that most functions grow `ops` once or never.
     let mut t = Translator {
@@ -235,20 +338,37 @@ fn translate_impl(
     });
 
     let mut fuel = fuel::FuelPoints::new(module.metering, &mut t);
-    let mut reader = body.get_operators_reader()?;
+    let mut reader = body.get_operators_reader().map_err(read_err)?;
     let metered = module.metering.any();
     while !reader.eof() {
         let offset = reader.original_position() as usize;
-        t.offset = offset as u32;
-        let op = reader.read()?;
-        if metered {
-            fuel.op(&mut t, op, offset)?;
-        } else {
-            t.op(op, offset)?;
+        let op = reader.read().map_err(read_err)?;
+        if let Some(v) = validator.as_deref_mut() {
+            v.op(offset as u64, &op).map_err(Failure::Invalid)?;
+            // After the body's last `end` (or a translation error) only validation is left.
+            if failed.is_some() || t.ctrl.is_empty() {
+                continue;
+            }
         }
-        if t.ctrl.is_empty() {
+        t.offset = offset as u32;
+        let translated = if metered {
+            fuel.op(&mut t, op, offset)
+        } else {
+            t.op(op, offset)
+        };
+        if let Err(e) = translated {
+            fail!(e);
+            continue;
+        }
+        if t.ctrl.is_empty() && !validating {
             break;
         }
+    }
+    if validating {
+        reader.finish().map_err(Failure::Invalid)?;
+    }
+    if let Some(e) = failed {
+        return Err(Failure::Translate(e));
     }
     t.emit_handlers();
     fuel.finish(&mut t.ops);
@@ -256,7 +376,7 @@ fn translate_impl(
     let frame_size = first_temp
         .checked_add(t.max_cells)
         .and_then(|s| s.checked_add(2))
-        .ok_or_else(too_big)?;
+        .ok_or_else(|| Failure::Translate(too_big()))?;
     let prologue: Vec<Op> = t
         .const_slots
         .iter()
