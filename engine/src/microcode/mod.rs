@@ -199,6 +199,103 @@ impl Compiled {
         Compiled::new(code, pool, num_params, num_locals, num_results, frame_size)
     }
 
+    /// [`Compiled::assemble`] of the translator's output without building the list it stands
+    /// for: `prologue` (ops without branch targets) goes before op `at` of `ops`, and every
+    /// pair of adjacent ops that `fuse` joins, unless the second is a branch target, is
+    /// encoded as the one op `fuse` returns. Branch targets name ops of `ops`. The same code
+    /// as fusing, inserting and renumbering first and assembling the list, in one encoding
+    /// pass; `Err` (with the pool back) when a distance does not fit its narrow word, for
+    /// which the caller assembles the list (by relaxation).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assemble_fused(
+        ops: &[Op],
+        at: usize,
+        prologue: &[Op],
+        fuse: impl Fn(Op, Op) -> Option<Op>,
+        pool: Vec<u128>,
+        num_params: u32,
+        num_locals: u32,
+        num_results: u32,
+        frame_size: u32,
+    ) -> Result<Compiled, Vec<u128>> {
+        let n = ops.len();
+        // Which ops are branch targets (one bit each, and one for the end).
+        let mut targeted = alloc::vec![0u64; n / 64 + 1];
+        for op in ops {
+            let mut op = *op;
+            if let Some(&mut t) = op.branch_target_mut() {
+                let t = t as usize;
+                if t <= n {
+                    targeted[t / 64] |= 1 << (t % 64);
+                }
+            }
+        }
+        let is_target = |t: usize| targeted[t / 64] >> (t % 64) & 1 != 0;
+        // The word offset of every op of `ops` (a fused pair's second op: the pair's), and
+        // of the end.
+        let mut starts: Vec<u32> = alloc::vec![0; n + 1];
+        // Encoded branches: start, end, target (an op of `ops`), two-word distance.
+        let mut branches: Vec<(u32, u32, u32, bool)> = Vec::new();
+        let mut code: Vec<u16> = Vec::with_capacity(n * 4 + prologue.len() * 5);
+        let mut emit = |mut op: Op, code: &mut Vec<u16>| {
+            let start = code.len() as u32;
+            let target = op.branch_target_mut().map(|t| core::mem::replace(t, 0));
+            op.encode_words(code);
+            if let Some(t) = target {
+                let two_words =
+                    code[start as usize] & WIDE != 0 || matches!(op, Op::BrEntry { .. });
+                branches.push((start, code.len() as u32, t, two_words));
+            }
+        };
+        let mut i = 0;
+        while i < n {
+            if i == at {
+                for p in prologue {
+                    emit(*p, &mut code);
+                }
+            }
+            starts[i] = code.len() as u32;
+            if i + 1 < n && !is_target(i + 1) {
+                if let Some(fused) = fuse(ops[i], ops[i + 1]) {
+                    starts[i + 1] = starts[i];
+                    emit(fused, &mut code);
+                    i += 2;
+                    continue;
+                }
+            }
+            emit(ops[i], &mut code);
+            i += 1;
+        }
+        if at >= n {
+            for p in prologue {
+                emit(*p, &mut code);
+            }
+        }
+        let end = code.len() as u32;
+        starts[n] = end;
+        for &(_, next, target, two_words) in &branches {
+            let next = next as usize;
+            let to = starts.get(target as usize).copied().unwrap_or(end);
+            let rel = (to as i64 - next as i64) as i32;
+            if two_words {
+                code[next - 2] = rel as u16;
+                code[next - 1] = (rel as u32 >> 16) as u16;
+            } else if rel as i16 as i32 == rel {
+                code[next - 1] = rel as u16;
+            } else {
+                return Err(pool);
+            }
+        }
+        Ok(Compiled::new(
+            code,
+            pool,
+            num_params,
+            num_locals,
+            num_results,
+            frame_size,
+        ))
+    }
+
     /// [`Compiled::assemble`] by relaxation, for code with a distance that does not fit a
     /// narrow word: every op starts narrow, and an op whose distance does not fit is widened
     /// until nothing changes. Widening only lengthens the code, so a distance that did not

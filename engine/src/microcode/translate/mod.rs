@@ -384,6 +384,27 @@ fn translate_body(
         .map(|&(bits, dst, _)| Op::Const { dst, bits })
         .collect();
     let mut offsets = t.offsets;
+    // After the entry check, if there is one (no branch targets op 0 then).
+    let at = module.metering.any() as usize;
+    let num_results = ValType::cells_of(ty.results());
+    let mut pool = t.pool;
+    if offsets.is_none() {
+        // The common case: fusion and the prologue folded into the encoding pass.
+        match Compiled::assemble_fused(
+            &t.ops,
+            at,
+            &prologue,
+            fuse::add_and_branch,
+            pool,
+            num_params,
+            first_temp - num_params,
+            num_results,
+            frame_size,
+        ) {
+            Ok(code) => return Ok((code, None)),
+            Err(p) => pool = p,
+        }
+    }
     let mut ops = fuse::fuse_add_branches(t.ops, offsets.as_mut());
     if !prologue.is_empty() {
         let shift = prologue.len() as u32;
@@ -392,8 +413,6 @@ fn translate_body(
                 *target += shift;
             }
         }
-        // After the entry check, if there is one (no branch targets op 0 then).
-        let at = module.metering.any() as usize;
         if let Some(o) = &mut offsets {
             let n = prologue.len();
             o.splice(at..at, core::iter::repeat_n(range.start as u32, n));
@@ -402,10 +421,10 @@ fn translate_body(
     }
     let code = Compiled::assemble(
         &ops,
-        t.pool,
+        pool,
         num_params,
         first_temp - num_params,
-        ValType::cells_of(ty.results()),
+        num_results,
         frame_size,
     );
     Ok((code, offsets))
