@@ -46,6 +46,7 @@ mod paged_writeback;
 mod persist_call;
 mod persist_call_sweeps;
 mod pinned_code;
+mod prescan_one_pass;
 mod proposals;
 mod resumable;
 mod send_store;

@@ -342,14 +342,27 @@ fn translate_body(
     let metered = module.metering.any();
     while !reader.eof() {
         let offset = reader.original_position() as usize;
-        let op = reader.read().map_err(read_err)?;
-        if let Some(v) = validator.as_deref_mut() {
-            v.op(offset as u64, &op).map_err(Failure::Invalid)?;
-            // After the body's last `end` (or a translation error) only validation is left.
-            if failed.is_some() || t.ctrl.is_empty() {
-                continue;
+        let op = match validator.as_deref_mut() {
+            None => reader.read().map_err(read_err)?,
+            Some(v) => {
+                // One visit reads the operator, validates it and builds it for the
+                // translator.
+                let mut tee = Validating {
+                    validator: v,
+                    offset: offset as u64,
+                };
+                let op = reader
+                    .visit_operator(&mut tee)
+                    .and_then(|r| r)
+                    .map_err(Failure::Invalid)?;
+                // After the body's last `end` (or a translation error) only validation is
+                // left.
+                if failed.is_some() || t.ctrl.is_empty() {
+                    continue;
+                }
+                op
             }
-        }
+        };
         t.offset = offset as u32;
         let translated = if metered {
             fuel.op(&mut t, op, offset)
@@ -428,6 +441,43 @@ fn translate_body(
         frame_size,
     );
     Ok((code, offsets))
+}
+
+/// A visitor that validates one operator and returns it: what `FuncValidator::op` does after
+/// `OperatorsReader::read`, in one visit (no `Operator` matched again to find its visit).
+struct Validating<'v> {
+    validator: &'v mut FuncValidator<ValidatorResources>,
+    offset: u64,
+}
+
+macro_rules! validating_visit {
+    (@visitor $self:ident simd) => { $self.validator.simd_visitor($self.offset) };
+    (@visitor $self:ident relaxed_simd) => { $self.validator.simd_visitor($self.offset) };
+    (@visitor $self:ident $other:ident) => { $self.validator.visitor($self.offset) };
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+                validating_visit!(@visitor self $proposal).$visit($($($arg.clone()),*)?)?;
+                Ok(wasmparser::Operator::$op $({ $($arg),* })?)
+            }
+        )*
+    };
+}
+
+impl<'a> wasmparser::VisitOperator<'a> for Validating<'_> {
+    type Output = Result<wasmparser::Operator<'a>, BinaryReaderError>;
+
+    fn simd_visitor(
+        &mut self,
+    ) -> Option<&mut dyn wasmparser::VisitSimdOperator<'a, Output = Self::Output>> {
+        Some(self)
+    }
+
+    wasmparser::for_each_visit_operator!(validating_visit);
+}
+
+impl<'a> wasmparser::VisitSimdOperator<'a> for Validating<'_> {
+    wasmparser::for_each_visit_simd_operator!(validating_visit);
 }
 
 /// Most distinct constants hoisted out of loops per function.
