@@ -50,14 +50,13 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
     let mut table_entries = 0usize;
     let mut at = 0usize;
     while at < len {
-        let (mut op, n) =
+        let (op, n) =
             Op::decode_words(words, at).ok_or_else(|| err(at, "opcode", words[at] as u64))?;
         starts[at / 64] |= 1 << (at % 64);
-        if let Some(t) = op.branch_target_mut() {
-            // Relative to the end of the op, as stored; absolute from here on.
-            let abs = (at + n) as i64 + *t as i32 as i64;
-            *t = u32::try_from(abs).unwrap_or(u32::MAX);
-        }
+        // A target is stored relative to the end of its op; it is checked as the word offset
+        // it names (`u32::MAX` when it names none).
+        let absolute =
+            |rel: u32| u32::try_from((at + n) as i64 + rel as i32 as i64).unwrap_or(u32::MAX);
         if table_entries > 0 {
             table_entries -= 1;
             // The interpreter indexes the entries as `BR_TABLE_ENTRY` words each.
@@ -79,11 +78,13 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
             let ok = match operand {
                 // A slot, and the next cell for a v128.
                 Operand::Slot(v) => v as u64 + 2 <= frame,
-                Operand::Target(v) if (v as usize) <= at => is_start(&starts, v as usize),
-                Operand::Target(v) => {
-                    forward.push((at, v));
-                    true
-                }
+                Operand::Target(v) => match absolute(v) {
+                    t if t as usize <= at => is_start(&starts, t as usize),
+                    t => {
+                        forward.push((at, t));
+                        true
+                    }
+                },
                 Operand::Base(v) => {
                     base = Some(v as u64);
                     v as u64 <= frame
@@ -140,8 +141,8 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
             };
             if !ok {
                 let value = match operand {
+                    Operand::Target(v) => absolute(v) as u64,
                     Operand::Slot(v)
-                    | Operand::Target(v)
                     | Operand::Base(v)
                     | Operand::Cells(v)
                     | Operand::Args(v)
@@ -164,7 +165,14 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
             return Err(err(at, field, value));
         }
         match &mut metered {
-            Some(ops) => ops.push((at, op)),
+            Some(ops) => {
+                // `metering::check` looks at targets as word offsets.
+                let mut op = op;
+                if let Some(t) = op.branch_target_mut() {
+                    *t = absolute(*t);
+                }
+                ops.push((at, op))
+            }
             None => super::metering::unmetered(at, &op)?,
         }
         last = Some((at, op));
