@@ -454,7 +454,9 @@ impl Compiled {
         )
     }
 
-    /// Bytes of RAM this function's microcode occupies.
+    /// Bytes of RAM this function's microcode occupies, as the code cache counts them: the
+    /// words, the pool and this header. Not counted: the `Arc`'s two counters around the header
+    /// and the allocator's own overhead per block (the footprint example measures those).
     pub fn byte_size(&self) -> usize {
         self.code.len() * 2 + self.pool.len() * 16 + core::mem::size_of::<Compiled>()
     }
