@@ -163,6 +163,15 @@ fn offload_stats(store: &Store<WasiCtx>, out: &mut impl Write) -> std::io::Resul
         us(r, 50),
         us(r, 95)
     )?;
+    let (w, r) = (m.page_write_latency(), m.page_read_latency());
+    writeln!(
+        out,
+        "offload: page write latency p50 {} p95 {}; page read latency p50 {} p95 {}",
+        us(w, 50),
+        us(w, 95),
+        us(r, 50),
+        us(r, 95)
+    )?;
     let c = store.code_cache_stats();
     let budget = c
         .budget
