@@ -247,7 +247,8 @@ fn br_table_with_values() {
 /// Each operand class in its narrow and its wide form, at the boundary: an `I32Imm` fits one
 /// word from -32,768 to 32,767; an `I64Imm` two words for a sign-extended 32-bit value; an
 /// `Offset` one word up to 65,535; a `MemIdx` takes no word for memory 0 and makes the op
-/// wide for any other (slots past 65,535 are `translate_golden.rs`'s `large_frame`).
+/// wide for any other (slots past 65,535 are `translate_golden.rs`'s `large_frame`, entity
+/// indices `entity_indices_past_16_bits_are_wide`).
 #[test]
 fn narrow_and_wide_operands() {
     let wat = "(module (memory 1) (memory 1) (func (export \"f\") (param i32 i64) (local i32 i64)
@@ -293,4 +294,19 @@ fn far_branches_are_wide() {
         .filter(|l| l.starts_with(';') || l.contains("Br") || l.contains("Return"))
         .collect();
     insta::assert_snapshot!(branches.join("\n"));
+}
+
+/// An entity index past 65,535 (here a global's) makes the op wide: a `var` operand takes
+/// two words; the same op on a low index stays narrow.
+#[test]
+fn entity_indices_past_16_bits_are_wide() {
+    let globals = "(global (mut i32) (i32.const 0))\n".repeat(65_537);
+    let wat = format!(
+        "(module {globals} (func (export \"f\") (param i32) (result i32)
+           (global.set 65536 (local.get 0))
+           (i32.add (global.get 1) (global.get 65536))))"
+    );
+    let (code, out) = translate(Config::default(), &wat, &[Val::I32(21)], 1);
+    assert_eq!(i32_of(&out[0]), Some(21));
+    insta::assert_snapshot!(code);
 }
