@@ -617,7 +617,11 @@ pub unsafe extern "C" fn wasm_module_same(
     b: *const wasm_module_t,
 ) -> bool {
     match (unsafe_ref(a), unsafe_ref(b)) {
-        (Some(a), Some(b)) => core::ptr::eq(a.module.bytes(), b.module.bytes()),
+        // The C API makes modules from bytes in memory only (`bytes()` is `Some`).
+        (Some(a), Some(b)) => match (a.module.bytes(), b.module.bytes()) {
+            (Some(a), Some(b)) => core::ptr::eq(a, b),
+            _ => false,
+        },
         (None, None) => true,
         _ => false,
     }

@@ -91,7 +91,9 @@ pub unsafe extern "C" fn wasm_module_serialize(
     out: *mut wasm_byte_vec_t,
 ) {
     let Some(out) = unsafe_mut(out) else { return };
-    let bytes = unsafe_ref(module).map_or_else(Vec::new, |m| m.module.bytes().to_vec());
+    let bytes = unsafe_ref(module).map_or_else(Vec::new, |m| {
+        m.module.bytes().map_or_else(Vec::new, <[u8]>::to_vec)
+    });
     let (size, data) = into_raw_parts(bytes);
     *out = wasm_byte_vec_t { size, data };
 }

@@ -454,6 +454,9 @@ pub enum Error {
     WrongStore,
     /// A file could not be read ([`Module::from_file`](crate::Module::from_file)).
     Io(String),
+    /// A module's source ([`Module::from_source`](crate::Module::from_source)) could not be
+    /// read, or gave back bytes other than those validated.
+    Source(crate::module::SourceError),
 }
 
 impl fmt::Display for Error {
@@ -480,19 +483,21 @@ impl fmt::Display for Error {
             } => write!(f, "export `{name}` is a {found}, not a {kind}"),
             Error::WrongStore => f.write_str("a handle of another store was used with this store"),
             Error::Io(m) => f.write_str(m),
+            Error::Source(e) => e.fmt(f),
         }
     }
 }
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {
-    /// The wrapped error: the module, link, trap or type-mismatch error.
+    /// The wrapped error: the module, link, trap, type-mismatch or source error.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Module(e) => Some(e),
             Error::Link(e) => Some(e),
             Error::Trap(t) => Some(t),
             Error::TypeMismatch(m) => Some(m),
+            Error::Source(e) => Some(e),
             _ => None,
         }
     }

@@ -70,7 +70,9 @@ pub use config::profile;
 pub use config::{CodeEviction, Config, ConfigError, Engine};
 pub use config::{MemoryPolicy, Paging, TargetProfile};
 pub use error::{Error, FrameInfo, LinkError, ModuleError, Trap, TrapCode, TypeMismatch};
-pub use module::{ExportType, ExternType, ImportType, Module};
+pub use module::{
+    ExportType, ExternType, ImportType, Module, ModuleSource, SourceError, StorageSource,
+};
 #[cfg(feature = "std")]
 pub use runtime::Deadline;
 pub use runtime::InterruptHandle;

@@ -5,9 +5,12 @@
 //! lazily (and re-translated after an eviction) without keeping a decoded copy.
 
 mod const_expr;
+mod source;
 
 pub(crate) use const_expr::{ConstExpr, ConstOp};
+pub use source::{ModuleSource, SourceError, StorageSource};
 
+use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -106,21 +109,85 @@ pub(crate) struct DataSegment {
     pub range: Range<usize>,
 }
 
-/// The bytes of a module: a copy it owns, or a borrow of bytes that live forever
-/// ([`Module::from_static`]).
+/// The bytes of a module: a copy it owns, a borrow of bytes that live forever
+/// ([`Module::from_static`]), or a source it reads them back from ([`Module::from_source`]).
 #[derive(Clone, Debug)]
 pub(crate) enum ModuleBytes {
     Owned(Arc<[u8]>),
     Static(&'static [u8]),
+    Source(Arc<source::Source>),
 }
 
-impl core::ops::Deref for ModuleBytes {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
+impl ModuleBytes {
+    /// All the bytes, when they are in memory (not for a source).
+    pub(crate) fn in_memory(&self) -> Option<&[u8]> {
         match self {
-            ModuleBytes::Owned(b) => b,
-            ModuleBytes::Static(b) => b,
+            ModuleBytes::Owned(b) => Some(b),
+            ModuleBytes::Static(b) => Some(b),
+            ModuleBytes::Source(_) => None,
+        }
+    }
+
+    /// The bytes of `range`: borrowed from memory, or read back from the source and checked
+    /// against what was validated.
+    pub(crate) fn read(&self, range: Range<usize>) -> Result<Cow<'_, [u8]>, SourceError> {
+        match self {
+            ModuleBytes::Source(s) => s.read(range).map(Cow::Owned),
+            _ => self
+                .in_memory()
+                .and_then(|b| b.get(range.clone()))
+                .map(Cow::Borrowed)
+                .ok_or(SourceError::Truncated {
+                    offset: range.start as u64,
+                }),
+        }
+    }
+
+    /// Calls `f` with `range`'s bytes in consecutive pieces and the offset of each in
+    /// `range`: one piece from memory, bounded pieces from a source (a large data segment is
+    /// never held whole).
+    pub(crate) fn for_each_piece<E: From<SourceError>>(
+        &self,
+        range: Range<usize>,
+        mut f: impl FnMut(usize, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            ModuleBytes::Source(s) => s.for_each_piece(range, f),
+            _ => f(0, &self.read(range)?),
+        }
+    }
+
+    /// `range` of these bytes where they can be sliced for the module's whole life: as they
+    /// are when in memory, a copy of just `range` from a source (a passive data segment,
+    /// which `memory.init` reads any time).
+    pub(crate) fn resident(
+        &self,
+        range: Range<usize>,
+    ) -> Result<(ModuleBytes, Range<usize>), SourceError> {
+        match self {
+            ModuleBytes::Source(s) => {
+                let b = s.read(range)?;
+                let n = b.len();
+                Ok((ModuleBytes::Owned(Arc::from(b)), 0..n))
+            }
+            _ => Ok((self.clone(), range)),
+        }
+    }
+
+    /// The bytes of `range` when they are in memory; empty for a source (see
+    /// [`resident`](ModuleBytes::resident)).
+    pub(crate) fn slice(&self, range: Range<usize>) -> &[u8] {
+        self.in_memory()
+            .and_then(|b| b.get(range))
+            .unwrap_or_default()
+    }
+
+    /// The bytes held in RAM for the module's bytes (0 when borrowed).
+    fn owned_bytes(&self) -> usize {
+        match self {
+            ModuleBytes::Owned(b) => b.len(),
+            ModuleBytes::Static(_) => 0,
+            ModuleBytes::Source(s) => s.owned_bytes(),
         }
     }
 }
@@ -260,7 +327,8 @@ impl Module {
             }
         }
         // Errors of the bodies come before the decoder's own.
-        let decoded = decode(keep(bytes)).map(|mut inner| {
+        let decoded = decode(bytes).map(|mut inner| {
+            inner.bytes = keep(bytes);
             inner.metering = engine.config.metering;
             inner
         });
@@ -301,6 +369,47 @@ impl Module {
         })
     }
 
+    /// Decode and validate the module that `source` reads, without keeping its bytes in
+    /// RAM: it is read once, front to back, holding one section or one function body at a
+    /// time, and the module keeps the source, reading function bodies (to translate them, and
+    /// again after their microcode is evicted) and data segments (to instantiate) back from
+    /// it, checked against a CRC-32 per 512 bytes taken while validating. A source that fails
+    /// or changes is an error ([`Error::Source`] here and when instantiating, an
+    /// [`Error::Module`] or a trap when a function's translation cannot read its body).
+    /// Passive data segments are copied into RAM at instantiation (`memory.init` may read
+    /// them any time); active ones are copied into memory a piece at a time.
+    pub fn from_source(
+        engine: &Engine,
+        source: impl ModuleSource + 'static,
+    ) -> Result<Module, Error> {
+        let inner = source::load(engine, alloc::boxed::Box::new(source))?;
+        Ok(Module {
+            inner: Arc::new(inner),
+            engine: engine.clone(),
+        })
+    }
+
+    /// [`Module::from_source`] over the binary module in the file at `path` (no text format:
+    /// the file is read in place). The file must not change while the module lives.
+    #[cfg(feature = "std")]
+    pub fn from_file_source(
+        engine: &Engine,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Module, Error> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::Io(alloc::format!("cannot read `{}`: {e}", path.display())))?;
+        Module::from_source(engine, file)
+    }
+
+    /// The bytes the module holds in RAM for its binary: all of it after [`Module::new`],
+    /// nothing after [`Module::from_static`], its source's handle and a CRC-32 per 512
+    /// bytes after [`Module::from_source`] (not counting what is decoded from it: types,
+    /// imports, exports, the body table, ...).
+    pub fn owned_bytes(&self) -> usize {
+        self.inner.bytes.owned_bytes()
+    }
+
     /// The module's imports, in order.
     pub fn imports(&self) -> impl Iterator<Item = ImportType> + '_ {
         self.inner.imports.iter().map(|i| ImportType {
@@ -310,10 +419,11 @@ impl Module {
         })
     }
 
-    /// The module's binary, as given to [`Module::new`] (fayasm runs a module from its bytes,
-    /// so they are also its serialized form).
-    pub fn bytes(&self) -> &[u8] {
-        &self.inner.bytes
+    /// The module's binary, as given to [`Module::new`] or [`Module::from_static`] (fayasm
+    /// runs a module from its bytes, so they are also its serialized form); `None` for a
+    /// module read from a source ([`Module::from_source`]), which holds no copy.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.inner.bytes.in_memory()
     }
 
     /// The module's exports, in order.
@@ -397,7 +507,9 @@ impl ModuleInner {
     /// Defined function `def` translated to microcode (not verified).
     pub(crate) fn translate(&self, def: u32) -> Result<Compiled, ModuleError> {
         let range = self.bodies[def as usize].clone();
-        microcode::translate::translate(self.shape(), def, &self.bytes[range.clone()], range.start)
+        // From RAM, or read back from the module's source (`source.rs`).
+        let bytes = self.bytes.read(range.clone())?;
+        microcode::translate::translate(self.shape(), def, &bytes, range.start)
     }
 
     /// [`ModuleInner::translate`], with the module offset of the wasm operator each op came
@@ -407,12 +519,8 @@ impl ModuleInner {
         def: u32,
     ) -> Result<(Compiled, Vec<u32>), ModuleError> {
         let range = self.bodies[def as usize].clone();
-        microcode::translate::translate_with_offsets(
-            self.shape(),
-            def,
-            &self.bytes[range.clone()],
-            range.start,
-        )
+        let bytes = self.bytes.read(range.clone())?;
+        microcode::translate::translate_with_offsets(self.shape(), def, &bytes, range.start)
     }
 
     /// Check that `code` is safe to run as a function of this module (`microcode::verify`).
@@ -476,238 +584,251 @@ fn global_type(g: &wasmparser::GlobalType, offset: usize) -> Result<GlobalType, 
     })
 }
 
-/// Second pass over already-validated bytes: record what we need.
-fn decode(bytes: ModuleBytes) -> Result<ModuleInner, ModuleError> {
-    let mut m = ModuleInner {
-        fingerprint: crate::offload::fingerprint(&bytes),
-        bytes: bytes.clone(),
-        types: Vec::new(),
-        imports: Vec::new(),
-        funcs: Vec::new(),
-        num_imported_funcs: 0,
-        tables: Vec::new(),
-        num_imported_tables: 0,
-        table_inits: Vec::new(),
-        memories: Vec::new(),
-        num_imported_memories: 0,
-        globals: Vec::new(),
-        num_imported_globals: 0,
-        global_inits: Vec::new(),
-        tags: Vec::new(),
-        num_imported_tags: 0,
-        exports: Vec::new(),
-        start: None,
-        elems: Vec::new(),
-        datas: Vec::new(),
-        bodies: Vec::new(),
-        metering: Default::default(),
-        name_section: None,
-        #[cfg(feature = "std")]
-        prescanned: Default::default(),
-    };
-    let base = bytes.as_ptr() as usize;
-    for payload in Parser::new(0).parse_all(&bytes) {
-        match payload? {
-            Payload::TypeSection(reader) => {
-                for rec in reader {
-                    let rec = rec?;
-                    for sub in rec.into_types() {
-                        let offset = 0;
-                        match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => {
-                                // A type may name only earlier types: a recursive one
-                                // (valid with GC) would have no finite structural identity
-                                // here.
-                                let own = m.types.len() as u32;
-                                if f.params().iter().chain(f.results()).any(|t| match t {
-                                    wasmparser::ValType::Ref(r) => {
-                                        RefType::wasmparser_concrete(*r).is_some_and(|i| i >= own)
-                                    }
-                                    _ => false,
-                                }) {
-                                    return Err(ModuleError {
-                                        offset,
-                                        message: "recursive types (GC) are not supported"
-                                            .to_string(),
-                                    });
+/// Second pass over already-validated bytes: record what we need (the caller sets `bytes`).
+fn decode(bytes: &[u8]) -> Result<ModuleInner, ModuleError> {
+    let mut m = ModuleInner::empty();
+    m.fingerprint = crate::offload::fingerprint(bytes);
+    for payload in Parser::new(0).parse_all(bytes) {
+        decode_payload(&mut m, payload?)?;
+    }
+    Ok(m)
+}
+
+impl ModuleInner {
+    /// A module with nothing in it yet, and no bytes.
+    fn empty() -> ModuleInner {
+        ModuleInner {
+            fingerprint: 0,
+            bytes: ModuleBytes::Static(&[]),
+            types: Vec::new(),
+            imports: Vec::new(),
+            funcs: Vec::new(),
+            num_imported_funcs: 0,
+            tables: Vec::new(),
+            num_imported_tables: 0,
+            table_inits: Vec::new(),
+            memories: Vec::new(),
+            num_imported_memories: 0,
+            globals: Vec::new(),
+            num_imported_globals: 0,
+            global_inits: Vec::new(),
+            tags: Vec::new(),
+            num_imported_tags: 0,
+            exports: Vec::new(),
+            start: None,
+            elems: Vec::new(),
+            datas: Vec::new(),
+            bodies: Vec::new(),
+            metering: Default::default(),
+            name_section: None,
+            #[cfg(feature = "std")]
+            prescanned: Default::default(),
+        }
+    }
+}
+
+/// Record what `payload` (of a module that passed validation up to it) holds.
+fn decode_payload(m: &mut ModuleInner, payload: Payload<'_>) -> Result<(), ModuleError> {
+    match payload {
+        Payload::TypeSection(reader) => {
+            for rec in reader {
+                let rec = rec?;
+                for sub in rec.into_types() {
+                    let offset = 0;
+                    match &sub.composite_type.inner {
+                        wasmparser::CompositeInnerType::Func(f) => {
+                            // A type may name only earlier types: a recursive one
+                            // (valid with GC) would have no finite structural identity
+                            // here.
+                            let own = m.types.len() as u32;
+                            if f.params().iter().chain(f.results()).any(|t| match t {
+                                wasmparser::ValType::Ref(r) => {
+                                    RefType::wasmparser_concrete(*r).is_some_and(|i| i >= own)
                                 }
-                                let params = f
-                                    .params()
-                                    .iter()
-                                    .map(|t| val_type(*t, offset))
-                                    .collect::<Result<Vec<_>, _>>()?;
-                                let results = f
-                                    .results()
-                                    .iter()
-                                    .map(|t| val_type(*t, offset))
-                                    .collect::<Result<Vec<_>, _>>()?;
-                                m.types.push(FuncType::new(params, results));
-                            }
-                            _ => {
+                                _ => false,
+                            }) {
                                 return Err(ModuleError {
                                     offset,
-                                    message: "GC types are not supported".to_string(),
-                                })
+                                    message: "recursive types (GC) are not supported".to_string(),
+                                });
                             }
+                            let params = f
+                                .params()
+                                .iter()
+                                .map(|t| val_type(*t, offset))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            let results = f
+                                .results()
+                                .iter()
+                                .map(|t| val_type(*t, offset))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            m.types.push(FuncType::new(params, results));
+                        }
+                        _ => {
+                            return Err(ModuleError {
+                                offset,
+                                message: "GC types are not supported".to_string(),
+                            })
                         }
                     }
                 }
             }
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import?;
-                    let (kind, index) = match import.ty {
-                        wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
-                            m.funcs.push(t);
-                            m.num_imported_funcs += 1;
-                            (ExternKind::Func, m.funcs.len() - 1)
-                        }
-                        wasmparser::TypeRef::Table(t) => {
-                            m.tables.push(table_type(&t, 0)?);
-                            m.num_imported_tables += 1;
-                            (ExternKind::Table, m.tables.len() - 1)
-                        }
-                        wasmparser::TypeRef::Memory(t) => {
-                            m.memories.push(memory_type(&t));
-                            m.num_imported_memories += 1;
-                            (ExternKind::Memory, m.memories.len() - 1)
-                        }
-                        wasmparser::TypeRef::Global(t) => {
-                            m.globals.push(global_type(&t, 0)?);
-                            m.num_imported_globals += 1;
-                            (ExternKind::Global, m.globals.len() - 1)
-                        }
-                        wasmparser::TypeRef::Tag(t) => {
-                            m.tags.push(t.func_type_idx);
-                            m.num_imported_tags += 1;
-                            (ExternKind::Tag, m.tags.len() - 1)
-                        }
-                    };
-                    m.imports.push(Import {
-                        module: import.module.to_string(),
-                        name: import.name.to_string(),
-                        kind,
-                        index: index as u32,
-                    });
-                }
-            }
-            Payload::FunctionSection(reader) => {
-                for t in reader {
-                    m.funcs.push(t?);
-                }
-            }
-            Payload::TableSection(reader) => {
-                for t in reader {
-                    let t = t?;
-                    m.tables.push(table_type(&t.ty, 0)?);
-                    // Only with function references (validation rejects it otherwise).
-                    m.table_inits.push(match &t.init {
-                        wasmparser::TableInit::RefNull => None,
-                        wasmparser::TableInit::Expr(e) => Some(ConstExpr::decode(e)?),
-                    });
-                }
-            }
-            Payload::MemorySection(reader) => {
-                for mem in reader {
-                    m.memories.push(memory_type(&mem?));
-                }
-            }
-            Payload::GlobalSection(reader) => {
-                for g in reader {
-                    let g = g?;
-                    m.globals.push(global_type(&g.ty, 0)?);
-                    m.global_inits.push(ConstExpr::decode(&g.init_expr)?);
-                }
-            }
-            Payload::ExportSection(reader) => {
-                for e in reader {
-                    let e = e?;
-                    let kind = match e.kind {
-                        wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
-                            ExternKind::Func
-                        }
-                        wasmparser::ExternalKind::Table => ExternKind::Table,
-                        wasmparser::ExternalKind::Memory => ExternKind::Memory,
-                        wasmparser::ExternalKind::Global => ExternKind::Global,
-                        wasmparser::ExternalKind::Tag => ExternKind::Tag,
-                    };
-                    m.exports.push(Export {
-                        name: e.name.to_string(),
-                        kind,
-                        index: e.index,
-                    });
-                }
-            }
-            Payload::TagSection(reader) => {
-                for t in reader {
-                    m.tags.push(t?.func_type_idx);
-                }
-            }
-            Payload::StartSection { func, .. } => m.start = Some(func),
-            Payload::ElementSection(reader) => {
-                for e in reader {
-                    let e = e?;
-                    let mode = match e.kind {
-                        wasmparser::ElementKind::Passive => ElemMode::Passive,
-                        wasmparser::ElementKind::Declared => ElemMode::Declared,
-                        wasmparser::ElementKind::Active {
-                            table_index,
-                            offset_expr,
-                        } => ElemMode::Active {
-                            table: table_index.unwrap_or(0),
-                            offset: ConstExpr::decode(&offset_expr)?,
-                        },
-                    };
-                    let (ty, items) = match e.items {
-                        wasmparser::ElementItems::Functions(funcs) => {
-                            let items = funcs
-                                .into_iter()
-                                .map(|f| f.map(|f| ConstExpr::from_op(ConstOp::RefFunc(f))))
-                                .collect::<Result<Vec<_>, _>>()?;
-                            (RefType::FuncRef, items)
-                        }
-                        wasmparser::ElementItems::Expressions(ty, exprs) => {
-                            let items = exprs
-                                .into_iter()
-                                .map(|e| ConstExpr::decode(&e?))
-                                .collect::<Result<Vec<_>, _>>()?;
-                            (ref_type(ty, 0)?, items)
-                        }
-                    };
-                    let _ = ty;
-                    m.elems.push(ElemSegment { mode, items });
-                }
-            }
-            Payload::DataSection(reader) => {
-                for d in reader {
-                    let d = d?;
-                    let start = d.data.as_ptr() as usize - base;
-                    let range = start..start + d.data.len();
-                    let mode = match d.kind {
-                        wasmparser::DataKind::Passive => DataMode::Passive,
-                        wasmparser::DataKind::Active {
-                            memory_index,
-                            offset_expr,
-                        } => DataMode::Active {
-                            memory: memory_index,
-                            offset: ConstExpr::decode(&offset_expr)?,
-                        },
-                    };
-                    m.datas.push(DataSegment { mode, range });
-                }
-            }
-            Payload::CodeSectionEntry(body) => {
-                let r = body.range();
-                m.bodies.push(r.start as usize..r.end as usize);
-            }
-            Payload::CustomSection(reader) if reader.name() == "name" => {
-                m.name_section = {
-                    let start = reader.data_offset() as usize;
-                    Some(start..start + reader.data().len())
-                };
-            }
-            _ => {}
         }
+        Payload::ImportSection(reader) => {
+            for import in reader.into_imports() {
+                let import = import?;
+                let (kind, index) = match import.ty {
+                    wasmparser::TypeRef::Func(t) | wasmparser::TypeRef::FuncExact(t) => {
+                        m.funcs.push(t);
+                        m.num_imported_funcs += 1;
+                        (ExternKind::Func, m.funcs.len() - 1)
+                    }
+                    wasmparser::TypeRef::Table(t) => {
+                        m.tables.push(table_type(&t, 0)?);
+                        m.num_imported_tables += 1;
+                        (ExternKind::Table, m.tables.len() - 1)
+                    }
+                    wasmparser::TypeRef::Memory(t) => {
+                        m.memories.push(memory_type(&t));
+                        m.num_imported_memories += 1;
+                        (ExternKind::Memory, m.memories.len() - 1)
+                    }
+                    wasmparser::TypeRef::Global(t) => {
+                        m.globals.push(global_type(&t, 0)?);
+                        m.num_imported_globals += 1;
+                        (ExternKind::Global, m.globals.len() - 1)
+                    }
+                    wasmparser::TypeRef::Tag(t) => {
+                        m.tags.push(t.func_type_idx);
+                        m.num_imported_tags += 1;
+                        (ExternKind::Tag, m.tags.len() - 1)
+                    }
+                };
+                m.imports.push(Import {
+                    module: import.module.to_string(),
+                    name: import.name.to_string(),
+                    kind,
+                    index: index as u32,
+                });
+            }
+        }
+        Payload::FunctionSection(reader) => {
+            for t in reader {
+                m.funcs.push(t?);
+            }
+        }
+        Payload::TableSection(reader) => {
+            for t in reader {
+                let t = t?;
+                m.tables.push(table_type(&t.ty, 0)?);
+                // Only with function references (validation rejects it otherwise).
+                m.table_inits.push(match &t.init {
+                    wasmparser::TableInit::RefNull => None,
+                    wasmparser::TableInit::Expr(e) => Some(ConstExpr::decode(e)?),
+                });
+            }
+        }
+        Payload::MemorySection(reader) => {
+            for mem in reader {
+                m.memories.push(memory_type(&mem?));
+            }
+        }
+        Payload::GlobalSection(reader) => {
+            for g in reader {
+                let g = g?;
+                m.globals.push(global_type(&g.ty, 0)?);
+                m.global_inits.push(ConstExpr::decode(&g.init_expr)?);
+            }
+        }
+        Payload::ExportSection(reader) => {
+            for e in reader {
+                let e = e?;
+                let kind = match e.kind {
+                    wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => {
+                        ExternKind::Func
+                    }
+                    wasmparser::ExternalKind::Table => ExternKind::Table,
+                    wasmparser::ExternalKind::Memory => ExternKind::Memory,
+                    wasmparser::ExternalKind::Global => ExternKind::Global,
+                    wasmparser::ExternalKind::Tag => ExternKind::Tag,
+                };
+                m.exports.push(Export {
+                    name: e.name.to_string(),
+                    kind,
+                    index: e.index,
+                });
+            }
+        }
+        Payload::TagSection(reader) => {
+            for t in reader {
+                m.tags.push(t?.func_type_idx);
+            }
+        }
+        Payload::StartSection { func, .. } => m.start = Some(func),
+        Payload::ElementSection(reader) => {
+            for e in reader {
+                let e = e?;
+                let mode = match e.kind {
+                    wasmparser::ElementKind::Passive => ElemMode::Passive,
+                    wasmparser::ElementKind::Declared => ElemMode::Declared,
+                    wasmparser::ElementKind::Active {
+                        table_index,
+                        offset_expr,
+                    } => ElemMode::Active {
+                        table: table_index.unwrap_or(0),
+                        offset: ConstExpr::decode(&offset_expr)?,
+                    },
+                };
+                let (ty, items) = match e.items {
+                    wasmparser::ElementItems::Functions(funcs) => {
+                        let items = funcs
+                            .into_iter()
+                            .map(|f| f.map(|f| ConstExpr::from_op(ConstOp::RefFunc(f))))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        (RefType::FuncRef, items)
+                    }
+                    wasmparser::ElementItems::Expressions(ty, exprs) => {
+                        let items = exprs
+                            .into_iter()
+                            .map(|e| ConstExpr::decode(&e?))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        (ref_type(ty, 0)?, items)
+                    }
+                };
+                let _ = ty;
+                m.elems.push(ElemSegment { mode, items });
+            }
+        }
+        Payload::DataSection(reader) => {
+            for d in reader {
+                let d = d?;
+                // The contents end the segment.
+                let end = d.range.end as usize;
+                let range = end - d.data.len()..end;
+                let mode = match d.kind {
+                    wasmparser::DataKind::Passive => DataMode::Passive,
+                    wasmparser::DataKind::Active {
+                        memory_index,
+                        offset_expr,
+                    } => DataMode::Active {
+                        memory: memory_index,
+                        offset: ConstExpr::decode(&offset_expr)?,
+                    },
+                };
+                m.datas.push(DataSegment { mode, range });
+            }
+        }
+        Payload::CodeSectionEntry(body) => {
+            let r = body.range();
+            m.bodies.push(r.start as usize..r.end as usize);
+        }
+        Payload::CustomSection(reader) if reader.name() == "name" => {
+            m.name_section = {
+                let start = reader.data_offset() as usize;
+                Some(start..start + reader.data().len())
+            };
+        }
+        _ => {}
     }
-    Ok(m)
+    Ok(())
 }

@@ -150,11 +150,19 @@ impl std::error::Error for BlobError {}
 /// module it came from. It detects accidental mismatches (another module, another build of
 /// it); it is not a cryptographic hash, so it does not stand against a deliberate collision.
 pub fn fingerprint(bytes: &[u8]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    fingerprint_continue(FINGERPRINT_START, bytes)
+}
+
+/// The fingerprint of no bytes: where [`fingerprint_continue`] starts.
+pub(crate) const FINGERPRINT_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The fingerprint of `earlier` followed by `bytes`, given `hash`, the fingerprint of
+/// `earlier` (a module read in pieces, `module::source`).
+pub(crate) fn fingerprint_continue(hash: u64, bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     bytes
         .iter()
-        .fold(OFFSET, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
+        .fold(hash, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
 /// Encodes the header of a blob for `key`'s item with the given generation and payload, CRC

@@ -223,10 +223,13 @@ pub(crate) fn instantiate<T>(
         inst.elems.push(store.inner.elems.len() as u32 - 1);
     }
     for seg in &m.datas {
-        store.inner.datas.push(DataEntity {
-            bytes: m.bytes.clone(),
-            range: seg.range.clone(),
-        });
+        // A module read from a source: a passive segment is copied into RAM, an active one
+        // is read in pieces when it is applied below.
+        let (bytes, range) = match seg.mode {
+            DataMode::Passive => m.bytes.resident(seg.range.clone())?,
+            DataMode::Active { .. } => (m.bytes.clone(), seg.range.clone()),
+        };
+        store.inner.datas.push(DataEntity { bytes, range });
         inst.datas.push(store.inner.datas.len() as u32 - 1);
     }
 
@@ -299,7 +302,17 @@ pub(crate) fn instantiate<T>(
             let (mem, off) = store
                 .inner
                 .memory_and_offload(memories[*memory as usize] as usize);
-            mem.write(off, start, &bytes[range]).map_err(Error::from)?;
+            // Bounds first: a segment that does not fit writes nothing, even in pieces.
+            if start
+                .checked_add(range.len() as u64)
+                .is_none_or(|end| end > mem.byte_len())
+            {
+                return Err(Error::from(crate::error::TrapCode::MemoryOutOfBounds));
+            }
+            bytes.for_each_piece(range, |at, piece| {
+                mem.write(off, start + at as u64, piece)
+                    .map_err(Error::from)
+            })?;
             store.inner.datas[data].range = 0..0;
         }
     }

@@ -117,7 +117,8 @@ pub(crate) struct DataEntity {
 
 impl DataEntity {
     pub fn bytes(&self) -> &[u8] {
-        &self.bytes[self.range.clone()]
+        // Instantiation makes every segment `memory.init` can reach resident.
+        self.bytes.slice(self.range.clone())
     }
 }
 

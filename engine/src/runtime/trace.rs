@@ -124,10 +124,10 @@ fn read_names(
     let Some(range) = module.name_section.clone() else {
         return (module_name, found);
     };
-    let Some(bytes) = module.bytes.get(range.clone()) else {
+    let Ok(bytes) = module.bytes.read(range.clone()) else {
         return (module_name, found);
     };
-    let reader = wasmparser::BinaryReader::new(bytes, range.start as u64);
+    let reader = wasmparser::BinaryReader::new(&bytes, range.start as u64);
     for name in wasmparser::NameSectionReader::new(reader) {
         match name {
             Ok(wasmparser::Name::Module { name, .. }) => module_name = Some(String::from(name)),

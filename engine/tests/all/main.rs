@@ -33,6 +33,7 @@ mod linker_parity;
 mod memory_data;
 mod microcode;
 mod module_ram;
+mod module_source;
 mod offload_checkpoint;
 mod offload_code;
 mod offload_memory;
