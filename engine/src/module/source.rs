@@ -31,7 +31,7 @@ use crate::offload::{Key, Storage};
 /// Calls on one module's source are serialised by the module.
 pub trait ModuleSource: Send {
     /// The source's length in bytes.
-    fn len(&mut self) -> Result<u64, SourceError>;
+    fn size(&mut self) -> Result<u64, SourceError>;
 
     /// Fills the whole of `buf` with the bytes at `offset`; a source that ends before
     /// `offset + buf.len()` is [`SourceError::Truncated`].
@@ -103,7 +103,7 @@ impl From<SourceError> for ModuleError {
 
 #[cfg(feature = "std")]
 impl ModuleSource for std::fs::File {
-    fn len(&mut self) -> Result<u64, SourceError> {
+    fn size(&mut self) -> Result<u64, SourceError> {
         self.metadata()
             .map(|m| m.len())
             .map_err(|e| SourceError::Io(alloc::format!("{e}")))
@@ -139,7 +139,7 @@ impl<S: Storage + Send> StorageSource<S> {
 }
 
 impl<S: Storage + Send> ModuleSource for StorageSource<S> {
-    fn len(&mut self) -> Result<u64, SourceError> {
+    fn size(&mut self) -> Result<u64, SourceError> {
         Ok(self.len)
     }
 
@@ -306,7 +306,7 @@ pub(crate) fn load(
     engine: &crate::config::Engine,
     mut source: Box<dyn ModuleSource>,
 ) -> Result<super::ModuleInner, Error> {
-    let len = usize::try_from(source.len()?).map_err(|_| SourceError::TooLarge)?;
+    let len = usize::try_from(source.size()?).map_err(|_| SourceError::TooLarge)?;
     let mut validator = Validator::new_with_features(engine.config.features());
     let mut parser = Parser::new(0);
     let mut m = super::ModuleInner::empty();
@@ -322,10 +322,7 @@ pub(crate) fn load(
         let (payload, consumed) = match parser.parse(&buf, eof).map_err(ModuleError::from)? {
             Chunk::NeedMoreData(hint) => {
                 // The parser errs at the end of its input rather than asking for more.
-                let want = usize::try_from(hint)
-                    .unwrap_or(usize::MAX)
-                    .max(CHUNK)
-                    .min(len - read);
+                let want = hint.max(CHUNK).min(len - read);
                 let at = buf.len();
                 buf.resize(at + want, 0);
                 source.read_at(read as u64, &mut buf[at..])?;

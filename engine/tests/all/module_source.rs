@@ -28,7 +28,7 @@ impl Shared {
 }
 
 impl ModuleSource for Shared {
-    fn len(&mut self) -> Result<u64, SourceError> {
+    fn size(&mut self) -> Result<u64, SourceError> {
         Ok(self.0.lock().unwrap().len() as u64)
     }
 
@@ -47,7 +47,7 @@ impl ModuleSource for Shared {
 struct Broken(u64);
 
 impl ModuleSource for Broken {
-    fn len(&mut self) -> Result<u64, SourceError> {
+    fn size(&mut self) -> Result<u64, SourceError> {
         Ok(self.0)
     }
 
