@@ -59,6 +59,8 @@ pub struct RunOptions {
     /// restore them into a new store built the same way before resuming it
     /// (`FayasmOptions::persist_suspended`).
     pub persist_suspended: bool,
+    /// Make fayasm's modules with `Module::from_source` (`FayasmOptions::from_source`).
+    pub from_source: bool,
     /// Worker threads (files run in parallel).
     pub jobs: usize,
     /// Run only files whose name contains one of these (all files when empty).
@@ -78,6 +80,7 @@ impl Default for RunOptions {
             paged: None,
             suspend_every: None,
             persist_suspended: false,
+            from_source: false,
             jobs: cores.min(2),
             files: Vec::new(),
         }
@@ -205,6 +208,7 @@ fn run_script(
                     paged: opts.paged,
                     suspend_every: opts.suspend_every,
                     persist_suspended: opts.persist_suspended,
+                    from_source: opts.from_source,
                 },
                 &Features::for_suite(suite),
             )

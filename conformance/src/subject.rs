@@ -34,6 +34,27 @@ pub struct FayasmOptions {
     /// instead; a call with frames in another instance continues as it is (see
     /// [`persist_counts`]).
     pub persist_suspended: bool,
+    /// Make every module with `Module::from_source` (over a copy of its bytes the module
+    /// reads back on demand), not `Module::new`: the same decisions, code and results.
+    pub from_source: bool,
+}
+
+/// A module's bytes as a `ModuleSource` (`FayasmOptions::from_source`).
+struct BytesSource(Vec<u8>);
+
+impl fayasm::ModuleSource for BytesSource {
+    fn size(&mut self) -> Result<u64, fayasm::SourceError> {
+        Ok(self.0.len() as u64)
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), fayasm::SourceError> {
+        let src = usize::try_from(offset)
+            .ok()
+            .and_then(|at| self.0.get(at..at.checked_add(buf.len())?))
+            .ok_or(fayasm::SourceError::Truncated { offset })?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
 }
 
 /// How `persist_suspended` went, over the process so far (a pass's counts are the difference
@@ -359,20 +380,29 @@ fn from_val(v: &Val) -> Value {
     }
 }
 
+impl FayasmBackend {
+    /// `bytes` as a module, the way the options ask.
+    fn module(&self, bytes: &[u8]) -> Result<Module, Error> {
+        if self.opts.from_source {
+            Module::from_source(&self.engine, BytesSource(bytes.to_vec()))
+        } else {
+            Module::new(&self.engine, bytes)
+        }
+    }
+}
+
 impl Backend for FayasmBackend {
     fn name(&self) -> &'static str {
         "fayasm"
     }
 
     fn compile(&mut self, bytes: &[u8]) -> Result<(), String> {
-        Module::new(&self.engine, bytes)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        self.module(bytes).map(|_| ()).map_err(|e| e.to_string())
     }
 
     fn instantiate(&mut self, bytes: &[u8]) -> Result<InstanceId, InstantiateError> {
         self.spill_everything().map_err(InstantiateError::Other)?;
-        let module = Module::new(&self.engine, bytes).map_err(|e| match e {
+        let module = self.module(bytes).map_err(|e| match e {
             Error::Module(m) => InstantiateError::Compile(m.to_string()),
             other => InstantiateError::Other(other.to_string()),
         })?;

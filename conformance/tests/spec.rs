@@ -60,19 +60,22 @@ fn main() -> ExitCode {
     // first pass). Before every directive, the microcode of every function of the store is
     // spilled, dropped and reloaded through decode and verify, and every memory is spilled.
     // Pass 2: every function translated up front under a 4 KiB code-cache budget (eviction
-    // and re-translation in the mix), memories demand-paged with two resident 1 KiB pages.
+    // and re-translation in the mix), memories demand-paged with two resident 1 KiB pages,
+    // every module made with `Module::from_source` (validated while streaming; bodies and
+    // data segments read back from the source).
     // Pass 3: memories resident, spilled whole and reloaded by their next access. Passes 4 to
     // 6: fuel on, every call resumable and suspended every 3, 7 or 1,000 units of fuel, then
     // resumed (with 3 and 7, one suspension of every call is persisted with the whole store
     // and restored into a new store on the way).
     let passes = [
         (
-            "--prescan --code-budget 4096 --spill-every-assertion --paged 2",
+            "--prescan --code-budget 4096 --spill-every-assertion --paged 2 --from-source",
             RunOptions {
                 prescan: true,
                 code_budget: Some(4096),
                 spill_every_assertion: true,
                 paged: Some(2),
+                from_source: true,
                 oracle: false,
                 ..RunOptions::default()
             },

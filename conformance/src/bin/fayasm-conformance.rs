@@ -28,6 +28,7 @@ usage: fayasm-conformance [options]
                    before every directive, spill the microcode of every function and every
                    memory of the store (memories reload on their next access)
   --paged N        create every memory demand-paged (1 KiB pages, N resident pages)
+  --from-source    make every module with Module::from_source (bytes read back on demand)
   --suspend-every N
                    consume fuel and run every call resumably in slices of N fuel, resuming it
                    at every suspension (results must be those of a plain call)
@@ -76,6 +77,7 @@ fn run() -> Result<bool, String> {
             "--prescan" => opts.prescan = true,
             "--spill-code" => opts.spill_code = true,
             "--spill-every-assertion" => opts.spill_every_assertion = true,
+            "--from-source" => opts.from_source = true,
             "--paged" => {
                 opts.paged = Some(
                     value("a page count")?
