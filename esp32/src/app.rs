@@ -6,7 +6,8 @@
 //! must stay under 64 KiB of heap) and `CARD.WASM`, a WASI command with the card as its
 //! directory ([`crate::wasi`]; its `.RUN` file holds its command line instead of calls). The modules are linked into the image and run in place
 //! (`Module::from_static`: no heap for their bytes) unless built with `FAYASM_LINK_APPS=0`
-//! or given other names (`FAYASM_APP`, `FAYASM_PAGED_APP`), when they are read from the card.
+//! or given other names (`FAYASM_APP`, `FAYASM_PAGED_APP`), when they are read from the card
+//! in place (`Module::from_source`: no heap for their bytes either, only a CRC per 512).
 //! Next to each, the card holds a `.RUN` file naming the calls to make, one per line:
 //! `export arg... [=> result]` with typed values as the `fayasm` command line takes them
 //! (`i32:7`, `i64:-1`). A call with an expected result is checked; the run fails on a
@@ -32,7 +33,7 @@ use fayasm::offload::{Clock, Key, Kind, Metrics, Storage};
 use fayasm::wasi::WasiCtx;
 use fayasm::{
     CodeEviction, CodeStatus, Config, Engine, Extern, Func, HookAction, Instance, Linker, Memory,
-    Module, Paging, Store, TargetProfile, Val, ValType,
+    Module, ModuleSource, Paging, SourceError, Store, TargetProfile, Val, ValType,
 };
 
 use crate::heap::HEAP;
@@ -257,20 +258,53 @@ fn engine_for(mode: Mode) -> Engine {
     Engine::new(config)
 }
 
-/// Reads app `name` from the card and copies it into a module.
-pub(crate) fn module_from_card<D: BlockDevice>(
+/// App `name` on the card as a module source (`Module::from_source`): the module reads its
+/// function bodies and data segments from the file when it needs them (opening it for each
+/// read), so the heap holds no copy of the module, only a CRC-32 per 512 bytes.
+struct CardFile<D: BlockDevice> {
+    card: Card<D>,
+    name: String,
+}
+
+impl<D: BlockDevice> ModuleSource for CardFile<D> {
+    fn size(&mut self) -> Result<u64, SourceError> {
+        let mut fs = self.card.0.try_borrow_mut().map_err(|_| SourceError::Busy)?;
+        match fs.root_file_len(&self.name) {
+            Ok(Some(n)) => Ok(u64::from(n)),
+            Ok(None) => Err(SourceError::Io(alloc::format!("no {}", self.name))),
+            Err(e) => Err(SourceError::Io(alloc::format!("{e:?}"))),
+        }
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), SourceError> {
+        let mut fs = self.card.0.try_borrow_mut().map_err(|_| SourceError::Busy)?;
+        match fs.read_root_at(&self.name, offset, buf) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(SourceError::Truncated { offset }),
+            Err(e) => Err(SourceError::Io(alloc::format!("{e:?}"))),
+        }
+    }
+}
+
+/// App `name` read from the card in place (validated while streaming, bodies and segments
+/// read again on demand): its module and length.
+pub(crate) fn module_from_card<D: BlockDevice + 'static>(
     card: &Card<D>,
     engine: &Engine,
     name: &str,
 ) -> Result<(Module, usize), String> {
-    let bytes = match card.0.borrow_mut().read_root_file(name) {
-        Ok(Some(b)) => b,
+    let len = match card.0.borrow_mut().root_file_len(name) {
+        Ok(Some(n)) => n as usize,
         Ok(None) => return Err(alloc::format!("{name} is not on the card")),
         Err(e) => return Err(alloc::format!("reading {name}: {e:?}")),
     };
-    let module =
-        Module::new(engine, &bytes).map_err(|e| alloc::format!("{name} does not load: {e}"))?;
-    Ok((module, bytes.len()))
+    let source = CardFile {
+        card: card.clone(),
+        name: String::from(name),
+    };
+    let module = Module::from_source(engine, source)
+        .map_err(|e| alloc::format!("{name} does not load: {e}"))?;
+    Ok((module, len))
 }
 
 fn run_app<D: BlockDevice + 'static>(
@@ -305,7 +339,7 @@ fn run_app<D: BlockDevice + 'static>(
         Some(bytes) => Module::from_static(&engine, bytes)
             .map(|m| (m, bytes.len(), "linked into the image, run in place"))
             .map_err(|e| alloc::format!("{name} does not load: {e}")),
-        None => module_from_card(card, &engine, name).map(|(m, n)| (m, n, "read from the card")),
+        None => module_from_card(card, &engine, name).map(|(m, n)| (m, n, "read from the card in place")),
     };
     let module = match loaded {
         Ok((module, len, source)) => {

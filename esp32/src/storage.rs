@@ -232,6 +232,17 @@ impl<D: BlockDevice> FatStorage<D> {
     /// Reads the whole file `name` of the root directory into a new vector (`None` when there
     /// is no such file).
     pub fn read_root_file(&mut self, name: &str) -> Result<Option<Vec<u8>>, FatError<D::Error>> {
+        let Some(file) = self.open_root_file(name)? else {
+            return Ok(None);
+        };
+        let mut buf = Vec::new();
+        let result = self.read_rest(file, &mut buf);
+        self.vm.close_file(file)?;
+        result.map(|()| Some(buf))
+    }
+
+    /// File `name` of the root directory opened for reading (`None` when there is none).
+    fn open_root_file(&mut self, name: &str) -> Result<Option<RawFile>, FatError<D::Error>> {
         // An 8.3 name is looked up directly; a longer one (`APP.WASM`) by its long file name.
         let opened = if ShortFileName::create_from_str(name).is_ok() {
             self.vm.open_file_in_dir(self.root, name, Mode::ReadOnly)
@@ -239,15 +250,59 @@ impl<D: BlockDevice> FatStorage<D> {
             self.vm
                 .open_long_name_file_in_dir(self.root, name, Mode::ReadOnly)
         };
-        let file = match opened {
-            Ok(f) => f,
-            Err(FsError::NotFound) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        match opened {
+            Ok(f) => Ok(Some(f)),
+            Err(FsError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The length of file `name` of the root directory (`None` when there is no such file).
+    pub fn root_file_len(&mut self, name: &str) -> Result<Option<u32>, FatError<D::Error>> {
+        let Some(file) = self.open_root_file(name)? else {
+            return Ok(None);
         };
-        let mut buf = Vec::new();
-        let result = self.read_rest(file, &mut buf);
+        let len = self.vm.file_length(file);
         self.vm.close_file(file)?;
-        result.map(|()| Some(buf))
+        Ok(Some(len?))
+    }
+
+    /// Fills `buf` from offset `offset` of file `name` of the root directory (a module read
+    /// in place, `app::CardFile`); `false` when the file is missing or ends before.
+    pub fn read_root_at(
+        &mut self,
+        name: &str,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<bool, FatError<D::Error>> {
+        let Some(file) = self.open_root_file(name)? else {
+            return Ok(false);
+        };
+        let result = self.read_open_at(file, offset, buf);
+        self.vm.close_file(file)?;
+        result
+    }
+
+    fn read_open_at(
+        &mut self,
+        file: RawFile,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<bool, FatError<D::Error>> {
+        let len = u64::from(self.vm.file_length(file)?);
+        if offset.saturating_add(buf.len() as u64) > len {
+            return Ok(false);
+        }
+        self.vm.file_seek_from_start(file, offset as u32)?;
+        let mut done = 0;
+        while done < buf.len() {
+            let n = self.vm.read(file, &mut buf[done..])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            done += n;
+        }
+        Ok(true)
     }
 
     /// The volume manager and the root directory, for WASI's files (`wasi.rs`).
