@@ -300,79 +300,335 @@ impl Source {
     }
 }
 
+/// The streaming pass's view of the source: a window `buf` of the bytes from `pos`, and the
+/// fingerprint and block CRCs of every byte read so far (each byte is read once, in order).
+struct Stream {
+    source: Box<dyn ModuleSource>,
+    len: usize,
+    /// Bytes read from the source so far; `buf` holds the last `buf.len()` of them.
+    read: usize,
+    buf: Vec<u8>,
+    fingerprint: u64,
+    sums: Vec<u32>,
+    block: crc32fast::Hasher,
+    in_block: usize,
+}
+
+impl Stream {
+    /// The offset of `buf[0]` in the source.
+    fn pos(&self) -> usize {
+        self.read - self.buf.len()
+    }
+
+    /// Reads up to `want` more bytes (at least [`CHUNK`] if that many are left) into `buf`.
+    fn more(&mut self, want: usize) -> Result<(), SourceError> {
+        let want = want.max(CHUNK).min(self.len - self.read);
+        let at = self.buf.len();
+        self.buf.resize(at + want, 0);
+        self.source.read_at(self.read as u64, &mut self.buf[at..])?;
+        let new = &self.buf[at..];
+        self.fingerprint = crate::offload::blob::fingerprint_continue(self.fingerprint, new);
+        let mut rest = new;
+        while !rest.is_empty() {
+            let n = rest.len().min(BLOCK - self.in_block);
+            self.block.update(&rest[..n]);
+            self.in_block += n;
+            rest = &rest[n..];
+            if self.in_block == BLOCK {
+                self.sums.push(core::mem::take(&mut self.block).finalize());
+                self.in_block = 0;
+            }
+        }
+        self.read += want;
+        Ok(())
+    }
+
+    /// Makes `buf` hold at least `n` bytes, or all that is left.
+    fn fill(&mut self, n: usize) -> Result<(), SourceError> {
+        while self.buf.len() < n && self.read < self.len {
+            self.more(n - self.buf.len())?;
+        }
+        Ok(())
+    }
+
+    /// Drops the next `n` bytes (in `buf` and after it), reading them only to hash them.
+    fn skip(&mut self, mut n: usize) -> Result<(), SourceError> {
+        loop {
+            let k = n.min(self.buf.len());
+            self.buf.drain(..k);
+            n -= k;
+            if n == 0 {
+                return Ok(());
+            }
+            self.more(n.min(CHUNK))?;
+        }
+    }
+}
+
+/// At a section boundary: when a custom section starts at `st.pos()`, lies within the source
+/// and has a well-formed name, steps over it without holding it (debug sections can be most
+/// of a module), recording the `name` section's range as [`super::decode_payload`] does.
+/// `false` (nothing consumed) for anything else, which the parser then reads as usual (and
+/// reports if malformed).
+fn skip_custom(st: &mut Stream, m: &mut super::ModuleInner) -> Result<bool, SourceError> {
+    st.fill(6)?;
+    if st.buf.first() != Some(&0) {
+        return Ok(false);
+    }
+    let pos = st.pos();
+    let mut r = wasmparser::BinaryReader::new(&st.buf[1..], pos as u64 + 1);
+    let Ok(len) = r.read_var_u32() else {
+        return Ok(false);
+    };
+    let head = 1 + r.current_position();
+    let end = head + len as usize;
+    if pos + end > st.len {
+        return Ok(false);
+    }
+    st.fill(head + 5)?;
+    let avail = st.buf.len().min(end);
+    let mut r = wasmparser::BinaryReader::new(&st.buf[head..avail], (pos + head) as u64);
+    let Ok(name_len) = r.read_var_u32() else {
+        return Ok(false);
+    };
+    let name_end = head + r.current_position() + name_len as usize;
+    // Longer than wasmparser takes (its parser then reports it), or past the section.
+    if name_len > 100_000 || name_end > end {
+        return Ok(false);
+    }
+    st.fill(name_end)?;
+    let mut r = wasmparser::BinaryReader::new(&st.buf[head..name_end], (pos + head) as u64);
+    let Ok(name) = r.read_string() else {
+        return Ok(false);
+    };
+    if name == "name" {
+        m.name_section = Some(pos + name_end..pos + end);
+    }
+    st.skip(end)?;
+    Ok(true)
+}
+
+/// A parser that goes on at `offset` (a section boundary after a skipped custom section).
+/// It is started on a module header and, when the module has a function section and no
+/// code section yet, a function section with `functions`' count (the parser checks the
+/// code section's count against it); [`Across`] makes the checks it cannot.
+fn parser_at(offset: usize, functions: Option<u32>) -> Result<Parser, ModuleError> {
+    let mut head = Vec::from(*b"\0asm\x01\0\0\0");
+    if let Some(n) = functions {
+        let mut count = Vec::new();
+        let mut v = n;
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                count.push(byte);
+                break;
+            }
+            count.push(byte | 0x80);
+        }
+        head.extend_from_slice(&[3, count.len() as u8]);
+        head.extend_from_slice(&count);
+    }
+    let internal = || ModuleError {
+        offset,
+        message: "internal error: restarting the parser".into(),
+    };
+    let mut parser = Parser::new((offset.checked_sub(head.len()).ok_or_else(internal)?) as u64);
+    let mut at = 0;
+    while at < head.len() {
+        match parser.parse(&head[at..], false)? {
+            Chunk::Parsed {
+                consumed,
+                payload: Payload::Version { .. } | Payload::FunctionSection(_),
+            } => at += consumed,
+            _ => return Err(internal()),
+        }
+    }
+    Ok(parser)
+}
+
+/// The checks wasmparser's `Parser` makes across sections (their order, the function and
+/// code counts, the data count), which a restarted parser ([`parser_at`]) forgets; made on
+/// every section, with the parser's messages.
+#[derive(Default)]
+struct Across {
+    order: u8,
+    functions: Option<u32>,
+    code: Option<u32>,
+    data_count: Option<u32>,
+    data: Option<u32>,
+}
+
+impl Across {
+    fn see(&mut self, payload: &Payload<'_>) -> Result<(), ModuleError> {
+        let err = |offset: usize, message: &str| ModuleError {
+            offset,
+            message: message.into(),
+        };
+        // wasmparser's `Order`: sections in this order, custom ones anywhere.
+        let (order, start) = match payload.as_section() {
+            Some((id, range)) => {
+                let order = match id {
+                    1 => 1,
+                    2 => 2,
+                    3 => 3,
+                    4 => 4,
+                    5 => 5,
+                    13 => 6,
+                    6 => 7,
+                    7 => 8,
+                    8 => 9,
+                    9 => 10,
+                    12 => 11,
+                    10 => 12,
+                    11 => 13,
+                    _ => 0,
+                };
+                (order, range.start as usize)
+            }
+            None => (0, 0),
+        };
+        if order != 0 {
+            if self.order >= order {
+                return Err(err(start, "section out of order"));
+            }
+            self.order = order;
+        }
+        match payload {
+            Payload::FunctionSection(f) => self.functions = Some(f.count()),
+            Payload::CodeSectionStart { count, .. } => {
+                self.code = Some(*count);
+                self.code_counts(start)?;
+            }
+            Payload::DataCountSection { count, .. } => self.data_count = Some(*count),
+            Payload::DataSection(d) => {
+                self.data = Some(d.count());
+                self.data_counts(start)?;
+            }
+            Payload::End(at) => {
+                self.code_counts(*at as usize)?;
+                self.data_counts(*at as usize)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn code_counts(&self, offset: usize) -> Result<(), ModuleError> {
+        let message = match (self.functions, self.code) {
+            (Some(n), Some(m)) if n != m => "function and code section have inconsistent lengths",
+            (Some(n), None) if n > 0 => {
+                "function section has non-zero count but code section is absent"
+            }
+            (None, Some(m)) if m > 0 => {
+                "function section is absent but code section has non-zero count"
+            }
+            _ => return Ok(()),
+        };
+        Err(ModuleError {
+            offset,
+            message: message.into(),
+        })
+    }
+
+    fn data_counts(&self, offset: usize) -> Result<(), ModuleError> {
+        let message = match (self.data_count, self.data) {
+            (Some(n), Some(m)) if n != m => "data count and data section have inconsistent lengths",
+            (Some(n), None) if n > 0 => "data count is non-zero but data section is absent",
+            _ => return Ok(()),
+        };
+        Err(ModuleError {
+            offset,
+            message: message.into(),
+        })
+    }
+}
+
 /// Validates and decodes the module in `source`, reading it once, front to back: RAM holds
-/// one section, or one function body, at a time (plus [`CHUNK`]).
+/// one section (custom sections not even that), or one function body, at a time, plus
+/// [`CHUNK`].
 pub(crate) fn load(
     engine: &crate::config::Engine,
     mut source: Box<dyn ModuleSource>,
 ) -> Result<super::ModuleInner, Error> {
     let len = usize::try_from(source.size()?).map_err(|_| SourceError::TooLarge)?;
+    let mut st = Stream {
+        source,
+        len,
+        read: 0,
+        buf: Vec::new(),
+        fingerprint: crate::offload::blob::FINGERPRINT_START,
+        sums: Vec::with_capacity(len.div_ceil(BLOCK)),
+        block: crc32fast::Hasher::new(),
+        in_block: 0,
+    };
     let mut validator = Validator::new_with_features(engine.config.features());
     let mut parser = Parser::new(0);
+    let mut across = Across::default();
     let mut m = super::ModuleInner::empty();
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
-    let mut buf: Vec<u8> = Vec::new();
-    let mut sums: Vec<u32> = Vec::with_capacity(len.div_ceil(BLOCK));
-    let mut block = crc32fast::Hasher::new();
-    let mut in_block = 0;
-    let mut fingerprint = crate::offload::blob::FINGERPRINT_START;
-    let mut read = 0;
+    // Whether the parser is between sections (where a custom section may be skipped), and
+    // while in the code section, the bodies left and where the section ends.
+    let mut boundary = false;
+    let mut code: (u32, usize) = (0, 0);
     loop {
-        let eof = read == len;
-        let (payload, consumed) = match parser.parse(&buf, eof).map_err(ModuleError::from)? {
+        if boundary && skip_custom(&mut st, &mut m)? {
+            let functions = across.functions.filter(|_| across.code.is_none());
+            parser = parser_at(st.pos(), functions)?;
+            continue;
+        }
+        let eof = st.read == st.len;
+        let (payload, consumed) = match parser.parse(&st.buf, eof).map_err(ModuleError::from)? {
             Chunk::NeedMoreData(hint) => {
                 // The parser errs at the end of its input rather than asking for more.
-                let want = hint.max(CHUNK).min(len - read);
-                let at = buf.len();
-                buf.resize(at + want, 0);
-                source.read_at(read as u64, &mut buf[at..])?;
-                let new = &buf[at..];
-                fingerprint = crate::offload::blob::fingerprint_continue(fingerprint, new);
-                let mut rest = new;
-                while !rest.is_empty() {
-                    let n = rest.len().min(BLOCK - in_block);
-                    block.update(&rest[..n]);
-                    in_block += n;
-                    rest = &rest[n..];
-                    if in_block == BLOCK {
-                        sums.push(core::mem::take(&mut block).finalize());
-                        in_block = 0;
-                    }
-                }
-                read += want;
+                st.more(hint)?;
                 continue;
             }
             Chunk::Parsed { consumed, payload } => (payload, consumed),
         };
-        match validator.payload(&payload).map_err(ModuleError::from)? {
-            ValidPayload::Func(func, body) => {
-                let mut v = func.into_validator(core::mem::take(&mut allocs));
-                v.validate(&body).map_err(ModuleError::from)?;
-                allocs = v.into_allocations();
+        across.see(&payload)?;
+        if let ValidPayload::Func(func, body) =
+            validator.payload(&payload).map_err(ModuleError::from)?
+        {
+            let mut v = func.into_validator(core::mem::take(&mut allocs));
+            v.validate(&body).map_err(ModuleError::from)?;
+            allocs = v.into_allocations();
+        }
+        let pos = st.pos() + consumed;
+        boundary = match &payload {
+            Payload::End(_) => break,
+            Payload::CodeSectionStart {
+                count,
+                unchecked_range,
+                ..
+            } => {
+                code = (*count, unchecked_range.end as usize);
+                *count == 0 && pos == code.1
             }
-            ValidPayload::End(_) => {}
-            _ => {}
-        }
-        let end = matches!(payload, Payload::End(_));
+            // A section boundary only where the code section really ends (the parser checks
+            // for trailing bytes, which must not be taken for a custom section).
+            Payload::CodeSectionEntry(_) => {
+                code.0 -= 1;
+                code.0 == 0 && pos == code.1
+            }
+            _ => true,
+        };
         super::decode_payload(&mut m, payload)?;
-        buf.drain(..consumed);
-        if end {
-            break;
-        }
+        st.buf.drain(..consumed);
         // A large section was held whole: give its room back.
-        if buf.capacity() > 4 * CHUNK && buf.len() <= CHUNK {
-            buf.shrink_to(2 * CHUNK);
+        if st.buf.capacity() > 4 * CHUNK && st.buf.len() <= CHUNK {
+            st.buf.shrink_to(2 * CHUNK);
         }
     }
-    if in_block > 0 {
-        sums.push(block.finalize());
+    if st.in_block > 0 {
+        st.sums.push(st.block.finalize());
     }
-    m.fingerprint = fingerprint;
+    m.fingerprint = st.fingerprint;
     m.metering = engine.config.metering;
     m.bytes = super::ModuleBytes::Source(alloc::sync::Arc::new(Source {
-        reader: Lock::new(source),
+        reader: Lock::new(st.source),
         len,
-        sums: sums.into_boxed_slice(),
+        sums: st.sums.into_boxed_slice(),
     }));
     Ok(m)
 }

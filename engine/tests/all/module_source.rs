@@ -412,3 +412,156 @@ fn a_truncated_or_failing_source_is_an_error() {
         Err(Error::Io(_))
     ));
 }
+
+/// The peak of this thread's heap while `make` runs, and what stays allocated.
+fn peak_and_held(make: impl FnOnce() -> Module) -> (usize, usize) {
+    alloc::start();
+    let module = make();
+    let held = alloc::live();
+    let peak = alloc::take_peak();
+    alloc::stop();
+    drop(module);
+    (peak as usize, held as usize)
+}
+
+#[test]
+fn loading_from_a_source_holds_one_section_or_body_at_a_time() {
+    // 183 KB, 153 KB of it DWARF custom sections (62 KB the largest), 28 KB of code.
+    let path = support::samples_dir().join("wasm/wasi_card.wasm");
+    let bytes = std::fs::read(&path).unwrap();
+    let engine = Engine::default();
+    let (new_peak, new_held) = peak_and_held(|| Module::new(&engine, &bytes).unwrap());
+    let source = Shared::new(&bytes);
+    let (src_peak, src_held) = peak_and_held(|| Module::from_source(&engine, source).unwrap());
+    eprintln!(
+        "wasi_card ({} B): Module::new peak {new_peak} B, held {new_held} B; \
+         from_source peak {src_peak} B, held {src_held} B",
+        bytes.len()
+    );
+    assert!(new_held >= bytes.len());
+    // Custom sections are stepped over, never held: the peak is the decoded module, the
+    // validator's state and a window of a few KiB (the largest function body here is small).
+    assert!(src_peak < 48 * 1024, "{src_peak}");
+    assert!(src_held < 16 * 1024, "{src_held}");
+    let read = Module::from_source(&engine, Shared::new(&bytes)).unwrap();
+    let owned = Module::new(&engine, &bytes).unwrap();
+    assert_eq!(read.fingerprint(), owned.fingerprint());
+}
+
+/// A section: its id, then its contents with their length in front.
+fn section(id: u8, contents: &[u8]) -> Vec<u8> {
+    assert!(contents.len() < 128);
+    let mut s = vec![id, contents.len() as u8];
+    s.extend_from_slice(contents);
+    s
+}
+
+fn custom(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut c = vec![name.len() as u8];
+    c.extend_from_slice(name.as_bytes());
+    c.extend_from_slice(data);
+    section(0, &c)
+}
+
+#[test]
+fn malformed_modules_are_refused_alike() {
+    let engine = Engine::default();
+    let head = b"\0asm\x01\0\0\0".to_vec();
+    let types = section(1, &[1, 0x60, 0, 0]); // one type: [] -> []
+    let funcs = section(3, &[1, 0]); // one function of type 0
+    let code = section(10, &[1, 2, 0, 0x0b]); // its body: no locals, end
+    let no_code = section(10, &[0]);
+    let dcount = section(12, &[1]);
+    let mem = section(5, &[1, 0, 1]);
+    let data = section(11, &[1, 1, 0]); // one passive segment of 0 bytes
+    let nc = custom("x", &[1, 2, 3]);
+    let cases: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        ("valid", vec![types.clone(), funcs.clone(), code.clone()]),
+        (
+            "customs everywhere",
+            vec![
+                nc.clone(),
+                types.clone(),
+                nc.clone(),
+                funcs.clone(),
+                nc.clone(),
+                code.clone(),
+                nc.clone(),
+            ],
+        ),
+        (
+            "order across a custom section",
+            vec![funcs.clone(), nc.clone(), types.clone(), code.clone()],
+        ),
+        (
+            "memory then types across a custom",
+            vec![mem.clone(), nc.clone(), types.clone()],
+        ),
+        (
+            "same section twice across a custom",
+            vec![types.clone(), nc.clone(), types.clone()],
+        ),
+        (
+            "function without code across a custom",
+            vec![types.clone(), funcs.clone(), nc.clone()],
+        ),
+        (
+            "code count across a custom",
+            vec![types.clone(), funcs.clone(), nc.clone(), no_code.clone()],
+        ),
+        (
+            "code without functions",
+            vec![types.clone(), nc.clone(), code.clone()],
+        ),
+        (
+            "data count without data across a custom",
+            vec![mem.clone(), dcount.clone(), nc.clone()],
+        ),
+        (
+            "data count and data",
+            vec![mem.clone(), dcount.clone(), nc.clone(), data.clone()],
+        ),
+        (
+            "data count mismatch",
+            vec![mem.clone(), section(12, &[2]), nc.clone(), data.clone()],
+        ),
+        ("custom name past its section", vec![section(0, &[5, b'a'])]),
+        ("custom name not utf-8", vec![section(0, &[2, 0xff, 0xfe])]),
+        ("custom section past the end", vec![vec![0, 100, 1, b'a']]),
+        (
+            "custom right after code's trailing byte",
+            vec![
+                types.clone(),
+                funcs.clone(),
+                section(10, &[1, 2, 0, 0x0b, 0]),
+                nc.clone(),
+            ],
+        ),
+        ("a second module header", vec![nc.clone(), head.clone()]),
+        (
+            "name section",
+            vec![
+                types.clone(),
+                funcs.clone(),
+                code.clone(),
+                custom("name", &[1, 3, 1, 0, 1, b'f']),
+            ],
+        ),
+    ];
+    for (what, parts) in cases {
+        let mut wasm = head.clone();
+        for p in &parts {
+            wasm.extend_from_slice(p);
+        }
+        let owned = Module::new(&engine, &wasm).map(|m| m.fingerprint());
+        let read = Module::from_source(&engine, Shared::new(&wasm)).map(|m| m.fingerprint());
+        match (&owned, &read) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}"),
+            (Err(Error::Module(a)), Err(Error::Module(b))) => {
+                assert_eq!(a.message, b.message, "{what}")
+            }
+            _ => panic!("{what}: {owned:?} vs {read:?}"),
+        }
+        eprintln!("{what}: {:?}", read.map(|_| ()));
+    }
+}
