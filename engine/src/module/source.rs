@@ -412,7 +412,11 @@ fn skip_custom(st: &mut Stream, m: &mut super::ModuleInner) -> Result<bool, Sour
 /// It is started on a module header and, when the module has a function section and no
 /// code section yet, a function section with `functions`' count (the parser checks the
 /// code section's count against it); [`Across`] makes the checks it cannot.
-fn parser_at(offset: usize, functions: Option<u32>) -> Result<Parser, ModuleError> {
+fn parser_at(
+    offset: usize,
+    functions: Option<u32>,
+    features: wasmparser::WasmFeatures,
+) -> Result<Parser, ModuleError> {
     let mut head = Vec::from(*b"\0asm\x01\0\0\0");
     if let Some(n) = functions {
         let mut count = Vec::new();
@@ -434,6 +438,7 @@ fn parser_at(offset: usize, functions: Option<u32>) -> Result<Parser, ModuleErro
         message: "internal error: restarting the parser".into(),
     };
     let mut parser = Parser::new((offset.checked_sub(head.len()).ok_or_else(internal)?) as u64);
+    parser.set_features(features);
     let mut at = 0;
     while at < head.len() {
         match parser.parse(&head[at..], false)? {
@@ -562,8 +567,11 @@ pub(crate) fn load(
         block: crc32fast::Hasher::new(),
         in_block: 0,
     };
-    let mut validator = Validator::new_with_features(engine.config.features());
+    // The parser too: how it reads some items (memory limits) depends on the features.
+    let features = engine.config.features();
+    let mut validator = Validator::new_with_features(features);
     let mut parser = Parser::new(0);
+    parser.set_features(features);
     let mut across = Across::default();
     let mut m = super::ModuleInner::empty();
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
@@ -574,7 +582,7 @@ pub(crate) fn load(
     loop {
         if boundary && skip_custom(&mut st, &mut m)? {
             let functions = across.functions.filter(|_| across.code.is_none());
-            parser = parser_at(st.pos(), functions)?;
+            parser = parser_at(st.pos(), functions, features)?;
             continue;
         }
         let eof = st.read == st.len;

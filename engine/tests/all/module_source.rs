@@ -565,3 +565,20 @@ fn malformed_modules_are_refused_alike() {
         eprintln!("{what}: {:?}", read.map(|_| ()));
     }
 }
+
+#[test]
+fn the_parser_reads_with_the_engines_features() {
+    // Without memory64 a memory's limits are u32s: a 6-byte LEB is malformed.
+    let engine = Engine::new(Config::default().wasm_memory64(false));
+    let wasm = b"\0asm\x01\0\0\0\x05\x08\x01\x00\x82\x80\x80\x80\x80\x00";
+    let owned = Module::new(&engine, wasm).unwrap_err();
+    let read = Module::from_source(&engine, Shared::new(wasm)).unwrap_err();
+    assert_eq!(owned, read);
+    // And after a custom section (a restarted parser).
+    let mut wasm2 = b"\0asm\x01\0\0\0".to_vec();
+    wasm2.extend_from_slice(&custom("c", &[]));
+    wasm2.extend_from_slice(&wasm[8..]);
+    let owned = Module::new(&engine, &wasm2).unwrap_err();
+    let read = Module::from_source(&engine, Shared::new(&wasm2)).unwrap_err();
+    assert_eq!(owned, read);
+}
