@@ -61,6 +61,7 @@ mod translate_golden_address;
 mod translate_golden_forms;
 mod translate_golden_fuel;
 mod translate_golden_loops;
+mod translate_golden_speed;
 mod typed;
 mod typed_handles;
 mod wasi;

@@ -41,6 +41,20 @@ pub(super) fn with_imm(op: Op, c: u64) -> Option<Op> {
     }
 }
 
+impl super::Translator<'_> {
+    /// [`with_imm`], unless its immediate form needs the wide encoding (every operand two
+    /// words: ~19 host instructions instead of ~10 for `I32AndImm 0xffff`) while the
+    /// constant has a hoisted frame slot (`const_slots`): then the register form, narrow,
+    /// reads it from there.
+    pub(super) fn imm_form(&self, op: Op, c: u64) -> Option<Op> {
+        let imm = with_imm(op, c)?;
+        if imm.needs_wide() && self.const_slots.iter().any(|k| k.0 == c) {
+            return None;
+        }
+        Some(imm)
+    }
+}
+
 /// A branch to `target` taken when `cmp` (an op computing an i32 condition) yields
 /// `jump_if`, replacing the comparison, if it has a fused form.
 pub(super) fn branch_on(cmp: Op, jump_if: bool, target: u32) -> Option<Op> {

@@ -410,7 +410,7 @@ fn translate_body(
             fuse::add_and_branch,
             pool,
             num_params,
-            first_temp - num_params,
+            const_base - num_params,
             num_results,
             frame_size,
         ) {
@@ -436,7 +436,9 @@ fn translate_body(
         &ops,
         pool,
         num_params,
-        first_temp - num_params,
+        // The hoisted constants' slots are not zeroed on entry: the prologue writes each
+        // one that is used before anything reads it.
+        const_base - num_params,
         num_results,
         frame_size,
     );
@@ -481,7 +483,7 @@ impl<'a> wasmparser::VisitSimdOperator<'a> for Validating<'_> {
 }
 
 /// Most distinct constants hoisted out of loops per function.
-const MAX_HOISTED: usize = 16;
+const MAX_HOISTED: usize = 64;
 
 /// The distinct constants that appear inside loops of `body` (first seen first).
 fn loop_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {

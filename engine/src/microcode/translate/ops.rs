@@ -22,7 +22,7 @@ impl Translator<'_> {
         let lhs = self.entry_slot(a);
         if let Operand::Const(c) = b.operand {
             // The result goes to `a`'s canonical slot, where `push_temp` puts it.
-            if let Some(op) = super::fuse::with_imm(make(a.slot, lhs, 0), c) {
+            if let Some(op) = self.imm_form(make(a.slot, lhs, 0), c) {
                 self.push_temp();
                 self.emit_result(op);
                 return;
