@@ -667,6 +667,10 @@ pub const WIDE: u16 = 0x200;
 
 const _: () = assert!(ALL_OPCODES.len() <= WIDE as usize);
 
+/// The most words any op takes, in either form (a unit test checks every opcode): what the
+/// fusion of `translate/fuse.rs` bounds a branch's distance in words by.
+pub const MAX_OP_WORDS: usize = 16;
+
 macro_rules! define_ops {
     (
         $d:tt
@@ -684,6 +688,7 @@ macro_rules! define_ops {
         load_reg { $( $lrname:ident )* }
         store_imm { $( $saname:ident )* }
         store_reg { $( $srname:ident )* }
+        fused { $( $(#[$fdoc:meta])* $fname:ident { $($ffield:ident : $fty:ident),* $(,)? } ; )* }
     ) => {
         /// One microcode instruction.
         #[derive(Debug, Clone, Copy, PartialEq)]
@@ -703,6 +708,7 @@ macro_rules! define_ops {
             $( #[doc = "Load from memory `mem` at `(base + index) mod 2^32 + offset` (a fused `i32.add`) into `dst`."] $lrname { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset }, )*
             $( #[doc = "Store `src` to memory `mem` at `(base + imm) mod 2^32 + offset` (a fused `i32.add` with a constant)."] $saname { base: Slot, imm: I32Imm, src: Slot, mem: MemIdx, offset: Offset }, )*
             $( #[doc = "Store `src` to memory `mem` at `(base + index) mod 2^32 + offset` (a fused `i32.add`)."] $srname { base: Slot, index: Slot, src: Slot, mem: MemIdx, offset: Offset }, )*
+            $( $(#[$fdoc])* $fname { $($ffield: $fty),* }, )*
         }
 
         /// The opcode of each op in the stored form (its position in the ISA table).
@@ -713,6 +719,7 @@ macro_rules! define_ops {
             $( $sname, )* $( $rname, )* $( $uname, )* $( $bname, )* $( $iname, )* $( $jname, )*
             $( $cname, )* $( $kname, )* $( $lname, )* $( $stname, )*
             $( $laname, )* $( $lrname, )* $( $saname, )* $( $srname, )*
+            $( $fname, )*
         }
 
         const ALL_OPCODES: &[OpCode] = &[
@@ -720,6 +727,7 @@ macro_rules! define_ops {
             $( OpCode::$iname, )* $( OpCode::$jname, )* $( OpCode::$cname, )* $( OpCode::$kname, )*
             $( OpCode::$lname, )* $( OpCode::$stname, )*
             $( OpCode::$laname, )* $( OpCode::$lrname, )* $( OpCode::$saname, )* $( OpCode::$srname, )*
+            $( OpCode::$fname, )*
         ];
 
         impl Op {
@@ -740,6 +748,7 @@ macro_rules! define_ops {
                     $( Op::$lrname { .. } => OpCode::$lrname, )*
                     $( Op::$saname { .. } => OpCode::$saname, )*
                     $( Op::$srname { .. } => OpCode::$srname, )*
+                    $( Op::$fname { .. } => OpCode::$fname, )*
                 }
             }
 
@@ -760,6 +769,7 @@ macro_rules! define_ops {
                     $( Op::$lrname { .. } => stringify!($lrname), )*
                     $( Op::$saname { .. } => stringify!($saname), )*
                     $( Op::$srname { .. } => stringify!($srname), )*
+                    $( Op::$fname { .. } => stringify!($fname), )*
                 }
             }
 
@@ -804,6 +814,7 @@ macro_rules! define_ops {
                     $( Op::$lrname { dst, base, index, mem, offset } => { f("dst", operand!(Slot, dst)); f("base", operand!(Slot, base)); f("index", operand!(Slot, index)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
                     $( Op::$saname { base, imm, src, mem, offset } => { f("base", operand!(Slot, base)); f("imm", operand!(I32Imm, imm)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
                     $( Op::$srname { base, index, src, mem, offset } => { f("base", operand!(Slot, base)); f("index", operand!(Slot, index)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
+                    $( Op::$fname { $($ffield),* } => { $( f(stringify!($ffield), operand!($fty, $ffield)); )* } )*
                 }
             }
 
@@ -819,6 +830,8 @@ macro_rules! define_ops {
                     $( Op::$lname { dst, .. } => Some(dst), )*
                     $( Op::$laname { dst, .. } => Some(dst), )*
                     $( Op::$lrname { dst, .. } => Some(dst), )*
+                    Op::I32RotlImm { dst, .. } | Op::I32RotrImm { dst, .. }
+                    | Op::I64RotlImm { dst, .. } | Op::I64RotrImm { dst, .. } => Some(dst),
                     _ => None,
                 }
             }
@@ -840,6 +853,7 @@ macro_rules! define_ops {
             $( $lrname { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset } )*
             $( $saname { base: Slot, imm: I32Imm, src: Slot, mem: MemIdx, offset: Offset } )*
             $( $srname { base: Slot, index: Slot, src: Slot, mem: MemIdx, offset: Offset } )*
+            $( $fname { $($ffield: $fty),* } )*
         }
     };
 }
@@ -1244,6 +1258,223 @@ define_ops! {
         I32StoreAdd I64StoreAdd I32Store8Add I32Store16Add I64Store8Add I64Store16Add
         I64Store32Add
     }
+    // Super-instructions (`translate/fuse.rs`), appended after every older op so that no
+    // opcode moves. Each is the exact sequential composition of the ops it replaces.
+    fused {
+        /// `dst = lhs.rotate_left(imm)` (i32; the count is taken mod 32).
+        I32RotlImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `dst = lhs.rotate_right(imm)` (i32; the count is taken mod 32).
+        I32RotrImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `dst = lhs.rotate_left(imm)` (i64; the count is taken mod 64).
+        I64RotlImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `dst = lhs.rotate_right(imm)` (i64; the count is taken mod 64).
+        I64RotrImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        // Chained ops (`chains!` below): the first op of a common pair, with that op's
+        // operands, telling the interpreter that the second follows (narrow).
+        /// `I32Mul`, then the `I32Add` that follows it (one dispatch for both).
+        I32MulThenI32Add { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32Add`, then the `I32AddImm` that follows it (one dispatch for both).
+        I32AddThenI32AddImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `I32AddImm` that follows it (one dispatch for both).
+        I32AddImmThenI32AddImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `BrIfI32GtUImm` that follows it (one dispatch for both).
+        I32AddImmThenBrIfI32GtUImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `F64Mul`, then the `F64Add` that follows it (one dispatch for both).
+        F64MulThenF64Add { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `F64Mul`, then the `F64Mul` that follows it (one dispatch for both).
+        F64MulThenF64Mul { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `F64Add`, then the `Copy` that follows it (one dispatch for both).
+        F64AddThenCopy { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32Add`, then the `I32ShrUImm` that follows it (one dispatch for both).
+        I32AddThenI32ShrUImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `Copy`, then the `Copy` that follows it (one dispatch for both).
+        CopyThenCopy { dst: Slot, src: Slot };
+        /// `I32Add`, then the `I32Add` that follows it (one dispatch for both).
+        I32AddThenI32Add { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32RotlImm`, then the `I32Xor` that follows it (one dispatch for both).
+        I32RotlImmThenI32Xor { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `I32ShrUImm` that follows it (one dispatch for both).
+        I32AddImmThenI32ShrUImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32ShrUImm`, then the `I32Add` that follows it (one dispatch for both).
+        I32ShrUImmThenI32Add { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `Copy` that follows it (one dispatch for both).
+        I32AddImmThenCopy { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `F64Add`, then the `F64Mul` that follows it (one dispatch for both).
+        F64AddThenF64Mul { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `Copy`, then the `F64Sub` that follows it (one dispatch for both).
+        CopyThenF64Sub { dst: Slot, src: Slot };
+        /// `Copy`, then the `F64Mul` that follows it (one dispatch for both).
+        CopyThenF64Mul { dst: Slot, src: Slot };
+        /// `F64Add`, then the `BrIfF64Le` that follows it (one dispatch for both).
+        F64AddThenBrIfF64Le { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `F64Sub`, then the `F64Add` that follows it (one dispatch for both).
+        F64SubThenF64Add { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `BrIfI32AddImmNe` that follows it (one dispatch for both).
+        I32AddImmThenBrIfI32AddImmNe { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32Add`, then the `BrIfI32AddImmNeImm` that follows it (one dispatch for both).
+        I32AddThenBrIfI32AddImmNeImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `BrIfI32GeU` that follows it (one dispatch for both).
+        I32AddImmThenBrIfI32GeU { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32Xor`, then the `I32Add` that follows it (one dispatch for both).
+        I32XorThenI32Add { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32RotlImm`, then the `I32RotlImm` that follows it (one dispatch for both).
+        I32RotlImmThenI32RotlImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `Copy`, then the `Br` that follows it (one dispatch for both).
+        CopyThenBr { dst: Slot, src: Slot };
+        /// `I32AddImm`, then the `BrIfI32LtS` that follows it (one dispatch for both).
+        I32AddImmThenBrIfI32LtS { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32ShrUImm`, then the `I32AndImm` that follows it (one dispatch for both).
+        I32ShrUImmThenI32AndImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `F64Sub`, then the `F64Mul` that follows it (one dispatch for both).
+        F64SubThenF64Mul { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `F64Mul`, then the `F64Sub` that follows it (one dispatch for both).
+        F64MulThenF64Sub { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `F64Mul` that follows it (one dispatch for both).
+        I32AddImmThenF64Mul { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32ShlImm`, then the `I32Or` that follows it (one dispatch for both).
+        I32ShlImmThenI32Or { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32ShlImm`, then the `I32AddImm` that follows it (one dispatch for both).
+        I32ShlImmThenI32AddImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `Copy`, then the `BrIfNez` that follows it (one dispatch for both).
+        CopyThenBrIfNez { dst: Slot, src: Slot };
+        /// `I32Or`, then the `I32Or` that follows it (one dispatch for both).
+        I32OrThenI32Or { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32Or`, then the `I32ShrUImm` that follows it (one dispatch for both).
+        I32OrThenI32ShrUImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32EqImm`, then the `BrIfNez` that follows it (one dispatch for both).
+        I32EqImmThenBrIfNez { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `Const`, then the `Const` that follows it (one dispatch for both).
+        ConstThenConst { dst: Slot, bits: Bits };
+        /// `I32AddImm`, then the `I32Mul` that follows it (one dispatch for both).
+        I32AddImmThenI32Mul { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32Xor`, then the `I32RotlImm` that follows it (one dispatch for both).
+        I32XorThenI32RotlImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32MulImm`, then the `I32Add` that follows it (one dispatch for both).
+        I32MulImmThenI32Add { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32Xor`, then the `I32ShrUImm` that follows it (one dispatch for both).
+        I32XorThenI32ShrUImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32ShrUImm`, then the `I32Xor` that follows it (one dispatch for both).
+        I32ShrUImmThenI32Xor { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `BrIfI32AddImmNeImm` that follows it (one dispatch for both).
+        I32AddImmThenBrIfI32AddImmNeImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32And`, then the `BrIfI32Eq` that follows it (one dispatch for both).
+        I32AndThenBrIfI32Eq { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32And`, then the `BrIfI32Ne` that follows it (one dispatch for both).
+        I32AndThenBrIfI32Ne { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `Const` that follows it (one dispatch for both).
+        I32AddImmThenConst { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `BrIfI32AddImmNez` that follows it (one dispatch for both).
+        I32AddImmThenBrIfI32AddImmNez { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32Add`, then the `Copy` that follows it (one dispatch for both).
+        I32AddThenCopy { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `I32ShlImm` that follows it (one dispatch for both).
+        I32AddImmThenI32ShlImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32LtS`, then the `I32AddImm` that follows it (one dispatch for both).
+        I32LtSThenI32AddImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `I32LtS` that follows it (one dispatch for both).
+        I32AddImmThenI32LtS { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AndImm`, then the `Select` that follows it (one dispatch for both).
+        I32AndImmThenSelect { dst: Slot, lhs: Slot, imm: I32Imm };
+    }
+}
+
+/// Chained ops: `Name = First { its fields } + Second;`. `Name` has `First`'s operands (the
+/// same layout, so `First`'s handler and reader run on it) and must be followed by a narrow
+/// `Second` (the verifier checks it): the interpreter runs both with one dispatch, and a
+/// branch may still land on `Second` alone. `First` neither branches nor traps nor leaves
+/// its handler's fast path, `Second` neither traps nor leaves it (no memory access, no
+/// call), so the pair stops, if at all, only where `Second` would. `translate/fuse.rs`
+/// chains pairs (`chain`); the list is the most frequent such pairs of the benchmark
+/// programs (callgrind, ROADMAP).
+macro_rules! chains {
+    ($d:tt $( $name:ident = $x:ident { $($f:ident),* } + $y:ident; )*) => {
+        /// `for_each_chain!(m)` expands to `m! { Name = First + Second; ... }`.
+        macro_rules! for_each_chain {
+            ($d m:ident) => { $d m! { $( $name = $x + $y; )* } };
+        }
+        pub(crate) use for_each_chain;
+
+        /// The opcode of the op that must follow chained op `code` (narrow), or `None` if
+        /// `code` is not a chained op.
+        pub const fn chain_successor(code: u16) -> Option<u16> {
+            match code {
+                $( opc::$name => Some(opc::$y), )*
+                _ => None,
+            }
+        }
+
+        /// `first` as the chained op telling that `second` follows, if the pair has one.
+        pub fn chain(first: Op, second: &Op) -> Option<Op> {
+            match (first, second) {
+                $( (Op::$x { $($f),* }, Op::$y { .. }) => Some(Op::$name { $($f),* }), )*
+                _ => None,
+            }
+        }
+
+        /// The op a chained op starts with, as itself (`None` if `op` is not chained).
+        pub fn unchain(op: Op) -> Option<Op> {
+            match op {
+                $( Op::$name { $($f),* } => Some(Op::$x { $($f),* }), )*
+                _ => None,
+            }
+        }
+    };
+}
+
+chains! {
+    $
+    I32MulThenI32Add = I32Mul { dst, lhs, rhs } + I32Add;
+    I32AddThenI32AddImm = I32Add { dst, lhs, rhs } + I32AddImm;
+    I32AddImmThenI32AddImm = I32AddImm { dst, lhs, imm } + I32AddImm;
+    I32AddImmThenBrIfI32GtUImm = I32AddImm { dst, lhs, imm } + BrIfI32GtUImm;
+    F64MulThenF64Add = F64Mul { dst, lhs, rhs } + F64Add;
+    F64MulThenF64Mul = F64Mul { dst, lhs, rhs } + F64Mul;
+    F64AddThenCopy = F64Add { dst, lhs, rhs } + Copy;
+    I32AddThenI32ShrUImm = I32Add { dst, lhs, rhs } + I32ShrUImm;
+    CopyThenCopy = Copy { dst, src } + Copy;
+    I32AddThenI32Add = I32Add { dst, lhs, rhs } + I32Add;
+    I32RotlImmThenI32Xor = I32RotlImm { dst, lhs, imm } + I32Xor;
+    I32AddImmThenI32ShrUImm = I32AddImm { dst, lhs, imm } + I32ShrUImm;
+    I32ShrUImmThenI32Add = I32ShrUImm { dst, lhs, imm } + I32Add;
+    I32AddImmThenCopy = I32AddImm { dst, lhs, imm } + Copy;
+    F64AddThenF64Mul = F64Add { dst, lhs, rhs } + F64Mul;
+    CopyThenF64Sub = Copy { dst, src } + F64Sub;
+    CopyThenF64Mul = Copy { dst, src } + F64Mul;
+    F64AddThenBrIfF64Le = F64Add { dst, lhs, rhs } + BrIfF64Le;
+    F64SubThenF64Add = F64Sub { dst, lhs, rhs } + F64Add;
+    I32AddImmThenBrIfI32AddImmNe = I32AddImm { dst, lhs, imm } + BrIfI32AddImmNe;
+    I32AddThenBrIfI32AddImmNeImm = I32Add { dst, lhs, rhs } + BrIfI32AddImmNeImm;
+    I32AddImmThenBrIfI32GeU = I32AddImm { dst, lhs, imm } + BrIfI32GeU;
+    I32XorThenI32Add = I32Xor { dst, lhs, rhs } + I32Add;
+    I32RotlImmThenI32RotlImm = I32RotlImm { dst, lhs, imm } + I32RotlImm;
+    CopyThenBr = Copy { dst, src } + Br;
+    I32AddImmThenBrIfI32LtS = I32AddImm { dst, lhs, imm } + BrIfI32LtS;
+    I32ShrUImmThenI32AndImm = I32ShrUImm { dst, lhs, imm } + I32AndImm;
+    F64SubThenF64Mul = F64Sub { dst, lhs, rhs } + F64Mul;
+    F64MulThenF64Sub = F64Mul { dst, lhs, rhs } + F64Sub;
+    I32AddImmThenF64Mul = I32AddImm { dst, lhs, imm } + F64Mul;
+    I32ShlImmThenI32Or = I32ShlImm { dst, lhs, imm } + I32Or;
+    I32ShlImmThenI32AddImm = I32ShlImm { dst, lhs, imm } + I32AddImm;
+    CopyThenBrIfNez = Copy { dst, src } + BrIfNez;
+    I32OrThenI32Or = I32Or { dst, lhs, rhs } + I32Or;
+    I32OrThenI32ShrUImm = I32Or { dst, lhs, rhs } + I32ShrUImm;
+    I32EqImmThenBrIfNez = I32EqImm { dst, lhs, imm } + BrIfNez;
+    ConstThenConst = Const { dst, bits } + Const;
+    I32AddImmThenI32Mul = I32AddImm { dst, lhs, imm } + I32Mul;
+    I32XorThenI32RotlImm = I32Xor { dst, lhs, rhs } + I32RotlImm;
+    I32MulImmThenI32Add = I32MulImm { dst, lhs, imm } + I32Add;
+    I32XorThenI32ShrUImm = I32Xor { dst, lhs, rhs } + I32ShrUImm;
+    I32ShrUImmThenI32Xor = I32ShrUImm { dst, lhs, imm } + I32Xor;
+    I32AddImmThenBrIfI32AddImmNeImm = I32AddImm { dst, lhs, imm } + BrIfI32AddImmNeImm;
+    I32AndThenBrIfI32Eq = I32And { dst, lhs, rhs } + BrIfI32Eq;
+    I32AndThenBrIfI32Ne = I32And { dst, lhs, rhs } + BrIfI32Ne;
+    I32AddImmThenConst = I32AddImm { dst, lhs, imm } + Const;
+    I32AddImmThenBrIfI32AddImmNez = I32AddImm { dst, lhs, imm } + BrIfI32AddImmNez;
+    I32AddThenCopy = I32Add { dst, lhs, rhs } + Copy;
+    I32AddImmThenI32ShlImm = I32AddImm { dst, lhs, imm } + I32ShlImm;
+    I32LtSThenI32AddImm = I32LtS { dst, lhs, rhs } + I32AddImm;
+    I32AddImmThenI32LtS = I32AddImm { dst, lhs, imm } + I32LtS;
+    I32AndImmThenSelect = I32AndImm { dst, lhs, imm } + Select;
 }
 
 #[cfg(test)]
@@ -1282,6 +1513,56 @@ mod tests {
             }
         }
         assert!(branches > 30, "only {branches} branch ops decoded");
+    }
+
+    /// No op is longer than `MAX_OP_WORDS` words, in either form.
+    #[test]
+    fn every_op_fits_max_op_words() {
+        for &code in ALL_OPCODES {
+            for wide in [false, true] {
+                let mut words = alloc::vec![0xffffu16; 64];
+                words[0] = code as u16 | if wide { WIDE } else { 0 };
+                if let Some((_, n)) = Op::decode_words(&words, 0) {
+                    assert!(n <= MAX_OP_WORDS, "{:?} wide={wide}: {n} words", code);
+                }
+            }
+        }
+    }
+
+    /// A chained op has its first op's layout: the same words after the opcode word, in
+    /// both forms (the first op's handler and reader run on it).
+    #[test]
+    fn chained_ops_have_their_first_ops_layout() {
+        let mut chained = 0;
+        for &code in ALL_OPCODES {
+            for fill in [1u16, 0x7fff, 0xffff] {
+                for wide in [false, true] {
+                    let mut words = alloc::vec![fill; 32];
+                    words[0] = code as u16 | if wide { WIDE } else { 0 };
+                    let Some((op, n)) = Op::decode_words(&words, 0) else {
+                        continue;
+                    };
+                    let Some(first) = unchain(op) else {
+                        continue;
+                    };
+                    let next = chain_successor(code as u16).unwrap();
+                    let mut a = Vec::new();
+                    op.encode_words(&mut a);
+                    let mut b = Vec::new();
+                    first.encode_words(&mut b);
+                    assert_eq!(a.len(), n, "{}", op.name());
+                    assert_eq!(a[1..], b[1..], "{}", op.name());
+                    assert_eq!(a[0] & WIDE, b[0] & WIDE, "{}", op.name());
+                    // `chain` gives the op back from its parts.
+                    let mut nw = alloc::vec![0u16; 32];
+                    nw[0] = next;
+                    let (second, _) = Op::decode_words(&nw, 0).unwrap();
+                    assert_eq!(chain(first, &second), Some(op), "{}", op.name());
+                    chained += 1;
+                }
+            }
+        }
+        assert!(chained > 40, "only {chained} chained forms decoded");
     }
 
     /// The decoder checks canonical width only for wide forms: a narrow form's operands, even

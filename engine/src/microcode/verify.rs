@@ -164,6 +164,13 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
         if let Some((field, value)) = bad {
             return Err(err(at, field, value));
         }
+        // A chained op is followed by a narrow op of its second kind, which the interpreter
+        // runs right after it without looking (`isa::chains!`).
+        if let Some(next) = super::isa::chain_successor(words[at] & !super::isa::WIDE) {
+            if words.get(at + n) != Some(&next) {
+                return Err(err(at, "chained op", next as u64));
+            }
+        }
         match &mut metered {
             Some(ops) => {
                 // `metering::check` looks at targets as word offsets.

@@ -16,7 +16,7 @@ pub(super) fn with_imm(op: Op, c: u64) -> Option<Op> {
     // add-and-branch back-edges.
     let (ni, nl) = (i.wrapping_neg(), l.wrapping_neg());
     macro_rules! imm {
-        ($($reg:ident => $imm:ident, $v:ident;)*) => {
+        ($($reg:ident => $imm:ident, $v:expr;)*) => {
             match op {
                 $( Op::$reg { dst, lhs, .. } => Some(Op::$imm { dst, lhs, imm: $v }), )*
                 _ => None,
@@ -30,7 +30,8 @@ pub(super) fn with_imm(op: Op, c: u64) -> Option<Op> {
         I32Eq => I32EqImm, i; I32Ne => I32NeImm, i; I32LtS => I32LtSImm, i;
         I32LtU => I32LtUImm, i; I32GtS => I32GtSImm, i; I32GtU => I32GtUImm, i;
         I32LeS => I32LeSImm, i; I32LeU => I32LeUImm, i; I32GeS => I32GeSImm, i;
-        I32GeU => I32GeUImm, i;
+        I32GeU => I32GeUImm, i; I32Rotl => I32RotlImm, i; I32Rotr => I32RotrImm, i;
+        I64Rotl => I64RotlImm, (l & 63) as i32; I64Rotr => I64RotrImm, (l & 63) as i32;
         I64Add => I64AddImm, l; I64Sub => I64AddImm, nl; I64Mul => I64MulImm, l;
         I64And => I64AndImm, l; I64Or => I64OrImm, l; I64Xor => I64XorImm, l;
         I64Shl => I64ShlImm, l; I64ShrS => I64ShrSImm, l; I64ShrU => I64ShrUImm, l;
@@ -289,7 +290,46 @@ fn add_and_plain_branch(add: Op, br: Op) -> Option<Op> {
 /// shrinks the stream, so it compacts `ops` in place: a second op buffer would double the
 /// translator's peak heap for the largest function (the firmware's 64 KiB profile felt it).
 /// `offsets` (one per op, when recorded) are compacted alike; a fused op keeps its add's.
-pub(super) fn fuse_add_branches(mut ops: Vec<Op>, mut offsets: Option<&mut Vec<u32>>) -> Vec<Op> {
+///
+/// Then chains the common pairs that remain ([`chain_pairs`]).
+pub(super) fn fuse_add_branches(ops: Vec<Op>, offsets: Option<&mut Vec<u32>>) -> Vec<Op> {
+    let mut ops = fuse_add_branch_pairs(ops, offsets);
+    chain_pairs(&mut ops);
+    ops
+}
+
+/// Mark every pair of ops that has a chained op (`isa::chains!`): the first becomes the
+/// chained op, which runs the second with it in one dispatch. Left to right, each op in at
+/// most one pair. The second must end up narrow: its operands fit narrow, and, for a branch,
+/// its target is close enough that the distance fits one word whatever the width of the ops
+/// in between (`MAX_OP_WORDS` each). Ops and their count stay as they are, so branch
+/// targets, recorded offsets and the second op's own entry (a branch may land on it) are
+/// unchanged.
+fn chain_pairs(ops: &mut [Op]) {
+    let mut i = 0;
+    while i + 1 < ops.len() {
+        if let Some(chained) = crate::microcode::isa::chain(ops[i], &ops[i + 1]) {
+            let mut second = ops[i + 1];
+            let near = match second.branch_target_mut() {
+                Some(t) => {
+                    let span = (*t as usize).abs_diff(i + 2);
+                    *t = 0;
+                    span * crate::microcode::isa::MAX_OP_WORDS <= i16::MAX as usize
+                }
+                None => true,
+            };
+            if near && !second.needs_wide() {
+                ops[i] = chained;
+                i += 2;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
+/// The add-and-branch fusion of [`fuse_add_branches`].
+fn fuse_add_branch_pairs(mut ops: Vec<Op>, mut offsets: Option<&mut Vec<u32>>) -> Vec<Op> {
     let n = ops.len();
     let mut is_target = alloc::vec![false; n + 1];
     for op in &ops {
