@@ -237,8 +237,12 @@ impl Compiled {
         // Encoded branches: start, end, target (an op of `ops`), two-word distance.
         let mut branches: Vec<(u32, u32, u32, bool)> = Vec::new();
         let mut code: Vec<u16> = Vec::with_capacity(n * 4 + prologue.len() * 5);
+        // The last op encoded, if it may start a chain (`isa::chains!`; the second op of a
+        // chain starts none): its start and the op.
+        let mut prev: Option<(usize, Op)> = None;
         let mut emit = |mut op: Op, code: &mut Vec<u16>| {
             let start = code.len() as u32;
+            let plain = op;
             let target = op.branch_target_mut().map(|t| core::mem::replace(t, 0));
             op.encode_words(code);
             if let Some(t) = target {
@@ -246,6 +250,19 @@ impl Compiled {
                     code[start as usize] & WIDE != 0 || matches!(op, Op::BrEntry { .. });
                 branches.push((start, code.len() as u32, t, two_words));
             }
+            // Chain the pair if this op is encoded narrow (its form is final here: a
+            // distance that does not fit fails the whole pass). The chained op has the
+            // first op's layout, so only its opcode word changes.
+            let start = start as usize;
+            if let Some((p, first)) = prev.take() {
+                if code[start] & WIDE == 0 {
+                    if let Some(chained) = isa::chain(first, &plain) {
+                        code[p] = chained.opcode() as u16 | (code[p] & WIDE);
+                        return;
+                    }
+                }
+            }
+            prev = Some((start, plain));
         };
         let mut i = 0;
         while i < n {
