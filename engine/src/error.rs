@@ -456,7 +456,7 @@ pub enum Error {
     Io(String),
     /// A module's source ([`Module::from_source`](crate::Module::from_source)) could not be
     /// read, or gave back bytes other than those validated.
-    Source(crate::module::SourceError),
+    Source(SourceError),
 }
 
 impl fmt::Display for Error {
@@ -553,3 +553,46 @@ impl From<LinkError> for Error {
         Error::Link(e)
     }
 }
+
+/// A module's source could not give back the bytes that were validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceError {
+    /// The source's own error (an I/O error, a storage error), as text.
+    Io(String),
+    /// The source ends before the bytes wanted at `offset`.
+    Truncated {
+        /// Where the read started.
+        offset: u64,
+    },
+    /// The bytes read back differ from those validated (the block at `offset` no longer
+    /// has the CRC-32 it had).
+    Changed {
+        /// The start of the block that changed.
+        offset: u64,
+    },
+    /// Another read of the same source is in progress (only without `std`, where reads
+    /// are not queued behind a lock: a reentrant read from the source's own code).
+    Busy,
+    /// The source is larger than this machine can address.
+    TooLarge,
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceError::Io(m) => write!(f, "module source: {m}"),
+            SourceError::Truncated { offset } => {
+                write!(f, "module source: ends before the bytes at {offset:#x}")
+            }
+            SourceError::Changed { offset } => write!(
+                f,
+                "module source: the bytes at {offset:#x} changed since the module was validated"
+            ),
+            SourceError::Busy => f.write_str("module source: already in use"),
+            SourceError::TooLarge => f.write_str("module source: too large"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SourceError {}

@@ -268,7 +268,11 @@ struct CardFile<D: BlockDevice> {
 
 impl<D: BlockDevice> ModuleSource for CardFile<D> {
     fn size(&mut self) -> Result<u64, SourceError> {
-        let mut fs = self.card.0.try_borrow_mut().map_err(|_| SourceError::Busy)?;
+        let mut fs = self
+            .card
+            .0
+            .try_borrow_mut()
+            .map_err(|_| SourceError::Busy)?;
         match fs.root_file_len(&self.name) {
             Ok(Some(n)) => Ok(u64::from(n)),
             Ok(None) => Err(SourceError::Io(alloc::format!("no {}", self.name))),
@@ -277,7 +281,11 @@ impl<D: BlockDevice> ModuleSource for CardFile<D> {
     }
 
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), SourceError> {
-        let mut fs = self.card.0.try_borrow_mut().map_err(|_| SourceError::Busy)?;
+        let mut fs = self
+            .card
+            .0
+            .try_borrow_mut()
+            .map_err(|_| SourceError::Busy)?;
         match fs.read_root_at(&self.name, offset, buf) {
             Ok(true) => Ok(()),
             Ok(false) => Err(SourceError::Truncated { offset }),
@@ -339,7 +347,8 @@ fn run_app<D: BlockDevice + 'static>(
         Some(bytes) => Module::from_static(&engine, bytes)
             .map(|m| (m, bytes.len(), "linked into the image, run in place"))
             .map_err(|e| alloc::format!("{name} does not load: {e}")),
-        None => module_from_card(card, &engine, name).map(|(m, n)| (m, n, "read from the card in place")),
+        None => module_from_card(card, &engine, name)
+            .map(|(m, n)| (m, n, "read from the card in place")),
     };
     let module = match loaded {
         Ok((module, len, source)) => {

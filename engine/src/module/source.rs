@@ -12,7 +12,6 @@
 //! [`SourceError::Truncated`], never wrong code.
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::ops::Range;
@@ -38,48 +37,7 @@ pub trait ModuleSource: Send {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), SourceError>;
 }
 
-/// A module's source could not give back the bytes that were validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SourceError {
-    /// The source's own error (an I/O error, a storage error), as text.
-    Io(String),
-    /// The source ends before the bytes wanted at `offset`.
-    Truncated {
-        /// Where the read started.
-        offset: u64,
-    },
-    /// The bytes read back differ from those validated (the block at `offset` no longer
-    /// has the CRC-32 it had).
-    Changed {
-        /// The start of the block that changed.
-        offset: u64,
-    },
-    /// Another read of the same source is in progress (only without `std`, where reads
-    /// are not queued behind a lock: a reentrant read from the source's own code).
-    Busy,
-    /// The source is larger than this machine can address.
-    TooLarge,
-}
-
-impl fmt::Display for SourceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SourceError::Io(m) => write!(f, "module source: {m}"),
-            SourceError::Truncated { offset } => {
-                write!(f, "module source: ends before the bytes at {offset:#x}")
-            }
-            SourceError::Changed { offset } => write!(
-                f,
-                "module source: the bytes at {offset:#x} changed since the module was validated"
-            ),
-            SourceError::Busy => f.write_str("module source: already in use"),
-            SourceError::TooLarge => f.write_str("module source: too large"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for SourceError {}
+pub use crate::error::SourceError;
 
 impl From<SourceError> for Error {
     fn from(e: SourceError) -> Error {
