@@ -33,6 +33,7 @@ mod zeroed;
 pub use checkpoint::{CheckpointError, Checkpointer};
 pub(crate) use code::materialize as materialize_code;
 pub use code::{CodeCacheStats, CodeStatus};
+pub use code::{CodeLoadError, CodeSpillError};
 pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
 #[cfg(feature = "std")]
 pub use fuel::Deadline;
@@ -42,7 +43,6 @@ pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYT
 pub use linker::{InstancePre, Linker};
 pub use memory::{MemoryOffloadError, PageWear, Residency};
 pub use resumable::{ResumableCall, SuspendReason, SuspendedCall};
-pub use spill::{CodeLoadError, CodeSpillError};
 pub use storage::{StorageFailure, StoreStorage};
 pub use tag::{ExnRef, Tag, DEFAULT_MAX_EXCEPTIONS};
 pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};

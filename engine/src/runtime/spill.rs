@@ -8,58 +8,11 @@
 use super::context::{AsContext, AsContextMut};
 use alloc::vec::Vec;
 
-use super::{StorageFailure, Store};
+use super::code::{CodeLoadError, CodeSpillError};
+use super::Store;
 use crate::microcode::Compiled;
 use crate::offload::{blob, io, Key, Kind, OffloadError, Storage};
-use crate::{Error, Func};
-
-/// Why [`Func::spill_code`] did not move a function's microcode to the store's storage (the
-/// function keeps its code in RAM).
-#[derive(Debug)]
-pub enum CodeSpillError {
-    /// The store has no storage ([`Store::set_storage`]).
-    NoStorage,
-    /// The function belongs to another store.
-    WrongStore,
-    /// The function could not be translated (no RAM for its microcode, a limit).
-    Translate(Error),
-    /// Writing the blob failed.
-    Offload(OffloadError<StorageFailure>),
-}
-
-impl core::fmt::Display for CodeSpillError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            CodeSpillError::NoStorage => {
-                f.write_str("spilling code needs a storage: call Store::set_storage first")
-            }
-            CodeSpillError::WrongStore => f.write_str("the function belongs to another store"),
-            CodeSpillError::Translate(e) => write!(f, "translating the function: {e}"),
-            CodeSpillError::Offload(e) => write!(f, "spilling the function's code: {e}"),
-        }
-    }
-}
-
-/// Why microcode read from storage was not installed (the function keeps its state).
-#[derive(Debug)]
-pub enum CodeLoadError<E> {
-    /// Reading the blob failed, or the envelope was rejected.
-    Offload(OffloadError<E>),
-    /// The payload is not well-formed microcode.
-    Decode(crate::microcode::codec::DecodeError),
-    /// The microcode does not verify against the module.
-    Rejected(crate::Error),
-}
-
-impl<E: core::fmt::Debug> core::fmt::Display for CodeLoadError<E> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            CodeLoadError::Offload(e) => write!(f, "{e}"),
-            CodeLoadError::Decode(e) => write!(f, "{e}"),
-            CodeLoadError::Rejected(e) => write!(f, "{e}"),
-        }
-    }
-}
+use crate::Func;
 
 impl Func {
     /// The storage key of this function's microcode, if it is a wasm function. A host
