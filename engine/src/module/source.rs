@@ -143,7 +143,12 @@ impl Lock {
 
 #[cfg(not(feature = "std"))]
 struct Lock {
-    busy: core::sync::atomic::AtomicBool,
+    /// 1 while a reader holds the source. A byte, not an `AtomicBool`: on targets without
+    /// atomic instructions (rv32imc) core emulates `AtomicBool::compare_exchange` with
+    /// `fetch_or`, one more `__sync_*` libcall for the host to provide, while a byte
+    /// compare-exchange is the `__sync_val_compare_and_swap_1` such hosts already give
+    /// (`c-api/firmware/main.c`, `esp32/src/atomics.rs`).
+    busy: core::sync::atomic::AtomicU8,
     source: core::cell::UnsafeCell<Box<dyn ModuleSource>>,
 }
 
@@ -158,7 +163,7 @@ unsafe impl Sync for Lock {}
 impl Lock {
     fn new(source: Box<dyn ModuleSource>) -> Lock {
         Lock {
-            busy: core::sync::atomic::AtomicBool::new(false),
+            busy: core::sync::atomic::AtomicU8::new(0),
             source: core::cell::UnsafeCell::new(source),
         }
     }
@@ -170,15 +175,15 @@ impl Lock {
         use core::sync::atomic::Ordering;
         if self
             .busy
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             return Err(SourceError::Busy);
         }
-        // SAFETY: `busy` was false and is now ours: no other `&mut` to the source exists
+        // SAFETY: `busy` was 0 and is now ours: no other `&mut` to the source exists
         // until the store below (see the `Sync` impl).
         let r = f(unsafe { &mut **self.source.get() });
-        self.busy.store(false, Ordering::Release);
+        self.busy.store(0, Ordering::Release);
         r
     }
 }
