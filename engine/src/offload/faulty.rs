@@ -296,6 +296,14 @@ impl<S: Storage> FaultyStorage<S> {
         Ok(Some(data))
     }
 
+    /// [`FaultError::Injected`] when a [`Fault::Fail`] hits call `n` of `op`.
+    fn fail_injected(&self, op: StorageOp, n: u64) -> Result<(), FaultError<S::Error>> {
+        if self.injected(op, n) {
+            return Err(FaultError::Injected { op, at: n });
+        }
+        Ok(())
+    }
+
     fn injected(&self, op: StorageOp, n: u64) -> bool {
         self.faults.iter().any(|f| match *f {
             Fault::Fail {
@@ -429,12 +437,7 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         if !self.powered {
             return Err(FaultError::PowerCut);
         }
-        if self.injected(StorageOp::Read, n) {
-            return Err(FaultError::Injected {
-                op: StorageOp::Read,
-                at: n,
-            });
-        }
+        self.fail_injected(StorageOp::Read, n)?;
         self.inner.read(key, buf).map_err(FaultError::Inner)
     }
 
@@ -452,12 +455,7 @@ impl<S: Storage> Storage for FaultyStorage<S> {
             self.cut_power(cut.unsynced);
             return Err(FaultError::PowerCut);
         }
-        if self.injected(StorageOp::Write, n) {
-            return Err(FaultError::Injected {
-                op: StorageOp::Write,
-                at: n,
-            });
-        }
+        self.fail_injected(StorageOp::Write, n)?;
         match self.damaged(n, parts)? {
             Some(data) => self.store(key, &data),
             None => Ok(()),
@@ -470,12 +468,7 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         if !self.powered {
             return Err(FaultError::PowerCut);
         }
-        if self.injected(StorageOp::Remove, n) {
-            return Err(FaultError::Injected {
-                op: StorageOp::Remove,
-                at: n,
-            });
-        }
+        self.fail_injected(StorageOp::Remove, n)?;
         self.journal(key, None, None)?;
         self.inner.remove(key).map_err(FaultError::Inner)
     }
@@ -486,12 +479,7 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         if !self.powered {
             return Err(FaultError::PowerCut);
         }
-        if self.injected(StorageOp::Sync, n) {
-            return Err(FaultError::Injected {
-                op: StorageOp::Sync,
-                at: n,
-            });
-        }
+        self.fail_injected(StorageOp::Sync, n)?;
         self.inner.sync().map_err(FaultError::Inner)?;
         self.pre_images.clear();
         self.journal.clear();
@@ -508,12 +496,7 @@ impl<S: Storage> Storage for FaultyStorage<S> {
         if !self.powered {
             return Err(FaultError::PowerCut);
         }
-        if self.injected(StorageOp::Read, n) {
-            return Err(FaultError::Injected {
-                op: StorageOp::Read,
-                at: n,
-            });
-        }
+        self.fail_injected(StorageOp::Read, n)?;
         if !self.has_regions() {
             // As the trait's default: through the whole blob.
             let mut all = Vec::new();
@@ -549,12 +532,7 @@ impl<S: Storage> Storage for FaultyStorage<S> {
             self.cut_power(unsynced);
             return Err(FaultError::PowerCut);
         }
-        if self.injected(StorageOp::Write, n) {
-            return Err(FaultError::Injected {
-                op: StorageOp::Write,
-                at: n,
-            });
-        }
+        self.fail_injected(StorageOp::Write, n)?;
         let mut all = Vec::new();
         self.inner.read(key, &mut all).map_err(FaultError::Inner)?;
         let have = all.len() as u64;
@@ -590,12 +568,7 @@ impl<S: Storage> Storage for FaultyStorage<S> {
             self.cut_power(cut.unsynced);
             return Err(FaultError::PowerCut);
         }
-        if self.injected(StorageOp::Write, n) {
-            return Err(FaultError::Injected {
-                op: StorageOp::Write,
-                at: n,
-            });
-        }
+        self.fail_injected(StorageOp::Write, n)?;
         if let Some(data) = self.damaged(n, parts)? {
             self.store_at(key, offset, &data)?;
         }
