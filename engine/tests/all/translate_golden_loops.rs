@@ -3,26 +3,10 @@
 //! branch target (`tests/all/snapshots/all__translate_golden_loops__*.snap`; review changes with
 //! `cargo insta review`, or rerun with `INSTA_UPDATE=always` and read the diff).
 
-use fayasm::{Config, Engine, Linker, Module, Store, Val};
+use fayasm::Val;
 
-/// The printed microcode of export `f` of a module with body `body`, and `f(args)`.
 fn microcode_and_run(body: &str, args: &[Val]) -> (String, i32) {
-    let wat = format!("(module (func (export \"f\") {body}))");
-    let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, wat::parse_str(&wat).unwrap()).unwrap();
-    let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let f = inst.get_func(&store, "f").unwrap();
-    let code = f.translate(&mut store).unwrap().unwrap();
-    module.verify_microcode(&code).unwrap();
-    let mut out = [Val::I32(0)];
-    f.call(&mut store, args, &mut out).unwrap();
-    let Val::I32(v) = out[0] else {
-        panic!("i32 result")
-    };
-    (code.to_string(), v)
+    crate::support::microcode_and_run("", body, args)
 }
 
 /// Counting up to a bound in a slot (`!=`, `<` unsigned and signed, register and constant

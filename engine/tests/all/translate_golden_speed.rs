@@ -4,27 +4,10 @@
 //! changes with `cargo insta review`, or rerun with `INSTA_UPDATE=always` and read the diff).
 //! Each test also runs its function, so a fused form is checked against the wasm semantics.
 
-use fayasm::{Config, Engine, Linker, Module, Store, Val};
+use fayasm::{Config, Engine, Module, Val};
 
-/// The printed microcode of export `f` of a module with body `body` (one page of memory),
-/// and the i32 result of `f(args)`.
 fn microcode_and_run(body: &str, args: &[Val]) -> (String, i32) {
-    let wat = format!("(module (memory 1) (func (export \"f\") {body}))");
-    let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, wat::parse_str(&wat).unwrap()).unwrap();
-    let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let f = inst.get_func(&store, "f").unwrap();
-    let code = f.translate(&mut store).unwrap().unwrap();
-    module.verify_microcode(&code).unwrap();
-    let mut out = [Val::I32(0)];
-    f.call(&mut store, args, &mut out).unwrap();
-    let Val::I32(v) = out[0] else {
-        panic!("i32 result")
-    };
-    (code.to_string(), v)
+    crate::support::microcode_and_run("(memory 1)", body, args)
 }
 
 /// `0xffff` and an address past 32,767 need a wide immediate (every operand two words). In a

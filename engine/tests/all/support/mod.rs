@@ -136,3 +136,25 @@ macro_rules! alone {
     };
 }
 pub(crate) use alone;
+
+/// The printed microcode of export `f` of a module made of `fields` (other module fields,
+/// e.g. `(memory 1)`, or nothing) and a function with body `body`, verified against the
+/// module, and the i32 result of `f(args)`.
+pub fn microcode_and_run(fields: &str, body: &str, args: &[fayasm::Val]) -> (String, i32) {
+    let wat = format!("(module {fields} (func (export \"f\") {body}))");
+    let engine = fayasm::Engine::new(fayasm::Config::default());
+    let module = Module::new(&engine, wat::parse_str(&wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = inst.get_func(&store, "f").unwrap();
+    let code = f.translate(&mut store).unwrap().unwrap();
+    module.verify_microcode(&code).unwrap();
+    let mut out = [fayasm::Val::I32(0)];
+    f.call(&mut store, args, &mut out).unwrap();
+    let fayasm::Val::I32(v) = out[0] else {
+        panic!("i32 result")
+    };
+    (code.to_string(), v)
+}
