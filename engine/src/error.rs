@@ -176,6 +176,14 @@ impl Trap {
         }
     }
 
+    /// A trap of `code` with a message (why the engine could not go on).
+    pub(crate) fn with_message(code: TrapCode, message: impl Into<String>) -> Trap {
+        Trap {
+            message: Some(message.into()),
+            ..Trap::new(code)
+        }
+    }
+
     /// A host trap with a message.
     pub fn host(message: impl Into<String>) -> Trap {
         Trap {

@@ -157,31 +157,6 @@ impl ModuleBytes {
         }
     }
 
-    /// `range` of these bytes where they can be sliced for the module's whole life: as they
-    /// are when in memory, a copy of just `range` from a source (a passive data segment,
-    /// which `memory.init` reads any time).
-    pub(crate) fn resident(
-        &self,
-        range: Range<usize>,
-    ) -> Result<(ModuleBytes, Range<usize>), SourceError> {
-        match self {
-            ModuleBytes::Source(s) => {
-                let b = s.read(range)?;
-                let n = b.len();
-                Ok((ModuleBytes::Owned(Arc::from(b)), 0..n))
-            }
-            _ => Ok((self.clone(), range)),
-        }
-    }
-
-    /// The bytes of `range` when they are in memory; empty for a source (see
-    /// [`resident`](ModuleBytes::resident)).
-    pub(crate) fn slice(&self, range: Range<usize>) -> &[u8] {
-        self.in_memory()
-            .and_then(|b| b.get(range))
-            .unwrap_or_default()
-    }
-
     /// The bytes held in RAM for the module's bytes (0 when borrowed).
     fn owned_bytes(&self) -> usize {
         match self {
@@ -376,8 +351,8 @@ impl Module {
     /// it, checked against a CRC-32 per 512 bytes taken while validating. A source that fails
     /// or changes is an error ([`Error::Source`] here and when instantiating, an
     /// [`Error::Module`] or a trap when a function's translation cannot read its body).
-    /// Passive data segments are copied into RAM at instantiation (`memory.init` may read
-    /// them any time); active ones are copied into memory a piece at a time.
+    /// Data segments are never held whole: active ones are copied into memory a piece at a
+    /// time at instantiation, passive ones by each `memory.init`.
     pub fn from_source(
         engine: &Engine,
         source: impl ModuleSource + 'static,

@@ -59,6 +59,16 @@ impl From<SourceError> for ModuleError {
     }
 }
 
+/// A data segment that cannot be read back at `memory.init`: its bytes are unavailable.
+impl From<SourceError> for crate::error::Trap {
+    fn from(e: SourceError) -> crate::error::Trap {
+        crate::error::Trap::with_message(
+            crate::error::TrapCode::MemoryUnavailable,
+            alloc::format!("{e}"),
+        )
+    }
+}
+
 #[cfg(feature = "std")]
 impl ModuleSource for std::fs::File {
     fn size(&mut self) -> Result<u64, SourceError> {
@@ -371,6 +381,162 @@ fn skip_custom(st: &mut Stream, m: &mut super::ModuleInner) -> Result<bool, Sour
     Ok(true)
 }
 
+/// At a section boundary: when a data section starts at `st.pos()` and lies within the
+/// source, validates and decodes it one segment at a time, holding a segment's header (mode,
+/// memory, offset expression) and only hashing its contents, which instantiation and
+/// `memory.init` read back. `false` (nothing consumed) for anything else, which the parser then reads as usual. A malformed segment is reported as
+/// `Module::new` reports it: the section is read again whole and handed to the parser and
+/// the validator ([`data_error`]).
+fn stream_data(
+    st: &mut Stream,
+    m: &mut super::ModuleInner,
+    validator: &mut Validator,
+    across: &mut Across,
+    features: wasmparser::WasmFeatures,
+) -> Result<bool, Error> {
+    st.fill(6)?;
+    if st.buf.first() != Some(&11) {
+        return Ok(false);
+    }
+    let pos = st.pos();
+    let mut r = wasmparser::BinaryReader::new(&st.buf[1..], pos as u64 + 1);
+    let Ok(size) = r.read_var_u32() else {
+        return Ok(false);
+    };
+    let head = 1 + r.current_position();
+    let Some(end) = (pos + head).checked_add(size as usize) else {
+        return Ok(false);
+    };
+    if end > st.len {
+        return Ok(false);
+    }
+    across.order(11, pos + head)?;
+    st.skip(head)?;
+    st.fill(5)?;
+    let contents = pos + head;
+    let mut r = wasmparser::BinaryReader::new(&st.buf[..st.buf.len().min(end - contents)], 0);
+    let count = match r.read_var_u32() {
+        // wasmparser's limit on segments (past it, its message comes from `data_error`).
+        Ok(n) if n <= 100_000 => n,
+        _ => return Err(data_error(st, contents, end, features, validator, m)),
+    };
+    across.data(count, end)?;
+    st.skip(r.current_position())?;
+    for _ in 0..count {
+        let seg = st.pos();
+        // The header: flags, memory index, offset expression, the contents' length.
+        let mut want = 16;
+        let (len_at, data_at, n) = loop {
+            st.fill(want)?;
+            let window = &st.buf[..st.buf.len().min(end - seg)];
+            match segment_header(window, seg, features) {
+                Some(h) => break h,
+                None if window.len() < end - seg => want = want.saturating_mul(2),
+                None => return Err(data_error(st, contents, end, features, validator, m)),
+            }
+        };
+        if n > end - seg - data_at {
+            return Err(data_error(st, contents, end, features, validator, m));
+        }
+        // The segment with no contents (its offsets in errors are the real ones): what the
+        // validator checks and the decoder reads.
+        let mut header = Vec::with_capacity(len_at + 2);
+        header.push(1);
+        header.extend_from_slice(&st.buf[..len_at]);
+        header.push(0);
+        let reader = wasmparser::DataSectionReader::new(wasmparser::BinaryReader::new_features(
+            &header,
+            seg as u64 - 1,
+            features,
+        ))
+        .map_err(ModuleError::from)?;
+        validator.data_section(&reader).map_err(ModuleError::from)?;
+        super::decode_payload(m, Payload::DataSection(reader))?;
+        if let Some(d) = m.datas.last_mut() {
+            d.range = seg + data_at..seg + data_at + n;
+        }
+        st.skip(data_at + n)?;
+    }
+    if st.pos() != end {
+        return Err(data_error(st, contents, end, features, validator, m));
+    }
+    Ok(true)
+}
+
+/// The header of the data segment at the front of `window` (at `offset` in the module):
+/// where its length starts, where its contents start and their length; `None` when it is
+/// malformed or does not fit in `window`.
+fn segment_header(
+    window: &[u8],
+    offset: usize,
+    features: wasmparser::WasmFeatures,
+) -> Option<(usize, usize, usize)> {
+    let mut r = wasmparser::BinaryReader::new_features(window, offset as u64, features);
+    match r.read_var_u32().ok()? {
+        1 => {}
+        flags @ (0 | 2) => {
+            if flags == 2 {
+                r.read_var_u32().ok()?;
+            }
+            r.read::<wasmparser::ConstExpr<'_>>().ok()?;
+        }
+        _ => return None,
+    }
+    let len_at = r.current_position();
+    let n = r.read_var_u32().ok()? as usize;
+    Some((len_at, r.current_position(), n))
+}
+
+/// The error `Module::new` gives for the malformed data section whose contents are
+/// `contents..end`: the section read again whole (on this error path only) and handed to a
+/// parser and the validator, as `Module::new` does (segments already accepted are checked
+/// again, which changes nothing).
+fn data_error(
+    st: &mut Stream,
+    contents: usize,
+    end: usize,
+    features: wasmparser::WasmFeatures,
+    validator: &mut Validator,
+    m: &mut super::ModuleInner,
+) -> Error {
+    let mut head = Vec::from([11u8]);
+    let mut v = end - contents;
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            head.push(byte);
+            break;
+        }
+        head.push(byte | 0x80);
+    }
+    let start = contents - head.len();
+    let mut bytes = Vec::new();
+    if bytes.try_reserve_exact(end - start).is_err() {
+        return Error::Module(ModuleError {
+            offset: contents,
+            message: "malformed data section".into(),
+        });
+    }
+    bytes.extend_from_slice(&head);
+    bytes.resize(end - start, 0);
+    if let Err(e) = st.source.read_at(contents as u64, &mut bytes[head.len()..]) {
+        return e.into();
+    }
+    let found = (|| -> Result<(), ModuleError> {
+        let mut parser = parser_at(start, None, features)?;
+        if let Chunk::Parsed { payload, .. } = parser.parse(&bytes, false)? {
+            validator.payload(&payload)?;
+            super::decode_payload(m, payload)?;
+        }
+        Ok(())
+    })();
+    Error::Module(found.err().unwrap_or_else(|| ModuleError {
+        offset: contents,
+        message: "malformed data section".into(),
+    }))
+}
+
 /// A parser that goes on at `offset` (a section boundary after a skipped custom section).
 /// It is started on a module header and, when the module has a function section and no
 /// code section yet, a function section with `functions`' count (the parser checks the
@@ -429,39 +595,13 @@ struct Across {
 
 impl Across {
     fn see(&mut self, payload: &Payload<'_>) -> Result<(), ModuleError> {
-        let err = |offset: usize, message: &str| ModuleError {
-            offset,
-            message: message.into(),
-        };
-        // wasmparser's `Order`: sections in this order, custom ones anywhere.
-        let (order, start) = match payload.as_section() {
+        let start = match payload.as_section() {
             Some((id, range)) => {
-                let order = match id {
-                    1 => 1,
-                    2 => 2,
-                    3 => 3,
-                    4 => 4,
-                    5 => 5,
-                    13 => 6,
-                    6 => 7,
-                    7 => 8,
-                    8 => 9,
-                    9 => 10,
-                    12 => 11,
-                    10 => 12,
-                    11 => 13,
-                    _ => 0,
-                };
-                (order, range.start as usize)
+                self.order(id, range.start as usize)?;
+                range.start as usize
             }
-            None => (0, 0),
+            None => 0,
         };
-        if order != 0 {
-            if self.order >= order {
-                return Err(err(start, "section out of order"));
-            }
-            self.order = order;
-        }
         match payload {
             Payload::FunctionSection(f) => self.functions = Some(f.count()),
             Payload::CodeSectionStart { count, .. } => {
@@ -469,10 +609,7 @@ impl Across {
                 self.code_counts(start)?;
             }
             Payload::DataCountSection { count, .. } => self.data_count = Some(*count),
-            Payload::DataSection(d) => {
-                self.data = Some(d.count());
-                self.data_counts(start)?;
-            }
+            Payload::DataSection(d) => self.data(d.count(), start)?,
             Payload::End(at) => {
                 self.code_counts(*at as usize)?;
                 self.data_counts(*at as usize)?;
@@ -480,6 +617,41 @@ impl Across {
             _ => {}
         }
         Ok(())
+    }
+
+    /// A section with id `id` at `start`: sections come in wasmparser's `Order` (custom ones
+    /// anywhere).
+    fn order(&mut self, id: u8, start: usize) -> Result<(), ModuleError> {
+        let order = match id {
+            1 => 1,
+            2 => 2,
+            3 => 3,
+            4 => 4,
+            5 => 5,
+            13 => 6,
+            6 => 7,
+            7 => 8,
+            8 => 9,
+            9 => 10,
+            12 => 11,
+            10 => 12,
+            11 => 13,
+            _ => return Ok(()),
+        };
+        if self.order >= order {
+            return Err(ModuleError {
+                offset: start,
+                message: "section out of order".into(),
+            });
+        }
+        self.order = order;
+        Ok(())
+    }
+
+    /// A data section of `count` segments.
+    fn data(&mut self, count: u32, offset: usize) -> Result<(), ModuleError> {
+        self.data = Some(count);
+        self.data_counts(offset)
     }
 
     fn code_counts(&self, offset: usize) -> Result<(), ModuleError> {
@@ -543,10 +715,14 @@ pub(crate) fn load(
     let mut boundary = false;
     let mut code: (u32, usize) = (0, 0);
     loop {
-        if boundary && skip_custom(&mut st, &mut m)? {
-            let functions = across.functions.filter(|_| across.code.is_none());
-            parser = parser_at(st.pos(), functions, features)?;
-            continue;
+        if boundary {
+            let stepped = skip_custom(&mut st, &mut m)?
+                || stream_data(&mut st, &mut m, &mut validator, &mut across, features)?;
+            if stepped {
+                let functions = across.functions.filter(|_| across.code.is_none());
+                parser = parser_at(st.pos(), functions, features)?;
+                continue;
+            }
         }
         let eof = st.read == st.len;
         let (payload, consumed) = match parser.parse(&st.buf, eof).map_err(ModuleError::from)? {

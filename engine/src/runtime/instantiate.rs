@@ -223,13 +223,12 @@ pub(crate) fn instantiate<T>(
         inst.elems.push(store.inner.elems.len() as u32 - 1);
     }
     for seg in &m.datas {
-        // A module read from a source: a passive segment is copied into RAM, an active one
-        // is read in pieces when it is applied below.
-        let (bytes, range) = match seg.mode {
-            DataMode::Passive => m.bytes.resident(seg.range.clone())?,
-            DataMode::Active { .. } => (m.bytes.clone(), seg.range.clone()),
-        };
-        store.inner.datas.push(DataEntity { bytes, range });
+        // A module read from a source: a segment is read back in pieces when it is applied
+        // (an active one below, a passive one by `memory.init`), never held whole.
+        store.inner.datas.push(DataEntity {
+            bytes: m.bytes.clone(),
+            range: seg.range.clone(),
+        });
         inst.datas.push(store.inner.datas.len() as u32 - 1);
     }
 

@@ -56,7 +56,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use hashbrown::HashMap;
 
 use crate::config::{Engine, MemoryPolicy};
-use crate::error::{Error, Trap};
+use crate::error::{Error, Trap, TrapCode};
 use crate::exec::Stack;
 use crate::microcode::Compiled;
 use crate::module::{ExternKind, ModuleInner};
@@ -116,9 +116,9 @@ pub(crate) struct DataEntity {
 }
 
 impl DataEntity {
-    pub fn bytes(&self) -> &[u8] {
-        // Instantiation makes every segment `memory.init` can reach resident.
-        self.bytes.slice(self.range.clone())
+    /// The segment's length (0 once dropped or applied).
+    pub fn len(&self) -> usize {
+        self.range.len()
     }
 }
 
@@ -204,6 +204,36 @@ impl StoreInner {
                 inst.callees.forget(i as usize);
             }
         }
+    }
+
+    /// `memory.init`: `len` bytes at `src` of data segment `data` (a store index) into
+    /// memory `mem` at `dst`. Both ranges are checked before any byte moves. The bytes of a
+    /// module read from a source are read back from it a piece at a time; a piece that
+    /// cannot be read is a [`TrapCode::MemoryUnavailable`] trap carrying the
+    /// [`SourceError`](crate::SourceError)'s message (earlier pieces stay written).
+    pub fn memory_init(
+        &mut self,
+        data: usize,
+        mem: usize,
+        dst: u64,
+        src: u64,
+        len: u64,
+    ) -> Result<(), Trap> {
+        let seg = &self.datas[data];
+        if src.checked_add(len).is_none_or(|e| e > seg.len() as u64) {
+            return Err(TrapCode::MemoryOutOfBounds.into());
+        }
+        let m = &mut self.memories[mem];
+        if dst.checked_add(len).is_none_or(|e| e > m.byte_len()) {
+            return Err(TrapCode::MemoryOutOfBounds.into());
+        }
+        // In bounds of the segment, so of `usize`.
+        let start = seg.range.start + src as usize;
+        let off = &mut self.offload;
+        seg.bytes
+            .for_each_piece(start..start + len as usize, |at, piece| {
+                m.write(off, dst + at as u64, piece).map_err(Trap::from)
+            })
     }
 
     /// A memory together with the offload state its slow paths need.

@@ -326,8 +326,12 @@ fn a_changed_source_is_an_error_not_wrong_code() {
     let wasm = segments_wasm();
     let shared = Shared::new(&wasm);
     let module = Module::from_source(&engine, shared.clone()).unwrap();
-    // Change one byte of the passive segment: instantiation reads it and refuses.
-    let at = wasm.len() - 100;
+    // Change one byte of the active segment: instantiation reads it and refuses.
+    let at = wasm
+        .windows(26)
+        .position(|w| w == b"abcdefghijklmnopqrstuvwxyz")
+        .unwrap()
+        + 5_000;
     shared.0.lock().unwrap()[at] ^= 1;
     let mut store = Store::new(&engine, ());
     let err = Linker::new(&engine)
@@ -525,6 +529,78 @@ fn malformed_modules_are_refused_alike() {
             "data count mismatch",
             vec![mem.clone(), section(12, &[2]), nc.clone(), data.clone()],
         ),
+        (
+            "active data segments",
+            vec![
+                mem.clone(),
+                section(
+                    11,
+                    &[2, 0, 0x41, 3, 0x0b, 2, 7, 8, 2, 0, 0x41, 0, 0x0b, 1, 9],
+                ),
+            ],
+        ),
+        (
+            "data segment flags",
+            vec![mem.clone(), section(11, &[1, 3, 0])],
+        ),
+        (
+            "data segment past its section",
+            vec![mem.clone(), section(11, &[1, 1, 5, 1, 2])],
+        ),
+        (
+            "data section with trailing bytes",
+            vec![mem.clone(), section(11, &[1, 1, 1, 7, 0])],
+        ),
+        (
+            "data section with fewer segments than counted",
+            vec![mem.clone(), section(11, &[2, 1, 1, 7])],
+        ),
+        (
+            "data segment for a memory that is not there",
+            vec![section(11, &[1, 0, 0x41, 0, 0x0b, 1, 7])],
+        ),
+        (
+            "data segment offset of the wrong type",
+            vec![mem.clone(), section(11, &[1, 0, 0x42, 0, 0x0b, 1, 7])],
+        ),
+        (
+            "data segment offset not constant",
+            vec![mem.clone(), section(11, &[1, 0, 0x20, 0, 0x0b, 0])],
+        ),
+        (
+            "data segment offset without its end",
+            vec![mem.clone(), section(11, &[1, 0, 0x41, 0])],
+        ),
+        (
+            "data segment count malformed",
+            vec![mem.clone(), section(11, &[0x80])],
+        ),
+        (
+            "data segment count over the limit",
+            vec![mem.clone(), section(11, &[0xa1, 0x8d, 0x06])],
+        ),
+        (
+            "data section before the code section",
+            vec![
+                types.clone(),
+                funcs.clone(),
+                mem.clone(),
+                data.clone(),
+                code.clone(),
+            ],
+        ),
+        (
+            "data section twice",
+            vec![mem.clone(), data.clone(), data.clone()],
+        ),
+        (
+            "data section past the end",
+            vec![mem.clone(), vec![11, 20, 1, 1, 0]],
+        ),
+        (
+            "data then a custom section",
+            vec![mem.clone(), data.clone(), nc.clone()],
+        ),
         ("custom name past its section", vec![section(0, &[5, b'a'])]),
         ("custom name not utf-8", vec![section(0, &[2, 0xff, 0xfe])]),
         ("custom section past the end", vec![vec![0, 100, 1, b'a']]),
@@ -558,7 +634,11 @@ fn malformed_modules_are_refused_alike() {
         match (&owned, &read) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}"),
             (Err(Error::Module(a)), Err(Error::Module(b))) => {
-                assert_eq!(a.message, b.message, "{what}")
+                assert_eq!(a.message, b.message, "{what}");
+                // A segment's errors come from wasmparser's own reader: at the same offset.
+                if what.starts_with("data segment") {
+                    assert_eq!(a.offset, b.offset, "{what}");
+                }
             }
             _ => panic!("{what}: {owned:?} vs {read:?}"),
         }
@@ -581,4 +661,113 @@ fn the_parser_reads_with_the_engines_features() {
     let owned = Module::new(&engine, &wasm2).unwrap_err();
     let read = Module::from_source(&engine, Shared::new(&wasm2)).unwrap_err();
     assert_eq!(owned, read);
+}
+
+/// A module that is mostly data: a 192 KiB active segment and a 64 KiB passive one.
+fn data_heavy_wasm() -> Vec<u8> {
+    let active: String = (0..192 * 1024)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    let passive: String = (0..64 * 1024)
+        .map(|i| (b'0' + (i % 10) as u8) as char)
+        .collect();
+    wat::parse_str(format!(
+        r#"(module
+          (memory (export "mem") 5)
+          (data (i32.const 16) "{active}")
+          (data $p "{passive}")
+          (func (export "init") (param i32 i32 i32)
+            (memory.init $p (local.get 0) (local.get 1) (local.get 2))))"#
+    ))
+    .unwrap()
+}
+
+/// Runs `init` of [`data_heavy_wasm`] twice (a piece that straddles read pieces, then the
+/// whole segment) and once out of bounds; the memory and the trap.
+fn data_heavy_run(module: &Module) -> (Vec<u8>, String) {
+    let engine = module.engine().clone();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, module)
+        .unwrap();
+    let init = inst.get_func(&store, "init").unwrap();
+    let i = |a: i32, b: i32, c: i32| [Val::I32(a), Val::I32(b), Val::I32(c)];
+    init.call(&mut store, &i(200_000, 4_005, 10_000), &mut [])
+        .unwrap();
+    init.call(&mut store, &i(250_000, 0, 65_536), &mut [])
+        .unwrap();
+    let trap = init
+        .call(&mut store, &i(0, 1, 65_536), &mut [])
+        .unwrap_err();
+    let mem = inst.get_memory(&store, "mem").unwrap();
+    (mem.data(&store).to_vec(), format!("{trap}"))
+}
+
+#[test]
+fn data_segments_are_streamed_never_held_whole() {
+    let engine = Engine::default();
+    let wasm = data_heavy_wasm();
+    let (new_peak, _) = peak_and_held(|| Module::new(&engine, &wasm).unwrap());
+    // The source is made outside: its bytes are the test's "card".
+    let source = Shared::new(&wasm);
+    let (src_peak, src_held) = peak_and_held(|| Module::from_source(&engine, source).unwrap());
+    // Instantiated: the store holds the memory, not a copy of the passive segment.
+    let module = Module::from_source(&engine, Shared::new(&wasm)).unwrap();
+    alloc::start();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let inst_held = alloc::live() as usize;
+    alloc::stop();
+    drop((inst, store));
+    let memory = 5 * 65_536;
+    eprintln!(
+        "data-heavy module ({} B): Module::new peak {new_peak} B; from_source peak \
+         {src_peak} B, held {src_held} B; an instance of it holds {inst_held} B \
+         ({memory} B of memory)",
+        wasm.len()
+    );
+    assert!(new_peak >= wasm.len());
+    // One window of the stream and the decoded module; not the section.
+    assert!(src_peak < 32 * 1024, "{src_peak}");
+    assert!(src_held < 4 * 1024, "{src_held}");
+    assert!(inst_held < memory + 16 * 1024, "{inst_held}");
+    // The segments come back right, a piece at a time.
+    let owned = data_heavy_run(&Module::new(&engine, &wasm).unwrap());
+    let read = data_heavy_run(&module);
+    assert_eq!(owned.1, read.1);
+    assert!(owned.0 == read.0, "memories differ");
+    assert_eq!(&read.0[16..19], b"abc");
+    assert_eq!(&read.0[200_000..200_003], b"567");
+    assert_eq!(&read.0[250_000..250_003], b"012");
+}
+
+#[test]
+fn memory_init_from_a_changed_source_traps_with_the_reason() {
+    let engine = Engine::default();
+    let wasm = data_heavy_wasm();
+    let shared = Shared::new(&wasm);
+    let module = Module::from_source(&engine, shared.clone()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    // The passive segment is the module's last 64 KiB: change a byte of it.
+    let at = wasm.len() - 1_000;
+    shared.0.lock().unwrap()[at] ^= 1;
+    let init = inst.get_func(&store, "init").unwrap();
+    let args = [Val::I32(0), Val::I32(0), Val::I32(65_536)];
+    let err = init.call(&mut store, &args, &mut []).unwrap_err();
+    let Error::Trap(trap) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(trap.code(), TrapCode::MemoryUnavailable);
+    assert!(
+        format!("{err}").contains("changed since the module was validated"),
+        "{err}"
+    );
+    // Restored, the same call works.
+    shared.0.lock().unwrap()[at] ^= 1;
+    init.call(&mut store, &args, &mut []).unwrap();
 }

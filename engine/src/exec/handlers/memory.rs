@@ -392,19 +392,14 @@ pub(crate) unsafe fn MemoryInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
             super::charge_bulk(cx, r, at, l, super::BULK_BYTES_PER_FUEL)?;
             let di = cx.store.inner.instances[cx.inst].datas[data as usize] as usize;
             let mi = mem_index!(cx, mem);
-            let inner = &mut cx.store.inner;
-            let bytes = inner.datas[di].bytes();
-            let s_end = s
-                .checked_add(l)
-                .filter(|&e| e <= bytes.len() as u64)
-                .ok_or(TrapCode::MemoryOutOfBounds)?;
-            // Bounds of the destination are checked before any byte moves.
-            let m = &mut inner.memories[mi];
-            m.write(
-                &mut inner.offload,
-                d,
-                &inner.datas[di].bytes()[s as usize..s_end as usize],
-            )?;
+            // Bounds of both ranges are checked before any byte moves; a segment of a module
+            // read from a source is read back from it (`StoreInner::memory_init`).
+            if let Err(t) = cx.store.inner.memory_init(di, mi, d, s, l) {
+                return Err(match t.message() {
+                    None => t.code().into(),
+                    Some(_) => cx.park_trap(t),
+                });
+            }
             refresh_mem0!(cx, r);
         }
         Ok(())
