@@ -23,8 +23,6 @@
 
 use alloc::vec::Vec;
 
-use wasmparser::Operator;
-
 use super::{CtrlKind, Translator};
 use crate::error::ModuleError;
 use crate::microcode::metering::Metering;
@@ -32,6 +30,17 @@ use crate::microcode::metering::Metering;
 // re-exported for the fusions (`fuse.rs`).
 pub(crate) use crate::microcode::metering::{foldable_cost, folded, is_folded, unfolded};
 use crate::microcode::Op;
+
+/// What an operator does to the checks' placement (see [`FuelPoints::step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Step {
+    Loop,
+    If,
+    Else,
+    /// Any other operator (`block` and `end` included: their checks follow from the
+    /// control depth).
+    Other,
+}
 
 /// The checks of one function being translated.
 pub(super) struct FuelPoints {
@@ -63,15 +72,26 @@ impl FuelPoints {
         self.points.len() - 1
     }
 
-    /// Translate `op`, charging it and placing the checks of the blocks it opens.
-    pub(super) fn op(
+    /// Charge one operator of reachable code that opens or closes no block to the current
+    /// check.
+    #[inline(always)]
+    pub(super) fn charge(&mut self) {
+        let current = self.frames.last().copied().unwrap_or(0);
+        if let Some(p) = self.points.get_mut(current) {
+            p.1 = p.1.saturating_add(1);
+        }
+    }
+
+    /// Translate one operator (`kind`) with `f`, charging it and placing the checks of the
+    /// blocks it opens.
+    pub(super) fn step<'m>(
         &mut self,
-        t: &mut Translator<'_>,
-        op: Operator<'_>,
-        offset: usize,
+        t: &mut Translator<'m>,
+        kind: Step,
+        f: impl FnOnce(&mut Translator<'m>) -> Result<(), ModuleError>,
     ) -> Result<(), ModuleError> {
         if !self.mode.any() {
-            return t.op(op, offset);
+            return f(t);
         }
         let depth = t.ctrl.len();
         let live = t.ctrl.last().is_some_and(|c| !c.unreachable && !c.dead);
@@ -81,12 +101,8 @@ impl FuelPoints {
                 p.1 = p.1.saturating_add(1);
             }
         }
-        let (is_loop, is_if, is_else) = (
-            matches!(op, Operator::Loop { .. }),
-            matches!(op, Operator::If { .. }),
-            matches!(op, Operator::Else),
-        );
-        t.op(op, offset)?;
+        let (is_loop, is_if, is_else) = (kind == Step::Loop, kind == Step::If, kind == Step::Else);
+        f(t)?;
         let top_live = t.ctrl.last().is_some_and(|c| !c.dead);
         if t.ctrl.len() > depth {
             // `loop` and `if` were just pushed with nothing emitted after them: a check

@@ -21,6 +21,7 @@ mod fuse;
 mod ops;
 mod refs;
 mod simd;
+mod visit;
 mod wide;
 
 use alloc::string::ToString;
@@ -339,44 +340,30 @@ fn translate_body(
 
     let mut fuel = fuel::FuelPoints::new(module.metering, &mut t);
     let mut reader = body.get_operators_reader().map_err(read_err)?;
-    let metered = module.metering.any();
+    let mut visit = visit::Visit {
+        t: &mut t,
+        fuel: &mut fuel,
+        metered: module.metering.any(),
+        validator,
+        offset: 0,
+        failed: failed.take(),
+    };
     while !reader.eof() {
+        // One visit reads the operator, validates it (when validating) and translates it.
+        // After the body's last `end` (or a translation error) only validation is left.
         let offset = reader.original_position() as usize;
-        let op = match validator.as_deref_mut() {
-            None => reader.read().map_err(read_err)?,
-            Some(v) => {
-                // One visit reads the operator, validates it and builds it for the
-                // translator.
-                let mut tee = Validating {
-                    validator: v,
-                    offset: offset as u64,
-                };
-                let op = reader
-                    .visit_operator(&mut tee)
-                    .and_then(|r| r)
-                    .map_err(Failure::Invalid)?;
-                // After the body's last `end` (or a translation error) only validation is
-                // left.
-                if failed.is_some() || t.ctrl.is_empty() {
-                    continue;
-                }
-                op
-            }
-        };
-        t.offset = offset as u32;
-        let translated = if metered {
-            fuel.op(&mut t, op, offset)
-        } else {
-            t.op(op, offset)
-        };
-        if let Err(e) = translated {
-            fail!(e);
-            continue;
+        visit.offset = offset;
+        visit.t.offset = offset as u32;
+        match reader.visit_operator(&mut visit) {
+            Ok(Ok(())) => {}
+            Ok(Err(invalid)) => return Err(Failure::Invalid(invalid)),
+            Err(e) => return Err(read_err(e)),
         }
-        if t.ctrl.is_empty() && !validating {
+        if !validating && (visit.failed.is_some() || visit.t.ctrl.is_empty()) {
             break;
         }
     }
+    let failed = visit.failed;
     if validating {
         reader.finish().map_err(Failure::Invalid)?;
     }
@@ -443,43 +430,6 @@ fn translate_body(
         frame_size,
     );
     Ok((code, offsets))
-}
-
-/// A visitor that validates one operator and returns it: what `FuncValidator::op` does after
-/// `OperatorsReader::read`, in one visit (no `Operator` matched again to find its visit).
-struct Validating<'v> {
-    validator: &'v mut FuncValidator<ValidatorResources>,
-    offset: u64,
-}
-
-macro_rules! validating_visit {
-    (@visitor $self:ident simd) => { $self.validator.simd_visitor($self.offset) };
-    (@visitor $self:ident relaxed_simd) => { $self.validator.simd_visitor($self.offset) };
-    (@visitor $self:ident $other:ident) => { $self.validator.visitor($self.offset) };
-    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
-        $(
-            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
-                validating_visit!(@visitor self $proposal).$visit($($($arg.clone()),*)?)?;
-                Ok(wasmparser::Operator::$op $({ $($arg),* })?)
-            }
-        )*
-    };
-}
-
-impl<'a> wasmparser::VisitOperator<'a> for Validating<'_> {
-    type Output = Result<wasmparser::Operator<'a>, BinaryReaderError>;
-
-    fn simd_visitor(
-        &mut self,
-    ) -> Option<&mut dyn wasmparser::VisitSimdOperator<'a, Output = Self::Output>> {
-        Some(self)
-    }
-
-    wasmparser::for_each_visit_operator!(validating_visit);
-}
-
-impl<'a> wasmparser::VisitSimdOperator<'a> for Validating<'_> {
-    wasmparser::for_each_visit_simd_operator!(validating_visit);
 }
 
 /// Most distinct constants hoisted out of loops per function.
