@@ -231,7 +231,6 @@ macro_rules! operand {
 
 /// The word forms of the operand classes (see the module docs, "Encoding").
 pub(crate) mod words {
-    use alloc::vec::Vec;
 
     /// Read word `k` of the stream at `p`.
     ///
@@ -263,15 +262,39 @@ pub(crate) mod words {
         unsafe { w32(p, k) as u64 | (w32(p, k + 2) as u64) << 32 }
     }
 
-    #[inline]
-    pub fn put32(v: u32, out: &mut Vec<u16>) {
-        out.extend_from_slice(&[v as u16, (v >> 16) as u16]);
+    #[inline(always)]
+    pub fn put32(v: u32, out: &mut Buf) {
+        out.push(v as u16);
+        out.push((v >> 16) as u16);
     }
 
-    #[inline]
-    pub fn put64(v: u64, out: &mut Vec<u16>) {
+    #[inline(always)]
+    pub fn put64(v: u64, out: &mut Buf) {
         put32(v as u32, out);
         put32((v >> 32) as u32, out);
+    }
+
+    /// The words of one op being encoded: at most [`super::MAX_OP_WORDS`] (a unit test
+    /// checks every op), kept on the stack and appended to the stream in one copy.
+    pub struct Buf {
+        pub words: [u16; super::MAX_OP_WORDS],
+        pub len: usize,
+    }
+
+    impl Buf {
+        #[inline(always)]
+        pub fn push(&mut self, v: u16) {
+            if let Some(w) = self.words.get_mut(self.len) {
+                *w = v;
+            }
+            self.len += 1;
+        }
+
+        /// The words pushed.
+        #[inline(always)]
+        pub fn words(&self) -> &[u16] {
+            &self.words[..self.len.min(super::MAX_OP_WORDS)]
+        }
     }
 
     /// A cursor over a word stream for checked decoding.
@@ -306,8 +329,8 @@ pub(crate) mod words {
         pub fn fits(v: u32) -> bool {
             v <= u16::MAX as u32
         }
-        #[inline]
-        pub fn put(v: u32, out: &mut Vec<u16>, wide: bool) {
+        #[inline(always)]
+        pub fn put(v: u32, out: &mut Buf, wide: bool) {
             if wide {
                 put32(v, out)
             } else {
@@ -347,8 +370,8 @@ pub(crate) mod words {
         pub fn fits(v: u64) -> bool {
             v <= u32::MAX as u64
         }
-        #[inline]
-        pub fn put(v: u64, out: &mut Vec<u16>, wide: bool) {
+        #[inline(always)]
+        pub fn put(v: u64, out: &mut Buf, wide: bool) {
             if wide {
                 put64(v, out)
             } else {
@@ -388,8 +411,8 @@ pub(crate) mod words {
         pub fn fits(v: i64) -> bool {
             v as i32 as i64 == v
         }
-        #[inline]
-        pub fn put(v: i64, out: &mut Vec<u16>, wide: bool) {
+        #[inline(always)]
+        pub fn put(v: i64, out: &mut Buf, wide: bool) {
             if wide {
                 put64(v as u64, out)
             } else {
@@ -431,8 +454,8 @@ pub(crate) mod words {
                 pub fn fits(v: $t) -> bool {
                     v as i32 as i16 as i32 == v as i32
                 }
-                #[inline]
-                pub fn put(v: $t, out: &mut Vec<u16>, wide: bool) {
+                #[inline(always)]
+                pub fn put(v: $t, out: &mut Buf, wide: bool) {
                     if wide {
                         put32(v as u32, out)
                     } else {
@@ -475,8 +498,8 @@ pub(crate) mod words {
         pub fn fits(v: u64) -> bool {
             v <= u16::MAX as u64
         }
-        #[inline]
-        pub fn put(v: u64, out: &mut Vec<u16>, wide: bool) {
+        #[inline(always)]
+        pub fn put(v: u64, out: &mut Buf, wide: bool) {
             if wide {
                 put64(v, out)
             } else {
@@ -516,8 +539,8 @@ pub(crate) mod words {
         pub fn fits(v: u32) -> bool {
             v == 0
         }
-        #[inline]
-        pub fn put(v: u32, out: &mut Vec<u16>, wide: bool) {
+        #[inline(always)]
+        pub fn put(v: u32, out: &mut Buf, wide: bool) {
             if wide {
                 put32(v, out)
             }
@@ -553,8 +576,8 @@ pub(crate) mod words {
                 pub fn fits(_: $t) -> bool {
                     true
                 }
-                #[inline]
-                pub fn put(v: $t, out: &mut Vec<u16>, _wide: bool) {
+                #[inline(always)]
+                pub fn put(v: $t, out: &mut Buf, _wide: bool) {
                     ($put)(v, out)
                 }
                 #[inline]
@@ -585,7 +608,7 @@ pub(crate) mod words {
         lane,
         u8,
         1,
-        |v: u8, o: &mut Vec<u16>| o.push(v as u16),
+        |v: u8, o: &mut Buf| o.push(v as u16),
         |c: &mut Cursor<'_>| c.w16().and_then(|v| u8::try_from(v).ok()),
         w16u8
     );
@@ -600,8 +623,8 @@ pub(crate) mod words {
                 pub fn fits(_: $t) -> bool {
                     true
                 }
-                #[inline]
-                pub fn put(v: $t, out: &mut Vec<u16>, _wide: bool) {
+                #[inline(always)]
+                pub fn put(v: $t, out: &mut Buf, _wide: bool) {
                     out.push(v as u16)
                 }
                 #[inline]
@@ -893,14 +916,16 @@ macro_rules! word_codec {
             /// Append the op's words: the opcode word (with [`WIDE`] if the op needs its wide
             /// form), then each operand in declaration order at its class's width.
             pub fn encode_words(&self, out: &mut Vec<u16>) {
-                let wide = self.needs_wide();
-                let w = if wide { WIDE } else { 0 };
+                // One `match`: the form is decided in the op's own arm.
+                let buf = &mut words::Buf { words: [0; MAX_OP_WORDS], len: 0 };
                 match *self {
                     $( Op::$name { $($f),* } => {
-                        out.push(OpCode::$name as u16 | w);
-                        $( wf!($t, put)($f, out, wide); )*
+                        let wide = !(true $(&& wf!($t, fits)($f))*);
+                        buf.push(OpCode::$name as u16 | if wide { WIDE } else { 0 });
+                        $( wf!($t, put)($f, buf, wide); )*
                     } )*
                 }
+                out.extend_from_slice(buf.words());
             }
 
             /// Decode the op at word `at`, checking everything but the operands' ranges:
@@ -912,14 +937,17 @@ macro_rules! word_codec {
                 let w = c.w16()?;
                 let wide = w & WIDE != 0;
                 let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
-                let op = match code {
-                    $( OpCode::$name => Op::$name { $($f: wf!($t, get)(&mut c, wide)?),* }, )*
-                };
                 // A narrow form's operands always fit their narrow width, so only a wide
                 // form can be non-canonical (not needed).
-                if wide && !op.needs_wide() {
-                    return None;
-                }
+                let op = match code {
+                    $( OpCode::$name => {
+                        $( let $f = wf!($t, get)(&mut c, wide)?; )*
+                        if wide && (true $(&& wf!($t, fits)($f))*) {
+                            return None;
+                        }
+                        Op::$name { $($f),* }
+                    } )*
+                };
                 Some((op, c.pos - at))
             }
         }
