@@ -709,7 +709,12 @@ pub(crate) fn load(
     parser.set_features(features);
     let mut across = Across::default();
     let mut m = super::ModuleInner::empty();
+    m.metering = engine.config.metering;
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    // Under prescan, as `Module::new` does: each body validated and translated in one pass
+    // over its operators (verified once the whole module is decoded).
+    let translating = cfg!(feature = "std") && engine.config.prescan;
+    let mut prescanned = Vec::new();
     // Whether the parser is between sections (where a custom section may be skipped), and
     // while in the code section, the bodies left and where the section ends.
     let mut boundary = false;
@@ -738,7 +743,28 @@ pub(crate) fn load(
             validator.payload(&payload).map_err(ModuleError::from)?
         {
             let mut v = func.into_validator(core::mem::take(&mut allocs));
-            v.validate(&body).map_err(ModuleError::from)?;
+            if translating {
+                let range = body.range();
+                let (start, end) = (range.start as usize, range.end as usize);
+                // The body was parsed from the window, so it lies in it.
+                let at = start.checked_sub(st.pos());
+                let bytes = at.and_then(|a| st.buf.get(a..a + (end - start)));
+                let bytes = bytes.ok_or_else(|| ModuleError {
+                    offset: start,
+                    message: "internal error: a function body outside the stream's window".into(),
+                })?;
+                let code = crate::microcode::translate::validate_and_translate(
+                    m.shape(),
+                    m.bodies.len() as u32,
+                    bytes,
+                    start,
+                    &mut v,
+                )
+                .map_err(ModuleError::from)?;
+                prescanned.push(code);
+            } else {
+                v.validate(&body).map_err(ModuleError::from)?;
+            }
             allocs = v.into_allocations();
         }
         let pos = st.pos() + consumed;
@@ -771,7 +797,16 @@ pub(crate) fn load(
         st.sums.push(st.block.finalize());
     }
     m.fingerprint = st.fingerprint;
-    m.metering = engine.config.metering;
+    #[cfg(feature = "std")]
+    {
+        let verified = prescanned
+            .into_iter()
+            .map(|c| c.filter(|c| m.verify(c).is_ok()))
+            .collect();
+        m.prescanned = std::sync::Mutex::new(verified);
+    }
+    #[cfg(not(feature = "std"))]
+    drop(prescanned);
     m.bytes = super::ModuleBytes::Source(alloc::sync::Arc::new(Source {
         reader: Lock::new(st.source),
         len,

@@ -771,3 +771,104 @@ fn memory_init_from_a_changed_source_traps_with_the_reason() {
     shared.0.lock().unwrap()[at] ^= 1;
     init.call(&mut store, &args, &mut []).unwrap();
 }
+
+/// A source that counts its reads.
+struct Counting(Shared, Arc<std::sync::atomic::AtomicUsize>);
+
+impl ModuleSource for Counting {
+    fn size(&mut self) -> Result<u64, SourceError> {
+        self.0.size()
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), SourceError> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.read_at(offset, buf)
+    }
+}
+
+#[test]
+fn under_prescan_a_source_is_translated_while_it_is_validated() {
+    // Every sample: the code prescan installs is the code translated on demand.
+    let engine = Engine::new(Config::default().prescan(true));
+    let dir = support::samples_dir().join("wasm");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "wasm") {
+            continue;
+        }
+        let module = Module::from_file_source(&engine, &path).unwrap();
+        let mut store = Store::new(&engine, ());
+        let mut linker = Linker::new(&engine);
+        for import in module.imports() {
+            if let fayasm::ExternType::Func(ty) = import.ty {
+                let f = fayasm::Func::new(&mut store, ty, |_, _, _| Ok(()));
+                linker
+                    .define(&store, &import.module, &import.name, f)
+                    .unwrap();
+            }
+        }
+        let Ok(inst) = linker.instantiate(&mut store, &module) else {
+            continue;
+        };
+        for i in 0..module.num_funcs() as u32 {
+            let f = inst.func_by_index(&store, i).unwrap();
+            let installed = f.translate(&mut store).unwrap();
+            let on_demand = module.translate_function(i).unwrap();
+            assert_eq!(
+                installed.as_deref(),
+                on_demand.as_ref(),
+                "{} function {i}",
+                path.display()
+            );
+            compared += installed.is_some() as usize;
+        }
+    }
+    assert!(compared > 1000, "only {compared} functions compared");
+
+    // One pass: instantiating and running (a module without data segments) reads no body
+    // back from the source; without prescan, every function called is read back.
+    let fib = std::fs::read(support::samples_dir().join("wasm/bench_fib.wasm")).unwrap();
+    for (prescan, reads_after_load) in [(true, false), (false, true)] {
+        let engine = Engine::new(Config::default().prescan(prescan));
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let source = Counting(Shared::new(&fib), reads.clone());
+        let module = Module::from_source(&engine, source).unwrap();
+        let loaded = reads.load(std::sync::atomic::Ordering::Relaxed);
+        let (mut store, inst) = support::boot(&engine, &module);
+        let run = inst.get_func(&store, "run").unwrap();
+        let mut out = [Val::I32(0)];
+        let n = run.ty(&store).results().len();
+        let arg = match run.ty(&store).params()[0] {
+            fayasm::ValType::I64 => Val::I64(1),
+            _ => Val::I32(1),
+        };
+        run.call(&mut store, &[arg], &mut out[..n]).unwrap();
+        let after = reads.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(
+            after > loaded,
+            reads_after_load,
+            "prescan {prescan}: {loaded} -> {after}"
+        );
+    }
+}
+
+#[test]
+fn under_prescan_invalid_bodies_are_refused_alike_from_a_source() {
+    let cases = [
+        "(module (func) (func (result i32) (i64.const 1)))",
+        "(module (func (loop (drop (i32.const 7)) (local.set 3 (i32.const 1)))))",
+        "(module (func (br 2)))",
+        "(module (memory 1) (func (drop (i32.const 1))) (data (i64.const 0) \"x\"))",
+        "(module (func (call 5)))",
+        "(module (func (local i32 i32) (local.get 9)))",
+        "(module (memory 1) (func (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 0))))",
+    ];
+    for (k, wat) in cases.iter().enumerate() {
+        let bytes = wat::parse_str(wat).unwrap();
+        let plain = Module::new(&Engine::default(), &bytes).unwrap_err();
+        let engine = Engine::new(Config::default().prescan(true));
+        let read = Module::from_source(&engine, Shared::new(&bytes)).unwrap_err();
+        assert_eq!(plain, read, "case {k}");
+    }
+}
