@@ -118,7 +118,13 @@ pub fn format(v: &Val) -> String {
             bits,
         ),
         Val::V128(x) => format!("0x{x:032x}"),
-        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => "null".to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None) => {
+            "null".to_string()
+        }
+        Val::AnyRef(Some(a)) => match a.as_i31() {
+            Some(v) => format!("i31 {v}"),
+            None => format!("{a:?}"),
+        },
         Val::ExnRef(Some(e)) => format!("{e:?}"),
         Val::FuncRef(Some(f)) => format!("{f:?}"),
         Val::ExternRef(Some(e)) => format!("extern {}", e.value()),

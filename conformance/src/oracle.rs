@@ -2,7 +2,7 @@
 //! that knows about wasmtime.
 
 use wasmtime::{
-    Config, Engine, ExternRef, Func, FuncType, Global, GlobalType, Instance, Linker, Memory,
+    AnyRef, Config, Engine, ExternRef, Func, FuncType, Global, GlobalType, Instance, Linker, Memory,
     MemoryType, Module, Mutability, OptLevel, Ref, RefType, Store, Table, TableType, Trap, Val,
     ValType,
 };
@@ -10,7 +10,7 @@ use wasmtime::{
 use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
 use crate::spectest;
 use crate::suites::Features;
-use crate::values::{OpaqueFunc, TrapKind, Trapped, Value};
+use crate::values::{AnyValue, OpaqueFunc, TrapKind, Trapped, Value};
 
 /// The wasmtime engine configured for the feature set a suite is written against
 /// ([`Features::for_suite`]).
@@ -97,10 +97,57 @@ impl WasmtimeBackend {
                 ExternRef::new(&mut self.store, n)
                     .map_err(|e| format!("wasmtime externref: {e}"))?,
             )),
+            Value::AnyRef(None) => Val::AnyRef(None),
+            Value::AnyRef(Some(AnyValue::I31(v))) => Val::AnyRef(Some(AnyRef::from_i31(
+                &mut self.store,
+                wasmtime::I31::wrapping_u32(v),
+            ))),
+            Value::AnyRef(Some(AnyValue::Host(n))) => {
+                let e = ExternRef::new(&mut self.store, n)
+                    .map_err(|e| format!("wasmtime externref: {e}"))?;
+                Val::AnyRef(Some(
+                    AnyRef::convert_extern(&mut self.store, e)
+                        .map_err(|e| format!("wasmtime anyref: {e}"))?,
+                ))
+            }
+            Value::AnyRef(Some(_)) | Value::ExternAny(_) => {
+                return Err("a GC object cannot be passed in".into())
+            }
         })
     }
 
-    fn value_of(&self, v: &Val) -> Result<Value, String> {
+    /// `v` as an argument of type `ty`: a host reference given where an `anyref` is expected
+    /// (the scripts' `(ref.host N)`) is passed converted with `any.convert_extern`.
+    fn wasm_param(&mut self, v: &Value, ty: &wasmtime::ValType) -> Result<Val, String> {
+        match (*v, ty.as_ref()) {
+            (Value::ExternRef(Some(n)), Some(r))
+                if matches!(r.heap_type().top(), wasmtime::HeapType::Any) =>
+            {
+                self.wasm_val(&Value::AnyRef(Some(AnyValue::Host(n))))
+            }
+            _ => self.wasm_val(v),
+        }
+    }
+
+    fn any_value(&mut self, a: &wasmtime::Rooted<AnyRef>) -> Result<AnyValue, String> {
+        let err = |e: wasmtime::Error| format!("wasmtime anyref: {e}");
+        Ok(if let Some(i) = a.as_i31(&self.store).map_err(err)? {
+            AnyValue::I31(i.get_u32())
+        } else if a.is_struct(&self.store).map_err(err)? {
+            AnyValue::Struct
+        } else if a.is_array(&self.store).map_err(err)? {
+            AnyValue::Array
+        } else {
+            let e = ExternRef::convert_any(&mut self.store, *a).map_err(err)?;
+            let data = e.data(&self.store).map_err(err)?;
+            match data.and_then(|d| d.downcast_ref::<u32>()) {
+                Some(n) => AnyValue::Host(*n),
+                None => return Err("anyref of an externref without a u32 payload".into()),
+            }
+        })
+    }
+
+    fn value_of(&mut self, v: &Val) -> Result<Value, String> {
         Ok(match v {
             Val::I32(x) => Value::I32(*x),
             Val::I64(x) => Value::I64(*x),
@@ -115,9 +162,16 @@ impl WasmtimeBackend {
                     .map_err(|e| format!("wasmtime externref: {e}"))?;
                 match data.and_then(|d| d.downcast_ref::<u32>()) {
                     Some(n) => Value::ExternRef(Some(*n)),
-                    None => return Err("externref without a u32 payload".into()),
+                    None => {
+                        // A GC value converted with `extern.convert_any`.
+                        let a = AnyRef::convert_extern(&mut self.store, *r)
+                            .map_err(|e| format!("wasmtime anyref: {e}"))?;
+                        Value::ExternAny(self.any_value(&a)?)
+                    }
                 }
             }
+            Val::AnyRef(None) => Value::AnyRef(None),
+            Val::AnyRef(Some(a)) => Value::AnyRef(Some(self.any_value(a)?)),
             Val::ExnRef(e) => Value::ExnRef(e.is_some()),
             other => return Err(format!("unsupported wasmtime value {other:?}")),
         })
@@ -253,10 +307,12 @@ impl Backend for WasmtimeBackend {
         let f = instance
             .get_func(&mut self.store, func)
             .ok_or_else(|| format!("no exported function `{func}`"))?;
-        let n_results = f.ty(&self.store).results().len();
+        let ty = f.ty(&self.store);
+        let n_results = ty.results().len();
         let args = args
             .iter()
-            .map(|a| self.wasm_val(a))
+            .zip(ty.params())
+            .map(|(a, t)| self.wasm_param(a, &t))
             .collect::<Result<Vec<_>, _>>()?;
         let mut results = vec![Val::I32(0); n_results];
         match f.call(&mut self.store, &args, &mut results) {

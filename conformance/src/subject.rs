@@ -2,11 +2,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use fayasm::{Config, Engine, Error, Instance, Linker, Module, Store, TrapCode, Val};
+use fayasm::{Config, Engine, Error, Instance, Linker, Module, Store, TrapCode, Val, ValType};
 
 use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
 use crate::suites::Features;
-use crate::values::{OpaqueFunc, TrapKind, Trapped, Value};
+use crate::values::{AnyValue, OpaqueFunc, TrapKind, Trapped, Value};
 
 /// How the fayasm store under test is configured and stressed.
 #[derive(Debug, Clone, Default)]
@@ -132,6 +132,7 @@ impl FayasmBackend {
             .wasm_custom_page_sizes(features.custom_page_sizes)
             .wasm_function_references(features.function_references)
             .wasm_exceptions(features.exceptions)
+            .wasm_gc(features.gc)
             .consume_fuel(opts.suspend_every.is_some());
         let engine = Engine::new(config);
         let (store, linker) = new_store(&engine, opts)?;
@@ -364,7 +365,26 @@ fn to_val(v: &Value) -> Result<Val, String> {
         Value::ExternRef(x) => Val::ExternRef(x.map(fayasm::ExternRef::new)),
         Value::ExnRef(false) => Val::ExnRef(None),
         Value::ExnRef(true) => return Err("a non-null exnref cannot be passed in".into()),
+        Value::AnyRef(None) => Val::AnyRef(None),
+        Value::AnyRef(Some(AnyValue::I31(v))) => Val::AnyRef(Some(fayasm::AnyRef::from_i31(v))),
+        Value::AnyRef(Some(AnyValue::Host(n))) => Val::AnyRef(Some(fayasm::AnyRef::from_extern(
+            fayasm::ExternRef::new(n),
+        ))),
+        Value::AnyRef(Some(_)) | Value::ExternAny(_) => {
+            return Err("a GC object cannot be passed in".into())
+        }
     })
+}
+
+/// `v` as an argument of type `ty`: a host reference given where an `anyref` is expected
+/// (the scripts' `(ref.host N)`) is passed converted with `any.convert_extern`.
+fn to_param(v: &Value, ty: ValType) -> Result<Val, String> {
+    match (*v, ty.as_ref_type()) {
+        (Value::ExternRef(Some(n)), Some(r)) if r.is_any() => {
+            to_val(&Value::AnyRef(Some(AnyValue::Host(n))))
+        }
+        _ => to_val(v),
+    }
 }
 
 fn from_val(v: &Val) -> Value {
@@ -375,8 +395,23 @@ fn from_val(v: &Val) -> Value {
         Val::F64(x) => Value::F64(x),
         Val::V128(x) => Value::V128(x),
         Val::FuncRef(f) => Value::FuncRef(f.map(|_| OpaqueFunc)),
+        Val::ExternRef(Some(r)) if r.as_any().is_some() => {
+            Value::ExternAny(r.as_any().map_or(AnyValue::Struct, any_value))
+        }
         Val::ExternRef(r) => Value::ExternRef(r.map(|r| r.value())),
         Val::ExnRef(e) => Value::ExnRef(e.is_some()),
+        Val::AnyRef(a) => Value::AnyRef(a.map(any_value)),
+    }
+}
+
+fn any_value(a: fayasm::AnyRef) -> AnyValue {
+    if let Some(v) = a.as_i31() {
+        AnyValue::I31(v)
+    } else if let Some(e) = a.as_extern() {
+        AnyValue::Host(e.value())
+    } else {
+        // A GC object (fayasm has no struct or array values yet).
+        AnyValue::Struct
     }
 }
 
@@ -448,7 +483,11 @@ impl Backend for FayasmBackend {
             .get_func(&self.store, func)
             .ok_or_else(|| format!("no exported function `{func}`"))?;
         let ty = f.ty(&self.store);
-        let args = args.iter().map(to_val).collect::<Result<Vec<_>, _>>()?;
+        let args = args
+            .iter()
+            .zip(ty.params())
+            .map(|(a, t)| to_param(a, *t))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         let done = match self.opts.suspend_every {
             Some(slice) => self.call_sliced(f, id, slice, &args, &mut results),

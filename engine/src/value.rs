@@ -3,19 +3,93 @@
 use crate::runtime::{ExnRef, Func, StoreId};
 use crate::types::ValType;
 
-/// An opaque host reference (`externref`), identified by a host-chosen number.
+/// The cell encoding of GC references (ARCHITECTURE.md, "Invariants": a reference cell).
+/// `any` and `extern` share one encoding, so `any.convert_extern` and `extern.convert_any`
+/// change no cell: 0 is null, `1..=2^32` a host reference (its number plus one), and the
+/// tags below an `i31` or a GC object.
+pub(crate) mod gc_cell {
+    /// An `i31`: this bit, and the 31-bit value in the low bits.
+    pub const I31: u64 = 1 << 62;
+    /// A GC object of the store's heap: this bit, and the object's index in the low bits.
+    pub const OBJECT: u64 = 1 << 61;
+
+    /// The cell of the `i31` holding the low 31 bits of `v`.
+    pub fn i31(v: u32) -> u64 {
+        I31 | (v & 0x7fff_ffff) as u64
+    }
+
+    /// Whether the (non-null) cell is an `i31`.
+    pub fn is_i31(cell: u64) -> bool {
+        cell & I31 != 0
+    }
+
+    /// Whether the cell is a GC object.
+    pub fn is_object(cell: u64) -> bool {
+        cell & OBJECT != 0
+    }
+
+    /// Whether the (non-null) cell is a host reference.
+    pub fn is_host(cell: u64) -> bool {
+        cell & (I31 | OBJECT) == 0
+    }
+}
+
+/// An opaque host reference (`externref`), identified by a host-chosen number. With GC
+/// ([`Config::wasm_gc`](crate::Config::wasm_gc)) an `externref` may also be a GC value
+/// converted with `extern.convert_any` ([`ExternRef::as_any`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ExternRef(u32);
+pub struct ExternRef(u64);
 
 impl ExternRef {
     /// A reference carrying `value`.
     pub fn new(value: u32) -> ExternRef {
-        ExternRef(value)
+        ExternRef(value as u64 + 1)
     }
 
-    /// The number this reference carries.
+    /// The number this reference carries (of a host reference; 0 for a converted GC value).
     pub fn value(self) -> u32 {
-        self.0
+        if gc_cell::is_host(self.0) {
+            (self.0 - 1) as u32
+        } else {
+            0
+        }
+    }
+
+    /// The GC value this reference is (`extern.convert_any`), if it is not a host reference.
+    pub fn as_any(self) -> Option<AnyRef> {
+        (!gc_cell::is_host(self.0)).then_some(AnyRef(self.0))
+    }
+}
+
+/// A non-null GC reference (`anyref`, with [`Config::wasm_gc`](crate::Config::wasm_gc)): an
+/// `i31`, or a host reference converted with `any.convert_extern`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AnyRef(u64);
+
+impl AnyRef {
+    /// The `i31` holding the low 31 bits of `value`.
+    pub fn from_i31(value: u32) -> AnyRef {
+        AnyRef(gc_cell::i31(value))
+    }
+
+    /// The host reference converted into this one (`any.convert_extern`).
+    pub fn from_extern(r: ExternRef) -> AnyRef {
+        AnyRef(r.0)
+    }
+
+    /// The 31-bit value of an `i31`, zero-extended.
+    pub fn as_i31(self) -> Option<u32> {
+        gc_cell::is_i31(self.0).then_some(self.0 as u32 & 0x7fff_ffff)
+    }
+
+    /// The host reference this is (`any.convert_extern` of it), if it is one.
+    pub fn as_extern(self) -> Option<ExternRef> {
+        gc_cell::is_host(self.0).then_some(ExternRef(self.0))
+    }
+
+    /// Whether this is a GC object (a struct or an array).
+    pub fn is_object(self) -> bool {
+        gc_cell::is_object(self.0)
     }
 }
 
@@ -69,6 +143,8 @@ pub enum Val {
     /// `exnref` (`None` is null): an exception object of the store (the exception-handling
     /// proposal).
     ExnRef(Option<ExnRef>),
+    /// `anyref` and its subtypes (`None` is null; GC).
+    AnyRef(Option<AnyRef>),
 }
 
 impl Val {
@@ -84,6 +160,7 @@ impl Val {
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
             Val::ExnRef(_) => ValType::Ref(crate::types::RefType::ExnRef),
+            Val::AnyRef(_) => ValType::Ref(crate::types::RefType::AnyRef),
         }
     }
 
@@ -93,6 +170,7 @@ impl Val {
         match ty {
             ValType::Ref(r) if r.is_func() => Val::FuncRef(None),
             ValType::Ref(r) if r.is_exn() => Val::ExnRef(None),
+            ValType::Ref(r) if r.is_any() => Val::AnyRef(None),
             ValType::Ref(_) => Val::ExternRef(None),
             ValType::I32 => Val::I32(0),
             ValType::I64 => Val::I64(0),
@@ -115,8 +193,9 @@ impl Val {
             Val::F64(v) => v,
             Val::V128(v) => v as u64,
             Val::FuncRef(f) => f.map_or(0, |f| f.0 as u64 + 1),
-            Val::ExternRef(e) => e.map_or(0, |e| e.0 as u64 + 1),
+            Val::ExternRef(e) => e.map_or(0, |e| e.0),
             Val::ExnRef(e) => e.map_or(0, |e| e.0 as u64 + 1),
+            Val::AnyRef(a) => a.map_or(0, |a| a.0),
         }
     }
 
@@ -170,11 +249,12 @@ impl Val {
             ValType::F64 => Val::F64(cell),
             ValType::V128 => Val::V128(cell as u128),
             ValType::FuncRef => Val::FuncRef(cell.checked_sub(1).map(|i| Func(i as u32, store))),
-            ValType::ExternRef => Val::ExternRef(cell.checked_sub(1).map(|i| ExternRef(i as u32))),
+            ValType::ExternRef => Val::ExternRef((cell != 0).then_some(ExternRef(cell))),
             ValType::Ref(r) if r.is_func() => Val::from_cell(ValType::FuncRef, cell, store),
             ValType::Ref(r) if r.is_exn() => {
                 Val::ExnRef(cell.checked_sub(1).map(|i| ExnRef(i as u32, store)))
             }
+            ValType::Ref(r) if r.is_any() => Val::AnyRef((cell != 0).then_some(AnyRef(cell))),
             ValType::Ref(_) => Val::from_cell(ValType::ExternRef, cell, store),
         }
     }

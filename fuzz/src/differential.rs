@@ -47,6 +47,7 @@ fn from_fayasm(v: &Val) -> Out {
         Val::FuncRef(f) => Out::Ref(f.is_none()),
         Val::ExternRef(r) => Out::Ref(r.is_none()),
         Val::ExnRef(r) => Out::Ref(r.is_none()),
+        Val::AnyRef(r) => Out::Ref(r.is_none()),
     }
 }
 
@@ -77,6 +78,7 @@ fn to_wasmtime(v: &Val) -> wasmtime::Val {
         Val::FuncRef(_) => W::FuncRef(None),
         Val::ExternRef(_) => W::ExternRef(None),
         Val::ExnRef(_) => W::ExnRef(None),
+        Val::AnyRef(_) => W::AnyRef(None),
     }
 }
 

@@ -74,6 +74,8 @@ pub struct Config {
     pub(crate) function_references: bool,
     /// The exception-handling proposal (tags, `throw`, `throw_ref`, `try_table`, `exnref`).
     pub(crate) exceptions: bool,
+    /// The GC proposal (recursion groups, subtyping, `i31`, structs, arrays).
+    pub(crate) gc: bool,
 
     pub(crate) code_budget: Option<usize>,
     /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
@@ -110,6 +112,7 @@ impl Default for Config {
             custom_page_sizes: false,
             function_references: false,
             exceptions: false,
+            gc: false,
             code_budget: None,
             code_overdraft: None,
             memory_paging: None,
@@ -232,6 +235,20 @@ impl Config {
         self
     }
 
+    /// Accept the GC proposal (part of WebAssembly 3.0; needs the `gc` cargo feature):
+    /// recursion groups, declared subtypes (`sub`, `sub final`) and their canonicalisation
+    /// (structurally equal recursion groups are one type in a store, across modules), the
+    /// abstract heap types `any`, `eq`, `i31`, `struct`, `array`, `none`, `nofunc`,
+    /// `noextern` and `noexn`, and subtyping between them. Turns on typed function references
+    /// too (GC is built on them). Off by default, as in wasmtime; when off, or without the
+    /// cargo feature, such a module is a validation error naming the feature. Instructions of
+    /// the proposal not implemented yet are an "unsupported instruction" error when their
+    /// function is translated (see ROADMAP.md).
+    pub fn wasm_gc(mut self, on: bool) -> Config {
+        self.gc = on;
+        self
+    }
+
     /// The wasmparser feature set this configuration accepts.
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
@@ -248,6 +265,11 @@ impl Config {
         f.set(F::CUSTOM_PAGE_SIZES, self.custom_page_sizes);
         f.set(F::FUNCTION_REFERENCES, self.function_references);
         f.set(F::EXCEPTIONS, self.exceptions);
+        let gc = self.gc && cfg!(feature = "gc");
+        f.set(F::GC, gc);
+        if gc {
+            f.set(F::FUNCTION_REFERENCES, true);
+        }
         f
     }
 

@@ -21,7 +21,10 @@ use wasmparser::{FuncValidatorAllocations, Parser, Payload, ValidPayload, Valida
 use crate::config::Engine;
 use crate::error::{Error, ModuleError};
 use crate::microcode::{self, Compiled, ModuleShape};
-use crate::types::{FuncType, GlobalType, MemoryType, RefType, TableType, TagType, ValType};
+use crate::types::{
+    Composite, FieldType, FuncType, GlobalType, MemoryType, RefType, StorageType, SubType,
+    TableType, TagType, TypeKind, ValType,
+};
 
 /// The type of an import or export.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,13 +170,27 @@ impl ModuleBytes {
     }
 }
 
+/// A defined type of a module with GC types: its recursion group (first type index and
+/// length) and its definition, in the module's type indices.
+#[derive(Debug)]
+pub(crate) struct TypeDef {
+    pub rec_start: u32,
+    pub rec_len: u32,
+    pub sub: SubType,
+}
+
 /// Everything decoded from a module. Shared by all instances.
 #[derive(Debug)]
 pub(crate) struct ModuleInner {
     pub bytes: ModuleBytes,
     /// A hash of `bytes` that ties spilled blobs to this module.
     pub fingerprint: u64,
+    /// The function type of each type index (an empty one for a struct or array type).
     pub types: Vec<FuncType>,
+    /// Every type's definition and recursion group, when the module has a type that is not
+    /// a plain function type (GC); empty otherwise (then every type is a final function
+    /// type without supertype, in a group of its own).
+    pub defs: Vec<TypeDef>,
     pub imports: Vec<Import>,
     /// Type index of every function (imported first).
     pub funcs: Vec<u32>,
@@ -449,6 +466,17 @@ impl Module {
 }
 
 impl ModuleInner {
+    /// What type `i` is (`None` past the types defined so far).
+    pub(crate) fn type_kind(&self, i: u32) -> Option<TypeKind> {
+        if i as usize >= self.types.len() {
+            None
+        } else if let Some(d) = self.defs.get(i as usize) {
+            Some(d.sub.kind())
+        } else {
+            Some(TypeKind::Func)
+        }
+    }
+
     pub(crate) fn func_type(&self, func: u32) -> &FuncType {
         &self.types[self.funcs[func as usize] as usize]
     }
@@ -517,23 +545,31 @@ impl ModuleInner {
     }
 }
 
-fn val_type(ty: wasmparser::ValType, offset: usize) -> Result<ValType, ModuleError> {
-    ValType::from_wasmparser(ty).ok_or_else(|| ModuleError {
+/// What the module's type `i` is, for [`ValType::from_wasmparser_in`] (`kinds`: the kinds of
+/// the types defined so far, empty while every type is a function type).
+type Kinds<'k> = &'k dyn Fn(u32) -> Option<TypeKind>;
+
+fn val_type(ty: wasmparser::ValType, offset: usize, kinds: Kinds) -> Result<ValType, ModuleError> {
+    ValType::from_wasmparser_in(ty, kinds).ok_or_else(|| ModuleError {
         offset,
         message: "unsupported value type".to_string(),
     })
 }
 
-fn ref_type(ty: wasmparser::RefType, offset: usize) -> Result<RefType, ModuleError> {
-    RefType::from_wasmparser(ty).ok_or_else(|| ModuleError {
+fn ref_type(ty: wasmparser::RefType, offset: usize, kinds: Kinds) -> Result<RefType, ModuleError> {
+    RefType::from_wasmparser_in(ty, kinds).ok_or_else(|| ModuleError {
         offset,
         message: "unsupported reference type".to_string(),
     })
 }
 
-fn table_type(t: &wasmparser::TableType, offset: usize) -> Result<TableType, ModuleError> {
+fn table_type(
+    t: &wasmparser::TableType,
+    offset: usize,
+    kinds: Kinds,
+) -> Result<TableType, ModuleError> {
     Ok(TableType {
-        element: ref_type(t.element_type, offset)?,
+        element: ref_type(t.element_type, offset, kinds)?,
         min: t.initial,
         max: t.maximum,
         table64: t.table64,
@@ -552,9 +588,13 @@ fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
     }
 }
 
-fn global_type(g: &wasmparser::GlobalType, offset: usize) -> Result<GlobalType, ModuleError> {
+fn global_type(
+    g: &wasmparser::GlobalType,
+    offset: usize,
+    kinds: Kinds,
+) -> Result<GlobalType, ModuleError> {
     Ok(GlobalType {
-        content: val_type(g.content_type, offset)?,
+        content: val_type(g.content_type, offset, kinds)?,
         mutable: g.mutable,
     })
 }
@@ -576,6 +616,7 @@ impl ModuleInner {
             fingerprint: 0,
             bytes: ModuleBytes::Static(&[]),
             types: Vec::new(),
+            defs: Vec::new(),
             imports: Vec::new(),
             funcs: Vec::new(),
             num_imported_funcs: 0,
@@ -602,51 +643,124 @@ impl ModuleInner {
     }
 }
 
+/// Record one recursion group of the type section. A module whose types are all final
+/// function types without supertypes, each its own group naming only earlier types (every
+/// module without GC), keeps only `types`; the first other type fills `defs` for every type.
+fn decode_rec_group(m: &mut ModuleInner, rec: wasmparser::RecGroup) -> Result<(), ModuleError> {
+    let offset = 0;
+    let start = m.types.len() as u32;
+    let subs: Vec<wasmparser::SubType> = rec.into_types().collect();
+    let len = subs.len() as u32;
+    let kind_of = |s: &wasmparser::SubType| match s.composite_type.inner {
+        wasmparser::CompositeInnerType::Func(_) => Some(TypeKind::Func),
+        wasmparser::CompositeInnerType::Struct(_) => Some(TypeKind::Struct),
+        wasmparser::CompositeInnerType::Array(_) => Some(TypeKind::Array),
+        wasmparser::CompositeInnerType::Cont(_) => None,
+    };
+    let group_kinds: Vec<Option<TypeKind>> = subs.iter().map(kind_of).collect();
+    let mut decoded = Vec::with_capacity(subs.len());
+    {
+        let kinds = |i: u32| {
+            if i < start {
+                m.type_kind(i)
+            } else {
+                group_kinds.get((i - start) as usize).copied().flatten()
+            }
+        };
+        let val = |t: &wasmparser::ValType| val_type(*t, offset, &kinds);
+        let field = |f: &wasmparser::FieldType| -> Result<FieldType, ModuleError> {
+            Ok(FieldType {
+                storage: match f.element_type {
+                    wasmparser::StorageType::I8 => StorageType::I8,
+                    wasmparser::StorageType::I16 => StorageType::I16,
+                    wasmparser::StorageType::Val(v) => StorageType::Val(val(&v)?),
+                },
+                mutable: f.mutable,
+            })
+        };
+        for sub in &subs {
+            let composite = match &sub.composite_type.inner {
+                wasmparser::CompositeInnerType::Func(f) => {
+                    let params = f.params().iter().map(val).collect::<Result<Vec<_>, _>>()?;
+                    let results = f.results().iter().map(val).collect::<Result<Vec<_>, _>>()?;
+                    Composite::Func(FuncType::new(params, results))
+                }
+                wasmparser::CompositeInnerType::Struct(st) => Composite::Struct(
+                    st.fields.iter().map(field).collect::<Result<Vec<_>, _>>()?.into(),
+                ),
+                wasmparser::CompositeInnerType::Array(a) => Composite::Array(field(&a.0)?),
+                wasmparser::CompositeInnerType::Cont(_) => {
+                    return Err(ModuleError {
+                        offset,
+                        message: "continuation types are not supported".to_string(),
+                    })
+                }
+            };
+            let supertype = match sub.supertype_idxs.first() {
+                None => None,
+                Some(p) => match p.unpack() {
+                    wasmparser::UnpackedIndex::Module(i) => Some(i),
+                    _ => {
+                        return Err(ModuleError {
+                            offset,
+                            message: "unsupported supertype index".to_string(),
+                        })
+                    }
+                },
+            };
+            decoded.push(SubType {
+                is_final: sub.is_final,
+                supertype,
+                composite,
+            });
+        }
+    }
+    let plain = len == 1
+        && decoded[0].is_final
+        && decoded[0].supertype.is_none()
+        && matches!(decoded[0].composite, Composite::Func(_))
+        && decoded[0].indices().all(|i| i < start);
+    let keep = !plain || !m.defs.is_empty();
+    if keep && m.defs.is_empty() {
+        // From now on every type has its definition (the earlier ones are plain).
+        m.defs = m
+            .types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TypeDef {
+                rec_start: i as u32,
+                rec_len: 1,
+                sub: SubType {
+                    is_final: true,
+                    supertype: None,
+                    composite: Composite::Func(t.clone()),
+                },
+            })
+            .collect();
+    }
+    for sub in decoded {
+        m.types.push(match &sub.composite {
+            Composite::Func(t) => t.clone(),
+            // Not a function type: never read as one (validation).
+            _ => FuncType::new([], []),
+        });
+        if keep {
+            m.defs.push(TypeDef {
+                rec_start: start,
+                rec_len: len,
+                sub,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Record what `payload` (of a module that passed validation up to it) holds.
 fn decode_payload(m: &mut ModuleInner, payload: Payload<'_>) -> Result<(), ModuleError> {
     match payload {
         Payload::TypeSection(reader) => {
             for rec in reader {
-                let rec = rec?;
-                for sub in rec.into_types() {
-                    let offset = 0;
-                    match &sub.composite_type.inner {
-                        wasmparser::CompositeInnerType::Func(f) => {
-                            // A type may name only earlier types: a recursive one
-                            // (valid with GC) would have no finite structural identity
-                            // here.
-                            let own = m.types.len() as u32;
-                            if f.params().iter().chain(f.results()).any(|t| match t {
-                                wasmparser::ValType::Ref(r) => {
-                                    RefType::wasmparser_concrete(*r).is_some_and(|i| i >= own)
-                                }
-                                _ => false,
-                            }) {
-                                return Err(ModuleError {
-                                    offset,
-                                    message: "recursive types (GC) are not supported".to_string(),
-                                });
-                            }
-                            let params = f
-                                .params()
-                                .iter()
-                                .map(|t| val_type(*t, offset))
-                                .collect::<Result<Vec<_>, _>>()?;
-                            let results = f
-                                .results()
-                                .iter()
-                                .map(|t| val_type(*t, offset))
-                                .collect::<Result<Vec<_>, _>>()?;
-                            m.types.push(FuncType::new(params, results));
-                        }
-                        _ => {
-                            return Err(ModuleError {
-                                offset,
-                                message: "GC types are not supported".to_string(),
-                            })
-                        }
-                    }
-                }
+                decode_rec_group(m, rec?)?;
             }
         }
         Payload::ImportSection(reader) => {
@@ -659,7 +773,7 @@ fn decode_payload(m: &mut ModuleInner, payload: Payload<'_>) -> Result<(), Modul
                         (ExternKind::Func, m.funcs.len() - 1)
                     }
                     wasmparser::TypeRef::Table(t) => {
-                        m.tables.push(table_type(&t, 0)?);
+                        m.tables.push(table_type(&t, 0, &|i| m.type_kind(i))?);
                         m.num_imported_tables += 1;
                         (ExternKind::Table, m.tables.len() - 1)
                     }
@@ -669,7 +783,7 @@ fn decode_payload(m: &mut ModuleInner, payload: Payload<'_>) -> Result<(), Modul
                         (ExternKind::Memory, m.memories.len() - 1)
                     }
                     wasmparser::TypeRef::Global(t) => {
-                        m.globals.push(global_type(&t, 0)?);
+                        m.globals.push(global_type(&t, 0, &|i| m.type_kind(i))?);
                         m.num_imported_globals += 1;
                         (ExternKind::Global, m.globals.len() - 1)
                     }
@@ -695,7 +809,7 @@ fn decode_payload(m: &mut ModuleInner, payload: Payload<'_>) -> Result<(), Modul
         Payload::TableSection(reader) => {
             for t in reader {
                 let t = t?;
-                m.tables.push(table_type(&t.ty, 0)?);
+                m.tables.push(table_type(&t.ty, 0, &|i| m.type_kind(i))?);
                 // Only with function references (validation rejects it otherwise).
                 m.table_inits.push(match &t.init {
                     wasmparser::TableInit::RefNull => None,
@@ -711,7 +825,7 @@ fn decode_payload(m: &mut ModuleInner, payload: Payload<'_>) -> Result<(), Modul
         Payload::GlobalSection(reader) => {
             for g in reader {
                 let g = g?;
-                m.globals.push(global_type(&g.ty, 0)?);
+                m.globals.push(global_type(&g.ty, 0, &|i| m.type_kind(i))?);
                 m.global_inits.push(ConstExpr::decode(&g.init_expr)?);
             }
         }
@@ -767,7 +881,7 @@ fn decode_payload(m: &mut ModuleInner, payload: Payload<'_>) -> Result<(), Modul
                             .into_iter()
                             .map(|e| ConstExpr::decode(&e?))
                             .collect::<Result<Vec<_>, _>>()?;
-                        (ref_type(ty, 0)?, items)
+                        (ref_type(ty, 0, &|i| m.type_kind(i))?, items)
                     }
                 };
                 let _ = ty;

@@ -50,9 +50,32 @@ pub(crate) fn instantiate<T>(
     // Types first: their store ids, in order (a type names only earlier types, so each
     // one's concrete references are already canonical when it is registered). Module
     // types with concrete references are compared in the store's ids from here on.
-    for ty in &m.types {
-        let canonical = ty.map_concrete(|j| inst.types[j as usize]);
-        inst.types.push(store.inner.type_id(&canonical));
+    if m.defs.is_empty() {
+        for ty in &m.types {
+            let canonical = ty.map_concrete(|j| inst.types[j as usize]);
+            inst.types.push(store.inner.type_id(&canonical));
+        }
+    } else {
+        // GC types: a recursion group at a time, keyed with the indices inside the group
+        // relative to it (`runtime/gc.rs`).
+        while let Some(d) = m.defs.get(inst.types.len()) {
+            let (start, len) = (d.rec_start, d.rec_len);
+            let group = &m.defs[start as usize..(start + len) as usize];
+            let key = group
+                .iter()
+                .map(|d| {
+                    d.sub.map_concrete(|j| {
+                        if j < start {
+                            inst.types[j as usize]
+                        } else {
+                            crate::types::SubType::REC | (j - start)
+                        }
+                    })
+                })
+                .collect();
+            let first = store.inner.types.group_id(key);
+            inst.types.extend(first..first + len);
+        }
     }
     let types = inst.types.clone();
     let canon = |j: u32| types[j as usize];
@@ -70,7 +93,8 @@ pub(crate) fn instantiate<T>(
         match (imp.kind, ext) {
             (ExternKind::Func, Extern::Func(f)) => {
                 let want = inst.types[m.funcs[imp.index as usize] as usize];
-                if store.inner.funcs[f.0 as usize].type_id != want {
+                let have = store.inner.funcs[f.0 as usize].type_id;
+                if !store.inner.types.is_subtype(have, want) {
                     return Err(incompatible(
                         &imp.module,
                         &imp.name,
@@ -81,7 +105,14 @@ pub(crate) fn instantiate<T>(
             }
             (ExternKind::Global, Extern::Global(g)) => {
                 let actual = store.inner.globals[g.0 as usize].ty;
-                if !actual.matches(m.globals[i].map_concrete(canon)) {
+                let want = m.globals[i].map_concrete(canon);
+                let fits = actual.mutable == want.mutable
+                    && if actual.mutable {
+                        actual.content == want.content
+                    } else {
+                        store.inner.val_type_matches(actual.content, want.content)
+                    };
+                if !fits {
                     return Err(incompatible(&imp.module, &imp.name, "global type differs"));
                 }
                 inst.globals.push(g.0);
@@ -186,8 +217,8 @@ pub(crate) fn instantiate<T>(
     }
 
     for &ty in &m.tags[m.num_imported_tags as usize..] {
-        let ty = crate::types::TagType::from_func_type(m.types[ty as usize].map_concrete(canon));
-        let tag = store.inner.add_tag(ty);
+        let tag = crate::types::TagType::from_func_type(m.types[ty as usize].map_concrete(canon));
+        let tag = store.inner.add_tag_of(tag, inst.types[ty as usize]);
         inst.tags.push(tag.0);
     }
 

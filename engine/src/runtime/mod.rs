@@ -14,6 +14,7 @@ mod checkpoint;
 mod code;
 mod context;
 mod fuel;
+pub(crate) mod gc;
 mod hooks;
 mod instantiate;
 mod limits;
@@ -52,8 +53,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::Range;
 use core::sync::atomic::{AtomicU32, Ordering};
-
-use hashbrown::HashMap;
 
 use crate::config::{Engine, MemoryPolicy};
 use crate::error::{Error, Trap, TrapCode};
@@ -174,7 +173,8 @@ pub(crate) struct StoreInner {
     pub instances: Vec<InstanceEntity>,
     pub elems: Vec<Vec<u64>>,
     pub datas: Vec<DataEntity>,
-    type_ids: HashMap<FuncType, u32>,
+    /// Canonical type ids (`gc.rs`).
+    pub types: gc::TypeRegistry,
     /// A reusable value stack for the outermost call.
     pub stack: Option<Stack>,
     /// Accounting and eviction of translated microcode.
@@ -292,8 +292,7 @@ impl StoreInner {
     }
 
     pub fn type_id(&mut self, ty: &FuncType) -> u32 {
-        let next = self.type_ids.len() as u32;
-        *self.type_ids.entry(ty.clone()).or_insert(next)
+        self.types.func_id(ty)
     }
 }
 
@@ -425,19 +424,46 @@ impl StoreInner {
         let Some(r) = ty.as_ref_type() else {
             return v.ty() == ty;
         };
-        match (v, r.heap_type()) {
-            (Val::FuncRef(None), HeapType::Func | HeapType::Concrete(_))
-            | (Val::ExternRef(None), HeapType::Extern) => r.is_nullable(),
-            (Val::ExnRef(None), HeapType::Exn) => r.is_nullable(),
-            (Val::FuncRef(Some(_)), HeapType::Func)
-            | (Val::ExternRef(Some(_)), HeapType::Extern) => true,
+        let heap = r.heap_type();
+        let cell = v.to_cell();
+        if cell == 0 {
+            // Null: of any nullable type of its hierarchy.
+            let top = match v {
+                Val::FuncRef(_) => HeapType::Func,
+                Val::ExternRef(_) => HeapType::Extern,
+                Val::ExnRef(_) => HeapType::Exn,
+                Val::AnyRef(_) => HeapType::Any,
+                _ => return false,
+            };
+            return r.is_nullable() && heap.top() == top;
+        }
+        match (v, heap) {
+            (Val::FuncRef(Some(_)), HeapType::Func) | (Val::ExternRef(Some(_)), HeapType::Extern) => {
+                true
+            }
             (Val::ExnRef(Some(e)), HeapType::Exn) => (e.0 as usize) < self.exns.len(),
             (Val::FuncRef(Some(f)), HeapType::Concrete(id)) => self
                 .funcs
                 .get(f.0 as usize)
-                .is_some_and(|e| e.type_id == id),
+                .is_some_and(|e| self.types.is_subtype(e.type_id, id)),
+            (Val::AnyRef(Some(a)), _) => self.any_matches(*a, heap),
             _ => false,
         }
+    }
+
+    /// Whether the non-null GC reference `a` is of heap type `heap`.
+    fn any_matches(&self, a: crate::value::AnyRef, heap: HeapType) -> bool {
+        match heap {
+            HeapType::Any => true,
+            HeapType::Eq | HeapType::I31 => a.as_i31().is_some(),
+            _ => false,
+        }
+    }
+
+    /// Whether a value of type `a` may be used where `b` is required, both in this store's
+    /// type ids.
+    pub(crate) fn val_type_matches(&self, a: ValType, b: ValType) -> bool {
+        a.matches_with(b, |x, y| self.types.is_subtype(x, y))
     }
 
     /// `Ok` if a handle with store id `id` belongs to this store.

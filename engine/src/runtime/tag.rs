@@ -145,6 +145,12 @@ impl StoreInner {
     /// A new tag of `ty` (store type ids).
     pub(crate) fn add_tag(&mut self, ty: TagType) -> Tag {
         let type_id = self.type_id(ty.func_type());
+        self.add_tag_of(ty, type_id)
+    }
+
+    /// A new tag of `ty`, whose canonical id is `type_id` (a module's tag: its type's id,
+    /// which tells apart equal function types of different recursion groups).
+    pub(crate) fn add_tag_of(&mut self, ty: TagType, type_id: u32) -> Tag {
         self.tags.push(TagEntity { ty, type_id });
         Tag(self.tags.len() as u32 - 1, self.id)
     }

@@ -25,6 +25,7 @@ mod fuel;
 mod fuel_backedge;
 mod function_references;
 mod fuzz_regressions;
+mod gc;
 mod hooks;
 mod host_imports;
 mod lazy_memory;

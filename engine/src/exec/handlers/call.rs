@@ -248,7 +248,9 @@ fn resolve_and_call<T, const TAIL: bool>(
         .map_err(|_| TrapCode::TableOutOfBounds)?;
     let f = cell.checked_sub(1).ok_or(TrapCode::IndirectCallToNull)? as u32;
     let expected = cx.store.inner.instances[cx.inst].types[ty as usize];
-    if cx.store.inner.funcs[f as usize].type_id != expected {
+    let actual = cx.store.inner.funcs[f as usize].type_id;
+    // A declared subtype (GC) fits too: checked only when the ids differ.
+    if actual != expected && !cx.store.inner.types.is_strict_subtype(actual, expected) {
         return Err(TrapCode::BadSignature.into());
     }
     call_body(cx, f, args, TAIL, pc)

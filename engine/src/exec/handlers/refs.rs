@@ -32,8 +32,8 @@ pub(crate) unsafe fn ReturnCallRef<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mu
 
 /// Call the function the reference cell `cell` names, whose signature validation proved to
 /// be `ty` (module type index). The check of the function's type is not needed by valid
-/// code (without GC's declared subtypes a function reference of type `(ref $t)` names a
-/// function of exactly `$t`); it is kept because the argument cells a call moves are
+/// code (a function reference of type `(ref $t)` names a function of `$t` or, with GC, of
+/// a declared subtype, whose parameters and results take the same cells); it is kept because the argument cells a call moves are
 /// counted from the callee's signature, and microcode from storage is only verified
 /// against the module, not against the references it will meet.
 #[inline(never)]
@@ -48,7 +48,10 @@ fn call_ref_out<T, const TAIL: bool>(
         let f = cell.checked_sub(1).ok_or(TrapCode::NullReference)?;
         let expected = cx.store.inner.instances[cx.inst].types[ty as usize];
         match cx.store.inner.funcs.get(f as usize) {
-            Some(e) if f <= u32::MAX as u64 && e.type_id == expected => {}
+            Some(e)
+                if f <= u32::MAX as u64
+                    && (e.type_id == expected
+                        || cx.store.inner.types.is_strict_subtype(e.type_id, expected)) => {}
             _ => return Err(TrapCode::BadSignature.into()),
         }
         call_body(cx, f as u32, args, TAIL, pc)
