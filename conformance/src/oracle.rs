@@ -2,9 +2,9 @@
 //! that knows about wasmtime.
 
 use wasmtime::{
-    AnyRef, Config, Engine, ExternRef, Func, FuncType, Global, GlobalType, Instance, Linker, Memory,
-    MemoryType, Module, Mutability, OptLevel, Ref, RefType, Store, Table, TableType, Trap, Val,
-    ValType,
+    AnyRef, Config, Engine, ExternRef, Func, FuncType, Global, GlobalType, Instance, Linker,
+    Memory, MemoryType, Module, Mutability, OptLevel, Ref, RefType, Store, Table, TableType, Trap,
+    Val, ValType,
 };
 
 use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
@@ -239,6 +239,8 @@ fn trap_kind(trap: Trap) -> TrapKind {
         Trap::StackOverflow => TrapKind::StackOverflow,
         Trap::OutOfFuel => TrapKind::OutOfFuel,
         Trap::NullReference => TrapKind::NullReference,
+        Trap::CastFailure => TrapKind::CastFailure,
+        Trap::ArrayOutOfBounds => TrapKind::ArrayOutOfBounds,
         _ => TrapKind::Other,
     }
 }

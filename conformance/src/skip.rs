@@ -2,8 +2,7 @@
 //! shrinking. A skipped directive is counted as `skipped`, never as passed.
 
 /// `(suite, file, line of the directive (1-based), reason)`.
-pub const SKIPS: &[(&str, &str, usize, &str)] = &[
-];
+pub const SKIPS: &[(&str, &str, usize, &str)] = &[];
 
 /// Why the directive at `line` of `suite/file` is skipped, if it is.
 pub fn skip_reason(suite: &str, file: &str, line: usize) -> Option<&'static str> {

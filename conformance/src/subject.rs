@@ -338,6 +338,7 @@ fn trap_kind(code: TrapCode) -> TrapKind {
         TrapCode::NullReference => TrapKind::NullReference,
         TrapCode::Host => TrapKind::Host,
         TrapCode::Exception => TrapKind::Exception,
+        TrapCode::CastFailure => TrapKind::CastFailure,
         TrapCode::MemoryUnavailable | TrapCode::Interrupted | TrapCode::HostYield => {
             TrapKind::Other
         }
@@ -367,9 +368,9 @@ fn to_val(v: &Value) -> Result<Val, String> {
         Value::ExnRef(true) => return Err("a non-null exnref cannot be passed in".into()),
         Value::AnyRef(None) => Val::AnyRef(None),
         Value::AnyRef(Some(AnyValue::I31(v))) => Val::AnyRef(Some(fayasm::AnyRef::from_i31(v))),
-        Value::AnyRef(Some(AnyValue::Host(n))) => Val::AnyRef(Some(fayasm::AnyRef::from_extern(
-            fayasm::ExternRef::new(n),
-        ))),
+        Value::AnyRef(Some(AnyValue::Host(n))) => {
+            Val::AnyRef(Some(fayasm::AnyRef::from_extern(fayasm::ExternRef::new(n))))
+        }
         Value::AnyRef(Some(_)) | Value::ExternAny(_) => {
             return Err("a GC object cannot be passed in".into())
         }

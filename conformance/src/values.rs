@@ -110,6 +110,10 @@ pub enum TrapKind {
     Host,
     /// A wasm exception no handler caught (`assert_exception`).
     Exception,
+    /// `ref.cast` to a type the reference is not of ("cast failure", GC).
+    CastFailure,
+    /// A struct or array access out of bounds ("out of bounds array access", GC).
+    ArrayOutOfBounds,
     Other,
 }
 
@@ -149,8 +153,17 @@ pub fn expected_trap_kind(message: &str) -> Option<TrapKind> {
         TrapKind::BadSignature
     } else if m.starts_with("call stack exhausted") {
         TrapKind::StackOverflow
-    } else if m.starts_with("null function reference") || m.starts_with("null reference") {
+    } else if m.starts_with("null function reference")
+        || m.starts_with("null reference")
+        || m.starts_with("null i31 reference")
+        || m.starts_with("null structure reference")
+        || m.starts_with("null array reference")
+    {
         TrapKind::NullReference
+    } else if m.starts_with("cast failure") {
+        TrapKind::CastFailure
+    } else if m.starts_with("out of bounds array access") {
+        TrapKind::ArrayOutOfBounds
     } else {
         return None;
     };
@@ -290,7 +303,10 @@ fn check_ret_core(expected: &WastRetCore<'_>, actual: &Value) -> Result<(), Stri
         (WastRetCore::V128(p), Value::V128(a)) => v128_ok(p, *a),
         (
             WastRetCore::RefNull(None),
-            Value::FuncRef(None) | Value::ExternRef(None) | Value::ExnRef(false) | Value::AnyRef(None),
+            Value::FuncRef(None)
+            | Value::ExternRef(None)
+            | Value::ExnRef(false)
+            | Value::AnyRef(None),
         ) => true,
         (WastRetCore::RefNull(Some(ht)), a) => match null_kind(ht) {
             Some(NullKind::Func) => *a == Value::FuncRef(None),
@@ -316,7 +332,9 @@ fn check_ret_core(expected: &WastRetCore<'_>, actual: &Value) -> Result<(), Stri
         (WastRetCore::RefFunc(_), Value::FuncRef(Some(_))) => true,
         (WastRetCore::Either(cases), a) => cases.iter().any(|c| check_ret_core(c, a).is_ok()),
         (WastRetCore::RefI31Shared, _) => {
-            return Err(format!("unsupported result pattern {expected:?} (shared GC)"))
+            return Err(format!(
+                "unsupported result pattern {expected:?} (shared GC)"
+            ))
         }
         _ => false,
     };

@@ -52,6 +52,8 @@ pub enum TrapCode {
     /// A wasm exception that no handler caught reached the host
     /// ([`Trap::exception`] is the exception; the exception-handling proposal).
     Exception,
+    /// `ref.cast` met a reference not of the target type (GC).
+    CastFailure,
 }
 
 impl TrapCode {
@@ -74,6 +76,7 @@ impl TrapCode {
             TrapCode::MemoryUnavailable => "memory data unavailable from storage",
             TrapCode::NullReference => "null reference",
             TrapCode::Exception => "uncaught wasm exception",
+            TrapCode::CastFailure => "cast failure",
         }
     }
 }

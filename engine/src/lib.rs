@@ -90,8 +90,8 @@ pub use runtime::{CheckpointError, Checkpointer};
 pub use runtime::{ExnRef, Tag, DEFAULT_MAX_EXCEPTIONS};
 pub use runtime::{ResumableCall, SuspendReason, SuspendedCall};
 pub use types::{
-    FieldType, FuncType, GlobalType, HeapType, MemoryType, RefType, StorageType, TableType, TagType,
-    ValType,
+    FieldType, FuncType, GlobalType, HeapType, MemoryType, RefType, StorageType, TableType,
+    TagType, ValType,
 };
 pub use value::{AnyRef, ExternRef, Val, V128};
 

@@ -264,6 +264,36 @@ impl HeapType {
         }
     }
 
+    /// The abstract heap types in the order of their codes (`abstract_code`).
+    const ABSTRACT: [HeapType; 12] = [
+        HeapType::Any,
+        HeapType::Eq,
+        HeapType::I31,
+        HeapType::Struct,
+        HeapType::Array,
+        HeapType::None,
+        HeapType::Func,
+        HeapType::NoFunc,
+        HeapType::Extern,
+        HeapType::NoExtern,
+        HeapType::Exn,
+        HeapType::NoExn,
+    ];
+
+    /// A small number for an abstract heap type (microcode operands of the GC casts); `None`
+    /// for a defined type.
+    pub(crate) fn abstract_code(self) -> Option<u32> {
+        HeapType::ABSTRACT
+            .iter()
+            .position(|&h| h == self)
+            .map(|i| i as u32)
+    }
+
+    /// The abstract heap type of `code` ([`HeapType::abstract_code`]).
+    pub(crate) fn from_abstract_code(code: u32) -> Option<HeapType> {
+        HeapType::ABSTRACT.get(code as usize).copied()
+    }
+
     /// The concrete type index, if this is a defined type.
     pub(crate) fn concrete(self) -> Option<u32> {
         match self {
@@ -276,7 +306,11 @@ impl HeapType {
 
     /// Whether this heap type is a subtype of `expected`; `is_sub(a, b)` answers for two
     /// defined types of the same kind (their indices in one index space).
-    pub(crate) fn matches_with(self, expected: HeapType, is_sub: impl Fn(u32, u32) -> bool) -> bool {
+    pub(crate) fn matches_with(
+        self,
+        expected: HeapType,
+        is_sub: impl Fn(u32, u32) -> bool,
+    ) -> bool {
         use HeapType as H;
         if self.top() != expected.top() {
             return false;
@@ -425,11 +459,13 @@ impl RefType {
                 A::NoExn => HeapType::NoExn,
                 _ => return None,
             },
-            wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => match kind(i)? {
-                TypeKind::Func => HeapType::Concrete(i),
-                TypeKind::Struct => HeapType::ConcreteStruct(i),
-                TypeKind::Array => HeapType::ConcreteArray(i),
-            },
+            wasmparser::HeapType::Concrete(wasmparser::UnpackedIndex::Module(i)) => {
+                match kind(i)? {
+                    TypeKind::Func => HeapType::Concrete(i),
+                    TypeKind::Struct => HeapType::ConcreteStruct(i),
+                    TypeKind::Array => HeapType::ConcreteArray(i),
+                }
+            }
             _ => return None,
         };
         Some(RefType::new(ty.is_nullable(), heap))
@@ -596,20 +632,26 @@ impl SubType {
     /// Every type index this type names (its supertype's and those in its composite).
     pub fn indices(&self) -> impl Iterator<Item = u32> + '_ {
         let vals: alloc::boxed::Box<dyn Iterator<Item = ValType>> = match &self.composite {
-            Composite::Func(t) => alloc::boxed::Box::new(t.params().iter().chain(t.results()).copied()),
-            Composite::Struct(fields) => alloc::boxed::Box::new(fields.iter().filter_map(|f| match f.storage {
-                StorageType::Val(v) => Some(v),
-                _ => None,
-            })),
-            Composite::Array(f) => alloc::boxed::Box::new(match f.storage {
-                StorageType::Val(v) => Some(v),
-                _ => None,
+            Composite::Func(t) => {
+                alloc::boxed::Box::new(t.params().iter().chain(t.results()).copied())
             }
-            .into_iter()),
+            Composite::Struct(fields) => {
+                alloc::boxed::Box::new(fields.iter().filter_map(|f| match f.storage {
+                    StorageType::Val(v) => Some(v),
+                    _ => None,
+                }))
+            }
+            Composite::Array(f) => alloc::boxed::Box::new(
+                match f.storage {
+                    StorageType::Val(v) => Some(v),
+                    _ => None,
+                }
+                .into_iter(),
+            ),
         };
-        self.supertype.into_iter().chain(
-            vals.filter_map(|v| v.as_ref_type().and_then(|r| r.heap_type().concrete())),
-        )
+        self.supertype
+            .into_iter()
+            .chain(vals.filter_map(|v| v.as_ref_type().and_then(|r| r.heap_type().concrete())))
     }
 }
 

@@ -810,6 +810,8 @@ macro_rules! define_ops {
                     | Op::BrIfI32AddImmNeImmFuel { target, .. } | Op::BrIfI32AddImmLtUImmFuel { target, .. }
                     | Op::BrIfI32AddImmNezFuel { target, .. } => Some(target),
                     Op::BrIfNull { target, .. } | Op::BrIfNonNull { target, .. } => Some(target),
+                    Op::BrOnCast { target, .. } | Op::BrOnCastType { target, .. }
+                    | Op::BrOnCastFail { target, .. } | Op::BrOnCastFailType { target, .. } => Some(target),
                     // The handler table's (never run; an exception lands on the target).
                     Op::ExnFrom { target } | Op::ExnTo { target } => Some(target),
                     Op::Catch { target, .. } | Op::CatchRef { target, .. } => Some(target),
@@ -1403,6 +1405,33 @@ define_ops! {
         I32AddImmThenI32LtS { dst: Slot, lhs: Slot, imm: I32Imm };
         /// `I32AndImm`, then the `Select` that follows it (one dispatch for both).
         I32AndImmThenSelect { dst: Slot, lhs: Slot, imm: I32Imm };
+        // GC (`translate/gc.rs`, `exec/handlers/gc.rs`), appended after every older op.
+        // A heap-type operand `heap` is an abstract heap type's code
+        // (`HeapType::abstract_code`) with bit 8 set when null passes; `ty` a module type
+        // index, with `null` 1 when null passes.
+        /// `ref.i31`: `dst` = the `i31` of the low 31 bits of `src` (an i32).
+        RefI31 { dst: Slot, src: Slot };
+        /// `i31.get_s`: `dst` = the `i31` `src` sign-extended to an i32 (null traps,
+        /// `NullReference`).
+        I31GetS { dst: Slot, src: Slot };
+        /// `i31.get_u`: `dst` = the `i31` `src` zero-extended (null traps).
+        I31GetU { dst: Slot, src: Slot };
+        /// `ref.test` of an abstract heap type: `dst` = 1 if the reference `src` is of it.
+        RefTest { dst: Slot, src: Slot, heap: I32Imm };
+        /// `ref.test` of a defined type: `dst` = 1 if `src` is of type `ty` or a subtype.
+        RefTestType { dst: Slot, src: Slot, ty: TypeIdx, null: I32Imm };
+        /// `ref.cast` to an abstract heap type: trap (`CastFailure`) unless `src` is of it.
+        RefCast { src: Slot, heap: I32Imm };
+        /// `ref.cast` to a defined type.
+        RefCastType { src: Slot, ty: TypeIdx, null: I32Imm };
+        /// `br_on_cast`: jump to `target` if `src` is of the abstract heap type.
+        BrOnCast { src: Slot, heap: I32Imm, target: Target };
+        /// `br_on_cast` to a defined type.
+        BrOnCastType { src: Slot, ty: TypeIdx, null: I32Imm, target: Target };
+        /// `br_on_cast_fail`: jump to `target` unless `src` is of the abstract heap type.
+        BrOnCastFail { src: Slot, heap: I32Imm, target: Target };
+        /// `br_on_cast_fail` to a defined type.
+        BrOnCastFailType { src: Slot, ty: TypeIdx, null: I32Imm, target: Target };
     }
 }
 

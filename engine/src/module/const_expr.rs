@@ -21,6 +21,8 @@ pub(crate) enum ConstOp {
     I64Add,
     I64Sub,
     I64Mul,
+    /// `ref.i31` (GC): the `i31` of the low 31 bits of the i32 on top.
+    RefI31,
 }
 
 /// A validated constant expression, as a short postfix program.
@@ -57,6 +59,9 @@ impl ConstExpr {
                 O::I64Add => ConstOp::I64Add,
                 O::I64Sub => ConstOp::I64Sub,
                 O::I64Mul => ConstOp::I64Mul,
+                O::RefI31 => ConstOp::RefI31,
+                // GC references share one cell encoding: the conversions change nothing.
+                O::AnyConvertExtern | O::ExternConvertAny => continue,
                 O::End => continue,
                 _ => {
                     return Err(ModuleError {
@@ -81,6 +86,10 @@ impl ConstExpr {
                 ConstOp::RefNull => 0,
                 ConstOp::RefFunc(f) => func_ref(f) as u128,
                 ConstOp::GlobalGet(g) => global(g),
+                ConstOp::RefI31 => {
+                    let a = stack.pop().unwrap_or(0) as u32;
+                    crate::value::gc_cell::i31(a) as u128
+                }
                 bin => {
                     // Validation guarantees two operands.
                     let b = stack.pop().unwrap_or(0) as u64;

@@ -686,7 +686,11 @@ fn decode_rec_group(m: &mut ModuleInner, rec: wasmparser::RecGroup) -> Result<()
                     Composite::Func(FuncType::new(params, results))
                 }
                 wasmparser::CompositeInnerType::Struct(st) => Composite::Struct(
-                    st.fields.iter().map(field).collect::<Result<Vec<_>, _>>()?.into(),
+                    st.fields
+                        .iter()
+                        .map(field)
+                        .collect::<Result<Vec<_>, _>>()?
+                        .into(),
                 ),
                 wasmparser::CompositeInnerType::Array(a) => Composite::Array(field(&a.0)?),
                 wasmparser::CompositeInnerType::Cont(_) => {

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 
 use hashbrown::HashMap;
 
-use crate::types::{Composite, FuncType, SubType};
+use crate::types::{Composite, FuncType, SubType, TypeKind};
 
 /// What the store knows of one canonical type beyond its id.
 #[derive(Debug, Clone)]
@@ -133,8 +133,12 @@ impl TypeRegistry {
         }
     }
 
+    /// What type `id` is.
+    pub fn kind(&self, id: u32) -> TypeKind {
+        self.def(id).map_or(TypeKind::Func, |d| d.kind())
+    }
+
     /// The definition of type `id`, if it came from a GC recursion group.
-    #[allow(dead_code)]
     pub fn def(&self, id: u32) -> Option<&Arc<SubType>> {
         self.info.get(id as usize).and_then(|i| i.def.as_ref())
     }

@@ -438,9 +438,8 @@ impl StoreInner {
             return r.is_nullable() && heap.top() == top;
         }
         match (v, heap) {
-            (Val::FuncRef(Some(_)), HeapType::Func) | (Val::ExternRef(Some(_)), HeapType::Extern) => {
-                true
-            }
+            (Val::FuncRef(Some(_)), HeapType::Func)
+            | (Val::ExternRef(Some(_)), HeapType::Extern) => true,
             (Val::ExnRef(Some(e)), HeapType::Exn) => (e.0 as usize) < self.exns.len(),
             (Val::FuncRef(Some(f)), HeapType::Concrete(id)) => self
                 .funcs

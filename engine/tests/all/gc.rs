@@ -66,8 +66,10 @@ fn self_referencing_groups_canonicalise_by_position() {
     let engine = engine();
     // `$t` takes a reference to itself; the same text twice is one type, and a variant
     // naming the other member of its group is not.
-    let group = "(rec (type $t (func (param (ref null $t)))) (type $u (func (param (ref null $t)))))";
-    let other = "(rec (type $t (func (param (ref null $u)))) (type $u (func (param (ref null $t)))))";
+    let group =
+        "(rec (type $t (func (param (ref null $t)))) (type $u (func (param (ref null $t)))))";
+    let other =
+        "(rec (type $t (func (param (ref null $u)))) (type $u (func (param (ref null $t)))))";
     let mut store = Store::new(&engine, ());
     let m = Linker::new(&engine)
         .instantiate(&mut store, &module(&engine, &exporter(group)))
@@ -106,7 +108,9 @@ fn call_indirect_accepts_declared_subtypes_and_nothing_else() {
         .instantiate(&mut store, &module(&engine, SUBTYPES))
         .unwrap();
     let call = |store: &mut Store<()>, name: &str, i: i32| {
-        let f = instance.get_typed_func::<i32, i32>(&mut *store, name).unwrap();
+        let f = instance
+            .get_typed_func::<i32, i32>(&mut *store, name)
+            .unwrap();
         f.call(store, i)
     };
     // Row: the table entry; column: the type `call_indirect` expects.
@@ -185,7 +189,12 @@ fn any_references_cross_the_api() {
     assert_eq!(call(&mut store, "eq", &[seven]).unwrap(), seven);
     // A host reference converted into `any` is not an `eqref`; an `externref` is no `anyref`.
     assert!(call(&mut store, "eq", &[host]).is_err());
-    assert!(call(&mut store, "any", &[Val::ExternRef(Some(ExternRef::new(1)))]).is_err());
+    assert!(call(
+        &mut store,
+        "any",
+        &[Val::ExternRef(Some(ExternRef::new(1)))]
+    )
+    .is_err());
     assert_eq!(call(&mut store, "none", &[]).unwrap(), Val::AnyRef(None));
     // The i31 keeps 31 bits.
     assert_eq!(AnyRef::from_i31(u32::MAX).as_i31(), Some(0x7fff_ffff));
@@ -193,4 +202,116 @@ fn any_references_cross_the_api() {
         AnyRef::from_extern(ExternRef::new(9)).as_extern(),
         Some(ExternRef::new(9))
     );
+}
+
+const I31_AND_CASTS: &str = r#"(module
+    (type $a (sub (func)))
+    (type $b (sub $a (func)))
+    (func $fa (type $a))
+    (func $fb (type $b))
+    (elem declare func $fa $fb)
+    (func (export "get_s") (param i32) (result i32) (i31.get_s (ref.i31 (local.get 0))))
+    (func (export "get_u") (param i32) (result i32) (i31.get_u (ref.i31 (local.get 0))))
+    (func (export "get_null") (result i32) (i31.get_u (ref.null i31)))
+    (func (export "eq") (param i32 i32) (result i32)
+        (ref.eq (ref.i31 (local.get 0)) (ref.i31 (local.get 1))))
+    ;; 1 if the function (0: $fa, 1: $fb, 2: null) is of type $b.
+    (func $pick (param i32) (result funcref)
+        (if (result funcref) (i32.eqz (local.get 0))
+            (then (ref.func $fa))
+            (else (if (result funcref) (i32.eq (local.get 0) (i32.const 1))
+                (then (ref.func $fb)) (else (ref.null func))))))
+    (func (export "is_b") (param i32) (result i32) (ref.test (ref $b) (call $pick (local.get 0))))
+    (func (export "is_a_or_null") (param i32) (result i32)
+        (ref.test (ref null $a) (call $pick (local.get 0))))
+    (func (export "cast_b") (param i32) (drop (ref.cast (ref $b) (call $pick (local.get 0)))))
+    ;; br_on_cast of an anyref: 1 for an i31, 2 for null, 3 for anything else.
+    (func (export "classify") (param anyref) (result i32)
+        (block $i31 (result (ref i31))
+            (block $null
+                (br_on_cast $i31 anyref (ref i31) (local.get 0))
+                (br_on_null $null)
+                (drop)
+                (return (i32.const 3)))
+            (return (i32.const 2)))
+        (drop)
+        (i32.const 1))
+    ;; br_on_cast_fail: the value itself when it is no i31, else its i31 value + 100.
+    (func (export "fail") (param anyref) (result i32)
+        (block $not (result anyref)
+            (br_on_cast_fail $not anyref (ref i31) (local.get 0))
+            (return (i32.add (i31.get_s) (i32.const 100))))
+        (ref.is_null))
+)"#;
+
+#[test]
+fn i31_values_eq_and_casts_behave_as_specified() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let i = Linker::new(&engine)
+        .instantiate(&mut store, &module(&engine, I31_AND_CASTS))
+        .unwrap();
+    let get_s = i.get_typed_func::<i32, i32>(&mut store, "get_s").unwrap();
+    let get_u = i.get_typed_func::<i32, i32>(&mut store, "get_u").unwrap();
+    // Bit 30 is the sign of an i31; bit 31 of the i32 is dropped.
+    for (x, s, u) in [
+        (0, 0, 0),
+        (1, 1, 1),
+        (0x3fff_ffff, 0x3fff_ffff, 0x3fff_ffff),
+        (0x4000_0000, -0x4000_0000, 0x4000_0000),
+        (-1, -1, 0x7fff_ffff),
+        (i32::MIN, 0, 0),
+    ] {
+        assert_eq!(get_s.call(&mut store, x).unwrap(), s, "get_s {x:#x}");
+        assert_eq!(get_u.call(&mut store, x).unwrap(), u, "get_u {x:#x}");
+    }
+    let get_null = i.get_typed_func::<(), i32>(&mut store, "get_null").unwrap();
+    match get_null.call(&mut store, ()) {
+        Err(Error::Trap(t)) => assert_eq!(t.code(), TrapCode::NullReference),
+        other => panic!("expected a null-reference trap, got {other:?}"),
+    }
+    let eq = i
+        .get_typed_func::<(i32, i32), i32>(&mut store, "eq")
+        .unwrap();
+    assert_eq!(eq.call(&mut store, (5, 5)).unwrap(), 1);
+    assert_eq!(eq.call(&mut store, (5, 6)).unwrap(), 0);
+    // Equal in their low 31 bits: the same i31.
+    assert_eq!(eq.call(&mut store, (5, 5 | i32::MIN)).unwrap(), 1);
+
+    let is_b = i.get_typed_func::<i32, i32>(&mut store, "is_b").unwrap();
+    let is_a = i
+        .get_typed_func::<i32, i32>(&mut store, "is_a_or_null")
+        .unwrap();
+    assert_eq!(
+        [0, 1, 2].map(|k| is_b.call(&mut store, k).unwrap()),
+        [0, 1, 0]
+    );
+    assert_eq!(
+        [0, 1, 2].map(|k| is_a.call(&mut store, k).unwrap()),
+        [1, 1, 1]
+    );
+    let cast_b = i.get_typed_func::<i32, ()>(&mut store, "cast_b").unwrap();
+    cast_b.call(&mut store, 1).unwrap();
+    for k in [0, 2] {
+        match cast_b.call(&mut store, k) {
+            Err(Error::Trap(t)) => assert_eq!(t.code(), TrapCode::CastFailure),
+            other => panic!("cast_b({k}): expected a cast failure, got {other:?}"),
+        }
+    }
+
+    let call_any = |store: &mut Store<()>, name: &str, v: Val| {
+        let f = i.get_func(&mut *store, name).unwrap();
+        let mut out = [Val::I32(0)];
+        f.call(store, &[v], &mut out).unwrap();
+        out[0]
+    };
+    let i31 = Val::AnyRef(Some(AnyRef::from_i31(7)));
+    let host = Val::AnyRef(Some(AnyRef::from_extern(ExternRef::new(3))));
+    let null = Val::AnyRef(None);
+    assert_eq!(call_any(&mut store, "classify", i31), Val::I32(1));
+    assert_eq!(call_any(&mut store, "classify", null), Val::I32(2));
+    assert_eq!(call_any(&mut store, "classify", host), Val::I32(3));
+    assert_eq!(call_any(&mut store, "fail", i31), Val::I32(107));
+    assert_eq!(call_any(&mut store, "fail", null), Val::I32(1));
+    assert_eq!(call_any(&mut store, "fail", host), Val::I32(0));
 }

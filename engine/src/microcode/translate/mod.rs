@@ -18,6 +18,7 @@
 mod exn;
 pub(crate) mod fuel;
 mod fuse;
+pub(crate) mod gc;
 mod ops;
 mod refs;
 mod simd;

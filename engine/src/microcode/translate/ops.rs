@@ -474,6 +474,7 @@ impl Translator<'_> {
             O::ThrowRef => self.throw_ref(),
             O::I64MulWideS => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideS { dst, lhs, rhs }),
             O::I64MulWideU => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideU { dst, lhs, rhs }),
+            gc if Self::is_gc(&gc) => self.gc(gc, offset)?,
             other => {
                 let mut name = alloc::format!("{other:?}");
                 name.truncate(40);

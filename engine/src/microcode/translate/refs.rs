@@ -33,7 +33,7 @@ impl Translator<'_> {
 
     /// The slot holding the top entry's value, which stays on the stack (a constant, a
     /// null, is written to its canonical slot first).
-    fn top_ref_slot(&mut self) -> u32 {
+    pub(super) fn top_ref_slot(&mut self) -> u32 {
         let pos = self.height() - 1;
         if let Operand::Const(_) = self.stack[pos as usize].operand {
             self.materialize(pos);
