@@ -149,7 +149,9 @@ struct EngineArgs {
     meter: bool,
     /// Accept a WebAssembly proposal that is off by default (repeatable, or comma-separated):
     /// `wide-arithmetic` (`i64.add128`, `i64.mul_wide_s`, ...), `custom-page-sizes`
-    /// (memories of 1-byte pages), `function-references` (`call_ref`, `(ref $t)`, ...).
+    /// (memories of 1-byte pages), `function-references` (`call_ref`, `(ref $t)`, ...),
+    /// `exceptions` (`try_table`, `throw`, ...), `threads` (shared memories, atomics,
+    /// `memory.atomic.wait`/`notify`; on one thread).
     #[arg(long = "wasm", value_name = "FEATURE", value_delimiter = ',')]
     wasm: Vec<WasmFeature>,
 }
@@ -161,6 +163,7 @@ enum WasmFeature {
     CustomPageSizes,
     FunctionReferences,
     Exceptions,
+    Threads,
 }
 
 impl EngineArgs {
@@ -192,6 +195,7 @@ impl EngineArgs {
                 WasmFeature::CustomPageSizes => config.wasm_custom_page_sizes(true),
                 WasmFeature::FunctionReferences => config.wasm_function_references(true),
                 WasmFeature::Exceptions => config.wasm_exceptions(true),
+                WasmFeature::Threads => config.wasm_threads(true),
             };
         }
         Ok(config)

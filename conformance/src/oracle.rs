@@ -3,8 +3,8 @@
 
 use wasmtime::{
     AnyRef, Config, Engine, ExternRef, Func, FuncType, Global, GlobalType, Instance, Linker,
-    Memory, MemoryType, Module, Mutability, OptLevel, Ref, RefType, Store, Table, TableType, Trap,
-    Val, ValType,
+    Memory, MemoryType, Module, Mutability, OptLevel, Ref, RefType, SharedMemory, Store, Table,
+    TableType, Trap, Val, ValType,
 };
 
 use crate::backend::{Backend, CallOutcome, InstanceId, InstantiateError};
@@ -17,11 +17,11 @@ use crate::values::{AnyValue, OpaqueFunc, TrapKind, Trapped, Value};
 /// A wasmtime engine set up for one suite; opaque so that nothing outside this file names
 /// wasmtime types.
 #[derive(Clone)]
-pub struct OracleEngine(Engine);
+pub struct OracleEngine(Engine, Features);
 
 impl OracleEngine {
     pub fn for_suite(suite: &str) -> Result<OracleEngine, String> {
-        engine_for_suite(suite).map(OracleEngine)
+        engine_for_suite(suite).map(|e| OracleEngine(e, Features::for_suite(suite)))
     }
 }
 
@@ -45,7 +45,11 @@ fn engine_for_suite(suite: &str) -> Result<Engine, String> {
         .wasm_gc(f.gc)
         .wasm_exceptions(f.exceptions)
         .wasm_wide_arithmetic(f.wide_arithmetic)
-        .wasm_custom_page_sizes(f.custom_page_sizes);
+        .wasm_custom_page_sizes(f.custom_page_sizes)
+        .wasm_threads(f.threads)
+        .wasm_reference_types(f.reference_types);
+    // `spectest`'s `shared_memory` is a host-created shared memory.
+    c.shared_memory(f.threads);
     // Deterministic relaxed SIMD keeps the comparison meaningful.
     c.relaxed_simd_deterministic(true);
     Engine::new(&c).map_err(|e| format!("wasmtime engine for {suite}: {e}"))
@@ -61,11 +65,12 @@ pub struct WasmtimeBackend {
 impl WasmtimeBackend {
     /// A fresh store with `spectest` defined.
     pub fn new(engine: &OracleEngine) -> Result<WasmtimeBackend, String> {
-        let engine = &engine.0;
+        let (engine, threads) = (&engine.0, engine.1.threads);
         let mut store = Store::new(engine, ());
         let mut linker = Linker::new(engine);
         linker.allow_shadowing(true);
-        define_spectest(engine, &mut store, &mut linker).map_err(|e| format!("spectest: {e}"))?;
+        define_spectest(engine, &mut store, &mut linker, threads)
+            .map_err(|e| format!("spectest: {e}"))?;
         Ok(WasmtimeBackend {
             engine: engine.clone(),
             store,
@@ -182,6 +187,7 @@ fn define_spectest(
     engine: &Engine,
     store: &mut Store<()>,
     linker: &mut Linker<()>,
+    threads: bool,
 ) -> wasmtime::Result<()> {
     let m = spectest::MODULE;
     for (name, params) in spectest::PRINT_FUNCS {
@@ -223,6 +229,11 @@ fn define_spectest(
     let (min, max) = spectest::MEMORY_LIMITS;
     let memory = Memory::new(&mut *store, MemoryType::new(min, max))?;
     linker.define(&*store, m, "memory", memory)?;
+    if threads {
+        let (min, max) = spectest::SHARED_MEMORY_LIMITS;
+        let shared = SharedMemory::new(engine, MemoryType::shared(min, max))?;
+        linker.define(&*store, m, "shared_memory", shared)?;
+    }
     Ok(())
 }
 
@@ -241,6 +252,8 @@ fn trap_kind(trap: Trap) -> TrapKind {
         Trap::NullReference => TrapKind::NullReference,
         Trap::CastFailure => TrapKind::CastFailure,
         Trap::ArrayOutOfBounds => TrapKind::ArrayOutOfBounds,
+        Trap::HeapMisaligned => TrapKind::UnalignedAtomic,
+        Trap::AtomicWaitNonSharedMemory => TrapKind::AtomicWaitNonSharedMemory,
         _ => TrapKind::Other,
     }
 }

@@ -38,6 +38,9 @@ pub const GLOBAL_F64: f64 = 666.6;
 pub const TABLE_LIMITS: (u32, Option<u32>) = (10, Some(20));
 /// `memory`: limits 1 page, max 2.
 pub const MEMORY_LIMITS: (u32, Option<u32>) = (1, Some(2));
+/// `shared_memory` (defined only for suites with the threads proposal, as the threads
+/// repository's interpreter does): shared, limits 1 page, max 2.
+pub const SHARED_MEMORY_LIMITS: (u32, u32) = (1, 2);
 
 fn val_type(p: Param) -> ValType {
     match p {
@@ -48,8 +51,12 @@ fn val_type(p: Param) -> ValType {
     }
 }
 
-/// Defines `spectest` in a fayasm linker.
-pub fn define_fayasm(store: &mut Store<()>, linker: &mut Linker<()>) -> Result<(), fayasm::Error> {
+/// Defines `spectest` in a fayasm linker (with `shared_memory` if `threads`).
+pub fn define_fayasm(
+    store: &mut Store<()>,
+    linker: &mut Linker<()>,
+    threads: bool,
+) -> Result<(), fayasm::Error> {
     for (name, params) in PRINT_FUNCS {
         let ty = FuncType::new(params.iter().copied().map(val_type), []);
         let func = Func::new(
@@ -82,5 +89,11 @@ pub fn define_fayasm(store: &mut Store<()>, linker: &mut Linker<()>) -> Result<(
         MemoryType::new(u64::from(min), max.map(u64::from)),
     )?;
     linker.define(&*store, MODULE, "memory", memory)?;
+    if threads {
+        let (min, max) = SHARED_MEMORY_LIMITS;
+        let ty = MemoryType::new(u64::from(min), Some(u64::from(max))).with_shared(true);
+        let shared = Memory::new(&mut *store, ty)?;
+        linker.define(&*store, MODULE, "shared_memory", shared)?;
+    }
     Ok(())
 }

@@ -97,6 +97,8 @@ enum Built {
 
 pub struct FayasmBackend {
     opts: FayasmOptions,
+    /// Whether `spectest` has its `shared_memory` (suites with the threads proposal).
+    threads: bool,
     engine: Engine,
     store: Store<()>,
     linker: Linker<()>,
@@ -133,10 +135,13 @@ impl FayasmBackend {
             .wasm_function_references(features.function_references)
             .wasm_exceptions(features.exceptions)
             .wasm_gc(features.gc)
+            .wasm_threads(features.threads)
+            .wasm_reference_types(features.reference_types)
             .consume_fuel(opts.suspend_every.is_some());
         let engine = Engine::new(config);
-        let (store, linker) = new_store(&engine, opts)?;
+        let (store, linker) = new_store(&engine, opts, features.threads)?;
         Ok(FayasmBackend {
+            threads: features.threads,
             engine,
             store,
             linker,
@@ -274,7 +279,7 @@ impl FayasmBackend {
         let fuel = self.store.get_fuel()?;
         drop(s);
         // The old store goes; a new one is built as the script built it.
-        let rebuilt = rebuild(&self.engine, &self.opts, &self.built)
+        let rebuilt = rebuild(&self.engine, &self.opts, self.threads, &self.built)
             .ok()
             .filter(|(_, _, instances)| instances.len() == self.instances.len());
         let Some((mut store, linker, instances)) = rebuilt else {
@@ -339,9 +344,12 @@ fn trap_kind(code: TrapCode) -> TrapKind {
         TrapCode::Host => TrapKind::Host,
         TrapCode::Exception => TrapKind::Exception,
         TrapCode::CastFailure => TrapKind::CastFailure,
-        TrapCode::MemoryUnavailable | TrapCode::Interrupted | TrapCode::HostYield => {
-            TrapKind::Other
-        }
+        TrapCode::UnalignedAtomic => TrapKind::UnalignedAtomic,
+        TrapCode::AtomicWaitNonSharedMemory => TrapKind::AtomicWaitNonSharedMemory,
+        TrapCode::AtomicWaitForever
+        | TrapCode::MemoryUnavailable
+        | TrapCode::Interrupted
+        | TrapCode::HostYield => TrapKind::Other,
         // `TrapCode` is non-exhaustive: a code added later compares as "some other trap".
         _ => TrapKind::Other,
     }
@@ -517,7 +525,11 @@ impl Backend for FayasmBackend {
 }
 
 /// A store with `spectest` defined, and its linker, for `opts`.
-fn new_store(engine: &Engine, opts: &FayasmOptions) -> Result<(Store<()>, Linker<()>), String> {
+fn new_store(
+    engine: &Engine,
+    opts: &FayasmOptions,
+    threads: bool,
+) -> Result<(Store<()>, Linker<()>), String> {
     let mut store = Store::new(engine, ());
     if opts.spill_every_assertion || opts.paged.is_some() {
         store.set_storage(fayasm::offload::MemStorage::new());
@@ -529,7 +541,7 @@ fn new_store(engine: &Engine, opts: &FayasmOptions) -> Result<(Store<()>, Linker
     let mut linker = Linker::new(engine);
     // Registering a name twice replaces it, as in the oracle.
     linker.allow_shadowing(true);
-    crate::spectest::define_fayasm(&mut store, &mut linker)
+    crate::spectest::define_fayasm(&mut store, &mut linker, threads)
         .map_err(|e| format!("defining spectest in fayasm: {e}"))?;
     Ok((store, linker))
 }
@@ -538,8 +550,13 @@ fn new_store(engine: &Engine, opts: &FayasmOptions) -> Result<(Store<()>, Linker
 type Rebuilt = (Store<()>, Linker<()>, Vec<Instance>);
 
 /// A new store built by the steps of `built`.
-fn rebuild(engine: &Engine, opts: &FayasmOptions, built: &[Built]) -> Result<Rebuilt, String> {
-    let (mut store, mut linker) = new_store(engine, opts)?;
+fn rebuild(
+    engine: &Engine,
+    opts: &FayasmOptions,
+    threads: bool,
+    built: &[Built],
+) -> Result<Rebuilt, String> {
+    let (mut store, mut linker) = new_store(engine, opts, threads)?;
     let mut instances = Vec::new();
     for step in built {
         match step {

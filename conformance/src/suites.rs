@@ -20,6 +20,7 @@ pub const CLAIMED_SUITES: &[&str] = &[
     "proposals/custom-page-sizes",
     "proposals/function-references",
     "proposals/exceptions",
+    "proposals/threads",
 ];
 
 /// The WebAssembly features a suite is written against, beyond WebAssembly 2.0 (which is
@@ -37,6 +38,11 @@ pub struct Features {
     pub exceptions: bool,
     pub wide_arithmetic: bool,
     pub custom_page_sizes: bool,
+    /// Shared memories, atomics, wait/notify and fence.
+    pub threads: bool,
+    /// Reference types (WebAssembly 2.0; off only for the threads proposal, whose scripts
+    /// predate them and expect a second table to be invalid).
+    pub reference_types: bool,
 }
 
 impl Features {
@@ -45,8 +51,13 @@ impl Features {
     /// `wasm-v3`/`wasm-latest`: 3.0. `proposals/*`: 3.0 plus the proposal (the proposal
     /// repositories are forks of the spec that carry the other 3.0 features too).
     pub fn for_suite(suite: &str) -> Features {
-        let wasm3 = suite == "wasm-v3" || suite == "wasm-latest" || suite.starts_with("proposals/");
         let proposal = suite.strip_prefix("proposals/");
+        // The threads proposal's repository forked the spec before WebAssembly 2.0 was
+        // finished: its scripts are 1.0 plus the proposal (and bulk memory), and expect a
+        // second table or memory to be invalid.
+        let threads = proposal == Some("threads");
+        let wasm3 =
+            (suite == "wasm-v3" || suite == "wasm-latest" || proposal.is_some()) && !threads;
         Features {
             memory64: wasm3,
             // The memory64 and function-references proposals' scripts predate multi-memory
@@ -61,6 +72,8 @@ impl Features {
             exceptions: wasm3,
             wide_arithmetic: proposal == Some("wide-arithmetic"),
             custom_page_sizes: proposal == Some("custom-page-sizes"),
+            threads,
+            reference_types: !threads,
         }
     }
 }

@@ -114,6 +114,10 @@ pub enum TrapKind {
     CastFailure,
     /// A struct or array access out of bounds ("out of bounds array access", GC).
     ArrayOutOfBounds,
+    /// An atomic access at an address not a multiple of its size ("unaligned atomic").
+    UnalignedAtomic,
+    /// `memory.atomic.wait*` on a memory that is not shared.
+    AtomicWaitNonSharedMemory,
     Other,
 }
 
@@ -164,6 +168,8 @@ pub fn expected_trap_kind(message: &str) -> Option<TrapKind> {
         TrapKind::CastFailure
     } else if m.starts_with("out of bounds array access") {
         TrapKind::ArrayOutOfBounds
+    } else if m.starts_with("unaligned atomic") {
+        TrapKind::UnalignedAtomic
     } else {
         return None;
     };

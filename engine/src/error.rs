@@ -54,6 +54,15 @@ pub enum TrapCode {
     Exception,
     /// `ref.cast` met a reference not of the target type (GC).
     CastFailure,
+    /// An atomic access (or `memory.atomic.wait`/`notify`) at an address that is not a
+    /// multiple of its size (the threads proposal).
+    UnalignedAtomic,
+    /// `memory.atomic.wait32`/`wait64` on a memory that is not shared.
+    AtomicWaitNonSharedMemory,
+    /// `memory.atomic.wait32`/`wait64` with no timeout whose value matched: nothing could
+    /// ever wake it (a store runs on one thread and shares its memories with no other), so
+    /// it would block forever.
+    AtomicWaitForever,
 }
 
 impl TrapCode {
@@ -77,6 +86,11 @@ impl TrapCode {
             TrapCode::NullReference => "null reference",
             TrapCode::Exception => "uncaught wasm exception",
             TrapCode::CastFailure => "cast failure",
+            TrapCode::UnalignedAtomic => "unaligned atomic",
+            TrapCode::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+            TrapCode::AtomicWaitForever => {
+                "atomic wait without a timeout on a memory no other thread can notify"
+            }
         }
     }
 }

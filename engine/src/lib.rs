@@ -34,6 +34,7 @@
 //! | --- | --- | --- |
 //! | `std` | yes | `std::error::Error` impls, WASI over host directories and the process's streams and clocks ([`wasi::HostDir`], [`wasi::StdPlatform`]); without it the crate is `no_std` + `alloc` (WASI over a [`wasi::WasiFs`] and [`wasi::WasiPlatform`] the firmware provides) |
 //! | `simd` | yes | SIMD and relaxed SIMD; without it modules using `v128` are rejected at validation |
+//! | `threads` | yes | the threads proposal's shared memories, atomics, wait and notify ([`Config::wasm_threads`]); without it modules using them are rejected at validation |
 //! | `dylib` | no | bind imports to C functions of a shared library (libloading) |
 //! | `wat` | no | [`Module::new`] and [`Module::from_file`] also accept the text format (as wasmtime's default `wat` feature) |
 //!

@@ -721,6 +721,10 @@ pub struct MemoryType {
     /// The page size as a power of two: 16 (64 KiB, the default) or 0 (1 byte, with the
     /// custom-page-sizes proposal). Sizes, `memory.size` and `memory.grow` count these pages.
     pub page_size_log2: u8,
+    /// Whether the memory is shared (the threads proposal; a shared memory must have a
+    /// maximum, and an import matches only a memory of the same sharing). A store runs on one
+    /// thread, so a shared memory behaves as any other apart from `memory.atomic.wait`.
+    pub shared: bool,
 }
 
 impl MemoryType {
@@ -734,6 +738,7 @@ impl MemoryType {
             max,
             memory64: false,
             page_size_log2: Self::DEFAULT_PAGE_SIZE_LOG2,
+            shared: false,
         }
     }
 
@@ -744,6 +749,7 @@ impl MemoryType {
             max,
             memory64: true,
             page_size_log2: Self::DEFAULT_PAGE_SIZE_LOG2,
+            shared: false,
         }
     }
 
@@ -754,6 +760,12 @@ impl MemoryType {
             page_size_log2: log2,
             ..self
         }
+    }
+
+    /// This type, shared or not (the threads proposal; creating a shared memory without a
+    /// maximum is an error).
+    pub fn with_shared(self, shared: bool) -> MemoryType {
+        MemoryType { shared, ..self }
     }
 
     /// Bytes per page.

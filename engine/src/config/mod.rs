@@ -76,6 +76,10 @@ pub struct Config {
     pub(crate) exceptions: bool,
     /// The GC proposal (recursion groups, subtyping, `i31`, structs, arrays).
     pub(crate) gc: bool,
+    /// The threads proposal (shared memories, atomics, wait/notify, fence).
+    pub(crate) threads: bool,
+    /// Reference types (part of WebAssembly 2.0; off only for scripts written before it).
+    pub(crate) reference_types: bool,
 
     pub(crate) code_budget: Option<usize>,
     /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
@@ -113,6 +117,8 @@ impl Default for Config {
             function_references: false,
             exceptions: false,
             gc: false,
+            threads: false,
+            reference_types: true,
             code_budget: None,
             code_overdraft: None,
             memory_paging: None,
@@ -249,6 +255,34 @@ impl Config {
         self
     }
 
+    /// Accept the threads proposal: shared memories (`(memory 1 2 shared)`, which must have
+    /// a maximum), the atomic loads, stores, read-modify-writes and compare-exchanges (an
+    /// unaligned access traps), `memory.atomic.wait32`/`wait64`, `memory.atomic.notify` and
+    /// `atomic.fence`. Off by default, as the other proposals here; when off (or without the
+    /// `threads` cargo feature, which this switch cannot replace), such a module is a
+    /// validation error naming the feature.
+    ///
+    /// A store runs on one thread and its memories are not shared with another store, so
+    /// nothing can ever notify a waiter: `notify` wakes no one (returns 0); a `wait` whose
+    /// value differs returns 1 ("not-equal"); one whose value matches returns 2
+    /// ("timed-out") after its timeout (slept on hosts with `std`, at once without; an
+    /// interrupt ends the sleep early), and one without a timeout (negative) would never
+    /// return, so it traps ([`TrapCode::AtomicWaitForever`](crate::TrapCode::AtomicWaitForever)).
+    /// A `wait` on a memory that is not shared traps, as in wasmtime.
+    pub fn wasm_threads(mut self, on: bool) -> Config {
+        self.threads = on;
+        self
+    }
+
+    /// Accept reference types (WebAssembly 2.0: `funcref`/`externref` values, several
+    /// tables, the `table.*` instructions). On by default; off only to check modules against
+    /// scripts written before WebAssembly 2.0 (the threads proposal's tests expect a second
+    /// table to be invalid).
+    pub fn wasm_reference_types(mut self, on: bool) -> Config {
+        self.reference_types = on;
+        self
+    }
+
     /// The wasmparser feature set this configuration accepts.
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
@@ -270,6 +304,8 @@ impl Config {
         if gc {
             f.set(F::FUNCTION_REFERENCES, true);
         }
+        f.set(F::THREADS, self.threads && cfg!(feature = "threads"));
+        f.set(F::REFERENCE_TYPES, self.reference_types);
         f
     }
 

@@ -20,6 +20,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+pub use super::atomic_ops::{AtomicRmwOp, AtomicWidth};
 pub use super::simd_ops::{
     SimdBinOp, SimdExtractOp, SimdReplaceOp, SimdShiftOp, SimdSplatOp, SimdTernOp, SimdTestOp,
     SimdUnOp,
@@ -104,6 +105,8 @@ pub enum Operand {
     SimdSplat(SimdSplatOp),
     SimdExtract(SimdExtractOp),
     SimdReplace(SimdReplaceOp),
+    AtomicWidth(AtomicWidth),
+    AtomicRmw(AtomicRmwOp),
 }
 
 impl fmt::Display for Operand {
@@ -133,6 +136,8 @@ impl fmt::Display for Operand {
             Operand::SimdSplat(v) => write!(f, "{v:?}"),
             Operand::SimdExtract(v) => write!(f, "{v:?}"),
             Operand::SimdReplace(v) => write!(f, "{v:?}"),
+            Operand::AtomicWidth(v) => write!(f, "{v:?}"),
+            Operand::AtomicRmw(v) => write!(f, "{v:?}"),
         }
     }
 }
@@ -226,6 +231,12 @@ macro_rules! operand {
     };
     (SimdReplaceOp, $v:expr) => {
         Operand::SimdReplace($v)
+    };
+    (AtomicWidth, $v:expr) => {
+        Operand::AtomicWidth($v)
+    };
+    (AtomicRmwOp, $v:expr) => {
+        Operand::AtomicRmw($v)
     };
 }
 
@@ -618,7 +629,7 @@ pub(crate) mod words {
         ($($m:ident: $t:ident),*) => {$(
             pub mod $m {
                 use super::*;
-                use crate::microcode::simd_ops::$t;
+                use crate::microcode::isa::$t;
                 #[inline]
                 pub fn fits(_: $t) -> bool {
                     true
@@ -646,7 +657,7 @@ pub(crate) mod words {
     }
     sub!(sub_un: SimdUnOp, sub_bin: SimdBinOp, sub_tern: SimdTernOp, sub_shift: SimdShiftOp,
         sub_test: SimdTestOp, sub_splat: SimdSplatOp, sub_extract: SimdExtractOp,
-        sub_replace: SimdReplaceOp);
+        sub_replace: SimdReplaceOp, sub_atomic_width: AtomicWidth, sub_atomic_rmw: AtomicRmwOp);
 }
 
 /// A function of the word class of an operand type (see `words`): `wf!(Slot, put)` is
@@ -681,6 +692,8 @@ macro_rules! wf {
     (SimdSplatOp, $($f:tt)*) => { words::sub_splat::$($f)* };
     (SimdExtractOp, $($f:tt)*) => { words::sub_extract::$($f)* };
     (SimdReplaceOp, $($f:tt)*) => { words::sub_replace::$($f)* };
+    (AtomicWidth, $($f:tt)*) => { words::sub_atomic_width::$($f)* };
+    (AtomicRmwOp, $($f:tt)*) => { words::sub_atomic_rmw::$($f)* };
 }
 
 /// The bit an opcode word carries in an op's wide form (slot operands of two words). Opcodes
@@ -1432,6 +1445,30 @@ define_ops! {
         BrOnCastFail { src: Slot, heap: I32Imm, target: Target };
         /// `br_on_cast_fail` to a defined type.
         BrOnCastFailType { src: Slot, ty: TypeIdx, null: I32Imm, target: Target };
+        // The threads proposal's ops (`translate/atomic.rs`, `exec/handlers/atomic.rs`),
+        // out of line. Each checks alignment (`UnalignedAtomic`), then bounds, on
+        // `addr + offset`; one thread runs a store, so a plain access is atomic.
+        /// `dst = ` the `width` bytes at `addr + offset` of memory `mem`, zero-extended
+        /// (`*.atomic.load*`).
+        AtomicLoad { dst: Slot, width: AtomicWidth, addr: Slot, mem: MemIdx, offset: Offset };
+        /// Store the low `width` bytes of `src` at `addr + offset` (`*.atomic.store*`).
+        AtomicStore { width: AtomicWidth, addr: Slot, src: Slot, mem: MemIdx, offset: Offset };
+        /// `dst = ` the `width` bytes at `addr + offset`, zero-extended; store
+        /// `op(dst, src)` wrapped to `width` there (`*.atomic.rmw*`). Reads every operand
+        /// before it writes `dst`.
+        AtomicRmw { dst: Slot, op: AtomicRmwOp, width: AtomicWidth, addr: Slot, src: Slot, mem: MemIdx, offset: Offset };
+        /// `dst = ` the `width` bytes at `addr + offset`, zero-extended; store `src`
+        /// wrapped to `width` there if that equals `expected` wrapped to `width`
+        /// (`*.atomic.rmw*.cmpxchg*`).
+        AtomicCmpxchg { dst: Slot, width: AtomicWidth, addr: Slot, expected: Slot, src: Slot, mem: MemIdx, offset: Offset };
+        /// `memory.atomic.wait32` (`width` W32) or `wait64` (W64): `dst = 1` if the value at
+        /// `addr + offset` differs from `expected`, else 2 after the i64 `timeout` in
+        /// nanoseconds (a negative one traps: nothing could wake it); traps on a memory
+        /// that is not shared.
+        AtomicWait { dst: Slot, width: AtomicWidth, addr: Slot, expected: Slot, timeout: Slot, mem: MemIdx, offset: Offset };
+        /// `memory.atomic.notify`: `dst = 0` (no waiter can exist) after checking the
+        /// 4-byte access at `addr + offset`.
+        AtomicNotify { dst: Slot, addr: Slot, count: Slot, mem: MemIdx, offset: Offset };
     }
 }
 

@@ -10,6 +10,7 @@
 //! The instruction set is declared once, in the `define_ops!` table of [`isa`]; the enum, its
 //! stored form, the printer and the operand visit the verifier uses are derived from it.
 
+pub mod atomic_ops;
 pub mod codec;
 pub mod isa;
 pub mod metering;

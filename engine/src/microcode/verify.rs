@@ -124,7 +124,7 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
                     .get(v as usize)
                     .is_some_and(|p| (*p as u32 as usize) < module.memories),
                 // Immediates: every value has a meaning (an offset past the memory traps at
-                // run time), and decoding only produces valid SIMD sub-ops.
+                // run time), and decoding only produces valid SIMD and atomic sub-ops.
                 Operand::Offset(_)
                 | Operand::I32(_)
                 | Operand::I64(_)
@@ -137,7 +137,9 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
                 | Operand::SimdTest(_)
                 | Operand::SimdSplat(_)
                 | Operand::SimdExtract(_)
-                | Operand::SimdReplace(_) => true,
+                | Operand::SimdReplace(_)
+                | Operand::AtomicWidth(_)
+                | Operand::AtomicRmw(_) => true,
             };
             if !ok {
                 let value = match operand {

@@ -585,6 +585,8 @@ fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
         page_size_log2: m
             .page_size_log2
             .map_or(MemoryType::DEFAULT_PAGE_SIZE_LOG2, |l| l as u8),
+        // Validation accepts it only with the threads proposal on, and with a maximum.
+        shared: m.shared,
     }
 }
 

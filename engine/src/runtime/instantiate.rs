@@ -120,6 +120,13 @@ pub(crate) fn instantiate<T>(
             (ExternKind::Memory, Extern::Memory(mem)) => {
                 let e = &store.inner.memories[mem.0 as usize];
                 let want = m.memories[i];
+                if e.ty.shared != want.shared {
+                    return Err(incompatible(
+                        &imp.module,
+                        &imp.name,
+                        "memory sharing differs",
+                    ));
+                }
                 if e.ty.memory64 != want.memory64
                     || e.ty.page_size_log2 != want.page_size_log2
                     || !limits_match(e.pages(), e.ty.max, want.min, want.max)

@@ -264,6 +264,9 @@ impl StoreInner {
         if !memory::page_size_ok(ty.page_size_log2) {
             return Err(Error::Type("memory page size must be 1 or 65,536 bytes"));
         }
+        if ty.shared && ty.max.is_none() {
+            return Err(Error::Type("a shared memory must have a maximum"));
+        }
         let max_bytes = self.limits.memory_bytes(config.max_memory_pages);
         if ty.min > max_bytes >> ty.page_size_log2 {
             return Err(Error::Limit(

@@ -43,6 +43,9 @@ impl Instance {
             .get(memory.0 as usize)
             .ok_or(Error::Type("no such memory in this store"))?;
         let want = inst.module.memories[index as usize];
+        if e.ty.shared != want.shared {
+            return Err(incompatible(imp, "memory sharing differs"));
+        }
         if e.ty.memory64 != want.memory64
             || e.ty.page_size_log2 != want.page_size_log2
             || !limits_match(e.pages(), e.ty.max, want.min, want.max)

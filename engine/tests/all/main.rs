@@ -57,6 +57,7 @@ mod small_heap;
 mod small_memory_ram;
 mod spill_code_store;
 mod store_handles;
+mod threads;
 mod translate_golden;
 mod translate_golden_address;
 mod translate_golden_forms;

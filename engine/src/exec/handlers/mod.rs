@@ -11,6 +11,7 @@
 
 #![allow(non_snake_case)]
 
+mod atomic;
 mod call;
 mod control;
 mod exn;
@@ -24,6 +25,7 @@ mod simd;
 mod table;
 mod wide;
 
+pub(crate) use atomic::*;
 pub(crate) use call::*;
 pub(crate) use control::*;
 pub(crate) use exn::*;

@@ -15,6 +15,8 @@
 //! returns). A `local.set` right after the instruction that computed its value rewrites that
 //! instruction's destination instead of adding a copy.
 
+#[cfg(feature = "threads")]
+mod atomic;
 mod exn;
 pub(crate) mod fuel;
 mod fuse;

@@ -475,6 +475,8 @@ impl Translator<'_> {
             O::I64MulWideS => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideS { dst, lhs, rhs }),
             O::I64MulWideU => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideU { dst, lhs, rhs }),
             gc if Self::is_gc(&gc) => self.gc(gc, offset)?,
+            #[cfg(feature = "threads")]
+            other if self.atomic(&other) => {}
             other => {
                 let mut name = alloc::format!("{other:?}");
                 name.truncate(40);
