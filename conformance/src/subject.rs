@@ -346,10 +346,9 @@ fn trap_kind(code: TrapCode) -> TrapKind {
         TrapCode::CastFailure => TrapKind::CastFailure,
         TrapCode::UnalignedAtomic => TrapKind::UnalignedAtomic,
         TrapCode::AtomicWaitNonSharedMemory => TrapKind::AtomicWaitNonSharedMemory,
-        TrapCode::AtomicWaitForever
-        | TrapCode::MemoryUnavailable
-        | TrapCode::Interrupted
-        | TrapCode::HostYield => TrapKind::Other,
+        TrapCode::MemoryUnavailable | TrapCode::Interrupted | TrapCode::HostYield => {
+            TrapKind::Other
+        }
         // `TrapCode` is non-exhaustive: a code added later compares as "some other trap".
         _ => TrapKind::Other,
     }

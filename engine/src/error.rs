@@ -59,10 +59,6 @@ pub enum TrapCode {
     UnalignedAtomic,
     /// `memory.atomic.wait32`/`wait64` on a memory that is not shared.
     AtomicWaitNonSharedMemory,
-    /// `memory.atomic.wait32`/`wait64` with no timeout whose value matched: nothing could
-    /// ever wake it (a store runs on one thread and shares its memories with no other), so
-    /// it would block forever.
-    AtomicWaitForever,
 }
 
 impl TrapCode {
@@ -88,9 +84,6 @@ impl TrapCode {
             TrapCode::CastFailure => "cast failure",
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
-            TrapCode::AtomicWaitForever => {
-                "atomic wait without a timeout on a memory no other thread can notify"
-            }
         }
     }
 }

@@ -266,8 +266,9 @@ impl Config {
     /// nothing can ever notify a waiter: `notify` wakes no one (returns 0); a `wait` whose
     /// value differs returns 1 ("not-equal"); one whose value matches returns 2
     /// ("timed-out") after its timeout (slept on hosts with `std`, at once without; an
-    /// interrupt ends the sleep early), and one without a timeout (negative) would never
-    /// return, so it traps ([`TrapCode::AtomicWaitForever`](crate::TrapCode::AtomicWaitForever)).
+    /// interrupt ends the sleep early); one without a timeout (negative) could only be ended
+    /// by a notifier that cannot exist, so it returns 2 ("timed-out") at once instead of
+    /// hanging the host.
     /// A `wait` on a memory that is not shared traps, as in wasmtime.
     pub fn wasm_threads(mut self, on: bool) -> Config {
         self.threads = on;

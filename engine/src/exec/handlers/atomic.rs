@@ -160,13 +160,14 @@ pub(crate) unsafe fn AtomicCmpxchg<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mu
 
 /// `memory.atomic.wait*`'s answer when the value matched: "timed-out" (2) after `timeout`
 /// nanoseconds, since no other thread can notify (a store runs on one thread and shares its
-/// memories with no other). A negative timeout means none: the wait could never end, so it
-/// traps instead of hanging. With `std` the timeout is slept, in slices of at most 10 ms that
-/// end early once the store's interrupt flag is set (the next fuel or interrupt check then
-/// stops the run); without `std` there is no clock and it times out at once.
+/// memories with no other). A negative timeout means none: no notifier can ever come, so the
+/// wait times out at once (the threads proposal's answer when no notifier is possible) rather
+/// than hang the host. With `std` a timeout is slept, in slices of at most 10 ms that end
+/// early once the store's interrupt flag is set (the next fuel or interrupt check then stops
+/// the run); without `std` there is no clock and it times out at once.
 fn timed_out(timeout: i64, interrupt: &core::sync::atomic::AtomicBool) -> Result<u64, TrapCode> {
     if timeout < 0 {
-        return Err(TrapCode::AtomicWaitForever);
+        return Ok(2);
     }
     #[cfg(feature = "std")]
     {
