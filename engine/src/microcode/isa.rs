@@ -967,6 +967,34 @@ macro_rules! word_codec {
             }
         }
 
+        impl Op {
+            /// [`Op::decode_words`] handing each operand to `f` as it is decoded (with the
+            /// names and types of [`Op::for_each_operand`]) instead of building the op: the
+            /// verifier's pass, one `match` per op. Returns the opcode and the op's length in
+            /// words; `None` where `decode_words` fails.
+            #[inline(always)]
+            pub fn visit_words<F: FnMut(&'static str, Operand)>(
+                words: &[u16],
+                at: usize,
+                f: &mut F,
+            ) -> Option<(OpCode, usize)> {
+                let mut c = words::Cursor { words, pos: at };
+                let w = c.w16()?;
+                let wide = w & WIDE != 0;
+                let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
+                match code {
+                    $( OpCode::$name => {
+                        $( let $f = wf!($t, get)(&mut c, wide)?; )*
+                        if wide && (true $(&& wf!($t, fits)($f))*) {
+                            return None;
+                        }
+                        $( f(stringify!($f), operand!($t, $f)); )*
+                    } )*
+                }
+                Some((code, c.pos - at))
+            }
+        }
+
         /// Unchecked readers of one op each, for the interpreter: `read::I32Add::<W>(p)`
         /// reads an `I32Add` whose opcode word is at `p` (`W`: its wide form) and returns it
         /// with its length in words.

@@ -179,6 +179,18 @@ pub(crate) fn unfolded(op: Op) -> Option<Op> {
     back_edges!(unfold!(op))
 }
 
+/// Whether `code` is a check (`Fuel`, `Poll`, `FuelSkip`) or a back-edge form (see
+/// [`folded`]): the opcodes [`unmetered`] rejects.
+pub(crate) fn is_metering_code(code: super::OpCode) -> bool {
+    use super::OpCode;
+    macro_rules! any {
+        ($op:expr; $($plain:ident => $fuel:ident { $($f:ident),* }),* $(,)?) => {
+            matches!($op, OpCode::Fuel | OpCode::Poll | OpCode::FuelSkip $( | OpCode::$fuel )*)
+        };
+    }
+    back_edges!(any!(code))
+}
+
 /// Whether `op` is a back-edge form (see [`folded`]).
 pub(crate) fn is_folded(op: &Op) -> bool {
     macro_rules! any {

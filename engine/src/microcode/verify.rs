@@ -1,7 +1,8 @@
 //! The microcode verifier: proves a `Compiled` function safe to run without bounds checks on
 //! its frame and its op vector.
 //!
-//! The check is a visit over the typed operands of every op ([`Op::for_each_operand`]), with
+//! The check is a visit over the typed operands of every op as it is decoded
+//! ([`Op::visit_words`]: the operands of [`Op::for_each_operand`], with no op built), with
 //! one exhaustive `match` over [`Operand`]: an operand type added to the ISA table does not
 //! compile until it is checked here.
 //!
@@ -21,7 +22,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Compiled, ModuleShape, Op, Operand, VerifyError};
+use super::{Compiled, ModuleShape, Op, OpCode, Operand, VerifyError};
 
 /// Words of one `br_table` entry (a `BrEntry`: opcode and a two-word relative target).
 pub(crate) const BR_TABLE_ENTRY: usize = 3;
@@ -44,33 +45,29 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
     let mut forward: Vec<(usize, u32)> = Vec::new();
     // With metering on, the ops are kept for `metering::check` (which looks across ops).
     let mut metered: Option<Vec<(usize, Op)>> = module.metering.any().then(Vec::new);
-    let mut last: Option<(usize, Op)> = None;
+    let mut last: Option<(usize, OpCode)> = None;
     // The `BrTable` whose entries follow, and how many are still to come.
     let mut table: (usize, u32) = (0, 0);
     let mut table_entries = 0usize;
     let mut at = 0usize;
     while at < len {
-        let (op, n) =
-            Op::decode_words(words, at).ok_or_else(|| err(at, "opcode", words[at] as u64))?;
         starts[at / 64] |= 1 << (at % 64);
         // A target is stored relative to the end of its op; it is checked as the word offset
-        // it names (`u32::MAX` when it names none).
-        let absolute =
-            |rel: u32| u32::try_from((at + n) as i64 + rel as i32 as i64).unwrap_or(u32::MAX);
-        if table_entries > 0 {
-            table_entries -= 1;
-            // The interpreter indexes the entries as `BR_TABLE_ENTRY` words each.
-            if !matches!(op, Op::BrEntry { .. }) || n != BR_TABLE_ENTRY {
-                return Err(err(at, "br_table entry", 0));
-            }
-        }
+        // it names (`u32::MAX` when it names none). The op's length is known once it is
+        // decoded: its operands' targets are kept and checked after.
+        // Whether this op must be an entry of the `BrTable` before it.
+        let entry = table_entries > 0;
+        table_entries -= entry as usize;
+        let mut targets: [u32; 2] = [0; 2];
+        let mut num_targets = 0usize;
         // State carried between the operands of one op (the table fixes their order): the
         // parameter cells of the callee named by a `FuncIdx` / `TypeIdx` (checked against the
         // following `Args`), and a `Base` (checked with the following `Cells`).
         let mut callee_cells: Option<u64> = None;
         let mut base: Option<u64> = None;
         let mut bad: Option<(&'static str, u64)> = None;
-        op.for_each_operand(&mut |field, operand| {
+        // One decode per op, the operands checked as they are read (`Op::visit_words`).
+        let visited = Op::visit_words(words, at, &mut |field, operand| {
             if bad.is_some() {
                 return;
             }
@@ -78,12 +75,13 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
             let ok = match operand {
                 // A slot, and the next cell for a v128.
                 Operand::Slot(v) => v as u64 + 2 <= frame,
-                Operand::Target(v) => match absolute(v) {
-                    t if t as usize <= at => is_start(&starts, t as usize),
-                    t => {
-                        forward.push((at, t));
+                Operand::Target(v) => match targets.get_mut(num_targets) {
+                    Some(t) => {
+                        *t = v;
+                        num_targets += 1;
                         true
                     }
+                    None => false,
                 },
                 Operand::Base(v) => {
                     base = Some(v as u64);
@@ -143,7 +141,6 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
             };
             if !ok {
                 let value = match operand {
-                    Operand::Target(v) => absolute(v) as u64,
                     Operand::Slot(v)
                     | Operand::Base(v)
                     | Operand::Cells(v)
@@ -163,8 +160,25 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
                 bad = Some((field, value));
             }
         });
+        let (code, n) = visited.ok_or_else(|| err(at, "opcode", words[at] as u64))?;
+        // The interpreter indexes the entries as `BR_TABLE_ENTRY` words each.
+        if entry && (code != OpCode::BrEntry || n != BR_TABLE_ENTRY) {
+            return Err(err(at, "br_table entry", 0));
+        }
         if let Some((field, value)) = bad {
             return Err(err(at, field, value));
+        }
+        let absolute =
+            |rel: u32| u32::try_from((at + n) as i64 + rel as i32 as i64).unwrap_or(u32::MAX);
+        for &rel in &targets[..num_targets] {
+            match absolute(rel) {
+                t if t as usize <= at => {
+                    if !is_start(&starts, t as usize) {
+                        return Err(err(at, "target", t as u64));
+                    }
+                }
+                t => forward.push((at, t)),
+            }
         }
         // A chained op is followed by a narrow op of its second kind, which the interpreter
         // runs right after it without looking (`isa::chains!`).
@@ -173,26 +187,40 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
                 return Err(err(at, "chained op", next as u64));
             }
         }
+        // The op itself is built only where it is looked at across ops: with metering on
+        // (`metering::check`), and for the checks and back-edge forms code without metering
+        // must not carry.
+        let decoded = || Op::decode_words(words, at).map(|(op, _)| op);
         match &mut metered {
             Some(ops) => {
+                let mut op = decoded().ok_or_else(|| err(at, "opcode", words[at] as u64))?;
                 // `metering::check` looks at targets as word offsets.
-                let mut op = op;
                 if let Some(t) = op.branch_target_mut() {
                     *t = absolute(*t);
                 }
                 ops.push((at, op))
             }
-            None => super::metering::unmetered(at, &op)?,
+            None if super::metering::is_metering_code(code) => {
+                let op = decoded().ok_or_else(|| err(at, "opcode", words[at] as u64))?;
+                super::metering::unmetered(at, &op)?
+            }
+            None => {}
         }
-        last = Some((at, op));
+        last = Some((at, code));
         at += n;
     }
     match last {
-        Some((_, Op::Return { .. } | Op::Br { .. } | Op::Unreachable | Op::ReturnCall { .. }))
-        | Some((_, Op::BrFuel { .. }))
-        | Some((_, Op::BrEntry { .. }))
-        | Some((_, Op::ReturnCallIndirect { .. }))
-        | Some((_, Op::ReturnCallRef { .. })) => {}
+        Some((
+            _,
+            OpCode::Return
+            | OpCode::Br
+            | OpCode::Unreachable
+            | OpCode::ReturnCall
+            | OpCode::BrFuel
+            | OpCode::BrEntry
+            | OpCode::ReturnCallIndirect
+            | OpCode::ReturnCallRef,
+        )) => {}
         _ => return Err(err(last.map_or(0, |l| l.0), "last op", len as u64)),
     }
     if table_entries > 0 {

@@ -189,3 +189,33 @@ fn a_folded_branch_must_land_on_a_check() {
     // The untouched code installs.
     f.install_code(&mut store, code).unwrap();
 }
+
+/// An engine without metering refuses code carrying checks or folded back-edges, naming
+/// the first such op: a check by its cost, a folded branch as such.
+#[test]
+fn unmetered_code_carries_no_checks_and_no_folded_branches() {
+    let (_, fuel) = module(Config::default().consume_fuel(true), LOOPS);
+    let (_, plain) = module(Config::default(), LOOPS);
+    let code = fuel.translate_function(0).unwrap().unwrap();
+    let err = plain.verify_microcode(&code).unwrap_err().to_string();
+    assert!(err.contains("op 0") && err.contains("fuel cost"), "{err}");
+    // The checks replaced by copies (same op count, so the targets still name the same
+    // ops): the folded back-edge is what is refused now.
+    let ops: Vec<Op> = code
+        .decode_ops()
+        .unwrap()
+        .into_iter()
+        .map(|op| match op {
+            Op::Fuel { .. } => Op::Copy { dst: 0, src: 0 },
+            op => op,
+        })
+        .collect();
+    let back = ops.iter().position(folded).unwrap();
+    let bad = code.with_ops(&ops);
+    let at = bad.ops().nth(back).unwrap().unwrap().0;
+    let err = plain.verify_microcode(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("op {at}:")) && err.contains("folded fuel check"),
+        "{err}"
+    );
+}
