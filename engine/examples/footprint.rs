@@ -2,9 +2,9 @@
 //! and the peak heap while instantiating (with prescan) and running each program once.
 //!
 //! Microcode bytes are measured, not computed from the code's length: the heap that
-//! translating every function leaves allocated in the store (each function's `Arc` block with
-//! its two counters and the `Compiled` header, the code words, the constant pool, anything the
-//! code cache keeps per function), each block counted as the host allocator takes it: glibc's
+//! translating every function leaves allocated in the store (each function's resident block:
+//! its 28-byte head, the code words and the constant pool; anything the code cache keeps per
+//! function), each block counted as the host allocator takes it: glibc's
 //! malloc on 64-bit hosts puts an 8-byte header before every block and rounds the block up to
 //! 16 bytes, 32 at least ([`heap_block`]). `microcode_requested_bytes` is the same heap at
 //! the sizes asked for (what an allocator without headers, such as the firmware's first-fit

@@ -156,10 +156,7 @@ fn check_code(input: &Input, func: u8) {
         if !input.reseal {
             // Without a fresh CRC, damage is caught by the envelope (a CRC-32 collision
             // among these mutations would be a finding in itself).
-            assert_eq!(
-                *now, *original,
-                "damaged code blob loaded as different code"
-            );
+            assert_eq!(now, original, "damaged code blob loaded as different code");
         }
     }
     // Whatever was installed (verified hostile code or the original), run it if it is sure to

@@ -58,7 +58,7 @@ pub fn check(data: &[u8]) -> Result<()> {
         f.load_code_from(&mut spilled, &mut storage)
             .expect("a fresh code blob loads");
         let after = f.translate(&mut spilled).unwrap().unwrap();
-        assert_eq!(*before, *after, "function {n}: reloaded microcode differs");
+        assert_eq!(before, after, "function {n}: reloaded microcode differs");
         // Spilling the reloaded code again writes the same bytes.
         f.spill_code_to(&mut spilled, &mut storage, 1).unwrap();
         assert_eq!(storage.get(&key).unwrap(), first.as_slice());

@@ -23,11 +23,10 @@ mod vector;
 #[path = "vector_disabled.rs"]
 mod vector;
 
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::error::{Error, Trap, TrapCode};
-use crate::microcode::Compiled;
+use crate::microcode::resident::{Code, CodePtr};
 use crate::runtime::{materialize_code, Caller, Func, FuncKind, Instance, Store};
 use crate::value::Val;
 use state::{Ctx, Regs};
@@ -36,8 +35,8 @@ use state::{Ctx, Regs};
 #[derive(Debug)]
 struct CallFrame {
     /// The caller's code, pinned by this frame while a run is under way
-    /// ([`Compiled::pin`]).
-    code: *const Compiled,
+    /// ([`CodeRef::pin`](crate::microcode::resident::CodeRef::pin)).
+    code: CodePtr,
     /// Where the caller continues: an opcode word in `code`'s stream.
     ip: *const u16,
     /// The caller's frame base in the value stack.
@@ -57,7 +56,7 @@ impl CallFrame {
     /// The word offset of `ip` in the frame's code.
     fn pc(&self) -> usize {
         // SAFETY: the frame's code is alive (pinned, or held by `Stack::held`).
-        (self.ip as usize - unsafe { (*self.code).code.as_ptr() } as usize) / 2
+        (self.ip as usize - unsafe { self.code.get() }.words_ptr() as usize) / 2
     }
 }
 
@@ -71,7 +70,7 @@ pub(crate) struct Stack {
     /// into these references (`suspend.rs`), so that dropping the suspended call frees the
     /// code; the frames pushed since are pinned. Returning into a held frame pins its code
     /// again (`handlers/call.rs`).
-    held: Vec<Arc<Compiled>>,
+    held: Vec<Code>,
 }
 
 /// An instance's callee table: by function index, the code a `Call` enters directly, or null
@@ -79,7 +78,7 @@ pub(crate) struct Stack {
 /// (imports included), allocated at instantiation and never resized, so the interpreter keeps
 /// a pointer to its first entry while the instance runs.
 #[derive(Debug)]
-pub(crate) struct Callees(alloc::boxed::Box<[*const Compiled]>);
+pub(crate) struct Callees(alloc::boxed::Box<[CodePtr]>);
 
 // SAFETY: the entries are only followed by a run, which holds the store (`&mut`), on the
 // invariant that a non-null entry is its function's current code (ARCHITECTURE.md,
@@ -92,24 +91,24 @@ unsafe impl Sync for Callees {}
 impl Callees {
     /// A table of `n` functions, all null.
     pub(crate) fn new(n: usize) -> Callees {
-        Callees(alloc::vec![core::ptr::null(); n].into_boxed_slice())
+        Callees(alloc::vec![CodePtr::NULL; n].into_boxed_slice())
     }
 
     /// Forget function `i`'s entry (its code, trap mark or referenced bit changed).
     pub(crate) fn forget(&mut self, i: usize) {
         if let Some(e) = self.0.get_mut(i) {
-            *e = core::ptr::null();
+            *e = CodePtr::NULL;
         }
     }
 
-    pub(crate) fn set(&mut self, i: usize, code: *const Compiled) {
+    pub(crate) fn set(&mut self, i: usize, code: CodePtr) {
         if let Some(e) = self.0.get_mut(i) {
             *e = code;
         }
     }
 
     /// The first entry.
-    pub(crate) fn as_ptr(&self) -> *const *const Compiled {
+    pub(crate) fn as_ptr(&self) -> *const CodePtr {
         self.0.as_ptr()
     }
 }
@@ -237,7 +236,7 @@ fn enter<T>(
     store: &mut Store<T>,
     f: u32,
     params: impl FnOnce(&mut [u64]),
-) -> Result<Option<(Stack, Arc<Compiled>, u32)>, Error> {
+) -> Result<Option<(Stack, Code, u32)>, Error> {
     let entity = &mut store.inner.funcs[f as usize];
     entity.referenced = true;
     if entity.trapped {
@@ -255,13 +254,14 @@ fn enter<T>(
         .inner
         .limits
         .max_cells(store.engine.config.max_value_stack);
-    if let Err(t) = ensure_cells(&mut stack.cells, code.frame_size as usize, max_cells) {
+    let c = code.get();
+    if let Err(t) = ensure_cells(&mut stack.cells, c.frame_size() as usize, max_cells) {
         store.inner.stack = Some(stack);
         return Err(Error::Trap(Trap::new(t)));
     }
     params(&mut stack.cells);
-    let np = code.num_params as usize;
-    stack.cells[np..np + code.num_locals as usize].fill(0);
+    let np = c.num_params() as usize;
+    stack.cells[np..np + c.num_locals() as usize].fill(0);
     Ok(Some((stack, code, instance)))
 }
 
@@ -281,7 +281,7 @@ fn two_mut<E>(v: &mut [E], a: usize, b: usize) -> (&mut E, &mut E) {
 fn run<T>(
     store: &mut Store<T>,
     stack: &mut Stack,
-    entry: Arc<Compiled>,
+    entry: Code,
     entry_instance: u32,
 ) -> Result<(), Trap> {
     run_at(store, stack, entry, entry_instance, 0, 0).map_err(|stop| {
@@ -294,7 +294,7 @@ fn run<T>(
         let mut t = stop.into_trap();
         if let Some((code, pc, inst)) = point {
             let at = trace::At {
-                code: Arc::as_ptr(&code),
+                code: code.as_ptr(),
                 pc,
                 inst,
             };
@@ -312,7 +312,7 @@ fn run<T>(
 fn run_at<T>(
     store: &mut Store<T>,
     stack: &mut Stack,
-    code: Arc<Compiled>,
+    code: Code,
     inst: u32,
     base: usize,
     pc: usize,
@@ -336,11 +336,11 @@ fn run_at<T>(
         },
         &interrupt,
     );
-    code.pin();
+    code.get().pin();
     let mut cx = Ctx {
         store,
         stack,
-        code: Arc::as_ptr(&code),
+        code: code.as_ptr(),
         base,
         inst: inst as usize,
         callees: core::ptr::null(),
@@ -387,7 +387,7 @@ fn run_at<T>(
         let held = cx.stack.held.len();
         for f in cx.stack.frames.drain(..).skip(held) {
             // SAFETY: the frame pinned its code, which is alive until this unpin.
-            unsafe { (*f.code).unpin() };
+            unsafe { f.code.get() }.unpin();
         }
         cx.stack.held.clear();
     }

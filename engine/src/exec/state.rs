@@ -15,7 +15,7 @@
 
 use super::Stack;
 use crate::error::{Trap, TrapCode};
-use crate::microcode::Compiled;
+use crate::microcode::resident::{CodePtr, CodeRef};
 use crate::runtime::Store;
 
 /// The hot state: the current op, the frame and the default memory's resident bytes.
@@ -62,17 +62,17 @@ pub(crate) type R = Result<(), Exit>;
 pub(crate) struct Ctx<'a, T> {
     pub store: &'a mut Store<T>,
     pub stack: &'a mut Stack,
-    /// The running function's code, pinned ([`Compiled::pin`]): one pin belongs to this
+    /// The running function's code, pinned ([`CodeRef::pin`]): one pin belongs to this
     /// pointer, one to each suspended caller's [`CallFrame`](super::CallFrame). Null once the entry
     /// function returned.
-    pub code: *const Compiled,
+    pub code: CodePtr,
     /// The current frame's first cell in `stack.cells`.
     pub base: usize,
     /// The current function's instance (store index).
     pub inst: usize,
     /// That instance's callee table (`exec::Callees`, "The callee table" in
     /// `handlers/call.rs`): set with `inst` ([`Ctx::set_inst`]).
-    pub callees: *const *const Compiled,
+    pub callees: *const CodePtr,
     /// The bounds of the frame stack (frames) and the value stack (cells).
     pub max_depth: usize,
     pub max_cells: usize,
@@ -108,11 +108,11 @@ pub(crate) struct Ctx<'a, T> {
 impl<T> Ctx<'_, T> {
     /// The running function's code.
     #[inline(always)]
-    pub fn code(&self) -> &Compiled {
+    pub fn code(&self) -> CodeRef<'_> {
         // SAFETY: while a run is under way `code` points at pinned code, which the store
         // keeps alive (in the function's code state, or retired in the code cache) until
         // the pin is dropped (ARCHITECTURE.md, "Invariants": pinned code).
-        unsafe { &*self.code }
+        unsafe { self.code.get() }
     }
 
     /// Memory 0's resident bytes for `Regs::mem0`/`mem0_len`, read afresh (and its paged
@@ -140,7 +140,7 @@ impl<T> Ctx<'_, T> {
     pub fn regs_at(&mut self, pc: usize) -> Regs {
         let (mem0, mem0_len) = self.mem0();
         Regs {
-            ip: self.code().code.as_ptr().wrapping_add(pc),
+            ip: self.code().words_ptr().wrapping_add(pc),
             fp: self.stack.cells.as_mut_ptr().wrapping_add(self.base),
             mem0,
             mem0_len,
@@ -177,7 +177,7 @@ impl<T> Ctx<'_, T> {
             return self.regs_at(pc);
         }
         Regs {
-            ip: self.code().code.as_ptr().wrapping_add(pc),
+            ip: self.code().words_ptr().wrapping_add(pc),
             fp: self.stack.cells.as_mut_ptr().wrapping_add(self.base),
             mem0: prev.mem0,
             mem0_len: prev.mem0_len,
@@ -187,7 +187,7 @@ impl<T> Ctx<'_, T> {
     /// The word offset of `ip` in the current function.
     #[inline(always)]
     pub fn pc_of(&self, ip: *const u16) -> usize {
-        (ip as usize - self.code().code.as_ptr() as usize) / 2
+        (ip as usize - self.code().words_ptr() as usize) / 2
     }
 
     /// Make `inst` the current instance (with its callee table).

@@ -10,12 +10,10 @@
 //! a host function that returned [`Trap::host_yield`] (the run continues after its call once
 //! the host supplies its results).
 
-use alloc::sync::Arc;
-
 use super::state::{Ctx, Exit};
 use super::{ensure_cells, Stack};
 use crate::error::{Trap, TrapCode};
-use crate::microcode::Compiled;
+use crate::microcode::resident::{Code, CodePtr};
 use crate::runtime::Store;
 use crate::value::Val;
 
@@ -55,7 +53,7 @@ pub(crate) struct PendingHost {
 /// and instance (the callers' frames stay on the stack), and why.
 #[derive(Debug, Clone)]
 pub(crate) struct Point {
-    pub code: Arc<Compiled>,
+    pub code: Code,
     pub pc: usize,
     pub base: usize,
     pub inst: u32,
@@ -65,15 +63,12 @@ pub(crate) struct Point {
 }
 
 /// A reference to pinned code, which the store keeps alive.
-fn hold(code: *const Compiled) -> Arc<Compiled> {
-    // SAFETY: every code pointer of a run comes from `Arc::as_ptr` of an `Arc` the store
-    // holds (a function's code state, or the code cache's retired list), and pinned code
-    // stays there (ARCHITECTURE.md, "Invariants": pinned code); `code` is pinned. So the
-    // allocation is a live `Arc`'s: one more strong reference may be made from it.
-    unsafe {
-        Arc::increment_strong_count(code);
-        Arc::from_raw(code)
-    }
+fn hold(code: CodePtr) -> Code {
+    // SAFETY: every code pointer of a run comes from a `Code` the store holds (a function's
+    // code state, or the code cache's retired list), and pinned code stays there
+    // (ARCHITECTURE.md, "Invariants": pinned code); `code` is pinned. So the block is live:
+    // one more owner may be made from it.
+    unsafe { Code::from_ptr(code) }
 }
 
 /// The run stops at a point it can resume from: its code (the running function's, returned
@@ -81,16 +76,16 @@ fn hold(code: *const Compiled) -> Arc<Compiled> {
 /// `Stack::held`) is held by reference instead of pinned, so dropping the suspended call
 /// frees it. Only the frames pushed since the last stop are visited: a call suspended over
 /// and over at the same depth pays nothing per frame.
-fn suspend_code<T>(cx: &mut Ctx<'_, T>) -> Arc<Compiled> {
+fn suspend_code<T>(cx: &mut Ctx<'_, T>) -> Code {
     let Stack { frames, held, .. } = &mut *cx.stack;
     for f in &frames[held.len()..] {
         let c = hold(f.code);
-        c.unpin();
+        c.get().unpin();
         held.push(c);
     }
     let code = hold(cx.code);
-    code.unpin();
-    cx.code = core::ptr::null();
+    code.get().unpin();
+    cx.code = CodePtr::NULL;
     code
 }
 
@@ -206,7 +201,7 @@ impl Stack {
 
 /// One frame of a suspended call as persistence sees it: its code, word offset (the return
 /// point of a caller; the stop point of the current frame), frame base and instance.
-pub(crate) type FrameView<'a> = (&'a Arc<Compiled>, usize, usize, u32);
+pub(crate) type FrameView<'a> = (&'a Code, usize, usize, u32);
 
 impl Point {
     /// The frames of the call stopped here, bottom (the entry's frame) first, the current
@@ -226,7 +221,7 @@ impl Point {
     /// A point and its stack from persisted frames (bottom first, the current one last; at
     /// least one), checked by the caller against the instance's code (`runtime/persist.rs`).
     pub(crate) fn rebuild(
-        mut frames: alloc::vec::Vec<(Arc<Compiled>, usize, usize, u32)>,
+        mut frames: alloc::vec::Vec<(Code, usize, usize, u32)>,
         cells: alloc::vec::Vec<u64>,
         reason: TrapCode,
         pending: Option<PendingHost>,
@@ -241,13 +236,12 @@ impl Point {
             pending,
         };
         // Held frames (see `Stack::held`): the references keep the code alive.
-        let held: alloc::vec::Vec<Arc<Compiled>> =
-            frames.iter().map(|(code, ..)| code.clone()).collect();
+        let held: alloc::vec::Vec<Code> = frames.iter().map(|(code, ..)| code.clone()).collect();
         let frames = frames
             .into_iter()
             .map(|(code, pc, base, instance)| super::CallFrame {
-                code: Arc::as_ptr(&code),
-                ip: code.code.as_ptr().wrapping_add(pc),
+                code: code.as_ptr(),
+                ip: code.get().words_ptr().wrapping_add(pc),
                 base,
                 instance,
             })

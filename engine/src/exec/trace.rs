@@ -8,13 +8,13 @@ use alloc::vec::Vec;
 
 use super::CallFrame;
 use crate::error::Trap;
-use crate::microcode::Compiled;
+use crate::microcode::resident::CodePtr;
 use crate::runtime::{trace::Site, Store};
 
 /// Where the innermost frame is: its code, the word offset of the op it stopped at, its
 /// instance (store index).
 pub(super) struct At {
-    pub code: *const Compiled,
+    pub code: CodePtr,
     pub pc: usize,
     pub inst: u32,
 }
@@ -50,7 +50,7 @@ pub(super) fn record<T>(
             // SAFETY: the code of the running function and of every frame is pinned (or held
             // by reference) until the run's frames are unpinned, after this (ARCHITECTURE.md,
             // "Invariants": pinned code), and pinned code is never mutated.
-            code: unsafe { &*at.code },
+            code: unsafe { at.code.get() },
             pc: at.pc,
             inst: at.inst,
         })

@@ -14,6 +14,7 @@ pub mod atomic_ops;
 pub mod codec;
 pub mod isa;
 pub mod metering;
+pub(crate) mod resident;
 pub mod simd_ops;
 pub(crate) mod translate;
 mod verify;
@@ -25,7 +26,6 @@ pub use isa::*;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
-use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::config::Metering;
 use crate::types::{FuncType, GlobalType};
@@ -91,12 +91,12 @@ impl From<VerifyError> for crate::Error {
 }
 
 /// A translated function: its microcode (a stream of 16-bit words, run in place) and frame
-/// shape.
+/// shape. The form the translator, the codec and the public API work with; a store keeps
+/// and runs a copy in one block (`resident.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compiled {
     /// The instructions, encoded as described in [`isa`] ("Encoding"). Branch targets are
-    /// word offsets into this stream. A boxed slice, not a `Vec`: code never grows, and the
-    /// header of every function is RAM (`byte_size`).
+    /// word offsets into this stream.
     pub code: Box<[u16]>,
     /// v128 constants and shuffle masks that ops refer to by index.
     pub pool: Box<[u128]>,
@@ -108,35 +108,6 @@ pub struct Compiled {
     pub num_results: u32,
     /// Total slots the frame uses (params, locals and temporaries).
     pub frame_size: u32,
-    /// The interpreter's bookkeeping, not part of the code: how many running activations
-    /// (the current function of a run, or a suspended caller's frame) hold this code by a
-    /// plain pointer. Code with pins is never freed (ARCHITECTURE.md, "Invariants").
-    pins: Pins,
-}
-
-/// A pin count. Only the store that owns the code changes it (through `&mut Store`), so a
-/// relaxed load and store stand for an increment without a locked instruction; the atomic
-/// type keeps `Compiled` `Sync` for the `Arc` the store holds it in. A clone starts unpinned
-/// and the count takes no part in equality.
-#[derive(Default)]
-pub(crate) struct Pins(AtomicU32);
-
-impl Clone for Pins {
-    fn clone(&self) -> Pins {
-        Pins::default()
-    }
-}
-
-impl PartialEq for Pins {
-    fn eq(&self, _: &Pins) -> bool {
-        true
-    }
-}
-
-impl core::fmt::Debug for Pins {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        self.0.load(Ordering::Relaxed).fmt(f)
-    }
 }
 
 impl Compiled {
@@ -388,55 +359,14 @@ impl Compiled {
             num_locals,
             num_results,
             frame_size,
-            pins: Pins::default(),
         }
-    }
-
-    /// Whether a running call holds this code (see [`Compiled::pin`]).
-    pub(crate) fn pinned(&self) -> bool {
-        self.pins.0.load(Ordering::Relaxed) != 0
-    }
-
-    /// One more running activation holds this code.
-    #[inline(always)]
-    pub(crate) fn pin(&self) {
-        let p = &self.pins.0;
-        p.store(p.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
-    }
-
-    /// One running activation no longer holds this code.
-    #[inline(always)]
-    pub(crate) fn unpin(&self) {
-        let p = &self.pins.0;
-        p.store(p.load(Ordering::Relaxed).wrapping_sub(1), Ordering::Relaxed);
     }
 
     /// The ops with their word offsets, decoded (checked), branch targets as word offsets
     /// (a target outside `0..=u32::MAX` as `u32::MAX`); stops at the first word that does
     /// not start a well-formed op, reporting its offset as an `Err`.
     pub fn ops(&self) -> impl Iterator<Item = Result<(usize, Op), usize>> + '_ {
-        let mut at = 0;
-        let mut failed = false;
-        core::iter::from_fn(move || {
-            if failed || at >= self.code.len() {
-                return None;
-            }
-            match Op::decode_words(&self.code, at) {
-                Some((mut op, n)) => {
-                    let start = at;
-                    at += n;
-                    if let Some(t) = op.branch_target_mut() {
-                        let abs = at as i64 + *t as i32 as i64;
-                        *t = u32::try_from(abs).unwrap_or(u32::MAX);
-                    }
-                    Some(Ok((start, op)))
-                }
-                None => {
-                    failed = true;
-                    Some(Err(at))
-                }
-            }
-        })
+        ops_in(&self.code)
     }
 
     /// The ops with their branch targets as op indices (the inverse of [`Compiled::assemble`]
@@ -472,12 +402,41 @@ impl Compiled {
         )
     }
 
-    /// Bytes of RAM this function's microcode occupies, as the code cache counts them: the
-    /// words, the pool and this header. Not counted: the `Arc`'s two counters around the header
-    /// and the allocator's own overhead per block (the footprint example measures those).
+    /// Bytes of RAM this function's microcode occupies in a store, as the code cache counts
+    /// them: its resident block (`resident.rs`: a 28-byte head, the words, the pool at
+    /// 16-byte alignment). Not counted: the allocator's own overhead per block (the
+    /// footprint example measures it).
     pub fn byte_size(&self) -> usize {
-        self.code.len() * 2 + self.pool.len() * 16 + core::mem::size_of::<Compiled>()
+        resident::block_size(self.code.len(), self.pool.len())
     }
+}
+
+/// The ops of the word stream `code` with their word offsets, decoded (checked), branch
+/// targets as word offsets (a target outside `0..=u32::MAX` as `u32::MAX`); stops at the first
+/// word that does not start a well-formed op, reporting its offset as an `Err`.
+pub(crate) fn ops_in(code: &[u16]) -> impl Iterator<Item = Result<(usize, Op), usize>> + '_ {
+    let mut at = 0;
+    let mut failed = false;
+    core::iter::from_fn(move || {
+        if failed || at >= code.len() {
+            return None;
+        }
+        match Op::decode_words(code, at) {
+            Some((mut op, n)) => {
+                let start = at;
+                at += n;
+                if let Some(t) = op.branch_target_mut() {
+                    let abs = at as i64 + *t as i32 as i64;
+                    *t = u32::try_from(abs).unwrap_or(u32::MAX);
+                }
+                Some(Ok((start, op)))
+            }
+            None => {
+                failed = true;
+                Some(Err(at))
+            }
+        }
+    })
 }
 
 impl core::fmt::Display for Compiled {

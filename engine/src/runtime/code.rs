@@ -34,7 +34,6 @@
 
 use super::context::{AsContext, AsContextMut};
 use alloc::collections::VecDeque;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use hashbrown::{HashMap, HashSet};
@@ -42,6 +41,7 @@ use hashbrown::{HashMap, HashSet};
 use super::{CodeState, Func, FuncKind, StorageFailure, Store, StoreInner};
 use crate::config::{CodeEviction, Config};
 use crate::error::{Error, ModuleError};
+use crate::microcode::resident::{Code, CodeRef};
 use crate::microcode::Compiled;
 use crate::module::ModuleInner;
 use crate::offload::{blob, io, Key, Kind, OffloadError};
@@ -121,7 +121,7 @@ pub(crate) struct CodeCache {
     evicted: HashSet<u32>,
     /// Code dropped or replaced while a running call held it (pinned: the interpreter's
     /// frames point at it without a reference count), kept alive until no run holds it.
-    retired: Vec<Arc<Compiled>>,
+    retired: Vec<Code>,
     /// The most code running calls have held at once (a function being admitted and the
     /// code pinned by its callers): the program needed that much RAM for code whatever the
     /// budget, so the cache may always hold as much (see [`admit`]).
@@ -184,22 +184,22 @@ impl CodeCache {
     }
 
     /// Code that leaves a function: freed now, or retired while a running call holds it.
-    fn retire(&mut self, code: Arc<Compiled>) {
-        if code.pinned() {
+    fn retire(&mut self, code: Code) {
+        if code.get().pinned() {
             self.retired.push(code);
         }
     }
 
     /// Keep `code`, which a run has just pinned, alive until no run pins it (the code of a
     /// resumed call's frame: its function may hold other code by now).
-    pub fn keep_pinned(&mut self, code: Arc<Compiled>) {
+    pub fn keep_pinned(&mut self, code: Code) {
         self.retired.push(code);
     }
 
     /// Free the retired code no running call holds any more (after a run ends).
     pub fn release_retired(&mut self) {
         if !self.retired.is_empty() {
-            self.retired.retain(|c| c.pinned());
+            self.retired.retain(|c| c.get().pinned());
         }
     }
 
@@ -214,7 +214,7 @@ impl CodeCache {
 fn pinned(inner: &StoreInner, f: u32) -> bool {
     matches!(
         &inner.funcs[f as usize].kind,
-        FuncKind::Wasm { code: CodeState::Translated(c), .. } if c.pinned()
+        FuncKind::Wasm { code: CodeState::Translated(c), .. } if c.get().pinned()
     )
 }
 
@@ -229,7 +229,7 @@ fn pinned_bytes(inner: &StoreInner, f: u32) -> usize {
             FuncKind::Wasm {
                 code: CodeState::Translated(c),
                 ..
-            } if c.pinned() => c.byte_size(),
+            } if c.get().pinned() => c.get().byte_size(),
             _ => 0,
         })
         .sum()
@@ -296,14 +296,14 @@ fn evict(inner: &mut StoreInner, f: u32) -> usize {
         return 0;
     };
     inner.forget_callee(f);
-    let bytes = c.byte_size();
+    let bytes = c.get().byte_size();
     inner.code_cache.used = inner.code_cache.used.saturating_sub(bytes);
     if inner.code_cache.policy == CodeEviction::Spill
         && inner.offload.storage.is_some()
         && !inner.code_cache.stored.contains_key(&f)
     {
         // A failed write degrades to a drop: the function is re-translated on its next call.
-        let _ = spill_to_store(inner, f, &c);
+        let _ = spill_to_store(inner, f, c.get());
     }
     inner.code_cache.retire(c);
     bytes
@@ -327,7 +327,7 @@ pub(crate) fn code_key(inner: &StoreInner, f: u32) -> Option<Key> {
 fn spill_to_store(
     inner: &mut StoreInner,
     f: u32,
-    code: &Compiled,
+    code: CodeRef<'_>,
 ) -> Result<usize, CodeSpillError> {
     let Some(key) = code_key(inner, f) else {
         return Ok(0);
@@ -365,7 +365,7 @@ pub(crate) fn spill_and_evict(inner: &mut StoreInner, f: u32) -> Result<usize, C
         return Err(CodeSpillError::NoStorage);
     }
     let code = materialize(inner, f).map_err(CodeSpillError::Translate)?;
-    let written = spill_to_store(inner, f, &code)?;
+    let written = spill_to_store(inner, f, code.get())?;
     drop(code);
     // The copy just written is current, so the eviction writes nothing more.
     evict(inner, f);
@@ -387,12 +387,12 @@ fn check(inner: &StoreInner, f: u32, module: &ModuleInner, code: &Compiled) -> R
 }
 
 /// Makes verified `code` the current microcode of `f` and admits it to the cache.
-fn install(inner: &mut StoreInner, f: u32, code: Arc<Compiled>) {
-    let bytes = code.byte_size();
+fn install(inner: &mut StoreInner, f: u32, code: Code) {
+    let bytes = code.get().byte_size();
     inner.forget_callee(f);
     if let FuncKind::Wasm { code: state, .. } = &mut inner.funcs[f as usize].kind {
         if let CodeState::Translated(old) = core::mem::replace(state, CodeState::Translated(code)) {
-            inner.code_cache.used = inner.code_cache.used.saturating_sub(old.byte_size());
+            inner.code_cache.used = inner.code_cache.used.saturating_sub(old.get().byte_size());
             inner.code_cache.retire(old);
         }
     }
@@ -430,7 +430,7 @@ fn load_stored(
 /// The microcode of wasm function `f`: the code in RAM, else the copy the code cache spilled
 /// to the store's storage, else a fresh translation (also the fallback when loading fails).
 /// The cold path of every call of a function without code in RAM.
-pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled>, Error> {
+pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Code, Error> {
     let instance = match &inner.funcs[f as usize].kind {
         FuncKind::Wasm {
             code: CodeState::Translated(c),
@@ -448,7 +448,7 @@ pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled
                 if refault {
                     inner.code_cache.refault(code.byte_size());
                 }
-                let code = Arc::new(code);
+                let code = Code::new(&code)?;
                 install(inner, f, code.clone());
                 return Ok(code);
             }
@@ -470,16 +470,22 @@ pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Arc<Compiled
     }
     // The interpreter's unchecked frame and op accesses rest on this check (see `exec::run`).
     module.verify(&code)?;
-    let code = Arc::new(code);
+    let code = Code::new(&code)?;
     install(inner, f, code.clone());
     Ok(code)
 }
 
 /// Makes `code`, which `Module::new` translated and verified for `f`'s module under prescan,
 /// `f`'s microcode: a translation, as [`materialize`] would have made.
-pub(crate) fn install_translated(inner: &mut StoreInner, f: u32, code: Compiled) {
+pub(crate) fn install_translated(
+    inner: &mut StoreInner,
+    f: u32,
+    code: Compiled,
+) -> Result<(), Error> {
+    let code = Code::new(&code)?;
     inner.code_cache.translations += 1;
-    install(inner, f, Arc::new(code));
+    install(inner, f, code);
+    Ok(())
 }
 
 /// Where a function's microcode is.
@@ -558,11 +564,12 @@ impl Func {
         };
         let module = store.inner.instances[instance as usize].module.clone();
         check(&store.inner, self.0, &module, &code)?;
+        let code = Code::new(&code)?;
         // The code comes from elsewhere: a copy in the store's storage is no longer known to
         // match it.
         store.inner.code_cache.stored.remove(&self.0);
         store.inner.code_cache.evicted.remove(&self.0);
-        install(&mut store.inner, self.0, Arc::new(code));
+        install(&mut store.inner, self.0, code);
         Ok(())
     }
 }

@@ -294,7 +294,7 @@ pub(crate) fn instantiate<T>(
             if let FuncKind::Wasm { instance, def, .. } = store.inner.funcs[f as usize].kind {
                 if instance == inst_idx {
                     match ready.get_mut(def as usize).and_then(Option::take) {
-                        Some(code) => super::code::install_translated(&mut store.inner, f, code),
+                        Some(code) => super::code::install_translated(&mut store.inner, f, code)?,
                         None => {
                             super::materialize_code(&mut store.inner, f)?;
                         }

@@ -73,7 +73,7 @@ pub(crate) type HostFn<T> =
 #[derive(Debug, Clone)]
 pub(crate) enum CodeState {
     Untranslated,
-    Translated(Arc<Compiled>),
+    Translated(crate::microcode::resident::Code),
 }
 
 #[derive(Debug)]
@@ -684,13 +684,17 @@ impl Func {
         crate::exec::call(store, *self, params, results)
     }
 
-    /// Translate this function's microcode now (no-op for host functions or when present).
-    pub fn translate(&self, mut store: impl AsContextMut) -> Result<Option<Arc<Compiled>>, Error> {
+    /// Translate this function's microcode now (no-op for host functions or when present),
+    /// and return a copy of it (the store keeps its own, in one block: `byte_size` tells its
+    /// size).
+    pub fn translate(&self, mut store: impl AsContextMut) -> Result<Option<Compiled>, Error> {
         let store = store.as_context_mut().0;
         store.check(self.1)?;
         match store.inner.funcs[self.0 as usize].kind {
             FuncKind::Host { .. } => Ok(None),
-            FuncKind::Wasm { .. } => materialize_code(&mut store.inner, self.0).map(Some),
+            FuncKind::Wasm { .. } => {
+                materialize_code(&mut store.inner, self.0).map(|c| Some(c.get().to_compiled()))
+            }
         }
     }
 }

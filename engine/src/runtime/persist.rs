@@ -11,7 +11,6 @@
 //! within the store's limits.
 
 use super::context::AsContextMut;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::checkpoint::CALL_PART;
@@ -21,7 +20,7 @@ use crate::bytes::Reader;
 use crate::error::TrapCode;
 use crate::exec::suspend::{PendingHost, Point};
 use crate::microcode::codec::CODE_FORMAT;
-use crate::microcode::Compiled;
+use crate::microcode::resident::{Code, CodeRef};
 use crate::offload::{Kind, Storage};
 
 /// Version of the suspended-call layout.
@@ -54,7 +53,7 @@ fn unrepresentable<E>(reason: &'static str) -> CheckpointError<E> {
 }
 
 /// What pins the meaning of a word offset in a function's microcode.
-fn code_fingerprint(code: &Compiled) -> u64 {
+fn code_fingerprint(code: CodeRef<'_>) -> u64 {
     crate::offload::fingerprint(&code.encode())
 }
 
@@ -136,16 +135,16 @@ impl SuspendedCall {
         // code in RAM it is, or, when the code cache dropped it from its function while the
         // call was suspended, one whose code translates to the same fingerprint (functions
         // with identical microcode are interchangeable here).
-        let func_of = |store: &mut Store<T>, code: &Arc<Compiled>, fp: u64| {
+        let func_of = |store: &mut Store<T>, code: &Code, fp: u64| {
             let current = funcs.iter().position(|&f| {
                 matches!(&store.inner.funcs[f as usize].kind,
-                    FuncKind::Wasm { code: super::CodeState::Translated(c), .. } if Arc::ptr_eq(c, code))
+                    FuncKind::Wasm { code: super::CodeState::Translated(c), .. } if Code::ptr_eq(c, code))
             });
             current.or_else(|| {
                 funcs.iter().position(|&f| {
                     matches!(store.inner.funcs[f as usize].kind, FuncKind::Wasm { .. })
                         && super::materialize_code(&mut store.inner, f)
-                            .is_ok_and(|c| code_fingerprint(&c) == fp)
+                            .is_ok_and(|c| code_fingerprint(c.get()) == fp)
                 })
             })
         };
@@ -161,7 +160,7 @@ impl SuspendedCall {
         // The cells every frame may touch (a caller's frame can end above its callee's).
         let ncells = frames
             .iter()
-            .map(|f| f.2 + f.0.frame_size as usize)
+            .map(|f| f.2 + f.0.get().frame_size() as usize)
             .max()
             .ok_or(unrepresentable("no frame"))?;
         let cells = self
@@ -186,7 +185,7 @@ impl SuspendedCall {
             if frame_inst != instance.0 {
                 return Err(unrepresentable("a frame of another instance"));
             }
-            let fp = code_fingerprint(code);
+            let fp = code_fingerprint(code.get());
             let func = func_of(store, code, fp).ok_or(unrepresentable(
                 "a frame's microcode is no function's of the instance (replaced while suspended)",
             ))?;
@@ -337,7 +336,7 @@ impl SuspendedCall {
             }
             let code = super::materialize_code(&mut store.inner, f)
                 .map_err(|_| mismatch("a frame's function does not translate"))?;
-            if code_fingerprint(&code) != fp {
+            if code_fingerprint(code.get()) != fp {
                 return Err(mismatch(
                     "a frame's microcode differs (another engine version or configuration)",
                 ));
@@ -345,19 +344,24 @@ impl SuspendedCall {
             if !starts.iter().any(|(g, _)| *g == f) {
                 starts.push((
                     f,
-                    code.ops().map_while(Result::ok).map(|(at, _)| at).collect(),
+                    code.get()
+                        .ops()
+                        .map_while(Result::ok)
+                        .map(|(at, _)| at)
+                        .collect(),
                 ));
             }
             let ops = &starts.iter().find(|(g, _)| *g == f).ok_or(short())?.1;
             // Every offset names an op (`ip` is read unchecked), every frame lies in the cells.
             // A host function tail-called by the current frame's last op returns from the
             // frame on resumption: its offset is then the end of the code, never run.
-            let tail_end = i == last && pending.is_some_and(|p| p.tail) && pc == code.code.len();
+            let tail_end =
+                i == last && pending.is_some_and(|p| p.tail) && pc == code.get().words().len();
             if ops.binary_search(&pc).is_err() && !tail_end {
                 return Err(err("offset is not an op of its function"));
             }
             if base
-                .checked_add(code.frame_size as usize)
+                .checked_add(code.get().frame_size() as usize)
                 .is_none_or(|end| end > ncells)
             {
                 return Err(err("frame outside the saved value stack"));

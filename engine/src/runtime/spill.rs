@@ -69,7 +69,7 @@ impl Func {
         let code = super::materialize_code(&mut store.inner, self.0)
             .map_err(|_| OffloadError::OutOfMemory)?;
         let started = store.inner.offload.metrics.start();
-        let payload = code.encode();
+        let payload = code.get().encode();
         io::save(storage, &key, generation, &payload)?;
         let written = blob::HEADER_LEN + payload.len();
         store

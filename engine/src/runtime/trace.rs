@@ -11,13 +11,13 @@ use alloc::vec::Vec;
 
 use super::{CodeState, FuncKind, StoreInner};
 use crate::error::FrameInfo;
-use crate::microcode::Compiled;
+use crate::microcode::resident::{CodePtr, CodeRef};
 use crate::module::ModuleInner;
 
 /// A frame as the interpreter saw it: its code, the word offset of the op it was at, its
 /// instance (store index).
 pub(crate) struct Site<'a> {
-    pub code: &'a Compiled,
+    pub code: CodeRef<'a>,
     pub pc: usize,
     pub inst: u32,
 }
@@ -26,7 +26,7 @@ pub(crate) struct Site<'a> {
 /// holds any more (evicted by the code cache while the call ran) is left out.
 pub(crate) fn resolve(inner: &StoreInner, sites: &[Site<'_>]) -> Vec<FrameInfo> {
     // The offset map of each function seen, by code: a recursion translates once.
-    let mut maps: Vec<(*const Compiled, Option<OffsetMap>)> = Vec::new();
+    let mut maps: Vec<(CodePtr, Option<OffsetMap>)> = Vec::new();
     let mut frames: Vec<(&Arc<ModuleInner>, FrameInfo)> = Vec::with_capacity(sites.len());
     for site in sites {
         let Some(inst) = inner.instances.get(site.inst as usize) else {
@@ -37,7 +37,7 @@ pub(crate) fn resolve(inner: &StoreInner, sites: &[Site<'_>]) -> Vec<FrameInfo> 
             matches!(
                 &inner.funcs[f as usize].kind,
                 FuncKind::Wasm { code: CodeState::Translated(c), .. }
-                    if core::ptr::eq(Arc::as_ptr(c), site.code)
+                    if c.as_ptr() == site.code.as_ptr()
             )
         }) else {
             continue;
@@ -46,7 +46,7 @@ pub(crate) fn resolve(inner: &StoreInner, sites: &[Site<'_>]) -> Vec<FrameInfo> 
         let Some(def) = index.checked_sub(module.num_imported_funcs) else {
             continue;
         };
-        let key: *const Compiled = site.code;
+        let key = site.code.as_ptr();
         let map = match maps.iter().position(|(c, _)| *c == key) {
             Some(i) => &maps[i].1,
             None => {
@@ -101,9 +101,9 @@ pub(crate) fn resolve(inner: &StoreInner, sites: &[Site<'_>]) -> Vec<FrameInfo> 
 type OffsetMap = Vec<(usize, u32)>;
 
 /// Function `def`'s [`OffsetMap`], if translating it again gives exactly `running`.
-fn offset_map(module: &ModuleInner, def: u32, running: &Compiled) -> Option<OffsetMap> {
+fn offset_map(module: &ModuleInner, def: u32, running: CodeRef<'_>) -> Option<OffsetMap> {
     let (code, offsets) = module.translate_with_offsets(def).ok()?;
-    if code.code != running.code || code.pool != running.pool {
+    if *code.code != *running.words() || *code.pool != *running.pool() {
         return None;
     }
     code.ops()

@@ -84,7 +84,7 @@ fn hook_can_abort_with_a_trap() {
 fn hook_can_evict_and_reinstall_code_mid_run() {
     let (mut store, inst) = setup();
     let sq = inst.get_func(&store, "sq").unwrap();
-    let saved: Compiled = (*sq.translate(&mut store).unwrap().unwrap()).clone();
+    let saved: Compiled = sq.translate(&mut store).unwrap().unwrap();
     let stored = Arc::new(Mutex::new(saved.encode()));
     sq.set_trap(&mut store, true);
     let blob = stored.clone();
@@ -107,7 +107,7 @@ fn install_rejects_microcode_for_another_signature_or_out_of_range() {
     let (mut store, inst) = setup();
     let sq = inst.get_func(&store, "sq").unwrap();
     let sum = inst.get_func(&store, "sum_sq").unwrap();
-    let sum_code = (*sum.translate(&mut store).unwrap().unwrap()).clone();
+    let sum_code = sum.translate(&mut store).unwrap().unwrap();
     let mut bad = sum_code.clone();
     bad.frame_size = 1;
     assert!(sum.install_code(&mut store, bad).is_err());

@@ -34,7 +34,7 @@ fn sample_functions() -> Vec<(String, Module, Compiled)> {
                 out.push((
                     format!("{}#{i}", path.display()),
                     module.clone(),
-                    (*code).clone(),
+                    code.clone(),
                 ));
             }
         }

@@ -816,7 +816,7 @@ fn under_prescan_a_source_is_translated_while_it_is_validated() {
             let installed = f.translate(&mut store).unwrap();
             let on_demand = module.translate_function(i).unwrap();
             assert_eq!(
-                installed.as_deref(),
+                installed.as_ref(),
                 on_demand.as_ref(),
                 "{} function {i}",
                 path.display()

@@ -228,7 +228,7 @@ fn offload_new_code_or_new_storage_is_written_again() {
     let (mut store, _, inst) = setup(spill_config(None));
     store.set_storage(MemStorage::new());
     let f = inst.get_func(&store, "sq").unwrap();
-    let code = (*f.translate(&mut store).unwrap().unwrap()).clone();
+    let code = f.translate(&mut store).unwrap().unwrap();
     f.evict_code(&mut store);
     assert_eq!(call_i32(&mut store, f, 7).unwrap(), 49);
     // Code installed by the host is not known to match the stored copy.
@@ -463,7 +463,7 @@ fn offload_silent_write_loss_is_detected_as_stale() {
     let (mut store, _, inst) = setup(spill_config(None));
     store.set_storage(FaultyStorage::new(MemStorage::new()).with_fault(Fault::Lose { write: 1 }));
     let f = inst.get_func(&store, "fib").unwrap();
-    let code = (*f.translate(&mut store).unwrap().unwrap()).clone();
+    let code = f.translate(&mut store).unwrap().unwrap();
     f.evict_code(&mut store); // write 0: generation 1
     assert_eq!(call_i32(&mut store, f, 10).unwrap(), 55); // loaded
     f.install_code(&mut store, code).unwrap(); // no longer known to match storage
@@ -518,7 +518,7 @@ fn offload_crafted_code_blobs_with_valid_crc_are_rejected_by_the_verifier() {
     let storage = Shared::new(MemStorage::new());
     store.set_storage(storage.clone());
     let f = inst.get_func(&store, "sum").unwrap();
-    let good = (*f.translate(&mut store).unwrap().unwrap()).clone();
+    let good = f.translate(&mut store).unwrap().unwrap();
     let ops = good.decode_ops().unwrap();
     let n = ops.len() as u32;
     let mut hostile: Vec<(&str, Compiled)> = Vec::new();

@@ -42,7 +42,7 @@ fn churn(mut caller: Caller<'_, u32>) {
     }
     // A fresh translation of `depth` installed while the old one still runs below us.
     let code = funcs[0].translate(&mut *store).unwrap().unwrap();
-    funcs[0].install_code(&mut *store, (*code).clone()).unwrap();
+    funcs[0].install_code(&mut *store, code.clone()).unwrap();
     let junk: Vec<Vec<u16>> = (0..64).map(|_| vec![0xffff; 256]).collect();
     std::hint::black_box(junk);
 }

@@ -33,7 +33,7 @@ fn compare(config: impl Fn() -> Config) {
             let installed = f.translate(&mut store).unwrap();
             let on_demand = module.translate_function(i).unwrap();
             assert_eq!(
-                installed.as_deref(),
+                installed.as_ref(),
                 on_demand.as_ref(),
                 "{} function {i}",
                 path.display()
@@ -70,7 +70,7 @@ fn a_second_instantiation_translates_again() {
             .unwrap();
         assert_eq!(store.code_cache_stats().translations, 1);
         let f = inst.get_func(&store, "f").unwrap();
-        codes.push((*f.translate(&mut store).unwrap().unwrap()).clone());
+        codes.push(f.translate(&mut store).unwrap().unwrap());
         let mut out = [fayasm::Val::I32(0)];
         f.call(&mut store, &[fayasm::Val::I32(3)], &mut out)
             .unwrap();

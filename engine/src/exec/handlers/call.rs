@@ -6,7 +6,8 @@ use super::super::state::{Ctx, Exit, Regs, R};
 use super::super::suspend::PendingHost;
 use super::super::{call_host, ensure_cells, CallFrame};
 use crate::error::{Trap, TrapCode};
-use crate::microcode::{Compiled, Op};
+use crate::microcode::resident::{Code, CodePtr, CodeRef};
+use crate::microcode::Op;
 use crate::runtime::materialize_code;
 use crate::runtime::{CodeState, FuncKind};
 use crate::value::Val;
@@ -58,7 +59,7 @@ pub(super) fn pop_caller<T>(cx: &mut Ctx<'_, T>) -> Option<CallFrame> {
     let f = cx.stack.frames.pop()?;
     if cx.stack.frames.len() < cx.stack.held.len() {
         if let Some(c) = cx.stack.held.pop() {
-            c.pin();
+            c.get().pin();
             cx.store.inner.code_cache.keep_pinned(c);
         }
     }
@@ -76,12 +77,12 @@ fn pop_frame<T>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
             cx.code = f.code;
             cx.base = f.base;
             cx.set_inst(f.instance as usize);
-            let pc = (f.ip as usize - cx.code().code.as_ptr() as usize) / 2;
+            let pc = (f.ip as usize - cx.code().words_ptr() as usize) / 2;
             *r = cx.regs_after_switch(pc, r, same);
             Ok(())
         }
         None => {
-            cx.code = core::ptr::null();
+            cx.code = CodePtr::NULL;
             Err(Exit::Done)
         }
     }
@@ -136,15 +137,15 @@ pub(crate) unsafe fn CallSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Reg
         if !callee.is_null() {
             let stack = &*cx.stack;
             // SAFETY: a non-null entry is the function's current code (the callee table).
-            let c = unsafe { &*callee };
+            let c = unsafe { callee.get() };
             let new_base = cx.base + args as usize;
             if stack.frames.len() < cx.frame_limit
-                && new_base + c.frame_size as usize <= stack.cells.len()
+                && new_base + c.frame_size() as usize <= stack.cells.len()
             {
                 let fp = r.fp.wrapping_add(args as usize);
                 // SAFETY: the callee's frame lies in `stack.cells` (checked just above) and
                 // its locals in the frame (`np + nl <= frame_size`, checked by `verify`).
-                unsafe { zero_cells(fp.add(c.num_params as usize), c.num_locals as usize) };
+                unsafe { zero_cells(fp.add(c.num_params() as usize), c.num_locals() as usize) };
                 push_and_enter(cx, r, c, new_base, fp);
                 return Ok(());
             }
@@ -170,7 +171,7 @@ fn remember_callee<T>(cx: &mut Ctx<'_, T>, func: u32) -> u32 {
     } = &entity.kind
     {
         if !entity.trapped && *instance as usize == cx.inst {
-            inst.callees.set(func as usize, alloc::sync::Arc::as_ptr(c));
+            inst.callees.set(func as usize, c.as_ptr());
             entity.referenced = true;
         }
     }
@@ -295,9 +296,9 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
     }
     // SAFETY: a non-null entry is the function's current code, which its function state
     // holds (ARCHITECTURE.md, "Invariants": the callee table).
-    let c = unsafe { &*callee };
+    let c = unsafe { callee.get() };
     let stack = &*cx.stack;
-    let nl = c.num_locals as usize;
+    let nl = c.num_locals() as usize;
     let new_base = cx.base + args as usize;
     // Room for the frame and for `ZERO_SLACK` cells past it: the locals are zeroed 4, 16 or
     // 32 cells at a time without looking at the frame's end (the cells past the callee's
@@ -305,7 +306,7 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
     // More locals go the general way (`CallSlow`, which finds the entry and zeroes them out
     // of line): a call in this handler would cost every call six saved registers.
     if stack.frames.len() >= cx.frame_limit
-        || new_base + c.frame_size as usize + ZERO_SLACK > stack.cells.len()
+        || new_base + c.frame_size() as usize + ZERO_SLACK > stack.cells.len()
         || nl > ZERO_SLACK
     {
         return Err(Exit::Slow);
@@ -316,7 +317,7 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
     // cells past the locals is harmless: the temporaries there are written before they are
     // read, and the cells past the frame are unused.
     unsafe {
-        let locals = fp.add(c.num_params as usize);
+        let locals = fp.add(c.num_params() as usize);
         // Plain stores: a call of `write_unaligned` or `memset` with the address of a
         // local would cost the threaded backend its tail call where it is not inlined.
         zero4(locals);
@@ -346,7 +347,7 @@ const ZERO_SLACK: usize = 32;
 fn push_and_enter<T>(
     cx: &mut Ctx<'_, T>,
     r: &mut Regs,
-    callee: &Compiled,
+    callee: CodeRef<'_>,
     new_base: usize,
     fp: *mut u64,
 ) {
@@ -364,9 +365,9 @@ fn push_and_enter<T>(
         });
         stack.frames.set_len(depth + 1);
     }
-    cx.code = callee;
+    cx.code = callee.as_ptr();
     cx.base = new_base;
-    r.ip = callee.code.as_ptr();
+    r.ip = callee.words_ptr();
     r.fp = fp;
 }
 
@@ -463,13 +464,14 @@ pub(super) fn call_body<T>(
 #[inline(always)]
 fn enter<T>(
     cx: &mut Ctx<'_, T>,
-    callee: &alloc::sync::Arc<Compiled>,
+    callee: &Code,
     instance: u32,
     new_base: usize,
     pc: usize,
     tail: bool,
 ) -> Result<Next, Exit> {
-    let np = callee.num_params as usize;
+    let callee_ref = callee.get();
+    let np = callee_ref.num_params() as usize;
     let frame_base = if tail {
         // The callee replaces the current frame: its arguments move down to this frame's
         // base and the call depth stays the same.
@@ -482,7 +484,7 @@ fn enter<T>(
         }
         new_base
     };
-    let need = frame_base + callee.frame_size as usize;
+    let need = frame_base + callee_ref.frame_size() as usize;
     if need + ZERO_SLACK > cx.stack.cells.len() {
         // The slack the fast path wants if the bound allows it, else what the frame needs.
         if ensure_cells(&mut cx.stack.cells, need + ZERO_SLACK, cx.max_cells).is_err() {
@@ -490,20 +492,21 @@ fn enter<T>(
         }
     }
     let locals = frame_base + np;
-    if callee.num_locals > 0 {
-        cx.stack.cells[locals..locals + callee.num_locals as usize].fill(0);
+    let nl = callee_ref.num_locals() as usize;
+    if nl > 0 {
+        cx.stack.cells[locals..locals + nl].fill(0);
     }
-    callee.pin();
-    let caller = core::mem::replace(&mut cx.code, alloc::sync::Arc::as_ptr(callee));
+    callee_ref.pin();
+    let caller = core::mem::replace(&mut cx.code, callee.as_ptr());
     if tail {
         // SAFETY: `caller` was the running code, pinned by `cx.code` until now.
-        unsafe { (*caller).unpin() };
+        unsafe { caller.get() }.unpin();
     } else {
         cx.stack.frames.push(CallFrame {
             code: caller,
             // SAFETY: `caller` was the running code, pinned by `cx.code` until now and by
             // this frame from here on.
-            ip: unsafe { (*caller).code.as_ptr() }.wrapping_add(pc),
+            ip: unsafe { caller.get() }.words_ptr().wrapping_add(pc),
             base: cx.base,
             instance: cx.inst as u32,
         });
@@ -597,11 +600,11 @@ fn invoke_slow<T>(
                         cx.code = f.code;
                         cx.base = f.base;
                         cx.set_inst(f.instance as usize);
-                        let pc = (f.ip as usize - cx.code().code.as_ptr() as usize) / 2;
+                        let pc = (f.ip as usize - cx.code().words_ptr() as usize) / 2;
                         Ok(pc << 1)
                     }
                     None => {
-                        cx.code = core::ptr::null();
+                        cx.code = CodePtr::NULL;
                         Err(Exit::Done)
                     }
                 }

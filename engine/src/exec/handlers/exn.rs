@@ -21,7 +21,8 @@ use super::super::state::{Ctx, Exit, Regs, R};
 use super::call::{flatten, pop_caller, switch, Next};
 use crate::error::{Trap, TrapCode};
 use crate::microcode::isa::{opc, WIDE};
-use crate::microcode::{Compiled, Op};
+use crate::microcode::resident::{CodePtr, CodeRef};
+use crate::microcode::Op;
 
 /// The catch-all tag of a `Catch` / `CatchRef` op (`translate/exn.rs`).
 const CATCH_ALL: i32 = -1;
@@ -116,8 +117,8 @@ struct Handler {
 
 /// The first clause of `code`'s handler table covering word `at` that catches `tag` (a
 /// store tag index; `tags` maps the module's tag indices to the store's).
-fn find_handler(code: &Compiled, at: usize, tag: u32, tags: &[u32]) -> Option<Handler> {
-    let words = &code.code[..];
+fn find_handler(code: CodeRef<'_>, at: usize, tag: u32, tags: &[u32]) -> Option<Handler> {
+    let words = code.words();
     // Code without a handler table (all code without `try_table`) is told at a glance.
     if !words.iter().any(|&w| w & !WIDE == opc::ExnFrom) {
         return None;
@@ -180,7 +181,7 @@ pub(super) fn unwind<T>(
         // The op that stopped the run (`Ctx::trap_ip`) is not in the running function any
         // more: leave no running function, so that the backtrace does not look for it there.
         cx.code().unpin();
-        cx.code = core::ptr::null();
+        cx.code = CodePtr::NULL;
     }
     res
 }
@@ -210,7 +211,7 @@ fn unwind_frames<T>(cx: &mut Ctx<'_, T>, mut exn: InFlight, mut at: usize) -> Re
                 cx.set_inst(f.instance as usize);
             }
             None => {
-                cx.code = core::ptr::null();
+                cx.code = CodePtr::NULL;
                 let i = materialize(cx, exn)?;
                 let t = Trap::throw(crate::runtime::ExnRef(i, cx.store.inner.id));
                 return Err(cx.park_trap(t));
@@ -298,7 +299,7 @@ pub(super) fn from_host<T>(
                 unwind(cx, InFlight::Object(e.0), at, true)
             }
             None => {
-                cx.code = core::ptr::null();
+                cx.code = CodePtr::NULL;
                 Err(cx.park_trap(trap))
             }
         }

@@ -61,7 +61,7 @@ fn vector_exec<T, const W: bool>(cx: &mut Ctx<'_, T>, ip: *const u16) -> Result<
         cells: &mut cx.stack.cells[cx.base..],
         // SAFETY: the running function's code is pinned while it runs, so the store keeps
         // it alive (ARCHITECTURE.md, "Invariants": pinned code); nothing here unpins it.
-        pool: unsafe { &(*code).pool },
+        pool: unsafe { code.get() }.pool(),
         instance: cx.inst,
     };
     vector::execute(op, &mut frame, &mut cx.store.inner)?;
@@ -441,7 +441,7 @@ mod fast {
     /// Entry `idx` of the running function's pool.
     #[inline(always)]
     fn pool<T>(cx: &Ctx<'_, T>, idx: u32) -> u128 {
-        let pool = &cx.code().pool;
+        let pool = cx.code().pool();
         debug_assert!((idx as usize) < pool.len());
         // SAFETY: `verify` proved every `PoolIdx` operand below the pool's length
         // (ARCHITECTURE.md, "Invariants"), and `cx.code` is the running, verified function.
