@@ -51,6 +51,7 @@ mod pinned_code;
 mod prescan_one_pass;
 mod proposals;
 mod resumable;
+mod return_local;
 mod send_store;
 mod simd;
 mod small_heap;

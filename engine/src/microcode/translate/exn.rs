@@ -129,6 +129,11 @@ impl Translator<'_> {
         });
     }
 
+    /// Whether a catch clause branches to control frame `idx`, whose label has not ended.
+    pub(super) fn caught_to(&self, idx: usize) -> bool {
+        self.exn.pending.iter().any(|&(_, label)| label == idx)
+    }
+
     /// Append the handler table (if any) after the function's last op.
     pub(super) fn emit_handlers(&mut self) {
         if self.exn.table.is_empty() {

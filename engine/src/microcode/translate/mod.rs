@@ -911,11 +911,27 @@ impl Translator<'_> {
 
     fn ret(&mut self) {
         let n = self.ctrl[0].results.len() as u32;
+        let count = cells(&self.ctrl[0].results);
+        if let Some(src) = self.local_result(n) {
+            self.emit(Op::Return { src, count });
+            return;
+        }
         self.materialize_top(n);
         let first = self.height() as usize - n as usize;
         let src = self.stack.get(first).map_or(self.top_slot(), |e| e.slot);
-        let count = cells(&self.ctrl[0].results);
         self.emit(Op::Return { src, count });
+    }
+
+    /// The local's slot when the only result, `n` = 1, is a `local.get` not yet copied: a
+    /// return reads it there (not a copy into a temporary, then the temporary).
+    fn local_result(&self, n: u32) -> Option<Slot> {
+        match self.stack.last() {
+            Some(Entry {
+                operand: Operand::Local(l),
+                ..
+            }) if n == 1 => Some(self.locals[*l as usize].0),
+            _ => None,
+        }
     }
 
     fn end(&mut self) {
@@ -923,7 +939,13 @@ impl Translator<'_> {
         if c.dead {
             return;
         }
-        if !c.unreachable {
+        // The function's end, reached only by falling through (no branch, no catch clause
+        // lands there with a value): a `local.get` result is returned from the local.
+        let direct =
+            (self.ctrl.is_empty() && !c.unreachable && c.fixups == NO_FIXUP && !self.caught_to(0))
+                .then(|| self.local_result(c.results.len() as u32))
+                .flatten();
+        if !c.unreachable && direct.is_none() {
             self.materialize_top(c.results.len() as u32);
         }
         let here = self.pc();
@@ -948,7 +970,7 @@ impl Translator<'_> {
         self.last_result = None;
         if self.ctrl.is_empty() {
             self.emit(Op::Return {
-                src: self.first_temp,
+                src: direct.unwrap_or(self.first_temp),
                 count: cells(&c.results),
             });
         }
