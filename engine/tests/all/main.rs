@@ -43,6 +43,7 @@ mod offload_sync;
 mod paged_faults;
 mod paged_policy;
 mod paged_region;
+mod paged_tlb;
 mod paged_view;
 mod paged_writeback;
 mod persist_call;

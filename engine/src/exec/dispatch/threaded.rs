@@ -104,7 +104,31 @@ fn mem_miss<T, const W: bool, const OP: u16>(
         mem0_len,
     };
     // SAFETY: as for `slow`; `OP` is the opcode at `ip` (this function's table slot's op).
-    if unsafe { handlers::mem_paged::<T, W>(cx, &mut r, OP) } {
+    if unsafe { handlers::mem_paged::<T, W>(cx, &mut r, OP, true) } {
+        return next(cx, r);
+    }
+    mem_lookup::<T, W, OP>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
+}
+
+/// [`mem_miss`] past the paged view's cached translations: the page table (refilling the
+/// cache), then the general path. Separate so that a cache hit saves no registers.
+#[inline(never)]
+fn mem_lookup<T, const W: bool, const OP: u16>(
+    cx: &mut Ctx<'_, T>,
+    ip: *const u16,
+    fp: *mut u64,
+    _: Pad,
+    mem0: *mut u8,
+    mem0_len: u64,
+) -> Stop {
+    let mut r = Regs {
+        ip,
+        fp,
+        mem0,
+        mem0_len,
+    };
+    // SAFETY: as for `mem_miss`.
+    if unsafe { handlers::mem_paged::<T, W>(cx, &mut r, OP, false) } {
         return next(cx, r);
     }
     slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)

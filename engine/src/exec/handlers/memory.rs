@@ -98,6 +98,10 @@ macro_rules! mem_ops {
         /// path pays nothing for it; the threaded backend calls it with `word` a constant
         /// (one function per op), the others from [`MemSlow`].
         ///
+        /// With `cached_only`, only the view's cached translations are tried (nothing is
+        /// called, so the threaded backend's caller needs no stack frame, and tail-calls a
+        /// second function for the page table on a miss).
+        ///
         /// # Safety
         /// As for [`MemSlow`], and `word` is the opcode at `r.ip` without `WIDE`.
         #[inline(always)]
@@ -105,6 +109,7 @@ macro_rules! mem_ops {
             cx: &mut Ctx<'_, T>,
             r: &mut Regs,
             word: u16,
+            cached_only: bool,
         ) -> bool {
             let start = r.ip;
             use crate::microcode::isa::opc;
@@ -113,7 +118,12 @@ macro_rules! mem_ops {
                     opc::$l | opc::$li | opc::$lr => {
                         let (dst, a, mem, offset) = mem_ops!(@load_args r, word, $l $li $lr);
                         if mem == 0 {
-                            if let Some(p) = cx.paged.at(a, offset, $n, false) {
+                            let p = if cached_only {
+                                cx.paged.cached(a, offset, $n, false)
+                            } else {
+                                cx.paged.at(a, offset, $n, false)
+                            };
+                            if let Some(p) = p {
                                 // SAFETY: `at` returned `N` bytes of a resident page, valid
                                 // until the pager runs again (`PagedView`'s contract: the
                                 // view is re-read with `mem0`).
@@ -130,7 +140,12 @@ macro_rules! mem_ops {
                         let bytes = ($sconv)(v);
                         if mem == 0 {
                             let n = core::mem::size_of_val(&bytes) as u64;
-                            if let Some(p) = cx.paged.at(a, offset, n, true) {
+                            let p = if cached_only {
+                                cx.paged.cached(a, offset, n, true)
+                            } else {
+                                cx.paged.at(a, offset, n, true)
+                            };
+                            if let Some(p) = p {
                                 // SAFETY: as for the loads (`at` marked the page dirty).
                                 unsafe { *(p as *mut [u8; _]) = bytes };
                                 return true;
@@ -282,7 +297,7 @@ mem_ops! {
 #[inline(always)]
 pub(crate) unsafe fn MemSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     // SAFETY: the caller's contract; the word is the op's.
-    if unsafe { mem_paged::<T, W>(cx, r, *r.ip & !crate::microcode::isa::WIDE) } {
+    if unsafe { mem_paged::<T, W>(cx, r, *r.ip & !crate::microcode::isa::WIDE, false) } {
         return Ok(());
     }
     out_of_line(cx, r, mem_slow_body::<T, W>)

@@ -44,6 +44,7 @@ impl MemoryEntity {
                 bytes: p.bytes.as_mut_ptr(),
                 size: self.size,
                 shift: p.shift,
+                ..PagedView::NONE
             },
             _ => PagedView::NONE,
         }
@@ -74,6 +75,14 @@ impl MemoryEntity {
 /// default-memory fast path). Eviction needs no pinning: it unmaps the page in the table
 /// the view reads. An access through the view sets the frame's `referenced` bit (and
 /// `dirty` for a store), exactly as the pager's own path does, so the clock sees it.
+///
+/// The view also caches translations, eight pages for reads and eight for writes
+/// (direct-mapped by page number, a TLB): an access inside a cached page skips the bounds
+/// checks, the table and the frame's bits, and the threaded backend tries the cache before
+/// anything that needs a stack frame (`dispatch/threaded.rs`, `mem_miss`, then
+/// `mem_lookup`). That is exact, not an approximation of the clock: the bits were set when
+/// the entry was filled, and only the pager clears them (the clock's hand, a write-back),
+/// which runs only out of line, after which the view is read afresh with empty entries.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PagedView {
     /// `Pager::table` (one entry per paging page of `size` bytes).
@@ -86,6 +95,43 @@ pub(crate) struct PagedView {
     size: u64,
     /// log2 of the paging page size.
     shift: u32,
+    /// Cached translations for reads, direct-mapped: page `p` in entry `p % TLB`.
+    read: [Entry; TLB],
+    /// The same for writes (their frames are marked dirty).
+    write: [Entry; TLB],
+}
+
+/// Entries of each of [`PagedView`]'s translation caches.
+const TLB: usize = 8;
+
+/// One cached translation of [`PagedView`]: `len` bytes of memory from address `base`, all
+/// in bounds and in one resident page, are the frame bytes at `ptr`. `len` 0 for none.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    base: u64,
+    len: u64,
+    ptr: *mut u8,
+}
+
+impl Entry {
+    const EMPTY: Entry = Entry {
+        base: 0,
+        len: 0,
+        ptr: core::ptr::null_mut(),
+    };
+
+    /// Where `n` bytes from `ea` are, if they lie inside this entry.
+    #[inline(always)]
+    fn at(&self, ea: u64, n: u64) -> Option<*mut u8> {
+        let d = ea.wrapping_sub(self.base);
+        // `d < len <= page size`, so `d + n` cannot overflow.
+        if d < self.len && d + n <= self.len {
+            // SAFETY: `d < len`, and the entry's `len` bytes from `ptr` are a resident
+            // frame's (the entry's contract, valid as long as the view).
+            return Some(unsafe { self.ptr.add(d as usize) });
+        }
+        None
+    }
 }
 
 impl PagedView {
@@ -96,14 +142,49 @@ impl PagedView {
         bytes: core::ptr::null_mut(),
         size: 0,
         shift: 12,
+        read: [Entry::EMPTY; TLB],
+        write: [Entry::EMPTY; TLB],
     };
 
     /// Where the `n` bytes (1 to 16) at `addr + offset` are in RAM, if that range is in
     /// bounds and inside one resident page; the frame is marked referenced, and dirty when
-    /// `write`.
+    /// `write`. The cached translations first, then the page table.
     #[inline(always)]
-    pub(crate) fn at(&self, addr: u64, offset: u64, n: u64, write: bool) -> Option<*mut u8> {
+    pub(crate) fn at(&mut self, addr: u64, offset: u64, n: u64, write: bool) -> Option<*mut u8> {
         let ea = addr.checked_add(offset)?;
+        match self.cached_at(ea, n, write) {
+            Some(p) => Some(p),
+            None => self.lookup(ea, n, write),
+        }
+    }
+
+    /// [`at`](Self::at) from the cached translations only: `None` when `addr + offset` is
+    /// not in a page they hold (the caller then tries [`at`](Self::at)). Calls nothing, so
+    /// a caller that tail-calls on a miss needs no stack frame.
+    #[inline(always)]
+    pub(crate) fn cached(&self, addr: u64, offset: u64, n: u64, write: bool) -> Option<*mut u8> {
+        self.cached_at(addr.checked_add(offset)?, n, write)
+    }
+
+    /// The cache entry of the page holding `ea`.
+    #[inline(always)]
+    fn slot(ea: u64, shift: u32) -> usize {
+        (ea >> shift) as usize % TLB
+    }
+
+    #[inline(always)]
+    fn cached_at(&self, ea: u64, n: u64, write: bool) -> Option<*mut u8> {
+        let slot = Self::slot(ea, self.shift);
+        if write {
+            self.write[slot].at(ea, n)
+        } else {
+            self.read[slot].at(ea, n)
+        }
+    }
+
+    /// [`at`](Self::at) past the cached entries: the page table, then the entry refilled.
+    #[inline(always)]
+    fn lookup(&mut self, ea: u64, n: u64, write: bool) -> Option<*mut u8> {
         if ea >= self.size || n > self.size - ea {
             return None;
         }
@@ -120,15 +201,24 @@ impl PagedView {
             return None;
         }
         // SAFETY: a mapped table entry names a frame below `frames.len()`, whose page of
-        // `bytes` is `f << shift ..` (Pager invariants); `in_page + n` is within the page.
+        // `bytes` is `f << shift ..` (Pager invariants); the page's bytes below `size` are
+        // in the frame.
         unsafe {
             let frame = &mut *self.frames.add(f as usize);
             frame.referenced = true;
             frame.dirty |= write;
-            Some(
-                self.bytes
-                    .add(((f as usize) << self.shift) + in_page as usize),
-            )
+            let base = ea & !mask;
+            let entry = Entry {
+                base,
+                len: (mask + 1).min(self.size - base),
+                ptr: self.bytes.add((f as usize) << self.shift),
+            };
+            let slot = Self::slot(ea, self.shift);
+            self.read[slot] = entry;
+            if write {
+                self.write[slot] = entry;
+            }
+            Some(entry.ptr.add(in_page as usize))
         }
     }
 }
