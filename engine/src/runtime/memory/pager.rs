@@ -175,11 +175,52 @@ impl PagedView {
     #[inline(always)]
     fn cached_at(&self, ea: u64, n: u64, write: bool) -> Option<*mut u8> {
         let slot = Self::slot(ea, self.shift);
-        if write {
-            self.write[slot].at(ea, n)
+        let entry = if write {
+            &self.write[slot]
         } else {
-            self.read[slot].at(ea, n)
+            &self.read[slot]
+        };
+        let p = entry.at(ea, n);
+        #[cfg(debug_assertions)]
+        if p.is_some() {
+            self.check(entry, write);
         }
+        p
+    }
+
+    /// Debug builds (every test, the spec suites' paged pass): a cache hit's entry is still
+    /// what the page table says, with the bits its filling set, so a path that ran the pager
+    /// and left the view unread fails here instead of reading another page's frame.
+    #[cfg(debug_assertions)]
+    #[inline(never)]
+    fn check(&self, entry: &Entry, write: bool) {
+        let page = entry.base >> self.shift;
+        assert!(
+            entry.base + entry.len <= self.size && entry.base & ((1u64 << self.shift) - 1) == 0,
+            "PagedView: a cached page outside the memory"
+        );
+        // SAFETY: `base < size` (checked above), so the page is below `table.len()`, as in
+        // `lookup`; a mapped entry names a frame below `frames.len()` (Pager invariants).
+        let (f, frame) = unsafe {
+            let f = *self.table.add(page as usize);
+            assert!(f != NOT_RESIDENT, "PagedView: a cached page was evicted");
+            (f, *self.frames.add(f as usize))
+        };
+        assert!(
+            core::ptr::eq(
+                entry.ptr,
+                self.bytes.wrapping_add((f as usize) << self.shift)
+            ),
+            "PagedView: a cached page moved to another frame"
+        );
+        assert!(
+            u64::from(frame.page) == page,
+            "PagedView: a cached page's frame holds another page"
+        );
+        assert!(
+            frame.referenced && (frame.dirty || !write),
+            "PagedView: a cached page's frame bits were cleared"
+        );
     }
 
     /// [`at`](Self::at) past the cached entries: the page table, then the entry refilled.
