@@ -178,10 +178,12 @@ const PATHS: &str = r#"
         (local.set $p (i32.rem_u (i32.mul (local.get $i) (i32.const 7)) (i32.const 64)))
         (local.set $q (i32.add (local.get $p) (i32.const 8)))
         (local.set $r (i32.add (local.get $p) (i32.const 29)))
-        ;; Fill the read and write entries of p and q.
+        ;; Fill p's read and write entries: q first and p (either may fault, and a fault
+        ;; empties the cache), then p again, resident now, so its accesses fill the entries.
+        (local.set $sum (i32.xor (local.get $sum) (i32.load (call $at (local.get $q) (local.get $i)))))
         (i64.store (call $at (local.get $p) (local.get $i)) (i64.extend_i32_u (local.get $sum)))
         (local.set $sum (i32.add (local.get $sum) (i32.load (call $at (local.get $p) (i32.const 3)))))
-        (local.set $sum (i32.xor (local.get $sum) (i32.load (call $at (local.get $q) (local.get $i)))))
+        (i32.store offset=16 (call $at (local.get $p) (local.get $sum)) (local.get $i))
         ;; One path that may run the pager, touching pages q and r.
         (block $done
           (block $h (block $g (block $f (block $e (block $d (block $c (block $b (block $a (block $z
@@ -396,6 +398,7 @@ const GROW: &str = r#"
           (i32.and (i32.mul (local.get $i) (i32.const 24)) (i32.const 4088))))
         (i32.store (local.get $a) (local.get $i))
         (local.set $sum (i32.add (local.get $sum) (i32.load offset=4 (local.get $a))))
+        (i32.store offset=8 (local.get $a) (local.get $sum))
         (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 37)))
           (then (local.set $sum (i32.add (local.get $sum) (memory.grow (i32.const 1))))))
         ;; the same page again, then the newest page
@@ -464,9 +467,14 @@ const ALIAS: &str = r#"
                                (i32.const 12)))
         (local.set $y (i32.shl (i32.rem_u (i32.add (local.get $i) (i32.const 5)) (i32.const 16))
                                (i32.const 12)))
+        ;; x's entries filled (the store may fault, the two accesses after it hit), then an
+        ;; access through memory 1 that may evict x, then x through memory 0 again.
         (i32.store $a (local.get $x) (local.get $i))
         (local.set $sum (i32.add (local.get $sum) (i32.load $a offset=8 (local.get $x))))
+        (i32.store $a offset=16 (local.get $x) (local.get $sum))
         (i32.store $b offset=8 (local.get $y) (local.get $sum))
+        (local.set $sum (i32.xor (local.get $sum) (i32.load $a offset=16 (local.get $x))))
+        (i32.store $a offset=24 (local.get $x) (local.get $sum))
         (local.set $sum (i32.add (local.get $sum) (i32.load $b (local.get $x))))
         (i32.store $a offset=8 (local.get $x) (local.get $sum))
         (local.set $sum (i32.xor (local.get $sum) (i32.load $a offset=8 (local.get $y))))

@@ -398,8 +398,9 @@ unsafe fn zero4(p: *mut u64) {
 }
 
 /// Where a call continues: the word offset `pc` in the (new) current function, shifted left
-/// by one, with bit 0 set when memory 0's registers stay valid (same instance, nothing ran
-/// that could move memory 0); or [`STOPPED`]. A plain integer, so it comes back in a
+/// by one, with bit 0 set when memory 0's registers and paged view stay valid (same
+/// instance, nothing ran that could move memory 0 or run its pager: the paged view's cached
+/// translations rely on it); or [`STOPPED`]. A plain integer, so it comes back in a
 /// register (a `Result` would come back through memory and cost the tail call).
 pub(super) type Next = usize;
 

@@ -124,9 +124,10 @@ macro_rules! mem_ops {
                                 cx.paged.at(a, offset, $n, false)
                             };
                             if let Some(p) = p {
-                                // SAFETY: `at` returned `N` bytes of a resident page, valid
-                                // until the pager runs again (`PagedView`'s contract: the
-                                // view is re-read with `mem0`).
+                                // SAFETY: `at`/`cached` returned `N` bytes of a resident
+                                // page, valid until the pager runs again, after which the
+                                // view is re-read with `mem0` (ARCHITECTURE.md, "Invariants":
+                                // the paged view and its cached translations).
                                 let bytes = unsafe { *(p as *const [u8; $n]) };
                                 set!(r, dst, ($conv)(bytes));
                                 return true;

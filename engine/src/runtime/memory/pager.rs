@@ -73,7 +73,7 @@ impl MemoryEntity {
 /// `runtime/memory/`, reached only through out-of-line paths), after which the interpreter
 /// re-reads the view together with `Regs::mem0` (ARCHITECTURE.md, "Invariants": the
 /// default-memory fast path). Eviction needs no pinning: it unmaps the page in the table
-/// the view reads. An access through the view sets the frame's `referenced` bit (and
+/// the view reads (the cached translations below are dropped with the view). An access through the view sets the frame's `referenced` bit (and
 /// `dirty` for a store), exactly as the pager's own path does, so the clock sees it.
 ///
 /// The view also caches translations, eight pages for reads and eight for writes
@@ -83,6 +83,13 @@ impl MemoryEntity {
 /// `mem_lookup`). That is exact, not an approximation of the clock: the bits were set when
 /// the entry was filled, and only the pager clears them (the clock's hand, a write-back),
 /// which runs only out of line, after which the view is read afresh with empty entries.
+/// So the view must be re-read after *anything* that can run the pager (not only after
+/// what moves its vectors): every out-of-line path that reaches a memory (the checked
+/// load/store of a fault or of another memory index, atomics, bulk memory, `memory.grow`,
+/// v128 ops) re-reads it on success (`refresh_mem0!`, `Ctx::regs_at`), as does a return from
+/// a host function (which may read or write memories, or re-enter wasm) and the landing of
+/// an exception; a path that fails ends the run, and every run starts with an empty view.
+/// Debug builds check every hit against the table and the frame (`PagedView::check`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PagedView {
     /// `Pager::table` (one entry per paging page of `size` bytes).
@@ -126,8 +133,11 @@ impl Entry {
         let d = ea.wrapping_sub(self.base);
         // `d < len <= page size`, so `d + n` cannot overflow.
         if d < self.len && d + n <= self.len {
-            // SAFETY: `d < len`, and the entry's `len` bytes from `ptr` are a resident
-            // frame's (the entry's contract, valid as long as the view).
+            // SAFETY: `d < len`, and the entry's `len` bytes from `ptr` are the frame of a
+            // resident page, in bounds of the memory: true when `lookup` filled it, and kept
+            // true because the view is re-read, its entries empty, after any code that can
+            // page, grow or spill this memory (ARCHITECTURE.md, "Invariants": the paged view
+            // and its cached translations).
             return Some(unsafe { self.ptr.add(d as usize) });
         }
         None
