@@ -60,6 +60,7 @@ typedef struct fayasm_config_t {
   size_t resident_pages; /* pages of each paged memory kept in RAM (at least 1 when paging) */
   size_t max_call_depth; /* deepest wasm call nesting; 0: the default */
   bool interruptible;    /* fayasm_interrupt can stop running code */
+  bool exceptions;       /* the exception-handling proposal: tags, try_table, throw, exnref */
 } fayasm_config_t;
 /* An engine with these settings; NULL for an unusable paging setting. */
 own wasm_engine_t* fayasm_engine_new_with_config(const fayasm_config_t* config);

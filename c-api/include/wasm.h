@@ -219,8 +219,25 @@ void wasm_memorytype_vec_new(own wasm_memorytype_vec_t* out, size_t size, own wa
 void wasm_memorytype_vec_copy(own wasm_memorytype_vec_t* out, const wasm_memorytype_vec_t* src);
 void wasm_memorytype_vec_delete(own wasm_memorytype_vec_t* vec);
 
-/* External types: a function, global, table or memory type seen as one (the casts return
- * the same object; the `as_` casts to a kind return NULL for another kind). */
+/* Tag types (exception handling): the function type's parameters are the values an
+ * exception of the tag carries; it has no results. */
+typedef struct wasm_tagtype_t wasm_tagtype_t;
+own wasm_tagtype_t* wasm_tagtype_new(own wasm_functype_t* functype);
+void wasm_tagtype_delete(own wasm_tagtype_t* type);
+own wasm_tagtype_t* wasm_tagtype_copy(const wasm_tagtype_t* type);
+const wasm_functype_t* wasm_tagtype_functype(const wasm_tagtype_t* type);
+typedef struct wasm_tagtype_vec_t {
+  size_t size;
+  wasm_tagtype_t** data;
+} wasm_tagtype_vec_t;
+void wasm_tagtype_vec_new_empty(own wasm_tagtype_vec_t* out);
+void wasm_tagtype_vec_new_uninitialized(own wasm_tagtype_vec_t* out, size_t size);
+void wasm_tagtype_vec_new(own wasm_tagtype_vec_t* out, size_t size, own wasm_tagtype_t* const data[]);
+void wasm_tagtype_vec_copy(own wasm_tagtype_vec_t* out, const wasm_tagtype_vec_t* src);
+void wasm_tagtype_vec_delete(own wasm_tagtype_vec_t* vec);
+
+/* External types: a function, global, table, memory or tag type seen as one (the casts
+ * return the same object; the `as_` casts to a kind return NULL for another kind). */
 typedef struct wasm_externtype_t wasm_externtype_t;
 typedef uint8_t wasm_externkind_t;
 enum wasm_externkind_enum {
@@ -228,6 +245,7 @@ enum wasm_externkind_enum {
   WASM_EXTERN_GLOBAL = 1,
   WASM_EXTERN_TABLE = 2,
   WASM_EXTERN_MEMORY = 3,
+  WASM_EXTERN_TAG = 4,
 };
 void wasm_externtype_delete(own wasm_externtype_t* type);
 own wasm_externtype_t* wasm_externtype_copy(const wasm_externtype_t* type);
@@ -245,18 +263,22 @@ wasm_externtype_t* wasm_functype_as_externtype(wasm_functype_t* type);
 wasm_externtype_t* wasm_globaltype_as_externtype(wasm_globaltype_t* type);
 wasm_externtype_t* wasm_tabletype_as_externtype(wasm_tabletype_t* type);
 wasm_externtype_t* wasm_memorytype_as_externtype(wasm_memorytype_t* type);
+wasm_externtype_t* wasm_tagtype_as_externtype(wasm_tagtype_t* type);
 wasm_functype_t* wasm_externtype_as_functype(wasm_externtype_t* type);
 wasm_globaltype_t* wasm_externtype_as_globaltype(wasm_externtype_t* type);
 wasm_tabletype_t* wasm_externtype_as_tabletype(wasm_externtype_t* type);
 wasm_memorytype_t* wasm_externtype_as_memorytype(wasm_externtype_t* type);
+wasm_tagtype_t* wasm_externtype_as_tagtype(wasm_externtype_t* type);
 const wasm_externtype_t* wasm_functype_as_externtype_const(const wasm_functype_t* type);
 const wasm_externtype_t* wasm_globaltype_as_externtype_const(const wasm_globaltype_t* type);
 const wasm_externtype_t* wasm_tabletype_as_externtype_const(const wasm_tabletype_t* type);
 const wasm_externtype_t* wasm_memorytype_as_externtype_const(const wasm_memorytype_t* type);
+const wasm_externtype_t* wasm_tagtype_as_externtype_const(const wasm_tagtype_t* type);
 const wasm_functype_t* wasm_externtype_as_functype_const(const wasm_externtype_t* type);
 const wasm_globaltype_t* wasm_externtype_as_globaltype_const(const wasm_externtype_t* type);
 const wasm_tabletype_t* wasm_externtype_as_tabletype_const(const wasm_externtype_t* type);
 const wasm_memorytype_t* wasm_externtype_as_memorytype_const(const wasm_externtype_t* type);
+const wasm_tagtype_t* wasm_externtype_as_tagtype_const(const wasm_externtype_t* type);
 
 /* Import and export types (they own their names and type). */
 typedef struct wasm_importtype_t wasm_importtype_t;

@@ -234,13 +234,16 @@ pub struct fayasm_config_t {
     /// Running code can be stopped with `fayasm_interrupt` (it checks at function entries
     /// and loop iterations).
     pub interruptible: bool,
+    /// Accept the exception-handling proposal (tags, `try_table`, `throw`, `exnref`).
+    pub exceptions: bool,
 }
 
 /// The engine of `c`; `None` for a paging setting that is not usable.
 fn engine_of(c: &fayasm_config_t) -> Option<Engine> {
     let mut cfg = Config::default()
         .consume_fuel(c.consume_fuel)
-        .interruptible(c.interruptible);
+        .interruptible(c.interruptible)
+        .wasm_exceptions(c.exceptions);
     if c.code_budget > 0 {
         cfg = cfg.code_cache_budget(Some(c.code_budget));
     }

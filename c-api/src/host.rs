@@ -74,6 +74,7 @@ pub(crate) const WASM_EXTERN_FUNC: u8 = 0;
 pub(crate) const WASM_EXTERN_GLOBAL: u8 = 1;
 pub(crate) const WASM_EXTERN_TABLE: u8 = 2;
 pub(crate) const WASM_EXTERN_MEMORY: u8 = 3;
+pub(crate) const WASM_EXTERN_TAG: u8 = 4;
 
 pub(crate) fn valtype_of_kind(kind: u8) -> Option<ValType> {
     Some(match kind {
@@ -480,6 +481,7 @@ pub unsafe extern "C" fn wasm_extern_kind(ext: *const wasm_extern_t) -> u8 {
         Some(Extern::Global(_)) => WASM_EXTERN_GLOBAL,
         Some(Extern::Table(_)) => WASM_EXTERN_TABLE,
         Some(Extern::Memory(_)) => WASM_EXTERN_MEMORY,
+        Some(Extern::Tag(_)) => WASM_EXTERN_TAG,
         _ => WASM_EXTERN_FUNC,
     }
 }

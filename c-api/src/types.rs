@@ -1,9 +1,9 @@
-//! External types (`wasm_externtype_t` and its four kinds), limits, table and memory types,
-//! import and export types, and a module's imports and exports (`wasm_module_imports`,
+//! External types (`wasm_externtype_t` and its five kinds), limits, table, memory and tag
+//! types, import and export types, and a module's imports and exports (`wasm_module_imports`,
 //! `wasm_module_exports`) and an external's type (`wasm_extern_type`).
 //!
-//! The four type structs (`wasm_functype_t`, `wasm_globaltype_t`, `wasm_tabletype_t`,
-//! `wasm_memorytype_t`) are `repr(C)` and start with the same `kind` byte, which is all of a
+//! The five type structs (`wasm_functype_t`, `wasm_globaltype_t`, `wasm_tabletype_t`,
+//! `wasm_memorytype_t`, `wasm_tagtype_t`) are `repr(C)` and start with the same `kind` byte, which is all of a
 //! `wasm_externtype_t`: so `wasm_functype_as_externtype` and its siblings are pointer casts
 //! (as `wasm.h` requires: the result is the same object), and an external type's kind says
 //! which struct it is.
@@ -18,7 +18,7 @@ use crate::host::{
     kind_of_valtype, new_functype, new_globaltype, valtype_of_kind, wasm_functype_copy,
     wasm_functype_delete, wasm_functype_t, wasm_globaltype_copy, wasm_globaltype_delete,
     wasm_globaltype_t, wasm_valtype_t, WASM_EXTERN_FUNC, WASM_EXTERN_GLOBAL, WASM_EXTERN_MEMORY,
-    WASM_EXTERN_TABLE,
+    WASM_EXTERN_TABLE, WASM_EXTERN_TAG,
 };
 use crate::{
     from_raw_parts, into_raw_parts, slice, unsafe_mut, unsafe_ref, wasm_byte_vec_t, wasm_extern_t,
@@ -33,7 +33,7 @@ pub struct wasm_limits_t {
     pub max: u32,
 }
 
-/// `wasm_externtype_t`: the common head of the four type structs (never made on its own).
+/// `wasm_externtype_t`: the common head of the five type structs (never made on its own).
 #[repr(C)]
 pub struct wasm_externtype_t {
     kind: u8,
@@ -52,6 +52,14 @@ pub struct wasm_tabletype_t {
 pub struct wasm_memorytype_t {
     kind: u8,
     limits: wasm_limits_t,
+}
+
+/// `wasm_tagtype_t`: owns its function type, whose parameters are the values an exception of
+/// the tag carries.
+#[repr(C)]
+pub struct wasm_tagtype_t {
+    kind: u8,
+    functype: *mut wasm_functype_t,
 }
 
 /// `wasm_importtype_t`: owns its names and type.
@@ -124,8 +132,11 @@ pub(crate) fn new_externtype(ty: &ExternType) -> *mut wasm_externtype_t {
             limits: limits(m.min, m.max),
         }))
         .cast(),
-        // `wasm.h` has no tag kind (exception handling is not in the C API yet).
-        ExternType::Tag(_) => ptr::null_mut(),
+        ExternType::Tag(t) => Box::into_raw(Box::new(wasm_tagtype_t {
+            kind: WASM_EXTERN_TAG,
+            functype: new_functype(t.func_type()),
+        }))
+        .cast(),
     }
 }
 
@@ -244,6 +255,44 @@ pub unsafe extern "C" fn wasm_memorytype_limits(
     unsafe_ref(ty).map_or(ptr::null(), |t| &t.limits)
 }
 
+// ---- tag types ----
+
+/// Takes over `functype`.
+#[no_mangle]
+pub unsafe extern "C" fn wasm_tagtype_new(functype: *mut wasm_functype_t) -> *mut wasm_tagtype_t {
+    if functype.is_null() {
+        return ptr::null_mut();
+    }
+    Box::into_raw(Box::new(wasm_tagtype_t {
+        kind: WASM_EXTERN_TAG,
+        functype,
+    }))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_tagtype_delete(ty: *mut wasm_tagtype_t) {
+    if !ty.is_null() {
+        // SAFETY: made by this library and given to C as `own`, deleted once; it owns its
+        // function type, made by this library too.
+        unsafe { wasm_functype_delete(Box::from_raw(ty).functype) };
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_tagtype_copy(ty: *const wasm_tagtype_t) -> *mut wasm_tagtype_t {
+    // SAFETY: a tag type's function type is a live one of this library's.
+    unsafe_ref(ty).map_or(ptr::null_mut(), |t| unsafe {
+        wasm_tagtype_new(wasm_functype_copy(t.functype))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn wasm_tagtype_functype(
+    ty: *const wasm_tagtype_t,
+) -> *const wasm_functype_t {
+    unsafe_ref(ty).map_or(ptr::null(), |t| t.functype.cast_const())
+}
+
 // ---- external types ----
 
 #[no_mangle]
@@ -254,13 +303,14 @@ pub unsafe extern "C" fn wasm_externtype_kind(ty: *const wasm_externtype_t) -> u
 #[no_mangle]
 pub unsafe extern "C" fn wasm_externtype_delete(ty: *mut wasm_externtype_t) {
     let Some(t) = unsafe_ref(ty) else { return };
-    // SAFETY: an external type is one of the four type structs, which its kind names (they
+    // SAFETY: an external type is one of the five type structs, which its kind names (they
     // all start with it); each delete takes back its own box.
     unsafe {
         match t.kind {
             WASM_EXTERN_FUNC => wasm_functype_delete(ty.cast()),
             WASM_EXTERN_GLOBAL => wasm_globaltype_delete(ty.cast()),
             WASM_EXTERN_TABLE => wasm_tabletype_delete(ty.cast()),
+            WASM_EXTERN_TAG => wasm_tagtype_delete(ty.cast()),
             _ => wasm_memorytype_delete(ty.cast()),
         }
     }
@@ -279,6 +329,7 @@ pub unsafe extern "C" fn wasm_externtype_copy(
             WASM_EXTERN_FUNC => wasm_functype_copy(ty.cast()).cast(),
             WASM_EXTERN_GLOBAL => wasm_globaltype_copy(ty.cast()).cast(),
             WASM_EXTERN_TABLE => wasm_tabletype_copy(ty.cast()).cast(),
+            WASM_EXTERN_TAG => wasm_tagtype_copy(ty.cast()).cast(),
             _ => wasm_memorytype_copy(ty.cast()).cast(),
         }
     }
@@ -326,6 +377,8 @@ externtype_casts! {
     wasm_memorytype_t WASM_EXTERN_MEMORY wasm_memorytype_as_externtype
         wasm_memorytype_as_externtype_const wasm_externtype_as_memorytype
         wasm_externtype_as_memorytype_const;
+    wasm_tagtype_t WASM_EXTERN_TAG wasm_tagtype_as_externtype wasm_tagtype_as_externtype_const
+        wasm_externtype_as_tagtype wasm_externtype_as_tagtype_const;
 }
 
 /// The type of an external (null for a null pointer).

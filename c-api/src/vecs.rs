@@ -151,7 +151,7 @@ pub unsafe extern "C" fn wasm_shared_module_delete(shared: *mut wasm_shared_modu
     }
 }
 
-/// The vectors of the four type kinds and of external types, which no function of the API
+/// The vectors of the five type kinds and of external types, which no function of the API
 /// returns but which `wasm.h` declares for every type: the vector type and all five of its
 /// functions (a vector owns its elements; `_copy` copies them).
 macro_rules! type_vecs {
@@ -241,6 +241,10 @@ type_vecs! {
         crate::types::wasm_memorytype_delete: wasm_memorytype_vec_new_empty
         wasm_memorytype_vec_new_uninitialized wasm_memorytype_vec_new wasm_memorytype_vec_copy
         wasm_memorytype_vec_delete;
+    wasm_tagtype_vec_t crate::types::wasm_tagtype_t, crate::types::wasm_tagtype_copy,
+        crate::types::wasm_tagtype_delete: wasm_tagtype_vec_new_empty
+        wasm_tagtype_vec_new_uninitialized wasm_tagtype_vec_new wasm_tagtype_vec_copy
+        wasm_tagtype_vec_delete;
     wasm_externtype_vec_t crate::types::wasm_externtype_t, crate::types::wasm_externtype_copy,
         crate::types::wasm_externtype_delete: wasm_externtype_vec_new_empty
         wasm_externtype_vec_new_uninitialized wasm_externtype_vec_new wasm_externtype_vec_copy

@@ -489,6 +489,40 @@ fn reflect() {
 }
 
 #[test]
+fn tags() {
+    scenario(
+        "tags",
+        r#"(module
+          (import "env" "err" (tag $err (param i32 f64)))
+          (tag (export "local") (param i64))
+          (export "err" (tag $err))
+          (func (export "catch") (param i32) (result i32)
+            (block $h (result i32 f64)
+              (try_table (catch $err $h)
+                (throw $err (local.get 0) (f64.const 1.5)))
+              (unreachable))
+            (drop)
+            (i32.add (i32.const 1)))
+          (func (export "throw") (param i32)
+            (throw $err (local.get 0) (f64.const 2.5))))"#,
+        "made in C: tag (i32 f64)\n\
+         without exceptions: refused\n\
+         import env.err: tag (i32 f64)\n\
+         export local: tag (i64)\n\
+         export err: tag (i32 f64)\n\
+         export catch: func (i32) -> (i32)\n\
+         export throw: func (i32) -> ()\n\
+         instance export local: tag (i64), kind matches: 1\n\
+         instance export err: tag (i32 f64), kind matches: 1\n\
+         instance export catch: func (i32) -> (i32), kind matches: 1\n\
+         instance export throw: func (i32) -> (), kind matches: 1\n\
+         catch(41) = 42\n\
+         throw(41): uncaught wasm exception\n\
+         done\n",
+    );
+}
+
+#[test]
 fn start() {
     scenario(
         "start",

@@ -181,13 +181,40 @@ struct Fayasm {
     instance: fayasm::Instance,
 }
 
+/// The proposals a sample needs switched on (its `features` in expected.json).
+#[derive(Debug, Clone, Copy, Default)]
+struct Features {
+    exceptions: bool,
+}
+
+impl Features {
+    fn of(sample: &Json) -> Features {
+        let mut f = Features::default();
+        for name in sample["features"].as_array().into_iter().flatten() {
+            match name.as_str() {
+                Some("exceptions") => f.exceptions = true,
+                _ => panic!("unknown feature {name} in {}", sample["name"]),
+            }
+        }
+        f
+    }
+}
+
 impl Fayasm {
     fn engine() -> fayasm::Engine {
-        fayasm::Engine::new(fayasm::Config::default())
+        Self::engine_with(Features::default())
+    }
+
+    fn engine_with(f: Features) -> fayasm::Engine {
+        fayasm::Engine::new(fayasm::Config::default().wasm_exceptions(f.exceptions))
     }
 
     fn new(bytes: &[u8]) -> Fayasm {
-        let engine = Self::engine();
+        Self::new_with(bytes, Features::default())
+    }
+
+    fn new_with(bytes: &[u8], f: Features) -> Fayasm {
+        let engine = Self::engine_with(f);
         let module = fayasm::Module::new(&engine, bytes).expect("fayasm accepts the module");
         let mut store = fayasm::Store::new(&engine, ());
         let instance = fayasm::Linker::new(&engine)
@@ -218,7 +245,17 @@ struct Wasmtime {
 
 impl Wasmtime {
     fn new(bytes: &[u8]) -> Wasmtime {
-        let engine = wasmtime::Engine::default();
+        Self::new_with(bytes, Features::default())
+    }
+
+    fn new_with(bytes: &[u8], f: Features) -> Wasmtime {
+        let mut config = wasmtime::Config::new();
+        // wasmtime's exception objects are GC objects: exceptions come with its GC.
+        config
+            .wasm_function_references(f.exceptions)
+            .wasm_gc(f.exceptions)
+            .wasm_exceptions(f.exceptions);
+        let engine = wasmtime::Engine::new(&config).expect("wasmtime engine");
         let module = wasmtime::Module::new(&engine, bytes).expect("wasmtime accepts the module");
         let mut store = wasmtime::Store::new(&engine, ());
         let instance =
@@ -253,8 +290,9 @@ fn run_fixture(name: &str) {
         .find(|f| f["name"] == name)
         .unwrap_or_else(|| panic!("no fixture `{name}` in expected.json"));
     let bytes = wasm_bytes(str_field(fx, "wasm"));
-    let mut fay = Fayasm::new(&bytes);
-    let mut wt = Wasmtime::new(&bytes);
+    let features = Features::of(fx);
+    let mut fay = Fayasm::new_with(&bytes, features);
+    let mut wt = Wasmtime::new_with(&bytes, features);
     let calls = fx["calls"].as_array().expect("calls array");
     assert!(!calls.is_empty());
     let mut failures = Vec::new();
@@ -345,6 +383,13 @@ fn emcc_coremark() {
     run_fixture("emcc_coremark");
 }
 
+// C++ exceptions, by hand in the exnref form (`wasm_samples/wat/`): both engines with the
+// exception-handling proposal on.
+#[test]
+fn cpp_exceptions() {
+    run_fixture("cpp_exceptions");
+}
+
 /// The fixtures and WASI programs that have a test above or below (each runs as its own test
 /// so that a failure names it); `every_sample_is_tested` checks the list is complete.
 const TESTED: &[&str] = &[
@@ -360,6 +405,7 @@ const TESTED: &[&str] = &[
     "paged",
     "coremark_64k",
     "emcc_coremark",
+    "cpp_exceptions",
     "wasi_hello",
     "wasi_printf",
     "wasi_exit",

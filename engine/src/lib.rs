@@ -34,7 +34,9 @@
 //! | --- | --- | --- |
 //! | `std` | yes | `std::error::Error` impls, WASI over host directories and the process's streams and clocks ([`wasi::HostDir`], [`wasi::StdPlatform`]); without it the crate is `no_std` + `alloc` (WASI over a [`wasi::WasiFs`] and [`wasi::WasiPlatform`] the firmware provides) |
 //! | `simd` | yes | SIMD and relaxed SIMD; without it modules using `v128` are rejected at validation |
+//! | `gc` | yes | the GC proposal (recursion groups, subtyping, `i31`, casts; [`Config::wasm_gc`]); without it modules using it are rejected at validation |
 //! | `threads` | yes | the threads proposal's shared memories, atomics, wait and notify ([`Config::wasm_threads`]); without it modules using them are rejected at validation |
+//! | `exceptions` | yes | the exception-handling proposal's `try_table`, `throw` and `throw_ref` ([`Config::wasm_exceptions`]); without it modules using them are rejected at validation (tags and [`ExnRef`] stay in the API) |
 //! | `dylib` | no | bind imports to C functions of a shared library (libloading) |
 //! | `wat` | no | [`Module::new`] and [`Module::from_file`] also accept the text format (as wasmtime's default `wat` feature) |
 //!

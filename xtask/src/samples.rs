@@ -15,6 +15,8 @@
 //! - The Rust crates in `wasm_samples/rust` build for `wasm32-unknown-unknown` with the rustup
 //!   target when it is installed, else with Debian's `rustc-web` (`/usr/bin/rustc`,
 //!   `-Zbuild-std=core`, linked by `wasm-ld`), as `../shared/TOOLCHAIN.md` describes.
+//! - `wasm_samples/wat/*.wat` are written by hand (what no compiler here emits) and parsed
+//!   with the `wat` crate.
 //!
 //! A committed file that differs from the fresh build is stale: the command fails, and `--bless`
 //! overwrites it. `wasm_samples/wasm/TOOLCHAIN` records the compiler versions of the committed
@@ -51,6 +53,9 @@ enum Kind {
     },
     /// A cdylib crate of the `wasm_samples/rust` workspace (output named after the crate).
     Rust,
+    /// A module written by hand in the text format (`wasm_samples/wat/`), for what no
+    /// compiler here can emit; parsed by the `wat` crate of the lock file.
+    Wat { src: &'static str },
 }
 
 const BULK: &[&str] = &["-mbulk-memory"];
@@ -296,6 +301,14 @@ const RECIPES: &[Recipe] = &[
             flags: &["--no-entry"],
         },
     },
+    // By hand: C++ exceptions in the standard proposal's form, which clang 14 and
+    // Emscripten 3.1 cannot emit (wasm_samples/README.md).
+    Recipe {
+        out: "cpp_exceptions.wasm",
+        kind: Kind::Wat {
+            src: "cpp_exceptions.wat",
+        },
+    },
 ];
 
 /// Flags of every Emscripten build.
@@ -399,6 +412,8 @@ pub fn run(args: &[String]) -> Result<bool> {
         let same_compiler = match r.kind {
             Kind::Rust => rust_matches,
             Kind::Emcc { .. } => emcc_matches,
+            // The `wat` crate's version is the lock file's.
+            Kind::Wat { .. } => true,
             _ => clang_matches,
         };
         if old.is_none() || same_compiler {
@@ -521,6 +536,12 @@ fn build_all(
             Kind::Rust => {
                 rust_outputs.push(r.out);
                 continue;
+            }
+            Kind::Wat { src } => {
+                let src = samples.join("wat").join(src);
+                let bytes =
+                    wat::parse_file(&src).with_context(|| format!("parsing {}", src.display()))?;
+                std::fs::write(&dest, bytes)?;
             }
         }
         out.insert(r.out, std::fs::read(&dest)?);

@@ -232,7 +232,8 @@ impl Config {
     /// Accept the exception-handling proposal (part of WebAssembly 3.0): exception tags
     /// (defined, imported and exported, [`Tag`](crate::Tag)), `throw`, `throw_ref`,
     /// `try_table` with all four catch kinds and `exnref`. Off by default, as in wasmtime;
-    /// when off, such a module is a validation error naming the feature. A wasm exception
+    /// when off (or without the `exceptions` cargo feature, which this switch cannot
+    /// replace), such a module is a validation error naming the feature. A wasm exception
     /// that no handler catches ends the call as a [`Trap`](crate::Trap) carrying it
     /// ([`Trap::exception`](crate::Trap::exception)); a host function raises one by
     /// returning [`Trap::throw`](crate::Trap::throw).
@@ -299,7 +300,10 @@ impl Config {
         f.set(F::WIDE_ARITHMETIC, self.wide_arithmetic);
         f.set(F::CUSTOM_PAGE_SIZES, self.custom_page_sizes);
         f.set(F::FUNCTION_REFERENCES, self.function_references);
-        f.set(F::EXCEPTIONS, self.exceptions);
+        f.set(
+            F::EXCEPTIONS,
+            self.exceptions && cfg!(feature = "exceptions"),
+        );
         let gc = self.gc && cfg!(feature = "gc");
         f.set(F::GC, gc);
         if gc {

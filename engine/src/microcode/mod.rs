@@ -42,7 +42,8 @@ pub(crate) struct ModuleShape<'a> {
     pub funcs: &'a [u32],
     pub num_imported_funcs: u32,
     pub globals: &'a [GlobalType],
-    /// The type index of every tag (imported first).
+    /// The type index of every tag (imported first); read only by `throw`'s translation.
+    #[cfg_attr(not(feature = "exceptions"), allow(dead_code))]
     pub tags: &'a [u32],
     /// How many tables, memories, data and element segments the module has.
     pub tables: usize,

@@ -15,7 +15,8 @@ fn same_as_relaxed(ops: &[Op], what: &str) -> Compiled {
 #[test]
 fn sample_functions_assemble_as_by_relaxation() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm_samples/wasm");
-    let engine = Engine::new(Config::default());
+    // The exception-handling proposal on: `cpp_exceptions.wasm` needs it.
+    let engine = Engine::new(Config::default().wasm_exceptions(true));
     let mut n = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

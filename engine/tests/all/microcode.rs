@@ -6,7 +6,8 @@ use fayasm::{Config, Engine, Linker, Module, Store};
 /// Every defined function of every sample module, translated.
 fn sample_functions() -> Vec<(String, Module, Compiled)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm_samples/wasm");
-    let engine = Engine::new(Config::default().prescan(true));
+    // The exception-handling proposal on: `cpp_exceptions.wasm` needs it.
+    let engine = Engine::new(Config::default().prescan(true).wasm_exceptions(true));
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

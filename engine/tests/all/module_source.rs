@@ -136,7 +136,8 @@ fn a_module_from_a_source_holds_no_copy_of_its_bytes() {
 
 #[test]
 fn every_sample_decodes_and_translates_alike_from_a_file() {
-    let engine = Engine::default();
+    // The exception-handling proposal on: `cpp_exceptions.wasm` needs it.
+    let engine = Engine::new(Config::default().wasm_exceptions(true));
     let dir = support::samples_dir().join("wasm");
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -789,7 +790,7 @@ impl ModuleSource for Counting {
 #[test]
 fn under_prescan_a_source_is_translated_while_it_is_validated() {
     // Every sample: the code prescan installs is the code translated on demand.
-    let engine = Engine::new(Config::default().prescan(true));
+    let engine = Engine::new(Config::default().prescan(true).wasm_exceptions(true));
     let dir = support::samples_dir().join("wasm");
     let mut compared = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {

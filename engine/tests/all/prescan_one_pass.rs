@@ -7,7 +7,8 @@ use fayasm::{Config, Engine, Linker, Module, Store};
 /// Every sample module's functions, as prescan installed them and as translated on demand.
 fn compare(config: impl Fn() -> Config) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm_samples/wasm");
-    let engine = Engine::new(config().prescan(true));
+    // The exception-handling proposal on: `cpp_exceptions.wasm` needs it.
+    let engine = Engine::new(config().prescan(true).wasm_exceptions(true));
     let mut compared = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

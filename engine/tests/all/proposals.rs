@@ -140,3 +140,60 @@ fn disabled_features_are_rejected_at_validation() {
         Module::new(&Engine::default(), &bytes).unwrap();
     }
 }
+
+/// The proposals a cargo feature builds (`simd`, `gc`, `threads`, `exceptions`): with its
+/// `Config` switch on, a module using one validates when the crate has the feature and is
+/// otherwise a validation error naming it (the firmware build leaves them out). The workspace
+/// tests build every feature; `cargo test -p fayasm --no-default-features --features std,...
+/// --test all -- cargo_features` checks the other side.
+#[test]
+fn cargo_features_off_reject_their_modules_naming_them() {
+    let all = Config::default()
+        .wasm_simd(true)
+        .wasm_gc(true)
+        .wasm_threads(true)
+        .wasm_exceptions(true);
+    let cases = [
+        (
+            cfg!(feature = "simd"),
+            "(module (func (result v128) (v128.const i64x2 0 0)))",
+            "SIMD",
+        ),
+        (
+            cfg!(feature = "gc"),
+            "(module (rec (type (func)) (type (func))))",
+            "gc",
+        ),
+        (
+            cfg!(feature = "threads"),
+            "(module (memory 1 1 shared))",
+            "threads",
+        ),
+        (
+            cfg!(feature = "threads"),
+            "(module (memory 1 1) (func (drop (i32.atomic.load (i32.const 0)))))",
+            "threads",
+        ),
+        (cfg!(feature = "exceptions"), "(module (tag))", "exception"),
+        (
+            cfg!(feature = "exceptions"),
+            "(module (func (try_table (catch_all 0))))",
+            "exception",
+        ),
+        (
+            cfg!(feature = "exceptions"),
+            "(module (func (param exnref) (throw_ref (local.get 0))))",
+            "exception",
+        ),
+    ];
+    for (built, wat, needle) in cases {
+        let bytes = wat::parse_str(wat).unwrap();
+        match Module::new(&Engine::new(all.clone()), &bytes) {
+            Ok(_) if built => {}
+            Err(Error::Module(e)) if !built => {
+                assert!(e.message.contains(needle), "{wat}: {}", e.message)
+            }
+            other => panic!("{wat} (feature built: {built}): got {other:?}"),
+        }
+    }
+}

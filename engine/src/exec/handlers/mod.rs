@@ -11,9 +11,17 @@
 
 #![allow(non_snake_case)]
 
+#[cfg(feature = "threads")]
+mod atomic;
+#[cfg(not(feature = "threads"))]
+#[path = "atomic_disabled.rs"]
 mod atomic;
 mod call;
 mod control;
+#[cfg(feature = "exceptions")]
+mod exn;
+#[cfg(not(feature = "exceptions"))]
+#[path = "exn_disabled.rs"]
 mod exn;
 mod fuel;
 mod fused;

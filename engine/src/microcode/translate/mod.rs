@@ -17,6 +17,10 @@
 
 #[cfg(feature = "threads")]
 mod atomic;
+#[cfg(feature = "exceptions")]
+mod exn;
+#[cfg(not(feature = "exceptions"))]
+#[path = "exn_disabled.rs"]
 mod exn;
 pub(crate) mod fuel;
 mod fuse;
@@ -121,6 +125,7 @@ pub(super) struct Translator<'m> {
     offsets: Option<Vec<u32>>,
     offset: u32,
     /// The handler table of the `try_table`s (`exn.rs`).
+    #[cfg_attr(not(feature = "exceptions"), allow(dead_code))]
     exn: exn::Handlers,
 }
 

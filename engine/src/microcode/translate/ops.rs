@@ -469,8 +469,11 @@ impl Translator<'_> {
             O::RefAsNonNull => self.ref_as_non_null(),
             O::BrOnNull { relative_depth } => self.br_on_null(relative_depth),
             O::BrOnNonNull { relative_depth } => self.br_on_non_null(relative_depth),
+            #[cfg(feature = "exceptions")]
             O::TryTable { try_table } => self.try_table(try_table),
+            #[cfg(feature = "exceptions")]
             O::Throw { tag_index } => self.throw(tag_index),
+            #[cfg(feature = "exceptions")]
             O::ThrowRef => self.throw_ref(),
             O::I64MulWideS => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideS { dst, lhs, rhs }),
             O::I64MulWideU => self.wide_mul(|dst, lhs, rhs| Op::I64MulWideU { dst, lhs, rhs }),
