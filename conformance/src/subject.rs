@@ -346,6 +346,7 @@ fn trap_kind(code: TrapCode) -> TrapKind {
         TrapCode::CastFailure => TrapKind::CastFailure,
         TrapCode::UnalignedAtomic => TrapKind::UnalignedAtomic,
         TrapCode::AtomicWaitNonSharedMemory => TrapKind::AtomicWaitNonSharedMemory,
+        TrapCode::ArrayOutOfBounds => TrapKind::ArrayOutOfBounds,
         TrapCode::MemoryUnavailable | TrapCode::Interrupted | TrapCode::HostYield => {
             TrapKind::Other
         }
@@ -417,8 +418,9 @@ fn any_value(a: fayasm::AnyRef) -> AnyValue {
         AnyValue::I31(v)
     } else if let Some(e) = a.as_extern() {
         AnyValue::Host(e.value())
+    } else if a.is_array() {
+        AnyValue::Array
     } else {
-        // A GC object (fayasm has no struct or array values yet).
         AnyValue::Struct
     }
 }

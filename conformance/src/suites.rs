@@ -21,6 +21,7 @@ pub const CLAIMED_SUITES: &[&str] = &[
     "proposals/function-references",
     "proposals/exceptions",
     "proposals/threads",
+    "proposals/gc",
 ];
 
 /// The WebAssembly features a suite is written against, beyond WebAssembly 2.0 (which is

@@ -59,6 +59,11 @@ pub enum TrapCode {
     UnalignedAtomic,
     /// `memory.atomic.wait32`/`wait64` on a memory that is not shared.
     AtomicWaitNonSharedMemory,
+    /// An array access past the array's length (GC).
+    ArrayOutOfBounds,
+    /// A struct or array would take the store's GC heap past
+    /// [`Config::gc_heap_bytes`](crate::Config::gc_heap_bytes) (or the host has no RAM for it).
+    GcHeapOutOfMemory,
 }
 
 impl TrapCode {
@@ -84,6 +89,8 @@ impl TrapCode {
             TrapCode::CastFailure => "cast failure",
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+            TrapCode::ArrayOutOfBounds => "out of bounds array access",
+            TrapCode::GcHeapOutOfMemory => "GC heap out of memory",
         }
     }
 }

@@ -84,9 +84,9 @@ pub use runtime::{
     WasmResults, WasmRet, WasmTy,
 };
 pub use runtime::{
-    Caller, CodeCacheStats, CodeLoadError, CodeSpillError, CodeStatus, Extern, Func, Global,
-    HookAction, Instance, InstancePre, Linker, Memory, MemoryOffloadError, PageWear, Residency,
-    StorageFailure, Store, StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES,
+    Caller, CodeCacheStats, CodeLoadError, CodeSpillError, CodeStatus, Extern, Func, GcHeapStats,
+    Global, HookAction, Instance, InstancePre, Linker, Memory, MemoryOffloadError, PageWear,
+    Residency, StorageFailure, Store, StoreLimits, StoreStorage, Table, DEFAULT_FRAME_STACK_BYTES,
     DEFAULT_VALUE_STACK_BYTES,
 };
 pub use runtime::{CheckpointError, Checkpointer};

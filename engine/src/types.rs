@@ -265,6 +265,7 @@ impl HeapType {
     }
 
     /// The abstract heap types in the order of their codes (`abstract_code`).
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
     const ABSTRACT: [HeapType; 12] = [
         HeapType::Any,
         HeapType::Eq,
@@ -282,6 +283,7 @@ impl HeapType {
 
     /// A small number for an abstract heap type (microcode operands of the GC casts); `None`
     /// for a defined type.
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
     pub(crate) fn abstract_code(self) -> Option<u32> {
         HeapType::ABSTRACT
             .iter()
@@ -290,6 +292,7 @@ impl HeapType {
     }
 
     /// The abstract heap type of `code` ([`HeapType::abstract_code`]).
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
     pub(crate) fn from_abstract_code(code: u32) -> Option<HeapType> {
         HeapType::ABSTRACT.get(code as usize).copied()
     }
@@ -555,6 +558,30 @@ pub enum StorageType {
 }
 
 impl StorageType {
+    /// A struct field's or array element's storage as a microcode operand (`StorageType::code`):
+    /// 0 `i8`, 1 `i16`, 2 a 32-bit value, 3 a 64-bit value or reference, 4 a `v128`; bit 3
+    /// (`SIGNED`) asks a read of a packed value to sign-extend it (`_s`).
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
+    pub(crate) fn code(self) -> u32 {
+        match self {
+            StorageType::I8 => 0,
+            StorageType::I16 => 1,
+            StorageType::Val(ValType::I32 | ValType::F32) => 2,
+            StorageType::Val(ValType::V128) => 4,
+            StorageType::Val(_) => 3,
+        }
+    }
+
+    /// The cells a value of this storage takes in a GC object (2 for a `v128`).
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
+    pub(crate) fn cells(self) -> u32 {
+        if self == StorageType::Val(ValType::V128) {
+            2
+        } else {
+            1
+        }
+    }
+
     /// Map the concrete type indices in this type through `f`.
     pub(crate) fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> StorageType {
         match self {
@@ -653,6 +680,15 @@ impl SubType {
             .into_iter()
             .chain(vals.filter_map(|v| v.as_ref_type().and_then(|r| r.heap_type().concrete())))
     }
+}
+
+/// A defined type of a module with GC types: its recursion group (first type index and
+/// length) and its definition, in the module's type indices.
+#[derive(Debug)]
+pub(crate) struct TypeDef {
+    pub rec_start: u32,
+    pub rec_len: u32,
+    pub sub: SubType,
 }
 
 /// The type of an exception tag (the exception-handling proposal): the types of the values
@@ -820,5 +856,45 @@ pub(crate) fn limits_match(
         (_, None) => true,
         (Some(a), Some(e)) => a <= e,
         (None, Some(_)) => false,
+    }
+}
+
+/// Storage codes of struct fields and array elements as microcode operands
+/// ([`StorageType::code`]), and how values are packed into and
+/// read out of an object's cells.
+#[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
+pub(crate) mod storage {
+    /// Sign-extend a packed value when reading it (`_s`).
+    pub const SIGNED: u32 = 8;
+    /// The `v128` code.
+    pub const V128: u32 = 4;
+
+    /// The value `cell` as stored with storage `code` (packed values masked).
+    pub fn pack(code: u32, cell: u64) -> u64 {
+        match code & 7 {
+            0 => cell & 0xff,
+            1 => cell & 0xffff,
+            _ => cell,
+        }
+    }
+
+    /// The stored `cell` as read with `mode` (a code, `SIGNED` for `_s`).
+    pub fn unpack(mode: u32, cell: u64) -> u64 {
+        match (mode & 7, mode & SIGNED != 0) {
+            (0, true) => cell as u8 as i8 as i32 as u32 as u64,
+            (1, true) => cell as u16 as i16 as i32 as u32 as u64,
+            _ => cell,
+        }
+    }
+
+    /// Bytes of a data segment an element of storage `code` takes (`array.new_data`).
+    pub fn bytes(code: u32) -> u64 {
+        match code & 7 {
+            0 => 1,
+            1 => 2,
+            2 => 4,
+            3 => 8,
+            _ => 16,
+        }
     }
 }

@@ -12,6 +12,8 @@ pub(crate) mod gc_cell {
     pub const I31: u64 = 1 << 62;
     /// A GC object of the store's heap: this bit, and the object's index in the low bits.
     pub const OBJECT: u64 = 1 << 61;
+    /// With [`OBJECT`]: the object is an array (else a struct).
+    pub const ARRAY: u64 = 1 << 60;
 
     /// The cell of the `i31` holding the low 31 bits of `v`.
     pub fn i31(v: u32) -> u64 {
@@ -26,6 +28,11 @@ pub(crate) mod gc_cell {
     /// Whether the cell is a GC object.
     pub fn is_object(cell: u64) -> bool {
         cell & OBJECT != 0
+    }
+
+    /// Whether the cell is a GC array.
+    pub fn is_array(cell: u64) -> bool {
+        cell & (OBJECT | ARRAY) == OBJECT | ARRAY
     }
 
     /// Whether the (non-null) cell is a host reference.
@@ -62,7 +69,9 @@ impl ExternRef {
 }
 
 /// A non-null GC reference (`anyref`, with [`Config::wasm_gc`](crate::Config::wasm_gc)): an
-/// `i31`, or a host reference converted with `any.convert_extern`.
+/// `i31`, a struct or an array of the store's GC heap, or a host reference converted with
+/// `any.convert_extern`. It does not carry its store: a struct or array given to another
+/// store names nothing there (a type mismatch) or another object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AnyRef(u64);
 
@@ -90,6 +99,16 @@ impl AnyRef {
     /// Whether this is a GC object (a struct or an array).
     pub fn is_object(self) -> bool {
         gc_cell::is_object(self.0)
+    }
+
+    /// Whether this is a struct.
+    pub fn is_struct(self) -> bool {
+        gc_cell::is_object(self.0) && !gc_cell::is_array(self.0)
+    }
+
+    /// Whether this is an array.
+    pub fn is_array(self) -> bool {
+        gc_cell::is_array(self.0)
     }
 }
 

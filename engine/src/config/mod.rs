@@ -80,6 +80,8 @@ pub struct Config {
     pub(crate) threads: bool,
     /// Reference types (part of WebAssembly 2.0; off only for scripts written before it).
     pub(crate) reference_types: bool,
+    /// Most bytes a store's GC heap may hold.
+    pub(crate) gc_heap_bytes: u64,
 
     pub(crate) code_budget: Option<usize>,
     /// How far past the budget the code cache may grow when it thrashes (`None`: as far as
@@ -119,6 +121,7 @@ impl Default for Config {
             gc: false,
             threads: false,
             reference_types: true,
+            gc_heap_bytes: 64 << 20,
             code_budget: None,
             code_overdraft: None,
             memory_paging: None,
@@ -246,11 +249,11 @@ impl Config {
     /// recursion groups, declared subtypes (`sub`, `sub final`) and their canonicalisation
     /// (structurally equal recursion groups are one type in a store, across modules), the
     /// abstract heap types `any`, `eq`, `i31`, `struct`, `array`, `none`, `nofunc`,
-    /// `noextern` and `noexn`, and subtyping between them. Turns on typed function references
-    /// too (GC is built on them). Off by default, as in wasmtime; when off, or without the
-    /// cargo feature, such a module is a validation error naming the feature. Instructions of
-    /// the proposal not implemented yet are an "unsupported instruction" error when their
-    /// function is translated (see ROADMAP.md).
+    /// `noextern` and `noexn`, and subtyping between them, `i31`, casts, and structs and
+    /// arrays in the store's GC heap (bounded by [`Config::gc_heap_bytes`], reclaimed by a
+    /// mark-sweep collector). Turns on typed function references too (GC is built on them).
+    /// Off by default, as in wasmtime; when off, or without the cargo feature, such a module
+    /// is a validation error naming the feature.
     pub fn wasm_gc(mut self, on: bool) -> Config {
         self.gc = on;
         self
@@ -282,6 +285,18 @@ impl Config {
     /// table to be invalid).
     pub fn wasm_reference_types(mut self, on: bool) -> Config {
         self.reference_types = on;
+        self
+    }
+
+    /// Most bytes a store's GC heap may hold (default 64 MiB): every struct and array counts
+    /// 8 bytes per field or element (16 per `v128`, packed ones included) and a 24-byte
+    /// slot. An allocation that would go past it first collects the heap (a mark-sweep
+    /// that frees what nothing reaches, in no RAM of its own); if the object still does not
+    /// fit, it is the [`TrapCode::GcHeapOutOfMemory`](crate::TrapCode::GcHeapOutOfMemory)
+    /// trap, never an abort. Objects whose references reached the host stay for the
+    /// store's life (see ARCHITECTURE.md, "The GC heap").
+    pub fn gc_heap_bytes(mut self, bytes: u64) -> Config {
+        self.gc_heap_bytes = bytes;
         self
     }
 

@@ -222,6 +222,11 @@ pub(crate) fn call_wasm<T, R>(
         return Ok(None);
     };
     let outcome = run(store, &mut stack, code, instance);
+    if outcome.is_ok() && !store.inner.gc.is_empty() {
+        // The results reach the host: pin the GC objects among them.
+        let ty = &store.inner.funcs[f as usize].ty;
+        store.inner.gc.pin_typed(ty.results(), &stack.cells);
+    }
     let out = outcome.map(|()| results(&stack.cells));
     stack.clear_frames();
     store.inner.stack = Some(stack);
@@ -337,6 +342,8 @@ fn run_at<T>(
         &interrupt,
     );
     code.get().pin();
+    // Only the outermost run collects the GC heap (`runtime/gc/heap.rs`).
+    store.inner.gc.enter_run();
     let mut cx = Ctx {
         store,
         stack,
@@ -370,6 +377,12 @@ fn run_at<T>(
         cx.store.inner.fuel.remaining = handlers::fuel_left(&cx);
     }
     let mut res = suspend::stopped(&mut cx, e);
+    cx.store.inner.gc.leave_run();
+    if matches!(res, Err(suspend::Stop::Suspend(_))) {
+        // The suspended call's frames leave the store with the host: what they reference
+        // must outlive any collection until it resumes.
+        cx.store.inner.gc.pin_all(&cx.stack.cells);
+    }
     if let Err(suspend::Stop::Trap(t)) = &mut res {
         // The backtrace, while the running code and the callers' frames are still pinned.
         let at = (!cx.code.is_null() && !cx.trap_ip.is_null()).then(|| trace::At {

@@ -1497,6 +1497,49 @@ define_ops! {
         /// `memory.atomic.notify`: `dst = 0` (no waiter can exist) after checking the
         /// 4-byte access at `addr + offset`.
         AtomicNotify { dst: Slot, addr: Slot, count: Slot, mem: MemIdx, offset: Offset };
+        // Structs and arrays (the store's GC heap, `runtime/gc/heap.rs`). `mode` is a field's or
+        // element's storage code (`StorageType::code`, `SIGNED` for `_s`); `field` a
+        // struct field's first cell. A null reference traps (`NullReference`), an index
+        // past an array's length `ArrayOutOfBounds`, an allocation past the heap's limit
+        // `GcHeapOutOfMemory`.
+        /// `struct.new`: `dst` = a new struct of type `ty` with the fields' `n` cells at
+        /// `args..`.
+        StructNew { dst: Slot, ty: TypeIdx, args: Base, n: Cells };
+        /// `struct.new_default`: `dst` = a new struct of type `ty`, every field zero or null.
+        StructNewDefault { dst: Slot, ty: TypeIdx };
+        /// `struct.get(_s|_u)`: `dst` = the field at cell `field` of struct `obj`.
+        StructGet { dst: Slot, obj: Slot, field: I32Imm, mode: I32Imm };
+        /// `struct.set`: the field at cell `field` of struct `obj` = `src`.
+        StructSet { obj: Slot, src: Slot, field: I32Imm, mode: I32Imm };
+        /// `array.new`: `dst` = a new array of type `ty`, `len` elements equal to `init`.
+        ArrayNew { dst: Slot, ty: TypeIdx, init: Slot, len: Slot };
+        /// `array.new_default`: `dst` = a new array of type `ty`, `len` zero or null elements.
+        ArrayNewDefault { dst: Slot, ty: TypeIdx, len: Slot };
+        /// `array.new_fixed`: `dst` = a new array of type `ty` of the `n` cells at `args..`.
+        ArrayNewFixed { dst: Slot, ty: TypeIdx, args: Base, n: Cells };
+        /// `array.new_data`: `dst` = a new array of type `ty`, `len` elements read from data
+        /// segment `data` at byte `src` (little-endian).
+        ArrayNewData { dst: Slot, ty: TypeIdx, data: DataIdx, src: Slot, len: Slot };
+        /// `array.new_elem`: `dst` = a new array of type `ty`, `len` references of element
+        /// segment `elem` from `src`.
+        ArrayNewElem { dst: Slot, ty: TypeIdx, elem: ElemIdx, src: Slot, len: Slot };
+        /// `array.get(_s|_u)`: `dst` = element `index` of array `arr`.
+        ArrayGet { dst: Slot, arr: Slot, index: Slot, mode: I32Imm };
+        /// `array.set`: element `index` of array `arr` = `src`.
+        ArraySet { arr: Slot, index: Slot, src: Slot, mode: I32Imm };
+        /// `array.len`: `dst` = the length of array `arr`.
+        ArrayLen { dst: Slot, arr: Slot };
+        /// `array.fill`: elements `off..off + len` of `arr` = `val`.
+        ArrayFill { arr: Slot, off: Slot, val: Slot, len: Slot, mode: I32Imm };
+        /// `array.copy`: elements `dst_off..` of `dst` = elements `src_off..` of `src`
+        /// (`len` of them; the arrays may be the same).
+        ArrayCopy { dst: Slot, dst_off: Slot, src: Slot, src_off: Slot, len: Slot };
+        /// `array.init_data`: elements `off..off + len` of `arr` = data segment `data` from
+        /// byte `src`.
+        ArrayInitData { arr: Slot, off: Slot, src: Slot, len: Slot, data: DataIdx, mode: I32Imm };
+        /// `array.init_elem`: elements `off..off + len` of `arr` = element segment `elem`
+        /// from `src`.
+        ArrayInitElem { arr: Slot, off: Slot, src: Slot, len: Slot, elem: ElemIdx };
     }
 }
 

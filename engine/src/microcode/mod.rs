@@ -38,6 +38,9 @@ use crate::types::{FuncType, GlobalType};
 pub(crate) struct ModuleShape<'a> {
     /// The type section.
     pub types: &'a [FuncType],
+    /// Every type's definition, when the module has GC types (`ModuleInner::defs`).
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
+    pub defs: &'a [crate::types::TypeDef],
     /// The type index of every function (imported first).
     pub funcs: &'a [u32],
     pub num_imported_funcs: u32,

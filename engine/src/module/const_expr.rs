@@ -23,6 +23,23 @@ pub(crate) enum ConstOp {
     I64Mul,
     /// `ref.i31` (GC): the `i31` of the low 31 bits of the i32 on top.
     RefI31,
+    /// A struct or array allocation (GC): the evaluator's caller makes it.
+    Gc(GcConst),
+}
+
+/// An allocation in a constant expression (GC), with its module type index: what
+/// [`ConstExpr::eval_gc`]'s caller makes from the values on the expression's stack.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum GcConst {
+    /// `struct.new`: one value per field, the last on top.
+    StructNew(u32),
+    StructNewDefault(u32),
+    /// `array.new`: the initial value, then the length on top.
+    ArrayNew(u32),
+    /// `array.new_default`: the length.
+    ArrayNewDefault(u32),
+    /// `array.new_fixed`: this many values, the last on top.
+    ArrayNewFixed(u32, u32),
 }
 
 /// A validated constant expression, as a short postfix program.
@@ -30,6 +47,12 @@ pub(crate) enum ConstOp {
 pub(crate) struct ConstExpr {
     pub ops: Vec<ConstOp>,
 }
+
+/// What makes the structs and arrays a constant expression allocates
+/// ([`ConstExpr::eval_gc`]): it takes the operands off the stack and returns the new
+/// reference cell, or the trap that ends the evaluation.
+pub(crate) type GcAlloc<'a> =
+    dyn FnMut(GcConst, &mut Vec<u128>) -> Result<u64, crate::error::TrapCode> + 'a;
 
 impl ConstExpr {
     pub fn from_op(op: ConstOp) -> ConstExpr {
@@ -60,6 +83,22 @@ impl ConstExpr {
                 O::I64Sub => ConstOp::I64Sub,
                 O::I64Mul => ConstOp::I64Mul,
                 O::RefI31 => ConstOp::RefI31,
+                O::StructNew { struct_type_index } => {
+                    ConstOp::Gc(GcConst::StructNew(struct_type_index))
+                }
+                O::StructNewDefault { struct_type_index } => {
+                    ConstOp::Gc(GcConst::StructNewDefault(struct_type_index))
+                }
+                O::ArrayNew { array_type_index } => {
+                    ConstOp::Gc(GcConst::ArrayNew(array_type_index))
+                }
+                O::ArrayNewDefault { array_type_index } => {
+                    ConstOp::Gc(GcConst::ArrayNewDefault(array_type_index))
+                }
+                O::ArrayNewFixed {
+                    array_type_index,
+                    array_size,
+                } => ConstOp::Gc(GcConst::ArrayNewFixed(array_type_index, array_size)),
                 // GC references share one cell encoding: the conversions change nothing.
                 O::AnyConvertExtern | O::ExternConvertAny => continue,
                 O::End => continue,
@@ -76,11 +115,26 @@ impl ConstExpr {
     }
 
     /// Evaluate to 128 bits (a scalar cell zero-extended, or a v128). `global` reads a
-    /// global's bits, `func_ref` turns a function index into a reference cell.
+    /// global's bits, `func_ref` turns a function index into a reference cell. An expression
+    /// that allocates (GC) evaluates to null here: see [`ConstExpr::eval_gc`].
     pub fn eval(&self, global: impl Fn(u32) -> u128, func_ref: impl Fn(u32) -> u64) -> u128 {
+        self.eval_gc(global, func_ref, &mut |_, _| Ok(0))
+            .unwrap_or(0)
+    }
+
+    /// [`ConstExpr::eval`], with `gc` making the structs and arrays the expression
+    /// allocates: it takes its operands off the stack and returns the new reference cell (or
+    /// the trap that ends the evaluation).
+    pub fn eval_gc(
+        &self,
+        global: impl Fn(u32) -> u128,
+        func_ref: impl Fn(u32) -> u64,
+        gc: &mut GcAlloc<'_>,
+    ) -> Result<u128, crate::error::TrapCode> {
         let mut stack: Vec<u128> = Vec::with_capacity(4);
         for op in &self.ops {
             let v = match *op {
+                ConstOp::Gc(new) => gc(new, &mut stack)? as u128,
                 ConstOp::Cell(c) => c as u128,
                 ConstOp::V128(v) => v,
                 ConstOp::RefNull => 0,
@@ -107,6 +161,6 @@ impl ConstExpr {
             };
             stack.push(v);
         }
-        stack.pop().unwrap_or(0)
+        Ok(stack.pop().unwrap_or(0))
     }
 }

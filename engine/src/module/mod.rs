@@ -7,7 +7,7 @@
 mod const_expr;
 mod source;
 
-pub(crate) use const_expr::{ConstExpr, ConstOp};
+pub(crate) use const_expr::{ConstExpr, ConstOp, GcConst};
 pub use source::{ModuleSource, SourceError, StorageSource};
 
 use alloc::borrow::Cow;
@@ -23,7 +23,7 @@ use crate::error::{Error, ModuleError};
 use crate::microcode::{self, Compiled, ModuleShape};
 use crate::types::{
     Composite, FieldType, FuncType, GlobalType, MemoryType, RefType, StorageType, SubType,
-    TableType, TagType, TypeKind, ValType,
+    TableType, TagType, TypeDef, TypeKind, ValType,
 };
 
 /// The type of an import or export.
@@ -168,15 +168,6 @@ impl ModuleBytes {
             ModuleBytes::Source(s) => s.owned_bytes(),
         }
     }
-}
-
-/// A defined type of a module with GC types: its recursion group (first type index and
-/// length) and its definition, in the module's type indices.
-#[derive(Debug)]
-pub(crate) struct TypeDef {
-    pub rec_start: u32,
-    pub rec_len: u32,
-    pub sub: SubType,
 }
 
 /// Everything decoded from a module. Shared by all instances.
@@ -495,6 +486,7 @@ impl ModuleInner {
     pub(crate) fn shape(&self) -> ModuleShape<'_> {
         ModuleShape {
             types: &self.types,
+            defs: &self.defs,
             funcs: &self.funcs,
             num_imported_funcs: self.num_imported_funcs,
             globals: &self.globals,

@@ -199,17 +199,22 @@ pub(crate) fn instantiate<T>(
         .enumerate()
     {
         // An initialiser may read imported globals (the only ones so far) and name functions.
-        let init = m
-            .table_inits
-            .get(k)
-            .and_then(|e| e.as_ref())
-            .map_or(0, |e| {
-                let globals = &store.inner.globals;
-                e.eval(
+        let init = match m.table_inits.get(k).and_then(|e| e.as_ref()) {
+            None => 0,
+            Some(e) => {
+                let limit = config.gc_heap_bytes;
+                let inner = &mut store.inner;
+                let (globals, heap, types) = (&inner.globals, &mut inner.gc, &inner.types);
+                e.eval_gc(
                     |g| globals[inst.globals[g as usize] as usize].value,
                     |f| inst.funcs[f as usize] as u64 + 1,
-                ) as u64
-            });
+                    &mut |new, stack| {
+                        super::gc::const_new(heap, types, limit, &inst.types, new, stack)
+                    },
+                )
+                .map_err(|t| Error::Trap(t.into()))? as u64
+            }
+        };
         let t = TableEntity::new(ty.map_concrete(canon), init, max_elements).ok_or(
             Error::Limit("table size: over a limit, or the host has no RAM for it"),
         )?;
@@ -233,11 +238,15 @@ pub(crate) fn instantiate<T>(
     for (k, init) in m.global_inits.iter().enumerate() {
         let ty = m.globals[m.num_imported_globals as usize + k].map_concrete(canon);
         let value = {
-            let globals = &store.inner.globals;
-            init.eval(
+            let limit = config.gc_heap_bytes;
+            let inner = &mut store.inner;
+            let (globals, heap, types) = (&inner.globals, &mut inner.gc, &inner.types);
+            init.eval_gc(
                 |g| globals[inst.globals[g as usize] as usize].value,
                 |f| inst.funcs[f as usize] as u64 + 1,
+                &mut |new, stack| super::gc::const_new(heap, types, limit, &inst.types, new, stack),
             )
+            .map_err(|t| Error::Trap(t.into()))?
         };
         store.inner.globals.push(GlobalEntity { value, ty });
         inst.globals.push(store.inner.globals.len() as u32 - 1);
@@ -246,16 +255,23 @@ pub(crate) fn instantiate<T>(
     // 4. Segments.
     for seg in &m.elems {
         let items: Vec<u64> = {
-            let globals = &store.inner.globals;
+            let limit = config.gc_heap_bytes;
+            let inner = &mut store.inner;
+            let (globals, heap, types) = (&inner.globals, &mut inner.gc, &inner.types);
             seg.items
                 .iter()
                 .map(|e| {
-                    e.eval(
+                    e.eval_gc(
                         |g| globals[inst.globals[g as usize] as usize].value,
                         |f| inst.funcs[f as usize] as u64 + 1,
-                    ) as u64
+                        &mut |new, stack| {
+                            super::gc::const_new(heap, types, limit, &inst.types, new, stack)
+                        },
+                    )
+                    .map(|v| v as u64)
                 })
-                .collect()
+                .collect::<Result<_, _>>()
+                .map_err(|t| Error::Trap(t.into()))?
         };
         store.inner.elems.push(items);
         inst.elems.push(store.inner.elems.len() as u32 - 1);

@@ -39,6 +39,7 @@ pub use context::{AsContext, AsContextMut, StoreContext, StoreContextMut};
 #[cfg(feature = "std")]
 pub use fuel::Deadline;
 pub use fuel::InterruptHandle;
+pub use gc::GcHeapStats;
 pub use hooks::HookAction;
 pub use limits::{StoreLimits, DEFAULT_FRAME_STACK_BYTES, DEFAULT_VALUE_STACK_BYTES};
 pub use linker::{InstancePre, Linker};
@@ -175,6 +176,8 @@ pub(crate) struct StoreInner {
     pub datas: Vec<DataEntity>,
     /// Canonical type ids (`gc.rs`).
     pub types: gc::TypeRegistry,
+    /// Structs and arrays (`gc.rs`).
+    pub gc: gc::GcHeap,
     /// A reusable value stack for the outermost call.
     pub stack: Option<Stack>,
     /// Accounting and eviction of translated microcode.
@@ -455,9 +458,21 @@ impl StoreInner {
 
     /// Whether the non-null GC reference `a` is of heap type `heap`.
     fn any_matches(&self, a: crate::value::AnyRef, heap: HeapType) -> bool {
+        let cell = Val::AnyRef(Some(a)).to_cell();
+        let object = self.gc.type_of(cell);
+        if a.is_object() && object.is_none() {
+            // Names no object of this store.
+            return false;
+        }
         match heap {
             HeapType::Any => true,
-            HeapType::Eq | HeapType::I31 => a.as_i31().is_some(),
+            HeapType::I31 => a.as_i31().is_some(),
+            HeapType::Eq => a.as_i31().is_some() || object.is_some(),
+            HeapType::Struct => a.is_struct(),
+            HeapType::Array => a.is_array(),
+            HeapType::ConcreteStruct(id) | HeapType::ConcreteArray(id) => {
+                object.is_some_and(|t| self.types.is_subtype(t, id))
+            }
             _ => false,
         }
     }
@@ -828,7 +843,9 @@ impl Global {
         let store = store.as_context().0;
         store.check(self.1)?;
         let g = &store.inner.globals[self.0 as usize];
-        Ok(Val::from_bits128(g.ty.content, g.value, store.inner.id))
+        let v = Val::from_bits128(g.ty.content, g.value, store.inner.id);
+        store.inner.gc.pin_val(&v);
+        Ok(v)
     }
 
     /// Set its value (only mutable globals).
@@ -1237,9 +1254,14 @@ impl Table {
         let store = store.as_context().0;
         store.check(self.1)?;
         let t = &store.inner.tables[self.0 as usize];
-        Ok(t.get(index)
+        let v = t
+            .get(index)
             .ok()
-            .map(|c| Val::from_cell(t.ty.element.into(), c, store.inner.id)))
+            .map(|c| Val::from_cell(t.ty.element.into(), c, store.inner.id));
+        if let Some(v) = &v {
+            store.inner.gc.pin_val(v);
+        }
+        Ok(v)
     }
 
     /// Set element `index`.

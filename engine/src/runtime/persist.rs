@@ -83,6 +83,15 @@ impl SuspendedCall {
         if !store.owns(instance.1) || self.func.1 != instance.1 {
             return Err(CheckpointError::WrongStore);
         }
+        if !store.inner.gc.is_empty() {
+            // Its cells may hold references to structs and arrays, which a checkpoint does
+            // not carry.
+            return Err(CheckpointError::Unrepresentable {
+                kind: crate::offload::Kind::Meta,
+                index: 1,
+                reason: "the store holds GC objects (structs or arrays)",
+            });
+        }
         if !store.inner.exns.is_empty() {
             // Its cells may hold `exnref`s, indices into the store's exception objects,
             // which a checkpoint does not carry.

@@ -166,6 +166,7 @@ fn finish<T>(
                 let mut at = 0;
                 for (r, t) in results.iter_mut().zip(ty.results()) {
                     *r = Val::read_cells(*t, &stack.cells()[at..], id);
+                    store.inner.gc.pin_val(r);
                     at += t.cells() as usize;
                 }
             }

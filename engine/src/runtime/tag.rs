@@ -134,6 +134,7 @@ impl ExnRef {
             .iter()
             .map(|t| {
                 let v = Val::read_cells(*t, &exn.payload[at..], self.1);
+                inner.gc.pin_val(&v);
                 at += t.cells() as usize;
                 v
             })

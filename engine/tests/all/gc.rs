@@ -315,3 +315,272 @@ fn i31_values_eq_and_casts_behave_as_specified() {
     assert_eq!(call_any(&mut store, "fail", null), Val::I32(1));
     assert_eq!(call_any(&mut store, "fail", host), Val::I32(0));
 }
+
+const OBJECTS: &str = r#"(module
+    (type $pt (struct (field $x (mut i32)) (field $y i64) (field $b (mut i8)) (field $v v128)))
+    (type $bytes (array (mut i8)))
+    (type $refs (array (mut anyref)))
+    (data $d "\01\02\ff\80")
+    (global $g (ref $pt) (struct.new $pt (i32.const 7) (i64.const -2) (i32.const 0x1ff)
+        (v128.const i64x2 5 6)))
+    (func (export "point") (param i32) (result i32 i64 i32 i32 i64)
+        (local $p (ref null $pt))
+        (local.set $p (struct.new_default $pt))
+        (struct.set $pt $x (local.get $p) (local.get 0))
+        (struct.set $pt $b (local.get $p) (i32.const -3))
+        (struct.get $pt $x (local.get $p))
+        (struct.get $pt $y (local.get $p))
+        (struct.get_s $pt $b (local.get $p))
+        (struct.get_u $pt $b (local.get $p))
+        (i64x2.extract_lane 1 (struct.get $pt $v (global.get $g))))
+    (func (export "global_b") (result i32) (struct.get_u $pt $b (global.get $g)))
+    (func (export "bytes") (param i32) (result i32 i32 i32)
+        (local $a (ref null $bytes))
+        (local.set $a (array.new_data $bytes $d (i32.const 0) (i32.const 4)))
+        (array.fill $bytes (local.get $a) (i32.const 0) (i32.const 0x101) (i32.const 1))
+        (array.copy $bytes $bytes (local.get $a) (i32.const 1) (local.get $a) (i32.const 0) (i32.const 3))
+        (array.len (local.get $a))
+        (array.get_u $bytes (local.get $a) (local.get 0))
+        (array.get_s $bytes (local.get $a) (local.get 0)))
+    (func (export "alloc") (param i32) (result i32)
+        (array.len (array.new_default $bytes (local.get 0))))
+    (func (export "is_struct") (param anyref) (result i32) (ref.test (ref struct) (local.get 0)))
+    (func (export "make") (param i32) (result anyref)
+        (if (result anyref) (local.get 0)
+            (then (struct.new_default $pt))
+            (else (array.new_fixed $refs 2 (ref.i31 (i32.const 1)) (ref.null any)))))
+    (func (export "null_get") (result i32) (struct.get $pt $x (ref.null $pt)))
+)"#;
+
+#[test]
+fn structs_and_arrays_store_load_pack_and_bound() {
+    let engine = engine();
+    let mut store = Store::new(&engine, ());
+    let i = Linker::new(&engine)
+        .instantiate(&mut store, &module(&engine, OBJECTS))
+        .unwrap();
+    let point = i
+        .get_typed_func::<i32, (i32, i64, i32, i32, i64)>(&mut store, "point")
+        .unwrap();
+    // Fields default to zero; an i8 field keeps 8 bits, read signed or not.
+    assert_eq!(point.call(&mut store, 42).unwrap(), (42, 0, -3, 0xfd, 6));
+    let global_b = i.get_typed_func::<(), i32>(&mut store, "global_b").unwrap();
+    assert_eq!(global_b.call(&mut store, ()).unwrap(), 0xff);
+    let bytes = i
+        .get_typed_func::<i32, (i32, i32, i32)>(&mut store, "bytes")
+        .unwrap();
+    // Data 01 02 ff 80, element 0 filled with 0x01 (0x101 packed), then [0..3] copied
+    // to [1..4] (overlapping): 01 01 02 ff.
+    assert_eq!(bytes.call(&mut store, 3).unwrap(), (4, 0xff, -1));
+    assert_eq!(bytes.call(&mut store, 1).unwrap(), (4, 1, 1));
+    match bytes.call(&mut store, 4) {
+        Err(Error::Trap(t)) => assert_eq!(t.code(), TrapCode::ArrayOutOfBounds),
+        other => panic!("expected an array bounds trap, got {other:?}"),
+    }
+    let null_get = i.get_typed_func::<(), i32>(&mut store, "null_get").unwrap();
+    match null_get.call(&mut store, ()) {
+        Err(Error::Trap(t)) => assert_eq!(t.code(), TrapCode::NullReference),
+        other => panic!("expected a null-reference trap, got {other:?}"),
+    }
+    // Objects cross the API as `AnyRef`s that say what they are, and come back.
+    let make = i.get_func(&mut store, "make").unwrap();
+    let is_struct = i.get_func(&mut store, "is_struct").unwrap();
+    for (k, want_struct) in [(1, true), (0, false)] {
+        let mut out = [Val::AnyRef(None)];
+        make.call(&mut store, &[Val::I32(k)], &mut out).unwrap();
+        let Val::AnyRef(Some(a)) = out[0] else {
+            panic!("make({k}) returned {:?}", out[0])
+        };
+        assert!(a.is_object() && a.is_struct() == want_struct && a.is_array() != want_struct);
+        let mut t = [Val::I32(0)];
+        is_struct.call(&mut store, &out, &mut t).unwrap();
+        assert_eq!(t[0], Val::I32(want_struct as i32));
+    }
+}
+
+const HEAP: &str = r#"(module
+    (type $bytes (array (mut i8)))
+    (type $node (struct (field i32) (field (ref null $node))))
+    (type $pair (struct (field anyref) (field (ref $bytes))))
+    (global $list (mut (ref null $node)) (ref.null $node))
+    (global $kept (mut anyref) (ref.null any))
+    (table $t 1 anyref)
+    ;; Garbage: an array of `n` bytes, dropped.
+    (func (export "alloc") (param i32) (result i32)
+        (array.len (array.new_default $bytes (local.get 0))))
+    ;; Keep an array of `n` bytes, chained from `$kept`.
+    (func (export "keep") (param i32)
+        (global.set $kept (struct.new $pair (global.get $kept)
+            (array.new_default $bytes (local.get 0)))))
+    ;; A list of `n` nodes holding 0..n, from `$list` or from table slot 0.
+    (func (export "build") (param i32) (param $in_table i32)
+        (local $l (ref null $node))
+        (loop $next
+            (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+            (local.set $l (struct.new $node (local.get 0) (local.get $l)))
+            (br_if $next (local.get 0)))
+        (if (local.get $in_table)
+            (then (table.set $t (i32.const 0) (local.get $l)))
+            (else (global.set $list (local.get $l)))))
+    ;; The sum of the list's values, from `$list` or table slot 0.
+    (func (export "sum") (param $in_table i32) (result i32)
+        (local $l (ref null $node)) (local $s i32)
+        (local.set $l (if (result (ref null $node)) (local.get $in_table)
+            (then (ref.cast (ref null $node) (table.get $t (i32.const 0))))
+            (else (global.get $list))))
+        (block $done (loop $next
+            (br_if $done (ref.is_null (local.get $l)))
+            (local.set $s (i32.add (local.get $s) (struct.get $node 0 (local.get $l))))
+            (local.set $l (struct.get $node 1 (local.get $l)))
+            (br $next)))
+        (local.get $s))
+    ;; A struct for the host, and a read of it.
+    (func (export "make") (param i32) (result anyref) (struct.new $node (local.get 0) (ref.null $node)))
+    (func (export "value") (param anyref) (result i32)
+        (struct.get $node 0 (ref.cast (ref $node) (local.get 0))))
+)"#;
+
+fn heap_store(limit: u64) -> (Store<()>, fayasm::Instance) {
+    let engine = Engine::new(Config::default().wasm_gc(true).gc_heap_bytes(limit));
+    let mut store = Store::new(&engine, ());
+    let i = Linker::new(&engine)
+        .instantiate(&mut store, &module(&engine, HEAP))
+        .unwrap();
+    (store, i)
+}
+
+fn expect_heap_trap<R: core::fmt::Debug>(r: Result<R, Error>, what: &str) {
+    match r {
+        Err(Error::Trap(t)) => assert_eq!(t.code(), TrapCode::GcHeapOutOfMemory, "{what}"),
+        other => panic!("{what}: expected the heap limit's trap, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_gc_heap_limit_is_a_trap_not_an_abort() {
+    let (mut store, i) = heap_store(64 * 1024);
+    let alloc = i.get_typed_func::<i32, i32>(&mut store, "alloc").unwrap();
+    // 8 bytes an element: 1,000 fit, 10,000 do not, nor does the largest length.
+    assert_eq!(alloc.call(&mut store, 1000).unwrap(), 1000);
+    for n in [10_000, -1] {
+        expect_heap_trap(alloc.call(&mut store, n), &format!("alloc({n})"));
+    }
+    // What is kept counts: chaining arrays from a global runs the heap out.
+    let keep = i.get_typed_func::<i32, ()>(&mut store, "keep").unwrap();
+    let mut kept = 0;
+    loop {
+        match keep.call(&mut store, 1000) {
+            Ok(()) => kept += 1,
+            r => {
+                expect_heap_trap(r, "keep");
+                break;
+            }
+        }
+        assert!(kept < 100, "the heap limit was never reached");
+    }
+    assert!(kept >= 6, "only {kept} arrays of 8,000 bytes fit in 64 KiB");
+}
+
+#[test]
+fn the_collector_frees_garbage_and_keeps_what_is_reachable() {
+    let (mut store, i) = heap_store(256 * 1024);
+    let alloc = i.get_typed_func::<i32, i32>(&mut store, "alloc").unwrap();
+    let build = i
+        .get_typed_func::<(i32, i32), ()>(&mut store, "build")
+        .unwrap();
+    let sum = i.get_typed_func::<i32, i32>(&mut store, "sum").unwrap();
+    // Two lists of 1,000 nodes (far past the collector's work list), one from a global,
+    // one from a table; then 8 MB of garbage, 32 times the limit.
+    build.call(&mut store, (1000, 0)).unwrap();
+    build.call(&mut store, (1000, 1)).unwrap();
+    for _ in 0..1000 {
+        assert_eq!(alloc.call(&mut store, 1000).unwrap(), 1000);
+    }
+    assert_eq!(sum.call(&mut store, 0).unwrap(), 1000 * 999 / 2);
+    assert_eq!(sum.call(&mut store, 1).unwrap(), 1000 * 999 / 2);
+    // Replacing a list makes the old one garbage: building lists forever fits.
+    for _ in 0..50 {
+        build.call(&mut store, (1000, 0)).unwrap();
+    }
+    assert_eq!(sum.call(&mut store, 0).unwrap(), 1000 * 999 / 2);
+}
+
+#[test]
+fn objects_the_host_holds_survive_collections() {
+    let (mut store, i) = heap_store(128 * 1024);
+    let make = i.get_func(&mut store, "make").unwrap();
+    let value = i.get_func(&mut store, "value").unwrap();
+    let alloc = i.get_typed_func::<i32, i32>(&mut store, "alloc").unwrap();
+    let mut held = Vec::new();
+    for k in 0..10 {
+        let mut out = [Val::AnyRef(None)];
+        make.call(&mut store, &[Val::I32(k)], &mut out).unwrap();
+        held.push(out[0]);
+        for _ in 0..50 {
+            alloc.call(&mut store, 1000).unwrap();
+        }
+    }
+    for (k, v) in held.iter().enumerate() {
+        let mut out = [Val::I32(-1)];
+        value.call(&mut store, &[*v], &mut out).unwrap();
+        assert_eq!(out[0], Val::I32(k as i32));
+    }
+}
+
+/// A resumable call that allocates: suspended and resumed it ends as an uninterrupted
+/// call; once the store holds a GC object, checkpointing the suspended call is a typed
+/// error (a checkpoint does not carry the heap), never a checkpoint missing objects.
+#[test]
+fn suspended_calls_refuse_checkpoints_once_the_store_holds_objects() {
+    let engine = Engine::new(Config::default().wasm_gc(true).consume_fuel(true));
+    let wat = r#"(module
+        (type $box (struct (field i32)))
+        (func (export "run") (param i32) (result i32)
+          (local $i i32) (local $sum i32)
+          (loop $l
+            (local.set $sum (i32.add (local.get $sum)
+                (struct.get $box 0 (struct.new $box (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
+          (local.get $sum)))"#;
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = inst.get_func(&store, "run").unwrap();
+    store.set_fuel(5).unwrap();
+    let mut out = [Val::I32(0)];
+    let mut call = run
+        .call_resumable(&mut store, &[Val::I32(30)], &mut out)
+        .unwrap();
+    let (mut suspensions, mut refused, mut taken) = (0, 0, 0);
+    while let fayasm::ResumableCall::Suspended(s) = call {
+        suspensions += 1;
+        let mut storage = fayasm::offload::MemStorage::new();
+        match s.checkpoint(
+            inst,
+            &mut store,
+            &mut fayasm::Checkpointer::new(0),
+            &mut storage,
+        ) {
+            Ok(_) => {
+                assert_eq!(refused, 0, "a checkpoint after one was refused");
+                taken += 1;
+            }
+            Err(fayasm::CheckpointError::Unrepresentable { reason, .. }) => {
+                assert!(reason.contains("GC"), "{reason}");
+                refused += 1
+            }
+            Err(e) => panic!("{e}"),
+        }
+        let left = store.get_fuel().unwrap();
+        store.set_fuel(left + 5).unwrap();
+        call = s.resume(&mut store, &[], &mut out).unwrap();
+    }
+    assert_eq!(out[0], Val::I32(30 * 29 / 2));
+    assert!(
+        suspensions > 10 && refused > 0,
+        "{suspensions} {refused} {taken}"
+    );
+}

@@ -554,6 +554,8 @@ fn invoke_slow<T>(
         FuncKind::Host { host } => {
             let ty = store.inner.funcs[f as usize].ty.clone();
             let mut at = new_base;
+            // The arguments reach the host: pin the GC objects among them.
+            store.inner.gc.pin_typed(ty.params(), &cx.stack.cells[at..]);
             let params: Vec<Val> = ty
                 .params()
                 .iter()

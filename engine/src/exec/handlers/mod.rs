@@ -25,6 +25,10 @@ mod exn;
 mod exn;
 mod fuel;
 mod fused;
+#[cfg(feature = "gc")]
+mod gc;
+#[cfg(not(feature = "gc"))]
+#[path = "gc_disabled.rs"]
 mod gc;
 mod memory;
 mod numeric;

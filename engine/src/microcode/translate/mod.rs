@@ -24,6 +24,10 @@ mod exn;
 mod exn;
 pub(crate) mod fuel;
 mod fuse;
+#[cfg(feature = "gc")]
+pub(crate) mod gc;
+#[cfg(not(feature = "gc"))]
+#[path = "gc_disabled.rs"]
 pub(crate) mod gc;
 mod ops;
 mod refs;

@@ -1,4 +1,5 @@
-//! GC's store side: the store's canonical types (recursion groups, declared subtypes).
+//! GC's store side: the store's canonical types (recursion groups, declared subtypes) and
+//! its heap of structs and arrays.
 //!
 //! Every defined type a store sees gets a canonical id (`u32`): a module's types when it is
 //! instantiated, a host function's or tag's type when it is made. Two types have one id
@@ -8,6 +9,18 @@
 //! group of its own naming no type of its group: every type of a module without GC) is
 //! keyed by its [`FuncType`] alone, so a store without GC types keeps exactly one map entry
 //! per function type and nothing else.
+//!
+//! The heap and its collector are in `heap.rs`.
+
+#[cfg(feature = "gc")]
+mod heap;
+#[cfg(not(feature = "gc"))]
+#[path = "heap_disabled.rs"]
+mod heap;
+
+#[cfg(feature = "gc")]
+pub(crate) use heap::GcObject;
+pub(crate) use heap::{const_new, GcHeap};
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -23,6 +36,7 @@ pub(crate) struct TypeInfo {
     pub supertype: Option<u32>,
     /// The definition, its type indices being ids (struct and array types; function types
     /// of GC groups too).
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
     pub def: Option<Arc<SubType>>,
 }
 
@@ -134,12 +148,39 @@ impl TypeRegistry {
     }
 
     /// What type `id` is.
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
     pub fn kind(&self, id: u32) -> TypeKind {
         self.def(id).map_or(TypeKind::Func, |d| d.kind())
     }
 
     /// The definition of type `id`, if it came from a GC recursion group.
+    #[cfg_attr(not(feature = "gc"), allow(dead_code))] // used by the `gc` feature's ops
     pub fn def(&self, id: u32) -> Option<&Arc<SubType>> {
         self.info.get(id as usize).and_then(|i| i.def.as_ref())
+    }
+}
+
+/// What a store's GC heap holds and has done ([`Store::gc_heap_stats`](crate::Store::gc_heap_stats)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct GcHeapStats {
+    /// Structs and arrays live (allocated and not collected).
+    pub objects: u32,
+    /// Bytes counted against [`Config::gc_heap_bytes`](crate::Config::gc_heap_bytes): the
+    /// live objects' fields and elements, 8 bytes a cell, and the heap's object slots.
+    pub bytes: u64,
+    /// Collections run so far.
+    pub collections: u64,
+}
+
+impl<T> crate::Store<T> {
+    /// What the store's GC heap holds and has done (all zero without the `gc` cargo feature).
+    pub fn gc_heap_stats(&self) -> GcHeapStats {
+        let (objects, bytes, collections) = self.inner.gc.stats();
+        GcHeapStats {
+            objects,
+            bytes,
+            collections,
+        }
     }
 }
