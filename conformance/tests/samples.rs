@@ -30,6 +30,17 @@ fn wasm_bytes(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
+/// A fixture's module: its `wasm` file, or its hand-written `wat` text parsed.
+fn fixture_bytes(fx: &Json) -> Vec<u8> {
+    match fx["wat"].as_str() {
+        Some(wat) => {
+            let path = samples_dir().join(wat);
+            wat::parse_file(&path).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+        }
+        None => wasm_bytes(str_field(fx, "wasm")),
+    }
+}
+
 fn str_field<'a>(j: &'a Json, key: &str) -> &'a str {
     j[key]
         .as_str()
@@ -169,6 +180,8 @@ fn wasmtime_trap(e: wasmtime::Error) -> String {
         Some(Trap::IntegerDivisionByZero) => "integer divide by zero".into(),
         Some(Trap::BadConversionToInteger) => "invalid conversion to integer".into(),
         Some(Trap::StackOverflow) => "call stack exhausted".into(),
+        Some(Trap::ArrayOutOfBounds) => "out of bounds array access".into(),
+        Some(Trap::CastFailure) => "cast failure".into(),
         _ => panic!("wasmtime: expected a trap or values, got the error `{e:#}`"),
     }
 }
@@ -185,6 +198,7 @@ struct Fayasm {
 #[derive(Debug, Clone, Copy, Default)]
 struct Features {
     exceptions: bool,
+    gc: bool,
 }
 
 impl Features {
@@ -193,6 +207,7 @@ impl Features {
         for name in sample["features"].as_array().into_iter().flatten() {
             match name.as_str() {
                 Some("exceptions") => f.exceptions = true,
+                Some("gc") => f.gc = true,
                 _ => panic!("unknown feature {name} in {}", sample["name"]),
             }
         }
@@ -206,7 +221,11 @@ impl Fayasm {
     }
 
     fn engine_with(f: Features) -> fayasm::Engine {
-        fayasm::Engine::new(fayasm::Config::default().wasm_exceptions(f.exceptions))
+        fayasm::Engine::new(
+            fayasm::Config::default()
+                .wasm_exceptions(f.exceptions)
+                .wasm_gc(f.gc),
+        )
     }
 
     fn new(bytes: &[u8]) -> Fayasm {
@@ -251,9 +270,10 @@ impl Wasmtime {
     fn new_with(bytes: &[u8], f: Features) -> Wasmtime {
         let mut config = wasmtime::Config::new();
         // wasmtime's exception objects are GC objects: exceptions come with its GC.
+        let gc = f.exceptions || f.gc;
         config
-            .wasm_function_references(f.exceptions)
-            .wasm_gc(f.exceptions)
+            .wasm_function_references(gc)
+            .wasm_gc(gc)
             .wasm_exceptions(f.exceptions);
         let engine = wasmtime::Engine::new(&config).expect("wasmtime engine");
         let module = wasmtime::Module::new(&engine, bytes).expect("wasmtime accepts the module");
@@ -289,7 +309,7 @@ fn run_fixture(name: &str) {
         .iter()
         .find(|f| f["name"] == name)
         .unwrap_or_else(|| panic!("no fixture `{name}` in expected.json"));
-    let bytes = wasm_bytes(str_field(fx, "wasm"));
+    let bytes = fixture_bytes(fx);
     let features = Features::of(fx);
     let mut fay = Fayasm::new_with(&bytes, features);
     let mut wt = Wasmtime::new_with(&bytes, features);
@@ -377,6 +397,13 @@ fn coremark_64k() {
     run_fixture("coremark_64k");
 }
 
+// A hand-written GC program (`wasm_samples/wat/gc.wat`): structs, arrays, casts, i31, and
+// garbage enough for collections.
+#[test]
+fn gc() {
+    run_fixture("gc");
+}
+
 // Built by Emscripten (`emcc -sSTANDALONE_WASM --no-entry`): a reactor, `_initialize` first.
 #[test]
 fn emcc_coremark() {
@@ -404,6 +431,7 @@ const TESTED: &[&str] = &[
     "sdtrap",
     "paged",
     "coremark_64k",
+    "gc",
     "emcc_coremark",
     "cpp_exceptions",
     "wasi_hello",
@@ -790,16 +818,20 @@ fn every_sample_is_tested() {
 #[test]
 fn every_sample_is_covered() {
     let all = expected();
-    let mut named: Vec<String> = ["fixtures", "wasi", "benchmarks"]
-        .iter()
-        .flat_map(|k| {
-            all[*k]
-                .as_array()
-                .expect("array")
-                .iter()
-                .map(|e| str_field(e, "wasm").to_string())
-        })
+    let entries = || {
+        ["fixtures", "wasi", "benchmarks"]
+            .iter()
+            .flat_map(|k| all[*k].as_array().expect("array").iter())
+    };
+    let mut named: Vec<String> = entries()
+        .filter(|e| e["wat"].is_null())
+        .map(|e| str_field(e, "wasm").to_string())
         .collect();
+    // A hand-written fixture's text must be there (the `wat/` folder also holds mirrors of
+    // compiled sources, which no fixture names).
+    for wat in entries().filter_map(|e| e["wat"].as_str()) {
+        assert!(samples_dir().join(wat).is_file(), "missing {wat}");
+    }
     named.sort();
     let mut on_disk: Vec<String> = std::fs::read_dir(samples_dir().join("wasm"))
         .expect("wasm_samples/wasm")
