@@ -151,7 +151,8 @@ struct EngineArgs {
     /// `wide-arithmetic` (`i64.add128`, `i64.mul_wide_s`, ...), `custom-page-sizes`
     /// (memories of 1-byte pages), `function-references` (`call_ref`, `(ref $t)`, ...),
     /// `exceptions` (`try_table`, `throw`, ...), `threads` (shared memories, atomics,
-    /// `memory.atomic.wait`/`notify`; on one thread).
+    /// `memory.atomic.wait`/`notify`; on one thread), `gc` (structs, arrays, `i31`, casts,
+    /// recursion groups; turns on `function-references`).
     #[arg(long = "wasm", value_name = "FEATURE", value_delimiter = ',')]
     wasm: Vec<WasmFeature>,
 }
@@ -164,6 +165,7 @@ enum WasmFeature {
     FunctionReferences,
     Exceptions,
     Threads,
+    Gc,
 }
 
 impl EngineArgs {
@@ -196,6 +198,7 @@ impl EngineArgs {
                 WasmFeature::FunctionReferences => config.wasm_function_references(true),
                 WasmFeature::Exceptions => config.wasm_exceptions(true),
                 WasmFeature::Threads => config.wasm_threads(true),
+                WasmFeature::Gc => config.wasm_gc(true),
             };
         }
         Ok(config)

@@ -71,3 +71,65 @@ fn proposals_are_refused_when_not_asked_for() {
     let out = run(&["--wasm", "threads"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+/// `wasm_samples/wat/gc.wat` (structs, arrays, casts, `i31`, enough garbage to collect) runs
+/// through the command line with `--wasm gc`: every call of its entry in
+/// `wasm_samples/expected.json` prints the expected result, or traps (exit 1) with the
+/// expected message. Without the switch the module is refused as invalid (exit 2).
+#[test]
+fn gc_sample_runs_with_wasm_gc() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm_samples");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected.json")).unwrap())
+            .unwrap();
+    let fixture = expected["fixtures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "gc")
+        .expect("the gc fixture");
+    let file = root.join(fixture["wat"].as_str().unwrap());
+    let fayasm = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fayasm"))
+            .arg("run")
+            .args(args)
+            .env_remove("FAYASM_TARGET_PROFILE")
+            .output()
+            .expect("the fayasm binary runs")
+    };
+    let calls = fixture["calls"].as_array().unwrap();
+    assert!(calls.len() >= 10);
+    for call in calls {
+        let export = call["export"].as_str().unwrap();
+        let mut args = vec!["--wasm", "gc", file.to_str().unwrap(), export];
+        args.extend(
+            call["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap()),
+        );
+        let out = fayasm(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(trap) = call["trap"].as_str() {
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+            assert!(stderr.contains(trap), "{args:?}: {stderr}");
+        } else {
+            assert!(out.status.success(), "{args:?}: {out:?}");
+            let want: Vec<String> = call["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let (ty, value) = r.as_str().unwrap().split_once(':').unwrap();
+                    format!("result[{i}] ({ty}): {value}")
+                })
+                .collect();
+            assert_eq!(stdout.trim(), want.join("\n"), "{args:?}");
+        }
+    }
+    let out = fayasm(&[file.to_str().unwrap(), "text"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
