@@ -2,6 +2,14 @@
 //! called with the same arguments on both, and results, traps, exported globals and memory
 //! bytes must agree. Stack exhaustion and wasmtime's own fuel are resource limits where the
 //! engines may legitimately part ways: the comparison stops there.
+//!
+//! References cross the boundary only where both engines can say the same thing about them:
+//! a reference argument is null, or for the `any` hierarchy (`any`, `eq`, `i31`) possibly an
+//! `i31` (the one GC value the host can make without a module's types); an export with a
+//! non-nullable parameter of another reference type (`(ref $t)`, `(ref struct)`,
+//! `(ref exn)`, ...) is not called, since no such value can be built on both sides. Results
+//! and globals compare by null-ness, and an `i31` by its value; structs, arrays, functions
+//! and exception objects have no identity shared between the engines.
 
 use arbitrary::{Result, Unstructured};
 use fayasm::{Extern, TrapCode, Val, ValType};
@@ -10,7 +18,8 @@ use std::sync::OnceLock;
 
 use crate::smith;
 
-/// A comparable value: floats with NaNs canonicalised, references reduced to null-ness.
+/// A comparable value: floats with NaNs canonicalised, references reduced to null-ness
+/// (`i31`s to their value).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Out {
     I32(i32),
@@ -18,7 +27,10 @@ pub enum Out {
     F32(u32),
     F64(u64),
     V128(u128),
+    /// A reference other than an `i31`: whether it is null.
     Ref(bool),
+    /// An `i31` (its 31 bits, zero-extended).
+    I31(u32),
 }
 
 fn canon32(b: u32) -> u32 {
@@ -47,11 +59,15 @@ fn from_fayasm(v: &Val) -> Out {
         Val::FuncRef(f) => Out::Ref(f.is_none()),
         Val::ExternRef(r) => Out::Ref(r.is_none()),
         Val::ExnRef(r) => Out::Ref(r.is_none()),
-        Val::AnyRef(r) => Out::Ref(r.is_none()),
+        Val::AnyRef(Some(r)) => match r.as_i31() {
+            Some(v) => Out::I31(v),
+            None => Out::Ref(false),
+        },
+        Val::AnyRef(None) => Out::Ref(true),
     }
 }
 
-fn from_wasmtime(v: &wasmtime::Val) -> Out {
+fn from_wasmtime(store: &wasmtime::Store<()>, v: &wasmtime::Val) -> Out {
     use wasmtime::Val as W;
     match v {
         W::I32(x) => Out::I32(*x),
@@ -61,13 +77,19 @@ fn from_wasmtime(v: &wasmtime::Val) -> Out {
         W::V128(x) => Out::V128(x.as_u128()),
         W::FuncRef(f) => Out::Ref(f.is_none()),
         W::ExternRef(r) => Out::Ref(r.is_none()),
-        W::AnyRef(r) => Out::Ref(r.is_none()),
+        W::AnyRef(Some(r)) => match r.as_i31(store) {
+            Ok(Some(v)) => Out::I31(v.get_u32()),
+            _ => Out::Ref(false),
+        },
+        W::AnyRef(None) => Out::Ref(true),
         W::ExnRef(r) => Out::Ref(r.is_none()),
         W::ContRef(r) => Out::Ref(r.is_none()),
     }
 }
 
-fn to_wasmtime(v: &Val) -> wasmtime::Val {
+/// `v` for wasmtime: numbers as they are, an `i31` as wasmtime's, any other reference as the
+/// null of its hierarchy (the only references [`argument`] makes).
+fn to_wasmtime(store: &mut wasmtime::Store<()>, v: &Val) -> wasmtime::Val {
     use wasmtime::Val as W;
     match *v {
         Val::I32(x) => W::I32(x),
@@ -78,8 +100,39 @@ fn to_wasmtime(v: &Val) -> wasmtime::Val {
         Val::FuncRef(_) => W::FuncRef(None),
         Val::ExternRef(_) => W::ExternRef(None),
         Val::ExnRef(_) => W::ExnRef(None),
-        Val::AnyRef(_) => W::AnyRef(None),
+        Val::AnyRef(Some(r)) => match r.as_i31() {
+            Some(i) => W::AnyRef(Some(wasmtime::AnyRef::from_i31(
+                store,
+                wasmtime::I31::wrapping_u32(i),
+            ))),
+            None => W::AnyRef(None),
+        },
+        Val::AnyRef(None) => W::AnyRef(None),
     }
+}
+
+/// An argument of type `ty`, or `None` when none can be made on both engines (a
+/// non-nullable reference outside the `any` hierarchy's `i31`s). Numbers, `funcref` and
+/// `externref` are drawn as [`crate::arbitrary_val`] draws them (so `differential`'s
+/// committed inputs keep their meaning); a reference to `any`, `eq` or `i31` is an `i31`
+/// (or null, when nullable and `u` says so).
+fn argument(u: &mut Unstructured<'_>, ty: ValType) -> Result<Option<Val>> {
+    let Some(r) = ty.as_ref_type() else {
+        return crate::arbitrary_val(u, ty).map(Some);
+    };
+    if ty == ValType::FuncRef || ty == ValType::ExternRef {
+        return crate::arbitrary_val(u, ty).map(Some);
+    }
+    use fayasm::HeapType as H;
+    let i31_fits = matches!(r.heap_type(), H::Any | H::Eq | H::I31);
+    Ok(match (r.is_nullable(), i31_fits) {
+        (true, true) if u.arbitrary::<bool>()? => Some(Val::default_for(ty)),
+        (_, true) => Some(Val::AnyRef(Some(fayasm::AnyRef::from_i31(
+            u.arbitrary::<u32>()? & 0x7fff_ffff,
+        )))),
+        (true, false) => Some(Val::default_for(ty)),
+        (false, false) => None,
+    })
 }
 
 /// How a call ended, in terms both engines share.
@@ -87,17 +140,22 @@ fn to_wasmtime(v: &Val) -> wasmtime::Val {
 pub enum Outcome {
     Returned(Vec<Out>),
     Trapped(Option<TrapCode>),
-    /// A resource limit: stack exhaustion or wasmtime's fuel. Not compared.
+    /// A resource limit: stack exhaustion, wasmtime's fuel, a GC heap's limit. Not compared.
     Limit,
 }
 
 fn trap_of_wasmtime(e: &wasmtime::Error) -> Outcome {
     use wasmtime::Trap as T;
+    if e.is::<wasmtime::ThrownException>() {
+        return Outcome::Trapped(Some(TrapCode::Exception));
+    }
     let Some(t) = e.downcast_ref::<T>() else {
         return Outcome::Trapped(None);
     };
     Outcome::Trapped(Some(match t {
-        T::StackOverflow | T::OutOfFuel | T::Interrupt => return Outcome::Limit,
+        T::StackOverflow | T::OutOfFuel | T::Interrupt | T::AllocationTooLarge => {
+            return Outcome::Limit
+        }
         T::UnreachableCodeReached => TrapCode::Unreachable,
         T::MemoryOutOfBounds => TrapCode::MemoryOutOfBounds,
         T::TableOutOfBounds => TrapCode::TableOutOfBounds,
@@ -106,6 +164,11 @@ fn trap_of_wasmtime(e: &wasmtime::Error) -> Outcome {
         T::IntegerOverflow => TrapCode::IntegerOverflow,
         T::IntegerDivisionByZero => TrapCode::IntegerDivisionByZero,
         T::BadConversionToInteger => TrapCode::BadConversionToInteger,
+        T::NullReference => TrapCode::NullReference,
+        T::CastFailure => TrapCode::CastFailure,
+        T::ArrayOutOfBounds => TrapCode::ArrayOutOfBounds,
+        T::HeapMisaligned => TrapCode::UnalignedAtomic,
+        T::AtomicWaitNonSharedMemory => TrapCode::AtomicWaitNonSharedMemory,
         _ => return Outcome::Trapped(None),
     }))
 }
@@ -113,7 +176,11 @@ fn trap_of_wasmtime(e: &wasmtime::Error) -> Outcome {
 fn trap_of_fayasm(e: &fayasm::Error) -> Outcome {
     match e {
         fayasm::Error::Trap(t) => match t.code() {
-            TrapCode::StackOverflow | TrapCode::OutOfFuel => Outcome::Limit,
+            // The GC heap's limit is a resource limit too: fayasm takes 8 bytes a field or
+            // element, wasmtime fewer, and their limits differ.
+            TrapCode::StackOverflow | TrapCode::OutOfFuel | TrapCode::GcHeapOutOfMemory => {
+                Outcome::Limit
+            }
             c => Outcome::Trapped(Some(c)),
         },
         _ => Outcome::Trapped(None),
@@ -145,13 +212,16 @@ fn oracle() -> &'static wasmtime::Engine {
             .wasm_multi_memory(true)
             .wasm_memory64(true)
             .wasm_extended_const(true)
-            .wasm_function_references(false)
-            .wasm_gc(false)
-            .wasm_exceptions(false)
-            // Both proposals are on in both engines; only `differential_proposals` generates
+            // The proposals are on in both engines; only `differential_proposals` generates
             // modules that use them.
+            .wasm_function_references(true)
+            .wasm_gc(true)
+            .wasm_exceptions(true)
+            .wasm_threads(true)
             .wasm_wide_arithmetic(true)
-            .wasm_custom_page_sizes(true);
+            .wasm_custom_page_sizes(true)
+            // A module's own shared memories (not only host-made ones) need this too.
+            .shared_memory(true);
         wasmtime::Engine::new(&c).expect("wasmtime engine")
     })
 }
@@ -189,7 +259,8 @@ pub fn check(data: &[u8]) -> Result<()> {
 }
 
 /// Run one input of `differential_proposals`: the same comparison on modules that may use
-/// wide arithmetic and memories of 1-byte pages.
+/// wide arithmetic, memories of 1-byte pages, typed function references, exceptions, GC and
+/// threads (shared memories, atomics).
 pub fn check_proposals(data: &[u8]) -> Result<()> {
     bump(0);
     report();
@@ -210,7 +281,11 @@ pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
         fayasm::Config::default()
             .max_call_depth(5_000)
             .wasm_wide_arithmetic(true)
-            .wasm_custom_page_sizes(true),
+            .wasm_custom_page_sizes(true)
+            .wasm_function_references(true)
+            .wasm_gc(true)
+            .wasm_exceptions(true)
+            .wasm_threads(true),
     );
     let module = match fayasm::Module::new(&engine, wasm) {
         Ok(m) => m,
@@ -255,21 +330,33 @@ pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
         let Ok(args) = ty
             .params()
             .iter()
-            .map(|&t| crate::arbitrary_val(u, t))
-            .collect::<Result<Vec<Val>>>()
+            .map(|&t| argument(u, t))
+            .collect::<Result<Option<Vec<Val>>>>()
         else {
             break;
         };
-        let wargs: Vec<wasmtime::Val> = args.iter().map(to_wasmtime).collect();
+        // A parameter no value can be built for on both engines: not called.
+        let Some(args) = args else { continue };
+        let wargs: Vec<wasmtime::Val> = args.iter().map(|v| to_wasmtime(&mut wstore, v)).collect();
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
-        let mut wresults: Vec<wasmtime::Val> = results.iter().map(to_wasmtime).collect();
+        let mut wresults: Vec<wasmtime::Val> = ty
+            .results()
+            .iter()
+            .map(|&t| to_wasmtime(&mut wstore, &Val::default_for(t)))
+            .collect();
         let fo = match f.call(&mut store, &args, &mut results) {
             Ok(()) => Outcome::Returned(results.iter().map(from_fayasm).collect()),
             Err(e) => trap_of_fayasm(&e),
         };
         let wo = match wf.call(&mut wstore, &wargs, &mut wresults) {
-            Ok(()) => Outcome::Returned(wresults.iter().map(from_wasmtime).collect()),
-            Err(e) => trap_of_wasmtime(&e),
+            Ok(()) => {
+                Outcome::Returned(wresults.iter().map(|v| from_wasmtime(&wstore, v)).collect())
+            }
+            Err(e) => {
+                // An uncaught exception stays pending in wasmtime's store until taken.
+                wstore.take_pending_exception();
+                trap_of_wasmtime(&e)
+            }
         };
         if fo == Outcome::Limit || wo == Outcome::Limit {
             // The stores may differ from here on.
@@ -294,15 +381,31 @@ pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
                 };
                 if g.ty(&store).content == ValType::V128 || !g.ty(&store).content.is_ref() {
                     let a = from_fayasm(&g.get(&store));
-                    let b = from_wasmtime(&wg.get(&mut wstore));
+                    let b = wg.get(&mut wstore);
+                    let b = from_wasmtime(&wstore, &b);
                     assert_eq!(a, b, "global {name} differs");
                 }
             }
             Extern::Memory(m) => {
-                let Some(wm) = winst.get_memory(&mut wstore, &name) else {
-                    panic!("wasmtime lacks memory {name}");
+                // A shared memory is a different kind of export in wasmtime.
+                let b: Vec<u8> = if m.ty(&store).shared {
+                    let Some(wm) = winst.get_shared_memory(&mut wstore, &name) else {
+                        panic!("wasmtime lacks shared memory {name}");
+                    };
+                    wm.data()
+                        .iter()
+                        // SAFETY: a read of a byte of wasmtime's live shared memory; the store
+                        // runs on this thread only and no other thread holds the memory, so
+                        // nothing writes the byte while it is read.
+                        .map(|c| unsafe { *c.get() })
+                        .collect()
+                } else {
+                    let Some(wm) = winst.get_memory(&mut wstore, &name) else {
+                        panic!("wasmtime lacks memory {name}");
+                    };
+                    wm.data(&wstore).to_vec()
                 };
-                let (a, b) = (m.data(&store), wm.data(&wstore));
+                let a = m.data(&store);
                 assert_eq!(a.len(), b.len(), "memory {name}: sizes differ");
                 if let Some(i) = (0..a.len()).find(|&i| a[i] != b[i]) {
                     panic!(

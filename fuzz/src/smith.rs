@@ -82,12 +82,18 @@ pub fn module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
 }
 
 /// As [`module`], with the proposals fayasm implements beyond its claimed default set on:
-/// wide arithmetic and custom page sizes (the `differential_proposals` target; the others
-/// keep generating exactly what their committed inputs generated).
+/// wide arithmetic, custom page sizes, exceptions (tags, `throw`, `throw_ref`, `try_table`),
+/// GC (with typed function references: recursion groups, structs, arrays, `i31`, casts) and
+/// threads (shared memories, atomics, `wait`/`notify`) — the `differential_proposals`
+/// target; the others keep generating exactly what their committed inputs generated.
 pub fn proposals_module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let mut config = config(u)?;
     config.wide_arithmetic_enabled = true;
     config.custom_page_sizes_enabled = true;
+    config.exceptions_enabled = true;
+    config.gc_enabled = true;
+    config.threads_enabled = true;
+    config.max_tags = 4;
     generate(config, u)
 }
 
@@ -122,7 +128,10 @@ enum Shape {
 const CANON_F32: u32 = 0x7fc0_0000;
 const CANON_F64: u64 = 0x7ff8_0000_0000_0000;
 
-/// `wasm` with wasm-smith's NaN canonicalisation sequence (`local.tee t; const nan; local.get
+/// `wasm` with every `memory.atomic.wait32`/`wait64`'s timeout replaced by 0 (`drop`,
+/// `i64.const 0` before it: a store runs on one thread, so a wait whose value matches could
+/// only time out, after up to 2^63 ns; with 0 both engines return 1 or 2 at once), and with
+/// wasm-smith's NaN canonicalisation sequence (`local.tee t; const nan; local.get
 /// t; local.get t; eq; select`) after every `f32.demote_f64`, `f64.promote_f32`,
 /// `f32x4.demote_f64x2_zero` and `f64x2.promote_low_f32x4`; each function gets three scratch
 /// locals (f32, f64, v128) after its own. Expects a module without imported functions (the
@@ -199,6 +208,14 @@ impl Reencode for Canon {
         let mut reader = func.get_operators_reader()?;
         while !reader.eof() {
             let op = reader.read()?;
+            if matches!(
+                op,
+                wasmparser::Operator::MemoryAtomicWait32 { .. }
+                    | wasmparser::Operator::MemoryAtomicWait64 { .. }
+            ) {
+                f.instruction(&wasm_encoder::Instruction::Drop);
+                f.instruction(&wasm_encoder::Instruction::I64Const(0));
+            }
             let shape = conversion_result(&op);
             f.instruction(&self.instruction(op)?);
             let Some(shape) = shape else { continue };
