@@ -25,14 +25,13 @@
 //! Run: `cargo test --workspace --features fayasm/dylib --test cast_diff`. The seed is fixed;
 //! `FAYASM_CAST_CASES=N` sets the number of cases (default 256).
 
+mod diff_engines;
+
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use fayasm_conformance::backend::{Backend, CallOutcome, InstanceId};
-use fayasm_conformance::oracle::{OracleEngine, WasmtimeBackend};
-use fayasm_conformance::subject::{FayasmBackend, FayasmOptions};
-use fayasm_conformance::suites::Features;
+use fayasm_conformance::backend::CallOutcome;
 use fayasm_conformance::values::Value;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestRunner};
@@ -287,48 +286,6 @@ fn cases() -> u32 {
         .unwrap_or(256)
 }
 
-/// The engines under comparison, each with the module instantiated; wasmtime first.
-fn engines(wasm: &[u8]) -> Vec<(&'static str, Box<dyn Backend>, InstanceId)> {
-    let features = Features::for_suite(SUITE);
-    let oracle = OracleEngine::for_suite(SUITE).expect("wasmtime engine");
-    let mut out: Vec<(&'static str, Box<dyn Backend>)> = vec![(
-        "wasmtime",
-        Box::new(WasmtimeBackend::new(&oracle).expect("wasmtime store")),
-    )];
-    let configs = [
-        ("fayasm", FayasmOptions::default()),
-        (
-            "fayasm --prescan --code-budget 4096 --spill-every-assertion --paged 2",
-            FayasmOptions {
-                prescan: true,
-                code_budget: Some(4096),
-                spill_every_assertion: true,
-                paged: Some(2),
-                ..FayasmOptions::default()
-            },
-        ),
-        (
-            "fayasm --suspend-every 3",
-            FayasmOptions {
-                suspend_every: Some(3),
-                ..FayasmOptions::default()
-            },
-        ),
-    ];
-    for (name, opts) in configs {
-        let b = FayasmBackend::new(&opts, &features).expect("fayasm store");
-        out.push((name, Box::new(b)));
-    }
-    out.into_iter()
-        .map(|(name, mut b)| {
-            let id = b
-                .instantiate(wasm)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, b, id)
-        })
-        .collect()
-}
-
 /// What a call of `f` gives when its value is a host reference converted into `any` and
 /// its target a defined type: no host reference is a struct or an array, so the test is 0,
 /// the cast traps, `br_on_cast` falls through and `br_on_cast_fail` branches with a non-null
@@ -363,7 +320,7 @@ fn casts_match_wasmtime() {
     let (text, exports) = module();
     let wasm = wat::parse_str(&text).expect("the test module assembles");
     // `TestRunner::run` takes an `Fn`; the stores change on every call.
-    let engines = RefCell::new(engines(&wasm));
+    let engines = RefCell::new(diff_engines::engines(SUITE, &wasm));
     let seen: RefCell<BTreeMap<String, BTreeSet<String>>> = RefCell::default();
     let mut runner = TestRunner::new(Config {
         cases: cases(),

@@ -14,12 +14,11 @@
 //! Run: `cargo test -p fayasm-conformance --test wide_diff`. The seed is fixed;
 //! `FAYASM_WIDE_CASES=N` sets the number of cases (default 3,000).
 
+mod diff_engines;
+
 use std::cell::RefCell;
 
-use fayasm_conformance::backend::{Backend, CallOutcome, InstanceId};
-use fayasm_conformance::oracle::{OracleEngine, WasmtimeBackend};
-use fayasm_conformance::subject::{FayasmBackend, FayasmOptions};
-use fayasm_conformance::suites::Features;
+use fayasm_conformance::backend::CallOutcome;
 use fayasm_conformance::values::Value;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestRunner};
@@ -241,53 +240,11 @@ fn cases() -> u32 {
         .unwrap_or(3_000)
 }
 
-/// The engines under comparison, each with the module instantiated.
-fn engines(wasm: &[u8]) -> Vec<(&'static str, Box<dyn Backend>, InstanceId)> {
-    let features = Features::for_suite(SUITE);
-    let oracle = OracleEngine::for_suite(SUITE).expect("wasmtime engine");
-    let mut out: Vec<(&'static str, Box<dyn Backend>)> = vec![(
-        "wasmtime",
-        Box::new(WasmtimeBackend::new(&oracle).expect("wasmtime store")),
-    )];
-    let configs = [
-        ("fayasm", FayasmOptions::default()),
-        (
-            "fayasm --prescan --code-budget 4096 --spill-every-assertion --paged 2",
-            FayasmOptions {
-                prescan: true,
-                code_budget: Some(4096),
-                spill_every_assertion: true,
-                paged: Some(2),
-                ..FayasmOptions::default()
-            },
-        ),
-        (
-            "fayasm --suspend-every 3",
-            FayasmOptions {
-                suspend_every: Some(3),
-                ..FayasmOptions::default()
-            },
-        ),
-    ];
-    for (name, opts) in configs {
-        let b = FayasmBackend::new(&opts, &features).expect("fayasm store");
-        out.push((name, Box::new(b)));
-    }
-    out.into_iter()
-        .map(|(name, mut b)| {
-            let id = b
-                .instantiate(wasm)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, b, id)
-        })
-        .collect()
-}
-
 #[test]
 fn wide_arithmetic_matches_wasmtime_and_model() {
     let wasm = wat::parse_str(module()).expect("the test module assembles");
     // `TestRunner::run` takes an `Fn`; the stores change on every call.
-    let engines = RefCell::new(engines(&wasm));
+    let engines = RefCell::new(diff_engines::engines(SUITE, &wasm));
     let seed = 0xfa5a_31de_2026_0018u64;
     let mut runner = TestRunner::new(Config {
         cases: cases(),
@@ -338,7 +295,7 @@ fn wide_arithmetic_known_answers() {
         ("mul_u", [m, 2, 0, 0], [0, 1]),
     ];
     let wasm = wat::parse_str(module()).expect("the test module assembles");
-    let mut engines = engines(&wasm);
+    let mut engines = diff_engines::engines(SUITE, &wasm);
     for &(f, args, want) in cases {
         assert_eq!(model(f, args), want.to_vec(), "model of {f}{args:?}");
         let vals: Vec<Value> = args.iter().map(|&v| Value::I64(v)).collect();
