@@ -31,6 +31,7 @@ pub(crate) mod gc;
 pub(crate) mod gc;
 mod ops;
 mod refs;
+mod scan;
 mod simd;
 mod visit;
 mod wide;
@@ -447,8 +448,33 @@ fn translate_body(
 /// Most distinct constants hoisted out of loops per function.
 const MAX_HOISTED: usize = 64;
 
-/// The distinct constants that appear inside loops of `body` (first seen first).
+/// The distinct constants that appear inside loops of `body` (first seen first): the raw
+/// scanner's answer (`scan.rs`), or the wasmparser pass's for a body it does not read.
 fn loop_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
+    let reader = body.get_binary_reader_for_operators()?;
+    let ops = body
+        .as_bytes()
+        .get(reader.current_position()..)
+        .unwrap_or(&[]);
+    match scan::loop_constants(ops, MAX_HOISTED) {
+        Some(found) => {
+            // Debug builds (the tests, the spec suites) check the scanner on every body.
+            debug_assert!(
+                match loop_constants_wasmparser(body) {
+                    Ok(slow) => slow == found,
+                    // An invalid body: validation reports it.
+                    Err(_) => true,
+                },
+                "the loop-constant scanner disagrees with the wasmparser pass"
+            );
+            Ok(found)
+        }
+        None => loop_constants_wasmparser(body),
+    }
+}
+
+/// [`loop_constants`] by a wasmparser visit of every operator.
+fn loop_constants_wasmparser(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
     let mut v = LoopConstants {
         nesting: Vec::new(),
         loops: 0,
