@@ -123,11 +123,11 @@ impl<T> Ctx<'_, T> {
         match inner.instances[self.inst].memories.first() {
             Some(&i) => {
                 let m = &mut inner.memories[i as usize];
-                self.paged = m.paged_view();
+                m.refresh_view(&mut self.paged);
                 (m.data.as_mut_ptr(), m.data.len() as u64)
             }
             None => {
-                self.paged = crate::runtime::memory::PagedView::NONE;
+                self.paged.clear();
                 (core::ptr::null_mut(), 0)
             }
         }

@@ -8,10 +8,11 @@
 use fayasm::offload::MemStorage;
 use fayasm::{Config, Engine, Error, Linker, Module, Paging, Store, TrapCode, Val};
 
-/// One wasm page = 16 paging pages of 4 KiB; pages `p` and `p + 8` share a cache entry.
+/// Two wasm pages = 32 paging pages of 4 KiB; pages `p` and `p + 16` share a cache entry
+/// (the cache has 16, selected by address bits 12 and up).
 const WAT: &str = r#"
 (module
-  (memory (export "mem") 1)
+  (memory (export "mem") 2)
   ;; `rounds` times, for each of a cycle of pages: store to the page, then load from two
   ;; other pages (one sharing its cache entry), and store what was read back into the first.
   (func (export "mix") (param $rounds i32) (result i32)
@@ -19,9 +20,9 @@ const WAT: &str = r#"
     (block $out
       (loop $l
         (br_if $out (i32.ge_u (local.get $i) (local.get $rounds)))
-        ;; p = (i * 5) % 16, q = (p + 8) % 16: same entry, different pages.
-        (local.set $p (i32.rem_u (i32.mul (local.get $i) (i32.const 5)) (i32.const 16)))
-        (local.set $q (i32.rem_u (i32.add (local.get $p) (i32.const 8)) (i32.const 16)))
+        ;; p = (i * 5) % 32, q = (p + 16) % 32: same entry, different pages.
+        (local.set $p (i32.rem_u (i32.mul (local.get $i) (i32.const 5)) (i32.const 32)))
+        (local.set $q (i32.rem_u (i32.add (local.get $p) (i32.const 16)) (i32.const 32)))
         (local.set $a (i32.add (i32.shl (local.get $p) (i32.const 12))
                                (i32.and (i32.mul (local.get $i) (i32.const 52)) (i32.const 4088))))
         (i64.store (local.get $a) (i64.extend_i32_u (local.get $i)))
@@ -30,7 +31,7 @@ const WAT: &str = r#"
                              (i32.and (i32.mul (local.get $i) (i32.const 36)) (i32.const 4092))))))
         (local.set $sum (i32.xor (local.get $sum)
           (i32.load16_u offset=2 (i32.shl (i32.rem_u (i32.add (local.get $p) (i32.const 3))
-                                                     (i32.const 16)) (i32.const 12)))))
+                                                     (i32.const 32)) (i32.const 12)))))
         (i32.store offset=4 (local.get $a) (local.get $sum))
         (i32.store8 (i32.add (i32.shl (local.get $q) (i32.const 12)) (i32.const 100))
                     (local.get $i))
@@ -174,9 +175,9 @@ const PATHS: &str = r#"
     (block $out
       (loop $l
         (br_if $out (i32.ge_u (local.get $i) (local.get $rounds)))
-        ;; p and q share a cache entry (8 apart); r is another page.
+        ;; p and q share a cache entry (16 apart); r is another page.
         (local.set $p (i32.rem_u (i32.mul (local.get $i) (i32.const 7)) (i32.const 64)))
-        (local.set $q (i32.add (local.get $p) (i32.const 8)))
+        (local.set $q (i32.add (local.get $p) (i32.const 16)))
         (local.set $r (i32.add (local.get $p) (i32.const 29)))
         ;; Fill p's read and write entries: q first and p (either may fault, and a fault
         ;; empties the cache), then p again, resident now, so its accesses fill the entries.
@@ -361,6 +362,7 @@ fn every_path_that_can_page_leaves_no_stale_translation() {
         (4096, 9),
         (4096, 64),
         (1024, 2),
+        (16384, 2),
     ] {
         let (got, bytes) = run_paths(
             Some(Paging {

@@ -86,8 +86,16 @@ fn slow<T, const W: bool>(
 }
 
 /// A load or store of opcode `OP` missed memory 0's resident bytes: try a demand-paged
-/// memory 0's resident pages (`handlers::mem_paged`, constant-folded to this op), then the
-/// general path. Kept out of the handler so that a resident memory's fast path is unchanged.
+/// memory 0's cached page translations (`handlers::mem_paged`, constant-folded to this op),
+/// then the general path. Kept out of the handler so that a resident memory's fast path is
+/// unchanged.
+///
+/// Only this cache hit is per op: a miss tail-calls the shared [`slow`] (one per form), whose
+/// `MemSlow` reads the opcode at `ip` and tries the page table before anything goes out of
+/// line. A per-op copy of that table lookup (`mem_lookup`, until 2026-12-02) cost the
+/// firmware 88 KB of flash (a copy per load/store op, form and host type); without it a miss
+/// costs about 120 instructions instead of 80, which the view's 16 entries (fewer misses)
+/// and one-comparison hit more than pay back (ROADMAP.md, issue 19).
 #[inline(never)]
 fn mem_miss<T, const W: bool, const OP: u16>(
     cx: &mut Ctx<'_, T>,
@@ -105,30 +113,6 @@ fn mem_miss<T, const W: bool, const OP: u16>(
     };
     // SAFETY: as for `slow`; `OP` is the opcode at `ip` (this function's table slot's op).
     if unsafe { handlers::mem_paged::<T, W>(cx, &mut r, OP, true) } {
-        return next(cx, r);
-    }
-    mem_lookup::<T, W, OP>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
-}
-
-/// [`mem_miss`] past the paged view's cached translations: the page table (refilling the
-/// cache), then the general path. Separate so that a cache hit saves no registers.
-#[inline(never)]
-fn mem_lookup<T, const W: bool, const OP: u16>(
-    cx: &mut Ctx<'_, T>,
-    ip: *const u16,
-    fp: *mut u64,
-    _: Pad,
-    mem0: *mut u8,
-    mem0_len: u64,
-) -> Stop {
-    let mut r = Regs {
-        ip,
-        fp,
-        mem0,
-        mem0_len,
-    };
-    // SAFETY: as for `mem_miss`.
-    if unsafe { handlers::mem_paged::<T, W>(cx, &mut r, OP, false) } {
         return next(cx, r);
     }
     slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)

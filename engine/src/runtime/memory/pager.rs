@@ -32,21 +32,35 @@ const MAX_READ_AHEAD: usize = 4;
 
 impl MemoryEntity {
     /// What the interpreter may read of this memory's resident pages directly
-    /// ([`PagedView`]): the pager's page table and frames for a paged memory, nothing
-    /// otherwise. Valid until the next operation on this memory (the interpreter re-reads it
-    /// whenever it re-reads memory 0's resident bytes).
+    /// ([`PagedView`]), written into `view`: the pager's page table and frames for a paged
+    /// memory, nothing otherwise. Valid until the next operation on this memory (the
+    /// interpreter re-reads it whenever it re-reads memory 0's resident bytes).
+    ///
+    /// Inline only the test: rebuilding the view (empty entries) is out of line, and a view
+    /// of no paged memory is left as it is when it is already empty (`size` 0 means no entry
+    /// was ever filled), so the re-read after every v128 op or host call on a resident memory
+    /// costs a comparison, not the 512 bytes of the cache.
     #[inline(always)]
-    pub(crate) fn paged_view(&mut self) -> PagedView {
-        match &mut self.backing {
-            Backing::Paged(p) => PagedView {
+    pub(crate) fn refresh_view(&mut self, view: &mut PagedView) {
+        match &self.backing {
+            Backing::Paged(_) => self.paged_view(view),
+            _ => view.clear(),
+        }
+    }
+
+    #[inline(never)]
+    fn paged_view(&mut self, view: &mut PagedView) {
+        if let Backing::Paged(p) = &mut self.backing {
+            *view = PagedView {
                 table: p.table.as_ptr(),
                 frames: p.frames.as_mut_ptr(),
                 bytes: p.bytes.as_mut_ptr(),
                 size: self.size,
+                page: 1 << p.shift,
+                lim: PagedView::lims(1 << p.shift),
                 shift: p.shift,
                 ..PagedView::NONE
-            },
-            _ => PagedView::NONE,
+            };
         }
     }
 
@@ -73,23 +87,25 @@ impl MemoryEntity {
 /// `runtime/memory/`, reached only through out-of-line paths), after which the interpreter
 /// re-reads the view together with `Regs::mem0` (ARCHITECTURE.md, "Invariants": the
 /// default-memory fast path). Eviction needs no pinning: it unmaps the page in the table
-/// the view reads (the cached translations below are dropped with the view). An access through the view sets the frame's `referenced` bit (and
-/// `dirty` for a store), exactly as the pager's own path does, so the clock sees it.
+/// the view reads (the cached translations below are dropped with the view). An access
+/// through the view sets the frame's `referenced` bit (and `dirty` for a store), exactly as
+/// the pager's own path does, so the clock sees it.
 ///
-/// The view also caches translations, eight pages for reads and eight for writes
-/// (direct-mapped by page number, a TLB): an access inside a cached page skips the bounds
-/// checks, the table and the frame's bits, and the threaded backend tries the cache before
-/// anything that needs a stack frame (`dispatch/threaded.rs`, `mem_miss`, then
-/// `mem_lookup`). That is exact, not an approximation of the clock: the bits were set when
-/// the entry was filled, and only the pager clears them (the clock's hand, a write-back),
-/// which runs only out of line, after which the view is read afresh with empty entries.
-/// So the view must be re-read after *anything* that can run the pager (not only after
-/// what moves its vectors): every out-of-line path that reaches a memory (the checked
-/// load/store of a fault or of another memory index, atomics, bulk memory, `memory.grow`,
-/// v128 ops) re-reads it on success (`refresh_mem0!`, `Ctx::regs_at`), as does a return from
-/// a host function (which may read or write memories, or re-enter wasm) and the landing of
-/// an exception; a path that fails ends the run, and every run starts with an empty view.
-/// Debug builds check every hit against the table and the frame (`PagedView::check`).
+/// The view also caches translations (a TLB): 16 entries for reads and 16 for writes,
+/// direct-mapped by address, each a whole page (its address and its frame's bytes). An access
+/// inside a cached page skips the bounds checks, the table and the frame's bits, and the
+/// threaded backend tries the cache before anything that needs a stack frame
+/// (`dispatch/threaded.rs`, `mem_miss`, then the shared slow path). That is exact, not an
+/// approximation of the clock: the bits were set when the entry was filled, and only the
+/// pager clears them (the clock's hand, a write-back), which runs only out of line, after
+/// which the view is read afresh with empty entries. So the view must be re-read after
+/// *anything* that can run the pager (not only after what moves its vectors): every
+/// out-of-line path that reaches a memory (the checked load/store of a fault or of another
+/// memory index, atomics, bulk memory, `memory.grow`, v128 ops) re-reads it on success
+/// (`refresh_mem0!`, `Ctx::regs_at`), as does a return from a host function (which may read
+/// or write memories, or re-enter wasm) and the landing of an exception; a path that fails
+/// ends the run, and every run starts with an empty view. Debug builds check every hit
+/// against the table and the frame (`PagedView::check`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PagedView {
     /// `Pager::table` (one entry per paging page of `size` bytes).
@@ -100,44 +116,73 @@ pub(crate) struct PagedView {
     bytes: *mut u8,
     /// The memory's size in bytes; 0 for no paged memory (every lookup misses).
     size: u64,
+    /// The paging page size, `1 << shift` (256 to 64 KiB, `Paging::page_size`).
+    page: u64,
+    /// `page - n` for accesses of `n` = 1, 2, 4, 8 and 16 bytes: the largest offset into a
+    /// page at which they fit, kept here so that a hit compares with memory, not a register.
+    lim: [u64; 5],
     /// log2 of the paging page size.
     shift: u32,
-    /// Cached translations for reads, direct-mapped: page `p` in entry `p % TLB`.
+    /// Cached translations for reads, direct-mapped: address `ea` in entry
+    /// `(ea >> TLB_SHIFT) % TLB`.
     read: [Entry; TLB],
     /// The same for writes (their frames are marked dirty).
     write: [Entry; TLB],
 }
 
-/// Entries of each of [`PagedView`]'s translation caches.
-const TLB: usize = 8;
+/// Entries of each of [`PagedView`]'s translation caches (16 bytes each).
+///
+/// Sixteen rather than eight: `bench_matmul`'s inner loop reads a row of `B` and a row of
+/// `C`, and for about a third of its rows their pages fell into the same one of eight entries,
+/// so 280,000 of its 3,010,000 accesses went to the page table (160,000 with sixteen; a
+/// trace simulation of the loop, and callgrind: ROADMAP.md, issue 19). Two ways per set
+/// would keep both, but their second comparison, whichever way it was written, cost every
+/// hit more registers than the misses it saved (callgrind, same programs).
+const TLB: usize = 16;
 
-/// One cached translation of [`PagedView`]: `len` bytes of memory from address `base`, all
-/// in bounds and in one resident page, are the frame bytes at `ptr`. `len` 0 for none.
+/// log2 of the address range that selects an entry: a constant (the default paging page,
+/// 4 KiB) rather than the memory's page shift, so the hit path has no variable shift (and the
+/// shift-count register stays free). Correct for any page size: an entry is found from the
+/// addresses of its page that select it; a larger page can sit in several entries, smaller
+/// pages share one.
+const TLB_SHIFT: u32 = 12;
+
+/// The largest paging page (`Paging::page_size` is validated to 256 bytes..64 KiB).
+const MAX_PAGE: u64 = 1 << 16;
+
+// An entry is selected by `top = ea + MAX_PAGE` as by `ea`.
+const _: () = assert!(((MAX_PAGE >> TLB_SHIFT) as usize).is_multiple_of(TLB));
+
+/// One cached translation of [`PagedView`]: the whole paging page of memory from address
+/// `tag - MAX_PAGE` (in bounds of the memory and resident) is the frame bytes at `ptr`.
+/// All zeros for none: an access is looked up by `top = ea + MAX_PAGE` (computed without
+/// overflow, so at least `MAX_PAGE`), and `top - tag` is its offset into the page, which an
+/// empty entry's `tag` 0 makes larger than any page. So a hit is one comparison, and emptying
+/// the cache is zeroing it.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    base: u64,
-    len: u64,
+    tag: u64,
     ptr: *mut u8,
 }
 
 impl Entry {
     const EMPTY: Entry = Entry {
-        base: 0,
-        len: 0,
+        tag: 0,
         ptr: core::ptr::null_mut(),
     };
 
-    /// Where `n` bytes from `ea` are, if they lie inside this entry.
+    /// Where the bytes at `top - MAX_PAGE` are, if that access (of `page - lim` bytes) lies
+    /// inside this entry.
     #[inline(always)]
-    fn at(&self, ea: u64, n: u64) -> Option<*mut u8> {
-        let d = ea.wrapping_sub(self.base);
-        // `d < len <= page size`, so `d + n` cannot overflow.
-        if d < self.len && d + n <= self.len {
-            // SAFETY: `d < len`, and the entry's `len` bytes from `ptr` are the frame of a
-            // resident page, in bounds of the memory: true when `lookup` filled it, and kept
-            // true because the view is re-read, its entries empty, after any code that can
-            // page, grow or spill this memory (ARCHITECTURE.md, "Invariants": the paged view
-            // and its cached translations).
+    fn at(&self, top: u64, lim: u64) -> Option<*mut u8> {
+        let d = top.wrapping_sub(self.tag);
+        if d <= lim {
+            // SAFETY: `d + n <= page` (`lim` is `page - n`, see `cached_at`), and the
+            // entry's page of bytes from `ptr` is the frame of a resident page, in bounds of
+            // the memory: true when `lookup` filled it, and kept true because the view is
+            // re-read, its entries empty, after any code that can page, grow or spill this
+            // memory (ARCHITECTURE.md, "Invariants": the paged view and its cached
+            // translations). An empty entry holds nothing: `top >= MAX_PAGE > lim`.
             return Some(unsafe { self.ptr.add(d as usize) });
         }
         None
@@ -151,20 +196,31 @@ impl PagedView {
         frames: core::ptr::null_mut(),
         bytes: core::ptr::null_mut(),
         size: 0,
+        page: 1 << 12,
+        lim: PagedView::lims(1 << 12),
         shift: 12,
         read: [Entry::EMPTY; TLB],
         write: [Entry::EMPTY; TLB],
     };
+
+    /// `addr + offset + MAX_PAGE`, if that does not overflow. A narrow offset is below
+    /// 2^16, so the inner sum cannot overflow and compiles to nothing: this is the one
+    /// checked addition the effective address needs anyway. A `top` that overflows is out
+    /// of bounds of any paged memory (`MAX_PAGED_PAGES` pages of at most `MAX_PAGE` bytes).
+    #[inline(always)]
+    fn top(addr: u64, offset: u64) -> Option<u64> {
+        addr.checked_add(offset.checked_add(MAX_PAGE)?)
+    }
 
     /// Where the `n` bytes (1 to 16) at `addr + offset` are in RAM, if that range is in
     /// bounds and inside one resident page; the frame is marked referenced, and dirty when
     /// `write`. The cached translations first, then the page table.
     #[inline(always)]
     pub(crate) fn at(&mut self, addr: u64, offset: u64, n: u64, write: bool) -> Option<*mut u8> {
-        let ea = addr.checked_add(offset)?;
-        match self.cached_at(ea, n, write) {
+        let top = Self::top(addr, offset)?;
+        match self.cached_at(top, n, write) {
             Some(p) => Some(p),
-            None => self.lookup(ea, n, write),
+            None => self.lookup(top - MAX_PAGE, n, write),
         }
     }
 
@@ -173,24 +229,46 @@ impl PagedView {
     /// a caller that tail-calls on a miss needs no stack frame.
     #[inline(always)]
     pub(crate) fn cached(&self, addr: u64, offset: u64, n: u64, write: bool) -> Option<*mut u8> {
-        self.cached_at(addr.checked_add(offset)?, n, write)
+        self.cached_at(Self::top(addr, offset)?, n, write)
     }
 
-    /// The cache entry of the page holding `ea`.
+    /// Make this the view of no paged memory ([`PagedView::NONE`]), unless it is already
+    /// one: a view with `size` 0 has never filled an entry (`lookup` fails every `ea`).
     #[inline(always)]
-    fn slot(ea: u64, shift: u32) -> usize {
-        (ea >> shift) as usize % TLB
+    pub(crate) fn clear(&mut self) {
+        if self.size != 0 {
+            self.reset();
+        }
     }
 
+    #[inline(never)]
+    fn reset(&mut self) {
+        *self = PagedView::NONE;
+    }
+
+    /// `lim` for pages of `page` bytes.
+    const fn lims(page: u64) -> [u64; 5] {
+        [page - 1, page - 2, page - 4, page - 8, page - 16]
+    }
+
+    /// The cache entry that may hold the page of `ea` (or, the same, of `ea + MAX_PAGE`).
     #[inline(always)]
-    fn cached_at(&self, ea: u64, n: u64, write: bool) -> Option<*mut u8> {
-        let slot = Self::slot(ea, self.shift);
+    fn slot(ea: u64) -> usize {
+        (ea >> TLB_SHIFT) as usize % TLB
+    }
+
+    /// The cached translations for the access of `n` bytes at `top - MAX_PAGE`.
+    #[inline(always)]
+    fn cached_at(&self, top: u64, n: u64, write: bool) -> Option<*mut u8> {
+        debug_assert!(top >= MAX_PAGE && n.is_power_of_two() && n <= 16 && self.page >= 256);
         let entry = if write {
-            &self.write[slot]
+            &self.write[Self::slot(top)]
         } else {
-            &self.read[slot]
+            &self.read[Self::slot(top)]
         };
-        let p = entry.at(ea, n);
+        // `n` is a constant where this is inlined, so this is a field, compared with in
+        // place.
+        let p = entry.at(top, self.lim[n.trailing_zeros() as usize]);
         #[cfg(debug_assertions)]
         if p.is_some() {
             self.check(entry, write);
@@ -204,9 +282,11 @@ impl PagedView {
     #[cfg(debug_assertions)]
     #[inline(never)]
     fn check(&self, entry: &Entry, write: bool) {
-        let page = entry.base >> self.shift;
+        assert!(entry.tag != 0, "PagedView: an empty entry hit");
+        let base = entry.tag - MAX_PAGE;
+        let page = base >> self.shift;
         assert!(
-            entry.base + entry.len <= self.size && entry.base & ((1u64 << self.shift) - 1) == 0,
+            base + self.page <= self.size && base & (self.page - 1) == 0,
             "PagedView: a cached page outside the memory"
         );
         // SAFETY: `base < size` (checked above), so the page is below `table.len()`, as in
@@ -233,15 +313,17 @@ impl PagedView {
         );
     }
 
-    /// [`at`](Self::at) past the cached entries: the page table, then the entry refilled.
+    /// [`at`](Self::at) past the cached entries: the page table, then the entry refilled
+    /// (unless the page reaches past the memory's end, which only a memory of custom-size
+    /// pages can have: an entry is a whole page).
     #[inline(always)]
     fn lookup(&mut self, ea: u64, n: u64, write: bool) -> Option<*mut u8> {
         if ea >= self.size || n > self.size - ea {
             return None;
         }
-        let mask = (1u64 << self.shift) - 1;
+        let mask = self.page - 1;
         let in_page = ea & mask;
-        if in_page + n > mask + 1 {
+        if in_page + n > self.page {
             return None;
         }
         // SAFETY: `ea < size`, so the page `ea >> shift` is below `table.len()` (the table
@@ -259,17 +341,21 @@ impl PagedView {
             frame.referenced = true;
             frame.dirty |= write;
             let base = ea & !mask;
-            let entry = Entry {
-                base,
-                len: (mask + 1).min(self.size - base),
-                ptr: self.bytes.add((f as usize) << self.shift),
-            };
-            let slot = Self::slot(ea, self.shift);
-            self.read[slot] = entry;
-            if write {
-                self.write[slot] = entry;
+            let ptr = self.bytes.add((f as usize) << self.shift);
+            if self.size - base >= self.page {
+                // `base + MAX_PAGE` cannot overflow: `base < size`, at most
+                // `MAX_PAGED_PAGES * MAX_PAGE`.
+                let entry = Entry {
+                    tag: base + MAX_PAGE,
+                    ptr,
+                };
+                let slot = Self::slot(ea);
+                self.read[slot] = entry;
+                if write {
+                    self.write[slot] = entry;
+                }
             }
-            Some(entry.ptr.add(in_page as usize))
+            Some(ptr.add(in_page as usize))
         }
     }
 }
