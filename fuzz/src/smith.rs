@@ -428,6 +428,79 @@ mod tests {
         );
     }
 
+    /// `proposals_module` generates modules that use each proposal it turns on: over 300
+    /// deterministic inputs, some module declares a struct or array type, uses `try_table` or
+    /// `throw`, declares a shared memory or uses an atomic op, and all validate.
+    #[test]
+    fn proposal_modules_use_gc_exceptions_and_threads() {
+        let (mut modules, mut gc, mut exn, mut threads) = (0, 0, 0, 0);
+        for seed in 0u64..300 {
+            let mut x = seed ^ 0x18;
+            let data: Vec<u8> = (0..8192)
+                .map(|_| {
+                    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                    let mut z = x;
+                    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                    (z ^ (z >> 31)) as u8
+                })
+                .collect();
+            let Ok(wasm) = proposals_module(&mut Unstructured::new(&data)) else {
+                continue;
+            };
+            modules += 1;
+            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                .validate_all(&wasm)
+                .expect("a generated module validates");
+            let mut uses = (false, false, false);
+            for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+                match payload.unwrap() {
+                    wasmparser::Payload::TypeSection(r) => {
+                        for group in r {
+                            for sub in group.unwrap().types() {
+                                uses.0 |= !matches!(
+                                    sub.composite_type.inner,
+                                    wasmparser::CompositeInnerType::Func(_)
+                                );
+                            }
+                        }
+                    }
+                    wasmparser::Payload::MemorySection(r) => {
+                        uses.2 |= r.into_iter().any(|m| m.is_ok_and(|m| m.shared));
+                    }
+                    _ => {}
+                }
+            }
+            for op in bodies(&wasm).iter().flatten() {
+                uses.1 |= matches!(op, O::TryTable { .. } | O::Throw { .. } | O::ThrowRef);
+                uses.2 |= matches!(
+                    op,
+                    O::I32AtomicLoad { .. }
+                        | O::I64AtomicLoad { .. }
+                        | O::I32AtomicStore { .. }
+                        | O::I64AtomicStore { .. }
+                        | O::I32AtomicRmwAdd { .. }
+                        | O::I64AtomicRmwAdd { .. }
+                        | O::I32AtomicRmwCmpxchg { .. }
+                        | O::MemoryAtomicNotify { .. }
+                        | O::MemoryAtomicWait32 { .. }
+                        | O::MemoryAtomicWait64 { .. }
+                        | O::AtomicFence { .. }
+                );
+            }
+            gc += usize::from(uses.0);
+            exn += usize::from(uses.1);
+            threads += usize::from(uses.2);
+        }
+        assert!(
+            modules > 0 && gc > 0 && exn > 0 && threads > 0,
+            "{modules} modules: {gc} with GC types, {exn} with exceptions, {threads} with threads"
+        );
+        eprintln!(
+            "{modules} modules: {gc} with GC types, {exn} with exceptions, {threads} with threads"
+        );
+    }
+
     /// The `differential-global` finding, reduced: `f32.demote_f64` of the parameter is
     /// followed by `local.tee` of the new f32 scratch local (index 1, after the parameter).
     #[test]
