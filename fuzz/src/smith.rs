@@ -336,23 +336,27 @@ mod tests {
             .collect()
     }
 
+    /// A cheap deterministic byte stream of `len` bytes from `seed` (splitmix64).
+    fn splitmix_bytes(seed: u64, len: usize) -> Vec<u8> {
+        let mut x = seed;
+        (0..len)
+            .map(|_| {
+                x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = x;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                (z ^ (z >> 31)) as u8
+            })
+            .collect()
+    }
+
     /// In generated modules every NaN-nondeterministic operation is followed by the
     /// canonicalisation sequence, and the rewritten modules validate.
     #[test]
     fn every_nondeterministic_op_is_canonicalised() {
         let (mut seen, mut conversions) = (0usize, 0usize);
         for seed in 0u64..500 {
-            // A cheap deterministic byte stream per seed (splitmix64).
-            let mut x = seed;
-            let data: Vec<u8> = (0..4096)
-                .map(|_| {
-                    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                    let mut z = x;
-                    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                    (z ^ (z >> 31)) as u8
-                })
-                .collect();
+            let data = splitmix_bytes(seed, 4096);
             let Ok(wasm) = module(&mut Unstructured::new(&data)) else {
                 continue;
             };
@@ -435,16 +439,7 @@ mod tests {
     fn proposal_modules_use_gc_exceptions_and_threads() {
         let (mut modules, mut gc, mut exn, mut threads) = (0, 0, 0, 0);
         for seed in 0u64..300 {
-            let mut x = seed ^ 0x18;
-            let data: Vec<u8> = (0..8192)
-                .map(|_| {
-                    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                    let mut z = x;
-                    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                    (z ^ (z >> 31)) as u8
-                })
-                .collect();
+            let data = splitmix_bytes(seed ^ 0x18, 8192);
             let Ok(wasm) = proposals_module(&mut Unstructured::new(&data)) else {
                 continue;
             };
