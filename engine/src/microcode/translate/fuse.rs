@@ -49,7 +49,7 @@ impl super::Translator<'_> {
     /// reads it from there.
     pub(super) fn imm_form(&self, op: Op, c: u64) -> Option<Op> {
         let imm = with_imm(op, c)?;
-        if imm.needs_wide() && self.const_slots.iter().any(|k| k.0 == c) {
+        if imm.needs_wide() && self.hoisted(c).is_some() {
             return None;
         }
         Some(imm)

@@ -125,6 +125,9 @@ pub(super) struct Translator<'m> {
     last_result: Option<usize>,
     /// Hoisted constants: bits, slot, and whether any op read the slot.
     const_slots: Vec<(u64, Slot, bool)>,
+    /// An open-addressing index of `const_slots` by bits (`CONST_INDEX` entries, each the
+    /// constant's index + 1, 0 for empty), empty when nothing is hoisted.
+    const_index: Vec<u8>,
     /// Only for [`translate_with_offsets`]: the module offset of the wasm operator each op
     /// came from (parallel to `ops`), and the operator being translated.
     offsets: Option<Vec<u32>>,
@@ -333,6 +336,7 @@ fn translate_body(
         max_cells: 0,
         ctrl: Vec::with_capacity(8),
         last_result: None,
+        const_index: const_index(&hoisted),
         const_slots,
         offsets: record_offsets.then(Vec::new),
         offset: range.start as u32,
@@ -447,6 +451,49 @@ fn translate_body(
 
 /// Most distinct constants hoisted out of loops per function.
 const MAX_HOISTED: usize = 64;
+
+/// Entries of `Translator::const_index`: twice `MAX_HOISTED`, so a probe ends soon.
+const CONST_INDEX: usize = 2 * MAX_HOISTED;
+
+/// The bucket where the index of `Translator::const_slots` starts looking for `bits`.
+fn const_bucket(bits: u64) -> usize {
+    (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 57) as usize % CONST_INDEX
+}
+
+/// Where `bits` is in `slots`, by their index (see `const_index`).
+fn const_lookup(index: &[u8], slots: &[(u64, Slot, bool)], bits: u64) -> Option<usize> {
+    if index.is_empty() {
+        return None;
+    }
+    let mut b = const_bucket(bits);
+    // At most `MAX_HOISTED` of the `CONST_INDEX` entries are full: a probe meets an empty one.
+    loop {
+        let k = *index.get(b)? as usize;
+        if k == 0 {
+            return None;
+        }
+        if slots.get(k - 1).is_some_and(|c| c.0 == bits) {
+            return Some(k - 1);
+        }
+        b = (b + 1) % CONST_INDEX;
+    }
+}
+
+/// `Translator::const_index` for the (distinct) constants `hoisted`.
+fn const_index(hoisted: &[u64]) -> Vec<u8> {
+    if hoisted.is_empty() {
+        return Vec::new();
+    }
+    let mut index = vec![0u8; CONST_INDEX];
+    for (k, &bits) in hoisted.iter().take(MAX_HOISTED).enumerate() {
+        let mut b = const_bucket(bits);
+        while index[b] != 0 {
+            b = (b + 1) % CONST_INDEX;
+        }
+        index[b] = k as u8 + 1;
+    }
+    index
+}
 
 /// The distinct constants that appear inside loops of `body` (first seen first): the raw
 /// scanner's answer (`scan.rs`), or the wasmparser pass's for a body it does not read.
@@ -661,12 +708,18 @@ impl Translator<'_> {
         self.entry_slot(e)
     }
 
+    /// The index in `const_slots` of the hoisted constant `bits`, if it is one.
+    fn hoisted(&self, bits: u64) -> Option<usize> {
+        const_lookup(&self.const_index, &self.const_slots, bits)
+    }
+
     fn entry_slot(&mut self, e: Entry) -> Slot {
         match e.operand {
             Operand::Temp => e.slot,
             Operand::Local(l) => self.locals[l as usize].0,
             Operand::Const(val) => {
-                if let Some(c) = self.const_slots.iter_mut().find(|c| c.0 == val) {
+                if let Some(k) = self.hoisted(val) {
+                    let c = &mut self.const_slots[k];
                     c.2 = true;
                     return c.1;
                 }
@@ -1041,5 +1094,40 @@ impl Translator<'_> {
             c.unreachable = false;
         }
         self.last_result = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hoisted_constants_index_finds_each_and_only_them() {
+        // Many constants in few buckets (probing), a full set, and misses.
+        let sets: [Vec<u64>; 3] = [
+            (0..MAX_HOISTED as u64).collect(),
+            (0..MAX_HOISTED as u64).map(|i| i << 57).collect(),
+            vec![0, u64::MAX, 1 << 63, 0x3ff0_0000_0000_0000],
+        ];
+        for hoisted in sets {
+            let slots: Vec<(u64, Slot, bool)> = hoisted
+                .iter()
+                .enumerate()
+                .map(|(i, &b)| (b, 10 + i as u32, false))
+                .collect();
+            let index = const_index(&hoisted);
+            assert_eq!(index.len(), CONST_INDEX);
+            for (i, &b) in hoisted.iter().enumerate() {
+                assert_eq!(const_lookup(&index, &slots, b), Some(i));
+            }
+            for miss in [7u64 << 40, 12345, u64::MAX - 1] {
+                assert_eq!(
+                    const_lookup(&index, &slots, miss),
+                    hoisted.iter().position(|&b| b == miss)
+                );
+            }
+        }
+        assert!(const_index(&[]).is_empty());
+        assert_eq!(const_lookup(&[], &[], 0), None);
     }
 }
