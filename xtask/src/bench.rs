@@ -194,13 +194,14 @@ pub fn run(args: &[String]) -> Result<bool> {
 
     let out = target.join("bench");
     std::fs::create_dir_all(&out)?;
-    std::fs::write(
-        out.join("summary.json"),
-        serde_json::to_string_pretty(&Value::Object(summary))? + "\n",
+    // Renamed into place (`crate::replace_file`): never written through a hard link.
+    crate::replace_file(
+        &out.join("summary.json"),
+        (serde_json::to_string_pretty(&Value::Object(summary))? + "\n").as_bytes(),
     )?;
     let md = markdown(&times, &programs) + &footprint_md;
-    std::fs::write(out.join("summary.md"), &md)?;
-    std::fs::write(out.join("chart.svg"), chart(&times, &programs))?;
+    crate::replace_file(&out.join("summary.md"), md.as_bytes())?;
+    crate::replace_file(&out.join("chart.svg"), chart(&times, &programs).as_bytes())?;
     println!("{md}");
     // The verdict in a few lines: fayasm's execute time relative to each engine.
     let (geo, covered) = geomean_ratios(&times["execute"]);

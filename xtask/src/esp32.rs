@@ -282,7 +282,8 @@ fn build(board: &str) -> Result<PathBuf> {
         bail!("the build did not produce {}", elf.display());
     }
     let dest = target_dir.join(format!("fayasm-esp32-{board}.elf"));
-    fs::copy(&elf, &dest).with_context(|| format!("copying to {}", dest.display()))?;
+    // Renamed into place: `dest` may be a hard link shared with another target dir.
+    crate::replace_with_copy(&elf, &dest)?;
     check_no_atomics(&dest)?;
     Ok(dest)
 }
@@ -451,7 +452,9 @@ fn open_partition(image: &Path) -> Result<Partition> {
 fn build_image(image: &Path) -> Result<()> {
     let samples = crate::root().join("wasm_samples/wasm");
     {
-        let file = File::create(image).with_context(|| format!("creating {}", image.display()))?;
+        // A new inode, not a truncated one: the image may be a hard link shared with another
+        // target dir.
+        let file = crate::create_fresh(image)?;
         file.set_len(IMAGE_BYTES)?;
     }
     let mut mbr = [0u8; 512];
@@ -695,7 +698,7 @@ fn boot_until(
     kill: Option<&Kill>,
 ) -> Result<(bool, String, bool)> {
     let log = out_dir().join("uart.log");
-    let log_file = File::create(&log)?;
+    let log_file = crate::create_fresh(&log)?;
     let drive = format!("file={},format=raw,if=none,id=sd", image.display());
     let started = Instant::now();
     let mut child = Command::new(qemu_binary()?)

@@ -375,7 +375,7 @@ fn start(target: &str, bin: &Path, seconds: u64) -> Result<Child> {
     for d in [&work, &seeds, &artifacts, &logs] {
         std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
     }
-    let log = std::fs::File::create(logs.join(format!("{target}.log")))?;
+    let log = crate::create_fresh(&logs.join(format!("{target}.log")))?;
     let mut c = Command::new(bin);
     c.arg(&work)
         .arg(&seeds)

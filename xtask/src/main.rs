@@ -112,6 +112,54 @@ pub fn shell() -> Result<Shell> {
     Ok(sh)
 }
 
+/// The temporary name next to `dest` that [`replace_file`] and [`replace_with_copy`] write
+/// before renaming it over `dest`.
+fn temp_beside(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dest.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+}
+
+/// Gives `dest` the contents `bytes` as a new file: written beside it, then renamed over it.
+/// Never write through an existing build output: target dirs are hard-linked copies of a warm
+/// cache (on the build machine and in CI caches), and writing into a shared inode changes the
+/// other target dir's copy as well. The rename also leaves either the old file or the new one.
+pub fn replace_file(dest: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_beside(dest);
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, dest))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            anyhow::anyhow!("writing {}: {e}", dest.display())
+        })
+}
+
+/// Copies `src` to `dest` as a new file (see [`replace_file`]: `fs::copy` onto an existing
+/// `dest` writes through a hard link).
+pub fn replace_with_copy(src: &Path, dest: &Path) -> Result<()> {
+    let tmp = temp_beside(dest);
+    std::fs::copy(src, &tmp)
+        .and_then(|_| std::fs::rename(&tmp, dest))
+        .map(|_| ())
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            anyhow::anyhow!("copying {} to {}: {e}", src.display(), dest.display())
+        })
+}
+
+/// Creates `path` as a new, empty file: the old one is unlinked first rather than truncated,
+/// since truncating a hard link empties the other target dir's copy too (see [`replace_file`]).
+pub fn create_fresh(path: &Path) -> Result<std::fs::File> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => bail!("removing {}: {e}", path.display()),
+    }
+    std::fs::File::create(path).map_err(|e| anyhow::anyhow!("creating {}: {e}", path.display()))
+}
+
 /// One timed CI step: its name and how long it took.
 struct Steps {
     started: Instant,
@@ -284,4 +332,45 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
         "no_std C API (rv32imc build, C program under QEMU)",
         c_api::ci_step,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `replace_file`, `replace_with_copy` and `create_fresh` leave a hard link's other name
+    /// (another target dir's copy) as it was.
+    #[test]
+    fn build_outputs_never_write_through_a_hard_link() -> Result<()> {
+        let sh = Shell::new()?;
+        let dir = sh.create_temp_dir()?;
+        let dir = dir.path();
+        let src = dir.join("src");
+        std::fs::write(&src, b"new build")?;
+        let other = dir.join("other");
+        let dest = dir.join("dest");
+        for (i, replace) in [
+            (|src: &Path, dest: &Path| replace_with_copy(src, dest)) as fn(&Path, &Path) -> _,
+            |_, dest| replace_file(dest, b"new build"),
+            |_, dest| create_fresh(dest).map(drop),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let _ = std::fs::remove_file(&dest);
+            std::fs::write(&other, b"cached")?;
+            std::fs::hard_link(&other, &dest)?;
+            replace(&src, &dest)?;
+            assert_eq!(std::fs::read(&other)?, b"cached", "helper {i}");
+            let want: &[u8] = if i == 2 { b"" } else { b"new build" };
+            assert_eq!(std::fs::read(&dest)?, want, "helper {i}");
+        }
+        // Nothing left beside it.
+        let mut names: Vec<_> = std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<Result<_, _>>()?;
+        names.sort();
+        assert_eq!(names, ["dest", "other", "src"]);
+        Ok(())
+    }
 }

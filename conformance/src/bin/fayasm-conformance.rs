@@ -140,7 +140,12 @@ fn run() -> Result<bool, String> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        std::fs::write(&path, summary_json(&reports))
+        // Written beside it, then renamed: the old file may be a hard link shared with another
+        // target dir (targets are hard-linked copies of a warm cache), which writing through
+        // would change too.
+        let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
+        std::fs::write(&tmp, summary_json(&reports))
+            .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         println!("summary written to {}", path.display());
     }
