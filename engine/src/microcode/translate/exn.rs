@@ -117,6 +117,10 @@ impl Translator<'_> {
             }
         }
         let h = &mut self.exn;
+        if h.pending.is_empty() {
+            // The usual case (no catch clause waits for a label): skip `retain`'s set-up.
+            return;
+        }
         let table = &mut h.table;
         h.pending.retain(|&(at, label)| {
             if label != idx {
