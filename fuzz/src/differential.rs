@@ -1,7 +1,12 @@
-//! `differential`: generated modules on fayasm and on wasmtime (the oracle); every export is
-//! called with the same arguments on both, and results, traps, exported globals and memory
-//! bytes must agree. Stack exhaustion and wasmtime's own fuel are resource limits where the
-//! engines may legitimately part ways: the comparison stops there.
+//! `differential`: generated modules on fayasm and on wasmtime (the oracle); every exported
+//! function is called [`PASSES`] times with the same arguments on both (the first pass with
+//! arguments drawn from the input, the others with argument vectors derived from it: edge
+//! values, small numbers and addresses, random bits), and results, traps, exported globals
+//! and memory bytes must agree after every pass. Each call starts with the generator's fuel
+//! global refilled (exported as [`FUEL_EXPORT`] for this), so every call may run up to
+//! [`smith::FUEL`] loop iterations and function entries, however many calls came before it.
+//! Stack exhaustion and wasmtime's own fuel are resource limits where the engines may
+//! legitimately part ways: the comparison stops there.
 //!
 //! References cross the boundary only where both engines can say the same thing about them:
 //! a reference argument is null, or for the `any` hierarchy (`any`, `eq`, `i31`) possibly an
@@ -15,8 +20,21 @@ use arbitrary::{Result, Unstructured};
 use fayasm::{Extern, TrapCode, Val, ValType};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use wasm_encoder::reencode::{utils, Error as ReencodeError, Reencode};
 
 use crate::smith;
+
+/// Calls of every exported function per module: one with arguments drawn from the input (what
+/// a committed input always meant), then `PASSES - 1` with arguments [`Derived`] from it.
+pub const PASSES: u32 = 4;
+
+/// The export name given to the generator's fuel global ([`export_fuel`]), which is refilled
+/// to [`smith::FUEL`] before every call on both engines.
+pub const FUEL_EXPORT: &str = "fayasm-fuzz-fuel";
+
+/// wasmtime's own fuel before each call, a backstop: the fuel global ends every call first (at
+/// most `smith::FUEL` loop iterations and entries of bodies of at most 120 instructions).
+const CALL_FUEL: u64 = 1_000_000;
 
 /// A comparable value: floats with NaNs canonicalised, references reduced to null-ness
 /// (`i31`s to their value).
@@ -133,6 +151,154 @@ fn argument(u: &mut Unstructured<'_>, ty: ValType) -> Result<Option<Val>> {
         (true, false) => Some(Val::default_for(ty)),
         (false, false) => None,
     })
+}
+
+/// Argument vectors past the first pass: a splitmix64 stream seeded from the input and the
+/// pass, mapped to values where engines tend to differ: edge values (zero, one, minus one,
+/// the extremes, shift widths, the limits of float-to-integer conversion, infinities, NaN),
+/// small numbers and addresses inside the generator's memories (at most 4 pages), random bits.
+pub struct Derived(u64);
+
+/// Integer edges (an `i32` takes the low 32 bits).
+const INT_EDGES: [i64; 16] = [
+    0,
+    1,
+    -1,
+    2,
+    31,
+    32,
+    63,
+    64,
+    0xff,
+    0xffff,
+    0x1_0000,
+    0x7fff_ffff,
+    0x8000_0000,
+    0xffff_ffff,
+    i64::MAX,
+    i64::MIN,
+];
+
+/// Float edges (an `f32` takes the nearest `f32`).
+const FLOAT_EDGES: [f64; 16] = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -1.5,
+    2.5,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NAN,
+    f64::MIN_POSITIVE,
+    f64::MAX,
+    2_147_483_648.0,
+    -2_147_483_649.0,
+    4_294_967_296.0,
+    9_223_372_036_854_775_808.0,
+];
+
+impl Derived {
+    /// The stream for pass `pass` of input `data`.
+    pub fn new(data: &[u8], pass: u32) -> Derived {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in data {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        Derived(h ^ u64::from(pass).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn int(&mut self) -> i64 {
+        let r = self.next();
+        let pick = (r >> 8) as usize;
+        match r % 4 {
+            0 => INT_EDGES[pick % INT_EDGES.len()],
+            1 => (pick % 0x4_0000) as i64,
+            2 => (pick % 129) as i64 - 64,
+            _ => self.next() as i64,
+        }
+    }
+
+    fn float(&mut self) -> f64 {
+        let r = self.next();
+        match r % 3 {
+            0 => FLOAT_EDGES[(r >> 8) as usize % FLOAT_EDGES.len()],
+            1 => ((r >> 8) % 129) as f64 - 64.0,
+            _ => f64::from_bits(self.next()),
+        }
+    }
+
+    /// An argument of type `ty`, or `None` as [`argument`] says.
+    pub fn val(&mut self, ty: ValType) -> Result<Option<Val>> {
+        Ok(Some(match ty {
+            ValType::I32 => Val::I32(self.int() as i32),
+            ValType::I64 => Val::I64(self.int()),
+            ValType::F32 => Val::F32(if self.next().is_multiple_of(3) {
+                self.next() as u32
+            } else {
+                (self.float() as f32).to_bits()
+            }),
+            ValType::F64 => Val::F64(self.float().to_bits()),
+            ValType::V128 => {
+                let lanes = if self.next().is_multiple_of(2) {
+                    [self.int() as u64, self.int() as u64]
+                } else {
+                    [self.float().to_bits(), self.float().to_bits()]
+                };
+                Val::V128(u128::from(lanes[0]) | u128::from(lanes[1]) << 64)
+            }
+            _ => return argument(&mut Unstructured::new(&self.next().to_le_bytes()), ty),
+        }))
+    }
+}
+
+/// `wasm` with the generator's fuel global (the last global: `ensure_termination` appends it,
+/// and generated modules import nothing) exported as [`FUEL_EXPORT`]. A module without an
+/// export section exports no function either, and is returned as it is.
+pub fn export_fuel(wasm: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    let mut re = ExportFuel { globals: 0 };
+    let mut out = wasm_encoder::Module::new();
+    re.parse_core_module(&mut out, wasmparser::Parser::new(0), wasm)
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(out.finish())
+}
+
+struct ExportFuel {
+    globals: u32,
+}
+
+impl Reencode for ExportFuel {
+    type Error = std::convert::Infallible;
+
+    fn parse_global_section(
+        &mut self,
+        globals: &mut wasm_encoder::GlobalSection,
+        section: wasmparser::GlobalSectionReader<'_>,
+    ) -> std::result::Result<(), ReencodeError<Self::Error>> {
+        self.globals = section.count();
+        utils::parse_global_section(self, globals, section)
+    }
+
+    fn parse_export_section(
+        &mut self,
+        exports: &mut wasm_encoder::ExportSection,
+        section: wasmparser::ExportSectionReader<'_>,
+    ) -> std::result::Result<(), ReencodeError<Self::Error>> {
+        utils::parse_export_section(self, exports, section)?;
+        if let Some(fuel) = self.globals.checked_sub(1) {
+            exports.export(FUEL_EXPORT, wasm_encoder::ExportKind::Global, fuel);
+        }
+        Ok(())
+    }
 }
 
 /// How a call ended, in terms both engines share.
@@ -254,7 +420,7 @@ pub fn check(data: &[u8]) -> Result<()> {
     report();
     let mut u = Unstructured::new(data);
     let wasm = smith::module(&mut u)?;
-    compare(&wasm, &mut u);
+    compare(&wasm, data, &mut u);
     Ok(())
 }
 
@@ -266,12 +432,17 @@ pub fn check_proposals(data: &[u8]) -> Result<()> {
     report();
     let mut u = Unstructured::new(data);
     let wasm = smith::proposals_module(&mut u)?;
-    compare(&wasm, &mut u);
+    compare(&wasm, data, &mut u);
     Ok(())
 }
 
-/// Compare fayasm with wasmtime on `wasm`, drawing arguments from `u`.
-pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
+/// Compare fayasm with wasmtime on `wasm` (generated from input `data`), drawing the first
+/// pass's arguments from `u` and the others' from [`Derived`].
+pub fn compare(wasm: &[u8], data: &[u8], u: &mut Unstructured<'_>) {
+    let Ok(wasm) = export_fuel(wasm) else {
+        return;
+    };
+    let wasm = &wasm[..];
     let wengine = oracle();
     let Ok(wmodule) = wasmtime::Module::new(wengine, wasm) else {
         // wasmtime has its own implementation limits; nothing to compare.
@@ -321,101 +492,144 @@ pub fn compare(wasm: &[u8], u: &mut Unstructured<'_>) {
     };
 
     bump(1);
-    for (name, ext) in inst.exports(&store) {
-        let Extern::Func(f) = ext else { continue };
-        let wf = winst
-            .get_func(&mut wstore, &name)
-            .unwrap_or_else(|| panic!("wasmtime lacks export {name}"));
-        let ty = f.ty(&store);
-        let Ok(args) = ty
-            .params()
-            .iter()
-            .map(|&t| argument(u, t))
-            .collect::<Result<Option<Vec<Val>>>>()
-        else {
-            break;
-        };
-        // A parameter no value can be built for on both engines: not called.
-        let Some(args) = args else { continue };
-        let wargs: Vec<wasmtime::Val> = args.iter().map(|v| to_wasmtime(&mut wstore, v)).collect();
-        let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
-        let mut wresults: Vec<wasmtime::Val> = ty
-            .results()
-            .iter()
-            .map(|&t| to_wasmtime(&mut wstore, &Val::default_for(t)))
-            .collect();
-        let fo = match f.call(&mut store, &args, &mut results) {
-            Ok(()) => Outcome::Returned(results.iter().map(from_fayasm).collect()),
-            Err(e) => trap_of_fayasm(&e),
-        };
-        let wo = match wf.call(&mut wstore, &wargs, &mut wresults) {
-            Ok(()) => {
-                Outcome::Returned(wresults.iter().map(|v| from_wasmtime(&wstore, v)).collect())
+    let fuel = inst.get_global(&store, FUEL_EXPORT);
+    let wfuel = winst.get_global(&mut wstore, FUEL_EXPORT);
+    for pass in 0..PASSES {
+        let mut derived = Derived::new(data, pass);
+        for (name, ext) in inst.exports(&store) {
+            let Extern::Func(f) = ext else { continue };
+            let wf = winst
+                .get_func(&mut wstore, &name)
+                .unwrap_or_else(|| panic!("wasmtime lacks export {name}"));
+            let ty = f.ty(&store);
+            let args = if pass == 0 {
+                ty.params()
+                    .iter()
+                    .map(|&t| argument(u, t))
+                    .collect::<Result<Option<Vec<Val>>>>()
+            } else {
+                ty.params()
+                    .iter()
+                    .map(|&t| derived.val(t))
+                    .collect::<Result<Option<Vec<Val>>>>()
+            };
+            let Ok(args) = args else {
+                break;
+            };
+            // A parameter no value can be built for on both engines: not called.
+            let Some(args) = args else { continue };
+            let wargs: Vec<wasmtime::Val> =
+                args.iter().map(|v| to_wasmtime(&mut wstore, v)).collect();
+            let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
+            let mut wresults: Vec<wasmtime::Val> = ty
+                .results()
+                .iter()
+                .map(|&t| to_wasmtime(&mut wstore, &Val::default_for(t)))
+                .collect();
+            // Every call gets the whole fuel, on both engines alike.
+            if let (Some(g), Some(wg)) = (fuel, wfuel) {
+                let full = smith::FUEL as i32;
+                g.set(&mut store, Val::I32(full)).expect("fuel global");
+                wg.set(&mut wstore, wasmtime::Val::I32(full))
+                    .expect("fuel global");
             }
-            Err(e) => {
-                // An uncaught exception stays pending in wasmtime's store until taken.
-                wstore.take_pending_exception();
-                trap_of_wasmtime(&e)
+            wstore.set_fuel(CALL_FUEL).unwrap();
+            let fo = match f.call(&mut store, &args, &mut results) {
+                Ok(()) => Outcome::Returned(results.iter().map(from_fayasm).collect()),
+                Err(e) => trap_of_fayasm(&e),
+            };
+            let wo = match wf.call(&mut wstore, &wargs, &mut wresults) {
+                Ok(()) => {
+                    Outcome::Returned(wresults.iter().map(|v| from_wasmtime(&wstore, v)).collect())
+                }
+                Err(e) => {
+                    // An uncaught exception stays pending in wasmtime's store until taken.
+                    wstore.take_pending_exception();
+                    trap_of_wasmtime(&e)
+                }
+            };
+            if fo == Outcome::Limit || wo == Outcome::Limit {
+                // The stores may differ from here on.
+                return;
             }
-        };
-        if fo == Outcome::Limit || wo == Outcome::Limit {
-            // The stores may differ from here on.
-            return;
+            bump(2);
+            match fo {
+                Outcome::Returned(_) => bump(3),
+                _ => bump(4),
+            }
+            assert!(
+                agree(&fo, &wo),
+                "pass {pass}, export {name}({args:?}): fayasm {fo:?}, wasmtime {wo:?}"
+            );
         }
-        bump(2);
-        match fo {
-            Outcome::Returned(_) => bump(3),
-            _ => bump(4),
-        }
-        assert!(
-            agree(&fo, &wo),
-            "export {name}({args:?}): fayasm {fo:?}, wasmtime {wo:?}"
-        );
+        compare_state(&inst, &store, &winst, &mut wstore, pass);
     }
+}
 
-    for (name, ext) in inst.exports(&store) {
+/// Exported globals and memories must be equal after pass `pass`.
+fn compare_state(
+    inst: &fayasm::Instance,
+    store: &fayasm::Store<()>,
+    winst: &wasmtime::Instance,
+    wstore: &mut wasmtime::Store<()>,
+    pass: u32,
+) {
+    for (name, ext) in inst.exports(store) {
         match ext {
             Extern::Global(g) => {
-                let Some(wg) = winst.get_global(&mut wstore, &name) else {
+                let Some(wg) = winst.get_global(&mut *wstore, &name) else {
                     panic!("wasmtime lacks global {name}");
                 };
-                if g.ty(&store).content == ValType::V128 || !g.ty(&store).content.is_ref() {
-                    let a = from_fayasm(&g.get(&store));
-                    let b = wg.get(&mut wstore);
-                    let b = from_wasmtime(&wstore, &b);
-                    assert_eq!(a, b, "global {name} differs");
+                if g.ty(store).content == ValType::V128 || !g.ty(store).content.is_ref() {
+                    let a = from_fayasm(&g.get(store));
+                    let b = wg.get(&mut *wstore);
+                    let b = from_wasmtime(wstore, &b);
+                    assert_eq!(a, b, "global {name} differs after pass {pass}");
                 }
             }
             Extern::Memory(m) => {
+                let a = m.data(store);
                 // A shared memory is a different kind of export in wasmtime.
-                let b: Vec<u8> = if m.ty(&store).shared {
-                    let Some(wm) = winst.get_shared_memory(&mut wstore, &name) else {
+                if m.ty(store).shared {
+                    let Some(wm) = winst.get_shared_memory(&mut *wstore, &name) else {
                         panic!("wasmtime lacks shared memory {name}");
                     };
-                    wm.data()
+                    let b: Vec<u8> = wm
+                        .data()
                         .iter()
                         // SAFETY: a read of a byte of wasmtime's live shared memory; the store
                         // runs on this thread only and no other thread holds the memory, so
                         // nothing writes the byte while it is read.
                         .map(|c| unsafe { *c.get() })
-                        .collect()
+                        .collect();
+                    same_bytes(&name, pass, a, &b);
                 } else {
-                    let Some(wm) = winst.get_memory(&mut wstore, &name) else {
+                    let Some(wm) = winst.get_memory(&mut *wstore, &name) else {
                         panic!("wasmtime lacks memory {name}");
                     };
-                    wm.data(&wstore).to_vec()
-                };
-                let a = m.data(&store);
-                assert_eq!(a.len(), b.len(), "memory {name}: sizes differ");
-                if let Some(i) = (0..a.len()).find(|&i| a[i] != b[i]) {
-                    panic!(
-                        "memory {name} differs from byte {i}: fayasm {:?}, wasmtime {:?}",
-                        &a[i..(i + 16).min(a.len())],
-                        &b[i..(i + 16).min(b.len())]
-                    );
+                    same_bytes(&name, pass, a, wm.data(&*wstore));
                 }
             }
             _ => {}
         }
+    }
+}
+
+/// Memory `name`'s bytes on fayasm (`a`) and wasmtime (`b`) must be equal after pass `pass`.
+fn same_bytes(name: &str, pass: u32, a: &[u8], b: &[u8]) {
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "memory {name}: sizes differ after pass {pass}"
+    );
+    if a == b {
+        return;
+    }
+    if let Some(i) = (0..a.len()).find(|&i| a[i] != b[i]) {
+        panic!(
+            "memory {name} differs from byte {i} after pass {pass}: fayasm {:?}, wasmtime {:?}",
+            &a[i..(i + 16).min(a.len())],
+            &b[i..(i + 16).min(b.len())]
+        );
     }
 }
