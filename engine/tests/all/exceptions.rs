@@ -7,6 +7,8 @@ use fayasm::{
     TagType, TrapCode, Val, ValType,
 };
 
+use crate::support;
+
 fn engine() -> Engine {
     Engine::new(Config::default().wasm_exceptions(true))
 }
@@ -264,35 +266,16 @@ fn suspended_calls_unwind_and_refuse_checkpoints_holding_exceptions() {
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
           (local.get $sum)))"#;
-    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
-    let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let run = inst.get_func(&store, "run").unwrap();
-    store.set_fuel(7).unwrap();
-    let mut out = [Val::I32(0)];
-    let mut call = run
-        .call_resumable(&mut store, &[Val::I32(40)], &mut out)
-        .unwrap();
-    let (mut suspensions, mut refused) = (0, 0);
-    while let fayasm::ResumableCall::Suspended(s) = call {
-        suspensions += 1;
-        let mut storage = fayasm::offload::MemStorage::new();
-        match s.checkpoint(
-            inst,
-            &mut store,
-            &mut fayasm::Checkpointer::new(0),
-            &mut storage,
-        ) {
-            Ok(_) => assert_eq!(refused, 0, "a checkpoint after one was refused"),
-            Err(fayasm::CheckpointError::Unrepresentable { .. }) => refused += 1,
-            Err(e) => panic!("{e}"),
-        }
-        let left = store.get_fuel().unwrap();
-        store.set_fuel(left + 7).unwrap();
-        call = s.resume(&mut store, &[], &mut out).unwrap();
-    }
-    assert_eq!(out[0], Val::I32(40 * 39 / 2));
-    assert!(suspensions > 10 && refused > 0, "{suspensions} {refused}");
+    let (out, checkpoints) = support::checkpoint_every_suspension(&engine, wat, 40, 7);
+    assert_eq!(out, Val::I32(40 * 39 / 2));
+    let taken = checkpoints.iter().take_while(|c| c.is_ok()).count();
+    let refused = &checkpoints[taken..];
+    assert!(
+        refused.iter().all(|c| c.is_err()),
+        "a checkpoint after one was refused"
+    );
+    assert!(
+        checkpoints.len() > 10 && !refused.is_empty(),
+        "{checkpoints:?}"
+    );
 }

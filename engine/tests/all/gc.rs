@@ -4,6 +4,8 @@
 
 use fayasm::{AnyRef, Config, Engine, Error, ExternRef, Linker, Module, Store, TrapCode, Val};
 
+use crate::support;
+
 fn engine() -> Engine {
     Engine::new(Config::default().wasm_gc(true))
 }
@@ -543,44 +545,16 @@ fn suspended_calls_refuse_checkpoints_once_the_store_holds_objects() {
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
           (local.get $sum)))"#;
-    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
-    let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
-    let run = inst.get_func(&store, "run").unwrap();
-    store.set_fuel(5).unwrap();
-    let mut out = [Val::I32(0)];
-    let mut call = run
-        .call_resumable(&mut store, &[Val::I32(30)], &mut out)
-        .unwrap();
-    let (mut suspensions, mut refused, mut taken) = (0, 0, 0);
-    while let fayasm::ResumableCall::Suspended(s) = call {
-        suspensions += 1;
-        let mut storage = fayasm::offload::MemStorage::new();
-        match s.checkpoint(
-            inst,
-            &mut store,
-            &mut fayasm::Checkpointer::new(0),
-            &mut storage,
-        ) {
-            Ok(_) => {
-                assert_eq!(refused, 0, "a checkpoint after one was refused");
-                taken += 1;
-            }
-            Err(fayasm::CheckpointError::Unrepresentable { reason, .. }) => {
-                assert!(reason.contains("GC"), "{reason}");
-                refused += 1
-            }
-            Err(e) => panic!("{e}"),
-        }
-        let left = store.get_fuel().unwrap();
-        store.set_fuel(left + 5).unwrap();
-        call = s.resume(&mut store, &[], &mut out).unwrap();
+    let (out, checkpoints) = support::checkpoint_every_suspension(&engine, wat, 30, 5);
+    assert_eq!(out, Val::I32(30 * 29 / 2));
+    let taken = checkpoints.iter().take_while(|c| c.is_ok()).count();
+    let refused = &checkpoints[taken..];
+    for c in refused {
+        let reason = c.expect_err("a checkpoint after one was refused");
+        assert!(reason.contains("GC"), "{reason}");
     }
-    assert_eq!(out[0], Val::I32(30 * 29 / 2));
     assert!(
-        suspensions > 10 && refused > 0,
-        "{suspensions} {refused} {taken}"
+        checkpoints.len() > 10 && !refused.is_empty(),
+        "{checkpoints:?}"
     );
 }

@@ -791,41 +791,9 @@ impl ModuleSource for Counting {
 fn under_prescan_a_source_is_translated_while_it_is_validated() {
     // Every sample: the code prescan installs is the code translated on demand.
     let engine = Engine::new(Config::default().prescan(true).wasm_exceptions(true));
-    let dir = support::samples_dir().join("wasm");
-    let mut compared = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "wasm") {
-            continue;
-        }
-        let module = Module::from_file_source(&engine, &path).unwrap();
-        let mut store = Store::new(&engine, ());
-        let mut linker = Linker::new(&engine);
-        for import in module.imports() {
-            if let fayasm::ExternType::Func(ty) = import.ty {
-                let f = fayasm::Func::new(&mut store, ty, |_, _, _| Ok(()));
-                linker
-                    .define(&store, &import.module, &import.name, f)
-                    .unwrap();
-            }
-        }
-        let Ok(inst) = linker.instantiate(&mut store, &module) else {
-            continue;
-        };
-        for i in 0..module.num_funcs() as u32 {
-            let f = inst.func_by_index(&store, i).unwrap();
-            let installed = f.translate(&mut store).unwrap();
-            let on_demand = module.translate_function(i).unwrap();
-            assert_eq!(
-                installed.as_ref(),
-                on_demand.as_ref(),
-                "{} function {i}",
-                path.display()
-            );
-            compared += installed.is_some() as usize;
-        }
-    }
-    assert!(compared > 1000, "only {compared} functions compared");
+    support::assert_prescanned_code_is_on_demand_code(&engine, |engine, path| {
+        Module::from_file_source(engine, path).unwrap()
+    });
 
     // One pass: instantiating and running (a module without data segments) reads no body
     // back from the source; without prescan, every function called is read back.

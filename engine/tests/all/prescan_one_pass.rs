@@ -4,45 +4,15 @@
 
 use fayasm::{Config, Engine, Linker, Module, Store};
 
+use crate::support;
+
 /// Every sample module's functions, as prescan installed them and as translated on demand.
 fn compare(config: impl Fn() -> Config) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm_samples/wasm");
     // The exception-handling proposal on: `cpp_exceptions.wasm` needs it.
     let engine = Engine::new(config().prescan(true).wasm_exceptions(true));
-    let mut compared = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "wasm") {
-            continue;
-        }
-        let module = Module::new(&engine, std::fs::read(&path).unwrap()).unwrap();
-        let mut store = Store::new(&engine, ());
-        let mut linker = Linker::new(&engine);
-        for import in module.imports() {
-            if let fayasm::ExternType::Func(ty) = import.ty {
-                let f = fayasm::Func::new(&mut store, ty, |_, _, _| Ok(()));
-                linker
-                    .define(&store, &import.module, &import.name, f)
-                    .unwrap();
-            }
-        }
-        let Ok(inst) = linker.instantiate(&mut store, &module) else {
-            continue;
-        };
-        for i in 0..module.num_funcs() as u32 {
-            let f = inst.func_by_index(&store, i).unwrap();
-            let installed = f.translate(&mut store).unwrap();
-            let on_demand = module.translate_function(i).unwrap();
-            assert_eq!(
-                installed.as_ref(),
-                on_demand.as_ref(),
-                "{} function {i}",
-                path.display()
-            );
-            compared += installed.is_some() as usize;
-        }
-    }
-    assert!(compared > 1000, "only {compared} functions compared");
+    support::assert_prescanned_code_is_on_demand_code(&engine, |engine, path| {
+        Module::new(engine, std::fs::read(path).unwrap()).unwrap()
+    });
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! Code shared by the test modules: paths of the committed samples, scratch directories,
-//! instantiation with stubbed imports, the sieve program, and the counting allocator.
+//! instantiation with stubbed imports, prescanned against on-demand code, checkpoints of a
+//! suspended call, the sieve program, and the counting allocator.
 
 pub mod alloc;
 
 use std::path::PathBuf;
 
-use fayasm::{Func, Instance, Linker, Module, Store, Trap};
+use fayasm::{Func, Instance, Linker, Module, Store, Trap, Val};
 
 /// The workspace's `wasm_samples/` directory (sources, and the built modules in `wasm/`).
 pub fn samples_dir() -> PathBuf {
@@ -56,6 +57,86 @@ pub fn instantiate_with_stubs(store: &mut Store<()>, module: &Module) -> Option<
         }
     }
     linker.instantiate(store, module).ok()
+}
+
+/// Every sample module (`wasm_samples/wasm/*.wasm`) loaded by `load` on `engine` (which has
+/// prescan on) and instantiated by [`instantiate_with_stubs`] (a sample that does not
+/// instantiate so is passed over): each function's code as prescan installed it must be the
+/// code translated on demand, and over 1,000 functions must have been compared.
+pub fn assert_prescanned_code_is_on_demand_code(
+    engine: &fayasm::Engine,
+    load: impl Fn(&fayasm::Engine, &std::path::Path) -> Module,
+) {
+    let dir = samples_dir().join("wasm");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "wasm") {
+            continue;
+        }
+        let module = load(engine, &path);
+        let mut store = Store::new(engine, ());
+        let Some(inst) = instantiate_with_stubs(&mut store, &module) else {
+            continue;
+        };
+        for i in 0..module.num_funcs() as u32 {
+            let f = inst.func_by_index(&store, i).unwrap();
+            let installed = f.translate(&mut store).unwrap();
+            let on_demand = module.translate_function(i).unwrap();
+            assert_eq!(
+                installed.as_ref(),
+                on_demand.as_ref(),
+                "{} function {i}",
+                path.display()
+            );
+            compared += installed.is_some() as usize;
+        }
+    }
+    assert!(compared > 1000, "only {compared} functions compared");
+}
+
+/// Calls export `run` of `wat` (on `engine`, which meters fuel) with `arg` as a resumable
+/// call given `slice` fuel units at a time, and at every suspension checkpoints the call and
+/// its instance. Returns the call's results and each checkpoint's outcome in order: `Ok(())`
+/// taken, `Err(reason)` refused as `CheckpointError::Unrepresentable` (any other error
+/// panics).
+pub fn checkpoint_every_suspension(
+    engine: &fayasm::Engine,
+    wat: &str,
+    arg: i32,
+    slice: u64,
+) -> (Val, Vec<Result<(), &'static str>>) {
+    let module = Module::new(engine, wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(engine, ());
+    let inst = Linker::new(engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let run = inst.get_func(&store, "run").unwrap();
+    store.set_fuel(slice).unwrap();
+    let mut out = [Val::I32(0)];
+    let mut call = run
+        .call_resumable(&mut store, &[Val::I32(arg)], &mut out)
+        .unwrap();
+    let mut checkpoints = Vec::new();
+    while let fayasm::ResumableCall::Suspended(s) = call {
+        let mut storage = fayasm::offload::MemStorage::new();
+        checkpoints.push(
+            match s.checkpoint(
+                inst,
+                &mut store,
+                &mut fayasm::Checkpointer::new(0),
+                &mut storage,
+            ) {
+                Ok(_) => Ok(()),
+                Err(fayasm::CheckpointError::Unrepresentable { reason, .. }) => Err(reason),
+                Err(e) => panic!("{e}"),
+            },
+        );
+        let left = store.get_fuel().unwrap();
+        store.set_fuel(left + slice).unwrap();
+        call = s.resume(&mut store, &[], &mut out).unwrap();
+    }
+    (out[0], checkpoints)
 }
 
 /// A sieve of Eratosthenes over the memory that `memory` declares (one byte per number), as
