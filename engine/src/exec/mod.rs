@@ -253,7 +253,9 @@ fn enter<T>(
         FuncKind::Host { .. } => return Ok(None),
         FuncKind::Wasm { instance, .. } => instance,
     };
-    let code = materialize_code(&mut store.inner, f)?;
+    // A forwarder enters its callee's code: the callee is called, its hook included.
+    let g = store.enter_forwards(f).map_err(Error::Trap)?;
+    let code = materialize_code(&mut store.inner, g)?;
     let mut stack = store.inner.stack.take().unwrap_or_default();
     let max_cells = store
         .inner

@@ -206,6 +206,12 @@ pub(crate) struct ModuleInner {
     pub datas: Vec<DataSegment>,
     /// Byte range of each defined function's body (locals and code) in `bytes`.
     pub bodies: Vec<Range<usize>>,
+    /// The *forwarders* among the defined functions: `(def, callee)` for each body that is
+    /// exactly `local.get 0 .. local.get n-1; call $callee; end` (all its parameters in
+    /// order, no declared locals) with `$callee` a defined function. Instantiation aliases
+    /// them to their callee's code when the types are the same (`runtime/instantiate.rs`,
+    /// ARCHITECTURE.md "Invariants": forwarders). Usually empty.
+    pub forwards: Vec<(u32, u32)>,
     /// The checks its functions are translated with (the engine's configuration).
     pub metering: crate::config::Metering,
     /// Byte range of the `name` custom section's contents in `bytes`, if any: read only for
@@ -629,6 +635,7 @@ impl ModuleInner {
             elems: Vec::new(),
             datas: Vec::new(),
             bodies: Vec::new(),
+            forwards: Vec::new(),
             metering: Default::default(),
             name_section: None,
             #[cfg(feature = "std")]
@@ -751,6 +758,37 @@ fn decode_rec_group(m: &mut ModuleInner, rec: wasmparser::RecGroup) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The function that defined function `def`, whose (validated) body is `body`, forwards
+/// to: `Some(callee)` when the body is exactly `local.get 0 .. local.get n-1; call $callee;
+/// end`, `n` being its parameter count, with no declared locals and `$callee` a defined
+/// function (the types are compared at instantiation, by store type id).
+fn forward_callee(m: &ModuleInner, def: u32, body: &wasmparser::FunctionBody<'_>) -> Option<u32> {
+    use wasmparser::Operator;
+    let index = m.num_imported_funcs.checked_add(def)?;
+    let params = m
+        .types
+        .get(*m.funcs.get(index as usize)? as usize)?
+        .params()
+        .len();
+    if body.get_locals_reader().ok()?.get_count() != 0 {
+        return None;
+    }
+    let mut ops = body.get_operators_reader().ok()?;
+    for i in 0..params {
+        match ops.read().ok()? {
+            Operator::LocalGet { local_index } if local_index as usize == i => {}
+            _ => return None,
+        }
+    }
+    let Operator::Call { function_index } = ops.read().ok()? else {
+        return None;
+    };
+    if !matches!(ops.read().ok()?, Operator::End) || !ops.eof() {
+        return None;
+    }
+    (function_index >= m.num_imported_funcs).then_some(function_index)
 }
 
 /// Record what `payload` (of a module that passed validation up to it) holds.
@@ -907,6 +945,10 @@ fn decode_payload(m: &mut ModuleInner, payload: Payload<'_>) -> Result<(), Modul
         }
         Payload::CodeSectionEntry(body) => {
             let r = body.range();
+            let def = m.bodies.len() as u32;
+            if let Some(callee) = forward_callee(m, def, &body) {
+                m.forwards.push((def, callee));
+            }
             m.bodies.push(r.start as usize..r.end as usize);
         }
         Payload::CustomSection(reader) if reader.name() == "name" => {

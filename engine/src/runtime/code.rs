@@ -209,6 +209,18 @@ impl CodeCache {
     }
 }
 
+/// The function whose code runs when `f` is entered, if `f` is a forwarder aliased to it
+/// (`CodeState::Forward`).
+pub(crate) fn forward_target(inner: &StoreInner, f: u32) -> Option<u32> {
+    match inner.funcs[f as usize].kind {
+        FuncKind::Wasm {
+            code: CodeState::Forward(t),
+            ..
+        } => Some(t),
+        _ => None,
+    }
+}
+
 /// Whether `f`'s microcode in RAM is held by a running call (a frame, or the interpreter's
 /// current function): evicting it would free nothing and force a re-translation.
 fn pinned(inner: &StoreInner, f: u32) -> bool {
@@ -289,7 +301,12 @@ fn admit(inner: &mut StoreInner, f: u32, bytes: usize) {
 /// Drops `f`'s microcode from RAM, spilling it first under [`CodeEviction::Spill`] when the
 /// store has a storage and the stored copy is not already current. Returns the bytes freed.
 fn evict(inner: &mut StoreInner, f: u32) -> usize {
-    let FuncKind::Wasm { code, .. } = &mut inner.funcs[f as usize].kind else {
+    let FuncKind::Wasm {
+        code: code @ CodeState::Translated(_),
+        ..
+    } = &mut inner.funcs[f as usize].kind
+    else {
+        // No code in RAM, or a forwarder's alias: it holds no code of its own.
         return 0;
     };
     let CodeState::Translated(c) = core::mem::replace(code, CodeState::Untranslated) else {
@@ -309,11 +326,21 @@ fn evict(inner: &mut StoreInner, f: u32) -> usize {
     bytes
 }
 
-/// The storage key of wasm function `f`'s microcode.
+/// The storage key of wasm function `f`'s microcode (`None` for a host function, and for
+/// a forwarder aliased to another function's code: it has no microcode of its own, so
+/// nothing is ever stored under its key while it is one).
 pub(crate) fn code_key(inner: &StoreInner, f: u32) -> Option<Key> {
-    let FuncKind::Wasm { instance, def, .. } = inner.funcs[f as usize].kind else {
+    let FuncKind::Wasm {
+        instance,
+        def,
+        ref code,
+    } = inner.funcs[f as usize].kind
+    else {
         return None;
     };
+    if matches!(code, CodeState::Forward(_)) {
+        return None;
+    }
     let module = &inner.instances[instance as usize].module;
     Some(Key::new(
         Kind::Code,
@@ -427,8 +454,9 @@ fn load_stored(
     Ok(code)
 }
 
-/// The microcode of wasm function `f`: the code in RAM, else the copy the code cache spilled
-/// to the store's storage, else a fresh translation (also the fallback when loading fails).
+/// The microcode of wasm function `f` (of its target for an aliased forwarder): the code in
+/// RAM, else the copy the code cache spilled to the store's storage, else a fresh
+/// translation (also the fallback when loading fails).
 /// The cold path of every call of a function without code in RAM.
 pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Code, Error> {
     let instance = match &inner.funcs[f as usize].kind {
@@ -436,6 +464,11 @@ pub(crate) fn materialize(inner: &mut StoreInner, f: u32) -> Result<Code, Error>
             code: CodeState::Translated(c),
             ..
         } => return Ok(c.clone()),
+        // A forwarder's code is its callee's (a chain of them ends: see `alias_forwarders`).
+        FuncKind::Wasm {
+            code: CodeState::Forward(t),
+            ..
+        } => return materialize(inner, *t),
         FuncKind::Wasm { instance, .. } => *instance,
         FuncKind::Host { .. } => return Err(Error::Type("host functions have no microcode")),
     };
@@ -512,13 +545,18 @@ impl Func {
     pub fn code_status<T>(&self, store: impl AsContext<Data = T>) -> CodeStatus {
         let store = store.as_context().0;
         store.assert_owns(self.1);
-        match &store.inner.funcs[self.0 as usize].kind {
+        // A forwarder's code is its chain's last function's.
+        let mut f = self.0;
+        while let Some(t) = forward_target(&store.inner, f) {
+            f = t;
+        }
+        match &store.inner.funcs[f as usize].kind {
             FuncKind::Host { .. } => CodeStatus::Host,
             FuncKind::Wasm {
                 code: CodeState::Untranslated,
                 ..
             } => {
-                if store.inner.code_cache.stored.contains_key(&self.0)
+                if store.inner.code_cache.stored.contains_key(&f)
                     && store.inner.offload.storage.is_some()
                 {
                     CodeStatus::Spilled
@@ -527,7 +565,7 @@ impl Func {
                 }
             }
             FuncKind::Wasm {
-                code: CodeState::Translated(_),
+                code: CodeState::Translated(_) | CodeState::Forward(_),
                 ..
             } => CodeStatus::Translated,
         }

@@ -54,6 +54,26 @@ impl<T> Store<T> {
     }
 }
 
+impl<T> Store<T> {
+    /// Enter store function `f`, whose own trap hook has run, and the forwarders' callees it
+    /// leads to (`CodeState::Forward`): each is called in turn, as a tail call would (its
+    /// referenced bit set, its trap hook run). Returns the function whose code runs: `f`,
+    /// or the first function on its chain that is not an aliased forwarder.
+    pub(crate) fn enter_forwards(&mut self, f: u32) -> Result<u32, Trap> {
+        let mut g = f;
+        while let Some(t) = super::forward_target(&self.inner, g) {
+            let target = &mut self.inner.funcs[t as usize];
+            target.referenced = true;
+            if target.trapped {
+                // The hook may change any code state: the walk goes on from `t`'s.
+                self.run_trap_hook(self.inner.func(t))?;
+            }
+            g = t;
+        }
+        Ok(g)
+    }
+}
+
 impl Func {
     /// Mark or unmark this function for the store's trap hook.
     ///

@@ -8,7 +8,7 @@ use super::{
     Store,
 };
 use crate::error::{Error, LinkError};
-use crate::module::{DataMode, ElemMode, ExternKind, Module};
+use crate::module::{DataMode, ElemMode, ExternKind, Module, ModuleInner};
 use crate::types::limits_match;
 
 fn incompatible(module: &str, name: &str, reason: &'static str) -> Error {
@@ -17,6 +17,49 @@ fn incompatible(module: &str, name: &str, reason: &'static str) -> Error {
         name: name.into(),
         reason,
     })
+}
+
+/// The longest chain of forwarders followed to its end (`f` forwarding to `g` forwarding to
+/// `h`... is two links); a longer one, or a cycle, leaves its forwarders unaliased.
+const MAX_FORWARD_LINKS: u32 = 8;
+
+/// Make each forwarder of `m` (in `inst`, whose functions `funcs` holds) whose callee has its
+/// store type id (the same canonical type; a subtype is not enough) an alias of its callee,
+/// `CodeState::Forward`, when the chain of such forwarders from it ends (at a function that is
+/// not one) within [`MAX_FORWARD_LINKS`] links. A chain that does not (a cycle: `f` calls `g`
+/// calls `f`, both forwarders) leaves its forwarders translated as they are. So every chain
+/// of `Forward` states ends, at a function with code of its own.
+fn alias_forwarders(funcs: &mut [FuncEntity], inst: &InstanceEntity, m: &ModuleInner) {
+    let type_of = |index: u32| funcs[inst.funcs[index as usize] as usize].type_id;
+    let link = |index: u32| {
+        let def = index.checked_sub(m.num_imported_funcs)?;
+        let at = m.forwards.binary_search_by_key(&def, |&(d, _)| d).ok()?;
+        let callee = m.forwards[at].1;
+        (type_of(index) == type_of(callee)).then_some(callee)
+    };
+    let mut aliases = Vec::new();
+    for &(def, _) in &m.forwards {
+        let index = m.num_imported_funcs + def;
+        let (mut end, mut links) = (index, 0);
+        while let Some(next) = link(end) {
+            if links == MAX_FORWARD_LINKS {
+                links = 0;
+                break;
+            }
+            (end, links) = (next, links + 1);
+        }
+        if links > 0 {
+            // The next function on the chain: a forwarder on it is entered as a call of
+            // its own (its trap hook), and code installed for it is what runs.
+            let next = link(index).unwrap_or(end);
+            aliases.push((inst.funcs[index as usize], inst.funcs[next as usize]));
+        }
+    }
+    for (f, target) in aliases {
+        if let FuncKind::Wasm { code, .. } = &mut funcs[f as usize].kind {
+            *code = CodeState::Forward(target);
+        }
+    }
 }
 
 pub(crate) fn instantiate<T>(
@@ -190,6 +233,11 @@ pub(crate) fn instantiate<T>(
         });
         inst.funcs.push(store.inner.funcs.len() as u32 - 1);
     }
+    // Forwarders take their final callee's code, unless the code meters fuel or interruption
+    // (a forwarder's own entry check has a cost).
+    if !m.forwards.is_empty() && !m.metering.any() {
+        alias_forwarders(&mut store.inner.funcs, &inst, &m);
+    }
     let max_elements = store
         .inner
         .limits
@@ -307,8 +355,15 @@ pub(crate) fn instantiate<T>(
         let mut ready = m.take_prescanned();
         let funcs = store.inner.instances[inst_idx as usize].funcs.clone();
         for f in funcs {
-            if let FuncKind::Wasm { instance, def, .. } = store.inner.funcs[f as usize].kind {
-                if instance == inst_idx {
+            if let FuncKind::Wasm {
+                instance,
+                def,
+                ref code,
+            } = store.inner.funcs[f as usize].kind
+            {
+                // A forwarder runs its target's code: its own translation is dropped.
+                let forward = matches!(code, CodeState::Forward(_));
+                if instance == inst_idx && !forward {
                     match ready.get_mut(def as usize).and_then(Option::take) {
                         Some(code) => super::code::install_translated(&mut store.inner, f, code)?,
                         None => {

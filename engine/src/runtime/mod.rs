@@ -32,6 +32,7 @@ mod typed;
 mod zeroed;
 
 pub use checkpoint::{CheckpointError, Checkpointer};
+pub(crate) use code::forward_target;
 pub(crate) use code::materialize as materialize_code;
 pub use code::{CodeCacheStats, CodeStatus};
 pub use code::{CodeLoadError, CodeSpillError};
@@ -75,6 +76,13 @@ pub(crate) type HostFn<T> =
 pub(crate) enum CodeState {
     Untranslated,
     Translated(crate::microcode::resident::Code),
+    /// A *forwarder* (its body only passes its parameters on to a function of the same
+    /// type) aliased to that function: store function `t`, a wasm function of the same
+    /// instance and type, itself a forwarder only on a chain that ends within a few links.
+    /// It holds no code of its own: entering it enters `t` (as a tail call would), `t`'s trap
+    /// hook included (ARCHITECTURE.md, "Invariants": forwarders). Set only at instantiation;
+    /// replaced by code installed for the function itself.
+    Forward(u32),
 }
 
 #[derive(Debug)]

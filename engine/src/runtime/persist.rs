@@ -143,7 +143,8 @@ impl SuspendedCall {
         // The instance function whose microcode is `code` (fingerprint `fp`): the one whose
         // code in RAM it is, or, when the code cache dropped it from its function while the
         // call was suspended, one whose code translates to the same fingerprint (functions
-        // with identical microcode are interchangeable here).
+        // with identical microcode are interchangeable here). A forwarder holds no code of
+        // its own (its target's frame runs its target's code), so it is never the answer.
         let func_of = |store: &mut Store<T>, code: &Code, fp: u64| {
             let current = funcs.iter().position(|&f| {
                 matches!(&store.inner.funcs[f as usize].kind,
@@ -151,8 +152,10 @@ impl SuspendedCall {
             });
             current.or_else(|| {
                 funcs.iter().position(|&f| {
-                    matches!(store.inner.funcs[f as usize].kind, FuncKind::Wasm { .. })
-                        && super::materialize_code(&mut store.inner, f)
+                    matches!(
+                        store.inner.funcs[f as usize].kind,
+                        FuncKind::Wasm { ref code, .. } if !matches!(code, super::CodeState::Forward(_))
+                    ) && super::materialize_code(&mut store.inner, f)
                             .is_ok_and(|c| code_fingerprint(c.get()) == fp)
                 })
             })

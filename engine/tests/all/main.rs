@@ -21,6 +21,7 @@ mod dylib;
 mod errors;
 mod exceptions;
 mod file_storage_rewrite;
+mod forwarders;
 mod fuel;
 mod fuel_backedge;
 mod function_references;

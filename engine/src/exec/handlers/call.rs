@@ -538,12 +538,19 @@ fn invoke_slow<T>(
     }
     match store.inner.funcs[f as usize].kind {
         FuncKind::Wasm { instance, .. } => {
-            let callee = match &store.inner.funcs[f as usize].kind {
+            // A forwarder enters its callee's code (as a tail call into it would): the
+            // callee is called, its hook included (ARCHITECTURE.md, "Invariants":
+            // forwarders). `g` is a function of the same instance.
+            let g = match store.enter_forwards(f) {
+                Ok(g) => g,
+                Err(t) => return Err(cx.park_trap(t)),
+            };
+            let callee = match &store.inner.funcs[g as usize].kind {
                 FuncKind::Wasm {
                     code: CodeState::Translated(c),
                     ..
                 } => c.clone(),
-                _ => match materialize_code(&mut store.inner, f) {
+                _ => match materialize_code(&mut store.inner, g) {
                     Ok(c) => c,
                     Err(e) => return Err(cx.park_trap(Trap::host(alloc::format!("{e}")))),
                 },
