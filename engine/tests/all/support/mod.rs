@@ -82,6 +82,10 @@ pub fn assert_prescanned_code_is_on_demand_code(
         for i in 0..module.num_funcs() as u32 {
             let f = inst.func_by_index(&store, i).unwrap();
             let installed = f.translate(&mut store).unwrap();
+            if installed.is_some() && f.code_key(&store).is_none() {
+                // An aliased forwarder runs its callee's code (`forwarders.rs`).
+                continue;
+            }
             let on_demand = module.translate_function(i).unwrap();
             assert_eq!(
                 installed.as_ref(),
