@@ -4,7 +4,9 @@
 //! Microcode bytes are measured, not computed from the code's length: the heap that
 //! translating every function leaves allocated in the store (each function's resident block:
 //! its 28-byte head, the code words and the constant pool; anything the code cache keeps per
-//! function), each block counted as the host allocator takes it: glibc's
+//! function; none for a *forwarder*, a function that only passes its parameters on to one of
+//! the same type, which runs its callee's block), each block counted as the host allocator
+//! takes it: glibc's
 //! malloc on 64-bit hosts puts an 8-byte header before every block and rounds the block up to
 //! 16 bytes, 32 at least ([`heap_block`]). `microcode_requested_bytes` is the same heap at
 //! the sizes asked for (what an allocator without headers, such as the firmware's first-fit
@@ -105,7 +107,10 @@ fn microcode_heap(bytes: &[u8]) -> (usize, usize, usize) {
     let mut code = 0;
     for f in &funcs {
         if let Some(c) = f.translate(&mut store).unwrap() {
-            code += c.code.len() * 2 + c.pool.len() * 16;
+            // An aliased forwarder (no storage key) runs its callee's code, counted there.
+            if f.code_key(&store).is_some() {
+                code += c.code.len() * 2 + c.pool.len() * 16;
+            }
         }
     }
     (
