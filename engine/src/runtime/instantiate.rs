@@ -29,7 +29,12 @@ const MAX_FORWARD_LINKS: u32 = 8;
 /// not one) within [`MAX_FORWARD_LINKS`] links. A chain that does not (a cycle: `f` calls `g`
 /// calls `f`, both forwarders) leaves its forwarders translated as they are. So every chain
 /// of `Forward` states ends, at a function with code of its own.
-fn alias_forwarders(funcs: &mut [FuncEntity], inst: &InstanceEntity, m: &ModuleInner) {
+/// Returns the instance function indices of the forwarders aliased.
+fn alias_forwarders(
+    funcs: &mut [FuncEntity],
+    inst: &InstanceEntity,
+    m: &ModuleInner,
+) -> alloc::boxed::Box<[u32]> {
     let type_of = |index: u32| funcs[inst.funcs[index as usize] as usize].type_id;
     let link = |index: u32| {
         let def = index.checked_sub(m.num_imported_funcs)?;
@@ -52,14 +57,16 @@ fn alias_forwarders(funcs: &mut [FuncEntity], inst: &InstanceEntity, m: &ModuleI
             // The next function on the chain: a forwarder on it is entered as a call of
             // its own (its trap hook), and code installed for it is what runs.
             let next = link(index).unwrap_or(end);
-            aliases.push((inst.funcs[index as usize], inst.funcs[next as usize]));
+            aliases.push((index, inst.funcs[next as usize]));
         }
     }
-    for (f, target) in aliases {
+    for &(index, target) in &aliases {
+        let f = inst.funcs[index as usize];
         if let FuncKind::Wasm { code, .. } = &mut funcs[f as usize].kind {
             *code = CodeState::Forward(target);
         }
     }
+    aliases.into_iter().map(|(index, _)| index).collect()
 }
 
 pub(crate) fn instantiate<T>(
@@ -88,6 +95,7 @@ pub(crate) fn instantiate<T>(
         elems: Vec::with_capacity(m.elems.len()),
         datas: Vec::with_capacity(m.datas.len()),
         callees: crate::exec::Callees::new(m.funcs.len()),
+        forwarders: Default::default(),
     };
 
     // Types first: their store ids, in order (a type names only earlier types, so each
@@ -236,7 +244,7 @@ pub(crate) fn instantiate<T>(
     // Forwarders take their final callee's code, unless the code meters fuel or interruption
     // (a forwarder's own entry check has a cost).
     if !m.forwards.is_empty() && !m.metering.any() {
-        alias_forwarders(&mut store.inner.funcs, &inst, &m);
+        inst.forwarders = alias_forwarders(&mut store.inner.funcs, &inst, &m);
     }
     let max_elements = store
         .inner

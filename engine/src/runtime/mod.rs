@@ -145,6 +145,9 @@ pub(crate) struct InstanceEntity {
     pub datas: Vec<u32>,
     /// The interpreter's callee table (`exec::Callees`): kept by `StoreInner::forget_callee`.
     pub callees: crate::exec::Callees,
+    /// Instance function indices of the aliased forwarders (`CodeState::Forward`), whose
+    /// callee-table entries `forget_callee` clears whenever any entry of the instance is.
+    pub forwarders: alloc::boxed::Box<[u32]>,
 }
 
 /// Which store a handle belongs to. Ids are handed out from a process-wide counter starting
@@ -213,6 +216,10 @@ impl StoreInner {
             if let Some(inst) = self.instances.get_mut(instance as usize) {
                 let i = inst.module.num_imported_funcs + def;
                 inst.callees.forget(i as usize);
+                // A forwarder's entry is the code at the end of its chain: `f` may be on it.
+                for &i in &inst.forwarders {
+                    inst.callees.forget(i as usize);
+                }
             }
         }
     }

@@ -554,3 +554,28 @@ fn sample_functions_keep_their_microcode_and_forwarders_share_their_targets() {
     assert!(checked > 50, "{checked}");
     assert!(forwarders >= 1, "bench_fib's run forwards to fib");
 }
+
+#[test]
+fn marks_made_after_direct_calls_filled_the_callee_table_still_run_hooks() {
+    let engine = engine(Config::default());
+    let (mut store, inst) = hooked(&engine);
+    let (run, fib_f) = (func(&store, inst, "run"), func(&store, inst, "fib"));
+    let want: i32 = (0..5).map(fib).sum();
+    // Direct calls fill the callee table, the forwarder's entry (fib's code) included.
+    for _ in 0..3 {
+        assert_eq!(call(&mut store, inst, "loop", 5).unwrap(), want);
+    }
+    assert!(store.data().is_empty());
+    run.set_trap(&mut store, true);
+    assert_eq!(call(&mut store, inst, "loop", 5).unwrap(), want);
+    assert_eq!(store.data(), &vec![run; 5]);
+    run.set_trap(&mut store, false);
+    for _ in 0..3 {
+        assert_eq!(call(&mut store, inst, "loop", 5).unwrap(), want);
+    }
+    store.data_mut().clear();
+    // fib(0), fib(1), fib(2): 1 + 1 + 3 entries.
+    fib_f.set_trap(&mut store, true);
+    assert_eq!(call(&mut store, inst, "loop", 3).unwrap(), 2);
+    assert_eq!(store.data(), &vec![fib_f; 5]);
+}

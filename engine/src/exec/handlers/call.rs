@@ -158,24 +158,46 @@ pub(crate) unsafe fn CallSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Reg
 /// The store function index of function `func` of this instance, entered in the callee
 /// table when a direct call may enter it (translated code of this instance, no trap mark),
 /// with its referenced bit set as the call about to be made would (the table's invariant).
+/// An aliased forwarder's entry is the code of the end of its chain (`CodeState::Forward`),
+/// when no function on the chain is marked, with every referenced bit on it set.
 #[inline(never)]
 fn remember_callee<T>(cx: &mut Ctx<'_, T>, func: u32) -> u32 {
     let inner = &mut cx.store.inner;
     let inst = &mut inner.instances[cx.inst];
     let f = inst.funcs[func as usize];
-    let entity = &mut inner.funcs[f as usize];
-    if let FuncKind::Wasm {
-        code: CodeState::Translated(c),
-        instance,
-        ..
-    } = &entity.kind
-    {
-        if !entity.trapped && *instance as usize == cx.inst {
-            inst.callees.set(func as usize, c.as_ptr());
-            entity.referenced = true;
+    // The chain ends within a few links (ARCHITECTURE.md, "Invariants": forwarders).
+    let mut g = f;
+    let code = loop {
+        let entity = &inner.funcs[g as usize];
+        if entity.trapped {
+            return f;
+        }
+        match &entity.kind {
+            FuncKind::Wasm {
+                code: CodeState::Forward(t),
+                ..
+            } => g = *t,
+            FuncKind::Wasm {
+                code: CodeState::Translated(c),
+                instance,
+                ..
+            } if *instance as usize == cx.inst => break c.as_ptr(),
+            _ => return f,
+        }
+    };
+    inst.callees.set(func as usize, code);
+    let mut g = f;
+    loop {
+        let entity = &mut inner.funcs[g as usize];
+        entity.referenced = true;
+        match entity.kind {
+            FuncKind::Wasm {
+                code: CodeState::Forward(t),
+                ..
+            } => g = t,
+            _ => return f,
         }
     }
-    f
 }
 
 #[inline(always)]
@@ -294,8 +316,9 @@ fn enter_fast<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, func: u32, args: u32) -> R {
     if callee.is_null() {
         return Err(Exit::Slow);
     }
-    // SAFETY: a non-null entry is the function's current code, which its function state
-    // holds (ARCHITECTURE.md, "Invariants": the callee table).
+    // SAFETY: a non-null entry is the function's current code (for an aliased forwarder,
+    // that of the end of its chain), which that function's state holds (ARCHITECTURE.md,
+    // "Invariants": the callee table, forwarders).
     let c = unsafe { callee.get() };
     let stack = &*cx.stack;
     let nl = c.num_locals() as usize;
