@@ -434,13 +434,15 @@ fn trap() {
         "done\n".into(),
     ]
     .concat();
+    // `deep` returns explicitly: a body of only `call $unreachable` would be a forwarder,
+    // which runs in its callee's frame (one frame, as after a tail call).
     scenario(
         "trap",
         r#"(module $trapper
           (import "" "callback" (func $callback (result i32)))
           (func $callback_caller (export "callback") (result i32) (call $callback))
           (func $unreachable (export "unreachable") (result i32) (unreachable))
-          (func $deep (export "deep") (result i32) (call $unreachable)))"#,
+          (func $deep (export "deep") (result i32) (return (call $unreachable))))"#,
         &expected,
     );
 }
