@@ -940,7 +940,11 @@ macro_rules! word_codec {
                         $( wf!($t, put)($f, buf, wide); )*
                     } )*
                 }
-                out.extend_from_slice(buf.words());
+                // The whole buffer in one fixed-size copy (no `memcpy` call for a
+                // variable length), then the words past the op dropped.
+                let end = out.len() + buf.words().len();
+                out.extend_from_slice(&buf.words);
+                out.truncate(end);
             }
 
             /// Decode the op at word `at`, checking everything but the operands' ranges:

@@ -114,6 +114,18 @@ pub struct Compiled {
     pub frame_size: u32,
 }
 
+/// Whether an op of each opcode starts some chain (`isa::chains!`), by opcode.
+static CHAIN_HEADS: [bool; WIDE as usize] = {
+    let mut heads = [false; WIDE as usize];
+    macro_rules! heads {
+        ($($name:ident = $x:ident + $y:ident;)*) => {
+            $( heads[OpCode::$x as usize] = true; )*
+        };
+    }
+    isa::for_each_chain!(heads);
+    heads
+};
+
 impl Compiled {
     /// Encode `ops`, whose branch targets are op indices, into a function. A target that
     /// names no op becomes the end of the stream (which the verifier rejects).
@@ -187,7 +199,7 @@ impl Compiled {
         ops: &[Op],
         at: usize,
         prologue: &[Op],
-        fuse: impl Fn(Op, Op) -> Option<Op>,
+        fuse: impl Fn(&Op, &Op) -> Option<Op>,
         pool: Vec<u128>,
         num_params: u32,
         num_locals: u32,
@@ -195,18 +207,21 @@ impl Compiled {
         frame_size: u32,
     ) -> Result<Compiled, Vec<u128>> {
         let n = ops.len();
-        // Which ops are branch targets (one bit each, and one for the end).
+        // Which ops are branch targets (one bit each, and one for the end), and which ops
+        // have a target themselves (so the encoding below looks for one only in those).
         let mut targeted = alloc::vec![0u64; n / 64 + 1];
-        for op in ops {
+        let mut branches_at = alloc::vec![0u64; n / 64 + 1];
+        for (i, op) in ops.iter().enumerate() {
             let mut op = *op;
             if let Some(&mut t) = op.branch_target_mut() {
+                branches_at[i / 64] |= 1 << (i % 64);
                 let t = t as usize;
                 if t <= n {
                     targeted[t / 64] |= 1 << (t % 64);
                 }
             }
         }
-        let is_target = |t: usize| targeted[t / 64] >> (t % 64) & 1 != 0;
+        let bit = |set: &[u64], i: usize| set[i / 64] >> (i % 64) & 1 != 0;
         // The word offset of every op of `ops` (a fused pair's second op: the pair's), and
         // of the end.
         let mut starts: Vec<u32> = alloc::vec![0; n + 1];
@@ -216,10 +231,16 @@ impl Compiled {
         // The last op encoded, if it may start a chain (`isa::chains!`; the second op of a
         // chain starts none): its start and the op.
         let mut prev: Option<(usize, Op)> = None;
-        let mut emit = |mut op: Op, code: &mut Vec<u16>| {
+        let chain_head = |code: OpCode| CHAIN_HEADS.get(code as usize).copied() == Some(true);
+        // `op`, which has a branch target only if `branch`.
+        let mut emit = |mut op: Op, branch: bool, code: &mut Vec<u16>| {
             let start = code.len() as u32;
             let plain = op;
-            let target = op.branch_target_mut().map(|t| core::mem::replace(t, 0));
+            let target = if branch {
+                op.branch_target_mut().map(|t| core::mem::replace(t, 0))
+            } else {
+                None
+            };
             op.encode_words(code);
             if let Some(t) = target {
                 let two_words =
@@ -238,30 +259,34 @@ impl Compiled {
                     }
                 }
             }
-            prev = Some((start, plain));
+            if chain_head(plain.opcode()) {
+                prev = Some((start, plain));
+            }
         };
         let mut i = 0;
         while i < n {
             if i == at {
                 for p in prologue {
-                    emit(*p, &mut code);
+                    emit(*p, true, &mut code);
                 }
             }
             starts[i] = code.len() as u32;
-            if i + 1 < n && !is_target(i + 1) {
-                if let Some(fused) = fuse(ops[i], ops[i + 1]) {
-                    starts[i + 1] = starts[i];
-                    emit(fused, &mut code);
-                    i += 2;
-                    continue;
+            if i + 1 < n {
+                if let Some(fused) = fuse(&ops[i], &ops[i + 1]) {
+                    if !bit(&targeted, i + 1) {
+                        starts[i + 1] = starts[i];
+                        emit(fused, true, &mut code);
+                        i += 2;
+                        continue;
+                    }
                 }
             }
-            emit(ops[i], &mut code);
+            emit(ops[i], bit(&branches_at, i), &mut code);
             i += 1;
         }
         if at >= n {
             for p in prologue {
-                emit(*p, &mut code);
+                emit(*p, true, &mut code);
             }
         }
         let end = code.len() as u32;

@@ -173,7 +173,23 @@ pub(super) fn with_address(op: Op, base: Slot, imm: i32, index: Option<Slot>) ->
 ///
 /// A back-edge whose loop header's check is folded in (`translate/fuel.rs`, which runs
 /// first) fuses the same way, into the fused op's back-edge form (`BrIfI32Add*Fuel`).
-pub(super) fn add_and_branch(add: Op, br: Op) -> Option<Op> {
+///
+/// Most pairs do not start with an addition: they are answered here, inlined into the
+/// encoding pass, before anything looks at `br`.
+#[inline(always)]
+pub(super) fn add_and_branch(add: &Op, br: &Op) -> Option<Op> {
+    if !matches!(
+        add,
+        Op::I32Add { .. } | Op::I32AddImm { .. } | Op::I32SubImm { .. }
+    ) {
+        return None;
+    }
+    add_then_branch(*add, *br)
+}
+
+/// [`add_and_branch`] once `add` is an addition.
+#[inline(never)]
+fn add_then_branch(add: Op, br: Op) -> Option<Op> {
     if let Some(op) = add_and_plain_branch(add, br) {
         return Some(op);
     }
@@ -340,7 +356,7 @@ fn fuse_add_branch_pairs(mut ops: Vec<Op>, mut offsets: Option<&mut Vec<u32>>) -
             }
         }
     }
-    let fusable = |i: usize| !is_target[i + 1] && add_and_branch(ops[i], ops[i + 1]).is_some();
+    let fusable = |i: usize| !is_target[i + 1] && add_and_branch(&ops[i], &ops[i + 1]).is_some();
     if !(0..n.saturating_sub(1)).any(fusable) {
         return ops;
     }
@@ -351,7 +367,7 @@ fn fuse_add_branch_pairs(mut ops: Vec<Op>, mut offsets: Option<&mut Vec<u32>>) -
     while i < n {
         map[i] = w as u32;
         if i + 1 < n && !is_target[i + 1] {
-            if let Some(fused) = add_and_branch(ops[i], ops[i + 1]) {
+            if let Some(fused) = add_and_branch(&ops[i], &ops[i + 1]) {
                 map[i + 1] = w as u32;
                 ops[w] = fused;
                 if let Some(o) = offsets.as_deref_mut() {
