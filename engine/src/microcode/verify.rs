@@ -27,6 +27,23 @@ use super::{Compiled, ModuleShape, Op, OpCode, Operand, VerifyError};
 /// Words of one `br_table` entry (a `BrEntry`: opcode and a two-word relative target).
 pub(crate) const BR_TABLE_ENTRY: usize = 3;
 
+/// [`super::isa::chain_successor`] of every opcode, [`NO_SUCCESSOR`] for none: one load per
+/// op instead of a call.
+static CHAIN_SUCCESSORS: [u16; super::isa::WIDE as usize] = {
+    let mut next = [NO_SUCCESSOR; super::isa::WIDE as usize];
+    let mut code = 0;
+    while code < next.len() {
+        if let Some(n) = super::isa::chain_successor(code as u16) {
+            next[code] = n;
+        }
+        code += 1;
+    }
+    next
+};
+
+/// Not an opcode word (opcodes are below [`super::isa::WIDE`]).
+const NO_SUCCESSOR: u16 = u16::MAX;
+
 /// Check `code` (a function of `module`) as described in the module docs.
 pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), VerifyError> {
     let frame = code.frame_size as u64;
@@ -182,10 +199,12 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
         }
         // A chained op is followed by a narrow op of its second kind, which the interpreter
         // runs right after it without looking (`isa::chains!`).
-        if let Some(next) = super::isa::chain_successor(words[at] & !super::isa::WIDE) {
-            if words.get(at + n) != Some(&next) {
-                return Err(err(at, "chained op", next as u64));
-            }
+        let next = CHAIN_SUCCESSORS
+            .get(code as usize)
+            .copied()
+            .unwrap_or(NO_SUCCESSOR);
+        if next != NO_SUCCESSOR && words.get(at + n) != Some(&next) {
+            return Err(err(at, "chained op", next as u64));
         }
         // The op itself is built only where it is looked at across ops: with metering on
         // (`metering::check`), and for the checks and back-edge forms code without metering
