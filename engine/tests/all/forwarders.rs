@@ -11,7 +11,7 @@ use fayasm::{
     Val, ValType,
 };
 
-use crate::support::{instantiate_with_stubs, samples_dir};
+use crate::support::{boot, instantiate_with_stubs, samples_dir};
 
 /// Function indices: 0 `run` (forwarder to `fib`), 1 `fib`, 2 `double` (same type, for
 /// installing other code), 3 `loop` (calls `run` directly, `n` times), 4 `indirect`, 5
@@ -48,7 +48,12 @@ fn engine(config: Config) -> Engine {
 }
 
 fn setup<T>(engine: &Engine, data: T) -> (Store<T>, Instance) {
-    let module = Module::new(engine, wat::parse_str(FIB).unwrap()).unwrap();
+    instantiate(engine, FIB, data)
+}
+
+/// A store holding `data` and an instance of `wat` (which imports nothing).
+fn instantiate<T>(engine: &Engine, wat: &str, data: T) -> (Store<T>, Instance) {
+    let module = Module::new(engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(engine, data);
     let inst = Linker::new(engine)
         .instantiate(&mut store, &module)
@@ -343,11 +348,7 @@ fn infinite_recursion_through_forwarders_overflows() {
       (func $a (export "a") (call $b))
       (func $b (call $a)))"#;
     let engine = engine(Config::default());
-    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
-    let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (mut store, inst) = instantiate(&engine, wat, ());
     let f = func(&store, inst, "f");
     assert!(f.code_key(&store).is_none(), "f aliases g");
     let mut out = [Val::I32(0)];
@@ -417,11 +418,7 @@ fn a_trap_through_a_forwarder_leaves_its_frame_out_of_the_trace() {
       (func $fwd (param i32) (result i32) (local.get 0) (call $bad))
       (func $bad (param i32) (result i32) (unreachable)))"#;
     let engine = engine(Config::default());
-    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
-    let mut store = Store::new(&engine, ());
-    let inst = Linker::new(&engine)
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let (mut store, inst) = instantiate(&engine, wat, ());
     let Err(Error::Trap(t)) = call(&mut store, inst, "outer", 1) else {
         panic!("expected a trap")
     };
@@ -442,16 +439,7 @@ const YIELDING: &str = r#"(module
 
 fn yielding(engine: &Engine) -> (Store<()>, Instance) {
     let module = Module::new(engine, wat::parse_str(YIELDING).unwrap()).unwrap();
-    let mut store = Store::new(engine, ());
-    let ask = Func::new(
-        &mut store,
-        FuncType::new([ValType::I32], [ValType::I32]),
-        |_, _, _| Err(Trap::host_yield()),
-    );
-    let mut linker = Linker::new(engine);
-    linker.define(&store, "host", "ask", ask).unwrap();
-    let inst = linker.instantiate(&mut store, &module).unwrap();
-    (store, inst)
+    boot(engine, &module)
 }
 
 /// Answer every yield of `s` with 100, 200, ...; the result.
