@@ -91,6 +91,13 @@ enum Mode {
 }
 use crate::storage::{FatError, FatStorage, BLOCKS_WRITTEN};
 
+/// The data of every store the firmware makes, WASI command or not. The interpreter's
+/// handlers and most of `Store`'s code are generic over a store's data type and compiled once
+/// per type: with `()` for the plain apps next to `WasiCtx` for the WASI command the image
+/// held two copies of them. A plain app's store holds an empty context (`WasiCtx::new()`
+/// allocates nothing; its platform is the zero-sized `NullPlatform`).
+pub(crate) type Host = WasiCtx;
+
 /// The card, shared by the firmware and the stores that spill to it.
 pub struct Card<D: BlockDevice>(pub(crate) Rc<RefCell<FatStorage<D>>>);
 
@@ -360,7 +367,7 @@ fn run_app<D: BlockDevice + 'static>(
             return false;
         }
     };
-    let mut store = Store::new(&engine, ());
+    let mut store = Store::new(&engine, Host::new());
     store.set_storage(card.clone());
     store.offload_metrics_mut().set_clock(Some(clock));
     let instance = match Linker::new(&engine).instantiate(&mut store, &module) {
@@ -479,7 +486,7 @@ fn run_app<D: BlockDevice + 'static>(
 /// blob), drops it from RAM, marks the function and installs the hook that reloads it.
 fn trap_function<D: BlockDevice + 'static>(
     card: &Card<D>,
-    store: &mut Store<()>,
+    store: &mut Store<Host>,
     instance: &Instance,
     reuse: bool,
 ) -> bool {
@@ -621,14 +628,14 @@ fn run_wasi_app<D: BlockDevice + 'static>(card: &Card<D>, name: &str, clock: Clo
 }
 
 /// Memory 0 as the module exports it (C toolchains export their only memory as `memory`).
-fn first_memory(instance: &Instance, store: &Store<()>) -> Option<Memory> {
+fn first_memory(instance: &Instance, store: &Store<Host>) -> Option<Memory> {
     instance
         .exports(store)
         .into_iter()
         .find_map(|(_, e)| e.into_memory())
 }
 
-fn count_funcs(instance: &Instance, store: &Store<()>) -> u32 {
+fn count_funcs(instance: &Instance, store: &Store<Host>) -> u32 {
     let mut n = 0;
     while instance.func_by_index(store, n).is_some() {
         n += 1;
@@ -724,7 +731,7 @@ impl core::fmt::Display for Shown<'_> {
     }
 }
 
-fn make_call(store: &mut Store<()>, instance: &Instance, call: &Call) -> bool {
+fn make_call(store: &mut Store<Host>, instance: &Instance, call: &Call) -> bool {
     let Some(Extern::Func(func)) = instance.get_export(&*store, &call.export) else {
         println!("error: no exported function {:?}", call.export);
         return false;

@@ -19,7 +19,7 @@ use fayasm::{
     SuspendReason, SuspendedCall, TargetProfile, Val, ValType,
 };
 
-use crate::app::{linked, module_from_card, run_file, Card, Shown};
+use crate::app::{linked, module_from_card, run_file, Card, Host, Shown};
 use crate::heap::HEAP;
 use crate::settings::HEAP_BYTES;
 
@@ -103,7 +103,7 @@ pub fn run<D: BlockDevice + 'static>(card: &Card<D>) -> bool {
             return false;
         }
     };
-    let mut store = Store::new(&engine, ());
+    let mut store = Store::new(&engine, Host::new());
     let instance = match Linker::new(&engine).instantiate(&mut store, &module) {
         Ok(i) => i,
         Err(e) => {
