@@ -10,7 +10,8 @@ use crate::error::ModuleError;
 pub(crate) enum ConstOp {
     /// Push a raw cell (`i32`/`i64`/`f32`/`f64` constants, pre-encoded).
     Cell(u64),
-    /// Push a v128 constant.
+    /// Push a v128 constant (`v128.const`, only read with the `simd` feature).
+    #[cfg_attr(not(feature = "simd"), allow(dead_code))]
     V128(u128),
     RefNull,
     RefFunc(u32),
@@ -72,6 +73,7 @@ impl ConstExpr {
                 O::I64Const { value } => ConstOp::Cell(value as u64),
                 O::F32Const { value } => ConstOp::Cell(value.bits() as u64),
                 O::F64Const { value } => ConstOp::Cell(value.bits()),
+                #[cfg(feature = "simd")]
                 O::V128Const { value } => ConstOp::V128(value.i128() as u128),
                 O::RefNull { .. } => ConstOp::RefNull,
                 O::RefFunc { function_index } => ConstOp::RefFunc(function_index),

@@ -104,6 +104,22 @@ fn simd_switched_off_is_rejected_with_a_clear_error() {
     }
 }
 
+/// SIMD instructions in a function without v128 types: a build without the `simd` feature
+/// (wasmparser's `simd` feature follows it: the reader rejects the 0xFD prefix) and a build
+/// with it but SIMD switched off in the config both reject them with a module error.
+#[test]
+fn simd_instructions_switched_off_are_rejected() {
+    let engine = Engine::new(Config::default().wasm_simd(false));
+    let bytes = wat::parse_str(
+        "(module (func (result i32) (i8x16.extract_lane_u 0 (i8x16.splat (i32.const 7)))))",
+    )
+    .unwrap();
+    match Module::new(&engine, &bytes) {
+        Err(Error::Module(e)) => assert!(e.message.contains("SIMD"), "{}", e.message),
+        other => panic!("expected rejection, got {other:?}"),
+    }
+}
+
 #[test]
 fn traps_are_values() {
     let (mut store, inst) = instantiate(

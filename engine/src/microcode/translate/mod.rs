@@ -32,6 +32,10 @@ pub(crate) mod gc;
 mod ops;
 mod refs;
 mod scan;
+#[cfg(feature = "simd")]
+mod simd;
+#[cfg(not(feature = "simd"))]
+#[path = "simd_disabled.rs"]
 mod simd;
 mod visit;
 mod wide;
@@ -597,6 +601,7 @@ macro_rules! loop_constants_visit {
 impl<'a> wasmparser::VisitOperator<'a> for LoopConstants {
     type Output = ();
 
+    #[cfg(feature = "simd")]
     fn simd_visitor(
         &mut self,
     ) -> Option<&mut dyn wasmparser::VisitSimdOperator<'a, Output = Self::Output>> {
@@ -606,6 +611,7 @@ impl<'a> wasmparser::VisitOperator<'a> for LoopConstants {
     wasmparser::for_each_visit_operator!(loop_constants_visit);
 }
 
+#[cfg(feature = "simd")]
 impl wasmparser::VisitSimdOperator<'_> for LoopConstants {
     wasmparser::for_each_visit_simd_operator!(loop_constants_visit);
 }
@@ -660,6 +666,8 @@ impl Translator<'_> {
         }
     }
 
+    // Only SIMD operators put constants in the pool.
+    #[cfg_attr(not(feature = "simd"), allow(dead_code))]
     fn pool(&mut self, v: u128) -> u32 {
         self.pool.push(v);
         self.pool.len() as u32 - 1

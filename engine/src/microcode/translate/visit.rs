@@ -328,6 +328,7 @@ macro_rules! translate_op {
 impl<'a> wasmparser::VisitOperator<'a> for Visit<'_, '_, '_> {
     type Output = Result<(), BinaryReaderError>;
 
+    #[cfg(feature = "simd")]
     fn simd_visitor(
         &mut self,
     ) -> Option<&mut dyn wasmparser::VisitSimdOperator<'a, Output = Self::Output>> {
@@ -337,6 +338,9 @@ impl<'a> wasmparser::VisitOperator<'a> for Visit<'_, '_, '_> {
     wasmparser::for_each_visit_operator!(translate_op);
 }
 
+// wasmparser's `simd` feature follows fayasm's: without it the reader rejects every 0xfd
+// opcode ("unexpected SIMD opcode") before a visitor sees it.
+#[cfg(feature = "simd")]
 impl<'a> wasmparser::VisitSimdOperator<'a> for Visit<'_, '_, '_> {
     wasmparser::for_each_visit_simd_operator!(translate_op);
 }
