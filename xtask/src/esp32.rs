@@ -246,8 +246,13 @@ fn build(board: &str) -> Result<PathBuf> {
     let features = board.to_string();
     let _dir = sh.push_env("CARGO_TARGET_DIR", &target_dir);
     // The firmware's own settings are read by its build script from the environment, which
-    // the child inherits; nothing else of the workspace's environment should leak in.
+    // the child inherits; nothing else of the workspace's environment should leak in. Panic
+    // locations are left out (`-Zlocation-detail=none`: 26 KB of file names, lines and
+    // columns in flash; a panic still prints its message). Both toolchains take `-Z` flags
+    // (a nightly, or Debian's rustc with `RUSTC_BOOTSTRAP=1`).
+    // (`CARGO_ENCODED_RUSTFLAGS` is the variable cargo reads first.)
     let _flags = sh.push_env("RUSTFLAGS", "");
+    let _encoded = sh.push_env("CARGO_ENCODED_RUSTFLAGS", "-Zlocation-detail=none");
     let build_args = [
         "build",
         "--release",

@@ -305,6 +305,17 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
     })? {
         return Ok(false);
     }
+    // The firmware's `narrow-frames` engine (frames past 65,535 cells refused, and no wide
+    // form of the ops that only such frames need): its tests, which the workspace's test step
+    // runs without the feature. `-p fayasm` builds no wasmtime.
+    if !steps.run("narrow-frames engine tests", || {
+        run(cmd!(
+            sh,
+            "{cargo} test -p fayasm --features narrow-frames --test all -- narrow_frames"
+        ))
+    })? {
+        return Ok(false);
+    }
     // Unit, integration and doc tests, the claimed spec suites (conformance/tests/spec.rs)
     // and every committed fuzz input (fuzz/replay), with the engine's optional `dylib`
     // feature on so its test runs in the same build instead of a second one.

@@ -703,6 +703,120 @@ pub const WIDE: u16 = 0x200;
 
 const _: () = assert!(ALL_OPCODES.len() <= WIDE as usize);
 
+/// Whether this build has the `narrow-frames` feature: frames of at most [`MAX_NARROW_FRAME`]
+/// cells, and no wide form of an op whose [`WIDE_BEYOND_FRAME`] entry is `false`.
+pub const NARROW_FRAMES: bool = cfg!(feature = "narrow-frames");
+
+/// The largest frame, in cells, of a `narrow-frames` build: every slot fits one word.
+pub const MAX_NARROW_FRAME: u32 = u16::MAX as u32;
+
+/// Whether an operand type can make an op take its wide form for a reason other than the
+/// size of the frame (an index, a branch distance, an immediate, an offset, a memory): `true`,
+/// or only in a frame past 65,535 cells (a frame cell or a count of them) or never (fixed
+/// width): `false`. One arm per operand type and no catch-all, like [`wf!`].
+macro_rules! beyond_frame {
+    (Slot) => {
+        false
+    };
+    (Base) => {
+        false
+    };
+    (Cells) => {
+        false
+    };
+    (Args) => {
+        false
+    };
+    (FuncIdx) => {
+        true
+    };
+    (TypeIdx) => {
+        true
+    };
+    (TableIdx) => {
+        true
+    };
+    (MemIdx) => {
+        true
+    };
+    (GlobalIdx) => {
+        true
+    };
+    (DataIdx) => {
+        true
+    };
+    (ElemIdx) => {
+        true
+    };
+    (PoolIdx) => {
+        true
+    };
+    (LaneArg) => {
+        true
+    };
+    (Target) => {
+        true
+    };
+    (EntryTarget) => {
+        false
+    };
+    (TableLen) => {
+        false
+    };
+    (I32Imm) => {
+        true
+    };
+    (Offset) => {
+        true
+    };
+    (Bits) => {
+        true
+    };
+    (I64Imm) => {
+        true
+    };
+    (Lane) => {
+        false
+    };
+    (SimdUnOp) => {
+        false
+    };
+    (SimdBinOp) => {
+        false
+    };
+    (SimdTernOp) => {
+        false
+    };
+    (SimdShiftOp) => {
+        false
+    };
+    (SimdTestOp) => {
+        false
+    };
+    (SimdSplatOp) => {
+        false
+    };
+    (SimdExtractOp) => {
+        false
+    };
+    (SimdReplaceOp) => {
+        false
+    };
+    (AtomicWidth) => {
+        false
+    };
+    (AtomicRmwOp) => {
+        false
+    };
+}
+
+/// `$v`, once per name of a group (a repetition needs a metavariable).
+macro_rules! per_op {
+    ($name:ident, $v:expr) => {
+        $v
+    };
+}
+
 /// The most words any op takes, in either form (a unit test checks every opcode): what the
 /// fusion of `translate/fuse.rs` bounds a branch's distance in words by.
 pub const MAX_OP_WORDS: usize = 16;
@@ -764,6 +878,28 @@ macro_rules! define_ops {
             $( OpCode::$lname, )* $( OpCode::$stname, )*
             $( OpCode::$laname, )* $( OpCode::$lrname, )* $( OpCode::$saname, )* $( OpCode::$srname, )*
             $( OpCode::$fname, )*
+        ];
+
+        /// Per opcode (indexed like the opcode): whether the op's wide form can be needed
+        /// for an operand other than a frame cell (`beyond_frame!`). Where it is `false` the
+        /// wide form is needed only in a frame past 65,535 cells, which a `narrow-frames`
+        /// build refuses and has no handler for.
+        pub const WIDE_BEYOND_FRAME: [bool; ALL_OPCODES.len()] = [
+            $( false $($(|| beyond_frame!($sty))*)?, )*
+            $( false $(|| beyond_frame!($rty))*, )*
+            $( per_op!($uname, false), )*
+            $( per_op!($bname, false), )*
+            $( per_op!($iname, true), )*
+            $( per_op!($jname, true), )*
+            $( per_op!($cname, true), )*
+            $( per_op!($kname, true), )*
+            $( per_op!($lname, true), )*
+            $( per_op!($stname, true), )*
+            $( per_op!($laname, true), )*
+            $( per_op!($lrname, true), )*
+            $( per_op!($saname, true), )*
+            $( per_op!($srname, true), )*
+            $( false $(|| beyond_frame!($fty))*, )*
         ];
 
         impl Op {

@@ -51,6 +51,10 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
     if code.num_params as u64 + code.num_locals as u64 > frame || code.num_results as u64 > frame {
         return Err(err(0, "frame_size", frame));
     }
+    // A `narrow-frames` build runs no frame past 65,535 cells (`isa::NARROW_FRAMES`).
+    if super::isa::NARROW_FRAMES && frame > super::isa::MAX_NARROW_FRAME as u64 {
+        return Err(err(0, "frame_size", frame));
+    }
     // One pass over the stream: every word belongs to a well-formed op (the decoder checks
     // opcodes, lengths, sub-ops and the canonical width). The ops' word offsets, the only
     // valid branch targets, are marked in `starts` as they go by; a branch backwards is
@@ -178,6 +182,15 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
             }
         });
         let (code, n) = visited.ok_or_else(|| err(at, "opcode", words[at] as u64))?;
+        // In a frame of at most 65,535 cells a wide form of an op whose operands are all
+        // frame cells is not canonical, so the decoder has refused it already; this says so
+        // directly, as the dispatch table of a `narrow-frames` build has no handler for it.
+        if super::isa::NARROW_FRAMES
+            && words[at] & super::isa::WIDE != 0
+            && !super::isa::WIDE_BEYOND_FRAME[code as usize]
+        {
+            return Err(err(at, "opcode", words[at] as u64));
+        }
         // The interpreter indexes the entries as `BR_TABLE_ENTRY` words each.
         if entry && (code != OpCode::BrEntry || n != BR_TABLE_ENTRY) {
             return Err(err(at, "br_table entry", 0));

@@ -36,6 +36,7 @@ mod memory_data;
 mod microcode;
 mod module_ram;
 mod module_source;
+mod narrow_frames;
 mod offload_checkpoint;
 mod offload_code;
 mod offload_memory;

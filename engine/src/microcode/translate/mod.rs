@@ -398,6 +398,15 @@ fn translate_body(
         .checked_add(t.max_cells)
         .and_then(|s| s.checked_add(2))
         .ok_or_else(|| Failure::Translate(too_big()))?;
+    if super::isa::NARROW_FRAMES && frame_size > super::isa::MAX_NARROW_FRAME {
+        return Err(Failure::Translate(ModuleError {
+            offset: range.start,
+            message: alloc::format!(
+                "function frame of {frame_size} cells: this build (feature narrow-frames) runs \
+                 at most 65,535"
+            ),
+        }));
+    }
     let prologue: Vec<Op> = t
         .const_slots
         .iter()
