@@ -1680,6 +1680,33 @@ define_ops! {
         /// `array.init_elem`: elements `off..off + len` of `arr` = element segment `elem`
         /// from `src`.
         ArrayInitElem { arr: Slot, off: Slot, src: Slot, len: Slot, elem: ElemIdx };
+        // Chained ops whose second op is a load or store (`chains!`): when the access
+        // misses memory 0's resident bytes the chained op ends at the second op, which then
+        // runs alone (its own dispatch, fast path and general path).
+        /// `F64Mul`, then the `I64Load` that follows it (one dispatch for both).
+        F64MulThenI64Load { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `F64Add`, then the `I64Store` that follows it (one dispatch for both).
+        F64AddThenI64Store { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `F64Sub`, then the `I64Store` that follows it (one dispatch for both).
+        F64SubThenI64Store { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `F64Mul`, then the `I64LoadAddImm` that follows it (one dispatch for both).
+        F64MulThenI64LoadAddImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `I64LoadAddImm` that follows it (one dispatch for both).
+        I32AddImmThenI64LoadAddImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `I32Load` that follows it (one dispatch for both).
+        I32AddImmThenI32Load { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `I32Load8UAddImm` that follows it (one dispatch for both).
+        I32AddImmThenI32Load8UAddImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `I32Load8UAdd` that follows it (one dispatch for both).
+        I32AddImmThenI32Load8UAdd { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `I32Store` that follows it (one dispatch for both).
+        I32AddImmThenI32Store { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AndImm`, then the `I32Load8UAddImm` that follows it (one dispatch for both).
+        I32AndImmThenI32Load8UAddImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32Add`, then the `I32Load8UAddImm` that follows it (one dispatch for both).
+        I32AddThenI32Load8UAddImm { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32Mul`, then the `I32Load8UAdd` that follows it (one dispatch for both).
+        I32MulThenI32Load8UAdd { dst: Slot, lhs: Slot, rhs: Slot };
     }
 }
 
@@ -1687,8 +1714,10 @@ define_ops! {
 /// same layout, so `First`'s handler and reader run on it) and must be followed by a narrow
 /// `Second` (the verifier checks it): the interpreter runs both with one dispatch, and a
 /// branch may still land on `Second` alone. `First` neither branches nor traps nor leaves
-/// its handler's fast path, `Second` neither traps nor leaves it (no memory access, no
-/// call), so the pair stops, if at all, only where `Second` would. `translate/fuse.rs`
+/// its handler's fast path, `Second` neither traps nor calls; a `Second` that is a scalar
+/// load or store and misses memory 0's resident bytes (its handler then changed nothing)
+/// ends the chained op with `ip` at it, so it runs again alone, through its own general
+/// path. So the pair stops, if at all, only where `Second` would. `translate/fuse.rs`
 /// chains pairs (`chain`); the list is the most frequent such pairs of the benchmark
 /// programs (callgrind, ROADMAP).
 macro_rules! chains {
@@ -1780,6 +1809,18 @@ chains! {
     I32LtSThenI32AddImm = I32LtS { dst, lhs, rhs } + I32AddImm;
     I32AddImmThenI32LtS = I32AddImm { dst, lhs, imm } + I32LtS;
     I32AndImmThenSelect = I32AndImm { dst, lhs, imm } + Select;
+    F64MulThenI64Load = F64Mul { dst, lhs, rhs } + I64Load;
+    F64AddThenI64Store = F64Add { dst, lhs, rhs } + I64Store;
+    F64SubThenI64Store = F64Sub { dst, lhs, rhs } + I64Store;
+    F64MulThenI64LoadAddImm = F64Mul { dst, lhs, rhs } + I64LoadAddImm;
+    I32AddImmThenI64LoadAddImm = I32AddImm { dst, lhs, imm } + I64LoadAddImm;
+    I32AddImmThenI32Load = I32AddImm { dst, lhs, imm } + I32Load;
+    I32AddImmThenI32Load8UAddImm = I32AddImm { dst, lhs, imm } + I32Load8UAddImm;
+    I32AddImmThenI32Load8UAdd = I32AddImm { dst, lhs, imm } + I32Load8UAdd;
+    I32AddImmThenI32Store = I32AddImm { dst, lhs, imm } + I32Store;
+    I32AndImmThenI32Load8UAddImm = I32AndImm { dst, lhs, imm } + I32Load8UAddImm;
+    I32AddThenI32Load8UAddImm = I32Add { dst, lhs, rhs } + I32Load8UAddImm;
+    I32MulThenI32Load8UAdd = I32Mul { dst, lhs, rhs } + I32Load8UAdd;
 }
 
 #[cfg(test)]

@@ -116,3 +116,76 @@ fn a_chained_op_without_its_second_op_is_rejected() {
     last.truncate(at + 1);
     rejected(&last);
 }
+
+/// The body of [`memory_second_ops_are_chained`]: fills `b[j] = j` (f64, from address 0),
+/// then `c[j] += 1.5 * b[j]` (from 40,960) while summing the low words of `b[j + 1]`.
+const MAC: &str = "(param $n i32) (result i32) (local $i i32) (local $p i32) (local $q i32)
+     (local $a f64) (local $s i32)
+     (local.set $a (f64.const 1.5))
+     (loop $fill
+       (f64.store (local.get $p) (f64.convert_i32_s (local.get $i)))
+       (local.set $p (i32.add (local.get $p) (i32.const 8)))
+       (br_if $fill (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+         (local.get $n))))
+     (local.set $p (i32.const 0))
+     (local.set $q (i32.const 40960))
+     (loop $mac
+       (f64.store (local.get $q) (f64.add (f64.mul (local.get $a) (f64.load (local.get $p)))
+         (f64.load (local.get $q))))
+       (local.set $p (i32.add (local.get $p) (i32.const 8)))
+       (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+       (local.set $q (i32.add (local.get $q) (i32.const 8)))
+       (br_if $mac (i32.lt_u (local.get $p) (i32.mul (local.get $n) (i32.const 8)))))
+     (i32.add (local.get $s) (i32.trunc_f64_s (f64.load (i32.const 40968))))";
+
+/// What [`MAC`] returns for `n` (at most 5,120).
+fn mac(n: i32) -> i32 {
+    let s = (1..=n).fold(0i32, |s, j| {
+        let next = if j < n { (j as f64).to_bits() as i32 } else { 0 };
+        s.wrapping_add(next)
+    });
+    s + 1
+}
+
+/// A pure op followed by a load or store is chained too (`F64MulThenI64Load`,
+/// `F64AddThenI64Store`, `I32AddImmThenI32Load`, ...): the second op runs in the same
+/// dispatch when it hits memory 0's resident bytes, and alone, through its general path,
+/// when it does not: on a demand-paged memory (every access misses the resident bytes) the
+/// results are the same, and an access out of bounds traps as the load alone would.
+#[test]
+fn memory_second_ops_are_chained() {
+    let (code, v) = crate::support::microcode_and_run("(memory 2)", MAC, &[Val::I32(1000)]);
+    insta::assert_snapshot!(code);
+    assert_eq!(v, mac(1000));
+
+    let wat = format!("(module (memory 2) (func (export \"f\") {MAC}))");
+    let run = |config: Config, pages: u32, n: i32| {
+        let wat = wat.replace("(memory 2)", &format!("(memory {pages})"));
+        let engine = Engine::new(config);
+        let module = Module::new(&engine, wat::parse_str(&wat).unwrap()).unwrap();
+        let mut store = fayasm::Store::new(&engine, ());
+        let inst = fayasm::Linker::new(&engine)
+            .instantiate(&mut store, &module)
+            .unwrap();
+        let mut out = [Val::I32(0)];
+        let f = inst.get_func(&store, "f").unwrap();
+        f.call(&mut store, &[Val::I32(n)], &mut out).map(|()| out[0])
+    };
+    let paged = || {
+        Config::default().memory_paging(Some(fayasm::Paging {
+            page_size: 4096,
+            resident_pages: 2,
+        }))
+    };
+    for n in [1, 700, 3000] {
+        let got = run(paged(), 2, n).unwrap();
+        assert!(matches!(got, Val::I32(v) if v == mac(n)), "n = {n}: {got:?}");
+    }
+    // One wasm page: `c` runs past its end at `n` = 3,072, in the chained load of `c[j]`.
+    for config in [Config::default(), paged()] {
+        match run(config, 1, 4000) {
+            Err(fayasm::Error::Trap(t)) => assert_eq!(t.code(), fayasm::TrapCode::MemoryOutOfBounds),
+            other => panic!("expected a trap, got {other:?}"),
+        }
+    }
+}

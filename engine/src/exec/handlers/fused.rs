@@ -2,7 +2,8 @@
 //! pairs. Each does exactly what the ops it replaces do, in their order.
 
 use super::super::numeric as n;
-use super::super::state::{Ctx, Regs, R};
+use super::super::state::{Ctx, Exit, Regs, R};
+use crate::microcode::isa::opc;
 use crate::microcode::Op;
 
 #[inline(always)]
@@ -42,7 +43,10 @@ pub(crate) unsafe fn I64RotrImm<T, const W: bool>(_cx: &mut Ctx<'_, T>, r: &mut 
 }
 
 /// The chained ops (`microcode::isa::for_each_chain!`): the first op's handler on the chained
-/// op (which has its layout), then the second op's on the op that follows (narrow).
+/// op (which has its layout), then the second op's on the op that follows (narrow). A second
+/// op that is a load or store and misses memory 0's resident bytes returns [`Exit::Slow`]
+/// having changed nothing: the chained op then ends with `r.ip` at it, and the backend
+/// dispatches it alone, which takes its general path (the paged view, `MemSlow`).
 macro_rules! chained {
     ($( $name:ident = $x:ident + $y:ident; )*) => {$(
         #[inline(always)]
@@ -51,10 +55,14 @@ macro_rules! chained {
             // `chains!`; a unit test compares the layouts), and `verify` proved that a
             // narrow `$y` follows it (ARCHITECTURE.md, "Invariants": verified microcode), where
             // `$x`'s handler leaves `r.ip`: it neither branches nor stops.
-            unsafe {
+            let res = unsafe {
                 super::$x::<T, W>(cx, r)?;
                 super::$y::<T, false>(cx, r)
+            };
+            if super::may_miss_mem(opc::$y) && matches!(res, Err(Exit::Slow)) {
+                return Ok(());
             }
+            res
         }
     )*};
 }
