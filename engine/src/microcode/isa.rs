@@ -1707,17 +1707,50 @@ define_ops! {
         I32AddThenI32Load8UAddImm { dst: Slot, lhs: Slot, rhs: Slot };
         /// `I32Mul`, then the `I32Load8UAdd` that follows it (one dispatch for both).
         I32MulThenI32Load8UAdd { dst: Slot, lhs: Slot, rhs: Slot };
+        // Chained ops whose first op is a load or store: when it misses memory 0's
+        // resident bytes, its general path runs it alone (reading it as the first op), and
+        // the second op then runs with its own dispatch.
+        /// `I64Load`, then the `F64Add` that follows it (one dispatch for both).
+        I64LoadThenF64Add { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Store8AddImm`, then the `BrIfI32AddLtU` that follows it (one dispatch for both).
+        I32Store8AddImmThenBrIfI32AddLtU { base: Slot, imm: I32Imm, src: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Load8UAddImm`, then the `BrIfNez` that follows it (one dispatch for both).
+        I32Load8UAddImmThenBrIfNez { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset };
+        /// `I32Load`, then the `BrIfI32LtS` that follows it (one dispatch for both).
+        I32LoadThenBrIfI32LtS { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Load16SAddImm`, then the `I32Load16SAddImm` that follows it (one dispatch for both).
+        I32Load16SAddImmThenI32Load16SAddImm { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset };
+        /// `I32Load8UAddImm`, then the `I32Store8` that follows it (one dispatch for both).
+        I32Load8UAddImmThenI32Store8 { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset };
+        /// `I64Store`, then the `I64Load` that follows it (one dispatch for both).
+        I64StoreThenI64Load { addr: Slot, src: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Load16S`, then the `I32Load16S` that follows it (one dispatch for both).
+        I32Load16SThenI32Load16S { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Load`, then the `BrIfNez` that follows it (one dispatch for both).
+        I32LoadThenBrIfNez { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Load8UAdd`, then the `I32Load8UAddImm` that follows it (one dispatch for both).
+        I32Load8UAddThenI32Load8UAddImm { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Load8UAddImm`, then the `BrIfI32Ne` that follows it (one dispatch for both).
+        I32Load8UAddImmThenBrIfI32Ne { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset };
+        /// `I32Load8UAdd`, then the `I32AddImm` that follows it (one dispatch for both).
+        I32Load8UAddThenI32AddImm { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Load8UAdd`, then the `BrIfI32EqImm` that follows it (one dispatch for both).
+        I32Load8UAddThenBrIfI32EqImm { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset };
+        /// `I32Load`, then the `I32Load` that follows it (one dispatch for both).
+        I32LoadThenI32Load { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
     }
 }
 
 /// Chained ops: `Name = First { its fields } + Second;`. `Name` has `First`'s operands (the
 /// same layout, so `First`'s handler and reader run on it) and must be followed by a narrow
 /// `Second` (the verifier checks it): the interpreter runs both with one dispatch, and a
-/// branch may still land on `Second` alone. `First` neither branches nor traps nor leaves
-/// its handler's fast path, `Second` neither traps nor calls; a `Second` that is a scalar
-/// load or store and misses memory 0's resident bytes (its handler then changed nothing)
-/// ends the chained op with `ip` at it, so it runs again alone, through its own general
-/// path. So the pair stops, if at all, only where `Second` would. `translate/fuse.rs`
+/// branch may still land on `Second` alone. `First` neither branches nor traps; neither
+/// calls. A scalar load or store that misses memory 0's resident bytes changes nothing
+/// in its handler: as `First` the chained op takes that load's or store's general path
+/// (which reads it as `First`, `chain_first`) and `Second` runs after it with its own
+/// dispatch; as `Second` the chained op ends with `ip` at it, so it runs again alone,
+/// through its general path. So the pair stops, if at all, only where one of its ops would
+/// alone. `translate/fuse.rs`
 /// chains pairs (`chain`); the list is the most frequent such pairs of the benchmark
 /// programs (callgrind, ROADMAP).
 macro_rules! chains {
@@ -1734,6 +1767,15 @@ macro_rules! chains {
             match code {
                 $( opc::$name => Some(opc::$y), )*
                 _ => None,
+            }
+        }
+
+        /// The opcode of the first op of chained op `code` (narrow), `code` itself if it is
+        /// not a chained op: what a load or store's general path runs a chained op as.
+        pub const fn chain_first(code: u16) -> u16 {
+            match code {
+                $( opc::$name => opc::$x, )*
+                _ => code,
             }
         }
 
@@ -1821,6 +1863,20 @@ chains! {
     I32AndImmThenI32Load8UAddImm = I32AndImm { dst, lhs, imm } + I32Load8UAddImm;
     I32AddThenI32Load8UAddImm = I32Add { dst, lhs, rhs } + I32Load8UAddImm;
     I32MulThenI32Load8UAdd = I32Mul { dst, lhs, rhs } + I32Load8UAdd;
+    I64LoadThenF64Add = I64Load { dst, addr, mem, offset } + F64Add;
+    I32Store8AddImmThenBrIfI32AddLtU = I32Store8AddImm { base, imm, src, mem, offset } + BrIfI32AddLtU;
+    I32Load8UAddImmThenBrIfNez = I32Load8UAddImm { dst, base, imm, mem, offset } + BrIfNez;
+    I32LoadThenBrIfI32LtS = I32Load { dst, addr, mem, offset } + BrIfI32LtS;
+    I32Load16SAddImmThenI32Load16SAddImm = I32Load16SAddImm { dst, base, imm, mem, offset } + I32Load16SAddImm;
+    I32Load8UAddImmThenI32Store8 = I32Load8UAddImm { dst, base, imm, mem, offset } + I32Store8;
+    I64StoreThenI64Load = I64Store { addr, src, mem, offset } + I64Load;
+    I32Load16SThenI32Load16S = I32Load16S { dst, addr, mem, offset } + I32Load16S;
+    I32LoadThenBrIfNez = I32Load { dst, addr, mem, offset } + BrIfNez;
+    I32Load8UAddThenI32Load8UAddImm = I32Load8UAdd { dst, base, index, mem, offset } + I32Load8UAddImm;
+    I32Load8UAddImmThenBrIfI32Ne = I32Load8UAddImm { dst, base, imm, mem, offset } + BrIfI32Ne;
+    I32Load8UAddThenI32AddImm = I32Load8UAdd { dst, base, index, mem, offset } + I32AddImm;
+    I32Load8UAddThenBrIfI32EqImm = I32Load8UAdd { dst, base, index, mem, offset } + BrIfI32EqImm;
+    I32LoadThenI32Load = I32Load { dst, addr, mem, offset } + I32Load;
 }
 
 #[cfg(test)]

@@ -141,7 +141,11 @@ const MAC: &str = "(param $n i32) (result i32) (local $i i32) (local $p i32) (lo
 /// What [`MAC`] returns for `n` (at most 5,120).
 fn mac(n: i32) -> i32 {
     let s = (1..=n).fold(0i32, |s, j| {
-        let next = if j < n { (j as f64).to_bits() as i32 } else { 0 };
+        let next = if j < n {
+            (j as f64).to_bits() as i32
+        } else {
+            0
+        };
         s.wrapping_add(next)
     });
     s + 1
@@ -164,12 +168,14 @@ fn memory_second_ops_are_chained() {
         let engine = Engine::new(config);
         let module = Module::new(&engine, wat::parse_str(&wat).unwrap()).unwrap();
         let mut store = fayasm::Store::new(&engine, ());
+        store.set_storage(fayasm::offload::MemStorage::new());
         let inst = fayasm::Linker::new(&engine)
             .instantiate(&mut store, &module)
             .unwrap();
         let mut out = [Val::I32(0)];
         let f = inst.get_func(&store, "f").unwrap();
-        f.call(&mut store, &[Val::I32(n)], &mut out).map(|()| out[0])
+        f.call(&mut store, &[Val::I32(n)], &mut out)
+            .map(|()| out[0])
     };
     let paged = || {
         Config::default().memory_paging(Some(fayasm::Paging {
@@ -179,13 +185,92 @@ fn memory_second_ops_are_chained() {
     };
     for n in [1, 700, 3000] {
         let got = run(paged(), 2, n).unwrap();
-        assert!(matches!(got, Val::I32(v) if v == mac(n)), "n = {n}: {got:?}");
+        assert!(
+            matches!(got, Val::I32(v) if v == mac(n)),
+            "n = {n}: {got:?}"
+        );
     }
     // One wasm page: `c` runs past its end at `n` = 3,072, in the chained load of `c[j]`.
     for config in [Config::default(), paged()] {
         match run(config, 1, 4000) {
-            Err(fayasm::Error::Trap(t)) => assert_eq!(t.code(), fayasm::TrapCode::MemoryOutOfBounds),
+            Err(fayasm::Error::Trap(t)) => {
+                assert_eq!(t.code(), fayasm::TrapCode::MemoryOutOfBounds)
+            }
             other => panic!("expected a trap, got {other:?}"),
         }
+    }
+}
+
+/// The body of [`memory_first_ops_are_chained`]: marks every third byte of `0..n` (from
+/// address 16), then counts the marked bytes and sums the words and doubles it reads.
+const SIEVE: &str = "(param $n i32) (result i32) (local $i i32) (local $c i32) (local $x f64)
+     (loop $mark
+       (i32.store8 offset=16 (local.get $i) (i32.const 1))
+       (br_if $mark (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 3)))
+         (local.get $n))))
+     (local.set $i (i32.const 0))
+     (loop $count
+       (if (i32.load8_u offset=16 (local.get $i))
+         (then (local.set $c (i32.add (local.get $c) (i32.const 1)))))
+       (local.set $c (i32.add (local.get $c)
+         (i32.add (i32.load (local.get $i)) (i32.load offset=4 (local.get $i)))))
+       (local.set $x (f64.add (f64.load (local.get $i)) (local.get $x)))
+       (br_if $count (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+         (local.get $n))))
+     (i32.add (local.get $c) (i32.trunc_sat_f64_s (local.get $x)))";
+
+/// What [`SIEVE`] returns for `n`, from a model of its memory.
+fn sieve(n: i32) -> i32 {
+    let mut mem = vec![0u8; n as usize + 32];
+    for i in (0..n as usize).step_by(3) {
+        mem[i + 16] = 1;
+    }
+    let word = |a: usize| i32::from_le_bytes(mem[a..a + 4].try_into().unwrap());
+    let (mut c, mut x) = (0i32, 0f64);
+    for i in 0..n as usize {
+        c = c.wrapping_add(mem[i + 16] as i32);
+        c = c.wrapping_add(word(i).wrapping_add(word(i + 4)));
+        x += f64::from_le_bytes(mem[i..i + 8].try_into().unwrap());
+    }
+    c.wrapping_add(if x.is_nan() { 0 } else { x as i32 })
+}
+
+/// A load or store followed by another op is chained (`I32Store8AddImmThenBrIfI32AddLtU`,
+/// `I32Load8UAddImmThenBrIfNez`, `I32LoadThenI32Load`, `I64LoadThenF64Add`, ...): when the
+/// first op misses memory 0's resident bytes its general path runs it alone and the second
+/// op follows with its own dispatch, so a demand-paged memory gives the same results and an
+/// access out of bounds traps as the op alone would.
+#[test]
+fn memory_first_ops_are_chained() {
+    let (code, v) = crate::support::microcode_and_run("(memory 1)", SIEVE, &[Val::I32(500)]);
+    insta::assert_snapshot!(code);
+    assert_eq!(v, sieve(500));
+
+    let wat = format!("(module (memory 2) (func (export \"f\") {SIEVE}))");
+    let engine = Engine::new(Config::default().memory_paging(Some(fayasm::Paging {
+        page_size: 4096,
+        resident_pages: 2,
+    })));
+    let module = Module::new(&engine, wat::parse_str(&wat).unwrap()).unwrap();
+    let mut store = fayasm::Store::new(&engine, ());
+    store.set_storage(fayasm::offload::MemStorage::new());
+    let inst = fayasm::Linker::new(&engine)
+        .instantiate(&mut store, &module)
+        .unwrap();
+    let f = inst.get_func(&store, "f").unwrap();
+    for n in [1, 5000, 20000] {
+        let mut out = [Val::I32(0)];
+        f.call(&mut store, &[Val::I32(n)], &mut out).unwrap();
+        assert!(
+            matches!(out[0], Val::I32(v) if v == sieve(n)),
+            "n = {n}: {:?}",
+            out[0]
+        );
+    }
+    // Past the two pages, the first store (chained with the loop's branch) traps.
+    let mut out = [Val::I32(0)];
+    match f.call(&mut store, &[Val::I32(200_000)], &mut out) {
+        Err(fayasm::Error::Trap(t)) => assert_eq!(t.code(), fayasm::TrapCode::MemoryOutOfBounds),
+        other => panic!("expected a trap, got {other:?}"),
     }
 }

@@ -59,7 +59,7 @@ macro_rules! chained {
                 super::$x::<T, W>(cx, r)?;
                 super::$y::<T, false>(cx, r)
             };
-            if super::may_miss_mem(opc::$y) && matches!(res, Err(Exit::Slow)) {
+            if const { super::may_miss_mem(opc::$y) } && matches!(res, Err(Exit::Slow)) {
                 return Ok(());
             }
             res
