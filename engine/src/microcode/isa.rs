@@ -1680,77 +1680,15 @@ define_ops! {
         /// `array.init_elem`: elements `off..off + len` of `arr` = element segment `elem`
         /// from `src`.
         ArrayInitElem { arr: Slot, off: Slot, src: Slot, len: Slot, elem: ElemIdx };
-        // Chained ops whose second op is a load or store (`chains!`): when the access
-        // misses memory 0's resident bytes the chained op ends at the second op, which then
-        // runs alone (its own dispatch, fast path and general path).
-        /// `F64Mul`, then the `I64Load` that follows it (one dispatch for both).
-        F64MulThenI64Load { dst: Slot, lhs: Slot, rhs: Slot };
-        /// `F64Add`, then the `I64Store` that follows it (one dispatch for both).
-        F64AddThenI64Store { dst: Slot, lhs: Slot, rhs: Slot };
-        /// `F64Sub`, then the `I64Store` that follows it (one dispatch for both).
-        F64SubThenI64Store { dst: Slot, lhs: Slot, rhs: Slot };
-        /// `F64Mul`, then the `I64LoadAddImm` that follows it (one dispatch for both).
-        F64MulThenI64LoadAddImm { dst: Slot, lhs: Slot, rhs: Slot };
-        /// `I32AddImm`, then the `I64LoadAddImm` that follows it (one dispatch for both).
-        I32AddImmThenI64LoadAddImm { dst: Slot, lhs: Slot, imm: I32Imm };
-        /// `I32AddImm`, then the `I32Load` that follows it (one dispatch for both).
-        I32AddImmThenI32Load { dst: Slot, lhs: Slot, imm: I32Imm };
-        /// `I32AddImm`, then the `I32Load8UAddImm` that follows it (one dispatch for both).
-        I32AddImmThenI32Load8UAddImm { dst: Slot, lhs: Slot, imm: I32Imm };
-        /// `I32AddImm`, then the `I32Load8UAdd` that follows it (one dispatch for both).
-        I32AddImmThenI32Load8UAdd { dst: Slot, lhs: Slot, imm: I32Imm };
-        /// `I32AddImm`, then the `I32Store` that follows it (one dispatch for both).
-        I32AddImmThenI32Store { dst: Slot, lhs: Slot, imm: I32Imm };
-        /// `I32AndImm`, then the `I32Load8UAddImm` that follows it (one dispatch for both).
-        I32AndImmThenI32Load8UAddImm { dst: Slot, lhs: Slot, imm: I32Imm };
-        /// `I32Add`, then the `I32Load8UAddImm` that follows it (one dispatch for both).
-        I32AddThenI32Load8UAddImm { dst: Slot, lhs: Slot, rhs: Slot };
-        /// `I32Mul`, then the `I32Load8UAdd` that follows it (one dispatch for both).
-        I32MulThenI32Load8UAdd { dst: Slot, lhs: Slot, rhs: Slot };
-        // Chained ops whose first op is a load or store: when it misses memory 0's
-        // resident bytes, its general path runs it alone (reading it as the first op), and
-        // the second op then runs with its own dispatch.
-        /// `I64Load`, then the `F64Add` that follows it (one dispatch for both).
-        I64LoadThenF64Add { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Store8AddImm`, then the `BrIfI32AddLtU` that follows it (one dispatch for both).
-        I32Store8AddImmThenBrIfI32AddLtU { base: Slot, imm: I32Imm, src: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Load8UAddImm`, then the `BrIfNez` that follows it (one dispatch for both).
-        I32Load8UAddImmThenBrIfNez { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset };
-        /// `I32Load`, then the `BrIfI32LtS` that follows it (one dispatch for both).
-        I32LoadThenBrIfI32LtS { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Load16SAddImm`, then the `I32Load16SAddImm` that follows it (one dispatch for both).
-        I32Load16SAddImmThenI32Load16SAddImm { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset };
-        /// `I32Load8UAddImm`, then the `I32Store8` that follows it (one dispatch for both).
-        I32Load8UAddImmThenI32Store8 { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset };
-        /// `I64Store`, then the `I64Load` that follows it (one dispatch for both).
-        I64StoreThenI64Load { addr: Slot, src: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Load16S`, then the `I32Load16S` that follows it (one dispatch for both).
-        I32Load16SThenI32Load16S { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Load`, then the `BrIfNez` that follows it (one dispatch for both).
-        I32LoadThenBrIfNez { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Load8UAdd`, then the `I32Load8UAddImm` that follows it (one dispatch for both).
-        I32Load8UAddThenI32Load8UAddImm { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Load8UAddImm`, then the `BrIfI32Ne` that follows it (one dispatch for both).
-        I32Load8UAddImmThenBrIfI32Ne { dst: Slot, base: Slot, imm: I32Imm, mem: MemIdx, offset: Offset };
-        /// `I32Load8UAdd`, then the `I32AddImm` that follows it (one dispatch for both).
-        I32Load8UAddThenI32AddImm { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Load8UAdd`, then the `BrIfI32EqImm` that follows it (one dispatch for both).
-        I32Load8UAddThenBrIfI32EqImm { dst: Slot, base: Slot, index: Slot, mem: MemIdx, offset: Offset };
-        /// `I32Load`, then the `I32Load` that follows it (one dispatch for both).
-        I32LoadThenI32Load { dst: Slot, addr: Slot, mem: MemIdx, offset: Offset };
     }
 }
 
 /// Chained ops: `Name = First { its fields } + Second;`. `Name` has `First`'s operands (the
 /// same layout, so `First`'s handler and reader run on it) and must be followed by a narrow
 /// `Second` (the verifier checks it): the interpreter runs both with one dispatch, and a
-/// branch may still land on `Second` alone. `First` neither branches nor traps; neither
-/// calls. A scalar load or store that misses memory 0's resident bytes changes nothing
-/// in its handler: as `First` the chained op takes that load's or store's general path
-/// (which reads it as `First`, `chain_first`) and `Second` runs after it with its own
-/// dispatch; as `Second` the chained op ends with `ip` at it, so it runs again alone,
-/// through its general path. So the pair stops, if at all, only where one of its ops would
-/// alone. `translate/fuse.rs`
+/// branch may still land on `Second` alone. `First` neither branches nor traps nor leaves
+/// its handler's fast path, `Second` neither traps nor leaves it (no memory access, no
+/// call), so the pair stops, if at all, only where `Second` would. `translate/fuse.rs`
 /// chains pairs (`chain`); the list is the most frequent such pairs of the benchmark
 /// programs (callgrind, ROADMAP).
 macro_rules! chains {
@@ -1767,15 +1705,6 @@ macro_rules! chains {
             match code {
                 $( opc::$name => Some(opc::$y), )*
                 _ => None,
-            }
-        }
-
-        /// The opcode of the first op of chained op `code` (narrow), `code` itself if it is
-        /// not a chained op: what a load or store's general path runs a chained op as.
-        pub const fn chain_first(code: u16) -> u16 {
-            match code {
-                $( opc::$name => opc::$x, )*
-                _ => code,
             }
         }
 
@@ -1851,32 +1780,6 @@ chains! {
     I32LtSThenI32AddImm = I32LtS { dst, lhs, rhs } + I32AddImm;
     I32AddImmThenI32LtS = I32AddImm { dst, lhs, imm } + I32LtS;
     I32AndImmThenSelect = I32AndImm { dst, lhs, imm } + Select;
-    F64MulThenI64Load = F64Mul { dst, lhs, rhs } + I64Load;
-    F64AddThenI64Store = F64Add { dst, lhs, rhs } + I64Store;
-    F64SubThenI64Store = F64Sub { dst, lhs, rhs } + I64Store;
-    F64MulThenI64LoadAddImm = F64Mul { dst, lhs, rhs } + I64LoadAddImm;
-    I32AddImmThenI64LoadAddImm = I32AddImm { dst, lhs, imm } + I64LoadAddImm;
-    I32AddImmThenI32Load = I32AddImm { dst, lhs, imm } + I32Load;
-    I32AddImmThenI32Load8UAddImm = I32AddImm { dst, lhs, imm } + I32Load8UAddImm;
-    I32AddImmThenI32Load8UAdd = I32AddImm { dst, lhs, imm } + I32Load8UAdd;
-    I32AddImmThenI32Store = I32AddImm { dst, lhs, imm } + I32Store;
-    I32AndImmThenI32Load8UAddImm = I32AndImm { dst, lhs, imm } + I32Load8UAddImm;
-    I32AddThenI32Load8UAddImm = I32Add { dst, lhs, rhs } + I32Load8UAddImm;
-    I32MulThenI32Load8UAdd = I32Mul { dst, lhs, rhs } + I32Load8UAdd;
-    I64LoadThenF64Add = I64Load { dst, addr, mem, offset } + F64Add;
-    I32Store8AddImmThenBrIfI32AddLtU = I32Store8AddImm { base, imm, src, mem, offset } + BrIfI32AddLtU;
-    I32Load8UAddImmThenBrIfNez = I32Load8UAddImm { dst, base, imm, mem, offset } + BrIfNez;
-    I32LoadThenBrIfI32LtS = I32Load { dst, addr, mem, offset } + BrIfI32LtS;
-    I32Load16SAddImmThenI32Load16SAddImm = I32Load16SAddImm { dst, base, imm, mem, offset } + I32Load16SAddImm;
-    I32Load8UAddImmThenI32Store8 = I32Load8UAddImm { dst, base, imm, mem, offset } + I32Store8;
-    I64StoreThenI64Load = I64Store { addr, src, mem, offset } + I64Load;
-    I32Load16SThenI32Load16S = I32Load16S { dst, addr, mem, offset } + I32Load16S;
-    I32LoadThenBrIfNez = I32Load { dst, addr, mem, offset } + BrIfNez;
-    I32Load8UAddThenI32Load8UAddImm = I32Load8UAdd { dst, base, index, mem, offset } + I32Load8UAddImm;
-    I32Load8UAddImmThenBrIfI32Ne = I32Load8UAddImm { dst, base, imm, mem, offset } + BrIfI32Ne;
-    I32Load8UAddThenI32AddImm = I32Load8UAdd { dst, base, index, mem, offset } + I32AddImm;
-    I32Load8UAddThenBrIfI32EqImm = I32Load8UAdd { dst, base, index, mem, offset } + BrIfI32EqImm;
-    I32LoadThenI32Load = I32Load { dst, addr, mem, offset } + I32Load;
 }
 
 #[cfg(test)]

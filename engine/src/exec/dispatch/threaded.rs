@@ -149,11 +149,11 @@ macro_rules! threaded {
                     // consistent with `cx`.
                     match unsafe { handlers::$name::<T, W>(cx, &mut r) } {
                         Ok(()) => next(cx, r),
-                        Err(Exit::Slow) if const { handlers::may_miss_mem(opc::$name) } => {
+                        Err(Exit::Slow) if handlers::may_miss_mem(opc::$name) => {
                             let pad = Pad::uninit();
                             mem_miss::<T, W, { opc::$name }>(cx, ip, fp, pad, mem0, mem0_len)
                         }
-                        Err(Exit::Slow) if const { handlers::may_miss(opc::$name) } => {
+                        Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
                             slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
                         }
                         Err(e) => stop(cx, e, ip),

@@ -2,8 +2,7 @@
 //! pairs. Each does exactly what the ops it replaces do, in their order.
 
 use super::super::numeric as n;
-use super::super::state::{Ctx, Exit, Regs, R};
-use crate::microcode::isa::opc;
+use super::super::state::{Ctx, Regs, R};
 use crate::microcode::Op;
 
 #[inline(always)]
@@ -43,11 +42,7 @@ pub(crate) unsafe fn I64RotrImm<T, const W: bool>(_cx: &mut Ctx<'_, T>, r: &mut 
 }
 
 /// The chained ops (`microcode::isa::for_each_chain!`): the first op's handler on the chained
-/// op (which has its layout), then the second op's on the op that follows (narrow). A second
-/// op that is a load or store and misses memory 0's resident bytes returns [`Exit::Slow`]
-/// having written nothing (it may have moved `r.ip`): the chained op then ends with `r.ip`
-/// put back at it, and the backend dispatches it alone, which takes its general path (the
-/// paged view, `MemSlow`).
+/// op (which has its layout), then the second op's on the op that follows (narrow).
 macro_rules! chained {
     ($( $name:ident = $x:ident + $y:ident; )*) => {$(
         #[inline(always)]
@@ -56,18 +51,10 @@ macro_rules! chained {
             // `chains!`; a unit test compares the layouts), and `verify` proved that a
             // narrow `$y` follows it (ARCHITECTURE.md, "Invariants": verified microcode), where
             // `$x`'s handler leaves `r.ip`: it neither branches nor stops.
-            unsafe { super::$x::<T, W>(cx, r)? };
-            let second = r.ip;
-            // SAFETY: as above.
-            let res = unsafe { super::$y::<T, false>(cx, r) };
-            if const { super::may_miss_mem(opc::$y) } && matches!(res, Err(Exit::Slow)) {
-                // A load or store that misses may have moved `r.ip` past itself before it
-                // found the miss (the backends restart it from the `ip` they dispatched):
-                // put `r.ip` back at it, so that it runs alone through its general path.
-                r.ip = second;
-                return Ok(());
+            unsafe {
+                super::$x::<T, W>(cx, r)?;
+                super::$y::<T, false>(cx, r)
             }
-            res
         }
     )*};
 }

@@ -85,9 +85,8 @@ macro_rules! mem_ops {
         #[cfg_attr(not(fayasm_threaded), allow(dead_code))]
         pub(crate) const fn may_miss_mem(op: u16) -> bool {
             use crate::microcode::isa::opc;
-            // A chained op whose first op is a load or store misses as that op.
             matches!(
-                crate::microcode::isa::chain_first(op),
+                op,
                 $( opc::$l | opc::$li | opc::$lr )|* | $( opc::$s | opc::$si | opc::$sr )|*
             )
         }
@@ -114,9 +113,6 @@ macro_rules! mem_ops {
         ) -> bool {
             let start = r.ip;
             use crate::microcode::isa::opc;
-            // A chained op whose first op is a load or store runs as that op here (the same
-            // layout); the second op then runs with its own dispatch.
-            let word = crate::microcode::isa::chain_first(word);
             match word {
                 $(
                     opc::$l | opc::$li | opc::$lr => {
@@ -170,8 +166,6 @@ macro_rules! mem_ops {
             // `Exit::Slow`, with the registers that op started with: `r.ip` is a verified op
             // of form `W`, one of the loads and stores above.
             let word = unsafe { *r.ip } & !crate::microcode::isa::WIDE;
-            // As in `mem_paged`: a chained op runs as its first op.
-            let word = crate::microcode::isa::chain_first(word);
             use crate::microcode::isa::opc;
             match word {
                 $(
