@@ -10,6 +10,15 @@
 //! - `FAYASM_LINK_APPS`: `1` (default) runs the apps linked into the image (`APP.WASM`,
 //!   `PAGED.WASM`, `CMARK.WASM`) in place through `Module::from_static`; `0` reads every
 //!   module from the card into the heap instead.
+//!
+//! It also writes the apps the image links (`src/app.rs`, `LINKED`) into `$OUT_DIR`, each a
+//! copy of its `wasm_samples/wasm` file without the DWARF custom sections (`.debug_*`):
+//! nothing in the firmware reads them (the engine skips every custom section but `name`,
+//! which trap backtraces use), and `wasi_card.wasm` is 182,900 B with 151,546 B of them.
+//! Every other section is kept byte for byte, so an app without DWARF (the other three) is
+//! linked exactly as the card holds it, and its module fingerprint, which names its
+//! directory on the card (page file, code blobs; the xtask provisions and corrupts them by
+//! it), is the same.
 
 use std::env;
 use std::fmt::Write as _;
@@ -39,6 +48,60 @@ fn file_name(name: &str, default: &str) -> String {
         panic!("{name}={text:?} is not an 8.3 file name");
     }
     text.to_ascii_uppercase()
+}
+
+/// The samples `src/app.rs` links into the image (from `$OUT_DIR`).
+const LINKED: [&str; 4] = ["sdtrap", "paged", "bench_coremark_64k", "wasi_card"];
+
+/// An unsigned LEB128 number of at most 32 bits at `*at` in `b`.
+fn leb_u32(b: &[u8], at: &mut usize) -> Result<u32, String> {
+    let mut v = 0u32;
+    for shift in (0..35).step_by(7) {
+        let byte = *b.get(*at).ok_or("a number runs past the end")?;
+        *at += 1;
+        v |= u32::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+        if byte & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err(format!("a number longer than 5 bytes at {}", *at))
+}
+
+/// `wasm` without its custom sections whose name starts with `.debug_` (DWARF); every other
+/// section's bytes are copied unchanged. Only the section framing is read: the firmware's
+/// engine validates the rest when it loads the module.
+fn without_dwarf(wasm: &[u8]) -> Result<Vec<u8>, String> {
+    if wasm.len() < 8 || wasm[..4] != *b"\0asm" {
+        return Err("not a wasm module".into());
+    }
+    let mut out = wasm[..8].to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let start = at;
+        let id = wasm[at];
+        at += 1;
+        let size = leb_u32(wasm, &mut at)? as usize;
+        let end = at
+            .checked_add(size)
+            .filter(|&e| e <= wasm.len())
+            .ok_or_else(|| format!("section at {start} runs past the end"))?;
+        if id == 0 {
+            let mut p = at;
+            let len = leb_u32(wasm, &mut p)? as usize;
+            let name = p
+                .checked_add(len)
+                .filter(|&e| e <= end)
+                .map(|e| &wasm[p..e])
+                .ok_or_else(|| format!("custom section name at {p} runs past its section"))?;
+            if name.starts_with(b".debug_") {
+                at = end;
+                continue;
+            }
+        }
+        out.extend_from_slice(&wasm[start..end]);
+        at = end;
+    }
+    Ok(out)
 }
 
 fn main() {
@@ -77,8 +140,12 @@ fn main() {
     }
     let _ = writeln!(s, "pub const LINK_APPS: bool = {};", link == 1);
     std::fs::write(out.join("settings.rs"), s).expect("write settings.rs");
-    for sample in ["sdtrap", "paged", "bench_coremark"] {
-        println!("cargo:rerun-if-changed=../wasm_samples/wasm/{sample}.wasm");
+    for sample in LINKED {
+        let path = format!("../wasm_samples/wasm/{sample}.wasm");
+        println!("cargo:rerun-if-changed={path}");
+        let wasm = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+        let kept = without_dwarf(&wasm).unwrap_or_else(|e| panic!("{path}: {e}"));
+        std::fs::write(out.join(format!("{sample}.wasm")), kept).expect("write a linked app");
     }
 
     // The linker script is copied next to the build's other outputs, so the link does not

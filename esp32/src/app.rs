@@ -45,23 +45,25 @@ const CMARK_APP: &str = "CMARK.WASM";
 const CMARK_RAM: usize = 64 * 1024;
 
 /// The apps linked into the image under their default card names. On a chip the image is
-/// memory-mapped flash, so a module run from here costs no RAM for its bytes.
+/// memory-mapped flash, so a module run from here costs no RAM for its bytes. They are the
+/// `wasm_samples/wasm` files without their DWARF sections (`build.rs`): `wasi_card.wasm`
+/// 182,900 -> 31,334 B; the others have none and are linked as the card holds them.
 static LINKED: [(&str, &[u8]); 4] = [
     (
         "APP.WASM",
-        include_bytes!("../../wasm_samples/wasm/sdtrap.wasm"),
+        include_bytes!(concat!(env!("OUT_DIR"), "/sdtrap.wasm")),
     ),
     (
         "PAGED.WASM",
-        include_bytes!("../../wasm_samples/wasm/paged.wasm"),
+        include_bytes!(concat!(env!("OUT_DIR"), "/paged.wasm")),
     ),
     (
         CMARK_APP,
-        include_bytes!("../../wasm_samples/wasm/bench_coremark_64k.wasm"),
+        include_bytes!(concat!(env!("OUT_DIR"), "/bench_coremark_64k.wasm")),
     ),
     (
         WASI_APP,
-        include_bytes!("../../wasm_samples/wasm/wasi_card.wasm"),
+        include_bytes!(concat!(env!("OUT_DIR"), "/wasi_card.wasm")),
     ),
 ];
 
