@@ -118,10 +118,21 @@ impl<D: BlockDevice> Clone for Card<D> {
 
 /// The storage is only borrowed for the length of one call, never across calls into wasm,
 /// so the borrow cannot clash; if it ever did, the call fails with an error instead.
-#[derive(Debug)]
 pub enum CardError<E: core::fmt::Debug> {
     Busy,
     Fat(E),
+}
+
+/// Written out, not derived: the firmware is built with `-Zfmt-debug=shallow` (a derived
+/// `Debug` prints only the variant's name), and the engine prints a storage error with `{:?}`
+/// (`storage error: Fat(no intact copy on the card)`), so the inner error must show.
+impl<E: core::fmt::Debug> core::fmt::Debug for CardError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CardError::Busy => f.write_str("Busy"),
+            CardError::Fat(e) => write!(f, "Fat({e:?})"),
+        }
+    }
 }
 
 impl<D: BlockDevice> Storage for Card<D> {
@@ -726,6 +737,10 @@ impl core::fmt::Display for Shown<'_> {
             match v {
                 Val::I32(x) => write!(f, "i32:{x}")?,
                 Val::I64(x) => write!(f, "i64:{x}")?,
+                // Raw bits: a derived `Debug` prints only the variant's name in the firmware
+                // (`-Zfmt-debug=shallow`), and float formatting would cost text.
+                Val::F32(b) => write!(f, "f32-bits:{b:#010x}")?,
+                Val::F64(b) => write!(f, "f64-bits:{b:#018x}")?,
                 other => write!(f, "{other:?}")?,
             }
         }
