@@ -363,6 +363,7 @@ fn run_app<D: BlockDevice + 'static>(
         }
     };
     let engine = engine_for(mode);
+    let t0 = clock();
     let loaded = match linked(name) {
         Some(bytes) => Module::from_static(&engine, bytes)
             .map(|m| (m, bytes.len(), "linked into the image, run in place"))
@@ -372,7 +373,11 @@ fn run_app<D: BlockDevice + 'static>(
     };
     let module = match loaded {
         Ok((module, len, source)) => {
-            println!("{name}: {len} bytes, {source}, {} calls", calls.len());
+            println!(
+                "{name}: {len} bytes, {source}, loaded in {} us, {} calls",
+                (clock() - t0) / 1000,
+                calls.len()
+            );
             module
         }
         Err(e) => {
@@ -576,6 +581,7 @@ fn run_wasi_app<D: BlockDevice + 'static>(card: &Card<D>, name: &str, clock: Clo
         }
     };
     let engine = engine_for(Mode::Wasi);
+    let t0 = clock();
     let loaded = match linked(name) {
         Some(bytes) => Module::from_static(&engine, bytes)
             .map(|m| (m, bytes.len()))
@@ -584,7 +590,11 @@ fn run_wasi_app<D: BlockDevice + 'static>(card: &Card<D>, name: &str, clock: Clo
     };
     let module = match loaded {
         Ok((m, len)) => {
-            println!("{name}: {len} bytes; argv: {}", argv.join(" "));
+            println!(
+                "{name}: {len} bytes, loaded in {} us; argv: {}",
+                (clock() - t0) / 1000,
+                argv.join(" ")
+            );
             m
         }
         Err(e) => {

@@ -254,11 +254,15 @@ fn build(board: &str) -> Result<PathBuf> {
     // 22 KB; the firmware's own error types that nest another write `Debug` out). core and
     // alloc are built with `optimize_for_size` (smaller formatting and sorting: 14 KB, no
     // change in guest instructions under `qemu -icount`).
+    // lld folds functions whose code is identical (`--icf=all`: 12 KB, mostly handlers that
+    // compile to the same instructions; no code of the firmware or the engine compares
+    // function addresses, which clippy's `fn_address_comparisons` lints would flag, and the
+    // interpreter's table is indexed by opcode, never searched by address).
     // (`CARGO_ENCODED_RUSTFLAGS` is the variable cargo reads first; `\x1f` separates flags.)
     let _flags = sh.push_env("RUSTFLAGS", "");
     let _encoded = sh.push_env(
         "CARGO_ENCODED_RUSTFLAGS",
-        "-Zlocation-detail=none\x1f-Zfmt-debug=shallow",
+        "-Zlocation-detail=none\x1f-Zfmt-debug=shallow\x1f-Clink-arg=--icf=all",
     );
     let build_args = [
         "build",
