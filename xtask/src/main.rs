@@ -25,6 +25,12 @@ use xshell::{cmd, Shell};
 
 mod bench;
 mod c_api;
+// The power-cut sweep of the firmware's checkpoint storage, whose `esp32/src/storage.rs` is
+// no_std code that names `alloc`.
+#[cfg(test)]
+extern crate alloc;
+#[cfg(test)]
+mod card_cuts;
 mod conformance;
 mod esp32;
 mod fuzz;
