@@ -20,6 +20,17 @@
 //! checks (a flipped payload byte reaches the engine and is rejected there, with a typed
 //! error). Ring and pair slots belong to protocols that never overwrite a copy they still
 //! need, so they are one file each, written in place.
+//!
+//! A copy without an intact trailer is a write that never finished (embedded-sdmmc writes a
+//! file's length into its directory entry only when it closes the file, and a truncation
+//! writes length 0 first, so a power cut anywhere in a write leaves a file too short for its
+//! trailer, or one whose cluster chain ends early): it reads as no blob, never as an error.
+//! For a `Single` key that is the previous blob (the other copy) or none; for a pair slot it
+//! is an absent part or manifest, which the checkpoint protocol falls back from. (Until
+//! session 16 a torn pair file was an error, `NoIntactCopy`: a power cut during a
+//! checkpoint's manifest write, 4 of its about 240 block writes, left a card whose restore
+//! failed instead of taking the previous checkpoint; `cargo test -p xtask card_cuts` sweeps
+//! every cut point.)
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -39,7 +50,7 @@ const TRAILER: usize = 16;
 pub enum FatError<E: core::error::Error> {
     /// The filesystem or the block device failed.
     Fs(FsError<E>),
-    /// Copies exist but none has an intact trailer (every write to them was torn).
+    /// A file with an intact trailer ended before the length the trailer gives.
     NoIntactCopy,
     /// The blob does not fit in a FAT file, or a slot number does not fit in a name.
     TooLarge,
@@ -437,7 +448,13 @@ impl<D: BlockDevice> FatStorage<D> {
             let mut t = [0u8; TRAILER];
             let mut got = 0;
             while got < TRAILER {
-                let n = self.vm.read(file, &mut t[got..])?;
+                let n = match self.vm.read(file, &mut t[got..]) {
+                    Ok(n) => n,
+                    // The chain ends before the length in the directory entry: a truncation
+                    // that a power cut stopped before it wrote the new length.
+                    Err(FsError::EndOfFile) => 0,
+                    Err(e) => return Err(e.into()),
+                };
                 if n == 0 {
                     return Ok(Copy::Damaged);
                 }
@@ -452,8 +469,8 @@ impl<D: BlockDevice> FatStorage<D> {
         result
     }
 
-    /// The newest intact copy of `key`: `(copy, seq, len)`. `Err(NoIntactCopy)` when files
-    /// exist but none is intact.
+    /// The newest intact copy of `key`: `(copy, seq, len)`, `None` when none is intact (a
+    /// damaged copy is a torn write: no blob, see the module docs).
     fn newest(&self, dir: RawDirectory, key: &Key) -> NewestCopy<D::Error> {
         let copies: &[u8] = if key.slot == StorageSlot::Single {
             &[0, 1]
@@ -461,12 +478,10 @@ impl<D: BlockDevice> FatStorage<D> {
             &[0]
         };
         let mut best: Option<(u8, u32, u32)> = None;
-        let mut damaged = false;
         for &c in copies {
             let name = file_name(key, c).ok_or(FatError::TooLarge)?;
             match self.inspect(dir, &name)? {
-                Copy::Missing => {}
-                Copy::Damaged => damaged = true,
+                Copy::Missing | Copy::Damaged => {}
                 Copy::Intact { seq, len } => {
                     // Sequence numbers compare with wrap-around.
                     if best.is_none_or(|(_, s, _)| seq.wrapping_sub(s) as i32 > 0) {
@@ -474,9 +489,6 @@ impl<D: BlockDevice> FatStorage<D> {
                     }
                 }
             }
-        }
-        if best.is_none() && damaged {
-            return Err(FatError::NoIntactCopy);
         }
         Ok(best)
     }
@@ -530,7 +542,7 @@ impl<D: BlockDevice> Storage for FatStorage<D> {
         let (copy, seq) = if key.slot == StorageSlot::Single {
             match self.newest(dir, key) {
                 Ok(Some((c, s, _))) => (1 - c, s.wrapping_add(1)),
-                Ok(None) | Err(FatError::NoIntactCopy) => (0, 1),
+                Ok(None) => (0, 1),
                 Err(e) => return Err(e),
             }
         } else {
