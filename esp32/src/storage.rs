@@ -28,9 +28,9 @@
 //! For a `Single` key that is the previous blob (the other copy) or none; for a pair slot it
 //! is an absent part or manifest, which the checkpoint protocol falls back from. (Until
 //! session 16 a torn pair file was an error, `NoIntactCopy`: a power cut during a
-//! checkpoint's manifest write, 4 of its about 240 block writes, left a card whose restore
-//! failed instead of taking the previous checkpoint; `cargo test -p xtask card_cuts` sweeps
-//! every cut point.)
+//! checkpoint's manifest write, 4 of its 100-250 block writes, left a card whose restore
+//! failed instead of taking the previous checkpoint; `xtask/src/card_cuts.rs` compiles this
+//! file on the host and cuts the power at every block write.)
 
 use alloc::vec::Vec;
 use core::fmt;

@@ -64,10 +64,24 @@ const WAT: &str = r#"
     (i32.add (local.get $acc) (global.get $g))))
 "#;
 
-/// The call's argument: 24,576 stores, one and a half passes over the page.
-const N: i32 = 24_576;
-/// Fuel per slice.
-const SLICE_FUEL: u64 = 200_000;
+/// A resumable call: the module (whose export `run` takes one i32), the argument and the fuel
+/// per slice.
+struct Case {
+    wasm: Vec<u8>,
+    arg: i32,
+    slice_fuel: u64,
+}
+
+impl Case {
+    /// `WAT`'s call: 24,576 stores (one and a half passes over the page), in 4 slices.
+    fn small() -> Case {
+        Case {
+            wasm: wat::parse_str(WAT).unwrap(),
+            arg: 24_576,
+            slice_fuel: 200_000,
+        }
+    }
+}
 
 /// What the card holds: a shared formatted image and the blocks written over it.
 struct CardState {
@@ -191,12 +205,12 @@ enum Boot {
 /// One boot of the firmware's resumable call (`esp32/src/resume.rs`'s flow): restore the
 /// newest checkpoint or start, then run slices and checkpoint after each. `Err` is what the
 /// firmware would print as an error and stop on.
-fn boot(wasm: &[u8], card: &Rc<CardState>, cut_after: Option<u64>) -> Result<Boot, String> {
+fn boot(case: &Case, card: &Rc<CardState>, cut_after: Option<u64>) -> Result<Boot, String> {
     card.arm(cut_after);
     let mut fs =
         FatStorage::mount(RamCard(card.clone())).map_err(|e| format!("mounting: {e:?}"))?;
     let engine = Engine::new(Config::default().consume_fuel(true));
-    let module = Module::new(&engine, wasm).map_err(|e| e.to_string())?;
+    let module = Module::new(&engine, &case.wasm).map_err(|e| e.to_string())?;
     let mut store = Store::new(&engine, ());
     let instance = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -209,14 +223,14 @@ fn boot(wasm: &[u8], card: &Rc<CardState>, cut_after: Option<u64>) -> Result<Boo
     let (restored, mut outcome) =
         match SuspendedCall::restore(instance, &mut store, &mut checkpointer, &mut fs) {
             Ok((call, generation)) => {
-                store.set_fuel(SLICE_FUEL).map_err(|e| e.to_string())?;
+                store.set_fuel(case.slice_fuel).map_err(|e| e.to_string())?;
                 (Some(generation), call.resume(&mut store, &[], &mut results))
             }
             Err(CheckpointError::NoCheckpoint) => {
-                store.set_fuel(SLICE_FUEL).map_err(|e| e.to_string())?;
+                store.set_fuel(case.slice_fuel).map_err(|e| e.to_string())?;
                 (
                     None,
-                    run.call_resumable(&mut store, &[Val::I32(N)], &mut results),
+                    run.call_resumable(&mut store, &[Val::I32(case.arg)], &mut results),
                 )
             }
             Err(e) => return Err(format!("restoring the checkpoint: {e}")),
@@ -237,7 +251,7 @@ fn boot(wasm: &[u8], card: &Rc<CardState>, cut_after: Option<u64>) -> Result<Boo
             }
             Err(e) => return Err(format!("checkpoint: {e}")),
         }
-        store.set_fuel(SLICE_FUEL).map_err(|e| e.to_string())?;
+        store.set_fuel(case.slice_fuel).map_err(|e| e.to_string())?;
         outcome = suspended.resume(&mut store, &[], &mut results);
     }
     let Val::I32(result) = results[0] else {
@@ -247,9 +261,9 @@ fn boot(wasm: &[u8], card: &Rc<CardState>, cut_after: Option<u64>) -> Result<Boo
 }
 
 /// The result of the call run at once, without slices or a card.
-fn uninterrupted(wasm: &[u8]) -> i32 {
+fn uninterrupted(case: &Case) -> i32 {
     let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, wasm).unwrap();
+    let module = Module::new(&engine, &case.wasm).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Linker::new(&engine)
         .instantiate(&mut store, &module)
@@ -258,7 +272,8 @@ fn uninterrupted(wasm: &[u8]) -> i32 {
         panic!("no run export");
     };
     let mut results = [Val::I32(0)];
-    run.call(&mut store, &[Val::I32(N)], &mut results).unwrap();
+    run.call(&mut store, &[Val::I32(case.arg)], &mut results)
+        .unwrap();
     let Val::I32(r) = results[0] else {
         panic!("not an i32")
     };
@@ -279,12 +294,12 @@ fn restored_ok(committed: Option<u64>, restored: Option<u64>) -> bool {
 /// its first checkpoint, then boots a third time.
 #[test]
 fn every_power_cut_during_checkpoints_resumes() {
-    let wasm = wat::parse_str(WAT).unwrap();
-    let expected = uninterrupted(&wasm);
+    let case = Case::small();
+    let expected = uninterrupted(&case);
     let base = Rc::new(blank_image());
 
     let card = CardState::new(&base);
-    let reference = boot(&wasm, &card, None).unwrap();
+    let reference = boot(&case, &card, None).unwrap();
     assert_eq!(
         reference,
         Boot::Finished {
@@ -299,13 +314,13 @@ fn every_power_cut_during_checkpoints_resumes() {
     let mut second_cuts = 0u64;
     for n in 0..total {
         let card = CardState::new(&base);
-        let first = boot(&wasm, &card, Some(n));
+        let first = boot(&case, &card, Some(n));
         let Ok(Boot::Cut { committed, .. }) = first else {
             failures.push(format!("cut after {n} writes: boot 1 gave {first:?}"));
             continue;
         };
         let snapshot = card.written.borrow().clone();
-        match boot(&wasm, &card, None) {
+        match boot(&case, &card, None) {
             Ok(Boot::Finished { restored, result })
                 if result == expected && restored_ok(committed, restored) => {}
             other => {
@@ -323,7 +338,7 @@ fn every_power_cut_during_checkpoints_resumes() {
         for m in 0..60 {
             let card2 = CardState::new(&base);
             *card2.written.borrow_mut() = snapshot.clone();
-            let second = boot(&wasm, &card2, Some(m));
+            let second = boot(&case, &card2, Some(m));
             let committed2 = match second {
                 Ok(Boot::Cut {
                     restored,
@@ -338,7 +353,7 @@ fn every_power_cut_during_checkpoints_resumes() {
                 }
             };
             second_cuts += 1;
-            match boot(&wasm, &card2, None) {
+            match boot(&case, &card2, None) {
                 Ok(Boot::Finished { restored, result })
                     if result == expected && restored_ok(committed2, restored) => {}
                 other => failures.push(format!(
