@@ -710,6 +710,79 @@ pub const NARROW_FRAMES: bool = cfg!(feature = "narrow-frames");
 /// The largest frame, in cells, of a `narrow-frames` build: every slot fits one word.
 pub const MAX_NARROW_FRAME: u32 = u16::MAX as u32;
 
+/// `for_simd_ops!(m)` expands to `m! { V128Const ... }`: the SIMD proposal's ops (the `simd`
+/// cargo feature). With [`for_atomic_ops!`], [`for_exn_ops!`] and [`for_gc_ops!`] these lists are what
+/// [`built`] tells apart and what a build without the feature generates its handler
+/// stand-ins from (`exec/handlers/*_disabled.rs`, `simd.rs`), so an op of a proposal that is
+/// missing from its list has no stand-in and does not compile there.
+macro_rules! for_simd_ops {
+    ($m:ident) => {
+        $m! {
+            V128Const V128Shuffle V128Un V128Bin V128Tern V128Shift V128Test V128Splat
+            V128Extract V128Replace V128Load V128Load32Zero V128Load64Zero V128Load8Splat
+            V128Load16Splat V128Load32Splat V128Load64Splat V128Load8x8S V128Load8x8U
+            V128Load16x4S V128Load16x4U V128Load32x2S V128Load32x2U V128Store V128Load8Lane
+            V128Load16Lane V128Load32Lane V128Load64Lane V128Store8Lane V128Store16Lane
+            V128Store32Lane V128Store64Lane
+        }
+    };
+}
+#[allow(unused_imports)] // used by the stand-ins of a build without the feature
+pub(crate) use for_simd_ops;
+
+/// `for_atomic_ops!(m)`: the threads proposal's ops (the `threads` cargo feature).
+macro_rules! for_atomic_ops {
+    ($m:ident) => {
+        $m! { AtomicLoad AtomicStore AtomicRmw AtomicCmpxchg AtomicWait AtomicNotify }
+    };
+}
+#[allow(unused_imports)] // used by the stand-ins of a build without the feature
+pub(crate) use for_atomic_ops;
+
+/// `for_exn_ops!(m)`: the exception-handling proposal's ops (the `exceptions` cargo feature).
+macro_rules! for_exn_ops {
+    ($m:ident) => {
+        $m! { Throw ThrowRef ExnFrom ExnTo Catch CatchRef }
+    };
+}
+#[allow(unused_imports)] // used by the stand-ins of a build without the feature
+pub(crate) use for_exn_ops;
+
+/// `for_gc_ops!(m)`: the GC proposal's ops (the `gc` cargo feature).
+macro_rules! for_gc_ops {
+    ($m:ident) => {
+        $m! {
+            RefI31 I31GetS I31GetU RefTest RefTestType RefCast RefCastType BrOnCast BrOnCastType
+            BrOnCastFail BrOnCastFailType StructNew StructNewDefault StructGet StructSet ArrayNew
+            ArrayNewDefault ArrayNewFixed ArrayNewData ArrayNewElem ArrayGet ArraySet ArrayLen
+            ArrayFill ArrayCopy ArrayInitData ArrayInitElem
+        }
+    };
+}
+#[allow(unused_imports)] // used by the stand-ins of a build without the feature
+pub(crate) use for_gc_ops;
+
+/// Whether this build runs opcode `op` (narrow form): `false` for the ops of a proposal
+/// whose cargo feature is off (`simd`, `threads`, `exceptions`, `gc`; for `simd` also the
+/// two-cell moves, whose only values are v128s), which its translator never emits. The
+/// decoder refuses them, so stored microcode of a build with the feature is a verify error
+/// (`opcode`) here; the threaded dispatch table leaves their slots at `invalid` and the loop
+/// has no arm for them, so their handlers are not compiled in.
+pub const fn built(op: u16) -> bool {
+    macro_rules! any_of {
+        ($($name:ident)*) => { matches!(op, $(opc::$name)|*) };
+    }
+    let v128 = for_simd_ops!(any_of)
+        || matches!(
+            op,
+            opc::Copy2 | opc::Select2 | opc::GlobalGet2 | opc::GlobalSet2
+        );
+    !(v128 && !cfg!(feature = "simd")
+        || for_atomic_ops!(any_of) && !cfg!(feature = "threads")
+        || for_exn_ops!(any_of) && !cfg!(feature = "exceptions")
+        || for_gc_ops!(any_of) && !cfg!(feature = "gc"))
+}
+
 /// Whether an operand type can make an op take its wide form for a reason other than the
 /// size of the frame (an index, a branch distance, an immediate, an offset, a memory): `true`,
 /// or only in a frame past 65,535 cells (a frame cell or a count of them) or never (fixed
@@ -1094,14 +1167,16 @@ macro_rules! word_codec {
                 let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
                 // A narrow form's operands always fit their narrow width, so only a wide
                 // form can be non-canonical (not needed).
+                // An op this build does not run (`built`) is no opcode here: no arm.
                 let op = match code {
-                    $( OpCode::$name => {
+                    $( OpCode::$name if const { built(OpCode::$name as u16) } => {
                         $( let $f = wf!($t, get)(&mut c, wide)?; )*
                         if wide && (true $(&& wf!($t, fits)($f))*) {
                             return None;
                         }
                         Op::$name { $($f),* }
                     } )*
+                    _ => return None,
                 };
                 Some((op, c.pos - at))
             }
@@ -1123,13 +1198,15 @@ macro_rules! word_codec {
                 let wide = w & WIDE != 0;
                 let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
                 match code {
-                    $( OpCode::$name => {
+                    // As in `decode_words`: no arm for an op this build does not run.
+                    $( OpCode::$name if const { built(OpCode::$name as u16) } => {
                         $( let $f = wf!($t, get)(&mut c, wide)?; )*
                         if wide && (true $(&& wf!($t, fits)($f))*) {
                             return None;
                         }
                         $( f(stringify!($f), operand!($t, $f)); )*
                     } )*
+                    _ => return None,
                 }
                 Some((code, c.pos - at))
             }

@@ -52,6 +52,7 @@ mod persist_call;
 mod persist_call_sweeps;
 mod pinned_code;
 mod prescan_one_pass;
+mod proposal_ops;
 mod proposals;
 mod resumable;
 mod return_local;

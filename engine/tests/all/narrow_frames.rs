@@ -6,7 +6,9 @@
 //! `narrow-frames`).
 
 use fayasm::microcode::{Compiled, Op};
-use fayasm::{Engine, Error, Linker, Module, Store, Val};
+#[cfg(feature = "simd")]
+use fayasm::Error;
+use fayasm::{Engine, Linker, Module, Store, Val};
 
 /// The build under test refuses frames past 65,535 cells.
 const NARROW: bool = cfg!(feature = "narrow-frames");

@@ -3,7 +3,7 @@
 
 use super::super::handlers;
 use super::super::state::{Ctx, Exit, Regs};
-use crate::microcode::isa::{opc, opcw, WIDE};
+use crate::microcode::isa::{built, opc, opcw, WIDE};
 
 #[cfg_attr(not(test), allow(dead_code))]
 pub(super) const NAME: &str = "loop";
@@ -19,12 +19,17 @@ macro_rules! looped {
                 let start = r;
                 // SAFETY: each arm runs the handler of the opcode and form it matched, with
                 // `r` consistent with `cx`. `verify` decoded every op, so the word is one of
-                // the arms: the last arm is never reached.
+                // the arms: the last arm is never reached. An op this build does not run
+                // (`isa::built`) has no arm, as the decoder refuses it.
                 let res = unsafe {
                     match word {
                         $(
-                            opc::$name => handlers::$name::<T, false>(cx, &mut r),
-                            opcw::$name => handlers::$name::<T, true>(cx, &mut r),
+                            opc::$name if const { built(opc::$name) } => {
+                                handlers::$name::<T, false>(cx, &mut r)
+                            }
+                            opcw::$name if const { built(opc::$name) } => {
+                                handlers::$name::<T, true>(cx, &mut r)
+                            }
                         )*
                         _ => core::hint::unreachable_unchecked(),
                     }

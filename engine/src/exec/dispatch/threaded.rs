@@ -11,7 +11,7 @@ use core::marker::PhantomData;
 
 use super::super::handlers;
 use super::super::state::{Ctx, Exit, Regs};
-use crate::microcode::isa::{opc, opcw, NARROW_FRAMES, WIDE, WIDE_BEYOND_FRAME};
+use crate::microcode::isa::{built, opc, opcw, NARROW_FRAMES, WIDE, WIDE_BEYOND_FRAME};
 
 #[cfg_attr(not(test), allow(dead_code))]
 pub(super) const NAME: &str = "threaded";
@@ -42,7 +42,8 @@ fn next<T>(cx: &mut Ctx<'_, T>, r: Regs) -> Stop {
     let table = &Table::<T>::HANDLERS;
     // SAFETY: `verify` decoded every op of the stream (ARCHITECTURE.md, "Invariants"), so
     // the word is a known opcode in its narrow or wide form, below `2 * WIDE` = `TABLE_LEN`
-    // (and, in a `narrow-frames` build, not a wide form the table leaves at `invalid`).
+    // (and not one the table leaves at `invalid`: an op this build does not run, or in a
+    // `narrow-frames` build a wide form only a large frame needs).
     let handler = unsafe { table.get_unchecked(word) };
     handler(cx, r.ip, r.fp, Pad::uninit(), r.mem0, r.mem0_len)
 }
@@ -166,11 +167,17 @@ macro_rules! threaded {
             const HANDLERS: [Handler<T>; TABLE_LEN] = {
                 let mut t: [Handler<T>; TABLE_LEN] = [invalid::<T>; TABLE_LEN];
                 $(
-                    t[opc::$name as usize] = op::$name::<T, false>;
-                    // A `narrow-frames` build has no wide form that only a frame past 65,535
-                    // cells needs (`verify` rejects it): its function is never instantiated.
-                    if !NARROW_FRAMES || WIDE_BEYOND_FRAME[opc::$name as usize] {
-                        t[opcw::$name as usize] = op::$name::<T, true>;
+                    // An op of a proposal this build leaves out (`isa::built`: the decoder
+                    // refuses it) keeps `invalid` in both forms: its functions are never
+                    // instantiated.
+                    if built(opc::$name) {
+                        t[opc::$name as usize] = op::$name::<T, false>;
+                        // A `narrow-frames` build has no wide form that only a frame past
+                        // 65,535 cells needs (`verify` rejects it): its function is never
+                        // instantiated either.
+                        if !NARROW_FRAMES || WIDE_BEYOND_FRAME[opc::$name as usize] {
+                            t[opcw::$name as usize] = op::$name::<T, true>;
+                        }
                     }
                 )*
                 t

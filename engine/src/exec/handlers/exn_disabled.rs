@@ -1,35 +1,24 @@
 //! Stand-in for `exn.rs` without the `exceptions` cargo feature: validation refuses the
-//! proposal then, so the translator emits none of these ops (microcode stored by a build
-//! with the feature could still hold them: each traps). An exception a host function raises
-//! ([`Trap::throw`]) has no wasm handler to find and ends the run as the trap it is.
+//! proposal then, so the translator emits none of these ops, and the decoder refuses them in
+//! microcode stored by a build with the feature (`isa::built`): the dispatch never reaches
+//! these stand-ins, which are not compiled in (they only name every op of
+//! `isa::for_exn_ops!`). An exception a host function raises ([`Trap::throw`]) has no wasm
+//! handler to find and ends the run as the trap it is.
 
 use super::super::state::{Ctx, Exit, Regs, R};
 use super::call::Next;
 use crate::error::{Trap, TrapCode};
 
-#[inline(never)]
-fn not_built() -> R {
-    Err(Exit::Trap(TrapCode::Unreachable))
+macro_rules! absent {
+    ($($name:ident)*) => {$(
+        #[inline(always)]
+        pub(crate) unsafe fn $name<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
+            Err(TrapCode::Unreachable.into())
+        }
+    )*};
 }
 
-pub(crate) unsafe fn Throw<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-    not_built()
-}
-pub(crate) unsafe fn ThrowRef<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-    not_built()
-}
-pub(crate) unsafe fn ExnFrom<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-    not_built()
-}
-pub(crate) unsafe fn ExnTo<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-    not_built()
-}
-pub(crate) unsafe fn Catch<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-    not_built()
-}
-pub(crate) unsafe fn CatchRef<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-    not_built()
-}
+crate::microcode::isa::for_exn_ops!(absent);
 
 /// A host function raised `trap`, an exception: no wasm code can catch it, so it stops the
 /// run as any trap of a host function does.

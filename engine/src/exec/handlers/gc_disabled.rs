@@ -1,6 +1,8 @@
 //! The GC ops' handlers in a build without the `gc` cargo feature. Validation refuses every
 //! GC instruction there (`Config::features`), so no translated function holds one of these
-//! ops; verified code that names one anyway traps.
+//! ops, and the decoder refuses them in stored microcode (`isa::built`): the dispatch never
+//! reaches these stand-ins, which are not compiled in (they only name every op of
+//! `isa::for_gc_ops!`).
 
 use super::super::state::{Ctx, Regs, R};
 use crate::error::TrapCode;
@@ -14,9 +16,4 @@ macro_rules! absent {
     )*};
 }
 
-absent! {
-    RefI31 I31GetS I31GetU RefTest RefTestType RefCast RefCastType BrOnCast BrOnCastType
-    BrOnCastFail BrOnCastFailType StructNew StructNewDefault StructGet StructSet ArrayNew
-    ArrayNewDefault ArrayNewFixed ArrayNewData ArrayNewElem ArrayGet ArraySet ArrayLen
-    ArrayFill ArrayCopy ArrayInitData ArrayInitElem
-}
+crate::microcode::isa::for_gc_ops!(absent);
