@@ -52,6 +52,14 @@ use super::{Compiled, ModuleShape, Op, Slot};
 use crate::error::ModuleError;
 use crate::types::ValType;
 
+/// Whether this build's operator visitor validates as it translates (the one-pass
+/// [`validate_and_translate`] of prescan). Only a `std` build prescans (`Module::new` and
+/// `Module::from_source` translate while validating only there), so a `no_std` build's
+/// visitor carries no validator calls (on the firmware they were in each of its 480
+/// `visit_*` methods, never run); [`validate_and_translate`] there validates the body
+/// first and then translates it.
+const VALIDATES: bool = cfg!(feature = "std");
+
 /// What an operand-stack entry currently is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Operand {
@@ -220,6 +228,17 @@ pub(crate) fn validate_and_translate(
     offset: usize,
     validator: &mut FuncValidator<ValidatorResources>,
 ) -> Result<Option<Compiled>, BinaryReaderError> {
+    if !VALIDATES {
+        // This build's visitor does not validate: two passes.
+        let mut reader = BinaryReader::new(bytes, offset as u64);
+        reader.set_features(*validator.features());
+        validator.validate(&FunctionBody::new(reader))?;
+        return match translate_body(module, def, bytes, offset, false, None) {
+            Ok((code, _)) => Ok(Some(code)),
+            Err(Failure::Translate(_)) => Ok(None),
+            Err(Failure::Invalid(e)) => Err(e),
+        };
+    }
     match translate_body(module, def, bytes, offset, false, Some(validator)) {
         Ok((code, _)) => Ok(Some(code)),
         Err(Failure::Translate(_)) => Ok(None),
@@ -238,6 +257,11 @@ fn translate_body(
     mut validator: Option<&mut FuncValidator<ValidatorResources>>,
 ) -> Result<(Compiled, Option<Vec<u32>>), Failure> {
     let range = offset..offset + bytes.len();
+    // Only `validate_and_translate` passes a validator, and only where the visitor validates.
+    debug_assert!(VALIDATES || validator.is_none());
+    if !VALIDATES {
+        validator = None;
+    }
     let mut reader = BinaryReader::new(bytes, offset as u64);
     if let Some(v) = &validator {
         // Read as `FuncValidator::validate` reads: the encodings the features allow (a

@@ -241,7 +241,12 @@ impl Translator<'_> {
     }
 
     /// Translate `op`, one of the operators that [`super::visit`] does not translate itself.
-    pub(super) fn op(&mut self, op: Operator<'_>, offset: usize) -> Result<(), ModuleError> {
+    pub(super) fn op(
+        &mut self,
+        op: Operator<'_>,
+        offset: usize,
+        name: &'static str,
+    ) -> Result<(), ModuleError> {
         use Operator as O;
         if self.skipping() {
             // Unreachable code: track nesting only.
@@ -436,7 +441,7 @@ impl Translator<'_> {
 
             other => {
                 if !self.simd(&other)? {
-                    self.numeric(other, offset)?;
+                    self.numeric(other, offset, name)?;
                 }
             }
         }
@@ -447,7 +452,12 @@ impl Translator<'_> {
         self.push(Operand::Const(val), false);
     }
 
-    fn numeric(&mut self, op: Operator<'_>, offset: usize) -> Result<(), ModuleError> {
+    fn numeric(
+        &mut self,
+        op: Operator<'_>,
+        offset: usize,
+        name: &'static str,
+    ) -> Result<(), ModuleError> {
         use Operator as O;
         match op {
             O::I64Add128 => self.wide_128(|dst, a_lo, a_hi, b_lo, b_hi| Op::I64Add128 {
@@ -480,11 +490,8 @@ impl Translator<'_> {
             gc if Self::is_gc(&gc) => self.gc(gc, offset)?,
             #[cfg(feature = "threads")]
             other if self.atomic(&other) => {}
-            other => {
-                let mut name = alloc::format!("{other:?}");
-                name.truncate(40);
-                return Err(unsupported(offset, &name));
-            }
+            // Named, not formatted: `Operator`'s `Debug` is 7 KB of a firmware's flash.
+            _ => return Err(unsupported(offset, name)),
         }
         Ok(())
     }

@@ -4,7 +4,10 @@
 //! operators (numeric, locals, constants, loads and stores, blocks and branches). The rest
 //! (SIMD, tables, bulk memory, references, exceptions, and what is not supported) build
 //! their `Operator` and go through [`Translator::op`]; an arm added there for a new
-//! operator (threads, GC) works without touching this file.
+//! operator (threads, GC) works without touching this file. The operators of a proposal the
+//! build leaves out (its cargo feature off: threads, GC, exceptions; or one fayasm never
+//! enables: legacy exceptions, stack switching, ...) build nothing: each is one call of a
+//! shared cold path ([`Visit::left_out`]), after the validator, which refuses them first.
 
 use alloc::vec::Vec;
 
@@ -67,9 +70,21 @@ impl<'m> Visit<'_, 'm, '_> {
         }
     }
 
-    /// Translate `op` through [`Translator::op`].
+    /// An operator of a proposal this build leaves out (see the module docs): the validator
+    /// refused it already, so this is only reached without one (the body was validated
+    /// before, without the proposal, so never): a translation error, as
+    /// [`Translator::op`] gives for an operator it does not translate.
+    #[cold]
     #[inline(never)]
-    fn general(&mut self, op: Operator<'_>) {
+    fn left_out(&mut self, name: &'static str) {
+        if self.failed.is_none() {
+            self.failed = Some(super::unsupported(self.offset, name));
+        }
+    }
+
+    /// Translate `op` (named `name`) through [`Translator::op`].
+    #[inline(never)]
+    fn general(&mut self, op: Operator<'_>, name: &'static str) {
         let kind = match op {
             Operator::Loop { .. } => Step::Loop,
             Operator::If { .. } => Step::If,
@@ -77,7 +92,7 @@ impl<'m> Visit<'_, 'm, '_> {
             _ => Step::Other,
         };
         let offset = self.offset;
-        self.control(kind, |t| t.op(op, offset));
+        self.control(kind, |t| t.op(op, offset, name));
     }
 }
 
@@ -310,15 +325,32 @@ macro_rules! translate_op {
     (@tr $s:ident I64TruncSatF64S) => { un!($s, I64TruncSatF64S) };
     (@tr $s:ident I64TruncSatF64U) => { un!($s, I64TruncSatF64U) };
     (@tr $s:ident $op:ident $({ $($arg:ident),* })?) => {
-        $s.general(Operator::$op $({ $($arg),* })?)
+        $s.general(Operator::$op $({ $($arg),* })?, stringify!($op))
     };
+    // Whether the build leaves the proposal out (`Config::features` never enables it).
+    (@left_out threads) => { !cfg!(feature = "threads") };
+    (@left_out gc) => { !cfg!(feature = "gc") };
+    (@left_out exceptions) => { !cfg!(feature = "exceptions") };
+    (@left_out legacy_exceptions) => { true };
+    (@left_out memory_control) => { true };
+    (@left_out shared_everything_threads) => { true };
+    (@left_out stack_switching) => { true };
+    (@left_out custom_descriptors) => { true };
+    (@left_out acquire_release_atomics) => { true };
+    (@left_out $other:ident) => { false };
     ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
-                if let Some(v) = self.validator.as_deref_mut() {
-                    translate_op!(@validator v self.offset as u64, $proposal).$visit($($($arg.clone()),*)?)?;
+                if super::VALIDATES {
+                    if let Some(v) = self.validator.as_deref_mut() {
+                        translate_op!(@validator v self.offset as u64, $proposal).$visit($($($arg.clone()),*)?)?;
+                    }
                 }
-                translate_op!(@tr self $op $({ $($arg),* })?);
+                if translate_op!(@left_out $proposal) {
+                    self.left_out(stringify!($op));
+                } else {
+                    translate_op!(@tr self $op $({ $($arg),* })?);
+                }
                 Ok(())
             }
         )*
