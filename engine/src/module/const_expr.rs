@@ -62,54 +62,66 @@ impl ConstExpr {
         }
     }
 
+    /// Decode a validated constant expression. Its few opcodes are read by hand, not as
+    /// `wasmparser::Operator`s: reading those instantiates wasmparser's whole operator
+    /// decoder building `Operator` values, 14 KB of the firmware's flash for this alone.
     pub fn decode(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, ModuleError> {
-        use wasmparser::Operator as O;
         let mut ops = Vec::new();
-        let mut reader = expr.get_operators_reader();
-        while !reader.eof() {
-            let offset = reader.original_position() as usize;
-            let op = match reader.read()? {
-                O::I32Const { value } => ConstOp::Cell(value as u32 as u64),
-                O::I64Const { value } => ConstOp::Cell(value as u64),
-                O::F32Const { value } => ConstOp::Cell(value.bits() as u64),
-                O::F64Const { value } => ConstOp::Cell(value.bits()),
+        let mut r = expr.get_binary_reader();
+        let unsupported = |offset: usize| ModuleError {
+            offset,
+            message: "unsupported constant expression".to_string(),
+        };
+        while !r.eof() {
+            let offset = r.original_position() as usize;
+            let op = match r.read_u8()? {
+                // i32.const, i64.const, f32.const, f64.const
+                0x41 => ConstOp::Cell(r.read_var_i32()? as u32 as u64),
+                0x42 => ConstOp::Cell(r.read_var_i64()? as u64),
+                0x43 => ConstOp::Cell(r.read_f32()?.bits() as u64),
+                0x44 => ConstOp::Cell(r.read_f64()?.bits()),
+                // global.get, ref.null (its heap type), ref.func
+                0x23 => ConstOp::GlobalGet(r.read_var_u32()?),
+                0xd0 => {
+                    r.read::<wasmparser::HeapType>()?;
+                    ConstOp::RefNull
+                }
+                0xd2 => ConstOp::RefFunc(r.read_var_u32()?),
+                // The extended-const arithmetic.
+                0x6a => ConstOp::I32Add,
+                0x6b => ConstOp::I32Sub,
+                0x6c => ConstOp::I32Mul,
+                0x7c => ConstOp::I64Add,
+                0x7d => ConstOp::I64Sub,
+                0x7e => ConstOp::I64Mul,
+                // end
+                0x0b => continue,
+                // v128.const
                 #[cfg(feature = "simd")]
-                O::V128Const { value } => ConstOp::V128(value.i128() as u128),
-                O::RefNull { .. } => ConstOp::RefNull,
-                O::RefFunc { function_index } => ConstOp::RefFunc(function_index),
-                O::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
-                O::I32Add => ConstOp::I32Add,
-                O::I32Sub => ConstOp::I32Sub,
-                O::I32Mul => ConstOp::I32Mul,
-                O::I64Add => ConstOp::I64Add,
-                O::I64Sub => ConstOp::I64Sub,
-                O::I64Mul => ConstOp::I64Mul,
-                O::RefI31 => ConstOp::RefI31,
-                O::StructNew { struct_type_index } => {
-                    ConstOp::Gc(GcConst::StructNew(struct_type_index))
-                }
-                O::StructNewDefault { struct_type_index } => {
-                    ConstOp::Gc(GcConst::StructNewDefault(struct_type_index))
-                }
-                O::ArrayNew { array_type_index } => {
-                    ConstOp::Gc(GcConst::ArrayNew(array_type_index))
-                }
-                O::ArrayNewDefault { array_type_index } => {
-                    ConstOp::Gc(GcConst::ArrayNewDefault(array_type_index))
-                }
-                O::ArrayNewFixed {
-                    array_type_index,
-                    array_size,
-                } => ConstOp::Gc(GcConst::ArrayNewFixed(array_type_index, array_size)),
-                // GC references share one cell encoding: the conversions change nothing.
-                O::AnyConvertExtern | O::ExternConvertAny => continue,
-                O::End => continue,
-                _ => {
-                    return Err(ModuleError {
-                        offset,
-                        message: "unsupported constant expression".to_string(),
-                    })
-                }
+                0xfd => match r.read_var_u32()? {
+                    0x0c => {
+                        let mut bytes = [0u8; 16];
+                        bytes.copy_from_slice(r.read_bytes(16)?);
+                        ConstOp::V128(u128::from_le_bytes(bytes))
+                    }
+                    _ => return Err(unsupported(offset)),
+                },
+                // GC: allocations, `ref.i31`, and the conversions, which change nothing
+                // (GC references share one cell encoding).
+                0xfb => match r.read_var_u32()? {
+                    0x00 => ConstOp::Gc(GcConst::StructNew(r.read_var_u32()?)),
+                    0x01 => ConstOp::Gc(GcConst::StructNewDefault(r.read_var_u32()?)),
+                    0x06 => ConstOp::Gc(GcConst::ArrayNew(r.read_var_u32()?)),
+                    0x07 => ConstOp::Gc(GcConst::ArrayNewDefault(r.read_var_u32()?)),
+                    0x08 => {
+                        let ty = r.read_var_u32()?;
+                        ConstOp::Gc(GcConst::ArrayNewFixed(ty, r.read_var_u32()?))
+                    }
+                    0x1a | 0x1b => continue,
+                    0x1c => ConstOp::RefI31,
+                    _ => return Err(unsupported(offset)),
+                },
+                _ => return Err(unsupported(offset)),
             };
             ops.push(op);
         }

@@ -765,7 +765,6 @@ fn decode_rec_group(m: &mut ModuleInner, rec: wasmparser::RecGroup) -> Result<()
 /// end`, `n` being its parameter count, with no declared locals and `$callee` a defined
 /// function (the types are compared at instantiation, by store type id).
 fn forward_callee(m: &ModuleInner, def: u32, body: &wasmparser::FunctionBody<'_>) -> Option<u32> {
-    use wasmparser::Operator;
     let index = m.num_imported_funcs.checked_add(def)?;
     let params = m
         .types
@@ -775,17 +774,22 @@ fn forward_callee(m: &ModuleInner, def: u32, body: &wasmparser::FunctionBody<'_>
     if body.get_locals_reader().ok()?.get_count() != 0 {
         return None;
     }
-    let mut ops = body.get_operators_reader().ok()?;
+    // Three opcodes, read by hand: reading `wasmparser::Operator`s instantiates its whole
+    // operator decoder (14 KB of the firmware's flash).
+    const LOCAL_GET: u8 = 0x20;
+    const CALL: u8 = 0x10;
+    const END: u8 = 0x0b;
+    let mut ops = body.get_binary_reader_for_operators().ok()?;
     for i in 0..params {
-        match ops.read().ok()? {
-            Operator::LocalGet { local_index } if local_index as usize == i => {}
-            _ => return None,
+        if ops.read_u8().ok()? != LOCAL_GET || ops.read_var_u32().ok()? as usize != i {
+            return None;
         }
     }
-    let Operator::Call { function_index } = ops.read().ok()? else {
+    if ops.read_u8().ok()? != CALL {
         return None;
-    };
-    if !matches!(ops.read().ok()?, Operator::End) || !ops.eof() {
+    }
+    let function_index = ops.read_var_u32().ok()?;
+    if ops.read_u8().ok()? != END || !ops.eof() {
         return None;
     }
     (function_index >= m.num_imported_funcs).then_some(function_index)
