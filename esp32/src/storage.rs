@@ -153,7 +153,7 @@ fn trailer(seq: u32, len: u32) -> [u8; TRAILER] {
     t[..4].copy_from_slice(MAGIC);
     t[4..8].copy_from_slice(&seq.to_le_bytes());
     t[8..12].copy_from_slice(&len.to_le_bytes());
-    let crc = crc32fast::hash(&t[..12]);
+    let crc = fayasm::offload::crc32(&t[..12]);
     t[12..].copy_from_slice(&crc.to_le_bytes());
     t
 }
@@ -161,7 +161,7 @@ fn trailer(seq: u32, len: u32) -> [u8; TRAILER] {
 /// `(sequence, payload length)` of an intact trailer.
 fn parse_trailer(t: &[u8; TRAILER], file_len: u32) -> Option<(u32, u32)> {
     let word = |i: usize| u32::from_le_bytes([t[i], t[i + 1], t[i + 2], t[i + 3]]);
-    if &t[..4] != MAGIC || crc32fast::hash(&t[..12]) != word(12) {
+    if &t[..4] != MAGIC || fayasm::offload::crc32(&t[..12]) != word(12) {
         return None;
     }
     let (seq, len) = (word(4), word(8));

@@ -238,7 +238,7 @@ impl Source {
         let mut buf = alloc::vec![0u8; end - start];
         self.reader.with(|r| r.read_at(start as u64, &mut buf))?;
         for (i, block) in buf.chunks(BLOCK).enumerate() {
-            if crc32fast::hash(block) != self.sums[first + i] {
+            if crate::offload::crc32(block) != self.sums[first + i] {
                 return Err(SourceError::Changed {
                     offset: (start + i * BLOCK) as u64,
                 });
@@ -283,7 +283,7 @@ struct Stream {
     buf: Vec<u8>,
     fingerprint: u64,
     sums: Vec<u32>,
-    block: crc32fast::Hasher,
+    block: crate::offload::Crc32,
     in_block: usize,
 }
 
@@ -699,7 +699,7 @@ pub(crate) fn load(
         buf: Vec::new(),
         fingerprint: crate::offload::blob::FINGERPRINT_START,
         sums: Vec::with_capacity(len.div_ceil(BLOCK)),
-        block: crc32fast::Hasher::new(),
+        block: crate::offload::Crc32::new(),
         in_block: 0,
     };
     // The parser too: how it reads some items (memory limits) depends on the features.

@@ -247,7 +247,7 @@ pub fn peek_parts(parts: &[&[u8]]) -> Result<Header, BlobError> {
         });
     }
     let stored = le_u32(&h[CRC_OFFSET..HEADER_LEN]);
-    let mut hasher = crc32fast::Hasher::new();
+    let mut hasher = super::Crc32::new();
     hasher.update(&h[..CRC_OFFSET]);
     hasher.update(payload_head);
     rest.for_each(|p| hasher.update(p));
@@ -299,7 +299,7 @@ pub fn check_identity(header: &Header, expected: &Key) -> Result<(), BlobError> 
 }
 
 fn checksum(header: &[u8], payload: &[u8]) -> u32 {
-    let mut hasher = crc32fast::Hasher::new();
+    let mut hasher = super::Crc32::new();
     hasher.update(header);
     hasher.update(payload);
     hasher.finalize()

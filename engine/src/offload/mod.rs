@@ -13,11 +13,13 @@
 //! - [`commit`]: atomic multi-blob commits with a manifest written last (what instance and
 //!   call checkpoints, `runtime::checkpoint`, are written with).
 //! - [`Metrics`]: counters and latency histograms.
+//! - [`Crc32`]: the CRC-32 of blobs (and of module-source blocks).
 //!
 //! Everything here is `no_std` + `alloc` except [`FileStorage`].
 
 pub mod blob;
 pub mod commit;
+mod crc;
 mod error;
 mod faulty;
 #[cfg(feature = "std")]
@@ -37,6 +39,7 @@ mod tests;
 pub use commit as checkpoint;
 
 pub use blob::{fingerprint, BlobError, Header};
+pub use crc::{crc32, Crc32};
 pub use error::OffloadError;
 pub use faulty::{
     Counts, Fault, FaultError, FaultyStorage, Persistence, PowerCut, StorageOp, Unsynced, Wear,
