@@ -311,12 +311,17 @@ fn ci_steps(steps: &mut Steps, cargo: &str, quick: bool) -> Result<bool> {
     })? {
         return Ok(false);
     }
-    // The firmware's engine, as it builds it (`narrow-frames`: frames past 65,535 cells
-    // refused and no wide form of the ops only such frames need; no `simd`, `threads`,
-    // `exceptions` or `gc`: those ops neither decoded nor dispatched), plus `std` for the
-    // test harness: the tests of both, which the workspace's test step runs only in the full
-    // build. `-p fayasm` builds no wasmtime.
+    // The firmware's `narrow-frames` engine (frames past 65,535 cells refused, and no wide
+    // form of the ops that only such frames need), first with the default features (the
+    // large-frame tests build their frames from v128 locals), then as the firmware builds
+    // it (no `simd`, `threads`, `exceptions` or `gc`: those ops neither decoded nor
+    // dispatched; `std` for the test harness). The workspace's test step runs these tests
+    // only in the full build. `-p fayasm` builds no wasmtime.
     if !steps.run("firmware-feature engine tests", || {
+        run(cmd!(
+            sh,
+            "{cargo} test -p fayasm --features narrow-frames --test all -- narrow_frames"
+        ))?;
         run(cmd!(
             sh,
             "{cargo} test -p fayasm --no-default-features --features std,narrow-frames --test all -- narrow_frames proposal_ops"
