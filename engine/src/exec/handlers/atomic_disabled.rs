@@ -4,16 +4,4 @@
 //! these stand-ins, which are not compiled in (they only name every op of
 //! `isa::for_atomic_ops!`).
 
-use super::super::state::{Ctx, Regs, R};
-use crate::error::TrapCode;
-
-macro_rules! absent {
-    ($($name:ident)*) => {$(
-        #[inline(always)]
-        pub(crate) unsafe fn $name<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-            Err(TrapCode::Unreachable.into())
-        }
-    )*};
-}
-
-crate::microcode::isa::for_atomic_ops!(absent);
+crate::microcode::isa::for_atomic_ops!(absent_handlers);

@@ -5,20 +5,11 @@
 //! `isa::for_exn_ops!`). An exception a host function raises ([`Trap::throw`]) has no wasm
 //! handler to find and ends the run as the trap it is.
 
-use super::super::state::{Ctx, Exit, Regs, R};
+use super::super::state::{Ctx, Exit};
 use super::call::Next;
-use crate::error::{Trap, TrapCode};
+use crate::error::Trap;
 
-macro_rules! absent {
-    ($($name:ident)*) => {$(
-        #[inline(always)]
-        pub(crate) unsafe fn $name<T, const W: bool>(_cx: &mut Ctx<'_, T>, _r: &mut Regs) -> R {
-            Err(TrapCode::Unreachable.into())
-        }
-    )*};
-}
-
-crate::microcode::isa::for_exn_ops!(absent);
+crate::microcode::isa::for_exn_ops!(absent_handlers);
 
 /// A host function raised `trap`, an exception: no wasm code can catch it, so it stops the
 /// run as any trap of a host function does.

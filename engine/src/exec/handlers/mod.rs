@@ -11,6 +11,24 @@
 
 #![allow(non_snake_case)]
 
+/// Stand-in handlers for the ops of a proposal whose cargo feature is off
+/// (`*_disabled.rs`, invoked with the proposal's `isa::for_*_ops!` list): the decoder refuses
+/// those ops in such a build (`isa::built`), so the dispatch never reaches them and they are
+/// not compiled in; they only name every op of the list, so one missing from it does not
+/// compile.
+#[allow(unused_macros)]
+macro_rules! absent_handlers {
+    ($($name:ident)*) => {$(
+        #[inline(always)]
+        pub(crate) unsafe fn $name<T, const W: bool>(
+            _cx: &mut $crate::exec::state::Ctx<'_, T>,
+            _r: &mut $crate::exec::state::Regs,
+        ) -> $crate::exec::state::R {
+            Err($crate::error::TrapCode::Unreachable.into())
+        }
+    )*};
+}
+
 #[cfg(feature = "threads")]
 mod atomic;
 #[cfg(not(feature = "threads"))]
