@@ -17,8 +17,10 @@
 //! `esp32/targets/riscv32imc-unknown-none-elf.json` (rv32imc with compare-and-swap lowered
 //! to libcalls, see ARCHITECTURE.md), so a plain `rustup target add riscv32imc-unknown-none-elf`
 //! is not enough. The xtask uses a rustup nightly that has the `rust-src` component when there
-//! is one, else Debian's `rustc-web` + `rust-web-src` (`RUSTC_BOOTSTRAP=1`, linked by `ld.lld`),
-//! as `../shared/TOOLCHAIN.md` describes. `ci_step` installs the Debian packages when missing.
+//! is one, else Debian's `rustc-web` + `rust-web-src` (`RUSTC_BOOTSTRAP=1`), as
+//! `../shared/TOOLCHAIN.md` describes, linked by the LLD of rustup's default toolchain (it
+//! performs RISC-V linker relaxation; Debian's `ld.lld`, LLD 14, does not and is the
+//! fallback). `ci_step` installs the Debian packages when missing.
 //!
 //! Build settings are passed through: `FAYASM_HEAP_KIB` (default 256), `FAYASM_APP`,
 //! `FAYASM_PAGED_APP`, `FAYASM_TRAP_FUNC`, `FAYASM_PAGE_BUDGET_KIB` (see `esp32/build.rs`).
@@ -282,7 +284,9 @@ fn build(board: &str) -> Result<PathBuf> {
         println!("esp32: building for {board} with Debian rustc-web (/usr/bin/rustc)");
         let _rustc = sh.push_env("RUSTC", "/usr/bin/rustc");
         let _boot = sh.push_env("RUSTC_BOOTSTRAP", "1");
-        let _linker = sh.push_env("CARGO_TARGET_RISCV32IMC_UNKNOWN_NONE_ELF_LINKER", "ld.lld");
+        let linker = relaxing_lld().unwrap_or_else(|| PathBuf::from("ld.lld"));
+        println!("esp32: linking with {}", linker.display());
+        let _linker = sh.push_env("CARGO_TARGET_RISCV32IMC_UNKNOWN_NONE_ELF_LINKER", &linker);
         cmd!(sh, "/usr/bin/cargo {build_args...} {target}").run()?;
     } else {
         bail!(
@@ -303,6 +307,37 @@ fn build(board: &str) -> Result<PathBuf> {
     crate::replace_with_copy(&elf, &dest)?;
     check_no_atomics(&dest)?;
     Ok(dest)
+}
+
+/// A linker that performs RISC-V linker relaxation (LLD 15 and later), for the Debian
+/// toolchain: the LLD of rustup's default toolchain (`gcc-ld/ld.lld`, the wrapper that runs
+/// its `rust-lld` as a GNU-style linker). The target enables `relax`, so every call and tail
+/// call is emitted as a relaxable `auipc` + `jalr` pair, which such a linker turns into one
+/// `jal`/`j` (or a compressed `c.jal`/`c.j`): 66 KB less firmware text and fewer instructions
+/// per call (ROADMAP.md, "Firmware text"). Debian bookworm's `ld.lld` is LLD 14, which links
+/// the same objects unrelaxed; it is the fallback when rustup has no LLD.
+fn relaxing_lld() -> Option<PathBuf> {
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    let version = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    let host = version
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))?
+        .trim();
+    let lld = sysroot
+        .join("lib/rustlib")
+        .join(host)
+        .join("bin/gcc-ld/ld.lld");
+    lld.exists().then_some(lld)
 }
 
 fn objdump() -> Option<&'static str> {
