@@ -266,11 +266,23 @@ fn build(board: &str) -> Result<PathBuf> {
         "CARGO_ENCODED_RUSTFLAGS",
         "-Zlocation-detail=none\x1f-Zfmt-debug=shallow\x1f-Clink-arg=--icf=all",
     );
+    // Every crate but the firmware's own runs LLVM's machine outliner on all its functions
+    // (repeated instruction sequences become calls to one shared copy; by default LLVM does
+    // it only at `opt-level = "z"`, which `fayasm` already has): wasmparser's validator and
+    // decoders shrink by 22 KB, module loads take about 1% more guest instructions. The
+    // firmware crate is left out because the interpreter's handlers, generic over the store's
+    // data type, are compiled in it: outlining them too would save 43 KB more but costs 7%
+    // of CoreMark's guest instructions (ROADMAP.md, "Firmware text, session 17"). Per-package
+    // rustflags are a cargo nightly feature (`-Zprofile-rustflags`), given here rather than
+    // in `esp32/Cargo.toml` so that CI's stable `cargo clippy` still reads that manifest.
     let build_args = [
         "build",
         "--release",
         "-Zbuild-std=core,alloc",
         "-Zbuild-std-features=optimize_for_size",
+        "-Zprofile-rustflags",
+        "--config",
+        r#"profile.release.package."*".rustflags=["-Cllvm-args=-enable-machine-outliner=always"]"#,
         "-Zjson-target-spec",
         "--features",
         &features,
