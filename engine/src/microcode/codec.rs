@@ -8,7 +8,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Compiled, Op};
+use super::Compiled;
 
 pub use crate::bytes::Reader;
 
@@ -101,7 +101,7 @@ impl Compiled {
     }
 
     /// Read the stored form: the words are copied as they are, then checked to be a
-    /// sequence of well-formed ops ([`Op::decode_words`]) ending exactly at the last word.
+    /// sequence of well-formed ops ([`Op::decode_words`](super::Op::decode_words)) ending exactly at the last word.
     /// The result must pass `verify` before it runs.
     pub fn decode(bytes: &[u8]) -> Result<Compiled, DecodeError> {
         let r = &mut Reader::new(bytes);
@@ -131,7 +131,7 @@ impl Compiled {
         }
         let mut at = 0;
         while at < code.len() {
-            let (_, n) = Op::decode_words(&code, at).ok_or(DecodeError::Malformed)?;
+            let (_, _, n) = super::isa::decode_raw(&code, at).ok_or(DecodeError::Malformed)?;
             at += n;
         }
         Ok(Compiled::new(

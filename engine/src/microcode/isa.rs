@@ -2,17 +2,23 @@
 //! table at the end of this file.
 //!
 //! The table is the single source of truth. From it the macro derives the [`Op`] enum, the
-//! [`OpCode`] of the stored form, the encoder and decoder (`Op::encode` / `Op::decode`), the
-//! printer (`Display`, what `fayasm inspect --microcode` shows), the operand visit
-//! ([`Op::for_each_operand`]) that the verifier is written against, and the accessors the
-//! translator patches ops with.
+//! [`OpCode`] of the stored form, one static operand layout per opcode ([`Op::layout`]: each
+//! operand's [`OperandType`] and field name, in table order), the interpreter's unchecked
+//! per-op readers (`read::*`), and the accessors the translator patches ops with.
+//!
+//! The checked codec is table-driven: the per-op code is only [`Op::raw`] (the fields as raw
+//! `u64`s, in table order) and its inverse `Op::from_raw`; one loop over the layout encodes
+//! the operands at their [`Class`]'s width ([`Op::encode_words`]), one decodes them
+//! (`decode_raw`, behind [`Op::decode_words`], the stored form's shape check and the
+//! verifier), and one yields them typed ([`Op::for_each_operand`], the printer's visit).
 //!
 //! # Operand types
 //! Every operand field has one of the types below. They are plain integers (type aliases), but
-//! the table spells the type of every field, and the macro maps each *type name* to an
-//! [`Operand`] variant (`operand!`, which has no catch-all arm): a field of a new type does not
-//! compile until `operand!` maps it, and a new `Operand` variant does not compile until the
-//! verifier (an exhaustive `match`, no wildcard) and the printer handle it.
+//! the table spells the type of every field, and the macro maps each *type name* to the
+//! [`OperandType`] variant of the same name (`OperandType::$ty`): a field of a new type does
+//! not compile until it has a variant, and a new variant does not compile until its word
+//! class ([`OperandType::class`]), its [`Operand`] ([`Operand::from_raw`]) and the verifier's
+//! check (an exhaustive `match`, no wildcard) handle it.
 //!
 //! This module is the leaf of the engine: it imports nothing from `exec` (the SIMD sub-op
 //! enums are part of the ISA, in [`super::simd_ops`]).
@@ -142,105 +148,8 @@ impl fmt::Display for Operand {
     }
 }
 
-/// The [`Operand`] for a field of type `$ty` holding `$v`. One arm per operand type and no
-/// catch-all: a table field of an unmapped type is a compile error.
-macro_rules! operand {
-    (Slot, $v:expr) => {
-        Operand::Slot($v)
-    };
-    (Target, $v:expr) => {
-        Operand::Target($v)
-    };
-    (EntryTarget, $v:expr) => {
-        Operand::Target($v)
-    };
-    (Base, $v:expr) => {
-        Operand::Base($v)
-    };
-    (Cells, $v:expr) => {
-        Operand::Cells($v)
-    };
-    (Args, $v:expr) => {
-        Operand::Args($v)
-    };
-    (TableLen, $v:expr) => {
-        Operand::TableLen($v)
-    };
-    (FuncIdx, $v:expr) => {
-        Operand::Func($v)
-    };
-    (TypeIdx, $v:expr) => {
-        Operand::Type($v)
-    };
-    (TableIdx, $v:expr) => {
-        Operand::Table($v)
-    };
-    (MemIdx, $v:expr) => {
-        Operand::Mem($v)
-    };
-    (GlobalIdx, $v:expr) => {
-        Operand::Global($v)
-    };
-    (DataIdx, $v:expr) => {
-        Operand::Data($v)
-    };
-    (ElemIdx, $v:expr) => {
-        Operand::Elem($v)
-    };
-    (PoolIdx, $v:expr) => {
-        Operand::Pool($v)
-    };
-    (LaneArg, $v:expr) => {
-        Operand::LaneArg($v)
-    };
-    (Offset, $v:expr) => {
-        Operand::Offset($v)
-    };
-    (I32Imm, $v:expr) => {
-        Operand::I32($v)
-    };
-    (I64Imm, $v:expr) => {
-        Operand::I64($v)
-    };
-    (Bits, $v:expr) => {
-        Operand::Bits($v)
-    };
-    (Lane, $v:expr) => {
-        Operand::Lane($v)
-    };
-    (SimdUnOp, $v:expr) => {
-        Operand::SimdUn($v)
-    };
-    (SimdBinOp, $v:expr) => {
-        Operand::SimdBin($v)
-    };
-    (SimdTernOp, $v:expr) => {
-        Operand::SimdTern($v)
-    };
-    (SimdShiftOp, $v:expr) => {
-        Operand::SimdShift($v)
-    };
-    (SimdTestOp, $v:expr) => {
-        Operand::SimdTest($v)
-    };
-    (SimdSplatOp, $v:expr) => {
-        Operand::SimdSplat($v)
-    };
-    (SimdExtractOp, $v:expr) => {
-        Operand::SimdExtract($v)
-    };
-    (SimdReplaceOp, $v:expr) => {
-        Operand::SimdReplace($v)
-    };
-    (AtomicWidth, $v:expr) => {
-        Operand::AtomicWidth($v)
-    };
-    (AtomicRmwOp, $v:expr) => {
-        Operand::AtomicRmw($v)
-    };
-}
-
-/// The word forms of the operand classes (see the module docs, "Encoding").
+/// The interpreter's unchecked readers of the operand word classes (see "Encoding" in
+/// ARCHITECTURE.md; the checked codec is table-driven, [`Class`]).
 pub(crate) mod words {
 
     /// Read word `k` of the stream at `p`.
@@ -273,89 +182,10 @@ pub(crate) mod words {
         unsafe { w32(p, k) as u64 | (w32(p, k + 2) as u64) << 32 }
     }
 
-    #[inline(always)]
-    pub fn put32(v: u32, out: &mut Buf) {
-        out.push(v as u16);
-        out.push((v >> 16) as u16);
-    }
-
-    #[inline(always)]
-    pub fn put64(v: u64, out: &mut Buf) {
-        put32(v as u32, out);
-        put32((v >> 32) as u32, out);
-    }
-
-    /// The words of one op being encoded: at most [`super::MAX_OP_WORDS`] (a unit test
-    /// checks every op), kept on the stack and appended to the stream in one copy.
-    pub struct Buf {
-        pub words: [u16; super::MAX_OP_WORDS],
-        pub len: usize,
-    }
-
-    impl Buf {
-        #[inline(always)]
-        pub fn push(&mut self, v: u16) {
-            if let Some(w) = self.words.get_mut(self.len) {
-                *w = v;
-            }
-            self.len += 1;
-        }
-
-        /// The words pushed.
-        #[inline(always)]
-        pub fn words(&self) -> &[u16] {
-            &self.words[..self.len.min(super::MAX_OP_WORDS)]
-        }
-    }
-
-    /// A cursor over a word stream for checked decoding.
-    pub struct Cursor<'a> {
-        pub words: &'a [u16],
-        pub pos: usize,
-    }
-
-    impl Cursor<'_> {
-        #[inline]
-        pub fn w16(&mut self) -> Option<u16> {
-            let v = *self.words.get(self.pos)?;
-            self.pos += 1;
-            Some(v)
-        }
-        #[inline]
-        pub fn w32(&mut self) -> Option<u32> {
-            Some(self.w16()? as u32 | (self.w16()? as u32) << 16)
-        }
-        #[inline]
-        pub fn w64(&mut self) -> Option<u64> {
-            Some(self.w32()? as u64 | (self.w32()? as u64) << 32)
-        }
-    }
-
     /// A variable-width 32-bit operand (slots, entity and pool indices): one word, or two in
-    /// the op's wide form. An op takes its wide form when one of these does not fit 16 bits
-    /// (or a `var64` operand does not fit 32).
+    /// the op's wide form.
     pub mod var {
         use super::*;
-        #[inline]
-        pub fn fits(v: u32) -> bool {
-            v <= u16::MAX as u32
-        }
-        #[inline(always)]
-        pub fn put(v: u32, out: &mut Buf, wide: bool) {
-            if wide {
-                put32(v, out)
-            } else {
-                out.push(v as u16)
-            }
-        }
-        #[inline]
-        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u32> {
-            if wide {
-                c.w32()
-            } else {
-                c.w16().map(u32::from)
-            }
-        }
         /// # Safety
         /// The op's words must be inside the stream.
         #[inline(always)]
@@ -373,30 +203,10 @@ pub(crate) mod words {
         }
     }
 
-    /// A variable-width unsigned 64-bit immediate (memory offsets, constant bits): two words
-    /// (zero-extended), or four in the op's wide form.
+    /// A variable-width unsigned 64-bit immediate (constant bits): two words (zero-extended),
+    /// or four in the op's wide form.
     pub mod var64u {
         use super::*;
-        #[inline]
-        pub fn fits(v: u64) -> bool {
-            v <= u32::MAX as u64
-        }
-        #[inline(always)]
-        pub fn put(v: u64, out: &mut Buf, wide: bool) {
-            if wide {
-                put64(v, out)
-            } else {
-                put32(v as u32, out)
-            }
-        }
-        #[inline]
-        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u64> {
-            if wide {
-                c.w64()
-            } else {
-                c.w32().map(u64::from)
-            }
-        }
         /// # Safety
         /// The op's words must be inside the stream.
         #[inline(always)]
@@ -418,26 +228,6 @@ pub(crate) mod words {
     /// op's wide form.
     pub mod var64i {
         use super::*;
-        #[inline]
-        pub fn fits(v: i64) -> bool {
-            v as i32 as i64 == v
-        }
-        #[inline(always)]
-        pub fn put(v: i64, out: &mut Buf, wide: bool) {
-            if wide {
-                put64(v as u64, out)
-            } else {
-                put32(v as u32, out)
-            }
-        }
-        #[inline]
-        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<i64> {
-            if wide {
-                c.w64().map(|v| v as i64)
-            } else {
-                c.w32().map(|v| v as i32 as i64)
-            }
-        }
         /// # Safety
         /// The op's words must be inside the stream.
         #[inline(always)]
@@ -461,26 +251,6 @@ pub(crate) mod words {
         ($m:ident, $t:ty) => {
             pub mod $m {
                 use super::*;
-                #[inline]
-                pub fn fits(v: $t) -> bool {
-                    v as i32 as i16 as i32 == v as i32
-                }
-                #[inline(always)]
-                pub fn put(v: $t, out: &mut Buf, wide: bool) {
-                    if wide {
-                        put32(v as u32, out)
-                    } else {
-                        out.push(v as u16)
-                    }
-                }
-                #[inline]
-                pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<$t> {
-                    if wide {
-                        c.w32().map(|v| v as $t)
-                    } else {
-                        c.w16().map(|v| v as i16 as i32 as $t)
-                    }
-                }
                 /// # Safety
                 /// The op's words must be inside the stream.
                 #[inline(always)]
@@ -505,26 +275,6 @@ pub(crate) mod words {
     /// A memory offset: one word (up to 65,535), or four in the op's wide form.
     pub mod off {
         use super::*;
-        #[inline]
-        pub fn fits(v: u64) -> bool {
-            v <= u16::MAX as u64
-        }
-        #[inline(always)]
-        pub fn put(v: u64, out: &mut Buf, wide: bool) {
-            if wide {
-                put64(v, out)
-            } else {
-                out.push(v as u16)
-            }
-        }
-        #[inline]
-        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u64> {
-            if wide {
-                c.w64()
-            } else {
-                c.w16().map(u64::from)
-            }
-        }
         /// # Safety
         /// The op's words must be inside the stream.
         #[inline(always)]
@@ -546,24 +296,6 @@ pub(crate) mod words {
     /// where it is 0; two words in the op's wide form.
     pub mod zero {
         use super::*;
-        #[inline]
-        pub fn fits(v: u32) -> bool {
-            v == 0
-        }
-        #[inline(always)]
-        pub fn put(v: u32, out: &mut Buf, wide: bool) {
-            if wide {
-                put32(v, out)
-            }
-        }
-        #[inline]
-        pub fn get(c: &mut Cursor<'_>, wide: bool) -> Option<u32> {
-            if wide {
-                c.w32()
-            } else {
-                Some(0)
-            }
-        }
         /// # Safety
         /// The op's words must be inside the stream.
         #[inline(always)]
@@ -579,69 +311,40 @@ pub(crate) mod words {
         }
     }
 
-    macro_rules! fixed {
-        ($m:ident, $t:ty, $n:literal, $put:expr, $get:expr, $fast:ident) => {
-            pub mod $m {
-                use super::*;
-                #[inline]
-                pub fn fits(_: $t) -> bool {
-                    true
-                }
-                #[inline(always)]
-                pub fn put(v: $t, out: &mut Buf, _wide: bool) {
-                    ($put)(v, out)
-                }
-                #[inline]
-                pub fn get(c: &mut Cursor<'_>, _wide: bool) -> Option<$t> {
-                    ($get)(c)
-                }
-                /// # Safety
-                /// The op's words must be inside the stream.
-                #[inline(always)]
-                pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> $t {
-                    // SAFETY: the caller's contract.
-                    let v = unsafe { $fast(p, *k) };
-                    *k += $n;
-                    v
-                }
-            }
-        };
+    /// Two words, in either form.
+    pub mod u32w {
+        use super::*;
+        /// # Safety
+        /// The op's words must be inside the stream.
+        #[inline(always)]
+        pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> u32 {
+            // SAFETY: the caller's contract.
+            let v = unsafe { w32(p, *k) };
+            *k += 2;
+            v
+        }
     }
-    /// # Safety
-    /// As for [`w16`].
-    #[inline(always)]
-    unsafe fn w16u8(p: *const u16, k: usize) -> u8 {
-        // SAFETY: the caller's contract.
-        unsafe { w16(p, k) as u8 }
-    }
-    fixed!(u32w, u32, 2, put32, |c: &mut Cursor<'_>| c.w32(), w32);
-    fixed!(
-        lane,
-        u8,
-        1,
-        |v: u8, o: &mut Buf| o.push(v as u16),
-        |c: &mut Cursor<'_>| c.w16().and_then(|v| u8::try_from(v).ok()),
-        w16u8
-    );
 
-    /// A SIMD sub-op: one word, its position in the enum.
+    /// A lane index: one word, in either form.
+    pub mod lane {
+        use super::*;
+        /// # Safety
+        /// The op's words must be inside the stream.
+        #[inline(always)]
+        pub unsafe fn fast<const W: bool>(p: *const u16, k: &mut usize) -> u8 {
+            // SAFETY: the caller's contract.
+            let v = unsafe { w16(p, *k) } as u8;
+            *k += 1;
+            v
+        }
+    }
+
+    /// A SIMD or atomic sub-op: one word, its position in the enum.
     macro_rules! sub {
         ($($m:ident: $t:ident),*) => {$(
             pub mod $m {
                 use super::*;
                 use crate::microcode::isa::$t;
-                #[inline]
-                pub fn fits(_: $t) -> bool {
-                    true
-                }
-                #[inline(always)]
-                pub fn put(v: $t, out: &mut Buf, _wide: bool) {
-                    out.push(v as u16)
-                }
-                #[inline]
-                pub fn get(c: &mut Cursor<'_>, _wide: bool) -> Option<$t> {
-                    $t::ALL.get(c.w16()? as usize).copied()
-                }
                 /// # Safety
                 /// The op's words must be inside the stream.
                 #[inline(always)]
@@ -649,7 +352,8 @@ pub(crate) mod words {
                     // SAFETY: the caller's contract.
                     let i = unsafe { w16(p, *k) } as usize;
                     *k += 1;
-                    // The verifier decoded every op with `get`, so `i` names a variant.
+                    // The verifier decoded every op with the checked decoder, so `i` names
+                    // a variant.
                     $t::ALL.get(i).copied().unwrap_or($t::ALL[0])
                 }
             }
@@ -660,8 +364,10 @@ pub(crate) mod words {
         sub_replace: SimdReplaceOp, sub_atomic_width: AtomicWidth, sub_atomic_rmw: AtomicRmwOp);
 }
 
-/// A function of the word class of an operand type (see `words`): `wf!(Slot, put)` is
-/// `words::slot::put`. One arm per operand type and no catch-all.
+/// The unchecked reader of the word class of an operand type (see `words`), for the
+/// interpreter: `wf!(Slot, fast::<W>)` is `words::var::fast::<W>`. One arm per operand type
+/// and no catch-all; [`OperandType::class`] is the same mapping for the checked codec (a unit
+/// test decodes every op both ways).
 macro_rules! wf {
     (Slot, $($f:tt)*) => { words::var::$($f)* };
     (Base, $($f:tt)*) => { words::var::$($f)* };
@@ -694,6 +400,379 @@ macro_rules! wf {
     (SimdReplaceOp, $($f:tt)*) => { words::sub_replace::$($f)* };
     (AtomicWidth, $($f:tt)*) => { words::sub_atomic_width::$($f)* };
     (AtomicRmwOp, $($f:tt)*) => { words::sub_atomic_rmw::$($f)* };
+}
+
+/// The type of an operand field: one variant per type name of the ISA table, of the same
+/// name (the table's fields are mapped with `OperandType::$ty`, so a field of a new type does
+/// not compile until it has a variant here; a new variant does not compile until
+/// [`OperandType::class`], [`Operand::from_raw`] and the verifier's exhaustive `match` handle
+/// it). The checked codec works on the per-opcode list of these ([`Op::layout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+#[allow(missing_docs)]
+pub enum OperandType {
+    Slot,
+    Target,
+    EntryTarget,
+    Base,
+    Cells,
+    Args,
+    TableLen,
+    FuncIdx,
+    TypeIdx,
+    TableIdx,
+    MemIdx,
+    GlobalIdx,
+    DataIdx,
+    ElemIdx,
+    PoolIdx,
+    LaneArg,
+    Offset,
+    I32Imm,
+    I64Imm,
+    Bits,
+    Lane,
+    SimdUnOp,
+    SimdBinOp,
+    SimdTernOp,
+    SimdShiftOp,
+    SimdTestOp,
+    SimdSplatOp,
+    SimdExtractOp,
+    SimdReplaceOp,
+    AtomicWidth,
+    AtomicRmwOp,
+}
+
+impl OperandType {
+    /// Every type, indexed by its discriminant.
+    pub const ALL: [OperandType; 31] = {
+        use OperandType::*;
+        [
+            Slot, Target, EntryTarget, Base, Cells, Args, TableLen, FuncIdx, TypeIdx, TableIdx,
+            MemIdx, GlobalIdx, DataIdx, ElemIdx, PoolIdx, LaneArg, Offset, I32Imm, I64Imm, Bits,
+            Lane, SimdUnOp, SimdBinOp, SimdTernOp, SimdShiftOp, SimdTestOp, SimdSplatOp,
+            SimdExtractOp, SimdReplaceOp, AtomicWidth, AtomicRmwOp,
+        ]
+    };
+
+    /// The type's word class (the "Encoding" section of ARCHITECTURE.md).
+    pub const fn class(self) -> Class {
+        use OperandType as T;
+        // var: one word zero-extended, two in the wide form.
+        const VAR: Class = Class::new(1, 2, 0, u64::MAX);
+        // A branch distance or an `I32Imm`: one word sign-extended to 32 bits, or two.
+        const VAR32I: Class = Class::new(1, 2, 32, u64::MAX);
+        // Two words in either form.
+        const U32W: Class = Class::new(2, 2, 0, u64::MAX);
+        // One word holding a sub-op's position in its enum (`ALL`).
+        const fn sub(n: usize) -> Class {
+            Class::new(1, 1, 0, n as u64 - 1)
+        }
+        match self {
+            T::Slot
+            | T::Base
+            | T::Cells
+            | T::Args
+            | T::FuncIdx
+            | T::TypeIdx
+            | T::TableIdx
+            | T::GlobalIdx
+            | T::DataIdx
+            | T::ElemIdx
+            | T::PoolIdx
+            | T::LaneArg => VAR,
+            // No word in the narrow form (memory 0), two in the wide one.
+            T::MemIdx => Class::new(0, 2, 0, u64::MAX),
+            T::Target | T::I32Imm => VAR32I,
+            T::EntryTarget | T::TableLen => U32W,
+            // One word (up to 65,535), four in the wide form.
+            T::Offset => Class::new(1, 4, 0, u64::MAX),
+            // Two words zero-extended, four in the wide form.
+            T::Bits => Class::new(2, 4, 0, u64::MAX),
+            // Two words sign-extended to 64 bits, four in the wide form.
+            T::I64Imm => Class::new(2, 4, 64, u64::MAX),
+            T::Lane => Class::new(1, 1, 0, u8::MAX as u64),
+            T::SimdUnOp => sub(SimdUnOp::ALL.len()),
+            T::SimdBinOp => sub(SimdBinOp::ALL.len()),
+            T::SimdTernOp => sub(SimdTernOp::ALL.len()),
+            T::SimdShiftOp => sub(SimdShiftOp::ALL.len()),
+            T::SimdTestOp => sub(SimdTestOp::ALL.len()),
+            T::SimdSplatOp => sub(SimdSplatOp::ALL.len()),
+            T::SimdExtractOp => sub(SimdExtractOp::ALL.len()),
+            T::SimdReplaceOp => sub(SimdReplaceOp::ALL.len()),
+            T::AtomicWidth => sub(AtomicWidth::ALL.len()),
+            T::AtomicRmwOp => sub(AtomicRmwOp::ALL.len()),
+        }
+    }
+}
+
+/// A word class: how an operand is stored, for the table-driven encoder, decoder and
+/// verifier. Operand values move through them as raw `u64`s ([`Raw`]): unsigned fields
+/// zero-extended, `i32` fields as their bits zero-extended, `i64` fields as their bits.
+#[derive(Debug, Clone, Copy)]
+pub struct Class {
+    /// Words in the narrow form.
+    narrow: u8,
+    /// Words in the wide form.
+    wide: u8,
+    /// `0`: the words are zero-extended; else the narrow words are sign-extended to this many
+    /// bits (then zero-extended to 64).
+    signed_to: u8,
+    /// The largest valid value (a lane, a sub-op's position).
+    max: u64,
+}
+
+impl Class {
+    const fn new(narrow: u8, wide: u8, signed_to: u8, max: u64) -> Class {
+        Class { narrow, wide, signed_to, max }
+    }
+
+    /// Words in the form `wide`.
+    #[inline(always)]
+    pub fn words(self, wide: bool) -> usize {
+        (if wide { self.wide } else { self.narrow }) as usize
+    }
+
+    /// The raw value of `n` words read as a little-endian `raw`.
+    #[inline(always)]
+    fn extend(self, raw: u64, n: usize) -> u64 {
+        let bits = 16 * n as u32;
+        let to = self.signed_to as u32;
+        if bits == 0 || bits >= to {
+            return raw;
+        }
+        let sh = 64 - bits;
+        let v = ((raw << sh) as i64 >> sh) as u64;
+        if to == 64 { v } else { v & u32::MAX as u64 }
+    }
+
+    /// Whether `v` fits the narrow form.
+    #[inline(always)]
+    pub fn fits(self, v: u64) -> bool {
+        let n = self.narrow as usize;
+        let low = if n >= 4 { v } else { v & ((1u64 << (16 * n)) - 1) };
+        self.extend(low, n) == v
+    }
+}
+
+/// A field type's value as the raw `u64` the table-driven codec moves (see [`Class`]).
+pub(crate) trait Raw: Sized {
+    fn to_raw(self) -> u64;
+    /// The field of raw value `v` (which the decoder checked against its class's `max`).
+    fn from_raw(v: u64) -> Self;
+}
+
+impl Raw for u32 {
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        self as u64
+    }
+    #[inline(always)]
+    fn from_raw(v: u64) -> Self {
+        v as u32
+    }
+}
+impl Raw for i32 {
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        self as u32 as u64
+    }
+    #[inline(always)]
+    fn from_raw(v: u64) -> Self {
+        v as u32 as i32
+    }
+}
+impl Raw for u64 {
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        self
+    }
+    #[inline(always)]
+    fn from_raw(v: u64) -> Self {
+        v
+    }
+}
+impl Raw for i64 {
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        self as u64
+    }
+    #[inline(always)]
+    fn from_raw(v: u64) -> Self {
+        v as i64
+    }
+}
+impl Raw for u8 {
+    #[inline(always)]
+    fn to_raw(self) -> u64 {
+        self as u64
+    }
+    #[inline(always)]
+    fn from_raw(v: u64) -> Self {
+        v as u8
+    }
+}
+macro_rules! raw_sub {
+    ($($t:ident)*) => {$(
+        impl Raw for $t {
+            #[inline(always)]
+            fn to_raw(self) -> u64 {
+                self as u64
+            }
+            #[inline(always)]
+            fn from_raw(v: u64) -> Self {
+                $t::ALL.get(v as usize).copied().unwrap_or($t::ALL[0])
+            }
+        }
+    )*};
+}
+raw_sub!(SimdUnOp SimdBinOp SimdTernOp SimdShiftOp SimdTestOp SimdSplatOp SimdExtractOp
+    SimdReplaceOp AtomicWidth AtomicRmwOp);
+
+impl Operand {
+    /// The operand of type `ty` with raw value `v`.
+    pub(crate) fn from_raw(ty: OperandType, v: u64) -> Operand {
+        use OperandType as T;
+        match ty {
+            T::Slot => Operand::Slot(Raw::from_raw(v)),
+            T::Target | T::EntryTarget => Operand::Target(Raw::from_raw(v)),
+            T::Base => Operand::Base(Raw::from_raw(v)),
+            T::Cells => Operand::Cells(Raw::from_raw(v)),
+            T::Args => Operand::Args(Raw::from_raw(v)),
+            T::TableLen => Operand::TableLen(Raw::from_raw(v)),
+            T::FuncIdx => Operand::Func(Raw::from_raw(v)),
+            T::TypeIdx => Operand::Type(Raw::from_raw(v)),
+            T::TableIdx => Operand::Table(Raw::from_raw(v)),
+            T::MemIdx => Operand::Mem(Raw::from_raw(v)),
+            T::GlobalIdx => Operand::Global(Raw::from_raw(v)),
+            T::DataIdx => Operand::Data(Raw::from_raw(v)),
+            T::ElemIdx => Operand::Elem(Raw::from_raw(v)),
+            T::PoolIdx => Operand::Pool(Raw::from_raw(v)),
+            T::LaneArg => Operand::LaneArg(Raw::from_raw(v)),
+            T::Offset => Operand::Offset(Raw::from_raw(v)),
+            T::I32Imm => Operand::I32(Raw::from_raw(v)),
+            T::I64Imm => Operand::I64(Raw::from_raw(v)),
+            T::Bits => Operand::Bits(Raw::from_raw(v)),
+            T::Lane => Operand::Lane(Raw::from_raw(v)),
+            T::SimdUnOp => Operand::SimdUn(Raw::from_raw(v)),
+            T::SimdBinOp => Operand::SimdBin(Raw::from_raw(v)),
+            T::SimdTernOp => Operand::SimdTern(Raw::from_raw(v)),
+            T::SimdShiftOp => Operand::SimdShift(Raw::from_raw(v)),
+            T::SimdTestOp => Operand::SimdTest(Raw::from_raw(v)),
+            T::SimdSplatOp => Operand::SimdSplat(Raw::from_raw(v)),
+            T::SimdExtractOp => Operand::SimdExtract(Raw::from_raw(v)),
+            T::SimdReplaceOp => Operand::SimdReplace(Raw::from_raw(v)),
+            T::AtomicWidth => Operand::AtomicWidth(Raw::from_raw(v)),
+            T::AtomicRmwOp => Operand::AtomicRmw(Raw::from_raw(v)),
+        }
+    }
+}
+
+/// The most operands of any op (a table entry with more does not compile).
+pub const MAX_OPERANDS: usize = 7;
+
+/// One operand of an op's layout ([`Op::layout`]): its type (`OperandType as u16 + 1`, bits
+/// 0-4) and its field's name (an index into [`FIELD_NAMES`], bits 5-15); 0 past the last.
+pub(crate) type OperandDesc = u16;
+
+/// The operand type of a layout entry.
+#[inline(always)]
+pub(crate) fn desc_type(d: OperandDesc) -> OperandType {
+    OperandType::ALL[(d & 31) as usize - 1]
+}
+
+/// The field name of a layout entry.
+pub(crate) fn desc_name(d: OperandDesc) -> &'static str {
+    FIELD_NAMES.get((d >> 5) as usize).copied().unwrap_or("")
+}
+
+/// The word class of each operand type, indexed like a layout entry's type bits.
+const _: () = {
+    assert!(OperandType::ALL.len() < 32);
+    let mut i = 0;
+    while i < OperandType::ALL.len() {
+        assert!(OperandType::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+static CLASSES: [Class; 32] = {
+    let mut c = [Class::new(0, 0, 0, 0); 32];
+    let mut i = 0;
+    while i < OperandType::ALL.len() {
+        c[i + 1] = OperandType::ALL[i].class();
+        i += 1;
+    }
+    c
+};
+
+/// The word class of a layout entry's type.
+#[inline(always)]
+fn desc_class(d: OperandDesc) -> Class {
+    CLASSES[(d & 31) as usize]
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Room for the distinct field names of the table (a larger count fails to compile).
+const MAX_FIELD_NAMES: usize = 128;
+
+/// The distinct names of `all`, in order of first appearance, and their count.
+const fn distinct_names(all: &[&'static str]) -> ([&'static str; MAX_FIELD_NAMES], usize) {
+    let mut out = [""; MAX_FIELD_NAMES];
+    let mut n = 0;
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = 0;
+        while j < n && !str_eq(out[j], all[i]) {
+            j += 1;
+        }
+        if j == n {
+            out[n] = all[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    (out, n)
+}
+
+const fn first_names<const N: usize>(names: &[&'static str; MAX_FIELD_NAMES]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = names[i];
+        i += 1;
+    }
+    out
+}
+
+/// The layout of an op with fields `fields` (type and name, in table order).
+const fn layout(fields: &[(OperandType, &str)]) -> [OperandDesc; MAX_OPERANDS] {
+    assert!(fields.len() <= MAX_OPERANDS, "an op with more than MAX_OPERANDS operands");
+    let mut out = [0; MAX_OPERANDS];
+    let mut i = 0;
+    while i < fields.len() {
+        let mut name = 0;
+        while !str_eq(DISTINCT_FIELD_NAMES.0[name], fields[i].1) {
+            name += 1;
+        }
+        out[i] = (fields[i].0 as u16 + 1) | (name as u16) << 5;
+        i += 1;
+    }
+    out
 }
 
 /// The bit an opcode word carries in an op's wide form (slot operands of two words). Opcodes
@@ -1043,28 +1122,6 @@ macro_rules! define_ops {
                 }
             }
 
-            /// Call `f` with the name and the typed value of every operand, in declaration
-            /// order. The verifier and the printer are written against this visit.
-            pub fn for_each_operand<F: FnMut(&'static str, Operand) + ?Sized>(&self, f: &mut F) {
-                match *self {
-                    $( Op::$sname $({ $($sfield),* })? => { $($( f(stringify!($sfield), operand!($sty, $sfield)); )*)? } )*
-                    $( Op::$rname { dst $(, $rfield)* } => { f("dst", operand!(Slot, dst)); $( f(stringify!($rfield), operand!($rty, $rfield)); )* } )*
-                    $( Op::$uname { dst, src } => { f("dst", operand!(Slot, dst)); f("src", operand!(Slot, src)); } )*
-                    $( Op::$bname { dst, lhs, rhs } => { f("dst", operand!(Slot, dst)); f("lhs", operand!(Slot, lhs)); f("rhs", operand!(Slot, rhs)); } )*
-                    $( Op::$iname { dst, lhs, imm } => { f("dst", operand!(Slot, dst)); f("lhs", operand!(Slot, lhs)); f("imm", operand!(I32Imm, imm)); } )*
-                    $( Op::$jname { dst, lhs, imm } => { f("dst", operand!(Slot, dst)); f("lhs", operand!(Slot, lhs)); f("imm", operand!(I64Imm, imm)); } )*
-                    $( Op::$cname { lhs, rhs, target } => { f("lhs", operand!(Slot, lhs)); f("rhs", operand!(Slot, rhs)); f("target", operand!(Target, target)); } )*
-                    $( Op::$kname { lhs, imm, target } => { f("lhs", operand!(Slot, lhs)); f("imm", operand!(I32Imm, imm)); f("target", operand!(Target, target)); } )*
-                    $( Op::$lname { dst, addr, mem, offset } => { f("dst", operand!(Slot, dst)); f("addr", operand!(Slot, addr)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
-                    $( Op::$stname { addr, src, mem, offset } => { f("addr", operand!(Slot, addr)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
-                    $( Op::$laname { dst, base, imm, mem, offset } => { f("dst", operand!(Slot, dst)); f("base", operand!(Slot, base)); f("imm", operand!(I32Imm, imm)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
-                    $( Op::$lrname { dst, base, index, mem, offset } => { f("dst", operand!(Slot, dst)); f("base", operand!(Slot, base)); f("index", operand!(Slot, index)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
-                    $( Op::$saname { base, imm, src, mem, offset } => { f("base", operand!(Slot, base)); f("imm", operand!(I32Imm, imm)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
-                    $( Op::$srname { base, index, src, mem, offset } => { f("base", operand!(Slot, base)); f("index", operand!(Slot, index)); f("src", operand!(Slot, src)); f("mem", operand!(MemIdx, mem)); f("offset", operand!(Offset, offset)); } )*
-                    $( Op::$fname { $($ffield),* } => { $( f(stringify!($ffield), operand!($fty, $ffield)); )* } )*
-                }
-            }
-
             /// The single slot this op writes, if it writes exactly one and reads all its
             /// inputs before writing it (so the translator may retarget it).
             pub(crate) fn result_slot_mut(&mut self) -> Option<&mut Slot> {
@@ -1128,31 +1185,101 @@ macro_rules! word_codec {
             $( pub const $name: u16 = super::OpCode::$name as u16 | super::WIDE; )*
         }
 
+        /// Every field name of the table, with repeats (only read at compile time).
+        const ALL_FIELD_NAMES: &[&str] = &[ $( $( stringify!($f), )* )* ];
+
+        /// The distinct field names, and their count (at compile time).
+        const DISTINCT_FIELD_NAMES: ([&str; MAX_FIELD_NAMES], usize) =
+            distinct_names(ALL_FIELD_NAMES);
+
+        /// The distinct field names of the table, which layout entries index
+        /// ([`OperandDesc`]).
+        pub(crate) static FIELD_NAMES: [&str; DISTINCT_FIELD_NAMES.1] =
+            first_names(&DISTINCT_FIELD_NAMES.0);
+
+        /// Per opcode: its operands' types and names in table order ([`Op::layout`]).
+        static LAYOUTS: [[OperandDesc; MAX_OPERANDS]; ALL_OPCODES.len()] = [
+            $( layout(&[ $( (OperandType::$t, stringify!($f)) ),* ]), )*
+        ];
+
+        /// [`built`] of every opcode, one bit each.
+        static BUILT: [u64; ALL_OPCODES.len().div_ceil(64)] = {
+            let mut bits = [0u64; ALL_OPCODES.len().div_ceil(64)];
+            let mut code = 0;
+            while code < ALL_OPCODES.len() {
+                if built(code as u16) {
+                    bits[code / 64] |= 1 << (code % 64);
+                }
+                code += 1;
+            }
+            bits
+        };
+
         impl Op {
+            /// The raw values ([`Raw`]) of the op's operands in table order (0 past the last):
+            /// with [`Op::layout`], all the encoder needs. The only per-op code of the encoder.
+            #[allow(unused_mut, unused_assignments, unused_variables)]
+            pub(crate) fn raw(&self) -> [u64; MAX_OPERANDS] {
+                let mut v = [0u64; MAX_OPERANDS];
+                let mut k = 0;
+                match *self {
+                    $( Op::$name { $($f),* } => {
+                        $( v[k] = Raw::to_raw($f); k += 1; )*
+                    } )*
+                }
+                v
+            }
+
+            /// The op of opcode `code` with the operand values `v` (as [`Op::raw`] gives
+            /// them). The only per-op code of the decoder.
+            #[allow(unused_mut, unused_assignments, unused_variables)]
+            fn from_raw(code: OpCode, v: &[u64; MAX_OPERANDS]) -> Op {
+                let mut k = 0;
+                match code {
+                    $( OpCode::$name => Op::$name { $($f: { k += 1; Raw::from_raw(v[k - 1]) }),* }, )*
+                }
+            }
+        }
+
+        impl Op {
+            /// The operands of opcode `code`: type and field name of each, in table order,
+            /// then zeros ([`OperandDesc`]).
+            #[inline(always)]
+            pub(crate) fn layout(code: OpCode) -> &'static [OperandDesc; MAX_OPERANDS] {
+                &LAYOUTS[code as usize]
+            }
+
             /// Whether a variable-width operand does not fit its narrow width (a slot or index
             /// past 65,535, a 64-bit immediate past 32 bits), so the op needs its wide form.
             pub fn needs_wide(&self) -> bool {
-                match *self {
-                    $( Op::$name { $($f),* } => !(true $(&& wf!($t, fits)($f))*), )*
-                }
+                !fits_narrow(Op::layout(self.opcode()), &self.raw())
             }
 
             /// Append the op's words: the opcode word (with [`WIDE`] if the op needs its wide
             /// form), then each operand in declaration order at its class's width.
             pub fn encode_words(&self, out: &mut Vec<u16>) {
-                // One `match`: the form is decided in the op's own arm.
-                let buf = &mut words::Buf { words: [0; MAX_OP_WORDS], len: 0 };
-                match *self {
-                    $( Op::$name { $($f),* } => {
-                        let wide = !(true $(&& wf!($t, fits)($f))*);
-                        buf.push(OpCode::$name as u16 | if wide { WIDE } else { 0 });
-                        $( wf!($t, put)($f, buf, wide); )*
-                    } )*
+                let code = self.opcode();
+                let layout = Op::layout(code);
+                let v = self.raw();
+                let wide = !fits_narrow(layout, &v);
+                let mut buf = [0u16; MAX_OP_WORDS];
+                buf[0] = code as u16 | if wide { WIDE } else { 0 };
+                let mut n = 1;
+                for (&d, &v) in layout.iter().zip(&v) {
+                    if d == 0 {
+                        break;
+                    }
+                    for k in 0..desc_class(d).words(wide) {
+                        if let Some(w) = buf.get_mut(n) {
+                            *w = (v >> (16 * k)) as u16;
+                        }
+                        n += 1;
+                    }
                 }
                 // The whole buffer in one fixed-size copy (no `memcpy` call for a
                 // variable length), then the words past the op dropped.
-                let end = out.len() + buf.words().len();
-                out.extend_from_slice(&buf.words);
+                let end = out.len() + n.min(MAX_OP_WORDS);
+                out.extend_from_slice(&buf);
                 out.truncate(end);
             }
 
@@ -1161,55 +1288,77 @@ macro_rules! word_codec {
             /// wide form is used exactly when needed (the encoding is canonical). Returns the
             /// op and its length in words.
             pub fn decode_words(words: &[u16], at: usize) -> Option<(Op, usize)> {
-                let mut c = words::Cursor { words, pos: at };
-                let w = c.w16()?;
-                let wide = w & WIDE != 0;
-                let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
-                // A narrow form's operands always fit their narrow width, so only a wide
-                // form can be non-canonical (not needed).
-                // An op this build does not run (`built`) is no opcode here: no arm.
-                let op = match code {
-                    $( OpCode::$name if const { built(OpCode::$name as u16) } => {
-                        $( let $f = wf!($t, get)(&mut c, wide)?; )*
-                        if wide && (true $(&& wf!($t, fits)($f))*) {
-                            return None;
-                        }
-                        Op::$name { $($f),* }
-                    } )*
-                    _ => return None,
-                };
-                Some((op, c.pos - at))
+                let (code, v, n) = decode_raw(words, at)?;
+                Some((Op::from_raw(code, &v), n))
+            }
+
+            /// Call `f` with the name and the typed value of every operand, in declaration
+            /// order. The printer is written against this visit.
+            pub fn for_each_operand<F: FnMut(&'static str, Operand) + ?Sized>(&self, f: &mut F) {
+                for (&d, &v) in Op::layout(self.opcode()).iter().zip(&self.raw()) {
+                    if d == 0 {
+                        break;
+                    }
+                    f(desc_name(d), Operand::from_raw(desc_type(d), v));
+                }
             }
         }
 
-        impl Op {
-            /// [`Op::decode_words`] handing each operand to `f` as it is decoded (with the
-            /// names and types of [`Op::for_each_operand`]) instead of building the op: the
-            /// verifier's pass, one `match` per op. Returns the opcode and the op's length in
-            /// words; `None` where `decode_words` fails.
-            #[inline(always)]
-            pub fn visit_words<F: FnMut(&'static str, Operand)>(
-                words: &[u16],
-                at: usize,
-                f: &mut F,
-            ) -> Option<(OpCode, usize)> {
-                let mut c = words::Cursor { words, pos: at };
-                let w = c.w16()?;
-                let wide = w & WIDE != 0;
-                let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
-                match code {
-                    // As in `decode_words`: no arm for an op this build does not run.
-                    $( OpCode::$name if const { built(OpCode::$name as u16) } => {
-                        $( let $f = wf!($t, get)(&mut c, wide)?; )*
-                        if wide && (true $(&& wf!($t, fits)($f))*) {
-                            return None;
-                        }
-                        $( f(stringify!($f), operand!($t, $f)); )*
-                    } )*
-                    _ => return None,
+        /// Whether every operand of an op of layout `layout` with raw values `v` fits its
+        /// narrow form.
+        #[inline]
+        fn fits_narrow(layout: &[OperandDesc; MAX_OPERANDS], v: &[u64; MAX_OPERANDS]) -> bool {
+            let mut fits = true;
+            for (&d, &v) in layout.iter().zip(v) {
+                if d == 0 {
+                    break;
                 }
-                Some((code, c.pos - at))
+                fits &= desc_class(d).fits(v);
             }
+            fits
+        }
+
+        /// The checked decoder behind [`Op::decode_words`] and the verifier: the opcode, the
+        /// raw operand values ([`Op::raw`]) and the length in words of the op at word `at`,
+        /// or `None` where the words are not a well-formed op of this build (an unknown
+        /// opcode or one [`built`] leaves out, missing words, an invalid sub-op or lane, a
+        /// wide form that is not needed).
+        pub(crate) fn decode_raw(
+            words: &[u16],
+            at: usize,
+        ) -> Option<(OpCode, [u64; MAX_OPERANDS], usize)> {
+            let w = *words.get(at)?;
+            let wide = w & WIDE != 0;
+            let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
+            if BUILT[code as usize / 64] >> (code as usize % 64) & 1 == 0 {
+                return None;
+            }
+            let mut v = [0u64; MAX_OPERANDS];
+            let mut pos = at + 1;
+            // A narrow form's operands always fit their narrow width, so only a wide form
+            // can be non-canonical (not needed).
+            let mut fits = true;
+            for (&d, v) in Op::layout(code).iter().zip(&mut v) {
+                if d == 0 {
+                    break;
+                }
+                let class = desc_class(d);
+                let n = class.words(wide);
+                let mut raw = 0u64;
+                for k in 0..n {
+                    raw |= (*words.get(pos + k)? as u64) << (16 * k);
+                }
+                pos += n;
+                *v = class.extend(raw, n);
+                if *v > class.max {
+                    return None;
+                }
+                fits &= class.fits(*v);
+            }
+            if wide && fits {
+                return None;
+            }
+            Some((code, v, pos - at))
         }
 
         /// Unchecked readers of one op each, for the interpreter: `read::I32Add::<W>(p)`
@@ -1895,6 +2044,43 @@ mod tests {
             }
         }
         assert!(branches > 30, "only {branches} branch ops decoded");
+    }
+
+    /// The interpreter's unchecked readers (`read::*`, word classes by `wf!`) and the
+    /// table-driven checked decoder (word classes by `OperandType::class`) agree on every op
+    /// they both accept, in both forms, and the encoder gives the same words back.
+    #[test]
+    fn unchecked_readers_agree_with_the_checked_decoder() {
+        let mut decoded = 0;
+        for &code in ALL_OPCODES {
+            for fill in [0u16, 1, 2, 0x7f, 0x7fff, 0x8000, 0xffff] {
+                for wide in [false, true] {
+                    for k in 0..MAX_OP_WORDS {
+                        let mut words = alloc::vec![fill; 32];
+                        // One differing word, so that every operand position is told apart.
+                        words[1 + k] = 0x1234;
+                        words[0] = code as u16 | if wide { WIDE } else { 0 };
+                        let Some((op, n)) = Op::decode_words(&words, 0) else {
+                            continue;
+                        };
+                        // SAFETY: the checked decoder accepted the op, inside `words`.
+                        let got = unsafe {
+                            if wide {
+                                read::any::<true>(words.as_ptr())
+                            } else {
+                                read::any::<false>(words.as_ptr())
+                            }
+                        };
+                        assert_eq!(got, (op, n), "{} wide={wide}", op.name());
+                        let mut enc = Vec::new();
+                        op.encode_words(&mut enc);
+                        assert_eq!(enc[..], words[..n], "{} wide={wide}", op.name());
+                        decoded += 1;
+                    }
+                }
+            }
+        }
+        assert!(decoded > ALL_OPCODES.len() * 8, "only {decoded} decoded");
     }
 
     /// No op is longer than `MAX_OP_WORDS` words, in either form.

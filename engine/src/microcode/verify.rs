@@ -1,10 +1,10 @@
 //! The microcode verifier: proves a `Compiled` function safe to run without bounds checks on
 //! its frame and its op vector.
 //!
-//! The check is a visit over the typed operands of every op as it is decoded
-//! ([`Op::visit_words`]: the operands of [`Op::for_each_operand`], with no op built), with
-//! one exhaustive `match` over [`Operand`]: an operand type added to the ISA table does not
-//! compile until it is checked here.
+//! The check is one loop over the operands of every op as it is decoded (the checked
+//! decoder `isa::decode_raw` gives their raw values, [`Op::layout`] their types, with no op
+//! built), with one exhaustive `match` over [`OperandType`](super::isa::OperandType): an
+//! operand type added to the ISA table does not compile until it is checked here.
 //!
 //! The interpreter relies on exactly these facts (see the `SAFETY:` comments in `exec`):
 //! - every slot operand, plus one more cell for a v128, is below `frame_size`, a call's
@@ -22,7 +22,8 @@
 
 use alloc::vec::Vec;
 
-use super::{Compiled, ModuleShape, Op, OpCode, Operand, VerifyError};
+use super::isa::{decode_raw, desc_name, desc_type, OperandType as T};
+use super::{Compiled, ModuleShape, Op, OpCode, VerifyError};
 
 /// Words of one `br_table` entry (a `BrEntry`: opcode and a two-word relative target).
 pub(crate) const BR_TABLE_ENTRY: usize = 3;
@@ -47,6 +48,7 @@ const NO_SUCCESSOR: u16 = u16::MAX;
 /// Check `code` (a function of `module`) as described in the module docs.
 pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), VerifyError> {
     let frame = code.frame_size as u64;
+    let code_pool = &code.pool;
     let err = |at: usize, field: &'static str, value: u64| VerifyError { at, field, value };
     if code.num_params as u64 + code.num_locals as u64 > frame || code.num_results as u64 > frame {
         return Err(err(0, "frame_size", frame));
@@ -81,44 +83,48 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
         table_entries -= entry as usize;
         let mut targets: [u32; 2] = [0; 2];
         let mut num_targets = 0usize;
+        // One decode per op (the checked decoder, `isa::decode_raw`), then its operands
+        // checked in table order against their types (`Op::layout`).
+        let (code, vals, n) =
+            decode_raw(words, at).ok_or_else(|| err(at, "opcode", words[at] as u64))?;
         // State carried between the operands of one op (the table fixes their order): the
         // parameter cells of the callee named by a `FuncIdx` / `TypeIdx` (checked against the
         // following `Args`), and a `Base` (checked with the following `Cells`).
         let mut callee_cells: Option<u64> = None;
         let mut base: Option<u64> = None;
         let mut bad: Option<(&'static str, u64)> = None;
-        // One decode per op, the operands checked as they are read (`Op::visit_words`).
-        let visited = Op::visit_words(words, at, &mut |field, operand| {
-            if bad.is_some() {
-                return;
+        for (&d, &v) in Op::layout(code).iter().zip(&vals) {
+            if d == 0 {
+                break;
             }
+            let ty = desc_type(d);
             // Every operand type is named here: a new one does not compile until it is checked.
-            let ok = match operand {
+            let ok = match ty {
                 // A slot, and the next cell for a v128.
-                Operand::Slot(v) => v as u64 + 2 <= frame,
-                Operand::Target(v) => match targets.get_mut(num_targets) {
+                T::Slot => v + 2 <= frame,
+                T::Target | T::EntryTarget => match targets.get_mut(num_targets) {
                     Some(t) => {
-                        *t = v;
+                        *t = v as u32;
                         num_targets += 1;
                         true
                     }
                     None => false,
                 },
-                Operand::Base(v) => {
-                    base = Some(v as u64);
-                    v as u64 <= frame
+                T::Base => {
+                    base = Some(v);
+                    v <= frame
                 }
-                Operand::Cells(v) => base.take().is_some_and(|b| b + v as u64 <= frame),
+                T::Cells => base.take().is_some_and(|b| b + v <= frame),
                 // A call's arguments (`args..args + params`) are read from this frame: a tail
                 // call moves them down before the callee's frame exists, so they must lie
                 // inside it.
-                Operand::Args(v) => callee_cells.take().is_some_and(|p| v as u64 + p <= frame),
-                Operand::TableLen(n) => {
-                    table = (at, n);
-                    table_entries = n as usize + 1;
+                T::Args => callee_cells.take().is_some_and(|p| v + p <= frame),
+                T::TableLen => {
+                    table = (at, v as u32);
+                    table_entries = v as usize + 1;
                     true
                 }
-                Operand::Func(v) => {
+                T::FuncIdx => {
                     let ty = module
                         .funcs
                         .get(v as usize)
@@ -126,62 +132,49 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
                     callee_cells = ty.map(|t| crate::types::ValType::cells_of(t.params()) as u64);
                     ty.is_some()
                 }
-                Operand::Type(v) => {
+                T::TypeIdx => {
                     let ty = module.types.get(v as usize);
                     callee_cells = ty.map(|t| crate::types::ValType::cells_of(t.params()) as u64);
                     ty.is_some()
                 }
-                Operand::Table(v) => (v as usize) < module.tables,
-                Operand::Mem(v) => (v as usize) < module.memories,
-                Operand::Global(v) => (v as usize) < module.globals.len(),
-                Operand::Data(v) => (v as usize) < module.datas,
-                Operand::Elem(v) => (v as usize) < module.elems,
-                Operand::Pool(v) => (v as usize) < code.pool.len(),
+                T::TableIdx => v < module.tables as u64,
+                T::MemIdx => v < module.memories as u64,
+                T::GlobalIdx => v < module.globals.len() as u64,
+                T::DataIdx => v < module.datas as u64,
+                T::ElemIdx => v < module.elems as u64,
+                T::PoolIdx => v < code_pool.len() as u64,
                 // A lane access names its memory in the low 32 bits of its pool entry.
-                Operand::LaneArg(v) => code
-                    .pool
+                T::LaneArg => code_pool
                     .get(v as usize)
                     .is_some_and(|p| (*p as u32 as usize) < module.memories),
                 // Immediates: every value has a meaning (an offset past the memory traps at
                 // run time), and decoding only produces valid SIMD and atomic sub-ops.
-                Operand::Offset(_)
-                | Operand::I32(_)
-                | Operand::I64(_)
-                | Operand::Bits(_)
-                | Operand::Lane(_)
-                | Operand::SimdUn(_)
-                | Operand::SimdBin(_)
-                | Operand::SimdTern(_)
-                | Operand::SimdShift(_)
-                | Operand::SimdTest(_)
-                | Operand::SimdSplat(_)
-                | Operand::SimdExtract(_)
-                | Operand::SimdReplace(_)
-                | Operand::AtomicWidth(_)
-                | Operand::AtomicRmw(_) => true,
+                T::Offset
+                | T::I32Imm
+                | T::I64Imm
+                | T::Bits
+                | T::Lane
+                | T::SimdUnOp
+                | T::SimdBinOp
+                | T::SimdTernOp
+                | T::SimdShiftOp
+                | T::SimdTestOp
+                | T::SimdSplatOp
+                | T::SimdExtractOp
+                | T::SimdReplaceOp
+                | T::AtomicWidth
+                | T::AtomicRmwOp => true,
             };
             if !ok {
-                let value = match operand {
-                    Operand::Slot(v)
-                    | Operand::Base(v)
-                    | Operand::Cells(v)
-                    | Operand::Args(v)
-                    | Operand::TableLen(v)
-                    | Operand::Func(v)
-                    | Operand::Type(v)
-                    | Operand::Table(v)
-                    | Operand::Mem(v)
-                    | Operand::Global(v)
-                    | Operand::Data(v)
-                    | Operand::Elem(v)
-                    | Operand::Pool(v)
-                    | Operand::LaneArg(v) => v as u64,
-                    _ => 0,
+                // The value of an index or frame operand (a target or an immediate: 0).
+                let value = match ty {
+                    T::Target | T::EntryTarget => 0,
+                    _ => v,
                 };
-                bad = Some((field, value));
+                bad = Some((desc_name(d), value));
+                break;
             }
-        });
-        let (code, n) = visited.ok_or_else(|| err(at, "opcode", words[at] as u64))?;
+        }
         // In a frame of at most 65,535 cells a wide form of an op whose operands are all
         // frame cells is not canonical, so the decoder has refused it already; this says so
         // directly, as the dispatch table of a `narrow-frames` build has no handler for it.
