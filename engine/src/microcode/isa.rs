@@ -459,16 +459,6 @@ impl OperandType {
     /// The type's word class (the "Encoding" section of ARCHITECTURE.md).
     pub const fn class(self) -> Class {
         use OperandType as T;
-        // var: one word zero-extended, two in the wide form.
-        const VAR: Class = Class::new(1, 2, 0, u64::MAX);
-        // A branch distance or an `I32Imm`: one word sign-extended to 32 bits, or two.
-        const VAR32I: Class = Class::new(1, 2, 32, u64::MAX);
-        // Two words in either form.
-        const U32W: Class = Class::new(2, 2, 0, u64::MAX);
-        // One word holding a sub-op's position in its enum (`ALL`).
-        const fn sub(n: usize) -> Class {
-            Class::new(1, 1, 0, n as u64 - 1)
-        }
         match self {
             T::Slot
             | T::Base
@@ -481,78 +471,94 @@ impl OperandType {
             | T::DataIdx
             | T::ElemIdx
             | T::PoolIdx
-            | T::LaneArg => VAR,
-            // No word in the narrow form (memory 0), two in the wide one.
-            T::MemIdx => Class::new(0, 2, 0, u64::MAX),
-            T::Target | T::I32Imm => VAR32I,
-            T::EntryTarget | T::TableLen => U32W,
-            // One word (up to 65,535), four in the wide form.
-            T::Offset => Class::new(1, 4, 0, u64::MAX),
-            // Two words zero-extended, four in the wide form.
-            T::Bits => Class::new(2, 4, 0, u64::MAX),
-            // Two words sign-extended to 64 bits, four in the wide form.
-            T::I64Imm => Class::new(2, 4, 64, u64::MAX),
-            T::Lane => Class::new(1, 1, 0, u8::MAX as u64),
-            T::SimdUnOp => sub(SimdUnOp::ALL.len()),
-            T::SimdBinOp => sub(SimdBinOp::ALL.len()),
-            T::SimdTernOp => sub(SimdTernOp::ALL.len()),
-            T::SimdShiftOp => sub(SimdShiftOp::ALL.len()),
-            T::SimdTestOp => sub(SimdTestOp::ALL.len()),
-            T::SimdSplatOp => sub(SimdSplatOp::ALL.len()),
-            T::SimdExtractOp => sub(SimdExtractOp::ALL.len()),
-            T::SimdReplaceOp => sub(SimdReplaceOp::ALL.len()),
-            T::AtomicWidth => sub(AtomicWidth::ALL.len()),
-            T::AtomicRmwOp => sub(AtomicRmwOp::ALL.len()),
+            | T::LaneArg => Class::Var,
+            T::MemIdx => Class::Zero,
+            T::Target | T::I32Imm => Class::Var32i,
+            T::EntryTarget | T::TableLen => Class::U32,
+            T::Offset => Class::Off,
+            T::Bits => Class::Var64u,
+            T::I64Imm => Class::Var64i,
+            T::Lane => Class::Lane,
+            T::SimdUnOp
+            | T::SimdBinOp
+            | T::SimdTernOp
+            | T::SimdShiftOp
+            | T::SimdTestOp
+            | T::SimdSplatOp
+            | T::SimdExtractOp
+            | T::SimdReplaceOp
+            | T::AtomicWidth
+            | T::AtomicRmwOp => Class::Sub,
+        }
+    }
+
+    /// The number of valid values of a sub-op type (its enum's `ALL`), 0 for other types.
+    const fn sub_ops(self) -> usize {
+        use OperandType as T;
+        match self {
+            T::SimdUnOp => SimdUnOp::ALL.len(),
+            T::SimdBinOp => SimdBinOp::ALL.len(),
+            T::SimdTernOp => SimdTernOp::ALL.len(),
+            T::SimdShiftOp => SimdShiftOp::ALL.len(),
+            T::SimdTestOp => SimdTestOp::ALL.len(),
+            T::SimdSplatOp => SimdSplatOp::ALL.len(),
+            T::SimdExtractOp => SimdExtractOp::ALL.len(),
+            T::SimdReplaceOp => SimdReplaceOp::ALL.len(),
+            T::AtomicWidth => AtomicWidth::ALL.len(),
+            T::AtomicRmwOp => AtomicRmwOp::ALL.len(),
+            _ => 0,
         }
     }
 }
 
-/// A word class: how an operand is stored, for the table-driven encoder, decoder and
-/// verifier. Operand values move through them as raw `u64`s ([`Raw`]): unsigned fields
-/// zero-extended, `i32` fields as their bits zero-extended, `i64` fields as their bits.
-#[derive(Debug, Clone, Copy)]
-pub struct Class {
-    /// Words in the narrow form.
-    narrow: u8,
-    /// Words in the wide form.
-    wide: u8,
-    /// `0`: the words are zero-extended; else the narrow words are sign-extended to this many
-    /// bits (then zero-extended to 64).
-    signed_to: u8,
-    /// The largest valid value (a lane, a sub-op's position).
-    max: u64,
+/// A word class: how an operand is stored (ARCHITECTURE.md, "Encoding"), for the
+/// table-driven encoder, decoder and verifier. Operand values move through them as raw
+/// `u64`s ([`Raw`]): unsigned fields zero-extended, `i32` fields as their bits zero-extended,
+/// `i64` fields as their bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Class {
+    /// One word, or two in the wide form (slots, counts, entity and pool indices).
+    Var,
+    /// No word in the narrow form (the value 0), two in the wide form (memory indices).
+    Zero,
+    /// One word sign-extended to 32 bits, or two (`I32Imm`, a `Target`'s distance).
+    Var32i,
+    /// Two words in either form (`EntryTarget`, `TableLen`).
+    U32,
+    /// One word, or four in the wide form (memory offsets).
+    Off,
+    /// Two words zero-extended, or four (`Bits`).
+    Var64u,
+    /// Two words sign-extended to 64 bits, or four (`I64Imm`).
+    Var64i,
+    /// One word, at most 255, in either form.
+    Lane,
+    /// One word, a sub-op's position in its enum's `ALL`, in either form.
+    Sub,
 }
 
 impl Class {
-    const fn new(narrow: u8, wide: u8, signed_to: u8, max: u64) -> Class {
-        Class { narrow, wide, signed_to, max }
-    }
+    /// Words in the narrow and the wide form, indexed by the class.
+    const WORDS: [[u8; 2]; 9] = [[1, 2], [0, 2], [1, 2], [2, 2], [1, 4], [2, 4], [2, 4], [1, 1], [1, 1]];
 
     /// Words in the form `wide`.
     #[inline(always)]
     pub fn words(self, wide: bool) -> usize {
-        (if wide { self.wide } else { self.narrow }) as usize
+        Class::WORDS[self as usize][wide as usize] as usize
     }
 
-    /// The raw value of `n` words read as a little-endian `raw`.
-    #[inline(always)]
-    fn extend(self, raw: u64, n: usize) -> u64 {
-        let bits = 16 * n as u32;
-        let to = self.signed_to as u32;
-        if bits == 0 || bits >= to {
-            return raw;
-        }
-        let sh = 64 - bits;
-        let v = ((raw << sh) as i64 >> sh) as u64;
-        if to == 64 { v } else { v & u32::MAX as u64 }
-    }
-
-    /// Whether `v` fits the narrow form.
+    /// Whether raw value `v` fits the narrow form.
     #[inline(always)]
     pub fn fits(self, v: u64) -> bool {
-        let n = self.narrow as usize;
-        let low = if n >= 4 { v } else { v & ((1u64 << (16 * n)) - 1) };
-        self.extend(low, n) == v
+        match self {
+            Class::Var | Class::Off => v <= u16::MAX as u64,
+            Class::Zero => v == 0,
+            Class::Var32i => v as i32 as i16 as i32 as u32 as u64 == v,
+            Class::Var64u => v <= u32::MAX as u64,
+            Class::Var64i => v as i32 as i64 as u64 == v,
+            Class::U32 | Class::Lane | Class::Sub => true,
+        }
     }
 }
 
@@ -687,7 +693,7 @@ pub(crate) fn desc_name(d: OperandDesc) -> &'static str {
     FIELD_NAMES.get((d >> 5) as usize).copied().unwrap_or("")
 }
 
-/// The word class of each operand type, indexed like a layout entry's type bits.
+// `OperandType::ALL` lists the types in discriminant order, and a type fits 5 bits.
 const _: () = {
     assert!(OperandType::ALL.len() < 32);
     let mut i = 0;
@@ -696,8 +702,16 @@ const _: () = {
         i += 1;
     }
 };
+
+/// The word class of a layout entry's type.
+#[inline(always)]
+fn desc_class(d: OperandDesc) -> Class {
+    CLASSES[(d & 31) as usize]
+}
+
+/// The word class of each operand type, indexed like a layout entry's type bits.
 static CLASSES: [Class; 32] = {
-    let mut c = [Class::new(0, 0, 0, 0); 32];
+    let mut c = [Class::Var; 32];
     let mut i = 0;
     while i < OperandType::ALL.len() {
         c[i + 1] = OperandType::ALL[i].class();
@@ -706,11 +720,19 @@ static CLASSES: [Class; 32] = {
     c
 };
 
-/// The word class of a layout entry's type.
-#[inline(always)]
-fn desc_class(d: OperandDesc) -> Class {
-    CLASSES[(d & 31) as usize]
-}
+/// The number of valid values of each sub-op type (0 for other types), indexed like a
+/// layout entry's type bits.
+static SUB_OPS: [u8; 32] = {
+    let mut c = [0; 32];
+    let mut i = 0;
+    while i < OperandType::ALL.len() {
+        let n = OperandType::ALL[i].sub_ops();
+        assert!(n <= u8::MAX as usize);
+        c[i + 1] = n as u8;
+        i += 1;
+    }
+    c
+};
 
 const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -1262,24 +1284,24 @@ macro_rules! word_codec {
                 let layout = Op::layout(code);
                 let v = self.raw();
                 let wide = !fits_narrow(layout, &v);
-                let mut buf = [0u16; MAX_OP_WORDS];
+                // Room for four words past the longest op: each operand writes four and
+                // moves on by its width.
+                let mut buf = [0u16; MAX_OP_WORDS + 4];
                 buf[0] = code as u16 | if wide { WIDE } else { 0 };
                 let mut n = 1;
                 for (&d, &v) in layout.iter().zip(&v) {
                     if d == 0 {
                         break;
                     }
-                    for k in 0..desc_class(d).words(wide) {
-                        if let Some(w) = buf.get_mut(n) {
-                            *w = (v >> (16 * k)) as u16;
-                        }
-                        n += 1;
+                    if let Some(w) = buf.get_mut(n..n + 4) {
+                        w.copy_from_slice(&[v as u16, (v >> 16) as u16, (v >> 32) as u16, (v >> 48) as u16]);
                     }
+                    n += desc_class(d).words(wide);
                 }
-                // The whole buffer in one fixed-size copy (no `memcpy` call for a
-                // variable length), then the words past the op dropped.
+                // The op's longest possible length in one fixed-size copy (no `memcpy` call
+                // for a variable length), then the words past the op dropped.
                 let end = out.len() + n.min(MAX_OP_WORDS);
-                out.extend_from_slice(&buf);
+                out.extend_from_slice(&buf[..MAX_OP_WORDS]);
                 out.truncate(end);
             }
 
@@ -1344,16 +1366,24 @@ macro_rules! word_codec {
                 }
                 let class = desc_class(d);
                 let n = class.words(wide);
-                let mut raw = 0u64;
-                for k in 0..n {
-                    raw |= (*words.get(pos + k)? as u64) << (16 * k);
-                }
+                let raw = match *words.get(pos..pos + n)? {
+                    [] => 0,
+                    [a] => a as u64,
+                    [a, b] => a as u64 | (b as u64) << 16,
+                    [a, b, c, d] => a as u64 | (b as u64) << 16 | (c as u64) << 32 | (d as u64) << 48,
+                    _ => return None,
+                };
                 pos += n;
-                *v = class.extend(raw, n);
-                if *v > class.max {
-                    return None;
+                *v = match class {
+                    Class::Var32i if !wide => raw as u16 as i16 as i32 as u32 as u64,
+                    Class::Var64i if !wide => raw as u32 as i32 as i64 as u64,
+                    Class::Lane if raw > u8::MAX as u64 => return None,
+                    Class::Sub if raw >= SUB_OPS[(d & 31) as usize] as u64 => return None,
+                    _ => raw,
+                };
+                if wide {
+                    fits &= class.fits(*v);
                 }
-                fits &= class.fits(*v);
             }
             if wide && fits {
                 return None;
