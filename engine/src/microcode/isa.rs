@@ -781,8 +781,55 @@ const fn first_names<const N: usize>(names: &[&'static str; MAX_FIELD_NAMES]) ->
     out
 }
 
+/// An op's operands ([`Op::layout`]): one [`OperandDesc`] each, in table order, then zeros.
+pub(crate) type Layout = [OperandDesc; MAX_OPERANDS];
+
+/// The distinct layouts of `all` (in order of first appearance), the index of each entry's
+/// among them, and their count (at most 256: the index is a byte).
+const fn distinct_layouts<const N: usize>(all: &[Layout; N]) -> ([Layout; N], [u8; N], usize) {
+    let mut rows = [[0; MAX_OPERANDS]; N];
+    let mut index = [0u8; N];
+    let mut n = 0;
+    let mut i = 0;
+    while i < N {
+        let mut j = 0;
+        while j < n && !layout_eq(&rows[j], &all[i]) {
+            j += 1;
+        }
+        if j == n {
+            rows[n] = all[i];
+            n += 1;
+        }
+        assert!(j <= u8::MAX as usize, "more than 256 distinct operand layouts");
+        index[i] = j as u8;
+        i += 1;
+    }
+    (rows, index, n)
+}
+
+const fn layout_eq(a: &Layout, b: &Layout) -> bool {
+    let mut i = 0;
+    while i < MAX_OPERANDS {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn first_layouts<const N: usize, const M: usize>(rows: &[Layout; M]) -> [Layout; N] {
+    let mut out = [[0; MAX_OPERANDS]; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = rows[i];
+        i += 1;
+    }
+    out
+}
+
 /// The layout of an op with fields `fields` (type and name, in table order).
-const fn layout(fields: &[(OperandType, &str)]) -> [OperandDesc; MAX_OPERANDS] {
+const fn layout(fields: &[(OperandType, &str)]) -> Layout {
     assert!(fields.len() <= MAX_OPERANDS, "an op with more than MAX_OPERANDS operands");
     let mut out = [0; MAX_OPERANDS];
     let mut i = 0;
@@ -1219,10 +1266,23 @@ macro_rules! word_codec {
         pub(crate) static FIELD_NAMES: [&str; DISTINCT_FIELD_NAMES.1] =
             first_names(&DISTINCT_FIELD_NAMES.0);
 
-        /// Per opcode: its operands' types and names in table order ([`Op::layout`]).
-        static LAYOUTS: [[OperandDesc; MAX_OPERANDS]; ALL_OPCODES.len()] = [
+        /// Per opcode: its operands' types and names in table order ([`Op::layout`]), with
+        /// repeats (only read at compile time).
+        const ALL_LAYOUTS: [Layout; ALL_OPCODES.len()] = [
             $( layout(&[ $( (OperandType::$t, stringify!($f)) ),* ]), )*
         ];
+
+        /// The distinct layouts, the index of each opcode's, and their count (at compile
+        /// time).
+        const DISTINCT_LAYOUTS: ([Layout; ALL_OPCODES.len()], [u8; ALL_OPCODES.len()], usize) =
+            distinct_layouts(&ALL_LAYOUTS);
+
+        /// The distinct operand layouts of the table (many ops share one: every binary op's
+        /// is `dst`, `lhs`, `rhs`, all slots).
+        static LAYOUTS: [Layout; DISTINCT_LAYOUTS.2] = first_layouts(&DISTINCT_LAYOUTS.0);
+
+        /// Per opcode: the index of its layout in [`LAYOUTS`].
+        static LAYOUT_OF: [u8; ALL_OPCODES.len()] = DISTINCT_LAYOUTS.1;
 
         /// [`built`] of every opcode, one bit each.
         static BUILT: [u64; ALL_OPCODES.len().div_ceil(64)] = {
@@ -1267,8 +1327,8 @@ macro_rules! word_codec {
             /// The operands of opcode `code`: type and field name of each, in table order,
             /// then zeros ([`OperandDesc`]).
             #[inline(always)]
-            pub(crate) fn layout(code: OpCode) -> &'static [OperandDesc; MAX_OPERANDS] {
-                &LAYOUTS[code as usize]
+            pub(crate) fn layout(code: OpCode) -> &'static Layout {
+                &LAYOUTS[LAYOUT_OF[code as usize] as usize]
             }
 
             /// Whether a variable-width operand does not fit its narrow width (a slot or index
@@ -1283,21 +1343,31 @@ macro_rules! word_codec {
                 let code = self.opcode();
                 let layout = Op::layout(code);
                 let v = self.raw();
-                let wide = !fits_narrow(layout, &v);
                 // Room for four words past the longest op: each operand writes four and
                 // moves on by its width.
                 let mut buf = [0u16; MAX_OP_WORDS + 4];
+                let mut wide = false;
+                // The narrow form, unless an operand does not fit it: then the wide one.
+                let n = loop {
+                    let mut fits = true;
+                    let mut n = 1;
+                    for (&d, &v) in layout.iter().zip(&v) {
+                        if d == 0 {
+                            break;
+                        }
+                        let class = desc_class(d);
+                        fits &= class.fits(v);
+                        if let Some(w) = buf.get_mut(n..n + 4) {
+                            w.copy_from_slice(&[v as u16, (v >> 16) as u16, (v >> 32) as u16, (v >> 48) as u16]);
+                        }
+                        n += class.words(wide);
+                    }
+                    if fits || wide {
+                        break n;
+                    }
+                    wide = true;
+                };
                 buf[0] = code as u16 | if wide { WIDE } else { 0 };
-                let mut n = 1;
-                for (&d, &v) in layout.iter().zip(&v) {
-                    if d == 0 {
-                        break;
-                    }
-                    if let Some(w) = buf.get_mut(n..n + 4) {
-                        w.copy_from_slice(&[v as u16, (v >> 16) as u16, (v >> 32) as u16, (v >> 48) as u16]);
-                    }
-                    n += desc_class(d).words(wide);
-                }
                 // The op's longest possible length in one fixed-size copy (no `memcpy` call
                 // for a variable length), then the words past the op dropped.
                 let end = out.len() + n.min(MAX_OP_WORDS);
@@ -1329,7 +1399,7 @@ macro_rules! word_codec {
         /// Whether every operand of an op of layout `layout` with raw values `v` fits its
         /// narrow form.
         #[inline]
-        fn fits_narrow(layout: &[OperandDesc; MAX_OPERANDS], v: &[u64; MAX_OPERANDS]) -> bool {
+        fn fits_narrow(layout: &Layout, v: &[u64; MAX_OPERANDS]) -> bool {
             let mut fits = true;
             for (&d, &v) in layout.iter().zip(v) {
                 if d == 0 {
@@ -1340,27 +1410,49 @@ macro_rules! word_codec {
             fits
         }
 
-        /// The checked decoder behind [`Op::decode_words`] and the verifier: the opcode, the
-        /// raw operand values ([`Op::raw`]) and the length in words of the op at word `at`,
-        /// or `None` where the words are not a well-formed op of this build (an unknown
-        /// opcode or one [`built`] leaves out, missing words, an invalid sub-op or lane, a
-        /// wide form that is not needed).
+        /// The checked decoder behind [`Op::decode_words`] and the stored form's shape check:
+        /// the opcode, the raw operand values ([`Op::raw`]) and the length in words of the op
+        /// at word `at`, or `None` where the words are not a well-formed op of this build
+        /// (see [`decode_visit`]).
         pub(crate) fn decode_raw(
             words: &[u16],
             at: usize,
         ) -> Option<(OpCode, [u64; MAX_OPERANDS], usize)> {
+            let mut v = [0u64; MAX_OPERANDS];
+            let mut i = 0;
+            let (code, n) = decode_visit(words, at, &mut |_, raw| {
+                if let Some(v) = v.get_mut(i) {
+                    *v = raw;
+                }
+                i += 1;
+            })?;
+            Some((code, v, n))
+        }
+
+        /// The checked decoder: decode the op at word `at`, handing `f` each operand's
+        /// layout entry ([`OperandDesc`]) and raw value in table order as it is read (the
+        /// verifier checks them there, with no array in between). Returns the opcode and the
+        /// op's length in words, or `None` where the words are not a well-formed op of this
+        /// build: an unknown opcode or one [`built`] leaves out, missing words, an invalid
+        /// sub-op or lane, a wide form that is not needed (the encoding is canonical). `f`
+        /// may have seen some operands of an op that turns out `None`.
+        #[inline(always)]
+        pub(crate) fn decode_visit<F: FnMut(OperandDesc, u64)>(
+            words: &[u16],
+            at: usize,
+            f: &mut F,
+        ) -> Option<(OpCode, usize)> {
             let w = *words.get(at)?;
             let wide = w & WIDE != 0;
             let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
             if BUILT[code as usize / 64] >> (code as usize % 64) & 1 == 0 {
                 return None;
             }
-            let mut v = [0u64; MAX_OPERANDS];
             let mut pos = at + 1;
             // A narrow form's operands always fit their narrow width, so only a wide form
             // can be non-canonical (not needed).
             let mut fits = true;
-            for (&d, v) in Op::layout(code).iter().zip(&mut v) {
+            for &d in Op::layout(code) {
                 if d == 0 {
                     break;
                 }
@@ -1374,7 +1466,7 @@ macro_rules! word_codec {
                     _ => return None,
                 };
                 pos += n;
-                *v = match class {
+                let v = match class {
                     Class::Var32i if !wide => raw as u16 as i16 as i32 as u32 as u64,
                     Class::Var64i if !wide => raw as u32 as i32 as i64 as u64,
                     Class::Lane if raw > u8::MAX as u64 => return None,
@@ -1382,13 +1474,14 @@ macro_rules! word_codec {
                     _ => raw,
                 };
                 if wide {
-                    fits &= class.fits(*v);
+                    fits &= class.fits(v);
                 }
+                f(d, v);
             }
             if wide && fits {
                 return None;
             }
-            Some((code, v, pos - at))
+            Some((code, pos - at))
         }
 
         /// Unchecked readers of one op each, for the interpreter: `read::I32Add::<W>(p)`

@@ -1,9 +1,9 @@
 //! The microcode verifier: proves a `Compiled` function safe to run without bounds checks on
 //! its frame and its op vector.
 //!
-//! The check is one loop over the operands of every op as it is decoded (the checked
-//! decoder `isa::decode_raw` gives their raw values, [`Op::layout`] their types, with no op
-//! built), with one exhaustive `match` over [`OperandType`](super::isa::OperandType): an
+//! The check is a visit over the operands of every op as it is decoded (the checked
+//! decoder `isa::decode_visit` hands over each one's raw value and its [`Op::layout`] entry,
+//! its type and field name, with no op built), with one exhaustive `match` over [`OperandType`](super::isa::OperandType): an
 //! operand type added to the ISA table does not compile until it is checked here.
 //!
 //! The interpreter relies on exactly these facts (see the `SAFETY:` comments in `exec`):
@@ -22,7 +22,7 @@
 
 use alloc::vec::Vec;
 
-use super::isa::{decode_raw, desc_name, desc_type, OperandType as T};
+use super::isa::{decode_visit, desc_name, desc_type, OperandType as T};
 use super::{Compiled, ModuleShape, Op, OpCode, VerifyError};
 
 /// Words of one `br_table` entry (a `BrEntry`: opcode and a two-word relative target).
@@ -83,19 +83,18 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
         table_entries -= entry as usize;
         let mut targets: [u32; 2] = [0; 2];
         let mut num_targets = 0usize;
-        // One decode per op (the checked decoder, `isa::decode_raw`), then its operands
-        // checked in table order against their types (`Op::layout`).
-        let (code, vals, n) =
-            decode_raw(words, at).ok_or_else(|| err(at, "opcode", words[at] as u64))?;
         // State carried between the operands of one op (the table fixes their order): the
         // parameter cells of the callee named by a `FuncIdx` / `TypeIdx` (checked against the
         // following `Args`), and a `Base` (checked with the following `Cells`).
         let mut callee_cells: Option<u64> = None;
         let mut base: Option<u64> = None;
         let mut bad: Option<(&'static str, u64)> = None;
-        for (&d, &v) in Op::layout(code).iter().zip(&vals) {
-            if d == 0 {
-                break;
+        // One decode per op (the checked decoder, `isa::decode_visit`), each operand checked
+        // against its type as it is read. An op that does not decode is an `opcode` error
+        // whatever its operands, so what they set is then never used.
+        let decoded = decode_visit(words, at, &mut |d, v| {
+            if bad.is_some() {
+                return;
             }
             let ty = desc_type(d);
             // Every operand type is named here: a new one does not compile until it is checked.
@@ -172,9 +171,9 @@ pub(crate) fn verify(code: &Compiled, module: &ModuleShape<'_>) -> Result<(), Ve
                     _ => v,
                 };
                 bad = Some((desc_name(d), value));
-                break;
             }
-        }
+        });
+        let (code, n) = decoded.ok_or_else(|| err(at, "opcode", words[at] as u64))?;
         // In a frame of at most 65,535 cells a wide form of an op whose operands are all
         // frame cells is not canonical, so the decoder has refused it already; this says so
         // directly, as the dispatch table of a `narrow-frames` build has no handler for it.
