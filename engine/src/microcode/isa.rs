@@ -548,17 +548,28 @@ impl Class {
         Class::WORDS[self as usize][wide as usize] as usize
     }
 
+    /// Per class, what [`Class::fits`] computes with: `(bias, mask, max)`, the value fitting
+    /// the narrow form when `(v + bias) & mask <= max` (a signed class's bias moves its
+    /// narrow range to start at 0; the mask wraps an `i32`'s bits at 32). Straight-line
+    /// arithmetic rather than a `match`, which the compiler evaluated for every class at
+    /// once in the encoder's loop.
+    const NARROW: [(u64, u64, u64); 9] = [
+        (0, u64::MAX, u16::MAX as u64),                  // Var
+        (0, u64::MAX, 0),                                // Zero
+        (0x8000, u32::MAX as u64, u16::MAX as u64),      // Var32i
+        (0, u64::MAX, u64::MAX),                         // U32
+        (0, u64::MAX, u16::MAX as u64),                  // Off
+        (0, u64::MAX, u32::MAX as u64),                  // Var64u
+        (0x8000_0000, u64::MAX, u32::MAX as u64),        // Var64i
+        (0, u64::MAX, u64::MAX),                         // Lane
+        (0, u64::MAX, u64::MAX),                         // Sub
+    ];
+
     /// Whether raw value `v` fits the narrow form.
     #[inline(always)]
     pub fn fits(self, v: u64) -> bool {
-        match self {
-            Class::Var | Class::Off => v <= u16::MAX as u64,
-            Class::Zero => v == 0,
-            Class::Var32i => v as i32 as i16 as i32 as u32 as u64 == v,
-            Class::Var64u => v <= u32::MAX as u64,
-            Class::Var64i => v as i32 as i64 as u64 == v,
-            Class::U32 | Class::Lane | Class::Sub => true,
-        }
+        let (bias, mask, max) = Class::NARROW[self as usize];
+        v.wrapping_add(bias) & mask <= max
     }
 }
 
@@ -2204,6 +2215,31 @@ mod tests {
             }
         }
         assert!(decoded > ALL_OPCODES.len() * 8, "only {decoded} decoded");
+    }
+
+    /// `Class::fits` (arithmetic on a table) says what each class's narrow form holds.
+    #[test]
+    fn narrow_fits_as_each_class_says() {
+        let vals = [
+            0u64, 1, 0x7fff, 0x8000, 0xffff, 0x1_0000, 0x7fff_ffff, 0x8000_0000, 0xffff_7fff,
+            0xffff_8000, 0xffff_ffff, 0x1_0000_0000, 0xffff_ffff_7fff_ffff,
+            0xffff_ffff_8000_0000, u64::MAX,
+        ];
+        for v in vals {
+            let small = v <= u16::MAX as u64;
+            assert_eq!(Class::Var.fits(v), small, "{v:#x}");
+            assert_eq!(Class::Off.fits(v), small, "{v:#x}");
+            assert_eq!(Class::Zero.fits(v), v == 0, "{v:#x}");
+            assert_eq!(Class::Var64u.fits(v), v <= u32::MAX as u64, "{v:#x}");
+            assert_eq!(Class::Var64i.fits(v), v as i64 as i32 as i64 == v as i64, "{v:#x}");
+            if v <= u32::MAX as u64 {
+                let i = v as u32 as i32;
+                assert_eq!(Class::Var32i.fits(v), i as i16 as i32 == i, "{v:#x}");
+            }
+            for c in [Class::U32, Class::Lane, Class::Sub] {
+                assert!(c.fits(v));
+            }
+        }
     }
 
     /// No op is longer than `MAX_OP_WORDS` words, in either form.
