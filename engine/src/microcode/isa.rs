@@ -449,10 +449,37 @@ impl OperandType {
     pub const ALL: [OperandType; 31] = {
         use OperandType::*;
         [
-            Slot, Target, EntryTarget, Base, Cells, Args, TableLen, FuncIdx, TypeIdx, TableIdx,
-            MemIdx, GlobalIdx, DataIdx, ElemIdx, PoolIdx, LaneArg, Offset, I32Imm, I64Imm, Bits,
-            Lane, SimdUnOp, SimdBinOp, SimdTernOp, SimdShiftOp, SimdTestOp, SimdSplatOp,
-            SimdExtractOp, SimdReplaceOp, AtomicWidth, AtomicRmwOp,
+            Slot,
+            Target,
+            EntryTarget,
+            Base,
+            Cells,
+            Args,
+            TableLen,
+            FuncIdx,
+            TypeIdx,
+            TableIdx,
+            MemIdx,
+            GlobalIdx,
+            DataIdx,
+            ElemIdx,
+            PoolIdx,
+            LaneArg,
+            Offset,
+            I32Imm,
+            I64Imm,
+            Bits,
+            Lane,
+            SimdUnOp,
+            SimdBinOp,
+            SimdTernOp,
+            SimdShiftOp,
+            SimdTestOp,
+            SimdSplatOp,
+            SimdExtractOp,
+            SimdReplaceOp,
+            AtomicWidth,
+            AtomicRmwOp,
         ]
     };
 
@@ -540,7 +567,17 @@ pub enum Class {
 
 impl Class {
     /// Words in the narrow and the wide form, indexed by the class.
-    const WORDS: [[u8; 2]; 9] = [[1, 2], [0, 2], [1, 2], [2, 2], [1, 4], [2, 4], [2, 4], [1, 1], [1, 1]];
+    const WORDS: [[u8; 2]; 9] = [
+        [1, 2],
+        [0, 2],
+        [1, 2],
+        [2, 2],
+        [1, 4],
+        [2, 4],
+        [2, 4],
+        [1, 1],
+        [1, 1],
+    ];
 
     /// Words in the form `wide`.
     #[inline(always)]
@@ -554,15 +591,15 @@ impl Class {
     /// arithmetic rather than a `match`, which the compiler evaluated for every class at
     /// once in the encoder's loop.
     const NARROW: [(u64, u64, u64); 9] = [
-        (0, u64::MAX, u16::MAX as u64),                  // Var
-        (0, u64::MAX, 0),                                // Zero
-        (0x8000, u32::MAX as u64, u16::MAX as u64),      // Var32i
-        (0, u64::MAX, u64::MAX),                         // U32
-        (0, u64::MAX, u16::MAX as u64),                  // Off
-        (0, u64::MAX, u32::MAX as u64),                  // Var64u
-        (0x8000_0000, u64::MAX, u32::MAX as u64),        // Var64i
-        (0, u64::MAX, u64::MAX),                         // Lane
-        (0, u64::MAX, u64::MAX),                         // Sub
+        (0, u64::MAX, u16::MAX as u64),             // Var
+        (0, u64::MAX, 0),                           // Zero
+        (0x8000, u32::MAX as u64, u16::MAX as u64), // Var32i
+        (0, u64::MAX, u64::MAX),                    // U32
+        (0, u64::MAX, u16::MAX as u64),             // Off
+        (0, u64::MAX, u32::MAX as u64),             // Var64u
+        (0x8000_0000, u64::MAX, u32::MAX as u64),   // Var64i
+        (0, u64::MAX, u64::MAX),                    // Lane
+        (0, u64::MAX, u64::MAX),                    // Sub
     ];
 
     /// Whether raw value `v` fits the narrow form.
@@ -811,7 +848,10 @@ const fn distinct_layouts<const N: usize>(all: &[Layout; N]) -> ([Layout; N], [u
             rows[n] = all[i];
             n += 1;
         }
-        assert!(j <= u8::MAX as usize, "more than 256 distinct operand layouts");
+        assert!(
+            j <= u8::MAX as usize,
+            "more than 256 distinct operand layouts"
+        );
         index[i] = j as u8;
         i += 1;
     }
@@ -841,7 +881,10 @@ const fn first_layouts<const N: usize, const M: usize>(rows: &[Layout; M]) -> [L
 
 /// The layout of an op with fields `fields` (type and name, in table order).
 const fn layout(fields: &[(OperandType, &str)]) -> Layout {
-    assert!(fields.len() <= MAX_OPERANDS, "an op with more than MAX_OPERANDS operands");
+    assert!(
+        fields.len() <= MAX_OPERANDS,
+        "an op with more than MAX_OPERANDS operands"
+    );
     let mut out = [0; MAX_OPERANDS];
     let mut i = 0;
     while i < fields.len() {
@@ -1345,12 +1388,51 @@ macro_rules! word_codec {
             /// Whether a variable-width operand does not fit its narrow width (a slot or index
             /// past 65,535, a 64-bit immediate past 32 bits), so the op needs its wide form.
             pub fn needs_wide(&self) -> bool {
-                !fits_narrow(Op::layout(self.opcode()), &self.raw())
+                #[cfg(feature = "std")]
+                {
+                    match *self {
+                        $( Op::$name { $($f),* } => !(true $(&& const { OperandType::$t.class() }.fits(Raw::to_raw($f)))*), )*
+                    }
+                }
+                #[cfg(not(feature = "std"))]
+                {
+                    !fits_narrow(Op::layout(self.opcode()), &self.raw())
+                }
             }
 
             /// Append the op's words: the opcode word (with [`WIDE`] if the op needs its wide
             /// form), then each operand in declaration order at its class's width.
+            ///
+            /// Two forms of one encoder, from the same layouts and word classes: a `std` build
+            /// (the host, where translation speed counts) has one `match` arm per op with
+            /// each operand's class a constant (`encode_each`, about 18 KB of rv32 code); a
+            /// `no_std` build (the firmware, where flash counts) one loop over the op's layout
+            /// (`encode_table`). A unit test checks that they agree on every op.
+            #[inline]
             pub fn encode_words(&self, out: &mut Vec<u16>) {
+                #[cfg(feature = "std")]
+                self.encode_each(out);
+                #[cfg(not(feature = "std"))]
+                self.encode_table(out);
+            }
+
+            #[cfg(any(test, feature = "std"))]
+            fn encode_each(&self, out: &mut Vec<u16>) {
+                let mut buf = [0u16; MAX_OP_WORDS + 4];
+                let n = match *self {
+                    $( Op::$name { $($f),* } => {
+                        let wide = !(true $(&& const { OperandType::$t.class() }.fits(Raw::to_raw($f)))*);
+                        buf[0] = OpCode::$name as u16 | if wide { WIDE } else { 0 };
+                        let n = 1;
+                        $( let n = put_operand(&mut buf, n, const { OperandType::$t.class() }, Raw::to_raw($f), wide); )*
+                        n
+                    } )*
+                };
+                append_op(out, &buf, n);
+            }
+
+            #[cfg(any(test, not(feature = "std")))]
+            fn encode_table(&self, out: &mut Vec<u16>) {
                 let code = self.opcode();
                 let layout = Op::layout(code);
                 let v = self.raw();
@@ -1368,10 +1450,7 @@ macro_rules! word_codec {
                         }
                         let class = desc_class(d);
                         fits &= class.fits(v);
-                        if let Some(w) = buf.get_mut(n..n + 4) {
-                            w.copy_from_slice(&[v as u16, (v >> 16) as u16, (v >> 32) as u16, (v >> 48) as u16]);
-                        }
-                        n += class.words(wide);
+                        n = put_operand(&mut buf, n, class, v, wide);
                     }
                     if fits || wide {
                         break n;
@@ -1379,11 +1458,7 @@ macro_rules! word_codec {
                     wide = true;
                 };
                 buf[0] = code as u16 | if wide { WIDE } else { 0 };
-                // The op's longest possible length in one fixed-size copy (no `memcpy` call
-                // for a variable length), then the words past the op dropped.
-                let end = out.len() + n.min(MAX_OP_WORDS);
-                out.extend_from_slice(&buf[..MAX_OP_WORDS]);
-                out.truncate(end);
+                append_op(out, &buf, n);
             }
 
             /// Decode the op at word `at`, checking everything but the operands' ranges:
@@ -1407,8 +1482,35 @@ macro_rules! word_codec {
             }
         }
 
+        /// Write raw value `v` of class `class` at word `n` of `buf` in the form `wide`;
+        /// returns the next operand's word. Writes four words and moves on by the width.
+        #[inline(always)]
+        fn put_operand(
+            buf: &mut [u16; MAX_OP_WORDS + 4],
+            n: usize,
+            class: Class,
+            v: u64,
+            wide: bool,
+        ) -> usize {
+            if let Some(w) = buf.get_mut(n..n + 4) {
+                w.copy_from_slice(&[v as u16, (v >> 16) as u16, (v >> 32) as u16, (v >> 48) as u16]);
+            }
+            n + class.words(wide)
+        }
+
+        /// Append the first `n` words of `buf` (an encoded op) to `out`.
+        #[inline(always)]
+        fn append_op(out: &mut Vec<u16>, buf: &[u16; MAX_OP_WORDS + 4], n: usize) {
+            // The op's longest possible length in one fixed-size copy (no `memcpy` call for
+            // a variable length), then the words past the op dropped.
+            let end = out.len() + n.min(MAX_OP_WORDS);
+            out.extend_from_slice(&buf[..MAX_OP_WORDS]);
+            out.truncate(end);
+        }
+
         /// Whether every operand of an op of layout `layout` with raw values `v` fits its
         /// narrow form.
+        #[cfg(not(feature = "std"))]
         #[inline]
         fn fits_narrow(layout: &Layout, v: &[u64; MAX_OPERANDS]) -> bool {
             let mut fits = true;
@@ -2221,9 +2323,21 @@ mod tests {
     #[test]
     fn narrow_fits_as_each_class_says() {
         let vals = [
-            0u64, 1, 0x7fff, 0x8000, 0xffff, 0x1_0000, 0x7fff_ffff, 0x8000_0000, 0xffff_7fff,
-            0xffff_8000, 0xffff_ffff, 0x1_0000_0000, 0xffff_ffff_7fff_ffff,
-            0xffff_ffff_8000_0000, u64::MAX,
+            0u64,
+            1,
+            0x7fff,
+            0x8000,
+            0xffff,
+            0x1_0000,
+            0x7fff_ffff,
+            0x8000_0000,
+            0xffff_7fff,
+            0xffff_8000,
+            0xffff_ffff,
+            0x1_0000_0000,
+            0xffff_ffff_7fff_ffff,
+            0xffff_ffff_8000_0000,
+            u64::MAX,
         ];
         for v in vals {
             let small = v <= u16::MAX as u64;
@@ -2231,7 +2345,11 @@ mod tests {
             assert_eq!(Class::Off.fits(v), small, "{v:#x}");
             assert_eq!(Class::Zero.fits(v), v == 0, "{v:#x}");
             assert_eq!(Class::Var64u.fits(v), v <= u32::MAX as u64, "{v:#x}");
-            assert_eq!(Class::Var64i.fits(v), v as i64 as i32 as i64 == v as i64, "{v:#x}");
+            assert_eq!(
+                Class::Var64i.fits(v),
+                v as i64 as i32 as i64 == v as i64,
+                "{v:#x}"
+            );
             if v <= u32::MAX as u64 {
                 let i = v as u32 as i32;
                 assert_eq!(Class::Var32i.fits(v), i as i16 as i32 == i, "{v:#x}");
@@ -2240,6 +2358,47 @@ mod tests {
                 assert!(c.fits(v));
             }
         }
+    }
+
+    /// The two forms of the encoder (`Op::encode_words`) give the same words and the same
+    /// form for every op, and `needs_wide` agrees with the form chosen.
+    #[test]
+    fn both_encoders_agree() {
+        let mut ops = 0;
+        for &code in ALL_OPCODES {
+            for fill in [0u16, 1, 0x7fff, 0x8000, 0xffff] {
+                for wide in [false, true] {
+                    for k in 0..MAX_OP_WORDS {
+                        let mut words = alloc::vec![fill; 32];
+                        words[1 + k] = 0x8765;
+                        words[0] = code as u16 | if wide { WIDE } else { 0 };
+                        let Some((op, _)) = Op::decode_words(&words, 0) else {
+                            continue;
+                        };
+                        // Wider values than any decoded narrow op holds, to reach both forms.
+                        let mut variants = alloc::vec![op];
+                        let mut big = op;
+                        if let Some(t) = big.branch_target_mut() {
+                            *t = 0x1234_5678;
+                            variants.push(big);
+                        }
+                        if let Some(d) = big.result_slot_mut() {
+                            *d = 0x12_3456;
+                            variants.push(big);
+                        }
+                        for op in variants {
+                            let (mut a, mut b) = (Vec::new(), Vec::new());
+                            op.encode_each(&mut a);
+                            op.encode_table(&mut b);
+                            assert_eq!(a, b, "{}", op.name());
+                            assert_eq!(a[0] & WIDE != 0, op.needs_wide(), "{}", op.name());
+                            ops += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(ops > ALL_OPCODES.len() * 8, "only {ops} ops encoded");
     }
 
     /// No op is longer than `MAX_OP_WORDS` words, in either form.
