@@ -1339,6 +1339,7 @@ macro_rules! word_codec {
         static LAYOUT_OF: [u8; ALL_OPCODES.len()] = DISTINCT_LAYOUTS.1;
 
         /// [`built`] of every opcode, one bit each.
+        #[cfg(not(feature = "std"))]
         static BUILT: [u64; ALL_OPCODES.len().div_ceil(64)] = {
             let mut bits = [0u64; ALL_OPCODES.len().div_ceil(64)];
             let mut code = 0;
@@ -1482,6 +1483,40 @@ macro_rules! word_codec {
             }
         }
 
+        /// Read the operand of layout entry `d` at word `*pos` in the form `wide`, moving
+        /// `*pos` past it and clearing `*fits` if a wide operand would fit narrow: its raw
+        /// value, or `None` if its words are missing or it is an invalid lane or sub-op.
+        #[inline(always)]
+        fn read_operand(
+            words: &[u16],
+            pos: &mut usize,
+            d: OperandDesc,
+            wide: bool,
+            fits: &mut bool,
+        ) -> Option<u64> {
+            let class = desc_class(d);
+            let n = class.words(wide);
+            let raw = match *words.get(*pos..*pos + n)? {
+                [] => 0,
+                [a] => a as u64,
+                [a, b] => a as u64 | (b as u64) << 16,
+                [a, b, c, d] => a as u64 | (b as u64) << 16 | (c as u64) << 32 | (d as u64) << 48,
+                _ => return None,
+            };
+            *pos += n;
+            let v = match class {
+                Class::Var32i if !wide => raw as u16 as i16 as i32 as u32 as u64,
+                Class::Var64i if !wide => raw as u32 as i32 as i64 as u64,
+                Class::Lane if raw > u8::MAX as u64 => return None,
+                Class::Sub if raw >= SUB_OPS[(d & 31) as usize] as u64 => return None,
+                _ => raw,
+            };
+            if wide {
+                *fits &= class.fits(v);
+            }
+            Some(v)
+        }
+
         /// Write raw value `v` of class `class` at word `n` of `buf` in the form `wide`;
         /// returns the next operand's word. Writes four words and moves on by the width.
         #[inline(always)]
@@ -1550,6 +1585,7 @@ macro_rules! word_codec {
         /// sub-op or lane, a wide form that is not needed (the encoding is canonical). `f`
         /// may have seen some operands of an op that turns out `None`.
         #[inline(always)]
+        #[allow(unused_mut, unused_variables, unused_assignments)]
         pub(crate) fn decode_visit<F: FnMut(OperandDesc, u64)>(
             words: &[u16],
             at: usize,
@@ -1558,38 +1594,41 @@ macro_rules! word_codec {
             let w = *words.get(at)?;
             let wide = w & WIDE != 0;
             let code = *ALL_OPCODES.get((w & !WIDE) as usize)?;
-            if BUILT[code as usize / 64] >> (code as usize % 64) & 1 == 0 {
-                return None;
-            }
             let mut pos = at + 1;
             // A narrow form's operands always fit their narrow width, so only a wide form
             // can be non-canonical (not needed).
             let mut fits = true;
-            for &d in Op::layout(code) {
-                if d == 0 {
-                    break;
+            // A `std` build (the host, where loading speed counts): one `match` arm per op,
+            // each operand's layout entry a constant (the verifier's checks fold with it).
+            #[cfg(feature = "std")]
+            match code {
+                $( OpCode::$name if const { built(OpCode::$name as u16) } => {
+                    let layout = const { &ALL_LAYOUTS[OpCode::$name as usize] };
+                    let mut k = 0;
+                    $(
+                        let _ = stringify!($f);
+                        let v = read_operand(words, &mut pos, layout[k], wide, &mut fits)?;
+                        f(layout[k], v);
+                        k += 1;
+                    )*
+                    let _ = k;
+                } )*
+                _ => return None,
+            }
+            // A `no_std` build (the firmware, where flash counts): one loop over the op's
+            // layout.
+            #[cfg(not(feature = "std"))]
+            {
+                if BUILT[code as usize / 64] >> (code as usize % 64) & 1 == 0 {
+                    return None;
                 }
-                let class = desc_class(d);
-                let n = class.words(wide);
-                let raw = match *words.get(pos..pos + n)? {
-                    [] => 0,
-                    [a] => a as u64,
-                    [a, b] => a as u64 | (b as u64) << 16,
-                    [a, b, c, d] => a as u64 | (b as u64) << 16 | (c as u64) << 32 | (d as u64) << 48,
-                    _ => return None,
-                };
-                pos += n;
-                let v = match class {
-                    Class::Var32i if !wide => raw as u16 as i16 as i32 as u32 as u64,
-                    Class::Var64i if !wide => raw as u32 as i32 as i64 as u64,
-                    Class::Lane if raw > u8::MAX as u64 => return None,
-                    Class::Sub if raw >= SUB_OPS[(d & 31) as usize] as u64 => return None,
-                    _ => raw,
-                };
-                if wide {
-                    fits &= class.fits(v);
+                for &d in Op::layout(code) {
+                    if d == 0 {
+                        break;
+                    }
+                    let v = read_operand(words, &mut pos, d, wide, &mut fits)?;
+                    f(d, v);
                 }
-                f(d, v);
             }
             if wide && fits {
                 return None;
