@@ -2,11 +2,11 @@
 //! table at the end of this file.
 //!
 //! The table is the single source of truth. From it the macro derives the [`Op`] enum, the
-//! [`OpCode`] of the stored form, one static operand layout per opcode ([`Op::layout`]: each
+//! [`OpCode`] of the stored form, one static operand layout per opcode (`Op::layout`: each
 //! operand's [`OperandType`] and field name, in table order), the interpreter's unchecked
 //! per-op readers (`read::*`), and the accessors the translator patches ops with.
 //!
-//! The checked codec is table-driven: the per-op code is only [`Op::raw`] (the fields as raw
+//! The checked codec is table-driven: the per-op code is only `Op::raw` (the fields as raw
 //! `u64`s, in table order) and its inverse `Op::from_raw`; one loop over the layout encodes
 //! the operands at their [`Class`]'s width ([`Op::encode_words`]), one decodes them
 //! (`decode_raw`, behind [`Op::decode_words`], the stored form's shape check and the
@@ -17,7 +17,7 @@
 //! the table spells the type of every field, and the macro maps each *type name* to the
 //! [`OperandType`] variant of the same name (`OperandType::$ty`): a field of a new type does
 //! not compile until it has a variant, and a new variant does not compile until its word
-//! class ([`OperandType::class`]), its [`Operand`] ([`Operand::from_raw`]) and the verifier's
+//! class ([`OperandType::class`]), its [`Operand`] (`Operand::from_raw`) and the verifier's
 //! check (an exhaustive `match`, no wildcard) handle it.
 //!
 //! This module is the leaf of the engine: it imports nothing from `exec` (the SIMD sub-op
@@ -405,8 +405,8 @@ macro_rules! wf {
 /// The type of an operand field: one variant per type name of the ISA table, of the same
 /// name (the table's fields are mapped with `OperandType::$ty`, so a field of a new type does
 /// not compile until it has a variant here; a new variant does not compile until
-/// [`OperandType::class`], [`Operand::from_raw`] and the verifier's exhaustive `match` handle
-/// it). The checked codec works on the per-opcode list of these ([`Op::layout`]).
+/// [`OperandType::class`], `Operand::from_raw` and the verifier's exhaustive `match` handle
+/// it). The checked codec works on the per-opcode list of these (`Op::layout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 #[allow(missing_docs)]
@@ -540,7 +540,7 @@ impl OperandType {
 
 /// A word class: how an operand is stored (ARCHITECTURE.md, "Encoding"), for the
 /// table-driven encoder, decoder and verifier. Operand values move through them as raw
-/// `u64`s ([`Raw`]): unsigned fields zero-extended, `i32` fields as their bits zero-extended,
+/// `u64`s (`Raw`): unsigned fields zero-extended, `i32` fields as their bits zero-extended,
 /// `i64` fields as their bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -726,7 +726,7 @@ impl Operand {
 /// The most operands of any op (a table entry with more does not compile).
 pub const MAX_OPERANDS: usize = 7;
 
-/// One operand of an op's layout ([`Op::layout`]): its type (`OperandType as u16 + 1`, bits
+/// One operand of an op's layout (`Op::layout`): its type (`OperandType as u16 + 1`, bits
 /// 0-4) and its field's name (an index into [`FIELD_NAMES`], bits 5-15); 0 past the last.
 pub(crate) type OperandDesc = u16;
 
@@ -829,7 +829,7 @@ const fn first_names<const N: usize>(names: &[&'static str; MAX_FIELD_NAMES]) ->
     out
 }
 
-/// An op's operands ([`Op::layout`]): one [`OperandDesc`] each, in table order, then zeros.
+/// An op's operands (`Op::layout`): one [`OperandDesc`] each, in table order, then zeros.
 pub(crate) type Layout = [OperandDesc; MAX_OPERANDS];
 
 /// The distinct layouts of `all` (in order of first appearance), the index of each entry's
@@ -1320,7 +1320,7 @@ macro_rules! word_codec {
         pub(crate) static FIELD_NAMES: [&str; DISTINCT_FIELD_NAMES.1] =
             first_names(&DISTINCT_FIELD_NAMES.0);
 
-        /// Per opcode: its operands' types and names in table order ([`Op::layout`]), with
+        /// Per opcode: its operands' types and names in table order (`Op::layout`), with
         /// repeats (only read at compile time).
         const ALL_LAYOUTS: [Layout; ALL_OPCODES.len()] = [
             $( layout(&[ $( (OperandType::$t, stringify!($f)) ),* ]), )*
@@ -1353,8 +1353,8 @@ macro_rules! word_codec {
         };
 
         impl Op {
-            /// The raw values ([`Raw`]) of the op's operands in table order (0 past the last):
-            /// with [`Op::layout`], all the encoder needs. The only per-op code of the encoder.
+            /// The raw values (`Raw`) of the op's operands in table order (0 past the last):
+            /// with `Op::layout`, all the encoder needs. The only per-op code of the encoder.
             #[allow(unused_mut, unused_assignments, unused_variables)]
             pub(crate) fn raw(&self) -> [u64; MAX_OPERANDS] {
                 let mut v = [0u64; MAX_OPERANDS];
@@ -1367,7 +1367,7 @@ macro_rules! word_codec {
                 v
             }
 
-            /// The op of opcode `code` with the operand values `v` (as [`Op::raw`] gives
+            /// The op of opcode `code` with the operand values `v` (as `Op::raw` gives
             /// them). The only per-op code of the decoder.
             #[allow(unused_mut, unused_assignments, unused_variables)]
             fn from_raw(code: OpCode, v: &[u64; MAX_OPERANDS]) -> Op {
@@ -1559,7 +1559,7 @@ macro_rules! word_codec {
         }
 
         /// The checked decoder behind [`Op::decode_words`] and the stored form's shape check:
-        /// the opcode, the raw operand values ([`Op::raw`]) and the length in words of the op
+        /// the opcode, the raw operand values (`Op::raw`) and the length in words of the op
         /// at word `at`, or `None` where the words are not a well-formed op of this build
         /// (see [`decode_visit`]).
         pub(crate) fn decode_raw(

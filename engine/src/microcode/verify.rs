@@ -2,7 +2,7 @@
 //! its frame and its op vector.
 //!
 //! The check is a visit over the operands of every op as it is decoded (the checked
-//! decoder `isa::decode_visit` hands over each one's raw value and its [`Op::layout`] entry,
+//! decoder `isa::decode_visit` hands over each one's raw value and its `Op::layout` entry,
 //! its type and field name, with no op built), with one exhaustive `match` over [`OperandType`](super::isa::OperandType): an
 //! operand type added to the ISA table does not compile until it is checked here.
 //!
