@@ -92,12 +92,14 @@ fn slow<T, const W: bool>(
 /// then the general path. Kept out of the handler so that a resident memory's fast path is
 /// unchanged.
 ///
-/// Only this cache hit is per op: a miss tail-calls the shared [`slow`] (one per form), whose
-/// `MemSlow` reads the opcode at `ip` and tries the page table before anything goes out of
-/// line. A per-op copy of that table lookup (`mem_lookup`, until 2026-12-02) cost the
-/// firmware 88 KB of flash (a copy per load/store op, form and host type); without it a miss
-/// costs about 120 instructions instead of 80, which the view's 16 entries (fewer misses)
-/// and one-comparison hit more than pay back (ROADMAP.md, issue 19).
+/// Only this cache hit is per op (on a paged memory it runs for every access: the firmware's
+/// CMARK, paged, took 1.7x its guest instructions with one copy per form that decoded the op
+/// at run time). A miss tail-calls the shared [`slow`] (one per form), whose `MemSlow` reads
+/// the opcode at `ip` and tries the page table before anything goes out of line. A per-op
+/// copy of that table lookup (`mem_lookup`, until 2026-12-02) cost the firmware 88 KB of
+/// flash (a copy per load/store op, form and host type); without it a miss costs about 120
+/// instructions instead of 80, which the view's 16 entries (fewer misses) and
+/// one-comparison hit more than pay back (ROADMAP.md, issue 19).
 #[inline(never)]
 fn mem_miss<T, const W: bool, const OP: u16>(
     cx: &mut Ctx<'_, T>,

@@ -8,7 +8,7 @@
 
 use super::super::state::{out_of_line, Ctx, Exit, Regs, R};
 use super::super::two_mut;
-use crate::error::TrapCode;
+use crate::microcode::isa::{MemIdx, Slot, WIDE};
 use crate::microcode::Op;
 
 /// `in_mem0` for an address read from a cell (any `u64`, for a 64-bit memory) and an op of
@@ -48,7 +48,7 @@ fn in_mem0(addr: u64, offset: u64, n: u64, len: u64) -> Option<usize> {
 macro_rules! mem_ops {
     (
         loads { $( $l:ident $li:ident $lr:ident $n:literal $conv:expr; )* }
-        stores { $( $s:ident $si:ident $sr:ident $sconv:expr; )* }
+        stores { $( $s:ident $si:ident $sr:ident $sn:literal $sconv:expr; )* }
     ) => {
         $(
             mem_ops!(@load $l $n $conv, in_mem0_cell::<W>, |r| {
@@ -91,137 +91,86 @@ macro_rules! mem_ops {
             )
         }
 
-        /// The load or store at `r.ip`, whose opcode is `word` (narrow form), if it is on
-        /// memory 0 and inside one of its resident pages (a demand-paged memory 0,
-        /// `Ctx::paged`): done, `ip` stepped, and `true`. Otherwise `false` with `r`
-        /// unchanged. Runs only after the op's handler missed, so a resident memory's fast
-        /// path pays nothing for it; the threaded backend calls it with `word` a constant
-        /// (one function per op), the others from [`MemSlow`].
+        /// The operands of the load or store at `r.ip`, whose opcode is `word` (narrow
+        /// form), with `r.ip` stepped past it.
         ///
-        /// With `cached_only`, only the view's cached translations are tried (nothing is
-        /// called, so the threaded backend's caller needs no stack frame, and tail-calls a
-        /// second function for the page table on a miss).
+        /// One function for every load and store and all three of their operand layouts, so
+        /// that the paths after a handler missed are compiled once per form, not once per op
+        /// (they are where a demand-paged memory's accesses go, and what a resident memory
+        /// only reaches to trap; a copy per op cost the firmware 26 KB, ROADMAP.md, issue 15).
         ///
         /// # Safety
-        /// As for [`MemSlow`], and `word` is the opcode at `r.ip` without `WIDE`.
+        /// `r.ip` is a verified op of form `W` whose narrow opcode is `word`, one of the
+        /// loads and stores above.
         #[inline(always)]
-        pub(crate) unsafe fn mem_paged<T, const W: bool>(
-            cx: &mut Ctx<'_, T>,
-            r: &mut Regs,
-            word: u16,
-            cached_only: bool,
-        ) -> bool {
-            let start = r.ip;
+        unsafe fn mem_operands<const W: bool>(r: &mut Regs, word: u16) -> Access {
             use crate::microcode::isa::opc;
+            // Each arm reads its group's ops with the group's first op's reader: the ISA
+            // declares one operand list per group (`isa::define_ops!`: `load`, `load_imm`,
+            // `load_reg`, `store`, `store_imm`, `store_reg`), and the readers are generated
+            // from it, so every op of a group is read alike.
             match word {
-                $(
-                    opc::$l | opc::$li | opc::$lr => {
-                        let (dst, a, mem, offset) = mem_ops!(@load_args r, word, $l $li $lr);
-                        if mem == 0 {
-                            let p = if cached_only {
-                                cx.paged.cached(a, offset, $n, false)
-                            } else {
-                                cx.paged.at(a, offset, $n, false)
-                            };
-                            if let Some(p) = p {
-                                // SAFETY: `at`/`cached` returned `N` bytes of a resident
-                                // page, valid until the pager runs again, after which the
-                                // view is re-read with `mem0` (ARCHITECTURE.md, "Invariants":
-                                // the paged view and its cached translations).
-                                let bytes = unsafe { *(p as *const [u8; $n]) };
-                                set!(r, dst, ($conv)(bytes));
-                                return true;
-                            }
-                        }
-                    }
-                )*
-                $(
-                    opc::$s | opc::$si | opc::$sr => {
-                        let (a, v, mem, offset) = mem_ops!(@store_args r, word, $s $si $sr);
-                        let bytes = ($sconv)(v);
-                        if mem == 0 {
-                            let n = core::mem::size_of_val(&bytes) as u64;
-                            let p = if cached_only {
-                                cx.paged.cached(a, offset, n, true)
-                            } else {
-                                cx.paged.at(a, offset, n, true)
-                            };
-                            if let Some(p) = p {
-                                // SAFETY: as for the loads (`at` marked the page dirty).
-                                unsafe { *(p as *mut [u8; _]) = bytes };
-                                return true;
-                            }
-                        }
-                    }
-                )*
-                _ => {}
+                $( opc::$l )|* => {
+                    let Op::I32Load { dst, addr, mem, offset } = rd!(r, I32Load) else { unreachable!() };
+                    Access { cell: dst, addr: c!(r, addr), mem, offset, store: false }
+                }
+                $( opc::$li )|* => {
+                    let Op::I32LoadAddImm { dst, base, imm, mem, offset } = rd!(r, I32LoadAddImm) else { unreachable!() };
+                    Access { cell: dst, addr: wrap_add(c!(r, base), imm as u32 as u64), mem, offset, store: false }
+                }
+                $( opc::$lr )|* => {
+                    let Op::I32LoadAdd { dst, base, index, mem, offset } = rd!(r, I32LoadAdd) else { unreachable!() };
+                    Access { cell: dst, addr: wrap_add(c!(r, base), c!(r, index)), mem, offset, store: false }
+                }
+                $( opc::$s )|* => {
+                    let Op::I32Store { addr, src, mem, offset } = rd!(r, I32Store) else { unreachable!() };
+                    Access { cell: src, addr: c!(r, addr), mem, offset, store: true }
+                }
+                $( opc::$si )|* => {
+                    let Op::I32StoreAddImm { base, imm, src, mem, offset } = rd!(r, I32StoreAddImm) else { unreachable!() };
+                    Access { cell: src, addr: wrap_add(c!(r, base), imm as u32 as u64), mem, offset, store: true }
+                }
+                _ => {
+                    let Op::I32StoreAdd { base, index, src, mem, offset } = rd!(r, I32StoreAdd) else { unreachable!() };
+                    Access { cell: src, addr: wrap_add(c!(r, base), c!(r, index)), mem, offset, store: true }
+                }
             }
-            r.ip = start;
-            false
         }
 
-        /// The checked path of the load or store at `r.ip`, out of line.
-        fn mem_slow_body<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
-            // SAFETY: the backend runs this only for an op whose handler returned
-            // `Exit::Slow`, with the registers that op started with: `r.ip` is a verified op
-            // of form `W`, one of the loads and stores above.
-            let word = unsafe { *r.ip } & !crate::microcode::isa::WIDE;
+        /// How many bytes the load or store of narrow opcode `word` moves.
+        #[inline(always)]
+        fn mem_width(word: u16) -> u64 {
+            use crate::microcode::isa::opc;
+            match word {
+                $( opc::$l | opc::$li | opc::$lr => $n, )*
+                $( opc::$s | opc::$si | opc::$sr => $sn, )*
+                _ => 1,
+            }
+        }
+
+        /// The value the load of narrow opcode `word` leaves in its cell, from the bytes it
+        /// read (`raw`: `mem_width(word)` bytes, little-endian, zero-extended).
+        #[inline(always)]
+        fn mem_value(word: u16, raw: u64) -> u64 {
             use crate::microcode::isa::opc;
             match word {
                 $(
-                    opc::$l | opc::$li | opc::$lr => {
-                        let (dst, a, mem, offset) = mem_ops!(@load_args r, word, $l $li $lr);
-                        let (m, off) = mem_off!(cx, mem);
-                        let bytes = m.load::<$n>(off, a, offset)?;
-                        set!(r, dst, ($conv)(bytes));
-                    }
+                    opc::$l | opc::$li | opc::$lr => ($conv)(low_bytes::<$n>(raw)),
                 )*
+                _ => raw,
+            }
+        }
+
+        /// The bytes the store of narrow opcode `word` writes for the value `v`: the low
+        /// `mem_width(word)` bytes of the result, little-endian.
+        #[inline(always)]
+        fn mem_bytes(word: u16, v: u64) -> u64 {
+            use crate::microcode::isa::opc;
+            match word {
                 $(
-                    opc::$s | opc::$si | opc::$sr => {
-                        let (a, v, mem, offset) = mem_ops!(@store_args r, word, $s $si $sr);
-                        let (m, off) = mem_off!(cx, mem);
-                        m.store(off, a, offset, ($sconv)(v))?;
-                    }
+                    opc::$s | opc::$si | opc::$sr => from_low_bytes::<$sn>(($sconv)(v)),
                 )*
-                _ => return Err(TrapCode::Unreachable.into()),
-            }
-            refresh_mem0!(cx, r);
-            Ok(())
-        }
-    };
-    // The operands of the load at `r.ip` whose narrow opcode is `word`, one of the three
-    // forms: (destination, address, memory, offset). For the out-of-line paths, which
-    // serve all three forms in one arm.
-    (@load_args $r:ident, $word:ident, $l:ident $li:ident $lr:ident) => {
-        match $word {
-            opc::$l => {
-                let Op::$l { dst, addr, mem, offset } = rd!($r, $l) else { unreachable!() };
-                (dst, c!($r, addr), mem, offset)
-            }
-            opc::$li => {
-                let Op::$li { dst, base, imm, mem, offset } = rd!($r, $li) else { unreachable!() };
-                (dst, wrap_add(c!($r, base), imm as u32 as u64), mem, offset)
-            }
-            _ => {
-                let Op::$lr { dst, base, index, mem, offset } = rd!($r, $lr) else { unreachable!() };
-                (dst, wrap_add(c!($r, base), c!($r, index)), mem, offset)
-            }
-        }
-    };
-    // The same for a store: (address, value, memory, offset).
-    (@store_args $r:ident, $word:ident, $s:ident $si:ident $sr:ident) => {
-        match $word {
-            opc::$s => {
-                let Op::$s { addr, src, mem, offset } = rd!($r, $s) else { unreachable!() };
-                (c!($r, addr), c!($r, src), mem, offset)
-            }
-            opc::$si => {
-                let Op::$si { base, imm, src, mem, offset } = rd!($r, $si) else { unreachable!() };
-                (wrap_add(c!($r, base), imm as u32 as u64), c!($r, src), mem, offset)
-            }
-            _ => {
-                let Op::$sr { base, index, src, mem, offset } = rd!($r, $sr) else { unreachable!() };
-                (wrap_add(c!($r, base), c!($r, index)), c!($r, src), mem, offset)
+                _ => v,
             }
         }
     };
@@ -283,14 +232,163 @@ mem_ops! {
         I64Load32U I64Load32UAddImm I64Load32UAdd 4 |b| u32::from_le_bytes(b) as u64;
     }
     stores {
-        I32Store I32StoreAddImm I32StoreAdd |v: u64| (v as u32).to_le_bytes();
-        I64Store I64StoreAddImm I64StoreAdd |v: u64| v.to_le_bytes();
-        I32Store8 I32Store8AddImm I32Store8Add |v: u64| [v as u8];
-        I64Store8 I64Store8AddImm I64Store8Add |v: u64| [v as u8];
-        I32Store16 I32Store16AddImm I32Store16Add |v: u64| (v as u16).to_le_bytes();
-        I64Store16 I64Store16AddImm I64Store16Add |v: u64| (v as u16).to_le_bytes();
-        I64Store32 I64Store32AddImm I64Store32Add |v: u64| (v as u32).to_le_bytes();
+        I32Store I32StoreAddImm I32StoreAdd 4 |v: u64| (v as u32).to_le_bytes();
+        I64Store I64StoreAddImm I64StoreAdd 8 |v: u64| v.to_le_bytes();
+        I32Store8 I32Store8AddImm I32Store8Add 1 |v: u64| [v as u8];
+        I64Store8 I64Store8AddImm I64Store8Add 1 |v: u64| [v as u8];
+        I32Store16 I32Store16AddImm I32Store16Add 2 |v: u64| (v as u16).to_le_bytes();
+        I64Store16 I64Store16AddImm I64Store16Add 2 |v: u64| (v as u16).to_le_bytes();
+        I64Store32 I64Store32AddImm I64Store32Add 4 |v: u64| (v as u32).to_le_bytes();
     }
+}
+
+/// The low `N` bytes (`N <= 8`) of `v`, little-endian. No slice copy: that is a call at
+/// opt-level "s", and a call given a pointer to a local keeps the threaded backend's caller
+/// from tail-calling the next handler (`state::out_of_line`).
+#[inline(always)]
+fn low_bytes<const N: usize>(v: u64) -> [u8; N] {
+    const { assert!(N <= 8) };
+    let w = v.to_le_bytes();
+    // SAFETY: `N <= 8`, so the first `N` bytes of `w` are in it; byte arrays have alignment 1.
+    unsafe { *(w.as_ptr() as *const [u8; N]) }
+}
+
+/// `b` (`N <= 8` bytes, little-endian) zero-extended.
+#[inline(always)]
+fn from_low_bytes<const N: usize>(b: [u8; N]) -> u64 {
+    const { assert!(N <= 8) };
+    let mut w = [0u8; 8];
+    // SAFETY: as for `low_bytes`.
+    unsafe { *(w.as_mut_ptr() as *mut [u8; N]) = b };
+    u64::from_le_bytes(w)
+}
+
+/// A load's or store's operands (`mem_operands`).
+struct Access {
+    /// The cell a load writes or a store reads.
+    cell: Slot,
+    /// The address operand (for the fused forms, the sum).
+    addr: u64,
+    mem: MemIdx,
+    offset: u64,
+    store: bool,
+}
+
+/// The `n` bytes (1, 2, 4 or 8) at `p`, little-endian, zero-extended.
+///
+/// # Safety
+/// `p` is valid for reading `n` bytes.
+#[inline(always)]
+unsafe fn read_raw(p: *const u8, n: u64) -> u64 {
+    // SAFETY: the caller's contract; byte arrays have alignment 1.
+    unsafe {
+        match n {
+            1 => *p as u64,
+            2 => u16::from_le_bytes(*(p as *const [u8; 2])) as u64,
+            4 => u32::from_le_bytes(*(p as *const [u8; 4])) as u64,
+            _ => u64::from_le_bytes(*(p as *const [u8; 8])),
+        }
+    }
+}
+
+/// Write the low `n` bytes (1, 2, 4 or 8) of `v` to `p`, little-endian.
+///
+/// # Safety
+/// `p` is valid for writing `n` bytes.
+#[inline(always)]
+unsafe fn write_raw(p: *mut u8, n: u64, v: u64) {
+    // SAFETY: the caller's contract; byte arrays have alignment 1.
+    unsafe {
+        match n {
+            1 => *p = v as u8,
+            2 => *(p as *mut [u8; 2]) = (v as u16).to_le_bytes(),
+            4 => *(p as *mut [u8; 4]) = (v as u32).to_le_bytes(),
+            _ => *(p as *mut [u8; 8]) = v.to_le_bytes(),
+        }
+    }
+}
+
+/// The load or store at `r.ip`, whose opcode is `word` (narrow form), if it is on memory 0
+/// and inside one of its resident pages (a demand-paged memory 0, `Ctx::paged`): done, `ip`
+/// stepped, and `true`. Otherwise `false` with `r` unchanged. Runs only after the op's
+/// handler missed, so a resident memory's fast path pays nothing for it. The threaded
+/// backend calls it with `word` a constant (`mem_miss`, one function per op: everything
+/// below folds to that op's operand layout, width and conversion, which on a paged memory
+/// runs for every access), [`MemSlow`] with the word read from `r.ip` (one copy per form).
+///
+/// With `cached_only`, only the view's cached translations are tried (nothing is called, so
+/// the threaded backend's caller needs no stack frame, and tail-calls a second function for
+/// the page table on a miss).
+///
+/// # Safety
+/// As for [`MemSlow`], and `word` is the opcode at `r.ip` without `WIDE`.
+#[inline(always)]
+pub(crate) unsafe fn mem_paged<T, const W: bool>(
+    cx: &mut Ctx<'_, T>,
+    r: &mut Regs,
+    word: u16,
+    cached_only: bool,
+) -> bool {
+    let start = r.ip;
+    // SAFETY: the caller's contract: `r.ip` is a verified load or store of form `W` whose
+    // narrow opcode is `word`.
+    let a = unsafe { mem_operands::<W>(r, word) };
+    if a.mem == 0 {
+        let n = mem_width(word);
+        let p = if cached_only {
+            cx.paged.cached(a.addr, a.offset, n, a.store)
+        } else {
+            cx.paged.at(a.addr, a.offset, n, a.store)
+        };
+        if let Some(p) = p {
+            // `at`/`cached` returned `n` bytes of a resident page (marked dirty for a store),
+            // valid until the pager runs again, after which the view is re-read with `mem0`
+            // (ARCHITECTURE.md, "Invariants": the paged view and its cached translations).
+            if a.store {
+                let v = mem_bytes(word, c!(r, a.cell));
+                // SAFETY: `p` holds `n` bytes, see above.
+                unsafe { write_raw(p, n, v) };
+            } else {
+                // SAFETY: as for the store.
+                let raw = unsafe { read_raw(p, n) };
+                set!(r, a.cell, mem_value(word, raw));
+            }
+            return true;
+        }
+    }
+    r.ip = start;
+    false
+}
+
+/// The checked path of the load or store at `r.ip`, out of line.
+fn mem_slow_body<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    // SAFETY: the backend runs this only for an op whose handler returned `Exit::Slow`, with
+    // the registers that op started with: `r.ip` is a verified op of form `W`, one of the
+    // loads and stores above.
+    let word = unsafe { *r.ip } & !WIDE;
+    // SAFETY: as above.
+    let a = unsafe { mem_operands::<W>(r, word) };
+    let (m, off) = mem_off!(cx, a.mem);
+    let n = mem_width(word);
+    if a.store {
+        let v = mem_bytes(word, c!(r, a.cell));
+        match n {
+            1 => m.store(off, a.addr, a.offset, [v as u8])?,
+            2 => m.store(off, a.addr, a.offset, (v as u16).to_le_bytes())?,
+            4 => m.store(off, a.addr, a.offset, (v as u32).to_le_bytes())?,
+            _ => m.store(off, a.addr, a.offset, v.to_le_bytes())?,
+        }
+    } else {
+        let raw = match n {
+            1 => m.load::<1>(off, a.addr, a.offset)?[0] as u64,
+            2 => u16::from_le_bytes(m.load(off, a.addr, a.offset)?) as u64,
+            4 => u32::from_le_bytes(m.load(off, a.addr, a.offset)?) as u64,
+            _ => u64::from_le_bytes(m.load(off, a.addr, a.offset)?),
+        };
+        set!(r, a.cell, mem_value(word, raw));
+    }
+    refresh_mem0!(cx, r);
+    Ok(())
 }
 
 /// Not an op: what a backend runs after a load or store handler returned [`Exit::Slow`], on
@@ -298,7 +396,7 @@ mem_ops! {
 #[inline(always)]
 pub(crate) unsafe fn MemSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     // SAFETY: the caller's contract; the word is the op's.
-    if unsafe { mem_paged::<T, W>(cx, r, *r.ip & !crate::microcode::isa::WIDE, false) } {
+    if unsafe { mem_paged::<T, W>(cx, r, *r.ip & !WIDE, false) } {
         return Ok(());
     }
     out_of_line(cx, r, mem_slow_body::<T, W>)
