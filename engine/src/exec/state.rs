@@ -313,6 +313,26 @@ macro_rules! rd {
     }};
 }
 
+/// `rd!` for a cold path compiled once for both forms: the form is read from the opcode
+/// word's `WIDE` bit at run time instead of the handler's `W`, so the code around it does
+/// not depend on `W` and the two instances of an out-of-line body are the same function
+/// (folded by the linker's identical-code folding; the firmware links with `--icf=all`).
+macro_rules! rd_any {
+    ($r:ident, $n:ident) => {{
+        // SAFETY: as for `rd!`: the op at `ip` is a verified op of this opcode, and its
+        // opcode word's `WIDE` bit is its form.
+        let (op, n) = unsafe {
+            if *$r.ip & crate::microcode::isa::WIDE != 0 {
+                crate::microcode::isa::read::$n::<true>($r.ip)
+            } else {
+                crate::microcode::isa::read::$n::<false>($r.ip)
+            }
+        };
+        $r.ip = $r.ip.wrapping_add(n);
+        op
+    }};
+}
+
 /// Jump by `target` words (a branch's distance, the bits of an `i32`, from the end of the
 /// op, where `rd!` left `ip`) if `cond`.
 ///

@@ -177,7 +177,10 @@ macro_rules! threaded {
                         // A `narrow-frames` build has no wide form that only a frame past
                         // 65,535 cells needs (`verify` rejects it): its function is never
                         // instantiated either.
-                        if !NARROW_FRAMES || WIDE_BEYOND_FRAME[opc::$name as usize] {
+                        if handlers::form_free(opc::$name) {
+                            // Its narrow instance runs both forms (`handlers::form_free`).
+                            t[opcw::$name as usize] = op::$name::<T, false>;
+                        } else if !NARROW_FRAMES || WIDE_BEYOND_FRAME[opc::$name as usize] {
                             t[opcw::$name as usize] = op::$name::<T, true>;
                         }
                     }

@@ -360,14 +360,22 @@ pub(crate) unsafe fn mem_paged<T, const W: bool>(
     false
 }
 
-/// The checked path of the load or store at `r.ip`, out of line.
-fn mem_slow_body<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+/// The checked path of the load or store at `r.ip`, out of line: one function for both
+/// forms (read from the opcode word).
+fn mem_slow_body<T>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     // SAFETY: the backend runs this only for an op whose handler returned `Exit::Slow`, with
-    // the registers that op started with: `r.ip` is a verified op of form `W`, one of the
-    // loads and stores above.
-    let word = unsafe { *r.ip } & !WIDE;
+    // the registers that op started with: `r.ip` is a verified op, one of the loads and
+    // stores above, of the form its opcode word's `WIDE` bit says.
+    let word = unsafe { *r.ip };
     // SAFETY: as above.
-    let a = unsafe { mem_operands::<W>(r, word) };
+    let a = unsafe {
+        if word & WIDE != 0 {
+            mem_operands::<true>(r, word & !WIDE)
+        } else {
+            mem_operands::<false>(r, word)
+        }
+    };
+    let word = word & !WIDE;
     let (m, off) = mem_off!(cx, a.mem);
     let n = mem_width(word);
     if a.store {
@@ -399,13 +407,13 @@ pub(crate) unsafe fn MemSlow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs
     if unsafe { mem_paged::<T, W>(cx, r, *r.ip & !WIDE, false) } {
         return Ok(());
     }
-    out_of_line(cx, r, mem_slow_body::<T, W>)
+    out_of_line(cx, r, mem_slow_body::<T>)
 }
 
 #[inline(always)]
 pub(crate) unsafe fn MemorySize<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
-        let Op::MemorySize { dst, mem } = rd!(r, MemorySize) else {
+        let Op::MemorySize { dst, mem } = rd_any!(r, MemorySize) else {
             unreachable!()
         };
         {
@@ -419,7 +427,7 @@ pub(crate) unsafe fn MemorySize<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
 #[inline(always)]
 pub(crate) unsafe fn MemoryGrow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
-        let Op::MemoryGrow { dst, delta, mem } = rd!(r, MemoryGrow) else {
+        let Op::MemoryGrow { dst, delta, mem } = rd_any!(r, MemoryGrow) else {
             unreachable!()
         };
         {
@@ -441,7 +449,7 @@ pub(crate) unsafe fn MemoryGrow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
 pub(crate) unsafe fn MemoryFill<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
         let at = r.ip;
-        let Op::MemoryFill { mem, dst, val, len } = rd!(r, MemoryFill) else {
+        let Op::MemoryFill { mem, dst, val, len } = rd_any!(r, MemoryFill) else {
             unreachable!()
         };
         {
@@ -465,7 +473,7 @@ pub(crate) unsafe fn MemoryCopy<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
             dst,
             src,
             len,
-        } = rd!(r, MemoryCopy)
+        } = rd_any!(r, MemoryCopy)
         else {
             unreachable!()
         };
@@ -497,7 +505,7 @@ pub(crate) unsafe fn MemoryInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
             dst,
             src,
             len,
-        } = rd!(r, MemoryInit)
+        } = rd_any!(r, MemoryInit)
         else {
             unreachable!()
         };
@@ -523,7 +531,7 @@ pub(crate) unsafe fn MemoryInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut R
 #[inline(always)]
 pub(crate) unsafe fn DataDrop<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
-        let Op::DataDrop { data } = rd!(r, DataDrop) else {
+        let Op::DataDrop { data } = rd_any!(r, DataDrop) else {
             unreachable!()
         };
         {

@@ -78,6 +78,34 @@ pub(crate) const fn may_miss(op: u16) -> bool {
     may_miss_mem(op) || may_miss_call(op) || may_miss_simd(op)
 }
 
+/// Whether the handler of opcode `op` runs either form of its op: its whole body is out of
+/// line and reads its operands with `rd_any!` (the form from the opcode word), so its
+/// narrow instance is correct for the wide form too. The threaded backend puts that
+/// instance in both table slots, so the wide one is never compiled (bulk memory, tables,
+/// `memory.size`/`grow`: cold ops whose wide form only a large index needs).
+#[cfg(fayasm_threaded)]
+pub(crate) const fn form_free(op: u16) -> bool {
+    use crate::microcode::isa::opc;
+    matches!(
+        op,
+        opc::MemorySize
+            | opc::MemoryGrow
+            | opc::MemoryFill
+            | opc::MemoryCopy
+            | opc::MemoryInit
+            | opc::DataDrop
+            | opc::TableGet
+            | opc::TableSet
+            | opc::TableSize
+            | opc::TableGrow
+            | opc::TableFill
+            | opc::TableCopy
+            | opc::TableInit
+            | opc::ElemDrop
+            | opc::RefFunc
+    )
+}
+
 /// Not an op: what a backend runs after a handler returned
 /// [`Exit::Slow`](super::state::Exit::Slow), on the registers that op started with (the
 /// general path of a load, store, call or return).

@@ -10,7 +10,7 @@ use crate::microcode::Op;
 #[inline(always)]
 pub(crate) unsafe fn TableGet<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
-        let Op::TableGet { dst, table, index } = rd!(r, TableGet) else {
+        let Op::TableGet { dst, table, index } = rd_any!(r, TableGet) else {
             unreachable!()
         };
         {
@@ -24,7 +24,7 @@ pub(crate) unsafe fn TableGet<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Reg
 #[inline(always)]
 pub(crate) unsafe fn TableSet<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
-        let Op::TableSet { table, index, val } = rd!(r, TableSet) else {
+        let Op::TableSet { table, index, val } = rd_any!(r, TableSet) else {
             unreachable!()
         };
         {
@@ -38,7 +38,7 @@ pub(crate) unsafe fn TableSet<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Reg
 #[inline(always)]
 pub(crate) unsafe fn TableSize<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
-        let Op::TableSize { dst, table } = rd!(r, TableSize) else {
+        let Op::TableSize { dst, table } = rd_any!(r, TableSize) else {
             unreachable!()
         };
         set!(r, dst, table!(cx, table).size());
@@ -54,7 +54,7 @@ pub(crate) unsafe fn TableGrow<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
             table,
             init,
             delta,
-        } = rd!(r, TableGrow)
+        } = rd_any!(r, TableGrow)
         else {
             unreachable!()
         };
@@ -81,7 +81,7 @@ pub(crate) unsafe fn TableFill<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
             dst,
             val,
             len,
-        } = rd!(r, TableFill)
+        } = rd_any!(r, TableFill)
         else {
             unreachable!()
         };
@@ -106,7 +106,7 @@ pub(crate) unsafe fn TableCopy<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
             dst,
             src,
             len,
-        } = rd!(r, TableCopy)
+        } = rd_any!(r, TableCopy)
         else {
             unreachable!()
         };
@@ -141,7 +141,7 @@ pub(crate) unsafe fn TableInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
             dst,
             src,
             len,
-        } = rd!(r, TableInit)
+        } = rd_any!(r, TableInit)
         else {
             unreachable!()
         };
@@ -166,7 +166,7 @@ pub(crate) unsafe fn TableInit<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Re
 #[inline(always)]
 pub(crate) unsafe fn ElemDrop<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
-        let Op::ElemDrop { elem } = rd!(r, ElemDrop) else {
+        let Op::ElemDrop { elem } = rd_any!(r, ElemDrop) else {
             unreachable!()
         };
         {
@@ -180,7 +180,7 @@ pub(crate) unsafe fn ElemDrop<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Reg
 #[inline(always)]
 pub(crate) unsafe fn RefFunc<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
     out_of_line(cx, r, |cx, r| {
-        let Op::RefFunc { dst, func } = rd!(r, RefFunc) else {
+        let Op::RefFunc { dst, func } = rd_any!(r, RefFunc) else {
             unreachable!()
         };
         {
