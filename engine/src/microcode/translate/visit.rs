@@ -11,12 +11,12 @@
 
 use alloc::vec::Vec;
 
-use wasmparser::{BinaryReaderError, FuncValidator, Operator, ValidatorResources};
+use wasmparser::{BinaryReaderError, FuncValidator, MemArg, Operator, ValidatorResources};
 
 use super::fuel::{FuelPoints, Step};
 use super::{CtrlKind, Translator};
 use crate::error::ModuleError;
-use crate::microcode::Op;
+use crate::microcode::{Op, Slot};
 
 /// The state of one body's pass (see the module docs).
 pub(super) struct Visit<'t, 'm, 'v> {
@@ -82,6 +82,32 @@ impl<'m> Visit<'_, 'm, '_> {
         }
     }
 
+    /// A unary operator: one shared out-of-line path for every one of them (inlined into
+    /// each `visit_*` method, the reachability and fuel checks cost about 100 B of flash per
+    /// operator; here they cost one call).
+    #[inline(never)]
+    fn unary(&mut self, make: fn(Slot, Slot) -> Op) {
+        self.plain(|t| t.unary(make))
+    }
+
+    /// A binary operator (see [`Visit::unary`]).
+    #[inline(never)]
+    fn binary(&mut self, make: fn(Slot, Slot, Slot) -> Op) {
+        self.plain(|t| t.binary(make))
+    }
+
+    /// A load (see [`Visit::unary`]).
+    #[inline(never)]
+    fn load(&mut self, memarg: MemArg, make: fn(Slot, Slot, u32, u64) -> Op) {
+        self.plain(|t| t.load(memarg, make))
+    }
+
+    /// A store (see [`Visit::unary`]).
+    #[inline(never)]
+    fn store(&mut self, memarg: MemArg, make: fn(Slot, Slot, u32, u64) -> Op) {
+        self.plain(|t| t.store(memarg, make))
+    }
+
     /// Translate `op` (named `name`) through [`Translator::op`].
     #[inline(never)]
     fn general(&mut self, op: Operator<'_>, name: &'static str) {
@@ -98,38 +124,34 @@ impl<'m> Visit<'_, 'm, '_> {
 
 macro_rules! un {
     ($s:ident, $name:ident) => {
-        $s.plain(|t| t.unary(|dst, src| Op::$name { dst, src }))
+        $s.unary(|dst, src| Op::$name { dst, src })
     };
 }
 
 macro_rules! bin {
     ($s:ident, $name:ident) => {
-        $s.plain(|t| t.binary(|dst, lhs, rhs| Op::$name { dst, lhs, rhs }))
+        $s.binary(|dst, lhs, rhs| Op::$name { dst, lhs, rhs })
     };
 }
 
 macro_rules! load {
     ($s:ident, $memarg:ident, $name:ident) => {
-        $s.plain(|t| {
-            t.load($memarg, |dst, addr, mem, offset| Op::$name {
-                dst,
-                addr,
-                mem,
-                offset,
-            })
+        $s.load($memarg, |dst, addr, mem, offset| Op::$name {
+            dst,
+            addr,
+            mem,
+            offset,
         })
     };
 }
 
 macro_rules! store {
     ($s:ident, $memarg:ident, $name:ident) => {
-        $s.plain(|t| {
-            t.store($memarg, |addr, src, mem, offset| Op::$name {
-                addr,
-                src,
-                mem,
-                offset,
-            })
+        $s.store($memarg, |addr, src, mem, offset| Op::$name {
+            addr,
+            src,
+            mem,
+            offset,
         })
     };
 }
