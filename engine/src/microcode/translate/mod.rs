@@ -534,6 +534,12 @@ fn const_index(hoisted: &[u64]) -> Vec<u8> {
 
 /// The distinct constants that appear inside loops of `body` (first seen first): the raw
 /// scanner's answer (`scan.rs`), or the wasmparser pass's for a body it does not read.
+///
+/// A build without the `simd`, `gc`, `threads` and `exceptions` features only accepts
+/// operators the scanner reads, and a translated body is valid, so the scanner always
+/// answers: its release build has no wasmparser pass (one instantiation less of wasmparser's
+/// decoder: 3.7 KB of the firmware's flash). Should the scanner give up there anyway, no
+/// constant is hoisted, which is still a correct translation.
 fn loop_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
     let reader = body.get_binary_reader_for_operators()?;
     let ops = body
@@ -543,6 +549,14 @@ fn loop_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
     match scan::loop_constants(ops, MAX_HOISTED) {
         Some(found) => {
             // Debug builds (the tests, the spec suites) check the scanner on every body.
+            #[cfg(any(
+                feature = "simd",
+                feature = "gc",
+                feature = "threads",
+                feature = "exceptions",
+                debug_assertions,
+                test
+            ))]
             debug_assert!(
                 match loop_constants_wasmparser(body) {
                     Ok(slow) => slow == found,
@@ -553,11 +567,39 @@ fn loop_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
             );
             Ok(found)
         }
+        #[cfg(any(
+            feature = "simd",
+            feature = "gc",
+            feature = "threads",
+            feature = "exceptions"
+        ))]
         None => loop_constants_wasmparser(body),
+        #[cfg(not(any(
+            feature = "simd",
+            feature = "gc",
+            feature = "threads",
+            feature = "exceptions"
+        )))]
+        None => {
+            #[cfg(any(debug_assertions, test))]
+            debug_assert!(
+                loop_constants_wasmparser(body).map_or(true, |v| v.is_empty()),
+                "the loop-constant scanner gave up on a body of this build's operators"
+            );
+            Ok(Vec::new())
+        }
     }
 }
 
 /// [`loop_constants`] by a wasmparser visit of every operator.
+#[cfg(any(
+    feature = "simd",
+    feature = "gc",
+    feature = "threads",
+    feature = "exceptions",
+    debug_assertions,
+    test
+))]
 fn loop_constants_wasmparser(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
     let mut v = LoopConstants {
         nesting: Vec::new(),
@@ -573,6 +615,14 @@ fn loop_constants_wasmparser(body: &FunctionBody<'_>) -> Result<Vec<u64>, Module
 }
 
 /// The state of [`loop_constants`]' pass.
+#[cfg(any(
+    feature = "simd",
+    feature = "gc",
+    feature = "threads",
+    feature = "exceptions",
+    debug_assertions,
+    test
+))]
 struct LoopConstants {
     /// For every open block, whether it is a loop.
     nesting: Vec<bool>,
@@ -581,6 +631,14 @@ struct LoopConstants {
     found: Vec<u64>,
 }
 
+#[cfg(any(
+    feature = "simd",
+    feature = "gc",
+    feature = "threads",
+    feature = "exceptions",
+    debug_assertions,
+    test
+))]
 impl LoopConstants {
     fn constant(&mut self, bits: u64) {
         if self.loops > 0 && !self.found.contains(&bits) {
@@ -591,6 +649,14 @@ impl LoopConstants {
 
 /// `VisitOperator` methods for [`LoopConstants`]: blocks, loops, `if`, `end` and the scalar
 /// constants are tracked; every other operator is skipped.
+#[cfg(any(
+    feature = "simd",
+    feature = "gc",
+    feature = "threads",
+    feature = "exceptions",
+    debug_assertions,
+    test
+))]
 macro_rules! loop_constants_visit {
     ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
         $( loop_constants_visit!(@one $visit $($($argty),*)?); )*
@@ -631,6 +697,14 @@ macro_rules! loop_constants_visit {
     };
 }
 
+#[cfg(any(
+    feature = "simd",
+    feature = "gc",
+    feature = "threads",
+    feature = "exceptions",
+    debug_assertions,
+    test
+))]
 impl<'a> wasmparser::VisitOperator<'a> for LoopConstants {
     type Output = ();
 

@@ -7,10 +7,13 @@
 //! benchmark programs (callgrind). This scanner reads only what the answer depends on: the
 //! opcode, the block nesting and the constants' values, and skips every other operator's
 //! immediates by their encoding. It covers the core operators, sign extension, saturating
-//! truncation and bulk memory (what compilers emit for plain code); on anything else (SIMD,
-//! reference types beyond `ref.is_null`/`ref.func`, exceptions, GC, atomics, typed
-//! `select`, a malformed encoding) it gives up and the caller runs the wasmparser pass, so
-//! the result is always the wasmparser pass's (debug builds check it on every body).
+//! truncation, bulk memory, reference types, tail calls, typed function references and wide
+//! arithmetic: every operator of a build without the `simd`, `gc`, `threads` and
+//! `exceptions` features, whose translator therefore needs no other pass (the firmware's:
+//! wasmparser's decoder is then instantiated for the translator's visitor only). On anything
+//! else (SIMD, exceptions, GC, atomics, a malformed encoding) it gives up and the caller runs
+//! the wasmparser pass, so the result is always the wasmparser pass's (debug builds check it
+//! on every body).
 
 use alloc::vec::Vec;
 
@@ -20,8 +23,9 @@ use alloc::vec::Vec;
 /// scanner reads (the caller then runs the wasmparser pass).
 pub(super) fn loop_constants(ops: &[u8], max: usize) -> Option<Vec<u64>> {
     let mut r = Bytes { b: ops, at: 0 };
-    // For every open block, whether it is a loop (a bit each; deeper than 64 gives up).
+    // For every open block, whether it is a loop: a bit each for the outer 64, then `deeper`.
     let mut nesting: u64 = 0;
+    let mut deeper: Vec<bool> = Vec::new();
     let mut depth = 0u32;
     let mut loops = 0u32;
     let mut found: Vec<u64> = Vec::new();
@@ -36,30 +40,46 @@ pub(super) fn loop_constants(ops: &[u8], max: usize) -> Option<Vec<u64>> {
             // block, loop, if: a block type.
             0x02..=0x04 => {
                 r.block_type()?;
-                if depth >= 64 {
-                    return None;
-                }
                 let is_loop = op == 0x03;
-                nesting |= (is_loop as u64) << depth;
-                depth += 1;
+                if depth < 64 {
+                    nesting |= (is_loop as u64) << depth;
+                } else {
+                    deeper.push(is_loop);
+                }
+                depth = depth.checked_add(1)?;
                 loops += is_loop as u32;
             }
             // end: closes a block (the function's own `end` closes none).
             0x0b => {
                 if depth > 0 {
                     depth -= 1;
-                    if nesting >> depth & 1 != 0 {
-                        loops -= 1;
+                    let was_loop = if depth < 64 {
+                        let bit = nesting >> depth & 1 != 0;
                         nesting &= !(1 << depth);
-                    }
+                        bit
+                    } else {
+                        deeper.pop().unwrap_or(false)
+                    };
+                    loops -= was_loop as u32;
                 }
             }
-            // No immediates: unreachable, nop, else, return, drop, select, ref.is_null, and
-            // the numeric operators from i32.eqz to the sign extensions.
-            0x00 | 0x01 | 0x05 | 0x0f | 0x1a | 0x1b | 0xd1 | 0x45..=0xc4 => {}
+            // No immediates: unreachable, nop, else, return, drop, select, ref.is_null,
+            // ref.as_non_null, and the numeric operators from i32.eqz to the sign extensions.
+            0x00 | 0x01 | 0x05 | 0x0f | 0x1a | 0x1b | 0xd1 | 0xd4 | 0x45..=0xc4 => {}
             // One index: br, br_if, call, return_call, local.*, global.*, table.get/set,
             // memory.size/grow (their memory), ref.func.
             0x0c | 0x0d | 0x10 | 0x12 | 0x20..=0x26 | 0x3f | 0x40 | 0xd2 => r.leb()?,
+            // One index: call_ref, return_call_ref, br_on_null, br_on_non_null.
+            0x14 | 0x15 | 0xd5 | 0xd6 => r.leb()?,
+            // Typed select: a vector of value types.
+            0x1c => {
+                let n = r.u32()?;
+                for _ in 0..n {
+                    r.val_type()?;
+                }
+            }
+            // ref.null: a heap type.
+            0xd0 => r.heap_type()?,
             // Two indices: call_indirect, return_call_indirect (type, table).
             0x11 | 0x13 => {
                 r.leb()?;
@@ -101,8 +121,8 @@ pub(super) fn loop_constants(ops: &[u8], max: usize) -> Option<Vec<u64>> {
                 constant(u64::from_le_bytes(le), loops, &mut found);
             }
             0xfc => match r.u32()? {
-                // Saturating truncations.
-                0..=7 => {}
+                // Saturating truncations; the wide arithmetic.
+                0..=7 | 0x13..=0x16 => {}
                 // data.drop, memory.fill, elem.drop, table.grow/size/fill: one index.
                 9 | 11 | 13 | 15..=17 => r.leb()?,
                 // memory.init, memory.copy, table.init, table.copy: two.
@@ -184,18 +204,32 @@ impl<'a> Bytes<'a> {
         None
     }
 
-    /// Skips a block type: empty (`0x40`), a one-byte value type, or a type index (a
-    /// positive s33). A reference type with a heap type (`0x63`, `0x64`) gives up.
+    /// Skips a block type: empty (`0x40`), a value type, or a type index (a positive s33).
     fn block_type(&mut self) -> Option<()> {
         let b = *self.b.get(self.at)?;
-        if b == 0x63 || b == 0x64 {
-            return None;
-        }
         if b & 0xc0 == 0x40 {
-            self.at += 1;
-            return Some(());
+            return self.val_type();
         }
         self.leb()
+    }
+
+    /// Skips a value type: one byte, or a reference type's prefix (`0x63`, `0x64`) and its
+    /// heap type. The prefixes of proposals fayasm never enables (`shared`, `exact`) give up.
+    fn val_type(&mut self) -> Option<()> {
+        match self.byte()? {
+            0x63 | 0x64 => self.heap_type(),
+            0x62 | 0x65 => None,
+            _ => Some(()),
+        }
+    }
+
+    /// Skips a heap type: an abstract one (one byte) or a type index (an s33); `shared` and
+    /// `exact` give up, as in [`Bytes::val_type`].
+    fn heap_type(&mut self) -> Option<()> {
+        match *self.b.get(self.at)? {
+            0x62 | 0x65 => None,
+            _ => self.leb(),
+        }
     }
 }
 
@@ -275,6 +309,60 @@ mod tests {
         assert_eq!(loop_constants(&all[1].0, 64), None);
         assert_eq!(all[1].1, [5]);
         // Truncated bodies give up rather than read past the end.
+        for n in 0..ops.len() {
+            let _ = loop_constants(&ops[..n], 64);
+        }
+    }
+
+    /// The operators of a build without the `simd`, `gc`, `threads` and `exceptions`
+    /// features (typed function references, typed `select`, `ref.null`, wide arithmetic,
+    /// reference-typed blocks, nesting deeper than 64): the scanner answers, as the wasmparser
+    /// pass does.
+    #[test]
+    fn reads_every_operator_of_a_build_without_the_proposal_features() {
+        let deep = |inner: &str| {
+            let mut s = std::string::String::new();
+            for k in 0..70 {
+                s += if k % 3 == 0 { "(loop " } else { "(block " };
+            }
+            s += inner;
+            s += &")".repeat(70);
+            s
+        };
+        let wat = std::format!(
+            r#"(module (type $t (func (param i32) (result i32))) (table 1 funcref) (elem declare func $f)
+          (func $f (param i32) (result i32)
+            (loop $l (result i32)
+              (call_ref $t (i32.const 11) (ref.func $f)) drop
+              (select (result i32) (i32.const 12) (i32.const 13) (local.get 0)) drop
+              (select (result (ref null $t)) (ref.null $t) (ref.null $t) (i32.const 14)) drop
+              (select (result funcref) (ref.null func) (ref.null func) (i32.const 15)) drop
+              (block $b (result (ref $t))
+                (br_on_non_null $b (ref.func $f)) (ref.as_non_null (ref.func $f)))
+              drop
+              (block $c (br_on_null $c (ref.func $f)) drop)
+              (block (result (ref null func)) (ref.null nofunc)) drop
+              (i64.add128 (i64.const 16) (i64.const 17) (i64.const 18) (i64.const 19)) drop drop
+              (i64.mul_wide_u (i64.const 20) (i64.const 21)) drop drop
+              (return_call_ref $t (i32.const 22) (ref.func $f))))
+          (func (result i32) (loop (return_call_ref $t (i32.const 23) (ref.func $f)))
+            (unreachable))
+          (func {} (i32.const 26) drop (loop (i32.const 27) drop)))"#,
+            deep("(i32.const 24) drop (i32.const 25) drop")
+        );
+        let wasm = wat::parse_str(wat).unwrap();
+        let all = bodies(&wasm);
+        for (ops, slow) in &all {
+            assert_eq!(loop_constants(ops, 64).as_ref(), Some(slow));
+        }
+        let found = &all[0].1;
+        for c in 11..=22u64 {
+            assert!(found.contains(&c), "{c} in {found:?}");
+        }
+        assert_eq!(all[1].1, [23]);
+        // Past the 70 nested blocks, only the constant in a loop again.
+        assert_eq!(all[2].1, [24, 25, 27]);
+        let ops = &all[0].0;
         for n in 0..ops.len() {
             let _ = loop_constants(&ops[..n], 64);
         }
