@@ -73,7 +73,7 @@ impl<'m> Visit<'_, 'm, '_> {
     /// An operator of a proposal this build leaves out (see the module docs): the validator
     /// refused it already, so this is only reached without one (the body was validated
     /// before, without the proposal, so never): a translation error, as
-    /// [`Translator::op`] gives for an operator it does not translate.
+    /// [`Translator::op`] gives for an operator it does not translate, naming the proposal.
     #[cold]
     #[inline(never)]
     fn left_out(&mut self, name: &'static str) {
@@ -369,7 +369,9 @@ macro_rules! translate_op {
                     }
                 }
                 if translate_op!(@left_out $proposal) {
-                    self.left_out(stringify!($op));
+                    // The proposal, not the operator: the methods of one proposal are then
+                    // the same code, which the linker folds into one (`--icf=all`).
+                    self.left_out(concat!("an operator of the ", stringify!($proposal), " proposal"));
                 } else {
                     translate_op!(@tr self $op $({ $($arg),* })?);
                 }
