@@ -546,7 +546,21 @@ fn loop_constants(body: &FunctionBody<'_>) -> Result<Vec<u64>, ModuleError> {
         .as_bytes()
         .get(reader.current_position()..)
         .unwrap_or(&[]);
-    match scan::loop_constants(ops, MAX_HOISTED) {
+    #[cfg(any(
+        feature = "simd",
+        feature = "gc",
+        feature = "threads",
+        feature = "exceptions"
+    ))]
+    let scanned = scan::loop_constants(ops, MAX_HOISTED);
+    #[cfg(not(any(
+        feature = "simd",
+        feature = "gc",
+        feature = "threads",
+        feature = "exceptions"
+    )))]
+    let scanned = scan::loop_constants_full(ops, MAX_HOISTED);
+    match scanned {
         Some(found) => {
             // Debug builds (the tests, the spec suites) check the scanner on every body.
             #[cfg(any(
