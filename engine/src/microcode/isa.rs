@@ -402,87 +402,64 @@ macro_rules! wf {
     (AtomicRmwOp, $($f:tt)*) => { words::sub_atomic_rmw::$($f)* };
 }
 
-/// The type of an operand field: one variant per type name of the ISA table, of the same
-/// name (the table's fields are mapped with `OperandType::$ty`, so a field of a new type does
-/// not compile until it has a variant here; a new variant does not compile until
-/// [`OperandType::class`], `Operand::from_raw` and the verifier's exhaustive `match` handle
-/// it). The checked codec works on the per-opcode list of these (`Op::layout`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-#[allow(missing_docs)]
-pub enum OperandType {
-    Slot,
-    Target,
-    EntryTarget,
-    Base,
-    Cells,
-    Args,
-    TableLen,
-    FuncIdx,
-    TypeIdx,
-    TableIdx,
-    MemIdx,
-    GlobalIdx,
-    DataIdx,
-    ElemIdx,
-    PoolIdx,
-    LaneArg,
-    Offset,
-    I32Imm,
-    I64Imm,
-    Bits,
-    Lane,
-    SimdUnOp,
-    SimdBinOp,
-    SimdTernOp,
-    SimdShiftOp,
-    SimdTestOp,
-    SimdSplatOp,
-    SimdExtractOp,
-    SimdReplaceOp,
-    AtomicWidth,
-    AtomicRmwOp,
+/// Declares [`OperandType`] and [`OperandType::ALL`] from one list, so the two cannot drift.
+macro_rules! operand_types {
+    ($(#[$m:meta])* $($ty:ident)*) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u8)]
+        #[allow(missing_docs)]
+        pub enum OperandType {
+            $($ty,)*
+        }
+
+        impl OperandType {
+            /// Every type, indexed by its discriminant.
+            pub const ALL: &'static [OperandType] = &[$(OperandType::$ty,)*];
+        }
+    };
+}
+
+operand_types! {
+    /// The type of an operand field: one variant per type name of the ISA table, of the same
+    /// name (the table's fields are mapped with `OperandType::$ty`, so a field of a new type does
+    /// not compile until it has a variant here; a new variant does not compile until
+    /// [`OperandType::class`], `Operand::from_raw` and the verifier's exhaustive `match` handle
+    /// it). The checked codec works on the per-opcode list of these (`Op::layout`).
+    Slot
+    Target
+    EntryTarget
+    Base
+    Cells
+    Args
+    TableLen
+    FuncIdx
+    TypeIdx
+    TableIdx
+    MemIdx
+    GlobalIdx
+    DataIdx
+    ElemIdx
+    PoolIdx
+    LaneArg
+    Offset
+    I32Imm
+    I64Imm
+    Bits
+    Lane
+    SimdUnOp
+    SimdBinOp
+    SimdTernOp
+    SimdShiftOp
+    SimdTestOp
+    SimdSplatOp
+    SimdExtractOp
+    SimdReplaceOp
+    AtomicWidth
+    AtomicRmwOp
 }
 
 impl OperandType {
-    /// Every type, indexed by its discriminant.
-    pub const ALL: [OperandType; 31] = {
-        use OperandType::*;
-        [
-            Slot,
-            Target,
-            EntryTarget,
-            Base,
-            Cells,
-            Args,
-            TableLen,
-            FuncIdx,
-            TypeIdx,
-            TableIdx,
-            MemIdx,
-            GlobalIdx,
-            DataIdx,
-            ElemIdx,
-            PoolIdx,
-            LaneArg,
-            Offset,
-            I32Imm,
-            I64Imm,
-            Bits,
-            Lane,
-            SimdUnOp,
-            SimdBinOp,
-            SimdTernOp,
-            SimdShiftOp,
-            SimdTestOp,
-            SimdSplatOp,
-            SimdExtractOp,
-            SimdReplaceOp,
-            AtomicWidth,
-            AtomicRmwOp,
-        ]
-    };
-
     /// The type's word class (the "Encoding" section of ARCHITECTURE.md).
     pub const fn class(self) -> Class {
         use OperandType as T;
