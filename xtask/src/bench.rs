@@ -187,6 +187,12 @@ pub fn run(args: &[String]) -> Result<bool> {
     summary.insert("offload".into(), offload);
     footprint_md += &offload_md;
 
+    let (targets, targets_md) = issue_targets(&times, median, max);
+    let simd_speedup = targets["simd_speedup"].clone();
+    summary.insert("simd_speedup".into(), simd_speedup.clone());
+    summary.insert("targets".into(), targets);
+    footprint_md += &targets_md;
+
     let (fuel, fuel_md) = fuel_overhead(&times["execute"], &programs);
     let fuel_geomean = fuel["geomean"].as_f64();
     summary.insert("fuel_overhead".into(), fuel);
@@ -216,11 +222,117 @@ pub fn run(args: &[String]) -> Result<bool> {
     if let (Some(m), Some(x)) = (median, max) {
         println!("  microcode bytes per wasm byte: median {m:.2}, max {x:.2}");
     }
+    if let Some(r) = geomean_ratios(&times["translate"]).0.get("wasmi") {
+        println!("  translate vs wasmi eager: {r:.3}x");
+    }
+    if let Some(simd) = simd_speedup.as_object() {
+        for (twin, r) in simd {
+            let r = r.as_f64().unwrap_or(0.0);
+            println!("  {twin}_simd {r:.2}x faster than {twin}_scalar (fayasm execute)");
+        }
+    }
     println!(
         "bench: wrote {0}/summary.json, {0}/summary.md, {0}/chart.svg",
         out.display()
     );
     Ok(true)
+}
+
+/// The figures of issue 15's target table that one run measures, each with its must and aim
+/// (the others, callgrind instructions per op and the firmware's text and heap, are measured
+/// outside the bench: ROADMAP.md). `simd_speedup`: per SIMD program `X_simd` with a scalar twin
+/// `X_scalar`, fayasm's execute time of the twin over the SIMD program's.
+fn issue_targets(
+    times: &BTreeMap<&str, BTreeMap<String, BTreeMap<String, f64>>>,
+    median: Option<f64>,
+    max: Option<f64>,
+) -> (Value, String) {
+    let (execute, _) = geomean_ratios(&times["execute"]);
+    let (translate, _) = geomean_ratios(&times["translate"]);
+    let mut simd = Map::new();
+    for (p, row) in &times["execute"] {
+        let Some(twin) = p.strip_suffix("_simd") else {
+            continue;
+        };
+        let scalar = times["execute"]
+            .get(&format!("{twin}_scalar"))
+            .and_then(|r| r.get("fayasm"));
+        if let (Some(&scalar), Some(&vector)) = (scalar, row.get("fayasm")) {
+            simd.insert(twin.to_string(), json!(scalar / vector));
+        }
+    }
+    let simd_min = simd.values().filter_map(Value::as_f64).reduce(f64::min);
+    // (figure, value, must, aim, lower is better)
+    let rows: [(&str, Option<f64>, f64, f64, bool); 6] = [
+        (
+            "execute geomean ÷ wasmi",
+            execute.get("wasmi").copied(),
+            1.0,
+            0.85,
+            true,
+        ),
+        (
+            "execute geomean ÷ wasm3",
+            execute.get("wasm3").copied(),
+            0.8,
+            0.7,
+            true,
+        ),
+        (
+            "microcode bytes per wasm byte, median",
+            median,
+            2.0,
+            1.5,
+            true,
+        ),
+        ("microcode bytes per wasm byte, max", max, 2.0, 1.5, true),
+        (
+            "translate geomean ÷ wasmi eager",
+            translate.get("wasmi").copied(),
+            1.0,
+            0.7,
+            true,
+        ),
+        (
+            "SIMD program over its scalar twin, slowest pair (x faster)",
+            simd_min,
+            2.0,
+            4.0,
+            false,
+        ),
+    ];
+    let mut md = String::from(
+        "\n## issue 15 targets (this run)\n\n| figure | value | must | aim | verdict |\n|---|---:|---:|---:|---|\n",
+    );
+    let mut rows_json = Vec::new();
+    for (figure, value, must, aim, lower) in rows {
+        let meets = |bar: f64| value.map(|v| if lower { v <= bar } else { v >= bar });
+        let (op, verdict) = (
+            if lower { "<=" } else { ">=" },
+            match (meets(aim), meets(must)) {
+                (Some(true), _) => "aim met",
+                (_, Some(true)) => "must met",
+                (_, Some(false)) => "NOT met",
+                _ => "not measured",
+            },
+        );
+        let shown = value.map_or_else(|| "–".to_string(), |v| format!("{v:.3}"));
+        let _ = writeln!(
+            md,
+            "| {figure} | {shown} | {op} {must} | {op} {aim} | {verdict} |"
+        );
+        rows_json.push(
+            json!({"figure": figure, "value": value, "must": must, "aim": aim, "verdict": verdict}),
+        );
+    }
+    for (twin, r) in &simd {
+        let _ = writeln!(
+            md,
+            "| SIMD: {twin}_simd over {twin}_scalar (x faster) | {:.3} | >= 2 | >= 4 | |",
+            r.as_f64().unwrap_or(0.0)
+        );
+    }
+    (json!({"rows": rows_json, "simd_speedup": simd}), md)
 }
 
 /// The cost of fuel metering (issue 17): per program, the execute time of `fayasm-fuel`
