@@ -12,6 +12,7 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=OPT_LEVEL");
     println!("cargo::rustc-check-cfg=cfg(fayasm_threaded)");
+    println!("cargo::rustc-check-cfg=cfg(fayasm_optimize_size)");
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let opt = env::var("OPT_LEVEL").unwrap_or_default();
     let loop_feature = env::var_os("CARGO_FEATURE_DISPATCH_LOOP").is_some();

@@ -105,6 +105,7 @@ fn without_dwarf(wasm: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 fn main() {
+    println!("cargo::rustc-check-cfg=cfg(fayasm_optimize_size)");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let mut s = String::new();
     let heap = number("FAYASM_HEAP_KIB", 256);

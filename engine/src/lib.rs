@@ -44,6 +44,12 @@
 //! depending on this library builds no command-line parser.
 
 #![no_std]
+// The firmware build (`cargo xtask esp32`, a nightly or `RUSTC_BOOTSTRAP=1`) passes
+// `--cfg fayasm_optimize_size`: the engine's cold generic entry points (instantiate, checkpoint
+// and restore, the linker) are then compiled for size (`minsize`) in the firmware crate, which
+// instantiates them at `opt-level = "s"` for the interpreter's sake (ROADMAP.md, "Firmware
+// text, session 18").
+#![cfg_attr(fayasm_optimize_size, feature(optimize_attribute))]
 #![warn(missing_docs)]
 
 extern crate alloc;

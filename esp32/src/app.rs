@@ -181,6 +181,7 @@ impl<D: BlockDevice> Storage for Card<D> {
 }
 
 /// Runs both apps; returns whether everything passed.
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub fn run<D: BlockDevice + 'static>(device: D, board: &str, clock: Clock) -> bool {
     println!("fayasm SD-trap firmware on {board}");
     println!(
@@ -243,6 +244,7 @@ fn page_budget(mode: Mode) -> usize {
     }
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 fn engine_for(mode: Mode) -> Engine {
     // The engine may use the whole heap (or the small app's share); everything it keeps
     // (module, microcode cache, stacks, resident memory) has to fit in it.
@@ -316,6 +318,7 @@ impl<D: BlockDevice> ModuleSource for CardFile<D> {
 
 /// App `name` read from the card in place (validated while streaming, bodies and segments
 /// read again on demand): its module and length.
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(crate) fn module_from_card<D: BlockDevice + 'static>(
     card: &Card<D>,
     engine: &Engine,
@@ -335,6 +338,7 @@ pub(crate) fn module_from_card<D: BlockDevice + 'static>(
     Ok((module, len))
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 fn run_app<D: BlockDevice + 'static>(
     card: &Card<D>,
     name: &str,
@@ -502,6 +506,7 @@ fn run_app<D: BlockDevice + 'static>(
 
 /// Spills the trapped function's microcode to the card (unless reusing an earlier boot's
 /// blob), drops it from RAM, marks the function and installs the hook that reloads it.
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 fn trap_function<D: BlockDevice + 'static>(
     card: &Card<D>,
     store: &mut Store<Host>,
@@ -554,6 +559,7 @@ fn now() -> u64 {
 /// Runs the WASI command `name` with the card's root as its directory, its `.RUN` file's
 /// first line as its command line and the board's console as its output; its memory is
 /// demand-paged like the paged app's. Passes when the command exits with 0.
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 fn run_wasi_app<D: BlockDevice + 'static>(card: &Card<D>, name: &str, clock: Clock) -> bool {
     HEAP.reset_peak();
     let heap_at_start = HEAP.used();
@@ -674,6 +680,7 @@ pub(crate) struct Call {
 }
 
 /// Reads `<stem>.RUN` for app `name`.
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(crate) fn run_file<D: BlockDevice>(card: &Card<D>, name: &str) -> Result<Vec<Call>, String> {
     let stem = name.split('.').next().unwrap_or(name);
     let mut run = String::from(stem);
@@ -719,6 +726,7 @@ pub(crate) fn run_file<D: BlockDevice>(card: &Card<D>, name: &str) -> Result<Vec
     Ok(calls)
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 fn parse_val(w: &str) -> Option<Val> {
     let (ty, v) = w.split_once(':')?;
     match ty {
@@ -758,6 +766,7 @@ impl core::fmt::Display for Shown<'_> {
     }
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 fn make_call(store: &mut Store<Host>, instance: &Instance, call: &Call) -> bool {
     let Some(Extern::Func(func)) = instance.get_export(&*store, &call.export) else {
         println!("error: no exported function {:?}", call.export);
@@ -803,6 +812,7 @@ fn make_call(store: &mut Store<Host>, instance: &Instance, call: &Call) -> bool 
     }
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 fn report_metrics(m: &Metrics) {
     let t = m.totals();
     println!(

@@ -9,6 +9,10 @@
 
 #![no_std]
 #![no_main]
+// `cargo xtask esp32` passes `--cfg fayasm_optimize_size` (its toolchain takes nightly
+// features): the boot code (`app`, `resume`) is then compiled for size (`minsize`), while the
+// interpreter's handlers, instantiated in this crate, stay at `opt-level = "s"`.
+#![cfg_attr(fayasm_optimize_size, feature(optimize_attribute))]
 
 extern crate alloc;
 

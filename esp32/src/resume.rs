@@ -73,6 +73,7 @@ fn now_ms() -> u64 {
 }
 
 /// Runs (or resumes) the resumable call; returns whether it finished with the expected result.
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub fn run<D: BlockDevice + 'static>(card: &Card<D>) -> bool {
     let name = RESUME_APP;
     HEAP.reset_peak();

@@ -260,11 +260,21 @@ fn build(board: &str) -> Result<PathBuf> {
     // compile to the same instructions; no code of the firmware or the engine compares
     // function addresses, which clippy's `fn_address_comparisons` lints would flag, and the
     // interpreter's table is indexed by opcode, never searched by address).
+    // `--ignore-data-address-equality` lets that folding take read-only data too (9 KB: the
+    // threaded handler table, a 4 KiB constant each of the firmware crate's codegen units
+    // holds a copy of, and strings and tables repeated across crates); nothing compares the
+    // addresses of constant data either (the engine's pointer comparisons are of heap blocks).
+    // `--cfg fayasm_optimize_size` compiles the cold code the firmware crate instantiates
+    // (the engine's instantiate, checkpoint and restore, linker; the firmware's boot code) for
+    // size (`#[optimize(size)]`, LLVM's `minsize`), while the interpreter's handlers, also
+    // instantiated there, stay at the crate's `opt-level = "s"` (ROADMAP.md, "Firmware text,
+    // session 18").
     // (`CARGO_ENCODED_RUSTFLAGS` is the variable cargo reads first; `\x1f` separates flags.)
     let _flags = sh.push_env("RUSTFLAGS", "");
     let _encoded = sh.push_env(
         "CARGO_ENCODED_RUSTFLAGS",
-        "-Zlocation-detail=none\x1f-Zfmt-debug=shallow\x1f-Clink-arg=--icf=all",
+        "-Zlocation-detail=none\x1f-Zfmt-debug=shallow\x1f-Clink-arg=--icf=all\x1f\
+         -Clink-arg=--ignore-data-address-equality\x1f--cfg\x1ffayasm_optimize_size",
     );
     // Every crate but the firmware's own runs LLVM's machine outliner on all its functions
     // (repeated instruction sequences become calls to one shared copy; by default LLVM does

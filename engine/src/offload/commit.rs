@@ -99,6 +99,7 @@ impl Checkpoints {
 
     /// Reads both manifests and settles the current checkpoint; returns whether any manifest
     /// was present.
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     fn scan<S: Storage + ?Sized>(
         &mut self,
         storage: &mut S,

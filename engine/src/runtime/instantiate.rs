@@ -69,6 +69,7 @@ fn alias_forwarders(
     aliases.into_iter().map(|(index, _)| index).collect()
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(crate) fn instantiate<T>(
     store: &mut Store<T>,
     module: &Module,

@@ -98,6 +98,7 @@ impl<T> Linker<T> {
     /// Define `module::name` as `item`, a handle of `store` ([`Error::WrongStore`] if it
     /// belongs to another store; [`LinkError::Duplicate`] if the name is taken and shadowing
     /// is off).
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn define(
         &mut self,
         store: impl AsContext<Data = T>,
@@ -135,6 +136,7 @@ impl<T> Linker<T> {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn func_wrap<Params, Results>(
         &mut self,
         module: &str,
@@ -147,6 +149,7 @@ impl<T> Linker<T> {
 
     /// Define `module::name` as a host function of type `ty` taking and returning [`Val`]s
     /// (see [`Func::new`](crate::Func::new)); not tied to a store, as [`func_wrap`](Linker::func_wrap).
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn func_new(
         &mut self,
         module: &str,
@@ -222,6 +225,7 @@ impl<T> Linker<T> {
     /// `Linker::instantiate_pre`). A missing name is [`LinkError::Missing`]; a host function
     /// of another signature is [`LinkError::Incompatible`]. Definitions that are handles are
     /// type-checked when instantiating, since their types live in their store.
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn instantiate_pre(&self, module: &Module) -> Result<InstancePre<T>, Error> {
         for import in module.imports() {
             match self.defs.get(&(import.module.clone(), import.name.clone())) {
@@ -251,6 +255,7 @@ impl<T> Linker<T> {
 
     /// Resolve `module`'s imports and instantiate it in `store` (running its start function).
     /// An import resolved to a definition of another store is [`Error::WrongStore`].
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn instantiate(
         &self,
         mut store: impl AsContextMut<Data = T>,
@@ -310,6 +315,7 @@ impl<T> InstancePre<T> {
     }
 
     /// Instantiate the module in `store` (running its start function).
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn instantiate(&self, store: impl AsContextMut<Data = T>) -> Result<Instance, Error> {
         self.linker.instantiate(store, &self.module)
     }

@@ -365,6 +365,7 @@ impl<T: Default> Default for Store<T> {
 
 impl<T> Store<T> {
     /// A new, empty store holding `data`.
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         Store {
             inner: StoreInner {

@@ -72,6 +72,7 @@ impl SuspendedCall {
     /// instance or whose code was replaced while it was suspended, or in a store holding
     /// exception objects (an `exnref` a `catch_ref` made, or the host: a checkpoint does not
     /// carry them, and a cell of the call may name one); [`CheckpointError::WrongStore`].
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn checkpoint<T, S: Storage + ?Sized>(
         &self,
         instance: Instance,
@@ -112,6 +113,7 @@ impl SuspendedCall {
     /// way), and return the call, ready to [`resume`](SuspendedCall::resume), with the
     /// checkpoint's generation. Memory contents are applied last, as in
     /// [`Checkpointer::restore`]; every other check is done before the instance changes.
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn restore<T, S: Storage + ?Sized>(
         instance: Instance,
         mut store: impl AsContextMut<Data = T>,

@@ -63,6 +63,7 @@ impl SuspendedCall {
     /// ([`SuspendReason::HostYield`]; empty otherwise) and `results` receives the call's
     /// results if it finishes. A type or count mismatch of either, or another store, is an
     /// error and drops the call.
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn resume(
         mut self,
         mut store: impl AsContextMut,
@@ -120,6 +121,7 @@ impl Func {
     /// returns [`Trap::host_yield`](crate::Trap::host_yield), the answer is
     /// [`ResumableCall::Suspended`] instead of a trap. Other traps end the call as with
     /// [`Func::call`]. A host function called directly is called as by `Func::call`.
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub fn call_resumable(
         &self,
         mut store: impl AsContextMut,

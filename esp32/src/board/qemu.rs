@@ -51,6 +51,7 @@ _start:
 );
 
 #[no_mangle]
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 extern "C" fn fayasm_qemu_main() -> ! {
     HEAP.init();
     let ok = match VirtioCard::probe() {

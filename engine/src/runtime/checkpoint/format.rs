@@ -139,6 +139,7 @@ pub(super) fn vec_zeroed<E>(n: usize) -> Result<Vec<u8>, CheckpointError<E>> {
     Ok(v)
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(super) fn encode_meta<E>(
     shape: &Shape,
     chunk: u32,
@@ -163,6 +164,7 @@ pub(super) fn encode_meta<E>(
     Ok(out)
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(super) fn decode_meta<E>(bytes: &[u8], shape: &Shape) -> Result<Meta, CheckpointError<E>> {
     let malformed = |reason| CheckpointError::Malformed {
         kind: Kind::Meta,
@@ -223,6 +225,7 @@ pub(super) fn decode_meta<E>(bytes: &[u8], shape: &Shape) -> Result<Meta, Checkp
     })
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(super) fn encode_globals<T, E>(
     shape: &Shape,
     store: &Store<T>,
@@ -266,6 +269,7 @@ pub(super) fn encode_globals<T, E>(
 }
 
 /// Decodes the globals part into the value to set for each global (`None`: immutable, keep).
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(super) fn decode_globals<T, E>(
     bytes: &[u8],
     shape: &Shape,
@@ -344,6 +348,7 @@ pub(super) fn dropped_bits<E>(
     Ok(out)
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(super) fn encode_segments<T, E>(
     shape: &Shape,
     store: &Store<T>,
@@ -370,6 +375,7 @@ pub(super) fn encode_segments<T, E>(
 
 /// Decodes the segments part into dropped flags for data and element segments.
 #[allow(clippy::type_complexity)]
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(super) fn decode_segments<T, E>(
     bytes: &[u8],
     shape: &Shape,
@@ -432,6 +438,7 @@ pub(super) fn decode_segments<T, E>(
     Ok((datas, elems))
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(super) fn encode_table<T, E>(
     index: u32,
     store: &Store<T>,
@@ -469,6 +476,7 @@ pub(super) fn encode_table<T, E>(
     Ok(out)
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(size))]
 pub(super) fn decode_table<T, E>(
     bytes: &[u8],
     index: u32,

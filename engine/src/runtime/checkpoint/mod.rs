@@ -155,6 +155,7 @@ impl Checkpointer {
 
     /// [`checkpoint`](Checkpointer::checkpoint), with `call` (a suspended call's state,
     /// `runtime/persist.rs`) as part [`CALL_PART`] of the same commit.
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub(crate) fn checkpoint_with<T, S: Storage + ?Sized>(
         &mut self,
         instance: Instance,
@@ -307,6 +308,7 @@ impl Checkpointer {
     /// [`restore`](Checkpointer::restore); with `call`, part [`CALL_PART`] (which must be
     /// present) is read and handed to it once every other part has been validated and before
     /// the instance changes, so a rejected call leaves the instance as it was.
+    #[cfg_attr(fayasm_optimize_size, optimize(size))]
     pub(crate) fn restore_with<T, S: Storage + ?Sized>(
         &mut self,
         instance: Instance,
