@@ -48,6 +48,7 @@ fn next<T>(cx: &mut Ctx<'_, T>, r: Regs) -> Stop {
     handler(cx, r.ip, r.fp, Pad::uninit(), r.mem0, r.mem0_len)
 }
 
+#[cfg_attr(fayasm_optimize_size, optimize(speed))]
 pub(super) fn execute<T>(cx: &mut Ctx<'_, T>, r: Regs) -> Exit {
     next(cx, r);
     cx.exit.take().unwrap_or(Exit::Done)
@@ -65,6 +66,7 @@ fn stop<T>(cx: &mut Ctx<'_, T>, e: Exit, ip: *const u16) -> Stop {
 /// The general path of a load, store, call or return: the handler returned `Exit::Slow` for
 /// the op at `ip`.
 #[inline(never)]
+#[cfg_attr(fayasm_optimize_size, optimize(speed))]
 fn slow<T, const W: bool>(
     cx: &mut Ctx<'_, T>,
     ip: *const u16,
@@ -101,6 +103,7 @@ fn slow<T, const W: bool>(
 /// instructions instead of 80, which the view's 16 entries (fewer misses) and
 /// one-comparison hit more than pay back (ROADMAP.md, issue 19).
 #[inline(never)]
+#[cfg_attr(fayasm_optimize_size, optimize(speed))]
 fn mem_miss<T, const W: bool, const OP: u16>(
     cx: &mut Ctx<'_, T>,
     ip: *const u16,
@@ -138,6 +141,9 @@ macro_rules! threaded {
             use super::*;
             $(
                 #[inline(never)]
+                // The firmware crate, where these are instantiated, builds at `opt-level = "z"`
+                // under this cfg; the interpreter keeps the speed-optimised code.
+                #[cfg_attr(fayasm_optimize_size, optimize(speed))]
                 pub(super) fn $name<T, const W: bool>(
                     cx: &mut Ctx<'_, T>,
                     ip: *const u16,

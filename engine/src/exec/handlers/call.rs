@@ -245,6 +245,7 @@ pub(crate) unsafe fn ReturnCallIndirect<T, const W: bool>(cx: &mut Ctx<'_, T>, r
 
 /// `call_out` of the function at `index` of table `table`, checked against signature `ty`.
 #[inline(never)]
+#[cfg_attr(fayasm_optimize_size, optimize(speed))]
 fn call_indirect_out<T, const TAIL: bool>(
     cx: &mut Ctx<'_, T>,
     ty: u32,
@@ -454,6 +455,7 @@ pub(super) fn switch<T>(cx: &mut Ctx<'_, T>, r: &mut Regs, next: Next) -> R {
 
 /// The call itself.
 #[inline(never)]
+#[cfg_attr(fayasm_optimize_size, optimize(speed))]
 fn call_out<T, const TAIL: bool>(cx: &mut Ctx<'_, T>, f: u32, args: u32, pc: usize) -> Next {
     let res = call_body(cx, f, args, TAIL, pc);
     flatten(cx, res)

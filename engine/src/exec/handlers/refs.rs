@@ -37,6 +37,7 @@ pub(crate) unsafe fn ReturnCallRef<T, const W: bool>(cx: &mut Ctx<'_, T>, r: &mu
 /// counted from the callee's signature, and microcode from storage is only verified
 /// against the module, not against the references it will meet.
 #[inline(never)]
+#[cfg_attr(fayasm_optimize_size, optimize(speed))]
 fn call_ref_out<T, const TAIL: bool>(
     cx: &mut Ctx<'_, T>,
     ty: u32,
