@@ -2158,6 +2158,18 @@ define_ops! {
         /// `array.init_elem`: elements `off..off + len` of `arr` = element segment `elem`
         /// from `src`.
         ArrayInitElem { arr: Slot, off: Slot, src: Slot, len: Slot, elem: ElemIdx };
+        // Chained ops whose second op is a scalar load or store (`chains!`), appended after
+        // every older op: the pure op before a memory access.
+        /// `F64Mul`, then the `I64Load` that follows it (one dispatch for both).
+        F64MulThenI64Load { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `F64Add`, then the `I64Store` that follows it (one dispatch for both).
+        F64AddThenI64Store { dst: Slot, lhs: Slot, rhs: Slot };
+        /// `I32AddImm`, then the `I64LoadAddImm` that follows it (one dispatch for both).
+        I32AddImmThenI64LoadAddImm { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `I32AddImm`, then the `I32Load` that follows it (one dispatch for both).
+        I32AddImmThenI32Load { dst: Slot, lhs: Slot, imm: I32Imm };
+        /// `F64Sub`, then the `I64Store` that follows it (one dispatch for both).
+        F64SubThenI64Store { dst: Slot, lhs: Slot, rhs: Slot };
     }
 }
 
@@ -2165,8 +2177,11 @@ define_ops! {
 /// same layout, so `First`'s handler and reader run on it) and must be followed by a narrow
 /// `Second` (the verifier checks it): the interpreter runs both with one dispatch, and a
 /// branch may still land on `Second` alone. `First` neither branches nor traps nor leaves
-/// its handler's fast path, `Second` neither traps nor leaves it (no memory access, no
-/// call), so the pair stops, if at all, only where `Second` would. `translate/fuse.rs`
+/// its handler's fast path; `Second` neither traps nor calls, and leaves its fast path only
+/// as a scalar load or store of memory 0 that misses the resident bytes: the chained
+/// handler then returns `Exit::Slow` with `ip` at `Second` (`First` done), and the backend
+/// runs the general path on `Second` alone (`handlers::chain_may_miss`). So the pair stops,
+/// if at all, only where `Second` would. `translate/fuse.rs`
 /// chains pairs (`chain`); the list is the most frequent such pairs of the benchmark
 /// programs (callgrind, ROADMAP).
 macro_rules! chains {
@@ -2258,6 +2273,11 @@ chains! {
     I32LtSThenI32AddImm = I32LtS { dst, lhs, rhs } + I32AddImm;
     I32AddImmThenI32LtS = I32AddImm { dst, lhs, imm } + I32LtS;
     I32AndImmThenSelect = I32AndImm { dst, lhs, imm } + Select;
+    F64MulThenI64Load = F64Mul { dst, lhs, rhs } + I64Load;
+    F64AddThenI64Store = F64Add { dst, lhs, rhs } + I64Store;
+    I32AddImmThenI64LoadAddImm = I32AddImm { dst, lhs, imm } + I64LoadAddImm;
+    I32AddImmThenI32Load = I32AddImm { dst, lhs, imm } + I32Load;
+    F64SubThenI64Store = F64Sub { dst, lhs, rhs } + I64Store;
 }
 
 #[cfg(test)]

@@ -36,6 +36,19 @@ macro_rules! looped {
                 };
                 match res {
                     Ok(()) => {}
+                    Err(Exit::Slow) if handlers::chain_may_miss(word & !WIDE) => {
+                        // A chained op whose second op missed: `r.ip` is that op's start
+                        // (narrow), the first op done, the other registers unchanged.
+                        let at = r.ip;
+                        r = start;
+                        r.ip = at;
+                        // SAFETY: the op at `at` is a verified narrow load or store whose
+                        // handler returned `Exit::Slow`, with the registers it started with.
+                        if let Err(e) = unsafe { handlers::Slow::<T, false>(cx, &mut r) } {
+                            cx.trap_ip = at;
+                            return e;
+                        }
+                    }
                     Err(Exit::Slow) => {
                         r = start;
                         // SAFETY: the handler of the op at `start.ip` returned `Exit::Slow`: a

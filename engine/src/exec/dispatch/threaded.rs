@@ -165,6 +165,11 @@ macro_rules! threaded {
                         Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
                             slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
                         }
+                        // A chained op whose second op (narrow, at `r.ip`) missed memory 0's
+                        // resident bytes: the general path runs that op alone.
+                        Err(Exit::Slow) if const { handlers::chain_may_miss(opc::$name) } => {
+                            slow::<T, false>(cx, r.ip, fp, Pad::uninit(), mem0, mem0_len)
+                        }
                         Err(e) => stop(cx, e, ip),
                     }
                 }

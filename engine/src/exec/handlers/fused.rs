@@ -53,7 +53,19 @@ macro_rules! chained {
             // `$x`'s handler leaves `r.ip`: it neither branches nor stops.
             unsafe {
                 super::$x::<T, W>(cx, r)?;
-                super::$y::<T, false>(cx, r)
+                if const { super::chain_may_miss(crate::microcode::isa::opc::$name) } {
+                    // `$y` is a load or store: on a miss it returns `Exit::Slow` having
+                    // changed nothing but `r.ip`, which goes back to `$y`'s start for the
+                    // backend's general path (`chain_may_miss`).
+                    let second = r.ip;
+                    let res = super::$y::<T, false>(cx, r);
+                    if res.is_err() {
+                        r.ip = second;
+                    }
+                    res
+                } else {
+                    super::$y::<T, false>(cx, r)
+                }
             }
         }
     )*};

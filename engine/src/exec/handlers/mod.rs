@@ -78,6 +78,17 @@ pub(crate) const fn may_miss(op: u16) -> bool {
     may_miss_mem(op) || may_miss_call(op) || may_miss_simd(op)
 }
 
+/// Whether chained op `op` (narrow opcode) ends with a load or store that may miss
+/// (`isa::chains!`): its handler then returns [`Exit::Slow`](super::state::Exit::Slow) with
+/// `r.ip` at that second op (narrow, the first op done), and the backend runs the general
+/// path on the second op alone, from there.
+pub(crate) const fn chain_may_miss(op: u16) -> bool {
+    match crate::microcode::isa::chain_successor(op) {
+        Some(second) => may_miss_mem(second),
+        None => false,
+    }
+}
+
 /// Whether the handler of opcode `op` runs either form of its op: its whole body is out of
 /// line and reads its operands with `rd_any!` (the form from the opcode word), so its
 /// narrow instance is correct for the wide form too. The threaded backend puts that
