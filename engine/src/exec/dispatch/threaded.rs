@@ -118,11 +118,22 @@ fn mem_miss<T, const W: bool, const OP: u16>(
         mem0,
         mem0_len,
     };
-    // SAFETY: as for `slow`; `OP` is the opcode at `ip` (this function's table slot's op).
+    // SAFETY: as for `slow`; `OP` is the opcode at `ip` (this function's table slot's op,
+    // or the second op of a chained op that ends in it, narrow: `chain_second`).
     if unsafe { handlers::mem_paged::<T, W>(cx, &mut r, OP, true) } {
         return next(cx, r);
     }
     slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
+}
+
+/// The second op of chained op `op` (narrow opcode), for [`mem_miss`]'s `OP`; only asked of
+/// chained ops ending in a load or store (`handlers::chain_may_miss`). Any other op gets
+/// `I32Load`, whose instance exists anyway, should a dead arm be instantiated.
+const fn chain_second(op: u16) -> u16 {
+    match crate::microcode::isa::chain_successor(op) {
+        Some(second) => second,
+        None => opc::I32Load,
+    }
 }
 
 /// Table entries that are no opcode: `verify` never lets one run.
@@ -166,9 +177,13 @@ macro_rules! threaded {
                             slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
                         }
                         // A chained op whose second op (narrow, at `r.ip`) missed memory 0's
-                        // resident bytes: the general path runs that op alone.
+                        // resident bytes: that op's own miss path (the same function its
+                        // table slot's op uses, so no new code) runs it alone.
                         Err(Exit::Slow) if const { handlers::chain_may_miss(opc::$name) } => {
-                            slow::<T, false>(cx, r.ip, fp, Pad::uninit(), mem0, mem0_len)
+                            let pad = Pad::uninit();
+                            mem_miss::<T, false, { chain_second(opc::$name) }>(
+                                cx, r.ip, fp, pad, mem0, mem0_len,
+                            )
                         }
                         Err(e) => stop(cx, e, ip),
                     }
