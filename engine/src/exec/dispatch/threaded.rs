@@ -89,7 +89,7 @@ fn slow<T, const W: bool>(
     }
 }
 
-/// A load or store of opcode `OP` missed memory 0's resident bytes: try a demand-paged
+/// A load or store of opcode `OP`, narrow form, missed memory 0's resident bytes: try a demand-paged
 /// memory 0's cached page translations (`handlers::mem_paged`, constant-folded to this op),
 /// then the general path. Kept out of the handler so that a resident memory's fast path is
 /// unchanged.
@@ -169,11 +169,15 @@ macro_rules! threaded {
                     // consistent with `cx`.
                     match unsafe { handlers::$name::<T, W>(cx, &mut r) } {
                         Ok(()) => next(cx, r),
-                        Err(Exit::Slow) if handlers::may_miss_mem(opc::$name) => {
+                        // A wide form (an offset or memory index past 16 bits: rare) goes
+                        // straight to the shared `slow`, whose `MemSlow` tries the paged
+                        // view's cache too, with the opcode read at run time: a per-op
+                        // `mem_miss` for each wide form cost the firmware 10.7 KB of flash.
+                        Err(Exit::Slow) if const { handlers::may_miss_mem(opc::$name) && !W } => {
                             let pad = Pad::uninit();
                             mem_miss::<T, W, { opc::$name }>(cx, ip, fp, pad, mem0, mem0_len)
                         }
-                        Err(Exit::Slow) if handlers::may_miss(opc::$name) => {
+                        Err(Exit::Slow) if const { handlers::may_miss(opc::$name) } => {
                             slow::<T, W>(cx, ip, fp, Pad::uninit(), mem0, mem0_len)
                         }
                         // A chained op whose second op (narrow, at `r.ip`) missed memory 0's
