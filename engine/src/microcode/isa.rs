@@ -1347,7 +1347,7 @@ macro_rules! word_codec {
             /// The op of opcode `code` with the operand values `v` (as `Op::raw` gives
             /// them). The only per-op code of the decoder.
             #[allow(unused_mut, unused_assignments, unused_variables)]
-            fn from_raw(code: OpCode, v: &[u64; MAX_OPERANDS]) -> Op {
+            pub(crate) fn from_raw(code: OpCode, v: &[u64; MAX_OPERANDS]) -> Op {
                 let mut k = 0;
                 match code {
                     $( OpCode::$name => Op::$name { $($f: { k += 1; Raw::from_raw(v[k - 1]) }),* }, )*

@@ -17,6 +17,7 @@
 
 #[cfg(feature = "threads")]
 mod atomic;
+mod coalesce;
 #[cfg(feature = "exceptions")]
 mod exn;
 #[cfg(not(feature = "exceptions"))]
@@ -417,6 +418,7 @@ fn translate_body(
     }
     t.emit_handlers();
     fuel.finish(&mut t.ops);
+    coalesce::coalesce_copies(&mut t.ops, t.offsets.as_mut());
 
     let frame_size = first_temp
         .checked_add(t.max_cells)
