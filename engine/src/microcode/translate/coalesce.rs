@@ -4,7 +4,7 @@
 //! written again further down the same straight-line run of ops before any branch, branch
 //! target or op whose slot use is not plain. Reads of the source in between read the
 //! destination instead (it holds the same value). Mandelbrot's inner loop loses its `Copy`
-//! this way.
+//! this way. Host (`std`) builds only: it cost the firmware 4.3 KB of flash.
 
 use alloc::vec;
 use alloc::vec::Vec;
