@@ -1235,7 +1235,8 @@ macro_rules! define_ops {
                     $( Op::$laname { dst, .. } => Some(dst), )*
                     $( Op::$lrname { dst, .. } => Some(dst), )*
                     Op::I32RotlImm { dst, .. } | Op::I32RotrImm { dst, .. }
-                    | Op::I64RotlImm { dst, .. } | Op::I64RotrImm { dst, .. } => Some(dst),
+                    | Op::I64RotlImm { dst, .. } | Op::I64RotrImm { dst, .. }
+                    | Op::F64MulAdd { dst, .. } | Op::F64AddSub { dst, .. } => Some(dst),
                     _ => None,
                 }
             }
@@ -1347,7 +1348,7 @@ macro_rules! word_codec {
             /// The op of opcode `code` with the operand values `v` (as `Op::raw` gives
             /// them). The only per-op code of the decoder.
             #[allow(unused_mut, unused_assignments, unused_variables)]
-            fn from_raw(code: OpCode, v: &[u64; MAX_OPERANDS]) -> Op {
+            pub(crate) fn from_raw(code: OpCode, v: &[u64; MAX_OPERANDS]) -> Op {
                 let mut k = 0;
                 match code {
                     $( OpCode::$name => Op::$name { $($f: { k += 1; Raw::from_raw(v[k - 1]) }),* }, )*
@@ -2170,6 +2171,16 @@ define_ops! {
         I32AddImmThenI32Load { dst: Slot, lhs: Slot, imm: I32Imm };
         /// `F64Sub`, then the `I64Store` that follows it (one dispatch for both).
         F64SubThenI64Store { dst: Slot, lhs: Slot, rhs: Slot };
+        // Pairs of f64 ops whose first result only the second reads (a temporary the
+        // translator fuses away, `Translator::binary`): the intermediate stays in a register,
+        // so neither its cell nor its store-to-load round trip is on the dependency chain.
+        // Each rounds twice, as the two ops do (no fused multiply-add).
+        /// `dst = (lhs * rhs) + add` (f64: an `f64.mul` whose result is the left operand of
+        /// the `f64.add` after it).
+        F64MulAdd { dst: Slot, lhs: Slot, rhs: Slot, add: Slot };
+        /// `dst = add + (lhs - rhs)` (f64: an `f64.sub` whose result is the right operand of
+        /// the `f64.add` after it).
+        F64AddSub { dst: Slot, add: Slot, lhs: Slot, rhs: Slot };
     }
 }
 

@@ -65,6 +65,8 @@ mod store_handles;
 mod threads;
 mod translate_golden;
 mod translate_golden_address;
+mod translate_golden_coalesce;
+mod translate_golden_f64_pairs;
 mod translate_golden_forms;
 mod translate_golden_fuel;
 mod translate_golden_loops;

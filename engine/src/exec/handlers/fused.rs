@@ -41,6 +41,24 @@ pub(crate) unsafe fn I64RotrImm<T, const W: bool>(_cx: &mut Ctx<'_, T>, r: &mut 
     Ok(())
 }
 
+#[inline(always)]
+pub(crate) unsafe fn F64MulAdd<T, const W: bool>(_cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::F64MulAdd { dst, lhs, rhs, add } = rd!(r, F64MulAdd) else {
+        unreachable!()
+    };
+    w_f64!(r, dst, r_f64!(r, lhs) * r_f64!(r, rhs) + r_f64!(r, add));
+    Ok(())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn F64AddSub<T, const W: bool>(_cx: &mut Ctx<'_, T>, r: &mut Regs) -> R {
+    let Op::F64AddSub { dst, add, lhs, rhs } = rd!(r, F64AddSub) else {
+        unreachable!()
+    };
+    w_f64!(r, dst, r_f64!(r, add) + (r_f64!(r, lhs) - r_f64!(r, rhs)));
+    Ok(())
+}
+
 /// The chained ops (`microcode::isa::for_each_chain!`): the first op's handler on the chained
 /// op (which has its layout), then the second op's on the op that follows (narrow).
 macro_rules! chained {

@@ -17,6 +17,10 @@
 
 #[cfg(feature = "threads")]
 mod atomic;
+// Host builds only (`std`): in the firmware (`opt-level = "z"`) the pass cost 4.3 KB of
+// flash, more than its one saved copy per coalesced pair is worth there.
+#[cfg(feature = "std")]
+mod coalesce;
 #[cfg(feature = "exceptions")]
 mod exn;
 #[cfg(not(feature = "exceptions"))]
@@ -417,6 +421,8 @@ fn translate_body(
     }
     t.emit_handlers();
     fuel.finish(&mut t.ops);
+    #[cfg(feature = "std")]
+    coalesce::coalesce_copies(&mut t.ops, t.offsets.as_mut());
 
     let frame_size = first_temp
         .checked_add(t.max_cells)

@@ -30,7 +30,54 @@ impl Translator<'_> {
         }
         let rhs = self.entry_slot(b);
         let dst = self.push_temp();
-        self.emit_result(make(dst, lhs, rhs));
+        let op = make(dst, lhs, rhs);
+        match self.f64_pair(op, &a, &b) {
+            Some((at, fused)) => {
+                self.fuse_into(at, fused);
+                self.last_result = Some(at);
+            }
+            None => self.emit_result(op),
+        }
+    }
+
+    /// `op`, an `f64.add`, and the op just emitted, when that computed the temporary `op`
+    /// adds (an `f64.mul` as its left operand, an `f64.sub` as its right one): the op at that
+    /// index and the fused op (`F64MulAdd`, `F64AddSub`) to put there. The temporary has no
+    /// other reader (a popped stack entry), so the fused op does not write it.
+    fn f64_pair(&self, op: Op, a: &Entry, b: &Entry) -> Option<(usize, Op)> {
+        let Op::F64Add { dst, lhs, rhs } = op else {
+            return None;
+        };
+        let at = self.last_result.filter(|&at| at + 1 == self.ops.len())?;
+        match self.ops[at] {
+            Op::F64Mul {
+                dst: t,
+                lhs: x,
+                rhs: y,
+            } if a.operand == Operand::Temp && a.slot == t => Some((
+                at,
+                Op::F64MulAdd {
+                    dst,
+                    lhs: x,
+                    rhs: y,
+                    add: rhs,
+                },
+            )),
+            Op::F64Sub {
+                dst: t,
+                lhs: x,
+                rhs: y,
+            } if b.operand == Operand::Temp && b.slot == t => Some((
+                at,
+                Op::F64AddSub {
+                    dst,
+                    add: lhs,
+                    lhs: x,
+                    rhs: y,
+                },
+            )),
+            _ => None,
+        }
     }
 
     pub(super) fn load(
