@@ -972,6 +972,25 @@ const fn quick_check(code: usize) -> u64 {
     d | pos as u64
 }
 
+/// How many opcodes there are (narrow opcode words are below this).
+pub(crate) const NUM_OPCODES: usize = ALL_OPCODES.len();
+
+/// Whether an op of opcode `code` has a branch target (an operand of type `Target` or
+/// `EntryTarget`: exactly the ops whose [`Op::branch_target_mut`] is `Some`, a unit test
+/// checks), for tables built at compile time.
+pub(crate) const fn has_branch_target(code: usize) -> bool {
+    let layout = &ALL_LAYOUTS[code];
+    let mut i = 0;
+    while i < MAX_OPERANDS && layout[i] != 0 {
+        let ty = OperandType::ALL[(layout[i] & 31) as usize - 1];
+        if matches!(ty, OperandType::Target | OperandType::EntryTarget) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// The opcode of narrow opcode word `w`, an index of [`QUICK_CHECKS`].
 #[cfg(feature = "std")]
 #[inline(always)]
@@ -2381,6 +2400,21 @@ chains! {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    /// `has_branch_target` (by layout) is `Some` of `branch_target_mut` (by op), on every
+    /// opcode, built in this build or not.
+    #[test]
+    fn has_branch_target_agrees_with_branch_target_mut() {
+        for &code in ALL_OPCODES {
+            let mut op = Op::from_raw(code, &[0; MAX_OPERANDS]);
+            assert_eq!(
+                has_branch_target(code as usize),
+                op.branch_target_mut().is_some(),
+                "{}",
+                op.name()
+            );
+        }
+    }
 
     /// `Compiled::assemble` patches a branch's distance into the last word (or, in the wide
     /// form and for `BrEntry`, the last two words) of the op as encoded: every op with a

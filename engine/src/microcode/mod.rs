@@ -114,17 +114,36 @@ pub struct Compiled {
     pub frame_size: u32,
 }
 
-/// Whether an op of each opcode starts some chain (`isa::chains!`), by opcode.
-static CHAIN_HEADS: [bool; WIDE as usize] = {
-    let mut heads = [false; WIDE as usize];
+/// Per opcode, what [`Compiled::assemble_fused`] looks up: [`CHAIN_HEAD`] if an op of it
+/// starts some chain (`isa::chains!`), [`BRANCH`] if it has a branch target.
+static OPCODE_FLAGS: [u8; WIDE as usize] = {
+    let mut flags = [0u8; WIDE as usize];
     macro_rules! heads {
         ($($name:ident = $x:ident + $y:ident;)*) => {
-            $( heads[OpCode::$x as usize] = true; )*
+            $( flags[OpCode::$x as usize] |= CHAIN_HEAD; )*
         };
     }
     isa::for_each_chain!(heads);
-    heads
+    let mut code = 0;
+    while code < isa::NUM_OPCODES {
+        if isa::has_branch_target(code) {
+            flags[code] |= BRANCH;
+        }
+        code += 1;
+    }
+    flags
 };
+
+/// [`OPCODE_FLAGS`]: the opcode starts a chain.
+const CHAIN_HEAD: u8 = 1;
+/// [`OPCODE_FLAGS`]: the opcode has a branch target.
+const BRANCH: u8 = 2;
+
+/// The [`OPCODE_FLAGS`] of `op`.
+#[inline(always)]
+fn opcode_flags(op: &Op) -> u8 {
+    OPCODE_FLAGS.get(op.opcode() as usize).copied().unwrap_or(0)
+}
 
 impl Compiled {
     /// Encode `ops`, whose branch targets are op indices, into a function. A target that
@@ -207,17 +226,16 @@ impl Compiled {
         frame_size: u32,
     ) -> Result<Compiled, Vec<u128>> {
         let n = ops.len();
-        // Which ops are branch targets (one bit each, and one for the end), and which ops
-        // have a target themselves (so the encoding below looks for one only in those).
+        // Which ops are branch targets (one bit each, and one for the end).
         let mut targeted = alloc::vec![0u64; n / 64 + 1];
-        let mut branches_at = alloc::vec![0u64; n / 64 + 1];
-        for (i, op) in ops.iter().enumerate() {
-            let mut op = *op;
-            if let Some(&mut t) = op.branch_target_mut() {
-                branches_at[i / 64] |= 1 << (i % 64);
-                let t = t as usize;
-                if t <= n {
-                    targeted[t / 64] |= 1 << (t % 64);
+        for op in ops {
+            if opcode_flags(op) & BRANCH != 0 {
+                let mut op = *op;
+                if let Some(&mut t) = op.branch_target_mut() {
+                    let t = t as usize;
+                    if t <= n {
+                        targeted[t / 64] |= 1 << (t % 64);
+                    }
                 }
             }
         }
@@ -231,21 +249,21 @@ impl Compiled {
         // The last op encoded, if it may start a chain (`isa::chains!`; the second op of a
         // chain starts none): its start and the op.
         let mut prev: Option<(usize, Op)> = None;
-        let chain_head = |code: OpCode| CHAIN_HEADS.get(code as usize).copied() == Some(true);
-        // `op`, which has a branch target only if `branch`.
-        let mut emit = |mut op: Op, branch: bool, code: &mut Vec<u16>| {
+        let mut emit = |op: &Op, code: &mut Vec<u16>| {
             let start = code.len() as u32;
-            let plain = op;
-            let target = if branch {
-                op.branch_target_mut().map(|t| core::mem::replace(t, 0))
+            let flags = opcode_flags(op);
+            // A branch is encoded with a distance of 0, patched below.
+            if flags & BRANCH != 0 {
+                let mut op = *op;
+                let target = op.branch_target_mut().map(|t| core::mem::replace(t, 0));
+                op.encode_words(code);
+                if let Some(t) = target {
+                    let two_words =
+                        code[start as usize] & WIDE != 0 || matches!(op, Op::BrEntry { .. });
+                    branches.push((start, code.len() as u32, t, two_words));
+                }
             } else {
-                None
-            };
-            op.encode_words(code);
-            if let Some(t) = target {
-                let two_words =
-                    code[start as usize] & WIDE != 0 || matches!(op, Op::BrEntry { .. });
-                branches.push((start, code.len() as u32, t, two_words));
+                op.encode_words(code);
             }
             // Chain the pair if this op is encoded narrow (its form is final here: a
             // distance that does not fit fails the whole pass). The chained op has the
@@ -253,21 +271,21 @@ impl Compiled {
             let start = start as usize;
             if let Some((p, first)) = prev.take() {
                 if code[start] & WIDE == 0 {
-                    if let Some(chained) = isa::chain(first, &plain) {
+                    if let Some(chained) = isa::chain(first, op) {
                         code[p] = chained.opcode() as u16 | (code[p] & WIDE);
                         return;
                     }
                 }
             }
-            if chain_head(plain.opcode()) {
-                prev = Some((start, plain));
+            if flags & CHAIN_HEAD != 0 {
+                prev = Some((start, *op));
             }
         };
         let mut i = 0;
         while i < n {
             if i == at {
                 for p in prologue {
-                    emit(*p, true, &mut code);
+                    emit(p, &mut code);
                 }
             }
             starts[i] = code.len() as u32;
@@ -275,18 +293,18 @@ impl Compiled {
                 if let Some(fused) = fuse(&ops[i], &ops[i + 1]) {
                     if !bit(&targeted, i + 1) {
                         starts[i + 1] = starts[i];
-                        emit(fused, true, &mut code);
+                        emit(&fused, &mut code);
                         i += 2;
                         continue;
                     }
                 }
             }
-            emit(ops[i], bit(&branches_at, i), &mut code);
+            emit(&ops[i], &mut code);
             i += 1;
         }
         if at >= n {
             for p in prologue {
-                emit(*p, true, &mut code);
+                emit(p, &mut code);
             }
         }
         let end = code.len() as u32;
