@@ -890,7 +890,7 @@ const _: () = assert!(ALL_OPCODES.len() <= WIDE as usize);
 /// a slot; `QUICK_TARGET` bits: the word of its one branch target (0: none), with
 /// `QUICK_ENTRY` for a two-word `EntryTarget` (else a one-word `Target`); `QUICK_GLOBAL`,
 /// `QUICK_POOL` bits: the word of its global or pool index (0: none); `QUICK_MEM`: it names
-/// a memory (narrow: memory 0). Immediates need nothing.
+/// a memory (narrow: memory 0); `QUICK_EXTRAS`: any of these four. Immediates need nothing.
 #[cfg(feature = "std")]
 pub(crate) static QUICK_CHECKS: [u64; ALL_OPCODES.len()] = {
     let mut out = [0u64; ALL_OPCODES.len()];
@@ -917,6 +917,9 @@ pub(crate) const QUICK_GLOBAL: u32 = 32;
 pub(crate) const QUICK_POOL: u32 = 36;
 #[cfg(feature = "std")]
 pub(crate) const QUICK_MEM: u64 = 1 << 40;
+/// Any of the checks past the slots (a target, global, pool entry or memory).
+#[cfg(feature = "std")]
+pub(crate) const QUICK_EXTRAS: u64 = 1 << 41;
 
 /// The [`QUICK_CHECKS`] entry of opcode `code`.
 #[cfg(feature = "std")]
@@ -968,6 +971,9 @@ const fn quick_check(code: usize) -> u64 {
     }
     if pos > QUICK_LEN as usize {
         return 0;
+    }
+    if d >> QUICK_TARGET != 0 {
+        d |= QUICK_EXTRAS;
     }
     d | pos as u64
 }

@@ -245,7 +245,7 @@ impl Compiled {
         let mut starts: Vec<u32> = alloc::vec![0; n + 1];
         // Encoded branches: start, end, target (an op of `ops`), two-word distance.
         let mut branches: Vec<(u32, u32, u32, bool)> = Vec::new();
-        let mut code: Vec<u16> = Vec::with_capacity(n * 4 + prologue.len() * 5);
+        let mut code: Vec<u16> = Vec::with_capacity(n * 5 + prologue.len() * 5);
         // The last op encoded, if it may start a chain (`isa::chains!`; the second op of a
         // chain starts none): its start and the op.
         let mut prev: Option<(usize, Op)> = None;

@@ -330,7 +330,8 @@ fn quick(
     target: &mut u32,
 ) -> Option<(OpCode, usize, usize)> {
     use super::isa::{
-        QUICK_ENTRY, QUICK_GLOBAL, QUICK_LEN, QUICK_MEM, QUICK_POOL, QUICK_SLOTS, QUICK_TARGET,
+        QUICK_ENTRY, QUICK_EXTRAS, QUICK_GLOBAL, QUICK_LEN, QUICK_MEM, QUICK_POOL, QUICK_SLOTS,
+        QUICK_TARGET,
     };
     let w = *words.get(at)?;
     let d = *QUICK_CHECKS.get(w as usize)?;
@@ -347,28 +348,30 @@ fn quick(
         }
         slots &= slots - 1;
     }
-    if d & QUICK_MEM != 0 && module.memories == 0 {
-        return None;
-    }
-    let g = (d >> QUICK_GLOBAL & 15) as usize;
-    if g != 0 && *op.get(g)? as usize >= module.globals.len() {
-        return None;
-    }
-    let p = (d >> QUICK_POOL & 15) as usize;
-    if p != 0 && *op.get(p)? as usize >= pool_len {
-        return None;
-    }
-    let t = (d >> QUICK_TARGET & 15) as usize;
     let mut targets = 0;
-    if t != 0 {
-        // As the decoder reads them: a `Target` one word sign-extended, an `EntryTarget`
-        // two words.
-        *target = if d & QUICK_ENTRY != 0 {
-            *op.get(t)? as u32 | (*op.get(t + 1)? as u32) << 16
-        } else {
-            *op.get(t)? as i16 as i32 as u32
-        };
-        targets = 1;
+    if d & QUICK_EXTRAS != 0 {
+        if d & QUICK_MEM != 0 && module.memories == 0 {
+            return None;
+        }
+        let g = (d >> QUICK_GLOBAL & 15) as usize;
+        if g != 0 && *op.get(g)? as usize >= module.globals.len() {
+            return None;
+        }
+        let p = (d >> QUICK_POOL & 15) as usize;
+        if p != 0 && *op.get(p)? as usize >= pool_len {
+            return None;
+        }
+        let t = (d >> QUICK_TARGET & 15) as usize;
+        if t != 0 {
+            // As the decoder reads them: a `Target` one word sign-extended, an `EntryTarget`
+            // two words.
+            *target = if d & QUICK_ENTRY != 0 {
+                *op.get(t)? as u32 | (*op.get(t + 1)? as u32) << 16
+            } else {
+                *op.get(t)? as i16 as i32 as u32
+            };
+            targets = 1;
+        }
     }
     Some((narrow_opcode(w)?, n, targets))
 }
