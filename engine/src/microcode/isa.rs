@@ -979,11 +979,13 @@ const fn quick_check(code: usize) -> u64 {
 }
 
 /// How many opcodes there are (narrow opcode words are below this).
+#[cfg(feature = "std")]
 pub(crate) const NUM_OPCODES: usize = ALL_OPCODES.len();
 
 /// Whether an op of opcode `code` has a branch target (an operand of type `Target` or
 /// `EntryTarget`: exactly the ops whose [`Op::branch_target_mut`] is `Some`, a unit test
 /// checks), for tables built at compile time.
+#[cfg(any(test, feature = "std"))]
 pub(crate) const fn has_branch_target(code: usize) -> bool {
     let layout = &ALL_LAYOUTS[code];
     let mut i = 0;
