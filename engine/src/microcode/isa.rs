@@ -882,6 +882,130 @@ pub const WIDE: u16 = 0x200;
 
 const _: () = assert!(ALL_OPCODES.len() <= WIDE as usize);
 
+/// The verifier's quick check of a narrow op (`verify`'s fast path, a `std` build), per
+/// opcode: what its operands need, from its layout, so the check reads the op's words at
+/// fixed positions with no decode. 0 for an op that is left to the general check (one not
+/// built, or with an operand type other than those below, or with two targets); else
+/// `QUICK_LEN` bits: the narrow form's length in words, bit `QUICK_SLOTS + i`: word `i` is
+/// a slot; `QUICK_TARGET` bits: the word of its one branch target (0: none), with
+/// `QUICK_ENTRY` for a two-word `EntryTarget` (else a one-word `Target`); `QUICK_GLOBAL`,
+/// `QUICK_POOL` bits: the word of its global or pool index (0: none); `QUICK_MEM`: it names
+/// a memory (narrow: memory 0); `QUICK_EXTRAS`: any of these four. Immediates need nothing.
+#[cfg(feature = "std")]
+pub(crate) static QUICK_CHECKS: [u64; ALL_OPCODES.len()] = {
+    let mut out = [0u64; ALL_OPCODES.len()];
+    let mut code = 0;
+    while code < ALL_OPCODES.len() {
+        out[code] = quick_check(code);
+        code += 1;
+    }
+    out
+};
+
+/// Fields of a [`QUICK_CHECKS`] entry.
+#[cfg(feature = "std")]
+pub(crate) const QUICK_LEN: u64 = 0xff;
+#[cfg(feature = "std")]
+pub(crate) const QUICK_SLOTS: u32 = 8;
+#[cfg(feature = "std")]
+pub(crate) const QUICK_TARGET: u32 = 24;
+#[cfg(feature = "std")]
+pub(crate) const QUICK_ENTRY: u64 = 1 << 28;
+#[cfg(feature = "std")]
+pub(crate) const QUICK_GLOBAL: u32 = 32;
+#[cfg(feature = "std")]
+pub(crate) const QUICK_POOL: u32 = 36;
+#[cfg(feature = "std")]
+pub(crate) const QUICK_MEM: u64 = 1 << 40;
+/// Any of the checks past the slots (a target, global, pool entry or memory).
+#[cfg(feature = "std")]
+pub(crate) const QUICK_EXTRAS: u64 = 1 << 41;
+
+/// The [`QUICK_CHECKS`] entry of opcode `code`.
+#[cfg(feature = "std")]
+const fn quick_check(code: usize) -> u64 {
+    use OperandType as T;
+    if !built(code as u16) {
+        return 0;
+    }
+    let layout = &ALL_LAYOUTS[code];
+    let mut d = 0u64;
+    let mut pos = 1usize;
+    let mut i = 0;
+    while i < MAX_OPERANDS && layout[i] != 0 {
+        let ty = OperandType::ALL[(layout[i] & 31) as usize - 1];
+        // A word position must fit its 4-bit field, a slot's the 16-bit mask.
+        if pos > 15 {
+            return 0;
+        }
+        let at = pos as u64;
+        match ty {
+            T::Slot => d |= 1 << (QUICK_SLOTS as u64 + at),
+            T::Target | T::EntryTarget => {
+                if d >> QUICK_TARGET & 15 != 0 {
+                    return 0;
+                }
+                d |= at << QUICK_TARGET;
+                if matches!(ty, T::EntryTarget) {
+                    d |= QUICK_ENTRY;
+                }
+            }
+            T::GlobalIdx => {
+                if d >> QUICK_GLOBAL & 15 != 0 {
+                    return 0;
+                }
+                d |= at << QUICK_GLOBAL;
+            }
+            T::PoolIdx => {
+                if d >> QUICK_POOL & 15 != 0 {
+                    return 0;
+                }
+                d |= at << QUICK_POOL;
+            }
+            T::MemIdx => d |= QUICK_MEM,
+            T::I32Imm | T::I64Imm | T::Offset | T::Bits => {}
+            _ => return 0,
+        }
+        pos += Class::WORDS[ty.class() as usize][0] as usize;
+        i += 1;
+    }
+    if pos > QUICK_LEN as usize {
+        return 0;
+    }
+    if d >> QUICK_TARGET != 0 {
+        d |= QUICK_EXTRAS;
+    }
+    d | pos as u64
+}
+
+/// How many opcodes there are (narrow opcode words are below this).
+#[cfg(feature = "std")]
+pub(crate) const NUM_OPCODES: usize = ALL_OPCODES.len();
+
+/// Whether an op of opcode `code` has a branch target (an operand of type `Target` or
+/// `EntryTarget`: exactly the ops whose [`Op::branch_target_mut`] is `Some`, a unit test
+/// checks), for tables built at compile time.
+#[cfg(any(test, feature = "std"))]
+pub(crate) const fn has_branch_target(code: usize) -> bool {
+    let layout = &ALL_LAYOUTS[code];
+    let mut i = 0;
+    while i < MAX_OPERANDS && layout[i] != 0 {
+        let ty = OperandType::ALL[(layout[i] & 31) as usize - 1];
+        if matches!(ty, OperandType::Target | OperandType::EntryTarget) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The opcode of narrow opcode word `w`, an index of [`QUICK_CHECKS`].
+#[cfg(feature = "std")]
+#[inline(always)]
+pub(crate) fn narrow_opcode(w: u16) -> Option<OpCode> {
+    ALL_OPCODES.get(w as usize).copied()
+}
+
 /// Whether this build has the `narrow-frames` feature: frames of at most [`MAX_NARROW_FRAME`]
 /// cells, and no wide form of an op whose [`WIDE_BEYOND_FRAME`] entry is `false`.
 pub const NARROW_FRAMES: bool = cfg!(feature = "narrow-frames");
@@ -2295,6 +2419,21 @@ chains! {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    /// `has_branch_target` (by layout) is `Some` of `branch_target_mut` (by op), on every
+    /// opcode, built in this build or not.
+    #[test]
+    fn has_branch_target_agrees_with_branch_target_mut() {
+        for &code in ALL_OPCODES {
+            let mut op = Op::from_raw(code, &[0; MAX_OPERANDS]);
+            assert_eq!(
+                has_branch_target(code as usize),
+                op.branch_target_mut().is_some(),
+                "{}",
+                op.name()
+            );
+        }
+    }
 
     /// `Compiled::assemble` patches a branch's distance into the last word (or, in the wide
     /// form and for `BrEntry`, the last two words) of the op as encoded: every op with a

@@ -115,6 +115,7 @@ pub struct Compiled {
 }
 
 /// Whether an op of each opcode starts some chain (`isa::chains!`), by opcode.
+#[cfg(not(feature = "std"))]
 static CHAIN_HEADS: [bool; WIDE as usize] = {
     let mut heads = [false; WIDE as usize];
     macro_rules! heads {
@@ -125,6 +126,41 @@ static CHAIN_HEADS: [bool; WIDE as usize] = {
     isa::for_each_chain!(heads);
     heads
 };
+
+/// Per opcode, what [`Compiled::assemble_fused`] looks up: [`CHAIN_HEAD`] if an op of it
+/// starts some chain (`isa::chains!`), [`BRANCH`] if it has a branch target.
+#[cfg(feature = "std")]
+static OPCODE_FLAGS: [u8; WIDE as usize] = {
+    let mut flags = [0u8; WIDE as usize];
+    macro_rules! heads {
+        ($($name:ident = $x:ident + $y:ident;)*) => {
+            $( flags[OpCode::$x as usize] |= CHAIN_HEAD; )*
+        };
+    }
+    isa::for_each_chain!(heads);
+    let mut code = 0;
+    while code < isa::NUM_OPCODES {
+        if isa::has_branch_target(code) {
+            flags[code] |= BRANCH;
+        }
+        code += 1;
+    }
+    flags
+};
+
+/// [`OPCODE_FLAGS`]: the opcode starts a chain.
+#[cfg(feature = "std")]
+const CHAIN_HEAD: u8 = 1;
+/// [`OPCODE_FLAGS`]: the opcode has a branch target.
+#[cfg(feature = "std")]
+const BRANCH: u8 = 2;
+
+/// The [`OPCODE_FLAGS`] of `op`.
+#[cfg(feature = "std")]
+#[inline(always)]
+fn opcode_flags(op: &Op) -> u8 {
+    OPCODE_FLAGS.get(op.opcode() as usize).copied().unwrap_or(0)
+}
 
 impl Compiled {
     /// Encode `ops`, whose branch targets are op indices, into a function. A target that
@@ -194,6 +230,133 @@ impl Compiled {
     /// as fusing, inserting and renumbering first and assembling the list, in one encoding
     /// pass; `Err` (with the pool back) when a distance does not fit its narrow word, for
     /// which the caller assembles the list (by relaxation).
+    ///
+    /// Two forms, as the encoder's: a `std` build (the host, where translation speed counts)
+    /// looks up per opcode whether an op is a branch or a chain head ([`OPCODE_FLAGS`]) and
+    /// copies only those ops; a `no_std` build (the firmware, where flash counts) keeps the
+    /// plainer loop, whose code is smaller there.
+    #[cfg(feature = "std")]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assemble_fused(
+        ops: &[Op],
+        at: usize,
+        prologue: &[Op],
+        fuse: impl Fn(&Op, &Op) -> Option<Op>,
+        pool: Vec<u128>,
+        num_params: u32,
+        num_locals: u32,
+        num_results: u32,
+        frame_size: u32,
+    ) -> Result<Compiled, Vec<u128>> {
+        let n = ops.len();
+        // Which ops are branch targets (one bit each, and one for the end).
+        let mut targeted = alloc::vec![0u64; n / 64 + 1];
+        for op in ops {
+            if opcode_flags(op) & BRANCH != 0 {
+                let mut op = *op;
+                if let Some(&mut t) = op.branch_target_mut() {
+                    let t = t as usize;
+                    if t <= n {
+                        targeted[t / 64] |= 1 << (t % 64);
+                    }
+                }
+            }
+        }
+        let bit = |set: &[u64], i: usize| set[i / 64] >> (i % 64) & 1 != 0;
+        // The word offset of every op of `ops` (a fused pair's second op: the pair's), and
+        // of the end.
+        let mut starts: Vec<u32> = alloc::vec![0; n + 1];
+        // Encoded branches: start, end, target (an op of `ops`), two-word distance.
+        let mut branches: Vec<(u32, u32, u32, bool)> = Vec::new();
+        let mut code: Vec<u16> = Vec::with_capacity(n * 5 + prologue.len() * 5);
+        // The last op encoded, if it may start a chain (`isa::chains!`; the second op of a
+        // chain starts none): its start and the op.
+        let mut prev: Option<(usize, Op)> = None;
+        let mut emit = |op: &Op, code: &mut Vec<u16>| {
+            let start = code.len() as u32;
+            let flags = opcode_flags(op);
+            // A branch is encoded with a distance of 0, patched below.
+            if flags & BRANCH != 0 {
+                let mut op = *op;
+                let target = op.branch_target_mut().map(|t| core::mem::replace(t, 0));
+                op.encode_words(code);
+                if let Some(t) = target {
+                    let two_words =
+                        code[start as usize] & WIDE != 0 || matches!(op, Op::BrEntry { .. });
+                    branches.push((start, code.len() as u32, t, two_words));
+                }
+            } else {
+                op.encode_words(code);
+            }
+            // Chain the pair if this op is encoded narrow (its form is final here: a
+            // distance that does not fit fails the whole pass). The chained op has the
+            // first op's layout, so only its opcode word changes.
+            let start = start as usize;
+            if let Some((p, first)) = prev.take() {
+                if code[start] & WIDE == 0 {
+                    if let Some(chained) = isa::chain(first, op) {
+                        code[p] = chained.opcode() as u16 | (code[p] & WIDE);
+                        return;
+                    }
+                }
+            }
+            if flags & CHAIN_HEAD != 0 {
+                prev = Some((start, *op));
+            }
+        };
+        let mut i = 0;
+        while i < n {
+            if i == at {
+                for p in prologue {
+                    emit(p, &mut code);
+                }
+            }
+            starts[i] = code.len() as u32;
+            if i + 1 < n {
+                if let Some(fused) = fuse(&ops[i], &ops[i + 1]) {
+                    if !bit(&targeted, i + 1) {
+                        starts[i + 1] = starts[i];
+                        emit(&fused, &mut code);
+                        i += 2;
+                        continue;
+                    }
+                }
+            }
+            emit(&ops[i], &mut code);
+            i += 1;
+        }
+        if at >= n {
+            for p in prologue {
+                emit(p, &mut code);
+            }
+        }
+        let end = code.len() as u32;
+        starts[n] = end;
+        for &(_, next, target, two_words) in &branches {
+            let next = next as usize;
+            let to = starts.get(target as usize).copied().unwrap_or(end);
+            let rel = (to as i64 - next as i64) as i32;
+            if two_words {
+                code[next - 2] = rel as u16;
+                code[next - 1] = (rel as u32 >> 16) as u16;
+            } else if rel as i16 as i32 == rel {
+                code[next - 1] = rel as u16;
+            } else {
+                return Err(pool);
+            }
+        }
+        Ok(Compiled::new(
+            code,
+            pool,
+            num_params,
+            num_locals,
+            num_results,
+            frame_size,
+        ))
+    }
+
+    /// The `no_std` form of the above (the same words out).
+    #[cfg(not(feature = "std"))]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn assemble_fused(
         ops: &[Op],
