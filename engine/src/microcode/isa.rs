@@ -1248,6 +1248,19 @@ macro_rules! define_ops {
             $( $fname, )*
         }
 
+        /// The opcodes of the `unary` group: the translator builds such an op from its code
+        /// ([`Op::unary`]), with no constructor per op.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum UnaryCode {
+            $( $uname, )*
+        }
+
+        /// The opcodes of the `binary` group ([`Op::binary`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum BinaryCode {
+            $( $bname, )*
+        }
+
         const ALL_OPCODES: &[OpCode] = &[
             $( OpCode::$sname, )* $( OpCode::$rname, )* $( OpCode::$uname, )* $( OpCode::$bname, )*
             $( OpCode::$iname, )* $( OpCode::$jname, )* $( OpCode::$cname, )* $( OpCode::$kname, )*
@@ -1279,6 +1292,23 @@ macro_rules! define_ops {
         ];
 
         impl Op {
+            /// The `unary` op `code` on `dst` and `src`. Every arm stores the same fields, so
+            /// this compiles to a store of the tag and the operands, not a jump.
+            #[inline(always)]
+            pub(crate) fn unary(code: UnaryCode, dst: Slot, src: Slot) -> Op {
+                match code {
+                    $( UnaryCode::$uname => Op::$uname { dst, src }, )*
+                }
+            }
+
+            /// The `binary` op `code` on `dst`, `lhs` and `rhs` (see [`Op::unary`]).
+            #[inline(always)]
+            pub(crate) fn binary(code: BinaryCode, dst: Slot, lhs: Slot, rhs: Slot) -> Op {
+                match code {
+                    $( BinaryCode::$bname => Op::$bname { dst, lhs, rhs }, )*
+                }
+            }
+
             /// The op's opcode.
             pub fn opcode(&self) -> OpCode {
                 match self {

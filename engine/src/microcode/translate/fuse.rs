@@ -4,56 +4,105 @@
 
 use alloc::vec::Vec;
 
-use crate::microcode::{Op, Slot};
+use crate::microcode::isa::Raw;
+use crate::microcode::{BinaryCode, Op, OperandType, Slot};
 
-/// The immediate form of a binary op whose right operand is the constant `c`, if there is one.
-pub(super) fn with_imm(op: Op, c: u64) -> Option<Op> {
-    // An i32 constant is zero-extended in its cell; `as u32 as i32` recovers it.
-    let (i, l) = (c as u32 as i32, c as i64);
-    // A subtraction of a constant is the addition of its negation (both wrap), so it gets
-    // everything an add-immediate gets downstream: folding into a load's or store's
-    // address (`x - 48` feeding an `f64.load`, nbody's field accesses) and the fused
-    // add-and-branch back-edges.
-    let (ni, nl) = (i.wrapping_neg(), l.wrapping_neg());
-    macro_rules! imm {
-        ($($reg:ident => $imm:ident, $v:expr;)*) => {
-            match op {
-                $( Op::$reg { dst, lhs, .. } => Some(Op::$imm { dst, lhs, imm: $v }), )*
-                _ => None,
-            }
-        };
-    }
-    imm! {
-        I32Add => I32AddImm, i; I32Sub => I32AddImm, ni; I32Mul => I32MulImm, i;
-        I32And => I32AndImm, i; I32Or => I32OrImm, i; I32Xor => I32XorImm, i;
-        I32Shl => I32ShlImm, i; I32ShrS => I32ShrSImm, i; I32ShrU => I32ShrUImm, i;
-        I32Eq => I32EqImm, i; I32Ne => I32NeImm, i; I32LtS => I32LtSImm, i;
-        I32LtU => I32LtUImm, i; I32GtS => I32GtSImm, i; I32GtU => I32GtUImm, i;
-        I32LeS => I32LeSImm, i; I32LeU => I32LeUImm, i; I32GeS => I32GeSImm, i;
-        I32GeU => I32GeUImm, i; I32Rotl => I32RotlImm, i; I32Rotr => I32RotrImm, i;
-        I64Rotl => I64RotlImm, (l & 63) as i32; I64Rotr => I64RotrImm, (l & 63) as i32;
-        I64Add => I64AddImm, l; I64Sub => I64AddImm, nl; I64Mul => I64MulImm, l;
-        I64And => I64AndImm, l; I64Or => I64OrImm, l; I64Xor => I64XorImm, l;
-        I64Shl => I64ShlImm, l; I64ShrS => I64ShrSImm, l; I64ShrU => I64ShrUImm, l;
-        I64Eq => I64EqImm, l; I64Ne => I64NeImm, l; I64LtS => I64LtSImm, l;
-        I64LtU => I64LtUImm, l; I64GtS => I64GtSImm, l; I64GtU => I64GtUImm, l;
-        I64LeS => I64LeSImm, l; I64LeU => I64LeUImm, l; I64GeS => I64GeSImm, l;
-        I64GeU => I64GeUImm, l;
+/// The immediates of a constant `c` as the immediate forms take it: an i32 constant is
+/// zero-extended in its cell (`as u32 as i32` recovers it), a rotate's count is taken
+/// modulo the width, and a subtraction of a constant is the addition of its negation (both
+/// wrap), so it gets everything an add-immediate gets downstream: folding into a load's or
+/// store's address (`x - 48` feeding an `f64.load`, nbody's field accesses) and the fused
+/// add-and-branch back-edges.
+struct Imms {
+    i: i32,
+    ni: i32,
+    l: i64,
+    nl: i64,
+    rot: i32,
+}
+
+impl Imms {
+    #[inline(always)]
+    fn of(c: u64) -> Imms {
+        let (i, l) = (c as u32 as i32, c as i64);
+        Imms {
+            i,
+            ni: i.wrapping_neg(),
+            l,
+            nl: l.wrapping_neg(),
+            rot: (l & 63) as i32,
+        }
     }
 }
 
-impl super::Translator<'_> {
-    /// [`with_imm`], unless its immediate form needs the wide encoding (every operand two
-    /// words: ~19 host instructions instead of ~10 for `I32AndImm 0xffff`) while the
-    /// constant has a hoisted frame slot (`const_slots`): then the register form, narrow,
-    /// reads it from there.
-    pub(super) fn imm_form(&self, op: Op, c: u64) -> Option<Op> {
-        let imm = with_imm(op, c)?;
-        if imm.needs_wide() && self.hoisted(c).is_some() {
-            return None;
-        }
-        Some(imm)
+/// Whether an immediate fits its narrow encoding.
+trait NarrowImm: Raw + Copy {
+    const TYPE: OperandType;
+    #[inline(always)]
+    fn narrow(self) -> bool {
+        Self::TYPE.class().fits(self.to_raw())
     }
+}
+
+impl NarrowImm for i32 {
+    const TYPE: OperandType = OperandType::I32Imm;
+}
+
+impl NarrowImm for i64 {
+    const TYPE: OperandType = OperandType::I64Imm;
+}
+
+/// The immediate forms of the binary ops: `imm_narrow` and `set_imm` from one list.
+macro_rules! imm_forms {
+    ($($reg:ident => $imm:ident, $v:ident;)*) => {
+        /// Whether the binary op `code` has an immediate form taking the constant `c`, and
+        /// if so whether that immediate fits the narrow encoding.
+        #[inline(always)]
+        pub(super) fn imm_narrow(code: BinaryCode, c: u64) -> Option<bool> {
+            let v = Imms::of(c);
+            match code {
+                $( BinaryCode::$reg => Some(v.$v.narrow()), )*
+                _ => None,
+            }
+        }
+
+        /// Make `op` the immediate form of the binary op `code` on `dst` and `lhs` with the
+        /// constant `c` as its right operand (left as it is where [`imm_narrow`] is `None`).
+        /// It is assigned in place: built elsewhere and copied, an op written field by field
+        /// is read back as one block, which stalls the host's store forwarding.
+        #[inline(always)]
+        pub(super) fn set_imm(op: &mut Op, code: BinaryCode, dst: Slot, lhs: Slot, c: u64) {
+            let v = Imms::of(c);
+            match code {
+                $( BinaryCode::$reg => *op = Op::$imm { dst, lhs, imm: v.$v }, )*
+                _ => {}
+            }
+        }
+    };
+}
+
+imm_forms! {
+    I32Add => I32AddImm, i; I32Sub => I32AddImm, ni; I32Mul => I32MulImm, i;
+    I32And => I32AndImm, i; I32Or => I32OrImm, i; I32Xor => I32XorImm, i;
+    I32Shl => I32ShlImm, i; I32ShrS => I32ShrSImm, i; I32ShrU => I32ShrUImm, i;
+    I32Eq => I32EqImm, i; I32Ne => I32NeImm, i; I32LtS => I32LtSImm, i;
+    I32LtU => I32LtUImm, i; I32GtS => I32GtSImm, i; I32GtU => I32GtUImm, i;
+    I32LeS => I32LeSImm, i; I32LeU => I32LeUImm, i; I32GeS => I32GeSImm, i;
+    I32GeU => I32GeUImm, i; I32Rotl => I32RotlImm, i; I32Rotr => I32RotrImm, i;
+    I64Rotl => I64RotlImm, rot; I64Rotr => I64RotrImm, rot;
+    I64Add => I64AddImm, l; I64Sub => I64AddImm, nl; I64Mul => I64MulImm, l;
+    I64And => I64AndImm, l; I64Or => I64OrImm, l; I64Xor => I64XorImm, l;
+    I64Shl => I64ShlImm, l; I64ShrS => I64ShrSImm, l; I64ShrU => I64ShrUImm, l;
+    I64Eq => I64EqImm, l; I64Ne => I64NeImm, l; I64LtS => I64LtSImm, l;
+    I64LtU => I64LtUImm, l; I64GtS => I64GtSImm, l; I64GtU => I64GtUImm, l;
+    I64LeS => I64LeSImm, l; I64LeU => I64LeUImm, l; I64GeS => I64GeSImm, l;
+    I64GeU => I64GeUImm, l;
+}
+
+/// Whether a slot operand fits the narrow encoding.
+#[inline(always)]
+pub(super) fn narrow_slot(slot: Slot) -> bool {
+    OperandType::Slot.class().fits(slot.to_raw())
 }
 
 /// A branch to `target` taken when `cmp` (an op computing an i32 condition) yields

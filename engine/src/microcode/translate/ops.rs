@@ -6,48 +6,64 @@ use wasmparser::{BlockType, Operator};
 
 use super::{mem_index, unsupported, CtrlKind, Entry, Operand, Translator};
 use crate::error::ModuleError;
-use crate::microcode::{Op, Slot};
+use crate::microcode::{BinaryCode, Op, Slot, UnaryCode};
 use crate::types::ValType;
 
 impl Translator<'_> {
-    pub(super) fn unary(&mut self, make: fn(Slot, Slot) -> Op) {
+    pub(super) fn unary(&mut self, code: UnaryCode) {
         let src = self.pop_slot();
         let dst = self.push_temp();
-        self.emit_result(make(dst, src));
+        self.emit_result(Op::unary(code, dst, src));
     }
 
-    pub(super) fn binary(&mut self, make: fn(Slot, Slot, Slot) -> Op) {
+    pub(super) fn binary(&mut self, code: BinaryCode) {
         let b = self.pop();
         let a = self.pop();
         let lhs = self.entry_slot(a);
         if let Operand::Const(c) = b.operand {
-            // The result goes to `a`'s canonical slot, where `push_temp` puts it.
-            if let Some(op) = self.imm_form(make(a.slot, lhs, 0), c) {
-                self.push_temp();
-                self.emit_result(op);
-                return;
+            // The immediate form, unless it needs the wide encoding (every operand two
+            // words: ~19 host instructions instead of ~10 for `I32AndImm 0xffff`) while the
+            // constant has a hoisted frame slot (`const_slots`): then the register form,
+            // narrow, reads it from there.
+            if let Some(narrow_imm) = super::fuse::imm_narrow(code, c) {
+                let narrow =
+                    narrow_imm && super::fuse::narrow_slot(a.slot) && super::fuse::narrow_slot(lhs);
+                if narrow || self.hoisted(c).is_none() {
+                    // The result goes to `a`'s canonical slot, where `push_temp` puts it.
+                    self.push_temp();
+                    let dst = a.slot;
+                    self.emit_result(Op::binary(code, dst, lhs, 0));
+                    let at = self.ops.len() - 1;
+                    super::fuse::set_imm(&mut self.ops[at], code, dst, lhs, c);
+                    return;
+                }
             }
         }
         let rhs = self.entry_slot(b);
         let dst = self.push_temp();
-        let op = make(dst, lhs, rhs);
-        match self.f64_pair(op, &a, &b) {
-            Some((at, fused)) => {
+        if code == BinaryCode::F64Add {
+            if let Some((at, fused)) = self.f64_pair(dst, lhs, rhs, &a, &b) {
                 self.fuse_into(at, fused);
                 self.last_result = Some(at);
+                return;
             }
-            None => self.emit_result(op),
         }
+        self.emit_result(Op::binary(code, dst, lhs, rhs));
     }
 
-    /// `op`, an `f64.add`, and the op just emitted, when that computed the temporary `op`
-    /// adds (an `f64.mul` as its left operand, an `f64.sub` as its right one): the op at that
-    /// index and the fused op (`F64MulAdd`, `F64AddSub`) to put there. The temporary has no
-    /// other reader (a popped stack entry), so the fused op does not write it.
-    fn f64_pair(&self, op: Op, a: &Entry, b: &Entry) -> Option<(usize, Op)> {
-        let Op::F64Add { dst, lhs, rhs } = op else {
-            return None;
-        };
+    /// An `f64.add` of `lhs` and `rhs` into `dst` (from stack entries `a` and `b`), and the
+    /// op just emitted, when that computed the temporary it adds (an `f64.mul` as its left
+    /// operand, an `f64.sub` as its right one): the op at that index and the fused op
+    /// (`F64MulAdd`, `F64AddSub`) to put there. The temporary has no other reader (a popped
+    /// stack entry), so the fused op does not write it.
+    fn f64_pair(
+        &self,
+        dst: Slot,
+        lhs: Slot,
+        rhs: Slot,
+        a: &Entry,
+        b: &Entry,
+    ) -> Option<(usize, Op)> {
         let at = self.last_result.filter(|&at| at + 1 == self.ops.len())?;
         match self.ops[at] {
             Op::F64Mul {
@@ -413,7 +429,7 @@ impl Translator<'_> {
             }
 
             O::RefNull { .. } => self.push_const(0),
-            O::RefIsNull => self.unary(|dst, src| Op::I64Eqz { dst, src }),
+            O::RefIsNull => self.unary(UnaryCode::I64Eqz),
             O::RefFunc { function_index } => {
                 let dst = self.push_temp();
                 self.emit_result(Op::RefFunc {
