@@ -1261,6 +1261,21 @@ macro_rules! define_ops {
             $( $bname, )*
         }
 
+        /// The opcodes of the `load` group ([`Op::load`]). The v128 ones are listed for
+        /// completeness: the SIMD translator builds those ops itself.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(dead_code)]
+        pub(crate) enum LoadCode {
+            $( $lname, )*
+        }
+
+        /// The opcodes of the `store` group ([`Op::store`]; `V128Store` as in [`LoadCode`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(dead_code)]
+        pub(crate) enum StoreCode {
+            $( $stname, )*
+        }
+
         const ALL_OPCODES: &[OpCode] = &[
             $( OpCode::$sname, )* $( OpCode::$rname, )* $( OpCode::$uname, )* $( OpCode::$bname, )*
             $( OpCode::$iname, )* $( OpCode::$jname, )* $( OpCode::$cname, )* $( OpCode::$kname, )*
@@ -1306,6 +1321,22 @@ macro_rules! define_ops {
             pub(crate) fn binary(code: BinaryCode, dst: Slot, lhs: Slot, rhs: Slot) -> Op {
                 match code {
                     $( BinaryCode::$bname => Op::$bname { dst, lhs, rhs }, )*
+                }
+            }
+
+            /// The `load` op `code` (see [`Op::unary`]).
+            #[inline(always)]
+            pub(crate) fn load(code: LoadCode, dst: Slot, addr: Slot, mem: MemIdx, offset: Offset) -> Op {
+                match code {
+                    $( LoadCode::$lname => Op::$lname { dst, addr, mem, offset }, )*
+                }
+            }
+
+            /// The `store` op `code` (see [`Op::unary`]).
+            #[inline(always)]
+            pub(crate) fn store(code: StoreCode, addr: Slot, src: Slot, mem: MemIdx, offset: Offset) -> Op {
+                match code {
+                    $( StoreCode::$stname => Op::$stname { addr, src, mem, offset }, )*
                 }
             }
 

@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 
 use crate::microcode::isa::Raw;
-use crate::microcode::{BinaryCode, Op, OperandType, Slot};
+use crate::microcode::{BinaryCode, LoadCode, MemIdx, Offset, Op, OperandType, Slot, StoreCode};
 
 /// The immediates of a constant `c` as the immediate forms take it: an i32 constant is
 /// zero-extended in its cell (`as u32 as i32` recovers it), a rotate's count is taken
@@ -162,33 +162,11 @@ pub(super) fn cond_slot(op: &Op) -> Option<Slot> {
     op.result_slot_mut().map(|s| *s)
 }
 
-/// The load or store `op` (built with address slot `addr`) with its address computed as
-/// `base + imm` (`index: None`) or `base + index`, wrapping at 32 bits, if it has such a form
-/// (the scalar loads and stores; the address is then an i32, so the memory is 32-bit).
-pub(super) fn with_address(op: Op, base: Slot, imm: i32, index: Option<Slot>) -> Option<Op> {
-    macro_rules! addr {
-        (
-            loads { $($l:ident => $li:ident, $lr:ident;)* }
-            stores { $($s:ident => $si:ident, $sr:ident;)* }
-        ) => {
-            match op {
-                $(
-                    Op::$l { dst, mem, offset, .. } => Some(match index {
-                        None => Op::$li { dst, base, imm, mem, offset },
-                        Some(index) => Op::$lr { dst, base, index, mem, offset },
-                    }),
-                )*
-                $(
-                    Op::$s { src, mem, offset, .. } => Some(match index {
-                        None => Op::$si { base, imm, src, mem, offset },
-                        Some(index) => Op::$sr { base, index, src, mem, offset },
-                    }),
-                )*
-                _ => None,
-            }
-        };
-    }
-    addr! {
+/// The loads and stores with fused address forms (plain, `+ imm`, `+ index`), handed to
+/// `$m`.
+macro_rules! address_forms {
+    ($m:ident) => {
+        $m! {
         loads {
             I32Load => I32LoadAddImm, I32LoadAdd;
             I64Load => I64LoadAddImm, I64LoadAdd;
@@ -212,7 +190,80 @@ pub(super) fn with_address(op: Op, base: Slot, imm: i32, index: Option<Slot>) ->
             I64Store16 => I64Store16AddImm, I64Store16Add;
             I64Store32 => I64Store32AddImm, I64Store32Add;
         }
+        }
+    };
+}
+
+/// Make `at` (the `i32.add` computing an address) the load `code` into `dst` from memory
+/// `mem` at `offset` with its address computed as `base + imm` (`index: None`) or
+/// `base + index`, wrapping at 32 bits, if the load has such a form (the scalar loads; the
+/// address is then an i32, so the memory is 32-bit); `false` (and `at` untouched) if not.
+/// Assigned in place, as [`set_imm`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) fn set_load_address(
+    at: &mut Op,
+    code: LoadCode,
+    dst: Slot,
+    base: Slot,
+    imm: i32,
+    index: Option<Slot>,
+    mem: MemIdx,
+    offset: Offset,
+) -> bool {
+    macro_rules! addr {
+        (
+            loads { $($l:ident => $li:ident, $lr:ident;)* }
+            stores { $($s:ident => $si:ident, $sr:ident;)* }
+        ) => {{
+            match code {
+                $(
+                    LoadCode::$l => match index {
+                        None => *at = Op::$li { dst, base, imm, mem, offset },
+                        Some(index) => *at = Op::$lr { dst, base, index, mem, offset },
+                    },
+                )*
+                #[allow(unreachable_patterns)]
+                _ => return false,
+            }
+            true
+        }};
     }
+    address_forms!(addr)
+}
+
+/// The store of [`set_load_address`]: `at` becomes the store `code` of `src`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(super) fn set_store_address(
+    at: &mut Op,
+    code: StoreCode,
+    src: Slot,
+    base: Slot,
+    imm: i32,
+    index: Option<Slot>,
+    mem: MemIdx,
+    offset: Offset,
+) -> bool {
+    macro_rules! addr {
+        (
+            loads { $($l:ident => $li:ident, $lr:ident;)* }
+            stores { $($s:ident => $si:ident, $sr:ident;)* }
+        ) => {{
+            match code {
+                $(
+                    StoreCode::$s => match index {
+                        None => *at = Op::$si { base, imm, src, mem, offset },
+                        Some(index) => *at = Op::$sr { base, index, src, mem, offset },
+                    },
+                )*
+                #[allow(unreachable_patterns)]
+                _ => return false,
+            }
+            true
+        }};
+    }
+    address_forms!(addr)
 }
 
 /// An `i32.add` (`add`: `I32Add`, `I32AddImm` or `I32SubImm`) followed by a conditional

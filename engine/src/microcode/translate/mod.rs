@@ -768,6 +768,12 @@ impl Translator<'_> {
     /// load or store whose address add it absorbs: a trap is the load's or store's).
     fn fuse_into(&mut self, at: usize, op: Op) {
         self.ops[at] = op;
+        self.fused_at(at);
+    }
+
+    /// Op `at` was just made a fused form of itself and the operator being translated, in
+    /// place: its offset is now that operator's.
+    fn fused_at(&mut self, at: usize) {
         if let Some(o) = &mut self.offsets {
             o[at] = self.offset;
         }

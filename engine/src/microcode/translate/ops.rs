@@ -6,7 +6,7 @@ use wasmparser::{BlockType, Operator};
 
 use super::{mem_index, unsupported, CtrlKind, Entry, Operand, Translator};
 use crate::error::ModuleError;
-use crate::microcode::{BinaryCode, Op, Slot, UnaryCode};
+use crate::microcode::{BinaryCode, LoadCode, Op, Slot, StoreCode, UnaryCode};
 use crate::types::ValType;
 
 impl Translator<'_> {
@@ -96,33 +96,25 @@ impl Translator<'_> {
         }
     }
 
-    pub(super) fn load(
-        &mut self,
-        memarg: wasmparser::MemArg,
-        make: fn(Slot, Slot, u32, u64) -> Op,
-    ) {
+    pub(super) fn load(&mut self, memarg: wasmparser::MemArg, code: LoadCode) {
         let a = self.pop();
         let fused = self.address_add(&a);
         let addr = self.entry_slot(a);
         let fused = fused.filter(|&(at, ..)| at + 1 == self.ops.len());
         let dst = self.push_temp();
-        let op = make(dst, addr, mem_index(&memarg), memarg.offset);
-        match fused.and_then(|(at, base, imm, index)| {
-            Some((at, super::fuse::with_address(op, base, imm, index)?))
-        }) {
-            Some((at, op)) => {
-                self.fuse_into(at, op);
+        let (mem, offset) = (mem_index(&memarg), memarg.offset);
+        if let Some((at, base, imm, index)) = fused {
+            let op = &mut self.ops[at];
+            if super::fuse::set_load_address(op, code, dst, base, imm, index, mem, offset) {
+                self.fused_at(at);
                 self.last_result = Some(at);
+                return;
             }
-            None => self.emit_result(op),
         }
+        self.emit_result(Op::load(code, dst, addr, mem, offset));
     }
 
-    pub(super) fn store(
-        &mut self,
-        memarg: wasmparser::MemArg,
-        make: fn(Slot, Slot, u32, u64) -> Op,
-    ) {
+    pub(super) fn store(&mut self, memarg: wasmparser::MemArg, code: StoreCode) {
         let v = self.pop();
         let a = self.pop();
         let fused = self.address_add(&a);
@@ -131,18 +123,16 @@ impl Translator<'_> {
         // The add must still be the last op (placing the stored value may have emitted one,
         // which the fused store would then run before).
         let fused = fused.filter(|&(at, ..)| at + 1 == self.ops.len());
-        let op = make(addr, src, mem_index(&memarg), memarg.offset);
-        match fused.and_then(|(at, base, imm, index)| {
-            Some((at, super::fuse::with_address(op, base, imm, index)?))
-        }) {
-            Some((at, op)) => {
-                self.fuse_into(at, op);
+        let (mem, offset) = (mem_index(&memarg), memarg.offset);
+        if let Some((at, base, imm, index)) = fused {
+            let op = &mut self.ops[at];
+            if super::fuse::set_store_address(op, code, src, base, imm, index, mem, offset) {
+                self.fused_at(at);
                 self.last_result = None;
-            }
-            None => {
-                self.emit(op);
+                return;
             }
         }
+        self.emit(Op::store(code, addr, src, mem, offset));
     }
 
     /// When the address `a` is a temporary just computed by an `i32.add` (the last op, no

@@ -16,7 +16,7 @@ use wasmparser::{BinaryReaderError, FuncValidator, MemArg, Operator, ValidatorRe
 use super::fuel::{FuelPoints, Step};
 use super::{CtrlKind, Translator};
 use crate::error::ModuleError;
-use crate::microcode::{BinaryCode, Op, Slot, UnaryCode};
+use crate::microcode::{BinaryCode, LoadCode, StoreCode, UnaryCode};
 
 /// The state of one body's pass (see the module docs).
 pub(super) struct Visit<'t, 'm, 'v> {
@@ -107,15 +107,15 @@ impl<'m> Visit<'_, 'm, '_> {
     /// A load (see [`Visit::unary`]).
     #[cfg_attr(feature = "std", inline(always))]
     #[cfg_attr(not(feature = "std"), inline(never))]
-    fn load(&mut self, memarg: MemArg, make: fn(Slot, Slot, u32, u64) -> Op) {
-        self.plain(|t| t.load(memarg, make))
+    fn load(&mut self, memarg: MemArg, code: LoadCode) {
+        self.plain(|t| t.load(memarg, code))
     }
 
     /// A store (see [`Visit::unary`]).
     #[cfg_attr(feature = "std", inline(always))]
     #[cfg_attr(not(feature = "std"), inline(never))]
-    fn store(&mut self, memarg: MemArg, make: fn(Slot, Slot, u32, u64) -> Op) {
-        self.plain(|t| t.store(memarg, make))
+    fn store(&mut self, memarg: MemArg, code: StoreCode) {
+        self.plain(|t| t.store(memarg, code))
     }
 
     /// Translate `op` (named `name`) through [`Translator::op`].
@@ -146,23 +146,13 @@ macro_rules! bin {
 
 macro_rules! load {
     ($s:ident, $memarg:ident, $name:ident) => {
-        $s.load($memarg, |dst, addr, mem, offset| Op::$name {
-            dst,
-            addr,
-            mem,
-            offset,
-        })
+        $s.load($memarg, LoadCode::$name)
     };
 }
 
 macro_rules! store {
     ($s:ident, $memarg:ident, $name:ident) => {
-        $s.store($memarg, |addr, src, mem, offset| Op::$name {
-            addr,
-            src,
-            mem,
-            offset,
-        })
+        $s.store($memarg, StoreCode::$name)
     };
 }
 
