@@ -796,7 +796,7 @@ pub(crate) fn load(
     if st.in_block > 0 {
         st.sums.push(st.block.finalize());
     }
-    m.fingerprint = st.fingerprint;
+    m.set_fingerprint(st.fingerprint);
     #[cfg(feature = "std")]
     {
         let verified = prescanned

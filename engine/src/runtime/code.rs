@@ -344,7 +344,7 @@ pub(crate) fn code_key(inner: &StoreInner, f: u32) -> Option<Key> {
     let module = &inner.instances[instance as usize].module;
     Some(Key::new(
         Kind::Code,
-        module.fingerprint,
+        module.fingerprint(),
         module.num_imported_funcs + def,
     ))
 }

@@ -268,7 +268,7 @@ impl StoreInner {
         &mut self,
         engine: &Engine,
         ty: MemoryType,
-        fingerprint: u64,
+        fingerprint: memory::MemoryFingerprint,
         index: u32,
     ) -> Result<(), Error> {
         let config = &engine.config;
@@ -888,7 +888,12 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory, Error> {
         let store = store.as_context_mut().0;
         let index = store.inner.memories.len() as u32;
-        store.inner.new_memory(&store.engine, ty, 0, index)?;
+        store.inner.new_memory(
+            &store.engine,
+            ty,
+            memory::MemoryFingerprint::Known(0),
+            index,
+        )?;
         Ok(Memory(index, store.inner.id))
     }
 

@@ -36,7 +36,7 @@ impl Shape {
     pub(super) fn of<T>(instance: Instance, store: &Store<T>) -> Shape {
         let inst = &store.inner.instances[instance.0 as usize];
         Shape {
-            fingerprint: inst.module.fingerprint,
+            fingerprint: inst.module.fingerprint(),
             funcs: inst.funcs.clone(),
             memories: inst.memories.clone(),
             page_bytes: inst

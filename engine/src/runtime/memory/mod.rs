@@ -68,6 +68,33 @@ pub(crate) enum Backing {
     Paged(Box<Pager>),
 }
 
+/// The fingerprint that names a memory's blobs: its module's, taken only when first needed
+/// (see `module::Fingerprint`: a memory that never meets storage never hashes the module),
+/// or a known one (a host memory's is 0).
+#[derive(Clone)]
+pub(crate) enum MemoryFingerprint {
+    Known(u64),
+    Module(alloc::sync::Arc<crate::module::ModuleInner>),
+}
+
+impl MemoryFingerprint {
+    pub(crate) fn get(&self) -> u64 {
+        match self {
+            MemoryFingerprint::Known(v) => *v,
+            MemoryFingerprint::Module(m) => m.fingerprint(),
+        }
+    }
+}
+
+impl core::fmt::Debug for MemoryFingerprint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MemoryFingerprint::Known(v) => write!(f, "{v:#x}"),
+            MemoryFingerprint::Module(_) => f.write_str("its module's"),
+        }
+    }
+}
+
 /// A linear memory's state in the store.
 #[derive(Debug)]
 pub(crate) struct MemoryEntity {
@@ -81,7 +108,7 @@ pub(crate) struct MemoryEntity {
     pub backing: Backing,
     pub policy: MemoryPolicy,
     /// The module fingerprint and store index that name this memory's blobs.
-    pub fingerprint: u64,
+    pub fingerprint: MemoryFingerprint,
     pub index: u32,
     /// The ring slot the last whole-memory spill went to; the next one takes the other, so a
     /// torn write never destroys the previous copy.
@@ -135,7 +162,7 @@ impl MemoryEntity {
             max_pages,
             backing,
             policy: MemoryPolicy::Cache,
-            fingerprint: 0,
+            fingerprint: MemoryFingerprint::Known(0),
             index: 0,
             last_slot: 1,
         })
@@ -314,7 +341,14 @@ impl MemoryEntity {
         self.effective(ea, 0, buf.len() as u64)?;
         self.make_accessible(off)?;
         match &mut self.backing {
-            Backing::Paged(p) => p.read(off, self.fingerprint, self.index, self.policy, ea, buf),
+            Backing::Paged(p) => p.read(
+                off,
+                self.fingerprint.get(),
+                self.index,
+                self.policy,
+                ea,
+                buf,
+            ),
             _ => {
                 let r = self.range(ea, buf.len() as u64)?;
                 buf.copy_from_slice(&self.data[r]);
@@ -328,7 +362,14 @@ impl MemoryEntity {
         self.effective(ea, 0, bytes.len() as u64)?;
         self.make_accessible(off)?;
         match &mut self.backing {
-            Backing::Paged(p) => p.write(off, self.fingerprint, self.index, self.policy, ea, bytes),
+            Backing::Paged(p) => p.write(
+                off,
+                self.fingerprint.get(),
+                self.index,
+                self.policy,
+                ea,
+                bytes,
+            ),
             _ => {
                 let r = self.range(ea, bytes.len() as u64)?;
                 self.data[r].copy_from_slice(bytes);
@@ -366,7 +407,7 @@ impl MemoryEntity {
             let r = self.range(ea, len)?;
             return Ok(&mut self.data[r]);
         }
-        let (fp, index, policy) = (self.fingerprint, self.index, self.policy);
+        let (fp, index, policy) = (self.fingerprint.get(), self.index, self.policy);
         match &mut self.backing {
             Backing::Paged(p) => {
                 let in_page = (ea & (p.page_size() as u64 - 1)) as usize;
@@ -397,7 +438,7 @@ impl MemoryEntity {
                     let n = (len - done).min(chunk.len() as u64) as usize;
                     p.write(
                         off,
-                        self.fingerprint,
+                        self.fingerprint.get(),
                         self.index,
                         self.policy,
                         ea + done,

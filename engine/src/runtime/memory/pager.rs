@@ -66,7 +66,7 @@ impl MemoryEntity {
 
     /// Write back every dirty page of a paged memory (and sync for a durable one).
     pub fn flush(&mut self, off: &mut OffloadState) -> Result<(), MemoryOffloadError> {
-        let (fp, index, policy) = (self.fingerprint, self.index, self.policy);
+        let (fp, index, policy) = (self.fingerprint.get(), self.index, self.policy);
         match &mut self.backing {
             Backing::Paged(p) => p
                 .write_back(off, fp, index, policy, usize::MAX, false)

@@ -12,7 +12,8 @@ use crate::runtime::storage::OffloadState;
 
 impl MemoryEntity {
     fn key(&self, slot: u8) -> Key {
-        Key::new(Kind::Memory, self.fingerprint, self.index).with_slot(StorageSlot::Ring(slot))
+        Key::new(Kind::Memory, self.fingerprint.get(), self.index)
+            .with_slot(StorageSlot::Ring(slot))
     }
 
     /// Write the whole memory to the store's storage and release its RAM. A paged memory
@@ -47,7 +48,7 @@ impl MemoryEntity {
                 Ok(bytes)
             }
             Backing::Paged(p) => {
-                let (fp, index, policy) = (self.fingerprint, self.index, self.policy);
+                let (fp, index, policy) = (self.fingerprint.get(), self.index, self.policy);
                 let before = metrics.kind(Kind::MemoryPage).bytes_written;
                 p.release_all(off, fp, index, policy)
                     .map_err(|_| MemoryOffloadError::WriteBack)?;
