@@ -281,7 +281,7 @@ pub(crate) fn instantiate<T>(
     for ty in &m.memories[m.num_imported_memories as usize..] {
         let index = store.inner.memories.len() as u32;
         let engine = store.engine.clone();
-        let fingerprint = crate::runtime::memory::MemoryFingerprint::Module(m.clone());
+        let fingerprint = crate::runtime::memory::MemoryFingerprint::of(&m);
         store.inner.new_memory(&engine, *ty, fingerprint, index)?;
         inst.memories.push(index);
     }

@@ -891,7 +891,7 @@ impl Memory {
         store.inner.new_memory(
             &store.engine,
             ty,
-            memory::MemoryFingerprint::Known(0),
+            memory::MemoryFingerprint::known(0),
             index,
         )?;
         Ok(Memory(index, store.inner.id))

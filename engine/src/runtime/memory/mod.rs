@@ -69,29 +69,45 @@ pub(crate) enum Backing {
 }
 
 /// The fingerprint that names a memory's blobs: its module's, taken only when first needed
-/// (see `module::Fingerprint`: a memory that never meets storage never hashes the module),
-/// or a known one (a host memory's is 0).
+/// with `std` (see `module::Fingerprint`: a memory that never meets storage never hashes
+/// the module), or a known one (a host memory's is 0). Without `std` the module's is known
+/// from its decode, and this is that value.
 #[derive(Clone)]
-pub(crate) enum MemoryFingerprint {
-    Known(u64),
-    Module(alloc::sync::Arc<crate::module::ModuleInner>),
-}
+pub(crate) struct MemoryFingerprint(
+    #[cfg(feature = "std")] Result<u64, alloc::sync::Arc<crate::module::ModuleInner>>,
+    #[cfg(not(feature = "std"))] u64,
+);
 
 impl MemoryFingerprint {
+    pub(crate) fn known(value: u64) -> MemoryFingerprint {
+        #[cfg(feature = "std")]
+        return MemoryFingerprint(Ok(value));
+        #[cfg(not(feature = "std"))]
+        MemoryFingerprint(value)
+    }
+
+    /// The fingerprint of `module`, the module that defines the memory.
+    pub(crate) fn of(module: &alloc::sync::Arc<crate::module::ModuleInner>) -> MemoryFingerprint {
+        #[cfg(feature = "std")]
+        return MemoryFingerprint(Err(module.clone()));
+        #[cfg(not(feature = "std"))]
+        MemoryFingerprint(module.fingerprint())
+    }
+
     pub(crate) fn get(&self) -> u64 {
-        match self {
-            MemoryFingerprint::Known(v) => *v,
-            MemoryFingerprint::Module(m) => m.fingerprint(),
-        }
+        #[cfg(feature = "std")]
+        return match &self.0 {
+            Ok(v) => *v,
+            Err(m) => m.fingerprint(),
+        };
+        #[cfg(not(feature = "std"))]
+        self.0
     }
 }
 
 impl core::fmt::Debug for MemoryFingerprint {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            MemoryFingerprint::Known(v) => write!(f, "{v:#x}"),
-            MemoryFingerprint::Module(_) => f.write_str("its module's"),
-        }
+        write!(f, "{:#x}", self.get())
     }
 }
 
@@ -162,7 +178,7 @@ impl MemoryEntity {
             max_pages,
             backing,
             policy: MemoryPolicy::Cache,
-            fingerprint: MemoryFingerprint::Known(0),
+            fingerprint: MemoryFingerprint::known(0),
             index: 0,
             last_slot: 1,
         })
