@@ -302,11 +302,14 @@ impl Module {
         keep: impl FnOnce(&'a [u8]) -> ModuleBytes,
     ) -> Result<Module, Error> {
         // Wasmparser's `validate_all`, in its order (the sections, then the function bodies),
-        // with the bodies' pass also translating them under prescan.
+        // with the bodies' pass also translating them under prescan. Each payload, once
+        // valid, is also decoded into the module (one pass over the bytes, not a second
+        // parse after validation).
         let mut validator = Validator::new_with_features(engine.config.features());
         let mut parser = Parser::new(0);
         parser.set_features(*validator.features());
         let mut bodies = Vec::new();
+        let mut decoded = Ok(ModuleInner::empty());
         for payload in parser.parse_all(bytes) {
             let payload = payload.map_err(ModuleError::from)?;
             if let ValidPayload::Func(func, body) =
@@ -314,9 +317,15 @@ impl Module {
             {
                 bodies.push((func, body));
             }
+            if let Ok(m) = &mut decoded {
+                if let Err(e) = decode_payload(m, payload) {
+                    decoded = Err(e);
+                }
+            }
         }
         // Errors of the bodies come before the decoder's own.
-        let decoded = decode(bytes).map(|mut inner| {
+        let decoded = decoded.map(|mut inner| {
+            inner.fingerprint = Fingerprint::of_bytes(bytes);
             inner.bytes = keep(bytes);
             inner.metering = engine.config.metering;
             inner
@@ -597,17 +606,6 @@ fn global_type(
         content: val_type(g.content_type, offset, kinds)?,
         mutable: g.mutable,
     })
-}
-
-/// Second pass over already-validated bytes: record what we need (the caller sets `bytes`,
-/// these same bytes, of which the fingerprint is then taken when first asked for).
-fn decode(bytes: &[u8]) -> Result<ModuleInner, ModuleError> {
-    let mut m = ModuleInner::empty();
-    m.fingerprint = Fingerprint::of_bytes(bytes);
-    for payload in Parser::new(0).parse_all(bytes) {
-        decode_payload(&mut m, payload?)?;
-    }
-    Ok(m)
 }
 
 /// A module's fingerprint ([`crate::offload::fingerprint`] of its bytes), which names its
