@@ -298,7 +298,8 @@ fn translate_body(
         }};
     }
 
-    let mut locals = Vec::new();
+    // Sized for the parameters and the usual few locals: the pushes below rarely grow it.
+    let mut locals = Vec::with_capacity(ty.params().len() + 16);
     let mut next: Slot = 0;
     for &p in ty.params() {
         locals.push((next, p == ValType::V128));
