@@ -1182,13 +1182,13 @@ impl Translator<'_> {
         if let Some(at) = c.else_fixup {
             self.patch(at, here);
         }
+        // The chain of jumps to the end: each holds the next one's index as its target.
         let mut at = c.fixups;
         while at != NO_FIXUP {
-            let next = self.ops[at as usize]
-                .branch_target_mut()
-                .map_or(NO_FIXUP, |t| *t);
-            self.patch(at as usize, here);
-            at = next;
+            at = match self.ops[at as usize].branch_target_mut() {
+                Some(t) => core::mem::replace(t, here),
+                None => NO_FIXUP,
+            };
         }
         self.exn_end(self.ctrl.len(), here);
         while self.height() > c.height {
