@@ -332,7 +332,8 @@ impl Module {
         });
         let translating = cfg!(feature = "std") && engine.config.prescan && decoded.is_ok();
         let mut prescanned = Vec::new();
-        let mut allocs = FuncValidatorAllocations::default();
+        let mut scratch = LoadScratch::take(engine);
+        let mut allocs = core::mem::take(&mut scratch.validator);
         for (def, (func, body)) in bodies.into_iter().enumerate() {
             let mut v = func.into_validator(allocs);
             match &decoded {
@@ -345,6 +346,7 @@ impl Module {
                         &bytes[start..end],
                         start,
                         &mut v,
+                        &mut scratch.translate,
                     )
                     .map_err(ModuleError::from)?;
                     prescanned.push(code.filter(|c| m.verify(c).is_ok()));
@@ -353,6 +355,8 @@ impl Module {
             }
             allocs = v.into_allocations();
         }
+        scratch.validator = allocs;
+        scratch.give_back(engine);
         #[cfg_attr(not(feature = "std"), allow(unused_mut))]
         let mut inner = decoded.map_err(Error::Module)?;
         #[cfg(feature = "std")]
@@ -606,6 +610,47 @@ fn global_type(
         content: val_type(g.content_type, offset, kinds)?,
         mutable: g.mutable,
     })
+}
+
+/// The buffers a module's load needs, kept by its engine between loads (`Engine::scratch`,
+/// std builds; without `std` each load has its own).
+#[derive(Default)]
+pub(crate) struct LoadScratch {
+    /// The function validator's.
+    validator: FuncValidatorAllocations,
+    /// The translator's (prescan).
+    translate: microcode::translate::Scratch,
+}
+
+impl core::fmt::Debug for LoadScratch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("LoadScratch")
+    }
+}
+
+impl LoadScratch {
+    /// The engine's buffers (fresh ones if another load holds them).
+    #[cfg_attr(not(feature = "std"), allow(unused_variables))]
+    fn take(engine: &Engine) -> LoadScratch {
+        #[cfg(feature = "std")]
+        if let Ok(mut s) = engine.scratch.try_lock() {
+            return core::mem::take(&mut *s);
+        }
+        LoadScratch::default()
+    }
+
+    /// Give the buffers back to the engine for its next load, unless the translator's have
+    /// grown past 256 KiB (a huge function's: not worth holding between loads).
+    #[cfg_attr(not(feature = "std"), allow(unused_variables))]
+    fn give_back(mut self, engine: &Engine) {
+        if self.translate.bytes() > 256 << 10 {
+            self.translate = Default::default();
+        }
+        #[cfg(feature = "std")]
+        if let Ok(mut s) = engine.scratch.try_lock() {
+            *s = self;
+        }
+    }
 }
 
 /// A module's fingerprint ([`crate::offload::fingerprint`] of its bytes), which names its

@@ -711,6 +711,7 @@ pub(crate) fn load(
     let mut m = super::ModuleInner::empty();
     m.metering = engine.config.metering;
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    let mut translate_scratch = crate::microcode::translate::Scratch::default();
     // Under prescan, as `Module::new` does: each body validated and translated in one pass
     // over its operators (verified once the whole module is decoded).
     let translating = cfg!(feature = "std") && engine.config.prescan;
@@ -759,6 +760,7 @@ pub(crate) fn load(
                     bytes,
                     start,
                     &mut v,
+                    &mut translate_scratch,
                 )
                 .map_err(ModuleError::from)?;
                 prescanned.push(code);

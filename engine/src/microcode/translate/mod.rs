@@ -213,7 +213,7 @@ fn translate_impl(
     offset: usize,
     record_offsets: bool,
 ) -> Result<(Compiled, Option<Vec<u32>>), ModuleError> {
-    translate_body(module, def, bytes, offset, record_offsets, None).map_err(|e| match e {
+    translate_body(module, def, bytes, offset, record_offsets, None, None).map_err(|e| match e {
         Failure::Translate(e) => e,
         Failure::Invalid(e) => e.into(),
     })
@@ -231,23 +231,63 @@ pub(crate) fn validate_and_translate(
     bytes: &[u8],
     offset: usize,
     validator: &mut FuncValidator<ValidatorResources>,
+    scratch: &mut Scratch,
 ) -> Result<Option<Compiled>, BinaryReaderError> {
     if !VALIDATES {
         // This build's visitor does not validate: two passes.
         let mut reader = BinaryReader::new(bytes, offset as u64);
         reader.set_features(*validator.features());
         validator.validate(&FunctionBody::new(reader))?;
-        return match translate_body(module, def, bytes, offset, false, None) {
+        return match translate_body(module, def, bytes, offset, false, None, Some(scratch)) {
             Ok((code, _)) => Ok(Some(code)),
             Err(Failure::Translate(_)) => Ok(None),
             Err(Failure::Invalid(e)) => Err(e),
         };
     }
-    match translate_body(module, def, bytes, offset, false, Some(validator)) {
+    match translate_body(
+        module,
+        def,
+        bytes,
+        offset,
+        false,
+        Some(validator),
+        Some(scratch),
+    ) {
         Ok((code, _)) => Ok(Some(code)),
         Err(Failure::Translate(_)) => Ok(None),
         Err(Failure::Invalid(e)) => Err(e),
     }
+}
+
+/// `v` emptied, with room for `n`.
+fn reused<T>(mut v: Vec<T>, n: usize) -> Vec<T> {
+    v.clear();
+    v.reserve(n);
+    v
+}
+
+impl Scratch {
+    /// The bytes the buffers hold.
+    pub(crate) fn bytes(&self) -> usize {
+        use core::mem::size_of;
+        self.ops.capacity() * size_of::<Op>()
+            + self.stack.capacity() * size_of::<Entry>()
+            + self.ctrl.capacity() * size_of::<Ctrl>()
+            + self.locals.capacity() * size_of::<(Slot, bool)>()
+            + self.local_refs.capacity() * size_of::<u32>()
+    }
+}
+
+/// The translator's buffers, kept between the functions of a load (and, through the engine,
+/// between loads: `module::LoadScratch`) so that each function does not allocate them anew.
+/// Each is emptied before use.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    ops: Vec<Op>,
+    stack: Vec<Entry>,
+    ctrl: Vec<Ctrl>,
+    locals: Vec<(Slot, bool)>,
+    local_refs: Vec<u32>,
 }
 
 /// [`translate_impl`], validating the body as it goes when `validator` is given: then a
@@ -259,7 +299,14 @@ fn translate_body(
     offset: usize,
     record_offsets: bool,
     mut validator: Option<&mut FuncValidator<ValidatorResources>>,
+    mut scratch: Option<&mut Scratch>,
 ) -> Result<(Compiled, Option<Vec<u32>>), Failure> {
+    // The buffers of an earlier function, if the caller keeps them (given back below when
+    // the function translates; after an error they are dropped).
+    let mut bufs = scratch
+        .as_deref_mut()
+        .map(core::mem::take)
+        .unwrap_or_default();
     let range = offset..offset + bytes.len();
     // Only `validate_and_translate` passes a validator, and only where the visitor validates.
     debug_assert!(VALIDATES || validator.is_none());
@@ -299,7 +346,9 @@ fn translate_body(
     }
 
     // Sized for the parameters and the usual few locals: the pushes below rarely grow it.
-    let mut locals = Vec::with_capacity(ty.params().len() + 16);
+    let mut locals = core::mem::take(&mut bufs.locals);
+    locals.clear();
+    locals.reserve(ty.params().len() + 16);
     let mut next: Slot = 0;
     for &p in ty.params() {
         locals.push((next, p == ValType::V128));
@@ -358,16 +407,19 @@ fn translate_body(
     };
 
     // About one op per four bytes of body, so that most functions grow `ops` once or never.
+    let mut local_refs = core::mem::take(&mut bufs.local_refs);
+    local_refs.clear();
+    local_refs.resize(locals.len(), 0);
     let mut t = Translator {
         module,
-        ops: Vec::with_capacity(range.len() / 4 + 4),
+        ops: reused(core::mem::take(&mut bufs.ops), range.len() / 4 + 4),
         pool: Vec::new(),
-        stack: Vec::with_capacity(16),
-        local_refs: vec![0; locals.len()],
+        stack: reused(core::mem::take(&mut bufs.stack), 16),
+        local_refs,
         locals,
         first_temp,
         max_cells: 0,
-        ctrl: Vec::with_capacity(8),
+        ctrl: reused(core::mem::take(&mut bufs.ctrl), 8),
         last_result: None,
         const_index: const_index(&hoisted),
         const_slots,
@@ -462,7 +514,16 @@ fn translate_body(
             num_results,
             frame_size,
         ) {
-            Ok(code) => return Ok((code, None)),
+            Ok(code) => {
+                if let Some(s) = scratch {
+                    s.ops = t.ops;
+                    s.stack = t.stack;
+                    s.ctrl = t.ctrl;
+                    s.locals = t.locals;
+                    s.local_refs = t.local_refs;
+                }
+                return Ok((code, None));
+            }
             Err(p) => pool = p,
         }
     }
