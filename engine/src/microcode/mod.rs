@@ -128,13 +128,15 @@ static CHAIN_HEADS: [bool; WIDE as usize] = {
 };
 
 /// Per opcode, what [`Compiled::assemble_fused`] looks up: [`CHAIN_HEAD`] if an op of it
-/// starts some chain (`isa::chains!`), [`BRANCH`] if it has a branch target.
+/// starts some chain (`isa::chains!`), [`CHAIN_TAIL`] if it ends one, [`BRANCH`] if it has
+/// a branch target.
 #[cfg(feature = "std")]
 static OPCODE_FLAGS: [u8; WIDE as usize] = {
     let mut flags = [0u8; WIDE as usize];
     macro_rules! heads {
         ($($name:ident = $x:ident + $y:ident;)*) => {
             $( flags[OpCode::$x as usize] |= CHAIN_HEAD; )*
+            $( flags[OpCode::$y as usize] |= CHAIN_TAIL; )*
         };
     }
     isa::for_each_chain!(heads);
@@ -154,6 +156,9 @@ const CHAIN_HEAD: u8 = 1;
 /// [`OPCODE_FLAGS`]: the opcode has a branch target.
 #[cfg(feature = "std")]
 const BRANCH: u8 = 2;
+/// [`OPCODE_FLAGS`]: the opcode ends some chain (the second op of `isa::chains!`).
+#[cfg(feature = "std")]
+const CHAIN_TAIL: u8 = 4;
 
 /// The [`OPCODE_FLAGS`] of `op`.
 #[cfg(feature = "std")]
@@ -199,7 +204,7 @@ impl Emitter {
         let start = start as usize;
         let code_of = op.opcode();
         if let Some((p, first)) = self.prev.take() {
-            if code[start] & WIDE == 0 {
+            if flags & CHAIN_TAIL != 0 && code[start] & WIDE == 0 {
                 if let Some(chained) = isa::chain_opcode(first, code_of) {
                     code[p] = chained as u16 | (code[p] & WIDE);
                     return;
