@@ -1582,17 +1582,25 @@ macro_rules! word_codec {
 
             #[cfg(any(test, feature = "std"))]
             fn encode_each(&self, out: &mut Vec<u16>) {
-                let mut buf = [0u16; MAX_OP_WORDS + 4];
+                // The words go straight into `out`: grown by the longest op and the four
+                // words an operand's store may reach past it, then cut back to the op. (An
+                // op built in a stack buffer and copied out is read back by wide loads right
+                // after its narrow stores, which the CPU cannot forward.)
+                let len = out.len();
+                out.resize(len + MAX_OP_WORDS + 4, 0);
+                let Ok(buf) = <&mut [u16; MAX_OP_WORDS + 4]>::try_from(&mut out[len..]) else {
+                    unreachable!("`out` was just grown by the buffer's length");
+                };
                 let n = match *self {
                     $( Op::$name { $($f),* } => {
                         let wide = !(true $(&& const { OperandType::$t.class() }.fits(Raw::to_raw($f)))*);
                         buf[0] = OpCode::$name as u16 | if wide { WIDE } else { 0 };
                         let n = 1;
-                        $( let n = put_operand(&mut buf, n, const { OperandType::$t.class() }, Raw::to_raw($f), wide); )*
+                        $( let n = put_operand(buf, n, const { OperandType::$t.class() }, Raw::to_raw($f), wide); )*
                         n
                     } )*
                 };
-                append_op(out, &buf, n);
+                out.truncate(len + n.min(MAX_OP_WORDS));
             }
 
             #[cfg(any(test, not(feature = "std")))]
@@ -1697,6 +1705,7 @@ macro_rules! word_codec {
         }
 
         /// Append the first `n` words of `buf` (an encoded op) to `out`.
+        #[cfg(any(test, not(feature = "std")))]
         #[inline(always)]
         fn append_op(out: &mut Vec<u16>, buf: &[u16; MAX_OP_WORDS + 4], n: usize) {
             // The op's longest possible length in one fixed-size copy (no `memcpy` call for
@@ -2401,6 +2410,16 @@ macro_rules! chains {
         pub fn chain(first: Op, second: &Op) -> Option<Op> {
             match (first, second) {
                 $( (Op::$x { $($f),* }, Op::$y { .. }) => Some(Op::$name { $($f),* }), )*
+                _ => None,
+            }
+        }
+
+        /// The opcode of [`chain`]'s op for ops of opcodes `first` and `second`: what the
+        /// encoding pass (`Compiled::assemble_fused`, `std` form) needs, without the ops.
+        #[cfg(feature = "std")]
+        pub(crate) fn chain_opcode(first: OpCode, second: OpCode) -> Option<OpCode> {
+            match (first, second) {
+                $( (OpCode::$x, OpCode::$y) => Some(OpCode::$name), )*
                 _ => None,
             }
         }

@@ -128,13 +128,15 @@ static CHAIN_HEADS: [bool; WIDE as usize] = {
 };
 
 /// Per opcode, what [`Compiled::assemble_fused`] looks up: [`CHAIN_HEAD`] if an op of it
-/// starts some chain (`isa::chains!`), [`BRANCH`] if it has a branch target.
+/// starts some chain (`isa::chains!`), [`CHAIN_TAIL`] if it ends one, [`BRANCH`] if it has
+/// a branch target.
 #[cfg(feature = "std")]
 static OPCODE_FLAGS: [u8; WIDE as usize] = {
     let mut flags = [0u8; WIDE as usize];
     macro_rules! heads {
         ($($name:ident = $x:ident + $y:ident;)*) => {
             $( flags[OpCode::$x as usize] |= CHAIN_HEAD; )*
+            $( flags[OpCode::$y as usize] |= CHAIN_TAIL; )*
         };
     }
     isa::for_each_chain!(heads);
@@ -154,12 +156,74 @@ const CHAIN_HEAD: u8 = 1;
 /// [`OPCODE_FLAGS`]: the opcode has a branch target.
 #[cfg(feature = "std")]
 const BRANCH: u8 = 2;
+/// [`OPCODE_FLAGS`]: the opcode ends some chain (the second op of `isa::chains!`).
+#[cfg(feature = "std")]
+const CHAIN_TAIL: u8 = 4;
 
 /// The [`OPCODE_FLAGS`] of `op`.
 #[cfg(feature = "std")]
 #[inline(always)]
 fn opcode_flags(op: &Op) -> u8 {
     OPCODE_FLAGS.get(op.opcode() as usize).copied().unwrap_or(0)
+}
+
+/// The encoding step of [`Compiled::assemble_fused`] (`std` form) and what it keeps between
+/// ops.
+#[cfg(feature = "std")]
+struct Emitter {
+    /// Encoded branches: start, end, target (an op of `ops`), two-word distance.
+    branches: Vec<(u32, u32, u32, bool)>,
+    /// The last op encoded, if it may start a chain (`isa::chains!`; the second op of a
+    /// chain starts none): its start and opcode.
+    prev: Option<(usize, OpCode)>,
+}
+
+#[cfg(feature = "std")]
+impl Emitter {
+    /// Append `op` to `code`.
+    #[inline(always)]
+    fn emit(&mut self, op: &Op, code: &mut Vec<u16>) {
+        let start = code.len() as u32;
+        let flags = opcode_flags(op);
+        // A branch is encoded with a distance of 0, patched below.
+        if flags & BRANCH != 0 {
+            let mut op = *op;
+            let target = op.branch_target_mut().map(|t| core::mem::replace(t, 0));
+            op.encode_words(code);
+            if let Some(t) = target {
+                let two_words =
+                    code[start as usize] & WIDE != 0 || matches!(op, Op::BrEntry { .. });
+                self.branches.push((start, code.len() as u32, t, two_words));
+            }
+        } else {
+            op.encode_words(code);
+        }
+        // Chain the pair if this op is encoded narrow (its form is final here: a distance
+        // that does not fit fails the whole pass). The chained op has the first op's
+        // layout, so only its opcode word changes.
+        let start = start as usize;
+        let code_of = op.opcode();
+        if let Some((p, first)) = self.prev.take() {
+            if flags & CHAIN_TAIL != 0 && code[start] & WIDE == 0 {
+                if let Some(chained) = isa::chain_opcode(first, code_of) {
+                    code[p] = chained as u16 | (code[p] & WIDE);
+                    return;
+                }
+            }
+        }
+        if flags & CHAIN_HEAD != 0 {
+            self.prev = Some((start, code_of));
+        }
+    }
+}
+
+/// Whether `op` has a branch target: [`Op::branch_target_mut`] is `Some`. One table lookup
+/// instead of that function's `match` (an indirect jump per op) for the passes over every op
+/// that look for branches (`translate/coalesce.rs`).
+#[cfg(feature = "std")]
+#[inline(always)]
+pub(crate) fn is_branch(op: &Op) -> bool {
+    opcode_flags(op) & BRANCH != 0
 }
 
 impl Compiled {
@@ -266,73 +330,44 @@ impl Compiled {
         // The word offset of every op of `ops` (a fused pair's second op: the pair's), and
         // of the end.
         let mut starts: Vec<u32> = alloc::vec![0; n + 1];
-        // Encoded branches: start, end, target (an op of `ops`), two-word distance.
-        let mut branches: Vec<(u32, u32, u32, bool)> = Vec::new();
         let mut code: Vec<u16> = Vec::with_capacity(n * 5 + prologue.len() * 5);
-        // The last op encoded, if it may start a chain (`isa::chains!`; the second op of a
-        // chain starts none): its start and the op.
-        let mut prev: Option<(usize, Op)> = None;
-        let mut emit = |op: &Op, code: &mut Vec<u16>| {
-            let start = code.len() as u32;
-            let flags = opcode_flags(op);
-            // A branch is encoded with a distance of 0, patched below.
-            if flags & BRANCH != 0 {
-                let mut op = *op;
-                let target = op.branch_target_mut().map(|t| core::mem::replace(t, 0));
-                op.encode_words(code);
-                if let Some(t) = target {
-                    let two_words =
-                        code[start as usize] & WIDE != 0 || matches!(op, Op::BrEntry { .. });
-                    branches.push((start, code.len() as u32, t, two_words));
-                }
-            } else {
-                op.encode_words(code);
-            }
-            // Chain the pair if this op is encoded narrow (its form is final here: a
-            // distance that does not fit fails the whole pass). The chained op has the
-            // first op's layout, so only its opcode word changes.
-            let start = start as usize;
-            if let Some((p, first)) = prev.take() {
-                if code[start] & WIDE == 0 {
-                    if let Some(chained) = isa::chain(first, op) {
-                        code[p] = chained.opcode() as u16 | (code[p] & WIDE);
-                        return;
-                    }
-                }
-            }
-            if flags & CHAIN_HEAD != 0 {
-                prev = Some((start, *op));
-            }
+        let mut emitter = Emitter {
+            branches: Vec::new(),
+            prev: None,
         };
         let mut i = 0;
         while i < n {
             if i == at {
                 for p in prologue {
-                    emit(p, &mut code);
+                    emitter.emit(p, &mut code);
                 }
             }
             starts[i] = code.len() as u32;
-            if i + 1 < n {
-                if let Some(fused) = fuse(&ops[i], &ops[i + 1]) {
-                    if !bit(&targeted, i + 1) {
-                        starts[i + 1] = starts[i];
-                        emit(&fused, &mut code);
-                        i += 2;
-                        continue;
-                    }
+            // A pair fuses unless its second op is a branch target.
+            let fused = if i + 1 < n && !bit(&targeted, i + 1) {
+                fuse(&ops[i], &ops[i + 1])
+            } else {
+                None
+            };
+            // One call of the (inlined) encoding step for both cases.
+            let op = match &fused {
+                Some(f) => {
+                    starts[i + 1] = starts[i];
+                    f
                 }
-            }
-            emit(&ops[i], &mut code);
-            i += 1;
+                None => &ops[i],
+            };
+            emitter.emit(op, &mut code);
+            i += 1 + fused.is_some() as usize;
         }
         if at >= n {
             for p in prologue {
-                emit(p, &mut code);
+                emitter.emit(p, &mut code);
             }
         }
         let end = code.len() as u32;
         starts[n] = end;
-        for &(_, next, target, two_words) in &branches {
+        for &(_, next, target, two_words) in &emitter.branches {
             let next = next as usize;
             let to = starts.get(target as usize).copied().unwrap_or(end);
             let rel = (to as i64 - next as i64) as i32;

@@ -10,7 +10,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::microcode::isa::{desc_name, desc_type, for_simd_ops, opc, OperandType};
-use crate::microcode::{Op, Slot};
+use crate::microcode::{is_branch, Op, Slot};
 
 /// How many ops past a copy are looked at for its source's next write.
 const WINDOW: usize = 32;
@@ -93,7 +93,7 @@ pub(super) fn coalesce_copies(ops: &mut Vec<Op>, offsets: Option<&mut Vec<u32>>)
     }
     let n = ops.len();
     let mut targeted = vec![false; n + 1];
-    for op in ops.iter() {
+    for op in ops.iter().filter(|op| is_branch(op)) {
         let mut op = *op;
         if let Some(t) = op.branch_target_mut() {
             if let Some(x) = targeted.get_mut(*t as usize) {
@@ -166,6 +166,9 @@ pub(super) fn coalesce_copies(ops: &mut Vec<Op>, offsets: Option<&mut Vec<u32>>)
     ops.retain_mut(|op| {
         let keep = !dead[at];
         at += 1;
+        if !is_branch(op) {
+            return keep;
+        }
         if let Some(t) = op.branch_target_mut() {
             if let Some(&m) = new_index.get(*t as usize) {
                 *t = m;
